@@ -1,0 +1,14 @@
+import { Command } from "@effect/cli"
+import { migrate } from "./commands/migrate.js"
+import { status } from "./commands/status.js"
+
+export const version = "0.1.0"
+
+export const aim = Command.make("aim").pipe(
+  Command.withDescription(
+    "Deploy, check and repair the AIM PostgreSQL database. Exit codes: 0 success, 1 a migration or check failed, 2 bad usage or configuration.",
+  ),
+  Command.withSubcommands([migrate, status]),
+)
+
+export const run = Command.run(aim, { name: "aim", version })

@@ -1,0 +1,60 @@
+import { type MigrationEvent, Migrator, type StatusReport, describeHolder } from "@aim/core"
+import { Command, Options } from "@effect/cli"
+import { Effect } from "effect"
+import { announceEmbedded, migratorLayer } from "../layers.js"
+import * as opt from "../options.js"
+import { CliExit, err, out, printJson, renderFailure } from "../output.js"
+import { printPlan, statusDocument } from "./status.js"
+
+const dryRun = Options.boolean("dry-run").pipe(Options.withDescription("Print what would be applied and change nothing"))
+
+const progress = (json: boolean) => (event: MigrationEvent) => {
+  if (json) return Effect.void
+  switch (event._tag) {
+    case "LockWaiting":
+      return err(`… waiting for the migration lock${event.holder === undefined ? "" : `, held by ${describeHolder(event.holder)}`}`)
+    case "MigrationApplied":
+      return out(`  ✓ ${event.name} (${Math.round(event.durationMs)} ms)`)
+    default:
+      return Effect.void
+  }
+}
+
+const dryRunOutput = (report: StatusReport, json: boolean) =>
+  Effect.gen(function* () {
+    if (json) yield* printJson({ ok: report.refusals.length === 0, dryRun: true, ...statusDocument(report) })
+    else yield* printPlan(report)
+    if (report.refusals.length > 0) return yield* new CliExit({ code: 1 })
+  })
+
+export const migrate = Command.make(
+  "migrate",
+  { json: opt.json, dryRun, migrationsDir: opt.migrationsDir, lockWait: opt.lockWait, lockTimeout: opt.lockTimeout },
+  (options) =>
+    Effect.gen(function* () {
+      yield* announceEmbedded
+      const migrator = yield* Migrator
+      if (options.dryRun) return yield* dryRunOutput(yield* migrator.status, options.json)
+      if (!options.json) yield* out("✅ Migrating database schema...")
+      const report = yield* migrator.apply({ onEvent: progress(options.json) })
+      if (options.json) {
+        return yield* printJson({
+          ok: true,
+          database: report.database,
+          applied: report.applied,
+          pending: report.pending,
+          upToDate: report.pending.length === 0,
+          durationMs: report.durationMs,
+        })
+      }
+      yield* out(
+        report.applied.length === 0
+          ? "✅ Database migration completed successfully: the database is up to date, nothing to apply"
+          : `✅ Database migration completed successfully: ${report.applied.length} migration${report.applied.length === 1 ? "" : "s"} applied in ${report.durationMs} ms`,
+      )
+    }).pipe(
+      Effect.catchIf((e) => e._tag !== "CliExit", (e) => renderFailure(e, options.json)),
+      Effect.provide(migratorLayer(options)),
+      Effect.catchIf((e) => e._tag !== "CliExit", (e) => renderFailure(e, options.json)),
+    ),
+).pipe(Command.withDescription("Apply pending migrations (one transaction per file, under the migration lock)"))

@@ -1,0 +1,74 @@
+import { Migrator, type StatusReport } from "@aim/core"
+import { Command } from "@effect/cli"
+import { Effect } from "effect"
+import { announceEmbedded, migratorLayer } from "../layers.js"
+import * as opt from "../options.js"
+import { CliExit, err, out, printJson, renderFailure } from "../output.js"
+
+/** The stable JSON shape shared by `status --json` and `migrate --dry-run --json`. */
+export const statusDocument = (report: StatusReport) => ({
+  database: report.database,
+  directory: report.directory,
+  upToDate: report.upToDate,
+  applied: report.applied.map((a) => ({
+    version: a.version,
+    name: a.name,
+    checksum: a.checksum,
+    appliedAt: a.appliedAt,
+    durationMs: a.durationMs,
+    appliedBy: a.appliedBy,
+    method: a.method,
+    state: a.state,
+  })),
+  pending: report.pending.map((p) => ({
+    version: p.version,
+    name: p.name,
+    checksum: p.checksum,
+    transactional: p.transactional,
+    reason: p.reason,
+  })),
+  refusals: report.refusals,
+})
+
+export const printPlan = (report: StatusReport) =>
+  Effect.gen(function* () {
+    yield* out(`Database: ${report.database}`)
+    yield* out(`Applied: ${report.applied.length}   Pending: ${report.pending.length}`)
+    if (report.pending.length === 0 && report.refusals.length === 0) yield* out("The database is up to date: nothing to apply.")
+    for (const p of report.pending) {
+      yield* out(`  → would apply ${p.name}${p.transactional ? "" : " (no transaction)"}: ${p.reason}`)
+    }
+    for (const r of report.refusals) yield* err(`  ✖ refused: ${r.detail}`)
+  })
+
+const printStatus = (report: StatusReport) =>
+  Effect.gen(function* () {
+    yield* out(`Database: ${report.database}`)
+    yield* out(`Migrations: ${report.directory}`)
+    yield* out(`Applied (${report.applied.length}):`)
+    for (const a of report.applied) {
+      const mark = a.state === "ok" ? "✓" : "✖"
+      yield* out(`  ${mark} ${a.name}  ${a.appliedAt}  ${a.durationMs} ms  ${a.checksum.slice(0, 12)}${a.state === "ok" ? "" : `  (${a.state})`}`)
+    }
+    yield* out(`Pending (${report.pending.length}):`)
+    for (const p of report.pending) yield* out(`  • ${p.name}  ${p.checksum.slice(0, 12)}`)
+    for (const r of report.refusals) yield* err(`  ✖ ${r.detail}`)
+    yield* out(report.upToDate ? "The database is up to date." : report.refusals.length > 0 ? "Refusals must be resolved before migrating." : "Run `aim migrate` to apply the pending migrations.")
+  })
+
+export const status = Command.make(
+  "status",
+  { json: opt.json, migrationsDir: opt.migrationsDir },
+  (options) =>
+    Effect.gen(function* () {
+      yield* announceEmbedded
+      const report = yield* (yield* Migrator).status
+      if (options.json) yield* printJson({ ok: report.refusals.length === 0, ...statusDocument(report) })
+      else yield* printStatus(report)
+      if (report.refusals.length > 0) return yield* new CliExit({ code: 1 })
+    }).pipe(
+      Effect.catchIf((e) => e._tag !== "CliExit", (e) => renderFailure(e, options.json)),
+      Effect.provide(migratorLayer({ migrationsDir: options.migrationsDir, lockWait: 60, lockTimeout: 5 })),
+      Effect.catchIf((e) => e._tag !== "CliExit", (e) => renderFailure(e, options.json)),
+    ),
+).pipe(Command.withDescription("List applied and pending migrations, and any refusal"))

@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { ValidationError } from "@effect/cli"
+import { Cause, Effect, Exit } from "effect"
+import { run } from "./cli.js"
+import { CliExit, err, exitCodes } from "./output.js"
+
+const program = run(process.argv).pipe(
+  Effect.catchIf(ValidationError.isValidationError, () => new CliExit({ code: exitCodes.usage })),
+  Effect.catchAllDefect((defect) =>
+    err(`✖ [AIM-GEN-001] unexpected error: ${defect instanceof Error ? defect.message : String(defect)}`).pipe(
+      Effect.andThen(new CliExit({ code: exitCodes.failed })),
+    ),
+  ),
+  Effect.provide(NodeContext.layer),
+)
+
+NodeRuntime.runMain(program, {
+  disableErrorReporting: true,
+  teardown: (exit, onExit) => {
+    if (Exit.isSuccess(exit)) return onExit(0)
+    if (Cause.isInterruptedOnly(exit.cause)) return onExit(130)
+    const failure = Cause.failureOption(exit.cause)
+    onExit(failure._tag === "Some" && failure.value instanceof CliExit ? failure.value.code : exitCodes.failed)
+  },
+})

@@ -1,0 +1,17 @@
+-- 013_create_default_admin_user: the default admin (admin@opena2a.org) in "OpenA2A Admin".
+-- The password AIM2025!Secure is stored as a bcrypt hash (cost 10); it MUST be changed on first login.
+-- If another organization already owns the domain, the admin joins that organization instead of failing.
+
+INSERT INTO organizations (name, domain, plan_type, max_agents, max_users, is_active)
+VALUES ('OpenA2A Admin', 'admin.opena2a.org', 'enterprise', 1000, 100, true)
+ON CONFLICT DO NOTHING;
+
+INSERT INTO users (
+  organization_id, email, name, role, status, provider, provider_id,
+  password_hash, email_verified, force_password_change
+)
+SELECT o.id, 'admin@opena2a.org', 'System Administrator', 'admin', 'active', 'local', 'admin@opena2a.org',
+       '$2b$10$1fnIgWHDohYG6UclsowvGexBAoOpaM0LaEif67BhTpD7YOwAkFohO', true, true
+FROM organizations o
+WHERE o.domain = 'admin.opena2a.org'
+ON CONFLICT DO NOTHING;

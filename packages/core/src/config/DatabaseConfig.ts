@@ -1,0 +1,168 @@
+import { Redacted } from "effect"
+import { join } from "node:path"
+import type { ConfigProblem } from "./ConfigError.js"
+import { type Env, read } from "./env.js"
+
+export const sslModes = ["disable", "prefer", "require", "verify-ca", "verify-full"] as const
+export type SslMode = (typeof sslModes)[number]
+
+export interface ServerDatabase {
+  readonly _tag: "Server"
+  readonly source: "DATABASE_URL" | "POSTGRES_*"
+  readonly host: string
+  readonly port: number
+  readonly user: string
+  readonly password: Redacted.Redacted<string> | undefined
+  readonly database: string
+  readonly sslMode: SslMode
+  /** Path of the CA certificate for verify-ca / verify-full. */
+  readonly sslRootCert: string | undefined
+}
+
+export interface EmbeddedDatabase {
+  readonly _tag: "Embedded"
+  readonly dataDir: string
+}
+
+export type DatabaseSettings = ServerDatabase | EmbeddedDatabase
+
+export const azurePostgresSuffix = ".postgres.database.azure.com"
+
+/** Where a server database lives, with no secret: safe for logs and JSON. */
+export const describeDatabase = (settings: DatabaseSettings): string =>
+  settings._tag === "Embedded"
+    ? `embedded PostgreSQL (PGlite) in ${settings.dataDir}`
+    : `postgres://${encodeURIComponent(settings.user)}@${settings.host.includes(":") ? `[${settings.host}]` : settings.host}:${settings.port}/${encodeURIComponent(settings.database)} (sslmode=${settings.sslMode})`
+
+const parsePort = (value: string | undefined, variable: string, problems: Array<ConfigProblem>): number => {
+  if (value === undefined) return 5432
+  const port = Number(value)
+  if (!/^\d+$/.test(value) || port < 1 || port > 65535) {
+    problems.push({ variable, problem: `"${value}" is not a port number`, fix: "use a number from 1 to 65535, e.g. 5432" })
+    return 5432
+  }
+  return port
+}
+
+const parseSslMode = (value: string | undefined, variable: string, problems: Array<ConfigProblem>): SslMode => {
+  if (value === undefined) return "prefer"
+  const mode = value.toLowerCase()
+  if ((sslModes as ReadonlyArray<string>).includes(mode)) return mode as SslMode
+  problems.push({ variable, problem: `unknown SSL mode "${value}"`, fix: `use one of ${sslModes.join(", ")}` })
+  return "prefer"
+}
+
+const fromUrl = (raw: string, env: Env, problems: Array<ConfigProblem>): ServerDatabase | undefined => {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    problems.push({
+      variable: "DATABASE_URL",
+      problem: "is not a valid URL",
+      fix: "use postgres://USER:PASSWORD@HOST:5432/DB with special characters in the password percent-encoded",
+    })
+    return undefined
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+    problems.push({ variable: "DATABASE_URL", problem: `scheme "${url.protocol}" is not postgres`, fix: "start it with postgres:// or postgresql://" })
+    return undefined
+  }
+  const decode = (part: string): string => {
+    try {
+      return decodeURIComponent(part)
+    } catch {
+      return part
+    }
+  }
+  const host = url.searchParams.get("host") ?? url.hostname.replace(/^\[|\]$/g, "")
+  const database = decode(url.pathname.replace(/^\//, ""))
+  if (host === "") problems.push({ variable: "DATABASE_URL", problem: "has no host", fix: "add the server host after //" })
+  return {
+    _tag: "Server",
+    source: "DATABASE_URL",
+    host: host === "" ? "localhost" : host,
+    port: parsePort(url.port === "" ? undefined : url.port, "DATABASE_URL", problems),
+    user: decode(url.username) || (read(env, "POSTGRES_USER") ?? "postgres"),
+    password: url.password === "" ? passwordFromEnv(env) : Redacted.make(decode(url.password)),
+    database: database === "" ? (read(env, "POSTGRES_DB") ?? "postgres") : database,
+    sslMode: parseSslMode(url.searchParams.get("sslmode") ?? read(env, "POSTGRES_SSL_MODE"), "DATABASE_URL sslmode", problems),
+    sslRootCert: url.searchParams.get("sslrootcert") ?? read(env, "POSTGRES_SSL_ROOT_CERT"),
+  }
+}
+
+// A password is taken as it is: spaces and quotes are part of it, never trimmed.
+const passwordFromEnv = (env: Env): Redacted.Redacted<string> | undefined => {
+  const value = env.POSTGRES_PASSWORD
+  return value === undefined || value === "" ? undefined : Redacted.make(value)
+}
+
+export const requiredPostgresVariables = ["POSTGRES_HOST", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"] as const
+
+/**
+ * The database to use: DATABASE_URL, else the guide's POSTGRES_* variables, else (outside
+ * production only) the embedded database. A partial POSTGRES_* set is an error, never a silent
+ * fallback to the embedded database.
+ */
+export const readDatabaseSettings = (
+  env: Env,
+  cwd: string,
+  problems: Array<ConfigProblem>,
+): DatabaseSettings | undefined => {
+  const url = read(env, "DATABASE_URL")
+  const settings: DatabaseSettings | undefined =
+    url !== undefined ? fromUrl(url, env, problems) : fromPostgresVariables(env, cwd, problems)
+  if (settings?._tag === "Server") checkServer(settings, problems)
+  return settings
+}
+
+/** Rules about a server's settings as a whole: Azure's SSL requirement, a CA for verify-*. */
+const checkServer = (settings: ServerDatabase, problems: Array<ConfigProblem>): void => {
+  if (settings.host.toLowerCase().endsWith(azurePostgresSuffix) && (settings.sslMode === "disable" || settings.sslMode === "prefer")) {
+    problems.push({
+      variable: "POSTGRES_SSL_MODE",
+      problem: `is "${settings.sslMode}" but ${settings.host} is Azure Database for PostgreSQL, which requires SSL (CRITICAL for Azure PostgreSQL)`,
+      fix: "set POSTGRES_SSL_MODE=require (or verify-full with POSTGRES_SSL_ROOT_CERT)",
+    })
+  }
+  if ((settings.sslMode === "verify-ca" || settings.sslMode === "verify-full") && settings.sslRootCert === undefined) {
+    problems.push({
+      variable: "POSTGRES_SSL_ROOT_CERT",
+      problem: `is not set but SSL mode ${settings.sslMode} verifies the server certificate`,
+      fix: "set POSTGRES_SSL_ROOT_CERT to the CA certificate file (PEM)",
+    })
+  }
+}
+
+const fromPostgresVariables = (env: Env, cwd: string, problems: Array<ConfigProblem>): DatabaseSettings | undefined => {
+  const production = read(env, "NODE_ENV") === "production"
+  const anySet = ["POSTGRES_HOST", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "POSTGRES_PORT"].some((name) => read(env, name) !== undefined)
+  if (!anySet && !production) {
+    return { _tag: "Embedded", dataDir: read(env, "AIM_DATA_DIR") ?? join(cwd, ".aim", "pglite") }
+  }
+  const missing = requiredPostgresVariables.filter((name) => (name === "POSTGRES_PASSWORD" ? passwordFromEnv(env) : read(env, name)) === undefined)
+  for (const variable of missing) {
+    problems.push({
+      variable,
+      problem: production && !anySet ? "is not set and NODE_ENV=production (no embedded database in production)" : "is not set",
+      fix: "set it (the guide's Step 1), or set DATABASE_URL instead",
+    })
+  }
+  const settings: ServerDatabase = {
+    _tag: "Server",
+    source: "POSTGRES_*",
+    host: read(env, "POSTGRES_HOST") ?? "localhost",
+    port: parsePort(read(env, "POSTGRES_PORT"), "POSTGRES_PORT", problems),
+    user: read(env, "POSTGRES_USER") ?? "postgres",
+    password: passwordFromEnv(env),
+    database: read(env, "POSTGRES_DB") ?? "postgres",
+    sslMode: parseSslMode(read(env, "POSTGRES_SSL_MODE"), "POSTGRES_SSL_MODE", problems),
+    sslRootCert: read(env, "POSTGRES_SSL_ROOT_CERT"),
+  }
+  // With variables missing, the rest is still checked (every problem at once) but nothing is returned.
+  if (missing.length > 0) {
+    checkServer(settings, problems)
+    return undefined
+  }
+  return settings
+}

@@ -1,0 +1,28 @@
+import { Context, type Effect, type Scope } from "effect"
+import type { ConnectionError, SqlError } from "./SqlError.js"
+
+export type Row = Record<string, unknown>
+
+/** One connection, used for work that must stay on the same server session (locks, transactions). */
+export interface Session {
+  /** One statement with bound parameters (extended protocol). */
+  readonly query: <A extends Row = Row>(sql: string, params?: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<A>, SqlError>
+  /** A whole script, several statements, no parameters (simple protocol). */
+  readonly execute: (sql: string) => Effect.Effect<void, SqlError>
+}
+
+export interface DatabaseShape {
+  readonly kind: "server" | "embedded"
+  /** Where the data lives, safe to print: no password, no token. */
+  readonly target: string
+  /** Runs one statement on any pooled connection. */
+  readonly query: Session["query"]
+  /**
+   * A dedicated session for the scope. On success it goes back to the pool; on failure or
+   * interruption it is closed (a statement still running is terminated), so the server rolls back
+   * its transaction and frees its advisory locks.
+   */
+  readonly session: Effect.Effect<Session, ConnectionError, Scope.Scope>
+}
+
+export class Database extends Context.Tag("@aim/core/Database")<Database, DatabaseShape>() {}

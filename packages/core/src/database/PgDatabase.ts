@@ -1,0 +1,137 @@
+import { Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { readFileSync } from "node:fs"
+import { hostname } from "node:os"
+import pg from "pg"
+import type { ConnectionOptions } from "node:tls"
+import { type ServerDatabase, describeDatabase } from "../config/DatabaseConfig.js"
+import { Database, type Row, type Session } from "./Database.js"
+import { type ConnectionError, type SqlError, toConnectionError, toSqlError } from "./SqlError.js"
+
+export interface PgOptions {
+  /** Bounded wait for a new connection (ms). */
+  readonly connectTimeoutMs?: number
+  readonly maxConnections?: number
+}
+
+/** How this process shows up in pg_stat_activity: lets a waiting replica say who holds the lock. */
+export const applicationName = (): string => `aim-migrate ${hostname()} pid ${process.pid}`.slice(0, 63)
+
+/** libpq's sslmode meanings mapped onto Node's TLS options. */
+const sslOptions = (settings: ServerDatabase): false | ConnectionOptions => {
+  switch (settings.sslMode) {
+    case "disable":
+      return false
+    case "prefer":
+    case "require":
+      return { rejectUnauthorized: false }
+    case "verify-ca":
+    case "verify-full": {
+      const ca = settings.sslRootCert === undefined ? undefined : readFileSync(settings.sslRootCert, "utf8")
+      return settings.sslMode === "verify-ca"
+        ? { rejectUnauthorized: true, ...(ca === undefined ? {} : { ca }), checkServerIdentity: () => undefined }
+        : { rejectUnauthorized: true, ...(ca === undefined ? {} : { ca }) }
+    }
+  }
+}
+
+const poolConfig = (settings: ServerDatabase, ssl: false | ConnectionOptions, options: PgOptions): pg.PoolConfig => ({
+  host: settings.host,
+  port: settings.port,
+  user: settings.user,
+  database: settings.database,
+  ...(settings.password === undefined ? {} : { password: Redacted.value(settings.password) }),
+  ssl,
+  application_name: applicationName(),
+  connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+  max: options.maxConnections ?? 4,
+  idleTimeoutMillis: 10_000,
+  allowExitOnIdle: true,
+})
+
+const runQuery = <A extends Row>(client: pg.Pool | pg.PoolClient, sql: string, params?: ReadonlyArray<unknown>) =>
+  Effect.tryPromise({
+    try: () => client.query(sql, params === undefined ? undefined : [...params]),
+    catch: toSqlError,
+  }).pipe(Effect.map((result) => result.rows as ReadonlyArray<A>))
+
+/** Opens a probe connection; with sslmode=prefer, falls back to plain TCP only when the server has no SSL. */
+const probe = (settings: ServerDatabase, options: PgOptions, target: string) => {
+  const connect = (ssl: false | ConnectionOptions) =>
+    Effect.tryPromise({
+      try: async () => {
+        const client = new pg.Client(poolConfig(settings, ssl, options))
+        client.on("error", () => undefined)
+        await client.connect()
+        await client.end()
+        return ssl
+      },
+      catch: (cause) => toConnectionError(cause, target),
+    })
+  const first = connect(sslOptions(settings))
+  return settings.sslMode === "prefer"
+    ? first.pipe(Effect.catchIf((e) => /does not support SSL/i.test(e.message), () => connect(false)))
+    : first
+}
+
+/** A pg Pool for a PostgreSQL server; fails at construction when the server cannot be reached. */
+export const PgDatabaseLive = (settings: ServerDatabase, options: PgOptions = {}): Layer.Layer<Database, ConnectionError> =>
+  Layer.scoped(
+    Database,
+    Effect.gen(function* () {
+      const target = describeDatabase(settings)
+      const ssl = yield* probe(settings, options, target)
+      const pool = yield* Effect.acquireRelease(
+        Effect.sync(() => {
+          const created = new pg.Pool(poolConfig(settings, ssl, options))
+          // An idle client losing its server must not crash the process; the next query reports it.
+          created.on("error", () => undefined)
+          return created
+        }),
+        (created) => Effect.promise(() => created.end().catch(() => undefined)),
+      )
+
+      const terminate = (pid: number) =>
+        Effect.tryPromise(() => pool.query("SELECT pg_terminate_backend($1)", [pid])).pipe(
+          Effect.timeout("5 seconds"),
+          Effect.ignore,
+        )
+
+      const session: Effect.Effect<Session, ConnectionError, Scope.Scope> = Effect.gen(function* () {
+        const client = yield* Effect.tryPromise({ try: () => pool.connect(), catch: (cause) => toConnectionError(cause, target) })
+        client.on("error", () => undefined)
+        const pid = (client as unknown as { processID?: number }).processID
+        let inFlight = 0
+        const track = <A, E>(effect: Effect.Effect<A, E>) =>
+          Effect.acquireUseRelease(
+            Effect.sync(() => {
+              inFlight++
+            }),
+            () => effect,
+            () =>
+              Effect.sync(() => {
+                inFlight--
+              }),
+          )
+        yield* Effect.addFinalizer((exit) =>
+          Exit.isSuccess(exit) && inFlight === 0
+            ? Effect.sync(() => client.release())
+            : // A statement may still run on the server after an interruption: end the backend so its
+              // transaction rolls back and its advisory lock goes now, not when the statement finishes.
+              (inFlight > 0 && pid !== undefined ? terminate(pid) : Effect.void).pipe(
+                Effect.andThen(Effect.sync(() => client.release(true))),
+              ),
+        )
+        return {
+          query: <A extends Row = Row>(sql: string, params?: ReadonlyArray<unknown>) => track(runQuery<A>(client, sql, params)),
+          execute: (sql: string): Effect.Effect<void, SqlError> => track(runQuery(client, sql)).pipe(Effect.asVoid),
+        }
+      })
+
+      return Database.of({
+        kind: "server",
+        target,
+        query: (sql, params) => runQuery(pool, sql, params),
+        session,
+      })
+    }),
+  )

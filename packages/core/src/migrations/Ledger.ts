@@ -1,0 +1,74 @@
+import { Effect } from "effect"
+import type { Row, Session } from "../database/Database.js"
+import type { SqlError } from "../database/SqlError.js"
+import type { AppliedMigration, Migration } from "./Migration.js"
+
+/** Our bookkeeping lives outside `public`, which holds exactly the guide's 14 tables. */
+export const ledgerSchema = "aim_migrations"
+export const ledgerTable = `${ledgerSchema}.schema_migrations`
+
+const createStatements = [
+  `CREATE SCHEMA IF NOT EXISTS ${ledgerSchema}`,
+  `CREATE TABLE IF NOT EXISTS ${ledgerTable} (
+    version     integer PRIMARY KEY,
+    name        text NOT NULL,
+    checksum    text NOT NULL,
+    applied_at  timestamptz NOT NULL DEFAULT now(),
+    duration_ms integer NOT NULL DEFAULT 0,
+    applied_by  text NOT NULL,
+    method      text NOT NULL DEFAULT 'applied'
+  )`,
+]
+
+// Concurrent IF NOT EXISTS can still collide in the catalogs: these codes mean "someone else made it".
+const alreadyCreated = new Set(["23505", "42P06", "42P07"])
+
+type Query = Session["query"]
+
+/** Creates the ledger; safe when several processes start at once (callers also hold the migration lock). */
+export const ensureLedger = (query: Query): Effect.Effect<void, SqlError> =>
+  Effect.forEach(createStatements, (sql) =>
+    query(sql).pipe(Effect.catchIf((e) => e.code !== undefined && alreadyCreated.has(e.code), () => Effect.succeed([]))),
+  ).pipe(Effect.asVoid)
+
+interface LedgerRow extends Row {
+  readonly version: number
+  readonly name: string
+  readonly checksum: string
+  readonly applied_at: Date | string
+  readonly duration_ms: number
+  readonly applied_by: string
+  readonly method: string
+}
+
+const toApplied = (row: LedgerRow): AppliedMigration => ({
+  version: Number(row.version),
+  name: row.name,
+  checksum: row.checksum,
+  appliedAt: row.applied_at instanceof Date ? row.applied_at.toISOString() : new Date(row.applied_at).toISOString(),
+  durationMs: Number(row.duration_ms),
+  appliedBy: row.applied_by,
+  method: row.method,
+})
+
+/** The ledger's rows in version order; a database that has never been migrated has none. */
+export const readLedger = (query: Query): Effect.Effect<ReadonlyArray<AppliedMigration>, SqlError> =>
+  query<LedgerRow>(
+    `SELECT version, name, checksum, applied_at, duration_ms, applied_by, method FROM ${ledgerTable} ORDER BY version`,
+  ).pipe(
+    Effect.map((rows) => rows.map(toApplied)),
+    // 42P01: undefined_table, 3F000: invalid_schema_name — nothing applied yet.
+    Effect.catchIf((e) => e.code === "42P01" || e.code === "3F000", () => Effect.succeed([])),
+  )
+
+export const recordApplied = (
+  query: Query,
+  migration: Migration,
+  durationMs: number,
+  appliedBy: string,
+  method = "applied",
+): Effect.Effect<void, SqlError> =>
+  query(
+    `INSERT INTO ${ledgerTable} (version, name, checksum, duration_ms, applied_by, method) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [migration.version, migration.name, migration.checksum, Math.round(durationMs), appliedBy, method],
+  ).pipe(Effect.asVoid)

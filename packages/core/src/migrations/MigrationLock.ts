@@ -1,0 +1,89 @@
+import { Data, Duration, Effect, Option } from "effect"
+import type { Row, Session } from "../database/Database.js"
+import type { SqlError } from "../database/SqlError.js"
+
+/** The two-key advisory lock all aim-migrate processes agree on ("AIM", 1); scoped to the database. */
+export const lockKeys = [0x41494d, 1] as const
+
+export interface LockHolder {
+  readonly pid: number
+  readonly applicationName: string
+  readonly clientAddress: string | null
+  readonly since: string | null
+}
+
+export class LockWaitTimeout extends Data.TaggedError("LockWaitTimeout")<{
+  readonly waitedMs: number
+  readonly holder: LockHolder | undefined
+}> {
+  override get message(): string {
+    return `waited ${Math.round(this.waitedMs / 1000)} s for the migration lock${this.holder === undefined ? "" : ` held by ${describeHolder(this.holder)}`}`
+  }
+}
+
+export const describeHolder = (holder: LockHolder): string =>
+  `${holder.applicationName || "an unnamed client"} (server pid ${holder.pid}${holder.clientAddress === null ? "" : `, from ${holder.clientAddress}`}${holder.since === null ? "" : `, since ${holder.since}`})`
+
+interface HolderRow extends Row {
+  readonly pid: number
+  readonly application_name: string | null
+  readonly client_addr: string | null
+  readonly since: Date | string | null
+}
+
+/** Who holds the migration lock now, from pg_locks and pg_stat_activity. */
+export const lockHolder = (query: Session["query"]): Effect.Effect<Option.Option<LockHolder>, SqlError> =>
+  query<HolderRow>(
+    `SELECT a.pid, a.application_name, host(a.client_addr) AS client_addr, a.backend_start AS since
+       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 2
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      LIMIT 1`,
+    [...lockKeys],
+  ).pipe(
+    Effect.map((rows) =>
+      Option.fromNullable(rows[0]).pipe(
+        Option.map((row) => ({
+          pid: Number(row.pid),
+          applicationName: row.application_name ?? "",
+          clientAddress: row.client_addr,
+          since: row.since === null ? null : new Date(row.since).toISOString(),
+        })),
+      ),
+    ),
+  )
+
+export interface AcquireOptions {
+  readonly wait: Duration.DurationInput
+  /** Called once when the lock is found taken, with who holds it. */
+  readonly onWait?: (holder: LockHolder | undefined) => Effect.Effect<void>
+}
+
+/**
+ * Takes the session advisory lock, waiting at most `wait`. It polls with pg_try_advisory_lock rather
+ * than blocking in pg_advisory_lock: a blocked waiter holds a snapshot, and CREATE INDEX CONCURRENTLY
+ * in the holder's no-transaction migration would wait for it forever.
+ */
+export const acquireLock = (session: Session, options: AcquireOptions): Effect.Effect<void, LockWaitTimeout | SqlError> =>
+  Effect.gen(function* () {
+    const started = Date.now()
+    const limit = Duration.toMillis(options.wait)
+    let told = false
+    let delay = 50
+    for (;;) {
+      const rows = yield* session.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1, $2) AS locked", [...lockKeys])
+      if (rows[0]?.locked === true) return
+      const holder = yield* lockHolder(session.query).pipe(Effect.map(Option.getOrUndefined), Effect.orElseSucceed(() => undefined))
+      if (!told) {
+        told = true
+        if (options.onWait !== undefined) yield* options.onWait(holder)
+      }
+      const waited = Date.now() - started
+      if (waited >= limit) return yield* new LockWaitTimeout({ waitedMs: waited, holder })
+      yield* Effect.sleep(Math.min(delay + Math.floor(Math.random() * 25), limit - waited))
+      delay = Math.min(delay * 2, 500)
+    }
+  })
+
+export const releaseLock = (session: Session): Effect.Effect<void, SqlError> =>
+  session.query("SELECT pg_advisory_unlock($1, $2)", [...lockKeys]).pipe(Effect.asVoid)

@@ -1,0 +1,85 @@
+import { Context, Effect, Layer } from "effect"
+import { readdir, readFile, stat } from "node:fs/promises"
+import { join, resolve } from "node:path"
+import { checksumOf, stripBom } from "./checksum.js"
+import type { Migration } from "./Migration.js"
+import { MigrationSourceError, MigrationsDirectoryMissing, type SourceProblem } from "./MigrationSourceError.js"
+
+export const fileNamePattern = /^(\d{3,})_([A-Za-z0-9][A-Za-z0-9_-]*)\.sql$/
+export const noTransactionDirective = "-- aim:no-transaction"
+
+export interface MigrationSourceShape {
+  readonly directory: string
+  /** Every migration in version order, or an error naming each offending file. */
+  readonly load: Effect.Effect<ReadonlyArray<Migration>, MigrationSourceError | MigrationsDirectoryMissing>
+}
+
+export class MigrationSource extends Context.Tag("@aim/core/MigrationSource")<MigrationSource, MigrationSourceShape>() {}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true })
+
+const firstLine = (text: string): string => text.trimStart().split("\n", 1)[0]?.trim() ?? ""
+
+/** Reads and validates `directory`; pure apart from the file reads, so it can be tested on fixtures. */
+export const loadMigrations = (directory: string): MigrationSourceShape["load"] =>
+  Effect.gen(function* () {
+    const entries = yield* Effect.tryPromise({
+      try: async () => {
+        if (!(await stat(directory)).isDirectory()) throw new Error("not a directory")
+        return readdir(directory)
+      },
+      catch: () => new MigrationsDirectoryMissing({ directory }),
+    })
+    const problems: Array<SourceProblem> = []
+    const candidates = entries.filter((file) => file.endsWith(".sql") && !file.endsWith(".down.sql")).sort()
+    const migrations: Array<Migration> = []
+    for (const file of candidates) {
+      const match = fileNamePattern.exec(file)
+      if (match === null) {
+        problems.push({ file, problem: "name is not NNN_description.sql (three or more digits, an underscore, letters, digits, _ or -)" })
+        continue
+      }
+      const path = join(directory, file)
+      const bytes = yield* Effect.promise(() => readFile(path))
+      let text: string
+      try {
+        text = stripBom(utf8.decode(bytes))
+      } catch {
+        problems.push({ file, problem: "is not valid UTF-8; save it as UTF-8" })
+        continue
+      }
+      if (text.trim() === "") {
+        problems.push({ file, problem: "is empty; put the migration's SQL in it or delete it" })
+        continue
+      }
+      migrations.push({
+        version: Number(match[1]),
+        name: file,
+        path,
+        sql: text,
+        checksum: checksumOf(text),
+        transactional: firstLine(text.replace(/\r\n?/g, "\n")) !== noTransactionDirective,
+      })
+    }
+    migrations.sort((a, b) => a.version - b.version || a.name.localeCompare(b.name))
+    for (let i = 1; i < migrations.length; i++) {
+      const previous = migrations[i - 1]
+      const current = migrations[i]
+      if (previous === undefined || current === undefined) continue
+      if (current.version === previous.version) {
+        problems.push({ file: current.name, problem: `has the same number as ${previous.name}; renumber one of them` })
+      } else if (current.version !== previous.version + 1) {
+        problems.push({
+          file: current.name,
+          problem: `follows ${previous.name}: numbers ${previous.version + 1}-${current.version - 1} are missing; renumber it ${String(previous.version + 1).padStart(3, "0")}`,
+        })
+      }
+    }
+    if (problems.length > 0) return yield* new MigrationSourceError({ directory, problems })
+    return migrations
+  })
+
+export const MigrationSourceLive = (directory: string): Layer.Layer<MigrationSource> => {
+  const absolute = resolve(directory)
+  return Layer.succeed(MigrationSource, { directory: absolute, load: loadMigrations(absolute) })
+}

@@ -1,0 +1,209 @@
+import { Context, Duration, Effect, Exit, Layer } from "effect"
+import { hostname, userInfo } from "node:os"
+import { Database, type Session } from "../database/Database.js"
+import type { ConnectionError, SqlError } from "../database/SqlError.js"
+import { ensureLedger, readLedger, recordApplied } from "./Ledger.js"
+import type { Migration } from "./Migration.js"
+import { MigrationSource } from "./MigrationSource.js"
+import type { MigrationSourceError, MigrationsDirectoryMissing } from "./MigrationSourceError.js"
+import { type LockHolder, type LockWaitTimeout, acquireLock, releaseLock } from "./MigrationLock.js"
+import { MigrationFailed, MigrationRefused } from "./MigratorError.js"
+import { type Plan, computePlan } from "./plan.js"
+import { lineColumnAt, offsetOfPosition, splitStatements } from "./splitStatements.js"
+
+export interface MigratorOptions {
+  /** How long to wait for another process's migration lock (default 60 s). */
+  readonly lockWait?: Duration.DurationInput
+  /** `lock_timeout` for migration statements (default 5 s): fail fast rather than queue app traffic. */
+  readonly lockTimeout?: Duration.DurationInput
+}
+
+export type MigrationEvent =
+  | { readonly _tag: "LockWaiting"; readonly holder: LockHolder | undefined }
+  | { readonly _tag: "LockAcquired" }
+  | { readonly _tag: "MigrationStarted"; readonly version: number; readonly name: string }
+  | { readonly _tag: "MigrationApplied"; readonly version: number; readonly name: string; readonly durationMs: number }
+
+export interface ApplyOptions {
+  /** Apply up to and including this version only. */
+  readonly upTo?: number
+  readonly onEvent?: (event: MigrationEvent) => Effect.Effect<void>
+}
+
+export interface StatusReport extends Plan {
+  readonly database: string
+  readonly directory: string
+  readonly upToDate: boolean
+}
+
+export interface AppliedNow {
+  readonly version: number
+  readonly name: string
+  readonly checksum: string
+  readonly durationMs: number
+}
+
+export interface ApplyReport {
+  readonly database: string
+  readonly directory: string
+  readonly applied: ReadonlyArray<AppliedNow>
+  /** Still pending afterwards (only with `upTo`). */
+  readonly pending: ReadonlyArray<{ readonly version: number; readonly name: string }>
+  readonly durationMs: number
+}
+
+export type MigratorError =
+  | MigrationSourceError
+  | MigrationsDirectoryMissing
+  | MigrationRefused
+  | MigrationFailed
+  | LockWaitTimeout
+  | SqlError
+  | ConnectionError
+
+export interface MigratorShape {
+  /** Ledger against files, read-only: applied, pending (with reasons) and refusals. */
+  readonly status: Effect.Effect<StatusReport, Exclude<MigratorError, MigrationRefused | MigrationFailed | LockWaitTimeout>>
+  /** Applies what is pending under the migration lock, one transaction per file. */
+  readonly apply: (options?: ApplyOptions) => Effect.Effect<ApplyReport, MigratorError>
+}
+
+export class Migrator extends Context.Tag("@aim/core/Migrator")<Migrator, MigratorShape>() {}
+
+const whoAmI = (): string => {
+  let user = "unknown"
+  try {
+    user = userInfo().username
+  } catch {
+    // no passwd entry (containers running as a bare uid)
+  }
+  return `${user}@${hostname()} pid ${process.pid}`
+}
+
+const ms = (duration: Duration.DurationInput) => Math.max(0, Math.round(Duration.toMillis(Duration.decode(duration))))
+
+export const make = (options: MigratorOptions = {}) =>
+  Effect.gen(function* () {
+    const db = yield* Database
+    const source = yield* MigrationSource
+    const lockWait = options.lockWait ?? "60 seconds"
+    const lockTimeoutMs = ms(options.lockTimeout ?? "5 seconds")
+    const appliedBy = whoAmI()
+
+    const status: MigratorShape["status"] = Effect.gen(function* () {
+      const migrations = yield* source.load
+      const ledger = yield* readLedger(db.query)
+      const plan = computePlan(migrations, ledger)
+      return {
+        database: db.target,
+        directory: source.directory,
+        ...plan,
+        upToDate: plan.pending.length === 0 && plan.refusals.length === 0,
+      }
+    })
+
+    const apply = (applyOptions: ApplyOptions = {}) =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const emit = applyOptions.onEvent ?? (() => Effect.void)
+          const started = performance.now()
+          const migrations = yield* source.load
+          const session = yield* db.session
+          yield* session.query("SELECT set_config('lock_timeout', $1, false)", [`${lockTimeoutMs}ms`])
+          yield* acquireLock(session, { wait: lockWait, onWait: (holder) => emit({ _tag: "LockWaiting", holder }) })
+          // A server session that fails is closed, which frees the lock; the embedded one stays open.
+          yield* Effect.addFinalizer((exit) =>
+            Exit.isSuccess(exit) || db.kind === "embedded" ? releaseLock(session).pipe(Effect.ignore) : Effect.void,
+          )
+          yield* emit({ _tag: "LockAcquired" })
+          yield* ensureLedger(session.query)
+          // Read after the lock is held: another replica may have applied everything meanwhile.
+          const plan = computePlan(migrations, yield* readLedger(session.query))
+          if (plan.refusals.length > 0) return yield* new MigrationRefused({ refusals: plan.refusals })
+          const byVersion = new Map(migrations.map((m) => [m.version, m]))
+          const todo = plan.pending.filter((p) => applyOptions.upTo === undefined || p.version <= applyOptions.upTo)
+          const applied: Array<AppliedNow> = []
+          for (const pending of todo) {
+            const migration = byVersion.get(pending.version)
+            if (migration === undefined) continue
+            yield* emit({ _tag: "MigrationStarted", version: migration.version, name: migration.name })
+            const durationMs = yield* runMigration(session, migration, appliedBy)
+            applied.push({ version: migration.version, name: migration.name, checksum: migration.checksum, durationMs })
+            yield* emit({ _tag: "MigrationApplied", version: migration.version, name: migration.name, durationMs })
+          }
+          return {
+            database: db.target,
+            directory: source.directory,
+            applied,
+            pending: plan.pending.filter((p) => !todo.includes(p)).map((p) => ({ version: p.version, name: p.name })),
+            durationMs: Math.round(performance.now() - started),
+          } satisfies ApplyReport
+        }),
+      )
+
+    return Migrator.of({ status, apply })
+  })
+
+/** Runs one file; returns its duration in ms. */
+const runMigration = (session: Session, migration: Migration, appliedBy: string): Effect.Effect<number, MigrationFailed | SqlError> =>
+  Effect.gen(function* () {
+    const t0 = performance.now()
+    if (!migration.transactional) {
+      for (const statement of splitStatements(migration.sql)) {
+        yield* session.execute(statement.text).pipe(
+          Effect.mapError((error) => failed(migration, error, false, statement.offset, statement.text)),
+        )
+      }
+      yield* recordApplied(session.query, migration, Math.round(performance.now() - t0), appliedBy)
+      return Math.round(performance.now() - t0)
+    }
+    yield* session.execute("BEGIN")
+    const outcome = yield* session.execute(migration.sql).pipe(
+      Effect.andThen(() => recordApplied(session.query, migration, Math.round(performance.now() - t0), appliedBy)),
+      Effect.andThen(() => session.execute("COMMIT")),
+      Effect.either,
+    )
+    if (outcome._tag === "Right") return Math.round(performance.now() - t0)
+    yield* session.execute("ROLLBACK").pipe(Effect.ignore)
+    if (outcome.left.position !== undefined) return yield* failed(migration, outcome.left, true, 0, migration.sql)
+    return yield* locateFailure(session, migration, outcome.left)
+  })
+
+const failed = (migration: Migration, error: SqlError, rolledBack: boolean, baseOffset: number, submitted: string) => {
+  const offset = baseOffset + (error.position === undefined ? 0 : offsetOfPosition(submitted, error.position))
+  const { line, column } = lineColumnAt(migration.sql, offset)
+  return new MigrationFailed({
+    version: migration.version,
+    name: migration.name,
+    path: migration.path,
+    line,
+    column,
+    sqlState: error.code,
+    serverMessage: error.message,
+    detail: error.detail,
+    hint: error.hint,
+    rolledBack,
+  })
+}
+
+/**
+ * The server gave no position (a RAISE, a constraint, a lock timeout): replay the file statement by
+ * statement inside a transaction that is always rolled back, to name the statement that fails.
+ */
+const locateFailure = (session: Session, migration: Migration, original: SqlError) =>
+  Effect.gen(function* () {
+    yield* session.execute("BEGIN")
+    let located: MigrationFailed | undefined
+    for (const statement of splitStatements(migration.sql)) {
+      const result = yield* session.execute(statement.text).pipe(Effect.either)
+      if (result._tag === "Left") {
+        located = failed(migration, result.left.code === original.code ? result.left : original, true, statement.offset, statement.text)
+        break
+      }
+    }
+    yield* session.execute("ROLLBACK").pipe(Effect.ignore)
+    return yield* located ?? failed(migration, original, true, 0, migration.sql)
+  }).pipe(Effect.catchTag("SqlError", () => failed(migration, original, true, 0, migration.sql)))
+
+export const MigratorLive = (options: MigratorOptions = {}): Layer.Layer<Migrator, never, Database | MigrationSource> =>
+  Layer.effect(Migrator, make(options))

@@ -1,0 +1,31 @@
+import { Data } from "effect"
+import type { Refusal } from "./plan.js"
+
+/** The ledger and the files disagree: nothing was applied. */
+export class MigrationRefused extends Data.TaggedError("MigrationRefused")<{
+  readonly refusals: ReadonlyArray<Refusal>
+}> {
+  override get message(): string {
+    return this.refusals.map((r) => r.detail).join("; ")
+  }
+}
+
+/** A statement of a migration failed; its transaction was rolled back and the ledger is untouched. */
+export class MigrationFailed extends Data.TaggedError("MigrationFailed")<{
+  readonly version: number
+  readonly name: string
+  readonly path: string
+  readonly line: number | undefined
+  readonly column: number | undefined
+  readonly sqlState: string | undefined
+  readonly serverMessage: string
+  readonly detail: string | undefined
+  readonly hint: string | undefined
+  /** False for a `-- aim:no-transaction` file: statements before the failing one stay applied. */
+  readonly rolledBack: boolean
+}> {
+  override get message(): string {
+    const where = this.line === undefined ? this.name : `${this.name}:${this.line}:${this.column ?? 1}`
+    return `${where}: ${this.serverMessage}${this.sqlState === undefined ? "" : ` (SQLSTATE ${this.sqlState})`}`
+  }
+}

@@ -1,0 +1,85 @@
+import type { AppliedMigration, Migration } from "./Migration.js"
+
+export type RefusalKind = "changed" | "missing" | "out-of-order"
+
+/** A reason the migrator will apply nothing until a person acts. */
+export interface Refusal {
+  readonly kind: RefusalKind
+  readonly version: number
+  readonly name: string
+  readonly detail: string
+}
+
+export interface PendingMigration {
+  readonly version: number
+  readonly name: string
+  readonly checksum: string
+  readonly transactional: boolean
+  readonly reason: string
+}
+
+export interface AppliedEntry extends AppliedMigration {
+  /** `ok`, or how the file on disk disagrees with what was applied. */
+  readonly state: "ok" | "changed" | "missing"
+}
+
+export interface Plan {
+  readonly applied: ReadonlyArray<AppliedEntry>
+  readonly pending: ReadonlyArray<PendingMigration>
+  readonly refusals: ReadonlyArray<Refusal>
+}
+
+const short = (checksum: string) => checksum.slice(0, 12)
+
+/** Compares the ledger with the files: one pass over each, by version (no quadratic step). */
+export const computePlan = (migrations: ReadonlyArray<Migration>, ledger: ReadonlyArray<AppliedMigration>): Plan => {
+  const files = new Map(migrations.map((m) => [m.version, m]))
+  const recorded = new Map(ledger.map((row) => [row.version, row]))
+  const refusals: Array<Refusal> = []
+  const applied: Array<AppliedEntry> = []
+  let newestApplied = Number.NEGATIVE_INFINITY
+  for (const row of ledger) {
+    newestApplied = Math.max(newestApplied, row.version)
+    const file = files.get(row.version)
+    if (file === undefined) {
+      applied.push({ ...row, state: "missing" })
+      refusals.push({
+        kind: "missing",
+        version: row.version,
+        name: row.name,
+        detail: `${row.name} was applied on ${row.appliedAt} but its file is gone from the migrations directory`,
+      })
+    } else if (file.checksum !== row.checksum || file.name !== row.name) {
+      applied.push({ ...row, state: "changed" })
+      refusals.push({
+        kind: "changed",
+        version: row.version,
+        name: file.name,
+        detail:
+          file.name !== row.name
+            ? `${file.name} has version ${row.version}, which was applied as ${row.name}`
+            : `${file.name} changed after it was applied (checksum ${short(file.checksum)}, applied ${short(row.checksum)})`,
+      })
+    } else applied.push({ ...row, state: "ok" })
+  }
+  const pending: Array<PendingMigration> = []
+  for (const file of migrations) {
+    if (recorded.has(file.version)) continue
+    if (file.version < newestApplied) {
+      refusals.push({
+        kind: "out-of-order",
+        version: file.version,
+        name: file.name,
+        detail: `${file.name} is pending but numbered below ${String(newestApplied).padStart(3, "0")}, which is already applied`,
+      })
+    }
+    pending.push({
+      version: file.version,
+      name: file.name,
+      checksum: file.checksum,
+      transactional: file.transactional,
+      reason: "not recorded in the ledger",
+    })
+  }
+  return { applied, pending, refusals }
+}

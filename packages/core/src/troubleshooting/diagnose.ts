@@ -1,0 +1,87 @@
+import { type CatalogEntry, catalog } from "./catalog.js"
+
+/** What any front end renders for a failure: the catalog entry plus the specific message. */
+export interface Diagnosis {
+  readonly entry: CatalogEntry
+  readonly message: string
+}
+
+interface Tagged {
+  readonly _tag?: unknown
+  readonly code?: unknown
+  readonly sqlState?: unknown
+  readonly message?: unknown
+  readonly refusals?: ReadonlyArray<{ readonly kind: string }>
+  readonly problems?: ReadonlyArray<{ readonly variable?: string; readonly problem?: string }>
+  readonly name?: unknown
+}
+
+const bySqlState: Record<string, CatalogEntry> = {
+  "28P01": catalog.passwordFailed,
+  "28000": catalog.sslRequired,
+  "3D000": catalog.databaseMissing,
+  "42501": catalog.permissionDenied,
+  "42P07": catalog.relationExists,
+  "42710": catalog.relationExists,
+  "55P03": catalog.lockTimeout,
+}
+
+const byNodeCode: Record<string, CatalogEntry> = {
+  ECONNREFUSED: catalog.connectionRefused,
+  ENOTFOUND: catalog.hostNotFound,
+  EAI_AGAIN: catalog.hostNotFound,
+  ETIMEDOUT: catalog.connectionTimeout,
+  EHOSTUNREACH: catalog.connectionTimeout,
+  ENETUNREACH: catalog.connectionTimeout,
+  SELF_SIGNED_CERT_IN_CHAIN: catalog.sslCertificate,
+  DEPTH_ZERO_SELF_SIGNED_CERT: catalog.sslCertificate,
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: catalog.sslCertificate,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: catalog.sslCertificate,
+  ERR_TLS_CERT_ALTNAME_INVALID: catalog.sslCertificate,
+  CERT_HAS_EXPIRED: catalog.sslCertificate,
+}
+
+const byMessage: ReadonlyArray<readonly [RegExp, CatalogEntry]> = [
+  [/password authentication failed/i, catalog.passwordFailed],
+  [/no pg_hba\.conf entry|does not support SSL|SSL off|requires SSL|SSL connection is required/i, catalog.sslRequired],
+  [/certificate|altnames/i, catalog.sslCertificate],
+  [/timeout expired|timed out/i, catalog.connectionTimeout],
+  [/lock timeout/i, catalog.lockTimeout],
+  [/already exists/i, catalog.relationExists],
+  [/permission denied/i, catalog.permissionDenied],
+  [/ECONNREFUSED/, catalog.connectionRefused],
+  [/ENOTFOUND|getaddrinfo/, catalog.hostNotFound],
+]
+
+const text = (value: unknown): string => (typeof value === "string" ? value : "")
+
+/** Maps any error (tagged, pg, Node, or a pasted message) to its troubleshooting entry. */
+export const diagnose = (error: unknown): Diagnosis => {
+  const e: Tagged = typeof error === "object" && error !== null ? (error as Tagged) : {}
+  const message = typeof error === "string" ? error : text(e.message) || String(error)
+  const tag = text(e._tag)
+  const found = ((): CatalogEntry | undefined => {
+    switch (tag) {
+      case "ConfigError":
+        return e.problems !== undefined && e.problems.length > 0 && e.problems.every((p) => /Azure/.test(p.problem ?? "")) ? catalog.azureSslRequired : catalog.configInvalid
+      case "MigrationSourceError":
+        return catalog.sourceInvalid
+      case "MigrationsDirectoryMissing":
+        return catalog.directoryMissing
+      case "LockWaitTimeout":
+        return catalog.lockWaitTimeout
+      case "MigrationRefused": {
+        const kind = e.refusals?.[0]?.kind
+        return kind === "missing" ? catalog.migrationMissing : kind === "out-of-order" ? catalog.outOfOrder : catalog.checksumChanged
+      }
+      case "MigrationFailed": {
+        const state = text(e.sqlState)
+        if (state === "P0002" && /015_|admin/.test(`${text(e.name)} ${message}`)) return catalog.policiesNotCreated
+        return bySqlState[state] ?? catalog.migrationFailed
+      }
+    }
+    const code = text(e.code) || text(e.sqlState)
+    return bySqlState[code] ?? byNodeCode[code] ?? byMessage.find(([pattern]) => pattern.test(message))?.[1]
+  })()
+  return { entry: found ?? catalog.internal, message }
+}

@@ -1,0 +1,90 @@
+import { Effect } from "effect"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { checksumOf, loadMigrations } from "../src/index.js"
+import { shippedMigrations } from "./support.js"
+
+const dirWith = (files: Record<string, string | Buffer>) => {
+  const dir = mkdtempSync(join(tmpdir(), "aim-src-"))
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content)
+  return dir
+}
+
+const load = (dir: string) => Effect.runPromise(Effect.either(loadMigrations(dir)))
+
+describe("migration source", () => {
+  it("reads the 15 shipped migrations in order with the guide's names", async () => {
+    const result = await load(shippedMigrations)
+    if (result._tag === "Left") throw new Error(result.left.message)
+    expect(result.right.map((m) => m.name)).toEqual([
+      "001_initial_schema.sql",
+      "002_add_missing_user_columns.sql",
+      "003_add_missing_agent_columns.sql",
+      "004_create_mcp_servers_table.sql",
+      "005_create_verification_events_table.sql",
+      "006_add_password_hash_column.sql",
+      "007_create_system_config_table.sql",
+      "008_create_sdk_tokens_table.sql",
+      "009_create_security_policies_table.sql",
+      "010_create_analytics_tables.sql",
+      "011_add_password_reset_fields.sql",
+      "012_create_user_registration_requests_table.sql",
+      "013_create_default_admin_user.sql",
+      "014_fix_alerts_schema.sql",
+      "015_add_default_security_policies.sql",
+    ])
+    expect(result.right.every((m) => m.transactional)).toBe(true)
+  })
+
+  it("names every offending file: bad name, duplicate, gap, empty, not UTF-8", async () => {
+    const dir = dirWith({
+      "001_ok.sql": "SELECT 1;",
+      "002_ok.sql": "SELECT 2;",
+      "002_twin.sql": "SELECT 2;",
+      "005_after_gap.sql": "SELECT 5;",
+      "006_empty.sql": "  \n",
+      "007_latin1.sql": Buffer.from([0x53, 0x45, 0x4c, 0xe9, 0x0a]),
+      "8_short.sql": "SELECT 8;",
+      "008 spaces.sql": "SELECT 8;",
+      "001_ok.down.sql": "DROP TABLE x;",
+      "README.md": "not a migration",
+    })
+    const result = await load(dir)
+    if (result._tag === "Right") throw new Error("expected a failure")
+    expect(result.left._tag).toBe("MigrationSourceError")
+    if (result.left._tag !== "MigrationSourceError") return
+    const byFile = Object.fromEntries(result.left.problems.map((p) => [p.file, p.problem]))
+    expect(Object.keys(byFile).sort()).toEqual(
+      ["002_twin.sql", "005_after_gap.sql", "006_empty.sql", "007_latin1.sql", "8_short.sql", "008 spaces.sql"].sort(),
+    )
+    expect(byFile["002_twin.sql"]).toMatch(/same number as 002_ok\.sql/)
+    expect(byFile["005_after_gap.sql"]).toMatch(/3-4 are missing/)
+    expect(byFile["006_empty.sql"]).toMatch(/empty/)
+    expect(byFile["007_latin1.sql"]).toMatch(/UTF-8/)
+    expect(byFile["8_short.sql"]).toMatch(/NNN_description/)
+  })
+
+  it("reports a missing directory as an error, never as nothing to do", async () => {
+    const result = await load(join(tmpdir(), "no-such-dir-aim"))
+    expect(result._tag === "Left" && result.left._tag).toBe("MigrationsDirectoryMissing")
+  })
+
+  it("checksums ignore CRLF line endings and a BOM, but not content", () => {
+    const text = "CREATE TABLE IF NOT EXISTS t (id int);\nSELECT 1;\n"
+    expect(checksumOf(`\uFEFF${text.replace(/\n/g, "\r\n")}`)).toBe(checksumOf(text))
+    expect(checksumOf(text)).not.toBe(checksumOf(text.replace("id", "idx")))
+    expect(checksumOf(text)).toMatch(/^[0-9a-f]{64}$/)
+  })
+
+  it("reads the no-transaction directive from the first line only", async () => {
+    const dir = dirWith({
+      "001_a.sql": "-- aim:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (x);\n",
+      "002_b.sql": "SELECT 1;\n-- aim:no-transaction\n",
+    })
+    const result = await load(dir)
+    if (result._tag === "Left") throw new Error(result.left.message)
+    expect(result.right.map((m) => m.transactional)).toEqual([false, true])
+  })
+})

@@ -1,0 +1,57 @@
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { Effect, Layer } from "effect"
+import {
+  AimConfig,
+  DatabaseLive,
+  MigrationSourceLive,
+  Migrator,
+  MigratorLive,
+  type MigratorOptions,
+  type ServerDatabase,
+  parseConfig,
+} from "../src/index.js"
+
+export const shippedMigrations = resolve(import.meta.dirname, "../../../migrations")
+
+/** A copy of the shipped migrations (or an empty dir) that a test may edit. */
+export const migrationsCopy = (files: Record<string, string> = {}, withShipped = true): string => {
+  const dir = mkdtempSync(join(tmpdir(), "aim-migrations-"))
+  if (withShipped) cpSync(shippedMigrations, dir, { recursive: true })
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text)
+  return dir
+}
+
+export const serverSettings = (url: string): ServerDatabase => {
+  const config = parseConfig({ DATABASE_URL: url }, process.cwd())
+  if (config._tag === "Left" || config.right.database._tag !== "Server") throw new Error(`bad test URL ${url}`)
+  return config.right.database
+}
+
+/** Migrator + Database layers for a URL and a migrations directory, as the CLI builds them. */
+export const migratorFor = (env: Record<string, string>, directory: string, options: MigratorOptions = {}) => {
+  const config = AimConfig.fromEnv({ env, cwd: tmpdir() })
+  return MigratorLive(options).pipe(
+    Layer.provideMerge(DatabaseLive().pipe(Layer.provide(config))),
+    Layer.provide(MigrationSourceLive(directory)),
+  )
+}
+
+export const runMigrator = <A, E>(
+  url: string,
+  directory: string,
+  f: (migrator: Migrator["Type"]) => Effect.Effect<A, E>,
+  options: MigratorOptions = {},
+) => Effect.runPromise(Effect.flatMap(Migrator, f).pipe(Effect.provide(migratorFor({ DATABASE_URL: url }, directory, options))))
+
+/** Runs and returns the failure (or throws if it succeeded). */
+export const runMigratorFailure = <A, E>(
+  url: string,
+  directory: string,
+  f: (migrator: Migrator["Type"]) => Effect.Effect<A, E>,
+  options: MigratorOptions = {},
+) =>
+  Effect.runPromise(
+    Effect.flatMap(Migrator, f).pipe(Effect.provide(migratorFor({ DATABASE_URL: url }, directory, options)), Effect.flip),
+  )

@@ -1,0 +1,97 @@
+import { execFileSync, spawnSync } from "node:child_process"
+import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync, writeFileSync, appendFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+
+/** A throwaway PostgreSQL cluster (initdb + pg_ctl) on a free port, for server settings the shared one lacks. */
+export interface Cluster {
+  readonly port: number
+  readonly dataDir: string
+  readonly dir: string
+  readonly start: () => void
+  readonly stop: (mode?: "fast" | "immediate") => void
+  readonly destroy: () => void
+}
+
+export interface ClusterOptions {
+  /** Password of the `postgres` superuser; with it, TCP connections need scram-sha-256 auth. */
+  readonly password?: string
+  /** PEM files for SSL; with `requireSsl`, non-SSL TCP connections are rejected by pg_hba. */
+  readonly ssl?: { readonly cert: string; readonly key: string }
+  readonly requireSsl?: boolean
+}
+
+export const pgBinDir = (): string => {
+  const versions = readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a))
+  if (versions[0] === undefined) throw new Error("PostgreSQL server binaries not found under /usr/lib/postgresql")
+  return join("/usr/lib/postgresql", versions[0], "bin")
+}
+
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer()
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))))
+    })
+  })
+
+const isRoot = process.getuid?.() === 0
+
+/** initdb refuses to run as root: run the server tools as the postgres user when we are root. */
+const asOwner = (command: string, args: ReadonlyArray<string>) => {
+  const [file, argv] = isRoot ? ["runuser", ["-u", "postgres", "--", command, ...args]] : [command, [...args]]
+  const result = spawnSync(file, argv, { encoding: "utf8" })
+  if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr || result.stdout}`)
+}
+
+export const startCluster = async (options: ClusterOptions = {}): Promise<Cluster> => {
+  const bin = pgBinDir()
+  const dir = mkdtempSync(join(tmpdir(), "aim-cluster-"))
+  const dataDir = join(dir, "data")
+  const port = await freePort()
+  if (isRoot) {
+    chmodSync(dir, 0o755)
+    execFileSync("chown", ["postgres:postgres", dir])
+  }
+  const pwfile = join(dir, "pw")
+  writeFileSync(pwfile, options.password ?? "postgres")
+  if (isRoot) chownSync(pwfile, 101, 104)
+  asOwner(join(bin, "initdb"), ["-D", dataDir, "-U", "postgres", "--auth-local=trust", `--auth-host=${options.password === undefined ? "trust" : "scram-sha-256"}`, `--pwfile=${pwfile}`, "-E", "UTF8", "--no-sync"])
+  const conf = [`port = ${port}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${dir}'`, "fsync = off", "max_connections = 60"]
+  if (options.ssl !== undefined) {
+    for (const [name, pem] of [["server.crt", options.ssl.cert], ["server.key", options.ssl.key]] as const) {
+      const path = join(dataDir, name)
+      writeFileSync(path, pem, { mode: 0o600 })
+      if (isRoot) execFileSync("chown", ["postgres:postgres", path])
+    }
+    conf.push("ssl = on", "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'")
+  }
+  appendFileSync(join(dataDir, "postgresql.conf"), `\n${conf.join("\n")}\n`)
+  if (options.requireSsl === true) {
+    const method = options.password === undefined ? "trust" : "scram-sha-256"
+    writeFileSync(join(dataDir, "pg_hba.conf"), `local all all trust\nhostssl all all 127.0.0.1/32 ${method}\nhostnossl all all 127.0.0.1/32 reject\n`)
+  }
+  const logFile = join(dir, "log")
+  const start = () => asOwner(join(bin, "pg_ctl"), ["-D", dataDir, "-l", logFile, "-w", "-t", "30", "start"])
+  const stop = (mode: "fast" | "immediate" = "fast") => {
+    try {
+      asOwner(join(bin, "pg_ctl"), ["-D", dataDir, "-m", mode, "-w", "stop"])
+    } catch {
+      // already stopped
+    }
+  }
+  start()
+  return {
+    port,
+    dataDir,
+    dir,
+    start,
+    stop,
+    destroy: () => {
+      stop("immediate")
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}

@@ -1,0 +1,3 @@
+export * from "./cluster.js"
+export * from "./docker.js"
+export * from "./postgres.js"
