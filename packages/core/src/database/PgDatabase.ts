@@ -1,4 +1,4 @@
-import { Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { Effect, Exit, Layer, Redacted, Schedule, type Scope } from "effect"
 import { readFileSync } from "node:fs"
 import { hostname } from "node:os"
 import pg from "pg"
@@ -90,8 +90,16 @@ export const PgDatabaseLive = (settings: ServerDatabase, options: PgOptions = {}
         (created) => Effect.promise(() => created.end().catch(() => undefined)),
       )
 
+      // pg_terminate_backend only signals: wait (bounded) until the backend is gone, so that its
+      // locks are free by the time the caller's scope has closed.
       const terminate = (pid: number) =>
         Effect.tryPromise(() => pool.query("SELECT pg_terminate_backend($1)", [pid])).pipe(
+          Effect.andThen(
+            Effect.tryPromise(() => pool.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1", [pid])).pipe(
+              Effect.filterOrFail((result) => result.rowCount === 0),
+              Effect.retry({ schedule: Schedule.spaced("20 millis"), times: 250 }),
+            ),
+          ),
           Effect.timeout("5 seconds"),
           Effect.ignore,
         )
@@ -100,24 +108,20 @@ export const PgDatabaseLive = (settings: ServerDatabase, options: PgOptions = {}
         const client = yield* Effect.tryPromise({ try: () => pool.connect(), catch: (cause) => toConnectionError(cause, target) })
         client.on("error", () => undefined)
         const pid = (client as unknown as { processID?: number }).processID
-        let inFlight = 0
+        // Set when a statement was abandoned by an interruption: it may still be running on the server.
+        let abandoned = false
         const track = <A, E>(effect: Effect.Effect<A, E>) =>
-          Effect.acquireUseRelease(
+          Effect.onInterrupt(effect, () =>
             Effect.sync(() => {
-              inFlight++
+              abandoned = true
             }),
-            () => effect,
-            () =>
-              Effect.sync(() => {
-                inFlight--
-              }),
           )
         yield* Effect.addFinalizer((exit) =>
-          Exit.isSuccess(exit) && inFlight === 0
+          Exit.isSuccess(exit) && !abandoned
             ? Effect.sync(() => client.release())
-            : // A statement may still run on the server after an interruption: end the backend so its
-              // transaction rolls back and its advisory lock goes now, not when the statement finishes.
-              (inFlight > 0 && pid !== undefined ? terminate(pid) : Effect.void).pipe(
+            : // End the backend so its transaction rolls back and its advisory lock goes now, not when
+              // the abandoned statement finishes; then drop the socket rather than reuse it.
+              (abandoned && pid !== undefined ? terminate(pid) : Effect.void).pipe(
                 Effect.andThen(Effect.sync(() => client.release(true))),
               ),
         )

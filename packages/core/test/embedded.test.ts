@@ -1,0 +1,36 @@
+import { Effect, Layer } from "effect"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { Database, MigrationSourceLive, Migrator, MigratorLive, PgliteDatabaseLive } from "../src/index.js"
+import { shippedMigrations } from "./support.js"
+
+describe("embedded PostgreSQL (PGlite 18)", () => {
+  it("applies the 15 migrations, gives the 14 tables and the seed rows, then is a no-op", async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), "aim-pglite-")), "data")
+    const layer = MigratorLive().pipe(
+      Layer.provideMerge(PgliteDatabaseLive({ _tag: "Embedded", dataDir })),
+      Layer.provide(MigrationSourceLive(shippedMigrations)),
+    )
+    const result = await Effect.runPromise(
+      Effect.gen(function* () {
+        const migrator = yield* Migrator
+        const db = yield* Database
+        const first = yield* migrator.apply()
+        const second = yield* migrator.apply()
+        const version = yield* db.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")
+        const tables = yield* db.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+        const policies = yield* db.query<{ name: string }>("SELECT name FROM security_policies ORDER BY priority DESC")
+        const admin = yield* db.query<{ role: string; status: string }>("SELECT role, status FROM users WHERE email = 'admin@opena2a.org'")
+        return { first, second, version, tables, policies, admin }
+      }).pipe(Effect.provide(layer)),
+    )
+    expect(Number(result.version[0]?.v)).toBeGreaterThanOrEqual(180000)
+    expect(result.first.applied).toHaveLength(15)
+    expect(result.second.applied).toHaveLength(0)
+    expect(result.tables).toHaveLength(14)
+    expect(result.policies[2]?.name).toBe("Capability Violation Detection")
+    expect(result.admin).toEqual([{ role: "admin", status: "active" }])
+  })
+})

@@ -1,0 +1,241 @@
+import { createTestDatabase, sql, testPostgresUrl, type TestDatabase } from "@aim/testkit"
+import bcrypt from "bcryptjs"
+import { Effect, Fiber } from "effect"
+import pg from "pg"
+import { afterEach, describe, expect, it } from "vitest"
+import { type MigrationEvent, diagnose, lockKeys } from "../src/index.js"
+import { migrationsCopy, runMigrator, runMigratorFailure, shippedMigrations, migratorFor } from "./support.js"
+import { Migrator } from "../src/index.js"
+
+const expectedTables = [
+  "agents",
+  "alerts",
+  "analytics_agent_activity",
+  "analytics_trust_scores",
+  "api_keys",
+  "audit_logs",
+  "mcp_servers",
+  "organizations",
+  "sdk_tokens",
+  "security_policies",
+  "system_config",
+  "user_registration_requests",
+  "users",
+  "verification_events",
+]
+
+const databases: Array<TestDatabase> = []
+const freshDatabase = async () => {
+  const db = await createTestDatabase(testPostgresUrl(), "aim_migrator")
+  databases.push(db)
+  return db
+}
+afterEach(async () => {
+  await Promise.all(databases.splice(0).map((db) => db.drop()))
+})
+
+const ledgerVersions = async (url: string) =>
+  (await sql<{ version: number }>(url, "SELECT version FROM aim_migrations.schema_migrations ORDER BY version")).map((r) => r.version)
+
+describe("migrator on PostgreSQL", () => {
+  it("fresh deploy gives the guide's Step 3 tables and Step 4 rows; a second run is a no-op", async () => {
+    const db = await freshDatabase()
+    const first = await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    expect(first.applied.map((a) => a.version)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1))
+
+    const tables = await sql<{ tablename: string }>(db.url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+    expect(tables.map((t) => t.tablename)).toEqual(expectedTables)
+
+    const admin = await sql<{ email: string; role: string; status: string; org: string; password_hash: string }>(
+      db.url,
+      `SELECT u.email, u.role, u.status, o.name AS org, u.password_hash
+         FROM users u JOIN organizations o ON o.id = u.organization_id WHERE u.email = 'admin@opena2a.org'`,
+    )
+    expect(admin).toHaveLength(1)
+    expect(admin[0]).toMatchObject({ email: "admin@opena2a.org", role: "admin", status: "active", org: "OpenA2A Admin" })
+    expect(admin[0]?.password_hash).toMatch(/^\$2[ab]\$1\d\$/)
+    expect(bcrypt.compareSync("AIM2025!Secure", admin[0]?.password_hash ?? "")).toBe(true)
+
+    const policies = await sql<{ name: string; priority: number; is_enforced: boolean }>(
+      db.url,
+      "SELECT name, policy_type, enforcement_action, priority, is_enforced FROM security_policies ORDER BY priority DESC",
+    )
+    expect(policies.map((p) => [p.name, p.priority])).toEqual([
+      ["Critical Trust Score Block", 300],
+      ["Data Exfiltration Detection", 250],
+      ["Capability Violation Detection", 200],
+      ["Failed Authentication Monitoring", 150],
+      ["Low Trust Score Alert", 100],
+      ["Unusual Activity Monitoring", 80],
+    ])
+    expect(policies.filter((p) => p.is_enforced).map((p) => p.name)).toEqual(["Capability Violation Detection"])
+
+    const ledger = await sql<{ name: string; checksum: string; applied_by: string }>(
+      db.url,
+      "SELECT name, checksum, applied_by FROM aim_migrations.schema_migrations ORDER BY version",
+    )
+    expect(ledger).toHaveLength(15)
+    expect(ledger[12]?.name).toBe("013_create_default_admin_user.sql")
+    expect(ledger[0]?.checksum).toMatch(/^[0-9a-f]{64}$/)
+
+    const second = await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    expect(second.applied).toEqual([])
+    const status = await runMigrator(db.url, shippedMigrations, (m) => m.status)
+    expect(status.upToDate).toBe(true)
+    expect(status.applied).toHaveLength(15)
+  })
+
+  it("a failing statement rolls its file back, leaves the ledger alone and names file, line and column", async () => {
+    const db = await freshDatabase()
+    const dir = migrationsCopy({
+      "016_broken.sql": "CREATE TABLE IF NOT EXISTS webhooks (id int);\n\nINSERT INTO webhooks (id)\n  VALUES (nosuchcolumn);\n",
+    })
+    const error = await runMigratorFailure(db.url, dir, (m) => m.apply())
+    expect(error._tag).toBe("MigrationFailed")
+    if (error._tag !== "MigrationFailed") return
+    expect(error).toMatchObject({ name: "016_broken.sql", line: 4, column: 11, sqlState: "42703", rolledBack: true })
+    expect(error.message).toMatch(/^016_broken\.sql:4:11: column "nosuchcolumn" does not exist \(SQLSTATE 42703\)$/)
+    expect(await ledgerVersions(db.url)).toHaveLength(15)
+    expect(await sql(db.url, "SELECT to_regclass('public.webhooks') IS NULL AS gone")).toEqual([{ gone: true }])
+  })
+
+  it("locates errors the server gives no position for (RAISE) by their statement", async () => {
+    const db = await freshDatabase()
+    const dir = migrationsCopy({
+      "016_raise.sql": "CREATE TABLE IF NOT EXISTS webhooks (id int);\n-- a comment\nDO $$ BEGIN\n  RAISE EXCEPTION 'boom';\nEND $$;\n",
+    })
+    const error = await runMigratorFailure(db.url, dir, (m) => m.apply())
+    expect(error).toMatchObject({ _tag: "MigrationFailed", name: "016_raise.sql", line: 3, sqlState: "P0001" })
+    expect(await sql(db.url, "SELECT to_regclass('public.webhooks') IS NULL AS gone")).toEqual([{ gone: true }])
+  })
+
+  it("refuses a changed applied file and applies nothing", async () => {
+    const db = await freshDatabase()
+    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const dir = migrationsCopy({ "016_new.sql": "CREATE TABLE IF NOT EXISTS webhooks (id int);\n" })
+    const { appendFileSync } = await import("node:fs")
+    appendFileSync(`${dir}/003_add_missing_agent_columns.sql`, "\n-- edited after deploy\n")
+    const error = await runMigratorFailure(db.url, dir, (m) => m.apply())
+    expect(error._tag).toBe("MigrationRefused")
+    if (error._tag !== "MigrationRefused") return
+    expect(error.refusals).toHaveLength(1)
+    expect(error.refusals[0]).toMatchObject({ kind: "changed", name: "003_add_missing_agent_columns.sql" })
+    expect(diagnose(error).entry.code).toBe("AIM-MIG-001")
+    expect(await ledgerVersions(db.url)).toHaveLength(15)
+    expect(await sql(db.url, "SELECT to_regclass('public.webhooks') IS NULL AS gone")).toEqual([{ gone: true }])
+  })
+
+  it("refuses an applied migration whose file is gone", async () => {
+    const db = await freshDatabase()
+    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const { rmSync } = await import("node:fs")
+    const dir = migrationsCopy()
+    rmSync(`${dir}/015_add_default_security_policies.sql`)
+    const error = await runMigratorFailure(db.url, dir, (m) => m.apply())
+    expect(error).toMatchObject({ _tag: "MigrationRefused" })
+    if (error._tag !== "MigrationRefused") return
+    expect(error.refusals[0]).toMatchObject({ kind: "missing", version: 15 })
+    expect(diagnose(error).entry.code).toBe("AIM-MIG-002")
+  })
+
+  it("refuses a pending file numbered below the newest applied one", async () => {
+    const db = await freshDatabase()
+    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    await sql(db.url, "DELETE FROM aim_migrations.schema_migrations WHERE version = 12")
+    const error = await runMigratorFailure(db.url, shippedMigrations, (m) => m.apply())
+    expect(error).toMatchObject({ _tag: "MigrationRefused" })
+    if (error._tag !== "MigrationRefused") return
+    expect(error.refusals.map((r) => [r.kind, r.name])).toEqual([["out-of-order", "012_create_user_registration_requests_table.sql"]])
+    expect(diagnose(error).entry.code).toBe("AIM-MIG-003")
+    expect(await ledgerVersions(db.url)).not.toContain(12)
+  })
+
+  it("waits for the migration lock with a bounded wait and names the holder", async () => {
+    const db = await freshDatabase()
+    const holder = new pg.Client({ connectionString: db.url, application_name: "test-holder on host-x" })
+    await holder.connect()
+    try {
+      await holder.query("SELECT pg_advisory_lock($1, $2)", [...lockKeys])
+      const events: Array<MigrationEvent> = []
+      const error = await runMigratorFailure(
+        db.url,
+        shippedMigrations,
+        (m) => m.apply({ onEvent: (e) => Effect.sync(() => void events.push(e)) }),
+        { lockWait: "700 millis" },
+      )
+      expect(error._tag).toBe("LockWaitTimeout")
+      if (error._tag !== "LockWaitTimeout") return
+      expect(error.holder?.applicationName).toBe("test-holder on host-x")
+      expect(error.waitedMs).toBeGreaterThanOrEqual(700)
+      expect(events[0]).toMatchObject({ _tag: "LockWaiting", holder: { applicationName: "test-holder on host-x" } })
+      expect(diagnose(error).entry.code).toBe("AIM-LOCK-001")
+      expect(await sql(db.url, "SELECT to_regclass('aim_migrations.schema_migrations') IS NULL AS none")).toEqual([{ none: true }])
+    } finally {
+      await holder.end()
+    }
+  })
+
+  it("lock_timeout stops a migration blocked by application traffic and reports it", async () => {
+    const db = await freshDatabase()
+    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const dir = migrationsCopy({ "016_alter.sql": "ALTER TABLE organizations ADD COLUMN IF NOT EXISTS region text;\n" })
+    const app = new pg.Client({ connectionString: db.url })
+    await app.connect()
+    try {
+      await app.query("BEGIN")
+      await app.query("SELECT count(*) FROM organizations")
+      const started = Date.now()
+      const error = await runMigratorFailure(db.url, dir, (m) => m.apply(), { lockTimeout: "300 millis" })
+      expect(Date.now() - started).toBeLessThan(5000)
+      expect(error).toMatchObject({ _tag: "MigrationFailed", sqlState: "55P03", name: "016_alter.sql", line: 1 })
+      expect(diagnose(error).entry.code).toBe("AIM-LOCK-002")
+      await app.query("ROLLBACK")
+    } finally {
+      await app.end()
+    }
+    expect(await ledgerVersions(db.url)).toHaveLength(15)
+  })
+
+  it("runs a -- aim:no-transaction file outside a transaction (CREATE INDEX CONCURRENTLY)", async () => {
+    const db = await freshDatabase()
+    const dir = migrationsCopy({
+      "016_concurrent_index.sql":
+        "-- aim:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_agents_name ON agents (name);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_agents_type ON agents (agent_type);\n",
+    })
+    const report = await runMigrator(db.url, dir, (m) => m.apply())
+    expect(report.applied.at(-1)?.name).toBe("016_concurrent_index.sql")
+    const indexes = await sql<{ indexname: string }>(db.url, "SELECT indexname FROM pg_indexes WHERE indexname IN ('idx_agents_name', 'idx_agents_type') ORDER BY 1")
+    expect(indexes.map((i) => i.indexname)).toEqual(["idx_agents_name", "idx_agents_type"])
+  })
+
+  it("applies each migration exactly once when several migrators race", async () => {
+    const db = await freshDatabase()
+    const reports = await Promise.all(Array.from({ length: 4 }, () => runMigrator(db.url, shippedMigrations, (m) => m.apply())))
+    expect(reports.reduce((n, r) => n + r.applied.length, 0)).toBe(15)
+    expect(await ledgerVersions(db.url)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1))
+  })
+
+  it("interruption mid-migration rolls back and frees the lock at once", async () => {
+    const db = await freshDatabase()
+    const dir = migrationsCopy({ "016_slow.sql": "CREATE TABLE IF NOT EXISTS slow (id int);\nSELECT pg_sleep(30);\n" })
+    const layer = migratorFor({ DATABASE_URL: db.url }, dir)
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        const fiber = yield* Effect.fork(Effect.flatMap(Migrator, (m) => m.apply()).pipe(Effect.provide(layer)))
+        // wait until 016 is running
+        for (let i = 0; i < 100; i++) {
+          const rows = yield* Effect.promise(() => sql<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()"))
+          if ((rows[0]?.n ?? 0) > 0) break
+          yield* Effect.sleep("100 millis")
+        }
+        const t0 = Date.now()
+        yield* Fiber.interrupt(fiber)
+        expect(Date.now() - t0).toBeLessThan(5000)
+      }),
+    )
+    const locks = await sql(db.url, "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2", [...lockKeys])
+    expect(locks).toEqual([])
+    expect(await ledgerVersions(db.url)).toHaveLength(15)
+    expect(await sql(db.url, "SELECT to_regclass('public.slow') IS NULL AS gone")).toEqual([{ gone: true }])
+  })
+})
