@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config"
 
 export default defineConfig({
   test: {
-    globalSetup: ["../testkit/src/globalSetup.ts"],
+    globalSetup: ["@aim/testkit/globalSetup"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

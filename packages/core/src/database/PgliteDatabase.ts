@@ -1,4 +1,3 @@
-import { PGlite } from "@electric-sql/pglite"
 import { Effect, Layer } from "effect"
 import { mkdirSync } from "node:fs"
 import type { EmbeddedDatabase } from "../config/DatabaseConfig.js"
@@ -19,6 +18,8 @@ export const PgliteDatabaseLive = (settings: EmbeddedDatabase): Layer.Layer<Data
         Effect.tryPromise({
           try: async () => {
             mkdirSync(settings.dataDir, { recursive: true })
+            // Loaded on demand: the WebAssembly build is large and server users never need it.
+            const { PGlite } = await import("@electric-sql/pglite")
             const created = new PGlite(settings.dataDir)
             await created.waitReady
             return created

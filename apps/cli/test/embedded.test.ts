@@ -1,0 +1,36 @@
+import { cpSync, existsSync, mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { aim, shippedMigrations } from "./run.js"
+
+describe("the embedded default", () => {
+  it("with nothing configured, aim migrate says so in one line and migrates .aim/ in the working directory", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "aim-embedded-"))
+    cpSync(shippedMigrations, join(cwd, "migrations"), { recursive: true })
+    const first = await aim(["migrate"], {}, cwd)
+    expect(first.code, first.stderr).toBe(0)
+    expect(first.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^ℹ No database configured: using the embedded PostgreSQL \(PGlite\) in .*\.aim\/pglite/)])
+    expect(first.stdout).toMatch(/15 migrations applied/)
+    expect(existsSync(join(cwd, ".aim", "pglite", "PG_VERSION"))).toBe(true)
+    const status = await aim(["status", "--json"], {}, cwd)
+    expect(JSON.parse(status.stdout)).toMatchObject({ upToDate: true, pending: [] })
+  })
+
+  it("never falls back to the embedded database in production: the missing variables are listed", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "aim-prod-"))
+    const result = await aim(["migrate", "--migrations-dir", shippedMigrations], { NODE_ENV: "production" }, cwd)
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/AIM-CFG-001/)
+    for (const v of ["POSTGRES_HOST", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"]) expect(result.stderr).toContain(v)
+    expect(existsSync(join(cwd, ".aim"))).toBe(false)
+  })
+
+  it("never falls back when a server is configured but unreachable", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "aim-noserver-"))
+    const result = await aim(["migrate", "--migrations-dir", shippedMigrations], { POSTGRES_HOST: "127.0.0.1", POSTGRES_PORT: "1", POSTGRES_USER: "u", POSTGRES_PASSWORD: "p4ss", POSTGRES_DB: "d" }, cwd)
+    expect(result.code).toBe(1)
+    expect(result.stderr).not.toMatch(/embedded/)
+    expect(existsSync(join(cwd, ".aim"))).toBe(false)
+  })
+})

@@ -1,0 +1,95 @@
+import { type TestDatabase, createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { aim } from "./run.js"
+
+describe("aim migrate / status on PostgreSQL", () => {
+  let db: TestDatabase
+  beforeAll(async () => {
+    db = await createTestDatabase(testPostgresUrl(), "aim_cli")
+  })
+  afterAll(async () => {
+    await db.drop()
+  })
+
+  it("dry-run prints the plan and changes nothing", async () => {
+    const result = await aim(["migrate", "--dry-run", "--json"], { DATABASE_URL: db.url })
+    expect(result.code).toBe(0)
+    const doc = JSON.parse(result.stdout)
+    expect(doc).toMatchObject({ ok: true, dryRun: true, upToDate: false, applied: [] })
+    expect(doc.pending).toHaveLength(15)
+    expect(doc.pending[0]).toMatchObject({ version: 1, name: "001_initial_schema.sql", checksum: expect.stringMatching(/^[0-9a-f]{64}$/) })
+    expect(await sql(db.url, "SELECT to_regclass('aim_migrations.schema_migrations') IS NULL AS none")).toEqual([{ none: true }])
+  })
+
+  it("applies with the guide's lines, one line per migration, and a second run is up to date", async () => {
+    const first = await aim(["migrate"], { DATABASE_URL: db.url })
+    expect(first.code, first.stderr).toBe(0)
+    const lines = first.stdout.trim().split("\n")
+    expect(lines[0]).toBe("✅ Migrating database schema...")
+    expect(lines.filter((l) => /^ {2}✓ \d{3}_\w+\.sql \(\d+ ms\)$/.test(l))).toHaveLength(15)
+    expect(lines.at(-1)).toMatch(/^✅ Database migration completed successfully: 15 migrations applied in \d+ ms$/)
+
+    const second = await aim(["migrate"], { DATABASE_URL: db.url })
+    expect(second.code).toBe(0)
+    expect(second.stdout).toContain("✅ Database migration completed successfully")
+    expect(second.stdout).toMatch(/up to date/)
+    expect(second.stdout).not.toMatch(/✓ 0/)
+  })
+
+  it("status --json and migrate --json print one JSON document with stable fields", async () => {
+    const status = await aim(["status", "--json"], { DATABASE_URL: db.url })
+    expect(status.code).toBe(0)
+    const doc = JSON.parse(status.stdout)
+    expect(doc.upToDate).toBe(true)
+    expect(doc.pending).toEqual([])
+    expect(doc.applied).toHaveLength(15)
+    expect(Object.keys(doc.applied[0]).sort()).toEqual(["appliedAt", "appliedBy", "checksum", "durationMs", "method", "name", "state", "version"])
+    const migrate = await aim(["migrate", "--json"], { DATABASE_URL: db.url })
+    expect(JSON.parse(migrate.stdout)).toMatchObject({ ok: true, applied: [], pending: [], upToDate: true })
+  })
+
+  it("a refusal exits 1 with the troubleshooting code, cause and fix on one line", async () => {
+    await sql(db.url, "UPDATE aim_migrations.schema_migrations SET checksum = 'x' WHERE version = 3")
+    const result = await aim(["migrate"], { DATABASE_URL: db.url })
+    expect(result.code).toBe(1)
+    const line = result.stderr.split("\n").find((l) => l.startsWith("✖"))
+    expect(line).toMatch(/^✖ \[AIM-MIG-001\] 003_add_missing_agent_columns\.sql changed after it was applied .*Fix: .*docs: \/troubleshooting\/checksum-changed\)$/)
+    const json = await aim(["status", "--json"], { DATABASE_URL: db.url })
+    expect(json.code).toBe(1)
+    expect(JSON.parse(json.stdout).refusals[0]).toMatchObject({ kind: "changed", version: 3 })
+  })
+
+  it("bad usage and bad configuration exit 2; --help documents the exit codes", async () => {
+    expect((await aim(["migrate", "--no-such-flag"], { DATABASE_URL: db.url })).code).toBe(2)
+    const config = await aim(["migrate", "--json"], { POSTGRES_HOST: "localhost", POSTGRES_PORT: "fivefourthreetwo" })
+    expect(config.code).toBe(2)
+    const doc = JSON.parse(config.stdout)
+    expect(doc.error.code).toBe("AIM-CFG-001")
+    expect(doc.error.details.join("\n")).toMatch(/POSTGRES_PORT: "fivefourthreetwo" is not a port number/)
+    expect(doc.error.details.join("\n")).toMatch(/POSTGRES_PASSWORD: is not set/)
+    const help = await aim(["--help"])
+    expect(help.stdout).toMatch(/Exit codes: 0 success, 1 a migration or check failed, 2 bad usage or configuration/)
+  })
+
+  it("an unreachable server is a one-line error with its code, not a stack trace", async () => {
+    const result = await aim(["migrate"], { DATABASE_URL: "postgres://postgres@127.0.0.1:1/x" })
+    expect(result.code).toBe(1)
+    expect(result.stderr.trim().split("\n")).toHaveLength(1)
+    expect(result.stderr).toMatch(/^✖ \[AIM-DB-001\] connect ECONNREFUSED 127\.0\.0\.1:1\. Fix: /)
+  })
+})
+
+describe("8 aim migrate processes at once on a fresh database", () => {
+  it("all exit 0 and every migration is applied exactly once", async () => {
+    const db = await createTestDatabase(testPostgresUrl(), "aim_race")
+    try {
+      const results = await Promise.all(Array.from({ length: 8 }, () => aim(["migrate", "--json"], { DATABASE_URL: db.url })))
+      for (const r of results) expect(r.code, r.stderr).toBe(0)
+      const applied = results.flatMap((r) => JSON.parse(r.stdout).applied as Array<{ version: number }>)
+      expect(applied.map((a) => a.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1))
+      expect(await sql(db.url, "SELECT count(*)::int AS n, count(DISTINCT version)::int AS d FROM aim_migrations.schema_migrations")).toEqual([{ n: 15, d: 15 }])
+    } finally {
+      await db.drop()
+    }
+  })
+})

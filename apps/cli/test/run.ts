@@ -1,0 +1,39 @@
+import { spawn } from "node:child_process"
+import { resolve } from "node:path"
+
+export const cliMain = resolve(import.meta.dirname, "../src/main.ts")
+export const repoRoot = resolve(import.meta.dirname, "../../..")
+export const shippedMigrations = resolve(repoRoot, "migrations")
+const tsx = resolve(repoRoot, "node_modules/.bin/tsx")
+
+export interface CliResult {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** The environment of a machine with nothing configured, plus `env`. */
+export const cleanEnv = (env: Record<string, string> = {}): NodeJS.ProcessEnv => {
+  const base: NodeJS.ProcessEnv = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(POSTGRES_|DATABASE_URL|REDIS_|SMTP_|NODE_ENV|PG|AIM_)/.test(key)) continue
+    base[key] = value
+  }
+  return { ...base, NO_COLOR: "1", ...env }
+}
+
+/** Runs `aim ...args` as a real process. */
+export const aim = (args: ReadonlyArray<string>, env: Record<string, string> = {}, cwd = repoRoot): Promise<CliResult> =>
+  new Promise((resolveResult, reject) => {
+    const child = spawn(tsx, [cliMain, ...args], { cwd, env: cleanEnv(env) })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk
+    })
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk
+    })
+    child.on("error", reject)
+    child.on("close", (code) => resolveResult({ code, stdout, stderr }))
+  })
