@@ -1,6 +1,9 @@
 import { Command } from "@effect/cli"
 import { migrate } from "./commands/migrate.js"
+import { doctor } from "./commands/doctor.js"
+import { explain } from "./commands/explain.js"
 import { status } from "./commands/status.js"
+import { verify } from "./commands/verify.js"
 
 export const version = "0.1.0"
 
@@ -8,7 +11,7 @@ export const aim = Command.make("aim").pipe(
   Command.withDescription(
     "Deploy, check and repair the AIM PostgreSQL database. Exit codes: 0 success, 1 a migration or check failed, 2 bad usage or configuration.",
   ),
-  Command.withSubcommands([migrate, status]),
+  Command.withSubcommands([migrate, status, verify, doctor, explain]),
 )
 
 export const run = Command.run(aim, { name: "aim", version })

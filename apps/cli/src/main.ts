@@ -5,6 +5,14 @@ import { Cause, Effect, Exit } from "effect"
 import { run } from "./cli.js"
 import { CliExit, err, exitCodes } from "./output.js"
 
+// `aim status | head` closes the pipe early: that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0)
+    throw error
+  })
+}
+
 const program = run(process.argv).pipe(
   Effect.catchIf(ValidationError.isValidationError, () => new CliExit({ code: exitCodes.usage })),
   Effect.catchAllDefect((defect) =>

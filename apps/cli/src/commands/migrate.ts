@@ -1,10 +1,13 @@
-import { type MigrationEvent, Migrator, type StatusReport, describeHolder } from "@aim/core"
+import { type MigrationEvent, Migrator, type StatusReport, Verifier, VerifierLive, describeHolder } from "@aim/core"
 import { Command, Options } from "@effect/cli"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
+import { printChecks } from "../checks.js"
 import { announceEmbedded, migratorLayer } from "../layers.js"
 import * as opt from "../options.js"
 import { CliExit, err, out, printJson, renderFailure } from "../output.js"
 import { printPlan, statusDocument } from "./status.js"
+
+const noVerify = Options.boolean("no-verify").pipe(Options.withDescription("Skip the verification that runs after applying"))
 
 const dryRun = Options.boolean("dry-run").pipe(Options.withDescription("Print what would be applied and change nothing"))
 
@@ -29,7 +32,7 @@ const dryRunOutput = (report: StatusReport, json: boolean) =>
 
 export const migrate = Command.make(
   "migrate",
-  { json: opt.json, dryRun, migrationsDir: opt.migrationsDir, lockWait: opt.lockWait, lockTimeout: opt.lockTimeout },
+  { json: opt.json, dryRun, noVerify, migrationsDir: opt.migrationsDir, lockWait: opt.lockWait, lockTimeout: opt.lockTimeout },
   (options) =>
     Effect.gen(function* () {
       yield* announceEmbedded
@@ -37,24 +40,32 @@ export const migrate = Command.make(
       if (options.dryRun) return yield* dryRunOutput(yield* migrator.status, options.json)
       if (!options.json) yield* out("✅ Migrating database schema...")
       const report = yield* migrator.apply({ onEvent: progress(options.json) })
+      const verification = options.noVerify ? undefined : yield* (yield* Verifier).run
+      const ok = verification?.ok ?? true
       if (options.json) {
-        return yield* printJson({
-          ok: true,
+        yield* printJson({
+          ok,
           database: report.database,
           applied: report.applied,
           pending: report.pending,
           upToDate: report.pending.length === 0,
           durationMs: report.durationMs,
+          ...(verification === undefined ? {} : { verify: verification }),
         })
+        return ok ? undefined : yield* new CliExit({ code: 1 })
       }
       yield* out(
         report.applied.length === 0
           ? "✅ Database migration completed successfully: the database is up to date, nothing to apply"
           : `✅ Database migration completed successfully: ${report.applied.length} migration${report.applied.length === 1 ? "" : "s"} applied in ${report.durationMs} ms`,
       )
+      if (verification !== undefined) {
+        yield* printChecks("Verifying", verification)
+        if (!ok) return yield* new CliExit({ code: 1 })
+      }
     }).pipe(
       Effect.catchIf((e) => e._tag !== "CliExit", (e) => renderFailure(e, options.json)),
-      Effect.provide(migratorLayer(options)),
+      Effect.provide(VerifierLive.pipe(Layer.provideMerge(migratorLayer(options)))),
       Effect.catchIf((e) => e._tag !== "CliExit", (e) => renderFailure(e, options.json)),
     ),
 ).pipe(Command.withDescription("Apply pending migrations (one transaction per file, under the migration lock)"))

@@ -2,18 +2,48 @@ import { Context, Effect, Either, Layer } from "effect"
 import { ConfigError, type ConfigProblem } from "./ConfigError.js"
 import { type DatabaseSettings, readDatabaseSettings } from "./DatabaseConfig.js"
 import { type Env, loadEnv, read } from "./env.js"
+import { type AppSettings, type RedisSettings, type SmtpSettings, readAppSettings, readRedisSettings, readSmtpSettings } from "./ServicesConfig.js"
 
 export interface AimConfigShape {
   readonly production: boolean
   readonly database: DatabaseSettings
+  /** Undefined when Redis is not configured: it is optional. */
+  readonly redis: RedisSettings | undefined
+  readonly smtp: SmtpSettings | undefined
+  readonly app: AppSettings
+  /**
+   * Problems outside the database settings (Redis, SMTP, FRONTEND_URL, SUPPORT_EMAIL). They do not
+   * stop migrations; `aim doctor` reports them.
+   */
+  readonly serviceProblems: ReadonlyArray<ConfigProblem>
+}
+
+export interface ParsedConfig {
+  readonly config: AimConfigShape | undefined
+  /** Every problem found, database and services, in one list. */
+  readonly problems: ReadonlyArray<ConfigProblem>
 }
 
 /** Reads and validates the whole environment at once: every problem is reported, not the first. */
+export const readConfig = (env: Env, cwd: string): ParsedConfig => {
+  const databaseProblems: Array<ConfigProblem> = []
+  const serviceProblems: Array<ConfigProblem> = []
+  const database = readDatabaseSettings(env, cwd, databaseProblems)
+  const redis = readRedisSettings(env, serviceProblems)
+  const smtp = readSmtpSettings(env, serviceProblems)
+  const app = readAppSettings(env, serviceProblems)
+  const problems = [...databaseProblems, ...serviceProblems]
+  if (databaseProblems.length > 0 || database === undefined) return { config: undefined, problems }
+  return {
+    config: { production: read(env, "NODE_ENV") === "production", database, redis, smtp, app, serviceProblems },
+    problems,
+  }
+}
+
+/** The configuration, failing only on database problems (nothing works without a database). */
 export const parseConfig = (env: Env, cwd: string): Either.Either<AimConfigShape, ConfigError> => {
-  const problems: Array<ConfigProblem> = []
-  const database = readDatabaseSettings(env, cwd, problems)
-  if (problems.length > 0 || database === undefined) return Either.left(new ConfigError({ problems }))
-  return Either.right({ production: read(env, "NODE_ENV") === "production", database })
+  const parsed = readConfig(env, cwd)
+  return parsed.config === undefined ? Either.left(new ConfigError({ problems: parsed.problems })) : Either.right(parsed.config)
 }
 
 export class AimConfig extends Context.Tag("@aim/core/AimConfig")<AimConfig, AimConfigShape>() {

@@ -82,7 +82,7 @@ const whoAmI = (): string => {
 
 const ms = (duration: Duration.DurationInput) => Math.max(0, Math.round(Duration.toMillis(Duration.decode(duration))))
 
-export const make = (options: MigratorOptions = {}) =>
+export const makeMigrator = (options: MigratorOptions = {}) =>
   Effect.gen(function* () {
     const db = yield* Database
     const source = yield* MigrationSource
@@ -206,4 +206,4 @@ const locateFailure = (session: Session, migration: Migration, original: SqlErro
   }).pipe(Effect.catchTag("SqlError", () => failed(migration, original, true, 0, migration.sql)))
 
 export const MigratorLive = (options: MigratorOptions = {}): Layer.Layer<Migrator, never, Database | MigrationSource> =>
-  Layer.effect(Migrator, make(options))
+  Layer.effect(Migrator, makeMigrator(options))

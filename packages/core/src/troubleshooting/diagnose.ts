@@ -42,6 +42,8 @@ const byNodeCode: Record<string, CatalogEntry> = {
 }
 
 const byMessage: ReadonlyArray<readonly [RegExp, CatalogEntry]> = [
+  [/WRONGPASS|NOAUTH/, catalog.redisAuth],
+  [/535|Invalid login|EAUTH/, catalog.smtpAuth],
   [/password authentication failed/i, catalog.passwordFailed],
   [/no pg_hba\.conf entry|does not support SSL|SSL off|requires SSL|SSL connection is required/i, catalog.sslRequired],
   [/certificate|altnames/i, catalog.sslCertificate],
@@ -73,6 +75,20 @@ export const diagnose = (error: unknown): Diagnosis => {
       case "MigrationRefused": {
         const kind = e.refusals?.[0]?.kind
         return kind === "missing" ? catalog.migrationMissing : kind === "out-of-order" ? catalog.outOfOrder : catalog.checksumChanged
+      }
+      case "RedisError": {
+        const code = text(e.code)
+        if (/^(WRONGPASS|NOAUTH)/.test(code) || /WRONGPASS|NOAUTH|invalid password/i.test(message)) return catalog.redisAuth
+        if (/ECONNRESET|EPROTO|TLS|SSL|Connection is closed/i.test(`${code} ${message}`)) return catalog.redisTls
+        return catalog.redisUnavailable
+      }
+      case "SmtpNotConfigured":
+        return catalog.emailNotConfigured
+      case "SmtpError": {
+        const code = text(e.code)
+        if (code === "EAUTH" || /auth/i.test(message)) return catalog.smtpAuth
+        if (code === "ETLS" || /STARTTLS|certificate|wrong version number|TLS|SSL/i.test(message)) return catalog.smtpTls
+        return catalog.smtpUnreachable
       }
       case "MigrationFailed": {
         const state = text(e.sqlState)

@@ -1,0 +1,105 @@
+import { Duration, Effect, Layer, Option, Redacted, type Scope } from "effect"
+import { Redis } from "ioredis"
+import type { RedisSettings } from "../config/ServicesConfig.js"
+import { Cache, type CacheShape, RedisError } from "./Cache.js"
+import { makeMemoryCache } from "./MemoryCache.js"
+
+export const describeRedis = (settings: RedisSettings): string => `redis${settings.tls ? "s" : ""}://${settings.host}:${settings.port}/${settings.db}`
+
+const toRedisError = (cause: unknown, target: string): RedisError => {
+  const e = typeof cause === "object" && cause !== null ? (cause as { message?: unknown; code?: unknown }) : {}
+  const message = typeof e.message === "string" ? e.message : String(cause)
+  const code = typeof e.code === "string" ? e.code : /^(WRONGPASS|NOAUTH)/.exec(message)?.[1]
+  return new RedisError({ message, code, target })
+}
+
+export interface RedisOptions {
+  readonly connectTimeoutMs?: number
+  /** Bound on each command after start-up; past it the in-memory cache answers. */
+  readonly commandTimeoutMs?: number
+}
+
+/**
+ * Connects once at start-up with a bounded timeout and no reconnect loop; fails with RedisError if
+ * Redis does not answer. Once connected, reconnects in the background with backoff.
+ */
+export const connectRedis = (settings: RedisSettings, options: RedisOptions = {}): Effect.Effect<Redis, RedisError, Scope.Scope> => {
+  const target = describeRedis(settings)
+  let started = false
+  return Effect.acquireRelease(
+    Effect.tryPromise({
+      try: async () => {
+        const client = new Redis({
+          host: settings.host,
+          port: settings.port,
+          db: settings.db,
+          ...(settings.password === undefined ? {} : { password: Redacted.value(settings.password) }),
+          ...(settings.tls ? { tls: { servername: settings.host } } : {}),
+          lazyConnect: true,
+          connectTimeout: options.connectTimeoutMs ?? 3000,
+          maxRetriesPerRequest: 1,
+          enableOfflineQueue: false,
+          // No endless reconnect loop at start-up; after it, back off up to 5 s.
+          retryStrategy: (times) => (started ? Math.min(times * 200, 5000) : null),
+        })
+        let lastError: unknown
+        client.on("error", (error) => {
+          lastError = error
+        })
+        try {
+          await client.connect()
+          await client.ping()
+        } catch (error) {
+          client.disconnect()
+          throw lastError ?? error
+        }
+        started = true
+        return client
+      },
+      catch: (cause) => toRedisError(cause, target),
+    }).pipe(Effect.timeoutFail({ duration: Duration.millis((options.connectTimeoutMs ?? 3000) + 1000), onTimeout: () => new RedisError({ message: "timed out connecting", code: "ETIMEDOUT", target }) })),
+    (client) => Effect.sync(() => client.disconnect()),
+  )
+}
+
+/** Redis with the in-memory cache behind it: any command error after start-up is answered from memory. */
+export const makeRedisCache = (client: Redis, options: RedisOptions = {}): CacheShape => {
+  const memory = makeMemoryCache("unavailable (optional)")
+  const timeout = Duration.millis(options.commandTimeoutMs ?? 500)
+  let degraded = false
+  const fallback = <A>(onMemory: Effect.Effect<A>) => (error: unknown) =>
+    Effect.gen(function* () {
+      if (!degraded) {
+        degraded = true
+        yield* Effect.logWarning(`Redis unavailable (optional): using the in-memory cache (${error instanceof Error ? error.message : String(error)})`)
+      }
+      return yield* onMemory
+    })
+  const run = <A>(command: () => Promise<A>) =>
+    Effect.tryPromise(command).pipe(
+      Effect.timeoutFail({ duration: timeout, onTimeout: () => new Error("Redis command timed out") }),
+      Effect.tap(() =>
+        Effect.sync(() => {
+          degraded = false
+        }),
+      ),
+    )
+  return {
+    backend: Effect.sync(() => (client.status === "ready" && !degraded ? "redis" : "memory")),
+    status: Effect.sync(() => (client.status === "ready" ? "connected" : "unavailable (optional)")),
+    get: (key) =>
+      run(() => client.get(key)).pipe(
+        Effect.map(Option.fromNullable),
+        Effect.catchAll(fallback(memory.get(key))),
+      ),
+    set: (key, value, ttl) =>
+      memory.set(key, value, ttl).pipe(
+        Effect.andThen(run(() => client.set(key, value, "PX", Math.max(1, Duration.toMillis(Duration.decode(ttl)))))),
+        Effect.asVoid,
+        Effect.catchAll(fallback(Effect.void)),
+      ),
+  }
+}
+
+export const RedisCacheLive = (settings: RedisSettings, options: RedisOptions = {}): Layer.Layer<Cache, RedisError> =>
+  Layer.scoped(Cache, Effect.map(connectRedis(settings, options), (client) => makeRedisCache(client, options)))

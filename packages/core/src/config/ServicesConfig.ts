@@ -1,0 +1,149 @@
+import { Redacted } from "effect"
+import type { ConfigProblem } from "./ConfigError.js"
+import { type Env, read } from "./env.js"
+
+export interface RedisSettings {
+  readonly host: string
+  readonly port: number
+  readonly password: Redacted.Redacted<string> | undefined
+  readonly db: number
+  /** Azure Cache for Redis on 6380 (or any *.redis.cache.windows.net) accepts TLS only. */
+  readonly tls: boolean
+}
+
+export interface SmtpSettings {
+  readonly host: string
+  readonly port: number
+  readonly username: string | undefined
+  readonly password: Redacted.Redacted<string> | undefined
+  /** 465: TLS from the first byte; otherwise STARTTLS is required (587). */
+  readonly implicitTls: boolean
+  /** CA certificate file for a private or self-signed SMTP server certificate. */
+  readonly caFile: string | undefined
+}
+
+export interface AppSettings {
+  readonly frontendUrl: string | undefined
+  readonly supportEmail: string | undefined
+}
+
+export const azureRedisSuffix = ".redis.cache.windows.net"
+
+const emailPattern = /^[^\s@<>()]+@[^\s@<>()]+\.[^\s@<>()]+$/
+
+const port = (value: string | undefined, fallback: number, variable: string, problems: Array<ConfigProblem>): number => {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || n < 1 || n > 65535) {
+    problems.push({ variable, problem: `"${value}" is not a port number`, fix: `use a number from 1 to 65535, e.g. ${fallback}` })
+    return fallback
+  }
+  return n
+}
+
+const flag = (value: string | undefined, variable: string, problems: Array<ConfigProblem>): boolean | undefined => {
+  if (value === undefined) return undefined
+  if (/^(1|true|yes|on)$/i.test(value)) return true
+  if (/^(0|false|no|off)$/i.test(value)) return false
+  problems.push({ variable, problem: `"${value}" is not true or false`, fix: "use true or false" })
+  return undefined
+}
+
+const secret = (env: Env, name: string): Redacted.Redacted<string> | undefined => {
+  const value = env[name]
+  return value === undefined || value === "" ? undefined : Redacted.make(value)
+}
+
+/** REDIS_URL, or REDIS_HOST/PORT/PASSWORD/DB; none of them: Redis is not configured (it is optional). */
+export const readRedisSettings = (env: Env, problems: Array<ConfigProblem>): RedisSettings | undefined => {
+  const url = read(env, "REDIS_URL")
+  const tlsFlag = flag(read(env, "REDIS_TLS"), "REDIS_TLS", problems)
+  if (url !== undefined) {
+    let parsed: URL
+    try {
+      parsed = new URL(url)
+    } catch {
+      problems.push({ variable: "REDIS_URL", problem: "is not a valid URL", fix: "use redis://:PASSWORD@HOST:6379/0 or rediss:// for TLS" })
+      return undefined
+    }
+    if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
+      problems.push({ variable: "REDIS_URL", problem: `scheme "${parsed.protocol}" is not redis`, fix: "start it with redis:// or rediss://" })
+      return undefined
+    }
+    const p = port(parsed.port === "" ? undefined : parsed.port, 6379, "REDIS_URL", problems)
+    const host = parsed.hostname
+    return {
+      host,
+      port: p,
+      password: parsed.password === "" ? secret(env, "REDIS_PASSWORD") : Redacted.make(decodeURIComponent(parsed.password)),
+      db: Number(parsed.pathname.replace(/^\//, "") || "0") || 0,
+      tls: tlsFlag ?? (parsed.protocol === "rediss:" || p === 6380 || host.endsWith(azureRedisSuffix)),
+    }
+  }
+  const host = read(env, "REDIS_HOST")
+  if (host === undefined) {
+    for (const name of ["REDIS_PORT", "REDIS_PASSWORD"]) {
+      if (read(env, name) !== undefined) {
+        problems.push({ variable: "REDIS_HOST", problem: `is not set but ${name} is`, fix: "set REDIS_HOST too, or unset the other REDIS_* variables (Redis is optional)" })
+        break
+      }
+    }
+    return undefined
+  }
+  const p = port(read(env, "REDIS_PORT"), 6379, "REDIS_PORT", problems)
+  const dbValue = read(env, "REDIS_DB")
+  if (dbValue !== undefined && !/^\d+$/.test(dbValue)) {
+    problems.push({ variable: "REDIS_DB", problem: `"${dbValue}" is not a database number`, fix: "use 0-15" })
+  }
+  return {
+    host,
+    port: p,
+    password: secret(env, "REDIS_PASSWORD"),
+    db: dbValue !== undefined && /^\d+$/.test(dbValue) ? Number(dbValue) : 0,
+    tls: tlsFlag ?? (p === 6380 || host.toLowerCase().endsWith(azureRedisSuffix)),
+  }
+}
+
+/** SMTP_HOST/PORT/USERNAME/PASSWORD: all or nothing; half a configuration is an error. */
+export const readSmtpSettings = (env: Env, problems: Array<ConfigProblem>): SmtpSettings | undefined => {
+  const host = read(env, "SMTP_HOST")
+  const username = read(env, "SMTP_USERNAME")
+  const password = secret(env, "SMTP_PASSWORD")
+  if (host === undefined) {
+    if (username !== undefined || password !== undefined) {
+      problems.push({ variable: "SMTP_HOST", problem: "is not set but SMTP credentials are (SMTP half-configured)", fix: "set SMTP_HOST, e.g. smtp.gmail.com" })
+    }
+    return undefined
+  }
+  if ((username === undefined) !== (password === undefined)) {
+    problems.push({
+      variable: username === undefined ? "SMTP_USERNAME" : "SMTP_PASSWORD",
+      problem: `is not set but ${username === undefined ? "SMTP_PASSWORD" : "SMTP_USERNAME"} is (SMTP half-configured)`,
+      fix: "set both SMTP_USERNAME and SMTP_PASSWORD, or neither for a relay without authentication",
+    })
+  }
+  if (username !== undefined && /@/.test(username) && !emailPattern.test(username)) {
+    problems.push({ variable: "SMTP_USERNAME", problem: `"${username}" is not an email address`, fix: "use the full sender address, e.g. info@opena2a.org" })
+  }
+  const p = port(read(env, "SMTP_PORT"), 587, "SMTP_PORT", problems)
+  return { host, port: p, username, password, implicitTls: p === 465, caFile: read(env, "SMTP_TLS_CA_FILE") }
+}
+
+export const readAppSettings = (env: Env, problems: Array<ConfigProblem>): AppSettings => {
+  const frontendUrl = read(env, "FRONTEND_URL")
+  if (frontendUrl !== undefined) {
+    let ok = false
+    try {
+      const url = new URL(frontendUrl)
+      ok = (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== ""
+    } catch {
+      ok = false
+    }
+    if (!ok) problems.push({ variable: "FRONTEND_URL", problem: `"${frontendUrl}" is not an http(s) URL`, fix: "use the full URL, e.g. https://aim.example.com" })
+  }
+  const supportEmail = read(env, "SUPPORT_EMAIL")
+  if (supportEmail !== undefined && !emailPattern.test(supportEmail)) {
+    problems.push({ variable: "SUPPORT_EMAIL", problem: `"${supportEmail}" is not an email address`, fix: "use an address such as support@opena2a.org" })
+  }
+  return { frontendUrl, supportEmail }
+}

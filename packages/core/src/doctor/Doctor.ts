@@ -1,0 +1,178 @@
+import { Duration, Effect } from "effect"
+import type { ParsedConfig } from "../config/AimConfig.js"
+import type { ConfigProblem } from "../config/ConfigError.js"
+import { describeDatabase } from "../config/DatabaseConfig.js"
+import { connectRedis, describeRedis } from "../cache/RedisCache.js"
+import { Database } from "../database/Database.js"
+import { PgDatabaseLive } from "../database/PgDatabase.js"
+import { PgliteDatabaseLive } from "../database/PgliteDatabase.js"
+import { describeSmtp, makeMailer } from "../mail/Mailer.js"
+import { catalog } from "../troubleshooting/catalog.js"
+import { diagnose } from "../troubleshooting/diagnose.js"
+import { type Check, type VerifyReport, summarise } from "../verify/VerifyReport.js"
+
+export interface DoctorOptions {
+  /** Bound on each check (default 8 s). */
+  readonly timeout?: Duration.DurationInput
+  /** Send the welcome and the approval email to this address. */
+  readonly sendTestEmailTo?: string
+}
+
+const failure = (status: "warn" | "fail", id: string, group: string, title: string, error: unknown): Check => {
+  const { entry, message } = diagnose(error)
+  return { id, group, title, status, detail: message, code: entry.code, fix: entry.fix }
+}
+
+const timedOut = (what: string) => Object.assign(new Error(`${what} did not answer in time`), { code: "ETIMEDOUT" })
+
+const configChecks = (problems: ReadonlyArray<ConfigProblem>): ReadonlyArray<Check> => {
+  if (problems.length === 0) return [{ id: "config", group: "Config", title: "Environment variables are valid", status: "pass", detail: "no problem found" }]
+  return problems.map((p, i) => {
+    const entry = /Azure/.test(p.problem) ? catalog.azureSslRequired : catalog.configInvalid
+    const database = /^(POSTGRES_|DATABASE_URL)/.test(p.variable)
+    return {
+      id: `config-${i + 1}`,
+      group: "Config",
+      title: `${p.variable}`,
+      status: database ? "fail" : "warn",
+      detail: `${p.problem} (fix: ${p.fix})`,
+      code: entry.code,
+      fix: p.fix,
+    } satisfies Check
+  })
+}
+
+interface ServerFacts {
+  readonly version_num: number
+  readonly version: string
+  readonly ssl: boolean | null
+  readonly ssl_version: string | null
+  readonly can_create_schema: boolean
+  readonly can_create_in_public: boolean
+  readonly [key: string]: unknown
+}
+
+const postgresChecks = (parsed: ParsedConfig, timeout: Duration.DurationInput): Effect.Effect<ReadonlyArray<Check>> => {
+  const settings = parsed.config?.database
+  const group = "PostgreSQL"
+  if (settings === undefined) {
+    return Effect.succeed([{ id: "postgres", group, title: "PostgreSQL reachable", status: "fail", detail: "not checked: the database configuration is invalid", code: catalog.configInvalid.code, fix: catalog.configInvalid.fix }])
+  }
+  const layer = settings._tag === "Server" ? PgDatabaseLive(settings, { connectTimeoutMs: Duration.toMillis(Duration.decode(timeout)) }) : PgliteDatabaseLive(settings)
+  return Effect.gen(function* () {
+    const db = yield* Database
+    const rows = yield* db.query<ServerFacts>(
+      `SELECT current_setting('server_version_num')::int AS version_num, current_setting('server_version') AS version,
+              (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()) AS ssl,
+              (SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid()) AS ssl_version,
+              has_database_privilege(current_database(), 'CREATE') AS can_create_schema,
+              has_schema_privilege('public', 'CREATE') AS can_create_in_public`,
+    )
+    const facts = rows[0]
+    if (facts === undefined) return [failure("fail", "postgres", group, "PostgreSQL reachable", new Error("no answer"))]
+    const checks: Array<Check> = [
+      { id: "postgres", group, title: "PostgreSQL reachable and authenticated", status: "pass", detail: describeDatabase(settings) },
+    ]
+    if (settings._tag === "Server") {
+      const sslOn = facts.ssl === true
+      const required = settings.sslMode !== "disable" && settings.sslMode !== "prefer"
+      checks.push(
+        sslOn
+          ? { id: "postgres-ssl", group, title: "SSL in effect", status: "pass", detail: `SSL on (${facts.ssl_version ?? "TLS"}), sslmode=${settings.sslMode}` }
+          : {
+              id: "postgres-ssl",
+              group,
+              title: "SSL in effect",
+              status: required ? "fail" : "warn",
+              detail: `SSL off (sslmode=${settings.sslMode}): traffic and credentials are not encrypted`,
+              code: catalog.sslRequired.code,
+              fix: "Set POSTGRES_SSL_MODE=require (verify-full with POSTGRES_SSL_ROOT_CERT is better) for any server outside this machine",
+            },
+      )
+    } else {
+      checks.push({ id: "postgres-ssl", group, title: "SSL in effect", status: "pass", detail: "embedded database: no network" })
+    }
+    checks.push(
+      facts.version_num >= 150000
+        ? { id: "postgres-version", group, title: "Server version ≥ 15", status: "pass", detail: `PostgreSQL ${facts.version}` }
+        : { id: "postgres-version", group, title: "Server version ≥ 15", status: "fail", detail: `PostgreSQL ${facts.version}`, code: catalog.serverTooOld.code, fix: catalog.serverTooOld.fix },
+      facts.can_create_schema && facts.can_create_in_public
+        ? { id: "postgres-privileges", group, title: "Privileges to create tables", status: "pass", detail: "CREATE on the database and on schema public" }
+        : {
+            id: "postgres-privileges",
+            group,
+            title: "Privileges to create tables",
+            status: "fail",
+            detail: `missing: ${[facts.can_create_schema ? undefined : "CREATE on the database", facts.can_create_in_public ? undefined : "CREATE on schema public"].filter(Boolean).join(", ")}`,
+            code: catalog.permissionDenied.code,
+            fix: catalog.permissionDenied.fix,
+          },
+    )
+    return checks
+  }).pipe(
+    Effect.provide(layer),
+    Effect.timeoutFail({ duration: timeout, onTimeout: () => timedOut("PostgreSQL") }),
+    Effect.catchAll((error) => Effect.succeed([failure("fail", "postgres", group, "PostgreSQL reachable and authenticated", error)])),
+  )
+}
+
+const redisChecks = (parsed: ParsedConfig, timeout: Duration.DurationInput): Effect.Effect<ReadonlyArray<Check>> => {
+  const settings = parsed.config?.redis
+  const group = "Redis"
+  const title = "Redis (optional)"
+  if (settings === undefined) return Effect.succeed([{ id: "redis", group, title, status: "pass", detail: "not configured: the in-memory cache is used" }])
+  return Effect.scoped(connectRedis(settings, { connectTimeoutMs: Duration.toMillis(Duration.decode(timeout)) })).pipe(
+    Effect.map((): ReadonlyArray<Check> => [
+      { id: "redis", group, title, status: "pass", detail: `connected to ${describeRedis(settings)}${settings.tls ? " over TLS" : ""}` },
+    ]),
+    Effect.catchAll((error) => {
+      const check = failure("warn", "redis", group, title, error)
+      return Effect.succeed([{ ...check, detail: `unavailable (optional): ${check.detail}` }])
+    }),
+  )
+}
+
+const smtpChecks = (parsed: ParsedConfig, options: DoctorOptions, timeout: Duration.DurationInput): Effect.Effect<ReadonlyArray<Check>> => {
+  const config = parsed.config
+  const group = "SMTP"
+  if (config?.smtp === undefined) {
+    return Effect.succeed([{ id: "smtp", group, title: "SMTP for email notifications", status: "warn", detail: "not configured: welcome and approval emails cannot be sent", code: catalog.emailNotConfigured.code, fix: catalog.emailNotConfigured.fix }])
+  }
+  const smtp = config.smtp
+  const mailer = makeMailer(smtp, config.app, { timeoutMs: Duration.toMillis(Duration.decode(timeout)) })
+  return Effect.gen(function* () {
+    const result = yield* mailer.check
+    const checks: Array<Check> = [
+      { id: "smtp", group, title: "SMTP reachable, TLS and authentication", status: "pass", detail: `${result.target}: ${result.tls}${result.authenticated ? ", authentication accepted" : ", no authentication configured"}` },
+    ]
+    if (config.app.frontendUrl === undefined) {
+      checks.push({ id: "frontend-url", group, title: "FRONTEND_URL set for email links", status: "warn", detail: "emails will link to http://localhost:3000", code: catalog.emailNotConfigured.code, fix: "Set FRONTEND_URL to the public URL of the AIM frontend" })
+    }
+    if (options.sendTestEmailTo !== undefined) {
+      const to = options.sendTestEmailTo
+      yield* mailer.sendWelcome(to, "AIM test")
+      yield* mailer.sendApproval(to, "AIM test")
+      checks.push({ id: "smtp-send", group, title: "Test emails sent", status: "pass", detail: `welcome and approval emails sent to ${to}` })
+    }
+    return checks as ReadonlyArray<Check>
+  }).pipe(
+    Effect.timeoutFail({ duration: Duration.sum(Duration.decode(timeout), Duration.seconds(2)), onTimeout: () => timedOut(`SMTP ${describeSmtp(smtp)}`) }),
+    Effect.catchAll((error) => Effect.succeed([failure("warn", "smtp", group, "SMTP reachable, TLS and authentication", error)])),
+  )
+}
+
+/**
+ * The environment end to end: configuration, PostgreSQL (reachable, auth, SSL, version, privileges),
+ * Redis and SMTP. Redis and SMTP problems are warnings: the guide makes Redis optional.
+ */
+export const runDoctor = (parsed: ParsedConfig, options: DoctorOptions = {}): Effect.Effect<VerifyReport> =>
+  Effect.gen(function* () {
+    const timeout = options.timeout ?? "8 seconds"
+    const [postgres, redis, smtp] = yield* Effect.all(
+      [postgresChecks(parsed, timeout), redisChecks(parsed, timeout), smtpChecks(parsed, options, timeout)],
+      { concurrency: "unbounded" },
+    )
+    const target = parsed.config === undefined ? "unconfigured" : describeDatabase(parsed.config.database)
+    return summarise(target, [...configChecks(parsed.problems), ...postgres, ...redis, ...smtp])
+  })
+

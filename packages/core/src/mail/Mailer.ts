@@ -1,0 +1,96 @@
+import { Context, Data, Effect, Layer, Redacted } from "effect"
+import { readFileSync } from "node:fs"
+import nodemailer, { type Transporter } from "nodemailer"
+import { AimConfig } from "../config/AimConfig.js"
+import type { AppSettings, SmtpSettings } from "../config/ServicesConfig.js"
+import { type Email, approvalEmail, welcomeEmail } from "./templates.js"
+
+export class SmtpError extends Data.TaggedError("SmtpError")<{
+  readonly message: string
+  /** nodemailer's code: ECONNECTION, ETIMEDOUT, EAUTH, ETLS, ESOCKET, ... */
+  readonly code: string | undefined
+  readonly target: string
+}> {}
+
+export class SmtpNotConfigured extends Data.TaggedError("SmtpNotConfigured")<{}> {
+  override get message(): string {
+    return "SMTP is not configured (SMTP_HOST, SMTP_USERNAME, SMTP_PASSWORD)"
+  }
+}
+
+export interface SmtpCheck {
+  readonly target: string
+  /** `implicit TLS` (465) or `STARTTLS` (587 and others). */
+  readonly tls: "implicit TLS" | "STARTTLS"
+  readonly authenticated: boolean
+}
+
+export interface MailerShape {
+  /** Connects, negotiates TLS and authenticates, then disconnects: nothing is sent. */
+  readonly check: Effect.Effect<SmtpCheck, SmtpError | SmtpNotConfigured>
+  readonly sendWelcome: (to: string, name: string) => Effect.Effect<void, SmtpError | SmtpNotConfigured>
+  readonly sendApproval: (to: string, name: string) => Effect.Effect<void, SmtpError | SmtpNotConfigured>
+}
+
+export class Mailer extends Context.Tag("@aim/core/Mailer")<Mailer, MailerShape>() {}
+
+export const describeSmtp = (smtp: SmtpSettings): string => `smtp${smtp.implicitTls ? "s" : ""}://${smtp.host}:${smtp.port}`
+
+const toSmtpError = (cause: unknown, target: string): SmtpError => {
+  const e = typeof cause === "object" && cause !== null ? (cause as { message?: unknown; code?: unknown }) : {}
+  return new SmtpError({ message: typeof e.message === "string" ? e.message : String(cause), code: typeof e.code === "string" ? e.code : undefined, target })
+}
+
+export interface MailerOptions {
+  readonly timeoutMs?: number
+}
+
+export const makeMailer = (smtp: SmtpSettings | undefined, app: AppSettings, options: MailerOptions = {}): MailerShape => {
+  const timeout = options.timeoutMs ?? 8000
+  const transport = () => {
+    if (smtp === undefined) return undefined
+    return nodemailer.createTransport({
+      host: smtp.host,
+      port: smtp.port,
+      secure: smtp.implicitTls,
+      // On 587 the credentials must never cross the wire in clear: STARTTLS is required.
+      requireTLS: !smtp.implicitTls,
+      ...(smtp.username === undefined || smtp.password === undefined ? {} : { auth: { user: smtp.username, pass: Redacted.value(smtp.password) } }),
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
+      tls: { servername: smtp.host, ...(smtp.caFile === undefined ? {} : { ca: readFileSync(smtp.caFile, "utf8") }) },
+    })
+  }
+  const withTransport = <A>(f: (t: Transporter, target: string) => Promise<A>) =>
+    Effect.suspend((): Effect.Effect<A, SmtpError | SmtpNotConfigured> => {
+      const t = transport()
+      if (smtp === undefined || t === undefined) return Effect.fail(new SmtpNotConfigured())
+      const target = describeSmtp(smtp)
+      return Effect.tryPromise({ try: () => f(t, target), catch: (cause) => toSmtpError(cause, target) }).pipe(
+        Effect.ensuring(Effect.sync(() => t.close())),
+      )
+    })
+  const send = (to: string, email: Email) =>
+    withTransport((t) =>
+      t.sendMail({
+        from: smtp?.username ?? app.supportEmail ?? "aim@localhost",
+        to,
+        ...(app.supportEmail === undefined ? {} : { replyTo: app.supportEmail }),
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+      }),
+    ).pipe(Effect.asVoid)
+  return {
+    check: withTransport(async (t, target) => {
+      await t.verify()
+      return { target, tls: smtp?.implicitTls === true ? "implicit TLS" : "STARTTLS", authenticated: smtp?.username !== undefined } as const
+    }),
+    sendWelcome: (to, name) => send(to, welcomeEmail(name, app)),
+    sendApproval: (to, name) => send(to, approvalEmail(name, app)),
+  }
+}
+
+export const MailerLive = (options: MailerOptions = {}): Layer.Layer<Mailer, never, AimConfig> =>
+  Layer.effect(Mailer, Effect.map(AimConfig, (config) => makeMailer(config.smtp, config.app, options)))

@@ -1,0 +1,221 @@
+import bcrypt from "bcryptjs"
+import { Context, Effect, Layer, Option } from "effect"
+import { AimConfig } from "../config/AimConfig.js"
+import { Database } from "../database/Database.js"
+import type { ConnectionError, SqlError } from "../database/SqlError.js"
+import { Migrator } from "../migrations/Migrator.js"
+import { type CatalogEntry, catalog } from "../troubleshooting/catalog.js"
+import { diagnose } from "../troubleshooting/diagnose.js"
+import { defaultAdmin, defaultPolicies, enforcedPolicy, expectedTables } from "./expectations.js"
+import { type Check, type VerifyReport, summarise } from "./VerifyReport.js"
+
+export interface VerifierShape {
+  /** Every check of the guide's Steps 3 and 4 and its post-migration list that the database can answer. */
+  readonly run: Effect.Effect<VerifyReport, SqlError | ConnectionError>
+}
+
+export class Verifier extends Context.Tag("@aim/core/Verifier")<Verifier, VerifierShape>() {}
+
+const pass = (id: string, group: string, title: string, detail: string): Check => ({ id, group, title, status: "pass", detail })
+const problem = (status: "warn" | "fail", id: string, group: string, title: string, detail: string, entry: CatalogEntry): Check => ({
+  id,
+  group,
+  title,
+  status,
+  detail,
+  code: entry.code,
+  fix: entry.fix,
+})
+
+interface ColumnRow {
+  readonly table_name: string
+  readonly column_name: string
+  readonly [key: string]: unknown
+}
+
+export const makeVerifier = Effect.gen(function* () {
+  const db = yield* Database
+  const migrator = yield* Migrator
+  const config = yield* Effect.serviceOption(AimConfig)
+
+  // The guide's "Email notifications working", as far as configuration can tell (aim doctor sends one).
+  const emailCheck = (): Check => {
+    const title = "Email notifications configured"
+    if (Option.isNone(config)) return pass("email", "Post-Migration", title, "not checked: no configuration given")
+    const { smtp, app } = config.value
+    const missing = [smtp === undefined ? "SMTP_HOST/SMTP_USERNAME/SMTP_PASSWORD" : undefined, app.frontendUrl === undefined ? "FRONTEND_URL" : undefined].filter(
+      (m): m is string => m !== undefined,
+    )
+    return missing.length === 0
+      ? pass("email", "Post-Migration", title, `SMTP ${smtp?.host}:${smtp?.port}, links to ${app.frontendUrl}`)
+      : problem("warn", "email", "Post-Migration", title, `not set: ${missing.join(", ")}`, catalog.emailNotConfigured)
+  }
+
+  const tableChecks = Effect.gen(function* () {
+    const rows = yield* db.query<ColumnRow>(
+      `SELECT c.table_name, c.column_name FROM information_schema.columns c
+         JOIN pg_tables t ON t.tablename = c.table_name AND t.schemaname = c.table_schema
+        WHERE c.table_schema = 'public'`,
+    )
+    const columns = new Map<string, Set<string>>()
+    for (const row of rows) {
+      const set = columns.get(row.table_name) ?? new Set<string>()
+      set.add(row.column_name)
+      columns.set(row.table_name, set)
+    }
+    const expected = Object.keys(expectedTables)
+    const missing = expected.filter((t) => !columns.has(t))
+    const checks: Array<Check> = [
+      missing.length === 0
+        ? pass("tables", "Step 3", "The 14 expected tables exist", expected.join(", "))
+        : problem("fail", "tables", "Step 3", "The 14 expected tables exist", `missing: ${missing.join(", ")}`, catalog.migrationFailed),
+    ]
+    const missingColumns = Object.entries(expectedTables).flatMap(([table, cols]) =>
+      columns.has(table) ? cols.filter((c) => !columns.get(table)?.has(c)).map((c) => `${table}.${c}`) : [],
+    )
+    checks.push(
+      missingColumns.length === 0
+        ? pass("columns", "Step 3", "Key columns exist", "every expected table has its key columns")
+        : problem("fail", "columns", "Step 3", "Key columns exist", `missing: ${missingColumns.join(", ")}`, catalog.migrationFailed),
+    )
+    const unexpected = [...columns.keys()].filter((t) => !(t in expectedTables)).sort()
+    checks.push(
+      unexpected.length === 0
+        ? pass("unexpected-tables", "Step 3", "No unexpected tables in public", "public holds exactly the 14 tables")
+        : problem("warn", "unexpected-tables", "Step 3", "No unexpected tables in public", `also present: ${unexpected.join(", ")}`, catalog.unexpectedTables),
+    )
+    return checks
+  })
+
+  const adminChecks = Effect.gen(function* () {
+    const rows = yield* db
+      .query<{ role: string; status: string; org: string; org_active: boolean; password_hash: string | null }>(
+        `SELECT u.role, u.status, o.name AS org, o.is_active AS org_active, u.password_hash
+           FROM users u JOIN organizations o ON o.id = u.organization_id WHERE u.email = $1`,
+        [defaultAdmin.email],
+      )
+      .pipe(Effect.catchIf((e) => e.code === "42P01" || e.code === "42703", () => Effect.succeed([])))
+    const admin = rows[0]
+    const group = "Step 4"
+    if (admin === undefined) {
+      return [problem("fail", "admin", group, "Default admin exists", `${defaultAdmin.email} not found`, catalog.adminNotCreated)]
+    }
+    const checks: Array<Check> = []
+    const wrong = [
+      admin.role !== defaultAdmin.role ? `role is ${admin.role}` : undefined,
+      admin.status !== defaultAdmin.status ? `status is ${admin.status}` : undefined,
+      admin.org !== defaultAdmin.organization ? `organization is ${admin.org}` : undefined,
+    ].filter((w): w is string => w !== undefined)
+    checks.push(
+      wrong.length === 0
+        ? pass("admin", group, "Default admin exists", `${defaultAdmin.email}: role admin, status active, organization ${defaultAdmin.organization}`)
+        : problem("fail", "admin", group, "Default admin exists", `${defaultAdmin.email}: ${wrong.join(", ")}`, catalog.adminNotCreated),
+    )
+    const hash = admin.password_hash ?? ""
+    const validHash = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/.test(hash) && bcrypt.getRounds(hash) >= 10
+    checks.push(
+      validHash
+        ? pass("admin-hash", group, "Admin password hash is bcrypt", `bcrypt, cost ${bcrypt.getRounds(hash)}`)
+        : problem("fail", "admin-hash", group, "Admin password hash is bcrypt", "password_hash is not a bcrypt hash of cost 10 or more", catalog.adminNotCreated),
+    )
+    if (validHash) {
+      const stillDefault = yield* Effect.promise(() => bcrypt.compare(defaultAdmin.defaultPassword, hash))
+      checks.push(
+        stillDefault
+          ? problem("warn", "admin-password", group, "Default admin password changed", "the default password AIM2025!Secure still works: it MUST be changed on first login", catalog.defaultPassword)
+          : pass("admin-password", group, "Default admin password changed", "the default password no longer works"),
+      )
+    }
+    checks.push(
+      admin.status === "active" && admin.org_active && validHash
+        ? pass("admin-login", "Post-Migration", "Admin user can log in", "active admin, active organization, valid password hash")
+        : problem("fail", "admin-login", "Post-Migration", "Admin user can log in", "admin or its organization is not active, or the hash is invalid", catalog.adminNotCreated),
+    )
+    return checks
+  })
+
+  const policyChecks = Effect.gen(function* () {
+    const rows = yield* db
+      .query<{ name: string; priority: number; is_enabled: boolean; is_enforced: boolean }>(
+        "SELECT name, priority, is_enabled, is_enforced FROM security_policies ORDER BY priority DESC, name",
+      )
+      .pipe(Effect.catchIf((e) => e.code === "42P01" || e.code === "42703", () => Effect.succeed([])))
+    const group = "Step 4"
+    const byName = new Map(rows.map((r) => [r.name, r]))
+    const wrong = defaultPolicies.flatMap((p) => {
+      const row = byName.get(p.name)
+      if (row === undefined) return [`${p.name} missing`]
+      return Number(row.priority) === p.priority ? [] : [`${p.name} has priority ${row.priority}, expected ${p.priority}`]
+    })
+    const enforced = rows.filter((r) => r.is_enforced && r.is_enabled).map((r) => r.name)
+    return [
+      wrong.length === 0
+        ? pass("policies", group, "Six default security policies", defaultPolicies.map((p) => `${p.name} (${p.priority})`).join(", "))
+        : problem("fail", "policies", group, "Six default security policies", wrong.join("; "), catalog.policiesNotCreated),
+      enforced.length === 1 && enforced[0] === enforcedPolicy
+        ? pass("policy-enforced", "Post-Migration", "Capability violation enforcement active", `${enforcedPolicy} is the one enforced policy`)
+        : problem(
+            "fail",
+            "policy-enforced",
+            "Post-Migration",
+            "Capability violation enforcement active",
+            enforced.length === 0 ? "no policy is enforced" : `enforced: ${enforced.join(", ")} (expected only ${enforcedPolicy})`,
+            catalog.policiesNotCreated,
+          ),
+    ]
+  })
+
+  // Inserts a request and rolls it back: proves the workflow table takes writes without leaving a row.
+  const registrationCheck = Effect.scoped(
+    Effect.gen(function* () {
+      const session = yield* db.session
+      yield* session.execute("BEGIN")
+      const outcome = yield* session
+        .query("INSERT INTO user_registration_requests (email, first_name, last_name) VALUES ($1, $2, $3) RETURNING status", [
+          "aim-verify@example.invalid",
+          "aim",
+          "verify",
+        ])
+        .pipe(Effect.either)
+      yield* session.execute("ROLLBACK")
+      const title = "New user registration workflow table is usable"
+      return outcome._tag === "Right" && outcome.right[0]?.status === "pending"
+        ? pass("registration", "Post-Migration", title, "a pending request can be written (rolled back)")
+        : problem("fail", "registration", "Post-Migration", title, outcome._tag === "Left" ? outcome.left.message : "unexpected default status", catalog.migrationFailed)
+    }),
+  )
+
+  const ledgerCheck = migrator.status.pipe(
+    Effect.map((status): Check => {
+      const title = "Ledger agrees with the migration files"
+      if (status.upToDate) return pass("ledger", "Ledger", title, `${status.applied.length} applied, none pending, no drift`)
+      if (status.refusals.length > 0) {
+        const first = status.refusals[0]
+        const entry = first?.kind === "missing" ? catalog.migrationMissing : first?.kind === "out-of-order" ? catalog.outOfOrder : catalog.checksumChanged
+        return problem("fail", "ledger", "Ledger", title, status.refusals.map((r) => r.detail).join("; "), entry)
+      }
+      return problem("fail", "ledger", "Ledger", title, `${status.pending.length} pending: ${status.pending.map((p) => p.name).join(", ")}`, catalog.migrationsPending)
+    }),
+    Effect.catchAll((error) =>
+      Effect.succeed(problem("fail", "ledger", "Ledger", "Ledger agrees with the migration files", error.message, diagnose(error).entry)),
+    ),
+  )
+
+  const run = Effect.gen(function* () {
+    const checks = [
+      ...(yield* tableChecks),
+      ...(yield* adminChecks),
+      ...(yield* policyChecks),
+      yield* registrationCheck.pipe(
+        Effect.catchAll((e) => Effect.succeed(problem("fail", "registration", "Post-Migration", "New user registration workflow table is usable", e.message, catalog.migrationFailed))),
+      ),
+      yield* ledgerCheck,
+      emailCheck(),
+    ]
+    return summarise(db.target, checks)
+  })
+
+  return Verifier.of({ run })
+})
+
+export const VerifierLive: Layer.Layer<Verifier, never, Database | Migrator> = Layer.effect(Verifier, makeVerifier)
