@@ -33,8 +33,9 @@ export const serverSettings = (url: string): ServerDatabase => {
 export const migratorFor = (env: Record<string, string>, directory: string, options: MigratorOptions = {}) => {
   const config = AimConfig.fromEnv({ env, cwd: tmpdir() })
   return MigratorLive(options).pipe(
-    Layer.provideMerge(DatabaseLive().pipe(Layer.provide(config))),
+    Layer.provideMerge(DatabaseLive()),
     Layer.provide(MigrationSourceLive(directory)),
+    Layer.provideMerge(config),
   )
 }
 

@@ -1,3 +1,6 @@
+export * from "./certificates.js"
 export * from "./cluster.js"
 export * from "./docker.js"
 export * from "./postgres.js"
+export * from "./redis.js"
+export * from "./smtp.js"

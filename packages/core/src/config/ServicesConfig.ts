@@ -16,7 +16,7 @@ export interface SmtpSettings {
   readonly port: number
   readonly username: string | undefined
   readonly password: Redacted.Redacted<string> | undefined
-  /** 465: TLS from the first byte; otherwise STARTTLS is required (587). */
+  /** 465 (or SMTP_SECURE=true): TLS from the first byte; otherwise STARTTLS is required (587). */
   readonly implicitTls: boolean
   /** CA certificate file for a private or self-signed SMTP server certificate. */
   readonly caFile: string | undefined
@@ -126,7 +126,8 @@ export const readSmtpSettings = (env: Env, problems: Array<ConfigProblem>): Smtp
     problems.push({ variable: "SMTP_USERNAME", problem: `"${username}" is not an email address`, fix: "use the full sender address, e.g. info@opena2a.org" })
   }
   const p = port(read(env, "SMTP_PORT"), 587, "SMTP_PORT", problems)
-  return { host, port: p, username, password, implicitTls: p === 465, caFile: read(env, "SMTP_TLS_CA_FILE") }
+  const secure = flag(read(env, "SMTP_SECURE"), "SMTP_SECURE", problems)
+  return { host, port: p, username, password, implicitTls: secure ?? p === 465, caFile: read(env, "SMTP_TLS_CA_FILE") }
 }
 
 export const readAppSettings = (env: Env, problems: Array<ConfigProblem>): AppSettings => {

@@ -12,7 +12,7 @@ export class SmtpError extends Data.TaggedError("SmtpError")<{
   readonly target: string
 }> {}
 
-export class SmtpNotConfigured extends Data.TaggedError("SmtpNotConfigured")<{}> {
+export class SmtpNotConfigured extends Data.TaggedError("SmtpNotConfigured")<Record<never, never>> {
   override get message(): string {
     return "SMTP is not configured (SMTP_HOST, SMTP_USERNAME, SMTP_PASSWORD)"
   }

@@ -1,0 +1,65 @@
+import { type Cluster, type RedisServer, startCluster, startRedis } from "@aim/testkit"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type CliResult, aim, shippedMigrations } from "./run.js"
+
+const secrets = { pg: "Pg-s3cret w/ @:'quote\"", smtp: "Smtp-s3cret-value", redis: "Redis-s3cret-value" }
+
+describe("no secret appears in any output of any command", () => {
+  let cluster: Cluster
+  let redis: RedisServer
+  beforeAll(async () => {
+    cluster = await startCluster({ password: secrets.pg })
+    redis = await startRedis({ password: secrets.redis })
+  })
+  afterAll(async () => {
+    cluster?.destroy()
+    await redis?.stop()
+  })
+
+  it("migrate, status, verify, doctor, explain; human and JSON; success and failure", async () => {
+    const env = {
+      POSTGRES_HOST: "127.0.0.1",
+      POSTGRES_PORT: String(cluster.port),
+      POSTGRES_USER: "postgres",
+      POSTGRES_PASSWORD: secrets.pg,
+      POSTGRES_DB: "postgres",
+      POSTGRES_SSL_MODE: "disable",
+      REDIS_HOST: "127.0.0.1",
+      REDIS_PORT: String(redis.port),
+      REDIS_PASSWORD: secrets.redis,
+      SMTP_HOST: "127.0.0.1",
+      SMTP_PORT: "1",
+      SMTP_USERNAME: "info@opena2a.test",
+      SMTP_PASSWORD: secrets.smtp,
+      FRONTEND_URL: "https://aim.example.com",
+    }
+    const urlEnv = { ...env, POSTGRES_HOST: "", DATABASE_URL: `postgres://postgres:${encodeURIComponent(secrets.pg)}@127.0.0.1:${cluster.port}/postgres?sslmode=disable` }
+    const wrongEnv = { ...env, POSTGRES_PASSWORD: `${secrets.pg}-wrong` }
+    const dir = ["--migrations-dir", shippedMigrations]
+    const runs: Array<CliResult> = await Promise.all([
+      aim(["migrate", ...dir], env),
+      aim(["migrate", "--dry-run", "--json", ...dir], urlEnv),
+    ])
+    runs.push(
+      ...(await Promise.all([
+        aim(["migrate", "--json", ...dir], urlEnv),
+        aim(["status", ...dir], env),
+        aim(["status", "--json", ...dir], urlEnv),
+        aim(["verify", ...dir], env),
+        aim(["verify", "--json", ...dir], env),
+        aim(["doctor"], env),
+        aim(["doctor", "--json"], urlEnv),
+        aim(["explain", `password authentication failed; password was ${secrets.pg}`], env),
+        aim(["migrate", "--json", ...dir], wrongEnv),
+        aim(["doctor", "--json"], wrongEnv),
+      ])),
+    )
+    expect(runs[0]?.code, runs[0]?.stderr).toBe(0)
+    expect(JSON.parse(runs[8]?.stdout ?? "{}").checks.find((c: { id: string }) => c.id === "redis")?.status).toBe("pass")
+    expect(runs[10]?.code).toBe(1)
+    for (const run of runs) {
+      const output = run.stdout + run.stderr
+      for (const secret of [...Object.values(secrets), encodeURIComponent(secrets.pg)]) expect(output).not.toContain(secret)
+    }
+  })
+})

@@ -1,0 +1,76 @@
+import { type RedisServer, startRedis } from "@aim/testkit"
+import { Effect, Layer, Logger, Option } from "effect"
+import { describe, expect, it } from "vitest"
+import { AimConfig, Cache, CacheLive, RedisCacheLive, diagnose } from "../src/index.js"
+
+const withCache = <A>(env: Record<string, string>, f: (cache: Cache["Type"]) => Effect.Effect<A>) => {
+  const logs: Array<string> = []
+  const logger = Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => logs.push(String(message))))
+  const layer = CacheLive({ connectTimeoutMs: 1000, commandTimeoutMs: 300 }).pipe(Layer.provide(AimConfig.fromEnv({ env: { DATABASE_URL: "postgres://x@localhost/x", ...env } })))
+  return Effect.runPromise(Effect.flatMap(Cache, f).pipe(Effect.provide(layer), Effect.provide(logger))).then((result) => ({ result, logs }))
+}
+
+describe("cache with Redis fallback", () => {
+  it("uses Redis when configured and reachable (the local server)", async () => {
+    const { result } = await withCache({ REDIS_HOST: "127.0.0.1", REDIS_PORT: "6379" }, (cache) =>
+      Effect.gen(function* () {
+        yield* cache.set("aim:test:key", "value-1", "5 seconds")
+        return { value: yield* cache.get("aim:test:key"), backend: yield* cache.backend, status: yield* cache.status }
+      }),
+    )
+    expect(result).toEqual({ value: Option.some("value-1"), backend: "redis", status: "connected" })
+  })
+
+  it("not configured: in-memory, no warning", async () => {
+    const { result, logs } = await withCache({}, (cache) => Effect.all({ backend: cache.backend, status: cache.status }))
+    expect(result).toEqual({ backend: "memory", status: "not configured" })
+    expect(logs).toEqual([])
+  })
+
+  it("configured but stopped: in-memory with one warning line, within the connect timeout", async () => {
+    const server = await startRedis()
+    await server.stop()
+    const t0 = Date.now()
+    const { result, logs } = await withCache({ REDIS_HOST: "127.0.0.1", REDIS_PORT: String(server.port) }, (cache) =>
+      Effect.gen(function* () {
+        yield* cache.set("k", "v", "5 seconds")
+        return { value: yield* cache.get("k"), status: yield* cache.status }
+      }),
+    )
+    expect(Date.now() - t0).toBeLessThan(4000)
+    expect(result).toEqual({ value: Option.some("v"), status: "unavailable (optional)" })
+    expect(logs).toHaveLength(1)
+    expect(logs[0]).toMatch(/Redis unavailable \(optional\)/)
+  })
+
+  it("a wrong password is a Redis auth error (AIM-REDIS-002) and never leaks the password", async () => {
+    const server = await startRedis({ password: "right-redis-pw" })
+    try {
+      const exit = await Effect.runPromiseExit(
+        Effect.flatMap(Cache, (c) => c.status).pipe(
+          Effect.provide(RedisCacheLive({ host: "127.0.0.1", port: server.port, db: 0, tls: false, password: undefined }, { connectTimeoutMs: 1000 })),
+          Effect.flip,
+        ),
+      )
+      if (exit._tag !== "Success") throw new Error("expected a RedisError")
+      expect(diagnose(exit.value).entry.code).toBe("AIM-REDIS-002")
+      const { result } = await withCache({ REDIS_HOST: "127.0.0.1", REDIS_PORT: String(server.port), REDIS_PASSWORD: "wrong-redis-pw" }, (cache) => cache.status)
+      expect(result).toBe("unavailable (optional)")
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it("Redis dying after start-up degrades to memory instead of failing the caller", async () => {
+    const server: RedisServer = await startRedis()
+    const { result } = await withCache({ REDIS_HOST: "127.0.0.1", REDIS_PORT: String(server.port) }, (cache) =>
+      Effect.gen(function* () {
+        const before = yield* cache.backend
+        yield* Effect.promise(() => server.stop())
+        yield* cache.set("after", "still-works", "5 seconds")
+        return { before, value: yield* cache.get("after"), after: yield* cache.backend, status: yield* cache.status }
+      }),
+    )
+    expect(result).toEqual({ before: "redis", value: Option.some("still-works"), after: "memory", status: "unavailable (optional)" })
+  })
+})

@@ -1,0 +1,100 @@
+import { Either, Redacted } from "effect"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { type ConfigProblem, loadEnv, parseConfig, readConfig } from "../src/index.js"
+
+const cwd = tmpdir()
+const problemsOf = (env: Record<string, string>): ReadonlyArray<ConfigProblem> => readConfig(env, cwd).problems
+const variables = (env: Record<string, string>) => problemsOf(env).map((p) => p.variable)
+
+const server = { POSTGRES_HOST: "db.internal", POSTGRES_USER: "aim", POSTGRES_PASSWORD: "pw", POSTGRES_DB: "identity" }
+
+describe("environment config", () => {
+  it("reports every problem at once, each with variable, problem and fix", () => {
+    const problems = problemsOf({
+      ...server,
+      POSTGRES_PORT: "54x",
+      POSTGRES_SSL_MODE: "sometimes",
+      FRONTEND_URL: "aim.example.com",
+      SUPPORT_EMAIL: "support-at-opena2a",
+      SMTP_HOST: "smtp.gmail.com",
+      SMTP_USERNAME: "info@opena2a.org",
+      REDIS_PORT: "63z79",
+      REDIS_HOST: "cache",
+    })
+    expect(problems.map((p) => p.variable).sort()).toEqual(
+      ["FRONTEND_URL", "POSTGRES_PORT", "POSTGRES_SSL_MODE", "REDIS_PORT", "SMTP_PASSWORD", "SUPPORT_EMAIL"].sort(),
+    )
+    for (const p of problems) {
+      expect(p.problem.length).toBeGreaterThan(5)
+      expect(p.fix.length).toBeGreaterThan(5)
+    }
+    expect(problems.find((p) => p.variable === "POSTGRES_SSL_MODE")?.fix).toMatch(/disable, prefer, require, verify-ca, verify-full/)
+    expect(problems.find((p) => p.variable === "SMTP_PASSWORD")?.problem).toMatch(/half-configured/)
+  })
+
+  it("SMTP credentials without a host are half-configured", () => {
+    expect(variables({ SMTP_PASSWORD: "x" })).toEqual(["SMTP_HOST"])
+  })
+
+  it("Azure PostgreSQL without SSL is an error, with require it is fine", () => {
+    const azure = { ...server, POSTGRES_HOST: "aim-prod.postgres.database.azure.com" }
+    const bad = problemsOf(azure)
+    expect(bad).toHaveLength(1)
+    expect(bad[0]?.problem).toMatch(/CRITICAL for Azure PostgreSQL/)
+    expect(problemsOf({ ...azure, POSTGRES_SSL_MODE: "disable" })).toHaveLength(1)
+    expect(problemsOf({ ...azure, POSTGRES_SSL_MODE: "require" })).toEqual([])
+    expect(variables({ ...azure, POSTGRES_SSL_MODE: "verify-full" })).toEqual(["POSTGRES_SSL_ROOT_CERT"])
+  })
+
+  it("Redis on 6380 or an Azure cache host means TLS; REDIS_TLS and rediss:// decide explicitly", () => {
+    const tls = (env: Record<string, string>) => readConfig({ ...server, ...env }, cwd).config?.redis?.tls
+    expect(tls({ REDIS_HOST: "cache", REDIS_PORT: "6380" })).toBe(true)
+    expect(tls({ REDIS_HOST: "aim.redis.cache.windows.net" })).toBe(true)
+    expect(tls({ REDIS_HOST: "cache" })).toBe(false)
+    expect(tls({ REDIS_HOST: "cache", REDIS_TLS: "true" })).toBe(true)
+    expect(tls({ REDIS_URL: "rediss://:pw@cache:6379/1" })).toBe(true)
+    expect(readConfig({ ...server, REDIS_URL: "redis://cache:6379/2" }, cwd).config?.redis).toMatchObject({ db: 2, tls: false })
+  })
+
+  it("SMTP 587 is STARTTLS and 465 implicit TLS", () => {
+    const smtp = (port: string) => readConfig({ ...server, SMTP_HOST: "smtp", SMTP_PORT: port, SMTP_USERNAME: "a@b.co", SMTP_PASSWORD: "x" }, cwd).config?.smtp
+    expect(smtp("587")?.implicitTls).toBe(false)
+    expect(smtp("465")?.implicitTls).toBe(true)
+  })
+
+  it("secrets are Redacted: printing the config never shows them", () => {
+    const config = parseConfig({ ...server, POSTGRES_PASSWORD: "s3cret-pg", SMTP_HOST: "smtp", SMTP_USERNAME: "a@b.co", SMTP_PASSWORD: "s3cret-smtp", REDIS_HOST: "r", REDIS_PASSWORD: "s3cret-redis" }, cwd)
+    if (Either.isLeft(config)) throw new Error(config.left.message)
+    const printed = `${JSON.stringify(config.right)} ${String(config.right.database._tag === "Server" && config.right.database.password)}`
+    for (const secret of ["s3cret-pg", "s3cret-smtp", "s3cret-redis"]) expect(printed).not.toContain(secret)
+    if (config.right.database._tag !== "Server" || config.right.database.password === undefined) throw new Error("expected a server")
+    expect(Redacted.value(config.right.database.password)).toBe("s3cret-pg")
+  })
+
+  it("reads a .env file; the environment wins over it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "aim-dotenv-"))
+    writeFileSync(join(dir, ".env"), 'POSTGRES_HOST=from-file\nPOSTGRES_DB=identity\nPOSTGRES_PASSWORD="quoted # not a comment"\n')
+    const env = loadEnv(dir, { POSTGRES_HOST: "from-env" })
+    expect(env.POSTGRES_HOST).toBe("from-env")
+    expect(env.POSTGRES_DB).toBe("identity")
+    expect(env.POSTGRES_PASSWORD).toBe("quoted # not a comment")
+  })
+
+  it("DATABASE_URL keeps special characters of a percent-encoded password", () => {
+    const password = `p'a"s s@:/w%rd`
+    const config = parseConfig({ DATABASE_URL: `postgres://aim:${encodeURIComponent(password)}@db:5433/identity?sslmode=require` }, cwd)
+    if (Either.isLeft(config) || config.right.database._tag !== "Server") throw new Error("expected a server")
+    const db = config.right.database
+    expect({ host: db.host, port: db.port, user: db.user, database: db.database, sslMode: db.sslMode }).toEqual({
+      host: "db",
+      port: 5433,
+      user: "aim",
+      database: "identity",
+      sslMode: "require",
+    })
+    expect(db.password && Redacted.value(db.password)).toBe(password)
+  })
+})

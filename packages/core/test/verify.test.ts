@@ -1,0 +1,90 @@
+import { type TestDatabase, createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
+import bcrypt from "bcryptjs"
+import { Effect, Layer } from "effect"
+import { afterEach, describe, expect, it } from "vitest"
+import { Migrator, Verifier, VerifierLive, type VerifyReport } from "../src/index.js"
+import { migrationsCopy, migratorFor, shippedMigrations } from "./support.js"
+
+const databases: Array<TestDatabase> = []
+afterEach(async () => {
+  await Promise.all(databases.splice(0).map((db) => db.drop()))
+})
+
+const deployed = async (dir = shippedMigrations) => {
+  const db = await createTestDatabase(testPostgresUrl(), "aim_verify")
+  databases.push(db)
+  await verifyWith(db.url, dir, true)
+  return db
+}
+
+const verifyWith = (url: string, dir: string, migrateFirst = false, env: Record<string, string> = {}): Promise<VerifyReport> =>
+  Effect.runPromise(
+    Effect.gen(function* () {
+      if (migrateFirst) yield* (yield* Migrator).apply()
+      return yield* (yield* Verifier).run
+    }).pipe(Effect.provide(VerifierLive.pipe(Layer.provideMerge(migratorFor({ DATABASE_URL: url, ...env }, dir))))),
+  )
+
+const check = (report: VerifyReport, id: string) => report.checks.find((c) => c.id === id)
+
+describe("aim verify's checks", () => {
+  it("a fresh deploy passes, warning that the default password still works and email is not configured", async () => {
+    const db = await deployed()
+    const report = await verifyWith(db.url, shippedMigrations)
+    expect(report.ok).toBe(true)
+    expect(report.checks.filter((c) => c.status === "warn").map((c) => c.id).sort()).toEqual(["admin-password", "email"])
+    expect(check(report, "admin-password")).toMatchObject({ code: "AIM-VER-002" })
+    expect(check(report, "policy-enforced")?.status).toBe("pass")
+    expect(check(report, "ledger")?.status).toBe("pass")
+  })
+
+  it("once the admin password is changed and SMTP configured, nothing is left to warn about", async () => {
+    const db = await deployed()
+    await sql(db.url, "UPDATE users SET password_hash = $1 WHERE email = 'admin@opena2a.org'", [bcrypt.hashSync("another-Passw0rd", 10)])
+    const report = await verifyWith(db.url, shippedMigrations, false, {
+      SMTP_HOST: "smtp.example.com",
+      SMTP_USERNAME: "info@example.com",
+      SMTP_PASSWORD: "x-secret",
+      FRONTEND_URL: "https://aim.example.com",
+    })
+    expect(report.counts).toEqual({ pass: report.checks.length, warn: 0, fail: 0 })
+  })
+
+  it("fails with the right troubleshooting code for a missing admin, a missing policy, a second enforced policy", async () => {
+    const db = await deployed()
+    await sql(db.url, "DELETE FROM security_policies WHERE name = 'Low Trust Score Alert'")
+    await sql(db.url, "UPDATE security_policies SET is_enforced = true WHERE name = 'Critical Trust Score Block'")
+    let report = await verifyWith(db.url, shippedMigrations)
+    expect(report.ok).toBe(false)
+    expect(check(report, "policies")).toMatchObject({ status: "fail", code: "AIM-SEED-002" })
+    expect(check(report, "policies")?.detail).toMatch(/Low Trust Score Alert missing/)
+    expect(check(report, "policy-enforced")).toMatchObject({ status: "fail" })
+    expect(check(report, "policy-enforced")?.detail).toMatch(/Critical Trust Score Block/)
+
+    await sql(db.url, "DELETE FROM users WHERE email = 'admin@opena2a.org'")
+    report = await verifyWith(db.url, shippedMigrations)
+    expect(check(report, "admin")).toMatchObject({ status: "fail", code: "AIM-SEED-001" })
+  })
+
+  it("warns about unexpected tables and fails on missing tables, pending or changed migrations", async () => {
+    const db = await deployed()
+    await sql(db.url, "CREATE TABLE public.scratch (id int)")
+    await sql(db.url, "DROP TABLE analytics_trust_scores")
+    const dir = migrationsCopy({ "016_more.sql": "CREATE TABLE IF NOT EXISTS webhooks (id int);\n" })
+    const report = await verifyWith(db.url, dir)
+    expect(check(report, "unexpected-tables")).toMatchObject({ status: "warn", code: "AIM-VER-001" })
+    expect(check(report, "unexpected-tables")?.detail).toContain("scratch")
+    expect(check(report, "tables")).toMatchObject({ status: "fail" })
+    expect(check(report, "tables")?.detail).toContain("analytics_trust_scores")
+    expect(check(report, "ledger")).toMatchObject({ status: "fail", code: "AIM-VER-003" })
+    expect(check(report, "ledger")?.detail).toContain("016_more.sql")
+  })
+
+  it("on an empty database every Step 3/4 check fails without crashing", async () => {
+    const db = await createTestDatabase(testPostgresUrl(), "aim_verify_empty")
+    databases.push(db)
+    const report = await verifyWith(db.url, shippedMigrations)
+    expect(report.ok).toBe(false)
+    expect(["tables", "admin", "policies", "registration", "ledger"].map((id) => check(report, id)?.status)).toEqual(["fail", "fail", "fail", "fail", "fail"])
+  })
+})
