@@ -87,3 +87,40 @@ export const acquireLock = (session: Session, options: AcquireOptions): Effect.E
 
 export const releaseLock = (session: Session): Effect.Effect<void, SqlError> =>
   session.query("SELECT pg_advisory_unlock($1, $2)", [...lockKeys]).pipe(Effect.asVoid)
+
+export interface BlockingSession {
+  readonly pid: number
+  readonly applicationName: string
+  readonly state: string | null
+  readonly transactionStart: string | null
+  readonly query: string | null
+}
+
+/**
+ * Other sessions holding locks on tables in `public`, longest transaction first: after a
+ * lock_timeout, the likeliest culprits. The query text is cut short and carries no parameters.
+ */
+export const blockingSessions = (query: Session["query"]): Effect.Effect<ReadonlyArray<BlockingSession>, SqlError> =>
+  query<{ pid: number; application_name: string | null; state: string | null; xact_start: Date | string | null; query: string | null }>(
+    `SELECT DISTINCT a.pid, a.application_name, a.state, a.xact_start, left(a.query, 120) AS query
+       FROM pg_locks l
+       JOIN pg_class c ON c.oid = l.relation
+       JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.granted AND c.relnamespace = 'public'::regnamespace AND a.pid <> pg_backend_pid()
+        AND a.datname = current_database() AND a.xact_start IS NOT NULL
+      ORDER BY a.xact_start
+      LIMIT 5`,
+  ).pipe(
+    Effect.map((rows) =>
+      rows.map((r) => ({
+        pid: Number(r.pid),
+        applicationName: r.application_name ?? "",
+        state: r.state,
+        transactionStart: r.xact_start === null ? null : new Date(r.xact_start).toISOString(),
+        query: r.query,
+      })),
+    ),
+  )
+
+export const describeBlocker = (b: BlockingSession): string =>
+  `server pid ${b.pid}${b.applicationName === "" ? "" : ` (${b.applicationName})`}, ${b.state ?? "unknown state"} since ${b.transactionStart ?? "?"}${b.query === null ? "" : `, last query: ${b.query}`}`

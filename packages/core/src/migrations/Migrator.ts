@@ -6,7 +6,7 @@ import { ensureLedger, readLedger, recordApplied } from "./Ledger.js"
 import type { Migration } from "./Migration.js"
 import { MigrationSource } from "./MigrationSource.js"
 import type { MigrationSourceError, MigrationsDirectoryMissing } from "./MigrationSourceError.js"
-import { type LockHolder, type LockWaitTimeout, acquireLock, releaseLock } from "./MigrationLock.js"
+import { type LockHolder, type LockWaitTimeout, acquireLock, blockingSessions, releaseLock } from "./MigrationLock.js"
 import { MigrationFailed, MigrationRefused } from "./MigratorError.js"
 import { type Plan, computePlan } from "./plan.js"
 import { lineColumnAt, offsetOfPosition, splitStatements } from "./splitStatements.js"
@@ -110,6 +110,8 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
           const migrations = yield* source.load
           const session = yield* db.session
           yield* session.query("SELECT set_config('lock_timeout', $1, false)", [`${lockTimeoutMs}ms`])
+          // PostgreSQL 14+: a killed client's long statement is aborted within a second, freeing the lock.
+          yield* session.query("SELECT set_config('client_connection_check_interval', '1000', false)").pipe(Effect.ignore)
           yield* acquireLock(session, { wait: lockWait, onWait: (holder) => emit({ _tag: "LockWaiting", holder }) })
           // A server session that fails is closed, which frees the lock; the embedded one stays open.
           yield* Effect.addFinalizer((exit) =>
@@ -127,7 +129,16 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
             const migration = byVersion.get(pending.version)
             if (migration === undefined) continue
             yield* emit({ _tag: "MigrationStarted", version: migration.version, name: migration.name })
-            const durationMs = yield* runMigration(session, migration, appliedBy)
+            const durationMs = yield* runMigration(session, migration, appliedBy).pipe(
+              Effect.catchIf(
+                (e): e is MigrationFailed => e._tag === "MigrationFailed" && e.sqlState === "55P03",
+                (e) =>
+                  blockingSessions(session.query).pipe(
+                    Effect.orElseSucceed(() => []),
+                    Effect.flatMap((blockers) => Effect.fail(new MigrationFailed({ ...e, blockers }))),
+                  ),
+              ),
+            )
             applied.push({ version: migration.version, name: migration.name, checksum: migration.checksum, durationMs })
             yield* emit({ _tag: "MigrationApplied", version: migration.version, name: migration.name, durationMs })
           }

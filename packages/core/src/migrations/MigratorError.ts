@@ -1,4 +1,5 @@
 import { Data } from "effect"
+import type { BlockingSession } from "./MigrationLock.js"
 import type { Refusal } from "./plan.js"
 
 /** The ledger and the files disagree: nothing was applied. */
@@ -23,9 +24,12 @@ export class MigrationFailed extends Data.TaggedError("MigrationFailed")<{
   readonly hint: string | undefined
   /** False for a `-- aim:no-transaction` file: statements before the failing one stay applied. */
   readonly rolledBack: boolean
+  /** For a lock_timeout (55P03): sessions holding locks on public tables at that moment. */
+  readonly blockers?: ReadonlyArray<BlockingSession>
 }> {
   override get message(): string {
     const where = this.line === undefined ? this.name : `${this.name}:${this.line}:${this.column ?? 1}`
-    return `${where}: ${this.serverMessage}${this.sqlState === undefined ? "" : ` (SQLSTATE ${this.sqlState})`}`
+    const blocked = this.blockers === undefined || this.blockers.length === 0 ? "" : `; blocked by ${this.blockers.map((b) => `server pid ${b.pid}${b.applicationName === "" ? "" : ` (${b.applicationName})`}`).join(", ")}`
+    return `${where}: ${this.serverMessage}${this.sqlState === undefined ? "" : ` (SQLSTATE ${this.sqlState})`}${blocked}`
   }
 }

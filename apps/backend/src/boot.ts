@@ -1,0 +1,154 @@
+import {
+  AimConfig,
+  type ApplyReport,
+  Cache,
+  CacheLive,
+  type ConnectionError,
+  DatabaseLive,
+  type MigrationEvent,
+  MigrationSourceLive,
+  Migrator,
+  MigratorLive,
+  Verifier,
+  VerifierLive,
+  type VerifyReport,
+  describeDatabase,
+  describeHolder,
+  diagnose,
+  makeMailer,
+} from "@aim/core"
+import { Data, Duration, Effect, Layer, Schedule } from "effect"
+
+export interface BootOptions {
+  readonly migrationsDir?: string
+  /** Wait for another replica's migration lock (default 120 s). */
+  readonly lockWait?: Duration.DurationInput
+  /** lock_timeout of migration statements (default 5 s). */
+  readonly lockTimeout?: Duration.DurationInput
+  /** Retries when a migration hits lock_timeout (default 3, exponential backoff from 1 s). */
+  readonly lockTimeoutRetries?: number
+  /** Retries while the database is still starting or unreachable (default 8, backoff up to 4 s). */
+  readonly connectRetries?: number
+}
+
+export class VerificationFailed extends Data.TaggedError("VerificationFailed")<{ readonly report: VerifyReport }> {
+  override get message(): string {
+    const failed = this.report.checks.filter((c) => c.status === "fail")
+    return `verification failed: ${failed.map((c) => `${c.title} (${c.detail})`).join("; ")}`
+  }
+}
+
+export interface BootReport {
+  readonly database: string
+  readonly applied: ApplyReport["applied"]
+  readonly verification: VerifyReport
+  readonly durationMs: number
+}
+
+// Codes worth waiting out: the server is starting, restarting or not reachable yet.
+const transientCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EAI_AGAIN", "EHOSTUNREACH", "57P03", "57P01", "08001", "08006", "53300"])
+const isTransient = (error: ConnectionError) =>
+  (error.code !== undefined && transientCodes.has(error.code)) || /starting up|shutting down|Connection terminated|timeout/i.test(error.message)
+
+const backoff = (first: Duration.DurationInput, cap: Duration.DurationInput, retries: number) =>
+  Schedule.exponential(first).pipe(
+    Schedule.modifyDelay((delay) => Duration.min(delay, Duration.decode(cap))),
+    Schedule.jittered,
+    Schedule.intersect(Schedule.recurs(retries)),
+  )
+
+/** The database, retried with backoff while it is still starting; auth and config errors fail at once. */
+export const databaseWithRetry = (options: BootOptions = {}) =>
+  DatabaseLive().pipe(
+    Layer.retry(
+      backoff("250 millis", "4 seconds", options.connectRetries ?? 8).pipe(
+        Schedule.whileInput(isTransient),
+        Schedule.tapInput((error: ConnectionError) => Effect.logWarning(`database not reachable yet, retrying: ${error.message}`)),
+      ),
+    ),
+  )
+
+/** Config → database (with retries) → migrator → verifier: everything the boot step needs. */
+export const bootLayer = (options: BootOptions = {}) =>
+  VerifierLive.pipe(
+    Layer.provideMerge(
+      MigratorLive({ lockWait: options.lockWait ?? "120 seconds", lockTimeout: options.lockTimeout ?? "5 seconds" }).pipe(
+        Layer.provideMerge(databaseWithRetry(options)),
+        Layer.provideMerge(MigrationSourceLive(options.migrationsDir ?? "migrations")),
+      ),
+    ),
+    Layer.provideMerge(AimConfig.fromEnv()),
+  )
+
+/** The optional services built after the database is ready: the cache (Redis or in-memory). */
+export const servicesLayer = CacheLive()
+
+/** Reports the cache chosen and checks SMTP; neither can fail the boot (the guide: Redis is optional). */
+export const bootServices = Effect.gen(function* () {
+  const config = yield* AimConfig
+  const cache = yield* Cache
+  yield* Effect.logInfo(`Redis: ${yield* cache.status}`).pipe(Effect.annotateLogs({ cache: yield* cache.backend }))
+  if (config.smtp === undefined) return yield* Effect.logWarning("SMTP not configured: welcome and approval emails are disabled").pipe(Effect.annotateLogs({ code: "AIM-MAIL-001" }))
+  yield* makeMailer(config.smtp, config.app, { timeoutMs: 5000 }).check.pipe(
+    Effect.andThen((check) => Effect.logInfo(`SMTP ready: ${check.target} (${check.tls})`)),
+    Effect.catchAll((error) => {
+      const { entry, message } = diagnose(error)
+      return Effect.logWarning(`SMTP check failed: ${message}`).pipe(Effect.annotateLogs({ code: entry.code, fix: entry.fix }))
+    }),
+  )
+})
+
+const logEvent = (event: MigrationEvent) => {
+  switch (event._tag) {
+    case "LockWaiting":
+      return Effect.logInfo(
+        event.holder === undefined
+          ? "another process holds the migration lock; waiting"
+          : `migration lock held by ${describeHolder(event.holder)}; waiting`,
+      ).pipe(
+        Effect.annotateLogs(
+          event.holder === undefined ? {} : { holderPid: event.holder.pid, holder: event.holder.applicationName, since: event.holder.since ?? "" },
+        ),
+      )
+    case "MigrationApplied":
+      return Effect.logInfo(`applied ${event.name}`).pipe(Effect.annotateLogs({ version: event.version, durationMs: event.durationMs }))
+    default:
+      return Effect.void
+  }
+}
+
+/**
+ * Migrate on boot, exactly once across replicas: take the lock, apply what is pending (retrying a
+ * bounded number of times when application traffic makes a migration hit lock_timeout), verify.
+ */
+export const bootDatabase = (options: BootOptions = {}) =>
+  Effect.gen(function* () {
+    const started = performance.now()
+    const config = yield* AimConfig
+    const migrator = yield* Migrator
+    const verifier = yield* Verifier
+    yield* Effect.logInfo("✅ Migrating database schema...").pipe(Effect.annotateLogs({ database: describeDatabase(config.database) }))
+    const report = yield* migrator.apply({ onEvent: logEvent }).pipe(
+      Effect.tapError((e) =>
+        e._tag === "MigrationFailed" && e.sqlState === "55P03" ? Effect.logWarning(`lock_timeout in ${e.name}; retrying with backoff`) : Effect.void,
+      ),
+      Effect.retry({
+        schedule: backoff("1 second", "8 seconds", options.lockTimeoutRetries ?? 3),
+        while: (e) => e._tag === "MigrationFailed" && e.sqlState === "55P03",
+      }),
+    )
+    const verification = yield* verifier.run
+    for (const check of verification.checks.filter((c) => c.status === "warn")) {
+      yield* Effect.logWarning(`${check.title}: ${check.detail}`).pipe(Effect.annotateLogs({ code: check.code ?? "" }))
+    }
+    if (!verification.ok) return yield* new VerificationFailed({ report: verification })
+    yield* Effect.logInfo("✅ Database migration completed successfully").pipe(
+      Effect.annotateLogs({ applied: report.applied.length, upToDate: report.applied.length === 0 }),
+    )
+    return {
+      database: report.database,
+      applied: report.applied,
+      verification,
+      durationMs: Math.round(performance.now() - started),
+    } satisfies BootReport
+  })

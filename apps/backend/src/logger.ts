@@ -1,0 +1,31 @@
+import { loadEnv, scrub, secretsOf } from "@aim/core"
+import { Cause, HashMap, Layer, Logger } from "effect"
+
+const secrets = secretsOf(loadEnv())
+
+/**
+ * One line per event on stdout: JSON lines when LOG_FORMAT=json (for log pipelines), otherwise
+ * `time LEVEL message key=value`. Every line is scrubbed of configured secrets.
+ */
+export const bootLogger = (format: string | undefined = process.env.LOG_FORMAT) =>
+  Layer.mergeAll(
+    // NodeRuntime.runMain swaps the default logger for a pretty one: remove both, add ours.
+    Logger.remove(Logger.defaultLogger),
+    Logger.remove(Logger.prettyLoggerDefault),
+    Logger.add(logLine(format)),
+  )
+
+const logLine = (format: string | undefined) =>
+    Logger.make(({ logLevel, message, annotations, cause, date }) => {
+      const text = (Array.isArray(message) ? message : [message]).map(String).join(" ")
+      const fields: Record<string, unknown> = {}
+      for (const [key, value] of HashMap.toEntries(annotations)) fields[key] = value
+      if (!Cause.isEmpty(cause)) fields.cause = Cause.pretty(cause).split("\n")[0]
+      const line =
+        format === "json"
+          ? JSON.stringify({ time: date.toISOString(), level: logLevel.label.toLowerCase(), message: text, ...fields })
+          : `${date.toISOString()} ${logLevel.label.padEnd(5)} ${text}${Object.entries(fields)
+              .map(([k, v]) => ` ${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+              .join("")}`
+      process.stdout.write(`${scrub(line, secrets)}\n`)
+    })

@@ -1,0 +1,9 @@
+import { defineConfig } from "vitest/config"
+
+export default defineConfig({
+  test: {
+    globalSetup: ["@aim/testkit/globalSetup"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+})

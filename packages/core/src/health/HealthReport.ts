@@ -1,0 +1,176 @@
+import { Context, Duration, Effect, Layer, Option } from "effect"
+import { Cache, type CacheStatus } from "../cache/Cache.js"
+import { Database } from "../database/Database.js"
+import { readLedger } from "../migrations/Ledger.js"
+import { type LockHolder, lockHolder } from "../migrations/MigrationLock.js"
+import { MigrationSource } from "../migrations/MigrationSource.js"
+import { type Plan, computePlan } from "../migrations/plan.js"
+import { type CatalogEntry, catalog, docsPath } from "../troubleshooting/catalog.js"
+import { diagnose } from "../troubleshooting/diagnose.js"
+import { Verifier } from "../verify/Verifier.js"
+
+export interface Liveness {
+  readonly status: "healthy"
+  readonly service: string
+  readonly version: string
+  readonly time: string
+}
+
+export interface Reason {
+  readonly code: string
+  readonly message: string
+  readonly docs: string
+}
+
+export interface Dependency {
+  readonly status: string
+  readonly latencyMs: number
+}
+
+export interface Readiness {
+  readonly ready: boolean
+  readonly database: "connected" | "unavailable"
+  readonly redis: CacheStatus
+  readonly migrations: { readonly applied: number; readonly pending: number; readonly drift: number }
+  readonly verification: { readonly ok: boolean; readonly cached: boolean } | undefined
+  readonly dependencies: { readonly database: Dependency; readonly redis: Dependency }
+  /** Why not ready; empty when ready. */
+  readonly reasons: ReadonlyArray<Reason>
+  /** The first reason, in the deployed backend's `{ready:false, error}` shape. */
+  readonly error?: string
+}
+
+export interface MigrationsView extends Plan {
+  readonly database: string
+  readonly lockHolder: LockHolder | null
+}
+
+export interface HealthReportShape {
+  readonly liveness: Effect.Effect<Liveness>
+  readonly readiness: Effect.Effect<Readiness>
+  readonly migrations: Effect.Effect<MigrationsView, unknown>
+}
+
+export class HealthReport extends Context.Tag("@aim/core/HealthReport")<HealthReport, HealthReportShape>() {}
+
+export interface HealthOptions {
+  readonly service?: string
+  readonly version?: string
+  /** How long a verification result is reused (default 5 s): probes cost one ledger query. */
+  readonly verifyTtl?: Duration.DurationInput
+}
+
+const reason = (entry: CatalogEntry, message: string): Reason => ({ code: entry.code, message, docs: docsPath(entry) })
+
+interface CachedVerification {
+  readonly ok: boolean
+  readonly reasons: ReadonlyArray<Reason>
+}
+
+const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const t0 = performance.now()
+    const result = yield* Effect.either(effect)
+    return { result, latencyMs: Math.round((performance.now() - t0) * 10) / 10 }
+  })
+
+export const makeHealthReport = (options: HealthOptions = {}) =>
+  Effect.gen(function* () {
+    const db = yield* Database
+    const source = yield* MigrationSource
+    const verifier = yield* Verifier
+    const cache = yield* Cache
+    const service = options.service ?? "aim-backend"
+    const version = options.version ?? "0.1.0"
+    const ttl = options.verifyTtl ?? "5 seconds"
+    // Files do not change under a running process: read and checksum them once.
+    const migrations = yield* Effect.cached(source.load)
+    const cacheKey = `aim:health:verify:${db.target}`
+
+    const verification = Effect.gen(function* () {
+      const hit = yield* cache.get(cacheKey)
+      if (Option.isSome(hit)) return { ...(JSON.parse(hit.value) as CachedVerification), cached: true }
+      const report = yield* verifier.run
+      const fresh: CachedVerification = {
+        ok: report.ok,
+        reasons: report.checks
+          .filter((c) => c.status === "fail")
+          .map((c) => ({ code: c.code ?? catalog.internal.code, message: `${c.title}: ${c.detail}`, docs: docsPath(diagnoseCode(c.code)) })),
+      }
+      yield* cache.set(cacheKey, JSON.stringify(fresh), ttl)
+      return { ...fresh, cached: false }
+    })
+
+    const readiness: Effect.Effect<Readiness> = Effect.gen(function* () {
+      const redisProbe = yield* timed(cache.get("aim:health:ping"))
+      const redis = yield* cache.status
+      const redisDependency = { status: redis, latencyMs: redisProbe.latencyMs }
+      const files = yield* Effect.either(migrations)
+      const ledger = yield* timed(readLedger(db.query))
+      if (ledger.result._tag === "Left") {
+        const { entry, message } = diagnose(ledger.result.left)
+        const first = reason(entry, `database unavailable: ${message}`)
+        return {
+          ready: false,
+          database: "unavailable",
+          redis,
+          migrations: { applied: 0, pending: 0, drift: 0 },
+          verification: undefined,
+          dependencies: { database: { status: "unavailable", latencyMs: ledger.latencyMs }, redis: redisDependency },
+          reasons: [first],
+          error: first.message,
+        } satisfies Readiness
+      }
+      const reasons: Array<Reason> = []
+      let plan: Plan = { applied: [], pending: [], refusals: [] }
+      if (files._tag === "Left") {
+        const { entry, message } = diagnose(files.left)
+        reasons.push(reason(entry, message))
+      } else {
+        plan = computePlan(files.right, ledger.result.right)
+        if (plan.pending.length > 0) {
+          reasons.push(reason(catalog.migrationsPending, `${plan.pending.length} migration(s) pending: ${plan.pending.map((p) => p.name).join(", ")}`))
+        }
+        for (const r of plan.refusals) {
+          reasons.push(reason(r.kind === "missing" ? catalog.migrationMissing : r.kind === "out-of-order" ? catalog.outOfOrder : catalog.checksumChanged, r.detail))
+        }
+      }
+      // Verification only means something once the ledger agrees with the files.
+      const verified = reasons.length === 0 ? yield* Effect.either(verification) : undefined
+      if (verified?._tag === "Left") {
+        const { entry, message } = diagnose(verified.left)
+        reasons.push(reason(entry, `verification could not run: ${message}`))
+      } else if (verified?._tag === "Right") {
+        reasons.push(...verified.right.reasons)
+      }
+      return {
+        ready: reasons.length === 0,
+        database: "connected",
+        redis,
+        migrations: { applied: plan.applied.length, pending: plan.pending.length, drift: plan.refusals.length },
+        verification: verified?._tag === "Right" ? { ok: verified.right.ok, cached: verified.right.cached } : undefined,
+        dependencies: { database: { status: "connected", latencyMs: ledger.latencyMs }, redis: redisDependency },
+        reasons,
+        ...(reasons[0] === undefined ? {} : { error: reasons[0].message }),
+      } satisfies Readiness
+    })
+
+    const migrationsView = Effect.gen(function* () {
+      const files = yield* migrations
+      const ledger = yield* readLedger(db.query)
+      const holder = yield* lockHolder(db.query).pipe(Effect.map(Option.getOrNull))
+      return { database: db.target, ...computePlan(files, ledger), lockHolder: holder }
+    })
+
+    return HealthReport.of({
+      liveness: Effect.sync(() => ({ status: "healthy", service, version, time: new Date().toISOString() })),
+      readiness,
+      migrations: migrationsView,
+    })
+  })
+
+const diagnoseCode = (code: string | undefined): CatalogEntry => Object.values(catalog).find((e) => e.code === code) ?? catalog.internal
+
+export const HealthReportLive = (options: HealthOptions = {}): Layer.Layer<HealthReport, never, Database | MigrationSource | Verifier | Cache> =>
+  Layer.effect(HealthReport, makeHealthReport(options))
+
