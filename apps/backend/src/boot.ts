@@ -12,6 +12,7 @@ import {
   Verifier,
   VerifierLive,
   type VerifyReport,
+  type Env,
   describeDatabase,
   describeHolder,
   diagnose,
@@ -20,6 +21,8 @@ import {
 import { Data, Duration, Effect, Layer, Schedule } from "effect"
 
 export interface BootOptions {
+  /** Environment to read instead of process.env plus `.env` (tests, embedding). */
+  readonly env?: Env
   readonly migrationsDir?: string
   /** Wait for another replica's migration lock (default 120 s). */
   readonly lockWait?: Duration.DurationInput
@@ -77,7 +80,7 @@ export const bootLayer = (options: BootOptions = {}) =>
         Layer.provideMerge(MigrationSourceLive(options.migrationsDir ?? "migrations")),
       ),
     ),
-    Layer.provideMerge(AimConfig.fromEnv()),
+    Layer.provideMerge(AimConfig.fromEnv(options.env === undefined ? {} : { env: options.env })),
   )
 
 /** The optional services built after the database is ready: the cache (Redis or in-memory). */

@@ -114,6 +114,15 @@ export const catalog = {
     fix: "Upgrade the server to PostgreSQL 15 or newer.",
     commands: ["aim doctor"],
   }),
+  connectionLost: entry({
+    code: "AIM-DB-010",
+    slug: "connection-lost",
+    title: "Connection to the database lost",
+    symptom: "Connection terminated unexpectedly / terminating connection due to administrator command / the database system is starting up",
+    cause: "The server restarted, failed over or is shutting down; open sessions were closed.",
+    fix: "Wait for the server to come back and run again: every migration is atomic, so nothing half-done was recorded.",
+    commands: ["aim status", "aim migrate"],
+  }),
   relationExists: entry({
     code: "AIM-SQL-001",
     slug: "relation-already-exists",

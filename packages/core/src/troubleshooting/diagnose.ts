@@ -24,6 +24,11 @@ const bySqlState: Record<string, CatalogEntry> = {
   "42P07": catalog.relationExists,
   "42710": catalog.relationExists,
   "55P03": catalog.lockTimeout,
+  "57P01": catalog.connectionLost,
+  "57P02": catalog.connectionLost,
+  "57P03": catalog.connectionLost,
+  "08006": catalog.connectionLost,
+  ECONNRESET: catalog.connectionLost,
 }
 
 const byNodeCode: Record<string, CatalogEntry> = {
@@ -52,6 +57,7 @@ const byMessage: ReadonlyArray<readonly [RegExp, CatalogEntry]> = [
   [/already exists/i, catalog.relationExists],
   [/permission denied/i, catalog.permissionDenied],
   [/ECONNREFUSED/, catalog.connectionRefused],
+  [/Connection terminated|terminating connection|starting up|shutting down|Client has encountered a connection error/i, catalog.connectionLost],
   [/ENOTFOUND|getaddrinfo/, catalog.hostNotFound],
 ]
 

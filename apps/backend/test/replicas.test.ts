@@ -1,0 +1,56 @@
+import { createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
+import { describe, expect, it } from "vitest"
+import { type Backend, migrationsWith, startBackend, stop } from "./backend.js"
+import { ledgerVersions } from "./invariants.js"
+
+describe("replicas booting at once", () => {
+  it("16 processes on a fresh database: all ready, each migration in the ledger once, no error", async () => {
+    const db = await createTestDatabase(testPostgresUrl(), "aim_replicas")
+    const backends: Array<Backend> = Array.from({ length: 16 }, () => startBackend({ DATABASE_URL: db.url }))
+    try {
+      const urls = await Promise.all(backends.map((b) => b.ready))
+      const statuses = await Promise.all(urls.map((u) => fetch(`${u}/health/ready`).then((r) => r.status)))
+      expect(statuses).toEqual(Array(16).fill(200))
+      expect(await ledgerVersions(db.url)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1))
+      const applied = backends.flatMap((b) => b.logs.filter((l) => /^applied /.test(l.message)))
+      expect(applied).toHaveLength(15)
+      expect(backends.flatMap((b) => b.logs.filter((l) => l.level === "error" || l.level === "stderr"))).toEqual([])
+      for (const b of backends) expect(b.logs.some((l) => l.message === "✅ Database migration completed successfully")).toBe(true)
+      // Those that waited said who held the lock.
+      const waited = backends.flatMap((b) => b.logs.filter((l) => /^migration lock held by aim-migrate /.test(l.message)))
+      for (const w of waited) expect(w).toMatchObject({ holderPid: expect.any(Number), holder: expect.stringMatching(/^aim-migrate .+ pid \d+$/) })
+    } finally {
+      await Promise.all(backends.map((b) => stop(b)))
+      await db.drop()
+    }
+  })
+
+  it("a -- aim:no-transaction CREATE INDEX CONCURRENTLY while other replicas wait for the lock: no deadlock", async () => {
+    const db = await createTestDatabase(testPostgresUrl(), "aim_cic")
+    const dir = migrationsWith({
+      "016_concurrent_index.sql": "-- aim:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_agents_display_name ON agents (display_name);\n",
+    })
+    const backends = Array.from({ length: 4 }, () => startBackend({ DATABASE_URL: db.url }, dir))
+    try {
+      const t0 = Date.now()
+      await Promise.all(backends.map((b) => b.ready))
+      expect(Date.now() - t0).toBeLessThan(30_000)
+      expect(await sql(db.url, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'idx_agents_display_name'::regclass")).toEqual([{ indisvalid: true }])
+      expect(await ledgerVersions(db.url)).toHaveLength(16)
+    } finally {
+      await Promise.all(backends.map((b) => stop(b)))
+      await db.drop()
+    }
+  })
+
+  it("a missing migrations directory is an error, never nothing to do", async () => {
+    const db = await createTestDatabase(testPostgresUrl(), "aim_nodir")
+    try {
+      const backend = startBackend({ DATABASE_URL: db.url }, "/nonexistent/migrations")
+      expect(await backend.exited).toBe(1)
+      expect(backend.logs.find((l) => l.level === "error")).toMatchObject({ code: "AIM-MIG-005" })
+    } finally {
+      await db.drop()
+    }
+  })
+})
