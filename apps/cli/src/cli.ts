@@ -2,16 +2,19 @@ import { Command } from "@effect/cli"
 import { migrate } from "./commands/migrate.js"
 import { doctor } from "./commands/doctor.js"
 import { explain } from "./commands/explain.js"
+import { mcp } from "./commands/mcp.js"
 import { status } from "./commands/status.js"
 import { verify } from "./commands/verify.js"
 
-export const version = "0.1.0"
+import { version } from "./version.js"
+
+export { version }
 
 export const aim = Command.make("aim").pipe(
   Command.withDescription(
     "Deploy, check and repair the AIM PostgreSQL database. Exit codes: 0 success, 1 a migration or check failed, 2 bad usage or configuration.",
   ),
-  Command.withSubcommands([migrate, status, verify, doctor, explain]),
+  Command.withSubcommands([migrate, status, verify, doctor, explain, mcp]),
 )
 
 export const run = Command.run(aim, { name: "aim", version })

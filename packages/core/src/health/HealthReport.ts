@@ -1,4 +1,4 @@
-import { Context, Duration, Effect, Layer, Option } from "effect"
+import { Context, type Duration, Effect, Layer, Option } from "effect"
 import { Cache, type CacheStatus } from "../cache/Cache.js"
 import { Database } from "../database/Database.js"
 import { readLedger } from "../migrations/Ledger.js"

@@ -1,0 +1,56 @@
+import {
+  AimConfig,
+  type Env,
+  DatabaseLive,
+  MigrationSourceLive,
+  MigratorLive,
+  VerifierLive,
+} from "@aim/core"
+import { Effect, Exit, Layer, ManagedRuntime } from "effect"
+
+export const mcpLayer = (options: { readonly migrationsDir: string; readonly env: Env; readonly cwd: string }) =>
+  VerifierLive.pipe(
+    Layer.provideMerge(MigratorLive().pipe(Layer.provideMerge(DatabaseLive()), Layer.provideMerge(MigrationSourceLive(options.migrationsDir)))),
+    Layer.provideMerge(AimConfig.fromEnv({ env: options.env, cwd: options.cwd })),
+  )
+
+export type McpServices = Layer.Layer.Success<ReturnType<typeof mcpLayer>>
+
+/**
+ * One runtime for the server's life, built on first use. A failed build (bad config, database down)
+ * is not kept: the tool call reports it and the next call tries again.
+ */
+export const lazyRuntime = (build: () => Layer.Layer<McpServices, unknown>) => {
+  let pending: Promise<ManagedRuntime.ManagedRuntime<McpServices, unknown>> | undefined
+  const create = async () => {
+    const candidate = ManagedRuntime.make(build())
+    const exit = await candidate.runPromiseExit(Effect.void)
+    if (Exit.isFailure(exit)) {
+      await candidate.dispose()
+      throw exit
+    }
+    return candidate
+  }
+  const get = () => {
+    pending ??= create().catch((exit: unknown) => {
+      pending = undefined
+      throw exit
+    })
+    return pending
+  }
+  return {
+    run: async <A, E>(effect: Effect.Effect<A, E, McpServices>): Promise<Exit.Exit<A, unknown>> => {
+      let runtime: ManagedRuntime.ManagedRuntime<McpServices, unknown>
+      try {
+        runtime = await get()
+      } catch (exit) {
+        return exit as Exit.Exit<A, unknown>
+      }
+      return runtime.runPromiseExit(effect)
+    },
+    dispose: async () => {
+      const runtime = await pending?.catch(() => undefined)
+      await runtime?.dispose()
+    },
+  }
+}

@@ -1,0 +1,267 @@
+import {
+  type CatalogEntry,
+  Database,
+  Migrator,
+  Verifier,
+  catalogEntries,
+  diagnose,
+  docsPath,
+  findEntry,
+  loadMigrations,
+  lockHolder,
+  loadEnv,
+  normalise,
+  scrub,
+  secretsOf,
+} from "@aim/core"
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js"
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
+import { Cause, Effect, Exit, Option } from "effect"
+import { resolve } from "node:path"
+import { z } from "zod"
+import { version } from "../version.js"
+import { statusDocument } from "../commands/status.js"
+import { type McpServices, lazyRuntime, mcpLayer } from "./runtime.js"
+
+export interface McpOptions {
+  readonly migrationsDir: string
+  readonly cwd?: string
+}
+
+type ToolResult = {
+  content: Array<{ type: "text"; text: string }>
+  structuredContent?: Record<string, unknown>
+  isError?: boolean
+  [key: string]: unknown
+}
+
+const entryDocument = (entry: CatalogEntry) => ({ ...entry, docs: docsPath(entry) })
+
+/**
+ * `aim mcp`: the migrator for AI agents over stdio, with the CLI's safeguards (lock, one transaction
+ * per file, ledger, checksums, verify). It never runs SQL that is not a migration file.
+ */
+export const startMcpServer = async (options: McpOptions) => {
+  const cwd = options.cwd ?? process.cwd()
+  const env = loadEnv(cwd)
+  const secrets = secretsOf(env)
+  const migrationsDir = resolve(cwd, options.migrationsDir)
+  const runtime = lazyRuntime(() => mcpLayer({ migrationsDir, env, cwd }))
+  const clean = (text: string) => scrub(text, secrets)
+
+  const ok = (summary: string, data: Record<string, unknown>): ToolResult => {
+    const structured = JSON.parse(clean(JSON.stringify(data))) as Record<string, unknown>
+    return { content: [{ type: "text", text: clean(summary) }], structuredContent: structured }
+  }
+  const refuse = (reason: string, safeAlternative: string, code = "AIM-MCP-001"): ToolResult => ({
+    isError: true,
+    content: [{ type: "text", text: clean(`[${code}] refused: ${reason}. ${safeAlternative}`) }],
+  })
+  const failure = (error: unknown): ToolResult => {
+    const { entry, message } = diagnose(error)
+    return {
+      isError: true,
+      content: [{ type: "text", text: clean(`[${entry.code}] ${message}. Fix: ${entry.fix} (docs: ${docsPath(entry)})`) }],
+    }
+  }
+  const run = async <A>(effect: Effect.Effect<A, unknown, McpServices>, render: (a: A) => ToolResult) => {
+    const exit = await runtime.run(effect)
+    if (Exit.isSuccess(exit)) return render(exit.value)
+    const error = Option.getOrElse(Cause.failureOption(exit.cause), () => Cause.squash(exit.cause))
+    return failure(error)
+  }
+
+  const server = new McpServer({ name: "aim-migrate", version }, { instructions: "Apply AIM database migrations safely: call migration_status or plan_migrations first, then apply_migrations with confirm: true." })
+
+  const migrationEntry = z.object({ version: z.number(), name: z.string(), checksum: z.string() }).passthrough()
+  const refusal = z.object({ kind: z.string(), version: z.number(), name: z.string(), detail: z.string() })
+
+  server.registerTool(
+    "migration_status",
+    {
+      title: "Migration status",
+      description: "Applied and pending migrations with checksums, drift (refusals) and who holds the migration lock now. Changes nothing.",
+      inputSchema: {},
+      outputSchema: z.object({ database: z.string(), upToDate: z.boolean(), applied: z.array(migrationEntry), pending: z.array(migrationEntry), refusals: z.array(refusal), lockHolder: z.unknown() }).passthrough(),
+      annotations: { readOnlyHint: true },
+    },
+    () =>
+      run(
+        Effect.gen(function* () {
+          const status = yield* (yield* Migrator).status
+          const holder = yield* lockHolder((yield* Database).query)
+          return { ...statusDocument(status), lockHolder: Option.getOrNull(holder) }
+        }),
+        (doc) => ok(`${doc.applied.length} applied, ${doc.pending.length} pending${doc.refusals.length > 0 ? `, ${doc.refusals.length} refusal(s)` : ""}${doc.upToDate ? ": up to date" : ""}`, doc),
+      ),
+  )
+
+  server.registerTool(
+    "plan_migrations",
+    {
+      title: "Plan migrations",
+      description: "What apply_migrations would do, changing nothing.",
+      inputSchema: { upTo: z.number().int().positive().optional().describe("Plan up to and including this version") },
+      outputSchema: z.object({ wouldApply: z.array(migrationEntry), refusals: z.array(refusal), upToDate: z.boolean() }).passthrough(),
+      annotations: { readOnlyHint: true },
+    },
+    ({ upTo }) =>
+      run(
+        Effect.map(Effect.flatMap(Migrator, (m) => m.status), (status) => ({
+          wouldApply: status.pending.filter((p) => upTo === undefined || p.version <= upTo).map((p) => ({ version: p.version, name: p.name, checksum: p.checksum, transactional: p.transactional })),
+          refusals: [...status.refusals],
+          upToDate: status.upToDate,
+        })),
+        (plan) =>
+          ok(
+            plan.refusals.length > 0
+              ? `refused: ${plan.refusals.map((r) => r.detail).join("; ")}`
+              : plan.wouldApply.length === 0
+                ? "nothing to apply: the database is up to date"
+                : `would apply ${plan.wouldApply.map((p) => p.name).join(", ")}`,
+            plan,
+          ),
+      ),
+  )
+
+  const applyAndVerify = (upTo: number | undefined) =>
+    Effect.gen(function* () {
+      const report = yield* (yield* Migrator).apply(upTo === undefined ? {} : { upTo })
+      const verification = yield* (yield* Verifier).run
+      return { applied: [...report.applied], pending: [...report.pending], verify: verification }
+    })
+
+  const applyOutput = z
+    .object({
+      applied: z.array(migrationEntry),
+      pending: z.array(z.object({ version: z.number(), name: z.string() })),
+      verify: z.object({ ok: z.boolean() }).passthrough(),
+    })
+    .passthrough()
+
+  server.registerTool(
+    "apply_migrations",
+    {
+      title: "Apply migrations",
+      description:
+        "Applies pending migration files through the migrator (advisory lock, one transaction per file, ledger, verification after). Requires confirm: true. Never runs SQL that is not a migration file.",
+      inputSchema: {
+        confirm: z.boolean().describe("Must be true: applying changes the database"),
+        upTo: z.number().int().positive().optional().describe("Apply up to and including this version"),
+      },
+      outputSchema: applyOutput,
+      annotations: { destructiveHint: false, idempotentHint: true },
+    },
+    ({ confirm, upTo }) =>
+      confirm !== true
+        ? Promise.resolve(refuse("apply_migrations changes the database and needs confirm: true", "Call plan_migrations to see what would run, then call again with confirm: true."))
+        : run(applyAndVerify(upTo), (result) =>
+            ok(
+              `${result.applied.length === 0 ? "nothing to apply: up to date" : `applied ${result.applied.map((a) => a.name).join(", ")}`}; verification ${result.verify.ok ? "passed" : "FAILED"}`,
+              result,
+            ),
+          ),
+  )
+
+  server.registerTool(
+    "apply_migration",
+    {
+      title: "Apply one migration (guide-compatible)",
+      description:
+        "The migration guide's shape {name, query}. Accepted only when name is a migration file in the directory and query is exactly that file's content; it then runs through the migrator like apply_migrations. Anything else is refused.",
+      inputSchema: {
+        name: z.string().describe("Migration file name, e.g. 001_initial_schema (with or without .sql)"),
+        query: z.string().describe("The file's SQL content, unchanged"),
+        project_id: z.string().optional().describe("Accepted for compatibility with the guide's example; ignored"),
+      },
+      outputSchema: applyOutput,
+    },
+    async ({ name, query }) => {
+      const loaded = await Effect.runPromiseExit(loadMigrations(migrationsDir))
+      if (Exit.isFailure(loaded)) return failure(Option.getOrElse(Cause.failureOption(loaded.cause), () => Cause.squash(loaded.cause)))
+      const wanted = name.trim().replace(/\.sql$/, "")
+      const file = loaded.value.find((m) => m.name.replace(/\.sql$/, "") === wanted)
+      if (file === undefined) {
+        return refuse(`"${name}" is not a migration file in ${migrationsDir}`, "Only files in the migrations directory can be applied; add the SQL as a new migration file (aim new), then call apply_migrations.")
+      }
+      if (normalise(query) !== normalise(file.sql)) {
+        return refuse(`query is not the content of ${file.name} (edited or different SQL)`, `Send the file's content unchanged (resource aim://migrations/${file.name}), or call apply_migrations with confirm: true.`)
+      }
+      return run(
+        Effect.gen(function* () {
+          const status = yield* (yield* Migrator).status
+          const applied = status.applied.some((a) => a.version === file.version)
+          const first = status.pending[0]
+          if (!applied && first !== undefined && first.version !== file.version) {
+            return { blockedBy: first.name }
+          }
+          return applied ? { applied: [], pending: status.pending.map((p) => ({ version: p.version, name: p.name })), verify: yield* (yield* Verifier).run } : yield* applyAndVerify(file.version)
+        }),
+        (result) =>
+          "blockedBy" in result
+            ? refuse(`${file.name} is not next: ${result.blockedBy} is pending before it`, "Migrations run in order: apply them in order, or call apply_migrations with confirm: true and upTo.")
+            : ok(result.applied.length === 0 ? `${file.name} is already applied: nothing to do` : `applied ${result.applied.map((a) => a.name).join(", ")}; verification ${result.verify.ok ? "passed" : "FAILED"}`, result),
+      )
+    },
+  )
+
+  server.registerTool(
+    "verify_database",
+    {
+      title: "Verify the database",
+      description: "The aim verify report: the guide's Steps 3 and 4 and its post-migration checks, each pass/warn/fail with a troubleshooting code.",
+      inputSchema: {},
+      outputSchema: z.object({ database: z.string(), ok: z.boolean(), counts: z.object({ pass: z.number(), warn: z.number(), fail: z.number() }), checks: z.array(z.object({ id: z.string(), status: z.string() }).passthrough()) }).passthrough(),
+      annotations: { readOnlyHint: true },
+    },
+    () =>
+      run(Effect.flatMap(Verifier, (v) => v.run), (report) =>
+        ok(`verification ${report.ok ? "passed" : "failed"}: ${report.counts.pass} passed, ${report.counts.warn} warnings, ${report.counts.fail} failed`, { ...report }),
+      ),
+  )
+
+  server.registerTool(
+    "explain_error",
+    {
+      title: "Explain an error",
+      description: "A troubleshooting entry by code (e.g. AIM-DB-004) or by a pasted error message.",
+      inputSchema: { code: z.string().optional(), message: z.string().optional() },
+      outputSchema: z.object({ code: z.string(), title: z.string(), cause: z.string(), fix: z.string(), docs: z.string() }).passthrough(),
+      annotations: { readOnlyHint: true },
+    },
+    async ({ code, message }) => {
+      const entry = code !== undefined ? findEntry(code) : message !== undefined ? diagnose(message).entry : undefined
+      if (entry === undefined) {
+        return refuse(code === undefined ? "give a code or a message" : `unknown code ${code}`, `Known codes: ${catalogEntries.map((e) => e.code).join(", ")}`, "AIM-MCP-002")
+      }
+      return ok(`${entry.code} ${entry.title}. Cause: ${entry.cause} Fix: ${entry.fix}`, entryDocument(entry))
+    },
+  )
+
+  const files = await Effect.runPromise(Effect.orElseSucceed(loadMigrations(migrationsDir), () => []))
+  for (const file of files) {
+    server.registerResource(file.name, `aim://migrations/${file.name}`, { title: file.name, description: `Migration ${file.version}, checksum ${file.checksum}`, mimeType: "application/sql" }, async (uri) => ({
+      contents: [{ uri: uri.href, mimeType: "application/sql", text: file.sql }],
+    }))
+  }
+  for (const entry of catalogEntries) {
+    server.registerResource(entry.code, `aim://troubleshooting/${entry.slug}`, { title: `${entry.code} ${entry.title}`, mimeType: "text/markdown" }, async (uri) => ({
+      contents: [
+        {
+          uri: uri.href,
+          mimeType: "text/markdown",
+          text: `# ${entry.code}: ${entry.title}\n\n**Symptom:** ${entry.symptom}\n\n**Cause:** ${entry.cause}\n\n**Fix:** ${entry.fix}\n\nSee: ${entry.commands.join(", ")}\n`,
+        },
+      ],
+    }))
+  }
+
+  const transport = new StdioServerTransport()
+  await server.connect(transport)
+  return {
+    close: async () => {
+      await server.close()
+      await runtime.dispose()
+    },
+  }
+}

@@ -1,0 +1,132 @@
+import { type TestDatabase, createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
+import { readFileSync } from "node:fs"
+import { join, resolve } from "node:path"
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { cleanEnv, cliMain, repoRoot, shippedMigrations } from "./run.js"
+
+const tsx = resolve(repoRoot, "node_modules/.bin/tsx")
+const clients: Array<Client> = []
+
+const connect = async (env: Record<string, string>) => {
+  const transport = new StdioClientTransport({ command: tsx, args: [cliMain, "mcp", "--migrations-dir", shippedMigrations], env: cleanEnv(env) as Record<string, string>, cwd: repoRoot, stderr: "pipe" })
+  const client = new Client({ name: "aim-test", version: "1.0.0" })
+  await client.connect(transport)
+  clients.push(client)
+  return client
+}
+
+interface CallResult {
+  readonly isError?: boolean
+  readonly content: Array<{ type: string; text?: string }>
+  readonly structuredContent?: Record<string, unknown>
+}
+const call = async (client: Client, name: string, args: Record<string, unknown> = {}) => (await client.callTool({ name, arguments: args })) as CallResult
+const text = (r: CallResult) => r.content.map((c) => c.text ?? "").join("\n")
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()))
+})
+
+describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
+  let db: TestDatabase
+  const secret = "mcp-Secret-in-url"
+  beforeAll(async () => {
+    db = await createTestDatabase(testPostgresUrl(), "aim_mcp")
+  })
+  afterAll(async () => {
+    await db.drop()
+  })
+  // Trust auth ignores the password, but it is in the configuration and must never come back.
+  const env = () => {
+    const url = new URL(db.url)
+    url.password = secret
+    return { DATABASE_URL: url.toString(), SMTP_HOST: "smtp.example.com", SMTP_USERNAME: "a@example.com", SMTP_PASSWORD: "mcp-smtp-Secret" }
+  }
+  const responses: Array<string> = []
+  const record = (r: unknown) => {
+    responses.push(JSON.stringify(r))
+    return r
+  }
+
+  it("lists the tools and resources; status, plan, apply (with and without confirm), apply_migration, verify, explain", async () => {
+    const client = await connect(env())
+    const tools = (await client.listTools()).tools.map((t) => t.name).sort()
+    expect(tools).toEqual(["apply_migration", "apply_migrations", "explain_error", "migration_status", "plan_migrations", "verify_database"])
+    const resources = (await client.listResources()).resources.map((r) => r.uri)
+    expect(resources).toContain("aim://migrations/001_initial_schema.sql")
+    expect(resources).toContain("aim://troubleshooting/checksum-changed")
+    const file = await client.readResource({ uri: "aim://migrations/013_create_default_admin_user.sql" })
+    expect(record(file) && (file.contents[0] as { text: string }).text).toBe(readFileSync(join(shippedMigrations, "013_create_default_admin_user.sql"), "utf8"))
+
+    const status = record(await call(client, "migration_status")) as CallResult
+    expect(status.isError).toBeFalsy()
+    expect(status.structuredContent).toMatchObject({ upToDate: false, applied: [], lockHolder: null })
+    expect((status.structuredContent?.pending as Array<unknown>).length).toBe(15)
+
+    const plan = record(await call(client, "plan_migrations", { upTo: 2 })) as CallResult
+    expect((plan.structuredContent?.wouldApply as Array<{ name: string }>).map((p) => p.name)).toEqual(["001_initial_schema.sql", "002_add_missing_user_columns.sql"])
+
+    const unconfirmed = record(await call(client, "apply_migrations", { confirm: false })) as CallResult
+    expect(unconfirmed.isError).toBe(true)
+    expect(text(unconfirmed)).toMatch(/confirm: true/)
+    expect(await sql(db.url, "SELECT to_regclass('aim_migrations.schema_migrations') IS NULL AS none")).toEqual([{ none: true }])
+
+    // The guide's shape: only the exact file content, and only the next pending file.
+    const first = readFileSync(join(shippedMigrations, "001_initial_schema.sql"), "utf8")
+    const edited = record(await call(client, "apply_migration", { name: "001_initial_schema", query: `${first}\nDROP TABLE users;` })) as CallResult
+    expect(edited.isError).toBe(true)
+    expect(text(edited)).toMatch(/not the content of 001_initial_schema\.sql/)
+    const unknown = record(await call(client, "apply_migration", { name: "999_drop_everything", query: "DROP SCHEMA public CASCADE;" })) as CallResult
+    expect(unknown.isError).toBe(true)
+    expect(text(unknown)).toMatch(/not a migration file/)
+    const outOfTurn = record(await call(client, "apply_migration", { name: "002_add_missing_user_columns", query: readFileSync(join(shippedMigrations, "002_add_missing_user_columns.sql"), "utf8") })) as CallResult
+    expect(outOfTurn.isError).toBe(true)
+    const matching = record(await call(client, "apply_migration", { project_id: "ignored", name: "001_initial_schema", query: first.replace(/\n/g, "\r\n") })) as CallResult
+    expect(matching.isError, text(matching)).toBeFalsy()
+    expect((matching.structuredContent?.applied as Array<{ name: string }>).map((a) => a.name)).toEqual(["001_initial_schema.sql"])
+
+    const applied = record(await call(client, "apply_migrations", { confirm: true })) as CallResult
+    expect(applied.isError, text(applied)).toBeFalsy()
+    expect((applied.structuredContent?.applied as Array<unknown>).length).toBe(14)
+    expect(applied.structuredContent?.verify).toMatchObject({ ok: true })
+
+    const verify = record(await call(client, "verify_database")) as CallResult
+    expect(verify.structuredContent).toMatchObject({ ok: true })
+    const explained = record(await call(client, "explain_error", { message: 'FATAL: password authentication failed for user "aim"' })) as CallResult
+    expect(explained.structuredContent).toMatchObject({ code: "AIM-DB-004", docs: "/troubleshooting/password-authentication-failed" })
+    const byCode = record(await call(client, "explain_error", { code: "AIM-MIG-001" })) as CallResult
+    expect(byCode.structuredContent).toMatchObject({ code: "AIM-MIG-001" })
+  })
+
+  it("two clients applying at once apply each migration once", async () => {
+    const other = await createTestDatabase(testPostgresUrl(), "aim_mcp_race")
+    try {
+      const [a, b] = await Promise.all([connect({ DATABASE_URL: other.url }), connect({ DATABASE_URL: other.url })])
+      const results = await Promise.all([call(a, "apply_migrations", { confirm: true }), call(b, "apply_migrations", { confirm: true })])
+      for (const r of results) expect(r.isError, text(r)).toBeFalsy()
+      const total = results.reduce((n, r) => n + (r.structuredContent?.applied as Array<unknown>).length, 0)
+      expect(total).toBe(15)
+      expect(await sql(other.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 15 }])
+    } finally {
+      await other.drop()
+    }
+  })
+
+  it("errors come back as tool errors with a troubleshooting code; the server keeps serving", async () => {
+    const client = await connect({ DATABASE_URL: "postgres://postgres:mcp-Secret-down@127.0.0.1:1/nothing" })
+    const down = record(await call(client, "migration_status")) as CallResult
+    expect(down.isError).toBe(true)
+    expect(text(down)).toMatch(/^\[AIM-DB-001\] /)
+    const still = await call(client, "explain_error", { code: "AIM-DB-001" })
+    expect(still.isError).toBeFalsy()
+  })
+
+  it("no secret in any response", () => {
+    expect(responses.length).toBeGreaterThan(10)
+    for (const r of responses) {
+      for (const s of [secret, "mcp-smtp-Secret", "mcp-Secret-down"]) expect(r).not.toContain(s)
+    }
+  })
+})
