@@ -23,6 +23,7 @@ interface CallResult {
   readonly structuredContent?: Record<string, unknown>
 }
 const call = async (client: Client, name: string, args: Record<string, unknown> = {}) => (await client.callTool({ name, arguments: args })) as CallResult
+const list = <T>(r: CallResult, key: string): Array<T> => (r.structuredContent?.[key] ?? []) as Array<T>
 const text = (r: CallResult) => r.content.map((c) => c.text ?? "").join("\n")
 
 afterEach(async () => {
@@ -63,10 +64,10 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
     const status = record(await call(client, "migration_status")) as CallResult
     expect(status.isError).toBeFalsy()
     expect(status.structuredContent).toMatchObject({ upToDate: false, applied: [], lockHolder: null })
-    expect((status.structuredContent?.pending as Array<unknown>).length).toBe(15)
+    expect(list<unknown>(status, "pending").length).toBe(15)
 
     const plan = record(await call(client, "plan_migrations", { upTo: 2 })) as CallResult
-    expect((plan.structuredContent?.wouldApply as Array<{ name: string }>).map((p) => p.name)).toEqual(["001_initial_schema.sql", "002_add_missing_user_columns.sql"])
+    expect(list<{ name: string }>(plan, "wouldApply").map((p) => p.name)).toEqual(["001_initial_schema.sql", "002_add_missing_user_columns.sql"])
 
     const unconfirmed = record(await call(client, "apply_migrations", { confirm: false })) as CallResult
     expect(unconfirmed.isError).toBe(true)
@@ -85,11 +86,11 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
     expect(outOfTurn.isError).toBe(true)
     const matching = record(await call(client, "apply_migration", { project_id: "ignored", name: "001_initial_schema", query: first.replace(/\n/g, "\r\n") })) as CallResult
     expect(matching.isError, text(matching)).toBeFalsy()
-    expect((matching.structuredContent?.applied as Array<{ name: string }>).map((a) => a.name)).toEqual(["001_initial_schema.sql"])
+    expect(list<{ name: string }>(matching, "applied").map((a) => a.name)).toEqual(["001_initial_schema.sql"])
 
     const applied = record(await call(client, "apply_migrations", { confirm: true })) as CallResult
     expect(applied.isError, text(applied)).toBeFalsy()
-    expect((applied.structuredContent?.applied as Array<unknown>).length).toBe(14)
+    expect(list<unknown>(applied, "applied").length).toBe(14)
     expect(applied.structuredContent?.verify).toMatchObject({ ok: true })
 
     const verify = record(await call(client, "verify_database")) as CallResult
@@ -106,7 +107,7 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
       const [a, b] = await Promise.all([connect({ DATABASE_URL: other.url }), connect({ DATABASE_URL: other.url })])
       const results = await Promise.all([call(a, "apply_migrations", { confirm: true }), call(b, "apply_migrations", { confirm: true })])
       for (const r of results) expect(r.isError, text(r)).toBeFalsy()
-      const total = results.reduce((n, r) => n + (r.structuredContent?.applied as Array<unknown>).length, 0)
+      const total = results.reduce((n, r) => n + list<unknown>(r, "applied").length, 0)
       expect(total).toBe(15)
       expect(await sql(other.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 15 }])
     } finally {
