@@ -86,7 +86,7 @@ export const makeRedisCache = (client: Redis, options: RedisOptions = {}): Cache
     )
   return {
     backend: Effect.sync(() => (client.status === "ready" && !degraded ? "redis" : "memory")),
-    status: Effect.sync(() => (client.status === "ready" ? "connected" : "unavailable (optional)")),
+    status: Effect.sync(() => (client.status === "ready" && !degraded ? "connected" : "unavailable (optional)")),
     get: (key) =>
       run(() => client.get(key)).pipe(
         Effect.map(Option.fromNullable),
