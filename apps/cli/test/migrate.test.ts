@@ -27,7 +27,10 @@ describe("aim migrate / status on PostgreSQL", () => {
     const lines = first.stdout.trim().split("\n")
     expect(lines[0]).toBe("✅ Migrating database schema...")
     expect(lines.filter((l) => /^ {2}✓ \d{3}_\w+\.sql \(\d+ ms\)$/.test(l))).toHaveLength(15)
-    expect(lines.at(-1)).toMatch(/^✅ Database migration completed successfully: 15 migrations applied in \d+ ms$/)
+    expect(lines[16]).toMatch(/^✅ Database migration completed successfully: 15 migrations applied in \d+ ms$/)
+    // then the verification that runs after applying
+    expect(lines[17]).toMatch(/^Verifying: postgres:\/\//)
+    expect(lines.at(-1)).toMatch(/^✅ \d+ passed, \d+ warnings?, 0 failed$/)
 
     const second = await aim(["migrate"], { DATABASE_URL: db.url })
     expect(second.code).toBe(0)

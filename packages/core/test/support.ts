@@ -34,7 +34,7 @@ export const migratorFor = (env: Record<string, string>, directory: string, opti
   const config = AimConfig.fromEnv({ env, cwd: tmpdir() })
   return MigratorLive(options).pipe(
     Layer.provideMerge(DatabaseLive()),
-    Layer.provide(MigrationSourceLive(directory)),
+    Layer.provideMerge(MigrationSourceLive(directory)),
     Layer.provideMerge(config),
   )
 }

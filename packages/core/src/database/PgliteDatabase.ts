@@ -17,7 +17,7 @@ export const PgliteDatabaseLive = (settings: EmbeddedDatabase): Layer.Layer<Data
       const db = yield* Effect.acquireRelease(
         Effect.tryPromise({
           try: async () => {
-            mkdirSync(settings.dataDir, { recursive: true })
+            if (!settings.dataDir.startsWith("memory://")) mkdirSync(settings.dataDir, { recursive: true })
             // Loaded on demand: the WebAssembly build is large and server users never need it.
             const { PGlite } = await import("@electric-sql/pglite")
             const created = new PGlite(settings.dataDir)

@@ -6,7 +6,7 @@ import { type LockHolder, lockHolder } from "../migrations/MigrationLock.js"
 import { MigrationSource } from "../migrations/MigrationSource.js"
 import { type Plan, computePlan } from "../migrations/plan.js"
 import { type CatalogEntry, catalog, docsPath } from "../troubleshooting/catalog.js"
-import { diagnose } from "../troubleshooting/diagnose.js"
+import { diagnose, refusalEntry } from "../troubleshooting/diagnose.js"
 import { Verifier } from "../verify/Verifier.js"
 
 export interface Liveness {
@@ -132,7 +132,7 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
           reasons.push(reason(catalog.migrationsPending, `${plan.pending.length} migration(s) pending: ${plan.pending.map((p) => p.name).join(", ")}`))
         }
         for (const r of plan.refusals) {
-          reasons.push(reason(r.kind === "missing" ? catalog.migrationMissing : r.kind === "out-of-order" ? catalog.outOfOrder : catalog.checksumChanged, r.detail))
+          reasons.push(reason(refusalEntry(r.kind), r.detail))
         }
       }
       // Verification only means something once the ledger agrees with the files.

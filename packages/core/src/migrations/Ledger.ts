@@ -18,6 +18,15 @@ const createStatements = [
     applied_by  text NOT NULL,
     method      text NOT NULL DEFAULT 'applied'
   )`,
+  `CREATE TABLE IF NOT EXISTS ${ledgerSchema}.repairs (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    version      integer NOT NULL,
+    name         text NOT NULL,
+    old_checksum text NOT NULL,
+    new_checksum text NOT NULL,
+    repaired_by  text NOT NULL,
+    repaired_at  timestamptz NOT NULL DEFAULT now()
+  )`,
 ]
 
 // Concurrent IF NOT EXISTS can still collide in the catalogs: these codes mean "someone else made it".
@@ -72,3 +81,19 @@ export const recordApplied = (
     `INSERT INTO ${ledgerTable} (version, name, checksum, duration_ms, applied_by, method) VALUES ($1, $2, $3, $4, $5, $6)`,
     [migration.version, migration.name, migration.checksum, Math.round(durationMs), appliedBy, method],
   ).pipe(Effect.asVoid)
+
+/**
+ * The deployed AIM backend's ledger: `public.schema_migrations(version = file name)`; none when
+ * absent. Checked with to_regclass first, so it is safe inside a transaction.
+ */
+export const readLegacyLedger = (query: Query): Effect.Effect<ReadonlyArray<string> | undefined, SqlError> =>
+  query<{ present: boolean; has_version: boolean }>(
+    `SELECT to_regclass('public.schema_migrations') IS NOT NULL AS present,
+            EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'schema_migrations' AND column_name = 'version') AS has_version`,
+  ).pipe(
+    Effect.flatMap((rows) =>
+      rows[0]?.present === true && rows[0].has_version
+        ? query<{ version: string }>("SELECT version::text AS version FROM public.schema_migrations ORDER BY version").pipe(Effect.map((r) => r.map((x) => x.version)))
+        : Effect.succeed(undefined),
+    ),
+  )

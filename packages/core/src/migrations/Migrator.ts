@@ -2,7 +2,7 @@ import { Context, Duration, Effect, Exit, Layer } from "effect"
 import { hostname, userInfo } from "node:os"
 import { Database, type Session } from "../database/Database.js"
 import type { ConnectionError, SqlError } from "../database/SqlError.js"
-import { ensureLedger, readLedger, recordApplied } from "./Ledger.js"
+import { ensureLedger, readLedger, readLegacyLedger, recordApplied } from "./Ledger.js"
 import type { Migration } from "./Migration.js"
 import { MigrationSource } from "./MigrationSource.js"
 import type { MigrationSourceError, MigrationsDirectoryMissing } from "./MigrationSourceError.js"
@@ -93,7 +93,7 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
     const status: MigratorShape["status"] = Effect.gen(function* () {
       const migrations = yield* source.load
       const ledger = yield* readLedger(db.query)
-      const plan = computePlan(migrations, ledger)
+      const plan = computePlan(migrations, ledger, ledger.length === 0 ? yield* readLegacyLedger(db.query) : undefined)
       return {
         database: db.target,
         directory: source.directory,
@@ -120,7 +120,8 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
           yield* emit({ _tag: "LockAcquired" })
           yield* ensureLedger(session.query)
           // Read after the lock is held: another replica may have applied everything meanwhile.
-          const plan = computePlan(migrations, yield* readLedger(session.query))
+          const ledger = yield* readLedger(session.query)
+          const plan = computePlan(migrations, ledger, ledger.length === 0 ? yield* readLegacyLedger(session.query) : undefined)
           if (plan.refusals.length > 0) return yield* new MigrationRefused({ refusals: plan.refusals })
           const byVersion = new Map(migrations.map((m) => [m.version, m]))
           const todo = plan.pending.filter((p) => applyOptions.upTo === undefined || p.version <= applyOptions.upTo)

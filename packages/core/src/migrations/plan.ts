@@ -1,6 +1,6 @@
 import type { AppliedMigration, Migration } from "./Migration.js"
 
-export type RefusalKind = "changed" | "missing" | "out-of-order"
+export type RefusalKind = "changed" | "missing" | "out-of-order" | "not-adopted"
 
 /** A reason the migrator will apply nothing until a person acts. */
 export interface Refusal {
@@ -32,7 +32,12 @@ export interface Plan {
 const short = (checksum: string) => checksum.slice(0, 12)
 
 /** Compares the ledger with the files: one pass over each, by version (no quadratic step). */
-export const computePlan = (migrations: ReadonlyArray<Migration>, ledger: ReadonlyArray<AppliedMigration>): Plan => {
+export const computePlan = (
+  migrations: ReadonlyArray<Migration>,
+  ledger: ReadonlyArray<AppliedMigration>,
+  /** Versions in the deployed backend's public.schema_migrations, when our ledger is still empty. */
+  legacy?: ReadonlyArray<string>,
+): Plan => {
   const files = new Map(migrations.map((m) => [m.version, m]))
   const recorded = new Map(ledger.map((row) => [row.version, row]))
   const refusals: Array<Refusal> = []
@@ -79,6 +84,14 @@ export const computePlan = (migrations: ReadonlyArray<Migration>, ledger: Readon
       checksum: file.checksum,
       transactional: file.transactional,
       reason: "not recorded in the ledger",
+    })
+  }
+  if (ledger.length === 0 && legacy !== undefined && legacy.length > 0) {
+    refusals.unshift({
+      kind: "not-adopted",
+      version: 0,
+      name: "public.schema_migrations",
+      detail: `this database was migrated by the deployed AIM backend (${legacy.length} rows in public.schema_migrations) but not adopted: run aim adopt first`,
     })
   }
   return { applied, pending, refusals }

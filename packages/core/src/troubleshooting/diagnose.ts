@@ -61,6 +61,10 @@ const byMessage: ReadonlyArray<readonly [RegExp, CatalogEntry]> = [
   [/ENOTFOUND|getaddrinfo/, catalog.hostNotFound],
 ]
 
+/** The entry for a migrator refusal kind (changed, missing, out-of-order, not-adopted). */
+export const refusalEntry = (kind: string | undefined): CatalogEntry =>
+  kind === "missing" ? catalog.migrationMissing : kind === "out-of-order" ? catalog.outOfOrder : kind === "not-adopted" ? catalog.notAdopted : catalog.checksumChanged
+
 const text = (value: unknown): string => (typeof value === "string" ? value : "")
 
 /** Maps any error (tagged, pg, Node, or a pasted message) to its troubleshooting entry. */
@@ -80,7 +84,7 @@ export const diagnose = (error: unknown): Diagnosis => {
         return catalog.lockWaitTimeout
       case "MigrationRefused": {
         const kind = e.refusals?.[0]?.kind
-        return kind === "missing" ? catalog.migrationMissing : kind === "out-of-order" ? catalog.outOfOrder : catalog.checksumChanged
+        return refusalEntry(kind)
       }
       case "RedisError": {
         const code = text(e.code)
@@ -88,6 +92,10 @@ export const diagnose = (error: unknown): Diagnosis => {
         if (/ECONNRESET|EPROTO|TLS|SSL|Connection is closed/i.test(`${code} ${message}`)) return catalog.redisTls
         return catalog.redisUnavailable
       }
+      case "LedgerAdminRefused":
+        return catalog.ledgerAdminRefused
+      case "SqlParseError":
+        return catalog.sourceInvalid
       case "SmtpNotConfigured":
         return catalog.emailNotConfigured
       case "SmtpError": {

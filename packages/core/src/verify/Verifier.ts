@@ -5,7 +5,7 @@ import { Database } from "../database/Database.js"
 import type { ConnectionError, SqlError } from "../database/SqlError.js"
 import { Migrator } from "../migrations/Migrator.js"
 import { type CatalogEntry, catalog } from "../troubleshooting/catalog.js"
-import { diagnose } from "../troubleshooting/diagnose.js"
+import { diagnose, refusalEntry } from "../troubleshooting/diagnose.js"
 import { defaultAdmin, defaultPolicies, enforcedPolicy, expectedTables } from "./expectations.js"
 import { type Check, type VerifyReport, summarise } from "./VerifyReport.js"
 
@@ -190,8 +190,7 @@ export const makeVerifier = Effect.gen(function* () {
       const title = "Ledger agrees with the migration files"
       if (status.upToDate) return pass("ledger", "Ledger", title, `${status.applied.length} applied, none pending, no drift`)
       if (status.refusals.length > 0) {
-        const first = status.refusals[0]
-        const entry = first?.kind === "missing" ? catalog.migrationMissing : first?.kind === "out-of-order" ? catalog.outOfOrder : catalog.checksumChanged
+        const entry = refusalEntry(status.refusals[0]?.kind)
         return problem("fail", "ledger", "Ledger", title, status.refusals.map((r) => r.detail).join("; "), entry)
       }
       return problem("fail", "ledger", "Ledger", title, `${status.pending.length} pending: ${status.pending.map((p) => p.name).join(", ")}`, catalog.migrationsPending)

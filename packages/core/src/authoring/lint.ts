@@ -1,0 +1,173 @@
+import { Effect } from "effect"
+import type { Migration } from "../migrations/Migration.js"
+import { type AstNode, type ParsedStatement, parseScript, relationName } from "./sqlAnalysis.js"
+
+export type Severity = "error" | "warning"
+
+export interface LintFinding {
+  readonly file: string
+  readonly line: number
+  readonly column: number
+  readonly rule: string
+  readonly severity: Severity
+  readonly message: string
+  readonly fix: string
+}
+
+export interface LintInput {
+  readonly name: string
+  readonly sql: string
+  readonly transactional: boolean
+}
+
+/** Every rule, for docs and `aim lint --rules`. */
+export const lintRules = {
+  "syntax": { severity: "error", fix: "Fix the SQL so PostgreSQL can parse it" },
+  "create-without-guard": { severity: "error", fix: "Add IF NOT EXISTS (tables, indexes, sequences, schemas) or OR REPLACE (views)" },
+  "type-without-guard": { severity: "error", fix: "Create types inside DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = '...') THEN ... END IF; END $$" },
+  "function-without-or-replace": { severity: "error", fix: "Use CREATE OR REPLACE FUNCTION" },
+  "trigger-without-guard": { severity: "error", fix: "Use CREATE OR REPLACE TRIGGER (PostgreSQL 14+) or DROP TRIGGER IF EXISTS first" },
+  "constraint-without-guard": { severity: "error", fix: "Add the constraint inside a DO block that checks pg_constraint first" },
+  "add-column-without-if-not-exists": { severity: "error", fix: "Use ADD COLUMN IF NOT EXISTS" },
+  "insert-without-on-conflict": { severity: "error", fix: "Add ON CONFLICT DO NOTHING (or DO UPDATE) so a second run inserts nothing" },
+  "concurrently-in-transaction": { severity: "error", fix: "Put CREATE INDEX CONCURRENTLY in its own file starting with -- aim:no-transaction" },
+  "transaction-control": { severity: "error", fix: "Remove BEGIN/COMMIT: aim runs each file in its own transaction" },
+  "destructive": { severity: "error", fix: "Do not drop or truncate in a forward migration; if it is truly intended, suppress with -- aim:lint-ignore destructive: <reason>" },
+  "extension": { severity: "error", fix: "Avoid extensions (Azure allows them only when allow-listed); gen_random_uuid() is built in since PostgreSQL 13" },
+  "not-null-without-default": { severity: "error", fix: "Add a DEFAULT, or add the column nullable, backfill, then SET NOT NULL" },
+  "table-rewrite": { severity: "warning", fix: "Changing a column type rewrites and locks the table: add a new column and backfill instead" },
+  "set-not-null-scan": { severity: "warning", fix: "SET NOT NULL scans the table under an exclusive lock: add a CHECK (...) NOT VALID, VALIDATE it, then SET NOT NULL" },
+  "index-locks-table": { severity: "warning", fix: "CREATE INDEX blocks writes to an existing table: use CONCURRENTLY in a -- aim:no-transaction file" },
+} as const satisfies Record<string, { severity: Severity; fix: string }>
+
+export type LintRule = keyof typeof lintRules
+
+const suppression = /--\s*aim:lint-ignore\s+([a-z-]+(?:\s*,\s*[a-z-]+)*)/
+
+/**
+ * Rules suppressed for a statement by `-- aim:lint-ignore rule[, rule]: reason` on its own line or in
+ * the paragraph above it (the lines up to the previous blank line): one reviewed reason covers a block.
+ */
+const suppressedAt = (lines: ReadonlyArray<string>, line: number): ReadonlySet<string> => {
+  const rules = new Set<string>()
+  for (let i = line - 1; i >= 0; i--) {
+    const text = lines[i] ?? ""
+    if (i < line - 1 && text.trim() === "") break
+    const match = suppression.exec(text)
+    if (match?.[1] !== undefined) for (const rule of match[1].split(",")) rules.add(rule.trim())
+  }
+  return rules
+}
+
+const commands = (node: AstNode): ReadonlyArray<AstNode> =>
+  ((node.cmds as ReadonlyArray<{ AlterTableCmd?: AstNode }> | undefined) ?? []).flatMap((c) => (c.AlterTableCmd === undefined ? [] : [c.AlterTableCmd]))
+
+const hasConstraint = (column: AstNode | undefined, type: string): boolean =>
+  ((column?.constraints as ReadonlyArray<{ Constraint?: { contype?: string } }> | undefined) ?? []).some((c) => c.Constraint?.contype === type)
+
+const dropObjects = (node: AstNode): ReadonlyArray<string> =>
+  ((node.objects as ReadonlyArray<unknown> | undefined) ?? []).map((o) => JSON.stringify(o))
+
+/** Lints one migration; the findings are what PostgreSQL's own parser sees, not regular expressions. */
+export const lintMigration = (input: LintInput): Effect.Effect<ReadonlyArray<LintFinding>> =>
+  Effect.gen(function* () {
+    const parsed = yield* Effect.either(parseScript(input.sql))
+    if (parsed._tag === "Left") {
+      return [{ file: input.name, line: parsed.left.line, column: parsed.left.column, rule: "syntax", severity: "error", message: parsed.left.message, fix: lintRules.syntax.fix }]
+    }
+    const statements = parsed.right
+    const lines = input.sql.split(/\r?\n/)
+    const createdHere = new Set(statements.filter((s) => s.kind === "CreateStmt").flatMap((s) => relationName(s.node) ?? []))
+    const findings: Array<LintFinding> = []
+    const report = (statement: ParsedStatement, rule: LintRule, message: string) => {
+      if (suppressedAt(lines, statement.line).has(rule)) return
+      findings.push({ file: input.name, line: statement.line, column: statement.column, rule, severity: lintRules[rule].severity, message, fix: lintRules[rule].fix })
+    }
+    const existing = (node: AstNode) => {
+      const table = relationName(node)
+      return table !== undefined && !createdHere.has(table)
+    }
+    statements.forEach((statement, index) => {
+      const { kind, node } = statement
+      switch (kind) {
+        case "CreateStmt":
+        case "CreateSeqStmt":
+        case "CreateSchemaStmt":
+        case "CreateTableAsStmt":
+          if (node.if_not_exists !== true) report(statement, "create-without-guard", `${kind.replace(/Stmt$/, "").replace(/^Create/, "CREATE ").toUpperCase()} without IF NOT EXISTS`)
+          break
+        case "ViewStmt":
+          if (node.replace !== true) report(statement, "create-without-guard", "CREATE VIEW without OR REPLACE")
+          break
+        case "IndexStmt":
+          if (node.if_not_exists !== true) report(statement, "create-without-guard", `CREATE INDEX ${String(node.idxname ?? "")} without IF NOT EXISTS`)
+          if (node.concurrent === true && input.transactional) report(statement, "concurrently-in-transaction", "CREATE INDEX CONCURRENTLY cannot run inside a transaction")
+          if (node.concurrent !== true && existing(node)) report(statement, "index-locks-table", `CREATE INDEX on existing table ${relationName(node)} blocks its writes while it builds`)
+          break
+        case "CompositeTypeStmt":
+        case "CreateEnumStmt":
+        case "CreateDomainStmt":
+          report(statement, "type-without-guard", "CREATE TYPE/DOMAIN has no IF NOT EXISTS: a second run fails")
+          break
+        case "CreateFunctionStmt":
+          if (node.replace !== true) report(statement, "function-without-or-replace", "CREATE FUNCTION without OR REPLACE")
+          break
+        case "CreateTrigStmt": {
+          const name = String(node.trigname ?? "")
+          const dropped = statements
+            .slice(0, index)
+            .some((s) => s.kind === "DropStmt" && s.node.removeType === "OBJECT_TRIGGER" && s.node.missing_ok === true && dropObjects(s.node).some((o) => o.includes(`"${name}"`)))
+          if (node.replace !== true && !dropped) report(statement, "trigger-without-guard", `CREATE TRIGGER ${name} without OR REPLACE or a DROP TRIGGER IF EXISTS before it`)
+          break
+        }
+        case "InsertStmt":
+          if (node.onConflictClause === undefined) report(statement, "insert-without-on-conflict", `INSERT INTO ${relationName(node) ?? "?"} without ON CONFLICT`)
+          break
+        case "TransactionStmt":
+          if (input.transactional) report(statement, "transaction-control", "transaction control statement in a file aim already wraps in a transaction")
+          break
+        case "CreateExtensionStmt":
+          report(statement, "extension", `CREATE EXTENSION ${String(node.extname ?? "")}`)
+          break
+        case "TruncateStmt":
+          report(statement, "destructive", "TRUNCATE deletes every row")
+          break
+        case "DropStmt": {
+          const isTriggerGuard =
+            node.removeType === "OBJECT_TRIGGER" &&
+            node.missing_ok === true &&
+            statements.slice(index + 1).some((s) => s.kind === "CreateTrigStmt" && dropObjects(node).some((o) => o.includes(`"${String(s.node.trigname)}"`)))
+          if (!isTriggerGuard) report(statement, "destructive", `DROP ${String(node.removeType ?? "").replace(/^OBJECT_/, "")}`)
+          break
+        }
+        case "AlterTableStmt":
+          for (const cmd of commands(node)) {
+            const column = (cmd.def as { ColumnDef?: AstNode } | undefined)?.ColumnDef
+            switch (cmd.subtype) {
+              case "AT_AddColumn":
+                if (cmd.missing_ok !== true) report(statement, "add-column-without-if-not-exists", `ADD COLUMN ${String(column?.colname ?? "")} without IF NOT EXISTS`)
+                if (existing(node) && hasConstraint(column, "CONSTR_NOTNULL") && !hasConstraint(column, "CONSTR_DEFAULT") && !hasConstraint(column, "CONSTR_IDENTITY")) {
+                  report(statement, "not-null-without-default", `ADD COLUMN ${String(column?.colname ?? "")} NOT NULL without DEFAULT fails on a table with rows`)
+                }
+                break
+              case "AT_AddConstraint":
+                report(statement, "constraint-without-guard", "ADD CONSTRAINT has no IF NOT EXISTS: a second run fails")
+                break
+              case "AT_AlterColumnType":
+                if (existing(node)) report(statement, "table-rewrite", `ALTER COLUMN ${String(cmd.name ?? "")} TYPE rewrites ${relationName(node)}`)
+                break
+              case "AT_SetNotNull":
+                if (existing(node)) report(statement, "set-not-null-scan", `SET NOT NULL on ${relationName(node)}.${String(cmd.name ?? "")} scans the table under an exclusive lock`)
+                break
+              case "AT_DropColumn":
+                report(statement, "destructive", `DROP COLUMN ${String(cmd.name ?? "")}`)
+                break
+            }
+          }
+          break
+      }
+    })
+    return findings
+  })
+
+export const lintMigrations = (inputs: ReadonlyArray<LintInput | Migration>) => Effect.map(Effect.forEach(inputs, lintMigration), (all) => all.flat())

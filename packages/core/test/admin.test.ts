@@ -1,0 +1,130 @@
+import { type TestDatabase, createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
+import { Effect, Layer } from "effect"
+import { execFileSync } from "node:child_process"
+import { appendFileSync, readdirSync } from "node:fs"
+import { join } from "node:path"
+import { afterEach, describe, expect, it } from "vitest"
+import { Database, LedgerAdmin, LedgerAdminLive, PgliteDatabaseLive, diagnose, loadMigrations, proveIdempotent } from "../src/index.js"
+import { migrationsCopy, migratorFor, runMigrator, runMigratorFailure, shippedMigrations } from "./support.js"
+
+const databases: Array<TestDatabase> = []
+const fresh = async () => {
+  const db = await createTestDatabase(testPostgresUrl(), "aim_admin")
+  databases.push(db)
+  return db
+}
+afterEach(async () => {
+  await Promise.all(databases.splice(0).map((d) => d.drop()))
+})
+
+const admin = <A>(url: string, dir: string, f: (a: LedgerAdmin["Type"]) => Effect.Effect<A, unknown>) =>
+  Effect.runPromise(Effect.either(Effect.flatMap(LedgerAdmin, f).pipe(Effect.provide(LedgerAdminLive.pipe(Layer.provideMerge(migratorFor({ DATABASE_URL: url }, dir)))))))
+
+const files = readdirSync(shippedMigrations).filter((f) => f.endsWith(".sql")).sort()
+
+/** A database migrated the way the deployed Go backend does it: psql per file, its own ledger in public. */
+const deployedBackendDatabase = async (url: string, upTo: number) => {
+  await sql(url, "CREATE TABLE public.schema_migrations (id serial PRIMARY KEY, version varchar(255) UNIQUE NOT NULL, applied_at timestamp DEFAULT now())")
+  for (const file of files.slice(0, upTo)) {
+    execFileSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", join(shippedMigrations, file)])
+    await sql(url, "INSERT INTO public.schema_migrations (version) VALUES ($1)", [file])
+  }
+}
+
+describe("adopt", () => {
+  it("migrate refuses a database of the deployed backend until it is adopted; adopt records, applies nothing, reports differences", async () => {
+    const db = await fresh()
+    await deployedBackendDatabase(db.url, 12)
+    await sql(db.url, "INSERT INTO public.schema_migrations (version) VALUES ('099_hotfix_done_by_hand.sql')")
+    const refused = await runMigratorFailure(db.url, shippedMigrations, (m) => m.apply())
+    expect(refused._tag).toBe("MigrationRefused")
+    expect(diagnose(refused).entry.code).toBe("AIM-MIG-006")
+    expect(await sql(db.url, "SELECT count(*)::int AS n FROM users")).toEqual([{ n: 0 }])
+
+    const adopted = await admin(db.url, shippedMigrations, (a) => a.adopt)
+    if (adopted._tag === "Left") throw adopted.left
+    expect(adopted.right.adopted).toEqual(files.slice(0, 12))
+    expect(adopted.right.unknownInLegacy).toEqual(["099_hotfix_done_by_hand.sql"])
+    expect(adopted.right.notInLegacy).toEqual(files.slice(12))
+    expect(await sql(db.url, "SELECT DISTINCT method FROM aim_migrations.schema_migrations")).toEqual([{ method: "adopted" }])
+
+    const report = await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    expect(report.applied.map((a) => a.version)).toEqual([13, 14, 15])
+  })
+
+  it("refuses on a database the deployed backend never touched", async () => {
+    const db = await fresh()
+    const result = await admin(db.url, shippedMigrations, (a) => a.adopt)
+    expect(result._tag === "Left" && diagnose(result.left).entry.code).toBe("AIM-ADM-001")
+  })
+})
+
+describe("repair", () => {
+  it("re-records a reviewed edit's checksum and logs who and when; refuses when there is nothing to repair", async () => {
+    const db = await fresh()
+    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const dir = migrationsCopy()
+    appendFileSync(join(dir, "007_create_system_config_table.sql"), "\n-- reviewed: comment only\n")
+    expect((await runMigratorFailure(db.url, dir, (m) => m.apply()))._tag).toBe("MigrationRefused")
+    const notApplied = await admin(db.url, migrationsCopy({ "016_x.sql": "SELECT 1;\n" }), (a) => a.repair(16))
+    expect(notApplied._tag === "Left" && notApplied.left).toMatchObject({ _tag: "LedgerAdminRefused", operation: "repair" })
+    const unchanged = await admin(db.url, dir, (a) => a.repair(8))
+    expect(unchanged._tag === "Left" && String(unchanged.left)).toMatch(/nothing to repair/)
+    const repaired = await admin(db.url, dir, (a) => a.repair(7))
+    if (repaired._tag === "Left") throw repaired.left
+    expect(repaired.right.name).toBe("007_create_system_config_table.sql")
+    expect(await sql(db.url, "SELECT version, repaired_by FROM aim_migrations.repairs")).toEqual([{ version: 7, repaired_by: expect.stringMatching(/pid \d+$/) }])
+    expect((await runMigrator(db.url, dir, (m) => m.status)).upToDate).toBe(true)
+  })
+})
+
+describe("baseline", () => {
+  it("records versions up to N on a hand-built database after checking their tables; refuses when tables are missing", async () => {
+    const db = await fresh()
+    for (const file of files.slice(0, 10)) execFileSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db.url, "-f", join(shippedMigrations, file)])
+    const tooFar = await admin(db.url, shippedMigrations, (a) => a.baseline(12))
+    expect(tooFar._tag === "Left" && String(tooFar.left)).toMatch(/missing: user_registration_requests/)
+    const ok = await admin(db.url, shippedMigrations, (a) => a.baseline(10))
+    if (ok._tag === "Left") throw ok.left
+    expect(ok.right.recorded).toEqual(files.slice(0, 10))
+    const again = await admin(db.url, shippedMigrations, (a) => a.baseline(10))
+    expect(again._tag === "Left" && String(again.left)).toMatch(/already has rows/)
+    const report = await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    expect(report.applied.map((a) => a.version)).toEqual([11, 12, 13, 14, 15])
+  })
+})
+
+describe("prove idempotent", () => {
+  const prove = async (dir: string) => {
+    const migrations = await Effect.runPromise(loadMigrations(dir))
+    return Effect.runPromise(Effect.flatMap(Database, (db) => proveIdempotent(db, migrations)).pipe(Effect.provide(PgliteDatabaseLive({ _tag: "Embedded", dataDir: "memory://" }))))
+  }
+
+  it("the shipped migrations run twice with an identical catalog (embedded scratch database)", async () => {
+    const report = await prove(shippedMigrations)
+    expect(report.findings).toEqual([])
+    expect(report.ok).toBe(true)
+    expect(report.objects).toBeGreaterThan(150)
+  })
+
+  it("catches a non-idempotent trigger and a seed insert without ON CONFLICT, naming file and object", async () => {
+    const dir = migrationsCopy({
+      "016_bad_trigger.sql": "CREATE TRIGGER system_config_touch BEFORE UPDATE ON system_config FOR EACH ROW EXECUTE FUNCTION set_updated_at();\n",
+      "017_bad_seed.sql": "INSERT INTO audit_logs (organization_id, action, resource_type) SELECT id, 'seed', 'org' FROM organizations;\n",
+    })
+    const report = await prove(dir)
+    expect(report.ok).toBe(false)
+    expect(report.findings).toContainEqual(expect.objectContaining({ file: "016_bad_trigger.sql", object: "error (second run)", after: expect.stringMatching(/already exists/) }))
+    expect(report.findings).toContainEqual({ file: "017_bad_seed.sql", object: "rows:audit_logs", before: "1", after: "2" })
+  })
+})
+
+describe("prove idempotent on the server too", () => {
+  it("works on a real PostgreSQL scratch database", async () => {
+    const db = await fresh()
+    const migrations = await Effect.runPromise(loadMigrations(shippedMigrations))
+    const layer = migratorFor({ DATABASE_URL: db.url }, shippedMigrations)
+    const report = await Effect.runPromise(Effect.flatMap(Database, (d) => proveIdempotent(d, migrations)).pipe(Effect.provide(layer)))
+    expect(report.findings).toEqual([])
+  })
+})
