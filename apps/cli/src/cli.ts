@@ -2,6 +2,9 @@ import { Command } from "@effect/cli"
 import { migrate } from "./commands/migrate.js"
 import { doctor } from "./commands/doctor.js"
 import { explain } from "./commands/explain.js"
+import { adopt, baseline, repair } from "./commands/ledger.js"
+import { lint } from "./commands/lint.js"
+import { newMigration } from "./commands/new.js"
 import { mcp } from "./commands/mcp.js"
 import { status } from "./commands/status.js"
 import { verify } from "./commands/verify.js"
@@ -14,7 +17,7 @@ export const aim = Command.make("aim").pipe(
   Command.withDescription(
     "Deploy, check and repair the AIM PostgreSQL database. Exit codes: 0 success, 1 a migration or check failed, 2 bad usage or configuration.",
   ),
-  Command.withSubcommands([migrate, status, verify, doctor, explain, mcp]),
+  Command.withSubcommands([migrate, status, verify, doctor, explain, lint, newMigration, adopt, repair, baseline, mcp]),
 )
 
 export const run = Command.run(aim, { name: "aim", version })

@@ -14,7 +14,7 @@ export const migratorLayer = (settings: MigratorSettings) => {
   const database = DatabaseLive().pipe(Layer.provide(config))
   return MigratorLive({ lockWait: `${settings.lockWait} seconds`, lockTimeout: `${settings.lockTimeout} seconds` }).pipe(
     Layer.provideMerge(database),
-    Layer.provide(MigrationSourceLive(settings.migrationsDir)),
+    Layer.provideMerge(MigrationSourceLive(settings.migrationsDir)),
     Layer.provideMerge(config),
   )
 }

@@ -30,7 +30,8 @@ const cases: ReadonlyArray<readonly [string, string, string, boolean?]> = [
 ]
 
 describe("aim lint rules (PostgreSQL's parser via libpg-query)", () => {
-  it.each(cases)("%s: flags the bad example and passes the good one", async (rule, bad, good, transactional = true) => {
+  const table = cases.map(([rule, bad, good, transactional]) => ({ rule, bad, good, transactional: transactional ?? true }))
+  it.each(table)("$rule: flags the bad example and passes the good one", async ({ rule, bad, good, transactional }) => {
     expect(rules(await lint(bad))).toContain(rule)
     expect(rules(await lint(good, transactional))).not.toContain(rule)
   })

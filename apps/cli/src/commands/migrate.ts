@@ -1,4 +1,4 @@
-import { type MigrationEvent, Migrator, type StatusReport, Verifier, VerifierLive, describeHolder } from "@aim/core"
+import { AimConfig, type MigrationEvent, MigrationSource, Migrator, type StatusReport, Verifier, VerifierLive, catalog, describeHolder, docsPath, proveOnScratch } from "@aim/core"
 import { Command, Options } from "@effect/cli"
 import { Effect, Layer } from "effect"
 import { printChecks } from "../checks.js"
@@ -8,6 +8,27 @@ import { CliExit, err, out, printJson, renderFailure } from "../output.js"
 import { printPlan, statusDocument } from "./status.js"
 
 const noVerify = Options.boolean("no-verify").pipe(Options.withDescription("Skip the verification that runs after applying"))
+
+const proveIdempotent = Options.boolean("prove-idempotent").pipe(
+  Options.withDescription("Apply every file to a scratch database, run each again, and compare catalog snapshots; changes nothing here"),
+)
+
+/** The configured database is never touched: the proof runs on a scratch one. */
+const prove = (json: boolean) =>
+  Effect.gen(function* () {
+    const config = yield* AimConfig
+    const migrations = yield* (yield* MigrationSource).load
+    const report = yield* proveOnScratch(config.database, migrations)
+    if (json) yield* printJson(report)
+    else {
+      yield* out(`Proving idempotency on a scratch database (${report.scratch})`)
+      for (const f of report.findings) {
+        yield* err(`✖ [${catalog.notIdempotent.code}] ${f.file}: ${f.object} ${f.before === undefined ? "" : `was ${f.before} `}${f.after === undefined ? "is gone" : `became ${f.after}`} on the second run. Fix: ${catalog.notIdempotent.fix} (docs: ${docsPath(catalog.notIdempotent)})`)
+      }
+      yield* out(report.ok ? `✅ idempotent: ${report.files} files ran twice; ${report.objects} catalog objects and row counts identical` : `✖ not idempotent: ${report.findings.length} difference(s)`)
+    }
+    if (!report.ok) return yield* new CliExit({ code: 1 })
+  })
 
 const dryRun = Options.boolean("dry-run").pipe(Options.withDescription("Print what would be applied and change nothing"))
 
@@ -32,10 +53,11 @@ const dryRunOutput = (report: StatusReport, json: boolean) =>
 
 export const migrate = Command.make(
   "migrate",
-  { json: opt.json, dryRun, noVerify, migrationsDir: opt.migrationsDir, lockWait: opt.lockWait, lockTimeout: opt.lockTimeout },
+  { json: opt.json, dryRun, noVerify, proveIdempotent, migrationsDir: opt.migrationsDir, lockWait: opt.lockWait, lockTimeout: opt.lockTimeout },
   (options) =>
     Effect.gen(function* () {
       yield* announceEmbedded
+      if (options.proveIdempotent) return yield* prove(options.json)
       const migrator = yield* Migrator
       if (options.dryRun) return yield* dryRunOutput(yield* migrator.status, options.json)
       if (!options.json) yield* out("✅ Migrating database schema...")

@@ -104,9 +104,14 @@ export const PgDatabaseLive = (settings: ServerDatabase, options: PgOptions = {}
           Effect.ignore,
         )
 
+      // Pooled clients come back many times: attach the error listener once each.
+      const listening = new WeakSet<pg.PoolClient>()
       const session: Effect.Effect<Session, ConnectionError, Scope.Scope> = Effect.gen(function* () {
         const client = yield* Effect.tryPromise({ try: () => pool.connect(), catch: (cause) => toConnectionError(cause, target) })
-        client.on("error", () => undefined)
+        if (!listening.has(client)) {
+          listening.add(client)
+          client.on("error", () => undefined)
+        }
         const pid = (client as unknown as { processID?: number }).processID
         // Set when a statement was abandoned by an interruption: it may still be running on the server.
         let abandoned = false

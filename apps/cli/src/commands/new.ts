@@ -1,0 +1,70 @@
+import { fileNamePattern, loadMigrations } from "@aim/core"
+import { Args, Command } from "@effect/cli"
+import { Effect } from "effect"
+import { existsSync, readdirSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import * as opt from "../options.js"
+import { CliExit, err, out, renderFailure } from "../output.js"
+
+const description = Args.text({ name: "description" }).pipe(Args.withDescription('What the migration does, e.g. "add webhooks table"'))
+
+const slugOf = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "")
+    .slice(0, 60)
+
+/** A table name when the description reads "add/create X table", for a ready-made skeleton. */
+const tableOf = (text: string) => /^(?:add|create)\s+(?:an?\s+|the\s+)?([a-z][a-z0-9_ ]*?)\s+table$/i.exec(text.trim())?.[1]?.trim().replace(/\s+/g, "_").toLowerCase()
+
+/** The template: every statement guarded, so the file is idempotent and lints clean as written. */
+export const template = (name: string, text: string): string => {
+  const table = tableOf(text)
+  const header = [`-- ${name.replace(/\.sql$/, "")}: ${text}`, "-- Idempotent by construction: keep every statement guarded (IF NOT EXISTS, OR REPLACE,", "-- ON CONFLICT DO NOTHING). Check with: aim lint && aim migrate --prove-idempotent", ""]
+  if (table === undefined) {
+    return [
+      ...header,
+      "-- Examples of guarded statements:",
+      "-- CREATE TABLE IF NOT EXISTS example (id uuid PRIMARY KEY DEFAULT gen_random_uuid());",
+      "-- ALTER TABLE example ADD COLUMN IF NOT EXISTS note text;",
+      "-- CREATE INDEX IF NOT EXISTS idx_example_note ON example (note);",
+      "-- INSERT INTO system_config (key, value) VALUES ('example', 'on') ON CONFLICT (key) DO NOTHING;",
+      "SELECT 1;",
+      "",
+    ].join("\n")
+  }
+  return [
+    ...header,
+    `CREATE TABLE IF NOT EXISTS ${table} (`,
+    "  id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),",
+    "  organization_id uuid NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,",
+    "  created_at      timestamptz NOT NULL DEFAULT now(),",
+    "  updated_at      timestamptz NOT NULL DEFAULT now()",
+    ");",
+    "",
+    `CREATE INDEX IF NOT EXISTS idx_${table}_organization_id ON ${table} (organization_id);`,
+    "",
+    `CREATE OR REPLACE TRIGGER ${table}_set_updated_at`,
+    `  BEFORE UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION set_updated_at();`,
+    "",
+  ].join("\n")
+}
+
+export const newMigration = Command.make("new", { description, migrationsDir: opt.migrationsDir }, ({ description, migrationsDir }) =>
+  Effect.gen(function* () {
+    const slug = slugOf(description)
+    if (slug === "") {
+      yield* err("✖ [AIM-CFG-001] the description has no letters or digits. Fix: describe the change, e.g. aim new \"add webhooks table\"")
+      return yield* new CliExit({ code: 2 })
+    }
+    // Validate what is there first: a new file must not paper over a broken directory.
+    const existing = existsSync(migrationsDir) ? yield* loadMigrations(migrationsDir) : []
+    const last = existing.at(-1)?.version ?? 0
+    const width = Math.max(3, ...readdirSync(existsSync(migrationsDir) ? migrationsDir : ".").filter((f) => fileNamePattern.test(f)).map((f) => f.split("_")[0]?.length ?? 3))
+    const name = `${String(last + 1).padStart(width, "0")}_${slug}.sql`
+    const path = join(migrationsDir, name)
+    writeFileSync(path, template(name, description), { flag: "wx" })
+    yield* out(`✅ created ${path}`)
+  }).pipe(Effect.catchIf((e) => e._tag !== "CliExit", (e) => renderFailure(e, false))),
+).pipe(Command.withDescription("Write the next-numbered migration file from an idempotent template"))
