@@ -13,11 +13,15 @@ import { version } from "./version.js"
 
 export { version }
 
+/** Every subcommand, in help order: the docs' CLI reference is generated from these definitions. */
+export const commands = [migrate, status, verify, doctor, explain, lint, newMigration, adopt, repair, baseline, mcp] as const
+export const commandNames = ["migrate", "status", "verify", "doctor", "explain", "lint", "new", "adopt", "repair", "baseline", "mcp"] as const
+
 export const aim = Command.make("aim").pipe(
   Command.withDescription(
     "Deploy, check and repair the AIM PostgreSQL database. Exit codes: 0 success, 1 a migration or check failed, 2 bad usage or configuration.",
   ),
-  Command.withSubcommands([migrate, status, verify, doctor, explain, lint, newMigration, adopt, repair, baseline, mcp]),
+  Command.withSubcommands(commands),
 )
 
 export const run = Command.run(aim, { name: "aim", version })

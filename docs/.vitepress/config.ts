@@ -1,0 +1,41 @@
+import { defineConfig } from "vitepress"
+import generated from "./sidebar.json" with { type: "json" }
+
+export default defineConfig({
+  title: "aim-migrate",
+  description: "Deploy, check and repair the PostgreSQL database of the Agent Identity Management (AIM) platform",
+  cleanUrls: true,
+  lastUpdated: false,
+  themeConfig: {
+    nav: [
+      { text: "Guide", link: "/guide/fresh-deployment" },
+      { text: "CLI", link: "/reference/cli" },
+      { text: "Migrations", link: "/reference/migrations" },
+      { text: "Troubleshooting", link: "/troubleshooting/" },
+    ],
+    sidebar: [
+      {
+        text: "Guide",
+        items: [
+          { text: "Fresh deployment", link: "/guide/fresh-deployment" },
+          { text: "Environment", link: "/guide/environment" },
+          { text: "Running migrations", link: "/guide/migrating" },
+          { text: "Verification", link: "/guide/verification" },
+          { text: "Production deployment", link: "/guide/production" },
+          { text: "Adding migrations", link: "/guide/adding-migrations" },
+          { text: "AI agents (MCP)", link: "/guide/mcp" },
+        ],
+      },
+      {
+        text: "Reference",
+        items: [
+          { text: "CLI", link: "/reference/cli" },
+          { text: "Migrations", link: "/reference/migrations" },
+          { text: "Benchmarks", link: "/benchmarks" },
+        ],
+      },
+      { text: "Troubleshooting", link: "/troubleshooting/", collapsed: true, items: generated.troubleshooting },
+    ],
+    search: { provider: "local" },
+  },
+})

@@ -1,0 +1,81 @@
+import { catalogEntries } from "@aim/core"
+import { existsSync } from "node:fs"
+import type { Server } from "node:http"
+import { resolve } from "node:path"
+import { type Browser, chromium } from "playwright-core"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { serveSite } from "./serve.js"
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"
+
+describe("the docs site in a real browser (Debian chromium via playwright-core)", () => {
+  let browser: Browser
+  let server: Server
+  let base: string
+  beforeAll(async () => {
+    if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}: apt-get install -y chromium (bash .ci/run does this)`)
+    const site = await serveSite(resolve(import.meta.dirname, "../.vitepress/dist"))
+    server = site.server
+    base = site.url
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    })
+  })
+  afterAll(async () => {
+    await browser?.close()
+    server?.close()
+  })
+
+  it("serves one page per troubleshooting entry, each showing its code, cause and fix", async () => {
+    const page = await browser.newPage()
+    for (const entry of catalogEntries) {
+      const response = await page.goto(`${base}/troubleshooting/${entry.slug}`)
+      expect(response?.status(), entry.slug).toBe(200)
+      await expect(page.locator("h1").first().textContent()).resolves.toContain(entry.code)
+      expect(await page.locator("main").textContent()).toContain(entry.fix.replace(/`/g, "").slice(0, 30))
+    }
+    await page.close()
+  })
+
+  it("every internal link resolves (no 404)", async () => {
+    const page = await browser.newPage()
+    const seen = new Set<string>()
+    const queue = ["/"]
+    const broken: Array<string> = []
+    while (queue.length > 0) {
+      const path = queue.shift() ?? "/"
+      if (seen.has(path)) continue
+      seen.add(path)
+      const response = await page.goto(`${base}${path}`)
+      if ((response?.status() ?? 0) >= 400) {
+        broken.push(path)
+        continue
+      }
+      const links = await page.$$eval("a[href]", (as) => as.map((a) => (a as HTMLAnchorElement).href))
+      for (const href of links) {
+        const url = new URL(href)
+        if (url.origin !== new URL(base).origin) continue
+        const next = url.pathname.replace(/\.html$/, "")
+        if (!seen.has(next)) queue.push(next)
+      }
+    }
+    expect(broken).toEqual([])
+    expect(seen.size).toBeGreaterThan(catalogEntries.length + 8)
+    await page.close()
+  })
+
+  it("finds a troubleshooting page through the search box", async () => {
+    const page = await browser.newPage()
+    await page.goto(`${base}/`)
+    await page.locator(".VPNavBarSearch button").first().click()
+    const input = page.locator("input.search-input, #localsearch-input").first()
+    await input.fill("password authentication failed")
+    const hit = page.locator(".result", { hasText: "AIM-DB-004" }).first()
+    await hit.waitFor({ timeout: 10_000 })
+    await hit.click()
+    await page.waitForURL(/\/troubleshooting\/password-authentication-failed/)
+    expect(await page.locator("h1").first().textContent()).toContain("AIM-DB-004")
+    await page.close()
+  })
+})
