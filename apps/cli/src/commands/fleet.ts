@@ -1,0 +1,58 @@
+import { type FleetResult, loadEnv, migrateFleet, parseFleet, readConfig } from "@aim/core"
+import { Effect } from "effect"
+import { readFile } from "node:fs/promises"
+import { CliExit, err, out, printJson } from "../output.js"
+
+const bar = (done: number, total: number, width = 30) => {
+  const filled = total === 0 ? width : Math.round((done / total) * width)
+  return `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total}`
+}
+
+/** `aim migrate --databases FILE`: many databases, bounded concurrency, one failure never stops the rest. */
+export const migrateDatabases = (options: { readonly file: string; readonly concurrency: number; readonly json: boolean; readonly migrationsDir: string; readonly lockWait: number; readonly lockTimeout: number }) =>
+  Effect.gen(function* () {
+    const cwd = process.cwd()
+    const env = loadEnv(cwd)
+    const text = yield* Effect.tryPromise(() => readFile(options.file, "utf8")).pipe(
+      Effect.catchAll(() => err(`✖ [AIM-CFG-001] cannot read ${options.file}. Fix: pass a file with one connection URL or database name per line`).pipe(Effect.andThen(new CliExit({ code: 2 })))),
+    )
+    const { targets, problems } = parseFleet(text, env, readConfig(env, cwd).config?.database)
+    if (problems.length > 0 || targets.length === 0) {
+      for (const p of problems) yield* err(`✖ [AIM-CFG-001] ${options.file}:${p.line}: ${p.problem}`)
+      if (targets.length === 0) yield* err(`✖ [AIM-CFG-001] ${options.file} lists no database. Fix: one postgres:// URL or database name per line`)
+      return yield* new CliExit({ code: 2 })
+    }
+    const tty = process.stdout.isTTY === true && !options.json
+    const states: Array<"waiting" | "running" | FleetResult> = targets.map(() => "waiting")
+    const stateText = (s: (typeof states)[number]) =>
+      s === "waiting" ? "waiting" : s === "running" ? "migrating…" : s.status === "ok" ? `✓ ${s.applied} applied (${s.durationMs} ms)` : `✖ ${s.error?.code ?? ""} ${s.error?.message ?? ""}`
+    let drawn = 0
+    const draw = Effect.sync(() => {
+      const done = states.filter((s) => typeof s === "object").length
+      const lines = [...targets.map((t, i) => `  ${t.label}  ${stateText(states[i] ?? "waiting")}`), `  ${bar(done, targets.length)}`]
+      process.stdout.write(`${drawn > 0 ? `\u001b[${drawn}A` : ""}${lines.map((l) => `\u001b[2K${l}`).join("\n")}\n`)
+      drawn = lines.length
+    })
+    const results = yield* migrateFleet(targets, {
+      migrationsDir: options.migrationsDir,
+      concurrency: options.concurrency,
+      migrator: { lockWait: `${options.lockWait} seconds`, lockTimeout: `${options.lockTimeout} seconds` },
+      onUpdate: (index, state) =>
+        Effect.gen(function* () {
+          states[index] = state
+          if (tty) yield* draw
+          else if (!options.json && typeof state === "object") yield* out(`${state.status === "ok" ? "✓" : "✖"} ${state.database}: ${stateText(state)}`)
+        }),
+    })
+    const failed = results.filter((r) => r.status === "failed")
+    if (options.json) {
+      yield* printJson({ ok: failed.length === 0, databases: results, counts: { ok: results.length - failed.length, failed: failed.length } })
+    } else {
+      const width = Math.max(...results.map((r) => r.database.length), 8)
+      yield* out("")
+      yield* out(`${"database".padEnd(width)}  status  applied  ms`)
+      for (const r of results) yield* out(`${r.database.padEnd(width)}  ${r.status.padEnd(6)}  ${String(r.applied).padStart(7)}  ${r.durationMs}${r.error === undefined ? "" : `  ${r.error.code} (docs: ${r.error.docs})`}`)
+      yield* out(failed.length === 0 ? `✅ ${results.length} databases migrated` : `✖ ${failed.length} of ${results.length} databases failed`)
+    }
+    if (failed.length > 0) return yield* new CliExit({ code: 1 })
+  })

@@ -1,0 +1,45 @@
+import { type TestDatabase, createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { aim } from "./run.js"
+
+describe("aim migrate --databases (a fleet of 20 databases on the local server)", () => {
+  const databases: Array<TestDatabase> = []
+  beforeAll(async () => {
+    for (let i = 0; i < 20; i++) databases.push(await createTestDatabase(testPostgresUrl(), "aim_fleet"))
+  })
+  afterAll(async () => {
+    await Promise.all(databases.map((d) => d.drop()))
+  })
+
+  it("migrates all with bounded concurrency; one failing database does not stop the others and sets the exit code", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aim-fleet-"))
+    const file = join(dir, "databases.txt")
+    // Half as URLs, half as names on the configured server, one that does not exist, a comment.
+    const lines = databases.map((d, i) => (i % 2 === 0 ? d.url : d.name))
+    lines.splice(7, 0, "aim_fleet_does_not_exist", "# staging is migrated separately")
+    writeFileSync(file, `${lines.join("\n")}\n`)
+    const result = await aim(["migrate", "--databases", file, "--concurrency", "4", "--json"], { DATABASE_URL: testPostgresUrl() })
+    expect(result.code, result.stderr).toBe(1)
+    const doc = JSON.parse(result.stdout)
+    expect(doc.counts).toEqual({ ok: 20, failed: 1 })
+    const failed = doc.databases.filter((d: { status: string }) => d.status === "failed")
+    expect(failed).toEqual([expect.objectContaining({ database: expect.stringContaining("aim_fleet_does_not_exist"), error: expect.objectContaining({ code: "AIM-DB-007" }) })])
+    for (const db of databases) expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 15 }])
+
+    const again = await aim(["migrate", "--databases", file, "--concurrency", "8"], { DATABASE_URL: testPostgresUrl() })
+    expect(again.code).toBe(1)
+    expect(again.stdout).toMatch(/✖ 1 of 21 databases failed/)
+    expect(again.stdout).toMatch(/^database +status +applied +ms$/m)
+  })
+
+  it("a bad line is a usage error naming the line", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "aim-fleet-")), "bad.txt")
+    writeFileSync(file, "ok_name\nnot a database!\n")
+    const result = await aim(["migrate", "--databases", file], { DATABASE_URL: testPostgresUrl() })
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/bad\.txt:2: "not a database!" is neither a postgres:\/\/ URL nor a database name/)
+  })
+})

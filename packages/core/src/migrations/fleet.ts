@@ -1,0 +1,98 @@
+import { Effect, Layer } from "effect"
+import type { ConfigProblem } from "../config/ConfigError.js"
+import { type DatabaseSettings, type ServerDatabase, describeDatabase, readDatabaseSettings } from "../config/DatabaseConfig.js"
+import type { Env } from "../config/env.js"
+import { PgDatabaseLive } from "../database/PgDatabase.js"
+import { diagnose } from "../troubleshooting/diagnose.js"
+import { docsPath } from "../troubleshooting/catalog.js"
+import { MigrationSourceLive } from "./MigrationSource.js"
+import { Migrator, MigratorLive, type MigratorOptions } from "./Migrator.js"
+
+export interface FleetTarget {
+  /** The line as written (a URL without its password, or a database name). */
+  readonly label: string
+  readonly settings: ServerDatabase
+}
+
+export interface FleetResult {
+  readonly database: string
+  readonly status: "ok" | "failed"
+  readonly applied: number
+  readonly durationMs: number
+  readonly error?: { readonly code: string; readonly message: string; readonly docs: string }
+}
+
+export interface FleetProblem {
+  readonly line: number
+  readonly problem: string
+}
+
+/**
+ * One target per non-blank, non-comment line: a postgres:// URL, or a database name on the
+ * configured server. Passwords come from the environment (POSTGRES_PASSWORD) unless the URL has one.
+ */
+export const parseFleet = (text: string, env: Env, base: DatabaseSettings | undefined): { targets: ReadonlyArray<FleetTarget>; problems: ReadonlyArray<FleetProblem> } => {
+  const targets: Array<FleetTarget> = []
+  const problems: Array<FleetProblem> = []
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trim()
+    if (line === "" || line.startsWith("#")) return
+    if (/^postgres(ql)?:\/\//.test(line)) {
+      const found: Array<ConfigProblem> = []
+      const settings = readDatabaseSettings({ ...env, DATABASE_URL: line }, process.cwd(), found)
+      if (settings?._tag !== "Server" || found.length > 0) {
+        problems.push({ line: index + 1, problem: found.map((p) => p.problem).join("; ") || "not a server URL" })
+        return
+      }
+      targets.push({ label: describeDatabase(settings), settings })
+      return
+    }
+    if (base?._tag !== "Server") {
+      problems.push({ line: index + 1, problem: `"${line}" is a database name but no server is configured (set DATABASE_URL or POSTGRES_*)` })
+      return
+    }
+    if (!/^[A-Za-z0-9_$-]+$/.test(line)) {
+      problems.push({ line: index + 1, problem: `"${line}" is neither a postgres:// URL nor a database name` })
+      return
+    }
+    const settings = { ...base, database: line }
+    targets.push({ label: describeDatabase(settings), settings })
+  })
+  return { targets, problems }
+}
+
+/** Migrates every target with bounded concurrency; one failing does not stop the others. */
+export const migrateFleet = (
+  targets: ReadonlyArray<FleetTarget>,
+  options: {
+    readonly migrationsDir: string
+    readonly concurrency: number
+    readonly migrator?: MigratorOptions
+    readonly onUpdate?: (index: number, state: "running" | FleetResult) => Effect.Effect<void>
+  },
+) =>
+  Effect.forEach(
+    targets,
+    (target, index) =>
+      Effect.gen(function* () {
+        const notify = options.onUpdate ?? (() => Effect.void)
+        yield* notify(index, "running")
+        const t0 = performance.now()
+        const layer = MigratorLive(options.migrator).pipe(
+          Layer.provide(PgDatabaseLive(target.settings, { connectTimeoutMs: 10_000, maxConnections: 2 })),
+          Layer.provide(MigrationSourceLive(options.migrationsDir)),
+        )
+        const outcome = yield* Effect.either(Effect.flatMap(Migrator, (m) => m.apply()).pipe(Effect.provide(layer)))
+        const durationMs = Math.round(performance.now() - t0)
+        const result: FleetResult =
+          outcome._tag === "Right"
+            ? { database: target.label, status: "ok", applied: outcome.right.applied.length, durationMs }
+            : (() => {
+                const { entry, message } = diagnose(outcome.left)
+                return { database: target.label, status: "failed" as const, applied: 0, durationMs, error: { code: entry.code, message, docs: docsPath(entry) } }
+              })()
+        yield* notify(index, result)
+        return result
+      }),
+    { concurrency: Math.max(1, options.concurrency) },
+  )
