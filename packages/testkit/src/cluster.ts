@@ -20,6 +20,7 @@ export interface ClusterOptions {
   /** PEM files for SSL; with `requireSsl`, non-SSL TCP connections are rejected by pg_hba. */
   readonly ssl?: { readonly cert: string; readonly key: string }
   readonly requireSsl?: boolean
+  readonly maxConnections?: number
 }
 
 export const pgBinDir = (): string => {
@@ -59,7 +60,7 @@ export const startCluster = async (options: ClusterOptions = {}): Promise<Cluste
   writeFileSync(pwfile, options.password ?? "postgres")
   if (isRoot) chownSync(pwfile, 101, 104)
   asOwner(join(bin, "initdb"), ["-D", dataDir, "-U", "postgres", "--auth-local=trust", `--auth-host=${options.password === undefined ? "trust" : "scram-sha-256"}`, `--pwfile=${pwfile}`, "-E", "UTF8", "--no-sync"])
-  const conf = [`port = ${port}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${dir}'`, "fsync = off", "max_connections = 60"]
+  const conf = [`port = ${port}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${dir}'`, "fsync = off", `max_connections = ${options.maxConnections ?? 60}`]
   if (options.ssl !== undefined) {
     for (const [name, pem] of [["server.crt", options.ssl.cert], ["server.key", options.ssl.key]] as const) {
       const path = join(dataDir, name)
