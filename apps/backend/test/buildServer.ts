@@ -11,7 +11,7 @@ export default async function setup() {
     format: "esm",
     target: "node20",
     outfile: resolve(root, "dist/server.mjs"),
-    external: ["@electric-sql/pglite", "pg-native"],
+    external: ["@electric-sql/pglite", "pg-native", "libpg-query"],
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
     logLevel: "silent",
   })
