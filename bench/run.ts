@@ -1,142 +1,124 @@
 /**
- * `pnpm bench`: a fresh deploy of the 15 AIM migrations and the no-op run on an up-to-date
- * database, by aim (in-process and whole process), the guide's psql loop, and one psql session over
- * the concatenated files (the floor). Medians over repeated runs; ratios to the floor of the same run.
- * Writes bench/results/latest.md. Needs the local PostgreSQL (or BENCH_DATABASE_URL).
+ * `pnpm bench` (by hand, not in CI): aim against the tools users would otherwise pick, in one run on
+ * one machine, plus scale in migrations and in replicas. Prints markdown, writes
+ * bench/results/latest.md, latest.json and scaling.svg. Medians over BENCH_RUNS runs; each figure
+ * also as a ratio to the floor (one psql session over the concatenated files) of the same run.
+ * BENCH_QUICK=1 runs fewer and smaller cases. Needs the local PostgreSQL (or BENCH_DATABASE_URL).
  */
-import { execFileSync, spawnSync } from "node:child_process"
-import { readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { execFileSync } from "node:child_process"
+import { mkdirSync, writeFileSync } from "node:fs"
 import { cpus, totalmem } from "node:os"
-import { join, resolve } from "node:path"
-import { Effect, Layer } from "effect"
-import pg from "pg"
-import { MigrationSourceLive, Migrator, MigratorLive, PgDatabaseLive, parseConfig } from "@aim/core"
+import { join } from "node:path"
+import { scalingChart } from "./chart.js"
+import { type Sample, repeat, serverUrl } from "./measure.js"
+import { type ReplicaRow, replicaRuns } from "./replicas.js"
+import { type ScaleRow, scaleRun } from "./scale.js"
+import { type Tool, inProcessCheck, root, tools } from "./tools.js"
 
-const root = resolve(import.meta.dirname, "..")
+const quick = process.env.BENCH_QUICK === "1"
+const runs = Number(process.env.BENCH_RUNS ?? (quick ? 3 : 7))
 const migrationsDir = join(root, "migrations")
-const files = readdirSync(migrationsDir).filter((f) => /^\d{3}_.*\.sql$/.test(f)).sort().map((f) => join(migrationsDir, f))
-const serverUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
-const runs = Number(process.env.BENCH_RUNS ?? 7)
-const cliBundle = join(root, "apps/cli/dist/aim.mjs")
 
-const admin = async (text: string) => {
-  const client = new pg.Client({ connectionString: serverUrl })
-  await client.connect()
-  try {
-    await client.query(text)
-  } finally {
-    await client.end()
-  }
-}
-let counter = 0
-const freshDb = async () => {
-  const name = `aim_bench_${process.pid}_${counter++}`
-  await admin(`DROP DATABASE IF EXISTS ${name}`)
-  await admin(`CREATE DATABASE ${name}`)
-  const url = new URL(serverUrl)
-  url.pathname = `/${name}`
-  return { name, url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) }
-}
-
-interface Sample {
+interface Row {
+  readonly name: string
+  readonly native: boolean
   readonly ms: number
-  readonly peakKb?: number
+  readonly peakKb: number | undefined
 }
 
-/** Runs a command under /usr/bin/time to get its wall time and peak RSS. */
-const timed = (command: string, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = process.env, input?: string): Sample => {
-  const t0 = performance.now()
-  const result = spawnSync("/usr/bin/time", ["-f", "%M", command, ...args], { env, input, encoding: "utf8" })
-  const ms = performance.now() - t0
-  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${result.stderr}`)
-  const peakKb = Number(result.stderr.trim().split("\n").at(-1))
-  return { ms, peakKb }
-}
-
-const inProcess = async (url: string): Promise<Sample> => {
-  const config = parseConfig({ DATABASE_URL: url }, root)
-  if (config._tag === "Left" || config.right.database._tag !== "Server") throw new Error("bad url")
-  const layer = MigratorLive().pipe(Layer.provide(PgDatabaseLive(config.right.database)), Layer.provide(MigrationSourceLive(migrationsDir)))
-  const t0 = performance.now()
-  await Effect.runPromise(Effect.flatMap(Migrator, (m) => m.apply()).pipe(Effect.provide(layer)))
-  return { ms: performance.now() - t0 }
-}
-
-const concatenated = files.map((f) => readFileSync(f, "utf8")).join("\n")
-const psqlArgs = (url: string) => ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url]
-const cleanEnv = (url: string): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: url })
-
-type Method = { readonly name: string; readonly run: (url: string) => Promise<Sample> | Sample }
-
-const methods: ReadonlyArray<Method> = [
-  { name: "one psql session, concatenated files (floor)", run: (url) => timed("psql", psqlArgs(url), process.env, concatenated) },
-  {
-    name: "guide's loop: psql -f per file",
-    run: (url) => {
-      const t0 = performance.now()
-      let peak = 0
-      for (const f of files) peak = Math.max(peak, timed("psql", [...psqlArgs(url), "-f", f]).peakKb ?? 0)
-      return { ms: performance.now() - t0, peakKb: peak }
-    },
-  },
-  { name: "aim migrate, in-process apply", run: inProcess },
-  { name: "aim migrate, whole process (node dist/aim.mjs)", run: (url) => timed("node", [cliBundle, "migrate", "--migrations-dir", migrationsDir], cleanEnv(url)) },
-]
-
-const median = (xs: ReadonlyArray<number>) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const mid = Math.floor(s.length / 2)
-  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2
-}
-
-const measure = async (scenario: "fresh" | "noop") => {
-  const rows: Array<{ name: string; ms: number; peakKb: number | undefined }> = []
-  for (const method of methods) {
-    const samples: Array<Sample> = []
-    for (let i = 0; i < runs; i++) {
-      const db = await freshDb()
-      try {
-        if (scenario === "noop") await method.run(db.url) // bring it up to date with the same tool
-        samples.push(await method.run(db.url))
-      } finally {
-        await db.drop()
-      }
-    }
-    const peaks = samples.map((s) => s.peakKb).filter((p): p is number => p !== undefined)
-    rows.push({ name: method.name, ms: median(samples.map((s) => s.ms)), peakKb: peaks.length > 0 ? median(peaks) : undefined })
+const measureTools = async (scenario: "fresh" | "noop", list: ReadonlyArray<Tool>): Promise<ReadonlyArray<Row>> => {
+  const rows: Array<Row> = []
+  for (const tool of list) {
+    process.stderr.write(`  ${scenario}: ${tool.name}\n`)
+    // For the no-op run each tool first brings the database up to date itself.
+    const result = await repeat(runs, (url) => tool.run(url), scenario === "noop" ? (url) => tool.run(url) : undefined)
+    rows.push({ name: tool.name, native: tool.native === true, ms: result.ms, peakKb: result.peakKb })
+  }
+  if (scenario === "noop") {
+    const check = await repeat(runs, (url): Promise<Sample> => inProcessCheck(url, migrationsDir))
+    rows.push({ name: "aim, in-process check on an open pool", native: false, ms: check.ms, peakKb: undefined })
   }
   return rows
 }
 
-const main = async () => {
-  execFileSync("npx", ["-y", "pnpm@10.34.9", "-s", "--filter", "@aim/cli", "build"], { cwd: root, stdio: "ignore" })
-  const fresh = await measure("fresh")
-  const noop = await measure("noop")
-  const floor = (rows: typeof fresh) => rows[0]?.ms ?? 1
-  const table = (title: string, rows: typeof fresh) =>
-    [
-      `### ${title}`,
-      "",
-      "| method | median ms | × floor | peak RSS MB |",
-      "|---|---:|---:|---:|",
-      ...rows.map((r) => `| ${r.name} | ${r.ms.toFixed(1)} | ${(r.ms / floor(rows)).toFixed(2)} | ${r.peakKb === undefined ? "in-process" : (r.peakKb / 1024).toFixed(1)} |`),
-      "",
-    ].join("\n")
-  const server = execFileSync("psql", ["-X", "-qAt", "-d", serverUrl, "-c", "SHOW server_version"], { encoding: "utf8" }).trim()
-  const report = [
-    `## aim-migrate benchmark (${new Date().toISOString()})`,
+const mb = (kb: number | undefined) => (kb === undefined ? "in-process" : (kb / 1024).toFixed(1))
+
+const toolTable = (title: string, rows: ReadonlyArray<Row>) => {
+  const floor = rows[0]?.ms ?? 1
+  return [
+    `### ${title}`,
     "",
-    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; PostgreSQL ${server} on localhost; ${runs} runs each, median.`,
-    "Reproduce: `pnpm bench` (BENCH_RUNS, BENCH_DATABASE_URL to change).",
+    "| method | median ms | × floor | peak RSS MB |",
+    "|---|---:|---:|---:|",
+    ...rows.map((r) => `| ${r.name} | ${r.ms.toFixed(1)} | ${(r.ms / floor).toFixed(2)} | ${mb(r.peakKb)} |`),
     "",
-    table("Fresh deploy of the 15 AIM migrations", fresh),
-    table("No-op on an up-to-date database (every pod start)", noop),
   ].join("\n")
-  writeFileSync(join(root, "bench/results/latest.md"), `${report}\n`)
-  process.stdout.write(`${report}\n`)
 }
 
-main().catch((error) => {
+const scaleTable = (rows: ReadonlyArray<ScaleRow>) =>
+  [
+    "### Scale in migrations (small generated migrations)",
+    "",
+    "| migrations | psql floor ms | aim in-process apply ms | × floor | ms per migration | aim status (no-op) ms | aim whole process ms | peak RSS MB |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...rows.map(
+      (r) =>
+        `| ${r.n.toLocaleString("en")} | ${r.floorMs.toFixed(0)} | ${r.applyMs.toFixed(0)} | ${(r.applyMs / r.floorMs).toFixed(2)} | ${r.perMigrationMs.toFixed(3)} | ${r.statusMs.toFixed(1)} | ${r.processMs.toFixed(0)} | ${mb(r.processPeakKb)} |`,
+    ),
+    "",
+  ].join("\n")
+
+const replicaTable = (rows: ReadonlyArray<ReplicaRow>) => {
+  const one = rows[0]?.wallMs ?? 1
+  return [
+    "### Scale in replicas (example backend processes booting at once on a fresh database)",
+    "",
+    "| replicas | wall time to all ready ms | × one boot |",
+    "|---:|---:|---:|",
+    ...rows.map((r) => `| ${r.replicas} | ${r.wallMs.toFixed(0)} | ${(r.wallMs / one).toFixed(2)} |`),
+    "",
+  ].join("\n")
+}
+
+const main = async () => {
+  const pnpm = ["-y", "pnpm@10.34.9", "-s"]
+  execFileSync("npx", [...pnpm, "--filter", "@aim/cli", "build"], { cwd: root, stdio: "ignore" })
+  execFileSync("npx", [...pnpm, "--filter", "@aim/backend", "build"], { cwd: root, stdio: "ignore" })
+  const list = tools(migrationsDir)
+  process.stderr.write("fresh deploy and no-op of the 15 AIM migrations\n")
+  const fresh = await measureTools("fresh", list)
+  const noop = await measureTools("noop", list)
+  const counts = quick ? [100, 1000] : [100, 1000, 10000]
+  const scale: Array<ScaleRow> = []
+  for (const n of counts) {
+    process.stderr.write(`scale: ${n} migrations\n`)
+    scale.push(await scaleRun(n, n >= 10000 ? 1 : Math.min(runs, 3)))
+  }
+  process.stderr.write("scale: replicas\n")
+  const replicas = await replicaRuns(quick ? [1, 8] : [1, 8, 32], Math.min(runs, 3))
+  const server = execFileSync("psql", ["-X", "-qAt", "-d", serverUrl, "-c", "SHOW server_version"], { encoding: "utf8" }).trim()
+  const report = [
+    `## aim-migrate benchmark (${new Date().toISOString().slice(0, 10)})`,
+    "",
+    `Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; PostgreSQL ${server} on localhost (replicas: a throwaway cluster of the same version); ${runs} runs each, median.`,
+    "Reproduce: `pnpm bench` (BENCH_RUNS, BENCH_QUICK=1, BENCH_DATABASE_URL to change).",
+    "",
+    toolTable("Fresh deploy of the 15 AIM migrations", fresh),
+    toolTable("No-op on an up-to-date database (every pod start)", noop),
+    scaleTable(scale),
+    replicaTable(replicas),
+    "![Scaling: cost per migration and replicas](/bench-scaling.svg)",
+    "",
+  ].join("\n")
+  const out = join(root, "bench", "results")
+  mkdirSync(out, { recursive: true })
+  writeFileSync(join(out, "latest.md"), report)
+  writeFileSync(join(out, "latest.json"), `${JSON.stringify({ date: new Date().toISOString(), runs, fresh, noop, scale, replicas }, null, 2)}\n`)
+  writeFileSync(join(out, "scaling.svg"), scalingChart(scale, replicas))
+  process.stdout.write(report)
+}
+
+main().catch((error: unknown) => {
   process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`)
   process.exit(1)
 })

@@ -7,7 +7,9 @@
 import { HealthReportLive } from "@aim/core"
 import { healthRouter } from "@aim/health"
 import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
-import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
+// Deep imports: the package index re-exports undici, which would otherwise land in the bundle.
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Effect, Exit, Layer } from "effect"
 import { createServer } from "node:http"
 import { bootDatabase, bootLayer, bootServices, servicesLayer } from "./boot.js"

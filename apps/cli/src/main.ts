@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
+// Deep imports: the package index re-exports undici, which would otherwise land in the bundle.
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { ValidationError } from "@effect/cli"
 import { Cause, Effect, Exit } from "effect"
 import { run } from "./cli.js"

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { diagnose, docsPath } from "@aim/core"
 import { HttpServer } from "@effect/platform"
-import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
+// Deep imports: the package index re-exports undici, which would otherwise land in the bundle.
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
 import { healthLayer } from "./layers.js"

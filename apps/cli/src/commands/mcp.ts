@@ -1,13 +1,13 @@
 import { Command } from "@effect/cli"
 import { Effect, Logger } from "effect"
-import { startMcpServer } from "../mcp/server.js"
 import * as opt from "../options.js"
 
 /** Serves until stdin closes; stdout carries only the protocol. */
 export const mcp = Command.make("mcp", { migrationsDir: opt.migrationsDir }, ({ migrationsDir }) =>
   Effect.async<void>((resume) => {
     let closing = false
-    const started = startMcpServer({ migrationsDir })
+    // The MCP SDK loads only for `aim mcp`.
+    const started = import("../mcp/server.js").then(({ startMcpServer }) => startMcpServer({ migrationsDir }))
     const stop = () => {
       if (closing) return
       closing = true

@@ -1,5 +1,4 @@
 import { Data, Effect } from "effect"
-import { loadModule, parseSync } from "libpg-query"
 import { lineColumnAt } from "../migrations/splitStatements.js"
 
 /** A node of libpg-query's JSON AST: `{ NodeType: { ...fields } }`. */
@@ -21,15 +20,22 @@ export class SqlParseError extends Data.TaggedError("SqlParseError")<{
   readonly column: number
 }> {}
 
-// The WebAssembly PostgreSQL parser (the server's own grammar) loads once per process.
-const ready = Effect.cached(Effect.promise(() => loadModule()))
+// The WebAssembly PostgreSQL parser (the server's own grammar) loads once per process, on first use:
+// commands that never parse SQL never pay for it.
+const parser = Effect.cached(
+  Effect.promise(async () => {
+    const module = await import("libpg-query")
+    await module.loadModule()
+    return module
+  }),
+)
 
 const byteToCharOffset = (text: string, bytes: number): number => Buffer.from(text, "utf8").subarray(0, bytes).toString("utf8").length
 
 /** Parses a whole migration with PostgreSQL's own parser (libpg-query). */
 export const parseScript = (sql: string): Effect.Effect<ReadonlyArray<ParsedStatement>, SqlParseError> =>
   Effect.gen(function* () {
-    yield* yield* ready
+    const { parseSync } = yield* yield* parser
     const result = yield* Effect.try({
       try: () => parseSync(sql) as { stmts?: ReadonlyArray<{ stmt: AstNode; stmt_location?: number | null }> },
       catch: (error) => {

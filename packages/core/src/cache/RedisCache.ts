@@ -1,5 +1,5 @@
 import { Duration, Effect, Layer, Option, Redacted, type Scope } from "effect"
-import { Redis } from "ioredis"
+import type { Redis } from "ioredis"
 import type { RedisSettings } from "../config/ServicesConfig.js"
 import { Cache, type CacheShape, RedisError } from "./Cache.js"
 import { makeMemoryCache } from "./MemoryCache.js"
@@ -29,6 +29,8 @@ export const connectRedis = (settings: RedisSettings, options: RedisOptions = {}
   return Effect.acquireRelease(
     Effect.tryPromise({
       try: async () => {
+        // ioredis loads only when Redis is configured.
+        const { Redis } = await import("ioredis")
         const client = new Redis({
           host: settings.host,
           port: settings.port,

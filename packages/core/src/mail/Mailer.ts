@@ -1,6 +1,6 @@
 import { Context, Data, Effect, Layer, Redacted } from "effect"
 import { readFileSync } from "node:fs"
-import nodemailer, { type Transporter } from "nodemailer"
+import type { Transporter } from "nodemailer"
 import { AimConfig } from "../config/AimConfig.js"
 import type { AppSettings, SmtpSettings } from "../config/ServicesConfig.js"
 import { type Email, approvalEmail, welcomeEmail } from "./templates.js"
@@ -47,8 +47,10 @@ export interface MailerOptions {
 
 export const makeMailer = (smtp: SmtpSettings | undefined, app: AppSettings, options: MailerOptions = {}): MailerShape => {
   const timeout = options.timeoutMs ?? 8000
-  const transport = () => {
+  // nodemailer loads on first use: the CLI's migrate path never needs it.
+  const transport = async () => {
     if (smtp === undefined) return undefined
+    const { default: nodemailer } = await import("nodemailer")
     return nodemailer.createTransport({
       host: smtp.host,
       port: smtp.port,
@@ -64,11 +66,13 @@ export const makeMailer = (smtp: SmtpSettings | undefined, app: AppSettings, opt
   }
   const withTransport = <A>(f: (t: Transporter, target: string) => Promise<A>) =>
     Effect.suspend((): Effect.Effect<A, SmtpError | SmtpNotConfigured> => {
-      const t = transport()
-      if (smtp === undefined || t === undefined) return Effect.fail(new SmtpNotConfigured())
+      if (smtp === undefined) return Effect.fail(new SmtpNotConfigured())
       const target = describeSmtp(smtp)
-      return Effect.tryPromise({ try: () => f(t, target), catch: (cause) => toSmtpError(cause, target) }).pipe(
-        Effect.ensuring(Effect.sync(() => t.close())),
+      return Effect.acquireUseRelease(
+        Effect.tryPromise({ try: () => transport(), catch: (cause) => toSmtpError(cause, target) }),
+        (t): Effect.Effect<A, SmtpError | SmtpNotConfigured> =>
+          t === undefined ? Effect.fail(new SmtpNotConfigured()) : Effect.tryPromise({ try: () => f(t, target), catch: (cause) => toSmtpError(cause, target) }),
+        (t) => Effect.sync(() => t?.close()),
       )
     })
   const send = (to: string, email: Email) =>
