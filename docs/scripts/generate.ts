@@ -135,6 +135,8 @@ const main = Effect.gen(function* () {
   pages.set("reference/cli.md", cliPage())
   pages.set("reference/migrations.md", yield* migrationsPage)
   pages.set("benchmarks.md", benchmarksPage())
+  const chart = join(root, "bench", "results", "scaling.svg")
+  if (existsSync(chart)) pages.set("public/bench-scaling.svg", readFileSync(chart, "utf8"))
   pages.set(".vitepress/sidebar.json", `${JSON.stringify(sidebar(), null, 2)}\n`)
 
   // A page for an entry that no longer exists is stale too.
