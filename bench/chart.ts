@@ -9,7 +9,7 @@ export const scalingChart = (scale: ReadonlyArray<ScaleRow>, replicas: ReadonlyA
   const height = 300
   const panel = (x0: number, title: string, bars: ReadonlyArray<{ label: string; values: ReadonlyArray<{ v: number; color: string }> }>, unit: string, legend: ReadonlyArray<[string, string]>) => {
     const max = Math.max(...bars.flatMap((b) => b.values.map((v) => v.v)), 0.001)
-    const plotH = 190
+    const plotH = 165
     const base = 240
     const groupW = 300 / Math.max(bars.length, 1)
     const parts = [`<text x="${x0 + 170}" y="24" text-anchor="middle" font-size="14" font-weight="bold">${esc(title)}</text>`]

@@ -81,7 +81,7 @@ export const acquireLock = (session: Session, options: AcquireOptions): Effect.E
       const waited = Date.now() - started
       if (waited >= limit) return yield* new LockWaitTimeout({ waitedMs: waited, holder })
       yield* Effect.sleep(Math.min(delay + Math.floor(Math.random() * 25), limit - waited))
-      delay = Math.min(delay * 2, 500)
+      delay = Math.min(delay * 2, 250)
     }
   })
 
