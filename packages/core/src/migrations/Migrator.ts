@@ -2,7 +2,7 @@ import { Context, Duration, Effect, Exit, Layer } from "effect"
 import { hostname, userInfo } from "node:os"
 import { Database, type Session } from "../database/Database.js"
 import type { ConnectionError, SqlError } from "../database/SqlError.js"
-import { ensureLedger, readLedger, readLegacyLedger, recordApplied } from "./Ledger.js"
+import { ensureLedger, ledgerTable, readLedger, readLegacyLedger, recordApplied } from "./Ledger.js"
 import type { Migration } from "./Migration.js"
 import { MigrationSource } from "./MigrationSource.js"
 import type { MigrationSourceError, MigrationsDirectoryMissing } from "./MigrationSourceError.js"
@@ -156,6 +156,14 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
     return Migrator.of({ status, apply })
   })
 
+const scriptPrefix = "BEGIN;\n"
+
+const literal = (text: string) => `'${text.replace(/'/g, "''")}'`
+
+/** The ledger row as SQL: values are a number, a validated file name, hex and our own label. */
+const ledgerInsertSql = (migration: Migration, appliedBy: string) =>
+  `INSERT INTO ${ledgerTable} (version, name, checksum, duration_ms, applied_by, method) VALUES (${migration.version}, ${literal(migration.name)}, ${literal(migration.checksum)}, (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::int, ${literal(appliedBy)}, 'applied')`
+
 /** Runs one file; returns its duration in ms. */
 const runMigration = (session: Session, migration: Migration, appliedBy: string): Effect.Effect<number, MigrationFailed | SqlError> =>
   Effect.gen(function* () {
@@ -169,15 +177,12 @@ const runMigration = (session: Session, migration: Migration, appliedBy: string)
       yield* recordApplied(session.query, migration, Math.round(performance.now() - t0), appliedBy)
       return Math.round(performance.now() - t0)
     }
-    yield* session.execute("BEGIN")
-    const outcome = yield* session.execute(migration.sql).pipe(
-      Effect.andThen(() => recordApplied(session.query, migration, Math.round(performance.now() - t0), appliedBy)),
-      Effect.andThen(() => session.execute("COMMIT")),
-      Effect.either,
-    )
+    // One round trip per file: BEGIN, the file, its ledger row (timed by the server) and COMMIT.
+    const script = `${scriptPrefix}${migration.sql}\n;\n${ledgerInsertSql(migration, appliedBy)};\nCOMMIT;`
+    const outcome = yield* Effect.either(session.execute(script))
     if (outcome._tag === "Right") return Math.round(performance.now() - t0)
     yield* session.execute("ROLLBACK").pipe(Effect.ignore)
-    if (outcome.left.position !== undefined) return yield* failed(migration, outcome.left, true, 0, migration.sql)
+    if (outcome.left.position !== undefined) return yield* failed(migration, outcome.left, true, -scriptPrefix.length, script)
     return yield* locateFailure(session, migration, outcome.left)
   })
 
