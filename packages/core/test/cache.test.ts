@@ -1,12 +1,12 @@
-import { type RedisServer, startRedis } from "@aim/testkit"
+import { type RedisServer, makeCertificates, startRedis } from "@aim/testkit"
 import { Effect, Layer, Logger, Option } from "effect"
 import { describe, expect, it } from "vitest"
 import { AimConfig, Cache, CacheLive, RedisCacheLive, diagnose } from "../src/index.js"
 
-const withCache = <A>(env: Record<string, string>, f: (cache: Cache["Type"]) => Effect.Effect<A>) => {
+const withCache = <A>(env: Record<string, string>, f: (cache: Cache["Type"]) => Effect.Effect<A>, connectTimeoutMs = 1000, commandTimeoutMs = 300) => {
   const logs: Array<string> = []
   const logger = Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => logs.push(String(message))))
-  const layer = CacheLive({ connectTimeoutMs: 1000, commandTimeoutMs: 300 }).pipe(Layer.provide(AimConfig.fromEnv({ env: { DATABASE_URL: "postgres://x@localhost/x", ...env } })))
+  const layer = CacheLive({ connectTimeoutMs, commandTimeoutMs }).pipe(Layer.provide(AimConfig.fromEnv({ env: { DATABASE_URL: "postgres://x@localhost/x", ...env } })))
   return Effect.runPromise(Effect.flatMap(Cache, f).pipe(Effect.provide(layer), Effect.provide(logger))).then((result) => ({ result, logs }))
 }
 
@@ -72,5 +72,35 @@ describe("cache with Redis fallback", () => {
       }),
     )
     expect(result).toEqual({ before: "redis", value: Option.some("still-works"), after: "memory", status: "unavailable (optional)" })
+  })
+
+  it("Redis over TLS (as Azure on 6380): connected with REDIS_TLS and the CA; a plain connection to it is AIM-REDIS-003", async () => {
+    const certs = makeCertificates()
+    const server = await startRedis({ tls: { certFile: certs.certFile, keyFile: certs.keyFile } })
+    try {
+      // A TLS handshake on a busy 2-core machine can take a while: a generous connect timeout here.
+      const tls = await withCache(
+        { REDIS_HOST: "127.0.0.1", REDIS_PORT: String(server.port), REDIS_TLS: "true", REDIS_TLS_CA_FILE: certs.caFile },
+        (cache) =>
+          Effect.gen(function* () {
+            yield* cache.set("over-tls", "yes", "5 seconds")
+            return { status: yield* cache.status, backend: yield* cache.backend, value: yield* cache.get("over-tls") }
+          }),
+        5000,
+        3000,
+      )
+      expect(tls.logs).toEqual([])
+      expect(tls.result).toEqual({ status: "connected", backend: "redis", value: Option.some("yes") })
+      const exit = await Effect.runPromiseExit(
+        Effect.flatMap(Cache, (c) => c.status).pipe(
+          Effect.provide(RedisCacheLive({ host: "127.0.0.1", port: server.port, db: 0, tls: false, password: undefined }, { connectTimeoutMs: 1000 })),
+          Effect.flip,
+        ),
+      )
+      if (exit._tag !== "Success") throw new Error("expected a RedisError")
+      expect(diagnose(exit.value).entry.code).toBe("AIM-REDIS-003")
+    } finally {
+      await server.stop()
+    }
   })
 })

@@ -11,6 +11,8 @@ export interface Certificates {
   readonly otherCaFile: string
   readonly cert: string
   readonly key: string
+  readonly certFile: string
+  readonly keyFile: string
 }
 
 const openssl = (args: ReadonlyArray<string>, cwd: string) => execFileSync("openssl", args, { cwd, stdio: "pipe" })
@@ -34,6 +36,8 @@ export const makeCertificates = (): Certificates => {
     dir,
     caFile: join(dir, "aim-test-ca.crt"),
     otherCaFile: join(dir, "aim-other-ca.crt"),
+    certFile: join(dir, "server.crt"),
+    keyFile: join(dir, "server.key"),
     cert: readFileSync(join(dir, "server.crt"), "utf8"),
     key: readFileSync(join(dir, "server.key"), "utf8"),
   }

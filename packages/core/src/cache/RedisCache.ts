@@ -1,5 +1,6 @@
 import { Duration, Effect, Layer, Option, Redacted, type Scope } from "effect"
 import type { Redis } from "ioredis"
+import { readFileSync } from "node:fs"
 import type { RedisSettings } from "../config/ServicesConfig.js"
 import { Cache, type CacheShape, RedisError } from "./Cache.js"
 import { makeMemoryCache } from "./MemoryCache.js"
@@ -36,7 +37,7 @@ export const connectRedis = (settings: RedisSettings, options: RedisOptions = {}
           port: settings.port,
           db: settings.db,
           ...(settings.password === undefined ? {} : { password: Redacted.value(settings.password) }),
-          ...(settings.tls ? { tls: { servername: settings.host } } : {}),
+          ...(settings.tls ? { tls: { servername: settings.host, ...(settings.caFile === undefined ? {} : { ca: readFileSync(settings.caFile, "utf8") }) } } : {}),
           lazyConnect: true,
           connectTimeout: options.connectTimeoutMs ?? 3000,
           maxRetriesPerRequest: 1,

@@ -9,6 +9,8 @@ export interface RedisSettings {
   readonly db: number
   /** Azure Cache for Redis on 6380 (or any *.redis.cache.windows.net) accepts TLS only. */
   readonly tls: boolean
+  /** CA certificate file for a private Redis TLS certificate (REDIS_TLS_CA_FILE). */
+  readonly caFile?: string | undefined
 }
 
 export interface SmtpSettings {
@@ -78,6 +80,7 @@ export const readRedisSettings = (env: Env, problems: Array<ConfigProblem>): Red
       password: parsed.password === "" ? secret(env, "REDIS_PASSWORD") : Redacted.make(decodeURIComponent(parsed.password)),
       db: Number(parsed.pathname.replace(/^\//, "") || "0") || 0,
       tls: tlsFlag ?? (parsed.protocol === "rediss:" || p === 6380 || host.endsWith(azureRedisSuffix)),
+      caFile: read(env, "REDIS_TLS_CA_FILE"),
     }
   }
   const host = read(env, "REDIS_HOST")
@@ -101,6 +104,7 @@ export const readRedisSettings = (env: Env, problems: Array<ConfigProblem>): Red
     password: secret(env, "REDIS_PASSWORD"),
     db: dbValue !== undefined && /^\d+$/.test(dbValue) ? Number(dbValue) : 0,
     tls: tlsFlag ?? (p === 6380 || host.toLowerCase().endsWith(azureRedisSuffix)),
+    caFile: read(env, "REDIS_TLS_CA_FILE"),
   }
 }
 
