@@ -17,6 +17,15 @@ describe("the embedded default", () => {
     expect(JSON.parse(status.stdout)).toMatchObject({ upToDate: true, pending: [] })
   })
 
+  it("several processes on the same embedded database take turns: each migration applied once, all exit 0", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "aim-embedded-race-"))
+    cpSync(shippedMigrations, join(cwd, "migrations"), { recursive: true })
+    const results = await Promise.all(Array.from({ length: 3 }, () => aim(["migrate", "--json", "--no-verify"], {}, cwd)))
+    for (const r of results) expect(r.code, r.stderr).toBe(0)
+    const applied = results.flatMap((r) => JSON.parse(r.stdout).applied as Array<{ version: number }>).map((a) => a.version)
+    expect(applied.sort((a, b) => a - b)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1))
+  })
+
   it("never falls back to the embedded database in production: the missing variables are listed", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "aim-prod-"))
     const result = await aim(["migrate", "--migrations-dir", shippedMigrations], { NODE_ENV: "production" }, cwd)

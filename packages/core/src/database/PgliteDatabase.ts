@@ -1,5 +1,6 @@
 import { Effect, Layer } from "effect"
-import { mkdirSync } from "node:fs"
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs"
+import { dirname } from "node:path"
 import type { EmbeddedDatabase } from "../config/DatabaseConfig.js"
 import { describeDatabase } from "../config/DatabaseConfig.js"
 import { Database, type Row, type Session } from "./Database.js"
@@ -9,11 +10,61 @@ import { type ConnectionError, type SqlError, toConnectionError, toSqlError } fr
  * The embedded PostgreSQL 18 (PGlite) used when no server is configured. It has one connection,
  * so every session is that connection; PGlite runs one query at a time.
  */
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+/**
+ * PGlite's files must never be opened by two processes at once: an exclusive lock file beside the
+ * data directory (stale ones, whose process is gone, are taken over), waited for up to `waitMs`.
+ */
+const lockDataDir = (dataDir: string, target: string, waitMs = 60_000) =>
+  Effect.acquireRelease(
+    Effect.gen(function* () {
+      const path = `${dataDir}.lock`
+      mkdirSync(dirname(path), { recursive: true })
+      const started = Date.now()
+      for (;;) {
+        try {
+          const fd = openSync(path, "wx")
+          writeSync(fd, String(process.pid))
+          closeSync(fd)
+          return path
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== "EEXIST") return yield* Effect.fail(toConnectionError(error, target))
+          const holder = Number.parseInt(readFileSync(path, "utf8"), 10)
+          if (!Number.isFinite(holder) || !alive(holder)) {
+            unlinkSync(path)
+            continue
+          }
+          if (Date.now() - started > waitMs) {
+            return yield* Effect.fail(toConnectionError(new Error(`the embedded database ${dataDir} is in use by process ${holder}`), target))
+          }
+          yield* Effect.sleep("100 millis")
+        }
+      }
+    }),
+    (path) =>
+      Effect.sync(() => {
+        try {
+          unlinkSync(path)
+        } catch {
+          // already gone
+        }
+      }),
+  )
+
 export const PgliteDatabaseLive = (settings: EmbeddedDatabase): Layer.Layer<Database, ConnectionError> =>
   Layer.scoped(
     Database,
     Effect.gen(function* () {
       const target = describeDatabase(settings)
+      if (!settings.dataDir.startsWith("memory://")) yield* lockDataDir(settings.dataDir, target)
       const db = yield* Effect.acquireRelease(
         Effect.tryPromise({
           try: async () => {
