@@ -1,28 +1,22 @@
-import { type TestDatabase, createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { createTestDatabase, sql, testPostgresUrl, useTestDatabase } from "@aim/testkit"
+import { describe, expect, it } from "vitest"
 import { aim } from "./run.js"
 
 describe("aim migrate / status on PostgreSQL", () => {
-  let db: TestDatabase
-  beforeAll(async () => {
-    db = await createTestDatabase(testPostgresUrl(), "aim_cli")
-  })
-  afterAll(async () => {
-    await db.drop()
-  })
+  const database = useTestDatabase("aim_cli")
 
   it("dry-run prints the plan and changes nothing", async () => {
-    const result = await aim(["migrate", "--dry-run", "--json"], { DATABASE_URL: db.url })
+    const result = await aim(["migrate", "--dry-run", "--json"], { DATABASE_URL: database().url })
     expect(result.code).toBe(0)
     const doc = JSON.parse(result.stdout)
     expect(doc).toMatchObject({ ok: true, dryRun: true, upToDate: false, applied: [] })
     expect(doc.pending).toHaveLength(15)
     expect(doc.pending[0]).toMatchObject({ version: 1, name: "001_initial_schema.sql", checksum: expect.stringMatching(/^[0-9a-f]{64}$/) })
-    expect(await sql(db.url, "SELECT to_regclass('aim_migrations.schema_migrations') IS NULL AS none")).toEqual([{ none: true }])
+    expect(await sql(database().url, "SELECT to_regclass('aim_migrations.schema_migrations') IS NULL AS none")).toEqual([{ none: true }])
   })
 
   it("applies with the guide's lines, one line per migration, and a second run is up to date", async () => {
-    const first = await aim(["migrate"], { DATABASE_URL: db.url })
+    const first = await aim(["migrate"], { DATABASE_URL: database().url })
     expect(first.code, first.stderr).toBe(0)
     const lines = first.stdout.trim().split("\n")
     expect(lines[0]).toBe("✅ Migrating database schema...")
@@ -32,7 +26,7 @@ describe("aim migrate / status on PostgreSQL", () => {
     expect(lines[17]).toMatch(/^Verifying: postgres:\/\//)
     expect(lines.at(-1)).toMatch(/^✅ \d+ passed, \d+ warnings?, 0 failed$/)
 
-    const second = await aim(["migrate"], { DATABASE_URL: db.url })
+    const second = await aim(["migrate"], { DATABASE_URL: database().url })
     expect(second.code).toBe(0)
     expect(second.stdout).toContain("✅ Database migration completed successfully")
     expect(second.stdout).toMatch(/up to date/)
@@ -40,30 +34,30 @@ describe("aim migrate / status on PostgreSQL", () => {
   })
 
   it("status --json and migrate --json print one JSON document with stable fields", async () => {
-    const status = await aim(["status", "--json"], { DATABASE_URL: db.url })
+    const status = await aim(["status", "--json"], { DATABASE_URL: database().url })
     expect(status.code).toBe(0)
     const doc = JSON.parse(status.stdout)
     expect(doc.upToDate).toBe(true)
     expect(doc.pending).toEqual([])
     expect(doc.applied).toHaveLength(15)
     expect(Object.keys(doc.applied[0]).sort()).toEqual(["appliedAt", "appliedBy", "checksum", "durationMs", "method", "name", "state", "version"])
-    const migrate = await aim(["migrate", "--json"], { DATABASE_URL: db.url })
+    const migrate = await aim(["migrate", "--json"], { DATABASE_URL: database().url })
     expect(JSON.parse(migrate.stdout)).toMatchObject({ ok: true, applied: [], pending: [], upToDate: true })
   })
 
   it("a refusal exits 1 with the troubleshooting code, cause and fix on one line", async () => {
-    await sql(db.url, "UPDATE aim_migrations.schema_migrations SET checksum = 'x' WHERE version = 3")
-    const result = await aim(["migrate"], { DATABASE_URL: db.url })
+    await sql(database().url, "UPDATE aim_migrations.schema_migrations SET checksum = 'x' WHERE version = 3")
+    const result = await aim(["migrate"], { DATABASE_URL: database().url })
     expect(result.code).toBe(1)
     const line = result.stderr.split("\n").find((l) => l.startsWith("✖"))
     expect(line).toMatch(/^✖ \[AIM-MIG-001\] 003_add_missing_agent_columns\.sql changed after it was applied .*Fix: .*docs: \/troubleshooting\/checksum-changed\)$/)
-    const json = await aim(["status", "--json"], { DATABASE_URL: db.url })
+    const json = await aim(["status", "--json"], { DATABASE_URL: database().url })
     expect(json.code).toBe(1)
     expect(JSON.parse(json.stdout).refusals[0]).toMatchObject({ kind: "changed", version: 3 })
   })
 
   it("bad usage and bad configuration exit 2; --help documents the exit codes", async () => {
-    expect((await aim(["migrate", "--no-such-flag"], { DATABASE_URL: db.url })).code).toBe(2)
+    expect((await aim(["migrate", "--no-such-flag"], { DATABASE_URL: database().url })).code).toBe(2)
     const config = await aim(["migrate", "--json"], { POSTGRES_HOST: "localhost", POSTGRES_PORT: "fivefourthreetwo" })
     expect(config.code).toBe(2)
     const doc = JSON.parse(config.stdout)

@@ -1,37 +1,31 @@
-import { type TestDatabase, createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { sql, useTestDatabase } from "@aim/testkit"
+import { describe, expect, it } from "vitest"
 import { aim } from "./run.js"
 
 describe("aim verify / aim migrate --no-verify / aim explain", () => {
-  let db: TestDatabase
-  beforeAll(async () => {
-    db = await createTestDatabase(testPostgresUrl(), "aim_cli_verify")
-  })
-  afterAll(async () => {
-    await db.drop()
-  })
+  const database = useTestDatabase("aim_cli_verify")
 
   it("migrate runs verify after applying (JSON carries the report); --no-verify skips it", async () => {
-    const migrated = await aim(["migrate", "--json"], { DATABASE_URL: db.url })
+    const migrated = await aim(["migrate", "--json"], { DATABASE_URL: database().url })
     expect(migrated.code, migrated.stderr).toBe(0)
     const doc = JSON.parse(migrated.stdout)
     expect(doc.verify.ok).toBe(true)
     expect(doc.verify.checks.length).toBeGreaterThan(8)
-    const skipped = await aim(["migrate", "--json", "--no-verify"], { DATABASE_URL: db.url })
+    const skipped = await aim(["migrate", "--json", "--no-verify"], { DATABASE_URL: database().url })
     expect(JSON.parse(skipped.stdout).verify).toBeUndefined()
   })
 
   it("verify prints a table of checks and exits 0 with warnings, 1 with a failure naming code and fix", async () => {
-    const ok = await aim(["verify"], { DATABASE_URL: db.url })
+    const ok = await aim(["verify"], { DATABASE_URL: database().url })
     expect(ok.code).toBe(0)
     expect(ok.stdout).toMatch(/PASS {2}Step 3 +The 14 expected tables exist/)
     expect(ok.stdout).toMatch(/WARN {2}Step 4 +Default admin password changed/)
-    await sql(db.url, "DELETE FROM security_policies WHERE priority = 200")
-    const failed = await aim(["verify"], { DATABASE_URL: db.url })
+    await sql(database().url, "DELETE FROM security_policies WHERE priority = 200")
+    const failed = await aim(["verify"], { DATABASE_URL: database().url })
     expect(failed.code).toBe(1)
     expect(failed.stdout).toMatch(/FAIL {2}Step 4 +Six default security policies: Capability Violation Detection missing/)
     expect(failed.stdout).toMatch(/AIM-SEED-002 · fix: /)
-    const json = await aim(["verify", "--json"], { DATABASE_URL: db.url })
+    const json = await aim(["verify", "--json"], { DATABASE_URL: database().url })
     expect(json.code).toBe(1)
     expect(JSON.parse(json.stdout).counts.fail).toBeGreaterThanOrEqual(2)
   })

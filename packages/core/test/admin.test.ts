@@ -1,21 +1,13 @@
-import { type TestDatabase, createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
+import { sql, useFreshDatabases } from "@aim/testkit"
 import { Effect, Layer } from "effect"
 import { execFileSync } from "node:child_process"
 import { appendFileSync, readdirSync } from "node:fs"
 import { join } from "node:path"
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { Database, LedgerAdmin, LedgerAdminLive, PgliteDatabaseLive, diagnose, loadMigrations, proveIdempotent } from "../src/index.js"
 import { migrationsCopy, migratorFor, runMigrator, runMigratorFailure, shippedMigrations } from "./support.js"
 
-const databases: Array<TestDatabase> = []
-const fresh = async () => {
-  const db = await createTestDatabase(testPostgresUrl(), "aim_admin")
-  databases.push(db)
-  return db
-}
-afterEach(async () => {
-  await Promise.all(databases.splice(0).map((d) => d.drop()))
-})
+const fresh = useFreshDatabases("aim_admin")
 
 const admin = <A>(url: string, dir: string, f: (a: LedgerAdmin["Type"]) => Effect.Effect<A, unknown>) =>
   Effect.runPromise(Effect.either(Effect.flatMap(LedgerAdmin, f).pipe(Effect.provide(LedgerAdminLive.pipe(Layer.provideMerge(migratorFor({ DATABASE_URL: url }, dir)))))))

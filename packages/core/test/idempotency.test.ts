@@ -1,8 +1,8 @@
-import { type TestDatabase, createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
+import { createTestDatabase, sql, testPostgresUrl, useTestDatabase } from "@aim/testkit"
 import { execFileSync, spawnSync } from "node:child_process"
 import { readdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { diagnose } from "../src/index.js"
 import { migrationsCopy, runMigratorFailure, shippedMigrations } from "./support.js"
 
@@ -19,28 +19,22 @@ const schemaDump = (url: string) =>
     .join("\n")
 
 describe("the shipped migrations through plain psql", () => {
-  let db: TestDatabase
-  beforeAll(async () => {
-    db = await createTestDatabase(testPostgresUrl(), "aim_idem")
-  })
-  afterAll(async () => {
-    await db.drop()
-  })
+  const database = useTestDatabase("aim_idem")
 
   it("every file runs twice in a row without error and the schema is what the first run left", () => {
     for (const file of files) {
       const path = join(shippedMigrations, file)
-      const first = psqlFile(db.url, path)
+      const first = psqlFile(database().url, path)
       expect(first.status, `${file} first run: ${first.stderr}`).toBe(0)
-      const before = schemaDump(db.url)
-      const second = psqlFile(db.url, path)
+      const before = schemaDump(database().url)
+      const second = psqlFile(database().url, path)
       expect(second.status, `${file} second run: ${second.stderr}`).toBe(0)
-      expect(schemaDump(db.url), `${file} changed the schema on its second run`).toBe(before)
+      expect(schemaDump(database().url), `${file} changed the schema on its second run`).toBe(before)
     }
   })
 
   it("no file needs an extension: after the deploy only the built-in plpgsql is installed", async () => {
-    expect(await sql(db.url, "SELECT extname FROM pg_extension ORDER BY 1")).toEqual([{ extname: "plpgsql" }])
+    expect(await sql(database().url, "SELECT extname FROM pg_extension ORDER BY 1")).toEqual([{ extname: "plpgsql" }])
   })
 })
 

@@ -1,8 +1,8 @@
-import { createTestDatabase, sql, testPostgresUrl, type TestDatabase } from "@aim/testkit"
+import { sql, useFreshDatabases } from "@aim/testkit"
 import bcrypt from "bcryptjs"
 import { Effect, Fiber } from "effect"
 import pg from "pg"
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { type MigrationEvent, diagnose, lockKeys } from "../src/index.js"
 import { migrationsCopy, runMigrator, runMigratorFailure, shippedMigrations, migratorFor } from "./support.js"
 import { Migrator } from "../src/index.js"
@@ -24,15 +24,7 @@ const expectedTables = [
   "verification_events",
 ]
 
-const databases: Array<TestDatabase> = []
-const freshDatabase = async () => {
-  const db = await createTestDatabase(testPostgresUrl(), "aim_migrator")
-  databases.push(db)
-  return db
-}
-afterEach(async () => {
-  await Promise.all(databases.splice(0).map((db) => db.drop()))
-})
+const freshDatabase = useFreshDatabases("aim_migrator")
 
 const ledgerVersions = async (url: string) =>
   (await sql<{ version: number }>(url, "SELECT version FROM aim_migrations.schema_migrations ORDER BY version")).map((r) => r.version)
