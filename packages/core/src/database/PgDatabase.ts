@@ -54,23 +54,31 @@ const runQuery = <A extends Row>(client: pg.Pool | pg.PoolClient, sql: string, p
     catch: toSqlError,
   }).pipe(Effect.map((result) => result.rows as ReadonlyArray<A>))
 
-/** Opens a probe connection; with sslmode=prefer, falls back to plain TCP only when the server has no SSL. */
-const probe = (settings: ServerDatabase, options: PgOptions, target: string) => {
-  const connect = (ssl: false | ConnectionOptions) =>
+/**
+ * A pool whose first connection has been made (and returned to the pool for reuse), so an
+ * unreachable server fails here, typed. With sslmode=prefer, falls back to plain TCP only when the
+ * server has no SSL.
+ */
+const connectedPool = (settings: ServerDatabase, options: PgOptions, target: string) => {
+  const open = (ssl: false | ConnectionOptions) =>
     Effect.tryPromise({
       try: async () => {
-        const client = new pg.Client(poolConfig(settings, ssl, options))
-        client.on("error", () => undefined)
-        await client.connect()
-        await client.end()
-        return ssl
+        const pool = new pg.Pool(poolConfig(settings, ssl, options))
+        // An idle client losing its server must not crash the process; the next query reports it.
+        pool.on("error", () => undefined)
+        try {
+          const client = await pool.connect()
+          client.release()
+          return pool
+        } catch (error) {
+          await pool.end().catch(() => undefined)
+          throw error
+        }
       },
       catch: (cause) => toConnectionError(cause, target),
     })
-  const first = connect(sslOptions(settings))
-  return settings.sslMode === "prefer"
-    ? first.pipe(Effect.catchIf((e) => /does not support SSL/i.test(e.message), () => connect(false)))
-    : first
+  const first = open(sslOptions(settings))
+  return settings.sslMode === "prefer" ? first.pipe(Effect.catchIf((e) => /does not support SSL/i.test(e.message), () => open(false))) : first
 }
 
 /** A pg Pool for a PostgreSQL server; fails at construction when the server cannot be reached. */
@@ -79,15 +87,8 @@ export const PgDatabaseLive = (settings: ServerDatabase, options: PgOptions = {}
     Database,
     Effect.gen(function* () {
       const target = describeDatabase(settings)
-      const ssl = yield* probe(settings, options, target)
-      const pool = yield* Effect.acquireRelease(
-        Effect.sync(() => {
-          const created = new pg.Pool(poolConfig(settings, ssl, options))
-          // An idle client losing its server must not crash the process; the next query reports it.
-          created.on("error", () => undefined)
-          return created
-        }),
-        (created) => Effect.promise(() => created.end().catch(() => undefined)),
+      const pool = yield* Effect.acquireRelease(connectedPool(settings, options, target), (created) =>
+        Effect.promise(() => created.end().catch(() => undefined)),
       )
 
       // pg_terminate_backend only signals: wait (bounded) until the backend is gone, so that its
