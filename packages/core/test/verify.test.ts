@@ -2,7 +2,9 @@ import { type TestDatabase, createTestDatabase, sql, testPostgresUrl } from "@ai
 import bcrypt from "bcryptjs"
 import { Effect, Layer } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
-import { Migrator, Verifier, VerifierLive, type VerifyReport } from "../src/index.js"
+import { Migrator, Verifier, VerifierLive, type VerifyReport, defaultAdmin } from "../src/index.js"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
 import { migrationsCopy, migratorFor, shippedMigrations } from "./support.js"
 
 const databases: Array<TestDatabase> = []
@@ -28,6 +30,19 @@ const verifyWith = (url: string, dir: string, migrateFirst = false, env: Record<
 const check = (report: VerifyReport, id: string) => report.checks.find((c) => c.id === id)
 
 describe("aim verify's checks", () => {
+  it("the shipped admin hash is the one in 013 and verifies against the default password", () => {
+    const sql013 = readFileSync(join(shippedMigrations, "013_create_default_admin_user.sql"), "utf8")
+    expect(sql013).toContain(`'${defaultAdmin.shippedHash}'`)
+    expect(bcrypt.compareSync(defaultAdmin.defaultPassword, defaultAdmin.shippedHash)).toBe(true)
+  })
+
+  it("a re-hashed default password is still caught (bcrypt compare)", async () => {
+    const db = await deployed()
+    await sql(db.url, "UPDATE users SET password_hash = $1 WHERE email = 'admin@opena2a.org'", [bcrypt.hashSync(defaultAdmin.defaultPassword, 10)])
+    const report = await verifyWith(db.url, shippedMigrations)
+    expect(check(report, "admin-password")).toMatchObject({ status: "warn", code: "AIM-VER-002" })
+  })
+
   it("a fresh deploy passes, warning that the default password still works and email is not configured", async () => {
     const db = await deployed()
     const report = await verifyWith(db.url, shippedMigrations)

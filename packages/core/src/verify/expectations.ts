@@ -21,6 +21,8 @@ export const expectedTables: Readonly<Record<string, ReadonlyArray<string>>> = {
 export const defaultAdmin = {
   email: "admin@opena2a.org",
   defaultPassword: "AIM2025!Secure",
+  /** The bcrypt hash 013 ships: while it is unchanged, the default password works (no bcrypt needed). */
+  shippedHash: "$2b$10$1fnIgWHDohYG6UclsowvGexBAoOpaM0LaEif67BhTpD7YOwAkFohO",
   role: "admin",
   status: "active",
   organization: "OpenA2A Admin",
