@@ -1,4 +1,5 @@
-import { createTestDatabase, sql, testPostgresUrl, useTestDatabase } from "@aim/testkit"
+import { createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
+import { useTestDatabase } from "@aim/testkit/hooks"
 import { describe, expect, it } from "vitest"
 import { aim } from "./run.js"
 

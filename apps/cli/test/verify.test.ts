@@ -1,4 +1,5 @@
-import { sql, useTestDatabase } from "@aim/testkit"
+import { sql } from "@aim/testkit"
+import { useTestDatabase } from "@aim/testkit/hooks"
 import { describe, expect, it } from "vitest"
 import { aim } from "./run.js"
 

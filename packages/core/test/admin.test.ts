@@ -1,4 +1,5 @@
-import { sql, useFreshDatabases } from "@aim/testkit"
+import { sql } from "@aim/testkit"
+import { useFreshDatabases } from "@aim/testkit/hooks"
 import { Effect, Layer } from "effect"
 import { execFileSync } from "node:child_process"
 import { appendFileSync, readdirSync } from "node:fs"

@@ -1,4 +1,5 @@
-import { createTestDatabase, sql, testPostgresUrl, useTestDatabase } from "@aim/testkit"
+import { createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
+import { useTestDatabase } from "@aim/testkit/hooks"
 import { execFileSync, spawnSync } from "node:child_process"
 import { readdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"

@@ -1,4 +1,5 @@
-import { sql, useFreshDatabases } from "@aim/testkit"
+import { sql } from "@aim/testkit"
+import { useFreshDatabases } from "@aim/testkit/hooks"
 import bcrypt from "bcryptjs"
 import { Effect, Fiber } from "effect"
 import pg from "pg"
