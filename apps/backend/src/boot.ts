@@ -6,11 +6,9 @@ import {
   type ConnectionError,
   DatabaseLive,
   type MigrationEvent,
-  MigrationSourceLive,
+  MigrationStackLive,
   Migrator,
-  MigratorLive,
   Verifier,
-  VerifierLive,
   type VerifyReport,
   type Env,
   describeDatabase,
@@ -71,17 +69,14 @@ export const databaseWithRetry = (options: BootOptions = {}) =>
     ),
   )
 
-/** Config → database (with retries) → migrator → verifier: everything the boot step needs. */
+/** The migration stack, its database retried while it starts: everything the boot step needs. */
 export const bootLayer = (options: BootOptions = {}) =>
-  VerifierLive.pipe(
-    Layer.provideMerge(
-      MigratorLive({ lockWait: options.lockWait ?? "120 seconds", lockTimeout: options.lockTimeout ?? "5 seconds" }).pipe(
-        Layer.provideMerge(databaseWithRetry(options)),
-        Layer.provideMerge(MigrationSourceLive(options.migrationsDir ?? "migrations")),
-      ),
-    ),
-    Layer.provideMerge(AimConfig.fromEnv(options.env === undefined ? {} : { env: options.env })),
-  )
+  MigrationStackLive({
+    migrationsDir: options.migrationsDir ?? "migrations",
+    migrator: { lockWait: options.lockWait ?? "120 seconds", lockTimeout: options.lockTimeout ?? "5 seconds" },
+    database: databaseWithRetry(options),
+    ...(options.env === undefined ? {} : { env: options.env }),
+  })
 
 /** The optional services built after the database is ready: the cache (Redis or in-memory). */
 export const servicesLayer = CacheLive()

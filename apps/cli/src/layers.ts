@@ -1,5 +1,5 @@
-import { AimConfig, DatabaseLive, MigrationSourceLive, MigratorLive, describeDatabase } from "@aim/core"
-import { Effect, Layer } from "effect"
+import { AimConfig, MigrationStackLive, describeDatabase } from "@aim/core"
+import { Effect } from "effect"
 import { err } from "./output.js"
 
 export interface MigratorSettings {
@@ -8,16 +8,12 @@ export interface MigratorSettings {
   readonly lockTimeout: number
 }
 
-/** Config → database → migrator: the layers every migration command runs on. */
-export const migratorLayer = (settings: MigratorSettings) => {
-  const config = AimConfig.fromEnv()
-  const database = DatabaseLive().pipe(Layer.provide(config))
-  return MigratorLive({ lockWait: `${settings.lockWait} seconds`, lockTimeout: `${settings.lockTimeout} seconds` }).pipe(
-    Layer.provideMerge(database),
-    Layer.provideMerge(MigrationSourceLive(settings.migrationsDir)),
-    Layer.provideMerge(config),
-  )
-}
+/** The migration stack (config, database, files, migrator, verifier) every migration command runs on. */
+export const migratorLayer = (settings: MigratorSettings) =>
+  MigrationStackLive({
+    migrationsDir: settings.migrationsDir,
+    migrator: { lockWait: `${settings.lockWait} seconds`, lockTimeout: `${settings.lockTimeout} seconds` },
+  })
 
 /** Says so, in one line, when the embedded database is used because nothing is configured. */
 export const announceEmbedded = Effect.gen(function* () {

@@ -1,24 +1,9 @@
-import {
-  AimConfig,
-  type Env,
-  CacheLive,
-  DatabaseLive,
-  HealthReportLive,
-  type HealthOptions,
-  MigrationSourceLive,
-  MigratorLive,
-  VerifierLive,
-} from "@aim/core"
+import { CacheLive, type Env, HealthReportLive, type HealthOptions, MigrationStackLive } from "@aim/core"
 import { Layer } from "effect"
 
-/** Config → database → migrator/verifier → cache → health report: what the routes need. */
-export const healthLayer = (options: HealthOptions & { readonly migrationsDir?: string; readonly env?: Env } = {}) => {
-  const config = AimConfig.fromEnv(options.env === undefined ? {} : { env: options.env })
-  const migrator = MigratorLive().pipe(Layer.provideMerge(DatabaseLive()), Layer.provideMerge(MigrationSourceLive(options.migrationsDir ?? "migrations")))
-  return HealthReportLive(options).pipe(
-    Layer.provideMerge(VerifierLive),
-    Layer.provideMerge(migrator),
+/** The migration stack plus the cache, under the health report: what the routes need. */
+export const healthLayer = (options: HealthOptions & { readonly migrationsDir?: string; readonly env?: Env } = {}) =>
+  HealthReportLive(options).pipe(
     Layer.provideMerge(CacheLive()),
-    Layer.provideMerge(config),
+    Layer.provideMerge(MigrationStackLive({ migrationsDir: options.migrationsDir ?? "migrations", ...(options.env === undefined ? {} : { env: options.env }) })),
   )
-}

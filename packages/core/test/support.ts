@@ -1,13 +1,10 @@
 import { cpSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import {
-  AimConfig,
-  DatabaseLive,
-  MigrationSourceLive,
+  MigrationStackLive,
   Migrator,
-  MigratorLive,
   type MigratorOptions,
   type ServerDatabase,
   parseConfig,
@@ -30,14 +27,8 @@ export const serverSettings = (url: string): ServerDatabase => {
 }
 
 /** Migrator + Database layers for a URL and a migrations directory, as the CLI builds them. */
-export const migratorFor = (env: Record<string, string>, directory: string, options: MigratorOptions = {}) => {
-  const config = AimConfig.fromEnv({ env, cwd: tmpdir() })
-  return MigratorLive(options).pipe(
-    Layer.provideMerge(DatabaseLive()),
-    Layer.provideMerge(MigrationSourceLive(directory)),
-    Layer.provideMerge(config),
-  )
-}
+export const migratorFor = (env: Record<string, string>, directory: string, options: MigratorOptions = {}) =>
+  MigrationStackLive({ migrationsDir: directory, env, cwd: tmpdir(), migrator: options })
 
 export const runMigrator = <A, E>(
   url: string,

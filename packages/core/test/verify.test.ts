@@ -1,8 +1,8 @@
 import { type TestDatabase, createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
 import bcrypt from "bcryptjs"
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
-import { Migrator, Verifier, VerifierLive, type VerifyReport, defaultAdmin } from "../src/index.js"
+import { Migrator, Verifier, type VerifyReport, defaultAdmin } from "../src/index.js"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { migrationsCopy, migratorFor, shippedMigrations } from "./support.js"
@@ -24,7 +24,7 @@ const verifyWith = (url: string, dir: string, migrateFirst = false, env: Record<
     Effect.gen(function* () {
       if (migrateFirst) yield* (yield* Migrator).apply()
       return yield* (yield* Verifier).run
-    }).pipe(Effect.provide(VerifierLive.pipe(Layer.provideMerge(migratorFor({ DATABASE_URL: url, ...env }, dir))))),
+    }).pipe(Effect.provide(migratorFor({ DATABASE_URL: url, ...env }, dir))),
   )
 
 const check = (report: VerifyReport, id: string) => report.checks.find((c) => c.id === id)

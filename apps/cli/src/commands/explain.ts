@@ -1,4 +1,4 @@
-import { type CatalogEntry, catalogEntries, diagnose, docsPath, findEntry } from "@aim/core"
+import { catalogEntries, diagnose, docsPath, entryDocument, findEntry } from "@aim/core"
 import { Args, Command } from "@effect/cli"
 import { Effect } from "effect"
 import * as opt from "../options.js"
@@ -6,7 +6,6 @@ import { CliExit, err, out, printJson } from "../output.js"
 
 const query = Args.text({ name: "code-or-message" }).pipe(Args.withDescription("A code such as AIM-DB-004, or an error message to diagnose"))
 
-const entryDocument = (entry: CatalogEntry) => ({ ...entry, docs: docsPath(entry) })
 
 export const explain = Command.make("explain", { query, json: opt.json }, ({ query, json }) =>
   Effect.gen(function* () {

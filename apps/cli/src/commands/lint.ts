@@ -1,4 +1,4 @@
-import { type LintFinding, type Migration, lintMigrations, loadMigrations, noTransactionDirective } from "@aim/core"
+import { type LintFinding, type Migration, isTransactional, lintMigrations, loadMigrations } from "@aim/core"
 import { Args, Command } from "@effect/cli"
 import { Effect } from "effect"
 import { readFile } from "node:fs/promises"
@@ -11,7 +11,7 @@ const files = Args.file({ name: "files", exists: "yes" }).pipe(Args.withDescript
 const fromFiles = (paths: ReadonlyArray<string>) =>
   Effect.forEach(paths, (path) =>
     Effect.promise(() => readFile(path, "utf8")).pipe(
-      Effect.map((sql) => ({ name: basename(path), sql, transactional: sql.trimStart().split("\n", 1)[0]?.trim() !== noTransactionDirective })),
+      Effect.map((sql) => ({ name: basename(path), sql, transactional: isTransactional(sql) })),
     ),
   )
 

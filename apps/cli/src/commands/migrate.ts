@@ -1,6 +1,6 @@
-import { AimConfig, type MigrationEvent, MigrationSource, Migrator, type StatusReport, Verifier, VerifierLive, catalog, describeHolder, docsPath, proveOnScratch } from "@aim/core"
+import { AimConfig, type MigrationEvent, MigrationSource, Migrator, type StatusReport, Verifier, catalog, describeHolder, docsPath, proveOnScratch } from "@aim/core"
 import { Command, Options } from "@effect/cli"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Option } from "effect"
 import { printChecks } from "../checks.js"
 import { announceEmbedded, migratorLayer } from "../layers.js"
 import * as opt from "../options.js"
@@ -102,7 +102,7 @@ const migrateOne = (options: MigrateOptions) =>
     }
   }).pipe(
     Effect.catchIf((e) => e._tag !== "CliExit", (e) => renderFailure(e, options.json)),
-    Effect.provide(VerifierLive.pipe(Layer.provideMerge(migratorLayer(options)))),
+    Effect.provide(migratorLayer(options)),
     Effect.catchIf((e) => e._tag !== "CliExit", (e) => renderFailure(e, options.json)),
   )
 

@@ -1,6 +1,6 @@
-import { Verifier, VerifierLive } from "@aim/core"
+import { Verifier } from "@aim/core"
 import { Command } from "@effect/cli"
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import { printChecks } from "../checks.js"
 import { announceEmbedded, migratorLayer } from "../layers.js"
 import * as opt from "../options.js"
@@ -15,7 +15,7 @@ export const verify = Command.make("verify", { json: opt.json, migrationsDir: op
     if (!report.ok) return yield* new CliExit({ code: 1 })
   }).pipe(
     Effect.catchIf((e) => e._tag !== "CliExit", (e) => renderFailure(e, options.json)),
-    Effect.provide(VerifierLive.pipe(Layer.provideMerge(migratorLayer({ migrationsDir: options.migrationsDir, lockWait: 60, lockTimeout: 5 })))),
+    Effect.provide(migratorLayer({ migrationsDir: options.migrationsDir, lockWait: 60, lockTimeout: 5 })),
     Effect.catchIf((e) => e._tag !== "CliExit", (e) => renderFailure(e, options.json)),
   ),
 ).pipe(Command.withDescription("Check the guide's Steps 3 and 4 and its post-migration list against the database; exit 1 on any failure"))

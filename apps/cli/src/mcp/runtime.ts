@@ -1,18 +1,7 @@
-import {
-  AimConfig,
-  type Env,
-  DatabaseLive,
-  MigrationSourceLive,
-  MigratorLive,
-  VerifierLive,
-} from "@aim/core"
-import { Effect, Exit, Layer, ManagedRuntime } from "effect"
+import { type Env, MigrationStackLive } from "@aim/core"
+import { Effect, Exit, type Layer, ManagedRuntime } from "effect"
 
-export const mcpLayer = (options: { readonly migrationsDir: string; readonly env: Env; readonly cwd: string }) =>
-  VerifierLive.pipe(
-    Layer.provideMerge(MigratorLive().pipe(Layer.provideMerge(DatabaseLive()), Layer.provideMerge(MigrationSourceLive(options.migrationsDir)))),
-    Layer.provideMerge(AimConfig.fromEnv({ env: options.env, cwd: options.cwd })),
-  )
+export const mcpLayer = (options: { readonly migrationsDir: string; readonly env: Env; readonly cwd: string }) => MigrationStackLive(options)
 
 export type McpServices = Layer.Layer.Success<ReturnType<typeof mcpLayer>>
 

@@ -1,11 +1,11 @@
 import {
-  type CatalogEntry,
   Database,
   Migrator,
   Verifier,
   catalogEntries,
   diagnose,
   docsPath,
+  entryDocument,
   findEntry,
   loadMigrations,
   lockHolder,
@@ -35,7 +35,6 @@ type ToolResult = {
   [key: string]: unknown
 }
 
-const entryDocument = (entry: CatalogEntry) => ({ ...entry, docs: docsPath(entry) })
 
 /**
  * `aim mcp`: the migrator for AI agents over stdio, with the CLI's safeguards (lock, one transaction

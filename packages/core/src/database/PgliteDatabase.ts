@@ -64,11 +64,12 @@ export const PgliteDatabaseLive = (settings: EmbeddedDatabase): Layer.Layer<Data
     Database,
     Effect.gen(function* () {
       const target = describeDatabase(settings)
-      if (!settings.dataDir.startsWith("memory://")) yield* lockDataDir(settings.dataDir, target)
+      const onDisk = !settings.dataDir.startsWith("memory://")
+      if (onDisk) yield* lockDataDir(settings.dataDir, target)
       const db = yield* Effect.acquireRelease(
         Effect.tryPromise({
           try: async () => {
-            if (!settings.dataDir.startsWith("memory://")) mkdirSync(settings.dataDir, { recursive: true })
+            if (onDisk) mkdirSync(settings.dataDir, { recursive: true })
             // Loaded on demand: the WebAssembly build is large and server users never need it.
             const { PGlite } = await import("@electric-sql/pglite")
             const created = new PGlite(settings.dataDir)

@@ -1,11 +1,11 @@
 import { Context, type Duration, Effect, Layer, Option } from "effect"
 import { Cache, type CacheStatus } from "../cache/Cache.js"
 import { Database } from "../database/Database.js"
-import { readLedger } from "../migrations/Ledger.js"
+import { readLedger, readPlan } from "../migrations/Ledger.js"
 import { type LockHolder, lockHolder } from "../migrations/MigrationLock.js"
 import { MigrationSource } from "../migrations/MigrationSource.js"
-import { type Plan, computePlan } from "../migrations/plan.js"
-import { type CatalogEntry, catalog, docsPath } from "../troubleshooting/catalog.js"
+import type { Plan } from "../migrations/plan.js"
+import { type CatalogEntry, catalog, docsPath, findEntry } from "../troubleshooting/catalog.js"
 import { diagnose, refusalEntry } from "../troubleshooting/diagnose.js"
 import { Verifier } from "../verify/Verifier.js"
 
@@ -95,7 +95,7 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
         ok: report.ok,
         reasons: report.checks
           .filter((c) => c.status === "fail")
-          .map((c) => ({ code: c.code ?? catalog.internal.code, message: `${c.title}: ${c.detail}`, docs: docsPath(diagnoseCode(c.code)) })),
+          .map((c) => ({ code: c.code ?? catalog.internal.code, message: `${c.title}: ${c.detail}`, docs: docsPath(findEntry(c.code ?? "") ?? catalog.internal) })),
       }
       yield* cache.set(cacheKey, JSON.stringify(fresh), ttl)
       return { ...fresh, cached: false }
@@ -106,7 +106,9 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
       const redis = yield* cache.status
       const redisDependency = { status: redis, latencyMs: redisProbe.latencyMs }
       const files = yield* Effect.either(migrations)
-      const ledger = yield* timed(readLedger(db.query))
+      const noPlan: Plan = { applied: [], pending: [], refusals: [] }
+      // The plan's ledger query doubles as the database probe; without files, only the ledger is read.
+      const ledger = yield* timed(files._tag === "Right" ? readPlan(db.query, files.right) : Effect.as(readLedger(db.query), noPlan))
       if (ledger.result._tag === "Left") {
         const { entry, message } = diagnose(ledger.result.left)
         const first = reason(entry, `database unavailable: ${message}`)
@@ -122,12 +124,11 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
         } satisfies Readiness
       }
       const reasons: Array<Reason> = []
-      let plan: Plan = { applied: [], pending: [], refusals: [] }
+      const plan = ledger.result.right
       if (files._tag === "Left") {
         const { entry, message } = diagnose(files.left)
         reasons.push(reason(entry, message))
       } else {
-        plan = computePlan(files.right, ledger.result.right)
         if (plan.pending.length > 0) {
           reasons.push(reason(catalog.migrationsPending, `${plan.pending.length} migration(s) pending: ${plan.pending.map((p) => p.name).join(", ")}`))
         }
@@ -156,10 +157,9 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
     })
 
     const migrationsView = Effect.gen(function* () {
-      const files = yield* migrations
-      const ledger = yield* readLedger(db.query)
+      const plan = yield* readPlan(db.query, yield* migrations)
       const holder = yield* lockHolder(db.query).pipe(Effect.map(Option.getOrNull))
-      return { database: db.target, ...computePlan(files, ledger), lockHolder: holder }
+      return { database: db.target, ...plan, lockHolder: holder }
     })
 
     return HealthReport.of({
@@ -168,8 +168,6 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
       migrations: migrationsView,
     })
   })
-
-const diagnoseCode = (code: string | undefined): CatalogEntry => Object.values(catalog).find((e) => e.code === code) ?? catalog.internal
 
 export const HealthReportLive = (options: HealthOptions = {}): Layer.Layer<HealthReport, never, Database | MigrationSource | Verifier | Cache> =>
   Layer.effect(HealthReport, makeHealthReport(options))

@@ -1,7 +1,9 @@
 import { Effect } from "effect"
+import { hostname, userInfo } from "node:os"
 import type { Row, Session } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
 import type { AppliedMigration, Migration } from "./Migration.js"
+import { type Plan, computePlan } from "./plan.js"
 
 /** Our bookkeeping lives outside `public`, which holds exactly the guide's 14 tables. */
 export const ledgerSchema = "aim_migrations"
@@ -70,6 +72,26 @@ export const readLedger = (query: Query): Effect.Effect<ReadonlyArray<AppliedMig
     Effect.catchIf((e) => e.code === "42P01" || e.code === "3F000", () => Effect.succeed([])),
   )
 
+/** Who is recording a ledger row: user, host and pid of this process. */
+export const appliedByLabel = (): string => {
+  let user = "unknown"
+  try {
+    user = userInfo().username
+  } catch {
+    // no passwd entry (containers running as a bare uid)
+  }
+  return `${user}@${hostname()} pid ${process.pid}`
+}
+
+const literal = (text: string) => `'${text.replace(/'/g, "''")}'`
+
+/**
+ * The ledger row as one SQL statement, for a script that runs the migration and records it in one
+ * round trip; the server times it. Values are a number, a validated file name, hex and our label.
+ */
+export const recordAppliedStatement = (migration: Migration, appliedBy: string): string =>
+  `INSERT INTO ${ledgerTable} (version, name, checksum, duration_ms, applied_by, method) VALUES (${migration.version}, ${literal(migration.name)}, ${literal(migration.checksum)}, (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::int, ${literal(appliedBy)}, 'applied')`
+
 export const recordApplied = (
   query: Query,
   migration: Migration,
@@ -97,3 +119,10 @@ export const readLegacyLedger = (query: Query): Effect.Effect<ReadonlyArray<stri
         : Effect.succeed(undefined),
     ),
   )
+
+/** The ledger against the files, with the deployed backend's ledger consulted while ours is empty. */
+export const readPlan = (query: Query, migrations: ReadonlyArray<Migration>): Effect.Effect<Plan, SqlError> =>
+  Effect.gen(function* () {
+    const ledger = yield* readLedger(query)
+    return computePlan(migrations, ledger, ledger.length === 0 ? yield* readLegacyLedger(query) : undefined)
+  })

@@ -1,8 +1,7 @@
 import { Context, Data, Effect, Layer } from "effect"
-import { hostname, userInfo } from "node:os"
 import { createdTables, parseScript } from "../authoring/sqlAnalysis.js"
 import { Database, type Session } from "../database/Database.js"
-import { ensureLedger, ledgerSchema, ledgerTable, readLedger, readLegacyLedger, recordApplied } from "./Ledger.js"
+import { appliedByLabel, ensureLedger, ledgerSchema, ledgerTable, readLedger, readLegacyLedger, recordApplied } from "./Ledger.js"
 import { acquireLock, releaseLock } from "./MigrationLock.js"
 import { MigrationSource } from "./MigrationSource.js"
 
@@ -43,16 +42,6 @@ export interface LedgerAdminShape {
 
 export class LedgerAdmin extends Context.Tag("@aim/core/LedgerAdmin")<LedgerAdmin, LedgerAdminShape>() {}
 
-const who = () => {
-  let user = "unknown"
-  try {
-    user = userInfo().username
-  } catch {
-    // bare uid in a container
-  }
-  return `${user}@${hostname()} pid ${process.pid}`
-}
-
 export const makeLedgerAdmin = Effect.gen(function* () {
   const db = yield* Database
   const source = yield* MigrationSource
@@ -85,7 +74,7 @@ export const makeLedgerAdmin = Effect.gen(function* () {
       for (const name of legacy) {
         const file = byName.get(name)
         if (file === undefined || ours.has(file.version)) continue
-        yield* recordApplied(session.query, file, 0, who(), "adopted")
+        yield* recordApplied(session.query, file, 0, appliedByLabel(), "adopted")
         adopted.push(name)
       }
       const legacySet = new Set(legacy)
@@ -108,7 +97,7 @@ export const makeLedgerAdmin = Effect.gen(function* () {
         if (file.checksum === row.checksum && file.name === row.name) {
           return yield* new LedgerAdminRefused({ operation: "repair", message: `${file.name} matches its applied checksum: nothing to repair` })
         }
-        const repairedBy = who()
+        const repairedBy = appliedByLabel()
         yield* session.query(`UPDATE ${ledgerTable} SET checksum = $2, name = $3 WHERE version = $1`, [version, file.checksum, file.name])
         yield* session.query(
           `INSERT INTO ${ledgerSchema}.repairs (version, name, old_checksum, new_checksum, repaired_by) VALUES ($1, $2, $3, $4, $5)`,
@@ -139,7 +128,7 @@ export const makeLedgerAdmin = Effect.gen(function* () {
         if (missing.length > 0) {
           return yield* new LedgerAdminRefused({ operation: "baseline", message: `tables created by migrations up to ${version} are missing: ${missing.join(", ")}; migrate instead, or baseline a lower version` })
         }
-        for (const m of upTo) yield* recordApplied(session.query, m, 0, who(), "baseline")
+        for (const m of upTo) yield* recordApplied(session.query, m, 0, appliedByLabel(), "baseline")
         return { recorded: upTo.map((m) => m.name) } satisfies BaselineReport
       }),
     )

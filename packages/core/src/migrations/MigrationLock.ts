@@ -122,5 +122,4 @@ export const blockingSessions = (query: Session["query"]): Effect.Effect<Readonl
     ),
   )
 
-export const describeBlocker = (b: BlockingSession): string =>
-  `server pid ${b.pid}${b.applicationName === "" ? "" : ` (${b.applicationName})`}, ${b.state ?? "unknown state"} since ${b.transactionStart ?? "?"}${b.query === null ? "" : `, last query: ${b.query}`}`
+export const describeBlocker = (b: BlockingSession): string => `server pid ${b.pid}${b.applicationName === "" ? "" : ` (${b.applicationName})`}`

@@ -21,6 +21,9 @@ const utf8 = new TextDecoder("utf-8", { fatal: true })
 
 const firstLine = (text: string): string => text.trimStart().split("\n", 1)[0]?.trim() ?? ""
 
+/** False when the file's first line is `-- aim:no-transaction`: it then runs statement by statement. */
+export const isTransactional = (sql: string): boolean => firstLine(sql.replace(/\r\n?/g, "\n")) !== noTransactionDirective
+
 /** Reads and validates `directory`; pure apart from the file reads, so it can be tested on fixtures. */
 export const loadMigrations = (directory: string): MigrationSourceShape["load"] =>
   Effect.gen(function* () {
@@ -65,7 +68,7 @@ export const loadMigrations = (directory: string): MigrationSourceShape["load"] 
         path,
         sql: text,
         checksum: checksumOf(text),
-        transactional: firstLine(text.replace(/\r\n?/g, "\n")) !== noTransactionDirective,
+        transactional: isTransactional(text),
       })
     }
     migrations.sort((a, b) => a.version - b.version || a.name.localeCompare(b.name))

@@ -1,14 +1,13 @@
 import { Context, Duration, Effect, Exit, Layer } from "effect"
-import { hostname, userInfo } from "node:os"
 import { Database, type Session } from "../database/Database.js"
 import type { ConnectionError, SqlError } from "../database/SqlError.js"
-import { ensureLedger, ledgerTable, readLedger, readLegacyLedger, recordApplied } from "./Ledger.js"
+import { appliedByLabel, ensureLedger, readPlan, recordApplied, recordAppliedStatement } from "./Ledger.js"
 import type { Migration } from "./Migration.js"
 import { MigrationSource } from "./MigrationSource.js"
 import type { MigrationSourceError, MigrationsDirectoryMissing } from "./MigrationSourceError.js"
 import { type LockHolder, type LockWaitTimeout, acquireLock, blockingSessions, releaseLock } from "./MigrationLock.js"
 import { MigrationFailed, MigrationRefused } from "./MigratorError.js"
-import { type Plan, computePlan } from "./plan.js"
+import type { Plan } from "./plan.js"
 import { lineColumnAt, offsetOfPosition, splitStatements } from "./splitStatements.js"
 
 export interface MigratorOptions {
@@ -70,16 +69,6 @@ export interface MigratorShape {
 
 export class Migrator extends Context.Tag("@aim/core/Migrator")<Migrator, MigratorShape>() {}
 
-const whoAmI = (): string => {
-  let user = "unknown"
-  try {
-    user = userInfo().username
-  } catch {
-    // no passwd entry (containers running as a bare uid)
-  }
-  return `${user}@${hostname()} pid ${process.pid}`
-}
-
 const ms = (duration: Duration.DurationInput) => Math.max(0, Math.round(Duration.toMillis(Duration.decode(duration))))
 
 export const makeMigrator = (options: MigratorOptions = {}) =>
@@ -88,12 +77,11 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
     const source = yield* MigrationSource
     const lockWait = options.lockWait ?? "60 seconds"
     const lockTimeoutMs = ms(options.lockTimeout ?? "5 seconds")
-    const appliedBy = whoAmI()
+    const appliedBy = appliedByLabel()
 
     const status: MigratorShape["status"] = Effect.gen(function* () {
       const migrations = yield* source.load
-      const ledger = yield* readLedger(db.query)
-      const plan = computePlan(migrations, ledger, ledger.length === 0 ? yield* readLegacyLedger(db.query) : undefined)
+      const plan = yield* readPlan(db.query, migrations)
       return {
         database: db.target,
         directory: source.directory,
@@ -120,8 +108,7 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
           yield* emit({ _tag: "LockAcquired" })
           yield* ensureLedger(session.query)
           // Read after the lock is held: another replica may have applied everything meanwhile.
-          const ledger = yield* readLedger(session.query)
-          const plan = computePlan(migrations, ledger, ledger.length === 0 ? yield* readLegacyLedger(session.query) : undefined)
+          const plan = yield* readPlan(session.query, migrations)
           if (plan.refusals.length > 0) return yield* new MigrationRefused({ refusals: plan.refusals })
           const byVersion = new Map(migrations.map((m) => [m.version, m]))
           const todo = plan.pending.filter((p) => applyOptions.upTo === undefined || p.version <= applyOptions.upTo)
@@ -158,12 +145,6 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
 
 const scriptPrefix = "BEGIN;\n"
 
-const literal = (text: string) => `'${text.replace(/'/g, "''")}'`
-
-/** The ledger row as SQL: values are a number, a validated file name, hex and our own label. */
-const ledgerInsertSql = (migration: Migration, appliedBy: string) =>
-  `INSERT INTO ${ledgerTable} (version, name, checksum, duration_ms, applied_by, method) VALUES (${migration.version}, ${literal(migration.name)}, ${literal(migration.checksum)}, (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::int, ${literal(appliedBy)}, 'applied')`
-
 /** Runs one file; returns its duration in ms. */
 const runMigration = (session: Session, migration: Migration, appliedBy: string): Effect.Effect<number, MigrationFailed | SqlError> =>
   Effect.gen(function* () {
@@ -178,7 +159,7 @@ const runMigration = (session: Session, migration: Migration, appliedBy: string)
       return Math.round(performance.now() - t0)
     }
     // One round trip per file: BEGIN, the file, its ledger row (timed by the server) and COMMIT.
-    const script = `${scriptPrefix}${migration.sql}\n;\n${ledgerInsertSql(migration, appliedBy)};\nCOMMIT;`
+    const script = `${scriptPrefix}${migration.sql}\n;\n${recordAppliedStatement(migration, appliedBy)};\nCOMMIT;`
     const outcome = yield* Effect.either(session.execute(script))
     if (outcome._tag === "Right") return Math.round(performance.now() - t0)
     yield* session.execute("ROLLBACK").pipe(Effect.ignore)

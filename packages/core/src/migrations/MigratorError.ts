@@ -1,5 +1,5 @@
 import { Data } from "effect"
-import type { BlockingSession } from "./MigrationLock.js"
+import { type BlockingSession, describeBlocker } from "./MigrationLock.js"
 import type { Refusal } from "./plan.js"
 
 /** The ledger and the files disagree: nothing was applied. */
@@ -29,7 +29,7 @@ export class MigrationFailed extends Data.TaggedError("MigrationFailed")<{
 }> {
   override get message(): string {
     const where = this.line === undefined ? this.name : `${this.name}:${this.line}:${this.column ?? 1}`
-    const blocked = this.blockers === undefined || this.blockers.length === 0 ? "" : `; blocked by ${this.blockers.map((b) => `server pid ${b.pid}${b.applicationName === "" ? "" : ` (${b.applicationName})`}`).join(", ")}`
+    const blocked = this.blockers === undefined || this.blockers.length === 0 ? "" : `; blocked by ${this.blockers.map(describeBlocker).join(", ")}`
     return `${where}: ${this.serverMessage}${this.sqlState === undefined ? "" : ` (SQLSTATE ${this.sqlState})`}${blocked}`
   }
 }

@@ -12,6 +12,9 @@ export interface CatalogEntry {
 
 export const docsPath = (entry: CatalogEntry): string => `/troubleshooting/${entry.slug}`
 
+/** An entry with its docs path: what `aim explain --json` and the MCP `explain_error` tool return. */
+export const entryDocument = (entry: CatalogEntry) => ({ ...entry, docs: docsPath(entry) })
+
 const entry = (e: CatalogEntry): CatalogEntry => e
 
 export const catalog = {
