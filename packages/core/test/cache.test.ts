@@ -10,6 +10,18 @@ const withCache = <A>(env: Record<string, string>, f: (cache: Cache["Type"]) => 
   return Effect.runPromise(Effect.flatMap(Cache, f).pipe(Effect.provide(layer), Effect.provide(logger))).then((result) => ({ result, logs }))
 }
 
+/** The troubleshooting code of a plain, password-less Redis connection to `port` (which must fail). */
+const plainConnectionCode = async (port: number) => {
+  const exit = await Effect.runPromiseExit(
+    Effect.flatMap(Cache, (c) => c.status).pipe(
+      Effect.provide(RedisCacheLive({ host: "127.0.0.1", port, db: 0, tls: false, password: undefined }, { connectTimeoutMs: 1000 })),
+      Effect.flip,
+    ),
+  )
+  if (exit._tag !== "Success") throw new Error("expected a RedisError")
+  return diagnose(exit.value).entry.code
+}
+
 describe("cache with Redis fallback", () => {
   it("uses Redis when configured and reachable (the local server)", async () => {
     const { result } = await withCache({ REDIS_HOST: "127.0.0.1", REDIS_PORT: "6379" }, (cache) =>
@@ -46,14 +58,7 @@ describe("cache with Redis fallback", () => {
   it("a wrong password is a Redis auth error (AIM-REDIS-002) and never leaks the password", async () => {
     const server = await startRedis({ password: "right-redis-pw" })
     try {
-      const exit = await Effect.runPromiseExit(
-        Effect.flatMap(Cache, (c) => c.status).pipe(
-          Effect.provide(RedisCacheLive({ host: "127.0.0.1", port: server.port, db: 0, tls: false, password: undefined }, { connectTimeoutMs: 1000 })),
-          Effect.flip,
-        ),
-      )
-      if (exit._tag !== "Success") throw new Error("expected a RedisError")
-      expect(diagnose(exit.value).entry.code).toBe("AIM-REDIS-002")
+      expect(await plainConnectionCode(server.port)).toBe("AIM-REDIS-002")
       const { result } = await withCache({ REDIS_HOST: "127.0.0.1", REDIS_PORT: String(server.port), REDIS_PASSWORD: "wrong-redis-pw" }, (cache) => cache.status)
       expect(result).toBe("unavailable (optional)")
     } finally {
@@ -91,14 +96,7 @@ describe("cache with Redis fallback", () => {
       )
       expect(tls.logs).toEqual([])
       expect(tls.result).toEqual({ status: "connected", backend: "redis", value: Option.some("yes") })
-      const exit = await Effect.runPromiseExit(
-        Effect.flatMap(Cache, (c) => c.status).pipe(
-          Effect.provide(RedisCacheLive({ host: "127.0.0.1", port: server.port, db: 0, tls: false, password: undefined }, { connectTimeoutMs: 1000 })),
-          Effect.flip,
-        ),
-      )
-      if (exit._tag !== "Success") throw new Error("expected a RedisError")
-      expect(diagnose(exit.value).entry.code).toBe("AIM-REDIS-003")
+      expect(await plainConnectionCode(server.port)).toBe("AIM-REDIS-003")
     } finally {
       await server.stop()
     }
