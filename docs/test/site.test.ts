@@ -1,26 +1,20 @@
 import { catalogEntries } from "@aim/core"
-import { existsSync } from "node:fs"
 import type { Server } from "node:http"
 import { resolve } from "node:path"
-import { type Browser, chromium } from "playwright-core"
+import type { Browser } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { launchChromium } from "./browser.js"
 import { serveSite } from "./serve.js"
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"
-
-describe("the docs site in a real browser (Debian chromium via playwright-core)", () => {
+describe("the docs site in a real browser (system or npm-packaged Chromium via playwright-core)", () => {
   let browser: Browser
   let server: Server
   let base: string
   beforeAll(async () => {
-    if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}: apt-get install -y chromium (bash .ci/run does this)`)
     const site = await serveSite(resolve(import.meta.dirname, "../.vitepress/dist"))
     server = site.server
     base = site.url
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    })
+    browser = (await launchChromium()).browser
   })
   afterAll(async () => {
     await browser?.close()
@@ -75,6 +69,8 @@ describe("the docs site in a real browser (Debian chromium via playwright-core)"
     await hit.waitFor({ timeout: 10_000 })
     await hit.click()
     await page.waitForURL(/\/troubleshooting\/password-authentication-failed/)
+    // The router changes the URL before it renders the page: wait for the heading, then check it.
+    await page.locator("h1", { hasText: "AIM-DB-004" }).first().waitFor({ timeout: 10_000 })
     expect(await page.locator("h1").first().textContent()).toContain("AIM-DB-004")
     await page.close()
   })
