@@ -1,5 +1,8 @@
 -- 001_initial_schema: base tables (organizations, users, agents, api_keys, audit_logs, alerts).
--- Idempotent: every object is guarded, so a second run changes nothing.
+-- Idempotent: every object is guarded, so a second run changes nothing. On a database the deployed
+-- AIM backend built, it converges what can change without losing or reinterpreting a row; what
+-- cannot (timestamp columns without time zone, agents.trust_score numeric(4,3)) stays, and
+-- aim verify names it as a known difference.
 
 CREATE OR REPLACE FUNCTION set_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -107,6 +110,39 @@ CREATE INDEX IF NOT EXISTS idx_api_keys_agent_id ON api_keys (agent_id);
 CREATE INDEX IF NOT EXISTS idx_api_keys_organization_id ON api_keys (organization_id);
 CREATE INDEX IF NOT EXISTS idx_audit_logs_organization_id ON audit_logs (organization_id);
 CREATE INDEX IF NOT EXISTS idx_audit_logs_timestamp ON audit_logs ("timestamp" DESC);
+
+-- The deployed api_keys.prefix was varchar(8), too short for AIM's key prefixes: widening a varchar
+-- keeps every value and does not rewrite the table.
+DO $$
+BEGIN
+  IF (SELECT character_maximum_length FROM information_schema.columns
+      WHERE table_schema = current_schema() AND table_name = 'api_keys' AND column_name = 'prefix') < 16 THEN
+    ALTER TABLE api_keys ALTER COLUMN prefix TYPE varchar(16);
+  END IF;
+END;
+$$;
+
+-- The deployed audit_logs deleted a user's audit trail with the user (NOT NULL, ON DELETE CASCADE):
+-- keep the rows and null the user instead. No existing row changes.
+ALTER TABLE audit_logs ALTER COLUMN user_id DROP NOT NULL;
+ALTER TABLE audit_logs ALTER COLUMN resource_id DROP NOT NULL;
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'audit_logs'::regclass
+             AND conname = 'audit_logs_user_id_fkey' AND confdeltype <> 'n') THEN
+    ALTER TABLE audit_logs DROP CONSTRAINT audit_logs_user_id_fkey;
+    ALTER TABLE audit_logs ADD CONSTRAINT audit_logs_user_id_fkey
+      FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE SET NULL;
+  END IF;
+END;
+$$;
+
+-- One BEFORE UPDATE trigger keeps updated_at: the deployed backend's update_<table>_updated_at
+-- does the same job as ours, so it is replaced rather than left to fire a second time.
+-- aim:lint-ignore destructive: replaces the deployed update_<table>_updated_at trigger with ours (same job)
+DROP TRIGGER IF EXISTS update_organizations_updated_at ON organizations;
+DROP TRIGGER IF EXISTS update_users_updated_at ON users;
+DROP TRIGGER IF EXISTS update_agents_updated_at ON agents;
 
 CREATE OR REPLACE TRIGGER organizations_set_updated_at
   BEFORE UPDATE ON organizations FOR EACH ROW EXECUTE FUNCTION set_updated_at();
