@@ -36,6 +36,29 @@ describe("aim lint rules (PostgreSQL's parser via libpg-query)", () => {
     expect(rules(await lint(good, transactional))).not.toContain(rule)
   })
 
+  it("accepts the guarded forms: DROP ... IF EXISTS then CREATE/ADD of the same name, INSERT ... WHERE NOT EXISTS", async () => {
+    const guarded = [
+      "ALTER TABLE users DROP CONSTRAINT IF EXISTS users_email_key;\nALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);",
+      "ALTER TABLE users DROP CONSTRAINT IF EXISTS users_email_key, ADD CONSTRAINT users_email_key UNIQUE (email);",
+      "INSERT INTO system_config (key, value) SELECT 'a', 'b' WHERE NOT EXISTS (SELECT 1 FROM system_config WHERE key = 'a');",
+      "INSERT INTO system_config (key, value) SELECT v.k, v.v FROM (VALUES ('a', 'b')) AS v (k, v)\n  WHERE v.k <> '' AND NOT EXISTS (SELECT 1 FROM system_config c WHERE c.key = v.k);",
+      "DROP INDEX IF EXISTS idx_users_email;\nCREATE INDEX idx_users_email ON users (lower(email));",
+      "DROP VIEW IF EXISTS active_users;\nCREATE VIEW active_users AS SELECT id FROM users;",
+      "DROP FUNCTION IF EXISTS touch();\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;",
+    ]
+    for (const sql of guarded) {
+      expect(rules(await lint(sql)).filter((r) => r !== "index-locks-table"), sql).toEqual([])
+    }
+  })
+
+  it("still flags what those forms do not guard", async () => {
+    // another constraint's name, a NOT EXISTS over another table, a table dropped and created again (its rows are lost)
+    expect(rules(await lint("ALTER TABLE users DROP CONSTRAINT IF EXISTS other;\nALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);"))).toContain("constraint-without-guard")
+    expect(rules(await lint("INSERT INTO system_config (key, value) SELECT 'a', 'b' WHERE NOT EXISTS (SELECT 1 FROM users);"))).toContain("insert-without-on-conflict")
+    expect(rules(await lint("DROP TABLE IF EXISTS webhooks;\nCREATE TABLE IF NOT EXISTS webhooks (id int);"))).toContain("destructive")
+    expect(rules(await lint("DROP TRIGGER IF EXISTS a ON users;\nCREATE TRIGGER b BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION f();"))).toEqual(["destructive", "trigger-without-guard"])
+  })
+
   it("reports file:line:column and severity", async () => {
     const findings = await lint("-- header\n\nCREATE TABLE IF NOT EXISTS ok (id int);\n  INSERT INTO ok VALUES (1);\n")
     expect(findings).toEqual([

@@ -38,7 +38,7 @@ describe("migration source", () => {
     expect(result.right.every((m) => m.transactional)).toBe(true)
   })
 
-  it("names every offending file: bad name, duplicate, gap, empty, not UTF-8", async () => {
+  it("names every offending file: bad name, duplicate, empty, not UTF-8 (a gap is allowed)", async () => {
     const dir = dirWith({
       "001_ok.sql": "SELECT 1;",
       "002_ok.sql": "SELECT 2;",
@@ -57,13 +57,31 @@ describe("migration source", () => {
     if (result.left._tag !== "MigrationSourceError") return
     const byFile = Object.fromEntries(result.left.problems.map((p) => [p.file, p.problem]))
     expect(Object.keys(byFile).sort()).toEqual(
-      ["002_twin.sql", "005_after_gap.sql", "006_empty.sql", "007_latin1.sql", "8_short.sql", "008 spaces.sql"].sort(),
+      ["002_twin.sql", "006_empty.sql", "007_latin1.sql", "8_short.sql", "008 spaces.sql"].sort(),
     )
     expect(byFile["002_twin.sql"]).toMatch(/same number as 002_ok\.sql/)
-    expect(byFile["005_after_gap.sql"]).toMatch(/3-4 are missing/)
     expect(byFile["006_empty.sql"]).toMatch(/empty/)
     expect(byFile["007_latin1.sql"]).toMatch(/UTF-8/)
     expect(byFile["8_short.sql"]).toMatch(/NNN_description/)
+  })
+
+  it("reads the deployed backend's layout: NNN_x.up.sql is the up file, .down.sql is ignored; a shared number names both files and the next free one", async () => {
+    const ok = await load(dirWith({ "035_create_tags.sql": "SELECT 1;", "036_create_webhooks.up.sql": "SELECT 2;", "036_create_webhooks.down.sql": "DROP TABLE webhooks;", "040_after_gap.sql": "SELECT 3;" }))
+    if (ok._tag === "Left") throw new Error(ok.left.message)
+    expect(ok.right.map((m) => [m.version, m.name])).toEqual([
+      [35, "035_create_tags.sql"],
+      [36, "036_create_webhooks.up.sql"],
+      [40, "040_after_gap.sql"],
+    ])
+    const twins = await load(dirWith({ "033_a.sql": "SELECT 1;", "034_add_agent_last_active.sql": "SELECT 2;", "034_reset_admin_password.sql": "SELECT 3;", "041_last.sql": "SELECT 4;" }))
+    if (twins._tag === "Right" || twins.left._tag !== "MigrationSourceError") throw new Error("expected a MigrationSourceError")
+    expect(twins.left.problems).toEqual([
+      {
+        file: "034_reset_admin_password.sql",
+        problem: expect.stringMatching(/same number as 034_add_agent_last_active\.sql.*Rename it 042_reset_admin_password\.sql \(the next free number\)/),
+      },
+    ])
+    expect(twins.left.message).not.toMatch(/036|renumber it/)
   })
 
   it("reports a missing directory as an error, never as nothing to do", async () => {

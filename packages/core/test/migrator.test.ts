@@ -131,6 +131,19 @@ describe("migrator on PostgreSQL", () => {
     expect(diagnose(error).entry.code).toBe("AIM-MIG-002")
   })
 
+  it("refuses an applied migration whose file is gone from the middle: missing (AIM-MIG-002), not a numbering problem", async () => {
+    const db = await freshDatabase()
+    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const { rmSync } = await import("node:fs")
+    const dir = migrationsCopy()
+    rmSync(`${dir}/002_add_missing_user_columns.sql`)
+    const error = await runMigratorFailure(db.url, dir, (m) => m.apply())
+    expect(error).toMatchObject({ _tag: "MigrationRefused" })
+    if (error._tag !== "MigrationRefused") return
+    expect(error.refusals).toEqual([expect.objectContaining({ kind: "missing", version: 2, name: "002_add_missing_user_columns.sql" })])
+    expect(diagnose(error).entry.code).toBe("AIM-MIG-002")
+  })
+
   it("refuses a pending file numbered below the newest applied one", async () => {
     const db = await freshDatabase()
     await runMigrator(db.url, shippedMigrations, (m) => m.apply())

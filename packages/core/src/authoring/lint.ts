@@ -27,9 +27,9 @@ export const lintRules = {
   "type-without-guard": { severity: "error", fix: "Create types inside DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = '...') THEN ... END IF; END $$" },
   "function-without-or-replace": { severity: "error", fix: "Use CREATE OR REPLACE FUNCTION" },
   "trigger-without-guard": { severity: "error", fix: "Use CREATE OR REPLACE TRIGGER (PostgreSQL 14+) or DROP TRIGGER IF EXISTS first" },
-  "constraint-without-guard": { severity: "error", fix: "Add the constraint inside a DO block that checks pg_constraint first" },
+  "constraint-without-guard": { severity: "error", fix: "DROP CONSTRAINT IF EXISTS the same name first, or add the constraint inside a DO block that checks pg_constraint" },
   "add-column-without-if-not-exists": { severity: "error", fix: "Use ADD COLUMN IF NOT EXISTS" },
-  "insert-without-on-conflict": { severity: "error", fix: "Add ON CONFLICT DO NOTHING (or DO UPDATE) so a second run inserts nothing" },
+  "insert-without-on-conflict": { severity: "error", fix: "Add ON CONFLICT DO NOTHING (or DO UPDATE), or INSERT ... SELECT ... WHERE NOT EXISTS (...), so a second run inserts nothing" },
   "concurrently-in-transaction": { severity: "error", fix: "Put CREATE INDEX CONCURRENTLY in its own file starting with -- aim:no-transaction" },
   "transaction-control": { severity: "error", fix: "Remove BEGIN/COMMIT: aim runs each file in its own transaction" },
   "destructive": { severity: "error", fix: "Do not drop or truncate in a forward migration; if it is truly intended, suppress with -- aim:lint-ignore destructive: <reason>" },
@@ -65,8 +65,67 @@ const commands = (node: AstNode): ReadonlyArray<AstNode> =>
 const hasConstraint = (column: AstNode | undefined, type: string): boolean =>
   ((column?.constraints as ReadonlyArray<{ Constraint?: { contype?: string } }> | undefined) ?? []).some((c) => c.Constraint?.contype === type)
 
-const dropObjects = (node: AstNode): ReadonlyArray<string> =>
-  ((node.objects as ReadonlyArray<unknown> | undefined) ?? []).map((o) => JSON.stringify(o))
+type Named = { String?: { sval?: string } }
+
+const lastName = (names: ReadonlyArray<Named> | undefined): string | undefined => names?.at(-1)?.String?.sval
+
+/** Names a DROP removes: the last part of each object (`t.x` of DROP TRIGGER x ON t is `x`). */
+const droppedNames = (node: AstNode): ReadonlyArray<string> =>
+  ((node.objects as ReadonlyArray<{ List?: { items?: ReadonlyArray<Named> }; ObjectWithArgs?: { objname?: ReadonlyArray<Named> } }> | undefined) ?? []).flatMap(
+    (o) => lastName(o.List?.items ?? o.ObjectWithArgs?.objname) ?? [],
+  )
+
+// DROP x IF EXISTS followed by CREATE x is how PostgreSQL spells "replace" for these kinds: the pair
+// is idempotent and loses no data. Tables, types and sequences are not here: dropping them loses rows.
+const replaceableKinds: Readonly<Record<string, { readonly create: string; readonly name: (node: AstNode) => string | undefined }>> = {
+  OBJECT_TRIGGER: { create: "CreateTrigStmt", name: (n) => n.trigname as string | undefined },
+  OBJECT_INDEX: { create: "IndexStmt", name: (n) => n.idxname as string | undefined },
+  OBJECT_VIEW: { create: "ViewStmt", name: (n) => (n.view as { relname?: string } | undefined)?.relname },
+  OBJECT_FUNCTION: { create: "CreateFunctionStmt", name: (n) => lastName(n.funcname as ReadonlyArray<Named> | undefined) },
+  OBJECT_POLICY: { create: "CreatePolicyStmt", name: (n) => n.policy_name as string | undefined },
+}
+
+const dropsIfExists = (statement: ParsedStatement, kind: string, name: string): boolean =>
+  statement.kind === "DropStmt" && statement.node.removeType === kind && statement.node.missing_ok === true && droppedNames(statement.node).includes(name)
+
+/** True when `create` (a CREATE of a replaceable kind) follows a DROP ... IF EXISTS of the same name. */
+const createReplaces = (statements: ReadonlyArray<ParsedStatement>, index: number, kind: string, name: string): boolean =>
+  statements.slice(0, index).some((s) => dropsIfExists(s, kind, name))
+
+/** True when this DROP ... IF EXISTS is followed by a CREATE of the same name: a replacement. */
+const dropIsReplacement = (statements: ReadonlyArray<ParsedStatement>, index: number, node: AstNode): boolean => {
+  const kind = replaceableKinds[String(node.removeType)]
+  if (kind === undefined || node.missing_ok !== true) return false
+  const names = droppedNames(node)
+  return statements.slice(index + 1).some((s) => s.kind === kind.create && names.includes(kind.name(s.node) ?? ""))
+}
+
+/** Constraint names dropped IF EXISTS on `table`, in this statement or an earlier one. */
+const constraintsDroppedBefore = (statements: ReadonlyArray<ParsedStatement>, index: number, table: string | undefined): ReadonlySet<string> =>
+  new Set(
+    statements
+      .slice(0, index + 1)
+      .filter((s) => s.kind === "AlterTableStmt" && relationName(s.node) === table)
+      .flatMap((s) => commands(s.node))
+      .filter((cmd) => cmd.subtype === "AT_DropConstraint" && cmd.missing_ok === true)
+      .map((cmd) => String(cmd.name)),
+  )
+
+const isNotExistsOn = (node: unknown, table: string): boolean => {
+  const bool = (node as { BoolExpr?: { boolop?: string; args?: ReadonlyArray<unknown> } } | undefined)?.BoolExpr
+  if (bool === undefined) return false
+  if (bool.boolop === "AND_EXPR") return (bool.args ?? []).some((arg) => isNotExistsOn(arg, table))
+  if (bool.boolop !== "NOT_EXPR") return false
+  const link = (bool.args?.[0] as { SubLink?: { subLinkType?: string; subselect?: unknown } } | undefined)?.SubLink
+  return link?.subLinkType === "EXISTS_SUBLINK" && JSON.stringify(link.subselect ?? {}).includes(`"relname":${JSON.stringify(table)}`)
+}
+
+/** `INSERT ... SELECT ... WHERE NOT EXISTS (SELECT ... FROM <the same table> ...)` inserts nothing the second time. */
+const insertsOnlyWhenAbsent = (node: AstNode): boolean => {
+  const table = relationName(node)
+  const select = (node.selectStmt as { SelectStmt?: { whereClause?: unknown } } | undefined)?.SelectStmt
+  return table !== undefined && isNotExistsOn(select?.whereClause, table)
+}
 
 /** Lints one migration; the findings are what PostgreSQL's own parser sees, not regular expressions. */
 export const lintMigration = (input: LintInput): Effect.Effect<ReadonlyArray<LintFinding>> =>
@@ -97,10 +156,10 @@ export const lintMigration = (input: LintInput): Effect.Effect<ReadonlyArray<Lin
           if (node.if_not_exists !== true) report(statement, "create-without-guard", `${kind.replace(/Stmt$/, "").replace(/^Create/, "CREATE ").toUpperCase()} without IF NOT EXISTS`)
           break
         case "ViewStmt":
-          if (node.replace !== true) report(statement, "create-without-guard", "CREATE VIEW without OR REPLACE")
+          if (node.replace !== true && !createReplaces(statements, index, "OBJECT_VIEW", String((node.view as { relname?: string } | undefined)?.relname ?? ""))) report(statement, "create-without-guard", "CREATE VIEW without OR REPLACE")
           break
         case "IndexStmt":
-          if (node.if_not_exists !== true) report(statement, "create-without-guard", `CREATE INDEX ${String(node.idxname ?? "")} without IF NOT EXISTS`)
+          if (node.if_not_exists !== true && !createReplaces(statements, index, "OBJECT_INDEX", String(node.idxname ?? ""))) report(statement, "create-without-guard", `CREATE INDEX ${String(node.idxname ?? "")} without IF NOT EXISTS`)
           if (node.concurrent === true && input.transactional) report(statement, "concurrently-in-transaction", "CREATE INDEX CONCURRENTLY cannot run inside a transaction")
           if (node.concurrent !== true && existing(node)) report(statement, "index-locks-table", `CREATE INDEX on existing table ${relationName(node)} blocks its writes while it builds`)
           break
@@ -110,18 +169,19 @@ export const lintMigration = (input: LintInput): Effect.Effect<ReadonlyArray<Lin
           report(statement, "type-without-guard", "CREATE TYPE/DOMAIN has no IF NOT EXISTS: a second run fails")
           break
         case "CreateFunctionStmt":
-          if (node.replace !== true) report(statement, "function-without-or-replace", "CREATE FUNCTION without OR REPLACE")
+          if (node.replace !== true && !createReplaces(statements, index, "OBJECT_FUNCTION", lastName(node.funcname as ReadonlyArray<Named> | undefined) ?? "")) report(statement, "function-without-or-replace", "CREATE FUNCTION without OR REPLACE")
           break
         case "CreateTrigStmt": {
           const name = String(node.trigname ?? "")
-          const dropped = statements
-            .slice(0, index)
-            .some((s) => s.kind === "DropStmt" && s.node.removeType === "OBJECT_TRIGGER" && s.node.missing_ok === true && dropObjects(s.node).some((o) => o.includes(`"${name}"`)))
-          if (node.replace !== true && !dropped) report(statement, "trigger-without-guard", `CREATE TRIGGER ${name} without OR REPLACE or a DROP TRIGGER IF EXISTS before it`)
+          if (node.replace !== true && !createReplaces(statements, index, "OBJECT_TRIGGER", name)) {
+            report(statement, "trigger-without-guard", `CREATE TRIGGER ${name} without OR REPLACE or a DROP TRIGGER IF EXISTS before it`)
+          }
           break
         }
         case "InsertStmt":
-          if (node.onConflictClause === undefined) report(statement, "insert-without-on-conflict", `INSERT INTO ${relationName(node) ?? "?"} without ON CONFLICT`)
+          if (node.onConflictClause === undefined && !insertsOnlyWhenAbsent(node)) {
+            report(statement, "insert-without-on-conflict", `INSERT INTO ${relationName(node) ?? "?"} without ON CONFLICT or WHERE NOT EXISTS`)
+          }
           break
         case "TransactionStmt":
           if (input.transactional) report(statement, "transaction-control", "transaction control statement in a file aim already wraps in a transaction")
@@ -132,14 +192,9 @@ export const lintMigration = (input: LintInput): Effect.Effect<ReadonlyArray<Lin
         case "TruncateStmt":
           report(statement, "destructive", "TRUNCATE deletes every row")
           break
-        case "DropStmt": {
-          const isTriggerGuard =
-            node.removeType === "OBJECT_TRIGGER" &&
-            node.missing_ok === true &&
-            statements.slice(index + 1).some((s) => s.kind === "CreateTrigStmt" && dropObjects(node).some((o) => o.includes(`"${String(s.node.trigname)}"`)))
-          if (!isTriggerGuard) report(statement, "destructive", `DROP ${String(node.removeType ?? "").replace(/^OBJECT_/, "")}`)
+        case "DropStmt":
+          if (!dropIsReplacement(statements, index, node)) report(statement, "destructive", `DROP ${String(node.removeType ?? "").replace(/^OBJECT_/, "")}`)
           break
-        }
         case "AlterTableStmt":
           for (const cmd of commands(node)) {
             const column = (cmd.def as { ColumnDef?: AstNode } | undefined)?.ColumnDef
@@ -150,9 +205,13 @@ export const lintMigration = (input: LintInput): Effect.Effect<ReadonlyArray<Lin
                   report(statement, "not-null-without-default", `ADD COLUMN ${String(column?.colname ?? "")} NOT NULL without DEFAULT fails on a table with rows`)
                 }
                 break
-              case "AT_AddConstraint":
-                report(statement, "constraint-without-guard", "ADD CONSTRAINT has no IF NOT EXISTS: a second run fails")
+              case "AT_AddConstraint": {
+                const name = (cmd.def as { Constraint?: { conname?: string } } | undefined)?.Constraint?.conname
+                if (name === undefined || !constraintsDroppedBefore(statements, index, relationName(node)).has(name)) {
+                  report(statement, "constraint-without-guard", "ADD CONSTRAINT has no IF NOT EXISTS: a second run fails")
+                }
                 break
+              }
               case "AT_AlterColumnType":
                 if (existing(node)) report(statement, "table-rewrite", `ALTER COLUMN ${String(cmd.name ?? "")} TYPE rewrites ${relationName(node)}`)
                 break

@@ -6,7 +6,11 @@ import { checksumOf, stripBom } from "./checksum.js"
 import type { Migration } from "./Migration.js"
 import { MigrationSourceError, MigrationsDirectoryMissing, type SourceProblem } from "./MigrationSourceError.js"
 
-export const fileNamePattern = /^(\d{3,})_([A-Za-z0-9][A-Za-z0-9_-]*)\.sql$/
+/** `NNN_description.sql`, or `NNN_description.up.sql` (golang-migrate's layout, which the deployed backend uses). */
+export const fileNamePattern = /^(\d{3,})_([A-Za-z0-9][A-Za-z0-9_-]*)(?:\.up)?\.sql$/
+
+/** The name after the number (`reset_admin_password` of `034_reset_admin_password.sql`): survives renumbering. */
+export const descriptionOf = (fileName: string): string | undefined => fileNamePattern.exec(fileName)?.[2]
 export const noTransactionDirective = "-- aim:no-transaction"
 
 export interface MigrationSourceShape {
@@ -40,7 +44,7 @@ export const loadMigrations = (directory: string): MigrationSourceShape["load"] 
     const named = candidates.flatMap((file) => {
       const match = fileNamePattern.exec(file)
       if (match === null) {
-        problems.push({ file, problem: "name is not NNN_description.sql (three or more digits, an underscore, letters, digits, _ or -)" })
+        problems.push({ file, problem: "name is not NNN_description.sql or NNN_description.up.sql (three or more digits, an underscore, letters, digits, _ or -)" })
         return []
       }
       return [{ file, version: Number(match[1]) }]
@@ -72,18 +76,19 @@ export const loadMigrations = (directory: string): MigrationSourceShape["load"] 
       })
     }
     migrations.sort((a, b) => a.version - b.version || a.name.localeCompare(b.name))
+    // Gaps are allowed (the deployed backend's runner allows them too); an applied file that is gone
+    // is the plan's business, reported as missing wherever it sat. Two files under one number are not:
+    // the ledger records one file per number.
+    let nextFree = (migrations.at(-1)?.version ?? 0) + 1
     for (let i = 1; i < migrations.length; i++) {
       const previous = migrations[i - 1]
       const current = migrations[i]
-      if (previous === undefined || current === undefined) continue
-      if (current.version === previous.version) {
-        problems.push({ file: current.name, problem: `has the same number as ${previous.name}; renumber one of them` })
-      } else if (current.version !== previous.version + 1) {
-        problems.push({
-          file: current.name,
-          problem: `follows ${previous.name}: numbers ${previous.version + 1}-${current.version - 1} are missing; renumber it ${String(previous.version + 1).padStart(3, "0")}`,
-        })
-      }
+      if (previous === undefined || current === undefined || current.version !== previous.version) continue
+      const renamed = `${String(nextFree++).padStart(3, "0")}_${descriptionOf(current.name) ?? "migration"}.sql`
+      problems.push({
+        file: current.name,
+        problem: `has the same number as ${previous.name}: aim records one file per number. Rename it ${renamed} (the next free number); if the deployed backend already applied it, aim adopt recognises it by its name after the number and records it without running it again`,
+      })
     }
     if (problems.length > 0) return yield* new MigrationSourceError({ directory, problems })
     return migrations

@@ -141,7 +141,7 @@ export const catalog = {
     title: "A migration statement failed",
     symptom: "✖ NNN_name.sql:LINE:COL: server message (SQLSTATE xxxxx)",
     cause: "The server rejected a statement of the migration; its transaction was rolled back and the ledger was not changed.",
-    fix: "Fix the statement at the line shown (in a new migration if the file is already applied elsewhere) and run `aim migrate` again.",
+    fix: "Fix the statement that failed (the message names the file, and its line and column where the server gave a position), in a new migration if the file is already applied elsewhere, then run `aim migrate` again.",
     commands: ["aim migrate --dry-run", "aim status"],
   }),
   adminNotCreated: entry({
@@ -194,8 +194,8 @@ export const catalog = {
     slug: "migration-files-invalid",
     title: "Migration files are not valid",
     symptom: "a file name, number, encoding or content is rejected",
-    cause: "The migrations directory has a badly named, duplicate-numbered, empty or non-UTF-8 file, or a gap in the numbers.",
-    fix: "Fix each file named: NNN_description.sql, consecutive numbers, UTF-8, not empty.",
+    cause: "The migrations directory has a badly named, duplicate-numbered, empty or non-UTF-8 file (`*.down.sql` files are ignored; gaps in the numbers are allowed).",
+    fix: "Fix each file named as its line says: NNN_description.sql (or NNN_description.up.sql), one file per number, UTF-8, not empty.",
     commands: ["aim lint", "aim status"],
   }),
   directoryMissing: entry({
