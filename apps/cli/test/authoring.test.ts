@@ -1,4 +1,4 @@
-import { createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
+import { buildDeployedDatabase, createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -50,20 +50,35 @@ describe("authoring commands", () => {
     expect(left).toEqual([{ n: 0 }])
   })
 
-  it("repair needs --yes; adopt takes over a database of the deployed backend", async () => {
+  it("repair needs --yes; adopt --dry-run then adopt take over a database of the deployed backend, with its catalog diff and the guide's checks", async () => {
     const db = await createTestDatabase(testPostgresUrl(), "aim_cli_adopt")
     try {
       const noYes = await aim(["repair", "3"], { DATABASE_URL: db.url })
       expect(noYes.code).toBe(2)
       expect(noYes.stderr).toMatch(/needs --yes/)
-      await sql(db.url, "CREATE TABLE public.schema_migrations (id serial PRIMARY KEY, version varchar(255) UNIQUE NOT NULL, applied_at timestamp DEFAULT now())")
-      await sql(db.url, "INSERT INTO public.schema_migrations (version) VALUES ('001_initial_schema.sql')")
+      await buildDeployedDatabase(db.url, "B")
       const refused = await aim(["migrate"], { DATABASE_URL: db.url })
       expect(refused.code).toBe(1)
-      expect(refused.stderr).toMatch(/\[AIM-MIG-006\].*run aim adopt first/)
+      expect(refused.stderr).toMatch(/\[AIM-MIG-006\].*aim adopt/)
+
+      const dry = await aim(["adopt", "--dry-run"], { DATABASE_URL: db.url })
+      expect(dry.code, dry.stderr).toBe(0)
+      expect(dry.stdout).toMatch(/Dry run of aim adopt .*42 rows in public\.schema_migrations/)
+      expect(dry.stdout).toMatch(/✓ 009_create_security_policies_table\.sql: \d+ changes[\s\S]*\+ column security_policies\.is_enforced/)
+      expect(dry.stdout).toMatch(/nothing was changed/)
+      expect(await sql(db.url, "SELECT to_regclass('public.analytics_agent_activity') IS NULL AS absent")).toEqual([{ absent: true }])
+
       const adopted = await aim(["adopt", "--json"], { DATABASE_URL: db.url })
       expect(adopted.code, adopted.stderr).toBe(0)
-      expect(JSON.parse(adopted.stdout)).toMatchObject({ ok: true, adopted: ["001_initial_schema.sql"], unknownInLegacy: [] })
+      const doc = JSON.parse(adopted.stdout)
+      expect(doc).toMatchObject({ ok: true, dryRun: false, deployedLedger: 42, verify: { ok: true } })
+      expect(doc.files).toHaveLength(15)
+      expect(doc.files.every((f: { action: string }) => f.action === "ran")).toBe(true)
+      expect(doc.verify.checks).toContainEqual(expect.objectContaining({ id: "deployed-timestamp-without-time-zone", status: "warn", code: "AIM-VER-004" }))
+
+      const again = await aim(["migrate"], { DATABASE_URL: db.url })
+      expect(again.code, again.stderr).toBe(0)
+      expect(again.stdout).toMatch(/nothing to apply/)
     } finally {
       await db.drop()
     }

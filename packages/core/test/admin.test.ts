@@ -1,4 +1,4 @@
-import { sql } from "@aim/testkit"
+import { buildDeployedDatabase, sql } from "@aim/testkit"
 import { useFreshDatabases } from "@aim/testkit/hooks"
 import { Effect, Layer } from "effect"
 import { execFileSync } from "node:child_process"
@@ -10,44 +10,15 @@ import { migrationsCopy, migratorFor, runMigrator, runMigratorFailure, shippedMi
 
 const fresh = useFreshDatabases("aim_admin")
 
-const admin = <A>(url: string, dir: string, f: (a: LedgerAdmin["Type"]) => Effect.Effect<A, unknown>) =>
-  Effect.runPromise(Effect.either(Effect.flatMap(LedgerAdmin, f).pipe(Effect.provide(LedgerAdminLive.pipe(Layer.provideMerge(migratorFor({ DATABASE_URL: url }, dir)))))))
+const admin = <A, E>(url: string, dir: string, f: (a: LedgerAdmin["Type"]) => Effect.Effect<A, E>) =>
+  Effect.runPromise(Effect.either(Effect.flatMap(LedgerAdmin, f).pipe(Effect.provide(LedgerAdminLive().pipe(Layer.provideMerge(migratorFor({ DATABASE_URL: url }, dir)))))))
 
 const files = readdirSync(shippedMigrations).filter((f) => f.endsWith(".sql")).sort()
 
-/** A database migrated the way the deployed Go backend does it: psql per file, its own ledger in public. */
-const deployedBackendDatabase = async (url: string, upTo: number) => {
-  await sql(url, "CREATE TABLE public.schema_migrations (id serial PRIMARY KEY, version varchar(255) UNIQUE NOT NULL, applied_at timestamp DEFAULT now())")
-  for (const file of files.slice(0, upTo)) {
-    execFileSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", join(shippedMigrations, file)])
-    await sql(url, "INSERT INTO public.schema_migrations (version) VALUES ($1)", [file])
-  }
-}
-
 describe("adopt", () => {
-  it("migrate refuses a database of the deployed backend until it is adopted; adopt records, applies nothing, reports differences", async () => {
-    const db = await fresh()
-    await deployedBackendDatabase(db.url, 12)
-    await sql(db.url, "INSERT INTO public.schema_migrations (version) VALUES ('099_hotfix_done_by_hand.sql')")
-    const refused = await runMigratorFailure(db.url, shippedMigrations, (m) => m.apply())
-    expect(refused._tag).toBe("MigrationRefused")
-    expect(diagnose(refused).entry.code).toBe("AIM-MIG-006")
-    expect(await sql(db.url, "SELECT count(*)::int AS n FROM users")).toEqual([{ n: 0 }])
-
-    const adopted = await admin(db.url, shippedMigrations, (a) => a.adopt)
-    if (adopted._tag === "Left") throw adopted.left
-    expect(adopted.right.adopted).toEqual(files.slice(0, 12))
-    expect(adopted.right.unknownInLegacy).toEqual(["099_hotfix_done_by_hand.sql"])
-    expect(adopted.right.notInLegacy).toEqual(files.slice(12))
-    expect(await sql(db.url, "SELECT DISTINCT method FROM aim_migrations.schema_migrations")).toEqual([{ method: "adopted" }])
-
-    const report = await runMigrator(db.url, shippedMigrations, (m) => m.apply())
-    expect(report.applied.map((a) => a.version)).toEqual([13, 14, 15])
-  })
-
   it("refuses on a database the deployed backend never touched", async () => {
     const db = await fresh()
-    const result = await admin(db.url, shippedMigrations, (a) => a.adopt)
+    const result = await admin(db.url, shippedMigrations, (a) => a.adopt())
     expect(result._tag === "Left" && diagnose(result.left).entry.code).toBe("AIM-ADM-001")
   })
 })
@@ -72,18 +43,31 @@ describe("repair", () => {
 })
 
 describe("baseline", () => {
-  it("records versions up to N on a hand-built database after checking their tables; refuses when tables are missing", async () => {
+  it("records versions up to N on a hand-built database after checking what they create; refuses naming the first missing object", async () => {
     const db = await fresh()
     for (const file of files.slice(0, 10)) execFileSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db.url, "-f", join(shippedMigrations, file)])
     const tooFar = await admin(db.url, shippedMigrations, (a) => a.baseline(12))
-    expect(tooFar._tag === "Left" && String(tooFar.left)).toMatch(/missing: user_registration_requests/)
+    expect(tooFar._tag === "Left" && String(tooFar.left)).toMatch(/table user_registration_requests, which 012_create_user_registration_requests_table\.sql creates, is missing/)
     const ok = await admin(db.url, shippedMigrations, (a) => a.baseline(10))
     if (ok._tag === "Left") throw ok.left
     expect(ok.right.recorded).toEqual(files.slice(0, 10))
+    expect(ok.right.checkedObjects).toBeGreaterThan(150)
     const again = await admin(db.url, shippedMigrations, (a) => a.baseline(10))
     expect(again._tag === "Left" && String(again.left)).toMatch(/already has rows/)
     const report = await runMigrator(db.url, shippedMigrations, (m) => m.apply())
     expect(report.applied.map((a) => a.version)).toEqual([11, 12, 13, 14, 15])
+  })
+})
+
+describe("baseline checks objects, not only tables", () => {
+  it("refuses state A of the deployed backend (its tables are there, our function is not) naming the function and its file", async () => {
+    const db = await fresh()
+    await buildDeployedDatabase(db.url, "A")
+    await sql(db.url, "DROP TABLE public.schema_migrations") // as if its ledger were gone: baseline must still see the difference
+    const result = await admin(db.url, shippedMigrations, (a) => a.baseline(9))
+    expect(result._tag === "Left" && result.left).toMatchObject({ _tag: "LedgerAdminRefused", operation: "baseline" })
+    expect(result._tag === "Left" && String(result.left)).toMatch(/function set_updated_at\(\), which 001_initial_schema\.sql creates, is missing/)
+    expect(await sql(db.url, "SELECT to_regclass('aim_migrations.schema_migrations') IS NULL OR NOT EXISTS (SELECT 1 FROM aim_migrations.schema_migrations) AS empty")).toEqual([{ empty: true }])
   })
 })
 

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { checksumOf, loadMigrations } from "../src/index.js"
+import { checksumOf, loadMigrations, shippedMigrations as shipped } from "../src/index.js"
 import { shippedMigrations } from "./support.js"
 
 const dirWith = (files: Record<string, string | Buffer>) => {
@@ -82,6 +82,14 @@ describe("migration source", () => {
       },
     ])
     expect(twins.left.message).not.toMatch(/036|renumber it/)
+  })
+
+  it("the shipped-migrations list (what aim adopt may run again on a deployed database) is exactly migrations/", async () => {
+    const result = await load(shippedMigrations)
+    if (result._tag === "Left") throw new Error(result.left.message)
+    const onDisk = Object.fromEntries(result.right.map((m) => [m.name, m.checksum]))
+    // After editing a file in migrations/, update src/migrations/shipped.ts with these checksums.
+    expect(Object.fromEntries(shipped)).toEqual(onDisk)
   })
 
   it("reports a missing directory as an error, never as nothing to do", async () => {

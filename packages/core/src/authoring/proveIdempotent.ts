@@ -1,11 +1,8 @@
 import { Effect } from "effect"
+import { type CatalogSnapshot, catalogSnapshot, diffSnapshots } from "../database/catalogSnapshot.js"
 import type { DatabaseShape } from "../database/Database.js"
-import type { SqlError } from "../database/SqlError.js"
 import type { Migration } from "../migrations/Migration.js"
 import { splitStatements } from "../migrations/splitStatements.js"
-
-/** Catalog objects keyed `kind:name`, valued by their definition (or row count for seed data). */
-export type CatalogSnapshot = ReadonlyMap<string, string>
 
 export interface IdempotencyFinding {
   readonly file: string
@@ -14,7 +11,6 @@ export interface IdempotencyFinding {
   readonly before: string | undefined
   readonly after: string | undefined
 }
-
 export interface IdempotencyReport {
   readonly ok: boolean
   readonly files: number
@@ -22,48 +18,8 @@ export interface IdempotencyReport {
   readonly findings: ReadonlyArray<IdempotencyFinding>
 }
 
-const snapshotQueries: ReadonlyArray<readonly [string, string]> = [
-  ["table", "SELECT tablename AS k, '' AS v FROM pg_tables WHERE schemaname = 'public'"],
-  [
-    "column",
-    "SELECT table_name || '.' || column_name AS k, data_type || ' ' || coalesce(column_default, '') || ' ' || is_nullable AS v FROM information_schema.columns WHERE table_schema = 'public'",
-  ],
-  ["constraint", "SELECT conrelid::regclass::text || '.' || conname AS k, pg_get_constraintdef(oid) AS v FROM pg_constraint WHERE connamespace = 'public'::regnamespace"],
-  ["index", "SELECT indexname AS k, indexdef AS v FROM pg_indexes WHERE schemaname = 'public'"],
-  ["trigger", "SELECT tgrelid::regclass::text || '.' || tgname AS k, pg_get_triggerdef(oid) AS v FROM pg_trigger WHERE NOT tgisinternal"],
-  [
-    "function",
-    "SELECT proname || '(' || pg_get_function_identity_arguments(oid) || ')' AS k, md5(pg_get_functiondef(oid)) AS v FROM pg_proc WHERE pronamespace = 'public'::regnamespace",
-  ],
-]
-
-/** Tables, columns, constraints, indexes, triggers, functions and every table's row count. */
-export const catalogSnapshot = (db: Pick<DatabaseShape, "query">): Effect.Effect<CatalogSnapshot, SqlError> =>
-  Effect.gen(function* () {
-    const snapshot = new Map<string, string>()
-    const tables: Array<string> = []
-    for (const [kind, sql] of snapshotQueries) {
-      for (const row of yield* db.query<{ k: string; v: string }>(sql)) {
-        snapshot.set(`${kind}:${row.k}`, row.v)
-        if (kind === "table") tables.push(row.k)
-      }
-    }
-    if (tables.length > 0) {
-      const counts = yield* db.query<{ t: string; n: number }>(
-        tables.map((t) => `SELECT '${t.replace(/'/g, "''")}' AS t, count(*)::int AS n FROM public."${t.replace(/"/g, '""')}"`).join(" UNION ALL "),
-      )
-      for (const row of counts) snapshot.set(`rows:${row.t}`, String(row.n))
-    }
-    return snapshot
-  })
-
-const diff = (file: string, before: CatalogSnapshot, after: CatalogSnapshot): ReadonlyArray<IdempotencyFinding> => {
-  const findings: Array<IdempotencyFinding> = []
-  for (const key of new Set([...before.keys(), ...after.keys()])) {
-    if (before.get(key) !== after.get(key)) findings.push({ file, object: key, before: before.get(key), after: after.get(key) })
-  }
-  return findings.sort((a, b) => a.object.localeCompare(b.object))
-}
+const diff = (file: string, before: CatalogSnapshot, after: CatalogSnapshot): ReadonlyArray<IdempotencyFinding> =>
+  diffSnapshots(before, after).map((c) => ({ file, object: c.object, before: before.get(c.object), after: after.get(c.object) }))
 
 const runFile = (db: DatabaseShape, migration: Migration) =>
   Effect.scoped(

@@ -89,15 +89,22 @@ const literal = (text: string) => `'${text.replace(/'/g, "''")}'`
  * The ledger row as one SQL statement, for a script that runs the migration and records it in one
  * round trip; the server times it. Values are a number, a validated file name, hex and our label.
  */
-export const recordAppliedStatement = (migration: Migration, appliedBy: string): string =>
-  `INSERT INTO ${ledgerTable} (version, name, checksum, duration_ms, applied_by, method) VALUES (${migration.version}, ${literal(migration.name)}, ${literal(migration.checksum)}, (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::int, ${literal(appliedBy)}, 'applied')`
+export const recordAppliedStatement = (migration: Migration, appliedBy: string, method: LedgerMethod = "applied"): string =>
+  `INSERT INTO ${ledgerTable} (version, name, checksum, duration_ms, applied_by, method) VALUES (${migration.version}, ${literal(migration.name)}, ${literal(migration.checksum)}, (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::int, ${literal(appliedBy)}, ${literal(method)})`
+
+/**
+ * How a ledger row came to be: `applied` by aim migrate; `adopted` when aim adopt ran the file on a
+ * database of the deployed backend; `recorded` when aim adopt recorded, without running it, a file
+ * the deployed backend had applied and aim cannot safely run again; `baseline`.
+ */
+export type LedgerMethod = "applied" | "adopted" | "recorded" | "baseline"
 
 export const recordApplied = (
   query: Query,
   migration: Migration,
   durationMs: number,
   appliedBy: string,
-  method = "applied",
+  method: LedgerMethod = "applied",
 ): Effect.Effect<void, SqlError> =>
   query(
     `INSERT INTO ${ledgerTable} (version, name, checksum, duration_ms, applied_by, method) VALUES ($1, $2, $3, $4, $5, $6)`,

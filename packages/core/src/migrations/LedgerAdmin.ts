@@ -1,9 +1,15 @@
-import { Context, Data, Effect, Layer } from "effect"
-import { createdTables, parseScript } from "../authoring/sqlAnalysis.js"
+import { Context, Data, Duration, Effect, Layer } from "effect"
+import { type CatalogChange, type CatalogSnapshot, catalogSnapshot, diffSnapshots } from "../database/catalogSnapshot.js"
 import { Database, type Session } from "../database/Database.js"
+import { PgliteDatabaseLive } from "../database/PgliteDatabase.js"
 import { appliedByLabel, ensureLedger, ledgerSchema, ledgerTable, readLedger, readLegacyLedger, recordApplied } from "./Ledger.js"
 import { acquireLock, releaseLock } from "./MigrationLock.js"
-import { MigrationSource } from "./MigrationSource.js"
+import type { Migration } from "./Migration.js"
+import { MigrationSource, descriptionOf } from "./MigrationSource.js"
+import { type MigratorOptions, failed, lockedSession, runMigration } from "./Migrator.js"
+import { type MigrationFailed, MigrationRefused } from "./MigratorError.js"
+import { computePlan } from "./plan.js"
+import { isShippedMigration } from "./shipped.js"
 
 /** A ledger operation that was refused; nothing was changed. */
 export class LedgerAdminRefused extends Data.TaggedError("LedgerAdminRefused")<{
@@ -11,12 +17,31 @@ export class LedgerAdminRefused extends Data.TaggedError("LedgerAdminRefused")<{
   readonly message: string
 }> {}
 
+/** What aim adopt did (or, with --dry-run, would do) with one file. */
+export interface AdoptedFile {
+  readonly version: number
+  readonly name: string
+  /**
+   * `ran`: run in its own transaction with its ledger row (an idempotent file converging the
+   * database); `recorded`: the deployed backend applied it and it is not one of aim's shipped files,
+   * so running it again could undo an operator's work: recorded without running.
+   */
+  readonly action: "ran" | "recorded"
+  /** The deployed ledger's name for it, when the deployed backend applied it. */
+  readonly deployedAs?: string
+  /** The catalog diff the file caused: objects added, altered or removed, and row counts. */
+  readonly changes: ReadonlyArray<CatalogChange>
+  readonly durationMs: number
+}
+
 export interface AdoptReport {
-  readonly adopted: ReadonlyArray<string>
+  readonly database: string
+  readonly dryRun: boolean
+  /** Rows in the deployed backend's public.schema_migrations. */
+  readonly deployedLedger: number
+  readonly files: ReadonlyArray<AdoptedFile>
   /** In the deployed backend's ledger but not in the migrations directory. */
   readonly unknownInLegacy: ReadonlyArray<string>
-  /** Files the deployed backend never applied: they stay pending for `aim migrate`. */
-  readonly notInLegacy: ReadonlyArray<string>
 }
 
 export interface RepairReport {
@@ -29,111 +54,230 @@ export interface RepairReport {
 
 export interface BaselineReport {
   readonly recorded: ReadonlyArray<string>
+  /** Catalog objects the files up to N create, all found in the database. */
+  readonly checkedObjects: number
 }
 
+export type LedgerAdminError = LedgerAdminRefused | MigrationRefused | MigrationFailed | Effect.Effect.Error<ReturnType<typeof lockedSession>> | Effect.Effect.Error<MigrationSource["Type"]["load"]>
+
 export interface LedgerAdminShape {
-  /** Records the deployed backend's applied files in our ledger (method `adopted`); runs nothing. */
-  readonly adopt: Effect.Effect<AdoptReport, unknown>
+  /**
+   * Takes over a database the deployed AIM backend migrated: under the migration lock, runs each
+   * file not yet in aim's ledger in its own transaction with its ledger row (the files are
+   * idempotent and converge the deployed schema), and reports each file's catalog diff. With
+   * `dryRun` the same runs happen inside one transaction that is always rolled back.
+   */
+  readonly adopt: (options?: { readonly dryRun?: boolean }) => Effect.Effect<AdoptReport, LedgerAdminError>
   /** Re-records an applied file's checksum after a reviewed edit; logged in aim_migrations.repairs. */
-  readonly repair: (version: number) => Effect.Effect<RepairReport, unknown>
-  /** Records 1..version as applied on a hand-built database, after checking their tables exist. */
-  readonly baseline: (version: number) => Effect.Effect<BaselineReport, unknown>
+  readonly repair: (version: number) => Effect.Effect<RepairReport, LedgerAdminError>
+  /** Records 1..version as applied on a hand-built database, after checking it has what they create. */
+  readonly baseline: (version: number) => Effect.Effect<BaselineReport, LedgerAdminError>
 }
 
 export class LedgerAdmin extends Context.Tag("@aim/core/LedgerAdmin")<LedgerAdmin, LedgerAdminShape>() {}
 
-export const makeLedgerAdmin = Effect.gen(function* () {
-  const db = yield* Database
-  const source = yield* MigrationSource
+// Row counts in adopt's diffs are bounded scans: a production audit_logs with millions of rows stays cheap.
+const adoptRowCountCap = 100_000
 
-  /** Every ledger change holds the migration lock and runs in one transaction. */
-  const locked = <A, E>(f: (session: Session) => Effect.Effect<A, E>) =>
-    Effect.scoped(
-      Effect.gen(function* () {
-        const session = yield* db.session
-        yield* acquireLock(session, { wait: "60 seconds" })
-        yield* Effect.addFinalizer(() => releaseLock(session).pipe(Effect.ignore))
-        yield* ensureLedger(session.query)
-        yield* session.execute("BEGIN")
-        const result = yield* Effect.either(f(session))
-        yield* session.execute(result._tag === "Right" ? "COMMIT" : "ROLLBACK")
-        return yield* result
-      }),
-    )
+export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
+  Effect.gen(function* () {
+    const db = yield* Database
+    const source = yield* MigrationSource
+    const lockWait = options.lockWait ?? "60 seconds"
+    const lockTimeoutMs = Math.max(1, Math.round(Duration.toMillis(Duration.decode(options.lockTimeout ?? "5 seconds"))))
 
-  const adopt = locked((session) =>
-    Effect.gen(function* () {
-      const migrations = yield* source.load
-      const legacy = yield* readLegacyLedger(session.query)
-      if (legacy === undefined) {
-        return yield* new LedgerAdminRefused({ operation: "adopt", message: "no public.schema_migrations table: this database was not migrated by the deployed AIM backend (use aim baseline for a hand-built one)" })
-      }
-      const ours = new Set((yield* readLedger(session.query)).map((r) => r.version))
-      const byName = new Map(migrations.map((m) => [m.name, m]))
-      const adopted: Array<string> = []
-      for (const name of legacy) {
-        const file = byName.get(name)
-        if (file === undefined || ours.has(file.version)) continue
-        yield* recordApplied(session.query, file, 0, appliedByLabel(), "adopted")
-        adopted.push(name)
-      }
-      const legacySet = new Set(legacy)
-      return {
-        adopted,
-        unknownInLegacy: legacy.filter((name) => !byName.has(name)),
-        notInLegacy: migrations.filter((m) => !legacySet.has(m.name)).map((m) => m.name),
-      } satisfies AdoptReport
-    }),
-  )
+    /** Ledger-only changes (repair, baseline) hold the migration lock and run in one transaction. */
+    const locked = <A, E>(f: (session: Session) => Effect.Effect<A, E>) =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const session = yield* db.session
+          yield* acquireLock(session, { wait: lockWait })
+          yield* Effect.addFinalizer(() => releaseLock(session).pipe(Effect.ignore))
+          yield* ensureLedger(session.query)
+          yield* session.execute("BEGIN")
+          const result = yield* Effect.either(f(session))
+          yield* session.execute(result._tag === "Right" ? "COMMIT" : "ROLLBACK")
+          return yield* result
+        }),
+      )
 
-  const repair = (version: number) =>
-    locked((session) =>
+    const adopt = (adoptOptions: { readonly dryRun?: boolean } = {}) =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const dryRun = adoptOptions.dryRun === true
+          const migrations = yield* source.load
+          const session = yield* lockedSession(db, { lockWait, lockTimeoutMs })
+          const legacy = yield* readLegacyLedger(session.query)
+          if (legacy === undefined) {
+            return yield* new LedgerAdminRefused({
+              operation: "adopt",
+              message: "no public.schema_migrations table: this database was not migrated by the deployed AIM backend (run aim migrate on a new database, or aim baseline N on a hand-built one)",
+            })
+          }
+          const ledger = yield* readLedger(session.query)
+          // Changed or missing files that are already in aim's ledger stop adoption as they stop migrate.
+          const refusals = computePlan(migrations, ledger).refusals.filter((r) => r.kind !== "out-of-order")
+          if (refusals.length > 0) return yield* new MigrationRefused({ refusals })
+          const recorded = new Set(ledger.map((row) => row.version))
+          const deployedName = deployedNames(legacy)
+          const todo = migrations.filter((m) => !recorded.has(m.version))
+          const appliedBy = appliedByLabel()
+          const snapshot = (s: Session) => catalogSnapshot(s, { rowCountCap: adoptRowCountCap })
+
+          const files: Array<AdoptedFile> = []
+          if (dryRun) yield* session.execute("BEGIN")
+          const run = Effect.gen(function* () {
+            let before: CatalogSnapshot = yield* snapshot(session)
+            for (const migration of todo) {
+              const deployedAs = deployedName(migration)
+              // A file the deployed backend applied runs again only when it is aim's own idempotent file.
+              const action = deployedAs !== undefined && !isShippedMigration(migration.name, migration.checksum) ? "recorded" : "ran"
+              const t0 = performance.now()
+              if (action === "recorded") {
+                if (!dryRun) yield* recordApplied(session.query, migration, 0, appliedBy, "recorded")
+              } else if (dryRun) {
+                yield* rehearse(session, migration)
+              } else {
+                yield* runMigration(session, migration, appliedBy, "adopted")
+              }
+              const after = action === "ran" ? yield* snapshot(session) : before
+              files.push({
+                version: migration.version,
+                name: migration.name,
+                action,
+                ...(deployedAs === undefined ? {} : { deployedAs }),
+                changes: diffSnapshots(before, after),
+                durationMs: Math.round(performance.now() - t0),
+              })
+              before = after
+            }
+          })
+          // A dry run is one transaction that is always rolled back, whatever happened inside it.
+          yield* dryRun ? run.pipe(Effect.ensuring(session.execute("ROLLBACK").pipe(Effect.ignore))) : run
+          const names = new Set(migrations.map((m) => m.name))
+          const descriptions = new Set(migrations.map((m) => descriptionOf(m.name)))
+          return {
+            database: db.target,
+            dryRun,
+            deployedLedger: legacy.length,
+            files,
+            unknownInLegacy: legacy.filter((name) => !names.has(name) && !descriptions.has(descriptionOf(name))),
+          } satisfies AdoptReport
+        }),
+      )
+
+    const repair = (version: number) =>
+      locked((session) =>
+        Effect.gen(function* () {
+          const migrations = yield* source.load
+          const row = (yield* readLedger(session.query)).find((r) => r.version === version)
+          if (row === undefined) return yield* new LedgerAdminRefused({ operation: "repair", message: `version ${version} is not applied: nothing to repair (aim migrate applies it)` })
+          const file = migrations.find((m) => m.version === version)
+          if (file === undefined) return yield* new LedgerAdminRefused({ operation: "repair", message: `no file with version ${version} in ${source.directory}: restore it before repairing` })
+          if (file.checksum === row.checksum && file.name === row.name) {
+            return yield* new LedgerAdminRefused({ operation: "repair", message: `${file.name} matches its applied checksum: nothing to repair` })
+          }
+          const repairedBy = appliedByLabel()
+          yield* session.query(`UPDATE ${ledgerTable} SET checksum = $2, name = $3 WHERE version = $1`, [version, file.checksum, file.name])
+          yield* session.query(
+            `INSERT INTO ${ledgerSchema}.repairs (version, name, old_checksum, new_checksum, repaired_by) VALUES ($1, $2, $3, $4, $5)`,
+            [version, file.name, row.checksum, file.checksum, repairedBy],
+          )
+          return { version, name: file.name, oldChecksum: row.checksum, newChecksum: file.checksum, repairedBy } satisfies RepairReport
+        }),
+      )
+
+    const baseline = (version: number) =>
       Effect.gen(function* () {
         const migrations = yield* source.load
-        const row = (yield* readLedger(session.query)).find((r) => r.version === version)
-        if (row === undefined) return yield* new LedgerAdminRefused({ operation: "repair", message: `version ${version} is not applied: nothing to repair (aim migrate applies it)` })
-        const file = migrations.find((m) => m.version === version)
-        if (file === undefined) return yield* new LedgerAdminRefused({ operation: "repair", message: `no file with version ${version} in ${source.directory}: restore it before repairing` })
-        if (file.checksum === row.checksum && file.name === row.name) {
-          return yield* new LedgerAdminRefused({ operation: "repair", message: `${file.name} matches its applied checksum: nothing to repair` })
-        }
-        const repairedBy = appliedByLabel()
-        yield* session.query(`UPDATE ${ledgerTable} SET checksum = $2, name = $3 WHERE version = $1`, [version, file.checksum, file.name])
-        yield* session.query(
-          `INSERT INTO ${ledgerSchema}.repairs (version, name, old_checksum, new_checksum, repaired_by) VALUES ($1, $2, $3, $4, $5)`,
-          [version, file.name, row.checksum, file.checksum, repairedBy],
-        )
-        return { version, name: file.name, oldChecksum: row.checksum, newChecksum: file.checksum, repairedBy } satisfies RepairReport
-      }),
-    )
-
-  const baseline = (version: number) =>
-    locked((session) =>
-      Effect.gen(function* () {
-        const migrations = yield* source.load
-        if ((yield* readLedger(session.query)).length > 0) {
-          return yield* new LedgerAdminRefused({ operation: "baseline", message: "the ledger already has rows: baseline is only for a database that was never migrated by aim" })
-        }
-        if ((yield* readLegacyLedger(session.query)) !== undefined) {
-          return yield* new LedgerAdminRefused({ operation: "baseline", message: "public.schema_migrations exists: this database was migrated by the deployed backend; use aim adopt" })
-        }
         const upTo = migrations.filter((m) => m.version <= version)
         if (upTo.length === 0 || upTo.at(-1)?.version !== version) {
           return yield* new LedgerAdminRefused({ operation: "baseline", message: `no migration file with version ${version}` })
         }
-        const expected = new Set<string>()
-        for (const m of upTo) for (const table of createdTables(yield* parseScript(m.sql))) expected.add(table)
-        const present = new Set((yield* session.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).map((r) => r.tablename))
-        const missing = [...expected].filter((t) => !present.has(t)).sort()
-        if (missing.length > 0) {
-          return yield* new LedgerAdminRefused({ operation: "baseline", message: `tables created by migrations up to ${version} are missing: ${missing.join(", ")}; migrate instead, or baseline a lower version` })
-        }
-        for (const m of upTo) yield* recordApplied(session.query, m, 0, appliedByLabel(), "baseline")
-        return { recorded: upTo.map((m) => m.name) } satisfies BaselineReport
-      }),
-    )
+        // What files 1..N create, read off a scratch database that ran them (before taking the lock).
+        const expected = yield* referenceCatalog(upTo)
+        return yield* locked((session) =>
+          Effect.gen(function* () {
+            if ((yield* readLedger(session.query)).length > 0) {
+              return yield* new LedgerAdminRefused({ operation: "baseline", message: "the ledger already has rows: baseline is only for a database that was never migrated by aim" })
+            }
+            if ((yield* readLegacyLedger(session.query)) !== undefined) {
+              return yield* new LedgerAdminRefused({ operation: "baseline", message: "public.schema_migrations exists: this database was migrated by the deployed backend; use aim adopt" })
+            }
+            const present = yield* catalogSnapshot(session, {})
+            const missing = expected.find((object) => !present.has(object.key))
+            if (missing !== undefined) {
+              return yield* new LedgerAdminRefused({
+                operation: "baseline",
+                message: `${describeObject(missing.key)}, which ${missing.file} creates, is missing: this database does not have what migrations up to ${version} create; run aim migrate instead, or baseline a lower version`,
+              })
+            }
+            for (const m of upTo) yield* recordApplied(session.query, m, 0, appliedByLabel(), "baseline")
+            return { recorded: upTo.map((m) => m.name), checkedObjects: expected.length } satisfies BaselineReport
+          }),
+        )
+      })
 
-  return LedgerAdmin.of({ adopt, repair, baseline })
-})
+    return LedgerAdmin.of({ adopt, repair, baseline })
+  })
 
-export const LedgerAdminLive: Layer.Layer<LedgerAdmin, never, Database | MigrationSource> = Layer.effect(LedgerAdmin, makeLedgerAdmin)
+/**
+ * Finds a file's name in the deployed ledger: the same name, or the same description under another
+ * number (a file renumbered to resolve the deployed layout's shared 034 is still the file it applied).
+ */
+const deployedNames = (legacy: ReadonlyArray<string>) => {
+  const byName = new Set(legacy)
+  const byDescription = new Map(legacy.flatMap((name) => (descriptionOf(name) === undefined ? [] : [[descriptionOf(name), name] as const])))
+  return (migration: Migration): string | undefined =>
+    byName.has(migration.name) ? migration.name : byDescription.get(descriptionOf(migration.name))
+}
+
+/** Runs a file's SQL inside the dry run's transaction, under a savepoint so a failure names the file. */
+const rehearse = (session: Session, migration: Migration) =>
+  Effect.gen(function* () {
+    if (!migration.transactional) {
+      return yield* new LedgerAdminRefused({
+        operation: "adopt",
+        message: `${migration.name} runs outside a transaction (-- aim:no-transaction), so a dry run cannot rehearse it; adopt without --dry-run after reviewing it`,
+      })
+    }
+    yield* session.execute(migration.sql).pipe(Effect.mapError((error) => failed(migration, error, true, 0, migration.sql)))
+  })
+
+interface ExpectedObject {
+  readonly key: string
+  readonly file: string
+}
+
+// Row counts and index definitions say nothing about whether files 1..N ran; names of objects do.
+const checkedKinds = ["table:", "column:", "constraint:", "trigger:", "function:"]
+
+/** The objects files 1..N create, in file order, from an in-memory embedded database that ran them. */
+const referenceCatalog = (migrations: ReadonlyArray<Migration>) =>
+  Effect.gen(function* () {
+    const scratch = yield* Database
+    const objects: Array<ExpectedObject> = []
+    let before: CatalogSnapshot = new Map()
+    for (const migration of migrations) {
+      yield* Effect.scoped(Effect.flatMap(scratch.session, (s) => s.execute(migration.sql)))
+      const after = yield* catalogSnapshot(scratch, {})
+      for (const key of after.keys()) if (!before.has(key) && checkedKinds.some((k) => key.startsWith(k))) objects.push({ key, file: migration.name })
+      before = after
+    }
+    return objects
+  }).pipe(
+    Effect.provide(PgliteDatabaseLive({ _tag: "Embedded", dataDir: "memory://" })),
+    Effect.mapError(
+      (error) =>
+        new LedgerAdminRefused({ operation: "baseline", message: `the migration files do not run on an empty scratch database, so what they create is unknown: ${error.message}` }),
+    ),
+  )
+
+const describeObject = (key: string): string => {
+  const [kind, ...rest] = key.split(":")
+  const name = rest.join(":")
+  return kind === "function" ? `function ${name}` : `${kind} ${name}`
+}
+
+export const LedgerAdminLive = (options: MigratorOptions = {}): Layer.Layer<LedgerAdmin, never, Database | MigrationSource> =>
+  Layer.effect(LedgerAdmin, makeLedgerAdmin(options))

@@ -1,7 +1,7 @@
 import { Context, Duration, Effect, Exit, Layer } from "effect"
-import { Database, type Session } from "../database/Database.js"
+import { Database, type DatabaseShape, type Session } from "../database/Database.js"
 import type { ConnectionError, SqlError } from "../database/SqlError.js"
-import { appliedByLabel, ensureLedger, readPlan, recordApplied, recordAppliedStatement } from "./Ledger.js"
+import { type LedgerMethod, appliedByLabel, ensureLedger, readPlan, recordApplied, recordAppliedStatement } from "./Ledger.js"
 import type { Migration } from "./Migration.js"
 import { MigrationSource } from "./MigrationSource.js"
 import type { MigrationSourceError, MigrationsDirectoryMissing } from "./MigrationSourceError.js"
@@ -96,17 +96,8 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
           const emit = applyOptions.onEvent ?? (() => Effect.void)
           const started = performance.now()
           const migrations = yield* source.load
-          const session = yield* db.session
-          yield* session.query("SELECT set_config('lock_timeout', $1, false)", [`${lockTimeoutMs}ms`])
-          // PostgreSQL 14+: a killed client's long statement is aborted within a second, freeing the lock.
-          yield* session.query("SELECT set_config('client_connection_check_interval', '1000', false)").pipe(Effect.ignore)
-          yield* acquireLock(session, { wait: lockWait, onWait: (holder) => emit({ _tag: "LockWaiting", holder }) })
-          // A server session that fails is closed, which frees the lock; the embedded one stays open.
-          yield* Effect.addFinalizer((exit) =>
-            Exit.isSuccess(exit) || db.kind === "embedded" ? releaseLock(session).pipe(Effect.ignore) : Effect.void,
-          )
+          const session = yield* lockedSession(db, { lockWait, lockTimeoutMs, onWait: (holder) => emit({ _tag: "LockWaiting", holder }) })
           yield* emit({ _tag: "LockAcquired" })
-          yield* ensureLedger(session.query)
           // Read after the lock is held: another replica may have applied everything meanwhile.
           const plan = yield* readPlan(session.query, migrations)
           if (plan.refusals.length > 0) return yield* new MigrationRefused({ refusals: plan.refusals })
@@ -117,16 +108,7 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
             const migration = byVersion.get(pending.version)
             if (migration === undefined) continue
             yield* emit({ _tag: "MigrationStarted", version: migration.version, name: migration.name })
-            const durationMs = yield* runMigration(session, migration, appliedBy).pipe(
-              Effect.catchIf(
-                (e): e is MigrationFailed => e._tag === "MigrationFailed" && e.sqlState === "55P03",
-                (e) =>
-                  blockingSessions(session.query).pipe(
-                    Effect.orElseSucceed(() => []),
-                    Effect.flatMap((blockers) => Effect.fail(new MigrationFailed({ ...e, blockers }))),
-                  ),
-              ),
-            )
+            const durationMs = yield* runMigration(session, migration, appliedBy)
             applied.push({ version: migration.version, name: migration.name, checksum: migration.checksum, durationMs })
             yield* emit({ _tag: "MigrationApplied", version: migration.version, name: migration.name, durationMs })
           }
@@ -143,10 +125,53 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
     return Migrator.of({ status, apply })
   })
 
+export interface LockedSessionOptions {
+  readonly lockWait: Duration.DurationInput
+  readonly lockTimeoutMs: number
+  readonly onWait?: (holder: LockHolder | undefined) => Effect.Effect<void>
+}
+
+/**
+ * A dedicated session holding the migration lock, with `lock_timeout` set and the ledger created:
+ * where every change to the schema or the ledger (migrate, adopt) runs.
+ */
+export const lockedSession = (db: DatabaseShape, options: LockedSessionOptions) =>
+  Effect.gen(function* () {
+    const session = yield* db.session
+    yield* session.query("SELECT set_config('lock_timeout', $1, false)", [`${options.lockTimeoutMs}ms`])
+    // PostgreSQL 14+: a killed client's long statement is aborted within a second, freeing the lock.
+    yield* session.query("SELECT set_config('client_connection_check_interval', '1000', false)").pipe(Effect.ignore)
+    yield* acquireLock(session, { wait: options.lockWait, ...(options.onWait === undefined ? {} : { onWait: options.onWait }) })
+    // A server session that fails is closed, which frees the lock; the embedded one stays open.
+    yield* Effect.addFinalizer((exit) => (Exit.isSuccess(exit) || db.kind === "embedded" ? releaseLock(session).pipe(Effect.ignore) : Effect.void))
+    yield* ensureLedger(session.query)
+    return session
+  })
+
 const scriptPrefix = "BEGIN;\n"
 
-/** Runs one file; returns its duration in ms. */
-const runMigration = (session: Session, migration: Migration, appliedBy: string): Effect.Effect<number, MigrationFailed | SqlError> =>
+/**
+ * Runs one file with its ledger row (method `applied`, or `adopted` when aim adopt runs it); returns
+ * its duration in ms. A lock_timeout failure names the sessions that held the locks.
+ */
+export const runMigration = (
+  session: Session,
+  migration: Migration,
+  appliedBy: string,
+  method: LedgerMethod = "applied",
+): Effect.Effect<number, MigrationFailed | SqlError> =>
+  runFile(session, migration, appliedBy, method).pipe(
+    Effect.catchIf(
+      (e): e is MigrationFailed => e._tag === "MigrationFailed" && e.sqlState === "55P03",
+      (e) =>
+        blockingSessions(session.query).pipe(
+          Effect.orElseSucceed(() => []),
+          Effect.flatMap((blockers) => Effect.fail(new MigrationFailed({ ...e, blockers }))),
+        ),
+    ),
+  )
+
+const runFile = (session: Session, migration: Migration, appliedBy: string, method: LedgerMethod): Effect.Effect<number, MigrationFailed | SqlError> =>
   Effect.gen(function* () {
     const t0 = performance.now()
     if (!migration.transactional) {
@@ -155,11 +180,11 @@ const runMigration = (session: Session, migration: Migration, appliedBy: string)
           Effect.mapError((error) => failed(migration, error, false, statement.offset, statement.text)),
         )
       }
-      yield* recordApplied(session.query, migration, Math.round(performance.now() - t0), appliedBy)
+      yield* recordApplied(session.query, migration, Math.round(performance.now() - t0), appliedBy, method)
       return Math.round(performance.now() - t0)
     }
     // One round trip per file: BEGIN, the file, its ledger row (timed by the server) and COMMIT.
-    const script = `${scriptPrefix}${migration.sql}\n;\n${recordAppliedStatement(migration, appliedBy)};\nCOMMIT;`
+    const script = `${scriptPrefix}${migration.sql}\n;\n${recordAppliedStatement(migration, appliedBy, method)};\nCOMMIT;`
     const outcome = yield* Effect.either(session.execute(script))
     if (outcome._tag === "Right") return Math.round(performance.now() - t0)
     yield* session.execute("ROLLBACK").pipe(Effect.ignore)
@@ -167,7 +192,7 @@ const runMigration = (session: Session, migration: Migration, appliedBy: string)
     return yield* locateFailure(session, migration, outcome.left)
   })
 
-const failed = (migration: Migration, error: SqlError, rolledBack: boolean, baseOffset: number, submitted: string) => {
+export const failed = (migration: Migration, error: SqlError, rolledBack: boolean, baseOffset: number, submitted: string) => {
   const offset = baseOffset + (error.position === undefined ? 0 : offsetOfPosition(submitted, error.position))
   const { line, column } = lineColumnAt(migration.sql, offset)
   return new MigrationFailed({

@@ -3,10 +3,12 @@ import { Context, Effect, Layer, Option } from "effect"
 import { AimConfig } from "../config/AimConfig.js"
 import { Database } from "../database/Database.js"
 import type { ConnectionError, SqlError } from "../database/SqlError.js"
-import { Migrator } from "../migrations/Migrator.js"
+import { type MigratorError, Migrator, type StatusReport } from "../migrations/Migrator.js"
+import type { LockWaitTimeout } from "../migrations/MigrationLock.js"
+import type { MigrationFailed, MigrationRefused } from "../migrations/MigratorError.js"
 import { type CatalogEntry, catalog } from "../troubleshooting/catalog.js"
 import { diagnose, refusalEntry } from "../troubleshooting/diagnose.js"
-import { defaultAdmin, defaultPolicies, enforcedPolicy, expectedTables } from "./expectations.js"
+import { defaultAdmin, defaultPolicies, deployedBackendTables, deployedDifferences, enforcedPolicy, expectedTables } from "./expectations.js"
 import { type Check, type VerifyReport, summarise } from "./VerifyReport.js"
 
 export interface VerifierShape {
@@ -17,15 +19,29 @@ export interface VerifierShape {
 export class Verifier extends Context.Tag("@aim/core/Verifier")<Verifier, VerifierShape>() {}
 
 const pass = (id: string, group: string, title: string, detail: string): Check => ({ id, group, title, status: "pass", detail })
-const problem = (status: "warn" | "fail", id: string, group: string, title: string, detail: string, entry: CatalogEntry): Check => ({
+/** A warning or failure with its troubleshooting entry; `fix` replaces the entry's where the situation needs its own words. */
+const problem = (status: "warn" | "fail", id: string, group: string, title: string, detail: string, entry: CatalogEntry, fix = entry.fix): Check => ({
   id,
   group,
   title,
   status,
   detail,
   code: entry.code,
-  fix: entry.fix,
+  fix,
 })
+
+/** The columns of each table in public, read once; every check asks it before querying. */
+type Columns = ReadonlyMap<string, ReadonlySet<string>>
+
+/** The tables and columns of `needed` that the database lacks, as `table` or `table.column`. */
+const lacking = (columns: Columns, needed: Readonly<Record<string, ReadonlyArray<string>>>): ReadonlyArray<string> =>
+  Object.entries(needed).flatMap(([table, cols]) => {
+    const present = columns.get(table)
+    return present === undefined ? [table] : cols.filter((c) => !present.has(c)).map((c) => `${table}.${c}`)
+  })
+
+const lackingDetail = (missing: ReadonlyArray<string>) =>
+  `cannot be checked: ${missing.map((m) => (m.includes(".") ? `column ${m}` : `table ${m}`)).join(", ")} ${missing.length === 1 ? "is" : "are"} missing`
 
 interface ColumnRow {
   readonly table_name: string
@@ -51,7 +67,7 @@ export const makeVerifier = Effect.gen(function* () {
       : problem("warn", "email", "Post-Migration", title, `not set: ${missing.join(", ")}`, catalog.emailNotConfigured)
   }
 
-  const tableChecks = Effect.gen(function* () {
+  const readColumns = Effect.gen(function* () {
     const rows = yield* db.query<ColumnRow>(
       `SELECT c.table_name, c.column_name FROM information_schema.columns c
          JOIN pg_tables t ON t.tablename = c.table_name AND t.schemaname = c.table_schema
@@ -63,6 +79,10 @@ export const makeVerifier = Effect.gen(function* () {
       set.add(row.column_name)
       columns.set(row.table_name, set)
     }
+    return columns as Columns
+  })
+
+  const tableChecks = (columns: Columns, ledger: LedgerState) => {
     const expected = Object.keys(expectedTables)
     const missing = expected.filter((t) => !columns.has(t))
     const checks: Array<Check> = [
@@ -82,21 +102,21 @@ export const makeVerifier = Effect.gen(function* () {
     checks.push(
       unexpected.length === 0
         ? pass("unexpected-tables", "Step 3", "No unexpected tables in public", "public holds exactly the 14 tables")
-        : problem("warn", "unexpected-tables", "Step 3", "No unexpected tables in public", `also present: ${unexpected.join(", ")}`, catalog.unexpectedTables),
+        : problem("warn", "unexpected-tables", "Step 3", "No unexpected tables in public", `also present: ${unexpected.join(", ")}`, catalog.unexpectedTables, unexpectedTablesFix(unexpected, ledger)),
     )
     return checks
-  })
+  }
 
-  const adminChecks = Effect.gen(function* () {
-    const rows = yield* db
-      .query<{ role: string; status: string; org: string; org_active: boolean; password_hash: string | null }>(
-        `SELECT u.role, u.status, o.name AS org, o.is_active AS org_active, u.password_hash
-           FROM users u JOIN organizations o ON o.id = u.organization_id WHERE u.email = $1`,
-        [defaultAdmin.email],
-      )
-      .pipe(Effect.catchIf((e) => e.code === "42P01" || e.code === "42703", () => Effect.succeed([])))
-    const admin = rows[0]
+  const adminChecks = (columns: Columns) => Effect.gen(function* () {
     const group = "Step 4"
+    const missing = lacking(columns, { users: ["email", "role", "status", "password_hash", "organization_id"], organizations: ["id", "name", "is_active"] })
+    if (missing.length > 0) return [problem("fail", "admin", group, "Default admin exists", lackingDetail(missing), catalog.migrationsPending)]
+    const rows = yield* db.query<{ role: string; status: string; org: string; org_active: boolean; password_hash: string | null }>(
+      `SELECT u.role, u.status, o.name AS org, o.is_active AS org_active, u.password_hash
+         FROM users u JOIN organizations o ON o.id = u.organization_id WHERE u.email = $1`,
+      [defaultAdmin.email],
+    )
+    const admin = rows[0]
     if (admin === undefined) {
       return [problem("fail", "admin", group, "Default admin exists", `${defaultAdmin.email} not found`, catalog.adminNotCreated)]
     }
@@ -123,7 +143,7 @@ export const makeVerifier = Effect.gen(function* () {
       const stillDefault = hash === defaultAdmin.shippedHash || (yield* Effect.promise(() => bcrypt.compare(defaultAdmin.defaultPassword, hash)))
       checks.push(
         stillDefault
-          ? problem("warn", "admin-password", group, "Default admin password changed", "the default password AIM2025!Secure still works: it MUST be changed on first login", catalog.defaultPassword)
+          ? problem("warn", "admin-password", group, "Default admin password changed", "the default admin password from the guide still works: it MUST be changed on first login", catalog.defaultPassword)
           : pass("admin-password", group, "Default admin password changed", "the default password no longer works"),
       )
     }
@@ -135,13 +155,20 @@ export const makeVerifier = Effect.gen(function* () {
     return checks
   })
 
-  const policyChecks = Effect.gen(function* () {
-    const rows = yield* db
-      .query<{ name: string; priority: number; is_enabled: boolean; is_enforced: boolean }>(
-        "SELECT name, priority, is_enabled, is_enforced FROM security_policies ORDER BY priority DESC, name",
-      )
-      .pipe(Effect.catchIf((e) => e.code === "42P01" || e.code === "42703", () => Effect.succeed([])))
+  const policyChecks = (columns: Columns) => Effect.gen(function* () {
     const group = "Step 4"
+    const missing = lacking(columns, { security_policies: ["name", "priority", "is_enabled"] })
+    if (missing.length > 0) {
+      return [
+        problem("fail", "policies", group, "Six default security policies", lackingDetail(missing), catalog.migrationsPending),
+        problem("fail", "policy-enforced", "Post-Migration", "Capability violation enforcement active", lackingDetail(missing), catalog.migrationsPending),
+      ]
+    }
+    // A deployed security_policies has no is_enforced until 009 converges it: the policies are still read.
+    const hasEnforced = columns.get("security_policies")?.has("is_enforced") === true
+    const rows = yield* db.query<{ name: string; priority: number; is_enabled: boolean; is_enforced: boolean }>(
+      `SELECT name, priority, is_enabled, ${hasEnforced ? "is_enforced" : "false AS is_enforced"} FROM security_policies ORDER BY priority DESC, name`,
+    )
     const byName = new Map(rows.map((r) => [r.name, r]))
     const wrong = defaultPolicies.flatMap((p) => {
       const row = byName.get(p.name)
@@ -153,7 +180,9 @@ export const makeVerifier = Effect.gen(function* () {
       wrong.length === 0
         ? pass("policies", group, "Six default security policies", defaultPolicies.map((p) => `${p.name} (${p.priority})`).join(", "))
         : problem("fail", "policies", group, "Six default security policies", wrong.join("; "), catalog.policiesNotCreated),
-      enforced.length === 1 && enforced[0] === enforcedPolicy
+      !hasEnforced
+        ? problem("fail", "policy-enforced", "Post-Migration", "Capability violation enforcement active", lackingDetail(["security_policies.is_enforced"]), catalog.migrationsPending)
+        : enforced.length === 1 && enforced[0] === enforcedPolicy
         ? pass("policy-enforced", "Post-Migration", "Capability violation enforcement active", `${enforcedPolicy} is the one enforced policy`)
         : problem(
             "fail",
@@ -164,6 +193,19 @@ export const makeVerifier = Effect.gen(function* () {
             catalog.policiesNotCreated,
           ),
     ]
+  })
+
+  const deployedChecks = Effect.gen(function* () {
+    const group = "Deployed database"
+    const found: Array<Check> = []
+    for (const difference of deployedDifferences) {
+      const items = (yield* db.query<{ item: string }>(difference.query)).map((r) => r.item)
+      if (items.length === 0) continue
+      found.push(
+        problem("warn", `deployed-${difference.id}`, group, difference.title, `known difference of a deployed database: ${items.join(", ")}`, catalog.deployedDifference, difference.fix(items)),
+      )
+    }
+    return found.length > 0 ? found : [pass("deployed", group, "No known differences of a deployed database", "the schema has none of the deployed backend's older shapes")]
   })
 
   // Inserts a request and rolls it back: proves the workflow table takes writes without leaving a row.
@@ -186,30 +228,32 @@ export const makeVerifier = Effect.gen(function* () {
     }),
   )
 
-  const ledgerCheck = migrator.status.pipe(
-    Effect.map((status): Check => {
-      const title = "Ledger agrees with the migration files"
-      if (status.upToDate) return pass("ledger", "Ledger", title, `${status.applied.length} applied, none pending, no drift`)
-      if (status.refusals.length > 0) {
-        const entry = refusalEntry(status.refusals[0]?.kind)
-        return problem("fail", "ledger", "Ledger", title, status.refusals.map((r) => r.detail).join("; "), entry)
-      }
-      return problem("fail", "ledger", "Ledger", title, `${status.pending.length} pending: ${status.pending.map((p) => p.name).join(", ")}`, catalog.migrationsPending)
-    }),
-    Effect.catchAll((error) =>
-      Effect.succeed(problem("fail", "ledger", "Ledger", "Ledger agrees with the migration files", error.message, diagnose(error).entry)),
-    ),
-  )
+  const ledgerCheck = (state: LedgerState): Check => {
+    const title = "Ledger agrees with the migration files"
+    if (state._tag === "Unreadable") return problem("fail", "ledger", "Ledger", title, state.error.message, diagnose(state.error).entry)
+    const status = state.status
+    if (status.upToDate) return pass("ledger", "Ledger", title, `${status.applied.length} applied, none pending, no drift`)
+    if (status.refusals.length > 0) {
+      return problem("fail", "ledger", "Ledger", title, status.refusals.map((r) => r.detail).join("; "), refusalEntry(status.refusals[0]?.kind))
+    }
+    return problem("fail", "ledger", "Ledger", title, `${status.pending.length} pending: ${status.pending.map((p) => p.name).join(", ")}`, catalog.migrationsPending)
+  }
 
   const run = Effect.gen(function* () {
+    const columns = yield* readColumns
+    const ledger: LedgerState = yield* migrator.status.pipe(
+      Effect.map((status) => ({ _tag: "Read" as const, status })),
+      Effect.catchAll((error) => Effect.succeed({ _tag: "Unreadable" as const, error })),
+    )
     const checks = [
-      ...(yield* tableChecks),
-      ...(yield* adminChecks),
-      ...(yield* policyChecks),
+      ...tableChecks(columns, ledger),
+      ...(yield* adminChecks(columns)),
+      ...(yield* policyChecks(columns)),
+      ...(yield* deployedChecks),
       yield* registrationCheck.pipe(
         Effect.catchAll((e) => Effect.succeed(problem("fail", "registration", "Post-Migration", "New user registration workflow table is usable", e.message, catalog.migrationFailed))),
       ),
-      yield* ledgerCheck,
+      ledgerCheck(ledger),
       emailCheck(),
     ]
     return summarise(db.target, checks)
@@ -217,5 +261,25 @@ export const makeVerifier = Effect.gen(function* () {
 
   return Verifier.of({ run })
 })
+
+type LedgerState =
+  | { readonly _tag: "Read"; readonly status: StatusReport }
+  | { readonly _tag: "Unreadable"; readonly error: Exclude<MigratorError, MigrationRefused | MigrationFailed | LockWaitTimeout> }
+
+/** The unexpected-tables fix that fits the database: the deployed backend's own tables, adopted or not. */
+const unexpectedTablesFix = (unexpected: ReadonlyArray<string>, ledger: LedgerState): string => {
+  const deployed = unexpected.filter((t) => deployedBackendTables.has(t))
+  if (deployed.length === 0) return catalog.unexpectedTables.fix
+  const others = unexpected.length - deployed.length
+  const adopted = ledger._tag === "Read" && ledger.status.applied.length > 0
+  return [
+    adopted || !unexpected.includes("schema_migrations")
+      ? `${deployed.length} of them are the deployed AIM backend's own tables: leave them while it uses them (aim never changes them).`
+      : `${deployed.length} of them are the deployed AIM backend's own tables: leave them; take the database over with aim adopt --dry-run, then aim adopt.`,
+    others > 0 ? "Review the others: move tooling tables out of public; drop leftovers only after a backup." : "",
+  ]
+    .filter((line) => line !== "")
+    .join(" ")
+}
 
 export const VerifierLive: Layer.Layer<Verifier, never, Database | Migrator> = Layer.effect(Verifier, makeVerifier)

@@ -39,3 +39,111 @@ export const defaultPolicies = [
 ] as const
 
 export const enforcedPolicy = "Capability Violation Detection"
+
+/**
+ * Differences a database the deployed AIM backend built can keep after aim converged it: each would
+ * lose or reinterpret stored values (or break on existing rows) if aim changed it, so aim verify names
+ * it as a warning with the statement that resolves it. `query` returns one `item` per affected object;
+ * no rows means the database does not have the difference.
+ */
+export interface DeployedDifference {
+  readonly id: string
+  readonly title: string
+  readonly query: string
+  /** What to do, given the affected objects. */
+  readonly fix: (items: ReadonlyArray<string>) => string
+}
+
+const guideTables = Object.keys(expectedTables)
+  .map((t) => `'${t}'`)
+  .join(", ")
+
+export const deployedDifferences: ReadonlyArray<DeployedDifference> = [
+  {
+    id: "timestamp-without-time-zone",
+    title: "Timestamps without time zone",
+    query: `SELECT table_name || '.' || column_name AS item FROM information_schema.columns
+             WHERE table_schema = 'public' AND data_type = 'timestamp without time zone' AND table_name IN (${guideTables})
+             ORDER BY 1`,
+    fix: () =>
+      "Converting reinterprets every stored value in a time zone only the operator knows; in a maintenance window run, per column, ALTER TABLE t ALTER COLUMN c TYPE timestamptz USING c AT TIME ZONE '<the zone the backend wrote in, usually UTC>' (rewrites the table)",
+  },
+  {
+    id: "agents-trust-score-scale",
+    title: "agents.trust_score has the deployed numeric(4,3)",
+    query: `SELECT 'agents.trust_score numeric(' || numeric_precision || ',' || numeric_scale || ')' AS item FROM information_schema.columns
+             WHERE table_schema = 'public' AND table_name = 'agents' AND column_name = 'trust_score' AND (numeric_precision, numeric_scale) <> (5, 2)`,
+    fix: () =>
+      "It holds scores below 10 with three decimals; numeric(5,2) would round every stored score. Decide whether stored scores are 0-1 or 0-100, then ALTER TABLE agents ALTER COLUMN trust_score TYPE numeric(5,2) (USING trust_score * 100 for 0-1 scores) in a reviewed migration",
+  },
+  {
+    id: "mcp-servers-public-key-nullable",
+    title: "mcp_servers.public_key may be empty",
+    query: `SELECT 'mcp_servers.public_key' AS item FROM information_schema.columns
+             WHERE table_schema = 'public' AND table_name = 'mcp_servers' AND column_name = 'public_key' AND is_nullable = 'YES'`,
+    fix: () =>
+      "The deployed backend registers servers without a key; once every row has one (SELECT count(*) FROM mcp_servers WHERE public_key IS NULL is 0) and the backend requires it, ALTER TABLE mcp_servers ALTER COLUMN public_key SET NOT NULL",
+  },
+  {
+    id: "verification-events-subject",
+    title: "verification_events allows both an agent and an MCP server",
+    query: `SELECT 'verification_events' AS item WHERE to_regclass('public.verification_events') IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('public.verification_events') AND conname = 'verification_events_one_subject')`,
+    fix: () =>
+      "The deployed check asks for an agent or an MCP server, not exactly one; when no row has both (SELECT count(*) FROM verification_events WHERE agent_id IS NOT NULL AND mcp_server_id IS NOT NULL is 0), ALTER TABLE verification_events ADD CONSTRAINT verification_events_one_subject CHECK ((agent_id IS NOT NULL) <> (mcp_server_id IS NOT NULL))",
+  },
+  {
+    id: "security-policies-duplicate-names",
+    title: "security_policies has no unique (organization_id, name)",
+    query: `SELECT 'security_policies (organization_id, name)' AS item WHERE to_regclass('public.security_policies') IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('public.security_policies') AND conname = 'security_policies_organization_id_name_key')`,
+    fix: () =>
+      "Some organization has two policies with one name, so 009 could not add the constraint; merge or rename them (SELECT organization_id, name FROM security_policies GROUP BY 1, 2 HAVING count(*) > 1), then ALTER TABLE security_policies ADD CONSTRAINT security_policies_organization_id_name_key UNIQUE (organization_id, name)",
+  },
+  {
+    id: "registration-pending-email",
+    title: "user_registration_requests allows two open requests per address",
+    query: `SELECT 'idx_user_registration_requests_pending_email' AS item WHERE to_regclass('public.user_registration_requests') IS NOT NULL
+               AND to_regclass('public.idx_user_registration_requests_pending_email') IS NULL`,
+    fix: () =>
+      "Two pending requests share an address, so 012 could not add the unique index; approve or reject the duplicates, then CREATE UNIQUE INDEX CONCURRENTLY idx_user_registration_requests_pending_email ON user_registration_requests (lower(email)) WHERE status = 'pending'",
+  },
+  {
+    id: "users-second-reset-expiry",
+    title: "users has the deployed second reset-expiry column",
+    query: `SELECT 'users.password_reset_expires' AS item FROM information_schema.columns
+             WHERE table_schema = 'public' AND table_name = 'users' AND column_name = 'password_reset_expires'`,
+    fix: () =>
+      "It means the same as password_reset_expires_at; once the deployed backend no longer writes it, copy what is only there (UPDATE users SET password_reset_expires_at = password_reset_expires WHERE password_reset_expires_at IS NULL) and drop it in a reviewed migration",
+  },
+]
+
+/** Tables the deployed AIM backend creates for itself (deployed-shapes.md): its own, never aim's to change. */
+export const deployedBackendTables: ReadonlySet<string> = new Set([
+  "schema_migrations",
+  "agent_activity_metrics",
+  "organization_daily_metrics",
+  "api_calls",
+  "trust_scores",
+  "trust_score_history",
+  "agent_actions",
+  "agent_behavioral_baselines",
+  "agent_capabilities",
+  "agent_capability_reports",
+  "agent_compliance_events",
+  "agent_health_checks",
+  "agent_mcp_connections",
+  "agent_mcp_detections",
+  "agent_tags",
+  "agent_user_feedback",
+  "capability_requests",
+  "capability_violations",
+  "detections",
+  "mcp_attestations",
+  "mcp_server_capabilities",
+  "mcp_server_tags",
+  "security_anomalies",
+  "tags",
+  "webhook_deliveries",
+  "webhooks",
+])

@@ -1,0 +1,185 @@
+import { type DeployedState, buildDeployedDatabase, deployedScripts, operatorPasswordHash, sql } from "@aim/testkit"
+import { useFreshDatabases } from "@aim/testkit/hooks"
+import { Effect, Layer } from "effect"
+import { readdirSync } from "node:fs"
+import { describe, expect, it } from "vitest"
+import {
+  type AdoptReport,
+  Database,
+  LedgerAdmin,
+  LedgerAdminLive,
+  MigrationSourceLive,
+  MigratorLive,
+  PgliteDatabaseLive,
+  Verifier,
+  VerifierLive,
+  catalogSnapshot,
+  defaultAdmin,
+  diagnose,
+} from "../src/index.js"
+import { migrationsCopy, migratorFor, runMigrator, runMigratorFailure, shippedMigrations } from "./support.js"
+
+const fresh = useFreshDatabases("aim_takeover")
+
+const stack = (url: string, dir: string) => LedgerAdminLive().pipe(Layer.provideMerge(migratorFor({ DATABASE_URL: url }, dir)))
+
+const adopt = (url: string, dir: string, dryRun = false) =>
+  Effect.runPromise(Effect.either(Effect.flatMap(LedgerAdmin, (a) => a.adopt({ dryRun })).pipe(Effect.provide(stack(url, dir)))))
+
+const verify = (url: string, dir = shippedMigrations) => Effect.runPromise(Effect.flatMap(Verifier, (v) => v.run).pipe(Effect.provide(stack(url, dir))))
+
+/** Everything a user or operator wrote, which no step of the takeover may change. */
+const operatorRows = (url: string) =>
+  Promise.all([
+    sql(url, "SELECT id, name, domain, plan_type FROM organizations WHERE domain = 'acme.example'"),
+    sql(url, "SELECT id, email, role, password_hash FROM users WHERE email = 'ops@acme.example'"),
+    sql(url, "SELECT id, name, status, trust_score::text FROM agents"),
+    sql(url, "SELECT prefix, key_hash FROM api_keys"),
+    sql(url, "SELECT action, user_id, resource_id FROM audit_logs"),
+    sql(url, "SELECT title FROM alerts"),
+    sql(url, "SELECT endpoint FROM api_calls"),
+    sql(url, "SELECT api_calls_count FROM agent_activity_metrics"),
+    sql(url, "SELECT key, value FROM system_config"),
+    sql(url, "SELECT email, status FROM user_registration_requests"),
+  ])
+
+const adminHash = async (url: string) => (await sql<{ password_hash: string }>(url, "SELECT password_hash FROM users WHERE email = $1", [defaultAdmin.email]))[0]?.password_hash
+
+/** Tables with more than one BEFORE UPDATE trigger that maintains updated_at. */
+const doubledUpdatedAtTriggers = (url: string) =>
+  sql(
+    url,
+    `SELECT c.relname AS "table", count(*)::int AS n FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid
+      WHERE NOT t.tgisinternal AND c.relnamespace = 'public'::regnamespace AND (t.tgtype & 2) = 2 AND (t.tgtype & 16) = 16
+        AND p.proname IN ('set_updated_at', 'update_updated_at_column')
+      GROUP BY c.relname HAVING count(*) > 1`,
+  )
+
+const ran = (report: AdoptReport) => report.files.filter((f) => f.action === "ran").map((f) => f.name)
+const changed = (report: AdoptReport, file: string) => report.files.find((f) => f.name === file)?.changes.map((c) => `${c.change} ${c.object}`) ?? []
+
+const shippedNames = readdirSync(shippedMigrations).filter((f) => f.endsWith(".sql")).sort()
+
+describe.each<DeployedState>(["A", "B", "A-no-policies"])("taking over deployed state %s", (state) => {
+  it("adopt --dry-run changes nothing; adopt converges with every row kept; verify has no failure; migrate has nothing left", async () => {
+    const db = await fresh()
+    await buildDeployedDatabase(db.url, state)
+    const rows = await operatorRows(db.url)
+    const hash = await adminHash(db.url)
+    const catalogBefore = await Effect.runPromise(catalogSnapshot({ query: (text) => Effect.promise(() => sql(db.url, text)) }))
+
+    // migrate refuses until the database is adopted: it would not know what the deployed backend did
+    expect(diagnose(await runMigratorFailure(db.url, shippedMigrations, (m) => m.apply())).entry.code).toBe("AIM-MIG-006")
+
+    const dry = await adopt(db.url, shippedMigrations, true)
+    if (dry._tag === "Left") throw dry.left
+    expect(dry.right.dryRun).toBe(true)
+    expect(ran(dry.right)).toEqual(shippedNames)
+    expect(changed(dry.right, "009_create_security_policies_table.sql")).toContain("added column:security_policies.is_enforced")
+    expect(changed(dry.right, "010_create_analytics_tables.sql")).toEqual(expect.arrayContaining(["added table:analytics_agent_activity", "added table:analytics_trust_scores"]))
+    expect(changed(dry.right, "001_initial_schema.sql")).toEqual(expect.arrayContaining(["removed trigger:users.update_users_updated_at", "added trigger:users.users_set_updated_at"]))
+    const catalogAfterDryRun = await Effect.runPromise(catalogSnapshot({ query: (text) => Effect.promise(() => sql(db.url, text)) }))
+    expect(catalogAfterDryRun).toEqual(catalogBefore)
+    expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 0 }])
+
+    const adopted = await adopt(db.url, shippedMigrations)
+    if (adopted._tag === "Left") throw adopted.left
+    expect(adopted.right.dryRun).toBe(false)
+    expect(adopted.right.files.map((f) => [f.name, f.action])).toEqual(dry.right.files.map((f) => [f.name, f.action]))
+    expect(adopted.right.files.map((f) => f.changes)).toEqual(dry.right.files.map((f) => f.changes))
+    expect(adopted.right.deployedLedger).toBe(state === "B" ? 42 : 15)
+    expect(await sql(db.url, "SELECT DISTINCT method FROM aim_migrations.schema_migrations")).toEqual([{ method: "adopted" }])
+
+    expect(await operatorRows(db.url)).toEqual(rows)
+    if (state === "A-no-policies") expect(await adminHash(db.url)).toBe(defaultAdmin.shippedHash)
+    else expect(await adminHash(db.url)).toBe(hash)
+    if (state !== "A-no-policies") expect(hash).toBe(operatorPasswordHash)
+    expect(await doubledUpdatedAtTriggers(db.url)).toEqual([])
+    // The deployed backend's own triggers and tables are still there and still work.
+    expect(await sql(db.url, "SELECT tgname FROM pg_trigger WHERE tgname IN ('trigger_log_trust_score', 'trigger_aggregate_agent_metrics') ORDER BY 1")).toEqual([
+      { tgname: "trigger_aggregate_agent_metrics" },
+      { tgname: "trigger_log_trust_score" },
+    ])
+    await sql(db.url, "UPDATE organizations SET name = name WHERE domain = 'acme.example'")
+    expect(await sql(db.url, "SELECT updated_at > created_at AS touched FROM organizations WHERE domain = 'acme.example'")).toEqual([{ touched: true }])
+    expect(await sql(db.url, "SELECT name FROM security_policies WHERE is_enforced")).toEqual([{ name: "Capability Violation Detection" }])
+
+    const report = await verify(db.url)
+    expect(report.checks.filter((c) => c.status === "fail")).toEqual([])
+    expect(report.checks.find((c) => c.id === "policies")?.status).toBe("pass")
+    const unexpected = report.checks.find((c) => c.id === "unexpected-tables")
+    expect(unexpected?.fix).toMatch(/deployed AIM backend's own tables: leave them/)
+    expect(unexpected?.fix).not.toMatch(/aim adopt/)
+    // What converging would lose or reinterpret stays, named as a known difference with its fix.
+    const differences = report.checks.filter((c) => c.code === "AIM-VER-004").map((c) => c.id)
+    expect(differences).toContain("deployed-timestamp-without-time-zone")
+    expect(differences.includes("deployed-agents-trust-score-scale")).toBe(state !== "B")
+    if (state === "A-no-policies") expect(report.checks.find((c) => c.id === "admin-password")?.status).toBe("warn")
+    else expect(report.checks.find((c) => c.id === "admin-password")?.status).toBe("pass")
+
+    const again = await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    expect(again.applied).toEqual([])
+    const readopt = await adopt(db.url, shippedMigrations)
+    expect(readopt._tag === "Right" && readopt.right.files).toEqual([])
+  })
+})
+
+describe("the deployed backend's own files", () => {
+  it("a file it applied is recorded, never run again, even renumbered: the operator's password stays", async () => {
+    const db = await fresh()
+    await buildDeployedDatabase(db.url, "B")
+    // The deployed 034_reset_admin_password.sql, renumbered as the duplicate-number hint says.
+    const reset = `UPDATE users SET password_hash = '${defaultAdmin.shippedHash}', force_password_change = true WHERE email = 'admin@opena2a.org';\n`
+    const dir = migrationsCopy({ "042_reset_admin_password.sql": reset, "043_add_webhook_index.sql": "CREATE INDEX IF NOT EXISTS idx_webhooks_created_at ON webhooks (created_at);\n" })
+    const adopted = await adopt(db.url, dir)
+    if (adopted._tag === "Left") throw adopted.left
+    const byName = new Map(adopted.right.files.map((f) => [f.name, f]))
+    expect(byName.get("042_reset_admin_password.sql")).toMatchObject({ action: "recorded", deployedAs: "034_reset_admin_password.sql", changes: [] })
+    expect(byName.get("043_add_webhook_index.sql")).toMatchObject({ action: "ran", changes: [expect.objectContaining({ object: "index:idx_webhooks_created_at", change: "added" })] })
+    expect(await adminHash(db.url)).toBe(operatorPasswordHash)
+    expect(await sql(db.url, "SELECT method FROM aim_migrations.schema_migrations WHERE version = 42")).toEqual([{ method: "recorded" }])
+    expect((await runMigrator(db.url, dir, (m) => m.apply())).applied).toEqual([])
+    expect(await adminHash(db.url)).toBe(operatorPasswordHash)
+  })
+
+  it("a failing file stops adoption there: earlier files stay adopted, the failing one leaves nothing, a re-run continues", async () => {
+    const db = await fresh()
+    await buildDeployedDatabase(db.url, "A")
+    const dir = migrationsCopy({ "016_broken.sql": "CREATE TABLE IF NOT EXISTS webhooks (id int);\nSELECT no_such_function();\n" })
+    const failed = await adopt(db.url, dir)
+    expect(failed._tag === "Left" && failed.left).toMatchObject({ _tag: "MigrationFailed", name: "016_broken.sql", line: 2 })
+    expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 15 }])
+    expect(await sql(db.url, "SELECT to_regclass('public.webhooks') IS NULL AS gone")).toEqual([{ gone: true }])
+    const fixed = migrationsCopy({ "016_broken.sql": "CREATE TABLE IF NOT EXISTS webhooks (id int);\n" })
+    const resumed = await adopt(db.url, fixed)
+    expect(resumed._tag === "Right" && resumed.right.files.map((f) => f.name)).toEqual(["016_broken.sql"])
+  })
+})
+
+describe("on the embedded PGlite (PostgreSQL 18)", () => {
+  it("state A converges the same way: adopt, no failed check, the operator's password kept, one updated_at trigger per table", async () => {
+    const layer = Layer.mergeAll(LedgerAdminLive(), VerifierLive).pipe(
+      Layer.provideMerge(MigratorLive()),
+      Layer.provideMerge(Layer.merge(PgliteDatabaseLive({ _tag: "Embedded", dataDir: "memory://" }), MigrationSourceLive(shippedMigrations))),
+    )
+    const outcome = await Effect.runPromise(
+      Effect.gen(function* () {
+        const db = yield* Database
+        for (const script of deployedScripts("A")) yield* Effect.scoped(Effect.flatMap(db.session, (s) => s.execute(script)))
+        const report = yield* (yield* LedgerAdmin).adopt()
+        const verification = yield* (yield* Verifier).run
+        const hash = yield* db.query<{ password_hash: string }>("SELECT password_hash FROM users WHERE email = $1", [defaultAdmin.email])
+        const doubled = yield* db.query(
+          `SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid
+            WHERE NOT t.tgisinternal AND (t.tgtype & 18) = 18 AND p.proname IN ('set_updated_at', 'update_updated_at_column')
+            GROUP BY c.relname HAVING count(*) > 1`,
+        )
+        return { report, verification, hash: hash[0]?.password_hash, doubled }
+      }).pipe(Effect.provide(layer)),
+    )
+    expect(outcome.report.files.filter((f) => f.action === "ran")).toHaveLength(15)
+    expect(outcome.verification.checks.filter((c) => c.status === "fail")).toEqual([])
+    expect(outcome.hash).toBe(operatorPasswordHash)
+    expect(outcome.doubled).toEqual([])
+  })
+})
