@@ -68,6 +68,15 @@ describe.each<DeployedState>(["A", "B", "A-no-policies"])("taking over deployed 
     const hash = await adminHash(db.url)
     const catalogBefore = await Effect.runPromise(catalogSnapshot({ query: (text) => Effect.promise(() => sql(db.url, text)) }))
 
+    // Before adoption verify reads what is there: the policies by name, the missing column named as such.
+    const before = await verify(db.url)
+    const check = (id: string) => before.checks.find((c) => c.id === id)
+    expect(check("policies")?.status).toBe(state === "A-no-policies" ? "fail" : "pass")
+    expect(check("policy-enforced")).toMatchObject({ status: "fail", detail: "cannot be checked: column security_policies.is_enforced is missing" })
+    expect(check("tables")?.detail).toBe("missing: analytics_agent_activity, analytics_trust_scores")
+    expect(check("ledger")).toMatchObject({ status: "fail", code: "AIM-MIG-006" })
+    expect(check("unexpected-tables")?.fix).toMatch(/aim adopt --dry-run, then aim adopt/)
+
     // migrate refuses until the database is adopted: it would not know what the deployed backend did
     expect(diagnose(await runMigratorFailure(db.url, shippedMigrations, (m) => m.apply())).entry.code).toBe("AIM-MIG-006")
 
