@@ -9,8 +9,9 @@ const here = dirname(fileURLToPath(import.meta.url))
 
 export const external = ["@electric-sql/pglite", "pg-native", "libpg-query", "nodemailer", "ioredis", "@modelcontextprotocol/sdk", "zod"]
 
-export const build = async () => {
-  rmSync(join(here, "dist"), { recursive: true, force: true })
+/** Builds into `outdir` (default apps/cli/dist), emptied first. */
+export const build = async (outdir = join(here, "dist")) => {
+  rmSync(outdir, { recursive: true, force: true })
   await esbuild.build({
     entryPoints: { aim: join(here, "src/main.ts") },
     bundle: true,
@@ -18,7 +19,7 @@ export const build = async () => {
     format: "esm",
     target: "node20",
     splitting: true,
-    outdir: join(here, "dist"),
+    outdir,
     chunkNames: "chunks/[name]-[hash]",
     outExtension: { ".js": ".mjs" },
     external,

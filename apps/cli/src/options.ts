@@ -1,8 +1,41 @@
 import { Options } from "@effect/cli"
+import { Option } from "effect"
+import { existsSync, realpathSync } from "node:fs"
+import { dirname, join, resolve } from "node:path"
 
 export const json = Options.boolean("json").pipe(Options.withDescription("Print one JSON document on stdout and nothing else"))
 
+/**
+ * The 15 AIM migrations that ship with the CLI: `migrations/` beside the entry script's folder (the
+ * installed package's dist/aim.mjs, or this repository's scripts/built.mjs).
+ */
+const shippedMigrationsDir = (): string | undefined => {
+  const entry = process.argv[1]
+  if (entry === undefined || !existsSync(entry)) return undefined
+  const dir = join(dirname(dirname(realpathSync(entry))), "migrations")
+  return existsSync(dir) ? dir : undefined
+}
+
+/**
+ * `--migrations-dir`, else ./migrations, else the AIM migrations shipped with aim (said once on
+ * stderr, so an installed `aim` works in any directory). A directory given explicitly is never
+ * replaced: a missing one is an error (AIM-MIG-005).
+ */
 export const migrationsDir = Options.text("migrations-dir").pipe(
+  Options.withDescription("Directory of NNN_description.sql files (default: ./migrations, else the 15 AIM migrations shipped with aim)"),
+  Options.optional,
+  Options.map((given) => {
+    if (Option.isSome(given)) return given.value
+    if (existsSync("migrations")) return "migrations"
+    const shipped = shippedMigrationsDir()
+    if (shipped === undefined || resolve(shipped) === resolve("migrations")) return "migrations"
+    process.stderr.write(`ℹ No ./migrations here: using the AIM migrations shipped with aim (${shipped}). Pass --migrations-dir to use another directory.\n`)
+    return shipped
+  }),
+)
+
+/** Where `aim new` writes: never the shipped migrations, always a directory of the project. */
+export const authoringMigrationsDir = Options.text("migrations-dir").pipe(
   Options.withDescription("Directory of NNN_description.sql files"),
   Options.withDefault("migrations"),
 )

@@ -51,7 +51,7 @@ export const template = (name: string, text: string): string => {
   ].join("\n")
 }
 
-export const newMigration = Command.make("new", { description, migrationsDir: opt.migrationsDir }, ({ description, migrationsDir }) =>
+export const newMigration = Command.make("new", { description, migrationsDir: opt.authoringMigrationsDir }, ({ description, migrationsDir }) =>
   Effect.gen(function* () {
     const slug = slugOf(description)
     if (slug === "") {

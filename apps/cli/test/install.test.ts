@@ -1,0 +1,59 @@
+import { createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
+import { spawnSync } from "node:child_process"
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { cleanEnv, repoRoot } from "./run.js"
+
+const pnpm = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")).packageManager as string
+
+describe("the installable CLI", () => {
+  it("pnpm pack:cli prints one tarball; npm install -g of it in an empty directory gives an aim that migrates a server and the embedded default", async () => {
+    const out = mkdtempSync(join(tmpdir(), "aim-packed-"))
+    const packed = spawnSync("npx", ["-y", pnpm, "-s", "pack:cli", "--out", out], { cwd: repoRoot, encoding: "utf8" })
+    expect(packed.status, packed.stderr).toBe(0)
+    const tarball = packed.stdout.trim().split("\n").at(-1) ?? ""
+    expect(tarball).toMatch(/aim-migrate-\d+\.\d+\.\d+\.tgz$/)
+    expect(readdirSync(out)).toEqual([tarball.split("/").at(-1)])
+
+    // An empty directory and an empty home: nothing of this repository is reachable from there.
+    const work = mkdtempSync(join(tmpdir(), "aim-installed-"))
+    const prefix = mkdtempSync(join(tmpdir(), "aim-prefix-"))
+    const installed = spawnSync("npm", ["install", "-g", "--prefix", prefix, tarball], { cwd: work, encoding: "utf8" })
+    expect(installed.status, installed.stderr).toBe(0)
+    const aim = join(prefix, "bin", "aim")
+    const run = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+      spawnSync(aim, args, { cwd: work, encoding: "utf8", env: { ...cleanEnv(env), HOME: work } })
+
+    expect(run(["--version"]).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/)
+
+    const db = await createTestDatabase(testPostgresUrl(), "aim_installed")
+    try {
+      const server = run(["migrate", "--json"], { DATABASE_URL: db.url })
+      expect(server.status, server.stderr).toBe(0)
+      expect(JSON.parse(server.stdout)).toMatchObject({ ok: true, upToDate: true })
+      expect(JSON.parse(server.stdout).applied).toHaveLength(15)
+      expect(server.stderr).toMatch(/using the AIM migrations shipped with aim \(.*aim-migrate\/migrations\)/)
+      expect(await sql(db.url, "SELECT count(*)::int AS n FROM security_policies")).toEqual([{ n: 6 }])
+    } finally {
+      await db.drop()
+    }
+
+    const embedded = run(["migrate"])
+    expect(embedded.status, embedded.stderr).toBe(0)
+    expect(embedded.stderr).toMatch(/No database configured: using the embedded PostgreSQL \(PGlite\)/)
+    expect(embedded.stdout).toMatch(/15 migrations applied/)
+    expect(existsSync(join(work, ".aim", "pglite"))).toBe(true)
+
+    // Another directory, named explicitly; a missing one is an error, never replaced by the shipped files.
+    const mine = mkdtempSync(join(tmpdir(), "aim-mine-"))
+    writeFileSync(join(mine, "001_hello.sql"), "CREATE TABLE IF NOT EXISTS hello (id int);\n")
+    const other = run(["status", "--json", "--migrations-dir", mine])
+    // This embedded database already ran the shipped 001: the named directory is the one read.
+    expect(JSON.parse(other.stdout).refusals).toContainEqual(expect.objectContaining({ kind: "changed", name: "001_hello.sql" }))
+    const missing = run(["status", "--migrations-dir", join(work, "nowhere")])
+    expect(missing.status).toBe(2)
+    expect(missing.stderr).toMatch(/AIM-MIG-005/)
+  })
+})

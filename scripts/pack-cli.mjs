@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// `pnpm pack:cli`: one installable tarball of the aim CLI, with the 15 AIM migrations inside.
+// `npm install -g <tarball>` gives an `aim` command that works outside this repository. The last
+// line printed is the tarball's absolute path. `--out DIR` writes it there instead of dist/.
+import { spawnSync } from "node:child_process"
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..")
+const cli = join(root, "apps/cli")
+const outFlag = process.argv.indexOf("--out")
+const out = resolve(outFlag > 0 && process.argv[outFlag + 1] !== undefined ? process.argv[outFlag + 1] : join(root, "dist"))
+// A staging directory of its own: two packs at once (the test suite's two passes) never share files.
+const stage = mkdtempSync(join(tmpdir(), "aim-pack-"))
+
+const run = (command, args, cwd) => {
+  const result = spawnSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
+  if (result.status !== 0) {
+    process.stderr.write(`✖ ${command} ${args.join(" ")} failed\n`)
+    process.exit(1)
+  }
+  return result.stdout
+}
+
+const { build, external } = await import(join(cli, "build.mjs"))
+await build(join(stage, "dist"))
+const manifest = JSON.parse(readFileSync(join(cli, "package.json"), "utf8"))
+const rootManifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
+
+cpSync(join(root, "migrations"), join(stage, "migrations"), { recursive: true })
+cpSync(join(root, "README.md"), join(stage, "README.md"))
+// The bundle holds everything but the heavy optional dependencies it imports on first use.
+const dependencies = Object.fromEntries(external.filter((name) => manifest.dependencies[name] !== undefined).map((name) => [name, manifest.dependencies[name]]))
+writeFileSync(
+  join(stage, "package.json"),
+  `${JSON.stringify(
+    {
+      name: "aim-migrate",
+      version: manifest.version,
+      description: rootManifest.description,
+      type: "module",
+      bin: { aim: "dist/aim.mjs" },
+      files: ["dist", "migrations", "README.md"],
+      engines: rootManifest.engines,
+      dependencies,
+      license: "MIT",
+    },
+    null,
+    2,
+  )}\n`,
+)
+mkdirSync(out, { recursive: true })
+const packed = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", out], stage))
+rmSync(stage, { recursive: true, force: true })
+process.stdout.write(`${join(out, packed[0].filename)}\n`)
