@@ -40,12 +40,24 @@ export const authoringMigrationsDir = Options.text("migrations-dir").pipe(
   Options.withDefault("migrations"),
 )
 
-export const lockWait = Options.integer("lock-wait").pipe(
+/**
+ * A whole number of at least 1. Zero or a negative number is a usage error, never passed on: a
+ * lock_timeout of 0 turns the timeout off, so a migration would queue every query behind it.
+ */
+export const positive = (name: string, unit: string) =>
+  Options.integer(name).pipe(
+    Options.filterMap(
+      (n) => (n >= 1 ? Option.some(n) : Option.none()),
+      `--${name} must be a whole number of ${unit}, 1 or more (0 or a negative number would turn the limit off)`,
+    ),
+  )
+
+export const lockWait = positive("lock-wait", "seconds").pipe(
   Options.withDescription("Seconds to wait for another process's migration lock"),
   Options.withDefault(60),
 )
 
-export const lockTimeout = Options.integer("lock-timeout").pipe(
+export const lockTimeout = positive("lock-timeout", "seconds").pipe(
   Options.withDescription("Seconds a migration statement may wait for a table lock (PostgreSQL lock_timeout)"),
   Options.withDefault(5),
 )

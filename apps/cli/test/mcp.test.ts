@@ -2,15 +2,14 @@ import { type TestDatabase, createTestDatabase, sql, testPostgresUrl } from "@ai
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { readFileSync } from "node:fs"
-import { join, resolve } from "node:path"
+import { join } from "node:path"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { cleanEnv, cliMain, repoRoot, shippedMigrations } from "./run.js"
+import { cleanEnv, cliBundle, repoRoot, shippedMigrations } from "./run.js"
 
-const tsx = resolve(repoRoot, "node_modules/.bin/tsx")
 const clients: Array<Client> = []
 
 const connect = async (env: Record<string, string>) => {
-  const transport = new StdioClientTransport({ command: tsx, args: [cliMain, "mcp", "--migrations-dir", shippedMigrations], env: cleanEnv(env) as Record<string, string>, cwd: repoRoot, stderr: "pipe" })
+  const transport = new StdioClientTransport({ command: process.execPath, args: [cliBundle(), "mcp", "--migrations-dir", shippedMigrations], env: cleanEnv(env) as Record<string, string>, cwd: repoRoot, stderr: "pipe" })
   const client = new Client({ name: "aim-test", version: "1.0.0" })
   await client.connect(transport)
   clients.push(client)

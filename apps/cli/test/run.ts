@@ -1,10 +1,15 @@
 import { spawn } from "node:child_process"
 import { resolve } from "node:path"
 
-export const cliMain = resolve(import.meta.dirname, "../src/main.ts")
 export const repoRoot = resolve(import.meta.dirname, "../../..")
 export const shippedMigrations = resolve(repoRoot, "migrations")
-const tsx = resolve(repoRoot, "node_modules/.bin/tsx")
+
+/** The CLI bundle the global setup built (test/buildCli.ts): what `aim` runs, started with node. */
+export const cliBundle = (): string => {
+  const bundle = process.env.AIM_TEST_CLI_BUNDLE
+  if (bundle === undefined) throw new Error("AIM_TEST_CLI_BUNDLE is not set: add ./test/buildCli.ts to vitest's globalSetup")
+  return bundle
+}
 
 export interface CliResult {
   readonly code: number | null
@@ -25,7 +30,7 @@ export const cleanEnv = (env: Record<string, string> = {}): NodeJS.ProcessEnv =>
 /** Runs `aim ...args` as a real process. */
 export const aim = (args: ReadonlyArray<string>, env: Record<string, string> = {}, cwd = repoRoot): Promise<CliResult> =>
   new Promise((resolveResult, reject) => {
-    const child = spawn(tsx, [cliMain, ...args], { cwd, env: cleanEnv(env) })
+    const child = spawn(process.execPath, [cliBundle(), ...args], { cwd, env: cleanEnv(env) })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (chunk) => {

@@ -39,6 +39,13 @@ describe("cache with Redis fallback", () => {
     expect(logs).toEqual([])
   })
 
+  it("REDIS_PORT=63a9: no connection anywhere (not even the default port), one coded warning, status unavailable", async () => {
+    // A Redis does answer on 6379 here: an invalid port must not fall back to it.
+    const { result, logs } = await withCache({ REDIS_HOST: "127.0.0.1", REDIS_PORT: "63a9" }, (cache) => Effect.all({ backend: cache.backend, status: cache.status }))
+    expect(result).toEqual({ backend: "memory", status: "unavailable (optional)" })
+    expect(logs).toEqual([expect.stringMatching(/^Redis settings are invalid \(REDIS_PORT: "63a9" is not a port number\): Redis is not used/)])
+  })
+
   it("configured but stopped: in-memory with one warning line, within the connect timeout", async () => {
     const server = await startRedis()
     await server.stop()

@@ -97,4 +97,24 @@ describe("environment config", () => {
     })
     expect(db.password && Redacted.value(db.password)).toBe(password)
   })
+
+  it("a DATABASE_URL whose password holds unencoded @ / % : # is refused, naming no part of it", () => {
+    for (const password of ["e@s/e%c:r", "Zq9@xK7/wV3%mN:pL#", "Tx5/Rb2", "50%Yk1", "Vm3#Nd6"]) {
+      const parsed = readConfig({ DATABASE_URL: `postgres://postgres:${password}@db.example.com:5432/identity` }, cwd)
+      expect(parsed.config, password).toBeUndefined()
+      expect(parsed.problems, password).toEqual([expect.objectContaining({ variable: "DATABASE_URL", problem: expect.stringMatching(/must be percent-encoded/) })])
+      const text = JSON.stringify(parsed.problems)
+      for (const piece of password.split(/[@/%:#]/).filter((p) => p.length > 2)) expect(text, password).not.toContain(piece)
+    }
+    // The same passwords percent-encoded are fine.
+    const ok = readConfig({ DATABASE_URL: `postgres://postgres:${encodeURIComponent("e@s/e%c:r#")}@db.example.com:5432/identity` }, cwd)
+    expect(ok.problems).toEqual([])
+  })
+
+  it("an invalid Redis or SMTP setting is never replaced by a default: that service is not used, and the problem is listed", () => {
+    const parsed = readConfig({ DATABASE_URL: "postgres://x@localhost/x", REDIS_HOST: "127.0.0.1", REDIS_PORT: "63a9", REDIS_PASSWORD: "r-secret", SMTP_HOST: "smtp.example.com", SMTP_PORT: "58x7" }, cwd)
+    expect(parsed.config?.redis).toBeUndefined()
+    expect(parsed.config?.smtp).toBeUndefined()
+    expect(parsed.problems.map((p) => p.variable).sort()).toEqual(["REDIS_PORT", "SMTP_PORT"])
+  })
 })

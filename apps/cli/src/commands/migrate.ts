@@ -35,7 +35,7 @@ const databases = Options.file("databases").pipe(
   Options.withDescription("Migrate every database listed in FILE (one postgres:// URL or database name per line; passwords from the environment)"),
   Options.optional,
 )
-const concurrency = Options.integer("concurrency").pipe(Options.withDescription("With --databases: how many databases at once"), Options.withDefault(4))
+const concurrency = opt.positive("concurrency", "databases").pipe(Options.withDescription("With --databases: how many databases at once"), Options.withDefault(4))
 
 const dryRun = Options.boolean("dry-run").pipe(Options.withDescription("Print what would be applied and change nothing"))
 

@@ -1,17 +1,29 @@
 import { Effect, Layer } from "effect"
 import { AimConfig } from "../config/AimConfig.js"
+import { problemsOf } from "../config/ServicesConfig.js"
+import { catalog } from "../troubleshooting/catalog.js"
 import type { Cache } from "./Cache.js"
 import { MemoryCacheLive } from "./MemoryCache.js"
 import { type RedisOptions, RedisCacheLive, describeRedis } from "./RedisCache.js"
 
 /**
  * Chosen once at start-up: Redis when configured and reachable; otherwise the in-memory cache, with
- * one warning line when Redis was configured but did not answer (the guide: Redis is optional).
+ * one warning line when Redis was configured but did not answer or its settings are invalid (the
+ * guide: Redis is optional).
  */
 export const CacheLive = (options: RedisOptions = {}): Layer.Layer<Cache, never, AimConfig> =>
   Layer.unwrapEffect(
     Effect.map(AimConfig, (config) => {
       const redis = config.redis
+      const invalid = problemsOf("REDIS", config.serviceProblems)
+      if (redis === undefined && invalid.length > 0) {
+        // Configured, but not usable as written: say so once and connect nowhere.
+        return Layer.effectDiscard(
+          Effect.logWarning(`Redis settings are invalid (${invalid.map((p) => `${p.variable}: ${p.problem}`).join("; ")}): Redis is not used; using the in-memory cache`).pipe(
+            Effect.annotateLogs({ code: catalog.configInvalid.code, fix: invalid.map((p) => `${p.variable}: ${p.fix}`).join("; ") }),
+          ),
+        ).pipe(Layer.provideMerge(MemoryCacheLive("unavailable (optional)")))
+      }
       if (redis === undefined) return MemoryCacheLive("not configured")
       return RedisCacheLive(redis, options).pipe(
         Layer.catchAll((error) =>

@@ -52,7 +52,29 @@ const parseSslMode = (value: string | undefined, variable: string, problems: Arr
   return "prefer"
 }
 
+/**
+ * A password with @ / ? # % left unencoded makes a URL that parses, but into the wrong host, database
+ * or fragment (and would print pieces of the password as "the host"). Detected on the raw text, and
+ * reported without any part of the URL.
+ */
+const unencodedUserInfo = (raw: string): boolean => {
+  const rest = raw.replace(/^[a-z]+:\/\//i, "")
+  const authorityEnd = rest.search(/[/?#]/)
+  const authority = authorityEnd === -1 ? rest : rest.slice(0, authorityEnd)
+  const afterAuthority = authorityEnd === -1 ? "" : rest.slice(authorityEnd)
+  const userInfo = authority.includes("@") ? authority.slice(0, authority.lastIndexOf("@")) : ""
+  return afterAuthority.includes("#") || afterAuthority.includes("@") || /%(?![0-9a-f]{2})/i.test(userInfo)
+}
+
 const fromUrl = (raw: string, env: Env, problems: Array<ConfigProblem>): ServerDatabase | undefined => {
+  if (unencodedUserInfo(raw)) {
+    problems.push({
+      variable: "DATABASE_URL",
+      problem: "cannot be right as written: its user or password holds characters that must be percent-encoded (@ / ? # % :), so the host and database it names are pieces of the password",
+      fix: "percent-encode the password (@ as %40, / as %2F, # as %23, % as %25, : as %3A), or unset DATABASE_URL and set POSTGRES_HOST, POSTGRES_USER, POSTGRES_PASSWORD and POSTGRES_DB, which take the password as it is",
+    })
+    return undefined
+  }
   let url: URL
   try {
     url = new URL(raw)

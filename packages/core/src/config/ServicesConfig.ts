@@ -56,8 +56,25 @@ const secret = (env: Env, name: string): Redacted.Redacted<string> | undefined =
   return value === undefined || value === "" ? undefined : Redacted.make(value)
 }
 
-/** REDIS_URL, or REDIS_HOST/PORT/PASSWORD/DB; none of them: Redis is not configured (it is optional). */
-export const readRedisSettings = (env: Env, problems: Array<ConfigProblem>): RedisSettings | undefined => {
+/**
+ * Settings with a problem are not used at all: a default in place of an invalid value (port 6379 for
+ * REDIS_PORT=63a9) would connect somewhere else, and send that server the password.
+ */
+const unlessInvalid = <A>(read: (problems: Array<ConfigProblem>) => A | undefined, problems: Array<ConfigProblem>): A | undefined => {
+  const own: Array<ConfigProblem> = []
+  const settings = read(own)
+  problems.push(...own)
+  return own.length === 0 ? settings : undefined
+}
+
+/** The service problems that belong to Redis (REDIS_*) or SMTP (SMTP_*): why that service is not used. */
+export const problemsOf = (service: "REDIS" | "SMTP", problems: ReadonlyArray<ConfigProblem>): ReadonlyArray<ConfigProblem> =>
+  problems.filter((p) => p.variable.startsWith(`${service}_`))
+
+/** REDIS_URL, or REDIS_HOST/PORT/PASSWORD/DB; none of them, or an invalid one: Redis is not used (it is optional). */
+export const readRedisSettings = (env: Env, problems: Array<ConfigProblem>): RedisSettings | undefined => unlessInvalid((own) => redisSettings(env, own), problems)
+
+const redisSettings = (env: Env, problems: Array<ConfigProblem>): RedisSettings | undefined => {
   const url = read(env, "REDIS_URL")
   const tlsFlag = flag(read(env, "REDIS_TLS"), "REDIS_TLS", problems)
   if (url !== undefined) {
@@ -108,8 +125,10 @@ export const readRedisSettings = (env: Env, problems: Array<ConfigProblem>): Red
   }
 }
 
-/** SMTP_HOST/PORT/USERNAME/PASSWORD: all or nothing; half a configuration is an error. */
-export const readSmtpSettings = (env: Env, problems: Array<ConfigProblem>): SmtpSettings | undefined => {
+/** SMTP_HOST/PORT/USERNAME/PASSWORD: all or nothing; half a configuration, or an invalid one, is an error and SMTP is not used. */
+export const readSmtpSettings = (env: Env, problems: Array<ConfigProblem>): SmtpSettings | undefined => unlessInvalid((own) => smtpSettings(env, own), problems)
+
+const smtpSettings = (env: Env, problems: Array<ConfigProblem>): SmtpSettings | undefined => {
   const host = read(env, "SMTP_HOST")
   const username = read(env, "SMTP_USERNAME")
   const password = secret(env, "SMTP_PASSWORD")

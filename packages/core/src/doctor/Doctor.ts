@@ -2,6 +2,7 @@ import { Duration, Effect } from "effect"
 import type { ParsedConfig } from "../config/AimConfig.js"
 import type { ConfigProblem } from "../config/ConfigError.js"
 import { describeDatabase } from "../config/DatabaseConfig.js"
+import { problemsOf } from "../config/ServicesConfig.js"
 import { connectRedis, describeRedis } from "../cache/RedisCache.js"
 import { Database } from "../database/Database.js"
 import { PgDatabaseLive } from "../database/PgDatabase.js"
@@ -120,6 +121,20 @@ const redisChecks = (parsed: ParsedConfig, timeout: Duration.DurationInput): Eff
   const settings = parsed.config?.redis
   const group = "Redis"
   const title = "Redis (optional)"
+  const invalid = problemsOf("REDIS", parsed.problems)
+  if (invalid.length > 0) {
+    return Effect.succeed([
+      {
+        id: "redis",
+        group,
+        title,
+        status: "warn",
+        detail: `not used, its settings are invalid (${invalid.map((p) => `${p.variable}: ${p.problem}`).join("; ")}): no connection was attempted; the in-memory cache is used`,
+        code: catalog.configInvalid.code,
+        fix: invalid.map((p) => `${p.variable}: ${p.fix}`).join("; "),
+      },
+    ])
+  }
   if (settings === undefined) return Effect.succeed([{ id: "redis", group, title, status: "pass", detail: "not configured: the in-memory cache is used" }])
   return Effect.scoped(connectRedis(settings, { connectTimeoutMs: Duration.toMillis(Duration.decode(timeout)) })).pipe(
     Effect.map((): ReadonlyArray<Check> => [
@@ -135,6 +150,20 @@ const redisChecks = (parsed: ParsedConfig, timeout: Duration.DurationInput): Eff
 const smtpChecks = (parsed: ParsedConfig, options: DoctorOptions, timeout: Duration.DurationInput): Effect.Effect<ReadonlyArray<Check>> => {
   const config = parsed.config
   const group = "SMTP"
+  const invalid = problemsOf("SMTP", parsed.problems)
+  if (invalid.length > 0) {
+    return Effect.succeed([
+      {
+        id: "smtp",
+        group,
+        title: "SMTP for email notifications",
+        status: "warn",
+        detail: `not used, its settings are invalid (${invalid.map((p) => `${p.variable}: ${p.problem}`).join("; ")}): no connection was attempted`,
+        code: catalog.configInvalid.code,
+        fix: invalid.map((p) => `${p.variable}: ${p.fix}`).join("; "),
+      },
+    ])
+  }
   if (config?.smtp === undefined) {
     return Effect.succeed([{ id: "smtp", group, title: "SMTP for email notifications", status: "warn", detail: "not configured: welcome and approval emails cannot be sent", code: catalog.emailNotConfigured.code, fix: catalog.emailNotConfigured.fix }])
   }

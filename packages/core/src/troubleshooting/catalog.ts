@@ -369,6 +369,15 @@ export const catalog = {
     fix: "Use a code aim printed, or pass the error message itself to be diagnosed.",
     commands: ["aim explain MESSAGE"],
   }),
+  usageInvalid: entry({
+    code: "AIM-CLI-001",
+    slug: "usage-invalid",
+    title: "Command line not understood",
+    symptom: "aim: unknown command or option, a missing argument, or a value out of range (exit code 2)",
+    cause: "The arguments do not match any command and its options: a typo, an option of another command, or a value aim refuses (a lock timeout of 0 would turn the timeout off).",
+    fix: "Correct the arguments as the message says; `aim --help` lists the commands and `aim COMMAND --help` their options.",
+    commands: ["aim --help", "aim migrate --help"],
+  }),
   internal: entry({
     code: "AIM-GEN-001",
     slug: "unexpected-error",

@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest"
+import { aim } from "./run.js"
+
+// Each row: an input, the exit code and the troubleshooting code expected, and what the first line
+// says; run through the real CLI process, human and --json.
+interface Row {
+  readonly name: string
+  readonly args: ReadonlyArray<string>
+  readonly env?: Record<string, string>
+  readonly exit: number
+  readonly code: string
+  readonly says: RegExp
+  /** Text that must appear in no output (a password, or pieces of one). */
+  readonly secret?: ReadonlyArray<string>
+}
+
+const server = { DATABASE_URL: "postgres://postgres@127.0.0.1:1/none" }
+
+const rows: ReadonlyArray<Row> = [
+  { name: "a negative lock timeout", args: ["migrate", "--lock-timeout", "-5"], env: server, exit: 2, code: "AIM-CLI-001", says: /--lock-timeout must be a whole number of seconds, 1 or more/ },
+  { name: "a zero lock timeout (it would turn lock_timeout off)", args: ["migrate", "--lock-timeout", "0"], env: server, exit: 2, code: "AIM-CLI-001", says: /--lock-timeout must be .* 1 or more/ },
+  { name: "a zero lock wait", args: ["status", "--lock-wait", "0"], exit: 2, code: "AIM-CLI-001", says: /Received unknown argument|--lock-wait/ },
+  { name: "a zero lock wait on migrate", args: ["migrate", "--lock-wait", "0"], env: server, exit: 2, code: "AIM-CLI-001", says: /--lock-wait must be .* 1 or more/ },
+  { name: "a zero fleet concurrency", args: ["migrate", "--databases", "package.json", "--concurrency", "0"], exit: 2, code: "AIM-CLI-001", says: /--concurrency must be .* 1 or more/ },
+  { name: "a non-integer option", args: ["migrate", "--lock-timeout", "soon"], env: server, exit: 2, code: "AIM-CLI-001", says: /soon|integer/i },
+  { name: "an unknown command", args: ["migrat"], exit: 2, code: "AIM-CLI-001", says: /Invalid subcommand/ },
+  { name: "an unknown flag", args: ["migrate", "--bogus"], exit: 2, code: "AIM-CLI-001", says: /unknown argument: '--bogus'/ },
+  {
+    name: "a DATABASE_URL password with unencoded @ / % : #",
+    args: ["migrate"],
+    env: { DATABASE_URL: "postgres://postgres:Zq9@xK7/wV3%mN:pL#@db.example.com:5432/identity" },
+    exit: 2,
+    code: "AIM-CFG-001",
+    says: /DATABASE_URL: cannot be right as written/,
+    secret: ["Zq9", "xK7", "wV3", "mN:pL", "pL#"],
+  },
+]
+
+describe("every bad input is answered: one coded line, the right exit code, JSON when asked", () => {
+  it.each(rows)("$name", async (row) => {
+    const human = await aim(row.args, row.env ?? {})
+    expect(human.code, human.stderr).toBe(row.exit)
+    const first = human.stderr.split("\n").find((line) => line.startsWith("✖")) ?? human.stdout.split("\n").find((line) => /\[AIM-/.test(line)) ?? ""
+    expect(first).toContain(`[${row.code}]`)
+    expect(`${human.stdout}\n${human.stderr}`).toMatch(row.says)
+    expect(human.stderr).not.toMatch(/\n\s+at /) // no stack trace
+
+    const json = await aim([...row.args, "--json"], row.env ?? {})
+    expect(json.code).toBe(row.exit)
+    const doc = JSON.parse(json.stdout)
+    expect(doc.ok).toBe(false)
+    const code = doc.error?.code ?? doc.checks?.find((c: { status: string; code?: string }) => c.status === "fail" && c.code !== undefined)?.code
+    expect(code).toBe(row.code)
+    for (const piece of row.secret ?? []) expect(`${human.stdout}${human.stderr}${json.stdout}${json.stderr}`).not.toContain(piece)
+  })
+
+  it("doctor on that DATABASE_URL: the environment is invalid (exit 2), no piece of the password shown as a host or database", async () => {
+    const result = await aim(["doctor", "--json"], { DATABASE_URL: "postgres://postgres:Zq9@xK7/wV3%mN:pL#@db.example.com:5432/identity" })
+    expect(result.code).toBe(2)
+    const doc = JSON.parse(result.stdout)
+    expect(doc.checks).toContainEqual(expect.objectContaining({ title: "DATABASE_URL", status: "fail", code: "AIM-CFG-001", detail: expect.stringMatching(/^cannot be right as written/) }))
+    for (const piece of ["Zq9", "xK7", "wV3", "pL#"]) expect(`${result.stdout}${result.stderr}`).not.toContain(piece)
+  })
+
+  it("REDIS_PORT=63a9 is reported by doctor and never connected to (a Redis answers on the default port here)", async () => {
+    const result = await aim(["doctor", "--json"], { ...server, REDIS_HOST: "127.0.0.1", REDIS_PORT: "63a9", REDIS_PASSWORD: "Rd5-secret" })
+    const doc = JSON.parse(result.stdout)
+    const redis = doc.checks.find((c: { id: string }) => c.id === "redis")
+    expect(redis).toMatchObject({ status: "warn", code: "AIM-CFG-001" })
+    expect(redis.detail).toMatch(/not used, its settings are invalid \(REDIS_PORT: "63a9" is not a port number\): no connection was attempted/)
+    expect(result.stdout).not.toContain("Rd5-secret")
+  })
+})
