@@ -13,7 +13,7 @@ export const external = ["@electric-sql/pglite", "pg-native", "libpg-query", "no
 export const build = async (outdir = join(here, "dist")) => {
   rmSync(outdir, { recursive: true, force: true })
   await esbuild.build({
-    entryPoints: { aim: join(here, "src/main.ts") },
+    entryPoints: { aim: join(here, "src/aim.ts") },
     bundle: true,
     platform: "node",
     format: "esm",

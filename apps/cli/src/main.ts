@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Deep imports: the package index re-exports undici, which would otherwise land in the bundle.
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
