@@ -16,6 +16,7 @@ import {
   catalog,
   diagnose,
   makeMailer,
+  overriddenNotice,
   problemsOf,
 } from "@aim/core"
 import { Data, Duration, Effect, Layer, Schedule } from "effect"
@@ -133,6 +134,7 @@ export const bootDatabase = (options: BootOptions = {}) =>
     const config = yield* AimConfig
     const migrator = yield* Migrator
     const verifier = yield* Verifier
+    if (config.overridden.length > 0) yield* Effect.logWarning(overriddenNotice(config.overridden))
     yield* Effect.logInfo("✅ Migrating database schema...").pipe(Effect.annotateLogs({ database: describeDatabase(config.database) }))
     const report = yield* migrator.apply({ onEvent: logEvent }).pipe(
       Effect.tapError((e) =>

@@ -1,4 +1,4 @@
-import { AimConfig, MigrationStackLive, describeDatabase } from "@aim/core"
+import { AimConfig, MigrationStackLive, describeDatabase, overriddenNotice } from "@aim/core"
 import { Effect } from "effect"
 import { err } from "./output.js"
 
@@ -15,7 +15,10 @@ export const migratorLayer = (settings: MigratorSettings) =>
     migrator: { lockWait: `${settings.lockWait} seconds`, lockTimeout: `${settings.lockTimeout} seconds` },
   })
 
-/** Says so, in one line, when the embedded database is used because nothing is configured. */
+/**
+ * Says so, in one line, when the embedded database is used because nothing is configured, and when
+ * DATABASE_URL overrides POSTGRES_* variables that name something else.
+ */
 export const announceEmbedded = Effect.gen(function* () {
   const config = yield* AimConfig
   if (config.database._tag === "Embedded") {
@@ -23,4 +26,5 @@ export const announceEmbedded = Effect.gen(function* () {
       `ℹ No database configured: using the ${describeDatabase(config.database)}. Set DATABASE_URL or POSTGRES_* to use a server.`,
     )
   }
+  if (config.overridden.length > 0) yield* err(`ℹ ${overriddenNotice(config.overridden)}`)
 })

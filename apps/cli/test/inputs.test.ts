@@ -1,5 +1,16 @@
+import { mkdtempSync, symlinkSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { testPostgresUrl } from "@aim/testkit"
 import { describe, expect, it } from "vitest"
-import { aim } from "./run.js"
+import { aim, shippedMigrations } from "./run.js"
+
+const scratch = mkdtempSync(join(tmpdir(), "aim-inputs-"))
+const aFile = join(scratch, "not-a-directory.sql")
+writeFileSync(aFile, "SELECT 1;\n")
+const loopDir = mkdtempSync(join(tmpdir(), "aim-loop-"))
+writeFileSync(join(loopDir, "001_ok.sql"), "SELECT 1;\n")
+symlinkSync(join(loopDir, "002_loop.sql"), join(loopDir, "002_loop.sql"))
 
 // Each row: an input, the exit code and the troubleshooting code expected, and what the first line
 // says; run through the real CLI process, human and --json.
@@ -25,6 +36,18 @@ const rows: ReadonlyArray<Row> = [
   { name: "a non-integer option", args: ["migrate", "--lock-timeout", "soon"], env: server, exit: 2, code: "AIM-CLI-001", says: /soon|integer/i },
   { name: "an unknown command", args: ["migrat"], exit: 2, code: "AIM-CLI-001", says: /Invalid subcommand/ },
   { name: "an unknown flag", args: ["migrate", "--bogus"], exit: 2, code: "AIM-CLI-001", says: /unknown argument: '--bogus'/ },
+  { name: "explain of an unknown code", args: ["explain", "AIM-XYZ-999"], exit: 2, code: "AIM-MCP-002", says: /unknown troubleshooting code AIM-XYZ-999/ },
+  { name: "a migrations path that is a file", args: ["status", "--migrations-dir", aFile], exit: 2, code: "AIM-MIG-005", says: /is a file, not a directory/ },
+  { name: "a migration file that is a symbolic link loop", args: ["status", "--migrations-dir", loopDir], exit: 1, code: "AIM-MIG-004", says: /002_loop\.sql: cannot be read \(a symbolic link that loops\)/ },
+  { name: "aim new into a missing directory", args: ["new", "add things", "--migrations-dir", join(scratch, "nowhere")], exit: 2, code: "AIM-MIG-005", says: /nowhere does not exist/ },
+  {
+    name: "POSTGRES_SSL_ROOT_CERT naming a missing file",
+    args: ["migrate"],
+    env: { DATABASE_URL: "postgres://postgres@127.0.0.1:1/none?sslmode=verify-full", POSTGRES_SSL_ROOT_CERT: join(scratch, "missing-ca.pem") },
+    exit: 2,
+    code: "AIM-CFG-001",
+    says: /POSTGRES_SSL_ROOT_CERT \(or sslrootcert in DATABASE_URL\): names .*missing-ca\.pem, which does not exist/,
+  },
   {
     name: "a DATABASE_URL password with unencoded @ / % : #",
     args: ["migrate"],
@@ -60,6 +83,13 @@ describe("every bad input is answered: one coded line, the right exit code, JSON
     const doc = JSON.parse(result.stdout)
     expect(doc.checks).toContainEqual(expect.objectContaining({ title: "DATABASE_URL", status: "fail", code: "AIM-CFG-001", detail: expect.stringMatching(/^cannot be right as written/) }))
     for (const piece of ["Zq9", "xK7", "wV3", "pL#"]) expect(`${result.stdout}${result.stderr}`).not.toContain(piece)
+  })
+
+  it("DATABASE_URL and POSTGRES_* both set and different: the URL is used, said once, no value shown", async () => {
+    const result = await aim(["status", "--migrations-dir", shippedMigrations], { DATABASE_URL: testPostgresUrl(), POSTGRES_HOST: "elsewhere.example.com", POSTGRES_DB: "otherdb" })
+    const notices = result.stderr.split("\n").filter((line) => line.includes("DATABASE_URL is used"))
+    expect(notices).toEqual(["ℹ DATABASE_URL is used; POSTGRES_HOST, POSTGRES_DB are set to something else and ignored (unset them, or DATABASE_URL)"])
+    expect(`${result.stdout}${result.stderr}`).not.toMatch(/elsewhere|otherdb/)
   })
 
   it("REDIS_PORT=63a9 is reported by doctor and never connected to (a Redis answers on the default port here)", async () => {

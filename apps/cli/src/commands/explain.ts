@@ -1,4 +1,4 @@
-import { catalogEntries, diagnose, docsPath, entryDocument, findEntry } from "@aim/core"
+import { catalog, catalogEntries, diagnose, docsPath, entryDocument, findEntry } from "@aim/core"
 import { Args, Command } from "@effect/cli"
 import { Effect } from "effect"
 import * as opt from "../options.js"
@@ -11,7 +11,10 @@ export const explain = Command.make("explain", { query, json: opt.json }, ({ que
   Effect.gen(function* () {
     const entry = findEntry(query) ?? (/^AIM-[A-Z]+-\d+$/i.test(query.trim()) ? undefined : diagnose(query).entry)
     if (entry === undefined) {
-      yield* err(`✖ unknown troubleshooting code ${query}; known codes: ${catalogEntries.map((e) => e.code).join(", ")}`)
+      const unknown = catalog.unknownCode
+      const message = `unknown troubleshooting code ${query.trim()}; known codes: ${catalogEntries.map((e) => e.code).join(", ")}`
+      if (json) yield* printJson({ ok: false, error: { code: unknown.code, title: unknown.title, message, cause: unknown.cause, fix: unknown.fix, docs: docsPath(unknown), details: [] } })
+      else yield* err(`✖ [${unknown.code}] ${message}. Fix: ${unknown.fix} (docs: ${docsPath(unknown)})`)
       return yield* new CliExit({ code: 2 })
     }
     if (json) return yield* printJson(entryDocument(entry))

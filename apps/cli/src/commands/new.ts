@@ -1,10 +1,10 @@
-import { fileNamePattern, loadMigrations } from "@aim/core"
+import { ConfigError, MigrationsDirectoryMissing, fileNamePattern, loadMigrations } from "@aim/core"
 import { Args, Command } from "@effect/cli"
 import { Effect } from "effect"
 import { existsSync, readdirSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
+import { join, resolve } from "node:path"
 import * as opt from "../options.js"
-import { CliExit, err, out, renderFailure } from "../output.js"
+import { out, printJson, renderFailure } from "../output.js"
 
 const description = Args.text({ name: "description" }).pipe(Args.withDescription('What the migration does, e.g. "add webhooks table"'))
 
@@ -51,20 +51,22 @@ export const template = (name: string, text: string): string => {
   ].join("\n")
 }
 
-export const newMigration = Command.make("new", { description, migrationsDir: opt.authoringMigrationsDir }, ({ description, migrationsDir }) =>
+export const newMigration = Command.make("new", { description, json: opt.json, migrationsDir: opt.authoringMigrationsDir }, ({ description, json, migrationsDir }) =>
   Effect.gen(function* () {
     const slug = slugOf(description)
     if (slug === "") {
-      yield* err("✖ [AIM-CFG-001] the description has no letters or digits. Fix: describe the change, e.g. aim new \"add webhooks table\"")
-      return yield* new CliExit({ code: 2 })
+      return yield* new ConfigError({ problems: [{ variable: "description", problem: "has no letters or digits", fix: 'describe the change, e.g. aim new "add webhooks table"' }] })
     }
+    // A directory that is not there is not created silently: a typo would scatter migrations.
+    if (!existsSync(migrationsDir)) return yield* new MigrationsDirectoryMissing({ directory: resolve(migrationsDir) })
     // Validate what is there first: a new file must not paper over a broken directory.
-    const existing = existsSync(migrationsDir) ? yield* loadMigrations(migrationsDir) : []
+    const existing = yield* loadMigrations(migrationsDir)
     const last = existing.at(-1)?.version ?? 0
-    const width = Math.max(3, ...readdirSync(existsSync(migrationsDir) ? migrationsDir : ".").filter((f) => fileNamePattern.test(f)).map((f) => f.split("_")[0]?.length ?? 3))
+    const width = Math.max(3, ...readdirSync(migrationsDir).filter((f) => fileNamePattern.test(f)).map((f) => f.split("_")[0]?.length ?? 3))
     const name = `${String(last + 1).padStart(width, "0")}_${slug}.sql`
     const path = join(migrationsDir, name)
     writeFileSync(path, template(name, description), { flag: "wx" })
-    yield* out(`✅ created ${path}`)
-  }).pipe(Effect.catchIf((e) => e._tag !== "CliExit", (e) => renderFailure(e, false))),
+    if (json) yield* printJson({ ok: true, created: resolve(path), version: last + 1, name })
+    else yield* out(`✅ created ${path}`)
+  }).pipe(Effect.catchAll((e) => renderFailure(e, json))),
 ).pipe(Command.withDescription("Write the next-numbered migration file from an idempotent template"))

@@ -1,6 +1,6 @@
 import { Context, Effect, Either, Layer } from "effect"
 import { ConfigError, type ConfigProblem } from "./ConfigError.js"
-import { type DatabaseSettings, readDatabaseSettings } from "./DatabaseConfig.js"
+import { type DatabaseSettings, overriddenByUrl, readDatabaseSettings } from "./DatabaseConfig.js"
 import { type Env, loadEnv, read } from "./env.js"
 import { type AppSettings, type RedisSettings, type SmtpSettings, readAppSettings, readRedisSettings, readSmtpSettings } from "./ServicesConfig.js"
 
@@ -16,6 +16,8 @@ export interface AimConfigShape {
    * stop migrations; `aim doctor` reports them.
    */
   readonly serviceProblems: ReadonlyArray<ConfigProblem>
+  /** POSTGRES_* variables that DATABASE_URL overrides with other values (named, never their values). */
+  readonly overridden: ReadonlyArray<string>
 }
 
 export interface ParsedConfig {
@@ -35,7 +37,7 @@ export const readConfig = (env: Env, cwd: string): ParsedConfig => {
   const problems = [...databaseProblems, ...serviceProblems]
   if (databaseProblems.length > 0 || database === undefined) return { config: undefined, problems }
   return {
-    config: { production: read(env, "NODE_ENV") === "production", database, redis, smtp, app, serviceProblems },
+    config: { production: read(env, "NODE_ENV") === "production", database, redis, smtp, app, serviceProblems, overridden: overriddenByUrl(env, database) },
     problems,
   }
 }

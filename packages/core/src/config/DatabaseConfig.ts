@@ -1,4 +1,5 @@
 import { Redacted } from "effect"
+import { statSync } from "node:fs"
 import { join } from "node:path"
 import type { ConfigProblem } from "./ConfigError.js"
 import { type Env, read } from "./env.js"
@@ -138,8 +139,40 @@ export const readDatabaseSettings = (
   return settings
 }
 
-/** Rules about a server's settings as a whole: Azure's SSL requirement, a CA for verify-*. */
+/**
+ * When DATABASE_URL and POSTGRES_* are both set and disagree, the URL wins: the variables it
+ * overrides, named (never their values), for the one line that says so.
+ */
+export const overriddenByUrl = (env: Env, settings: DatabaseSettings | undefined): ReadonlyArray<string> => {
+  if (settings?._tag !== "Server" || settings.source !== "DATABASE_URL") return []
+  const differs = (name: string, value: string) => read(env, name) !== undefined && read(env, name) !== value
+  return [
+    differs("POSTGRES_HOST", settings.host) ? "POSTGRES_HOST" : undefined,
+    differs("POSTGRES_PORT", String(settings.port)) ? "POSTGRES_PORT" : undefined,
+    differs("POSTGRES_USER", settings.user) ? "POSTGRES_USER" : undefined,
+    differs("POSTGRES_DB", settings.database) ? "POSTGRES_DB" : undefined,
+    env.POSTGRES_PASSWORD !== undefined && env.POSTGRES_PASSWORD !== "" && settings.password !== undefined && Redacted.value(settings.password) !== env.POSTGRES_PASSWORD
+      ? "POSTGRES_PASSWORD"
+      : undefined,
+  ].filter((name): name is string => name !== undefined)
+}
+
+export const overriddenNotice = (overridden: ReadonlyArray<string>): string =>
+  `DATABASE_URL is used; ${overridden.join(", ")} ${overridden.length === 1 ? "is" : "are"} set to something else and ignored (unset ${overridden.length === 1 ? "it" : "them"}, or DATABASE_URL)`
+
+/** Rules about a server's settings as a whole: Azure's SSL requirement, a CA for verify-* that exists. */
 const checkServer = (settings: ServerDatabase, problems: Array<ConfigProblem>): void => {
+  if (settings.sslRootCert !== undefined) {
+    const stat = statSync(settings.sslRootCert, { throwIfNoEntry: false })
+    const variable = settings.source === "DATABASE_URL" ? "POSTGRES_SSL_ROOT_CERT (or sslrootcert in DATABASE_URL)" : "POSTGRES_SSL_ROOT_CERT"
+    if (stat === undefined || !stat.isFile()) {
+      problems.push({
+        variable,
+        problem: `names ${settings.sslRootCert}, which ${stat === undefined ? "does not exist" : "is not a file"}`,
+        fix: "point it at the CA certificate file (PEM) of the server, e.g. the DigiCert Global Root G2 file for Azure",
+      })
+    }
+  }
   if (settings.host.toLowerCase().endsWith(azurePostgresSuffix) && (settings.sslMode === "disable" || settings.sslMode === "prefer")) {
     problems.push({
       variable: "POSTGRES_SSL_MODE",

@@ -157,7 +157,7 @@ const smtpChecks = (parsed: ParsedConfig, options: DoctorOptions, timeout: Durat
         id: "smtp",
         group,
         title: "SMTP for email notifications",
-        status: "warn",
+        status: options.sendTestEmailTo === undefined ? "warn" : "fail",
         detail: `not used, its settings are invalid (${invalid.map((p) => `${p.variable}: ${p.problem}`).join("; ")}): no connection was attempted`,
         code: catalog.configInvalid.code,
         fix: invalid.map((p) => `${p.variable}: ${p.fix}`).join("; "),
@@ -165,7 +165,7 @@ const smtpChecks = (parsed: ParsedConfig, options: DoctorOptions, timeout: Durat
     ])
   }
   if (config?.smtp === undefined) {
-    return Effect.succeed([{ id: "smtp", group, title: "SMTP for email notifications", status: "warn", detail: "not configured: welcome and approval emails cannot be sent", code: catalog.emailNotConfigured.code, fix: catalog.emailNotConfigured.fix }])
+    return Effect.succeed([{ id: "smtp", group, title: "SMTP for email notifications", status: options.sendTestEmailTo === undefined ? "warn" : "fail", detail: "not configured: welcome and approval emails cannot be sent", code: catalog.emailNotConfigured.code, fix: catalog.emailNotConfigured.fix }])
   }
   const smtp = config.smtp
   const mailer = makeMailer(smtp, config.app, { timeoutMs: Duration.toMillis(Duration.decode(timeout)) })
@@ -186,7 +186,8 @@ const smtpChecks = (parsed: ParsedConfig, options: DoctorOptions, timeout: Durat
     return checks as ReadonlyArray<Check>
   }).pipe(
     Effect.timeoutFail({ duration: Duration.sum(Duration.decode(timeout), Duration.seconds(2)), onTimeout: () => timedOut(`SMTP ${describeSmtp(smtp)}`) }),
-    Effect.catchAll((error) => Effect.succeed([failure("warn", "smtp", group, "SMTP reachable, TLS and authentication", error)])),
+    // Asked to send test emails, a failure to send is the command's failure, not a warning.
+    Effect.catchAll((error) => Effect.succeed([failure(options.sendTestEmailTo === undefined ? "warn" : "fail", "smtp", group, "SMTP reachable, TLS and authentication", error)])),
   )
 }
 

@@ -31,13 +31,9 @@ export const isTransactional = (sql: string): boolean => firstLine(sql.replace(/
 /** Reads and validates `directory`; pure apart from the file reads, so it can be tested on fixtures. */
 export const loadMigrations = (directory: string): MigrationSourceShape["load"] =>
   Effect.gen(function* () {
-    const entries = yield* Effect.tryPromise({
-      try: async () => {
-        if (!(await stat(directory)).isDirectory()) throw new Error("not a directory")
-        return readdir(directory)
-      },
-      catch: () => new MigrationsDirectoryMissing({ directory }),
-    })
+    const isFile = yield* Effect.promise(() => stat(directory).then((s) => !s.isDirectory(), () => false))
+    if (isFile) return yield* new MigrationsDirectoryMissing({ directory, isFile })
+    const entries = yield* Effect.tryPromise({ try: () => readdir(directory), catch: () => new MigrationsDirectoryMissing({ directory }) })
     const problems: Array<SourceProblem> = []
     const candidates = entries.filter((file) => file.endsWith(".sql") && !file.endsWith(".down.sql")).sort()
     const migrations: Array<Migration> = []
@@ -50,11 +46,24 @@ export const loadMigrations = (directory: string): MigrationSourceShape["load"] 
       return [{ file, version: Number(match[1]) }]
     })
     // Synchronous reads: for thousands of small files they are ~10x faster than one promise each,
-    // and this runs once, at start-up.
-    const contents = yield* Effect.sync(() => named.map(({ file }) => readFileSync(join(directory, file))))
+    // and this runs once, at start-up. A file that cannot be read (a link loop, no permission) is
+    // named with the reason, like any other bad file.
+    const contents = yield* Effect.sync(() =>
+      named.map(({ file }) => {
+        try {
+          return readFileSync(join(directory, file))
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code ?? "an I/O error"
+          const why = code === "ELOOP" ? "a symbolic link that loops" : code === "EACCES" ? "not readable by this user" : code === "EISDIR" ? "a directory" : code
+          problems.push({ file, problem: `cannot be read (${why}); fix or remove it` })
+          return undefined
+        }
+      }),
+    )
     for (const [index, { file, version }] of named.entries()) {
       const path = join(directory, file)
-      const bytes = contents[index] ?? Buffer.alloc(0)
+      const bytes = contents[index]
+      if (bytes === undefined) continue
       let text: string
       try {
         text = stripBom(utf8.decode(bytes))

@@ -17,8 +17,10 @@ export class MigrationSourceError extends Data.TaggedError("MigrationSourceError
 
 export class MigrationsDirectoryMissing extends Data.TaggedError("MigrationsDirectoryMissing")<{
   readonly directory: string
+  /** The path exists but is a file, not a directory. */
+  readonly isFile?: boolean
 }> {
   override get message(): string {
-    return `migrations directory ${this.directory} does not exist`
+    return this.isFile === true ? `migrations directory ${this.directory} is a file, not a directory` : `migrations directory ${this.directory} does not exist`
   }
 }

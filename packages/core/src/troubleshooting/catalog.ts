@@ -202,9 +202,9 @@ export const catalog = {
     code: "AIM-MIG-005",
     slug: "migrations-directory-missing",
     title: "Migrations directory not found",
-    symptom: "migrations directory ... does not exist",
-    cause: "aim looks for migrations/ in the working directory unless --migrations-dir says otherwise.",
-    fix: "Run from the project root or pass --migrations-dir PATH.",
+    symptom: "migrations directory ... does not exist (or is a file)",
+    cause: "aim looks for migrations/ in the working directory unless --migrations-dir says otherwise; the path given is missing or names a file.",
+    fix: "Run from the project root, or pass --migrations-dir with the directory of the NNN_description.sql files (create it with mkdir before aim new).",
     commands: ["aim migrate --migrations-dir PATH"],
   }),
   notAdopted: entry({
