@@ -1,4 +1,5 @@
 import { mkdtempSync, symlinkSync, writeFileSync } from "node:fs"
+import { type AddressInfo, createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { testPostgresUrl } from "@aim/testkit"
@@ -36,6 +37,7 @@ const rows: ReadonlyArray<Row> = [
   { name: "a non-integer option", args: ["migrate", "--lock-timeout", "soon"], env: server, exit: 2, code: "AIM-CLI-001", says: /soon|integer/i },
   { name: "an unknown command", args: ["migrat"], exit: 2, code: "AIM-CLI-001", says: /Invalid subcommand/ },
   { name: "an unknown flag", args: ["migrate", "--bogus"], exit: 2, code: "AIM-CLI-001", says: /unknown argument: '--bogus'/ },
+  { name: "a connect timeout of 0 (it would wait forever)", args: ["migrate"], env: { ...server, POSTGRES_CONNECT_TIMEOUT: "0" }, exit: 2, code: "AIM-CFG-001", says: /POSTGRES_CONNECT_TIMEOUT: "0" is not a number of seconds from 1 to 600/ },
   { name: "explain of an unknown code", args: ["explain", "AIM-XYZ-999"], exit: 2, code: "AIM-MCP-002", says: /unknown troubleshooting code AIM-XYZ-999/ },
   { name: "a migrations path that is a file", args: ["status", "--migrations-dir", aFile], exit: 2, code: "AIM-MIG-005", says: /is a file, not a directory/ },
   { name: "a migration file that is a symbolic link loop", args: ["status", "--migrations-dir", loopDir], exit: 1, code: "AIM-MIG-004", says: /002_loop\.sql: cannot be read \(a symbolic link that loops\)/ },
@@ -90,6 +92,22 @@ describe("every bad input is answered: one coded line, the right exit code, JSON
     const notices = result.stderr.split("\n").filter((line) => line.includes("DATABASE_URL is used"))
     expect(notices).toEqual(["ℹ DATABASE_URL is used; POSTGRES_HOST, POSTGRES_DB are set to something else and ignored (unset them, or DATABASE_URL)"])
     expect(`${result.stdout}${result.stderr}`).not.toMatch(/elsewhere|otherdb/)
+  })
+
+  it("a server that accepts TCP and never answers: AIM-DB-003 within POSTGRES_CONNECT_TIMEOUT, not a lost connection", async () => {
+    const silent = createServer(() => undefined)
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve))
+    const port = (silent.address() as AddressInfo).port
+    try {
+      const t0 = Date.now()
+      const result = await aim(["migrate", "--json"], { DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/identity`, POSTGRES_CONNECT_TIMEOUT: "1" })
+      // Bounded by the timeout it was given (1 s), with room for process start-up on a busy machine.
+      expect(Date.now() - t0).toBeLessThan(8000)
+      expect(result.code).toBe(1)
+      expect(JSON.parse(result.stdout).error).toMatchObject({ code: "AIM-DB-003" })
+    } finally {
+      silent.close()
+    }
   })
 
   it("REDIS_PORT=63a9 is reported by doctor and never connected to (a Redis answers on the default port here)", async () => {

@@ -18,6 +18,8 @@ export interface ServerDatabase {
   readonly sslMode: SslMode
   /** Path of the CA certificate for verify-ca / verify-full. */
   readonly sslRootCert: string | undefined
+  /** How long to wait for a connection: POSTGRES_CONNECT_TIMEOUT or connect_timeout= (seconds, libpq's meaning); 10. */
+  readonly connectTimeoutSeconds: number
 }
 
 export interface EmbeddedDatabase {
@@ -43,6 +45,16 @@ const parsePort = (value: string | undefined, variable: string, problems: Array<
     return 5432
   }
   return port
+}
+
+const parseConnectTimeout = (value: string | undefined, variable: string, problems: Array<ConfigProblem>): number => {
+  if (value === undefined) return 10
+  const seconds = Number(value)
+  if (!/^\d+$/.test(value) || seconds < 1 || seconds > 600) {
+    problems.push({ variable, problem: `"${value}" is not a number of seconds from 1 to 600`, fix: "use whole seconds, e.g. 10 (0, libpq's 'wait forever', would hang on a server that never answers)" })
+    return 10
+  }
+  return seconds
 }
 
 const parseSslMode = (value: string | undefined, variable: string, problems: Array<ConfigProblem>): SslMode => {
@@ -111,6 +123,9 @@ const fromUrl = (raw: string, env: Env, problems: Array<ConfigProblem>): ServerD
     database: database === "" ? (read(env, "POSTGRES_DB") ?? "postgres") : database,
     sslMode: parseSslMode(url.searchParams.get("sslmode") ?? read(env, "POSTGRES_SSL_MODE"), "DATABASE_URL sslmode", problems),
     sslRootCert: url.searchParams.get("sslrootcert") ?? read(env, "POSTGRES_SSL_ROOT_CERT"),
+    connectTimeoutSeconds: url.searchParams.has("connect_timeout")
+      ? parseConnectTimeout(url.searchParams.get("connect_timeout") ?? "", "DATABASE_URL connect_timeout", problems)
+      : parseConnectTimeout(read(env, "POSTGRES_CONNECT_TIMEOUT"), "POSTGRES_CONNECT_TIMEOUT", problems),
   }
 }
 
@@ -213,6 +228,7 @@ const fromPostgresVariables = (env: Env, cwd: string, problems: Array<ConfigProb
     database: read(env, "POSTGRES_DB") ?? "postgres",
     sslMode: parseSslMode(read(env, "POSTGRES_SSL_MODE"), "POSTGRES_SSL_MODE", problems),
     sslRootCert: read(env, "POSTGRES_SSL_ROOT_CERT"),
+    connectTimeoutSeconds: parseConnectTimeout(read(env, "POSTGRES_CONNECT_TIMEOUT"), "POSTGRES_CONNECT_TIMEOUT", problems),
   }
   // With variables missing, the rest is still checked (every problem at once) but nothing is returned.
   if (missing.length > 0) {

@@ -42,7 +42,7 @@ const poolConfig = (settings: ServerDatabase, ssl: false | ConnectionOptions, op
   ...(settings.password === undefined ? {} : { password: Redacted.value(settings.password) }),
   ssl,
   application_name: applicationName(),
-  connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+  connectionTimeoutMillis: options.connectTimeoutMs ?? settings.connectTimeoutSeconds * 1000,
   max: options.maxConnections ?? 4,
   idleTimeoutMillis: 10_000,
   allowExitOnIdle: true,

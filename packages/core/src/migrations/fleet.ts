@@ -79,7 +79,7 @@ export const migrateFleet = (
         yield* notify(index, "running")
         const t0 = performance.now()
         const layer = MigratorLive(options.migrator).pipe(
-          Layer.provide(PgDatabaseLive(target.settings, { connectTimeoutMs: 10_000, maxConnections: 2 })),
+          Layer.provide(PgDatabaseLive(target.settings, { maxConnections: 2 })),
           Layer.provide(MigrationSourceLive(options.migrationsDir)),
         )
         const outcome = yield* Effect.either(Effect.flatMap(Migrator, (m) => m.apply()).pipe(Effect.provide(layer)))

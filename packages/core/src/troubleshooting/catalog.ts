@@ -58,9 +58,9 @@ export const catalog = {
     code: "AIM-DB-003",
     slug: "connection-timeout",
     title: "Database connection timed out",
-    symptom: "timeout expired / ETIMEDOUT while connecting",
-    cause: "The server is unreachable from here: a firewall, a private network or a wrong port drops the packets.",
-    fix: "Allow this client's address in the server's firewall (Azure: Networking), or run from inside the network.",
+    symptom: "timeout expired / ETIMEDOUT / connection timeout while connecting (after POSTGRES_CONNECT_TIMEOUT seconds, 10 by default)",
+    cause: "Nothing answered as PostgreSQL in time: a firewall or private network drops the packets, the port belongs to another service, or the server is overloaded.",
+    fix: "Check the host and port, allow this client's address in the server's firewall (Azure: Networking) or run from inside the network; POSTGRES_CONNECT_TIMEOUT (seconds) sets how long to wait.",
     commands: ["aim doctor"],
   }),
   passwordFailed: entry({

@@ -52,7 +52,8 @@ const byMessage: ReadonlyArray<readonly [RegExp, CatalogEntry]> = [
   [/password authentication failed/i, catalog.passwordFailed],
   [/no pg_hba\.conf entry|does not support SSL|SSL off|requires SSL|SSL connection is required/i, catalog.sslRequired],
   [/certificate|altnames/i, catalog.sslCertificate],
-  [/timeout expired|timed out/i, catalog.connectionTimeout],
+  // pg says "Connection terminated due to connection timeout": a timeout, not a lost connection.
+  [/timeout expired|timed out|due to connection timeout/i, catalog.connectionTimeout],
   [/lock timeout/i, catalog.lockTimeout],
   [/already exists/i, catalog.relationExists],
   [/permission denied/i, catalog.permissionDenied],
