@@ -9,7 +9,7 @@ import { dirname, join, resolve } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..")
-const shared = ["packages/core/src", "packages/core/package.json", "pnpm-lock.yaml"]
+const shared = ["packages/core/src", "packages/core/package.json", "pnpm-lock.yaml", "scripts/bundle.mjs"]
 const apps = {
   cli: { dir: "apps/cli", bundle: "dist/aim.mjs", sources: ["apps/cli/src", "apps/cli/build.mjs", "apps/cli/package.json"] },
   backend: { dir: "apps/backend", bundle: "dist/server.mjs", sources: ["apps/backend/src", "apps/backend/build.mjs", "apps/backend/package.json", "apps/health/src"] },
