@@ -126,6 +126,7 @@ export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
 
           const files: Array<AdoptedFile> = []
           if (dryRun) yield* session.execute("BEGIN")
+          else if (todo.length > 0) yield* ensureLedger(session.query)
           const run = Effect.gen(function* () {
             let before: CatalogSnapshot = yield* snapshot(session)
             for (const migration of todo) {

@@ -101,6 +101,7 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
           // Read after the lock is held: another replica may have applied everything meanwhile.
           const plan = yield* readPlan(session.query, migrations)
           if (plan.refusals.length > 0) return yield* new MigrationRefused({ refusals: plan.refusals })
+          if (plan.pending.length > 0) yield* ensureLedger(session.query)
           const byVersion = new Map(migrations.map((m) => [m.version, m]))
           const todo = plan.pending.filter((p) => applyOptions.upTo === undefined || p.version <= applyOptions.upTo)
           const applied: Array<AppliedNow> = []
@@ -132,7 +133,8 @@ export interface LockedSessionOptions {
 }
 
 /**
- * A dedicated session holding the migration lock, with `lock_timeout` set and the ledger created:
+ * A dedicated session holding the migration lock, with `lock_timeout` set (callers create the ledger
+ * only once they are about to write to it: a refusal or a dry run leaves no trace):
  * where every change to the schema or the ledger (migrate, adopt) runs.
  */
 export const lockedSession = (db: DatabaseShape, options: LockedSessionOptions) =>
@@ -144,7 +146,6 @@ export const lockedSession = (db: DatabaseShape, options: LockedSessionOptions) 
     yield* acquireLock(session, { wait: options.lockWait, ...(options.onWait === undefined ? {} : { onWait: options.onWait }) })
     // A server session that fails is closed, which frees the lock; the embedded one stays open.
     yield* Effect.addFinalizer((exit) => (Exit.isSuccess(exit) || db.kind === "embedded" ? releaseLock(session).pipe(Effect.ignore) : Effect.void))
-    yield* ensureLedger(session.query)
     return session
   })
 
