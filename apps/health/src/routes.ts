@@ -1,4 +1,4 @@
-import { HealthReport } from "@aim/core"
+import { HealthReport, diagnose, docsPath } from "@aim/core"
 import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { Effect } from "effect"
 
@@ -21,7 +21,11 @@ export const healthRouter = HttpRouter.empty.pipe(
     "/health/migrations",
     Effect.flatMap(HealthReport, (h) => h.migrations).pipe(
       Effect.flatMap((body) => json(body)),
-      Effect.catchAll((error) => json({ error: error instanceof Error ? error.message : String(error) }, 503)),
+      // The same coded shape as every other failure: what happened, its code, the fix and the page.
+      Effect.catchAll((error) => {
+        const { entry, message } = diagnose(error)
+        return json({ ok: false, error: message, code: entry.code, fix: entry.fix, docs: docsPath(entry) }, 503)
+      }),
     ),
   ),
 )

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { type ConfigProblem, loadEnv, parseConfig, readConfig } from "../src/index.js"
+import { type ConfigProblem, loadEnv, parseConfig, readConfig, scrub, secretsOf } from "../src/index.js"
 
 const cwd = tmpdir()
 const problemsOf = (env: Record<string, string>): ReadonlyArray<ConfigProblem> => readConfig(env, cwd).problems
@@ -116,5 +116,22 @@ describe("environment config", () => {
     expect(parsed.config?.redis).toBeUndefined()
     expect(parsed.config?.smtp).toBeUndefined()
     expect(parsed.problems.map((p) => p.variable).sort()).toEqual(["REDIS_PORT", "SMTP_PORT"])
+  })
+
+  it("a .env value cut at an unquoted # is named (variable and line, never the value); quoted it is fine", () => {
+    const dir = mkdtempSync(join(tmpdir(), "aim-env-"))
+    writeFileSync(join(dir, ".env"), "POSTGRES_HOST=db\nPOSTGRES_USER=aim\nPOSTGRES_PASSWORD=Kq7#Wm3\nPOSTGRES_DB=identity # the guide's name\n")
+    const parsed = readConfig(loadEnv(dir, {}), dir)
+    expect(parsed.problems).toEqual([expect.objectContaining({ variable: "POSTGRES_PASSWORD", problem: expect.stringMatching(/cut at an unquoted # on line 3 of \.env/) })])
+    expect(JSON.stringify(parsed.problems)).not.toMatch(/Kq7|Wm3/)
+    writeFileSync(join(dir, ".env"), "POSTGRES_HOST=db\nPOSTGRES_USER=aim\nPOSTGRES_PASSWORD='Kq7#Wm3'\nPOSTGRES_DB=identity\n")
+    expect(readConfig(loadEnv(dir, {}), dir).problems).toEqual([])
+  })
+
+  it("scrubbing redacts a password, not every part of the URL that happens to have the same text", () => {
+    const same = secretsOf({ DATABASE_URL: "postgres://postgres:postgres@db.example.com:5432/identity" })
+    expect(scrub("postgres://postgres@db.example.com:5432/identity (sslmode=prefer)", same)).toBe("postgres://postgres@db.example.com:5432/identity (sslmode=prefer)")
+    const distinct = secretsOf({ DATABASE_URL: "postgres://postgres:Hx8-distinct@db.example.com:5432/identity" })
+    expect(scrub("server said: password Hx8-distinct is wrong", distinct)).toBe("server said: password *** is wrong")
   })
 })

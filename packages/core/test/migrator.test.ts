@@ -4,7 +4,7 @@ import bcrypt from "bcryptjs"
 import { Effect, Fiber } from "effect"
 import pg from "pg"
 import { describe, expect, it } from "vitest"
-import { type MigrationEvent, diagnose, lockKeys } from "../src/index.js"
+import { type MigrationEvent, type Session, diagnose, lockKeys, requireServer } from "../src/index.js"
 import { migrationsCopy, runMigrator, runMigratorFailure, shippedMigrations, migratorFor } from "./support.js"
 import { Migrator } from "../src/index.js"
 
@@ -243,5 +243,24 @@ describe("migrator on PostgreSQL", () => {
     expect(locks).toEqual([])
     expect(await ledgerVersions(db.url)).toHaveLength(15)
     expect(await sql(db.url, "SELECT to_regclass('public.slow') IS NULL AS gone")).toEqual([{ gone: true }])
+  })
+})
+
+describe("the oldest server the migrations run on", () => {
+  // No PostgreSQL 14 runs here: the check reads only server_version_num, so a session that answers
+  // as 14 stands in for one; the real servers (15 here, 18 from npm) pass the same check.
+  const answeringAs = (num: number, version: string): Session => ({
+    query: <A>() => Effect.succeed([{ num, version }] as unknown as ReadonlyArray<A>),
+    execute: () => Effect.void,
+  })
+
+  it("refuses PostgreSQL 14 before the first statement (AIM-DB-009) and accepts 15 and newer", async () => {
+    const refused = await Effect.runPromise(Effect.flip(requireServer(answeringAs(140012, "14.12"))))
+    expect(refused).toMatchObject({ _tag: "ServerTooOld", version: "14.12" })
+    expect(diagnose(refused).entry.code).toBe("AIM-DB-009")
+    await Effect.runPromise(requireServer(answeringAs(150004, "15.4")))
+    const db = await freshDatabase()
+    const report = await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    expect(report.applied).toHaveLength(15)
   })
 })

@@ -1,7 +1,7 @@
 import { Context, Effect, Either, Layer } from "effect"
 import { ConfigError, type ConfigProblem } from "./ConfigError.js"
 import { type DatabaseSettings, overriddenByUrl, readDatabaseSettings } from "./DatabaseConfig.js"
-import { type Env, loadEnv, read } from "./env.js"
+import { type Env, cutByComment, loadEnv, parseDotEnv, read } from "./env.js"
 import { type AppSettings, type RedisSettings, type SmtpSettings, readAppSettings, readRedisSettings, readSmtpSettings } from "./ServicesConfig.js"
 
 export interface AimConfigShape {
@@ -34,6 +34,18 @@ export const readConfig = (env: Env, cwd: string): ParsedConfig => {
   const redis = readRedisSettings(env, serviceProblems)
   const smtp = readSmtpSettings(env, serviceProblems)
   const app = readAppSettings(env, serviceProblems)
+  // A value cut at an unquoted # in .env is not what the operator wrote: say so, for the value in use.
+  const fromFile = parseDotEnv(cwd)
+  for (const { name, line } of cutByComment(cwd)) {
+    if (env[name] === undefined || env[name] !== fromFile[name]) continue
+    const problem = {
+      variable: name,
+      problem: `is cut at an unquoted # on line ${line} of .env (a .env file reads the rest as a comment)`,
+      fix: `quote the value in .env, e.g. ${name}='...', or set ${name} in the environment`,
+    }
+    if (/^(POSTGRES_|DATABASE_URL$)/.test(name)) databaseProblems.push(problem)
+    else serviceProblems.push(problem)
+  }
   const problems = [...databaseProblems, ...serviceProblems]
   if (databaseProblems.length > 0 || database === undefined) return { config: undefined, problems }
   return {

@@ -8,15 +8,34 @@ export type Env = Readonly<Record<string, string | undefined>>
  * The process environment over a `.env` file in `cwd` when one exists: variables set in the
  * environment win, as with docker compose and most dotenv loaders.
  */
-export const loadEnv = (cwd: string = process.cwd(), environment: Env = process.env): Env => {
+export const loadEnv = (cwd: string = process.cwd(), environment: Env = process.env): Env => ({ ...parseDotEnv(cwd), ...environment })
+
+/** The variables of the `.env` file in `cwd`, none when there is no such file. */
+export const parseDotEnv = (cwd: string): Env => {
   const file = join(cwd, ".env")
-  if (!existsSync(file)) return environment
-  const fromFile = parseEnv(readFileSync(file, "utf8")) as Record<string, string>
-  return { ...fromFile, ...environment }
+  return existsSync(file) ? (parseEnv(readFileSync(file, "utf8")) as Record<string, string>) : {}
 }
 
 /** A variable's value with surrounding blanks removed; empty counts as unset. */
 export const read = (env: Env, name: string): string | undefined => {
   const value = env[name]?.trim()
   return value === undefined || value === "" ? undefined : value
+}
+
+/**
+ * Variables of the `.env` file in `cwd` whose unquoted value holds a `#`: a .env file reads the rest
+ * as a comment (`PASSWORD=abc#def` is `abc`), so the value in use was cut. Names and lines, never values.
+ */
+export const cutByComment = (cwd: string): ReadonlyArray<{ readonly name: string; readonly line: number }> => {
+  const file = join(cwd, ".env")
+  if (!existsSync(file)) return []
+  return readFileSync(file, "utf8")
+    .split(/\r?\n/)
+    .flatMap((text, index) => {
+      const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(text)
+      const value = match?.[2] ?? ""
+      if (match?.[1] === undefined || /^['"`]/.test(value)) return []
+      // "KEY=value # note" is a comment by intent; "KEY=abc#def" almost never is.
+      return /[^\s]#/.test(value) ? [{ name: match[1], line: index + 1 }] : []
+    })
 }

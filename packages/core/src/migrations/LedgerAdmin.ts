@@ -6,8 +6,8 @@ import { appliedByLabel, ensureLedger, ledgerSchema, ledgerTable, readLedger, re
 import { acquireLock, releaseLock } from "./MigrationLock.js"
 import type { Migration } from "./Migration.js"
 import { MigrationSource, descriptionOf } from "./MigrationSource.js"
-import { type MigratorOptions, failed, lockedSession, runMigration } from "./Migrator.js"
-import { type MigrationFailed, MigrationRefused } from "./MigratorError.js"
+import { type MigratorOptions, failed, lockedSession, requireServer, runMigration } from "./Migrator.js"
+import { type MigrationFailed, MigrationRefused, type ServerTooOld } from "./MigratorError.js"
 import { computePlan } from "./plan.js"
 import { isShippedMigration } from "./shipped.js"
 
@@ -58,7 +58,7 @@ export interface BaselineReport {
   readonly checkedObjects: number
 }
 
-export type LedgerAdminError = LedgerAdminRefused | MigrationRefused | MigrationFailed | Effect.Effect.Error<ReturnType<typeof lockedSession>> | Effect.Effect.Error<MigrationSource["Type"]["load"]>
+export type LedgerAdminError = LedgerAdminRefused | MigrationRefused | MigrationFailed | ServerTooOld | Effect.Effect.Error<ReturnType<typeof lockedSession>> | Effect.Effect.Error<MigrationSource["Type"]["load"]>
 
 export interface LedgerAdminShape {
   /**
@@ -107,6 +107,7 @@ export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
           const dryRun = adoptOptions.dryRun === true
           const migrations = yield* source.load
           const session = yield* lockedSession(db, { lockWait, lockTimeoutMs })
+          yield* requireServer(session)
           const legacy = yield* readLegacyLedger(session.query)
           if (legacy === undefined) {
             return yield* new LedgerAdminRefused({

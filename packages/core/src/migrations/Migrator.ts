@@ -6,7 +6,7 @@ import type { Migration } from "./Migration.js"
 import { MigrationSource } from "./MigrationSource.js"
 import type { MigrationSourceError, MigrationsDirectoryMissing } from "./MigrationSourceError.js"
 import { type LockHolder, type LockWaitTimeout, acquireLock, blockingSessions, releaseLock } from "./MigrationLock.js"
-import { MigrationFailed, MigrationRefused } from "./MigratorError.js"
+import { MigrationFailed, MigrationRefused, ServerTooOld, oldestServer } from "./MigratorError.js"
 import type { Plan } from "./plan.js"
 import { lineColumnAt, offsetOfPosition, splitStatements } from "./splitStatements.js"
 
@@ -52,6 +52,7 @@ export interface ApplyReport {
 }
 
 export type MigratorError =
+  | ServerTooOld
   | MigrationSourceError
   | MigrationsDirectoryMissing
   | MigrationRefused
@@ -97,6 +98,7 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
           const started = performance.now()
           const migrations = yield* source.load
           const session = yield* lockedSession(db, { lockWait, lockTimeoutMs, onWait: (holder) => emit({ _tag: "LockWaiting", holder }) })
+          yield* requireServer(session)
           yield* emit({ _tag: "LockAcquired" })
           // Read after the lock is held: another replica may have applied everything meanwhile.
           const plan = yield* readPlan(session.query, migrations)
@@ -148,6 +150,17 @@ export const lockedSession = (db: DatabaseShape, options: LockedSessionOptions) 
     yield* Effect.addFinalizer((exit) => (Exit.isSuccess(exit) || db.kind === "embedded" ? releaseLock(session).pipe(Effect.ignore) : Effect.void))
     return session
   })
+
+/** Refuses, before the first statement, a server older than the migrations need. */
+export const requireServer = (session: Session): Effect.Effect<void, ServerTooOld | SqlError> =>
+  session
+    .query<{ num: number; version: string }>("SELECT current_setting('server_version_num')::int AS num, current_setting('server_version') AS version")
+    .pipe(
+      Effect.flatMap((rows) => {
+        const num = Number(rows[0]?.num ?? 0)
+        return num >= oldestServer ? Effect.void : Effect.fail(new ServerTooOld({ version: rows[0]?.version ?? "unknown", versionNum: num }))
+      }),
+    )
 
 const scriptPrefix = "BEGIN;\n"
 

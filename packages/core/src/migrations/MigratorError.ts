@@ -33,3 +33,16 @@ export class MigrationFailed extends Data.TaggedError("MigrationFailed")<{
     return `${where}: ${this.serverMessage}${this.sqlState === undefined ? "" : ` (SQLSTATE ${this.sqlState})`}${blocked}`
   }
 }
+
+/** The server is older than PostgreSQL 15, which the migrations need: nothing was run. */
+export class ServerTooOld extends Data.TaggedError("ServerTooOld")<{
+  readonly version: string
+  readonly versionNum: number
+}> {
+  override get message(): string {
+    return `the server is PostgreSQL ${this.version}; aim's migrations need PostgreSQL 15 or newer (CREATE OR REPLACE TRIGGER, gen_random_uuid() without an extension), so nothing was run`
+  }
+}
+
+/** PostgreSQL 15 (server_version_num 150000) is the oldest server the migrations run on. */
+export const oldestServer = 150000

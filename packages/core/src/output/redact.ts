@@ -3,9 +3,25 @@ import type { Env } from "../config/env.js"
 const secretVariables = ["POSTGRES_PASSWORD", "SMTP_PASSWORD", "REDIS_PASSWORD", "PGPASSWORD"] as const
 const urlVariables = ["DATABASE_URL", "REDIS_URL"] as const
 
-/** Every secret value the environment holds, so that output can be scrubbed of them as a last line of defence. */
+const publicVariables = ["POSTGRES_USER", "POSTGRES_HOST", "POSTGRES_DB", "REDIS_HOST", "SMTP_HOST", "SMTP_USERNAME"] as const
+
+/**
+ * Every secret value the environment holds, so that output can be scrubbed of them as a last line of
+ * defence. A password that is also the text of a part printed on purpose (the user `postgres`, the
+ * scheme `postgres://`, a host, a database) is left out: scrubbing it would blank those parts of
+ * every line (`***://***@host`), and aim never prints the password field itself.
+ */
 export const secretsOf = (env: Env): ReadonlyArray<string> => {
   const secrets = new Set<string>()
+  const printed = new Set<string>(publicVariables.flatMap((name) => env[name] ?? []))
+  for (const name of urlVariables) {
+    try {
+      const url = new URL(env[name] ?? "")
+      for (const part of [url.protocol.replace(/:$/, ""), decodeURIComponent(url.username), url.hostname, decodeURIComponent(url.pathname.replace(/^\//, ""))]) printed.add(part)
+    } catch {
+      // not a URL: nothing printed from it
+    }
+  }
   for (const name of secretVariables) {
     const value = env[name]
     if (value !== undefined && value.length >= 3) secrets.add(value)
@@ -24,7 +40,7 @@ export const secretsOf = (env: Env): ReadonlyArray<string> => {
       secrets.add(value)
     }
   }
-  return [...secrets].sort((a, b) => b.length - a.length)
+  return [...secrets].filter((secret) => !printed.has(secret)).sort((a, b) => b.length - a.length)
 }
 
 /** Replaces every secret in `text` with `***`. */

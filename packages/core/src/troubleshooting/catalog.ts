@@ -69,7 +69,7 @@ export const catalog = {
     title: "Password authentication failed",
     symptom: 'password authentication failed for user "..."',
     cause: "PostgreSQL credentials are incorrect, or SSL mode is not set where the server requires it.",
-    fix: "Verify POSTGRES_PASSWORD (no quoting needed: it is passed as is); for Azure PostgreSQL set POSTGRES_SSL_MODE=require.",
+    fix: "Verify POSTGRES_PASSWORD: from the environment it is passed as is; in a .env file quote it ('...') when it holds # or spaces. For Azure PostgreSQL set POSTGRES_SSL_MODE=require.",
     commands: ["aim doctor"],
   }),
   sslRequired: entry({
@@ -112,7 +112,7 @@ export const catalog = {
     code: "AIM-DB-009",
     slug: "server-too-old",
     title: "PostgreSQL older than 15",
-    symptom: "aim doctor reports a server version below 15",
+    symptom: "aim migrate refuses before the first statement (and aim doctor reports) a server version below 15",
     cause: "The migrations use features of PostgreSQL 15 (CREATE OR REPLACE TRIGGER, gen_random_uuid without extensions).",
     fix: "Upgrade the server to PostgreSQL 15 or newer.",
     commands: ["aim doctor"],

@@ -75,6 +75,8 @@ export const diagnose = (error: unknown): Diagnosis => {
   const tag = text(e._tag)
   const found = ((): CatalogEntry | undefined => {
     switch (tag) {
+      case "ServerTooOld":
+        return catalog.serverTooOld
       case "ConfigError":
         return e.problems !== undefined && e.problems.length > 0 && e.problems.every((p) => /Azure/.test(p.problem ?? "")) ? catalog.azureSslRequired : catalog.configInvalid
       case "MigrationSourceError":
