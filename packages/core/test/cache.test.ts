@@ -46,6 +46,20 @@ describe("cache with Redis fallback", () => {
     expect(logs).toEqual([expect.stringMatching(/^Redis settings are invalid \(REDIS_PORT: "63a9" is not a port number\): Redis is not used/)])
   })
 
+  it("REDIS_TLS=true against a plain Redis is AIM-REDIS-003 (no TLS handshake), not 'start Redis', within the connect timeout", async () => {
+    const t0 = Date.now()
+    const exit = await Effect.runPromiseExit(
+      Effect.flatMap(Cache, (c) => c.status).pipe(
+        Effect.provide(RedisCacheLive({ host: "127.0.0.1", port: 6379, db: 0, tls: true, password: undefined }, { connectTimeoutMs: 1000 })),
+        Effect.flip,
+      ),
+    )
+    if (exit._tag !== "Success") throw new Error("expected a RedisError")
+    expect(Date.now() - t0).toBeLessThan(4000)
+    expect(exit.value.message).toMatch(/no TLS handshake from rediss:\/\/127\.0\.0\.1:6379/)
+    expect(diagnose(exit.value).entry.code).toBe("AIM-REDIS-003")
+  })
+
   it("configured but stopped: in-memory with one warning line, within the connect timeout", async () => {
     const server = await startRedis()
     await server.stop()

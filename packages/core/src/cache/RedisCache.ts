@@ -59,11 +59,29 @@ export const connectRedis = (settings: RedisSettings, options: RedisOptions = {}
         started = true
         return client
       },
-      catch: (cause) => toRedisError(cause, target),
-    }).pipe(Effect.timeoutFail({ duration: Duration.millis((options.connectTimeoutMs ?? 3000) + 1000), onTimeout: () => new RedisError({ message: "timed out connecting", code: "ETIMEDOUT", target }) })),
+      catch: (cause) => tlsMismatch(settings, toRedisError(cause, target)),
+    }).pipe(
+      Effect.timeoutFail({
+        duration: Duration.millis((options.connectTimeoutMs ?? 3000) + 1000),
+        onTimeout: () => tlsMismatch(settings, new RedisError({ message: "timed out connecting", code: "ETIMEDOUT", target })),
+      }),
+    ),
     (client) => Effect.sync(() => client.disconnect()),
   )
 }
+
+/**
+ * A TLS client talking to a plain Redis gets no handshake back (a timeout or a closed connection),
+ * which would otherwise read as "Redis is down": name the likely cause instead.
+ */
+const tlsMismatch = (settings: RedisSettings, error: RedisError): RedisError =>
+  settings.tls && /ETIMEDOUT|ECONNRESET|closed|timed out/i.test(`${error.code ?? ""} ${error.message}`)
+    ? new RedisError({
+        message: `no TLS handshake from ${error.target} (${error.message}): TLS is on (REDIS_TLS, port 6380 or rediss://) but the server may be a plain Redis`,
+        code: "TLS_NO_HANDSHAKE",
+        target: error.target,
+      })
+    : error
 
 /** Redis with the in-memory cache behind it: any command error after start-up is answered from memory. */
 export const makeRedisCache = (client: Redis, options: RedisOptions = {}): CacheShape => {

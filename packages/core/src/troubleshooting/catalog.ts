@@ -345,10 +345,10 @@ export const catalog = {
   redisTls: entry({
     code: "AIM-REDIS-003",
     slug: "redis-tls",
-    title: "Redis needs TLS",
-    symptom: "connection closed or reset right after connecting to port 6380",
-    cause: "Azure Cache for Redis on port 6380 accepts TLS only; a plain connection is dropped.",
-    fix: "Use port 6380 (TLS is then on), REDIS_TLS=true, or a rediss:// REDIS_URL.",
+    title: "Redis TLS does not match the server",
+    symptom: "connection closed or reset right after connecting to port 6380, or no TLS handshake from a plain Redis",
+    cause: "Azure Cache for Redis on port 6380 accepts TLS only, so a plain connection is dropped; the other way round, a TLS client (REDIS_TLS=true, port 6380, rediss://) gets no handshake from a plain Redis.",
+    fix: "Match the server: for Azure use port 6380 (TLS is then on), REDIS_TLS=true or a rediss:// REDIS_URL; for a plain Redis set REDIS_TLS=false (or use its plain port).",
     commands: ["aim doctor"],
   }),
   mcpRefused: entry({
