@@ -26,6 +26,12 @@ export interface ParsedConfig {
   readonly problems: ReadonlyArray<ConfigProblem>
 }
 
+/**
+ * Problems quote the value they reject ("63a9" is not a port number); a value that is a URL with
+ * credentials (in any variable, by mistake) is quoted without them.
+ */
+const withoutCredentials = (problem: ConfigProblem): ConfigProblem => ({ ...problem, problem: problem.problem.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s"]*@/gi, "$1***@") })
+
 /** Reads and validates the whole environment at once: every problem is reported, not the first. */
 export const readConfig = (env: Env, cwd: string): ParsedConfig => {
   const databaseProblems: Array<ConfigProblem> = []
@@ -46,10 +52,10 @@ export const readConfig = (env: Env, cwd: string): ParsedConfig => {
     if (/^(POSTGRES_|DATABASE_URL$)/.test(name)) databaseProblems.push(problem)
     else serviceProblems.push(problem)
   }
-  const problems = [...databaseProblems, ...serviceProblems]
+  const problems = [...databaseProblems, ...serviceProblems].map(withoutCredentials)
   if (databaseProblems.length > 0 || database === undefined) return { config: undefined, problems }
   return {
-    config: { production: read(env, "NODE_ENV") === "production", database, redis, smtp, app, serviceProblems, overridden: overriddenByUrl(env, database) },
+    config: { production: read(env, "NODE_ENV") === "production", database, redis, smtp, app, serviceProblems: serviceProblems.map(withoutCredentials), overridden: overriddenByUrl(env, database) },
     problems,
   }
 }

@@ -1,0 +1,116 @@
+import { Cause, Effect, Exit } from "effect"
+import fc from "fast-check"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { describeDatabase, diagnose, loadMigrations, readConfig } from "../src/index.js"
+
+// Generated inputs: every one is answered by a coded error or a success, never a defect, a hang or a
+// secret in what would be printed. 1,000 runs of each property per test run.
+const runs = 1000
+
+const secret = "Zp4-Secret-Value"
+
+/** Values a variable might hold: valid ones, near misses, junk, and text that holds the secret. */
+const value = fc.oneof(
+  fc.constantFrom("", " ", "5432", "6380", "0", "-1", "65536", "63a9", "true", "no", "maybe", "require", "verify-full", "disable", "localhost", "db.example.com"),
+  fc.constantFrom("x.postgres.database.azure.com", "x.redis.cache.windows.net", "/no/such/ca.pem", "https://aim.example.com", "ftp://x", "a@b.co", "not-an-email"),
+  fc.constantFrom(
+    `postgres://postgres:${secret}@db:5432/identity`,
+    `postgres://postgres:${encodeURIComponent(`${secret}@/#`)}@db:5432/identity`,
+    `postgres://postgres:${secret}@/#x@db/identity`,
+    `redis://:${secret}@cache:6379/0`,
+    "mysql://x@y/z",
+    "postgres://",
+  ),
+  fc.string({ maxLength: 12 }),
+)
+
+const variables = [
+  "DATABASE_URL",
+  "POSTGRES_HOST",
+  "POSTGRES_PORT",
+  "POSTGRES_USER",
+  "POSTGRES_DB",
+  "POSTGRES_SSL_MODE",
+  "POSTGRES_SSL_ROOT_CERT",
+  "POSTGRES_CONNECT_TIMEOUT",
+  "NODE_ENV",
+  "REDIS_URL",
+  "REDIS_HOST",
+  "REDIS_PORT",
+  "REDIS_DB",
+  "REDIS_TLS",
+  "SMTP_HOST",
+  "SMTP_PORT",
+  "SMTP_USERNAME",
+  "SMTP_SECURE",
+  "FRONTEND_URL",
+  "SUPPORT_EMAIL",
+] as const
+
+const environment = fc
+  .record(Object.fromEntries(variables.map((name) => [name, value])) as Record<(typeof variables)[number], fc.Arbitrary<string>>, { requiredKeys: [] })
+  .chain((env) => fc.record({ env: fc.constant(env), withPasswords: fc.boolean() }))
+
+describe("properties over generated inputs", () => {
+  it(`configuration: ${runs} generated environments, each a valid config or coded problems, no secret in any of it`, () => {
+    fc.assert(
+      fc.property(environment, ({ env, withPasswords }) => {
+        const full = withPasswords ? { ...env, POSTGRES_PASSWORD: secret, SMTP_PASSWORD: secret, REDIS_PASSWORD: secret } : env
+        const parsed = readConfig(full, tmpdir())
+        for (const problem of parsed.problems) {
+          expect(typeof problem.variable).toBe("string")
+          expect(problem.problem.length).toBeGreaterThan(0)
+          expect(problem.fix.length).toBeGreaterThan(0)
+        }
+        const printed = JSON.stringify(parsed.problems) + (parsed.config === undefined ? "" : describeDatabase(parsed.config.database))
+        expect(printed).not.toContain(secret)
+        if (parsed.config === undefined) expect(parsed.problems.length).toBeGreaterThan(0)
+        // Whatever went wrong has a catalog entry to print: the configuration entry.
+        if (parsed.problems.length > 0) expect(diagnose({ _tag: "ConfigError", problems: parsed.problems, message: "" }).entry.code).toMatch(/^AIM-CFG-00[12]$/)
+      }),
+      { numRuns: runs },
+    )
+  })
+
+  const fileName = fc.oneof(
+    fc.tuple(fc.integer({ min: 0, max: 30 }), fc.constantFrom("create_x", "add-y", "z")).map(([n, d]) => `${String(n).padStart(3, "0")}_${d}.sql`),
+    fc.tuple(fc.integer({ min: 1, max: 30 }), fc.constantFrom(".up.sql", ".down.sql")).map(([n, ext]) => `${String(n).padStart(3, "0")}_pair${ext}`),
+    fc.constantFrom("8_short.sql", "abc.sql", "001 spaces.sql", "README.md", "001_x.sql.bak", "0001_wide.sql"),
+  )
+  const content = fc.oneof(
+    fc.constantFrom("SELECT 1;\n", "CREATE TABLE IF NOT EXISTS t (id int);\n", "-- aim:no-transaction\nSELECT 1;\n", "", "   \n", "\uFEFFSELECT 2;\r\n"),
+    fc.uint8Array({ maxLength: 16 }).map((bytes) => Buffer.from(bytes)),
+  )
+  const directory = fc.array(fc.tuple(fileName, content), { maxLength: 8 })
+
+  it(`migration files: ${runs} generated directories, each loaded or refused with every bad file named, never a defect`, async () => {
+    await fc.assert(
+      fc.asyncProperty(directory, async (files) => {
+        const dir = mkdtempSync(join(tmpdir(), "aim-prop-"))
+        try {
+          for (const [name, text] of files) writeFileSync(join(dir, name), text)
+          const exit = await Effect.runPromiseExit(loadMigrations(dir))
+          if (Exit.isFailure(exit)) {
+            expect(Cause.isDie(exit.cause)).toBe(false)
+            const failure = Cause.failureOption(exit.cause)
+            expect(failure._tag).toBe("Some")
+            if (failure._tag === "Some") {
+              expect(diagnose(failure.value).entry.code).toMatch(/^AIM-MIG-00[45]$/)
+              if (failure.value._tag === "MigrationSourceError") expect(failure.value.problems.length).toBeGreaterThan(0)
+            }
+          } else {
+            const versions = exit.value.map((m) => m.version)
+            expect(new Set(versions).size).toBe(versions.length)
+            expect([...versions].sort((a, b) => a - b)).toEqual(versions)
+          }
+        } finally {
+          rmSync(dir, { recursive: true, force: true })
+        }
+      }),
+      { numRuns: runs },
+    )
+  })
+})
