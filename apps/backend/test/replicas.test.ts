@@ -53,4 +53,23 @@ describe("replicas booting at once", () => {
       await db.drop()
     }
   })
+
+  it("invalid REDIS_PORT and SMTP_PORT are logged with their code and never replaced by a default; ready says redis unavailable", async () => {
+    const db = await createTestDatabase(testPostgresUrl(), "aim_badports")
+    const backend = startBackend({ DATABASE_URL: db.url, REDIS_HOST: "127.0.0.1", REDIS_PORT: "63a9", REDIS_PASSWORD: "Rb7-secret", SMTP_HOST: "127.0.0.1", SMTP_PORT: "58x7", SMTP_USERNAME: "a@b.co", SMTP_PASSWORD: "Sm7-secret" })
+    try {
+      const base = await backend.ready
+      const redis = await backend.waitFor(/Redis settings are invalid/)
+      expect(redis).toMatchObject({ level: "warn", code: "AIM-CFG-001" })
+      expect(redis.message).toMatch(/REDIS_PORT: "63a9" is not a port number/)
+      const smtp = await backend.waitFor(/SMTP settings are invalid/)
+      expect(smtp).toMatchObject({ level: "warn", code: "AIM-CFG-001" })
+      const ready = (await (await fetch(`${base}/health/ready`)).json()) as { redis?: string }
+      expect(ready.redis).toBe("unavailable (optional)")
+      expect(JSON.stringify(backend.logs)).not.toMatch(/Rb7-secret|Sm7-secret/)
+    } finally {
+      await stop(backend)
+      await db.drop()
+    }
+  })
 })

@@ -37,6 +37,7 @@ const rows: ReadonlyArray<Row> = [
   { name: "a non-integer option", args: ["migrate", "--lock-timeout", "soon"], env: server, exit: 2, code: "AIM-CLI-001", says: /soon|integer/i },
   { name: "an unknown command", args: ["migrat"], exit: 2, code: "AIM-CLI-001", says: /Invalid subcommand/ },
   { name: "an unknown flag", args: ["migrate", "--bogus"], exit: 2, code: "AIM-CLI-001", says: /unknown argument: '--bogus'/ },
+  { name: "Redis listening on the PostgreSQL port", args: ["migrate"], env: { DATABASE_URL: "postgres://postgres@127.0.0.1:6379/identity", POSTGRES_CONNECT_TIMEOUT: "1" }, exit: 1, code: "AIM-DB-003", says: /connection timeout/ },
   { name: "a connect timeout of 0 (it would wait forever)", args: ["migrate"], env: { ...server, POSTGRES_CONNECT_TIMEOUT: "0" }, exit: 2, code: "AIM-CFG-001", says: /POSTGRES_CONNECT_TIMEOUT: "0" is not a number of seconds from 1 to 600/ },
   { name: "explain of an unknown code", args: ["explain", "AIM-XYZ-999"], exit: 2, code: "AIM-MCP-002", says: /unknown troubleshooting code AIM-XYZ-999/ },
   { name: "a migrations path that is a file", args: ["status", "--migrations-dir", aFile], exit: 2, code: "AIM-MIG-005", says: /is a file, not a directory/ },
