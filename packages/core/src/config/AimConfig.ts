@@ -1,6 +1,7 @@
 import { Context, Effect, Either, Layer } from "effect"
 import { ConfigError, type ConfigProblem } from "./ConfigError.js"
 import { type DatabaseSettings, overriddenByUrl, readDatabaseSettings } from "./DatabaseConfig.js"
+import { withoutUrlCredentials } from "../output/redact.js"
 import { type Env, cutByComment, loadEnv, parseDotEnv, read } from "./env.js"
 import { type AppSettings, type RedisSettings, type SmtpSettings, readAppSettings, readRedisSettings, readSmtpSettings } from "./ServicesConfig.js"
 
@@ -30,7 +31,7 @@ export interface ParsedConfig {
  * Problems quote the value they reject ("63a9" is not a port number); a value that is a URL with
  * credentials (in any variable, by mistake) is quoted without them.
  */
-const withoutCredentials = (problem: ConfigProblem): ConfigProblem => ({ ...problem, problem: problem.problem.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s"]*@/gi, "$1***@") })
+const withoutCredentials = (problem: ConfigProblem): ConfigProblem => ({ ...problem, problem: withoutUrlCredentials(problem.problem) })
 
 /** Reads and validates the whole environment at once: every problem is reported, not the first. */
 export const readConfig = (env: Env, cwd: string): ParsedConfig => {

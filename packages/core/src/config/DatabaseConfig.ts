@@ -1,6 +1,7 @@
 import { Redacted } from "effect"
 import { statSync } from "node:fs"
 import { join } from "node:path"
+import { withoutUrlCredentials } from "../output/redact.js"
 import type { ConfigProblem } from "./ConfigError.js"
 import { type Env, read } from "./env.js"
 
@@ -32,10 +33,13 @@ export type DatabaseSettings = ServerDatabase | EmbeddedDatabase
 export const azurePostgresSuffix = ".postgres.database.azure.com"
 
 /** Where a server database lives, with no secret: safe for logs and JSON. */
-export const describeDatabase = (settings: DatabaseSettings): string =>
-  settings._tag === "Embedded"
-    ? `embedded PostgreSQL (PGlite) in ${settings.dataDir}`
-    : `postgres://${encodeURIComponent(settings.user)}@${settings.host.includes(":") ? `[${settings.host}]` : settings.host}:${settings.port}/${encodeURIComponent(settings.database)} (sslmode=${settings.sslMode})`
+export const describeDatabase = (settings: DatabaseSettings): string => {
+  if (settings._tag === "Embedded") return `embedded PostgreSQL (PGlite) in ${settings.dataDir}`
+  // A URL pasted into POSTGRES_USER/HOST/DB by mistake is shown without its credentials.
+  const part = (text: string) => encodeURIComponent(withoutUrlCredentials(text))
+  const host = withoutUrlCredentials(settings.host)
+  return `postgres://${part(settings.user)}@${host.includes(":") ? `[${host}]` : host}:${settings.port}/${part(settings.database)} (sslmode=${settings.sslMode})`
+}
 
 const parsePort = (value: string | undefined, variable: string, problems: Array<ConfigProblem>): number => {
   if (value === undefined) return 5432

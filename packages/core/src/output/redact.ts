@@ -49,3 +49,6 @@ export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
   for (const secret of secrets) out = out.split(secret).join("***")
   return out
 }
+
+/** Text with the credentials of any URL in it replaced: `redis://:pw@cache` becomes `redis://***@cache`. */
+export const withoutUrlCredentials = (text: string): string => text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s"]*@/gi, "$1***@")
