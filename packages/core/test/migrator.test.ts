@@ -3,6 +3,8 @@ import { useFreshDatabases } from "@aim/testkit/hooks"
 import bcrypt from "bcryptjs"
 import { Effect, Fiber } from "effect"
 import pg from "pg"
+import { appendFileSync, readFileSync, readdirSync } from "node:fs"
+import { join, resolve } from "node:path"
 import { describe, expect, it } from "vitest"
 import { type MigrationEvent, type Session, diagnose, lockKeys, requireServer } from "../src/index.js"
 import { migrationsCopy, runMigrator, runMigratorFailure, shippedMigrations, migratorFor } from "./support.js"
@@ -262,5 +264,38 @@ describe("the oldest server the migrations run on", () => {
     const db = await freshDatabase()
     const report = await runMigrator(db.url, shippedMigrations, (m) => m.apply())
     expect(report.applied).toHaveLength(15)
+  })
+})
+
+describe("upgrading from an earlier release of aim", () => {
+  const release010 = resolve(import.meta.dirname, "fixtures/release-0.1.0")
+
+  it("files aim revised since 0.1.0 run again and update their ledger rows; a file edited by hand is still refused", async () => {
+    const db = await freshDatabase()
+    // A database migrated by aim 0.1.0: its 001, 009, 012 and 015 as that release shipped them.
+    const old = migrationsCopy(Object.fromEntries(readdirSync(release010).map((f) => [f, readFileSync(join(release010, f), "utf8")])))
+    expect((await runMigrator(db.url, old, (m) => m.apply())).applied).toHaveLength(15)
+
+    const status = await runMigrator(db.url, shippedMigrations, (m) => m.status)
+    expect(status.refusals).toEqual([])
+    expect(status.pending.map((p) => [p.version, p.revision])).toEqual([
+      [1, true],
+      [9, true],
+      [12, true],
+      [15, true],
+    ])
+    const upgraded = await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    expect(upgraded.applied.map((a) => a.version)).toEqual([1, 9, 12, 15])
+    expect(await sql(db.url, "SELECT version, method FROM aim_migrations.schema_migrations WHERE method = 'revised' ORDER BY version")).toEqual(
+      [1, 9, 12, 15].map((version) => ({ version, method: "revised" })),
+    )
+    expect(await ledgerVersions(db.url)).toHaveLength(15)
+    expect((await runMigrator(db.url, shippedMigrations, (m) => m.status)).upToDate).toBe(true)
+
+    // The same ledger with a hand edit of an aim file is not a revision: refused as before.
+    const edited = migrationsCopy()
+    appendFileSync(join(edited, "009_create_security_policies_table.sql"), "\n-- edited by hand\n")
+    const refused = await runMigratorFailure(db.url, edited, (m) => m.apply())
+    expect(refused).toMatchObject({ _tag: "MigrationRefused" })
   })
 })

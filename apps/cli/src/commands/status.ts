@@ -47,7 +47,7 @@ const printStatus = (report: StatusReport) =>
     yield* out(`Migrations: ${report.directory}`)
     yield* out(`Applied (${report.applied.length}):`)
     for (const a of report.applied) {
-      const mark = a.state === "ok" ? "✓" : "✖"
+      const mark = a.state === "ok" ? "✓" : a.state === "revised" ? "↻" : "✖"
       yield* out(`  ${mark} ${a.name}  ${a.appliedAt}  ${a.durationMs} ms  ${a.checksum.slice(0, 12)}${a.state === "ok" ? "" : `  (${a.state})`}`)
     }
     yield* out(`Pending (${report.pending.length}):`)

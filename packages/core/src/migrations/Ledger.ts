@@ -90,14 +90,17 @@ const literal = (text: string) => `'${text.replace(/'/g, "''")}'`
  * round trip; the server times it. Values are a number, a validated file name, hex and our label.
  */
 export const recordAppliedStatement = (migration: Migration, appliedBy: string, method: LedgerMethod = "applied"): string =>
-  `INSERT INTO ${ledgerTable} (version, name, checksum, duration_ms, applied_by, method) VALUES (${migration.version}, ${literal(migration.name)}, ${literal(migration.checksum)}, (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::int, ${literal(appliedBy)}, ${literal(method)})`
+  method === "revised"
+    ? `UPDATE ${ledgerTable} SET name = ${literal(migration.name)}, checksum = ${literal(migration.checksum)}, applied_at = now(), duration_ms = (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::int, applied_by = ${literal(appliedBy)}, method = 'revised' WHERE version = ${migration.version}`
+    : `INSERT INTO ${ledgerTable} (version, name, checksum, duration_ms, applied_by, method) VALUES (${migration.version}, ${literal(migration.name)}, ${literal(migration.checksum)}, (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::int, ${literal(appliedBy)}, ${literal(method)})`
 
 /**
  * How a ledger row came to be: `applied` by aim migrate; `adopted` when aim adopt ran the file on a
  * database of the deployed backend; `recorded` when aim adopt recorded, without running it, a file
- * the deployed backend had applied and aim cannot safely run again; `baseline`.
+ * the deployed backend had applied and aim cannot safely run again; `baseline`; `revised` when a
+ * file aim revised since an earlier release ran again (the row is updated, not added).
  */
-export type LedgerMethod = "applied" | "adopted" | "recorded" | "baseline"
+export type LedgerMethod = "applied" | "adopted" | "recorded" | "baseline" | "revised"
 
 export const recordApplied = (
   query: Query,
@@ -107,7 +110,9 @@ export const recordApplied = (
   method: LedgerMethod = "applied",
 ): Effect.Effect<void, SqlError> =>
   query(
-    `INSERT INTO ${ledgerTable} (version, name, checksum, duration_ms, applied_by, method) VALUES ($1, $2, $3, $4, $5, $6)`,
+    method === "revised"
+      ? `UPDATE ${ledgerTable} SET name = $2, checksum = $3, applied_at = now(), duration_ms = $4, applied_by = $5, method = $6 WHERE version = $1`
+      : `INSERT INTO ${ledgerTable} (version, name, checksum, duration_ms, applied_by, method) VALUES ($1, $2, $3, $4, $5, $6)`,
     [migration.version, migration.name, migration.checksum, Math.round(durationMs), appliedBy, method],
   ).pipe(Effect.asVoid)
 

@@ -111,7 +111,7 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
             const migration = byVersion.get(pending.version)
             if (migration === undefined) continue
             yield* emit({ _tag: "MigrationStarted", version: migration.version, name: migration.name })
-            const durationMs = yield* runMigration(session, migration, appliedBy)
+            const durationMs = yield* runMigration(session, migration, appliedBy, pending.revision === true ? "revised" : "applied")
             applied.push({ version: migration.version, name: migration.name, checksum: migration.checksum, durationMs })
             yield* emit({ _tag: "MigrationApplied", version: migration.version, name: migration.name, durationMs })
           }

@@ -1,4 +1,5 @@
 import type { AppliedMigration, Migration } from "./Migration.js"
+import { isRevisionOfShipped } from "./shipped.js"
 
 export type RefusalKind = "changed" | "missing" | "out-of-order" | "not-adopted"
 
@@ -16,11 +17,13 @@ export interface PendingMigration {
   readonly checksum: string
   readonly transactional: boolean
   readonly reason: string
+  /** Applied before in an earlier release's version; runs again and its ledger row is updated. */
+  readonly revision?: true
 }
 
 export interface AppliedEntry extends AppliedMigration {
   /** `ok`, or how the file on disk disagrees with what was applied. */
-  readonly state: "ok" | "changed" | "missing"
+  readonly state: "ok" | "changed" | "missing" | "revised"
 }
 
 export interface Plan {
@@ -42,6 +45,7 @@ export const computePlan = (
   const recorded = new Map(ledger.map((row) => [row.version, row]))
   const refusals: Array<Refusal> = []
   const applied: Array<AppliedEntry> = []
+  const revised: Array<PendingMigration> = []
   let newestApplied = Number.NEGATIVE_INFINITY
   for (const row of ledger) {
     newestApplied = Math.max(newestApplied, row.version)
@@ -53,6 +57,16 @@ export const computePlan = (
         version: row.version,
         name: row.name,
         detail: `${row.name} was applied on ${row.appliedAt} but its file is gone from the migrations directory`,
+      })
+    } else if (file.name === row.name && file.checksum !== row.checksum && isRevisionOfShipped(file.name, file.checksum, row.checksum)) {
+      applied.push({ ...row, state: "revised" })
+      revised.push({
+        version: file.version,
+        name: file.name,
+        checksum: file.checksum,
+        transactional: file.transactional,
+        reason: `revised by aim since it was applied (checksum ${short(row.checksum)}, an earlier release): runs again to converge`,
+        revision: true,
       })
     } else if (file.checksum !== row.checksum || file.name !== row.name) {
       applied.push({ ...row, state: "changed" })
@@ -67,7 +81,7 @@ export const computePlan = (
       })
     } else applied.push({ ...row, state: "ok" })
   }
-  const pending: Array<PendingMigration> = []
+  const pending: Array<PendingMigration> = [...revised]
   for (const file of migrations) {
     if (recorded.has(file.version)) continue
     if (file.version < newestApplied) {
@@ -86,6 +100,8 @@ export const computePlan = (
       reason: "not recorded in the ledger",
     })
   }
+  // Revisions of aim's own files run in version order with the new files.
+  pending.sort((a, b) => a.version - b.version)
   if (ledger.length === 0 && legacy !== undefined && legacy.length > 0) {
     refusals.unshift({
       kind: "not-adopted",

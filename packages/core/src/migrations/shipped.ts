@@ -24,3 +24,19 @@ export const shippedMigrations: ReadonlyMap<string, string> = new Map([
 ])
 
 export const isShippedMigration = (name: string, checksum: string): boolean => shippedMigrations.get(name) === checksum
+
+/**
+ * Checksums the same files had in earlier releases of aim (0.1.0). A database that applied one of
+ * them is not refused as "changed": the file was revised by aim, it is idempotent, and running the
+ * new version converges the database (its ledger row is then updated, method `revised`).
+ */
+export const earlierShippedChecksums: ReadonlyMap<string, ReadonlyArray<string>> = new Map([
+  ["001_initial_schema.sql", ["dde4caf284e2e0f64ba4732967b93218e2396ceca77041c69cf46cac7aef2afd"]],
+  ["009_create_security_policies_table.sql", ["706ce54002cb152f4a337cc1e005901b14e95a77063175be4345d2733d3eb5a2"]],
+  ["012_create_user_registration_requests_table.sql", ["72384865363cdf80ff98da8d7a1c6dc87c58a4ce834089b2517d76761574e259"]],
+  ["015_add_default_security_policies.sql", ["bcdafaa6d559bb97d0d3f1c1dbc3948aafdabe71bbca983cfbbd274d0437eed4"]],
+])
+
+/** True when `file` is aim's current shipped version and `applied` an earlier release of it. */
+export const isRevisionOfShipped = (name: string, fileChecksum: string, appliedChecksum: string): boolean =>
+  isShippedMigration(name, fileChecksum) && (earlierShippedChecksums.get(name) ?? []).includes(appliedChecksum)
