@@ -16,7 +16,7 @@ BEGIN
   IF admin_user IS NULL THEN
     RAISE EXCEPTION 'default admin admin@opena2a.org or its organization (admin.opena2a.org) is missing'
       USING HINT = 'Run 013_create_default_admin_user.sql first (aim migrate applies 001-014 in order), then re-run.',
-            ERRCODE = 'P0002';
+            ERRCODE = 'AIM01';
   END IF;
 
   -- WHERE NOT EXISTS rather than ON CONFLICT (organization_id, name): a deployed table may lack that

@@ -20,7 +20,7 @@ export const shippedMigrations: ReadonlyMap<string, string> = new Map([
   ["012_create_user_registration_requests_table.sql", "302b7f8cf798e1840a29c34e2de4598c2d649cd78ab60b0884b01ea75c9b117a"],
   ["013_create_default_admin_user.sql", "fbca8198228feacc404770c012d9fb858d7275bdd8e3b0e494c8eca7a50ea57c"],
   ["014_fix_alerts_schema.sql", "32f5b98b74614366ab58bf10951c22c9d0d190f85d9c09e938781f360d394197"],
-  ["015_add_default_security_policies.sql", "c627175454b36d9c51fc8d370046b745fe08a7f3f2b3eb68435c84eefa3d1a9a"],
+  ["015_add_default_security_policies.sql", "10e78d68f65363006583df29ef71eaf12d125451b001f365a654b1ea9ca7ce8f"],
 ])
 
 export const isShippedMigration = (name: string, checksum: string): boolean => shippedMigrations.get(name) === checksum

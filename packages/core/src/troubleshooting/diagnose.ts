@@ -1,3 +1,13 @@
+import { Match } from "effect"
+import type { ConfigError } from "../config/ConfigError.js"
+import type { RedisError } from "../cache/Cache.js"
+import type { ConnectionError, SqlError } from "../database/SqlError.js"
+import type { SqlParseError } from "../authoring/sqlAnalysis.js"
+import type { SmtpError, SmtpNotConfigured } from "../mail/Mailer.js"
+import type { LedgerAdminRefused } from "../migrations/LedgerAdmin.js"
+import type { LockWaitTimeout } from "../migrations/MigrationLock.js"
+import type { MigrationSourceError, MigrationsDirectoryMissing } from "../migrations/MigrationSourceError.js"
+import type { MigrationFailed, MigrationRefused, ServerTooOld } from "../migrations/MigratorError.js"
 import { type CatalogEntry, catalog } from "./catalog.js"
 
 /** What any front end renders for a failure: the catalog entry plus the specific message. */
@@ -6,21 +16,57 @@ export interface Diagnosis {
   readonly message: string
 }
 
-interface Tagged {
-  readonly _tag?: unknown
-  readonly code?: unknown
-  readonly sqlState?: unknown
-  readonly message?: unknown
-  readonly refusals?: ReadonlyArray<{ readonly kind: string }>
-  readonly problems?: ReadonlyArray<{ readonly variable?: string; readonly problem?: string }>
-  readonly name?: unknown
-}
+/**
+ * Every tagged error aim's services fail with. `explain` maps each tag to its catalog entry and
+ * the compiler checks that none is missing: a new or renamed error fails the typecheck instead of
+ * becoming AIM-GEN-001.
+ */
+export type AimError =
+  | ConfigError
+  | ConnectionError
+  | SqlError
+  | SqlParseError
+  | LedgerAdminRefused
+  | LockWaitTimeout
+  | MigrationFailed
+  | MigrationRefused
+  | MigrationSourceError
+  | MigrationsDirectoryMissing
+  | ServerTooOld
+  | RedisError
+  | SmtpError
+  | SmtpNotConfigured
+
+const aimErrorTags = [
+  "ConfigError",
+  "ConnectionError",
+  "SqlError",
+  "SqlParseError",
+  "LedgerAdminRefused",
+  "LockWaitTimeout",
+  "MigrationFailed",
+  "MigrationRefused",
+  "MigrationSourceError",
+  "MigrationsDirectoryMissing",
+  "ServerTooOld",
+  "RedisError",
+  "SmtpError",
+  "SmtpNotConfigured",
+] as const satisfies ReadonlyArray<AimError["_tag"]>
+// Every tag of the union is in the list (the list cannot hold one the union lacks, above).
+const allTagsListed: [Exclude<AimError["_tag"], (typeof aimErrorTags)[number]>] extends [never] ? true : never = true
+void allTagsListed
+
+const isAimError = (error: unknown): error is AimError =>
+  typeof error === "object" && error !== null && "_tag" in error && (aimErrorTags as ReadonlyArray<unknown>).includes(error._tag)
 
 const bySqlState: Record<string, CatalogEntry> = {
   "28P01": catalog.passwordFailed,
   "28000": catalog.sslRequired,
   "3D000": catalog.databaseMissing,
   "42501": catalog.permissionDenied,
+  // Raised by 015 when 013's admin or organization is missing.
+  AIM01: catalog.policiesNotCreated,
   "42P07": catalog.relationExists,
   "42710": catalog.relationExists,
   "55P03": catalog.lockTimeout,
@@ -66,55 +112,54 @@ const byMessage: ReadonlyArray<readonly [RegExp, CatalogEntry]> = [
 export const refusalEntry = (kind: string | undefined): CatalogEntry =>
   kind === "missing" ? catalog.migrationMissing : kind === "out-of-order" ? catalog.outOfOrder : kind === "not-adopted" ? catalog.notAdopted : catalog.checksumChanged
 
-const text = (value: unknown): string => (typeof value === "string" ? value : "")
+/** The entry for a server or Node error code, or for a message (pasted text, untagged errors). */
+const byCodeOrMessage = (code: string | undefined, message: string): CatalogEntry | undefined =>
+  (code === undefined ? undefined : (bySqlState[code] ?? byNodeCode[code])) ?? byMessage.find(([pattern]) => pattern.test(message))?.[1]
 
-/** Maps any error (tagged, pg, Node, or a pasted message) to its troubleshooting entry. */
+const redisEntry = (e: RedisError): CatalogEntry => {
+  const code = e.code ?? ""
+  if (/^(WRONGPASS|NOAUTH)/.test(code) || /WRONGPASS|NOAUTH|invalid password/i.test(e.message)) return catalog.redisAuth
+  if (/ECONNRESET|EPROTO|TLS|SSL|Connection is closed/i.test(`${code} ${e.message}`)) return catalog.redisTls
+  return catalog.redisUnavailable
+}
+
+const smtpEntry = (e: SmtpError): CatalogEntry => {
+  if (e.code === "EAUTH" || /auth/i.test(e.message)) return catalog.smtpAuth
+  if (e.code === "ETLS" || /STARTTLS|certificate|wrong version number|TLS|SSL/i.test(e.message)) return catalog.smtpTls
+  return catalog.smtpUnreachable
+}
+
+/** Each tag's entry; `tagsExhaustive` makes a tag without one a type error. */
+const entryOf: (error: AimError) => CatalogEntry = Match.type<AimError>().pipe(
+  Match.tagsExhaustive({
+    ConfigError: (e) => (e.problems.length > 0 && e.problems.every((p) => /Azure/.test(p.problem)) ? catalog.azureSslRequired : catalog.configInvalid),
+    ConnectionError: (e) => byCodeOrMessage(e.code, e.message) ?? catalog.internal,
+    SqlError: (e) => byCodeOrMessage(e.code, e.message) ?? catalog.internal,
+    SqlParseError: () => catalog.sourceInvalid,
+    LedgerAdminRefused: () => catalog.ledgerAdminRefused,
+    LockWaitTimeout: () => catalog.lockWaitTimeout,
+    MigrationFailed: (e) => (e.sqlState === undefined ? undefined : bySqlState[e.sqlState]) ?? catalog.migrationFailed,
+    MigrationRefused: (e) => refusalEntry(e.refusals[0]?.kind),
+    MigrationSourceError: () => catalog.sourceInvalid,
+    MigrationsDirectoryMissing: () => catalog.directoryMissing,
+    ServerTooOld: () => catalog.serverTooOld,
+    RedisError: redisEntry,
+    SmtpError: smtpEntry,
+    SmtpNotConfigured: () => catalog.emailNotConfigured,
+  }),
+)
+
+/** An error of aim's own, with its troubleshooting entry. */
+export const explain = (error: AimError): Diagnosis => ({ entry: entryOf(error), message: error.message })
+
+/**
+ * Any failure to its troubleshooting entry: aim's own errors through `explain`; anything else (a pg
+ * or Node error that escaped a service, a message pasted into `aim explain`) by its code or text.
+ */
 export const diagnose = (error: unknown): Diagnosis => {
-  const e: Tagged = typeof error === "object" && error !== null ? (error as Tagged) : {}
-  const message = typeof error === "string" ? error : text(e.message) || String(error)
-  const tag = text(e._tag)
-  const found = ((): CatalogEntry | undefined => {
-    switch (tag) {
-      case "ServerTooOld":
-        return catalog.serverTooOld
-      case "ConfigError":
-        return e.problems !== undefined && e.problems.length > 0 && e.problems.every((p) => /Azure/.test(p.problem ?? "")) ? catalog.azureSslRequired : catalog.configInvalid
-      case "MigrationSourceError":
-        return catalog.sourceInvalid
-      case "MigrationsDirectoryMissing":
-        return catalog.directoryMissing
-      case "LockWaitTimeout":
-        return catalog.lockWaitTimeout
-      case "MigrationRefused": {
-        const kind = e.refusals?.[0]?.kind
-        return refusalEntry(kind)
-      }
-      case "RedisError": {
-        const code = text(e.code)
-        if (/^(WRONGPASS|NOAUTH)/.test(code) || /WRONGPASS|NOAUTH|invalid password/i.test(message)) return catalog.redisAuth
-        if (/ECONNRESET|EPROTO|TLS|SSL|Connection is closed/i.test(`${code} ${message}`)) return catalog.redisTls
-        return catalog.redisUnavailable
-      }
-      case "LedgerAdminRefused":
-        return catalog.ledgerAdminRefused
-      case "SqlParseError":
-        return catalog.sourceInvalid
-      case "SmtpNotConfigured":
-        return catalog.emailNotConfigured
-      case "SmtpError": {
-        const code = text(e.code)
-        if (code === "EAUTH" || /auth/i.test(message)) return catalog.smtpAuth
-        if (code === "ETLS" || /STARTTLS|certificate|wrong version number|TLS|SSL/i.test(message)) return catalog.smtpTls
-        return catalog.smtpUnreachable
-      }
-      case "MigrationFailed": {
-        const state = text(e.sqlState)
-        if (state === "P0002" && /015_|admin/.test(`${text(e.name)} ${message}`)) return catalog.policiesNotCreated
-        return bySqlState[state] ?? catalog.migrationFailed
-      }
-    }
-    const code = text(e.code) || text(e.sqlState)
-    return bySqlState[code] ?? byNodeCode[code] ?? byMessage.find(([pattern]) => pattern.test(message))?.[1]
-  })()
-  return { entry: found ?? catalog.internal, message }
+  if (isAimError(error)) return explain(error)
+  const e = typeof error === "object" && error !== null ? (error as { code?: unknown; message?: unknown }) : {}
+  const message = typeof error === "string" ? error : typeof e.message === "string" && e.message !== "" ? e.message : String(error)
+  const entry = byCodeOrMessage(typeof e.code === "string" ? e.code : undefined, message)
+  return { entry: entry ?? catalog.internal, message }
 }
