@@ -91,12 +91,13 @@ export const PgDatabaseLive = (settings: ServerDatabase, options: PgOptions = {}
         Effect.promise(() => created.end().catch(() => undefined)),
       )
 
-      // pg_terminate_backend only signals: wait (bounded) until the backend is gone, so that its
-      // locks are free by the time the caller's scope has closed.
+      // pg_terminate_backend only signals: wait (bounded) until the backend is gone and holds no lock
+      // (an exiting backend can leave pg_stat_activity a moment before it releases its locks), so
+      // that its locks are free by the time the caller's scope has closed.
       const terminate = (pid: number) =>
         Effect.tryPromise(() => pool.query("SELECT pg_terminate_backend($1)", [pid])).pipe(
           Effect.andThen(
-            Effect.tryPromise(() => pool.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1", [pid])).pipe(
+            Effect.tryPromise(() => pool.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 UNION ALL SELECT 1 FROM pg_locks WHERE pid = $1", [pid])).pipe(
               Effect.filterOrFail((result) => result.rowCount === 0),
               Effect.retry({ schedule: Schedule.spaced("20 millis"), times: 250 }),
             ),
