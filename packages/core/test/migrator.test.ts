@@ -232,7 +232,7 @@ describe("migrator on PostgreSQL", () => {
         const fiber = yield* Effect.fork(Effect.flatMap(Migrator, (m) => m.apply()).pipe(Effect.provide(layer)))
         // wait until 016 is running
         for (let i = 0; i < 100; i++) {
-          const rows = yield* Effect.promise(() => sql<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()"))
+          const rows = yield* Effect.promise(() => sql<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()"))
           if ((rows[0]?.n ?? 0) > 0) break
           yield* Effect.sleep("100 millis")
         }
