@@ -16,8 +16,8 @@ import {
   catalog,
   diagnose,
   makeMailer,
+  invalidSettings,
   overriddenNotice,
-  problemsOf,
 } from "@aim/core"
 import { Data, Duration, Effect, Layer, Schedule } from "effect"
 
@@ -89,11 +89,11 @@ export const bootServices = Effect.gen(function* () {
   const config = yield* AimConfig
   const cache = yield* Cache
   yield* Effect.logInfo(`Redis: ${yield* cache.status}`).pipe(Effect.annotateLogs({ cache: yield* cache.backend }))
-  const invalidSmtp = problemsOf("SMTP", config.serviceProblems)
-  if (invalidSmtp.length > 0) {
-    return yield* Effect.logWarning(
-      `SMTP settings are invalid (${invalidSmtp.map((p) => `${p.variable}: ${p.problem}`).join("; ")}): SMTP is not used; welcome and approval emails are disabled`,
-    ).pipe(Effect.annotateLogs({ code: catalog.configInvalid.code, fix: invalidSmtp.map((p) => `${p.variable}: ${p.fix}`).join("; ") }))
+  const invalidSmtp = invalidSettings("SMTP", config.serviceProblems)
+  if (invalidSmtp !== undefined) {
+    return yield* Effect.logWarning(`SMTP settings are invalid (${invalidSmtp.problems}): SMTP is not used; welcome and approval emails are disabled`).pipe(
+      Effect.annotateLogs({ code: catalog.configInvalid.code, fix: invalidSmtp.fix }),
+    )
   }
   if (config.smtp === undefined) return yield* Effect.logWarning("SMTP not configured: welcome and approval emails are disabled").pipe(Effect.annotateLogs({ code: "AIM-MAIL-001" }))
   yield* makeMailer(config.smtp, config.app, { timeoutMs: 5000 }).check.pipe(

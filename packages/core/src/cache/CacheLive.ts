@@ -1,6 +1,6 @@
 import { Effect, Layer } from "effect"
 import { AimConfig } from "../config/AimConfig.js"
-import { problemsOf } from "../config/ServicesConfig.js"
+import { invalidSettings } from "../config/ServicesConfig.js"
 import { catalog } from "../troubleshooting/catalog.js"
 import type { Cache } from "./Cache.js"
 import { MemoryCacheLive } from "./MemoryCache.js"
@@ -15,12 +15,12 @@ export const CacheLive = (options: RedisOptions = {}): Layer.Layer<Cache, never,
   Layer.unwrapEffect(
     Effect.map(AimConfig, (config) => {
       const redis = config.redis
-      const invalid = problemsOf("REDIS", config.serviceProblems)
-      if (redis === undefined && invalid.length > 0) {
+      const invalid = invalidSettings("REDIS", config.serviceProblems)
+      if (redis === undefined && invalid !== undefined) {
         // Configured, but not usable as written: say so once and connect nowhere.
         return Layer.effectDiscard(
-          Effect.logWarning(`Redis settings are invalid (${invalid.map((p) => `${p.variable}: ${p.problem}`).join("; ")}): Redis is not used; using the in-memory cache`).pipe(
-            Effect.annotateLogs({ code: catalog.configInvalid.code, fix: invalid.map((p) => `${p.variable}: ${p.fix}`).join("; ") }),
+          Effect.logWarning(`Redis settings are invalid (${invalid.problems}): Redis is not used; using the in-memory cache`).pipe(
+            Effect.annotateLogs({ code: catalog.configInvalid.code, fix: invalid.fix }),
           ),
         ).pipe(Layer.provideMerge(MemoryCacheLive("unavailable (optional)")))
       }

@@ -71,6 +71,17 @@ const unlessInvalid = <A>(read: (problems: Array<ConfigProblem>) => A | undefine
 export const problemsOf = (service: "REDIS" | "SMTP", problems: ReadonlyArray<ConfigProblem>): ReadonlyArray<ConfigProblem> =>
   problems.filter((p) => p.variable.startsWith(`${service}_`))
 
+/**
+ * Why a service is not used, in the words every front end prints (backend log, doctor, cache): the
+ * problems of its variables and their fixes, each joined; undefined when its settings are valid.
+ */
+export const invalidSettings = (service: "REDIS" | "SMTP", problems: ReadonlyArray<ConfigProblem>): { readonly problems: string; readonly fix: string } | undefined => {
+  const own = problemsOf(service, problems)
+  return own.length === 0
+    ? undefined
+    : { problems: own.map((p) => `${p.variable}: ${p.problem}`).join("; "), fix: own.map((p) => `${p.variable}: ${p.fix}`).join("; ") }
+}
+
 /** REDIS_URL, or REDIS_HOST/PORT/PASSWORD/DB; none of them, or an invalid one: Redis is not used (it is optional). */
 export const readRedisSettings = (env: Env, problems: Array<ConfigProblem>): RedisSettings | undefined => unlessInvalid((own) => redisSettings(env, own), problems)
 

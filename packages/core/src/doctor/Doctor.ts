@@ -2,7 +2,7 @@ import { Duration, Effect } from "effect"
 import type { ParsedConfig } from "../config/AimConfig.js"
 import type { ConfigProblem } from "../config/ConfigError.js"
 import { describeDatabase } from "../config/DatabaseConfig.js"
-import { problemsOf } from "../config/ServicesConfig.js"
+import { invalidSettings } from "../config/ServicesConfig.js"
 import { connectRedis, describeRedis } from "../cache/RedisCache.js"
 import { Database } from "../database/Database.js"
 import { PgDatabaseLive } from "../database/PgDatabase.js"
@@ -121,17 +121,17 @@ const redisChecks = (parsed: ParsedConfig, timeout: Duration.DurationInput): Eff
   const settings = parsed.config?.redis
   const group = "Redis"
   const title = "Redis (optional)"
-  const invalid = problemsOf("REDIS", parsed.problems)
-  if (invalid.length > 0) {
+  const invalid = invalidSettings("REDIS", parsed.problems)
+  if (invalid !== undefined) {
     return Effect.succeed([
       {
         id: "redis",
         group,
         title,
         status: "warn",
-        detail: `not used, its settings are invalid (${invalid.map((p) => `${p.variable}: ${p.problem}`).join("; ")}): no connection was attempted; the in-memory cache is used`,
+        detail: `not used, its settings are invalid (${invalid.problems}): no connection was attempted; the in-memory cache is used`,
         code: catalog.configInvalid.code,
-        fix: invalid.map((p) => `${p.variable}: ${p.fix}`).join("; "),
+        fix: invalid.fix,
       },
     ])
   }
@@ -150,22 +150,24 @@ const redisChecks = (parsed: ParsedConfig, timeout: Duration.DurationInput): Eff
 const smtpChecks = (parsed: ParsedConfig, options: DoctorOptions, timeout: Duration.DurationInput): Effect.Effect<ReadonlyArray<Check>> => {
   const config = parsed.config
   const group = "SMTP"
-  const invalid = problemsOf("SMTP", parsed.problems)
-  if (invalid.length > 0) {
+  // Asked to send test emails, SMTP that cannot send is the command's failure, not a warning.
+  const severity = options.sendTestEmailTo === undefined ? "warn" : "fail"
+  const invalid = invalidSettings("SMTP", parsed.problems)
+  if (invalid !== undefined) {
     return Effect.succeed([
       {
         id: "smtp",
         group,
         title: "SMTP for email notifications",
-        status: options.sendTestEmailTo === undefined ? "warn" : "fail",
-        detail: `not used, its settings are invalid (${invalid.map((p) => `${p.variable}: ${p.problem}`).join("; ")}): no connection was attempted`,
+        status: severity,
+        detail: `not used, its settings are invalid (${invalid.problems}): no connection was attempted`,
         code: catalog.configInvalid.code,
-        fix: invalid.map((p) => `${p.variable}: ${p.fix}`).join("; "),
+        fix: invalid.fix,
       },
     ])
   }
   if (config?.smtp === undefined) {
-    return Effect.succeed([{ id: "smtp", group, title: "SMTP for email notifications", status: options.sendTestEmailTo === undefined ? "warn" : "fail", detail: "not configured: welcome and approval emails cannot be sent", code: catalog.emailNotConfigured.code, fix: catalog.emailNotConfigured.fix }])
+    return Effect.succeed([{ id: "smtp", group, title: "SMTP for email notifications", status: severity, detail: "not configured: welcome and approval emails cannot be sent", code: catalog.emailNotConfigured.code, fix: catalog.emailNotConfigured.fix }])
   }
   const smtp = config.smtp
   const mailer = makeMailer(smtp, config.app, { timeoutMs: Duration.toMillis(Duration.decode(timeout)) })
@@ -186,8 +188,7 @@ const smtpChecks = (parsed: ParsedConfig, options: DoctorOptions, timeout: Durat
     return checks as ReadonlyArray<Check>
   }).pipe(
     Effect.timeoutFail({ duration: Duration.sum(Duration.decode(timeout), Duration.seconds(2)), onTimeout: () => timedOut(`SMTP ${describeSmtp(smtp)}`) }),
-    // Asked to send test emails, a failure to send is the command's failure, not a warning.
-    Effect.catchAll((error) => Effect.succeed([failure(options.sendTestEmailTo === undefined ? "warn" : "fail", "smtp", group, "SMTP reachable, TLS and authentication", error)])),
+    Effect.catchAll((error) => Effect.succeed([failure(severity, "smtp", group, "SMTP reachable, TLS and authentication", error)])),
   )
 }
 
