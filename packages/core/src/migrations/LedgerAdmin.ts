@@ -1,13 +1,12 @@
-import { Context, Data, Duration, Effect, Layer } from "effect"
+import { Context, Data, Effect, Layer } from "effect"
 import { type CatalogChange, type CatalogSnapshot, catalogSnapshot, diffSnapshots } from "../database/catalogSnapshot.js"
 import { Database, type Session } from "../database/Database.js"
 import { PgliteDatabaseLive } from "../database/PgliteDatabase.js"
 import { appliedByLabel, ensureLedger, ledgerSchema, ledgerTable, readLedger, readLegacyLedger, recordApplied } from "./Ledger.js"
-import { acquireLock, releaseLock } from "./MigrationLock.js"
 import type { Migration } from "./Migration.js"
 import { MigrationSource, descriptionOf } from "./MigrationSource.js"
-import { type MigratorOptions, failed, lockedSession, requireServer, runMigration } from "./Migrator.js"
-import { type MigrationFailed, MigrationRefused, type ServerTooOld } from "./MigratorError.js"
+import { type MigratorOptions, failed, lockSettings, lockedSession, runMigration } from "./Migrator.js"
+import { type MigrationFailed, MigrationRefused } from "./MigratorError.js"
 import { computePlan } from "./plan.js"
 import { isShippedMigration } from "./shipped.js"
 
@@ -58,7 +57,7 @@ export interface BaselineReport {
   readonly checkedObjects: number
 }
 
-export type LedgerAdminError = LedgerAdminRefused | MigrationRefused | MigrationFailed | ServerTooOld | Effect.Effect.Error<ReturnType<typeof lockedSession>> | Effect.Effect.Error<MigrationSource["Type"]["load"]>
+export type LedgerAdminError = LedgerAdminRefused | MigrationRefused | MigrationFailed | Effect.Effect.Error<ReturnType<typeof lockedSession>> | Effect.Effect.Error<MigrationSource["Type"]["load"]>
 
 export interface LedgerAdminShape {
   /**
@@ -83,16 +82,13 @@ export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
   Effect.gen(function* () {
     const db = yield* Database
     const source = yield* MigrationSource
-    const lockWait = options.lockWait ?? "60 seconds"
-    const lockTimeoutMs = Math.max(1, Math.round(Duration.toMillis(Duration.decode(options.lockTimeout ?? "5 seconds"))))
+    const locking = lockSettings(options)
 
     /** Ledger-only changes (repair, baseline) hold the migration lock and run in one transaction. */
     const locked = <A, E>(f: (session: Session) => Effect.Effect<A, E>) =>
       Effect.scoped(
         Effect.gen(function* () {
-          const session = yield* db.session
-          yield* acquireLock(session, { wait: lockWait })
-          yield* Effect.addFinalizer(() => releaseLock(session).pipe(Effect.ignore))
+          const session = yield* lockedSession(db, locking)
           yield* ensureLedger(session.query)
           yield* session.execute("BEGIN")
           const result = yield* Effect.either(f(session))
@@ -106,8 +102,7 @@ export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
         Effect.gen(function* () {
           const dryRun = adoptOptions.dryRun === true
           const migrations = yield* source.load
-          const session = yield* lockedSession(db, { lockWait, lockTimeoutMs })
-          yield* requireServer(session)
+          const session = yield* lockedSession(db, locking)
           const legacy = yield* readLegacyLedger(session.query)
           if (legacy === undefined) {
             return yield* new LedgerAdminRefused({

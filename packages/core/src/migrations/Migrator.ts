@@ -72,12 +72,17 @@ export class Migrator extends Context.Tag("@aim/core/Migrator")<Migrator, Migrat
 
 const ms = (duration: Duration.DurationInput) => Math.max(0, Math.round(Duration.toMillis(Duration.decode(duration))))
 
+/** The lock settings of `options` with their defaults: what migrate and the ledger commands lock with. */
+export const lockSettings = (options: MigratorOptions): LockedSessionOptions => ({
+  lockWait: options.lockWait ?? "60 seconds",
+  lockTimeoutMs: ms(options.lockTimeout ?? "5 seconds"),
+})
+
 export const makeMigrator = (options: MigratorOptions = {}) =>
   Effect.gen(function* () {
     const db = yield* Database
     const source = yield* MigrationSource
-    const lockWait = options.lockWait ?? "60 seconds"
-    const lockTimeoutMs = ms(options.lockTimeout ?? "5 seconds")
+    const locking = lockSettings(options)
     const appliedBy = appliedByLabel()
 
     const status: MigratorShape["status"] = Effect.gen(function* () {
@@ -97,8 +102,7 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
           const emit = applyOptions.onEvent ?? (() => Effect.void)
           const started = performance.now()
           const migrations = yield* source.load
-          const session = yield* lockedSession(db, { lockWait, lockTimeoutMs, onWait: (holder) => emit({ _tag: "LockWaiting", holder }) })
-          yield* requireServer(session)
+          const session = yield* lockedSession(db, { ...locking, onWait: (holder) => emit({ _tag: "LockWaiting", holder }) })
           yield* emit({ _tag: "LockAcquired" })
           // Read after the lock is held: another replica may have applied everything meanwhile.
           const plan = yield* readPlan(session.query, migrations)
@@ -135,13 +139,15 @@ export interface LockedSessionOptions {
 }
 
 /**
- * A dedicated session holding the migration lock, with `lock_timeout` set (callers create the ledger
- * only once they are about to write to it: a refusal or a dry run leaves no trace):
- * where every change to the schema or the ledger (migrate, adopt) runs.
+ * A dedicated session on a server new enough for the migrations, holding the migration lock, with
+ * `lock_timeout` set: where every change to the schema or the ledger (migrate, adopt, repair,
+ * baseline) runs. Callers create the ledger only once they are about to write to it, so a refusal
+ * or a dry run leaves no trace.
  */
 export const lockedSession = (db: DatabaseShape, options: LockedSessionOptions) =>
   Effect.gen(function* () {
     const session = yield* db.session
+    yield* requireServer(session)
     yield* session.query("SELECT set_config('lock_timeout', $1, false)", [`${options.lockTimeoutMs}ms`])
     // PostgreSQL 14+: a killed client's long statement is aborted within a second, freeing the lock.
     yield* session.query("SELECT set_config('client_connection_check_interval', '1000', false)").pipe(Effect.ignore)
