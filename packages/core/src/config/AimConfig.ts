@@ -2,7 +2,7 @@ import { Context, Effect, Either, Layer } from "effect"
 import { ConfigError, type ConfigProblem } from "./ConfigError.js"
 import { type DatabaseSettings, overriddenByUrl, readDatabaseSettings } from "./DatabaseConfig.js"
 import { withoutUrlCredentials } from "../output/redact.js"
-import { type Env, cutByComment, loadEnv, parseDotEnv, read } from "./env.js"
+import { type Env, cutByComment, loadEnv, read } from "./env.js"
 import { type AppSettings, type RedisSettings, type SmtpSettings, readAppSettings, readRedisSettings, readSmtpSettings } from "./ServicesConfig.js"
 
 export interface AimConfigShape {
@@ -42,9 +42,8 @@ export const readConfig = (env: Env, cwd: string): ParsedConfig => {
   const smtp = readSmtpSettings(env, serviceProblems)
   const app = readAppSettings(env, serviceProblems)
   // A value cut at an unquoted # in .env is not what the operator wrote: say so, for the value in use.
-  const fromFile = parseDotEnv(cwd)
-  for (const { name, line } of cutByComment(cwd)) {
-    if (env[name] === undefined || env[name] !== fromFile[name]) continue
+  for (const { name, line, readAs } of cutByComment(cwd)) {
+    if (env[name] === undefined || env[name] !== readAs) continue
     const problem = {
       variable: name,
       problem: `is cut at an unquoted # on line ${line} of .env (a .env file reads the rest as a comment)`,

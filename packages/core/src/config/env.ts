@@ -11,7 +11,7 @@ export type Env = Readonly<Record<string, string | undefined>>
 export const loadEnv = (cwd: string = process.cwd(), environment: Env = process.env): Env => ({ ...parseDotEnv(cwd), ...environment })
 
 /** The variables of the `.env` file in `cwd`, none when there is no such file. */
-export const parseDotEnv = (cwd: string): Env => {
+const parseDotEnv = (cwd: string): Env => {
   const file = join(cwd, ".env")
   return existsSync(file) ? (parseEnv(readFileSync(file, "utf8")) as Record<string, string>) : {}
 }
@@ -24,18 +24,19 @@ export const read = (env: Env, name: string): string | undefined => {
 
 /**
  * Variables of the `.env` file in `cwd` whose unquoted value holds a `#`: a .env file reads the rest
- * as a comment (`PASSWORD=abc#def` is `abc`), so the value in use was cut. Names and lines, never values.
+ * as a comment (`PASSWORD=abc#def` is `abc`). Each with its line and the cut value it was read as,
+ * so the caller can tell whether that value is the one in use; callers print names and lines only.
  */
-export const cutByComment = (cwd: string): ReadonlyArray<{ readonly name: string; readonly line: number }> => {
+export const cutByComment = (cwd: string): ReadonlyArray<{ readonly name: string; readonly line: number; readonly readAs: string | undefined }> => {
   const file = join(cwd, ".env")
   if (!existsSync(file)) return []
-  return readFileSync(file, "utf8")
-    .split(/\r?\n/)
-    .flatMap((text, index) => {
-      const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(text)
-      const value = match?.[2] ?? ""
-      if (match?.[1] === undefined || /^['"`]/.test(value)) return []
-      // "KEY=value # note" is a comment by intent; "KEY=abc#def" almost never is.
-      return /[^\s]#/.test(value) ? [{ name: match[1], line: index + 1 }] : []
-    })
+  const text = readFileSync(file, "utf8")
+  const parsed = parseEnv(text) as Record<string, string>
+  return text.split(/\r?\n/).flatMap((line, index) => {
+    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line)
+    const value = match?.[2] ?? ""
+    if (match?.[1] === undefined || /^['"`]/.test(value)) return []
+    // "KEY=value # note" is a comment by intent; "KEY=abc#def" almost never is.
+    return /[^\s]#/.test(value) ? [{ name: match[1], line: index + 1, readAs: parsed[match[1]] }] : []
+  })
 }
