@@ -7,7 +7,13 @@ const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;")
 export const scalingChart = (scale: ReadonlyArray<ScaleRow>, replicas: ReadonlyArray<ReplicaRow>): string => {
   const width = 760
   const height = 300
-  const panel = (x0: number, title: string, bars: ReadonlyArray<{ label: string; values: ReadonlyArray<{ v: number; color: string }> }>, unit: string, legend: ReadonlyArray<[string, string]>) => {
+  const panel = (
+    x0: number,
+    title: string,
+    bars: ReadonlyArray<{ label: string; values: ReadonlyArray<{ v: number; color: string }> }>,
+    unit: string,
+    legend: ReadonlyArray<[string, string]>,
+  ) => {
     const max = Math.max(...bars.flatMap((b) => b.values.map((v) => v.v)), 0.001)
     const plotH = 165
     const base = 240
@@ -21,22 +27,35 @@ export const scalingChart = (scale: ReadonlyArray<ScaleRow>, replicas: ReadonlyA
         const h = (value.v / max) * plotH
         const x = gx + j * bw
         parts.push(`<rect x="${x.toFixed(1)}" y="${(base - h).toFixed(1)}" width="${(bw - 4).toFixed(1)}" height="${h.toFixed(1)}" fill="${value.color}"/>`)
-        parts.push(`<text x="${(x + bw / 2 - 2).toFixed(1)}" y="${(base - h - 4).toFixed(1)}" text-anchor="middle" font-size="10">${value.v < 10 ? value.v.toFixed(2) : Math.round(value.v)}</text>`)
+        parts.push(
+          `<text x="${(x + bw / 2 - 2).toFixed(1)}" y="${(base - h - 4).toFixed(1)}" text-anchor="middle" font-size="10">${value.v < 10 ? value.v.toFixed(2) : Math.round(value.v)}</text>`,
+        )
       })
       parts.push(`<text x="${(gx + (groupW - 20) / 2).toFixed(1)}" y="${base + 16}" text-anchor="middle" font-size="12">${esc(bar.label)}</text>`)
     })
     parts.push(`<text x="${x0 + 170}" y="${base + 36}" text-anchor="middle" font-size="11" fill="#555">${esc(unit)}</text>`)
     legend.forEach(([name, color], i) => {
-      parts.push(`<rect x="${x0 + 30 + i * 150}" y="40" width="10" height="10" fill="${color}"/><text x="${x0 + 44 + i * 150}" y="49" font-size="11">${esc(name)}</text>`)
+      parts.push(
+        `<rect x="${x0 + 30 + i * 150}" y="40" width="10" height="10" fill="${color}"/><text x="${x0 + 44 + i * 150}" y="49" font-size="11">${esc(name)}</text>`,
+      )
     })
     return parts.join("\n")
   }
   const left = panel(
     0,
     "Cost per migration (ms)",
-    scale.map((r) => ({ label: `${r.n.toLocaleString("en")}`, values: [{ v: r.perMigrationMs, color: "#3366cc" }, { v: r.floorMs / r.n, color: "#aaaaaa" }] })),
+    scale.map((r) => ({
+      label: `${r.n.toLocaleString("en")}`,
+      values: [
+        { v: r.perMigrationMs, color: "#3366cc" },
+        { v: r.floorMs / r.n, color: "#aaaaaa" },
+      ],
+    })),
     "migrations applied (fresh)",
-    [["aim in-process", "#3366cc"], ["psql floor", "#aaaaaa"]],
+    [
+      ["aim in-process", "#3366cc"],
+      ["psql floor", "#aaaaaa"],
+    ],
   )
   const right = panel(
     380,

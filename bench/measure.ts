@@ -43,7 +43,13 @@ export const freshDb = async (server = serverUrl) => {
 /** Wall time and peak RSS of a whole process, under /usr/bin/time. */
 export const timed = (command: string, args: ReadonlyArray<string>, options: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {}): Sample => {
   const t0 = performance.now()
-  const result = spawnSync("/usr/bin/time", ["-f", "%M", command, ...args], { env: options.env ?? process.env, input: options.input, cwd: options.cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 })
+  const result = spawnSync("/usr/bin/time", ["-f", "%M", command, ...args], {
+    env: options.env ?? process.env,
+    input: options.input,
+    cwd: options.cwd,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  })
   const ms = performance.now() - t0
   if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (${result.status}): ${result.stderr.slice(-800)}`)
   return { ms, peakKb: Number(result.stderr.trim().split("\n").at(-1)) }

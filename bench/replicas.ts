@@ -48,10 +48,15 @@ export const replicaRuns = async (counts: ReadonlyArray<number>, runs: number): 
         const all = Array.from({ length: n }, () => replica(url))
         await Promise.all(all.map((p) => p.ready))
         walls.push(performance.now() - t0)
-        await Promise.all(all.map((p) => new Promise((resolve) => {
-          p.child.once("exit", resolve)
-          p.child.kill("SIGTERM")
-        })))
+        await Promise.all(
+          all.map(
+            (p) =>
+              new Promise((resolve) => {
+                p.child.once("exit", resolve)
+                p.child.kill("SIGTERM")
+              }),
+          ),
+        )
         await admin.query(`DROP DATABASE ${name} WITH (FORCE)`)
         await admin.end()
       }

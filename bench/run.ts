@@ -107,7 +107,12 @@ const targets = (boot: ReadonlyArray<{ name: string; ms: number }>, fresh: Reado
   const pnpmVsInstalled = ratio(find(noop, pnpmAimName), find(noop, installedName))
   const node = Number(process.versions.node.split(".")[0])
   return [
-    { target: "aim --version ≤ 1.5× node -e 0", measured: `${version.toFixed(2)}×`, met: version <= 1.5, why: "the entry answers --version before loading Effect and @effect/cli" },
+    {
+      target: "aim --version ≤ 1.5× node -e 0",
+      measured: `${version.toFixed(2)}×`,
+      met: version <= 1.5,
+      why: "the entry answers --version before loading Effect and @effect/cli",
+    },
     {
       target: "no-op aim migrate (installed) ≤ 1.2× dbmate",
       measured: `${noopVsDbmate.toFixed(2)}×`,
@@ -117,7 +122,12 @@ const targets = (boot: ReadonlyArray<{ name: string; ms: number }>, fresh: Reado
           ? "compile cache on; what remains is loading Effect, @effect/cli and pg (about 90 ms of JavaScript before the first query)"
           : "Node 20 has no compile cache (module.enableCompileCache is Node 22+): about 150 ms go to compiling and loading Effect, @effect/cli and pg before the first query; on Node 24 the same run is about 40% faster",
     },
-    { target: "fresh deploy of the 15 files (installed) ≤ dbmate", measured: `${freshVsDbmate.toFixed(2)}×`, met: freshVsDbmate <= 1, why: "the same start-up cost as the no-op; the migrations themselves run at the psql floor (one round trip per file)" },
+    {
+      target: "fresh deploy of the 15 files (installed) ≤ dbmate",
+      measured: `${freshVsDbmate.toFixed(2)}×`,
+      met: freshVsDbmate <= 1,
+      why: "the same start-up cost as the no-op; the migrations themselves run at the psql floor (one round trip per file)",
+    },
     {
       target: "pnpm aim migrate ≤ 1.1× the installed CLI",
       measured: `${pnpmVsInstalled.toFixed(2)}×`,
@@ -128,7 +138,14 @@ const targets = (boot: ReadonlyArray<{ name: string; ms: number }>, fresh: Reado
 }
 
 const targetTable = (rows: ReadonlyArray<Target>) =>
-  ["### Targets (ratios measured in this run)", "", "| target | measured | met | why |", "|---|---:|:---:|---|", ...rows.map((t) => `| ${t.target} | ${t.measured} | ${t.met ? "yes" : "**no**"} | ${t.why} |`), ""].join("\n")
+  [
+    "### Targets (ratios measured in this run)",
+    "",
+    "| target | measured | met | why |",
+    "|---|---:|:---:|---|",
+    ...rows.map((t) => `| ${t.target} | ${t.measured} | ${t.met ? "yes" : "**no**"} | ${t.why} |`),
+    "",
+  ].join("\n")
 
 const main = async () => {
   const pnpm = ["-y", "pnpm@10.34.9", "-s"]
@@ -173,7 +190,10 @@ const main = async () => {
   const out = join(root, "bench", "results")
   mkdirSync(out, { recursive: true })
   writeFileSync(join(out, "latest.md"), report)
-  writeFileSync(join(out, "latest.json"), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, runs, startup: boot, targets: targets(boot, fresh, noop), fresh, noop, scale, replicas }, null, 2)}\n`)
+  writeFileSync(
+    join(out, "latest.json"),
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, runs, startup: boot, targets: targets(boot, fresh, noop), fresh, noop, scale, replicas }, null, 2)}\n`,
+  )
   writeFileSync(join(out, "scaling.svg"), scalingChart(scale, replicas))
   process.stdout.write(report)
 }

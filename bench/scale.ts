@@ -11,7 +11,8 @@ export const generateMigrations = (n: number): string => {
   const dir = mkdtempSync(join(tmpdir(), `aim-scale-${n}-`))
   const width = Math.max(3, String(n).length)
   writeFileSync(join(dir, `${"1".padStart(width, "0")}_create_bench_scale.sql`), "CREATE TABLE IF NOT EXISTS bench_scale (n int PRIMARY KEY);\n")
-  for (let i = 2; i <= n; i++) writeFileSync(join(dir, `${String(i).padStart(width, "0")}_insert_${i}.sql`), `INSERT INTO bench_scale VALUES (${i}) ON CONFLICT DO NOTHING;\n`)
+  for (let i = 2; i <= n; i++)
+    writeFileSync(join(dir, `${String(i).padStart(width, "0")}_insert_${i}.sql`), `INSERT INTO bench_scale VALUES (${i}) ON CONFLICT DO NOTHING;\n`)
   return dir
 }
 
@@ -33,7 +34,10 @@ const layerFor = (url: string, dir: string) => {
 
 export const scaleRun = async (n: number, runs: number): Promise<ScaleRow> => {
   const dir = generateMigrations(n)
-  const concatenated = readdirSync(dir).sort().map((f) => readFileSync(join(dir, f), "utf8")).join("")
+  const concatenated = readdirSync(dir)
+    .sort()
+    .map((f) => readFileSync(join(dir, f), "utf8"))
+    .join("")
   const floor: Array<number> = []
   const apply: Array<number> = []
   const status: Array<number> = []
@@ -67,7 +71,9 @@ export const scaleRun = async (n: number, runs: number): Promise<ScaleRow> => {
     }
     const c = await freshDb()
     try {
-      const sample = timed("node", [cliBundle, "migrate", "--no-verify", "--json", "--migrations-dir", dir], { env: { PATH: process.env.PATH, DATABASE_URL: c.url } })
+      const sample = timed("node", [cliBundle, "migrate", "--no-verify", "--json", "--migrations-dir", dir], {
+        env: { PATH: process.env.PATH, DATABASE_URL: c.url },
+      })
       proc.push(sample.ms)
       peaks.push(sample.peakKb ?? 0)
     } finally {

@@ -21,7 +21,11 @@ export interface UserCommands {
 /** Packs and installs the CLI into a scratch prefix; finds the pnpm the README's npx command fetched. */
 export const userCommands = (): UserCommands => {
   const out = mkdtempSync(join(tmpdir(), "aim-bench-pack-"))
-  const tarball = execFileSync("node", [join(root, "scripts/pack-cli.mjs"), "--out", out], { encoding: "utf8" }).trim().split("\n").at(-1) ?? ""
+  const tarball =
+    execFileSync("node", [join(root, "scripts/pack-cli.mjs"), "--out", out], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .at(-1) ?? ""
   const prefix = mkdtempSync(join(tmpdir(), "aim-bench-prefix-"))
   execFileSync("npm", ["install", "-g", "--prefix", prefix, tarball], { stdio: "ignore" })
   // `pnpm bench` runs this under pnpm, which names its own entry in npm_execpath.
@@ -37,7 +41,10 @@ export interface Tool {
   readonly run: (url: string) => Promise<Sample> | Sample
 }
 
-const sqlFiles = (dir: string) => readdirSync(dir).filter((f) => /^\d+_.*\.sql$/.test(f) && !f.endsWith(".down.sql")).sort()
+const sqlFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => /^\d+_.*\.sql$/.test(f) && !f.endsWith(".down.sql"))
+    .sort()
 
 /** The same SQL files, in the layout each peer tool expects (markers added, content unchanged). */
 const peerCopy = (dir: string, wrap: (sql: string) => string) => {
@@ -99,12 +106,29 @@ export const tools = (dir: string, user: UserCommands): ReadonlyArray<Tool> => {
       },
     },
     { name: "aim, in-process apply (connect + lock + apply)", run: (url) => inProcessApply(url, dir) },
-    { name: "aim migrate, whole process (node dist/aim.mjs --no-verify)", run: (url) => timed("node", [cliBundle, "migrate", "--no-verify", "--migrations-dir", dir], { env: env(url) }) },
+    {
+      name: "aim migrate, whole process (node dist/aim.mjs --no-verify)",
+      run: (url) => timed("node", [cliBundle, "migrate", "--no-verify", "--migrations-dir", dir], { env: env(url) }),
+    },
     { name: installedName, run: (url) => timed(user.installed, ["migrate", "--no-verify", "--migrations-dir", dir], { env: env(url) }) },
-    { name: pnpmAimName, run: (url) => timed(user.pnpmAim[0] ?? "node", [...user.pnpmAim.slice(1), "migrate", "--no-verify", "--migrations-dir", dir], { env: env(url), cwd: root }) },
+    {
+      name: pnpmAimName,
+      run: (url) =>
+        timed(user.pnpmAim[0] ?? "node", [...user.pnpmAim.slice(1), "migrate", "--no-verify", "--migrations-dir", dir], { env: env(url), cwd: root }),
+    },
     { name: "aim migrate, whole process, with verify", run: (url) => timed("node", [cliBundle, "migrate", "--migrations-dir", dir], { env: env(url) }) },
-    { name: "node-pg-migrate 9 (npm)", run: (url) => timed(bin("node-pg-migrate"), ["up", "-m", pgMigrateDir, "--no-verbose", "--no-check-order"], { env: env(url) }) },
-    { name: "postgres-migrations 5 (npm)", run: (url) => timed("node", [join(root, "bench/peers/postgres-migrations.mjs"), postgresMigrationsDir], { env: env(url), cwd: join(root, "bench") }) },
-    { name: dbmateName, native: true, run: (url) => timed(bin("dbmate"), ["--url", `${url}?sslmode=disable`, "--migrations-dir", dbmateDir, "--no-dump-schema", "up"], { env: env(url) }) },
+    {
+      name: "node-pg-migrate 9 (npm)",
+      run: (url) => timed(bin("node-pg-migrate"), ["up", "-m", pgMigrateDir, "--no-verbose", "--no-check-order"], { env: env(url) }),
+    },
+    {
+      name: "postgres-migrations 5 (npm)",
+      run: (url) => timed("node", [join(root, "bench/peers/postgres-migrations.mjs"), postgresMigrationsDir], { env: env(url), cwd: join(root, "bench") }),
+    },
+    {
+      name: dbmateName,
+      native: true,
+      run: (url) => timed(bin("dbmate"), ["--url", `${url}?sslmode=disable`, "--migrations-dir", dbmateDir, "--no-dump-schema", "up"], { env: env(url) }),
+    },
   ]
 }

@@ -101,7 +101,9 @@ const migrationsPage = Effect.gen(function* () {
   const rows: Array<string> = []
   for (const m of migrations) {
     const summary = /^--\s*\d+_\w+:\s*(.+)$/m.exec(m.sql)?.[1] ?? ""
-    rows.push(`| ${String(m.version).padStart(3, "0")} | \`${m.name}\` | ${summary} | ${describeStatements(yield* parseScript(m.sql))} | \`${m.checksum.slice(0, 12)}\` |`)
+    rows.push(
+      `| ${String(m.version).padStart(3, "0")} | \`${m.name}\` | ${summary} | ${describeStatements(yield* parseScript(m.sql))} | \`${m.checksum.slice(0, 12)}\` |`,
+    )
   }
   return `${banner}# Migrations
 
@@ -146,7 +148,9 @@ const main = Effect.gen(function* () {
   if (check) {
     const problems = [...stale, ...orphans.map((f) => `troubleshooting/${f} (no catalog entry)`)]
     if (problems.length > 0) {
-      process.stderr.write(`✖ docs are stale against the catalog, the CLI or the migrations:\n${problems.map((p) => `  - docs/${p}`).join("\n")}\nFix: pnpm docs:build (or pnpm --filter @aim/docs generate) and commit the result\n`)
+      process.stderr.write(
+        `✖ docs are stale against the catalog, the CLI or the migrations:\n${problems.map((p) => `  - docs/${p}`).join("\n")}\nFix: pnpm docs:build (or pnpm --filter @aim/docs generate) and commit the result\n`,
+      )
       process.exit(1)
     }
     process.stdout.write(`✅ docs up to date (${pages.size} generated pages)\n`)

@@ -2,7 +2,14 @@ import { existsSync, readFileSync, statSync } from "node:fs"
 import { type Server, createServer } from "node:http"
 import { extname, join, normalize } from "node:path"
 
-const types: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".json": "application/json", ".svg": "image/svg+xml", ".woff2": "font/woff2" }
+const types: Record<string, string> = {
+  ".html": "text/html",
+  ".js": "text/javascript",
+  ".css": "text/css",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+  ".woff2": "font/woff2",
+}
 
 /** Serves the built site with clean URLs (`/a/b` → `a/b.html`, `/a/` → `a/index.html`) and real 404s. */
 export const serveSite = (dist: string): Promise<{ url: string; server: Server }> =>

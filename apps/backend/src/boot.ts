@@ -95,7 +95,8 @@ export const bootServices = Effect.gen(function* () {
       Effect.annotateLogs({ code: catalog.configInvalid.code, fix: invalidSmtp.fix }),
     )
   }
-  if (config.smtp === undefined) return yield* Effect.logWarning("SMTP not configured: welcome and approval emails are disabled").pipe(Effect.annotateLogs({ code: "AIM-MAIL-001" }))
+  if (config.smtp === undefined)
+    return yield* Effect.logWarning("SMTP not configured: welcome and approval emails are disabled").pipe(Effect.annotateLogs({ code: "AIM-MAIL-001" }))
   yield* makeMailer(config.smtp, config.app, { timeoutMs: 5000 }).check.pipe(
     Effect.andThen((check) => Effect.logInfo(`SMTP ready: ${check.target} (${check.tls})`)),
     Effect.catchAll((error) => {
@@ -109,9 +110,7 @@ const logEvent = (event: MigrationEvent) => {
   switch (event._tag) {
     case "LockWaiting":
       return Effect.logInfo(
-        event.holder === undefined
-          ? "another process holds the migration lock; waiting"
-          : `migration lock held by ${describeHolder(event.holder)}; waiting`,
+        event.holder === undefined ? "another process holds the migration lock; waiting" : `migration lock held by ${describeHolder(event.holder)}; waiting`,
       ).pipe(
         Effect.annotateLogs(
           event.holder === undefined ? {} : { holderPid: event.holder.pid, holder: event.holder.applicationName, since: event.holder.since ?? "" },

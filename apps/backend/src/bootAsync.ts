@@ -22,9 +22,7 @@ export class BootError extends Error {
  */
 export const bootAsync = async (options: BootOptions = {}): Promise<{ readonly report: BootReport; readonly close: () => Promise<void> }> => {
   const runtime = ManagedRuntime.make(bootLayer(options).pipe(Layer.provide(bootLogger())))
-  const exit = await runtime.runPromiseExit(
-    bootDatabase(options).pipe(Effect.tapError(logFailure)),
-  )
+  const exit = await runtime.runPromiseExit(bootDatabase(options).pipe(Effect.tapError(logFailure)))
   if (Exit.isSuccess(exit)) return { report: exit.value, close: () => runtime.dispose() }
   await runtime.dispose()
   const failure = Cause.failureOption(exit.cause)

@@ -16,16 +16,16 @@ export const bootLogger = (format: string | undefined = process.env.LOG_FORMAT) 
   )
 
 const logLine = (format: string | undefined) =>
-    Logger.make(({ logLevel, message, annotations, cause, date }) => {
-      const text = (Array.isArray(message) ? message : [message]).map(String).join(" ")
-      const fields: Record<string, unknown> = {}
-      for (const [key, value] of HashMap.toEntries(annotations)) fields[key] = value
-      if (!Cause.isEmpty(cause)) fields.cause = Cause.pretty(cause).split("\n")[0]
-      const line =
-        format === "json"
-          ? JSON.stringify({ time: date.toISOString(), level: logLevel.label.toLowerCase(), message: text, ...fields })
-          : `${date.toISOString()} ${logLevel.label.padEnd(5)} ${text}${Object.entries(fields)
-              .map(([k, v]) => ` ${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
-              .join("")}`
-      process.stdout.write(`${scrub(line, secrets)}\n`)
-    })
+  Logger.make(({ logLevel, message, annotations, cause, date }) => {
+    const text = (Array.isArray(message) ? message : [message]).map(String).join(" ")
+    const fields: Record<string, unknown> = {}
+    for (const [key, value] of HashMap.toEntries(annotations)) fields[key] = value
+    if (!Cause.isEmpty(cause)) fields.cause = Cause.pretty(cause).split("\n")[0]
+    const line =
+      format === "json"
+        ? JSON.stringify({ time: date.toISOString(), level: logLevel.label.toLowerCase(), message: text, ...fields })
+        : `${date.toISOString()} ${logLevel.label.padEnd(5)} ${text}${Object.entries(fields)
+            .map(([k, v]) => ` ${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+            .join("")}`
+    process.stdout.write(`${scrub(line, secrets)}\n`)
+  })

@@ -33,7 +33,12 @@ const serve = Effect.gen(function* () {
   const port = Number(process.env.PORT ?? 8080)
   const host = process.env.HOST ?? "0.0.0.0"
   const server = HttpServer.serve(app).pipe(
-    Layer.provide(HealthReportLive({ service: "aim-backend", ...(process.env.AIM_VERIFY_TTL_MS === undefined ? {} : { verifyTtl: `${Number(process.env.AIM_VERIFY_TTL_MS)} millis` as const }) })),
+    Layer.provide(
+      HealthReportLive({
+        service: "aim-backend",
+        ...(process.env.AIM_VERIFY_TTL_MS === undefined ? {} : { verifyTtl: `${Number(process.env.AIM_VERIFY_TTL_MS)} millis` as const }),
+      }),
+    ),
     Layer.provideMerge(NodeHttpServer.layer(createServer, { port, host })),
   )
   yield* Layer.launch(
@@ -43,12 +48,7 @@ const serve = Effect.gen(function* () {
   )
 }).pipe(Effect.provide(servicesLayer))
 
-const program = bootDatabase(options).pipe(
-  Effect.andThen(serve),
-  Effect.provide(bootLayer(options)),
-  Effect.tapError(logFailure),
-  Effect.provide(bootLogger()),
-)
+const program = bootDatabase(options).pipe(Effect.andThen(serve), Effect.provide(bootLayer(options)), Effect.tapError(logFailure), Effect.provide(bootLogger()))
 
 NodeRuntime.runMain(program, {
   disableErrorReporting: true,

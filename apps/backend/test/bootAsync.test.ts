@@ -20,7 +20,9 @@ describe("bootAsync (for Express, Fastify, Nest)", () => {
   })
 
   it("rejects with a BootError carrying the troubleshooting entry", async () => {
-    const failure = await bootAsync({ env: { DATABASE_URL: "postgres://postgres@127.0.0.1:1/x" }, migrationsDir: shippedMigrations, connectRetries: 1 }).catch((e: unknown) => e)
+    const failure = await bootAsync({ env: { DATABASE_URL: "postgres://postgres@127.0.0.1:1/x" }, migrationsDir: shippedMigrations, connectRetries: 1 }).catch(
+      (e: unknown) => e,
+    )
     expect(failure).toBeInstanceOf(BootError)
     if (!(failure instanceof BootError)) return
     expect(failure.entry.code).toBe("AIM-DB-001")

@@ -74,7 +74,10 @@ describe("faults during a deploy (real processes, real PostgreSQL)", () => {
       const backend = startBackend({ DATABASE_URL: db.url }, dir)
       await backend.waitFor(/^applied 015_/)
       for (let i = 0; i < 100; i++) {
-        const rows = await sql(db.url, "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()")
+        const rows = await sql(
+          db.url,
+          "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()",
+        )
         if (rows.length > 0) break
         await sleep(50)
       }

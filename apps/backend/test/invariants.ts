@@ -24,7 +24,11 @@ export const ledgerVersions = async (url: string): Promise<Array<number>> => {
 export const lockReleased = async (url: string, timeoutMs = 8000): Promise<boolean> => {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    const rows = await sql(url, "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", [...lockKeys])
+    const rows = await sql(
+      url,
+      "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+      [...lockKeys],
+    )
     if (rows.length === 0) return true
     if (Date.now() > deadline) return false
     await new Promise((r) => setTimeout(r, 100))

@@ -56,7 +56,16 @@ describe("replicas booting at once", () => {
 
   it("invalid REDIS_PORT and SMTP_PORT are logged with their code and never replaced by a default; ready says redis unavailable", async () => {
     const db = await createTestDatabase(testPostgresUrl(), "aim_badports")
-    const backend = startBackend({ DATABASE_URL: db.url, REDIS_HOST: "127.0.0.1", REDIS_PORT: "63a9", REDIS_PASSWORD: "Rb7-secret", SMTP_HOST: "127.0.0.1", SMTP_PORT: "58x7", SMTP_USERNAME: "a@b.co", SMTP_PASSWORD: "Sm7-secret" })
+    const backend = startBackend({
+      DATABASE_URL: db.url,
+      REDIS_HOST: "127.0.0.1",
+      REDIS_PORT: "63a9",
+      REDIS_PASSWORD: "Rb7-secret",
+      SMTP_HOST: "127.0.0.1",
+      SMTP_PORT: "58x7",
+      SMTP_USERNAME: "a@b.co",
+      SMTP_PASSWORD: "Sm7-secret",
+    })
     try {
       const base = await backend.ready
       const redis = await backend.waitFor(/Redis settings are invalid/)

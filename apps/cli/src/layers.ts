@@ -22,9 +22,7 @@ export const migratorLayer = (settings: MigratorSettings) =>
 export const announceEmbedded = Effect.gen(function* () {
   const config = yield* AimConfig
   if (config.database._tag === "Embedded") {
-    yield* err(
-      `ℹ No database configured: using the ${describeDatabase(config.database)}. Set DATABASE_URL or POSTGRES_* to use a server.`,
-    )
+    yield* err(`ℹ No database configured: using the ${describeDatabase(config.database)}. Set DATABASE_URL or POSTGRES_* to use a server.`)
   }
   if (config.overridden.length > 0) yield* err(`ℹ ${overriddenNotice(config.overridden)}`)
 })

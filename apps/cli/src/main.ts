@@ -21,13 +21,18 @@ for (const stream of [process.stdout, process.stderr]) {
 const usageText: Array<string> = []
 const keep = (...args: ReadonlyArray<unknown>) => void usageText.push(args.map(String).join(" "))
 const keepUsageText = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-  Console.consoleWith((console) => Console.withConsole(self, { ...console, error: (...args) => Effect.sync(() => keep(...args)), unsafe: { ...console.unsafe, error: keep } }))
+  Console.consoleWith((console) =>
+    Console.withConsole(self, { ...console, error: (...args) => Effect.sync(() => keep(...args)), unsafe: { ...console.unsafe, error: keep } }),
+  )
 
 const renderUsage = Effect.gen(function* () {
   const entry = catalog.usageInvalid
   const message = stripVTControlCharacters(usageText.join(" ")).replace(/\s+/g, " ").trim() || "the command line was not understood"
   if (process.argv.includes("--json")) {
-    yield* printJson({ ok: false, error: { code: entry.code, title: entry.title, message, cause: entry.cause, fix: entry.fix, docs: docsPath(entry), details: [] } })
+    yield* printJson({
+      ok: false,
+      error: { code: entry.code, title: entry.title, message, cause: entry.cause, fix: entry.fix, docs: docsPath(entry), details: [] },
+    })
   } else {
     yield* err(`✖ [${entry.code}] ${message}. Fix: ${entry.fix} (docs: ${docsPath(entry)})`)
   }

@@ -10,7 +10,9 @@ describe("the embedded default", () => {
     cpSync(shippedMigrations, join(cwd, "migrations"), { recursive: true })
     const first = await aim(["migrate"], {}, cwd)
     expect(first.code, first.stderr).toBe(0)
-    expect(first.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^ℹ No database configured: using the embedded PostgreSQL \(PGlite\) in .*\.aim\/pglite/)])
+    expect(first.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/^ℹ No database configured: using the embedded PostgreSQL \(PGlite\) in .*\.aim\/pglite/),
+    ])
     expect(first.stdout).toMatch(/15 migrations applied/)
     expect(existsSync(join(cwd, ".aim", "pglite", "PG_VERSION"))).toBe(true)
     const status = await aim(["status", "--json"], {}, cwd)
@@ -37,7 +39,11 @@ describe("the embedded default", () => {
 
   it("never falls back when a server is configured but unreachable", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "aim-noserver-"))
-    const result = await aim(["migrate", "--migrations-dir", shippedMigrations], { POSTGRES_HOST: "127.0.0.1", POSTGRES_PORT: "1", POSTGRES_USER: "u", POSTGRES_PASSWORD: "p4ss", POSTGRES_DB: "d" }, cwd)
+    const result = await aim(
+      ["migrate", "--migrations-dir", shippedMigrations],
+      { POSTGRES_HOST: "127.0.0.1", POSTGRES_PORT: "1", POSTGRES_USER: "u", POSTGRES_PASSWORD: "p4ss", POSTGRES_DB: "d" },
+      cwd,
+    )
     expect(result.code).toBe(1)
     expect(result.stderr).not.toMatch(/embedded/)
     expect(existsSync(join(cwd, ".aim"))).toBe(false)

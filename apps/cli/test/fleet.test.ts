@@ -26,7 +26,9 @@ describe("aim migrate --databases (a fleet of 20 databases on the local server)"
     const doc = JSON.parse(result.stdout)
     expect(doc.counts).toEqual({ ok: 20, failed: 1 })
     const failed = doc.databases.filter((d: { status: string }) => d.status === "failed")
-    expect(failed).toEqual([expect.objectContaining({ database: expect.stringContaining("aim_fleet_does_not_exist"), error: expect.objectContaining({ code: "AIM-DB-007" }) })])
+    expect(failed).toEqual([
+      expect.objectContaining({ database: expect.stringContaining("aim_fleet_does_not_exist"), error: expect.objectContaining({ code: "AIM-DB-007" }) }),
+    ])
     for (const db of databases) expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 15 }])
 
     const again = await aim(["migrate", "--databases", file, "--concurrency", "8"], { DATABASE_URL: testPostgresUrl() })

@@ -29,20 +29,73 @@ interface Row {
 const server = { DATABASE_URL: "postgres://postgres@127.0.0.1:1/none" }
 
 const rows: ReadonlyArray<Row> = [
-  { name: "a negative lock timeout", args: ["migrate", "--lock-timeout", "-5"], env: server, exit: 2, code: "AIM-CLI-001", says: /--lock-timeout must be a whole number of seconds, 1 or more/ },
-  { name: "a zero lock timeout (it would turn lock_timeout off)", args: ["migrate", "--lock-timeout", "0"], env: server, exit: 2, code: "AIM-CLI-001", says: /--lock-timeout must be .* 1 or more/ },
+  {
+    name: "a negative lock timeout",
+    args: ["migrate", "--lock-timeout", "-5"],
+    env: server,
+    exit: 2,
+    code: "AIM-CLI-001",
+    says: /--lock-timeout must be a whole number of seconds, 1 or more/,
+  },
+  {
+    name: "a zero lock timeout (it would turn lock_timeout off)",
+    args: ["migrate", "--lock-timeout", "0"],
+    env: server,
+    exit: 2,
+    code: "AIM-CLI-001",
+    says: /--lock-timeout must be .* 1 or more/,
+  },
   { name: "a zero lock wait", args: ["status", "--lock-wait", "0"], exit: 2, code: "AIM-CLI-001", says: /Received unknown argument|--lock-wait/ },
-  { name: "a zero lock wait on migrate", args: ["migrate", "--lock-wait", "0"], env: server, exit: 2, code: "AIM-CLI-001", says: /--lock-wait must be .* 1 or more/ },
-  { name: "a zero fleet concurrency", args: ["migrate", "--databases", "package.json", "--concurrency", "0"], exit: 2, code: "AIM-CLI-001", says: /--concurrency must be .* 1 or more/ },
+  {
+    name: "a zero lock wait on migrate",
+    args: ["migrate", "--lock-wait", "0"],
+    env: server,
+    exit: 2,
+    code: "AIM-CLI-001",
+    says: /--lock-wait must be .* 1 or more/,
+  },
+  {
+    name: "a zero fleet concurrency",
+    args: ["migrate", "--databases", "package.json", "--concurrency", "0"],
+    exit: 2,
+    code: "AIM-CLI-001",
+    says: /--concurrency must be .* 1 or more/,
+  },
   { name: "a non-integer option", args: ["migrate", "--lock-timeout", "soon"], env: server, exit: 2, code: "AIM-CLI-001", says: /soon|integer/i },
   { name: "an unknown command", args: ["migrat"], exit: 2, code: "AIM-CLI-001", says: /Invalid subcommand/ },
   { name: "an unknown flag", args: ["migrate", "--bogus"], exit: 2, code: "AIM-CLI-001", says: /unknown argument: '--bogus'/ },
-  { name: "Redis listening on the PostgreSQL port", args: ["migrate"], env: { DATABASE_URL: "postgres://postgres@127.0.0.1:6379/identity", POSTGRES_CONNECT_TIMEOUT: "1" }, exit: 1, code: "AIM-DB-003", says: /connection timeout/ },
-  { name: "a connect timeout of 0 (it would wait forever)", args: ["migrate"], env: { ...server, POSTGRES_CONNECT_TIMEOUT: "0" }, exit: 2, code: "AIM-CFG-001", says: /POSTGRES_CONNECT_TIMEOUT: "0" is not a number of seconds from 1 to 600/ },
+  {
+    name: "Redis listening on the PostgreSQL port",
+    args: ["migrate"],
+    env: { DATABASE_URL: "postgres://postgres@127.0.0.1:6379/identity", POSTGRES_CONNECT_TIMEOUT: "1" },
+    exit: 1,
+    code: "AIM-DB-003",
+    says: /connection timeout/,
+  },
+  {
+    name: "a connect timeout of 0 (it would wait forever)",
+    args: ["migrate"],
+    env: { ...server, POSTGRES_CONNECT_TIMEOUT: "0" },
+    exit: 2,
+    code: "AIM-CFG-001",
+    says: /POSTGRES_CONNECT_TIMEOUT: "0" is not a number of seconds from 1 to 600/,
+  },
   { name: "explain of an unknown code", args: ["explain", "AIM-XYZ-999"], exit: 2, code: "AIM-MCP-002", says: /unknown troubleshooting code AIM-XYZ-999/ },
   { name: "a migrations path that is a file", args: ["status", "--migrations-dir", aFile], exit: 2, code: "AIM-MIG-005", says: /is a file, not a directory/ },
-  { name: "a migration file that is a symbolic link loop", args: ["status", "--migrations-dir", loopDir], exit: 1, code: "AIM-MIG-004", says: /002_loop\.sql: cannot be read \(a symbolic link that loops\)/ },
-  { name: "aim new into a missing directory", args: ["new", "add things", "--migrations-dir", join(scratch, "nowhere")], exit: 2, code: "AIM-MIG-005", says: /nowhere does not exist/ },
+  {
+    name: "a migration file that is a symbolic link loop",
+    args: ["status", "--migrations-dir", loopDir],
+    exit: 1,
+    code: "AIM-MIG-004",
+    says: /002_loop\.sql: cannot be read \(a symbolic link that loops\)/,
+  },
+  {
+    name: "aim new into a missing directory",
+    args: ["new", "add things", "--migrations-dir", join(scratch, "nowhere")],
+    exit: 2,
+    code: "AIM-MIG-005",
+    says: /nowhere does not exist/,
+  },
   {
     name: "POSTGRES_SSL_ROOT_CERT naming a missing file",
     args: ["migrate"],
@@ -84,12 +137,18 @@ describe("every bad input is answered: one coded line, the right exit code, JSON
     const result = await aim(["doctor", "--json"], { DATABASE_URL: "postgres://postgres:Zq9@xK7/wV3%mN:pL#@db.example.com:5432/identity" })
     expect(result.code).toBe(2)
     const doc = JSON.parse(result.stdout)
-    expect(doc.checks).toContainEqual(expect.objectContaining({ title: "DATABASE_URL", status: "fail", code: "AIM-CFG-001", detail: expect.stringMatching(/^cannot be right as written/) }))
+    expect(doc.checks).toContainEqual(
+      expect.objectContaining({ title: "DATABASE_URL", status: "fail", code: "AIM-CFG-001", detail: expect.stringMatching(/^cannot be right as written/) }),
+    )
     for (const piece of ["Zq9", "xK7", "wV3", "pL#"]) expect(`${result.stdout}${result.stderr}`).not.toContain(piece)
   })
 
   it("DATABASE_URL and POSTGRES_* both set and different: the URL is used, said once, no value shown", async () => {
-    const result = await aim(["status", "--migrations-dir", shippedMigrations], { DATABASE_URL: testPostgresUrl(), POSTGRES_HOST: "elsewhere.example.com", POSTGRES_DB: "otherdb" })
+    const result = await aim(["status", "--migrations-dir", shippedMigrations], {
+      DATABASE_URL: testPostgresUrl(),
+      POSTGRES_HOST: "elsewhere.example.com",
+      POSTGRES_DB: "otherdb",
+    })
     const notices = result.stderr.split("\n").filter((line) => line.includes("DATABASE_URL is used"))
     expect(notices).toEqual(["ℹ DATABASE_URL is used; POSTGRES_HOST, POSTGRES_DB are set to something else and ignored (unset them, or DATABASE_URL)"])
     expect(`${result.stdout}${result.stderr}`).not.toMatch(/elsewhere|otherdb/)

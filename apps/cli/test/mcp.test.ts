@@ -9,7 +9,13 @@ import { cleanEnv, cliBundle, repoRoot, shippedMigrations } from "./run.js"
 const clients: Array<Client> = []
 
 const connect = async (env: Record<string, string>) => {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [cliBundle(), "mcp", "--migrations-dir", shippedMigrations], env: cleanEnv(env) as Record<string, string>, cwd: repoRoot, stderr: "pipe" })
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [cliBundle(), "mcp", "--migrations-dir", shippedMigrations],
+    env: cleanEnv(env) as Record<string, string>,
+    cwd: repoRoot,
+    stderr: "pipe",
+  })
   const client = new Client({ name: "aim-test", version: "1.0.0" })
   await client.connect(transport)
   clients.push(client)
@@ -81,9 +87,16 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
     const unknown = record(await call(client, "apply_migration", { name: "999_drop_everything", query: "DROP SCHEMA public CASCADE;" })) as CallResult
     expect(unknown.isError).toBe(true)
     expect(text(unknown)).toMatch(/not a migration file/)
-    const outOfTurn = record(await call(client, "apply_migration", { name: "002_add_missing_user_columns", query: readFileSync(join(shippedMigrations, "002_add_missing_user_columns.sql"), "utf8") })) as CallResult
+    const outOfTurn = record(
+      await call(client, "apply_migration", {
+        name: "002_add_missing_user_columns",
+        query: readFileSync(join(shippedMigrations, "002_add_missing_user_columns.sql"), "utf8"),
+      }),
+    ) as CallResult
     expect(outOfTurn.isError).toBe(true)
-    const matching = record(await call(client, "apply_migration", { project_id: "ignored", name: "001_initial_schema", query: first.replace(/\n/g, "\r\n") })) as CallResult
+    const matching = record(
+      await call(client, "apply_migration", { project_id: "ignored", name: "001_initial_schema", query: first.replace(/\n/g, "\r\n") }),
+    ) as CallResult
     expect(matching.isError, text(matching)).toBeFalsy()
     expect(list<{ name: string }>(matching, "applied").map((a) => a.name)).toEqual(["001_initial_schema.sql"])
 

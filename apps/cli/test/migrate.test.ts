@@ -51,7 +51,9 @@ describe("aim migrate / status on PostgreSQL", () => {
     const result = await aim(["migrate"], { DATABASE_URL: database().url })
     expect(result.code).toBe(1)
     const line = result.stderr.split("\n").find((l) => l.startsWith("✖"))
-    expect(line).toMatch(/^✖ \[AIM-MIG-001\] 003_add_missing_agent_columns\.sql changed after it was applied .*Fix: .*docs: \/troubleshooting\/checksum-changed\)$/)
+    expect(line).toMatch(
+      /^✖ \[AIM-MIG-001\] 003_add_missing_agent_columns\.sql changed after it was applied .*Fix: .*docs: \/troubleshooting\/checksum-changed\)$/,
+    )
     const json = await aim(["status", "--json"], { DATABASE_URL: database().url })
     expect(json.code).toBe(1)
     expect(JSON.parse(json.stdout).refusals[0]).toMatchObject({ kind: "changed", version: 3 })
@@ -85,7 +87,9 @@ describe("8 aim migrate processes at once on a fresh database", () => {
       for (const r of results) expect(r.code, r.stderr).toBe(0)
       const applied = results.flatMap((r) => JSON.parse(r.stdout).applied as Array<{ version: number }>)
       expect(applied.map((a) => a.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1))
-      expect(await sql(db.url, "SELECT count(*)::int AS n, count(DISTINCT version)::int AS d FROM aim_migrations.schema_migrations")).toEqual([{ n: 15, d: 15 }])
+      expect(await sql(db.url, "SELECT count(*)::int AS n, count(DISTINCT version)::int AS d FROM aim_migrations.schema_migrations")).toEqual([
+        { n: 15, d: 15 },
+      ])
     } finally {
       await db.drop()
     }

@@ -33,13 +33,14 @@ describe("no secret appears in any output of any command", () => {
       SMTP_PASSWORD: secrets.smtp,
       FRONTEND_URL: "https://aim.example.com",
     }
-    const urlEnv = { ...env, POSTGRES_HOST: "", DATABASE_URL: `postgres://postgres:${encodeURIComponent(secrets.pg)}@127.0.0.1:${cluster.port}/postgres?sslmode=disable` }
+    const urlEnv = {
+      ...env,
+      POSTGRES_HOST: "",
+      DATABASE_URL: `postgres://postgres:${encodeURIComponent(secrets.pg)}@127.0.0.1:${cluster.port}/postgres?sslmode=disable`,
+    }
     const wrongEnv = { ...env, POSTGRES_PASSWORD: `${secrets.pg}-wrong` }
     const dir = ["--migrations-dir", shippedMigrations]
-    const runs: Array<CliResult> = await Promise.all([
-      aim(["migrate", ...dir], env),
-      aim(["migrate", "--dry-run", "--json", ...dir], urlEnv),
-    ])
+    const runs: Array<CliResult> = await Promise.all([aim(["migrate", ...dir], env), aim(["migrate", "--dry-run", "--json", ...dir], urlEnv)])
     runs.push(
       ...(await Promise.all([
         aim(["migrate", "--json", ...dir], urlEnv),

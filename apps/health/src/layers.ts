@@ -5,5 +5,7 @@ import { Layer } from "effect"
 export const healthLayer = (options: HealthOptions & { readonly migrationsDir?: string; readonly env?: Env } = {}) =>
   HealthReportLive(options).pipe(
     Layer.provideMerge(CacheLive()),
-    Layer.provideMerge(MigrationStackLive({ migrationsDir: options.migrationsDir ?? "migrations", ...(options.env === undefined ? {} : { env: options.env }) })),
+    Layer.provideMerge(
+      MigrationStackLive({ migrationsDir: options.migrationsDir ?? "migrations", ...(options.env === undefined ? {} : { env: options.env }) }),
+    ),
   )

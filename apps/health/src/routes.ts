@@ -13,10 +13,7 @@ const json = (body: unknown, status = 200) => HttpServerResponse.json(body, { st
  */
 export const healthRouter = HttpRouter.empty.pipe(
   HttpRouter.get("/health", Effect.flatMap(HealthReport, (h) => h.liveness).pipe(Effect.flatMap((body) => json(body)))),
-  HttpRouter.get(
-    "/health/ready",
-    Effect.flatMap(HealthReport, (h) => h.readiness).pipe(Effect.flatMap((body) => json(body, body.ready ? 200 : 503))),
-  ),
+  HttpRouter.get("/health/ready", Effect.flatMap(HealthReport, (h) => h.readiness).pipe(Effect.flatMap((body) => json(body, body.ready ? 200 : 503)))),
   HttpRouter.get(
     "/health/migrations",
     Effect.flatMap(HealthReport, (h) => h.migrations).pipe(

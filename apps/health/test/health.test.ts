@@ -29,7 +29,11 @@ const serve = (env: Record<string, string>, dir = shipped, verifyTtl: Duration.D
   handlers.push(web)
   return async (path: string) => {
     const response = await web.handler(new Request(`http://aim.test${path}`))
-    return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> & { reasons?: Array<{ code: string }> } }
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (await response.json()) as Record<string, unknown> & { reasons?: Array<{ code: string }> },
+    }
   }
 }
 
@@ -128,7 +132,14 @@ describe("health with the database stopped (throwaway cluster, password auth)", 
   afterAll(() => cluster?.destroy())
 
   it("503 database unavailable with AIM-DB-001 while /health stays 200; no secret in any response", async () => {
-    const env = { POSTGRES_HOST: "127.0.0.1", POSTGRES_PORT: String(cluster.port), POSTGRES_USER: "postgres", POSTGRES_PASSWORD: password, POSTGRES_DB: "postgres", POSTGRES_SSL_MODE: "disable" }
+    const env = {
+      POSTGRES_HOST: "127.0.0.1",
+      POSTGRES_PORT: String(cluster.port),
+      POSTGRES_USER: "postgres",
+      POSTGRES_PASSWORD: password,
+      POSTGRES_DB: "postgres",
+      POSTGRES_SSL_MODE: "disable",
+    }
     await migrate(`postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${cluster.port}/postgres`)
     const get = serve(env)
     const before = await get("/health/ready")
@@ -144,7 +155,12 @@ describe("health with the database stopped (throwaway cluster, password auth)", 
     expect(live.status).toBe(200)
     const migrations = await get("/health/migrations")
     expect(migrations.status).toBe(503)
-    expect(migrations.body).toMatchObject({ ok: false, code: expect.stringMatching(/^AIM-DB-(001|010)$/), fix: expect.any(String), docs: expect.stringMatching(/^\/troubleshooting\//) })
+    expect(migrations.body).toMatchObject({
+      ok: false,
+      code: expect.stringMatching(/^AIM-DB-(001|010)$/),
+      fix: expect.any(String),
+      docs: expect.stringMatching(/^\/troubleshooting\//),
+    })
     for (const res of [before, down, live, migrations]) expect(JSON.stringify(res.body)).not.toContain(password)
     cluster.start()
   })

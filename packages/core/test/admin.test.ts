@@ -11,9 +11,13 @@ import { migrationsCopy, migratorFor, runMigrator, runMigratorFailure, shippedMi
 const fresh = useFreshDatabases("aim_admin")
 
 const admin = <A, E>(url: string, dir: string, f: (a: LedgerAdmin["Type"]) => Effect.Effect<A, E>) =>
-  Effect.runPromise(Effect.either(Effect.flatMap(LedgerAdmin, f).pipe(Effect.provide(LedgerAdminLive().pipe(Layer.provideMerge(migratorFor({ DATABASE_URL: url }, dir)))))))
+  Effect.runPromise(
+    Effect.either(Effect.flatMap(LedgerAdmin, f).pipe(Effect.provide(LedgerAdminLive().pipe(Layer.provideMerge(migratorFor({ DATABASE_URL: url }, dir)))))),
+  )
 
-const files = readdirSync(shippedMigrations).filter((f) => f.endsWith(".sql")).sort()
+const files = readdirSync(shippedMigrations)
+  .filter((f) => f.endsWith(".sql"))
+  .sort()
 
 describe("adopt", () => {
   it("refuses on a database the deployed backend never touched", async () => {
@@ -37,7 +41,9 @@ describe("repair", () => {
     const repaired = await admin(db.url, dir, (a) => a.repair(7))
     if (repaired._tag === "Left") throw repaired.left
     expect(repaired.right.name).toBe("007_create_system_config_table.sql")
-    expect(await sql(db.url, "SELECT version, repaired_by FROM aim_migrations.repairs")).toEqual([{ version: 7, repaired_by: expect.stringMatching(/pid \d+$/) }])
+    expect(await sql(db.url, "SELECT version, repaired_by FROM aim_migrations.repairs")).toEqual([
+      { version: 7, repaired_by: expect.stringMatching(/pid \d+$/) },
+    ])
     expect((await runMigrator(db.url, dir, (m) => m.status)).upToDate).toBe(true)
   })
 })
@@ -47,7 +53,9 @@ describe("baseline", () => {
     const db = await fresh()
     for (const file of files.slice(0, 10)) execFileSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db.url, "-f", join(shippedMigrations, file)])
     const tooFar = await admin(db.url, shippedMigrations, (a) => a.baseline(12))
-    expect(tooFar._tag === "Left" && String(tooFar.left)).toMatch(/table user_registration_requests, which 012_create_user_registration_requests_table\.sql creates, is missing/)
+    expect(tooFar._tag === "Left" && String(tooFar.left)).toMatch(
+      /table user_registration_requests, which 012_create_user_registration_requests_table\.sql creates, is missing/,
+    )
     const ok = await admin(db.url, shippedMigrations, (a) => a.baseline(10))
     if (ok._tag === "Left") throw ok.left
     expect(ok.right.recorded).toEqual(files.slice(0, 10))
@@ -67,14 +75,21 @@ describe("baseline checks objects, not only tables", () => {
     const result = await admin(db.url, shippedMigrations, (a) => a.baseline(9))
     expect(result._tag === "Left" && result.left).toMatchObject({ _tag: "LedgerAdminRefused", operation: "baseline" })
     expect(result._tag === "Left" && String(result.left)).toMatch(/function set_updated_at\(\), which 001_initial_schema\.sql creates, is missing/)
-    expect(await sql(db.url, "SELECT to_regclass('aim_migrations.schema_migrations') IS NULL OR NOT EXISTS (SELECT 1 FROM aim_migrations.schema_migrations) AS empty")).toEqual([{ empty: true }])
+    expect(
+      await sql(
+        db.url,
+        "SELECT to_regclass('aim_migrations.schema_migrations') IS NULL OR NOT EXISTS (SELECT 1 FROM aim_migrations.schema_migrations) AS empty",
+      ),
+    ).toEqual([{ empty: true }])
   })
 })
 
 describe("prove idempotent", () => {
   const prove = async (dir: string) => {
     const migrations = await Effect.runPromise(loadMigrations(dir))
-    return Effect.runPromise(Effect.flatMap(Database, (db) => proveIdempotent(db, migrations)).pipe(Effect.provide(PgliteDatabaseLive({ _tag: "Embedded", dataDir: "memory://" }))))
+    return Effect.runPromise(
+      Effect.flatMap(Database, (db) => proveIdempotent(db, migrations)).pipe(Effect.provide(PgliteDatabaseLive({ _tag: "Embedded", dataDir: "memory://" }))),
+    )
   }
 
   it("the shipped migrations run twice with an identical catalog (embedded scratch database)", async () => {
@@ -91,7 +106,9 @@ describe("prove idempotent", () => {
     })
     const report = await prove(dir)
     expect(report.ok).toBe(false)
-    expect(report.findings).toContainEqual(expect.objectContaining({ file: "016_bad_trigger.sql", object: "error (second run)", after: expect.stringMatching(/already exists/) }))
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({ file: "016_bad_trigger.sql", object: "error (second run)", after: expect.stringMatching(/already exists/) }),
+    )
     expect(report.findings).toContainEqual({ file: "017_bad_seed.sql", object: "rows:audit_logs", before: "1", after: "2" })
   })
 })

@@ -5,8 +5,13 @@ import { AimConfig, Cache, CacheLive, RedisCacheLive, diagnose } from "../src/in
 
 const withCache = <A>(env: Record<string, string>, f: (cache: Cache["Type"]) => Effect.Effect<A>, connectTimeoutMs = 1000, commandTimeoutMs = 300) => {
   const logs: Array<string> = []
-  const logger = Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => logs.push(String(message))))
-  const layer = CacheLive({ connectTimeoutMs, commandTimeoutMs }).pipe(Layer.provide(AimConfig.fromEnv({ env: { DATABASE_URL: "postgres://x@localhost/x", ...env } })))
+  const logger = Logger.replace(
+    Logger.defaultLogger,
+    Logger.make(({ message }) => logs.push(String(message))),
+  )
+  const layer = CacheLive({ connectTimeoutMs, commandTimeoutMs }).pipe(
+    Layer.provide(AimConfig.fromEnv({ env: { DATABASE_URL: "postgres://x@localhost/x", ...env } })),
+  )
   return Effect.runPromise(Effect.flatMap(Cache, f).pipe(Effect.provide(layer), Effect.provide(logger))).then((result) => ({ result, logs }))
 }
 
@@ -41,7 +46,9 @@ describe("cache with Redis fallback", () => {
 
   it("REDIS_PORT=63a9: no connection anywhere (not even the default port), one coded warning, status unavailable", async () => {
     // A Redis does answer on 6379 here: an invalid port must not fall back to it.
-    const { result, logs } = await withCache({ REDIS_HOST: "127.0.0.1", REDIS_PORT: "63a9" }, (cache) => Effect.all({ backend: cache.backend, status: cache.status }))
+    const { result, logs } = await withCache({ REDIS_HOST: "127.0.0.1", REDIS_PORT: "63a9" }, (cache) =>
+      Effect.all({ backend: cache.backend, status: cache.status }),
+    )
     expect(result).toEqual({ backend: "memory", status: "unavailable (optional)" })
     expect(logs).toEqual([expect.stringMatching(/^Redis settings are invalid \(REDIS_PORT: "63a9" is not a port number\): Redis is not used/)])
   })
@@ -80,7 +87,10 @@ describe("cache with Redis fallback", () => {
     const server = await startRedis({ password: "right-redis-pw" })
     try {
       expect(await plainConnectionCode(server.port)).toBe("AIM-REDIS-002")
-      const { result } = await withCache({ REDIS_HOST: "127.0.0.1", REDIS_PORT: String(server.port), REDIS_PASSWORD: "wrong-redis-pw" }, (cache) => cache.status)
+      const { result } = await withCache(
+        { REDIS_HOST: "127.0.0.1", REDIS_PORT: String(server.port), REDIS_PASSWORD: "wrong-redis-pw" },
+        (cache) => cache.status,
+      )
       expect(result).toBe("unavailable (optional)")
     } finally {
       await server.stop()

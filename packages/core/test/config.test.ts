@@ -66,7 +66,18 @@ describe("environment config", () => {
   })
 
   it("secrets are Redacted: printing the config never shows them", () => {
-    const config = parseConfig({ ...server, POSTGRES_PASSWORD: "s3cret-pg", SMTP_HOST: "smtp", SMTP_USERNAME: "a@b.co", SMTP_PASSWORD: "s3cret-smtp", REDIS_HOST: "r", REDIS_PASSWORD: "s3cret-redis" }, cwd)
+    const config = parseConfig(
+      {
+        ...server,
+        POSTGRES_PASSWORD: "s3cret-pg",
+        SMTP_HOST: "smtp",
+        SMTP_USERNAME: "a@b.co",
+        SMTP_PASSWORD: "s3cret-smtp",
+        REDIS_HOST: "r",
+        REDIS_PASSWORD: "s3cret-redis",
+      },
+      cwd,
+    )
     if (Either.isLeft(config)) throw new Error(config.left.message)
     const printed = `${JSON.stringify(config.right)} ${String(config.right.database._tag === "Server" && config.right.database.password)}`
     for (const secret of ["s3cret-pg", "s3cret-smtp", "s3cret-redis"]) expect(printed).not.toContain(secret)
@@ -102,7 +113,9 @@ describe("environment config", () => {
     for (const password of ["e@s/e%c:r", "Zq9@xK7/wV3%mN:pL#", "Tx5/Rb2", "50%Yk1", "Vm3#Nd6"]) {
       const parsed = readConfig({ DATABASE_URL: `postgres://postgres:${password}@db.example.com:5432/identity` }, cwd)
       expect(parsed.config, password).toBeUndefined()
-      expect(parsed.problems, password).toEqual([expect.objectContaining({ variable: "DATABASE_URL", problem: expect.stringMatching(/must be percent-encoded/) })])
+      expect(parsed.problems, password).toEqual([
+        expect.objectContaining({ variable: "DATABASE_URL", problem: expect.stringMatching(/must be percent-encoded/) }),
+      ])
       const text = JSON.stringify(parsed.problems)
       for (const piece of password.split(/[@/%:#]/).filter((p) => p.length > 2)) expect(text, password).not.toContain(piece)
     }
@@ -112,7 +125,17 @@ describe("environment config", () => {
   })
 
   it("an invalid Redis or SMTP setting is never replaced by a default: that service is not used, and the problem is listed", () => {
-    const parsed = readConfig({ DATABASE_URL: "postgres://x@localhost/x", REDIS_HOST: "127.0.0.1", REDIS_PORT: "63a9", REDIS_PASSWORD: "r-secret", SMTP_HOST: "smtp.example.com", SMTP_PORT: "58x7" }, cwd)
+    const parsed = readConfig(
+      {
+        DATABASE_URL: "postgres://x@localhost/x",
+        REDIS_HOST: "127.0.0.1",
+        REDIS_PORT: "63a9",
+        REDIS_PASSWORD: "r-secret",
+        SMTP_HOST: "smtp.example.com",
+        SMTP_PORT: "58x7",
+      },
+      cwd,
+    )
     expect(parsed.config?.redis).toBeUndefined()
     expect(parsed.config?.smtp).toBeUndefined()
     expect(parsed.problems.map((p) => p.variable).sort()).toEqual(["REDIS_PORT", "SMTP_PORT"])
@@ -122,7 +145,9 @@ describe("environment config", () => {
     const dir = mkdtempSync(join(tmpdir(), "aim-env-"))
     writeFileSync(join(dir, ".env"), "POSTGRES_HOST=db\nPOSTGRES_USER=aim\nPOSTGRES_PASSWORD=Kq7#Wm3\nPOSTGRES_DB=identity # the guide's name\n")
     const parsed = readConfig(loadEnv(dir, {}), dir)
-    expect(parsed.problems).toEqual([expect.objectContaining({ variable: "POSTGRES_PASSWORD", problem: expect.stringMatching(/cut at an unquoted # on line 3 of \.env/) })])
+    expect(parsed.problems).toEqual([
+      expect.objectContaining({ variable: "POSTGRES_PASSWORD", problem: expect.stringMatching(/cut at an unquoted # on line 3 of \.env/) }),
+    ])
     expect(JSON.stringify(parsed.problems)).not.toMatch(/Kq7|Wm3/)
     writeFileSync(join(dir, ".env"), "POSTGRES_HOST=db\nPOSTGRES_USER=aim\nPOSTGRES_PASSWORD='Kq7#Wm3'\nPOSTGRES_DB=identity\n")
     expect(readConfig(loadEnv(dir, {}), dir).problems).toEqual([])
@@ -130,7 +155,9 @@ describe("environment config", () => {
 
   it("scrubbing redacts a password, not every part of the URL that happens to have the same text", () => {
     const same = secretsOf({ DATABASE_URL: "postgres://postgres:postgres@db.example.com:5432/identity" })
-    expect(scrub("postgres://postgres@db.example.com:5432/identity (sslmode=prefer)", same)).toBe("postgres://postgres@db.example.com:5432/identity (sslmode=prefer)")
+    expect(scrub("postgres://postgres@db.example.com:5432/identity (sslmode=prefer)", same)).toBe(
+      "postgres://postgres@db.example.com:5432/identity (sslmode=prefer)",
+    )
     const distinct = secretsOf({ DATABASE_URL: "postgres://postgres:Hx8-distinct@db.example.com:5432/identity" })
     expect(scrub("server said: password Hx8-distinct is wrong", distinct)).toBe("server said: password *** is wrong")
   })

@@ -15,8 +15,16 @@ describe("aim doctor against a throwaway cluster with scram-sha-256 and SSL requ
   afterAll(() => cluster?.destroy())
 
   const doctor = (env: Record<string, string>, sendTestEmailTo?: string) => {
-    const base = { POSTGRES_HOST: "localhost", POSTGRES_PORT: String(cluster.port), POSTGRES_USER: "postgres", POSTGRES_PASSWORD: password, POSTGRES_DB: "postgres" }
-    return Effect.runPromise(runDoctor(readConfig({ ...base, ...env }, process.cwd()), { timeout: "4 seconds", ...(sendTestEmailTo === undefined ? {} : { sendTestEmailTo }) }))
+    const base = {
+      POSTGRES_HOST: "localhost",
+      POSTGRES_PORT: String(cluster.port),
+      POSTGRES_USER: "postgres",
+      POSTGRES_PASSWORD: password,
+      POSTGRES_DB: "postgres",
+    }
+    return Effect.runPromise(
+      runDoctor(readConfig({ ...base, ...env }, process.cwd()), { timeout: "4 seconds", ...(sendTestEmailTo === undefined ? {} : { sendTestEmailTo }) }),
+    )
   }
   const check = (report: VerifyReport, id: string) => report.checks.find((c) => c.id === id)
 
@@ -54,7 +62,15 @@ describe("aim doctor against a throwaway cluster with scram-sha-256 and SSL requ
 
   it("Redis configured but stopped and SMTP refusing are warnings, not failures", async () => {
     const closed = String(await freePort())
-    const report = await doctor({ POSTGRES_SSL_MODE: "require", REDIS_HOST: "127.0.0.1", REDIS_PORT: closed, SMTP_HOST: "127.0.0.1", SMTP_PORT: closed, SMTP_USERNAME: "a@b.co", SMTP_PASSWORD: "smtp-pw-x" })
+    const report = await doctor({
+      POSTGRES_SSL_MODE: "require",
+      REDIS_HOST: "127.0.0.1",
+      REDIS_PORT: closed,
+      SMTP_HOST: "127.0.0.1",
+      SMTP_PORT: closed,
+      SMTP_USERNAME: "a@b.co",
+      SMTP_PASSWORD: "smtp-pw-x",
+    })
     expect(check(report, "redis")).toMatchObject({ status: "warn", code: "AIM-REDIS-001" })
     expect(check(report, "redis")?.detail).toMatch(/^unavailable \(optional\)/)
     expect(check(report, "smtp")).toMatchObject({ status: "warn", code: "AIM-MAIL-002" })
@@ -63,10 +79,16 @@ describe("aim doctor against a throwaway cluster with scram-sha-256 and SSL requ
 
   it("asked to send test emails, an SMTP that refuses (or an invalid SMTP_PORT) fails the doctor instead of warning", async () => {
     const closed = String(await freePort())
-    const refused = await doctor({ POSTGRES_SSL_MODE: "require", SMTP_HOST: "127.0.0.1", SMTP_PORT: closed, SMTP_USERNAME: "a@b.co", SMTP_PASSWORD: "smtp-pw-x" }, "ops@example.com")
+    const refused = await doctor(
+      { POSTGRES_SSL_MODE: "require", SMTP_HOST: "127.0.0.1", SMTP_PORT: closed, SMTP_USERNAME: "a@b.co", SMTP_PASSWORD: "smtp-pw-x" },
+      "ops@example.com",
+    )
     expect(check(refused, "smtp")).toMatchObject({ status: "fail", code: "AIM-MAIL-002" })
     expect(refused.ok).toBe(false)
-    const invalid = await doctor({ POSTGRES_SSL_MODE: "require", SMTP_HOST: "127.0.0.1", SMTP_PORT: "58x7", SMTP_USERNAME: "a@b.co", SMTP_PASSWORD: "smtp-pw-x" }, "ops@example.com")
+    const invalid = await doctor(
+      { POSTGRES_SSL_MODE: "require", SMTP_HOST: "127.0.0.1", SMTP_PORT: "58x7", SMTP_USERNAME: "a@b.co", SMTP_PASSWORD: "smtp-pw-x" },
+      "ops@example.com",
+    )
     expect(check(invalid, "smtp")).toMatchObject({ status: "fail", code: "AIM-CFG-001" })
     expect(check(invalid, "smtp")?.detail).toMatch(/SMTP_PORT: "58x7" is not a port number\): no connection was attempted/)
   })
@@ -75,7 +97,12 @@ describe("aim doctor against a throwaway cluster with scram-sha-256 and SSL requ
     const t0 = Date.now()
     const report = await doctor({ POSTGRES_PORT: String(await freePort()), FRONTEND_URL: "nope", SMTP_PASSWORD: "x-pw" })
     expect(Date.now() - t0).toBeLessThan(6000)
-    expect(report.checks.filter((c) => c.group === "Config").map((c) => c.title).sort()).toEqual(["FRONTEND_URL", "SMTP_HOST"])
+    expect(
+      report.checks
+        .filter((c) => c.group === "Config")
+        .map((c) => c.title)
+        .sort(),
+    ).toEqual(["FRONTEND_URL", "SMTP_HOST"])
     expect(check(report, "postgres")).toMatchObject({ status: "fail", code: "AIM-DB-001" })
   })
 })

@@ -8,17 +8,24 @@ import { Effect } from "effect"
 import { catalogSnapshot, diagnose } from "../src/index.js"
 import { migrationsCopy, runMigratorFailure, shippedMigrations } from "./support.js"
 
-const files = readdirSync(shippedMigrations).filter((f) => f.endsWith(".sql")).sort()
+const files = readdirSync(shippedMigrations)
+  .filter((f) => f.endsWith(".sql"))
+  .sort()
 
-const psqlFile = (url: string, file: string) =>
-  spawnSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", file], { encoding: "utf8" })
+const psqlFile = (url: string, file: string) => spawnSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", file], { encoding: "utf8" })
 
 // pg_dump adds a random \restrict key to each dump: drop it before comparing. A pg_dump older than
 // the server refuses it (the system's 15 against the npm PostgreSQL 18): the catalog snapshot
 // (tables, columns, constraints, indexes, functions, triggers, row counts) stands in for it there.
 const schemaDump = (url: string): Promise<string> => {
   const dump = spawnSync("pg_dump", ["--schema-only", "--no-owner", "-d", url], { encoding: "utf8" })
-  if (dump.status === 0) return Promise.resolve(dump.stdout.split("\n").filter((line) => !/^\\(un)?restrict /.test(line)).join("\n"))
+  if (dump.status === 0)
+    return Promise.resolve(
+      dump.stdout
+        .split("\n")
+        .filter((line) => !/^\\(un)?restrict /.test(line))
+        .join("\n"),
+    )
   if (!/server version mismatch/.test(dump.stderr)) throw new Error(`pg_dump failed: ${dump.stderr}`)
   return Effect.runPromise(catalogSnapshot({ query: (text) => Effect.promise(() => sql(url, text)) })).then((snapshot) => JSON.stringify([...snapshot]))
 }

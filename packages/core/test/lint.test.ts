@@ -9,24 +9,66 @@ const rules = (findings: ReadonlyArray<LintFinding>) => findings.map((f) => f.ru
 // Each rule: a failing example and the passing (idempotent, safe) way to write it.
 const cases: ReadonlyArray<readonly [string, string, string, boolean?]> = [
   ["create-without-guard", "CREATE TABLE webhooks (id int);", "CREATE TABLE IF NOT EXISTS webhooks (id int);"],
-  ["create-without-guard", "CREATE TABLE w (id int);\nCREATE INDEX w_id ON w (id);", "CREATE TABLE IF NOT EXISTS w (id int);\nCREATE INDEX IF NOT EXISTS w_id ON w (id);"],
+  [
+    "create-without-guard",
+    "CREATE TABLE w (id int);\nCREATE INDEX w_id ON w (id);",
+    "CREATE TABLE IF NOT EXISTS w (id int);\nCREATE INDEX IF NOT EXISTS w_id ON w (id);",
+  ],
   ["create-without-guard", "CREATE SEQUENCE s;", "CREATE SEQUENCE IF NOT EXISTS s;"],
   ["create-without-guard", "CREATE VIEW v AS SELECT 1;", "CREATE OR REPLACE VIEW v AS SELECT 1;"],
-  ["type-without-guard", "CREATE TYPE mood AS ENUM ('ok');", "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'mood') THEN CREATE TYPE mood AS ENUM ('ok'); END IF; END $$;"],
-  ["function-without-or-replace", "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';", "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';"],
-  ["trigger-without-guard", "CREATE TRIGGER t BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION f();", "DROP TRIGGER IF EXISTS t ON users;\nCREATE TRIGGER t BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION f();"],
-  ["constraint-without-guard", "ALTER TABLE users ADD CONSTRAINT u UNIQUE (email);", "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'u') THEN ALTER TABLE users ADD CONSTRAINT u UNIQUE (email); END IF; END $$;"],
+  [
+    "type-without-guard",
+    "CREATE TYPE mood AS ENUM ('ok');",
+    "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'mood') THEN CREATE TYPE mood AS ENUM ('ok'); END IF; END $$;",
+  ],
+  [
+    "function-without-or-replace",
+    "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';",
+    "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';",
+  ],
+  [
+    "trigger-without-guard",
+    "CREATE TRIGGER t BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION f();",
+    "DROP TRIGGER IF EXISTS t ON users;\nCREATE TRIGGER t BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION f();",
+  ],
+  [
+    "constraint-without-guard",
+    "ALTER TABLE users ADD CONSTRAINT u UNIQUE (email);",
+    "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'u') THEN ALTER TABLE users ADD CONSTRAINT u UNIQUE (email); END IF; END $$;",
+  ],
   ["add-column-without-if-not-exists", "ALTER TABLE users ADD COLUMN nickname text;", "ALTER TABLE users ADD COLUMN IF NOT EXISTS nickname text;"],
-  ["insert-without-on-conflict", "INSERT INTO system_config (key, value) VALUES ('a', 'b');", "INSERT INTO system_config (key, value) VALUES ('a', 'b') ON CONFLICT DO NOTHING;"],
-  ["concurrently-in-transaction", "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON users (name);", "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON users (name);", false],
+  [
+    "insert-without-on-conflict",
+    "INSERT INTO system_config (key, value) VALUES ('a', 'b');",
+    "INSERT INTO system_config (key, value) VALUES ('a', 'b') ON CONFLICT DO NOTHING;",
+  ],
+  [
+    "concurrently-in-transaction",
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON users (name);",
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON users (name);",
+    false,
+  ],
   ["transaction-control", "BEGIN;\nCREATE TABLE IF NOT EXISTS x (id int);\nCOMMIT;", "CREATE TABLE IF NOT EXISTS x (id int);"],
   ["destructive", "DROP TABLE users;", "ALTER TABLE users ADD COLUMN IF NOT EXISTS archived boolean DEFAULT false;"],
   ["destructive", "TRUNCATE audit_logs;", "SELECT 1;"],
   ["extension", "CREATE EXTENSION IF NOT EXISTS pgcrypto;", "SELECT gen_random_uuid();"],
-  ["not-null-without-default", "ALTER TABLE users ADD COLUMN IF NOT EXISTS tier text NOT NULL;", "ALTER TABLE users ADD COLUMN IF NOT EXISTS tier text NOT NULL DEFAULT 'free';"],
+  [
+    "not-null-without-default",
+    "ALTER TABLE users ADD COLUMN IF NOT EXISTS tier text NOT NULL;",
+    "ALTER TABLE users ADD COLUMN IF NOT EXISTS tier text NOT NULL DEFAULT 'free';",
+  ],
   ["table-rewrite", "ALTER TABLE agents ALTER COLUMN version TYPE text;", "ALTER TABLE agents ADD COLUMN IF NOT EXISTS version_text text;"],
-  ["set-not-null-scan", "ALTER TABLE agents ALTER COLUMN version SET NOT NULL;", "-- aim:lint-ignore set-not-null-scan: agents is tiny, reviewed\nALTER TABLE agents ALTER COLUMN version SET NOT NULL;"],
-  ["index-locks-table", "CREATE INDEX IF NOT EXISTS agents_v ON agents (version);", "CREATE INDEX CONCURRENTLY IF NOT EXISTS agents_v ON agents (version);", false],
+  [
+    "set-not-null-scan",
+    "ALTER TABLE agents ALTER COLUMN version SET NOT NULL;",
+    "-- aim:lint-ignore set-not-null-scan: agents is tiny, reviewed\nALTER TABLE agents ALTER COLUMN version SET NOT NULL;",
+  ],
+  [
+    "index-locks-table",
+    "CREATE INDEX IF NOT EXISTS agents_v ON agents (version);",
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS agents_v ON agents (version);",
+    false,
+  ],
 ]
 
 describe("aim lint rules (PostgreSQL's parser via libpg-query)", () => {
@@ -47,22 +89,39 @@ describe("aim lint rules (PostgreSQL's parser via libpg-query)", () => {
       "DROP FUNCTION IF EXISTS touch();\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;",
     ]
     for (const sql of guarded) {
-      expect(rules(await lint(sql)).filter((r) => r !== "index-locks-table"), sql).toEqual([])
+      expect(
+        rules(await lint(sql)).filter((r) => r !== "index-locks-table"),
+        sql,
+      ).toEqual([])
     }
   })
 
   it("still flags what those forms do not guard", async () => {
     // another constraint's name, a NOT EXISTS over another table, a table dropped and created again (its rows are lost)
-    expect(rules(await lint("ALTER TABLE users DROP CONSTRAINT IF EXISTS other;\nALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);"))).toContain("constraint-without-guard")
-    expect(rules(await lint("INSERT INTO system_config (key, value) SELECT 'a', 'b' WHERE NOT EXISTS (SELECT 1 FROM users);"))).toContain("insert-without-on-conflict")
+    expect(rules(await lint("ALTER TABLE users DROP CONSTRAINT IF EXISTS other;\nALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);"))).toContain(
+      "constraint-without-guard",
+    )
+    expect(rules(await lint("INSERT INTO system_config (key, value) SELECT 'a', 'b' WHERE NOT EXISTS (SELECT 1 FROM users);"))).toContain(
+      "insert-without-on-conflict",
+    )
     expect(rules(await lint("DROP TABLE IF EXISTS webhooks;\nCREATE TABLE IF NOT EXISTS webhooks (id int);"))).toContain("destructive")
-    expect(rules(await lint("DROP TRIGGER IF EXISTS a ON users;\nCREATE TRIGGER b BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION f();"))).toEqual(["destructive", "trigger-without-guard"])
+    expect(rules(await lint("DROP TRIGGER IF EXISTS a ON users;\nCREATE TRIGGER b BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION f();"))).toEqual([
+      "destructive",
+      "trigger-without-guard",
+    ])
   })
 
   it("reports file:line:column and severity", async () => {
     const findings = await lint("-- header\n\nCREATE TABLE IF NOT EXISTS ok (id int);\n  INSERT INTO ok VALUES (1);\n")
     expect(findings).toEqual([
-      expect.objectContaining({ file: "016_test.sql", line: 4, column: 3, rule: "insert-without-on-conflict", severity: "error", fix: expect.stringMatching(/ON CONFLICT/) }),
+      expect.objectContaining({
+        file: "016_test.sql",
+        line: 4,
+        column: 3,
+        rule: "insert-without-on-conflict",
+        severity: "error",
+        fix: expect.stringMatching(/ON CONFLICT/),
+      }),
     ])
   })
 

@@ -21,7 +21,17 @@ describe("SMTP checks against a real SMTP server (smtp-server)", () => {
   })
 
   const mailer = (env: Record<string, string>) => {
-    const config = readConfig({ DATABASE_URL: "postgres://x@localhost/x", SMTP_HOST: "localhost", SMTP_USERNAME: user, SMTP_PASSWORD: password, SMTP_TLS_CA_FILE: certs.caFile, ...env }, process.cwd()).config
+    const config = readConfig(
+      {
+        DATABASE_URL: "postgres://x@localhost/x",
+        SMTP_HOST: "localhost",
+        SMTP_USERNAME: user,
+        SMTP_PASSWORD: password,
+        SMTP_TLS_CA_FILE: certs.caFile,
+        ...env,
+      },
+      process.cwd(),
+    ).config
     if (config === undefined) throw new Error("bad config")
     return makeMailer(config.smtp, config.app, { timeoutMs: 3000 })
   }

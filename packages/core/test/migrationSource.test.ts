@@ -56,9 +56,7 @@ describe("migration source", () => {
     expect(result.left._tag).toBe("MigrationSourceError")
     if (result.left._tag !== "MigrationSourceError") return
     const byFile = Object.fromEntries(result.left.problems.map((p) => [p.file, p.problem]))
-    expect(Object.keys(byFile).sort()).toEqual(
-      ["002_twin.sql", "006_empty.sql", "007_latin1.sql", "8_short.sql", "008 spaces.sql"].sort(),
-    )
+    expect(Object.keys(byFile).sort()).toEqual(["002_twin.sql", "006_empty.sql", "007_latin1.sql", "8_short.sql", "008 spaces.sql"].sort())
     expect(byFile["002_twin.sql"]).toMatch(/same number as 002_ok\.sql/)
     expect(byFile["006_empty.sql"]).toMatch(/empty/)
     expect(byFile["007_latin1.sql"]).toMatch(/UTF-8/)
@@ -66,14 +64,28 @@ describe("migration source", () => {
   })
 
   it("reads the deployed backend's layout: NNN_x.up.sql is the up file, .down.sql is ignored; a shared number names both files and the next free one", async () => {
-    const ok = await load(dirWith({ "035_create_tags.sql": "SELECT 1;", "036_create_webhooks.up.sql": "SELECT 2;", "036_create_webhooks.down.sql": "DROP TABLE webhooks;", "040_after_gap.sql": "SELECT 3;" }))
+    const ok = await load(
+      dirWith({
+        "035_create_tags.sql": "SELECT 1;",
+        "036_create_webhooks.up.sql": "SELECT 2;",
+        "036_create_webhooks.down.sql": "DROP TABLE webhooks;",
+        "040_after_gap.sql": "SELECT 3;",
+      }),
+    )
     if (ok._tag === "Left") throw new Error(ok.left.message)
     expect(ok.right.map((m) => [m.version, m.name])).toEqual([
       [35, "035_create_tags.sql"],
       [36, "036_create_webhooks.up.sql"],
       [40, "040_after_gap.sql"],
     ])
-    const twins = await load(dirWith({ "033_a.sql": "SELECT 1;", "034_add_agent_last_active.sql": "SELECT 2;", "034_reset_admin_password.sql": "SELECT 3;", "041_last.sql": "SELECT 4;" }))
+    const twins = await load(
+      dirWith({
+        "033_a.sql": "SELECT 1;",
+        "034_add_agent_last_active.sql": "SELECT 2;",
+        "034_reset_admin_password.sql": "SELECT 3;",
+        "041_last.sql": "SELECT 4;",
+      }),
+    )
     if (twins._tag === "Right" || twins.left._tag !== "MigrationSourceError") throw new Error("expected a MigrationSourceError")
     expect(twins.left.problems).toEqual([
       {

@@ -165,12 +165,9 @@ describe("migrator on PostgreSQL", () => {
     try {
       await holder.query("SELECT pg_advisory_lock($1, $2)", [...lockKeys])
       const events: Array<MigrationEvent> = []
-      const error = await runMigratorFailure(
-        db.url,
-        shippedMigrations,
-        (m) => m.apply({ onEvent: (e) => Effect.sync(() => void events.push(e)) }),
-        { lockWait: "700 millis" },
-      )
+      const error = await runMigratorFailure(db.url, shippedMigrations, (m) => m.apply({ onEvent: (e) => Effect.sync(() => void events.push(e)) }), {
+        lockWait: "700 millis",
+      })
       expect(error._tag).toBe("LockWaitTimeout")
       if (error._tag !== "LockWaitTimeout") return
       expect(error.holder?.applicationName).toBe("test-holder on host-x")
@@ -212,7 +209,10 @@ describe("migrator on PostgreSQL", () => {
     })
     const report = await runMigrator(db.url, dir, (m) => m.apply())
     expect(report.applied.at(-1)?.name).toBe("016_concurrent_index.sql")
-    const indexes = await sql<{ indexname: string }>(db.url, "SELECT indexname FROM pg_indexes WHERE indexname IN ('idx_agents_name', 'idx_agents_type') ORDER BY 1")
+    const indexes = await sql<{ indexname: string }>(
+      db.url,
+      "SELECT indexname FROM pg_indexes WHERE indexname IN ('idx_agents_name', 'idx_agents_type') ORDER BY 1",
+    )
     expect(indexes.map((i) => i.indexname)).toEqual(["idx_agents_name", "idx_agents_type"])
   })
 
@@ -232,7 +232,12 @@ describe("migrator on PostgreSQL", () => {
         const fiber = yield* Effect.fork(Effect.flatMap(Migrator, (m) => m.apply()).pipe(Effect.provide(layer)))
         // wait until 016 is running
         for (let i = 0; i < 100; i++) {
-          const rows = yield* Effect.promise(() => sql<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()"))
+          const rows = yield* Effect.promise(() =>
+            sql<{ n: number }>(
+              db.url,
+              "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()",
+            ),
+          )
           if ((rows[0]?.n ?? 0) > 0) break
           yield* Effect.sleep("100 millis")
         }
@@ -242,7 +247,11 @@ describe("migrator on PostgreSQL", () => {
       }),
     )
     // This database's lock only: other test files (other databases on the same server) migrate meanwhile.
-    const locks = await sql(db.url, "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", [...lockKeys])
+    const locks = await sql(
+      db.url,
+      "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+      [...lockKeys],
+    )
     expect(locks).toEqual([])
     expect(await ledgerVersions(db.url)).toHaveLength(15)
     expect(await sql(db.url, "SELECT to_regclass('public.slow') IS NULL AS gone")).toEqual([{ gone: true }])

@@ -14,8 +14,33 @@ const secret = "Zp4-Secret-Value"
 
 /** Values a variable might hold: valid ones, near misses, junk, and text that holds the secret. */
 const value = fc.oneof(
-  fc.constantFrom("", " ", "5432", "6380", "0", "-1", "65536", "63a9", "true", "no", "maybe", "require", "verify-full", "disable", "localhost", "db.example.com"),
-  fc.constantFrom("x.postgres.database.azure.com", "x.redis.cache.windows.net", "/no/such/ca.pem", "https://aim.example.com", "ftp://x", "a@b.co", "not-an-email"),
+  fc.constantFrom(
+    "",
+    " ",
+    "5432",
+    "6380",
+    "0",
+    "-1",
+    "65536",
+    "63a9",
+    "true",
+    "no",
+    "maybe",
+    "require",
+    "verify-full",
+    "disable",
+    "localhost",
+    "db.example.com",
+  ),
+  fc.constantFrom(
+    "x.postgres.database.azure.com",
+    "x.redis.cache.windows.net",
+    "/no/such/ca.pem",
+    "https://aim.example.com",
+    "ftp://x",
+    "a@b.co",
+    "not-an-email",
+  ),
   fc.constantFrom(
     `postgres://postgres:${secret}@db:5432/identity`,
     `postgres://postgres:${encodeURIComponent(`${secret}@/#`)}@db:5432/identity`,

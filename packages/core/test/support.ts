@@ -2,13 +2,7 @@ import { cpSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Effect } from "effect"
-import {
-  MigrationStackLive,
-  Migrator,
-  type MigratorOptions,
-  type ServerDatabase,
-  parseConfig,
-} from "../src/index.js"
+import { MigrationStackLive, Migrator, type MigratorOptions, type ServerDatabase, parseConfig } from "../src/index.js"
 
 export const shippedMigrations = resolve(import.meta.dirname, "../../../migrations")
 
@@ -30,12 +24,8 @@ export const serverSettings = (url: string): ServerDatabase => {
 export const migratorFor = (env: Record<string, string>, directory: string, options: MigratorOptions = {}) =>
   MigrationStackLive({ migrationsDir: directory, env, cwd: tmpdir(), migrator: options })
 
-export const runMigrator = <A, E>(
-  url: string,
-  directory: string,
-  f: (migrator: Migrator["Type"]) => Effect.Effect<A, E>,
-  options: MigratorOptions = {},
-) => Effect.runPromise(Effect.flatMap(Migrator, f).pipe(Effect.provide(migratorFor({ DATABASE_URL: url }, directory, options))))
+export const runMigrator = <A, E>(url: string, directory: string, f: (migrator: Migrator["Type"]) => Effect.Effect<A, E>, options: MigratorOptions = {}) =>
+  Effect.runPromise(Effect.flatMap(Migrator, f).pipe(Effect.provide(migratorFor({ DATABASE_URL: url }, directory, options))))
 
 /** Runs and returns the failure (or throws if it succeeded). */
 export const runMigratorFailure = <A, E>(
@@ -43,7 +33,4 @@ export const runMigratorFailure = <A, E>(
   directory: string,
   f: (migrator: Migrator["Type"]) => Effect.Effect<A, E>,
   options: MigratorOptions = {},
-) =>
-  Effect.runPromise(
-    Effect.flatMap(Migrator, f).pipe(Effect.provide(migratorFor({ DATABASE_URL: url }, directory, options)), Effect.flip),
-  )
+) => Effect.runPromise(Effect.flatMap(Migrator, f).pipe(Effect.provide(migratorFor({ DATABASE_URL: url }, directory, options)), Effect.flip))

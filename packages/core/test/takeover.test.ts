@@ -43,7 +43,8 @@ const operatorRows = (url: string) =>
     sql(url, "SELECT email, status FROM user_registration_requests"),
   ])
 
-const adminHash = async (url: string) => (await sql<{ password_hash: string }>(url, "SELECT password_hash FROM users WHERE email = $1", [defaultAdmin.email]))[0]?.password_hash
+const adminHash = async (url: string) =>
+  (await sql<{ password_hash: string }>(url, "SELECT password_hash FROM users WHERE email = $1", [defaultAdmin.email]))[0]?.password_hash
 
 /** Tables with more than one BEFORE UPDATE trigger that maintains updated_at. */
 const doubledUpdatedAtTriggers = (url: string) =>
@@ -58,7 +59,9 @@ const doubledUpdatedAtTriggers = (url: string) =>
 const ran = (report: AdoptReport) => report.files.filter((f) => f.action === "ran").map((f) => f.name)
 const changed = (report: AdoptReport, file: string) => report.files.find((f) => f.name === file)?.changes.map((c) => `${c.change} ${c.object}`) ?? []
 
-const shippedNames = readdirSync(shippedMigrations).filter((f) => f.endsWith(".sql")).sort()
+const shippedNames = readdirSync(shippedMigrations)
+  .filter((f) => f.endsWith(".sql"))
+  .sort()
 
 describe.each<DeployedState>(["A", "B", "A-no-policies"])("taking over deployed state %s", (state) => {
   it("adopt --dry-run changes nothing; adopt converges with every row kept; verify has no failure; migrate has nothing left", async () => {
@@ -85,8 +88,12 @@ describe.each<DeployedState>(["A", "B", "A-no-policies"])("taking over deployed 
     expect(dry.right.dryRun).toBe(true)
     expect(ran(dry.right)).toEqual(shippedNames)
     expect(changed(dry.right, "009_create_security_policies_table.sql")).toContain("added column:security_policies.is_enforced")
-    expect(changed(dry.right, "010_create_analytics_tables.sql")).toEqual(expect.arrayContaining(["added table:analytics_agent_activity", "added table:analytics_trust_scores"]))
-    expect(changed(dry.right, "001_initial_schema.sql")).toEqual(expect.arrayContaining(["removed trigger:users.update_users_updated_at", "added trigger:users.users_set_updated_at"]))
+    expect(changed(dry.right, "010_create_analytics_tables.sql")).toEqual(
+      expect.arrayContaining(["added table:analytics_agent_activity", "added table:analytics_trust_scores"]),
+    )
+    expect(changed(dry.right, "001_initial_schema.sql")).toEqual(
+      expect.arrayContaining(["removed trigger:users.update_users_updated_at", "added trigger:users.users_set_updated_at"]),
+    )
     const catalogAfterDryRun = await Effect.runPromise(catalogSnapshot({ query: (text) => Effect.promise(() => sql(db.url, text)) }))
     expect(catalogAfterDryRun).toEqual(catalogBefore)
     expect(await sql(db.url, "SELECT to_regnamespace('aim_migrations') IS NULL AS untouched")).toEqual([{ untouched: true }])
@@ -105,10 +112,9 @@ describe.each<DeployedState>(["A", "B", "A-no-policies"])("taking over deployed 
     if (state !== "A-no-policies") expect(hash).toBe(operatorPasswordHash)
     expect(await doubledUpdatedAtTriggers(db.url)).toEqual([])
     // The deployed backend's own triggers and tables are still there and still work.
-    expect(await sql(db.url, "SELECT tgname FROM pg_trigger WHERE tgname IN ('trigger_log_trust_score', 'trigger_aggregate_agent_metrics') ORDER BY 1")).toEqual([
-      { tgname: "trigger_aggregate_agent_metrics" },
-      { tgname: "trigger_log_trust_score" },
-    ])
+    expect(
+      await sql(db.url, "SELECT tgname FROM pg_trigger WHERE tgname IN ('trigger_log_trust_score', 'trigger_aggregate_agent_metrics') ORDER BY 1"),
+    ).toEqual([{ tgname: "trigger_aggregate_agent_metrics" }, { tgname: "trigger_log_trust_score" }])
     await sql(db.url, "UPDATE organizations SET name = name WHERE domain = 'acme.example'")
     expect(await sql(db.url, "SELECT updated_at > created_at AS touched FROM organizations WHERE domain = 'acme.example'")).toEqual([{ touched: true }])
     expect(await sql(db.url, "SELECT name FROM security_policies WHERE is_enforced")).toEqual([{ name: "Capability Violation Detection" }])
@@ -139,12 +145,18 @@ describe("the deployed backend's own files", () => {
     await buildDeployedDatabase(db.url, "B")
     // The deployed 034_reset_admin_password.sql, renumbered as the duplicate-number hint says.
     const reset = `UPDATE users SET password_hash = '${defaultAdmin.shippedHash}', force_password_change = true WHERE email = 'admin@opena2a.org';\n`
-    const dir = migrationsCopy({ "042_reset_admin_password.sql": reset, "043_add_webhook_index.sql": "CREATE INDEX IF NOT EXISTS idx_webhooks_created_at ON webhooks (created_at);\n" })
+    const dir = migrationsCopy({
+      "042_reset_admin_password.sql": reset,
+      "043_add_webhook_index.sql": "CREATE INDEX IF NOT EXISTS idx_webhooks_created_at ON webhooks (created_at);\n",
+    })
     const adopted = await adopt(db.url, dir)
     if (adopted._tag === "Left") throw adopted.left
     const byName = new Map(adopted.right.files.map((f) => [f.name, f]))
     expect(byName.get("042_reset_admin_password.sql")).toMatchObject({ action: "recorded", deployedAs: "034_reset_admin_password.sql", changes: [] })
-    expect(byName.get("043_add_webhook_index.sql")).toMatchObject({ action: "ran", changes: [expect.objectContaining({ object: "index:idx_webhooks_created_at", change: "added" })] })
+    expect(byName.get("043_add_webhook_index.sql")).toMatchObject({
+      action: "ran",
+      changes: [expect.objectContaining({ object: "index:idx_webhooks_created_at", change: "added" })],
+    })
     expect(await adminHash(db.url)).toBe(operatorPasswordHash)
     expect(await sql(db.url, "SELECT method FROM aim_migrations.schema_migrations WHERE version = 42")).toEqual([{ method: "recorded" }])
     expect((await runMigrator(db.url, dir, (m) => m.apply())).applied).toEqual([])

@@ -47,7 +47,12 @@ describe("aim verify's checks", () => {
     const db = await deployed()
     const report = await verifyWith(db.url, shippedMigrations)
     expect(report.ok).toBe(true)
-    expect(report.checks.filter((c) => c.status === "warn").map((c) => c.id).sort()).toEqual(["admin-password", "email"])
+    expect(
+      report.checks
+        .filter((c) => c.status === "warn")
+        .map((c) => c.id)
+        .sort(),
+    ).toEqual(["admin-password", "email"])
     expect(check(report, "admin-password")).toMatchObject({ code: "AIM-VER-002" })
     expect(check(report, "policy-enforced")?.status).toBe("pass")
     expect(check(report, "ledger")?.status).toBe("pass")

@@ -29,7 +29,23 @@ export const makeCertificates = (): Certificates => {
   writeFileSync(join(dir, "san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n")
   openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", "server.key", "-out", "server.csr"], dir)
   openssl(
-    ["x509", "-req", "-in", "server.csr", "-CA", "aim-test-ca.crt", "-CAkey", "aim-test-ca.key", "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.crt"],
+    [
+      "x509",
+      "-req",
+      "-in",
+      "server.csr",
+      "-CA",
+      "aim-test-ca.crt",
+      "-CAkey",
+      "aim-test-ca.key",
+      "-CAcreateserial",
+      "-days",
+      "2",
+      "-extfile",
+      "san.ext",
+      "-out",
+      "server.crt",
+    ],
     dir,
   )
   return {

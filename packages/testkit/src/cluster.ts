@@ -82,10 +82,30 @@ export const startCluster = async (options: ClusterOptions = {}): Promise<Cluste
   const pwfile = join(dir, "pw")
   writeFileSync(pwfile, options.password ?? "postgres")
   if (isRoot) execFileSync("chown", ["postgres:postgres", pwfile])
-  asOwner(join(bin, "initdb"), ["-D", dataDir, "-U", "postgres", "--auth-local=trust", `--auth-host=${options.password === undefined ? "trust" : "scram-sha-256"}`, `--pwfile=${pwfile}`, "-E", "UTF8", "--no-sync"])
-  const conf = [`port = ${port}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${dir}'`, "fsync = off", `max_connections = ${options.maxConnections ?? 60}`]
+  asOwner(join(bin, "initdb"), [
+    "-D",
+    dataDir,
+    "-U",
+    "postgres",
+    "--auth-local=trust",
+    `--auth-host=${options.password === undefined ? "trust" : "scram-sha-256"}`,
+    `--pwfile=${pwfile}`,
+    "-E",
+    "UTF8",
+    "--no-sync",
+  ])
+  const conf = [
+    `port = ${port}`,
+    "listen_addresses = '127.0.0.1'",
+    `unix_socket_directories = '${dir}'`,
+    "fsync = off",
+    `max_connections = ${options.maxConnections ?? 60}`,
+  ]
   if (options.ssl !== undefined) {
-    for (const [name, pem] of [["server.crt", options.ssl.cert], ["server.key", options.ssl.key]] as const) {
+    for (const [name, pem] of [
+      ["server.crt", options.ssl.cert],
+      ["server.key", options.ssl.key],
+    ] as const) {
       const path = join(dataDir, name)
       writeFileSync(path, pem, { mode: 0o600 })
       if (isRoot) execFileSync("chown", ["postgres:postgres", path])

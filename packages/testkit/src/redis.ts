@@ -19,13 +19,32 @@ const answers = (port: number) =>
     socket.on("error", () => resolve(false))
   })
 
-export const startRedis = async (options: { readonly password?: string; readonly tls?: { readonly certFile: string; readonly keyFile: string } } = {}): Promise<RedisServer> => {
+export const startRedis = async (
+  options: { readonly password?: string; readonly tls?: { readonly certFile: string; readonly keyFile: string } } = {},
+): Promise<RedisServer> => {
   const port = await freePort()
   // With tls, the port speaks TLS only (as Azure Cache for Redis on 6380 does).
   const args =
     options.tls === undefined
       ? ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-      : ["--port", "0", "--tls-port", String(port), "--tls-cert-file", options.tls.certFile, "--tls-key-file", options.tls.keyFile, "--tls-auth-clients", "no", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+      : [
+          "--port",
+          "0",
+          "--tls-port",
+          String(port),
+          "--tls-cert-file",
+          options.tls.certFile,
+          "--tls-key-file",
+          options.tls.keyFile,
+          "--tls-auth-clients",
+          "no",
+          "--bind",
+          "127.0.0.1",
+          "--save",
+          "",
+          "--appendonly",
+          "no",
+        ]
   if (options.password !== undefined) args.push("--requirepass", options.password)
   const child: ChildProcess = spawn("redis-server", args, { stdio: "ignore" })
   for (let i = 0; i < 100 && !(await answers(port)); i++) await new Promise((r) => setTimeout(r, 50))

@@ -5,10 +5,7 @@ import { printChecks } from "../checks.js"
 import * as opt from "../options.js"
 import { CliExit, exitCodes, printJson } from "../output.js"
 
-const sendTestEmail = Options.text("send-test-email").pipe(
-  Options.withDescription("Send the welcome and the approval email to this address"),
-  Options.optional,
-)
+const sendTestEmail = Options.text("send-test-email").pipe(Options.withDescription("Send the welcome and the approval email to this address"), Options.optional)
 const timeout = opt.positive("timeout", "seconds").pipe(Options.withDescription("Seconds each check may take"), Options.withDefault(8))
 
 export const doctor = Command.make("doctor", { json: opt.json, sendTestEmail, timeout }, (options) =>

@@ -9,12 +9,23 @@ const bar = (done: number, total: number, width = 30) => {
 }
 
 /** `aim migrate --databases FILE`: many databases, bounded concurrency, one failure never stops the rest. */
-export const migrateDatabases = (options: { readonly file: string; readonly concurrency: number; readonly json: boolean; readonly migrationsDir: string; readonly lockWait: number; readonly lockTimeout: number }) =>
+export const migrateDatabases = (options: {
+  readonly file: string
+  readonly concurrency: number
+  readonly json: boolean
+  readonly migrationsDir: string
+  readonly lockWait: number
+  readonly lockTimeout: number
+}) =>
   Effect.gen(function* () {
     const cwd = process.cwd()
     const env = loadEnv(cwd)
     const text = yield* Effect.tryPromise(() => readFile(options.file, "utf8")).pipe(
-      Effect.catchAll(() => err(`✖ [AIM-CFG-001] cannot read ${options.file}. Fix: pass a file with one connection URL or database name per line`).pipe(Effect.andThen(new CliExit({ code: 2 })))),
+      Effect.catchAll(() =>
+        err(`✖ [AIM-CFG-001] cannot read ${options.file}. Fix: pass a file with one connection URL or database name per line`).pipe(
+          Effect.andThen(new CliExit({ code: 2 })),
+        ),
+      ),
     )
     const { targets, problems } = parseFleet(text, env, readConfig(env, cwd).config?.database)
     if (problems.length > 0 || targets.length === 0) {
@@ -25,7 +36,13 @@ export const migrateDatabases = (options: { readonly file: string; readonly conc
     const tty = process.stdout.isTTY === true && !options.json
     const states: Array<"waiting" | "running" | FleetResult> = targets.map(() => "waiting")
     const stateText = (s: (typeof states)[number]) =>
-      s === "waiting" ? "waiting" : s === "running" ? "migrating…" : s.status === "ok" ? `✓ ${s.applied} applied (${s.durationMs} ms)` : `✖ ${s.error?.code ?? ""} ${s.error?.message ?? ""}`
+      s === "waiting"
+        ? "waiting"
+        : s === "running"
+          ? "migrating…"
+          : s.status === "ok"
+            ? `✓ ${s.applied} applied (${s.durationMs} ms)`
+            : `✖ ${s.error?.code ?? ""} ${s.error?.message ?? ""}`
     let drawn = 0
     const draw = Effect.sync(() => {
       const done = states.filter((s) => typeof s === "object").length
@@ -51,7 +68,10 @@ export const migrateDatabases = (options: { readonly file: string; readonly conc
       const width = Math.max(...results.map((r) => r.database.length), 8)
       yield* out("")
       yield* out(`${"database".padEnd(width)}  status  applied  ms`)
-      for (const r of results) yield* out(`${r.database.padEnd(width)}  ${r.status.padEnd(6)}  ${String(r.applied).padStart(7)}  ${r.durationMs}${r.error === undefined ? "" : `  ${r.error.code} (docs: ${r.error.docs})`}`)
+      for (const r of results)
+        yield* out(
+          `${r.database.padEnd(width)}  ${r.status.padEnd(6)}  ${String(r.applied).padStart(7)}  ${r.durationMs}${r.error === undefined ? "" : `  ${r.error.code} (docs: ${r.error.docs})`}`,
+        )
       yield* out(failed.length === 0 ? `✅ ${results.length} databases migrated` : `✖ ${failed.length} of ${results.length} databases failed`)
     }
     if (failed.length > 0) return yield* new CliExit({ code: 1 })

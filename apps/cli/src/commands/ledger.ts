@@ -29,9 +29,15 @@ const withAdmin = <A extends object, E>(
     if (json) yield* printJson({ ok: true, ...result })
     else yield* render(result)
   }).pipe(
-    Effect.catchIf((e) => !(e instanceof CliExit), (e) => renderFailure(e, json)),
+    Effect.catchIf(
+      (e) => !(e instanceof CliExit),
+      (e) => renderFailure(e, json),
+    ),
     Effect.provide(layerFor(settings)),
-    Effect.catchIf((e) => !(e instanceof CliExit), (e) => renderFailure(e, json)),
+    Effect.catchIf(
+      (e) => !(e instanceof CliExit),
+      (e) => renderFailure(e, json),
+    ),
   )
 
 const sign = { added: "+", altered: "~", removed: "-" } as const
@@ -68,23 +74,38 @@ const printAdoption = (report: AdoptReport) =>
     )
     for (const file of report.files) {
       if (file.action === "recorded") {
-        yield* out(`  • ${file.name}: ${report.dryRun ? "would be recorded" : "recorded"} without running it: the deployed backend applied it as ${file.deployedAs ?? file.name} and it is not one of aim's idempotent files`)
+        yield* out(
+          `  • ${file.name}: ${report.dryRun ? "would be recorded" : "recorded"} without running it: the deployed backend applied it as ${file.deployedAs ?? file.name} and it is not one of aim's idempotent files`,
+        )
         continue
       }
-      yield* out(`  ✓ ${file.name}: ${file.changes.length === 0 ? "nothing to change" : `${file.changes.length} change${file.changes.length === 1 ? "" : "s"}`} (${file.durationMs} ms)`)
+      yield* out(
+        `  ✓ ${file.name}: ${file.changes.length === 0 ? "nothing to change" : `${file.changes.length} change${file.changes.length === 1 ? "" : "s"}`} (${file.durationMs} ms)`,
+      )
       for (const line of describeChanges(file.changes)) yield* out(`      ${line}`)
     }
     for (const name of report.unknownInLegacy) yield* err(`  ! ${name} is in the deployed backend's ledger but not in the migrations directory`)
     const ran = report.files.filter((f) => f.action === "ran").length
     const recorded = report.files.length - ran
     if (report.files.length === 0) yield* out("✅ nothing to adopt: every file is already in aim's ledger")
-    else if (report.dryRun) yield* out(`✅ dry run: ${ran} file${ran === 1 ? "" : "s"} would run, ${recorded} would be recorded; nothing was changed (everything ran in a transaction that was rolled back). Run aim adopt to apply.`)
+    else if (report.dryRun)
+      yield* out(
+        `✅ dry run: ${ran} file${ran === 1 ? "" : "s"} would run, ${recorded} would be recorded; nothing was changed (everything ran in a transaction that was rolled back). Run aim adopt to apply.`,
+      )
     else yield* out(`✅ adopted: ${ran} file${ran === 1 ? "" : "s"} ran, ${recorded} recorded; aim migrate takes it from here`)
   })
 
 export const adopt = Command.make(
   "adopt",
-  { json: opt.json, dryRun: Options.boolean("dry-run").pipe(Options.withDescription("Run everything in a transaction that is rolled back: print the catalog diff, change nothing")), migrationsDir: opt.migrationsDir, lockWait: opt.lockWait, lockTimeout: opt.lockTimeout },
+  {
+    json: opt.json,
+    dryRun: Options.boolean("dry-run").pipe(
+      Options.withDescription("Run everything in a transaction that is rolled back: print the catalog diff, change nothing"),
+    ),
+    migrationsDir: opt.migrationsDir,
+    lockWait: opt.lockWait,
+    lockTimeout: opt.lockTimeout,
+  },
   ({ json, dryRun, ...settings }) =>
     Effect.gen(function* () {
       yield* announceEmbedded
@@ -99,9 +120,15 @@ export const adopt = Command.make(
       }
       if (!ok) return yield* new CliExit({ code: 1 })
     }).pipe(
-      Effect.catchIf((e) => !(e instanceof CliExit), (e) => renderFailure(e, json)),
+      Effect.catchIf(
+        (e) => !(e instanceof CliExit),
+        (e) => renderFailure(e, json),
+      ),
       Effect.provide(layerFor(settings)),
-      Effect.catchIf((e) => !(e instanceof CliExit), (e) => renderFailure(e, json)),
+      Effect.catchIf(
+        (e) => !(e instanceof CliExit),
+        (e) => renderFailure(e, json),
+      ),
     ),
 ).pipe(
   Command.withDescription(
@@ -114,12 +141,32 @@ const yes = Options.boolean("yes").pipe(Options.withDescription("Confirm: this c
 
 export const repair = Command.make("repair", { version, yes, json: opt.json, migrationsDir: opt.migrationsDir }, ({ version, yes, json, migrationsDir }) =>
   yes
-    ? withAdmin(json, { migrationsDir, lockWait: 60, lockTimeout: 5 }, (a) => a.repair(version), (r) => out(`✅ re-recorded ${r.name}: checksum ${r.oldChecksum.slice(0, 12)} → ${r.newChecksum.slice(0, 12)} (by ${r.repairedBy}, logged in aim_migrations.repairs)`))
-    : err("✖ [AIM-ADM-001] aim repair changes the ledger and needs --yes. Fix: review the edit (git diff migrations/), then aim repair VERSION --yes").pipe(Effect.andThen(new CliExit({ code: 2 }))),
+    ? withAdmin(
+        json,
+        { migrationsDir, lockWait: 60, lockTimeout: 5 },
+        (a) => a.repair(version),
+        (r) =>
+          out(
+            `✅ re-recorded ${r.name}: checksum ${r.oldChecksum.slice(0, 12)} → ${r.newChecksum.slice(0, 12)} (by ${r.repairedBy}, logged in aim_migrations.repairs)`,
+          ),
+      )
+    : err("✖ [AIM-ADM-001] aim repair changes the ledger and needs --yes. Fix: review the edit (git diff migrations/), then aim repair VERSION --yes").pipe(
+        Effect.andThen(new CliExit({ code: 2 })),
+      ),
 ).pipe(Command.withDescription("After a reviewed edit of an applied file, re-record its checksum (needs --yes; logged with who and when)"))
 
 export const baseline = Command.make("baseline", { version, json: opt.json, migrationsDir: opt.migrationsDir }, ({ version, json, migrationsDir }) =>
-  withAdmin(json, { migrationsDir, lockWait: 60, lockTimeout: 5 }, (a) => a.baseline(version), (r) =>
-    out(`✅ recorded ${r.recorded.length} migrations as applied (baseline), up to ${r.recorded.at(-1) ?? ""}; the database has all ${r.checkedObjects} objects they create`),
+  withAdmin(
+    json,
+    { migrationsDir, lockWait: 60, lockTimeout: 5 },
+    (a) => a.baseline(version),
+    (r) =>
+      out(
+        `✅ recorded ${r.recorded.length} migrations as applied (baseline), up to ${r.recorded.at(-1) ?? ""}; the database has all ${r.checkedObjects} objects they create`,
+      ),
   ),
-).pipe(Command.withDescription("Record migrations up to VERSION as applied on a hand-built database, after checking it has every table, column, constraint, function and trigger they create"))
+).pipe(
+  Command.withDescription(
+    "Record migrations up to VERSION as applied on a hand-built database, after checking it has every table, column, constraint, function and trigger they create",
+  ),
+)

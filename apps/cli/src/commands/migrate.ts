@@ -1,4 +1,15 @@
-import { AimConfig, type MigrationEvent, MigrationSource, Migrator, type StatusReport, Verifier, catalog, describeHolder, docsPath, proveOnScratch } from "@aim/core"
+import {
+  AimConfig,
+  type MigrationEvent,
+  MigrationSource,
+  Migrator,
+  type StatusReport,
+  Verifier,
+  catalog,
+  describeHolder,
+  docsPath,
+  proveOnScratch,
+} from "@aim/core"
 import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { printChecks } from "../checks.js"
@@ -24,9 +35,15 @@ const prove = (json: boolean) =>
     else {
       yield* out(`Proving idempotency on a scratch database (${report.scratch})`)
       for (const f of report.findings) {
-        yield* err(`✖ [${catalog.notIdempotent.code}] ${f.file}: ${f.object} ${f.before === undefined ? "" : `was ${f.before} `}${f.after === undefined ? "is gone" : `became ${f.after}`} on the second run. Fix: ${catalog.notIdempotent.fix} (docs: ${docsPath(catalog.notIdempotent)})`)
+        yield* err(
+          `✖ [${catalog.notIdempotent.code}] ${f.file}: ${f.object} ${f.before === undefined ? "" : `was ${f.before} `}${f.after === undefined ? "is gone" : `became ${f.after}`} on the second run. Fix: ${catalog.notIdempotent.fix} (docs: ${docsPath(catalog.notIdempotent)})`,
+        )
       }
-      yield* out(report.ok ? `✅ idempotent: ${report.files} files ran twice; ${report.objects} catalog objects and row counts identical` : `✖ not idempotent: ${report.findings.length} difference(s)`)
+      yield* out(
+        report.ok
+          ? `✅ idempotent: ${report.files} files ran twice; ${report.objects} catalog objects and row counts identical`
+          : `✖ not idempotent: ${report.findings.length} difference(s)`,
+      )
     }
     if (!report.ok) return yield* new CliExit({ code: 1 })
   })
@@ -35,7 +52,9 @@ const databases = Options.file("databases").pipe(
   Options.withDescription("Migrate every database listed in FILE (one postgres:// URL or database name per line; passwords from the environment)"),
   Options.optional,
 )
-const concurrency = opt.positive("concurrency", "databases").pipe(Options.withDescription("With --databases: how many databases at once"), Options.withDefault(4))
+const concurrency = opt
+  .positive("concurrency", "databases")
+  .pipe(Options.withDescription("With --databases: how many databases at once"), Options.withDefault(4))
 
 const dryRun = Options.boolean("dry-run").pipe(Options.withDescription("Print what would be applied and change nothing"))
 
@@ -101,16 +120,37 @@ const migrateOne = (options: MigrateOptions) =>
       if (!ok) return yield* new CliExit({ code: 1 })
     }
   }).pipe(
-    Effect.catchIf((e) => e._tag !== "CliExit", (e) => renderFailure(e, options.json)),
+    Effect.catchIf(
+      (e) => e._tag !== "CliExit",
+      (e) => renderFailure(e, options.json),
+    ),
     Effect.provide(migratorLayer(options)),
-    Effect.catchIf((e) => e._tag !== "CliExit", (e) => renderFailure(e, options.json)),
+    Effect.catchIf(
+      (e) => e._tag !== "CliExit",
+      (e) => renderFailure(e, options.json),
+    ),
   )
 
 export const migrate = Command.make(
   "migrate",
-  { json: opt.json, dryRun, noVerify, proveIdempotent, databases, concurrency, migrationsDir: opt.migrationsDir, lockWait: opt.lockWait, lockTimeout: opt.lockTimeout },
+  {
+    json: opt.json,
+    dryRun,
+    noVerify,
+    proveIdempotent,
+    databases,
+    concurrency,
+    migrationsDir: opt.migrationsDir,
+    lockWait: opt.lockWait,
+    lockTimeout: opt.lockTimeout,
+  },
   ({ databases, concurrency, ...options }) =>
     Option.isSome(databases)
-      ? migrateDatabases({ ...options, concurrency, file: databases.value }).pipe(Effect.catchIf((e) => !(e instanceof CliExit), (e) => renderFailure(e, options.json)))
+      ? migrateDatabases({ ...options, concurrency, file: databases.value }).pipe(
+          Effect.catchIf(
+            (e) => !(e instanceof CliExit),
+            (e) => renderFailure(e, options.json),
+          ),
+        )
       : migrateOne(options),
 ).pipe(Command.withDescription("Apply pending migrations (one transaction per file, under the migration lock)"))

@@ -16,12 +16,18 @@ const slugOf = (text: string) =>
     .slice(0, 60)
 
 /** A table name when the description reads "add/create X table", for a ready-made skeleton. */
-const tableOf = (text: string) => /^(?:add|create)\s+(?:an?\s+|the\s+)?([a-z][a-z0-9_ ]*?)\s+table$/i.exec(text.trim())?.[1]?.trim().replace(/\s+/g, "_").toLowerCase()
+const tableOf = (text: string) =>
+  /^(?:add|create)\s+(?:an?\s+|the\s+)?([a-z][a-z0-9_ ]*?)\s+table$/i.exec(text.trim())?.[1]?.trim().replace(/\s+/g, "_").toLowerCase()
 
 /** The template: every statement guarded, so the file is idempotent and lints clean as written. */
 export const template = (name: string, text: string): string => {
   const table = tableOf(text)
-  const header = [`-- ${name.replace(/\.sql$/, "")}: ${text}`, "-- Idempotent by construction: keep every statement guarded (IF NOT EXISTS, OR REPLACE,", "-- ON CONFLICT DO NOTHING). Check with: aim lint && aim migrate --prove-idempotent", ""]
+  const header = [
+    `-- ${name.replace(/\.sql$/, "")}: ${text}`,
+    "-- Idempotent by construction: keep every statement guarded (IF NOT EXISTS, OR REPLACE,",
+    "-- ON CONFLICT DO NOTHING). Check with: aim lint && aim migrate --prove-idempotent",
+    "",
+  ]
   if (table === undefined) {
     return [
       ...header,
@@ -51,22 +57,32 @@ export const template = (name: string, text: string): string => {
   ].join("\n")
 }
 
-export const newMigration = Command.make("new", { description, json: opt.json, migrationsDir: opt.authoringMigrationsDir }, ({ description, json, migrationsDir }) =>
-  Effect.gen(function* () {
-    const slug = slugOf(description)
-    if (slug === "") {
-      return yield* new ConfigError({ problems: [{ variable: "description", problem: "has no letters or digits", fix: 'describe the change, e.g. aim new "add webhooks table"' }] })
-    }
-    // A directory that is not there is not created silently: a typo would scatter migrations.
-    if (!existsSync(migrationsDir)) return yield* new MigrationsDirectoryMissing({ directory: resolve(migrationsDir) })
-    // Validate what is there first: a new file must not paper over a broken directory.
-    const existing = yield* loadMigrations(migrationsDir)
-    const last = existing.at(-1)?.version ?? 0
-    const width = Math.max(3, ...readdirSync(migrationsDir).filter((f) => fileNamePattern.test(f)).map((f) => f.split("_")[0]?.length ?? 3))
-    const name = `${String(last + 1).padStart(width, "0")}_${slug}.sql`
-    const path = join(migrationsDir, name)
-    writeFileSync(path, template(name, description), { flag: "wx" })
-    if (json) yield* printJson({ ok: true, created: resolve(path), version: last + 1, name })
-    else yield* out(`✅ created ${path}`)
-  }).pipe(Effect.catchAll((e) => renderFailure(e, json))),
+export const newMigration = Command.make(
+  "new",
+  { description, json: opt.json, migrationsDir: opt.authoringMigrationsDir },
+  ({ description, json, migrationsDir }) =>
+    Effect.gen(function* () {
+      const slug = slugOf(description)
+      if (slug === "") {
+        return yield* new ConfigError({
+          problems: [{ variable: "description", problem: "has no letters or digits", fix: 'describe the change, e.g. aim new "add webhooks table"' }],
+        })
+      }
+      // A directory that is not there is not created silently: a typo would scatter migrations.
+      if (!existsSync(migrationsDir)) return yield* new MigrationsDirectoryMissing({ directory: resolve(migrationsDir) })
+      // Validate what is there first: a new file must not paper over a broken directory.
+      const existing = yield* loadMigrations(migrationsDir)
+      const last = existing.at(-1)?.version ?? 0
+      const width = Math.max(
+        3,
+        ...readdirSync(migrationsDir)
+          .filter((f) => fileNamePattern.test(f))
+          .map((f) => f.split("_")[0]?.length ?? 3),
+      )
+      const name = `${String(last + 1).padStart(width, "0")}_${slug}.sql`
+      const path = join(migrationsDir, name)
+      writeFileSync(path, template(name, description), { flag: "wx" })
+      if (json) yield* printJson({ ok: true, created: resolve(path), version: last + 1, name })
+      else yield* out(`✅ created ${path}`)
+    }).pipe(Effect.catchAll((e) => renderFailure(e, json))),
 ).pipe(Command.withDescription("Write the next-numbered migration file from an idempotent template"))

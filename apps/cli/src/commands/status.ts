@@ -53,22 +53,31 @@ const printStatus = (report: StatusReport) =>
     yield* out(`Pending (${report.pending.length}):`)
     for (const p of report.pending) yield* out(`  • ${p.name}  ${p.checksum.slice(0, 12)}`)
     for (const r of report.refusals) yield* err(`  ✖ ${r.detail}`)
-    yield* out(report.upToDate ? "The database is up to date." : report.refusals.length > 0 ? "Refusals must be resolved before migrating." : "Run `aim migrate` to apply the pending migrations.")
+    yield* out(
+      report.upToDate
+        ? "The database is up to date."
+        : report.refusals.length > 0
+          ? "Refusals must be resolved before migrating."
+          : "Run `aim migrate` to apply the pending migrations.",
+    )
   })
 
-export const status = Command.make(
-  "status",
-  { json: opt.json, migrationsDir: opt.migrationsDir },
-  (options) =>
-    Effect.gen(function* () {
-      yield* announceEmbedded
-      const report = yield* (yield* Migrator).status
-      if (options.json) yield* printJson({ ok: report.refusals.length === 0, ...statusDocument(report) })
-      else yield* printStatus(report)
-      if (report.refusals.length > 0) return yield* new CliExit({ code: 1 })
-    }).pipe(
-      Effect.catchIf((e) => e._tag !== "CliExit", (e) => renderFailure(e, options.json)),
-      Effect.provide(migratorLayer({ migrationsDir: options.migrationsDir, lockWait: 60, lockTimeout: 5 })),
-      Effect.catchIf((e) => e._tag !== "CliExit", (e) => renderFailure(e, options.json)),
+export const status = Command.make("status", { json: opt.json, migrationsDir: opt.migrationsDir }, (options) =>
+  Effect.gen(function* () {
+    yield* announceEmbedded
+    const report = yield* (yield* Migrator).status
+    if (options.json) yield* printJson({ ok: report.refusals.length === 0, ...statusDocument(report) })
+    else yield* printStatus(report)
+    if (report.refusals.length > 0) return yield* new CliExit({ code: 1 })
+  }).pipe(
+    Effect.catchIf(
+      (e) => e._tag !== "CliExit",
+      (e) => renderFailure(e, options.json),
     ),
+    Effect.provide(migratorLayer({ migrationsDir: options.migrationsDir, lockWait: 60, lockTimeout: 5 })),
+    Effect.catchIf(
+      (e) => e._tag !== "CliExit",
+      (e) => renderFailure(e, options.json),
+    ),
+  ),
 ).pipe(Command.withDescription("List applied and pending migrations, and any refusal"))

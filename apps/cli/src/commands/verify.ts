@@ -14,8 +14,14 @@ export const verify = Command.make("verify", { json: opt.json, migrationsDir: op
     else yield* printChecks("Verifying", report)
     if (!report.ok) return yield* new CliExit({ code: 1 })
   }).pipe(
-    Effect.catchIf((e) => e._tag !== "CliExit", (e) => renderFailure(e, options.json)),
+    Effect.catchIf(
+      (e) => e._tag !== "CliExit",
+      (e) => renderFailure(e, options.json),
+    ),
     Effect.provide(migratorLayer({ migrationsDir: options.migrationsDir, lockWait: 60, lockTimeout: 5 })),
-    Effect.catchIf((e) => e._tag !== "CliExit", (e) => renderFailure(e, options.json)),
+    Effect.catchIf(
+      (e) => e._tag !== "CliExit",
+      (e) => renderFailure(e, options.json),
+    ),
   ),
 ).pipe(Command.withDescription("Check the guide's Steps 3 and 4 and its post-migration list against the database; exit 1 on any failure"))

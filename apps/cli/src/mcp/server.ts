@@ -35,7 +35,6 @@ type ToolResult = {
   [key: string]: unknown
 }
 
-
 /**
  * `aim mcp`: the migrator for AI agents over stdio, with the CLI's safeguards (lock, one transaction
  * per file, ledger, checksums, verify). It never runs SQL that is not a migration file.
@@ -70,7 +69,10 @@ export const startMcpServer = async (options: McpOptions) => {
     return failure(error)
   }
 
-  const server = new McpServer({ name: "aim-migrate", version }, { instructions: "Apply AIM database migrations safely: call migration_status or plan_migrations first, then apply_migrations with confirm: true." })
+  const server = new McpServer(
+    { name: "aim-migrate", version },
+    { instructions: "Apply AIM database migrations safely: call migration_status or plan_migrations first, then apply_migrations with confirm: true." },
+  )
 
   const migrationEntry = z.object({ version: z.number(), name: z.string(), checksum: z.string() }).passthrough()
   const refusal = z.object({ kind: z.string(), version: z.number(), name: z.string(), detail: z.string() })
@@ -81,7 +83,16 @@ export const startMcpServer = async (options: McpOptions) => {
       title: "Migration status",
       description: "Applied and pending migrations with checksums, drift (refusals) and who holds the migration lock now. Changes nothing.",
       inputSchema: {},
-      outputSchema: z.object({ database: z.string(), upToDate: z.boolean(), applied: z.array(migrationEntry), pending: z.array(migrationEntry), refusals: z.array(refusal), lockHolder: z.unknown() }).passthrough(),
+      outputSchema: z
+        .object({
+          database: z.string(),
+          upToDate: z.boolean(),
+          applied: z.array(migrationEntry),
+          pending: z.array(migrationEntry),
+          refusals: z.array(refusal),
+          lockHolder: z.unknown(),
+        })
+        .passthrough(),
       annotations: { readOnlyHint: true },
     },
     () =>
@@ -91,7 +102,11 @@ export const startMcpServer = async (options: McpOptions) => {
           const holder = yield* lockHolder((yield* Database).query)
           return { ...statusDocument(status), lockHolder: Option.getOrNull(holder) }
         }),
-        (doc) => ok(`${doc.applied.length} applied, ${doc.pending.length} pending${doc.refusals.length > 0 ? `, ${doc.refusals.length} refusal(s)` : ""}${doc.upToDate ? ": up to date" : ""}`, doc),
+        (doc) =>
+          ok(
+            `${doc.applied.length} applied, ${doc.pending.length} pending${doc.refusals.length > 0 ? `, ${doc.refusals.length} refusal(s)` : ""}${doc.upToDate ? ": up to date" : ""}`,
+            doc,
+          ),
       ),
   )
 
@@ -106,11 +121,16 @@ export const startMcpServer = async (options: McpOptions) => {
     },
     ({ upTo }) =>
       run(
-        Effect.map(Effect.flatMap(Migrator, (m) => m.status), (status) => ({
-          wouldApply: status.pending.filter((p) => upTo === undefined || p.version <= upTo).map((p) => ({ version: p.version, name: p.name, checksum: p.checksum, transactional: p.transactional })),
-          refusals: [...status.refusals],
-          upToDate: status.upToDate,
-        })),
+        Effect.map(
+          Effect.flatMap(Migrator, (m) => m.status),
+          (status) => ({
+            wouldApply: status.pending
+              .filter((p) => upTo === undefined || p.version <= upTo)
+              .map((p) => ({ version: p.version, name: p.name, checksum: p.checksum, transactional: p.transactional })),
+            refusals: [...status.refusals],
+            upToDate: status.upToDate,
+          }),
+        ),
         (plan) =>
           ok(
             plan.refusals.length > 0
@@ -153,7 +173,12 @@ export const startMcpServer = async (options: McpOptions) => {
     },
     ({ confirm, upTo }) =>
       confirm !== true
-        ? Promise.resolve(refuse("apply_migrations changes the database and needs confirm: true", "Call plan_migrations to see what would run, then call again with confirm: true."))
+        ? Promise.resolve(
+            refuse(
+              "apply_migrations changes the database and needs confirm: true",
+              "Call plan_migrations to see what would run, then call again with confirm: true.",
+            ),
+          )
         : run(applyAndVerify(upTo), (result) =>
             ok(
               `${result.applied.length === 0 ? "nothing to apply: up to date" : `applied ${result.applied.map((a) => a.name).join(", ")}`}; verification ${result.verify.ok ? "passed" : "FAILED"}`,
@@ -181,10 +206,16 @@ export const startMcpServer = async (options: McpOptions) => {
       const wanted = name.trim().replace(/\.sql$/, "")
       const file = loaded.value.find((m) => m.name.replace(/\.sql$/, "") === wanted)
       if (file === undefined) {
-        return refuse(`"${name}" is not a migration file in ${migrationsDir}`, "Only files in the migrations directory can be applied; add the SQL as a new migration file (aim new), then call apply_migrations.")
+        return refuse(
+          `"${name}" is not a migration file in ${migrationsDir}`,
+          "Only files in the migrations directory can be applied; add the SQL as a new migration file (aim new), then call apply_migrations.",
+        )
       }
       if (normalise(query) !== normalise(file.sql)) {
-        return refuse(`query is not the content of ${file.name} (edited or different SQL)`, `Send the file's content unchanged (resource aim://migrations/${file.name}), or call apply_migrations with confirm: true.`)
+        return refuse(
+          `query is not the content of ${file.name} (edited or different SQL)`,
+          `Send the file's content unchanged (resource aim://migrations/${file.name}), or call apply_migrations with confirm: true.`,
+        )
       }
       return run(
         Effect.gen(function* () {
@@ -194,12 +225,22 @@ export const startMcpServer = async (options: McpOptions) => {
           if (!applied && first !== undefined && first.version !== file.version) {
             return { blockedBy: first.name }
           }
-          return applied ? { applied: [], pending: status.pending.map((p) => ({ version: p.version, name: p.name })), verify: yield* (yield* Verifier).run } : yield* applyAndVerify(file.version)
+          return applied
+            ? { applied: [], pending: status.pending.map((p) => ({ version: p.version, name: p.name })), verify: yield* (yield* Verifier).run }
+            : yield* applyAndVerify(file.version)
         }),
         (result) =>
           "blockedBy" in result
-            ? refuse(`${file.name} is not next: ${result.blockedBy} is pending before it`, "Migrations run in order: apply them in order, or call apply_migrations with confirm: true and upTo.")
-            : ok(result.applied.length === 0 ? `${file.name} is already applied: nothing to do` : `applied ${result.applied.map((a) => a.name).join(", ")}; verification ${result.verify.ok ? "passed" : "FAILED"}`, result),
+            ? refuse(
+                `${file.name} is not next: ${result.blockedBy} is pending before it`,
+                "Migrations run in order: apply them in order, or call apply_migrations with confirm: true and upTo.",
+              )
+            : ok(
+                result.applied.length === 0
+                  ? `${file.name} is already applied: nothing to do`
+                  : `applied ${result.applied.map((a) => a.name).join(", ")}; verification ${result.verify.ok ? "passed" : "FAILED"}`,
+                result,
+              ),
       )
     },
   )
@@ -210,12 +251,23 @@ export const startMcpServer = async (options: McpOptions) => {
       title: "Verify the database",
       description: "The aim verify report: the guide's Steps 3 and 4 and its post-migration checks, each pass/warn/fail with a troubleshooting code.",
       inputSchema: {},
-      outputSchema: z.object({ database: z.string(), ok: z.boolean(), counts: z.object({ pass: z.number(), warn: z.number(), fail: z.number() }), checks: z.array(z.object({ id: z.string(), status: z.string() }).passthrough()) }).passthrough(),
+      outputSchema: z
+        .object({
+          database: z.string(),
+          ok: z.boolean(),
+          counts: z.object({ pass: z.number(), warn: z.number(), fail: z.number() }),
+          checks: z.array(z.object({ id: z.string(), status: z.string() }).passthrough()),
+        })
+        .passthrough(),
       annotations: { readOnlyHint: true },
     },
     () =>
-      run(Effect.flatMap(Verifier, (v) => v.run), (report) =>
-        ok(`verification ${report.ok ? "passed" : "failed"}: ${report.counts.pass} passed, ${report.counts.warn} warnings, ${report.counts.fail} failed`, { ...report }),
+      run(
+        Effect.flatMap(Verifier, (v) => v.run),
+        (report) =>
+          ok(`verification ${report.ok ? "passed" : "failed"}: ${report.counts.pass} passed, ${report.counts.warn} warnings, ${report.counts.fail} failed`, {
+            ...report,
+          }),
       ),
   )
 
@@ -231,7 +283,11 @@ export const startMcpServer = async (options: McpOptions) => {
     async ({ code, message }) => {
       const entry = code !== undefined ? findEntry(code) : message !== undefined ? diagnose(message).entry : undefined
       if (entry === undefined) {
-        return refuse(code === undefined ? "give a code or a message" : `unknown code ${code}`, `Known codes: ${catalogEntries.map((e) => e.code).join(", ")}`, "AIM-MCP-002")
+        return refuse(
+          code === undefined ? "give a code or a message" : `unknown code ${code}`,
+          `Known codes: ${catalogEntries.map((e) => e.code).join(", ")}`,
+          "AIM-MCP-002",
+        )
       }
       return ok(`${entry.code} ${entry.title}. Cause: ${entry.cause} Fix: ${entry.fix}`, entryDocument(entry))
     },
@@ -239,20 +295,30 @@ export const startMcpServer = async (options: McpOptions) => {
 
   const files = await Effect.runPromise(Effect.orElseSucceed(loadMigrations(migrationsDir), () => []))
   for (const file of files) {
-    server.registerResource(file.name, `aim://migrations/${file.name}`, { title: file.name, description: `Migration ${file.version}, checksum ${file.checksum}`, mimeType: "application/sql" }, async (uri) => ({
-      contents: [{ uri: uri.href, mimeType: "application/sql", text: file.sql }],
-    }))
+    server.registerResource(
+      file.name,
+      `aim://migrations/${file.name}`,
+      { title: file.name, description: `Migration ${file.version}, checksum ${file.checksum}`, mimeType: "application/sql" },
+      async (uri) => ({
+        contents: [{ uri: uri.href, mimeType: "application/sql", text: file.sql }],
+      }),
+    )
   }
   for (const entry of catalogEntries) {
-    server.registerResource(entry.code, `aim://troubleshooting/${entry.slug}`, { title: `${entry.code} ${entry.title}`, mimeType: "text/markdown" }, async (uri) => ({
-      contents: [
-        {
-          uri: uri.href,
-          mimeType: "text/markdown",
-          text: `# ${entry.code}: ${entry.title}\n\n**Symptom:** ${entry.symptom}\n\n**Cause:** ${entry.cause}\n\n**Fix:** ${entry.fix}\n\nSee: ${entry.commands.join(", ")}\n`,
-        },
-      ],
-    }))
+    server.registerResource(
+      entry.code,
+      `aim://troubleshooting/${entry.slug}`,
+      { title: `${entry.code} ${entry.title}`, mimeType: "text/markdown" },
+      async (uri) => ({
+        contents: [
+          {
+            uri: uri.href,
+            mimeType: "text/markdown",
+            text: `# ${entry.code}: ${entry.title}\n\n**Symptom:** ${entry.symptom}\n\n**Cause:** ${entry.cause}\n\n**Fix:** ${entry.fix}\n\nSee: ${entry.commands.join(", ")}\n`,
+          },
+        ],
+      }),
+    )
   }
 
   const transport = new StdioServerTransport()

@@ -22,21 +22,36 @@ export interface LintInput {
 
 /** Every rule, for docs and `aim lint --rules`. */
 export const lintRules = {
-  "syntax": { severity: "error", fix: "Fix the SQL so PostgreSQL can parse it" },
+  syntax: { severity: "error", fix: "Fix the SQL so PostgreSQL can parse it" },
   "create-without-guard": { severity: "error", fix: "Add IF NOT EXISTS (tables, indexes, sequences, schemas) or OR REPLACE (views)" },
-  "type-without-guard": { severity: "error", fix: "Create types inside DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = '...') THEN ... END IF; END $$" },
+  "type-without-guard": {
+    severity: "error",
+    fix: "Create types inside DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = '...') THEN ... END IF; END $$",
+  },
   "function-without-or-replace": { severity: "error", fix: "Use CREATE OR REPLACE FUNCTION" },
   "trigger-without-guard": { severity: "error", fix: "Use CREATE OR REPLACE TRIGGER (PostgreSQL 14+) or DROP TRIGGER IF EXISTS first" },
-  "constraint-without-guard": { severity: "error", fix: "DROP CONSTRAINT IF EXISTS the same name first, or add the constraint inside a DO block that checks pg_constraint" },
+  "constraint-without-guard": {
+    severity: "error",
+    fix: "DROP CONSTRAINT IF EXISTS the same name first, or add the constraint inside a DO block that checks pg_constraint",
+  },
   "add-column-without-if-not-exists": { severity: "error", fix: "Use ADD COLUMN IF NOT EXISTS" },
-  "insert-without-on-conflict": { severity: "error", fix: "Add ON CONFLICT DO NOTHING (or DO UPDATE), or INSERT ... SELECT ... WHERE NOT EXISTS (...), so a second run inserts nothing" },
+  "insert-without-on-conflict": {
+    severity: "error",
+    fix: "Add ON CONFLICT DO NOTHING (or DO UPDATE), or INSERT ... SELECT ... WHERE NOT EXISTS (...), so a second run inserts nothing",
+  },
   "concurrently-in-transaction": { severity: "error", fix: "Put CREATE INDEX CONCURRENTLY in its own file starting with -- aim:no-transaction" },
   "transaction-control": { severity: "error", fix: "Remove BEGIN/COMMIT: aim runs each file in its own transaction" },
-  "destructive": { severity: "error", fix: "Do not drop or truncate in a forward migration; if it is truly intended, suppress with -- aim:lint-ignore destructive: <reason>" },
-  "extension": { severity: "error", fix: "Avoid extensions (Azure allows them only when allow-listed); gen_random_uuid() is built in since PostgreSQL 13" },
+  destructive: {
+    severity: "error",
+    fix: "Do not drop or truncate in a forward migration; if it is truly intended, suppress with -- aim:lint-ignore destructive: <reason>",
+  },
+  extension: { severity: "error", fix: "Avoid extensions (Azure allows them only when allow-listed); gen_random_uuid() is built in since PostgreSQL 13" },
   "not-null-without-default": { severity: "error", fix: "Add a DEFAULT, or add the column nullable, backfill, then SET NOT NULL" },
   "table-rewrite": { severity: "warning", fix: "Changing a column type rewrites and locks the table: add a new column and backfill instead" },
-  "set-not-null-scan": { severity: "warning", fix: "SET NOT NULL scans the table under an exclusive lock: add a CHECK (...) NOT VALID, VALIDATE it, then SET NOT NULL" },
+  "set-not-null-scan": {
+    severity: "warning",
+    fix: "SET NOT NULL scans the table under an exclusive lock: add a CHECK (...) NOT VALID, VALIDATE it, then SET NOT NULL",
+  },
   "index-locks-table": { severity: "warning", fix: "CREATE INDEX blocks writes to an existing table: use CONCURRENTLY in a -- aim:no-transaction file" },
 } as const satisfies Record<string, { severity: Severity; fix: string }>
 
@@ -132,7 +147,17 @@ export const lintMigration = (input: LintInput): Effect.Effect<ReadonlyArray<Lin
   Effect.gen(function* () {
     const parsed = yield* Effect.either(parseScript(input.sql))
     if (parsed._tag === "Left") {
-      return [{ file: input.name, line: parsed.left.line, column: parsed.left.column, rule: "syntax", severity: "error", message: parsed.left.message, fix: lintRules.syntax.fix }]
+      return [
+        {
+          file: input.name,
+          line: parsed.left.line,
+          column: parsed.left.column,
+          rule: "syntax",
+          severity: "error",
+          message: parsed.left.message,
+          fix: lintRules.syntax.fix,
+        },
+      ]
     }
     const statements = parsed.right
     const lines = input.sql.split(/\r?\n/)
@@ -140,7 +165,15 @@ export const lintMigration = (input: LintInput): Effect.Effect<ReadonlyArray<Lin
     const findings: Array<LintFinding> = []
     const report = (statement: ParsedStatement, rule: LintRule, message: string) => {
       if (suppressedAt(lines, statement.line).has(rule)) return
-      findings.push({ file: input.name, line: statement.line, column: statement.column, rule, severity: lintRules[rule].severity, message, fix: lintRules[rule].fix })
+      findings.push({
+        file: input.name,
+        line: statement.line,
+        column: statement.column,
+        rule,
+        severity: lintRules[rule].severity,
+        message,
+        fix: lintRules[rule].fix,
+      })
     }
     const existing = (node: AstNode) => {
       const table = relationName(node)
@@ -153,15 +186,30 @@ export const lintMigration = (input: LintInput): Effect.Effect<ReadonlyArray<Lin
         case "CreateSeqStmt":
         case "CreateSchemaStmt":
         case "CreateTableAsStmt":
-          if (node.if_not_exists !== true) report(statement, "create-without-guard", `${kind.replace(/Stmt$/, "").replace(/^Create/, "CREATE ").toUpperCase()} without IF NOT EXISTS`)
+          if (node.if_not_exists !== true)
+            report(
+              statement,
+              "create-without-guard",
+              `${kind
+                .replace(/Stmt$/, "")
+                .replace(/^Create/, "CREATE ")
+                .toUpperCase()} without IF NOT EXISTS`,
+            )
           break
         case "ViewStmt":
-          if (node.replace !== true && !createReplaces(statements, index, "OBJECT_VIEW", String((node.view as { relname?: string } | undefined)?.relname ?? ""))) report(statement, "create-without-guard", "CREATE VIEW without OR REPLACE")
+          if (
+            node.replace !== true &&
+            !createReplaces(statements, index, "OBJECT_VIEW", String((node.view as { relname?: string } | undefined)?.relname ?? ""))
+          )
+            report(statement, "create-without-guard", "CREATE VIEW without OR REPLACE")
           break
         case "IndexStmt":
-          if (node.if_not_exists !== true && !createReplaces(statements, index, "OBJECT_INDEX", String(node.idxname ?? ""))) report(statement, "create-without-guard", `CREATE INDEX ${String(node.idxname ?? "")} without IF NOT EXISTS`)
-          if (node.concurrent === true && input.transactional) report(statement, "concurrently-in-transaction", "CREATE INDEX CONCURRENTLY cannot run inside a transaction")
-          if (node.concurrent !== true && existing(node)) report(statement, "index-locks-table", `CREATE INDEX on existing table ${relationName(node)} blocks its writes while it builds`)
+          if (node.if_not_exists !== true && !createReplaces(statements, index, "OBJECT_INDEX", String(node.idxname ?? "")))
+            report(statement, "create-without-guard", `CREATE INDEX ${String(node.idxname ?? "")} without IF NOT EXISTS`)
+          if (node.concurrent === true && input.transactional)
+            report(statement, "concurrently-in-transaction", "CREATE INDEX CONCURRENTLY cannot run inside a transaction")
+          if (node.concurrent !== true && existing(node))
+            report(statement, "index-locks-table", `CREATE INDEX on existing table ${relationName(node)} blocks its writes while it builds`)
           break
         case "CompositeTypeStmt":
         case "CreateEnumStmt":
@@ -169,7 +217,8 @@ export const lintMigration = (input: LintInput): Effect.Effect<ReadonlyArray<Lin
           report(statement, "type-without-guard", "CREATE TYPE/DOMAIN has no IF NOT EXISTS: a second run fails")
           break
         case "CreateFunctionStmt":
-          if (node.replace !== true && !createReplaces(statements, index, "OBJECT_FUNCTION", lastName(node.funcname as ReadonlyArray<Named> | undefined) ?? "")) report(statement, "function-without-or-replace", "CREATE FUNCTION without OR REPLACE")
+          if (node.replace !== true && !createReplaces(statements, index, "OBJECT_FUNCTION", lastName(node.funcname as ReadonlyArray<Named> | undefined) ?? ""))
+            report(statement, "function-without-or-replace", "CREATE FUNCTION without OR REPLACE")
           break
         case "CreateTrigStmt": {
           const name = String(node.trigname ?? "")
@@ -200,9 +249,19 @@ export const lintMigration = (input: LintInput): Effect.Effect<ReadonlyArray<Lin
             const column = (cmd.def as { ColumnDef?: AstNode } | undefined)?.ColumnDef
             switch (cmd.subtype) {
               case "AT_AddColumn":
-                if (cmd.missing_ok !== true) report(statement, "add-column-without-if-not-exists", `ADD COLUMN ${String(column?.colname ?? "")} without IF NOT EXISTS`)
-                if (existing(node) && hasConstraint(column, "CONSTR_NOTNULL") && !hasConstraint(column, "CONSTR_DEFAULT") && !hasConstraint(column, "CONSTR_IDENTITY")) {
-                  report(statement, "not-null-without-default", `ADD COLUMN ${String(column?.colname ?? "")} NOT NULL without DEFAULT fails on a table with rows`)
+                if (cmd.missing_ok !== true)
+                  report(statement, "add-column-without-if-not-exists", `ADD COLUMN ${String(column?.colname ?? "")} without IF NOT EXISTS`)
+                if (
+                  existing(node) &&
+                  hasConstraint(column, "CONSTR_NOTNULL") &&
+                  !hasConstraint(column, "CONSTR_DEFAULT") &&
+                  !hasConstraint(column, "CONSTR_IDENTITY")
+                ) {
+                  report(
+                    statement,
+                    "not-null-without-default",
+                    `ADD COLUMN ${String(column?.colname ?? "")} NOT NULL without DEFAULT fails on a table with rows`,
+                  )
                 }
                 break
               case "AT_AddConstraint": {
@@ -216,7 +275,12 @@ export const lintMigration = (input: LintInput): Effect.Effect<ReadonlyArray<Lin
                 if (existing(node)) report(statement, "table-rewrite", `ALTER COLUMN ${String(cmd.name ?? "")} TYPE rewrites ${relationName(node)}`)
                 break
               case "AT_SetNotNull":
-                if (existing(node)) report(statement, "set-not-null-scan", `SET NOT NULL on ${relationName(node)}.${String(cmd.name ?? "")} scans the table under an exclusive lock`)
+                if (existing(node))
+                  report(
+                    statement,
+                    "set-not-null-scan",
+                    `SET NOT NULL on ${relationName(node)}.${String(cmd.name ?? "")} scans the table under an exclusive lock`,
+                  )
                 break
               case "AT_DropColumn":
                 report(statement, "destructive", `DROP COLUMN ${String(cmd.name ?? "")}`)

@@ -46,7 +46,12 @@ export const proveIdempotent = (db: DatabaseShape, migrations: ReadonlyArray<Mig
     for (const migration of migrations) {
       const first = yield* Effect.either(runFile(db, migration))
       if (first._tag === "Left") {
-        return { ok: false, files: migrations.length, objects: 0, findings: [{ file: migration.name, object: "error (first run)", before: undefined, after: first.left.message }] } satisfies IdempotencyReport
+        return {
+          ok: false,
+          files: migrations.length,
+          objects: 0,
+          findings: [{ file: migration.name, object: "error (first run)", before: undefined, after: first.left.message }],
+        } satisfies IdempotencyReport
       }
     }
     let previous = yield* catalogSnapshot(db)

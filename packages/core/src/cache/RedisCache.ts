@@ -37,7 +37,9 @@ export const connectRedis = (settings: RedisSettings, options: RedisOptions = {}
           port: settings.port,
           db: settings.db,
           ...(settings.password === undefined ? {} : { password: Redacted.value(settings.password) }),
-          ...(settings.tls ? { tls: { servername: settings.host, ...(settings.caFile === undefined ? {} : { ca: readFileSync(settings.caFile, "utf8") }) } } : {}),
+          ...(settings.tls
+            ? { tls: { servername: settings.host, ...(settings.caFile === undefined ? {} : { ca: readFileSync(settings.caFile, "utf8") }) } }
+            : {}),
           lazyConnect: true,
           connectTimeout: options.connectTimeoutMs ?? 3000,
           maxRetriesPerRequest: 1,
@@ -88,14 +90,16 @@ export const makeRedisCache = (client: Redis, options: RedisOptions = {}): Cache
   const memory = makeMemoryCache("unavailable (optional)")
   const timeout = Duration.millis(options.commandTimeoutMs ?? 500)
   let degraded = false
-  const fallback = <A>(onMemory: Effect.Effect<A>) => (error: unknown) =>
-    Effect.gen(function* () {
-      if (!degraded) {
-        degraded = true
-        yield* Effect.logWarning(`Redis unavailable (optional): using the in-memory cache (${error instanceof Error ? error.message : String(error)})`)
-      }
-      return yield* onMemory
-    })
+  const fallback =
+    <A>(onMemory: Effect.Effect<A>) =>
+    (error: unknown) =>
+      Effect.gen(function* () {
+        if (!degraded) {
+          degraded = true
+          yield* Effect.logWarning(`Redis unavailable (optional): using the in-memory cache (${error instanceof Error ? error.message : String(error)})`)
+        }
+        return yield* onMemory
+      })
   const run = <A>(command: () => Promise<A>) =>
     Effect.tryPromise(command).pipe(
       Effect.timeoutFail({ duration: timeout, onTimeout: () => new Error("Redis command timed out") }),
@@ -108,19 +112,20 @@ export const makeRedisCache = (client: Redis, options: RedisOptions = {}): Cache
   return {
     backend: Effect.sync(() => (client.status === "ready" && !degraded ? "redis" : "memory")),
     status: Effect.sync(() => (client.status === "ready" && !degraded ? "connected" : "unavailable (optional)")),
-    get: (key) =>
-      run(() => client.get(key)).pipe(
-        Effect.map(Option.fromNullable),
-        Effect.catchAll(fallback(memory.get(key))),
-      ),
+    get: (key) => run(() => client.get(key)).pipe(Effect.map(Option.fromNullable), Effect.catchAll(fallback(memory.get(key)))),
     set: (key, value, ttl) =>
-      memory.set(key, value, ttl).pipe(
-        Effect.andThen(run(() => client.set(key, value, "PX", Math.max(1, Duration.toMillis(Duration.decode(ttl)))))),
-        Effect.asVoid,
-        Effect.catchAll(fallback(Effect.void)),
-      ),
+      memory
+        .set(key, value, ttl)
+        .pipe(
+          Effect.andThen(run(() => client.set(key, value, "PX", Math.max(1, Duration.toMillis(Duration.decode(ttl)))))),
+          Effect.asVoid,
+          Effect.catchAll(fallback(Effect.void)),
+        ),
   }
 }
 
 export const RedisCacheLive = (settings: RedisSettings, options: RedisOptions = {}): Layer.Layer<Cache, RedisError> =>
-  Layer.scoped(Cache, Effect.map(connectRedis(settings, options), (client) => makeRedisCache(client, options)))
+  Layer.scoped(
+    Cache,
+    Effect.map(connectRedis(settings, options), (client) => makeRedisCache(client, options)),
+  )

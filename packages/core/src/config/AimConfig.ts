@@ -55,7 +55,15 @@ export const readConfig = (env: Env, cwd: string): ParsedConfig => {
   const problems = [...databaseProblems, ...serviceProblems].map(withoutCredentials)
   if (databaseProblems.length > 0 || database === undefined) return { config: undefined, problems }
   return {
-    config: { production: read(env, "NODE_ENV") === "production", database, redis, smtp, app, serviceProblems: serviceProblems.map(withoutCredentials), overridden: overriddenByUrl(env, database) },
+    config: {
+      production: read(env, "NODE_ENV") === "production",
+      database,
+      redis,
+      smtp,
+      app,
+      serviceProblems: serviceProblems.map(withoutCredentials),
+      overridden: overriddenByUrl(env, database),
+    },
     problems,
   }
 }

@@ -55,7 +55,11 @@ const parseConnectTimeout = (value: string | undefined, variable: string, proble
   if (value === undefined) return 10
   const seconds = Number(value)
   if (!/^\d+$/.test(value) || seconds < 1 || seconds > 600) {
-    problems.push({ variable, problem: `"${value}" is not a number of seconds from 1 to 600`, fix: "use whole seconds, e.g. 10 (0, libpq's 'wait forever', would hang on a server that never answers)" })
+    problems.push({
+      variable,
+      problem: `"${value}" is not a number of seconds from 1 to 600`,
+      fix: "use whole seconds, e.g. 10 (0, libpq's 'wait forever', would hang on a server that never answers)",
+    })
     return 10
   }
   return seconds
@@ -87,7 +91,8 @@ const fromUrl = (raw: string, env: Env, problems: Array<ConfigProblem>): ServerD
   if (unencodedUserInfo(raw)) {
     problems.push({
       variable: "DATABASE_URL",
-      problem: "cannot be right as written: its user or password holds characters that must be percent-encoded (@ / ? # % :), so the host and database it names are pieces of the password",
+      problem:
+        "cannot be right as written: its user or password holds characters that must be percent-encoded (@ / ? # % :), so the host and database it names are pieces of the password",
       fix: "percent-encode the password (@ as %40, / as %2F, # as %23, % as %25, : as %3A), or unset DATABASE_URL and set POSTGRES_HOST, POSTGRES_USER, POSTGRES_PASSWORD and POSTGRES_DB, which take the password as it is",
     })
     return undefined
@@ -146,14 +151,9 @@ export const requiredPostgresVariables = ["POSTGRES_HOST", "POSTGRES_USER", "POS
  * production only) the embedded database. A partial POSTGRES_* set is an error, never a silent
  * fallback to the embedded database.
  */
-export const readDatabaseSettings = (
-  env: Env,
-  cwd: string,
-  problems: Array<ConfigProblem>,
-): DatabaseSettings | undefined => {
+export const readDatabaseSettings = (env: Env, cwd: string, problems: Array<ConfigProblem>): DatabaseSettings | undefined => {
   const url = read(env, "DATABASE_URL")
-  const settings: DatabaseSettings | undefined =
-    url !== undefined ? fromUrl(url, env, problems) : fromPostgresVariables(env, cwd, problems)
+  const settings: DatabaseSettings | undefined = url !== undefined ? fromUrl(url, env, problems) : fromPostgresVariables(env, cwd, problems)
   if (settings?._tag === "Server") checkServer(settings, problems)
   return settings
 }
@@ -170,7 +170,10 @@ export const overriddenByUrl = (env: Env, settings: DatabaseSettings | undefined
     differs("POSTGRES_PORT", String(settings.port)) ? "POSTGRES_PORT" : undefined,
     differs("POSTGRES_USER", settings.user) ? "POSTGRES_USER" : undefined,
     differs("POSTGRES_DB", settings.database) ? "POSTGRES_DB" : undefined,
-    env.POSTGRES_PASSWORD !== undefined && env.POSTGRES_PASSWORD !== "" && settings.password !== undefined && Redacted.value(settings.password) !== env.POSTGRES_PASSWORD
+    env.POSTGRES_PASSWORD !== undefined &&
+    env.POSTGRES_PASSWORD !== "" &&
+    settings.password !== undefined &&
+    Redacted.value(settings.password) !== env.POSTGRES_PASSWORD
       ? "POSTGRES_PASSWORD"
       : undefined,
   ].filter((name): name is string => name !== undefined)

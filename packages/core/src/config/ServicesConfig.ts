@@ -75,7 +75,10 @@ export const problemsOf = (service: "REDIS" | "SMTP", problems: ReadonlyArray<Co
  * Why a service is not used, in the words every front end prints (backend log, doctor, cache): the
  * problems of its variables and their fixes, each joined; undefined when its settings are valid.
  */
-export const invalidSettings = (service: "REDIS" | "SMTP", problems: ReadonlyArray<ConfigProblem>): { readonly problems: string; readonly fix: string } | undefined => {
+export const invalidSettings = (
+  service: "REDIS" | "SMTP",
+  problems: ReadonlyArray<ConfigProblem>,
+): { readonly problems: string; readonly fix: string } | undefined => {
   const own = problemsOf(service, problems)
   return own.length === 0
     ? undefined
@@ -83,7 +86,8 @@ export const invalidSettings = (service: "REDIS" | "SMTP", problems: ReadonlyArr
 }
 
 /** REDIS_URL, or REDIS_HOST/PORT/PASSWORD/DB; none of them, or an invalid one: Redis is not used (it is optional). */
-export const readRedisSettings = (env: Env, problems: Array<ConfigProblem>): RedisSettings | undefined => unlessInvalid((own) => redisSettings(env, own), problems)
+export const readRedisSettings = (env: Env, problems: Array<ConfigProblem>): RedisSettings | undefined =>
+  unlessInvalid((own) => redisSettings(env, own), problems)
 
 const redisSettings = (env: Env, problems: Array<ConfigProblem>): RedisSettings | undefined => {
   const url = read(env, "REDIS_URL")
@@ -115,7 +119,11 @@ const redisSettings = (env: Env, problems: Array<ConfigProblem>): RedisSettings 
   if (host === undefined) {
     for (const name of ["REDIS_PORT", "REDIS_PASSWORD"]) {
       if (read(env, name) !== undefined) {
-        problems.push({ variable: "REDIS_HOST", problem: `is not set but ${name} is`, fix: "set REDIS_HOST too, or unset the other REDIS_* variables (Redis is optional)" })
+        problems.push({
+          variable: "REDIS_HOST",
+          problem: `is not set but ${name} is`,
+          fix: "set REDIS_HOST too, or unset the other REDIS_* variables (Redis is optional)",
+        })
         break
       }
     }
@@ -174,7 +182,8 @@ export const readAppSettings = (env: Env, problems: Array<ConfigProblem>): AppSe
     } catch {
       ok = false
     }
-    if (!ok) problems.push({ variable: "FRONTEND_URL", problem: `"${frontendUrl}" is not an http(s) URL`, fix: "use the full URL, e.g. https://aim.example.com" })
+    if (!ok)
+      problems.push({ variable: "FRONTEND_URL", problem: `"${frontendUrl}" is not an http(s) URL`, fix: "use the full URL, e.g. https://aim.example.com" })
   }
   const supportEmail = read(env, "SUPPORT_EMAIL")
   if (supportEmail !== undefined && !emailPattern.test(supportEmail)) {

@@ -78,7 +78,14 @@ const connectedPool = (settings: ServerDatabase, options: PgOptions, target: str
       catch: (cause) => toConnectionError(cause, target),
     })
   const first = open(sslOptions(settings))
-  return settings.sslMode === "prefer" ? first.pipe(Effect.catchIf((e) => /does not support SSL/i.test(e.message), () => open(false))) : first
+  return settings.sslMode === "prefer"
+    ? first.pipe(
+        Effect.catchIf(
+          (e) => /does not support SSL/i.test(e.message),
+          () => open(false),
+        ),
+      )
+    : first
 }
 
 /** A pg Pool for a PostgreSQL server; fails at construction when the server cannot be reached. */
@@ -128,9 +135,7 @@ export const PgDatabaseLive = (settings: ServerDatabase, options: PgOptions = {}
             ? Effect.sync(() => client.release())
             : // End the backend so its transaction rolls back and its advisory lock goes now, not when
               // the abandoned statement finishes; then drop the socket rather than reuse it.
-              (abandoned && pid !== undefined ? terminate(pid) : Effect.void).pipe(
-                Effect.andThen(Effect.sync(() => client.release(true))),
-              ),
+              (abandoned && pid !== undefined ? terminate(pid) : Effect.void).pipe(Effect.andThen(Effect.sync(() => client.release(true)))),
         )
         return {
           query: <A extends Row = Row>(sql: string, params?: ReadonlyArray<unknown>) => track(runQuery<A>(client, sql, params)),

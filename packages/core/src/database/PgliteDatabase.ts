@@ -86,8 +86,7 @@ export const PgliteDatabaseLive = (settings: EmbeddedDatabase): Layer.Layer<Data
         )
       const session: Session = {
         query,
-        execute: (sql: string): Effect.Effect<void, SqlError> =>
-          Effect.tryPromise({ try: () => db.exec(sql), catch: toSqlError }).pipe(Effect.asVoid),
+        execute: (sql: string): Effect.Effect<void, SqlError> => Effect.tryPromise({ try: () => db.exec(sql), catch: toSqlError }).pipe(Effect.asVoid),
       }
       return Database.of({ kind: "embedded", target, query, session: Effect.succeed(session) })
     }),

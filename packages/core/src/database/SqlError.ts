@@ -29,8 +29,7 @@ interface ErrorFields {
   readonly where?: unknown
 }
 
-const str = (value: unknown): string | undefined =>
-  typeof value === "string" && value.length > 0 ? value : undefined
+const str = (value: unknown): string | undefined => (typeof value === "string" && value.length > 0 ? value : undefined)
 
 /** Normalises an error thrown by `pg` or PGlite into a SqlError. */
 export const toSqlError = (cause: unknown): SqlError => {

@@ -14,7 +14,10 @@ const snapshotQueries: ReadonlyArray<readonly [string, string]> = [
     "column",
     "SELECT table_name || '.' || column_name AS k, data_type || coalesce('(' || character_maximum_length || ')', '') || coalesce('(' || numeric_precision || ',' || numeric_scale || ')', '') || ' ' || coalesce(column_default, '') || ' ' || is_nullable AS v FROM information_schema.columns WHERE table_schema = 'public'",
   ],
-  ["constraint", "SELECT conrelid::regclass::text || '.' || conname AS k, pg_get_constraintdef(oid) AS v FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype <> 'n'"],
+  [
+    "constraint",
+    "SELECT conrelid::regclass::text || '.' || conname AS k, pg_get_constraintdef(oid) AS v FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype <> 'n'",
+  ],
   ["index", "SELECT indexname AS k, indexdef AS v FROM pg_indexes WHERE schemaname = 'public'"],
   [
     "function",
@@ -35,7 +38,10 @@ export interface SnapshotOptions {
 }
 
 /** Tables, columns, constraints, indexes, triggers, functions and (optionally) row counts of `public`. */
-export const catalogSnapshot = (db: Pick<DatabaseShape, "query">, options: SnapshotOptions = { rowCountCap: Number.POSITIVE_INFINITY }): Effect.Effect<CatalogSnapshot, SqlError> =>
+export const catalogSnapshot = (
+  db: Pick<DatabaseShape, "query">,
+  options: SnapshotOptions = { rowCountCap: Number.POSITIVE_INFINITY },
+): Effect.Effect<CatalogSnapshot, SqlError> =>
   Effect.gen(function* () {
     const snapshot = new Map<string, string>()
     const tables: Array<string> = []
@@ -49,8 +55,12 @@ export const catalogSnapshot = (db: Pick<DatabaseShape, "query">, options: Snaps
     if (tables.length > 0 && cap !== undefined) {
       const from = (t: string) => `public."${t.replace(/"/g, '""')}"`
       const count = (t: string) =>
-        Number.isFinite(cap) ? `(SELECT count(*)::int FROM (SELECT 1 FROM ${from(t)} LIMIT ${Math.floor(cap)}) AS capped)` : `(SELECT count(*)::int FROM ${from(t)})`
-      const counts = yield* db.query<{ t: string; n: number }>(tables.map((t) => `SELECT '${t.replace(/'/g, "''")}' AS t, ${count(t)} AS n`).join(" UNION ALL "))
+        Number.isFinite(cap)
+          ? `(SELECT count(*)::int FROM (SELECT 1 FROM ${from(t)} LIMIT ${Math.floor(cap)}) AS capped)`
+          : `(SELECT count(*)::int FROM ${from(t)})`
+      const counts = yield* db.query<{ t: string; n: number }>(
+        tables.map((t) => `SELECT '${t.replace(/'/g, "''")}' AS t, ${count(t)} AS n`).join(" UNION ALL "),
+      )
       for (const row of counts) snapshot.set(`rows:${row.t}`, Number.isFinite(cap) && row.n >= cap ? `${cap}+` : String(row.n))
     }
     return snapshot

@@ -57,9 +57,20 @@ const postgresChecks = (parsed: ParsedConfig, timeout: Duration.DurationInput): 
   const settings = parsed.config?.database
   const group = "PostgreSQL"
   if (settings === undefined) {
-    return Effect.succeed([{ id: "postgres", group, title: "PostgreSQL reachable", status: "fail", detail: "not checked: the database configuration is invalid", code: catalog.configInvalid.code, fix: catalog.configInvalid.fix }])
+    return Effect.succeed([
+      {
+        id: "postgres",
+        group,
+        title: "PostgreSQL reachable",
+        status: "fail",
+        detail: "not checked: the database configuration is invalid",
+        code: catalog.configInvalid.code,
+        fix: catalog.configInvalid.fix,
+      },
+    ])
   }
-  const layer = settings._tag === "Server" ? PgDatabaseLive(settings, { connectTimeoutMs: Duration.toMillis(Duration.decode(timeout)) }) : PgliteDatabaseLive(settings)
+  const layer =
+    settings._tag === "Server" ? PgDatabaseLive(settings, { connectTimeoutMs: Duration.toMillis(Duration.decode(timeout)) }) : PgliteDatabaseLive(settings)
   return Effect.gen(function* () {
     const db = yield* Database
     const rows = yield* db.query<ServerFacts>(
@@ -96,7 +107,15 @@ const postgresChecks = (parsed: ParsedConfig, timeout: Duration.DurationInput): 
     checks.push(
       facts.version_num >= 150000
         ? { id: "postgres-version", group, title: "Server version ≥ 15", status: "pass", detail: `PostgreSQL ${facts.version}` }
-        : { id: "postgres-version", group, title: "Server version ≥ 15", status: "fail", detail: `PostgreSQL ${facts.version}`, code: catalog.serverTooOld.code, fix: catalog.serverTooOld.fix },
+        : {
+            id: "postgres-version",
+            group,
+            title: "Server version ≥ 15",
+            status: "fail",
+            detail: `PostgreSQL ${facts.version}`,
+            code: catalog.serverTooOld.code,
+            fix: catalog.serverTooOld.fix,
+          },
       facts.can_create_schema && facts.can_create_in_public
         ? { id: "postgres-privileges", group, title: "Privileges to create tables", status: "pass", detail: "CREATE on the database and on schema public" }
         : {
@@ -137,9 +156,11 @@ const redisChecks = (parsed: ParsedConfig, timeout: Duration.DurationInput): Eff
   }
   if (settings === undefined) return Effect.succeed([{ id: "redis", group, title, status: "pass", detail: "not configured: the in-memory cache is used" }])
   return Effect.scoped(connectRedis(settings, { connectTimeoutMs: Duration.toMillis(Duration.decode(timeout)) })).pipe(
-    Effect.map((): ReadonlyArray<Check> => [
-      { id: "redis", group, title, status: "pass", detail: `connected to ${describeRedis(settings)}${settings.tls ? " over TLS" : ""}` },
-    ]),
+    Effect.map(
+      (): ReadonlyArray<Check> => [
+        { id: "redis", group, title, status: "pass", detail: `connected to ${describeRedis(settings)}${settings.tls ? " over TLS" : ""}` },
+      ],
+    ),
     Effect.catchAll((error) => {
       const check = failure("warn", "redis", group, title, error)
       return Effect.succeed([{ ...check, detail: `unavailable (optional): ${check.detail}` }])
@@ -167,17 +188,41 @@ const smtpChecks = (parsed: ParsedConfig, options: DoctorOptions, timeout: Durat
     ])
   }
   if (config?.smtp === undefined) {
-    return Effect.succeed([{ id: "smtp", group, title: "SMTP for email notifications", status: severity, detail: "not configured: welcome and approval emails cannot be sent", code: catalog.emailNotConfigured.code, fix: catalog.emailNotConfigured.fix }])
+    return Effect.succeed([
+      {
+        id: "smtp",
+        group,
+        title: "SMTP for email notifications",
+        status: severity,
+        detail: "not configured: welcome and approval emails cannot be sent",
+        code: catalog.emailNotConfigured.code,
+        fix: catalog.emailNotConfigured.fix,
+      },
+    ])
   }
   const smtp = config.smtp
   const mailer = makeMailer(smtp, config.app, { timeoutMs: Duration.toMillis(Duration.decode(timeout)) })
   return Effect.gen(function* () {
     const result = yield* mailer.check
     const checks: Array<Check> = [
-      { id: "smtp", group, title: "SMTP reachable, TLS and authentication", status: "pass", detail: `${result.target}: ${result.tls}${result.authenticated ? ", authentication accepted" : ", no authentication configured"}` },
+      {
+        id: "smtp",
+        group,
+        title: "SMTP reachable, TLS and authentication",
+        status: "pass",
+        detail: `${result.target}: ${result.tls}${result.authenticated ? ", authentication accepted" : ", no authentication configured"}`,
+      },
     ]
     if (config.app.frontendUrl === undefined) {
-      checks.push({ id: "frontend-url", group, title: "FRONTEND_URL set for email links", status: "warn", detail: "emails will link to http://localhost:3000", code: catalog.emailNotConfigured.code, fix: "Set FRONTEND_URL to the public URL of the AIM frontend" })
+      checks.push({
+        id: "frontend-url",
+        group,
+        title: "FRONTEND_URL set for email links",
+        status: "warn",
+        detail: "emails will link to http://localhost:3000",
+        code: catalog.emailNotConfigured.code,
+        fix: "Set FRONTEND_URL to the public URL of the AIM frontend",
+      })
     }
     if (options.sendTestEmailTo !== undefined) {
       const to = options.sendTestEmailTo
@@ -199,11 +244,9 @@ const smtpChecks = (parsed: ParsedConfig, options: DoctorOptions, timeout: Durat
 export const runDoctor = (parsed: ParsedConfig, options: DoctorOptions = {}): Effect.Effect<VerifyReport> =>
   Effect.gen(function* () {
     const timeout = options.timeout ?? "8 seconds"
-    const [postgres, redis, smtp] = yield* Effect.all(
-      [postgresChecks(parsed, timeout), redisChecks(parsed, timeout), smtpChecks(parsed, options, timeout)],
-      { concurrency: "unbounded" },
-    )
+    const [postgres, redis, smtp] = yield* Effect.all([postgresChecks(parsed, timeout), redisChecks(parsed, timeout), smtpChecks(parsed, options, timeout)], {
+      concurrency: "unbounded",
+    })
     const target = parsed.config === undefined ? "unconfigured" : describeDatabase(parsed.config.database)
     return summarise(target, [...configChecks(parsed.problems), ...postgres, ...redis, ...smtp])
   })
-

@@ -95,7 +95,11 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
         ok: report.ok,
         reasons: report.checks
           .filter((c) => c.status === "fail")
-          .map((c) => ({ code: c.code ?? catalog.internal.code, message: `${c.title}: ${c.detail}`, docs: docsPath(findEntry(c.code ?? "") ?? catalog.internal) })),
+          .map((c) => ({
+            code: c.code ?? catalog.internal.code,
+            message: `${c.title}: ${c.detail}`,
+            docs: docsPath(findEntry(c.code ?? "") ?? catalog.internal),
+          })),
       }
       yield* cache.set(cacheKey, JSON.stringify(fresh), ttl)
       return { ...fresh, cached: false }
@@ -171,4 +175,3 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
 
 export const HealthReportLive = (options: HealthOptions = {}): Layer.Layer<HealthReport, never, Database | MigrationSource | Verifier | Cache> =>
   Layer.effect(HealthReport, makeHealthReport(options))
-

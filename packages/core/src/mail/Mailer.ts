@@ -97,4 +97,7 @@ export const makeMailer = (smtp: SmtpSettings | undefined, app: AppSettings, opt
 }
 
 export const MailerLive = (options: MailerOptions = {}): Layer.Layer<Mailer, never, AimConfig> =>
-  Layer.effect(Mailer, Effect.map(AimConfig, (config) => makeMailer(config.smtp, config.app, options)))
+  Layer.effect(
+    Mailer,
+    Effect.map(AimConfig, (config) => makeMailer(config.smtp, config.app, options)),
+  )

@@ -6,8 +6,7 @@ export interface Email {
   readonly html: string
 }
 
-const escapeHtml = (text: string) =>
-  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
+const escapeHtml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
 
 const link = (app: AppSettings, path: string): string => {
   const base = (app.frontendUrl ?? "http://localhost:3000").replace(/\/+$/, "")

@@ -39,7 +39,12 @@ type Query = Session["query"]
 /** Creates the ledger; safe when several processes start at once (callers also hold the migration lock). */
 export const ensureLedger = (query: Query): Effect.Effect<void, SqlError> =>
   Effect.forEach(createStatements, (sql) =>
-    query(sql).pipe(Effect.catchIf((e) => e.code !== undefined && alreadyCreated.has(e.code), () => Effect.succeed([]))),
+    query(sql).pipe(
+      Effect.catchIf(
+        (e) => e.code !== undefined && alreadyCreated.has(e.code),
+        () => Effect.succeed([]),
+      ),
+    ),
   ).pipe(Effect.asVoid)
 
 interface LedgerRow extends Row {
@@ -64,12 +69,13 @@ const toApplied = (row: LedgerRow): AppliedMigration => ({
 
 /** The ledger's rows in version order; a database that has never been migrated has none. */
 export const readLedger = (query: Query): Effect.Effect<ReadonlyArray<AppliedMigration>, SqlError> =>
-  query<LedgerRow>(
-    `SELECT version, name, checksum, applied_at, duration_ms, applied_by, method FROM ${ledgerTable} ORDER BY version`,
-  ).pipe(
+  query<LedgerRow>(`SELECT version, name, checksum, applied_at, duration_ms, applied_by, method FROM ${ledgerTable} ORDER BY version`).pipe(
     Effect.map((rows) => rows.map(toApplied)),
     // 42P01: undefined_table, 3F000: invalid_schema_name — nothing applied yet.
-    Effect.catchIf((e) => e.code === "42P01" || e.code === "3F000", () => Effect.succeed([])),
+    Effect.catchIf(
+      (e) => e.code === "42P01" || e.code === "3F000",
+      () => Effect.succeed([]),
+    ),
   )
 
 /** Who is recording a ledger row: user, host and pid of this process. */
@@ -127,7 +133,9 @@ export const readLegacyLedger = (query: Query): Effect.Effect<ReadonlyArray<stri
   ).pipe(
     Effect.flatMap((rows) =>
       rows[0]?.present === true && rows[0].has_version
-        ? query<{ version: string }>("SELECT version::text AS version FROM public.schema_migrations ORDER BY version").pipe(Effect.map((r) => r.map((x) => x.version)))
+        ? query<{ version: string }>("SELECT version::text AS version FROM public.schema_migrations ORDER BY version").pipe(
+            Effect.map((r) => r.map((x) => x.version)),
+          )
         : Effect.succeed(undefined),
     ),
   )

@@ -57,7 +57,12 @@ export interface BaselineReport {
   readonly checkedObjects: number
 }
 
-export type LedgerAdminError = LedgerAdminRefused | MigrationRefused | MigrationFailed | Effect.Effect.Error<ReturnType<typeof lockedSession>> | Effect.Effect.Error<MigrationSource["Type"]["load"]>
+export type LedgerAdminError =
+  | LedgerAdminRefused
+  | MigrationRefused
+  | MigrationFailed
+  | Effect.Effect.Error<ReturnType<typeof lockedSession>>
+  | Effect.Effect.Error<MigrationSource["Type"]["load"]>
 
 export interface LedgerAdminShape {
   /**
@@ -107,7 +112,8 @@ export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
           if (legacy === undefined) {
             return yield* new LedgerAdminRefused({
               operation: "adopt",
-              message: "no public.schema_migrations table: this database was not migrated by the deployed AIM backend (run aim migrate on a new database, or aim baseline N on a hand-built one)",
+              message:
+                "no public.schema_migrations table: this database was not migrated by the deployed AIM backend (run aim migrate on a new database, or aim baseline N on a hand-built one)",
             })
           }
           const ledger = yield* readLedger(session.query)
@@ -168,18 +174,29 @@ export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
         Effect.gen(function* () {
           const migrations = yield* source.load
           const row = (yield* readLedger(session.query)).find((r) => r.version === version)
-          if (row === undefined) return yield* new LedgerAdminRefused({ operation: "repair", message: `version ${version} is not applied: nothing to repair (aim migrate applies it)` })
+          if (row === undefined)
+            return yield* new LedgerAdminRefused({
+              operation: "repair",
+              message: `version ${version} is not applied: nothing to repair (aim migrate applies it)`,
+            })
           const file = migrations.find((m) => m.version === version)
-          if (file === undefined) return yield* new LedgerAdminRefused({ operation: "repair", message: `no file with version ${version} in ${source.directory}: restore it before repairing` })
+          if (file === undefined)
+            return yield* new LedgerAdminRefused({
+              operation: "repair",
+              message: `no file with version ${version} in ${source.directory}: restore it before repairing`,
+            })
           if (file.checksum === row.checksum && file.name === row.name) {
             return yield* new LedgerAdminRefused({ operation: "repair", message: `${file.name} matches its applied checksum: nothing to repair` })
           }
           const repairedBy = appliedByLabel()
           yield* session.query(`UPDATE ${ledgerTable} SET checksum = $2, name = $3 WHERE version = $1`, [version, file.checksum, file.name])
-          yield* session.query(
-            `INSERT INTO ${ledgerSchema}.repairs (version, name, old_checksum, new_checksum, repaired_by) VALUES ($1, $2, $3, $4, $5)`,
-            [version, file.name, row.checksum, file.checksum, repairedBy],
-          )
+          yield* session.query(`INSERT INTO ${ledgerSchema}.repairs (version, name, old_checksum, new_checksum, repaired_by) VALUES ($1, $2, $3, $4, $5)`, [
+            version,
+            file.name,
+            row.checksum,
+            file.checksum,
+            repairedBy,
+          ])
           return { version, name: file.name, oldChecksum: row.checksum, newChecksum: file.checksum, repairedBy } satisfies RepairReport
         }),
       )
@@ -196,10 +213,16 @@ export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
         return yield* locked((session) =>
           Effect.gen(function* () {
             if ((yield* readLedger(session.query)).length > 0) {
-              return yield* new LedgerAdminRefused({ operation: "baseline", message: "the ledger already has rows: baseline is only for a database that was never migrated by aim" })
+              return yield* new LedgerAdminRefused({
+                operation: "baseline",
+                message: "the ledger already has rows: baseline is only for a database that was never migrated by aim",
+              })
             }
             if ((yield* readLegacyLedger(session.query)) !== undefined) {
-              return yield* new LedgerAdminRefused({ operation: "baseline", message: "public.schema_migrations exists: this database was migrated by the deployed backend; use aim adopt" })
+              return yield* new LedgerAdminRefused({
+                operation: "baseline",
+                message: "public.schema_migrations exists: this database was migrated by the deployed backend; use aim adopt",
+              })
             }
             const present = yield* catalogSnapshot(session, {})
             const missing = expected.find((object) => !present.has(object.key))
@@ -225,8 +248,7 @@ export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
 const deployedNames = (legacy: ReadonlyArray<string>) => {
   const byName = new Set(legacy)
   const byDescription = new Map(legacy.flatMap((name) => (descriptionOf(name) === undefined ? [] : [[descriptionOf(name), name] as const])))
-  return (migration: Migration): string | undefined =>
-    byName.has(migration.name) ? migration.name : byDescription.get(descriptionOf(migration.name))
+  return (migration: Migration): string | undefined => (byName.has(migration.name) ? migration.name : byDescription.get(descriptionOf(migration.name)))
 }
 
 /** Runs a file's SQL inside the dry run's transaction, under a savepoint so a failure names the file. */
@@ -266,7 +288,10 @@ const referenceCatalog = (migrations: ReadonlyArray<Migration>) =>
     Effect.provide(PgliteDatabaseLive({ _tag: "Embedded", dataDir: "memory://" })),
     Effect.mapError(
       (error) =>
-        new LedgerAdminRefused({ operation: "baseline", message: `the migration files do not run on an empty scratch database, so what they create is unknown: ${error.message}` }),
+        new LedgerAdminRefused({
+          operation: "baseline",
+          message: `the migration files do not run on an empty scratch database, so what they create is unknown: ${error.message}`,
+        }),
     ),
   )
 

@@ -73,7 +73,10 @@ export const acquireLock = (session: Session, options: AcquireOptions): Effect.E
     for (;;) {
       const rows = yield* session.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1, $2) AS locked", [...lockKeys])
       if (rows[0]?.locked === true) return
-      const holder = yield* lockHolder(session.query).pipe(Effect.map(Option.getOrUndefined), Effect.orElseSucceed(() => undefined))
+      const holder = yield* lockHolder(session.query).pipe(
+        Effect.map(Option.getOrUndefined),
+        Effect.orElseSucceed(() => undefined),
+      )
       if (!told) {
         told = true
         if (options.onWait !== undefined) yield* options.onWait(holder)

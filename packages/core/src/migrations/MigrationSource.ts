@@ -31,7 +31,12 @@ export const isTransactional = (sql: string): boolean => firstLine(sql.replace(/
 /** Reads and validates `directory`; pure apart from the file reads, so it can be tested on fixtures. */
 export const loadMigrations = (directory: string): MigrationSourceShape["load"] =>
   Effect.gen(function* () {
-    const isFile = yield* Effect.promise(() => stat(directory).then((s) => !s.isDirectory(), () => false))
+    const isFile = yield* Effect.promise(() =>
+      stat(directory).then(
+        (s) => !s.isDirectory(),
+        () => false,
+      ),
+    )
     if (isFile) return yield* new MigrationsDirectoryMissing({ directory, isFile })
     const entries = yield* Effect.tryPromise({ try: () => readdir(directory), catch: () => new MigrationsDirectoryMissing({ directory }) })
     const problems: Array<SourceProblem> = []
@@ -40,7 +45,10 @@ export const loadMigrations = (directory: string): MigrationSourceShape["load"] 
     const named = candidates.flatMap((file) => {
       const match = fileNamePattern.exec(file)
       if (match === null) {
-        problems.push({ file, problem: "name is not NNN_description.sql or NNN_description.up.sql (three or more digits, an underscore, letters, digits, _ or -)" })
+        problems.push({
+          file,
+          problem: "name is not NNN_description.sql or NNN_description.up.sql (three or more digits, an underscore, letters, digits, _ or -)",
+        })
         return []
       }
       return [{ file, version: Number(match[1]) }]
@@ -54,7 +62,8 @@ export const loadMigrations = (directory: string): MigrationSourceShape["load"] 
           return readFileSync(join(directory, file))
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code ?? "an I/O error"
-          const why = code === "ELOOP" ? "a symbolic link that loops" : code === "EACCES" ? "not readable by this user" : code === "EISDIR" ? "a directory" : code
+          const why =
+            code === "ELOOP" ? "a symbolic link that loops" : code === "EACCES" ? "not readable by this user" : code === "EISDIR" ? "a directory" : code
           problems.push({ file, problem: `cannot be read (${why}); fix or remove it` })
           return undefined
         }

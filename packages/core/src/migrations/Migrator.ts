@@ -196,9 +196,7 @@ const runFile = (session: Session, migration: Migration, appliedBy: string, meth
     const t0 = performance.now()
     if (!migration.transactional) {
       for (const statement of splitStatements(migration.sql)) {
-        yield* session.execute(statement.text).pipe(
-          Effect.mapError((error) => failed(migration, error, false, statement.offset, statement.text)),
-        )
+        yield* session.execute(statement.text).pipe(Effect.mapError((error) => failed(migration, error, false, statement.offset, statement.text)))
       }
       yield* recordApplied(session.query, migration, Math.round(performance.now() - t0), appliedBy, method)
       return Math.round(performance.now() - t0)

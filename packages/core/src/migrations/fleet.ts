@@ -31,7 +31,11 @@ export interface FleetProblem {
  * One target per non-blank, non-comment line: a postgres:// URL, or a database name on the
  * configured server. Passwords come from the environment (POSTGRES_PASSWORD) unless the URL has one.
  */
-export const parseFleet = (text: string, env: Env, base: DatabaseSettings | undefined): { targets: ReadonlyArray<FleetTarget>; problems: ReadonlyArray<FleetProblem> } => {
+export const parseFleet = (
+  text: string,
+  env: Env,
+  base: DatabaseSettings | undefined,
+): { targets: ReadonlyArray<FleetTarget>; problems: ReadonlyArray<FleetProblem> } => {
   const targets: Array<FleetTarget> = []
   const problems: Array<FleetProblem> = []
   text.split(/\r?\n/).forEach((raw, index) => {
@@ -89,7 +93,13 @@ export const migrateFleet = (
             ? { database: target.label, status: "ok", applied: outcome.right.applied.length, durationMs }
             : (() => {
                 const { entry, message } = diagnose(outcome.left)
-                return { database: target.label, status: "failed" as const, applied: 0, durationMs, error: { code: entry.code, message, docs: docsPath(entry) } }
+                return {
+                  database: target.label,
+                  status: "failed" as const,
+                  applied: 0,
+                  durationMs,
+                  error: { code: entry.code, message, docs: docsPath(entry) },
+                }
               })()
         yield* notify(index, result)
         return result

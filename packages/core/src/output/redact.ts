@@ -17,7 +17,8 @@ export const secretsOf = (env: Env): ReadonlyArray<string> => {
   for (const name of urlVariables) {
     try {
       const url = new URL(env[name] ?? "")
-      for (const part of [url.protocol.replace(/:$/, ""), decodeURIComponent(url.username), url.hostname, decodeURIComponent(url.pathname.replace(/^\//, ""))]) printed.add(part)
+      for (const part of [url.protocol.replace(/:$/, ""), decodeURIComponent(url.username), url.hostname, decodeURIComponent(url.pathname.replace(/^\//, ""))])
+        printed.add(part)
     } catch {
       // not a URL: nothing printed from it
     }

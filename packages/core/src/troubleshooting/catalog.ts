@@ -59,7 +59,8 @@ export const catalog = {
     slug: "connection-timeout",
     title: "Database connection timed out",
     symptom: "timeout expired / ETIMEDOUT / connection timeout while connecting (after POSTGRES_CONNECT_TIMEOUT seconds, 10 by default)",
-    cause: "Nothing answered as PostgreSQL in time: a firewall or private network drops the packets, the port belongs to another service, or the server is overloaded.",
+    cause:
+      "Nothing answered as PostgreSQL in time: a firewall or private network drops the packets, the port belongs to another service, or the server is overloaded.",
     fix: "Check the host and port, allow this client's address in the server's firewall (Azure: Networking) or run from inside the network; POSTGRES_CONNECT_TIMEOUT (seconds) sets how long to wait.",
     commands: ["aim doctor"],
   }),
@@ -169,7 +170,7 @@ export const catalog = {
     symptom: "NNN_name.sql changed after it was applied (checksum ..., applied ...)",
     cause: "An applied migration file was edited; the database does not have the edit.",
     fix: "Restore the file from version control and put the change in a new migration (aim new); after a reviewed edit that must stand, `aim repair VERSION --yes`.",
-    commands: ["git diff migrations/", "aim new \"describe change\"", "aim repair VERSION --yes"],
+    commands: ["git diff migrations/", 'aim new "describe change"', "aim repair VERSION --yes"],
   }),
   migrationMissing: entry({
     code: "AIM-MIG-002",
@@ -187,14 +188,15 @@ export const catalog = {
     symptom: "NNN_name.sql is pending but numbered below MMM, which is already applied",
     cause: "Two branches added migrations with overlapping numbers, and the later-numbered one was deployed first.",
     fix: "Renumber the pending file after the newest applied migration (aim new gives the next number).",
-    commands: ["aim status", "aim new \"...\""],
+    commands: ["aim status", 'aim new "..."'],
   }),
   sourceInvalid: entry({
     code: "AIM-MIG-004",
     slug: "migration-files-invalid",
     title: "Migration files are not valid",
     symptom: "a file name, number, encoding or content is rejected",
-    cause: "The migrations directory has a badly named, duplicate-numbered, empty or non-UTF-8 file (`*.down.sql` files are ignored; gaps in the numbers are allowed).",
+    cause:
+      "The migrations directory has a badly named, duplicate-numbered, empty or non-UTF-8 file (`*.down.sql` files are ignored; gaps in the numbers are allowed).",
     fix: "Fix each file named as its line says: NNN_description.sql (or NNN_description.up.sql), one file per number, UTF-8, not empty.",
     commands: ["aim lint", "aim status"],
   }),
@@ -212,7 +214,8 @@ export const catalog = {
     slug: "not-adopted",
     title: "Database migrated by the deployed backend, not adopted",
     symptom: "this database was migrated by the deployed AIM backend (... rows in public.schema_migrations) but not adopted",
-    cause: "The deployed Go backend recorded its migrations in public.schema_migrations and built its own schema; aim's ledger is empty, so aim does not yet know what converging it changes.",
+    cause:
+      "The deployed Go backend recorded its migrations in public.schema_migrations and built its own schema; aim's ledger is empty, so aim does not yet know what converging it changes.",
     fix: "Run `aim adopt --dry-run` to see what each file would change (nothing is kept), then `aim adopt`: it runs aim's idempotent files under the lock, converging the database without touching its rows, and records them; then `aim migrate` applies only what is new.",
     commands: ["aim adopt --dry-run", "aim adopt", "aim status"],
   }),
@@ -257,7 +260,8 @@ export const catalog = {
     slug: "unexpected-tables",
     title: "Unexpected tables in public",
     symptom: "aim verify warns: also present: ...",
-    cause: "public holds tables the guide does not list: the deployed AIM backend's own tables and ledger (schema_migrations), hand-made tables, another tool's, or leftovers.",
+    cause:
+      "public holds tables the guide does not list: the deployed AIM backend's own tables and ledger (schema_migrations), hand-made tables, another tool's, or leftovers.",
     fix: "Review them. The deployed backend's tables are its own: leave them while it uses them. Move tooling tables out of public; drop leftovers only after a backup.",
     commands: ["aim verify", "aim adopt"],
   }),
@@ -266,9 +270,10 @@ export const catalog = {
     slug: "deployed-difference",
     title: "Known difference of a deployed database",
     symptom: "aim verify warns: known difference of a deployed database: ...",
-    cause: "The database was built by the deployed AIM backend. aim converged everything it could without losing or reinterpreting a row; this difference would need a choice only its operators can make (a column type that rounds or reinterprets stored values, a constraint that existing rows break).",
+    cause:
+      "The database was built by the deployed AIM backend. aim converged everything it could without losing or reinterpreting a row; this difference would need a choice only its operators can make (a column type that rounds or reinterprets stored values, a constraint that existing rows break).",
     fix: "Read the check's detail: it names the objects and the statement that resolves it. Run that statement in a reviewed migration (aim new), in a maintenance window where it rewrites a table; until then AIM works with the difference.",
-    commands: ["aim verify", "aim new \"resolve deployed difference\""],
+    commands: ["aim verify", 'aim new "resolve deployed difference"'],
   }),
   defaultPassword: entry({
     code: "AIM-VER-002",
@@ -347,7 +352,8 @@ export const catalog = {
     slug: "redis-tls",
     title: "Redis TLS does not match the server",
     symptom: "connection closed or reset right after connecting to port 6380, or no TLS handshake from a plain Redis",
-    cause: "Azure Cache for Redis on port 6380 accepts TLS only, so a plain connection is dropped; the other way round, a TLS client (REDIS_TLS=true, port 6380, rediss://) gets no handshake from a plain Redis.",
+    cause:
+      "Azure Cache for Redis on port 6380 accepts TLS only, so a plain connection is dropped; the other way round, a TLS client (REDIS_TLS=true, port 6380, rediss://) gets no handshake from a plain Redis.",
     fix: "Match the server: for Azure use port 6380 (TLS is then on), REDIS_TLS=true or a rediss:// REDIS_URL; for a plain Redis set REDIS_TLS=false (or use its plain port).",
     commands: ["aim doctor"],
   }),
@@ -358,7 +364,7 @@ export const catalog = {
     symptom: "apply_migration / apply_migrations answered refused: ...",
     cause: "An agent asked to run SQL that is not an unchanged migration file, out of order, or without confirm: true.",
     fix: "Call plan_migrations, then apply_migrations with confirm: true; put new SQL in a new migration file (aim new) first.",
-    commands: ["aim mcp", "aim new \"...\""],
+    commands: ["aim mcp", 'aim new "..."'],
   }),
   unknownCode: entry({
     code: "AIM-MCP-002",
@@ -374,7 +380,8 @@ export const catalog = {
     slug: "usage-invalid",
     title: "Command line not understood",
     symptom: "aim: unknown command or option, a missing argument, or a value out of range (exit code 2)",
-    cause: "The arguments do not match any command and its options: a typo, an option of another command, or a value aim refuses (a lock timeout of 0 would turn the timeout off).",
+    cause:
+      "The arguments do not match any command and its options: a typo, an option of another command, or a value aim refuses (a lock timeout of 0 would turn the timeout off).",
     fix: "Correct the arguments as the message says; `aim --help` lists the commands and `aim COMMAND --help` their options.",
     commands: ["aim --help", "aim migrate --help"],
   }),

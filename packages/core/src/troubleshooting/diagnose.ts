@@ -110,7 +110,13 @@ const byMessage: ReadonlyArray<readonly [RegExp, CatalogEntry]> = [
 
 /** The entry for a migrator refusal kind (changed, missing, out-of-order, not-adopted). */
 export const refusalEntry = (kind: string | undefined): CatalogEntry =>
-  kind === "missing" ? catalog.migrationMissing : kind === "out-of-order" ? catalog.outOfOrder : kind === "not-adopted" ? catalog.notAdopted : catalog.checksumChanged
+  kind === "missing"
+    ? catalog.migrationMissing
+    : kind === "out-of-order"
+      ? catalog.outOfOrder
+      : kind === "not-adopted"
+        ? catalog.notAdopted
+        : catalog.checksumChanged
 
 /** The entry for a server or Node error code, or for a message (pasted text, untagged errors). */
 const byCodeOrMessage = (code: string | undefined, message: string): CatalogEntry | undefined =>

@@ -59,9 +59,10 @@ export const makeVerifier = Effect.gen(function* () {
     const title = "Email notifications configured"
     if (Option.isNone(config)) return pass("email", "Post-Migration", title, "not checked: no configuration given")
     const { smtp, app } = config.value
-    const missing = [smtp === undefined ? "SMTP_HOST/SMTP_USERNAME/SMTP_PASSWORD" : undefined, app.frontendUrl === undefined ? "FRONTEND_URL" : undefined].filter(
-      (m): m is string => m !== undefined,
-    )
+    const missing = [
+      smtp === undefined ? "SMTP_HOST/SMTP_USERNAME/SMTP_PASSWORD" : undefined,
+      app.frontendUrl === undefined ? "FRONTEND_URL" : undefined,
+    ].filter((m): m is string => m !== undefined)
     return missing.length === 0
       ? pass("email", "Post-Migration", title, `SMTP ${smtp?.host}:${smtp?.port}, links to ${app.frontendUrl}`)
       : problem("warn", "email", "Post-Migration", title, `not set: ${missing.join(", ")}`, catalog.emailNotConfigured)
@@ -102,98 +103,136 @@ export const makeVerifier = Effect.gen(function* () {
     checks.push(
       unexpected.length === 0
         ? pass("unexpected-tables", "Step 3", "No unexpected tables in public", "public holds exactly the 14 tables")
-        : problem("warn", "unexpected-tables", "Step 3", "No unexpected tables in public", `also present: ${unexpected.join(", ")}`, catalog.unexpectedTables, unexpectedTablesFix(unexpected, ledger)),
+        : problem(
+            "warn",
+            "unexpected-tables",
+            "Step 3",
+            "No unexpected tables in public",
+            `also present: ${unexpected.join(", ")}`,
+            catalog.unexpectedTables,
+            unexpectedTablesFix(unexpected, ledger),
+          ),
     )
     return checks
   }
 
-  const adminChecks = (columns: Columns) => Effect.gen(function* () {
-    const group = "Step 4"
-    const missing = lacking(columns, { users: ["email", "role", "status", "password_hash", "organization_id"], organizations: ["id", "name", "is_active"] })
-    if (missing.length > 0) return [problem("fail", "admin", group, "Default admin exists", lackingDetail(missing), catalog.migrationsPending)]
-    const rows = yield* db.query<{ role: string; status: string; org: string; org_active: boolean; password_hash: string | null }>(
-      `SELECT u.role, u.status, o.name AS org, o.is_active AS org_active, u.password_hash
+  const adminChecks = (columns: Columns) =>
+    Effect.gen(function* () {
+      const group = "Step 4"
+      const missing = lacking(columns, { users: ["email", "role", "status", "password_hash", "organization_id"], organizations: ["id", "name", "is_active"] })
+      if (missing.length > 0) return [problem("fail", "admin", group, "Default admin exists", lackingDetail(missing), catalog.migrationsPending)]
+      const rows = yield* db.query<{ role: string; status: string; org: string; org_active: boolean; password_hash: string | null }>(
+        `SELECT u.role, u.status, o.name AS org, o.is_active AS org_active, u.password_hash
          FROM users u JOIN organizations o ON o.id = u.organization_id WHERE u.email = $1`,
-      [defaultAdmin.email],
-    )
-    const admin = rows[0]
-    if (admin === undefined) {
-      return [problem("fail", "admin", group, "Default admin exists", `${defaultAdmin.email} not found`, catalog.adminNotCreated)]
-    }
-    const checks: Array<Check> = []
-    const wrong = [
-      admin.role !== defaultAdmin.role ? `role is ${admin.role}` : undefined,
-      admin.status !== defaultAdmin.status ? `status is ${admin.status}` : undefined,
-      admin.org !== defaultAdmin.organization ? `organization is ${admin.org}` : undefined,
-    ].filter((w): w is string => w !== undefined)
-    checks.push(
-      wrong.length === 0
-        ? pass("admin", group, "Default admin exists", `${defaultAdmin.email}: role admin, status active, organization ${defaultAdmin.organization}`)
-        : problem("fail", "admin", group, "Default admin exists", `${defaultAdmin.email}: ${wrong.join(", ")}`, catalog.adminNotCreated),
-    )
-    const hash = admin.password_hash ?? ""
-    const validHash = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/.test(hash) && bcrypt.getRounds(hash) >= 10
-    checks.push(
-      validHash
-        ? pass("admin-hash", group, "Admin password hash is bcrypt", `bcrypt, cost ${bcrypt.getRounds(hash)}`)
-        : problem("fail", "admin-hash", group, "Admin password hash is bcrypt", "password_hash is not a bcrypt hash of cost 10 or more", catalog.adminNotCreated),
-    )
-    if (validHash) {
-      // The shipped hash answers at once; only a re-hashed password needs the (deliberately slow) bcrypt.
-      const stillDefault = hash === defaultAdmin.shippedHash || (yield* Effect.promise(() => bcrypt.compare(defaultAdmin.defaultPassword, hash)))
-      checks.push(
-        stillDefault
-          ? problem("warn", "admin-password", group, "Default admin password changed", "the default admin password from the guide still works: it MUST be changed on first login", catalog.defaultPassword)
-          : pass("admin-password", group, "Default admin password changed", "the default password no longer works"),
+        [defaultAdmin.email],
       )
-    }
-    checks.push(
-      admin.status === "active" && admin.org_active && validHash
-        ? pass("admin-login", "Post-Migration", "Admin user can log in", "active admin, active organization, valid password hash")
-        : problem("fail", "admin-login", "Post-Migration", "Admin user can log in", "admin or its organization is not active, or the hash is invalid", catalog.adminNotCreated),
-    )
-    return checks
-  })
-
-  const policyChecks = (columns: Columns) => Effect.gen(function* () {
-    const group = "Step 4"
-    const missing = lacking(columns, { security_policies: ["name", "priority", "is_enabled"] })
-    if (missing.length > 0) {
-      return [
-        problem("fail", "policies", group, "Six default security policies", lackingDetail(missing), catalog.migrationsPending),
-        problem("fail", "policy-enforced", "Post-Migration", "Capability violation enforcement active", lackingDetail(missing), catalog.migrationsPending),
-      ]
-    }
-    // A deployed security_policies has no is_enforced until 009 converges it: the policies are still read.
-    const hasEnforced = columns.get("security_policies")?.has("is_enforced") === true
-    const rows = yield* db.query<{ name: string; priority: number; is_enabled: boolean; is_enforced: boolean }>(
-      `SELECT name, priority, is_enabled, ${hasEnforced ? "is_enforced" : "false AS is_enforced"} FROM security_policies ORDER BY priority DESC, name`,
-    )
-    const byName = new Map(rows.map((r) => [r.name, r]))
-    const wrong = defaultPolicies.flatMap((p) => {
-      const row = byName.get(p.name)
-      if (row === undefined) return [`${p.name} missing`]
-      return Number(row.priority) === p.priority ? [] : [`${p.name} has priority ${row.priority}, expected ${p.priority}`]
+      const admin = rows[0]
+      if (admin === undefined) {
+        return [problem("fail", "admin", group, "Default admin exists", `${defaultAdmin.email} not found`, catalog.adminNotCreated)]
+      }
+      const checks: Array<Check> = []
+      const wrong = [
+        admin.role !== defaultAdmin.role ? `role is ${admin.role}` : undefined,
+        admin.status !== defaultAdmin.status ? `status is ${admin.status}` : undefined,
+        admin.org !== defaultAdmin.organization ? `organization is ${admin.org}` : undefined,
+      ].filter((w): w is string => w !== undefined)
+      checks.push(
+        wrong.length === 0
+          ? pass("admin", group, "Default admin exists", `${defaultAdmin.email}: role admin, status active, organization ${defaultAdmin.organization}`)
+          : problem("fail", "admin", group, "Default admin exists", `${defaultAdmin.email}: ${wrong.join(", ")}`, catalog.adminNotCreated),
+      )
+      const hash = admin.password_hash ?? ""
+      const validHash = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/.test(hash) && bcrypt.getRounds(hash) >= 10
+      checks.push(
+        validHash
+          ? pass("admin-hash", group, "Admin password hash is bcrypt", `bcrypt, cost ${bcrypt.getRounds(hash)}`)
+          : problem(
+              "fail",
+              "admin-hash",
+              group,
+              "Admin password hash is bcrypt",
+              "password_hash is not a bcrypt hash of cost 10 or more",
+              catalog.adminNotCreated,
+            ),
+      )
+      if (validHash) {
+        // The shipped hash answers at once; only a re-hashed password needs the (deliberately slow) bcrypt.
+        const stillDefault = hash === defaultAdmin.shippedHash || (yield* Effect.promise(() => bcrypt.compare(defaultAdmin.defaultPassword, hash)))
+        checks.push(
+          stillDefault
+            ? problem(
+                "warn",
+                "admin-password",
+                group,
+                "Default admin password changed",
+                "the default admin password from the guide still works: it MUST be changed on first login",
+                catalog.defaultPassword,
+              )
+            : pass("admin-password", group, "Default admin password changed", "the default password no longer works"),
+        )
+      }
+      checks.push(
+        admin.status === "active" && admin.org_active && validHash
+          ? pass("admin-login", "Post-Migration", "Admin user can log in", "active admin, active organization, valid password hash")
+          : problem(
+              "fail",
+              "admin-login",
+              "Post-Migration",
+              "Admin user can log in",
+              "admin or its organization is not active, or the hash is invalid",
+              catalog.adminNotCreated,
+            ),
+      )
+      return checks
     })
-    const enforced = rows.filter((r) => r.is_enforced && r.is_enabled).map((r) => r.name)
-    return [
-      wrong.length === 0
-        ? pass("policies", group, "Six default security policies", defaultPolicies.map((p) => `${p.name} (${p.priority})`).join(", "))
-        : problem("fail", "policies", group, "Six default security policies", wrong.join("; "), catalog.policiesNotCreated),
-      !hasEnforced
-        ? problem("fail", "policy-enforced", "Post-Migration", "Capability violation enforcement active", lackingDetail(["security_policies.is_enforced"]), catalog.migrationsPending)
-        : enforced.length === 1 && enforced[0] === enforcedPolicy
-        ? pass("policy-enforced", "Post-Migration", "Capability violation enforcement active", `${enforcedPolicy} is the one enforced policy`)
-        : problem(
-            "fail",
-            "policy-enforced",
-            "Post-Migration",
-            "Capability violation enforcement active",
-            enforced.length === 0 ? "no policy is enforced" : `enforced: ${enforced.join(", ")} (expected only ${enforcedPolicy})`,
-            catalog.policiesNotCreated,
-          ),
-    ]
-  })
+
+  const policyChecks = (columns: Columns) =>
+    Effect.gen(function* () {
+      const group = "Step 4"
+      const missing = lacking(columns, { security_policies: ["name", "priority", "is_enabled"] })
+      if (missing.length > 0) {
+        return [
+          problem("fail", "policies", group, "Six default security policies", lackingDetail(missing), catalog.migrationsPending),
+          problem("fail", "policy-enforced", "Post-Migration", "Capability violation enforcement active", lackingDetail(missing), catalog.migrationsPending),
+        ]
+      }
+      // A deployed security_policies has no is_enforced until 009 converges it: the policies are still read.
+      const hasEnforced = columns.get("security_policies")?.has("is_enforced") === true
+      const rows = yield* db.query<{ name: string; priority: number; is_enabled: boolean; is_enforced: boolean }>(
+        `SELECT name, priority, is_enabled, ${hasEnforced ? "is_enforced" : "false AS is_enforced"} FROM security_policies ORDER BY priority DESC, name`,
+      )
+      const byName = new Map(rows.map((r) => [r.name, r]))
+      const wrong = defaultPolicies.flatMap((p) => {
+        const row = byName.get(p.name)
+        if (row === undefined) return [`${p.name} missing`]
+        return Number(row.priority) === p.priority ? [] : [`${p.name} has priority ${row.priority}, expected ${p.priority}`]
+      })
+      const enforced = rows.filter((r) => r.is_enforced && r.is_enabled).map((r) => r.name)
+      return [
+        wrong.length === 0
+          ? pass("policies", group, "Six default security policies", defaultPolicies.map((p) => `${p.name} (${p.priority})`).join(", "))
+          : problem("fail", "policies", group, "Six default security policies", wrong.join("; "), catalog.policiesNotCreated),
+        !hasEnforced
+          ? problem(
+              "fail",
+              "policy-enforced",
+              "Post-Migration",
+              "Capability violation enforcement active",
+              lackingDetail(["security_policies.is_enforced"]),
+              catalog.migrationsPending,
+            )
+          : enforced.length === 1 && enforced[0] === enforcedPolicy
+            ? pass("policy-enforced", "Post-Migration", "Capability violation enforcement active", `${enforcedPolicy} is the one enforced policy`)
+            : problem(
+                "fail",
+                "policy-enforced",
+                "Post-Migration",
+                "Capability violation enforcement active",
+                enforced.length === 0 ? "no policy is enforced" : `enforced: ${enforced.join(", ")} (expected only ${enforcedPolicy})`,
+                catalog.policiesNotCreated,
+              ),
+      ]
+    })
 
   const deployedChecks = Effect.gen(function* () {
     const group = "Deployed database"
@@ -202,10 +241,20 @@ export const makeVerifier = Effect.gen(function* () {
       const items = (yield* db.query<{ item: string }>(difference.query)).map((r) => r.item)
       if (items.length === 0) continue
       found.push(
-        problem("warn", `deployed-${difference.id}`, group, difference.title, `known difference of a deployed database: ${items.join(", ")}`, catalog.deployedDifference, difference.fix(items)),
+        problem(
+          "warn",
+          `deployed-${difference.id}`,
+          group,
+          difference.title,
+          `known difference of a deployed database: ${items.join(", ")}`,
+          catalog.deployedDifference,
+          difference.fix(items),
+        ),
       )
     }
-    return found.length > 0 ? found : [pass("deployed", group, "No known differences of a deployed database", "the schema has none of the deployed backend's older shapes")]
+    return found.length > 0
+      ? found
+      : [pass("deployed", group, "No known differences of a deployed database", "the schema has none of the deployed backend's older shapes")]
   })
 
   // Inserts a request and rolls it back: proves the workflow table takes writes without leaving a row.
@@ -224,7 +273,14 @@ export const makeVerifier = Effect.gen(function* () {
       const title = "New user registration workflow table is usable"
       return outcome._tag === "Right" && outcome.right[0]?.status === "pending"
         ? pass("registration", "Post-Migration", title, "a pending request can be written (rolled back)")
-        : problem("fail", "registration", "Post-Migration", title, outcome._tag === "Left" ? outcome.left.message : "unexpected default status", catalog.migrationFailed)
+        : problem(
+            "fail",
+            "registration",
+            "Post-Migration",
+            title,
+            outcome._tag === "Left" ? outcome.left.message : "unexpected default status",
+            catalog.migrationFailed,
+          )
     }),
   )
 
@@ -236,7 +292,14 @@ export const makeVerifier = Effect.gen(function* () {
     if (status.refusals.length > 0) {
       return problem("fail", "ledger", "Ledger", title, status.refusals.map((r) => r.detail).join("; "), refusalEntry(status.refusals[0]?.kind))
     }
-    return problem("fail", "ledger", "Ledger", title, `${status.pending.length} pending: ${status.pending.map((p) => p.name).join(", ")}`, catalog.migrationsPending)
+    return problem(
+      "fail",
+      "ledger",
+      "Ledger",
+      title,
+      `${status.pending.length} pending: ${status.pending.map((p) => p.name).join(", ")}`,
+      catalog.migrationsPending,
+    )
   }
 
   const run = Effect.gen(function* () {
@@ -251,7 +314,11 @@ export const makeVerifier = Effect.gen(function* () {
       ...(yield* policyChecks(columns)),
       ...(yield* deployedChecks),
       yield* registrationCheck.pipe(
-        Effect.catchAll((e) => Effect.succeed(problem("fail", "registration", "Post-Migration", "New user registration workflow table is usable", e.message, catalog.migrationFailed))),
+        Effect.catchAll((e) =>
+          Effect.succeed(
+            problem("fail", "registration", "Post-Migration", "New user registration workflow table is usable", e.message, catalog.migrationFailed),
+          ),
+        ),
       ),
       ledgerCheck(ledger),
       emailCheck(),
