@@ -1,23 +1,25 @@
 import {
   AimConfig,
+  AimLive,
+  AimServicesLive,
   type ApplyReport,
   Cache,
-  CacheLive,
   type ConnectionError,
   DatabaseLive,
+  type Env,
+  Mailer,
   type MigrationEvent,
-  MigrationStackLive,
   Migrator,
   Verifier,
   type VerifyReport,
-  type Env,
+  catalog,
   describeDatabase,
   describeHolder,
-  catalog,
-  diagnose,
-  makeMailer,
+  explain,
   invalidSettings,
+  isTransient,
   overriddenNotice,
+  type HealthOptions,
 } from "@aim/core"
 import { Data, Duration, Effect, Layer, Schedule } from "effect"
 
@@ -49,11 +51,6 @@ export interface BootReport {
   readonly durationMs: number
 }
 
-// Codes worth waiting out: the server is starting, restarting or not reachable yet.
-const transientCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EAI_AGAIN", "EHOSTUNREACH", "57P03", "57P01", "08001", "08006", "53300"])
-const isTransient = (error: ConnectionError) =>
-  (error.code !== undefined && transientCodes.has(error.code)) || /starting up|shutting down|Connection terminated|timeout/i.test(error.message)
-
 const backoff = (first: Duration.DurationInput, cap: Duration.DurationInput, retries: number) =>
   Schedule.exponential(first).pipe(
     Schedule.modifyDelay((delay) => Duration.min(delay, Duration.decode(cap))),
@@ -74,15 +71,18 @@ export const databaseWithRetry = (options: BootOptions = {}) =>
 
 /** The migration stack, its database retried while it starts: everything the boot step needs. */
 export const bootLayer = (options: BootOptions = {}) =>
-  MigrationStackLive({
+  AimLive({
     migrationsDir: options.migrationsDir ?? "migrations",
     migrator: { lockWait: options.lockWait ?? "120 seconds", lockTimeout: options.lockTimeout ?? "5 seconds" },
     database: databaseWithRetry(options),
     ...(options.env === undefined ? {} : { env: options.env }),
   })
 
-/** The optional services built after the database is ready: the cache (Redis or in-memory). */
-export const servicesLayer = CacheLive()
+/**
+ * The services built after the database is ready: the cache (Redis or in-memory), the mailer and
+ * the health report.
+ */
+export const servicesLayer = (health: HealthOptions = {}) => AimServicesLive({ mailer: { timeoutMs: 5000 }, health })
 
 /** Reports the cache chosen and checks SMTP; neither can fail the boot (the guide: Redis is optional). */
 export const bootServices = Effect.gen(function* () {
@@ -97,10 +97,10 @@ export const bootServices = Effect.gen(function* () {
   }
   if (config.smtp === undefined)
     return yield* Effect.logWarning("SMTP not configured: welcome and approval emails are disabled").pipe(Effect.annotateLogs({ code: "AIM-MAIL-001" }))
-  yield* makeMailer(config.smtp, config.app, { timeoutMs: 5000 }).check.pipe(
+  yield* (yield* Mailer).check.pipe(
     Effect.andThen((check) => Effect.logInfo(`SMTP ready: ${check.target} (${check.tls})`)),
     Effect.catchAll((error) => {
-      const { entry, message } = diagnose(error)
+      const { entry, message } = explain(error)
       return Effect.logWarning(`SMTP check failed: ${message}`).pipe(Effect.annotateLogs({ code: entry.code, fix: entry.fix }))
     }),
   )

@@ -4,7 +4,6 @@
  * across replicas), then serves the health endpoint. PORT (default 8080; 0 picks a free port), HOST
  * (default 0.0.0.0), MIGRATIONS_DIR (default migrations), LOG_FORMAT=json for JSON lines.
  */
-import { HealthReportLive } from "@aim/core"
 import { healthRouter } from "@aim/health"
 import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 // Deep imports: the package index re-exports undici, which would otherwise land in the bundle.
@@ -32,21 +31,20 @@ const serve = Effect.gen(function* () {
   yield* bootServices
   const port = Number(process.env.PORT ?? 8080)
   const host = process.env.HOST ?? "0.0.0.0"
-  const server = HttpServer.serve(app).pipe(
-    Layer.provide(
-      HealthReportLive({
-        service: "aim-backend",
-        ...(process.env.AIM_VERIFY_TTL_MS === undefined ? {} : { verifyTtl: `${Number(process.env.AIM_VERIFY_TTL_MS)} millis` as const }),
-      }),
-    ),
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { port, host })),
-  )
+  const server = HttpServer.serve(app).pipe(Layer.provideMerge(NodeHttpServer.layer(createServer, { port, host })))
   yield* Layer.launch(
     Layer.effectDiscard(
       HttpServer.addressFormattedWith((address) => Effect.logInfo(`AIM backend ready on ${address}`).pipe(Effect.annotateLogs({ address }))),
     ).pipe(Layer.provideMerge(server)),
   )
-}).pipe(Effect.provide(servicesLayer))
+}).pipe(
+  Effect.provide(
+    servicesLayer({
+      service: "aim-backend",
+      ...(process.env.AIM_VERIFY_TTL_MS === undefined ? {} : { verifyTtl: `${Number(process.env.AIM_VERIFY_TTL_MS)} millis` as const }),
+    }),
+  ),
+)
 
 const program = bootDatabase(options).pipe(Effect.andThen(serve), Effect.provide(bootLayer(options)), Effect.tapError(logFailure), Effect.provide(bootLogger()))
 

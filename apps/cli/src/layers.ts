@@ -1,19 +1,28 @@
-import { AimConfig, MigrationStackLive, describeDatabase, overriddenNotice } from "@aim/core"
+import { AimConfig, AimLive, describeDatabase, overriddenNotice } from "@aim/core"
+import { Command } from "@effect/cli"
 import { Effect } from "effect"
 import { err } from "./output.js"
 
-export interface MigratorSettings {
+export interface LayerSettings {
   readonly migrationsDir: string
-  readonly lockWait: number
-  readonly lockTimeout: number
+  /** Seconds; core's defaults (`lockDefaults`) apply when a command has no such option. */
+  readonly lockWait?: number
+  readonly lockTimeout?: number
 }
 
-/** The migration stack (config, database, files, migrator, verifier) every migration command runs on. */
-export const migratorLayer = (settings: MigratorSettings) =>
-  MigrationStackLive({
+/** What a command that opens the database runs on (`Command.provide`): the one wiring, with the CLI's options. */
+export const aimLayer = <S extends LayerSettings>(settings: S) =>
+  AimLive({
     migrationsDir: settings.migrationsDir,
-    migrator: { lockWait: `${settings.lockWait} seconds`, lockTimeout: `${settings.lockTimeout} seconds` },
+    migrator: {
+      ...(settings.lockWait === undefined ? {} : { lockWait: `${settings.lockWait} seconds` as const }),
+      ...(settings.lockTimeout === undefined ? {} : { lockTimeout: `${settings.lockTimeout} seconds` as const }),
+    },
   })
+
+/** `Command.provide` of `aimLayer`, built from the command's own options. */
+export const withAim = <Name extends string, R, E, A extends LayerSettings>(self: Command.Command<Name, R, E, A>) =>
+  Command.provide(self, (options: A) => aimLayer(options))
 
 /**
  * Says so, in one line, when the embedded database is used because nothing is configured, and when

@@ -2,11 +2,12 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { ValidationError } from "@effect/cli"
-import { catalog, docsPath } from "@aim/core"
+import { catalog } from "@aim/core"
 import { Cause, Console, Effect, Exit } from "effect"
 import { stripVTControlCharacters } from "node:util"
 import { run } from "./cli.js"
-import { CliExit, err, exitCodes, printJson } from "./output.js"
+import { CliExit, err, exitCodes } from "./output.js"
+import { renderFailure, renderUsage } from "./render.js"
 
 // `aim status | head` closes the pipe early: that is the reader's choice, not an error.
 for (const stream of [process.stdout, process.stderr]) {
@@ -25,23 +26,19 @@ const keepUsageText = <A, E, R>(self: Effect.Effect<A, E, R>) =>
     Console.withConsole(self, { ...console, error: (...args) => Effect.sync(() => keep(...args)), unsafe: { ...console.unsafe, error: keep } }),
   )
 
-const renderUsage = Effect.gen(function* () {
-  const entry = catalog.usageInvalid
-  const message = stripVTControlCharacters(usageText.join(" ")).replace(/\s+/g, " ").trim() || "the command line was not understood"
-  if (process.argv.includes("--json")) {
-    yield* printJson({
-      ok: false,
-      error: { code: entry.code, title: entry.title, message, cause: entry.cause, fix: entry.fix, docs: docsPath(entry), details: [] },
-    })
-  } else {
-    yield* err(`✖ [${entry.code}] ${message}. Fix: ${entry.fix} (docs: ${docsPath(entry)})`)
-  }
-  return yield* new CliExit({ code: exitCodes.usage })
-})
+// One document or one line per run: --json is a flag of every command that prints, so it is read
+// here too, where a failure that escaped the command (its layer, a usage error) is rendered.
+const json = process.argv.slice(2).includes("--json")
+
+const usageMessage = () => stripVTControlCharacters(usageText.join(" ")).replace(/\s+/g, " ").trim() || "the command line was not understood"
 
 const program = run(process.argv).pipe(
   keepUsageText,
-  Effect.catchIf(ValidationError.isValidationError, (e) => (ValidationError.isHelpRequested(e) ? new CliExit({ code: exitCodes.ok }) : renderUsage)),
+  Effect.catchIf(ValidationError.isValidationError, (e) =>
+    ValidationError.isHelpRequested(e) ? new CliExit({ code: exitCodes.ok }) : renderUsage(catalog.usageInvalid, usageMessage(), json),
+  ),
+  // Every command's errors must be a CommandError: one without a catalog entry fails the typecheck here.
+  Effect.catchAll((e) => (e instanceof CliExit ? Effect.fail(e) : renderFailure(e, json))),
   Effect.catchAllDefect((defect) =>
     err(`✖ [AIM-GEN-001] unexpected error: ${defect instanceof Error ? defect.message : String(defect)}`).pipe(
       Effect.andThen(new CliExit({ code: exitCodes.failed })),

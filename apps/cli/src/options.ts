@@ -1,4 +1,5 @@
 import { Options } from "@effect/cli"
+import { lockDefaults } from "@aim/core"
 import { Option } from "effect"
 import { existsSync, realpathSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
@@ -54,10 +55,10 @@ export const positive = (name: string, unit: string) =>
 
 export const lockWait = positive("lock-wait", "seconds").pipe(
   Options.withDescription("Seconds to wait for another process's migration lock"),
-  Options.withDefault(60),
+  Options.withDefault(lockDefaults.lockWaitSeconds),
 )
 
 export const lockTimeout = positive("lock-timeout", "seconds").pipe(
   Options.withDescription("Seconds a migration statement may wait for a table lock (PostgreSQL lock_timeout)"),
-  Options.withDefault(5),
+  Options.withDefault(lockDefaults.lockTimeoutSeconds),
 )

@@ -12,6 +12,10 @@ writeFileSync(aFile, "SELECT 1;\n")
 const loopDir = mkdtempSync(join(tmpdir(), "aim-loop-"))
 writeFileSync(join(loopDir, "001_ok.sql"), "SELECT 1;\n")
 symlinkSync(join(loopDir, "002_loop.sql"), join(loopDir, "002_loop.sql"))
+const badFleet = join(scratch, "fleet.txt")
+writeFileSync(badFleet, "ok_name\nnot a database!\n")
+const emptyFleet = join(scratch, "empty-fleet.txt")
+writeFileSync(emptyFleet, "# no database yet\n")
 
 // Each row: an input, the exit code and the troubleshooting code expected, and what the first line
 // says; run through the real CLI process, human and --json.
@@ -81,6 +85,23 @@ const rows: ReadonlyArray<Row> = [
     says: /POSTGRES_CONNECT_TIMEOUT: "0" is not a number of seconds from 1 to 600/,
   },
   { name: "explain of an unknown code", args: ["explain", "AIM-XYZ-999"], exit: 2, code: "AIM-MCP-002", says: /unknown troubleshooting code AIM-XYZ-999/ },
+  { name: "repair without --yes (nothing is opened)", args: ["repair", "3"], env: server, exit: 2, code: "AIM-ADM-001", says: /needs --yes/ },
+  {
+    name: "a --databases file with a line that is neither a URL nor a name",
+    args: ["migrate", "--databases", badFleet],
+    env: { DATABASE_URL: "postgres://postgres@127.0.0.1:1/none" },
+    exit: 2,
+    code: "AIM-CFG-001",
+    says: /fleet\.txt:2: "not a database!" is neither a postgres:\/\/ URL nor a database name/,
+  },
+  {
+    name: "a --databases file that lists nothing",
+    args: ["migrate", "--databases", emptyFleet],
+    env: server,
+    exit: 2,
+    code: "AIM-CFG-001",
+    says: /lists no database/,
+  },
   { name: "a migrations path that is a file", args: ["status", "--migrations-dir", aFile], exit: 2, code: "AIM-MIG-005", says: /is a file, not a directory/ },
   {
     name: "a migration file that is a symbolic link loop",

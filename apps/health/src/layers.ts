@@ -1,11 +1,8 @@
-import { CacheLive, type Env, HealthReportLive, type HealthOptions, MigrationStackLive } from "@aim/core"
+import { AimLive, AimServicesLive, type Env, type HealthOptions } from "@aim/core"
 import { Layer } from "effect"
 
-/** The migration stack plus the cache, under the health report: what the routes need. */
+/** What the routes need: the health report over the cache and the one wiring every front end uses. */
 export const healthLayer = (options: HealthOptions & { readonly migrationsDir?: string; readonly env?: Env } = {}) =>
-  HealthReportLive(options).pipe(
-    Layer.provideMerge(CacheLive()),
-    Layer.provideMerge(
-      MigrationStackLive({ migrationsDir: options.migrationsDir ?? "migrations", ...(options.env === undefined ? {} : { env: options.env }) }),
-    ),
+  AimServicesLive({ health: options }).pipe(
+    Layer.provideMerge(AimLive({ migrationsDir: options.migrationsDir ?? "migrations", ...(options.env === undefined ? {} : { env: options.env }) })),
   )

@@ -1,4 +1,4 @@
-import { MigrationSourceLive, Migrator, MigratorLive, PgDatabaseLive, lockKeys, parseConfig } from "@aim/core"
+import { MigrationSourceLive, Migrator, MigratorLive, databaseFor, lockKeys, parseConfig } from "@aim/core"
 import { type Cluster, type TestDatabase, createTestDatabase, sql, startCluster, startRedis, testPostgresUrl } from "@aim/testkit"
 import { HttpApp } from "@effect/platform"
 import { type Duration, Effect, Layer } from "effect"
@@ -14,7 +14,7 @@ const shipped = resolve(import.meta.dirname, "../../../migrations")
 const migrate = async (url: string, dir = shipped) => {
   const config = parseConfig({ DATABASE_URL: url }, tmpdir())
   if (config._tag === "Left" || config.right.database._tag !== "Server") throw new Error("bad url")
-  const layer = MigratorLive().pipe(Layer.provide(PgDatabaseLive(config.right.database)), Layer.provide(MigrationSourceLive(dir)))
+  const layer = MigratorLive().pipe(Layer.provide(databaseFor(config.right.database)), Layer.provide(MigrationSourceLive(dir)))
   await Effect.runPromise(Effect.flatMap(Migrator, (m) => m.apply()).pipe(Effect.provide(layer)))
 }
 

@@ -1,43 +1,104 @@
-export * from "./config/AimConfig.js"
-export * from "./config/ConfigError.js"
-export * from "./config/DatabaseConfig.js"
-export * from "./config/env.js"
-export * from "./database/Database.js"
-export * from "./database/DatabaseLive.js"
-export * from "./database/PgDatabase.js"
-export * from "./database/PgliteDatabase.js"
-export * from "./database/SqlError.js"
-export * from "./database/catalogSnapshot.js"
-export * from "./migrations/shipped.js"
-export * from "./migrations/checksum.js"
-export * from "./migrations/Ledger.js"
-export * from "./migrations/Migration.js"
-export * from "./migrations/MigrationLock.js"
-export * from "./migrations/MigrationSource.js"
-export * from "./migrations/MigrationSourceError.js"
-export * from "./migrations/Migrator.js"
-export * from "./migrations/MigratorError.js"
-export * from "./migrations/plan.js"
-export * from "./migrations/splitStatements.js"
-export * from "./troubleshooting/catalog.js"
-export * from "./troubleshooting/diagnose.js"
-export * from "./output/redact.js"
-export * from "./config/ServicesConfig.js"
-export * from "./verify/expectations.js"
-export * from "./verify/Verifier.js"
-export * from "./verify/VerifyReport.js"
-export * from "./cache/Cache.js"
-export * from "./cache/CacheLive.js"
-export * from "./cache/MemoryCache.js"
-export * from "./cache/RedisCache.js"
-export * from "./mail/Mailer.js"
-export * from "./mail/templates.js"
-export * from "./doctor/Doctor.js"
-export * from "./health/HealthReport.js"
-export * from "./authoring/lint.js"
-export * from "./authoring/sqlAnalysis.js"
-export * from "./migrations/LedgerAdmin.js"
-export * from "./authoring/proveIdempotent.js"
-export * from "./authoring/scratch.js"
-export * from "./migrations/fleet.js"
-export * from "./migrations/MigrationStack.js"
+/**
+ * The public surface of @aim/core: the runtime that wires everything, the services and their
+ * layers, the reports they return, the errors they fail with and the troubleshooting catalog those
+ * errors map to. Anything not exported here (ledger SQL, statement splitting, plan computation,
+ * catalog snapshots) is internal and may change without notice.
+ *
+ * The flow: environment → config → database → migration files → migrator → reports → front ends.
+ */
+
+// Runtime: the one wiring (AimLive), the one server/embedded switch, scratch databases and fleets.
+export { AimLive, type AimOptions, AimServicesLive, type AimServicesOptions } from "./runtime/AimLive.js"
+export { DatabaseLive, InMemoryDatabase, databaseFor, withScratchDatabase } from "./runtime/databases.js"
+export { type FleetProblem, type FleetResult, type FleetTarget, migrateFleet, parseFleet } from "./runtime/fleet.js"
+
+// Configuration: every variable read and validated at once.
+export { AimConfig, type AimConfigShape, type ParsedConfig, parseConfig, readConfig } from "./config/AimConfig.js"
+export { ConfigError, type ConfigProblem } from "./config/ConfigError.js"
+export {
+  type DatabaseSettings,
+  type EmbeddedDatabase,
+  type ServerDatabase,
+  type SslMode,
+  describeDatabase,
+  overriddenNotice,
+  requiredPostgresVariables,
+} from "./config/DatabaseConfig.js"
+export { type AppSettings, type RedisSettings, type SmtpSettings, invalidSettings } from "./config/ServicesConfig.js"
+export { type Env, loadEnv } from "./config/env.js"
+
+// Database: a server or the embedded PGlite behind one service.
+export { Database, type DatabaseShape, type Row, type Session, transaction } from "./database/Database.js"
+export { type PgOptions, applicationName } from "./database/PgDatabase.js"
+export { ConnectionError, SqlError, isTransient } from "./database/SqlError.js"
+export type { CatalogChange } from "./database/catalogSnapshot.js"
+
+// Migrations: files, ledger, lock, migrator and ledger administration.
+export type { AppliedMigration, Migration } from "./migrations/Migration.js"
+export { MigrationSource, MigrationSourceLive, fileNamePattern, isTransactional, loadMigrations, noTransactionDirective } from "./migrations/MigrationSource.js"
+export { MigrationSourceError, MigrationsDirectoryMissing, type SourceProblem } from "./migrations/MigrationSourceError.js"
+export type { AppliedEntry, PendingMigration, Plan, Refusal, RefusalKind } from "./migrations/plan.js"
+export type { LedgerMethod } from "./migrations/Ledger.js"
+export { type BlockingSession, type LockHolder, LockWaitTimeout, describeBlocker, describeHolder, lockHolder, lockKeys } from "./migrations/MigrationLock.js"
+export {
+  type ApplyOptions,
+  type ApplyReport,
+  type AppliedNow,
+  type MigrationEvent,
+  Migrator,
+  type MigratorError,
+  MigratorLive,
+  type MigratorOptions,
+  type MigratorShape,
+  type StatusReport,
+  lockDefaults,
+} from "./migrations/Migrator.js"
+export { MigrationFailed, MigrationRefused, ServerTooOld } from "./migrations/MigratorError.js"
+export {
+  type AdoptReport,
+  type AdoptedFile,
+  type BaselineReport,
+  LedgerAdmin,
+  type LedgerAdminError,
+  LedgerAdminLive,
+  LedgerAdminRefused,
+  type RepairReport,
+} from "./migrations/LedgerAdmin.js"
+export { shippedMigrations } from "./migrations/shipped.js"
+export { checksumOf } from "./migrations/checksum.js"
+
+// Verification and environment checks.
+export { Verifier, VerifierLive, type VerifierShape } from "./verify/Verifier.js"
+export type { Check, CheckStatus, VerifyReport } from "./verify/VerifyReport.js"
+export { defaultAdmin, defaultPolicies, enforcedPolicy, expectedTables } from "./verify/expectations.js"
+export { type DoctorOptions, runDoctor } from "./doctor/Doctor.js"
+
+// The services a running backend adds: cache, mail, health.
+export { Cache, type CacheShape, type CacheStatus, RedisError } from "./cache/Cache.js"
+export { CacheLive } from "./cache/CacheLive.js"
+export { MemoryCacheLive } from "./cache/MemoryCache.js"
+export { type RedisOptions, RedisCacheLive } from "./cache/RedisCache.js"
+export { Mailer, MailerLive, type MailerOptions, type MailerShape, type SmtpCheck, SmtpError, SmtpNotConfigured, makeMailer } from "./mail/Mailer.js"
+export { type Email, approvalEmail, welcomeEmail } from "./mail/templates.js"
+export {
+  type Dependency,
+  type HealthOptions,
+  HealthReport,
+  HealthReportLive,
+  type HealthReportShape,
+  type Liveness,
+  type MigrationsView,
+  type Readiness,
+  type Reason,
+} from "./health/HealthReport.js"
+
+// Authoring: lint, idempotency proof.
+export { type LintFinding, type LintInput, type LintRule, type Severity, lintMigration, lintMigrations, lintRules } from "./authoring/lint.js"
+export { SqlParseError } from "./authoring/sqlAnalysis.js"
+export { type IdempotencyFinding, type IdempotencyReport, proveIdempotent } from "./authoring/proveIdempotent.js"
+export { proveOnScratch } from "./authoring/scratch.js"
+
+// Errors and the troubleshooting catalog they map to; output hygiene.
+export { type AimError, type Diagnosis, diagnose, explain, refusalEntry } from "./troubleshooting/diagnose.js"
+export { type CatalogEntry, catalog, catalogEntries, docsPath, entryDocument, findEntry } from "./troubleshooting/catalog.js"
+export { scrub, secretsOf, withoutUrlCredentials } from "./output/redact.js"

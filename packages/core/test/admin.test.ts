@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process"
 import { appendFileSync, readdirSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { Database, LedgerAdmin, LedgerAdminLive, PgliteDatabaseLive, diagnose, loadMigrations, proveIdempotent } from "../src/index.js"
+import { Database, LedgerAdmin, InMemoryDatabase, LedgerAdminLive, diagnose, loadMigrations, proveIdempotent } from "../src/index.js"
 import { migrationsCopy, migratorFor, runMigrator, runMigratorFailure, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_admin")
@@ -87,9 +87,7 @@ describe("baseline checks objects, not only tables", () => {
 describe("prove idempotent", () => {
   const prove = async (dir: string) => {
     const migrations = await Effect.runPromise(loadMigrations(dir))
-    return Effect.runPromise(
-      Effect.flatMap(Database, (db) => proveIdempotent(db, migrations)).pipe(Effect.provide(PgliteDatabaseLive({ _tag: "Embedded", dataDir: "memory://" }))),
-    )
+    return Effect.runPromise(Effect.flatMap(Database, (db) => proveIdempotent(db, migrations)).pipe(Effect.provide(InMemoryDatabase)))
   }
 
   it("the shipped migrations run twice with an identical catalog (embedded scratch database)", async () => {

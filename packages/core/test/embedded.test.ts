@@ -3,16 +3,13 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { Database, MigrationSourceLive, Migrator, MigratorLive, PgliteDatabaseLive } from "../src/index.js"
+import { Database, MigrationSourceLive, Migrator, MigratorLive, databaseFor } from "../src/index.js"
 import { shippedMigrations } from "./support.js"
 
 describe("embedded PostgreSQL (PGlite 18)", () => {
   it("applies the 15 migrations, gives the 14 tables and the seed rows, then is a no-op", async () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), "aim-pglite-")), "data")
-    const layer = MigratorLive().pipe(
-      Layer.provideMerge(PgliteDatabaseLive({ _tag: "Embedded", dataDir })),
-      Layer.provide(MigrationSourceLive(shippedMigrations)),
-    )
+    const layer = MigratorLive().pipe(Layer.provideMerge(databaseFor({ _tag: "Embedded", dataDir })), Layer.provide(MigrationSourceLive(shippedMigrations)))
     const result = await Effect.runPromise(
       Effect.gen(function* () {
         const migrator = yield* Migrator

@@ -5,7 +5,8 @@ import { readdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { Effect } from "effect"
-import { catalogSnapshot, diagnose } from "../src/index.js"
+import { catalogSnapshot } from "../src/database/catalogSnapshot.js"
+import { diagnose } from "../src/index.js"
 import { migrationsCopy, runMigratorFailure, shippedMigrations } from "./support.js"
 
 const files = readdirSync(shippedMigrations)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { lineColumnAt, offsetOfPosition, splitStatements } from "../src/index.js"
+import { lineColumnAt, offsetOfPosition, splitStatements } from "../src/migrations/splitStatements.js"
 
 describe("splitStatements", () => {
   it("keeps dollar quotes, strings, identifiers and comments whole", () => {

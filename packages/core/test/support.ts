@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Effect } from "effect"
-import { MigrationStackLive, Migrator, type MigratorOptions, type ServerDatabase, parseConfig } from "../src/index.js"
+import { AimLive, Migrator, type MigratorOptions, type ServerDatabase, parseConfig } from "../src/index.js"
 
 export const shippedMigrations = resolve(import.meta.dirname, "../../../migrations")
 
@@ -22,7 +22,7 @@ export const serverSettings = (url: string): ServerDatabase => {
 
 /** Migrator + Database layers for a URL and a migrations directory, as the CLI builds them. */
 export const migratorFor = (env: Record<string, string>, directory: string, options: MigratorOptions = {}) =>
-  MigrationStackLive({ migrationsDir: directory, env, cwd: tmpdir(), migrator: options })
+  AimLive({ migrationsDir: directory, env, cwd: tmpdir(), migrator: options })
 
 export const runMigrator = <A, E>(url: string, directory: string, f: (migrator: Migrator["Type"]) => Effect.Effect<A, E>, options: MigratorOptions = {}) =>
   Effect.runPromise(Effect.flatMap(Migrator, f).pipe(Effect.provide(migratorFor({ DATABASE_URL: url }, directory, options))))

@@ -10,13 +10,13 @@ import {
   LedgerAdminLive,
   MigrationSourceLive,
   MigratorLive,
-  PgliteDatabaseLive,
+  InMemoryDatabase,
   Verifier,
   VerifierLive,
-  catalogSnapshot,
   defaultAdmin,
   diagnose,
 } from "../src/index.js"
+import { catalogSnapshot } from "../src/database/catalogSnapshot.js"
 import { migrationsCopy, migratorFor, runMigrator, runMigratorFailure, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_takeover")
@@ -181,7 +181,7 @@ describe("on the embedded PGlite (PostgreSQL 18)", () => {
   it("state A converges the same way: adopt, no failed check, the operator's password kept, one updated_at trigger per table", async () => {
     const layer = Layer.mergeAll(LedgerAdminLive(), VerifierLive).pipe(
       Layer.provideMerge(MigratorLive()),
-      Layer.provideMerge(Layer.merge(PgliteDatabaseLive({ _tag: "Embedded", dataDir: "memory://" }), MigrationSourceLive(shippedMigrations))),
+      Layer.provideMerge(Layer.merge(InMemoryDatabase, MigrationSourceLive(shippedMigrations))),
     )
     const outcome = await Effect.runPromise(
       Effect.gen(function* () {

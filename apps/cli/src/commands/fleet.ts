@@ -1,7 +1,8 @@
-import { type FleetResult, loadEnv, migrateFleet, parseFleet, readConfig } from "@aim/core"
+import { ConfigError, type FleetResult, loadEnv, migrateFleet, parseFleet, readConfig } from "@aim/core"
 import { Effect } from "effect"
 import { readFile } from "node:fs/promises"
-import { CliExit, err, out, printJson } from "../output.js"
+import { out } from "../output.js"
+import { report } from "../render.js"
 
 const bar = (done: number, total: number, width = 30) => {
   const filled = total === 0 ? width : Math.round((done / total) * width)
@@ -21,17 +22,23 @@ export const migrateDatabases = (options: {
     const cwd = process.cwd()
     const env = loadEnv(cwd)
     const text = yield* Effect.tryPromise(() => readFile(options.file, "utf8")).pipe(
-      Effect.catchAll(() =>
-        err(`✖ [AIM-CFG-001] cannot read ${options.file}. Fix: pass a file with one connection URL or database name per line`).pipe(
-          Effect.andThen(new CliExit({ code: 2 })),
-        ),
+      Effect.mapError(
+        () =>
+          new ConfigError({
+            problems: [
+              { variable: "--databases", problem: `cannot read ${options.file}`, fix: "pass a file with one connection URL or database name per line" },
+            ],
+          }),
       ),
     )
     const { targets, problems } = parseFleet(text, env, readConfig(env, cwd).config?.database)
     if (problems.length > 0 || targets.length === 0) {
-      for (const p of problems) yield* err(`✖ [AIM-CFG-001] ${options.file}:${p.line}: ${p.problem}`)
-      if (targets.length === 0) yield* err(`✖ [AIM-CFG-001] ${options.file} lists no database. Fix: one postgres:// URL or database name per line`)
-      return yield* new CliExit({ code: 2 })
+      return yield* new ConfigError({
+        problems: [
+          ...problems.map((p) => ({ variable: `${options.file}:${p.line}`, problem: p.problem, fix: "one postgres:// URL or database name per line" })),
+          ...(targets.length === 0 ? [{ variable: options.file, problem: "lists no database", fix: "one postgres:// URL or database name per line" }] : []),
+        ],
+      })
     }
     const tty = process.stdout.isTTY === true && !options.json
     const states: Array<"waiting" | "running" | FleetResult> = targets.map(() => "waiting")
@@ -62,17 +69,19 @@ export const migrateDatabases = (options: {
         }),
     })
     const failed = results.filter((r) => r.status === "failed")
-    if (options.json) {
-      yield* printJson({ ok: failed.length === 0, databases: results, counts: { ok: results.length - failed.length, failed: failed.length } })
-    } else {
-      const width = Math.max(...results.map((r) => r.database.length), 8)
-      yield* out("")
-      yield* out(`${"database".padEnd(width)}  status  applied  ms`)
-      for (const r of results)
-        yield* out(
-          `${r.database.padEnd(width)}  ${r.status.padEnd(6)}  ${String(r.applied).padStart(7)}  ${r.durationMs}${r.error === undefined ? "" : `  ${r.error.code} (docs: ${r.error.docs})`}`,
-        )
-      yield* out(failed.length === 0 ? `✅ ${results.length} databases migrated` : `✖ ${failed.length} of ${results.length} databases failed`)
-    }
-    if (failed.length > 0) return yield* new CliExit({ code: 1 })
+    return report({
+      ok: failed.length === 0,
+      document: { ok: failed.length === 0, databases: results, counts: { ok: results.length - failed.length, failed: failed.length } },
+      human: Effect.gen(function* () {
+        const width = Math.max(...results.map((r) => r.database.length), 8)
+        yield* out("")
+        yield* out(`${"database".padEnd(width)}  status  applied  ms`)
+        for (const r of results) {
+          yield* out(
+            `${r.database.padEnd(width)}  ${r.status.padEnd(6)}  ${String(r.applied).padStart(7)}  ${r.durationMs}${r.error === undefined ? "" : `  ${r.error.code} (docs: ${r.error.docs})`}`,
+          )
+        }
+        yield* out(failed.length === 0 ? `✅ ${results.length} databases migrated` : `✖ ${failed.length} of ${results.length} databases failed`)
+      }),
+    })
   })

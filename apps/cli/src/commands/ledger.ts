@@ -1,44 +1,15 @@
-import { type AdoptReport, type CatalogChange, LedgerAdmin, LedgerAdminLive, Verifier, type VerifyReport } from "@aim/core"
+import { type AdoptReport, type CatalogChange, LedgerAdmin, Verifier, type VerifyReport, catalog } from "@aim/core"
 import { Args, Command, Options } from "@effect/cli"
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import { printChecks } from "../checks.js"
-import { announceEmbedded, migratorLayer } from "../layers.js"
+import { aimLayer, announceEmbedded, withAim } from "../layers.js"
 import * as opt from "../options.js"
-import { CliExit, err, out, printJson, renderFailure } from "../output.js"
+import { err, out } from "../output.js"
+import { UsageRefused, report, reported } from "../render.js"
 
-interface AdminSettings {
-  readonly migrationsDir: string
-  readonly lockWait: number
-  readonly lockTimeout: number
-}
-
-const layerFor = (settings: AdminSettings) => {
-  const migrator = { lockWait: `${settings.lockWait} seconds`, lockTimeout: `${settings.lockTimeout} seconds` } as const
-  return LedgerAdminLive(migrator).pipe(Layer.provideMerge(migratorLayer(settings)))
-}
-
-const withAdmin = <A extends object, E>(
-  json: boolean,
-  settings: AdminSettings,
-  f: (admin: LedgerAdmin["Type"]) => Effect.Effect<A, E>,
-  render: (a: A) => Effect.Effect<void>,
-) =>
-  Effect.gen(function* () {
-    yield* announceEmbedded
-    const result = yield* f(yield* LedgerAdmin)
-    if (json) yield* printJson({ ok: true, ...result })
-    else yield* render(result)
-  }).pipe(
-    Effect.catchIf(
-      (e) => !(e instanceof CliExit),
-      (e) => renderFailure(e, json),
-    ),
-    Effect.provide(layerFor(settings)),
-    Effect.catchIf(
-      (e) => !(e instanceof CliExit),
-      (e) => renderFailure(e, json),
-    ),
-  )
+/** A ledger operation's report: `{ ok: true, ...report }` as JSON, `human` otherwise. */
+const adminReport = <A extends object>(result: A, human: (a: A) => Effect.Effect<void>) =>
+  report({ ok: true, document: { ok: true, ...result }, human: human(result) })
 
 const sign = { added: "+", altered: "~", removed: "-" } as const
 const squash = (text: string | undefined) => (text ?? "").replace(/\s+/g, " ").trim()
@@ -67,15 +38,15 @@ const describeChanges = (changes: ReadonlyArray<CatalogChange>): ReadonlyArray<s
   })
 }
 
-const printAdoption = (report: AdoptReport) =>
+const printAdoption = (adoption: AdoptReport) =>
   Effect.gen(function* () {
     yield* out(
-      `${report.dryRun ? "Dry run of aim adopt" : "Adopting"} ${report.database}: migrated by the deployed AIM backend (${report.deployedLedger} rows in public.schema_migrations)`,
+      `${adoption.dryRun ? "Dry run of aim adopt" : "Adopting"} ${adoption.database}: migrated by the deployed AIM backend (${adoption.deployedLedger} rows in public.schema_migrations)`,
     )
-    for (const file of report.files) {
+    for (const file of adoption.files) {
       if (file.action === "recorded") {
         yield* out(
-          `  • ${file.name}: ${report.dryRun ? "would be recorded" : "recorded"} without running it: the deployed backend applied it as ${file.deployedAs ?? file.name} and it is not one of aim's idempotent files`,
+          `  • ${file.name}: ${adoption.dryRun ? "would be recorded" : "recorded"} without running it: the deployed backend applied it as ${file.deployedAs ?? file.name} and it is not one of aim's idempotent files`,
         )
         continue
       }
@@ -84,11 +55,11 @@ const printAdoption = (report: AdoptReport) =>
       )
       for (const line of describeChanges(file.changes)) yield* out(`      ${line}`)
     }
-    for (const name of report.unknownInLegacy) yield* err(`  ! ${name} is in the deployed backend's ledger but not in the migrations directory`)
-    const ran = report.files.filter((f) => f.action === "ran").length
-    const recorded = report.files.length - ran
-    if (report.files.length === 0) yield* out("✅ nothing to adopt: every file is already in aim's ledger")
-    else if (report.dryRun)
+    for (const name of adoption.unknownInLegacy) yield* err(`  ! ${name} is in the deployed backend's ledger but not in the migrations directory`)
+    const ran = adoption.files.filter((f) => f.action === "ran").length
+    const recorded = adoption.files.length - ran
+    if (adoption.files.length === 0) yield* out("✅ nothing to adopt: every file is already in aim's ledger")
+    else if (adoption.dryRun)
       yield* out(
         `✅ dry run: ${ran} file${ran === 1 ? "" : "s"} would run, ${recorded} would be recorded; nothing was changed (everything ran in a transaction that was rolled back). Run aim adopt to apply.`,
       )
@@ -106,31 +77,25 @@ export const adopt = Command.make(
     lockWait: opt.lockWait,
     lockTimeout: opt.lockTimeout,
   },
-  ({ json, dryRun, ...settings }) =>
+  reported(({ dryRun }) =>
     Effect.gen(function* () {
       yield* announceEmbedded
-      const report = yield* (yield* LedgerAdmin).adopt({ dryRun })
+      const adoption = yield* (yield* LedgerAdmin).adopt({ dryRun })
       // Adoption ends with the guide's checks, as aim migrate does; a dry run changed nothing to check.
       const verification: VerifyReport | undefined = dryRun ? undefined : yield* (yield* Verifier).run
       const ok = verification?.ok ?? true
-      if (json) yield* printJson({ ok, ...report, ...(verification === undefined ? {} : { verify: verification }) })
-      else {
-        yield* printAdoption(report)
-        if (verification !== undefined) yield* printChecks("Verifying", verification)
-      }
-      if (!ok) return yield* new CliExit({ code: 1 })
-    }).pipe(
-      Effect.catchIf(
-        (e) => !(e instanceof CliExit),
-        (e) => renderFailure(e, json),
-      ),
-      Effect.provide(layerFor(settings)),
-      Effect.catchIf(
-        (e) => !(e instanceof CliExit),
-        (e) => renderFailure(e, json),
-      ),
-    ),
+      return report({
+        ok,
+        document: { ok, ...adoption, ...(verification === undefined ? {} : { verify: verification }) },
+        human: Effect.gen(function* () {
+          yield* printAdoption(adoption)
+          if (verification !== undefined) yield* printChecks("Verifying", verification)
+        }),
+      })
+    }),
+  ),
 ).pipe(
+  withAim,
   Command.withDescription(
     "Take over a database the deployed AIM backend migrated: run aim's idempotent files on it under the migration lock, each in its own transaction with its ledger row, print what each changed, then verify (--dry-run: the same, rolled back)",
   ),
@@ -139,33 +104,50 @@ export const adopt = Command.make(
 const version = Args.integer({ name: "version" }).pipe(Args.withDescription("Migration number, e.g. 7"))
 const yes = Options.boolean("yes").pipe(Options.withDescription("Confirm: this changes the ledger"))
 
-export const repair = Command.make("repair", { version, yes, json: opt.json, migrationsDir: opt.migrationsDir }, ({ version, yes, json, migrationsDir }) =>
-  yes
-    ? withAdmin(
-        json,
-        { migrationsDir, lockWait: 60, lockTimeout: 5 },
-        (a) => a.repair(version),
-        (r) =>
-          out(
-            `✅ re-recorded ${r.name}: checksum ${r.oldChecksum.slice(0, 12)} → ${r.newChecksum.slice(0, 12)} (by ${r.repairedBy}, logged in aim_migrations.repairs)`,
-          ),
-      )
-    : err("✖ [AIM-ADM-001] aim repair changes the ledger and needs --yes. Fix: review the edit (git diff migrations/), then aim repair VERSION --yes").pipe(
-        Effect.andThen(new CliExit({ code: 2 })),
+const repairChecksum = (version: number) =>
+  Effect.gen(function* () {
+    yield* announceEmbedded
+    const repaired = yield* (yield* LedgerAdmin).repair(version)
+    return adminReport(repaired, (r) =>
+      out(
+        `✅ re-recorded ${r.name}: checksum ${r.oldChecksum.slice(0, 12)} → ${r.newChecksum.slice(0, 12)} (by ${r.repairedBy}, logged in aim_migrations.repairs)`,
       ),
+    )
+  })
+
+export const repair = Command.make(
+  "repair",
+  { version, yes, json: opt.json, migrationsDir: opt.migrationsDir },
+  reported(({ version, yes, migrationsDir }) =>
+    Effect.gen(function* () {
+      // Refused before connecting: without the confirmation nothing is opened, let alone changed.
+      if (!yes) {
+        return yield* new UsageRefused({
+          entry: catalog.ledgerAdminRefused,
+          message: "aim repair changes the ledger and needs --yes; review the edit (git diff migrations/), then run aim repair VERSION --yes",
+        })
+      }
+      return yield* repairChecksum(version).pipe(Effect.provide(aimLayer({ migrationsDir })))
+    }),
+  ),
 ).pipe(Command.withDescription("After a reviewed edit of an applied file, re-record its checksum (needs --yes; logged with who and when)"))
 
-export const baseline = Command.make("baseline", { version, json: opt.json, migrationsDir: opt.migrationsDir }, ({ version, json, migrationsDir }) =>
-  withAdmin(
-    json,
-    { migrationsDir, lockWait: 60, lockTimeout: 5 },
-    (a) => a.baseline(version),
-    (r) =>
-      out(
-        `✅ recorded ${r.recorded.length} migrations as applied (baseline), up to ${r.recorded.at(-1) ?? ""}; the database has all ${r.checkedObjects} objects they create`,
-      ),
+export const baseline = Command.make(
+  "baseline",
+  { version, json: opt.json, migrationsDir: opt.migrationsDir },
+  reported(({ version }) =>
+    Effect.gen(function* () {
+      yield* announceEmbedded
+      const recorded = yield* (yield* LedgerAdmin).baseline(version)
+      return adminReport(recorded, (r) =>
+        out(
+          `✅ recorded ${r.recorded.length} migrations as applied (baseline), up to ${r.recorded.at(-1) ?? ""}; the database has all ${r.checkedObjects} objects they create`,
+        ),
+      )
+    }),
   ),
 ).pipe(
+  withAim,
   Command.withDescription(
     "Record migrations up to VERSION as applied on a hand-built database, after checking it has every table, column, constraint, function and trigger they create",
   ),

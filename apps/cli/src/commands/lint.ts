@@ -4,7 +4,8 @@ import { Effect } from "effect"
 import { readFile } from "node:fs/promises"
 import { basename } from "node:path"
 import * as opt from "../options.js"
-import { CliExit, out, printJson, renderFailure } from "../output.js"
+import { out } from "../output.js"
+import { report, reported } from "../render.js"
 
 const files = Args.file({ name: "files", exists: "yes" }).pipe(
   Args.withDescription("Migration files to lint (default: every file in --migrations-dir)"),
@@ -16,27 +17,30 @@ const fromFiles = (paths: ReadonlyArray<string>) =>
     Effect.promise(() => readFile(path, "utf8")).pipe(Effect.map((sql) => ({ name: basename(path), sql, transactional: isTransactional(sql) }))),
   )
 
-const render = (finding: LintFinding) =>
+const describe = (finding: LintFinding) =>
   `${finding.file}:${finding.line}:${finding.column}: ${finding.severity} [${finding.rule}] ${finding.message}. Fix: ${finding.fix}`
 
-export const lint = Command.make("lint", { files, json: opt.json, migrationsDir: opt.migrationsDir }, (options) =>
-  Effect.gen(function* () {
-    const inputs: ReadonlyArray<Migration | { name: string; sql: string; transactional: boolean }> =
-      options.files.length > 0 ? yield* fromFiles(options.files) : yield* loadMigrations(options.migrationsDir)
-    const findings = yield* lintMigrations(inputs)
-    const errors = findings.filter((f) => f.severity === "error").length
-    if (options.json) yield* printJson({ ok: errors === 0, files: inputs.length, findings })
-    else {
-      for (const finding of findings) yield* out(render(finding))
-      yield* out(
-        `${errors === 0 ? "✅" : "✖"} ${inputs.length} file${inputs.length === 1 ? "" : "s"}: ${errors} error${errors === 1 ? "" : "s"}, ${findings.length - errors} warning${findings.length - errors === 1 ? "" : "s"}`,
-      )
-    }
-    if (errors > 0) return yield* new CliExit({ code: 1 })
-  }).pipe(
-    Effect.catchIf(
-      (e) => e._tag !== "CliExit",
-      (e) => renderFailure(e, options.json),
-    ),
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
+
+export const lint = Command.make(
+  "lint",
+  { files, json: opt.json, migrationsDir: opt.migrationsDir },
+  reported((options) =>
+    Effect.gen(function* () {
+      const inputs: ReadonlyArray<Migration | { name: string; sql: string; transactional: boolean }> =
+        options.files.length > 0 ? yield* fromFiles(options.files) : yield* loadMigrations(options.migrationsDir)
+      const findings = yield* lintMigrations(inputs)
+      const errors = findings.filter((f) => f.severity === "error").length
+      return report({
+        ok: errors === 0,
+        document: { ok: errors === 0, files: inputs.length, findings },
+        human: Effect.gen(function* () {
+          for (const finding of findings) yield* out(describe(finding))
+          yield* out(
+            `${errors === 0 ? "✅" : "✖"} ${plural(inputs.length, "file")}: ${plural(errors, "error")}, ${plural(findings.length - errors, "warning")}`,
+          )
+        }),
+      })
+    }),
   ),
 ).pipe(Command.withDescription("Check migrations for statements that are not idempotent, lock or rewrite tables, or are destructive (PostgreSQL's own parser)"))

@@ -13,9 +13,10 @@ import {
 import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { printChecks } from "../checks.js"
-import { announceEmbedded, migratorLayer } from "../layers.js"
+import { aimLayer, announceEmbedded } from "../layers.js"
 import * as opt from "../options.js"
-import { CliExit, err, out, printJson, renderFailure } from "../output.js"
+import { err, out } from "../output.js"
+import { report, reported } from "../render.js"
 import { migrateDatabases } from "./fleet.js"
 import { printPlan, statusDocument } from "./status.js"
 
@@ -26,27 +27,28 @@ const proveIdempotent = Options.boolean("prove-idempotent").pipe(
 )
 
 /** The configured database is never touched: the proof runs on a scratch one. */
-const prove = (json: boolean) =>
-  Effect.gen(function* () {
-    const config = yield* AimConfig
-    const migrations = yield* (yield* MigrationSource).load
-    const report = yield* proveOnScratch(config.database, migrations)
-    if (json) yield* printJson(report)
-    else {
-      yield* out(`Proving idempotency on a scratch database (${report.scratch})`)
-      for (const f of report.findings) {
+const prove = Effect.gen(function* () {
+  const config = yield* AimConfig
+  const migrations = yield* (yield* MigrationSource).load
+  const proof = yield* proveOnScratch(config.database, migrations)
+  return report({
+    ok: proof.ok,
+    document: proof,
+    human: Effect.gen(function* () {
+      yield* out(`Proving idempotency on a scratch database (${proof.scratch})`)
+      for (const f of proof.findings) {
         yield* err(
           `✖ [${catalog.notIdempotent.code}] ${f.file}: ${f.object} ${f.before === undefined ? "" : `was ${f.before} `}${f.after === undefined ? "is gone" : `became ${f.after}`} on the second run. Fix: ${catalog.notIdempotent.fix} (docs: ${docsPath(catalog.notIdempotent)})`,
         )
       }
       yield* out(
-        report.ok
-          ? `✅ idempotent: ${report.files} files ran twice; ${report.objects} catalog objects and row counts identical`
-          : `✖ not idempotent: ${report.findings.length} difference(s)`,
+        proof.ok
+          ? `✅ idempotent: ${proof.files} files ran twice; ${proof.objects} catalog objects and row counts identical`
+          : `✖ not idempotent: ${proof.findings.length} difference(s)`,
       )
-    }
-    if (!report.ok) return yield* new CliExit({ code: 1 })
+    }),
   })
+})
 
 const databases = Options.file("databases").pipe(
   Options.withDescription("Migrate every database listed in FILE (one postgres:// URL or database name per line; passwords from the environment)"),
@@ -70,11 +72,11 @@ const progress = (json: boolean) => (event: MigrationEvent) => {
   }
 }
 
-const dryRunOutput = (report: StatusReport, json: boolean) =>
-  Effect.gen(function* () {
-    if (json) yield* printJson({ ok: report.refusals.length === 0, dryRun: true, ...statusDocument(report) })
-    else yield* printPlan(report)
-    if (report.refusals.length > 0) return yield* new CliExit({ code: 1 })
+const dryRunReport = (status: StatusReport) =>
+  report({
+    ok: status.refusals.length === 0,
+    document: { ok: status.refusals.length === 0, dryRun: true, ...statusDocument(status) },
+    human: printPlan(status),
   })
 
 interface MigrateOptions {
@@ -82,54 +84,40 @@ interface MigrateOptions {
   readonly dryRun: boolean
   readonly noVerify: boolean
   readonly proveIdempotent: boolean
-  readonly migrationsDir: string
-  readonly lockWait: number
-  readonly lockTimeout: number
 }
 
 /** One database: the configured one (or the embedded default). */
 const migrateOne = (options: MigrateOptions) =>
   Effect.gen(function* () {
     yield* announceEmbedded
-    if (options.proveIdempotent) return yield* prove(options.json)
+    if (options.proveIdempotent) return yield* prove
     const migrator = yield* Migrator
-    if (options.dryRun) return yield* dryRunOutput(yield* migrator.status, options.json)
+    if (options.dryRun) return dryRunReport(yield* migrator.status)
     if (!options.json) yield* out("✅ Migrating database schema...")
-    const report = yield* migrator.apply({ onEvent: progress(options.json) })
+    const applied = yield* migrator.apply({ onEvent: progress(options.json) })
     const verification = options.noVerify ? undefined : yield* (yield* Verifier).run
     const ok = verification?.ok ?? true
-    if (options.json) {
-      yield* printJson({
+    return report({
+      ok,
+      document: {
         ok,
-        database: report.database,
-        applied: report.applied,
-        pending: report.pending,
-        upToDate: report.pending.length === 0,
-        durationMs: report.durationMs,
+        database: applied.database,
+        applied: applied.applied,
+        pending: applied.pending,
+        upToDate: applied.pending.length === 0,
+        durationMs: applied.durationMs,
         ...(verification === undefined ? {} : { verify: verification }),
-      })
-      return ok ? undefined : yield* new CliExit({ code: 1 })
-    }
-    yield* out(
-      report.applied.length === 0
-        ? "✅ Database migration completed successfully: the database is up to date, nothing to apply"
-        : `✅ Database migration completed successfully: ${report.applied.length} migration${report.applied.length === 1 ? "" : "s"} applied in ${report.durationMs} ms`,
-    )
-    if (verification !== undefined) {
-      yield* printChecks("Verifying", verification)
-      if (!ok) return yield* new CliExit({ code: 1 })
-    }
-  }).pipe(
-    Effect.catchIf(
-      (e) => e._tag !== "CliExit",
-      (e) => renderFailure(e, options.json),
-    ),
-    Effect.provide(migratorLayer(options)),
-    Effect.catchIf(
-      (e) => e._tag !== "CliExit",
-      (e) => renderFailure(e, options.json),
-    ),
-  )
+      },
+      human: Effect.gen(function* () {
+        yield* out(
+          applied.applied.length === 0
+            ? "✅ Database migration completed successfully: the database is up to date, nothing to apply"
+            : `✅ Database migration completed successfully: ${applied.applied.length} migration${applied.applied.length === 1 ? "" : "s"} applied in ${applied.durationMs} ms`,
+        )
+        if (verification !== undefined) yield* printChecks("Verifying", verification)
+      }),
+    })
+  })
 
 export const migrate = Command.make(
   "migrate",
@@ -144,13 +132,10 @@ export const migrate = Command.make(
     lockWait: opt.lockWait,
     lockTimeout: opt.lockTimeout,
   },
-  ({ databases, concurrency, ...options }) =>
+  reported(({ databases, concurrency, ...options }) =>
+    // A fleet opens each database of its file; otherwise the configured one is opened.
     Option.isSome(databases)
-      ? migrateDatabases({ ...options, concurrency, file: databases.value }).pipe(
-          Effect.catchIf(
-            (e) => !(e instanceof CliExit),
-            (e) => renderFailure(e, options.json),
-          ),
-        )
-      : migrateOne(options),
+      ? migrateDatabases({ ...options, concurrency, file: databases.value })
+      : migrateOne(options).pipe(Effect.provide(aimLayer(options))),
+  ),
 ).pipe(Command.withDescription("Apply pending migrations (one transaction per file, under the migration lock)"))

@@ -4,7 +4,8 @@ import { Effect } from "effect"
 import { existsSync, readdirSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import * as opt from "../options.js"
-import { out, printJson, renderFailure } from "../output.js"
+import { out } from "../output.js"
+import { report, reported } from "../render.js"
 
 const description = Args.text({ name: "description" }).pipe(Args.withDescription('What the migration does, e.g. "add webhooks table"'))
 
@@ -60,7 +61,7 @@ export const template = (name: string, text: string): string => {
 export const newMigration = Command.make(
   "new",
   { description, json: opt.json, migrationsDir: opt.authoringMigrationsDir },
-  ({ description, json, migrationsDir }) =>
+  reported(({ description, migrationsDir }) =>
     Effect.gen(function* () {
       const slug = slugOf(description)
       if (slug === "") {
@@ -82,7 +83,7 @@ export const newMigration = Command.make(
       const name = `${String(last + 1).padStart(width, "0")}_${slug}.sql`
       const path = join(migrationsDir, name)
       writeFileSync(path, template(name, description), { flag: "wx" })
-      if (json) yield* printJson({ ok: true, created: resolve(path), version: last + 1, name })
-      else yield* out(`✅ created ${path}`)
-    }).pipe(Effect.catchAll((e) => renderFailure(e, json))),
+      return report({ ok: true, document: { ok: true, created: resolve(path), version: last + 1, name }, human: out(`✅ created ${path}`) })
+    }),
+  ),
 ).pipe(Command.withDescription("Write the next-numbered migration file from an idempotent template"))

@@ -1,9 +1,10 @@
 import { Migrator, type StatusReport } from "@aim/core"
 import { Command } from "@effect/cli"
 import { Effect } from "effect"
-import { announceEmbedded, migratorLayer } from "../layers.js"
+import { announceEmbedded, withAim } from "../layers.js"
 import * as opt from "../options.js"
-import { CliExit, err, out, printJson, renderFailure } from "../output.js"
+import { err, out } from "../output.js"
+import { report, reported } from "../render.js"
 
 /** The stable JSON shape shared by `status --json` and `migrate --dry-run --json`. */
 export const statusDocument = (report: StatusReport) => ({
@@ -62,22 +63,14 @@ const printStatus = (report: StatusReport) =>
     )
   })
 
-export const status = Command.make("status", { json: opt.json, migrationsDir: opt.migrationsDir }, (options) =>
-  Effect.gen(function* () {
-    yield* announceEmbedded
-    const report = yield* (yield* Migrator).status
-    if (options.json) yield* printJson({ ok: report.refusals.length === 0, ...statusDocument(report) })
-    else yield* printStatus(report)
-    if (report.refusals.length > 0) return yield* new CliExit({ code: 1 })
-  }).pipe(
-    Effect.catchIf(
-      (e) => e._tag !== "CliExit",
-      (e) => renderFailure(e, options.json),
-    ),
-    Effect.provide(migratorLayer({ migrationsDir: options.migrationsDir, lockWait: 60, lockTimeout: 5 })),
-    Effect.catchIf(
-      (e) => e._tag !== "CliExit",
-      (e) => renderFailure(e, options.json),
-    ),
+export const status = Command.make(
+  "status",
+  { json: opt.json, migrationsDir: opt.migrationsDir },
+  reported(() =>
+    Effect.gen(function* () {
+      yield* announceEmbedded
+      const status = yield* (yield* Migrator).status
+      return report({ ok: status.refusals.length === 0, document: { ok: status.refusals.length === 0, ...statusDocument(status) }, human: printStatus(status) })
+    }),
   ),
-).pipe(Command.withDescription("List applied and pending migrations, and any refusal"))
+).pipe(withAim, Command.withDescription("List applied and pending migrations, and any refusal"))

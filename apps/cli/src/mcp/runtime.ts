@@ -1,7 +1,7 @@
-import { type Env, MigrationStackLive } from "@aim/core"
+import { AimLive, type Env } from "@aim/core"
 import { Effect, Exit, type Layer, ManagedRuntime } from "effect"
 
-export const mcpLayer = (options: { readonly migrationsDir: string; readonly env: Env; readonly cwd: string }) => MigrationStackLive(options)
+export const mcpLayer = (options: { readonly migrationsDir: string; readonly env: Env; readonly cwd: string }) => AimLive(options)
 
 export type McpServices = Layer.Layer.Success<ReturnType<typeof mcpLayer>>
 

@@ -10,7 +10,7 @@ import {
   loadMigrations,
   lockHolder,
   loadEnv,
-  normalise,
+  checksumOf,
   scrub,
   secretsOf,
 } from "@aim/core"
@@ -211,7 +211,7 @@ export const startMcpServer = async (options: McpOptions) => {
           "Only files in the migrations directory can be applied; add the SQL as a new migration file (aim new), then call apply_migrations.",
         )
       }
-      if (normalise(query) !== normalise(file.sql)) {
+      if (checksumOf(query) !== file.checksum) {
         return refuse(
           `query is not the content of ${file.name} (edited or different SQL)`,
           `Send the file's content unchanged (resource aim://migrations/${file.name}), or call apply_migrations with confirm: true.`,

@@ -20,7 +20,7 @@ export interface LintInput {
   readonly transactional: boolean
 }
 
-/** Every rule, for docs and `aim lint --rules`. */
+/** Every rule with its severity and the fix a finding prints. */
 export const lintRules = {
   syntax: { severity: "error", fix: "Fix the SQL so PostgreSQL can parse it" },
   "create-without-guard": { severity: "error", fix: "Add IF NOT EXISTS (tables, indexes, sequences, schemas) or OR REPLACE (views)" },

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { type CatalogSnapshot, catalogSnapshot, diffSnapshots } from "../database/catalogSnapshot.js"
-import type { DatabaseShape } from "../database/Database.js"
+import { type DatabaseShape, transaction } from "../database/Database.js"
 import type { Migration } from "../migrations/Migration.js"
 import { splitStatements } from "../migrations/splitStatements.js"
 
@@ -29,10 +29,7 @@ const runFile = (db: DatabaseShape, migration: Migration) =>
         for (const statement of splitStatements(migration.sql)) yield* session.execute(statement.text)
         return
       }
-      yield* session.execute("BEGIN")
-      const result = yield* Effect.either(session.execute(migration.sql))
-      yield* session.execute(result._tag === "Right" ? "COMMIT" : "ROLLBACK")
-      yield* result
+      yield* transaction(session, session.execute(migration.sql))
     }),
   )
 

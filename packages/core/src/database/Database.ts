@@ -1,4 +1,4 @@
-import { Context, type Effect, type Scope } from "effect"
+import { Context, Effect, Exit, type Scope } from "effect"
 import type { ConnectionError, SqlError } from "./SqlError.js"
 
 export type Row = Record<string, unknown>
@@ -26,3 +26,24 @@ export interface DatabaseShape {
 }
 
 export class Database extends Context.Tag("@aim/core/Database")<Database, DatabaseShape>() {}
+
+/**
+ * Runs `body` in one transaction on `session`: COMMIT when it succeeds, ROLLBACK when it fails or is
+ * interrupted. With `rollback: "always"` the transaction is rolled back whatever happens: rehearsals
+ * (dry runs, locating a failed statement, write probes) that must leave no trace.
+ */
+export const transaction = <A, E, R>(
+  session: Session,
+  body: Effect.Effect<A, E, R>,
+  options: { readonly rollback?: "always" } = {},
+): Effect.Effect<A, E | SqlError, R> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.gen(function* () {
+      yield* session.execute("BEGIN")
+      const exit = yield* Effect.exit(restore(body))
+      if (Exit.isSuccess(exit) && options.rollback !== "always") yield* session.execute("COMMIT")
+      // A failed ROLLBACK means the session is gone, and with it the transaction: the body's outcome stands.
+      else yield* session.execute("ROLLBACK").pipe(Effect.ignore)
+      return yield* exit
+    }),
+  )

@@ -45,38 +45,14 @@ export const toSqlError = (cause: unknown): SqlError => {
   })
 }
 
-/** SQLSTATE classes and Node codes that mean "could not open a session" rather than "statement failed". */
-const connectionCodes = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ETIMEDOUT",
-  "ECONNRESET",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EPIPE",
-  "28P01", // invalid_password
-  "28000", // invalid_authorization_specification (no pg_hba entry)
-  "3D000", // invalid_catalog_name (database does not exist)
-  "53300", // too_many_connections
-  "57P03", // cannot_connect_now (server starting up)
-  "08001",
-  "08006",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "ERR_TLS_CERT_ALTNAME_INVALID",
-  "CERT_HAS_EXPIRED",
-])
-
 export const toConnectionError = (cause: unknown, target: string): ConnectionError => {
   const sql = toSqlError(cause)
   return new ConnectionError({ message: sql.message, code: sql.code, target })
 }
 
-export const isConnectionFailure = (cause: unknown): boolean => {
-  const code = toSqlError(cause).code
-  if (code !== undefined && connectionCodes.has(code)) return true
-  const message = cause instanceof Error ? cause.message : String(cause)
-  return /does not support SSL|no pg_hba\.conf entry|SSL|Connection terminated|timeout expired|connect/i.test(message)
-}
+// Worth waiting out: the server is starting, restarting, out of connection slots or not reachable yet.
+const transientCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EAI_AGAIN", "EHOSTUNREACH", "57P03", "57P01", "08001", "08006", "53300"])
+
+/** A connection failure that may pass by itself (retry it); authentication and configuration failures do not. */
+export const isTransient = (error: ConnectionError): boolean =>
+  (error.code !== undefined && transientCodes.has(error.code)) || /starting up|shutting down|Connection terminated|timeout/i.test(error.message)

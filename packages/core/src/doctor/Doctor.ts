@@ -5,8 +5,7 @@ import { describeDatabase } from "../config/DatabaseConfig.js"
 import { invalidSettings } from "../config/ServicesConfig.js"
 import { connectRedis, describeRedis } from "../cache/RedisCache.js"
 import { Database } from "../database/Database.js"
-import { PgDatabaseLive } from "../database/PgDatabase.js"
-import { PgliteDatabaseLive } from "../database/PgliteDatabase.js"
+import { databaseFor } from "../runtime/databases.js"
 import { describeSmtp, makeMailer } from "../mail/Mailer.js"
 import { catalog } from "../troubleshooting/catalog.js"
 import { diagnose } from "../troubleshooting/diagnose.js"
@@ -69,8 +68,7 @@ const postgresChecks = (parsed: ParsedConfig, timeout: Duration.DurationInput): 
       },
     ])
   }
-  const layer =
-    settings._tag === "Server" ? PgDatabaseLive(settings, { connectTimeoutMs: Duration.toMillis(Duration.decode(timeout)) }) : PgliteDatabaseLive(settings)
+  const layer = databaseFor(settings, { connectTimeoutMs: Duration.toMillis(Duration.decode(timeout)) })
   return Effect.gen(function* () {
     const db = yield* Database
     const rows = yield* db.query<ServerFacts>(

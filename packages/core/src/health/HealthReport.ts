@@ -1,12 +1,13 @@
-import { Context, type Duration, Effect, Layer, Option } from "effect"
+import { Context, type Duration, Effect, Either, Layer, Option } from "effect"
 import { Cache, type CacheStatus } from "../cache/Cache.js"
 import { Database } from "../database/Database.js"
-import { readLedger, readPlan } from "../migrations/Ledger.js"
+import { readLedger } from "../migrations/Ledger.js"
 import { type LockHolder, lockHolder } from "../migrations/MigrationLock.js"
-import { MigrationSource } from "../migrations/MigrationSource.js"
+import type { MigrationSourceError, MigrationsDirectoryMissing } from "../migrations/MigrationSourceError.js"
+import { Migrator, type MigratorShape } from "../migrations/Migrator.js"
 import type { Plan } from "../migrations/plan.js"
 import { type CatalogEntry, catalog, docsPath, findEntry } from "../troubleshooting/catalog.js"
-import { diagnose, refusalEntry } from "../troubleshooting/diagnose.js"
+import { explain, refusalEntry } from "../troubleshooting/diagnose.js"
 import { Verifier } from "../verify/Verifier.js"
 
 export interface Liveness {
@@ -48,8 +49,13 @@ export interface MigrationsView extends Plan {
 export interface HealthReportShape {
   readonly liveness: Effect.Effect<Liveness>
   readonly readiness: Effect.Effect<Readiness>
-  readonly migrations: Effect.Effect<MigrationsView, unknown>
+  readonly migrations: Effect.Effect<MigrationsView, MigrationsViewError>
 }
+
+export type MigrationsViewError = Effect.Effect.Error<MigratorShape["status"]>
+
+const isSourceError = (error: MigrationsViewError): error is MigrationSourceError | MigrationsDirectoryMissing =>
+  error._tag === "MigrationSourceError" || error._tag === "MigrationsDirectoryMissing"
 
 export class HealthReport extends Context.Tag("@aim/core/HealthReport")<HealthReport, HealthReportShape>() {}
 
@@ -77,14 +83,12 @@ const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 export const makeHealthReport = (options: HealthOptions = {}) =>
   Effect.gen(function* () {
     const db = yield* Database
-    const source = yield* MigrationSource
+    const migrator = yield* Migrator
     const verifier = yield* Verifier
     const cache = yield* Cache
     const service = options.service ?? "aim-backend"
     const version = options.version ?? "0.1.0"
     const ttl = options.verifyTtl ?? "5 seconds"
-    // Files do not change under a running process: read and checksum them once.
-    const migrations = yield* Effect.cached(source.load)
     const cacheKey = `aim:health:verify:${db.target}`
 
     const verification = Effect.gen(function* () {
@@ -109,12 +113,17 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
       const redisProbe = yield* timed(cache.get("aim:health:ping"))
       const redis = yield* cache.status
       const redisDependency = { status: redis, latencyMs: redisProbe.latencyMs }
-      const files = yield* Effect.either(migrations)
+      // The status's ledger query doubles as the database probe; when the files cannot be read, the
+      // ledger alone is read, so a broken directory is not mistaken for a database that is down.
+      const status = yield* timed(migrator.status)
       const noPlan: Plan = { applied: [], pending: [], refusals: [] }
-      // The plan's ledger query doubles as the database probe; without files, only the ledger is read.
-      const ledger = yield* timed(files._tag === "Right" ? readPlan(db.query, files.right) : Effect.as(readLedger(db.query), noPlan))
+      const filesFailed = status.result._tag === "Left" && isSourceError(status.result.left) ? status.result.left : undefined
+      const ledger =
+        filesFailed === undefined
+          ? { result: Either.map(status.result, (s): Plan => s), latencyMs: status.latencyMs }
+          : yield* timed(Effect.as(readLedger(db.query), noPlan))
       if (ledger.result._tag === "Left") {
-        const { entry, message } = diagnose(ledger.result.left)
+        const { entry, message } = explain(ledger.result.left)
         const first = reason(entry, `database unavailable: ${message}`)
         return {
           ready: false,
@@ -129,8 +138,8 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
       }
       const reasons: Array<Reason> = []
       const plan = ledger.result.right
-      if (files._tag === "Left") {
-        const { entry, message } = diagnose(files.left)
+      if (filesFailed !== undefined) {
+        const { entry, message } = explain(filesFailed)
         reasons.push(reason(entry, message))
       } else {
         if (plan.pending.length > 0) {
@@ -143,7 +152,7 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
       // Verification only means something once the ledger agrees with the files.
       const verified = reasons.length === 0 ? yield* Effect.either(verification) : undefined
       if (verified?._tag === "Left") {
-        const { entry, message } = diagnose(verified.left)
+        const { entry, message } = explain(verified.left)
         reasons.push(reason(entry, `verification could not run: ${message}`))
       } else if (verified?._tag === "Right") {
         reasons.push(...verified.right.reasons)
@@ -161,9 +170,9 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
     })
 
     const migrationsView = Effect.gen(function* () {
-      const plan = yield* readPlan(db.query, yield* migrations)
+      const { applied, pending, refusals } = yield* migrator.status
       const holder = yield* lockHolder(db.query).pipe(Effect.map(Option.getOrNull))
-      return { database: db.target, ...plan, lockHolder: holder }
+      return { database: db.target, applied, pending, refusals, lockHolder: holder } satisfies MigrationsView
     })
 
     return HealthReport.of({
@@ -173,5 +182,5 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
     })
   })
 
-export const HealthReportLive = (options: HealthOptions = {}): Layer.Layer<HealthReport, never, Database | MigrationSource | Verifier | Cache> =>
+export const HealthReportLive = (options: HealthOptions = {}): Layer.Layer<HealthReport, never, Database | Migrator | Verifier | Cache> =>
   Layer.effect(HealthReport, makeHealthReport(options))

@@ -1,13 +1,13 @@
 import { Context, Data, Effect, Layer } from "effect"
 import { type CatalogChange, type CatalogSnapshot, catalogSnapshot, diffSnapshots } from "../database/catalogSnapshot.js"
-import { Database, type Session } from "../database/Database.js"
-import { PgliteDatabaseLive } from "../database/PgliteDatabase.js"
+import { Database, type Session, transaction } from "../database/Database.js"
 import { appliedByLabel, ensureLedger, ledgerSchema, ledgerTable, readLedger, readLegacyLedger, recordApplied } from "./Ledger.js"
 import type { Migration } from "./Migration.js"
 import { MigrationSource, descriptionOf } from "./MigrationSource.js"
 import { type MigratorOptions, failed, lockSettings, lockedSession, runMigration } from "./Migrator.js"
 import { type MigrationFailed, MigrationRefused } from "./MigratorError.js"
 import { computePlan } from "./plan.js"
+import { InMemoryDatabase } from "../runtime/databases.js"
 import { isShippedMigration } from "./shipped.js"
 
 /** A ledger operation that was refused; nothing was changed. */
@@ -95,10 +95,7 @@ export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
         Effect.gen(function* () {
           const session = yield* lockedSession(db, locking)
           yield* ensureLedger(session.query)
-          yield* session.execute("BEGIN")
-          const result = yield* Effect.either(f(session))
-          yield* session.execute(result._tag === "Right" ? "COMMIT" : "ROLLBACK")
-          return yield* result
+          return yield* transaction(session, f(session))
         }),
       )
 
@@ -127,8 +124,7 @@ export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
           const snapshot = (s: Session) => catalogSnapshot(s, { rowCountCap: adoptRowCountCap })
 
           const files: Array<AdoptedFile> = []
-          if (dryRun) yield* session.execute("BEGIN")
-          else if (todo.length > 0) yield* ensureLedger(session.query)
+          if (!dryRun && todo.length > 0) yield* ensureLedger(session.query)
           const run = Effect.gen(function* () {
             let before: CatalogSnapshot = yield* snapshot(session)
             for (const migration of todo) {
@@ -156,7 +152,7 @@ export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
             }
           })
           // A dry run is one transaction that is always rolled back, whatever happened inside it.
-          yield* dryRun ? run.pipe(Effect.ensuring(session.execute("ROLLBACK").pipe(Effect.ignore))) : run
+          yield* dryRun ? transaction(session, run, { rollback: "always" }) : run
           const names = new Set(migrations.map((m) => m.name))
           const descriptions = new Set(migrations.map((m) => descriptionOf(m.name)))
           return {
@@ -285,7 +281,7 @@ const referenceCatalog = (migrations: ReadonlyArray<Migration>) =>
     }
     return objects
   }).pipe(
-    Effect.provide(PgliteDatabaseLive({ _tag: "Embedded", dataDir: "memory://" })),
+    Effect.provide(InMemoryDatabase),
     Effect.mapError(
       (error) =>
         new LedgerAdminRefused({

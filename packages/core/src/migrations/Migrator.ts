@@ -1,5 +1,5 @@
 import { Context, Duration, Effect, Exit, Layer } from "effect"
-import { Database, type DatabaseShape, type Session } from "../database/Database.js"
+import { Database, type DatabaseShape, type Session, transaction } from "../database/Database.js"
 import type { ConnectionError, SqlError } from "../database/SqlError.js"
 import { type LedgerMethod, appliedByLabel, ensureLedger, readPlan, recordApplied, recordAppliedStatement } from "./Ledger.js"
 import type { Migration } from "./Migration.js"
@@ -72,10 +72,17 @@ export class Migrator extends Context.Tag("@aim/core/Migrator")<Migrator, Migrat
 
 const ms = (duration: Duration.DurationInput) => Math.max(0, Math.round(Duration.toMillis(Duration.decode(duration))))
 
+/**
+ * The one place the lock defaults live (front ends show them in their help): wait a minute for
+ * another process's migration lock; let a statement wait 5 s for a table lock, then fail rather
+ * than queue the application's queries behind it.
+ */
+export const lockDefaults = { lockWaitSeconds: 60, lockTimeoutSeconds: 5 } as const
+
 /** The lock settings of `options` with their defaults: what migrate and the ledger commands lock with. */
 export const lockSettings = (options: MigratorOptions): LockedSessionOptions => ({
-  lockWait: options.lockWait ?? "60 seconds",
-  lockTimeoutMs: ms(options.lockTimeout ?? "5 seconds"),
+  lockWait: options.lockWait ?? Duration.seconds(lockDefaults.lockWaitSeconds),
+  lockTimeoutMs: ms(options.lockTimeout ?? Duration.seconds(lockDefaults.lockTimeoutSeconds)),
 })
 
 export const makeMigrator = (options: MigratorOptions = {}) =>
@@ -201,7 +208,8 @@ const runFile = (session: Session, migration: Migration, appliedBy: string, meth
       yield* recordApplied(session.query, migration, Math.round(performance.now() - t0), appliedBy, method)
       return Math.round(performance.now() - t0)
     }
-    // One round trip per file: BEGIN, the file, its ledger row (timed by the server) and COMMIT.
+    // One round trip per file: BEGIN, the file, its ledger row (timed by the server) and COMMIT. This
+    // is the one transaction not run by `transaction()`: that helper costs two more round trips.
     const script = `${scriptPrefix}${migration.sql}\n;\n${recordAppliedStatement(migration, appliedBy, method)};\nCOMMIT;`
     const outcome = yield* Effect.either(session.execute(script))
     if (outcome._tag === "Right") return Math.round(performance.now() - t0)
@@ -233,16 +241,15 @@ export const failed = (migration: Migration, error: SqlError, rolledBack: boolea
  */
 const locateFailure = (session: Session, migration: Migration, original: SqlError) =>
   Effect.gen(function* () {
-    yield* session.execute("BEGIN")
-    let located: MigrationFailed | undefined
-    for (const statement of splitStatements(migration.sql)) {
-      const result = yield* session.execute(statement.text).pipe(Effect.either)
-      if (result._tag === "Left") {
-        located = failed(migration, result.left.code === original.code ? result.left : original, true, statement.offset, statement.text)
-        break
+    const replay = Effect.gen(function* () {
+      for (const statement of splitStatements(migration.sql)) {
+        const result = yield* session.execute(statement.text).pipe(Effect.either)
+        if (result._tag === "Left")
+          return failed(migration, result.left.code === original.code ? result.left : original, true, statement.offset, statement.text)
       }
-    }
-    yield* session.execute("ROLLBACK").pipe(Effect.ignore)
+      return undefined
+    })
+    const located = yield* transaction(session, replay, { rollback: "always" })
     return yield* located ?? failed(migration, original, true, 0, migration.sql)
   }).pipe(Effect.catchTag("SqlError", () => failed(migration, original, true, 0, migration.sql)))
 

@@ -396,8 +396,6 @@ export const catalog = {
   }),
 } as const
 
-export type CatalogKey = keyof typeof catalog
-
 export const catalogEntries: ReadonlyArray<CatalogEntry> = Object.values(catalog)
 
 export const findEntry = (code: string): CatalogEntry | undefined =>

@@ -1,7 +1,7 @@
 import bcrypt from "bcryptjs"
 import { Context, Effect, Layer, Option } from "effect"
 import { AimConfig } from "../config/AimConfig.js"
-import { Database } from "../database/Database.js"
+import { Database, transaction } from "../database/Database.js"
 import type { ConnectionError, SqlError } from "../database/SqlError.js"
 import { type MigratorError, Migrator, type StatusReport } from "../migrations/Migrator.js"
 import type { LockWaitTimeout } from "../migrations/MigrationLock.js"
@@ -261,15 +261,15 @@ export const makeVerifier = Effect.gen(function* () {
   const registrationCheck = Effect.scoped(
     Effect.gen(function* () {
       const session = yield* db.session
-      yield* session.execute("BEGIN")
-      const outcome = yield* session
-        .query("INSERT INTO user_registration_requests (email, first_name, last_name) VALUES ($1, $2, $3) RETURNING status", [
+      const outcome = yield* transaction(
+        session,
+        session.query("INSERT INTO user_registration_requests (email, first_name, last_name) VALUES ($1, $2, $3) RETURNING status", [
           "aim-verify@example.invalid",
           "aim",
           "verify",
-        ])
-        .pipe(Effect.either)
-      yield* session.execute("ROLLBACK")
+        ]),
+        { rollback: "always" },
+      ).pipe(Effect.either)
       const title = "New user registration workflow table is usable"
       return outcome._tag === "Right" && outcome.right[0]?.status === "pending"
         ? pass("registration", "Post-Migration", title, "a pending request can be written (rolled back)")

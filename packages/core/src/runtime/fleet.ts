@@ -2,11 +2,11 @@ import { Effect, Layer } from "effect"
 import type { ConfigProblem } from "../config/ConfigError.js"
 import { type DatabaseSettings, type ServerDatabase, describeDatabase, readDatabaseSettings } from "../config/DatabaseConfig.js"
 import type { Env } from "../config/env.js"
-import { PgDatabaseLive } from "../database/PgDatabase.js"
-import { diagnose } from "../troubleshooting/diagnose.js"
+import { explain } from "../troubleshooting/diagnose.js"
 import { docsPath } from "../troubleshooting/catalog.js"
-import { MigrationSourceLive } from "./MigrationSource.js"
-import { Migrator, MigratorLive, type MigratorOptions } from "./Migrator.js"
+import { MigrationSourceLive } from "../migrations/MigrationSource.js"
+import { Migrator, MigratorLive, type MigratorOptions } from "../migrations/Migrator.js"
+import { databaseFor } from "./databases.js"
 
 export interface FleetTarget {
   /** The line as written (a URL without its password, or a database name). */
@@ -83,7 +83,7 @@ export const migrateFleet = (
         yield* notify(index, "running")
         const t0 = performance.now()
         const layer = MigratorLive(options.migrator).pipe(
-          Layer.provide(PgDatabaseLive(target.settings, { maxConnections: 2 })),
+          Layer.provide(databaseFor(target.settings, { maxConnections: 2 })),
           Layer.provide(MigrationSourceLive(options.migrationsDir)),
         )
         const outcome = yield* Effect.either(Effect.flatMap(Migrator, (m) => m.apply()).pipe(Effect.provide(layer)))
@@ -92,7 +92,7 @@ export const migrateFleet = (
           outcome._tag === "Right"
             ? { database: target.label, status: "ok", applied: outcome.right.applied.length, durationMs }
             : (() => {
-                const { entry, message } = diagnose(outcome.left)
+                const { entry, message } = explain(outcome.left)
                 return {
                   database: target.label,
                   status: "failed" as const,

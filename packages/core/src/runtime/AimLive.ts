@@ -1,0 +1,54 @@
+import { Layer } from "effect"
+import { CacheLive } from "../cache/CacheLive.js"
+import type { RedisOptions } from "../cache/RedisCache.js"
+import { AimConfig } from "../config/AimConfig.js"
+import type { Env } from "../config/env.js"
+import type { Database } from "../database/Database.js"
+import type { ConnectionError } from "../database/SqlError.js"
+import { type HealthOptions, HealthReportLive } from "../health/HealthReport.js"
+import { type MailerOptions, MailerLive } from "../mail/Mailer.js"
+import { LedgerAdminLive } from "../migrations/LedgerAdmin.js"
+import { MigrationSourceLive } from "../migrations/MigrationSource.js"
+import { MigratorLive, type MigratorOptions } from "../migrations/Migrator.js"
+import { VerifierLive } from "../verify/Verifier.js"
+import { DatabaseLive } from "./databases.js"
+
+export interface AimOptions {
+  readonly migrationsDir: string
+  /** Environment to read instead of process.env plus `.env` (tests, embedding). */
+  readonly env?: Env
+  readonly cwd?: string
+  /** Lock wait and lock_timeout; their defaults are `lockSettings`'s. */
+  readonly migrator?: MigratorOptions
+  /** Replaces the configured database layer, e.g. with connect retries for a booting backend. */
+  readonly database?: Layer.Layer<Database, ConnectionError, AimConfig>
+}
+
+/**
+ * The one wiring every front end runs on (CLI, backend boot, health endpoint, MCP server):
+ * environment → config → database → migration files → migrator, verifier and ledger administration.
+ * Building it reads the configuration and connects; nothing is migrated until asked.
+ */
+export const AimLive = (options: AimOptions) =>
+  LedgerAdminLive(options.migrator).pipe(
+    Layer.provideMerge(VerifierLive),
+    Layer.provideMerge(MigratorLive(options.migrator)),
+    Layer.provideMerge(options.database ?? DatabaseLive()),
+    Layer.provideMerge(MigrationSourceLive(options.migrationsDir)),
+    Layer.provideMerge(
+      AimConfig.fromEnv({ ...(options.env === undefined ? {} : { env: options.env }), ...(options.cwd === undefined ? {} : { cwd: options.cwd }) }),
+    ),
+  )
+
+export interface AimServicesOptions {
+  readonly redis?: RedisOptions
+  readonly mailer?: MailerOptions
+  readonly health?: HealthOptions
+}
+
+/**
+ * What a running AIM backend adds on top of `AimLive`: the cache (Redis, or in memory), the mailer
+ * and the health report. Built after the database is migrated, so the cache never waits on it.
+ */
+export const AimServicesLive = (options: AimServicesOptions = {}) =>
+  HealthReportLive(options.health).pipe(Layer.provideMerge(Layer.merge(CacheLive(options.redis), MailerLive(options.mailer))))
