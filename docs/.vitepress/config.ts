@@ -24,6 +24,7 @@ export default defineConfig({
           { text: "Production deployment", link: "/guide/production" },
           { text: "Adding migrations", link: "/guide/adding-migrations" },
           { text: "AI agents (MCP)", link: "/guide/mcp" },
+          { text: "Architecture", link: "/guide/architecture" },
         ],
       },
       {

@@ -94,7 +94,7 @@ export {
 
 // Authoring: lint, idempotency proof.
 export { type LintFinding, type LintInput, type LintRule, type Severity, lintMigration, lintMigrations, lintRules } from "./authoring/lint.js"
-export { SqlParseError } from "./authoring/sqlAnalysis.js"
+export { type ParsedStatement, SqlParseError, createdTables, parseScript, relationName } from "./authoring/sqlAnalysis.js"
 export { type IdempotencyFinding, type IdempotencyReport, proveIdempotent } from "./authoring/proveIdempotent.js"
 export { proveOnScratch } from "./authoring/scratch.js"
 
