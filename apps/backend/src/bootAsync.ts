@@ -1,7 +1,7 @@
 import { type CatalogEntry, diagnose } from "@aim/core"
 import { Cause, Effect, Exit, Layer, ManagedRuntime } from "effect"
 import { type BootOptions, type BootReport, bootDatabase, bootLayer } from "./boot.js"
-import { logFailure } from "./failure.js"
+import { entryOfBootFailure, logFailure } from "./failure.js"
 import { bootLogger } from "./logger.js"
 
 /** What a plain-async caller gets when boot fails: the troubleshooting entry and the message. */
@@ -26,7 +26,12 @@ export const bootAsync = async (options: BootOptions = {}): Promise<{ readonly r
   if (Exit.isSuccess(exit)) return { report: exit.value, close: () => runtime.dispose() }
   await runtime.dispose()
   const failure = Cause.failureOption(exit.cause)
-  const error = failure._tag === "Some" ? failure.value : Cause.squash(exit.cause)
-  const { entry, message } = diagnose(error)
-  throw new BootError(entry, message, error)
+  if (failure._tag === "Some") {
+    const { entry, message } = entryOfBootFailure(failure.value)
+    throw new BootError(entry, message, failure.value)
+  }
+  // Not a failure of aim's (a defect): matched by its text, as a pasted message would be.
+  const defect = Cause.squash(exit.cause)
+  const { entry, message } = diagnose(defect)
+  throw new BootError(entry, message, defect)
 }

@@ -13,40 +13,33 @@ import { Cause, Effect, Exit, Layer } from "effect"
 import { createServer } from "node:http"
 import { bootDatabase, bootLayer, bootServices, servicesLayer } from "./boot.js"
 import { logFailure } from "./failure.js"
+import { type ServerSettings, readServerSettings } from "./settings.js"
 import { bootLogger } from "./logger.js"
-
-const options = {
-  migrationsDir: process.env.MIGRATIONS_DIR ?? "migrations",
-  ...(process.env.AIM_LOCK_TIMEOUT_MS === undefined ? {} : { lockTimeout: `${Number(process.env.AIM_LOCK_TIMEOUT_MS)} millis` as const }),
-  ...(process.env.AIM_LOCK_TIMEOUT_RETRIES === undefined ? {} : { lockTimeoutRetries: Number(process.env.AIM_LOCK_TIMEOUT_RETRIES) }),
-  ...(process.env.AIM_CONNECT_RETRIES === undefined ? {} : { connectRetries: Number(process.env.AIM_CONNECT_RETRIES) }),
-}
 
 const app = HttpRouter.empty.pipe(
   HttpRouter.get("/", HttpServerResponse.text("AIM backend example: see /health, /health/ready, /health/migrations\n")),
   HttpRouter.concat(healthRouter),
 )
 
-const serve = Effect.gen(function* () {
-  yield* bootServices
-  const port = Number(process.env.PORT ?? 8080)
-  const host = process.env.HOST ?? "0.0.0.0"
-  const server = HttpServer.serve(app).pipe(Layer.provideMerge(NodeHttpServer.layer(createServer, { port, host })))
-  yield* Layer.launch(
-    Layer.effectDiscard(
-      HttpServer.addressFormattedWith((address) => Effect.logInfo(`AIM backend ready on ${address}`).pipe(Effect.annotateLogs({ address }))),
-    ).pipe(Layer.provideMerge(server)),
+const serve = (settings: ServerSettings) =>
+  Effect.gen(function* () {
+    yield* bootServices
+    const server = HttpServer.serve(app).pipe(Layer.provideMerge(NodeHttpServer.layer(createServer, { port: settings.port, host: settings.host })))
+    yield* Layer.launch(
+      Layer.effectDiscard(
+        HttpServer.addressFormattedWith((address) => Effect.logInfo(`AIM backend ready on ${address}`).pipe(Effect.annotateLogs({ address }))),
+      ).pipe(Layer.provideMerge(server)),
+    )
+  }).pipe(
+    Effect.provide(
+      servicesLayer({ service: "aim-backend", ...(settings.verifyTtlMs === undefined ? {} : { verifyTtl: `${settings.verifyTtlMs} millis` as const }) }),
+    ),
   )
-}).pipe(
-  Effect.provide(
-    servicesLayer({
-      service: "aim-backend",
-      ...(process.env.AIM_VERIFY_TTL_MS === undefined ? {} : { verifyTtl: `${Number(process.env.AIM_VERIFY_TTL_MS)} millis` as const }),
-    }),
-  ),
-)
 
-const program = bootDatabase(options).pipe(Effect.andThen(serve), Effect.provide(bootLayer(options)), Effect.tapError(logFailure), Effect.provide(bootLogger()))
+const program = Effect.gen(function* () {
+  const settings = yield* readServerSettings()
+  yield* bootDatabase(settings.boot).pipe(Effect.andThen(serve(settings)), Effect.provide(bootLayer(settings.boot)))
+}).pipe(Effect.tapError(logFailure), Effect.provide(bootLogger()))
 
 NodeRuntime.runMain(program, {
   disableErrorReporting: true,

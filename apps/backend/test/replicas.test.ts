@@ -81,4 +81,26 @@ describe("replicas booting at once", () => {
       await db.drop()
     }
   })
+
+  it("its own variables are checked too: PORT=80a0 and AIM_LOCK_TIMEOUT_MS=5s are AIM-CFG-001 before anything connects; a taken port is AIM-SRV-001", async () => {
+    const bad = startBackend({ DATABASE_URL: "postgres://postgres@127.0.0.1:1/none", PORT: "80a0", AIM_LOCK_TIMEOUT_MS: "5s" })
+    expect(await bad.exited).toBe(1)
+    const error = bad.logs.find((l) => l.level === "error")
+    expect(error).toMatchObject({ code: "AIM-CFG-001" })
+    expect(String(error?.problems)).toMatch(/PORT: "80a0" is not a port number/)
+    expect(String(error?.problems)).toMatch(/AIM_LOCK_TIMEOUT_MS: "5s" is not a whole number of milliseconds/)
+
+    const db = await createTestDatabase(testPostgresUrl(), "aim_port_taken")
+    const first = startBackend({ DATABASE_URL: db.url })
+    try {
+      const port = new URL(await first.ready).port
+      const second = startBackend({ DATABASE_URL: db.url, PORT: port })
+      expect(await second.exited).toBe(1)
+      expect(second.logs.find((l) => l.level === "error")).toMatchObject({ code: "AIM-SRV-001" })
+      expect(second.logs.find((l) => l.level === "error")?.message).toMatch(/EADDRINUSE/)
+    } finally {
+      await stop(first)
+      await db.drop()
+    }
+  })
 })

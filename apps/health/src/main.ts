@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { diagnose, docsPath } from "@aim/core"
+import { ConfigError, type ConfigProblem, catalog, docsPath, explain, readPort } from "@aim/core"
 import { HttpServer } from "@effect/platform"
 // Deep imports: the package index re-exports undici, which would otherwise land in the bundle.
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
@@ -9,18 +9,28 @@ import { createServer } from "node:http"
 import { healthLayer } from "./layers.js"
 import { healthRouter } from "./routes.js"
 
-/** The health endpoint on its own: PORT (default 8081), MIGRATIONS_DIR (default migrations). */
-const port = Number(process.env.PORT ?? 8081)
-const server = HttpServer.serve(healthRouter).pipe(
-  HttpServer.withLogAddress,
-  Layer.provide(NodeHttpServer.layer(createServer, { port, host: process.env.HOST ?? "127.0.0.1" })),
-  Layer.provide(healthLayer({ migrationsDir: process.env.MIGRATIONS_DIR ?? "migrations", service: "aim-health" })),
+/** The health endpoint on its own: PORT (default 8081), HOST (default 127.0.0.1), MIGRATIONS_DIR (default migrations). */
+const settings = Effect.suspend(() => {
+  const problems: Array<ConfigProblem> = []
+  const port = readPort(process.env.PORT?.trim() || undefined, "PORT", 8081, problems)
+  return problems.length === 0 ? Effect.succeed({ port, host: process.env.HOST ?? "127.0.0.1" }) : Effect.fail(new ConfigError({ problems }))
+})
+
+const server = Effect.flatMap(settings, ({ port, host }) =>
+  Layer.launch(
+    HttpServer.serve(healthRouter).pipe(
+      HttpServer.withLogAddress,
+      Layer.provide(NodeHttpServer.layer(createServer, { port, host })),
+      Layer.provide(healthLayer({ migrationsDir: process.env.MIGRATIONS_DIR ?? "migrations", service: "aim-health" })),
+    ),
+  ),
 )
 
 NodeRuntime.runMain(
-  Layer.launch(server).pipe(
+  server.pipe(
     Effect.catchAll((error) => {
-      const { entry, message } = diagnose(error)
+      const { entry, message } =
+        error._tag === "ServeError" ? { entry: catalog.listenFailed, message: `cannot listen: ${String(error.cause)}` } : explain(error)
       return Effect.logError(`[${entry.code}] ${message}. Fix: ${entry.fix} (docs: ${docsPath(entry)})`).pipe(Effect.andThen(Effect.fail(error)))
     }),
   ),

@@ -9,8 +9,8 @@ export type McpServices = Layer.Layer.Success<ReturnType<typeof mcpLayer>>
  * One runtime for the server's life, built on first use. A failed build (bad config, database down)
  * is not kept: the tool call reports it and the next call tries again.
  */
-export const lazyRuntime = (build: () => Layer.Layer<McpServices, unknown>) => {
-  let pending: Promise<ManagedRuntime.ManagedRuntime<McpServices, unknown>> | undefined
+export const lazyRuntime = <LE>(build: () => Layer.Layer<McpServices, LE>) => {
+  let pending: Promise<ManagedRuntime.ManagedRuntime<McpServices, LE>> | undefined
   const create = async () => {
     const candidate = ManagedRuntime.make(build())
     const exit = await candidate.runPromiseExit(Effect.void)
@@ -28,12 +28,13 @@ export const lazyRuntime = (build: () => Layer.Layer<McpServices, unknown>) => {
     return pending
   }
   return {
-    run: async <A, E>(effect: Effect.Effect<A, E, McpServices>): Promise<Exit.Exit<A, unknown>> => {
-      let runtime: ManagedRuntime.ManagedRuntime<McpServices, unknown>
+    run: async <A, E>(effect: Effect.Effect<A, E, McpServices>): Promise<Exit.Exit<A, E | LE>> => {
+      let runtime: ManagedRuntime.ManagedRuntime<McpServices, LE>
       try {
         runtime = await get()
       } catch (exit) {
-        return exit as Exit.Exit<A, unknown>
+        // The failed build of the layer, kept as the Exit it was.
+        return exit as Exit.Exit<A, LE>
       }
       return runtime.runPromiseExit(effect)
     },

@@ -1,9 +1,11 @@
 import {
+  type AimError,
   Database,
   Migrator,
   Verifier,
   catalogEntries,
   diagnose,
+  explain,
   docsPath,
   entryDocument,
   findEntry,
@@ -55,18 +57,18 @@ export const startMcpServer = async (options: McpOptions) => {
     isError: true,
     content: [{ type: "text", text: clean(`[${code}] refused: ${reason}. ${safeAlternative}`) }],
   })
-  const failure = (error: unknown): ToolResult => {
-    const { entry, message } = diagnose(error)
+  const failure = (error: AimError | { readonly defect: unknown }): ToolResult => {
+    // aim's errors by their tag; a defect (not aim's error) by its text, as a pasted message would be.
+    const { entry, message } = "defect" in error ? diagnose(error.defect) : explain(error)
     return {
       isError: true,
       content: [{ type: "text", text: clean(`[${entry.code}] ${message}. Fix: ${entry.fix} (docs: ${docsPath(entry)})`) }],
     }
   }
-  const run = async <A>(effect: Effect.Effect<A, unknown, McpServices>, render: (a: A) => ToolResult) => {
+  const run = async <A>(effect: Effect.Effect<A, AimError, McpServices>, render: (a: A) => ToolResult) => {
     const exit = await runtime.run(effect)
     if (Exit.isSuccess(exit)) return render(exit.value)
-    const error = Option.getOrElse(Cause.failureOption(exit.cause), () => Cause.squash(exit.cause))
-    return failure(error)
+    return failure(Option.getOrElse(Cause.failureOption(exit.cause), () => ({ defect: Cause.squash(exit.cause) })))
   }
 
   const server = new McpServer(
@@ -202,7 +204,7 @@ export const startMcpServer = async (options: McpOptions) => {
     },
     async ({ name, query }) => {
       const loaded = await Effect.runPromiseExit(loadMigrations(migrationsDir))
-      if (Exit.isFailure(loaded)) return failure(Option.getOrElse(Cause.failureOption(loaded.cause), () => Cause.squash(loaded.cause)))
+      if (Exit.isFailure(loaded)) return failure(Option.getOrElse(Cause.failureOption(loaded.cause), () => ({ defect: Cause.squash(loaded.cause) })))
       const wanted = name.trim().replace(/\.sql$/, "")
       const file = loaded.value.find((m) => m.name.replace(/\.sql$/, "") === wanted)
       if (file === undefined) {

@@ -3,7 +3,7 @@ import { statSync } from "node:fs"
 import { join } from "node:path"
 import { withoutUrlCredentials } from "../output/redact.js"
 import type { ConfigProblem } from "./ConfigError.js"
-import { type Env, read } from "./env.js"
+import { type Env, read, readPort, readSecret } from "./env.js"
 
 export const sslModes = ["disable", "prefer", "require", "verify-ca", "verify-full"] as const
 export type SslMode = (typeof sslModes)[number]
@@ -39,16 +39,6 @@ export const describeDatabase = (settings: DatabaseSettings): string => {
   const part = (text: string) => encodeURIComponent(withoutUrlCredentials(text))
   const host = withoutUrlCredentials(settings.host)
   return `postgres://${part(settings.user)}@${host.includes(":") ? `[${host}]` : host}:${settings.port}/${part(settings.database)} (sslmode=${settings.sslMode})`
-}
-
-const parsePort = (value: string | undefined, variable: string, problems: Array<ConfigProblem>): number => {
-  if (value === undefined) return 5432
-  const port = Number(value)
-  if (!/^\d+$/.test(value) || port < 1 || port > 65535) {
-    problems.push({ variable, problem: `"${value}" is not a port number`, fix: "use a number from 1 to 65535, e.g. 5432" })
-    return 5432
-  }
-  return port
 }
 
 const parseConnectTimeout = (value: string | undefined, variable: string, problems: Array<ConfigProblem>): number => {
@@ -126,9 +116,9 @@ const fromUrl = (raw: string, env: Env, problems: Array<ConfigProblem>): ServerD
     _tag: "Server",
     source: "DATABASE_URL",
     host: host === "" ? "localhost" : host,
-    port: parsePort(url.port === "" ? undefined : url.port, "DATABASE_URL", problems),
+    port: readPort(url.port === "" ? undefined : url.port, "DATABASE_URL", 5432, problems),
     user: decode(url.username) || (read(env, "POSTGRES_USER") ?? "postgres"),
-    password: url.password === "" ? passwordFromEnv(env) : Redacted.make(decode(url.password)),
+    password: url.password === "" ? readSecret(env, "POSTGRES_PASSWORD") : Redacted.make(decode(url.password)),
     database: database === "" ? (read(env, "POSTGRES_DB") ?? "postgres") : database,
     sslMode: parseSslMode(url.searchParams.get("sslmode") ?? read(env, "POSTGRES_SSL_MODE"), "DATABASE_URL sslmode", problems),
     sslRootCert: url.searchParams.get("sslrootcert") ?? read(env, "POSTGRES_SSL_ROOT_CERT"),
@@ -136,12 +126,6 @@ const fromUrl = (raw: string, env: Env, problems: Array<ConfigProblem>): ServerD
       ? parseConnectTimeout(url.searchParams.get("connect_timeout") ?? "", "DATABASE_URL connect_timeout", problems)
       : parseConnectTimeout(read(env, "POSTGRES_CONNECT_TIMEOUT"), "POSTGRES_CONNECT_TIMEOUT", problems),
   }
-}
-
-// A password is taken as it is: spaces and quotes are part of it, never trimmed.
-const passwordFromEnv = (env: Env): Redacted.Redacted<string> | undefined => {
-  const value = env.POSTGRES_PASSWORD
-  return value === undefined || value === "" ? undefined : Redacted.make(value)
 }
 
 export const requiredPostgresVariables = ["POSTGRES_HOST", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"] as const
@@ -217,7 +201,9 @@ const fromPostgresVariables = (env: Env, cwd: string, problems: Array<ConfigProb
   if (!anySet && !production) {
     return { _tag: "Embedded", dataDir: read(env, "AIM_DATA_DIR") ?? join(cwd, ".aim", "pglite") }
   }
-  const missing = requiredPostgresVariables.filter((name) => (name === "POSTGRES_PASSWORD" ? passwordFromEnv(env) : read(env, name)) === undefined)
+  const missing = requiredPostgresVariables.filter(
+    (name) => (name === "POSTGRES_PASSWORD" ? readSecret(env, "POSTGRES_PASSWORD") : read(env, name)) === undefined,
+  )
   for (const variable of missing) {
     problems.push({
       variable,
@@ -229,9 +215,9 @@ const fromPostgresVariables = (env: Env, cwd: string, problems: Array<ConfigProb
     _tag: "Server",
     source: "POSTGRES_*",
     host: read(env, "POSTGRES_HOST") ?? "localhost",
-    port: parsePort(read(env, "POSTGRES_PORT"), "POSTGRES_PORT", problems),
+    port: readPort(read(env, "POSTGRES_PORT"), "POSTGRES_PORT", 5432, problems),
     user: read(env, "POSTGRES_USER") ?? "postgres",
-    password: passwordFromEnv(env),
+    password: readSecret(env, "POSTGRES_PASSWORD"),
     database: read(env, "POSTGRES_DB") ?? "postgres",
     sslMode: parseSslMode(read(env, "POSTGRES_SSL_MODE"), "POSTGRES_SSL_MODE", problems),
     sslRootCert: read(env, "POSTGRES_SSL_ROOT_CERT"),

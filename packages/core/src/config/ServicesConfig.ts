@@ -1,6 +1,6 @@
 import { Redacted } from "effect"
 import type { ConfigProblem } from "./ConfigError.js"
-import { type Env, read } from "./env.js"
+import { type Env, read, readPort, readSecret } from "./env.js"
 
 export interface RedisSettings {
   readonly host: string
@@ -33,27 +33,12 @@ export const azureRedisSuffix = ".redis.cache.windows.net"
 
 const emailPattern = /^[^\s@<>()]+@[^\s@<>()]+\.[^\s@<>()]+$/
 
-const port = (value: string | undefined, fallback: number, variable: string, problems: Array<ConfigProblem>): number => {
-  if (value === undefined) return fallback
-  const n = Number(value)
-  if (!/^\d+$/.test(value) || n < 1 || n > 65535) {
-    problems.push({ variable, problem: `"${value}" is not a port number`, fix: `use a number from 1 to 65535, e.g. ${fallback}` })
-    return fallback
-  }
-  return n
-}
-
 const flag = (value: string | undefined, variable: string, problems: Array<ConfigProblem>): boolean | undefined => {
   if (value === undefined) return undefined
   if (/^(1|true|yes|on)$/i.test(value)) return true
   if (/^(0|false|no|off)$/i.test(value)) return false
   problems.push({ variable, problem: `"${value}" is not true or false`, fix: "use true or false" })
   return undefined
-}
-
-const secret = (env: Env, name: string): Redacted.Redacted<string> | undefined => {
-  const value = env[name]
-  return value === undefined || value === "" ? undefined : Redacted.make(value)
 }
 
 /**
@@ -104,12 +89,12 @@ const redisSettings = (env: Env, problems: Array<ConfigProblem>): RedisSettings 
       problems.push({ variable: "REDIS_URL", problem: `scheme "${parsed.protocol}" is not redis`, fix: "start it with redis:// or rediss://" })
       return undefined
     }
-    const p = port(parsed.port === "" ? undefined : parsed.port, 6379, "REDIS_URL", problems)
+    const p = readPort(parsed.port === "" ? undefined : parsed.port, "REDIS_URL", 6379, problems)
     const host = parsed.hostname
     return {
       host,
       port: p,
-      password: parsed.password === "" ? secret(env, "REDIS_PASSWORD") : Redacted.make(decodeURIComponent(parsed.password)),
+      password: parsed.password === "" ? readSecret(env, "REDIS_PASSWORD") : Redacted.make(decodeURIComponent(parsed.password)),
       db: Number(parsed.pathname.replace(/^\//, "") || "0") || 0,
       tls: tlsFlag ?? (parsed.protocol === "rediss:" || p === 6380 || host.endsWith(azureRedisSuffix)),
       caFile: read(env, "REDIS_TLS_CA_FILE"),
@@ -129,7 +114,7 @@ const redisSettings = (env: Env, problems: Array<ConfigProblem>): RedisSettings 
     }
     return undefined
   }
-  const p = port(read(env, "REDIS_PORT"), 6379, "REDIS_PORT", problems)
+  const p = readPort(read(env, "REDIS_PORT"), "REDIS_PORT", 6379, problems)
   const dbValue = read(env, "REDIS_DB")
   if (dbValue !== undefined && !/^\d+$/.test(dbValue)) {
     problems.push({ variable: "REDIS_DB", problem: `"${dbValue}" is not a database number`, fix: "use 0-15" })
@@ -137,7 +122,7 @@ const redisSettings = (env: Env, problems: Array<ConfigProblem>): RedisSettings 
   return {
     host,
     port: p,
-    password: secret(env, "REDIS_PASSWORD"),
+    password: readSecret(env, "REDIS_PASSWORD"),
     db: dbValue !== undefined && /^\d+$/.test(dbValue) ? Number(dbValue) : 0,
     tls: tlsFlag ?? (p === 6380 || host.toLowerCase().endsWith(azureRedisSuffix)),
     caFile: read(env, "REDIS_TLS_CA_FILE"),
@@ -150,7 +135,7 @@ export const readSmtpSettings = (env: Env, problems: Array<ConfigProblem>): Smtp
 const smtpSettings = (env: Env, problems: Array<ConfigProblem>): SmtpSettings | undefined => {
   const host = read(env, "SMTP_HOST")
   const username = read(env, "SMTP_USERNAME")
-  const password = secret(env, "SMTP_PASSWORD")
+  const password = readSecret(env, "SMTP_PASSWORD")
   if (host === undefined) {
     if (username !== undefined || password !== undefined) {
       problems.push({ variable: "SMTP_HOST", problem: "is not set but SMTP credentials are (SMTP half-configured)", fix: "set SMTP_HOST, e.g. smtp.gmail.com" })
@@ -167,7 +152,7 @@ const smtpSettings = (env: Env, problems: Array<ConfigProblem>): SmtpSettings | 
   if (username !== undefined && /@/.test(username) && !emailPattern.test(username)) {
     problems.push({ variable: "SMTP_USERNAME", problem: `"${username}" is not an email address`, fix: "use the full sender address, e.g. info@opena2a.org" })
   }
-  const p = port(read(env, "SMTP_PORT"), 587, "SMTP_PORT", problems)
+  const p = readPort(read(env, "SMTP_PORT"), "SMTP_PORT", 587, problems)
   const secure = flag(read(env, "SMTP_SECURE"), "SMTP_SECURE", problems)
   return { host, port: p, username, password, implicitTls: secure ?? p === 465, caFile: read(env, "SMTP_TLS_CA_FILE") }
 }

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { parseEnv } from "node:util"
+import { Redacted } from "effect"
+import type { ConfigProblem } from "./ConfigError.js"
 
 export type Env = Readonly<Record<string, string | undefined>>
 
@@ -20,6 +22,46 @@ const parseDotEnv = (cwd: string): Env => {
 export const read = (env: Env, name: string): string | undefined => {
   const value = env[name]?.trim()
   return value === undefined || value === "" ? undefined : value
+}
+
+/**
+ * A TCP port, 1 to 65535; `fallback` when unset. An invalid value is a problem, and the fallback is
+ * returned only so the caller can go on collecting problems: it is never used to connect.
+ */
+export const readPort = (value: string | undefined, variable: string, fallback: number, problems: Array<ConfigProblem>): number => {
+  if (value === undefined) return fallback
+  const port = Number(value)
+  if (!/^\d+$/.test(value) || port < 1 || port > 65535) {
+    problems.push({ variable, problem: `"${value}" is not a port number`, fix: `use a number from 1 to 65535, e.g. ${fallback}` })
+    return fallback
+  }
+  return port
+}
+
+/** A whole number from `min` to `max`; `fallback` when unset, with the same rule as `readPort`. */
+export const readWhole = (
+  value: string | undefined,
+  variable: string,
+  range: { readonly min: number; readonly max: number; readonly fallback: number; readonly unit: string },
+  problems: Array<ConfigProblem>,
+): number => {
+  if (value === undefined) return range.fallback
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || n < range.min || n > range.max) {
+    problems.push({
+      variable,
+      problem: `"${value}" is not a whole number of ${range.unit} from ${range.min} to ${range.max}`,
+      fix: `use e.g. ${range.fallback}`,
+    })
+    return range.fallback
+  }
+  return n
+}
+
+/** A secret, Redacted from the moment it is read and taken as it is (spaces and quotes are part of it); empty is unset. */
+export const readSecret = (env: Env, name: string): Redacted.Redacted<string> | undefined => {
+  const value = env[name]
+  return value === undefined || value === "" ? undefined : Redacted.make(value)
 }
 
 /**

@@ -385,6 +385,15 @@ export const catalog = {
     fix: "Correct the arguments as the message says; `aim --help` lists the commands and `aim COMMAND --help` their options.",
     commands: ["aim --help", "aim migrate --help"],
   }),
+  listenFailed: entry({
+    code: "AIM-SRV-001",
+    slug: "listen-failed",
+    title: "The backend could not listen on its port",
+    symptom: "listen EADDRINUSE / EACCES: the server exits after migrating",
+    cause: "Another process holds PORT on HOST (often a previous replica still running), or the port is below 1024 without the right to bind it.",
+    fix: "Stop the process that holds the port (ss -ltnp | grep :PORT shows it) or set PORT to a free port; the migrations already applied stay applied.",
+    commands: ["ss -ltnp"],
+  }),
   internal: entry({
     code: "AIM-GEN-001",
     slug: "unexpected-error",
