@@ -67,6 +67,23 @@ export {
 export { shippedMigrations } from "./migrations/shipped.js"
 export { checksumOf } from "./migrations/checksum.js"
 
+// Before and after a migration: the lock-impact plan of pending files, drift of the live database.
+export {
+  type LockPlan,
+  type PlanInput,
+  type PlannedFile,
+  type PlannedStatement,
+  type RelationSize,
+  type Risk,
+  atLeast,
+  pendingLockPlan,
+  planLocks,
+  planRisk,
+  risks,
+} from "./impact/LockPlan.js"
+export { type LockMode, type RelationLock, lockModes } from "./impact/statementLocks.js"
+export { type Difference, type DriftReport, type ObjectType, detectDrift, driftOfApplied } from "./drift/Drift.js"
+
 // Verification and environment checks.
 export { Verifier, VerifierLive, type VerifierShape } from "./verify/Verifier.js"
 export type { Check, CheckStatus, VerifyReport } from "./verify/VerifyReport.js"

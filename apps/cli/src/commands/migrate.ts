@@ -3,11 +3,12 @@ import {
   type MigrationEvent,
   MigrationSource,
   Migrator,
-  type StatusReport,
   Verifier,
   catalog,
   describeHolder,
   docsPath,
+  pendingLockPlan,
+  planRisk,
   proveOnScratch,
 } from "@aim/core"
 import { Command, Options } from "@effect/cli"
@@ -18,6 +19,7 @@ import * as opt from "../options.js"
 import { err, out } from "../output.js"
 import { report, reported } from "../render.js"
 import { migrateDatabases } from "./fleet.js"
+import { lockPlanDocument, printLockPlan } from "./plan.js"
 import { printPlan, statusDocument } from "./status.js"
 
 const noVerify = Options.boolean("no-verify").pipe(Options.withDescription("Skip the verification that runs after applying"))
@@ -58,7 +60,9 @@ const concurrency = opt
   .positive("concurrency", "databases")
   .pipe(Options.withDescription("With --databases: how many databases at once"), Options.withDefault(4))
 
-const dryRun = Options.boolean("dry-run").pipe(Options.withDescription("Print what would be applied and change nothing"))
+const dryRun = Options.boolean("dry-run").pipe(
+  Options.withDescription("Print what would be applied and what each statement would lock (as aim plan); change nothing"),
+)
 
 const progress = (json: boolean) => (event: MigrationEvent) => {
   if (json) return Effect.void
@@ -72,12 +76,22 @@ const progress = (json: boolean) => (event: MigrationEvent) => {
   }
 }
 
-const dryRunReport = (status: StatusReport) =>
-  report({
-    ok: status.refusals.length === 0,
-    document: { ok: status.refusals.length === 0, dryRun: true, ...statusDocument(status) },
-    human: printPlan(status),
+/** What would be applied, and what each statement of it would lock (the same plan as aim plan). */
+const rehearse = Effect.gen(function* () {
+  const { status, plan } = yield* pendingLockPlan
+  const ok = status.refusals.length === 0
+  return report({
+    ok,
+    document: { ok, dryRun: true, ...statusDocument(status), lockPlan: { ...lockPlanDocument(plan), risk: planRisk(plan) } },
+    human: Effect.gen(function* () {
+      yield* printPlan(status)
+      if (plan.pending.length > 0) {
+        yield* out("")
+        yield* printLockPlan(plan)
+      }
+    }),
   })
+})
 
 interface MigrateOptions {
   readonly json: boolean
@@ -92,7 +106,7 @@ const migrateOne = (options: MigrateOptions) =>
     yield* announceEmbedded
     if (options.proveIdempotent) return yield* prove
     const migrator = yield* Migrator
-    if (options.dryRun) return dryRunReport(yield* migrator.status)
+    if (options.dryRun) return yield* rehearse
     if (!options.json) yield* out("✅ Migrating database schema...")
     const applied = yield* migrator.apply({ onEvent: progress(options.json) })
     const verification = options.noVerify ? undefined : yield* (yield* Verifier).run

@@ -52,6 +52,8 @@ export interface DeployedDifference {
   readonly query: string
   /** What to do, given the affected objects. */
   readonly fix: (items: ReadonlyArray<string>) => string
+  /** The catalog objects (`kind:name`, `.*` for every object of a table) it explains, for aim drift. */
+  readonly catalogKeys: (items: ReadonlyArray<string>) => ReadonlyArray<string>
 }
 
 const guideTables = Object.keys(expectedTables)
@@ -65,6 +67,7 @@ export const deployedDifferences: ReadonlyArray<DeployedDifference> = [
     query: `SELECT table_name || '.' || column_name AS item FROM information_schema.columns
              WHERE table_schema = 'public' AND data_type = 'timestamp without time zone' AND table_name IN (${guideTables})
              ORDER BY 1`,
+    catalogKeys: (items) => items.map((item) => `column:${item}`),
     fix: () =>
       "Converting reinterprets every stored value in a time zone only the operator knows; in a maintenance window run, per column, ALTER TABLE t ALTER COLUMN c TYPE timestamptz USING c AT TIME ZONE '<the zone the backend wrote in, usually UTC>' (rewrites the table)",
   },
@@ -73,6 +76,7 @@ export const deployedDifferences: ReadonlyArray<DeployedDifference> = [
     title: "agents.trust_score has the deployed numeric(4,3)",
     query: `SELECT 'agents.trust_score numeric(' || numeric_precision || ',' || numeric_scale || ')' AS item FROM information_schema.columns
              WHERE table_schema = 'public' AND table_name = 'agents' AND column_name = 'trust_score' AND (numeric_precision, numeric_scale) <> (5, 2)`,
+    catalogKeys: () => ["column:agents.trust_score"],
     fix: () =>
       "It holds scores below 10 with three decimals; numeric(5,2) would round every stored score. Decide whether stored scores are 0-1 or 0-100, then ALTER TABLE agents ALTER COLUMN trust_score TYPE numeric(5,2) (USING trust_score * 100 for 0-1 scores) in a reviewed migration",
   },
@@ -81,6 +85,7 @@ export const deployedDifferences: ReadonlyArray<DeployedDifference> = [
     title: "mcp_servers.public_key may be empty",
     query: `SELECT 'mcp_servers.public_key' AS item FROM information_schema.columns
              WHERE table_schema = 'public' AND table_name = 'mcp_servers' AND column_name = 'public_key' AND is_nullable = 'YES'`,
+    catalogKeys: () => ["column:mcp_servers.public_key"],
     fix: () =>
       "The deployed backend registers servers without a key; once every row has one (SELECT count(*) FROM mcp_servers WHERE public_key IS NULL is 0) and the backend requires it, ALTER TABLE mcp_servers ALTER COLUMN public_key SET NOT NULL",
   },
@@ -89,6 +94,7 @@ export const deployedDifferences: ReadonlyArray<DeployedDifference> = [
     title: "verification_events allows both an agent and an MCP server",
     query: `SELECT 'verification_events' AS item WHERE to_regclass('public.verification_events') IS NOT NULL
                AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('public.verification_events') AND conname = 'verification_events_one_subject')`,
+    catalogKeys: () => ["constraint:verification_events.*"],
     fix: () =>
       "The deployed check asks for an agent or an MCP server, not exactly one; when no row has both (SELECT count(*) FROM verification_events WHERE agent_id IS NOT NULL AND mcp_server_id IS NOT NULL is 0), ALTER TABLE verification_events ADD CONSTRAINT verification_events_one_subject CHECK ((agent_id IS NOT NULL) <> (mcp_server_id IS NOT NULL))",
   },
@@ -97,6 +103,7 @@ export const deployedDifferences: ReadonlyArray<DeployedDifference> = [
     title: "security_policies has no unique (organization_id, name)",
     query: `SELECT 'security_policies (organization_id, name)' AS item WHERE to_regclass('public.security_policies') IS NOT NULL
                AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('public.security_policies') AND conname = 'security_policies_organization_id_name_key')`,
+    catalogKeys: () => ["constraint:security_policies.security_policies_organization_id_name_key", "index:security_policies_organization_id_name_key"],
     fix: () =>
       "Some organization has two policies with one name, so 009 could not add the constraint; merge or rename them (SELECT organization_id, name FROM security_policies GROUP BY 1, 2 HAVING count(*) > 1), then ALTER TABLE security_policies ADD CONSTRAINT security_policies_organization_id_name_key UNIQUE (organization_id, name)",
   },
@@ -105,6 +112,7 @@ export const deployedDifferences: ReadonlyArray<DeployedDifference> = [
     title: "user_registration_requests allows two open requests per address",
     query: `SELECT 'idx_user_registration_requests_pending_email' AS item WHERE to_regclass('public.user_registration_requests') IS NOT NULL
                AND to_regclass('public.idx_user_registration_requests_pending_email') IS NULL`,
+    catalogKeys: () => ["index:idx_user_registration_requests_pending_email"],
     fix: () =>
       "Two pending requests share an address, so 012 could not add the unique index; approve or reject the duplicates, then CREATE UNIQUE INDEX CONCURRENTLY idx_user_registration_requests_pending_email ON user_registration_requests (lower(email)) WHERE status = 'pending'",
   },
@@ -113,8 +121,58 @@ export const deployedDifferences: ReadonlyArray<DeployedDifference> = [
     title: "users has the deployed second reset-expiry column",
     query: `SELECT 'users.password_reset_expires' AS item FROM information_schema.columns
              WHERE table_schema = 'public' AND table_name = 'users' AND column_name = 'password_reset_expires'`,
+    catalogKeys: () => ["column:users.password_reset_expires"],
     fix: () =>
       "It means the same as password_reset_expires_at; once the deployed backend no longer writes it, copy what is only there (UPDATE users SET password_reset_expires_at = password_reset_expires WHERE password_reset_expires_at IS NULL) and drop it in a reviewed migration",
+  },
+]
+
+/**
+ * Shapes the deployed backend's own files give objects that aim's files define otherwise, kept when
+ * aim adopts the database (changing them could fail on existing rows or change what the backend
+ * relies on). aim drift names each as known when the live object is exactly the deployed shape; any
+ * other value is drift. `catalogKey` → the deployed definition, as the catalog snapshot prints it.
+ */
+export interface DeployedShape {
+  readonly title: string
+  readonly objects: Readonly<Record<string, string>>
+  readonly fix: string
+}
+
+const deployedForeignKey = (column: string) => `FOREIGN KEY (${column}) REFERENCES users(id)`
+
+export const deployedShapes: ReadonlyArray<DeployedShape> = [
+  {
+    title: "Foreign keys to users without ON DELETE SET NULL",
+    objects: {
+      "constraint:alerts.alerts_acknowledged_by_fkey": deployedForeignKey("acknowledged_by"),
+      "constraint:api_keys.api_keys_created_by_fkey": deployedForeignKey("created_by"),
+      "constraint:mcp_servers.mcp_servers_created_by_fkey": deployedForeignKey("created_by"),
+      "constraint:user_registration_requests.user_registration_requests_reviewed_by_fkey": deployedForeignKey("reviewed_by"),
+      "constraint:users.users_approved_by_fkey": deployedForeignKey("approved_by"),
+      "column:api_keys.agent_id": "uuid  NO",
+      "column:api_keys.created_by": "uuid  NO",
+      "column:mcp_servers.created_by": "uuid  NO",
+    },
+    fix: "Deleting a user fails while these rows point at them, and the deployed backend requires the columns; once it no longer does, per constraint in a reviewed migration: ALTER COLUMN … DROP NOT NULL, then DROP CONSTRAINT and ADD CONSTRAINT … ON DELETE SET NULL NOT VALID, then VALIDATE CONSTRAINT (aim plan shows the locks)",
+  },
+  {
+    title: "Text columns with the deployed backend's lengths",
+    objects: {
+      "column:sdk_tokens.device_fingerprint": "text  YES",
+      "column:sdk_tokens.device_name": "text  YES",
+      "column:user_registration_requests.password_hash": "character varying(255)  YES",
+      "column:verification_events.action": "character varying(255)  YES",
+      "column:verification_events.resource_type": "character varying(100)  YES",
+    },
+    fix: "Narrowing fails on stored values that are longer, and widening changes nothing the backend reads; leave them, or check the longest stored value (SELECT max(length(c)) FROM t) before ALTER COLUMN … TYPE in a reviewed migration",
+  },
+  {
+    title: "idx_users_password_reset_token covers every row",
+    objects: {
+      "index:idx_users_password_reset_token": "CREATE INDEX idx_users_password_reset_token ON public.users USING btree (password_reset_token)",
+    },
+    fix: "It answers the same lookups as the partial index, only larger; to match: CREATE INDEX CONCURRENTLY idx_users_password_reset_token_partial ON users (password_reset_token) WHERE password_reset_token IS NOT NULL, then DROP INDEX CONCURRENTLY idx_users_password_reset_token and rename",
   },
 ]
 

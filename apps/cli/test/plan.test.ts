@@ -1,0 +1,119 @@
+import { createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { aim, shippedMigrations } from "./run.js"
+
+const withFile = (name: string, text: string) => {
+  const dir = mkdtempSync(join(tmpdir(), "aim-plan-"))
+  cpSync(shippedMigrations, dir, { recursive: true })
+  writeFileSync(join(dir, name), text)
+  return dir
+}
+
+describe("aim plan and aim migrate --dry-run: the lock-impact plan", () => {
+  it("names locks, rewrite, live size and risk; --json has the documented shape; --fail-on gates CI; nothing changes", async () => {
+    const db = await createTestDatabase(testPostgresUrl(), "aim_cli_plan")
+    try {
+      const env = { DATABASE_URL: db.url }
+      expect((await aim(["migrate", "--no-verify"], env)).code).toBe(0)
+      await sql(
+        db.url,
+        "INSERT INTO audit_logs (organization_id, action, resource_type) SELECT (SELECT id FROM organizations LIMIT 1), 'login', 'user' FROM generate_series(1, 120000); ANALYZE audit_logs",
+      )
+      const dir = withFile(
+        "016_audit_logs_action.sql",
+        "-- 016: audit lookups by action\nCREATE INDEX IF NOT EXISTS idx_audit_logs_action ON audit_logs (action);\nALTER TABLE audit_logs ADD COLUMN IF NOT EXISTS source text;\n",
+      )
+      const human = await aim(["plan", "--migrations-dir", dir], env)
+      expect(human.code, human.stderr).toBe(0)
+      expect(human.stdout).toMatch(/016_audit_logs_action\.sql \(one transaction/)
+      expect(human.stdout).toMatch(/^ {2}2 +high +CREATE INDEX +audit_logs: ShareLock +scan$/m)
+      expect(human.stdout).toMatch(/→ CREATE INDEX CONCURRENTLY in its own file/)
+      expect(human.stdout).toMatch(/^ {2}audit_logs +120,000 +\d+\.\d MB$/m)
+
+      const json = await aim(["plan", "--migrations-dir", dir, "--json"], env)
+      const doc = JSON.parse(json.stdout)
+      expect(doc).toMatchObject({
+        ok: true,
+        database: expect.stringContaining("aim_cli_plan"),
+        risk: "high",
+        pending: [
+          {
+            version: 16,
+            name: "016_audit_logs_action.sql",
+            transactional: true,
+            statements: [
+              {
+                line: 2,
+                kind: "CREATE INDEX",
+                locks: [{ relation: "audit_logs", mode: "ShareLock" }],
+                rewrite: false,
+                risk: "high",
+                advice: expect.any(String),
+              },
+              { line: 3, kind: "ALTER TABLE … ADD COLUMN", locks: [{ relation: "audit_logs", mode: "AccessExclusiveLock" }], rewrite: false, risk: "low" },
+            ],
+          },
+        ],
+        relations: [{ name: "audit_logs", rows: 120_000, bytes: expect.any(Number) }],
+      })
+
+      const gated = await aim(["plan", "--migrations-dir", dir, "--fail-on", "high"], env)
+      expect(gated.code).toBe(1)
+      expect(gated.stderr).toMatch(/risk is high, at or above --fail-on high/)
+
+      const dry = await aim(["migrate", "--dry-run", "--migrations-dir", dir, "--json"], env)
+      expect(dry.code).toBe(0)
+      expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, pending: [{ version: 16 }], lockPlan: { pending: doc.pending, relations: doc.relations } })
+      const dryHuman = await aim(["migrate", "--dry-run", "--migrations-dir", dir], env)
+      expect(dryHuman.stdout).toMatch(/would apply 016_audit_logs_action\.sql[\s\S]*Lock-impact plan/)
+      expect(await sql(db.url, "SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'idx_audit_logs_action'")).toEqual([{ n: 0 }])
+    } finally {
+      await db.drop()
+    }
+  })
+
+  it("aim drift: none after migrate; a dropped index is missing (exit 1) with the statement that restores it", async () => {
+    const db = await createTestDatabase(testPostgresUrl(), "aim_cli_drift")
+    try {
+      const env = { DATABASE_URL: db.url }
+      expect((await aim(["migrate", "--no-verify"], env)).code).toBe(0)
+      const clean = await aim(["drift"], env)
+      expect(clean.code, clean.stderr).toBe(0)
+      expect(clean.stdout).toMatch(/✅ no drift/)
+      await sql(db.url, "DROP INDEX idx_agents_status")
+      const found = await aim(["drift", "--json"], env)
+      expect(found.code).toBe(1)
+      expect(JSON.parse(found.stdout)).toMatchObject({
+        ok: false,
+        differences: [
+          {
+            kind: "missing",
+            objectType: "index",
+            name: "idx_agents_status",
+            expected: expect.any(String),
+            actual: null,
+            fix: expect.stringMatching(/^CREATE INDEX/),
+          },
+        ],
+      })
+    } finally {
+      await db.drop()
+    }
+  })
+
+  it("both work on the embedded default", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "aim-plan-embedded-"))
+    cpSync(shippedMigrations, join(cwd, "migrations"), { recursive: true })
+    const planned = await aim(["plan", "--json"], {}, cwd)
+    expect(planned.code, planned.stderr).toBe(0)
+    expect(JSON.parse(planned.stdout).pending).toHaveLength(15)
+    expect(planned.stderr).toMatch(/No database configured: using the embedded PostgreSQL/)
+    expect((await aim(["migrate", "--no-verify"], {}, cwd)).code).toBe(0)
+    const drift = await aim(["drift"], {}, cwd)
+    expect(drift.code, drift.stderr).toBe(0)
+    expect(drift.stdout).toMatch(/no drift/)
+  })
+})

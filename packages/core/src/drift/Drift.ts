@@ -1,0 +1,205 @@
+import { Effect } from "effect"
+import { AimConfig } from "../config/AimConfig.js"
+import type { DatabaseSettings } from "../config/DatabaseConfig.js"
+import { type CatalogSnapshot, catalogSnapshot } from "../database/catalogSnapshot.js"
+import { Database, type DatabaseShape, transaction } from "../database/Database.js"
+import type { Migration } from "../migrations/Migration.js"
+import { MigrationSource } from "../migrations/MigrationSource.js"
+import { Migrator } from "../migrations/Migrator.js"
+import { splitStatements } from "../migrations/splitStatements.js"
+import { withScratchDatabase } from "../runtime/databases.js"
+import { defaultPolicies, deployedBackendTables, deployedDifferences, deployedShapes } from "../verify/expectations.js"
+
+export type ObjectType = "table" | "column" | "constraint" | "index" | "trigger" | "function" | "seed"
+
+/** One way the live database differs from what its applied migration files produce. */
+export interface Difference {
+  readonly kind: "missing" | "changed" | "extra"
+  readonly objectType: ObjectType
+  /** e.g. `users.email`, `idx_agents_status`, `security_policies/Capability Violation Detection`. */
+  readonly name: string
+  readonly expected: string | null
+  readonly actual: string | null
+  readonly fix: string
+  /** Set when this is a known difference of a database the deployed AIM backend built (AIM-VER-004). */
+  readonly known?: string
+}
+
+export interface DriftReport {
+  readonly database: string
+  /** False when something the files define is missing or changed (known differences aside). */
+  readonly ok: boolean
+  /** Applied files the expected catalog was built from. */
+  readonly files: number
+  readonly differences: ReadonlyArray<Difference>
+}
+
+interface Expected {
+  readonly snapshot: CatalogSnapshot
+  /** The file that created each object. */
+  readonly createdBy: ReadonlyMap<string, string>
+}
+
+const seedKey = (name: string) => `seed:security_policies/${name}`
+
+/** The default policies by name, with their priority: the seed rows drift compares (never extra: users add policies). */
+const seedRows = (db: Pick<DatabaseShape, "query">) =>
+  Effect.gen(function* () {
+    const exists = yield* db.query<{ t: string | null }>("SELECT to_regclass('public.security_policies')::text AS t")
+    if (exists[0]?.t === null || exists[0]?.t === undefined) return new Map<string, string>()
+    const rows = yield* db.query<{ name: string; priorities: string }>(
+      "SELECT name, string_agg(DISTINCT priority::text, ', ' ORDER BY priority::text) AS priorities FROM security_policies WHERE name = ANY($1) GROUP BY name",
+      [defaultPolicies.map((p) => p.name)],
+    )
+    return new Map(rows.map((r) => [seedKey(r.name), `priority ${r.priorities}`]))
+  })
+
+const snapshotWithSeeds = (db: Pick<DatabaseShape, "query">) =>
+  Effect.gen(function* () {
+    const snapshot = new Map(yield* catalogSnapshot(db, {}))
+    for (const [key, value] of yield* seedRows(db)) snapshot.set(key, value)
+    return snapshot as CatalogSnapshot
+  })
+
+const runFile = (db: DatabaseShape, migration: Migration) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const session = yield* db.session
+      if (migration.transactional) return yield* transaction(session, session.execute(migration.sql))
+      for (const statement of splitStatements(migration.sql)) yield* session.execute(statement.text)
+    }),
+  )
+
+/** What the applied files produce, on a scratch database, with the file that created each object. */
+const expectedCatalog = (settings: DatabaseSettings, applied: ReadonlyArray<Migration>) =>
+  withScratchDatabase(
+    settings,
+    Effect.gen(function* () {
+      const scratch = yield* Database
+      const createdBy = new Map<string, string>()
+      let before: CatalogSnapshot = new Map()
+      for (const migration of applied) {
+        yield* runFile(scratch, migration)
+        const after = yield* snapshotWithSeeds(scratch)
+        for (const key of after.keys()) if (!before.has(key)) createdBy.set(key, migration.name)
+        before = after
+      }
+      return { snapshot: before, createdBy } satisfies Expected
+    }),
+    "drift",
+  )
+
+const split = (key: string): { objectType: ObjectType; name: string } => {
+  const at = key.indexOf(":")
+  return { objectType: key.slice(0, at) as ObjectType, name: key.slice(at + 1) }
+}
+
+/** The table an object belongs to, so the parts of a missing or extra table are not listed one by one. */
+const tableOf = (objectType: ObjectType, name: string, snapshot: CatalogSnapshot): string | undefined => {
+  if (objectType === "column" || objectType === "constraint" || objectType === "trigger") return name.split(".")[0]
+  if (objectType === "index") return / ON (?:public\.)?"?([A-Za-z0-9_]+)"? USING /.exec(snapshot.get(`index:${name}`) ?? "")?.[1]
+  return undefined
+}
+
+const fixFor = (kind: Difference["kind"], objectType: ObjectType, name: string, expected: string | undefined, file: string | undefined): string => {
+  const again = file === undefined ? "" : ` (${file} creates it; the files are idempotent, so psql -f migrations/${file} recreates what is missing)`
+  if (kind === "extra") {
+    if (objectType === "table" && deployedBackendTables.has(name)) return "the deployed AIM backend's own table: leave it"
+    return `no migration file defines it: if it is wanted, add it in a migration (aim new) so the files say so; if not, drop it`
+  }
+  const [table, part] = name.split(".")
+  const statement =
+    objectType === "index"
+      ? `${expected};`
+      : objectType === "constraint" && table !== undefined && part !== undefined
+        ? `ALTER TABLE ${table} ADD CONSTRAINT ${part} ${expected};`
+        : objectType === "trigger"
+          ? `${expected};`
+          : undefined
+  if (kind === "missing") return statement === undefined ? `recreate it${again}` : `${statement}${again}`
+  const replace =
+    objectType === "index"
+      ? `DROP INDEX ${name}; ${statement}`
+      : objectType === "constraint" && table !== undefined && part !== undefined
+        ? `ALTER TABLE ${table} DROP CONSTRAINT ${part}, ADD CONSTRAINT ${part} ${expected};`
+        : objectType === "trigger" && table !== undefined && part !== undefined
+          ? `DROP TRIGGER ${part} ON ${table}; ${statement}`
+          : undefined
+  return `put back what ${file ?? "the files"} define${replace === undefined ? "" : ` (${replace})`}, or, if the change is wanted, make it a migration (aim new) so the files say so`
+}
+
+/**
+ * The deployed backend's known differences present on `db`, as a test of a catalog key and its live
+ * value: aim verify's AIM-VER-004 differences, and the deployed shapes when the object is exactly that.
+ */
+const knownDifferences = (db: Pick<DatabaseShape, "query">) =>
+  Effect.gen(function* () {
+    const found: Array<{ readonly title: string; readonly fix: string; readonly keys: ReadonlyArray<string> }> = []
+    for (const difference of deployedDifferences) {
+      const items = (yield* db.query<{ item: string }>(difference.query)).map((r) => r.item)
+      if (items.length > 0) found.push({ title: difference.title, fix: difference.fix(items), keys: difference.catalogKeys(items) })
+    }
+    return (key: string, actual: string | undefined): { readonly title: string; readonly fix: string } | undefined =>
+      found.find((d) => d.keys.some((k) => (k.endsWith(".*") ? key.startsWith(k.slice(0, -1)) : key === k))) ??
+      deployedShapes.find((shape) => actual !== undefined && shape.objects[key] === actual)
+  })
+
+/** A numeric default compares by value: the deployed backend wrote 0.00 where aim's files write 0. */
+const comparable = (key: string, value: string | undefined) =>
+  value !== undefined && key.startsWith("column:") ? value.replace(/(?<=\s)-?\d+\.\d+(?=\s)/g, (n) => String(Number(n))) : value
+
+/**
+ * The live database against the catalog its applied files produce: every table, column (type,
+ * default, nullability), constraint, index, trigger, function and default policy that is missing,
+ * changed or extra, each with its fix. The expected catalog is built on a scratch database.
+ */
+export const detectDrift = (settings: DatabaseSettings, applied: ReadonlyArray<Migration>) =>
+  Effect.gen(function* () {
+    const db = yield* Database
+    const live = yield* snapshotWithSeeds(db)
+    const expected = yield* expectedCatalog(settings, applied)
+    const known = yield* knownDifferences(db)
+    const differences: Array<Difference> = []
+    const keys = [...new Set([...expected.snapshot.keys(), ...live.keys()])].sort()
+    const missingTables = new Set(keys.filter((k) => k.startsWith("table:") && !live.has(k)).map((k) => k.slice("table:".length)))
+    const extraTables = new Set(keys.filter((k) => k.startsWith("table:") && !expected.snapshot.has(k)).map((k) => k.slice("table:".length)))
+    for (const key of keys) {
+      const want = expected.snapshot.get(key)
+      const have = live.get(key)
+      if (comparable(key, want) === comparable(key, have)) continue
+      const { objectType, name } = split(key)
+      const kind: Difference["kind"] = want === undefined ? "extra" : have === undefined ? "missing" : "changed"
+      // Seed rows are the operator's data beyond the defaults: a policy the files do not seed is not drift.
+      if (objectType === "seed" && kind === "extra") continue
+      const table = tableOf(objectType, name, kind === "extra" ? live : expected.snapshot)
+      if (table !== undefined && (kind === "missing" ? missingTables : extraTables).has(table) && kind !== "changed") continue
+      const deployed = known(key, have)
+      differences.push({
+        kind,
+        objectType,
+        name,
+        expected: want ?? null,
+        actual: have ?? null,
+        fix: deployed?.fix ?? fixFor(kind, objectType, name, want, expected.createdBy.get(key)),
+        ...(deployed === undefined ? {} : { known: deployed.title }),
+      })
+    }
+    return {
+      database: db.target,
+      ok: differences.every((d) => d.kind === "extra" || d.known !== undefined),
+      files: applied.length,
+      differences,
+    } satisfies DriftReport
+  })
+
+/** Drift of the configured database against the files its ledger says were applied. */
+export const driftOfApplied = Effect.gen(function* () {
+  const config = yield* AimConfig
+  const status = yield* (yield* Migrator).status
+  const files = yield* (yield* MigrationSource).load
+  const applied = new Set(status.applied.map((a) => a.version))
+  return yield* detectDrift(
+    config.database,
+    files.filter((f) => applied.has(f.version)),
+  )
+})

@@ -1,0 +1,281 @@
+import { Effect } from "effect"
+import { type ParsedStatement, type SqlParseError, parseScript } from "../authoring/sqlAnalysis.js"
+import { Database, type DatabaseShape } from "../database/Database.js"
+import type { SqlError } from "../database/SqlError.js"
+import type { Migration } from "../migrations/Migration.js"
+import { MigrationSource } from "../migrations/MigrationSource.js"
+import { Migrator } from "../migrations/Migrator.js"
+import { type CatalogFacts, type LockMode, type RelationLock, blocksReads, blocksWrites, statementLocks, strength } from "./statementLocks.js"
+
+export type Risk = "low" | "medium" | "high"
+
+/** A relation's live size on the target database. */
+export interface RelationSize {
+  readonly name: string
+  /** Estimated rows (pg_class.reltuples), or counted up to a cap when the table was never analysed. */
+  readonly rows: number
+  /** Table, indexes and TOAST (pg_total_relation_size). */
+  readonly bytes: number
+}
+
+export interface PlannedStatement {
+  /** 1-based line of the statement in its file. */
+  readonly line: number
+  readonly kind: string
+  readonly locks: ReadonlyArray<RelationLock>
+  /** Rewrites or scans the whole table while holding its lock. */
+  readonly rewrite: boolean
+  readonly scan: boolean
+  readonly risk: Risk
+  /** The safer form, or why the risk is what it is; null when there is nothing to say. */
+  readonly advice: string | null
+}
+
+export interface PlannedFile {
+  readonly version: number
+  readonly name: string
+  readonly transactional: boolean
+  readonly risk: Risk
+  readonly statements: ReadonlyArray<PlannedStatement>
+}
+
+export interface LockPlan {
+  readonly database: string
+  readonly pending: ReadonlyArray<PlannedFile>
+  /** Every existing relation a pending statement locks, with its live size. */
+  readonly relations: ReadonlyArray<RelationSize>
+}
+
+/** Row and byte counts from which holding a lock for a whole-table pass is felt (100k rows / 100 MB) or noticed (10k / 10 MB). */
+export const sizeThresholds = { large: { rows: 100_000, bytes: 100 * 1024 * 1024 }, medium: { rows: 10_000, bytes: 10 * 1024 * 1024 } } as const
+
+const sizeClass = (size: RelationSize | undefined): "new" | "small" | "medium" | "large" => {
+  if (size === undefined) return "new"
+  if (size.rows >= sizeThresholds.large.rows || size.bytes >= sizeThresholds.large.bytes) return "large"
+  if (size.rows >= sizeThresholds.medium.rows || size.bytes >= sizeThresholds.medium.bytes) return "medium"
+  return "small"
+}
+
+const riskOrder: ReadonlyArray<Risk> = ["low", "medium", "high"]
+const maxRisk = (risks: ReadonlyArray<Risk>): Risk => riskOrder[Math.max(0, ...risks.map((r) => riskOrder.indexOf(r)))] ?? "low"
+
+const formatRows = (n: number) => n.toLocaleString("en-US")
+
+/**
+ * The risk of one statement: what its strongest lock blocks, whether it holds that lock for a pass
+ * over the whole table, and how big that table is on the target database now.
+ */
+export const assess = (
+  impact: ReturnType<typeof statementLocks>,
+  sizes: ReadonlyMap<string, RelationSize>,
+  /** Locks earlier statements of the same transaction still hold: they are held for this one's whole run too. */
+  held: ReadonlyArray<RelationLock> = [],
+): Pick<PlannedStatement, "risk" | "advice"> => {
+  const own = assessAlone(impact, sizes)
+  const whole = impact.rewrite || impact.scan
+  const target = impact.locks.find((l) => sizes.has(l.relation))
+  const size = sizeClass(target === undefined ? undefined : sizes.get(target.relation))
+  const blocking = held.filter(
+    (l) => sizes.has(l.relation) && blocksWrites(l.mode) && !impact.locks.some((o) => o.relation === l.relation && strength(o.mode) >= strength(l.mode)),
+  )
+  const first = blocking[0]
+  if (!whole || first === undefined || (size !== "large" && size !== "medium")) return own
+  const risk = maxRisk([own.risk, size === "large" ? "high" : "medium"])
+  return {
+    risk,
+    advice: `an earlier statement of this transaction holds ${first.mode} on ${first.relation} until it commits, so ${first.relation} stays blocked while this statement ${impact.rewrite ? "rewrites" : "scans"} ${target?.relation}: move this statement to its own file, or put it first${own.advice === null ? "" : `; ${own.advice}`}`,
+  }
+}
+
+const assessAlone = (impact: ReturnType<typeof statementLocks>, sizes: ReadonlyMap<string, RelationSize>): Pick<PlannedStatement, "risk" | "advice"> => {
+  if (impact.opaque) {
+    return { risk: "medium", advice: "what it locks is not visible in its text (procedural code): review it, keep it short, and rely on lock_timeout" }
+  }
+  const existing = impact.locks.filter((l) => sizes.has(l.relation))
+  if (existing.length === 0) return { risk: "low", advice: impact.saferForm ?? null }
+  const heaviest = existing.reduce((a, b) => (strength(b.mode) > strength(a.mode) ? b : a))
+  const whole = impact.rewrite || impact.scan
+  const size = sizeClass(sizes.get(heaviest.relation))
+  const sized = sizes.get(heaviest.relation)
+  const what = sized === undefined ? heaviest.relation : `${heaviest.relation} (${formatRows(sized.rows)} rows)`
+  const blocks = blocksReads(heaviest.mode) ? "reads and writes" : blocksWrites(heaviest.mode) ? "writes" : undefined
+  if (whole && blocks !== undefined) {
+    const risk: Risk = size === "large" ? "high" : size === "medium" ? "medium" : "low"
+    const pass = impact.rewrite ? "rewrites" : "scans"
+    return {
+      risk: impact.destructive ? maxRisk([risk, "medium"]) : risk,
+      advice:
+        impact.saferForm ??
+        (risk === "low" ? null : `${pass} ${what} while blocking ${blocks}: run it in a maintenance window, or split it so the long part takes a weaker lock`),
+    }
+  }
+  if (whole) {
+    // A weaker lock (ShareUpdateExclusive, RowExclusive): traffic goes on, but the transaction is long.
+    const risk: Risk = size === "large" ? "medium" : "low"
+    return { risk, advice: impact.saferForm ?? (risk === "low" ? null : `a long pass over ${what}; writes go on meanwhile`) }
+  }
+  if (impact.destructive) return { risk: "medium", advice: "removes data: make sure nothing reads it any more (aim lint flags it as destructive)" }
+  if (heaviest.mode === "AccessExclusiveLock") {
+    return {
+      risk: "low",
+      advice: `brief, but it waits behind every running query on ${heaviest.relation} and every new query waits behind it: aim's lock_timeout (--lock-timeout, 5 s by default) makes it fail fast instead of stalling traffic`,
+    }
+  }
+  return { risk: "low", advice: impact.saferForm ?? null }
+}
+
+interface FactRows {
+  readonly kind: "index" | "fk" | "column" | "check" | "size"
+  readonly a: string
+  readonly b: string | null
+  readonly c: string | null
+  readonly n: number | null
+  readonly m: number | null
+}
+
+// One round trip: the catalog facts the analysis needs and the live size of every relation of `public`.
+const factsQuery = `
+  SELECT 'index' AS kind, i.relname AS a, t.relname AS b, NULL AS c, NULL::float8 AS n, NULL::float8 AS m
+    FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+   WHERE t.relnamespace = 'public'::regnamespace
+  UNION ALL
+  SELECT 'fk', t.relname, c.conname, r.relname, NULL, NULL
+    FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class r ON r.oid = c.confrelid
+   WHERE c.contype = 'f' AND t.relnamespace = 'public'::regnamespace
+  UNION ALL
+  SELECT 'column', c.relname, a.attname, format_type(a.atttypid, a.atttypmod), NULL, NULL
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+   WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL
+  SELECT 'check', t.relname, pg_get_constraintdef(c.oid), NULL, NULL, NULL
+    FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+   WHERE c.contype = 'c' AND c.convalidated AND t.relnamespace = 'public'::regnamespace
+  UNION ALL
+  SELECT 'size', c.relname, NULL, c.relkind::text, c.reltuples::float8, pg_total_relation_size(c.oid)::float8
+    FROM pg_class c
+   WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'i', 'm', 'v')`
+
+// A table never vacuumed or analysed has reltuples -1 (PostgreSQL 14+): count it, up to this many rows.
+const countCap = 1_000_000
+
+/** What the analysis needs from the target's catalog, and the live sizes of its relations. */
+export const readCatalogFacts = (db: Pick<DatabaseShape, "query">): Effect.Effect<{ facts: CatalogFacts; sizes: Map<string, RelationSize> }, SqlError> =>
+  Effect.gen(function* () {
+    const rows = yield* db.query<FactRows & Record<string, unknown>>(factsQuery)
+    const indexTable = new Map<string, string>()
+    const foreignKeyTarget = new Map<string, string>()
+    const columnType = new Map<string, string>()
+    const notNullChecked = new Set<string>()
+    const foreignKeys: Array<readonly [string, string]> = []
+    const sizes = new Map<string, RelationSize>()
+    const uncounted: Array<string> = []
+    for (const row of rows) {
+      switch (row.kind) {
+        case "index":
+          if (row.b !== null) indexTable.set(row.a, row.b)
+          break
+        case "fk":
+          if (row.b !== null && row.c !== null) {
+            foreignKeyTarget.set(`${row.a}.${row.b}`, row.c)
+            foreignKeys.push([row.a, row.c])
+          }
+          break
+        case "column":
+          if (row.b !== null && row.c !== null) columnType.set(`${row.a}.${row.b}`, row.c)
+          break
+        case "check": {
+          const column = /^CHECK \(\(?"?([a-z_][a-z0-9_]*)"? IS NOT NULL\)?\)$/i.exec(row.b ?? "")?.[1]
+          if (column !== undefined) notNullChecked.add(`${row.a}.${column}`)
+          break
+        }
+        case "size": {
+          const estimated = Number(row.n ?? -1)
+          sizes.set(row.a, { name: row.a, rows: Math.max(0, Math.round(estimated)), bytes: Number(row.m ?? 0) })
+          if (estimated < 0 && (row.c === "r" || row.c === "p")) uncounted.push(row.a)
+          break
+        }
+      }
+    }
+    if (uncounted.length > 0) {
+      const quoted = (t: string) => `public."${t.replace(/"/g, '""')}"`
+      const counts = yield* db.query<{ t: string; n: number }>(
+        uncounted
+          .map((t) => `SELECT '${t.replace(/'/g, "''")}' AS t, (SELECT count(*)::int FROM (SELECT 1 FROM ${quoted(t)} LIMIT ${countCap}) AS capped) AS n`)
+          .join(" UNION ALL "),
+      )
+      for (const { t, n } of counts) {
+        const size = sizes.get(t)
+        if (size !== undefined) sizes.set(t, { ...size, rows: Number(n) })
+      }
+    }
+    return { facts: { indexTable, foreignKeyTarget, columnType, notNullChecked, foreignKeys }, sizes }
+  })
+
+export type PlanInput = Pick<Migration, "version" | "name" | "sql" | "transactional">
+
+/** Plans one parsed statement against the facts and sizes: locks, rewrite or scan, risk, advice. */
+export const planStatement = (
+  statement: ParsedStatement,
+  facts: CatalogFacts,
+  sizes: ReadonlyMap<string, RelationSize>,
+  held: ReadonlyArray<RelationLock> = [],
+  inTransaction = false,
+): PlannedStatement => {
+  const impact = statementLocks(statement, facts)
+  if (inTransaction && impact.outsideTransaction) {
+    return {
+      line: statement.line,
+      kind: impact.kind,
+      locks: impact.locks,
+      rewrite: impact.rewrite,
+      scan: impact.scan,
+      risk: "high",
+      advice: `PostgreSQL refuses ${impact.kind} inside a transaction, so this file fails here: put it in its own file whose first line is -- aim:no-transaction`,
+    }
+  }
+  return { line: statement.line, kind: impact.kind, locks: impact.locks, rewrite: impact.rewrite, scan: impact.scan, ...assess(impact, sizes, held) }
+}
+
+/**
+ * The lock-impact plan of `files` against the database behind `db`: every statement parsed with
+ * PostgreSQL's parser, the locks it takes in PostgreSQL's names, whether it rewrites or scans, the
+ * live size of what it locks, and a risk with the safer form. Reads the catalog; changes nothing.
+ */
+export const planLocks = (db: Pick<DatabaseShape, "query" | "target">, files: ReadonlyArray<PlanInput>): Effect.Effect<LockPlan, SqlError | SqlParseError> =>
+  Effect.gen(function* () {
+    const { facts, sizes } = yield* readCatalogFacts(db)
+    const locked = new Set<string>()
+    const pending: Array<PlannedFile> = []
+    for (const file of files) {
+      // In a transaction every lock is held until COMMIT: each statement runs under the ones before it.
+      const held: Array<RelationLock> = []
+      const statements = (yield* parseScript(file.sql)).map((statement) => {
+        const planned = planStatement(statement, facts, sizes, file.transactional ? held : [], file.transactional)
+        held.push(...planned.locks)
+        return planned
+      })
+      for (const s of statements) for (const l of s.locks) if (sizes.has(l.relation)) locked.add(l.relation)
+      pending.push({ version: file.version, name: file.name, transactional: file.transactional, risk: maxRisk(statements.map((s) => s.risk)), statements })
+    }
+    const relations = [...locked].sort().flatMap((name) => sizes.get(name) ?? [])
+    return { database: db.target, pending, relations }
+  })
+
+/** The highest risk of a plan: what `aim plan --fail-on` compares against. */
+export const planRisk = (plan: LockPlan): Risk => maxRisk(plan.pending.map((f) => f.risk))
+
+export const risks: ReadonlyArray<Risk> = riskOrder
+export const atLeast = (risk: Risk, threshold: Risk): boolean => riskOrder.indexOf(risk) >= riskOrder.indexOf(threshold)
+export type { LockMode, RelationLock }
+
+/** The lock-impact plan of what is pending on the configured database, with the migrator's status. */
+export const pendingLockPlan = Effect.gen(function* () {
+  const status = yield* (yield* Migrator).status
+  const files = yield* (yield* MigrationSource).load
+  const pendingVersions = new Set(status.pending.map((p) => p.version))
+  const plan = yield* planLocks(
+    yield* Database,
+    files.filter((f) => pendingVersions.has(f.version)),
+  )
+  return { status, plan }
+})

@@ -1,0 +1,475 @@
+import type { AstNode, ParsedStatement } from "../authoring/sqlAnalysis.js"
+
+/** PostgreSQL's table lock modes, weakest first, in the names pg_locks uses. */
+export const lockModes = [
+  "AccessShareLock",
+  "RowShareLock",
+  "RowExclusiveLock",
+  "ShareUpdateExclusiveLock",
+  "ShareLock",
+  "ShareRowExclusiveLock",
+  "ExclusiveLock",
+  "AccessExclusiveLock",
+] as const
+export type LockMode = (typeof lockModes)[number]
+
+export const strength = (mode: LockMode): number => lockModes.indexOf(mode)
+/** ShareLock and stronger stop INSERT, UPDATE and DELETE; AccessExclusiveLock stops SELECT too. */
+export const blocksWrites = (mode: LockMode): boolean => strength(mode) >= strength("ShareLock")
+export const blocksReads = (mode: LockMode): boolean => mode === "AccessExclusiveLock"
+
+export interface RelationLock {
+  readonly relation: string
+  readonly mode: LockMode
+}
+
+/** What the target database knows that the statement alone does not. */
+export interface CatalogFacts {
+  /** index name → its table */
+  readonly indexTable: ReadonlyMap<string, string>
+  /** `table.constraint` → the table a foreign key references */
+  readonly foreignKeyTarget: ReadonlyMap<string, string>
+  /** `table.column` → its type as format_type prints it, e.g. `character varying(50)` */
+  readonly columnType: ReadonlyMap<string, string>
+  /** `table.column` with a validated CHECK (column IS NOT NULL): SET NOT NULL then skips its scan. */
+  readonly notNullChecked: ReadonlySet<string>
+  /** foreign keys as [referencing table, referenced table] */
+  readonly foreignKeys: ReadonlyArray<readonly [string, string]>
+}
+
+export const noFacts: CatalogFacts = { indexTable: new Map(), foreignKeyTarget: new Map(), columnType: new Map(), notNullChecked: new Set(), foreignKeys: [] }
+
+/** One statement's effect on existing relations, read from its syntax tree and the catalog. */
+export interface StatementLocks {
+  /** e.g. `ALTER TABLE … ADD COLUMN`, `CREATE INDEX`, `UPDATE`. */
+  readonly kind: string
+  /** The strongest mode taken on each relation, in the order the statement names them. */
+  readonly locks: ReadonlyArray<RelationLock>
+  /** Rewrites the whole table (a new copy of every row). */
+  readonly rewrite: boolean
+  /** Reads the whole table while holding its lock (validation, index build, every-row DML). */
+  readonly scan: boolean
+  /** What it does is not visible in its text (DO blocks, functions): locks unknown. */
+  readonly opaque: boolean
+  /** The safer form, when there is one. */
+  readonly saferForm?: string
+  /** Removes data (DROP TABLE/COLUMN, TRUNCATE). */
+  readonly destructive: boolean
+  /** PostgreSQL refuses it inside a transaction block (CONCURRENTLY, VACUUM): its file needs -- aim:no-transaction. */
+  readonly outsideTransaction: boolean
+}
+
+const str = (node: unknown): string | undefined => (node as { String?: { sval?: string } } | undefined)?.String?.sval
+const relname = (rangeVar: unknown): string | undefined => (rangeVar as { relname?: string } | undefined)?.relname
+const items = (list: unknown): ReadonlyArray<unknown> =>
+  ((list as { List?: { items?: ReadonlyArray<unknown> } } | undefined)?.List?.items ?? []) as ReadonlyArray<unknown>
+const lastName = (names: ReadonlyArray<unknown>): string | undefined => str(names.at(-1))
+
+/** Every RangeVar under a node: the tables a query reads. */
+const rangeVars = (node: unknown, found: Array<string> = []): Array<string> => {
+  if (Array.isArray(node)) for (const n of node) rangeVars(n, found)
+  else if (typeof node === "object" && node !== null) {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "RangeVar") {
+        const name = relname(value)
+        if (name !== undefined) found.push(name)
+      }
+      rangeVars(value, found)
+    }
+  }
+  return found
+}
+
+// Functions whose value differs per row: a default that calls one must be written into every row.
+const volatileDefault = /^(random|gen_random_uuid|uuid_generate_v[14]|clock_timestamp|timeofday|nextval|txid_current)$/
+
+const funcNames = (node: unknown, found: Array<string> = []): Array<string> => {
+  if (Array.isArray(node)) for (const n of node) funcNames(n, found)
+  else if (typeof node === "object" && node !== null) {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "FuncCall") {
+        const name = lastName(((value as { funcname?: ReadonlyArray<unknown> }).funcname ?? []) as ReadonlyArray<unknown>)
+        if (name !== undefined) found.push(name)
+      }
+      funcNames(value, found)
+    }
+  }
+  return found
+}
+
+const typeOf = (columnDef: AstNode | undefined): string => {
+  const typeName = columnDef?.typeName as { names?: ReadonlyArray<unknown>; typmods?: ReadonlyArray<unknown> } | undefined
+  const base = lastName(typeName?.names ?? []) ?? ""
+  const mods = (typeName?.typmods ?? []).map((m) => (m as { A_Const?: { ival?: { ival?: number } } }).A_Const?.ival?.ival).filter((n) => n !== undefined)
+  return mods.length > 0 ? `${base}(${mods.join(",")})` : base
+}
+
+/** A type change PostgreSQL makes without rewriting: varchar widened or dropped to text, numeric widened. */
+const binaryCompatible = (from: string | undefined, to: string): boolean => {
+  if (from === undefined) return false
+  const varchar = /^character varying(?:\((\d+)\))?$/.exec(from)
+  if (varchar !== null) {
+    if (to === "text" || to === "varchar") return true
+    const target = /^varchar\((\d+)\)$/.exec(to)
+    return target !== null && (varchar[1] === undefined ? false : Number(target[1]) >= Number(varchar[1]))
+  }
+  return false
+}
+
+const merge = (locks: ReadonlyArray<RelationLock>): ReadonlyArray<RelationLock> => {
+  const strongest = new Map<string, LockMode>()
+  for (const { relation, mode } of locks) {
+    const was = strongest.get(relation)
+    if (was === undefined || strength(mode) > strength(was)) strongest.set(relation, mode)
+  }
+  return [...strongest].map(([relation, mode]) => ({ relation, mode }))
+}
+
+const impact = (kind: string, locks: ReadonlyArray<RelationLock>, extra: Partial<Omit<StatementLocks, "kind" | "locks">> = {}): StatementLocks => ({
+  kind,
+  locks: merge(locks),
+  rewrite: extra.rewrite ?? false,
+  scan: extra.scan ?? false,
+  opaque: extra.opaque ?? false,
+  destructive: extra.destructive ?? false,
+  outsideTransaction: extra.outsideTransaction ?? false,
+  ...(extra.saferForm === undefined ? {} : { saferForm: extra.saferForm }),
+})
+
+const constraintTargets = (constraints: ReadonlyArray<unknown>): ReadonlyArray<string> =>
+  constraints.flatMap((c) => {
+    const con = (c as { Constraint?: AstNode }).Constraint
+    return con?.contype === "CONSTR_FOREIGN" ? (relname(con.pktable) ?? []) : []
+  })
+
+const alterTableCommand = (table: string, cmd: AstNode, facts: CatalogFacts): StatementLocks => {
+  const subtype = String(cmd.subtype)
+  const column = typeof cmd.name === "string" ? cmd.name : undefined
+  const def = cmd.def as AstNode | undefined
+  const exclusive = [{ relation: table, mode: "AccessExclusiveLock" as const }]
+  switch (subtype) {
+    case "AT_AddColumn": {
+      const columnDef = def?.ColumnDef as AstNode | undefined
+      const constraints = (columnDef?.constraints ?? []) as ReadonlyArray<unknown>
+      const defaults = constraints.map((c) => (c as { Constraint?: AstNode }).Constraint).filter((c) => c?.contype === "CONSTR_DEFAULT")
+      const volatile = defaults.some((d) => funcNames(d?.raw_expr).some((f) => volatileDefault.test(f)))
+      const references = constraintTargets(constraints).map((relation) => ({ relation, mode: "ShareRowExclusiveLock" as const }))
+      return impact("ALTER TABLE … ADD COLUMN", [...exclusive, ...references], {
+        rewrite: volatile,
+        ...(volatile ? { saferForm: "add the column without a default, backfill it in batches, then SET DEFAULT for new rows" } : {}),
+      })
+    }
+    case "AT_DropColumn":
+      return impact("ALTER TABLE … DROP COLUMN", exclusive, { destructive: true })
+    case "AT_AlterColumnType": {
+      const target = typeOf(def?.ColumnDef as AstNode | undefined)
+      const rewrite = !binaryCompatible(facts.columnType.get(`${table}.${column}`), target)
+      return impact("ALTER TABLE … ALTER COLUMN TYPE", exclusive, {
+        rewrite,
+        ...(rewrite ? { saferForm: "add a column of the new type, backfill it in batches, switch the application to it, then drop the old column" } : {}),
+      })
+    }
+    case "AT_SetNotNull": {
+      const checked = facts.notNullChecked.has(`${table}.${column}`)
+      return impact("ALTER TABLE … SET NOT NULL", exclusive, {
+        scan: !checked,
+        ...(checked
+          ? {}
+          : {
+              saferForm: `ADD CONSTRAINT … CHECK (${column} IS NOT NULL) NOT VALID, VALIDATE it in a later file, then SET NOT NULL (no scan once a valid check exists)`,
+            }),
+      })
+    }
+    case "AT_DropNotNull":
+      return impact("ALTER TABLE … DROP NOT NULL", exclusive)
+    case "AT_ColumnDefault":
+      return impact(def === undefined ? "ALTER TABLE … DROP DEFAULT" : "ALTER TABLE … SET DEFAULT", exclusive)
+    case "AT_SetStatistics":
+      return impact("ALTER TABLE … SET STATISTICS", [{ relation: table, mode: "ShareUpdateExclusiveLock" }])
+    case "AT_SetRelOptions":
+    case "AT_ResetRelOptions":
+      return impact("ALTER TABLE … SET (storage parameters)", [{ relation: table, mode: "ShareUpdateExclusiveLock" }])
+    case "AT_AddConstraint": {
+      const con = def?.Constraint as AstNode | undefined
+      const notValid = con?.skip_validation === true
+      if (con?.contype === "CONSTR_FOREIGN") {
+        const target = relname(con.pktable)
+        return impact(
+          `ALTER TABLE … ADD FOREIGN KEY${notValid ? " NOT VALID" : ""}`,
+          [{ relation: table, mode: "ShareRowExclusiveLock" }, ...(target === undefined ? [] : [{ relation: target, mode: "ShareRowExclusiveLock" as const }])],
+          {
+            scan: !notValid,
+            ...(notValid
+              ? {}
+              : { saferForm: "ADD CONSTRAINT … NOT VALID (no scan), then VALIDATE CONSTRAINT in a later file (ShareUpdateExclusiveLock: writes go on)" }),
+          },
+        )
+      }
+      if (con?.contype === "CONSTR_CHECK") {
+        return impact(`ALTER TABLE … ADD CHECK${notValid ? " NOT VALID" : ""}`, exclusive, {
+          scan: !notValid,
+          ...(notValid
+            ? {}
+            : { saferForm: "ADD CONSTRAINT … NOT VALID (no scan), then VALIDATE CONSTRAINT in a later file (ShareUpdateExclusiveLock: writes go on)" }),
+        })
+      }
+      if (con?.contype === "CONSTR_UNIQUE" || con?.contype === "CONSTR_PRIMARY") {
+        const usingIndex = typeof con.indexname === "string"
+        return impact(`ALTER TABLE … ADD ${con.contype === "CONSTR_UNIQUE" ? "UNIQUE" : "PRIMARY KEY"}${usingIndex ? " USING INDEX" : ""}`, exclusive, {
+          scan: !usingIndex,
+          ...(usingIndex
+            ? {}
+            : { saferForm: "CREATE UNIQUE INDEX CONCURRENTLY (its own file, -- aim:no-transaction), then ADD CONSTRAINT … UNIQUE USING INDEX" }),
+        })
+      }
+      return impact("ALTER TABLE … ADD CONSTRAINT", exclusive, { scan: true })
+    }
+    case "AT_ValidateConstraint":
+      // Validating a foreign key reads the referenced table under the scan's snapshot, with no lock of its own on it.
+      return impact("ALTER TABLE … VALIDATE CONSTRAINT", [{ relation: table, mode: "ShareUpdateExclusiveLock" }], { scan: true })
+    case "AT_DropConstraint": {
+      // A foreign key's triggers live on both tables: dropping it takes the referenced table exclusively too.
+      const target = column === undefined ? undefined : facts.foreignKeyTarget.get(`${table}.${column}`)
+      return impact("ALTER TABLE … DROP CONSTRAINT", [
+        ...exclusive,
+        ...(target === undefined ? [] : [{ relation: target, mode: "AccessExclusiveLock" as const }]),
+      ])
+    }
+    case "AT_EnableTrig":
+    case "AT_DisableTrig":
+    case "AT_EnableTrigAll":
+    case "AT_DisableTrigAll":
+    case "AT_EnableTrigUser":
+    case "AT_DisableTrigUser":
+      return impact("ALTER TABLE … ENABLE/DISABLE TRIGGER", [{ relation: table, mode: "ShareRowExclusiveLock" }])
+    case "AT_EnableRowSecurity":
+    case "AT_DisableRowSecurity":
+    case "AT_ForceRowSecurity":
+    case "AT_NoForceRowSecurity":
+      return impact("ALTER TABLE … ROW LEVEL SECURITY", exclusive)
+    case "AT_ClusterOn":
+      return impact("ALTER TABLE … CLUSTER ON", [{ relation: table, mode: "ShareUpdateExclusiveLock" }])
+    default:
+      // Every other ALTER TABLE form takes PostgreSQL's default for ALTER TABLE.
+      return impact(`ALTER TABLE (${subtype.replace(/^AT_/, "")})`, exclusive)
+  }
+}
+
+/** The locks, rewrite and scan of one parsed statement, given what the target's catalog says. */
+export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts = noFacts): StatementLocks => {
+  const node = statement.node
+  switch (statement.kind) {
+    case "CreateStmt": {
+      const elements = (node.tableElts ?? []) as ReadonlyArray<unknown>
+      const columnConstraints = elements.flatMap((e) => ((e as { ColumnDef?: AstNode }).ColumnDef?.constraints ?? []) as ReadonlyArray<unknown>)
+      const tableConstraints = elements.filter((e) => (e as { Constraint?: unknown }).Constraint !== undefined)
+      const references = constraintTargets([...columnConstraints, ...tableConstraints]).map((relation) => ({
+        relation,
+        mode: "ShareRowExclusiveLock" as const,
+      }))
+      return impact("CREATE TABLE", references)
+    }
+    case "AlterTableStmt": {
+      const table = relname(node.relation) ?? "?"
+      if (node.objtype !== "OBJECT_TABLE")
+        return impact(`ALTER ${String(node.objtype).replace(/^OBJECT_/, "")}`, [{ relation: table, mode: "AccessExclusiveLock" }])
+      const commands = ((node.cmds ?? []) as ReadonlyArray<{ AlterTableCmd?: AstNode }>).flatMap((c) =>
+        c.AlterTableCmd === undefined ? [] : [c.AlterTableCmd],
+      )
+      const parts = commands.map((cmd) => alterTableCommand(table, cmd, facts))
+      if (parts.length === 1 && parts[0] !== undefined) return parts[0]
+      const saferForm = parts.find((p) => p.saferForm !== undefined)?.saferForm
+      return impact(
+        parts.map((p) => p.kind).join(", "),
+        parts.flatMap((p) => p.locks),
+        {
+          rewrite: parts.some((p) => p.rewrite),
+          scan: parts.some((p) => p.scan),
+          destructive: parts.some((p) => p.destructive),
+          ...(saferForm === undefined ? {} : { saferForm }),
+        },
+      )
+    }
+    case "RenameStmt": {
+      const table = relname(node.relation)
+      const what = String(node.renameType).replace(/^OBJECT_/, "")
+      if (what === "INDEX") return impact("ALTER INDEX … RENAME", table === undefined ? [] : [{ relation: table, mode: "ShareUpdateExclusiveLock" }])
+      return impact(`RENAME ${what}`, table === undefined ? [] : [{ relation: table, mode: "AccessExclusiveLock" }])
+    }
+    case "IndexStmt": {
+      const table = relname(node.relation) ?? "?"
+      const concurrent = node.concurrent === true
+      const unique = node.unique === true ? "UNIQUE " : ""
+      return impact(
+        `CREATE ${unique}INDEX${concurrent ? " CONCURRENTLY" : ""}`,
+        [{ relation: table, mode: concurrent ? "ShareUpdateExclusiveLock" : "ShareLock" }],
+        {
+          scan: true,
+          outsideTransaction: concurrent,
+          ...(concurrent ? {} : { saferForm: `CREATE ${unique}INDEX CONCURRENTLY in its own file with -- aim:no-transaction (writes go on while it builds)` }),
+        },
+      )
+    }
+    case "DropStmt": {
+      const type = String(node.removeType).replace(/^OBJECT_/, "")
+      const objects = ((node.objects ?? []) as ReadonlyArray<unknown>).map((o) =>
+        items(o)
+          .map(str)
+          .filter((s): s is string => s !== undefined),
+      )
+      if (type === "TABLE") {
+        const tables = objects.flatMap((o) => o.at(-1) ?? [])
+        // Dropping a table drops its foreign keys' triggers on the tables they reference, and theirs on it.
+        const neighbours = facts.foreignKeys.flatMap(([from, to]) => (tables.includes(from) ? [to] : tables.includes(to) ? [from] : []))
+        return impact(
+          "DROP TABLE",
+          [...tables, ...neighbours].map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
+          { destructive: true },
+        )
+      }
+      if (type === "INDEX") {
+        const concurrent = node.concurrent === true
+        const indexes = objects.flatMap((o) => o.at(-1) ?? [])
+        const mode = concurrent ? ("ShareUpdateExclusiveLock" as const) : ("AccessExclusiveLock" as const)
+        return impact(
+          `DROP INDEX${concurrent ? " CONCURRENTLY" : ""}`,
+          indexes.flatMap((index) => {
+            const table = facts.indexTable.get(index)
+            return [{ relation: index, mode: "AccessExclusiveLock" as const }, ...(table === undefined ? [] : [{ relation: table, mode }])]
+          }),
+          concurrent ? { outsideTransaction: true } : { saferForm: "DROP INDEX CONCURRENTLY in its own file with -- aim:no-transaction" },
+        )
+      }
+      if (type === "TRIGGER" || type === "POLICY" || type === "RULE") {
+        // DROP TRIGGER name ON table: the table is every name but the last.
+        const tables = objects.flatMap((o) => o.at(-2) ?? [])
+        return impact(
+          `DROP ${type}`,
+          tables.map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
+        )
+      }
+      if (type === "VIEW" || type === "MATVIEW" || type === "SEQUENCE") {
+        return impact(
+          `DROP ${type}`,
+          objects.flatMap((o) => o.at(-1) ?? []).map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
+        )
+      }
+      return impact(`DROP ${type}`, [])
+    }
+    case "CreateTrigStmt":
+      return impact("CREATE TRIGGER", [{ relation: relname(node.relation) ?? "?", mode: "ShareRowExclusiveLock" }])
+    case "CreatePolicyStmt":
+    case "AlterPolicyStmt":
+      return impact(statement.kind === "CreatePolicyStmt" ? "CREATE POLICY" : "ALTER POLICY", [
+        { relation: relname(node.table) ?? "?", mode: "AccessExclusiveLock" },
+      ])
+    case "InsertStmt":
+    case "UpdateStmt":
+    case "DeleteStmt": {
+      const table = relname(node.relation) ?? "?"
+      const reads = rangeVars([node.selectStmt, node.fromClause, node.usingClause, node.whereClause]).filter((r) => r !== table)
+      const everyRow = statement.kind !== "InsertStmt" && node.whereClause === undefined
+      const verb = statement.kind === "InsertStmt" ? "INSERT" : statement.kind === "UpdateStmt" ? "UPDATE" : "DELETE"
+      return impact(verb, [{ relation: table, mode: "RowExclusiveLock" }, ...reads.map((relation) => ({ relation, mode: "AccessShareLock" as const }))], {
+        scan: everyRow,
+        ...(everyRow ? { saferForm: `${verb} in batches (WHERE id IN (… LIMIT 10000)), outside one long transaction` } : {}),
+      })
+    }
+    case "SelectStmt": {
+      const forUpdate = Array.isArray(node.lockingClause) && node.lockingClause.length > 0
+      return impact(
+        forUpdate ? "SELECT … FOR UPDATE" : "SELECT",
+        rangeVars(node).map((relation) => ({ relation, mode: forUpdate ? ("RowShareLock" as const) : ("AccessShareLock" as const) })),
+      )
+    }
+    case "TruncateStmt":
+      return impact(
+        "TRUNCATE",
+        ((node.relations ?? []) as ReadonlyArray<{ RangeVar?: unknown }>)
+          .flatMap((r) => relname(r.RangeVar) ?? [])
+          .map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
+        { destructive: true },
+      )
+    case "ClusterStmt":
+      return impact("CLUSTER", [{ relation: relname(node.relation) ?? "?", mode: "AccessExclusiveLock" }], {
+        rewrite: true,
+        saferForm: "pg_repack, or leave physical order to the planner",
+      })
+    case "ReindexStmt": {
+      const concurrent = ((node.params ?? []) as ReadonlyArray<unknown>).some(
+        (p) => (p as { DefElem?: { defname?: string } }).DefElem?.defname === "concurrently",
+      )
+      const table = relname(node.relation)
+      if (node.kind !== "REINDEX_OBJECT_TABLE" || table === undefined) return impact("REINDEX", [], { opaque: true })
+      return impact(`REINDEX TABLE${concurrent ? " CONCURRENTLY" : ""}`, [{ relation: table, mode: concurrent ? "ShareUpdateExclusiveLock" : "ShareLock" }], {
+        scan: true,
+        outsideTransaction: concurrent,
+        ...(concurrent ? {} : { saferForm: "REINDEX TABLE CONCURRENTLY in its own file with -- aim:no-transaction" }),
+      })
+    }
+    case "VacuumStmt": {
+      const relations = ((node.rels ?? []) as ReadonlyArray<{ VacuumRelation?: { relation?: unknown } }>).flatMap(
+        (r) => relname(r.VacuumRelation?.relation) ?? [],
+      )
+      const full = ((node.options ?? []) as ReadonlyArray<unknown>).some((o) => (o as { DefElem?: { defname?: string } }).DefElem?.defname === "full")
+      const verb = node.is_vacuumcmd === true ? (full ? "VACUUM FULL" : "VACUUM") : "ANALYZE"
+      return impact(
+        verb,
+        relations.map((relation) => ({ relation, mode: full ? ("AccessExclusiveLock" as const) : ("ShareUpdateExclusiveLock" as const) })),
+        { scan: true, rewrite: full, outsideTransaction: node.is_vacuumcmd === true },
+      )
+    }
+    case "CommentStmt": {
+      const objectType = String(node.objtype).replace(/^OBJECT_/, "")
+      const names = items(node.object)
+        .map(str)
+        .filter((s): s is string => s !== undefined)
+      const table = objectType === "TABLE" ? names.at(-1) : objectType === "COLUMN" ? names.at(-2) : undefined
+      return impact(`COMMENT ON ${objectType}`, table === undefined ? [] : [{ relation: table, mode: "ShareUpdateExclusiveLock" }])
+    }
+    case "LockStmt": {
+      const modes: Record<number, LockMode> = {
+        1: "AccessShareLock",
+        2: "RowShareLock",
+        3: "RowExclusiveLock",
+        4: "ShareUpdateExclusiveLock",
+        5: "ShareLock",
+        6: "ShareRowExclusiveLock",
+        7: "ExclusiveLock",
+        8: "AccessExclusiveLock",
+      }
+      const mode = modes[Number(node.mode)] ?? "AccessExclusiveLock"
+      return impact(
+        "LOCK TABLE",
+        ((node.relations ?? []) as ReadonlyArray<{ RangeVar?: unknown }>).flatMap((r) => relname(r.RangeVar) ?? []).map((relation) => ({ relation, mode })),
+      )
+    }
+    case "ViewStmt": {
+      const view = relname(node.view)
+      return impact(
+        "CREATE VIEW",
+        rangeVars(node.query)
+          .filter((r) => r !== view)
+          .map((relation) => ({ relation, mode: "AccessShareLock" as const })),
+      )
+    }
+    case "DoStmt":
+      return impact("DO block", [], { opaque: true })
+    case "CreateFunctionStmt":
+      return impact("CREATE FUNCTION", [])
+    case "CreateExtensionStmt":
+      return impact("CREATE EXTENSION", [])
+    case "CreateSeqStmt":
+      return impact("CREATE SEQUENCE", [])
+    case "CreateEnumStmt":
+    case "CompositeTypeStmt":
+    case "CreateDomainStmt":
+      return impact("CREATE TYPE", [])
+    case "CreateSchemaStmt":
+      return impact("CREATE SCHEMA", [])
+    case "VariableSetStmt":
+      return impact("SET", [])
+    default:
+      return impact(statement.kind.replace(/Stmt$/, ""), [], { opaque: true })
+  }
+}

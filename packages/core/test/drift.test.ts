@@ -1,0 +1,96 @@
+import { buildDeployedDatabase, sql } from "@aim/testkit"
+import { useFreshDatabases } from "@aim/testkit/hooks"
+import { Effect, Layer } from "effect"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { Database, LedgerAdmin, LedgerAdminLive, type Migration, databaseFor, loadMigrations } from "../src/index.js"
+import { type DriftReport, detectDrift } from "../src/drift/Drift.js"
+import { migratorFor, runMigrator, serverSettings, shippedMigrations } from "./support.js"
+
+const fresh = useFreshDatabases("aim_drift")
+
+const shipped = (): Promise<ReadonlyArray<Migration>> => Effect.runPromise(loadMigrations(shippedMigrations))
+
+const drift = async (url: string): Promise<DriftReport> => {
+  const settings = serverSettings(url)
+  return Effect.runPromise(detectDrift(settings, await shipped()).pipe(Effect.provide(databaseFor(settings))))
+}
+
+describe("aim drift: the live database against what its applied files produce", () => {
+  it("finds nothing on a fresh deploy, then a dropped index, an added column and a changed default, each with its fix", async () => {
+    const db = await fresh()
+    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const clean = await drift(db.url)
+    expect(clean).toMatchObject({ ok: true, files: 15, differences: [] })
+
+    await sql(db.url, "DROP INDEX idx_agents_status; ALTER TABLE agents ADD COLUMN nickname text; ALTER TABLE users ALTER COLUMN role SET DEFAULT 'admin'")
+    const found = await drift(db.url)
+    expect(found.ok).toBe(false)
+    const byName = Object.fromEntries(found.differences.map((d) => [`${d.kind} ${d.objectType} ${d.name}`, d]))
+    expect(Object.keys(byName).sort()).toEqual(["changed column users.role", "extra column agents.nickname", "missing index idx_agents_status"])
+    expect(byName["missing index idx_agents_status"]?.fix).toMatch(
+      /^CREATE INDEX idx_agents_status ON public\.agents USING btree \(status\);.*003_add_missing_agent_columns\.sql/,
+    )
+    expect(byName["changed column users.role"]).toMatchObject({ expected: expect.stringMatching(/'member'/), actual: expect.stringMatching(/'admin'/) })
+    expect(byName["extra column agents.nickname"]?.fix).toMatch(/aim new/)
+  })
+
+  it("a missing default policy and a changed trigger are drift; a policy an operator added is not", async () => {
+    const db = await fresh()
+    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    await sql(
+      db.url,
+      `DELETE FROM security_policies WHERE name = 'Data Exfiltration Detection';
+       INSERT INTO security_policies (organization_id, name, description, policy_type, enforcement_action, severity_threshold, priority)
+         SELECT organization_id, 'Operator policy', 'added by hand', policy_type, enforcement_action, severity_threshold, 5 FROM security_policies LIMIT 1;
+       DROP TRIGGER users_set_updated_at ON users;
+       CREATE TRIGGER users_set_updated_at BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION set_updated_at();`,
+    )
+    const found = await drift(db.url)
+    expect(found.ok).toBe(false)
+    expect(found.differences.map((d) => `${d.kind} ${d.objectType} ${d.name}`).sort()).toEqual([
+      "changed trigger users.users_set_updated_at",
+      "missing seed security_policies/Data Exfiltration Detection",
+    ])
+    expect(found.differences.find((d) => d.objectType === "trigger")?.fix).toMatch(/DROP TRIGGER users_set_updated_at ON users; CREATE TRIGGER/)
+  })
+
+  it.each(["A", "B"] as const)(
+    "after adopting deployed state %s: only the backend's own objects (extra) and the known differences, and it passes",
+    async (state) => {
+      const db = await fresh()
+      await buildDeployedDatabase(db.url, state)
+      await Effect.runPromise(
+        Effect.flatMap(LedgerAdmin, (a) => a.adopt()).pipe(
+          Effect.provide(LedgerAdminLive().pipe(Layer.provideMerge(migratorFor({ DATABASE_URL: db.url }, shippedMigrations)))),
+        ),
+      )
+      const found = await drift(db.url)
+      const failing = found.differences.filter((d) => d.kind !== "extra" && d.known === undefined)
+      expect(failing).toEqual([])
+      expect(found.ok).toBe(true)
+      expect(found.differences.some((d) => d.known === "Timestamps without time zone")).toBe(true)
+      expect(found.differences.find((d) => d.kind === "extra" && d.objectType === "table" && d.name === "api_calls")?.fix).toMatch(
+        /deployed AIM backend's own table/,
+      )
+    },
+  )
+
+  it("runs on the embedded PGlite too, its scratch catalog in memory", async () => {
+    const settings = { _tag: "Embedded", dataDir: mkdtempSync(join(tmpdir(), "aim-drift-pglite-")) } as const
+    const layer = databaseFor(settings)
+    const migrations = await shipped()
+    const report = await Effect.runPromise(
+      Effect.gen(function* () {
+        const db = yield* Database
+        for (const m of migrations) yield* Effect.scoped(Effect.flatMap(db.session, (s) => s.execute(m.sql)))
+        yield* db.query("ALTER TABLE alerts ADD COLUMN note text")
+        return yield* detectDrift(settings, migrations)
+      }).pipe(Effect.provide(layer)),
+    )
+    expect(report.differences.map((d) => `${d.kind} ${d.objectType} ${d.name}`)).toEqual(["extra column alerts.note"])
+    expect(report.ok).toBe(true)
+  })
+})

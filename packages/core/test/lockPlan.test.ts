@@ -1,0 +1,203 @@
+import { sql } from "@aim/testkit"
+import { useTestDatabase } from "@aim/testkit/hooks"
+import { Effect } from "effect"
+import pg from "pg"
+import { describe, expect, it } from "vitest"
+import { Database, databaseFor } from "../src/index.js"
+import { type LockPlan, planLocks } from "../src/impact/LockPlan.js"
+import { type LockMode, lockModes } from "../src/impact/statementLocks.js"
+import { serverSettings } from "./support.js"
+
+const database = useTestDatabase("aim_lockplan")
+
+const schema = `
+  CREATE TABLE accounts (id int PRIMARY KEY, email text, name varchar(50), balance int, note text, CONSTRAINT accounts_balance_check CHECK (balance >= 0));
+  CREATE TABLE orders (id int PRIMARY KEY, account_id int, total int, status text, CONSTRAINT orders_account_fk FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID);
+  CREATE INDEX orders_total_idx ON orders (total);
+  CREATE TABLE events (id int, payload text, kind text);
+  CREATE TABLE archive (id int, payload text);
+  CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+  CREATE TRIGGER orders_touch BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION touch();
+  INSERT INTO accounts SELECT g, 'a' || g || '@example.com', 'n' || g, g, NULL FROM generate_series(1, 50) g;
+  INSERT INTO orders SELECT g, g, g * 10, 'open' FROM generate_series(1, 50) g;
+  INSERT INTO events SELECT g, 'p', 'k' FROM generate_series(1, 50) g;`
+
+// Each statement kind the plan must predict, run for real inside a transaction that is rolled back.
+const statements: ReadonlyArray<readonly [string, string]> = [
+  ["add a nullable column", "ALTER TABLE accounts ADD COLUMN nickname text"],
+  ["add a column with a constant default", "ALTER TABLE accounts ADD COLUMN tier int NOT NULL DEFAULT 1"],
+  ["add a column with a volatile default", "ALTER TABLE events ADD COLUMN token float8 DEFAULT random()"],
+  ["add a column that references another table", "ALTER TABLE events ADD COLUMN account_id int REFERENCES accounts (id)"],
+  ["drop a column", "ALTER TABLE accounts DROP COLUMN note"],
+  ["change a column's type", "ALTER TABLE orders ALTER COLUMN total TYPE bigint"],
+  ["widen a varchar", "ALTER TABLE accounts ALTER COLUMN name TYPE varchar(100)"],
+  ["set not null", "ALTER TABLE accounts ALTER COLUMN email SET NOT NULL"],
+  ["drop not null", "ALTER TABLE orders ALTER COLUMN account_id DROP NOT NULL"],
+  ["set a default", "ALTER TABLE orders ALTER COLUMN status SET DEFAULT 'open'"],
+  ["set statistics", "ALTER TABLE orders ALTER COLUMN total SET STATISTICS 200"],
+  ["set a storage parameter", "ALTER TABLE events SET (fillfactor = 70)"],
+  ["add a check constraint", "ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total > 0)"],
+  ["add a check constraint NOT VALID", "ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total > 0) NOT VALID"],
+  ["add a foreign key", "ALTER TABLE events ADD CONSTRAINT events_account_fk FOREIGN KEY (id) REFERENCES accounts (id)"],
+  ["add a foreign key NOT VALID", "ALTER TABLE events ADD CONSTRAINT events_account_fk FOREIGN KEY (id) REFERENCES accounts (id) NOT VALID"],
+  ["validate a foreign key", "ALTER TABLE orders VALIDATE CONSTRAINT orders_account_fk"],
+  ["add a unique constraint", "ALTER TABLE accounts ADD CONSTRAINT accounts_email_key UNIQUE (email)"],
+  ["drop a check constraint", "ALTER TABLE accounts DROP CONSTRAINT accounts_balance_check"],
+  ["drop a foreign key", "ALTER TABLE orders DROP CONSTRAINT orders_account_fk"],
+  ["rename a column", "ALTER TABLE accounts RENAME COLUMN note TO remark"],
+  ["rename a table", "ALTER TABLE archive RENAME TO archive_old"],
+  ["create an index", "CREATE INDEX events_kind_idx ON events (kind)"],
+  ["create a unique index", "CREATE UNIQUE INDEX accounts_email_idx ON accounts (email)"],
+  ["drop an index", "DROP INDEX orders_total_idx"],
+  ["create a trigger", "CREATE TRIGGER events_touch BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION touch()"],
+  ["drop a trigger", "DROP TRIGGER orders_touch ON orders"],
+  ["disable a trigger", "ALTER TABLE orders DISABLE TRIGGER orders_touch"],
+  ["enable row level security", "ALTER TABLE accounts ENABLE ROW LEVEL SECURITY"],
+  ["create a policy", "CREATE POLICY accounts_own ON accounts USING (id > 0)"],
+  ["insert rows", "INSERT INTO events (id, payload) VALUES (1000, 'x')"],
+  ["insert from a select", "INSERT INTO archive SELECT id, payload FROM events"],
+  ["update with a where clause", "UPDATE events SET payload = 'y' WHERE id = 1"],
+  ["update every row", "UPDATE events SET kind = 'all'"],
+  ["delete every row", "DELETE FROM archive"],
+  ["truncate", "TRUNCATE events"],
+  ["drop a table", "DROP TABLE archive"],
+  ["drop a table that references another", "DROP TABLE orders"],
+  ["create a table with a foreign key", "CREATE TABLE payments (id int PRIMARY KEY, account_id int REFERENCES accounts (id))"],
+  ["create a view", "CREATE VIEW open_orders AS SELECT * FROM orders WHERE status = 'open'"],
+  ["reindex a table", "REINDEX TABLE orders"],
+  ["cluster a table", "CLUSTER orders USING orders_pkey"],
+  ["analyze a table", "ANALYZE events"],
+  ["comment on a table", "COMMENT ON TABLE accounts IS 'customers'"],
+  ["lock a table explicitly", "LOCK TABLE events IN SHARE MODE"],
+  ["select for update", "SELECT * FROM accounts WHERE id = 1 FOR UPDATE"],
+]
+
+const strongest = (rows: ReadonlyArray<{ relation: string; mode: LockMode }>) => {
+  const by = new Map<string, LockMode>()
+  for (const { relation, mode } of rows) {
+    const was = by.get(relation)
+    if (was === undefined || lockModes.indexOf(mode) > lockModes.indexOf(was)) by.set(relation, mode)
+  }
+  return Object.fromEntries([...by].sort(([a], [b]) => a.localeCompare(b)))
+}
+
+const plan = (url: string, text: string): Promise<LockPlan> =>
+  Effect.runPromise(
+    Effect.flatMap(Database, (db) => planLocks(db, [{ version: 1, name: "001_case.sql", sql: text, transactional: true }])).pipe(
+      Effect.provide(databaseFor(serverSettings(url))),
+    ),
+  )
+
+describe("aim plan predicts the locks PostgreSQL takes", () => {
+  it(`names the same relations and lock modes as pg_locks, for ${statements.length} statement kinds`, async () => {
+    const url = database().url
+    await sql(url, schema)
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    const mismatches: Array<string> = []
+    try {
+      for (const [name, text] of statements) {
+        const predicted = (await plan(url, text)).pending[0]?.statements[0]
+        await client.query("BEGIN")
+        // Relations that exist before the statement, by oid: a relation it creates is its own, locked by
+        // nobody else, and one it renames or drops is named as it was.
+        const before = await client.query<{ oid: number; relname: string; relkind: string }>(
+          "SELECT oid, relname, relkind::text AS relkind FROM pg_class WHERE relnamespace = 'public'::regnamespace",
+        )
+        const existing = new Map(before.rows.map((r) => [Number(r.oid), r]))
+        try {
+          await client.query(text)
+          const locks = await client.query<{ oid: number; mode: LockMode }>(
+            "SELECT relation AS oid, mode FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'relation' AND granted",
+          )
+          const held = locks.rows.flatMap((l) => {
+            const relation = existing.get(Number(l.oid))
+            return relation === undefined ? [] : [{ relation: relation.relname, relkind: relation.relkind, mode: l.mode }]
+          })
+          const named = new Set((predicted?.locks ?? []).map((l) => l.relation))
+          // Tables and views always; an index only when the statement names it (DML and scans touch every index).
+          const observed = strongest(held.filter((r) => r.relkind === "r" || r.relkind === "p" || r.relkind === "v" || named.has(r.relation)))
+          const expected = strongest(predicted?.locks ?? [])
+          if (JSON.stringify(observed) !== JSON.stringify(expected)) {
+            mismatches.push(`${name} (${text}): plan ${JSON.stringify(expected)}, pg_locks ${JSON.stringify(observed)}`)
+          }
+        } finally {
+          await client.query("ROLLBACK")
+        }
+      }
+    } finally {
+      await client.end()
+    }
+    expect(statements.length).toBeGreaterThanOrEqual(25)
+    expect(mismatches).toEqual([])
+  })
+
+  it("names each relation's live size and rates a write-blocking index build on 100,000 rows high, with the safer form", async () => {
+    const url = database().url
+    await sql(url, "CREATE TABLE big (id int, payload text); INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 100000) g; ANALYZE big")
+    const text =
+      "-- aim:no-transaction\nCREATE INDEX big_payload_idx ON big (payload);\nCREATE INDEX CONCURRENTLY big_id_idx ON big (id);\nALTER TABLE big ADD COLUMN note text;"
+    const result = await Effect.runPromise(
+      Effect.flatMap(Database, (db) => planLocks(db, [{ version: 1, name: "001_case.sql", sql: text, transactional: false }])).pipe(
+        Effect.provide(databaseFor(serverSettings(url))),
+      ),
+    )
+    expect(result.relations).toEqual([{ name: "big", rows: 100_000, bytes: expect.any(Number) }])
+    expect(result.relations[0]?.bytes).toBeGreaterThan(4_000_000)
+    const [build, concurrent, add] = result.pending[0]?.statements ?? []
+    expect(build).toMatchObject({ line: 2, kind: "CREATE INDEX", locks: [{ relation: "big", mode: "ShareLock" }], scan: true, risk: "high" })
+    expect(build?.advice).toMatch(/CONCURRENTLY/)
+    expect(concurrent).toMatchObject({
+      line: 3,
+      kind: "CREATE INDEX CONCURRENTLY",
+      locks: [{ relation: "big", mode: "ShareUpdateExclusiveLock" }],
+      risk: "medium",
+    })
+    expect(add).toMatchObject({ line: 4, kind: "ALTER TABLE … ADD COLUMN", rewrite: false, risk: "low" })
+    expect(add?.advice).toMatch(/lock_timeout/)
+    expect(result.pending[0]?.risk).toBe("high")
+
+    // The same concurrent build in a file that runs in a transaction fails there: the plan says so.
+    const inTransaction = await plan(url, "CREATE INDEX CONCURRENTLY big_id_idx ON big (id);")
+    expect(inTransaction.pending[0]?.statements[0]).toMatchObject({
+      risk: "high",
+      advice: expect.stringMatching(/refuses CREATE INDEX CONCURRENTLY inside a transaction.*-- aim:no-transaction/),
+    })
+  })
+
+  it("counts a table that was never analysed instead of printing -1 rows", async () => {
+    const url = database().url
+    await sql(url, "CREATE TABLE fresh_rows (id int); INSERT INTO fresh_rows SELECT generate_series(1, 1234)")
+    const result = await plan(url, "ALTER TABLE fresh_rows ALTER COLUMN id TYPE bigint")
+    expect(result.relations).toEqual([{ name: "fresh_rows", rows: 1234, bytes: expect.any(Number) }])
+    expect(result.pending[0]?.statements[0]).toMatchObject({ rewrite: true, risk: "low" })
+  })
+})
+
+describe("locks held until the transaction commits", () => {
+  it("an AccessExclusiveLock taken early is held through a later index build: high, with the reorder advice; in two files, not", async () => {
+    const url = database().url
+    await sql(
+      url,
+      "CREATE TABLE IF NOT EXISTS held_big (id int, payload text); INSERT INTO held_big SELECT g, md5(g::text) FROM generate_series(1, 120000) g; ANALYZE held_big",
+    )
+    const file = (version: number, text: string, transactional = true) => ({ version, name: `00${version}_case.sql`, sql: text, transactional })
+    const together = await Effect.runPromise(
+      Effect.flatMap(Database, (db) =>
+        planLocks(db, [file(1, "ALTER TABLE held_big ADD COLUMN note text;\nCREATE INDEX held_big_payload_idx ON held_big (payload);")]),
+      ).pipe(Effect.provide(databaseFor(serverSettings(url)))),
+    )
+    const build = together.pending[0]?.statements[1]
+    expect(build?.risk).toBe("high")
+    expect(build?.advice).toMatch(/holds AccessExclusiveLock on held_big until it commits.*own file/)
+    const apart = await Effect.runPromise(
+      Effect.flatMap(Database, (db) =>
+        planLocks(db, [
+          file(1, "ALTER TABLE held_big ADD COLUMN note text;"),
+          file(2, "CREATE INDEX CONCURRENTLY held_big_payload_idx ON held_big (payload);", false),
+        ]),
+      ).pipe(Effect.provide(databaseFor(serverSettings(url)))),
+    )
+    expect(apart.pending.map((f) => f.risk)).toEqual(["low", "medium"])
+  })
+})
