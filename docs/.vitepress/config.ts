@@ -22,6 +22,7 @@ export default defineConfig({
           { text: "Running migrations", link: "/guide/migrating" },
           { text: "Verification", link: "/guide/verification" },
           { text: "Production deployment", link: "/guide/production" },
+          { text: "Locks and drift (plan, drift)", link: "/guide/plan-and-drift" },
           { text: "Adding migrations", link: "/guide/adding-migrations" },
           { text: "AI agents (MCP)", link: "/guide/mcp" },
           { text: "Architecture", link: "/guide/architecture" },

@@ -27,7 +27,7 @@ export const printLockPlan = (plan: LockPlan) =>
       for (const s of file.statements) {
         const locks = s.locks.length === 0 ? "none on existing tables" : s.locks.map((l) => `${l.relation}: ${l.mode}`).join(", ")
         const whole = s.rewrite ? "rewrite" : s.scan ? "scan" : ""
-        yield* out(`  ${pad(String(s.line), 5)} ${pad(s.risk, 6)} ${pad(s.kind, 34)} ${pad(locks, 44)} ${whole}`)
+        yield* out(`  ${pad(String(s.line), 5)} ${pad(s.risk, 6)} ${pad(s.kind, 34)} ${pad(locks, 44)} ${whole}`.trimEnd())
         if (s.advice !== null && s.risk !== "low") yield* out(`        → ${s.advice}`)
       }
     }

@@ -1,0 +1,77 @@
+/**
+ * Time of `aim plan` and `aim drift` as a user runs them (the built CLI, a whole process each), on
+ * the 15 AIM migrations and on 1,000 generated ones. `aim plan` runs with every file pending (the
+ * most it ever parses); `aim drift` on a database where every file was applied (the most it ever
+ * rebuilds on its scratch database). Run alone: `pnpm --filter @aim/bench exec tsx planDrift.ts`.
+ */
+import { execFileSync } from "node:child_process"
+import { mkdirSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { freshDb, median, serverUrl, timed } from "./measure.js"
+import { generateMigrations } from "./scale.js"
+import { cliBundle, root } from "./tools.js"
+
+export interface PlanDriftRow {
+  readonly files: number
+  readonly planMs: number
+  readonly planPeakKb: number
+  readonly driftMs: number
+  readonly driftPeakKb: number
+  /** The migrate that prepares drift's database, for scale: the same files applied once. */
+  readonly migrateMs: number
+}
+
+const env = (url: string): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: url })
+
+export const planDriftRun = async (label: string, dir: string, files: number, runs: number): Promise<PlanDriftRow> => {
+  const plan: Array<number> = []
+  const planPeak: Array<number> = []
+  const drift: Array<number> = []
+  const driftPeak: Array<number> = []
+  const migrate: Array<number> = []
+  for (let i = 0; i < runs; i++) {
+    process.stderr.write(`  ${label}: run ${i + 1} of ${runs}\n`)
+    const db = await freshDb()
+    try {
+      const p = timed("node", [cliBundle, "plan", "--json", "--migrations-dir", dir], { env: env(db.url) })
+      plan.push(p.ms)
+      planPeak.push(p.peakKb ?? 0)
+      migrate.push(timed("node", [cliBundle, "migrate", "--no-verify", "--migrations-dir", dir], { env: env(db.url) }).ms)
+      const d = timed("node", [cliBundle, "drift", "--json", "--migrations-dir", dir], { env: env(db.url) })
+      drift.push(d.ms)
+      driftPeak.push(d.peakKb ?? 0)
+    } finally {
+      await db.drop()
+    }
+  }
+  return { files, planMs: median(plan), planPeakKb: median(planPeak), driftMs: median(drift), driftPeakKb: median(driftPeak), migrateMs: median(migrate) }
+}
+
+export const planDriftTable = (rows: ReadonlyArray<PlanDriftRow>) =>
+  [
+    "### aim plan and aim drift (whole process, built CLI)",
+    "",
+    "| files | aim plan ms (all pending) | peak RSS MB | aim drift ms (all applied) | peak RSS MB | aim migrate of the same files ms |",
+    "|---:|---:|---:|---:|---:|---:|",
+    ...rows.map(
+      (r) =>
+        `| ${r.files.toLocaleString("en")} | ${r.planMs.toFixed(0)} | ${(r.planPeakKb / 1024).toFixed(1)} | ${r.driftMs.toFixed(0)} | ${(r.driftPeakKb / 1024).toFixed(1)} | ${r.migrateMs.toFixed(0)} |`,
+    ),
+    "",
+  ].join("\n")
+
+export const planDriftRows = async (runs: number) => [
+  await planDriftRun("15 AIM migrations", join(root, "migrations"), 15, runs),
+  await planDriftRun("1,000 generated migrations", generateMigrations(1000), 1000, Math.min(runs, 3)),
+]
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const runs = Number(process.env.BENCH_RUNS ?? 3)
+  execFileSync("npx", ["-y", "pnpm@10.34.9", "-s", "--filter", "@aim/cli", "build"], { cwd: root, stdio: "ignore" })
+  const server = execFileSync("psql", ["-X", "-qAt", "-d", serverUrl, "-c", "SHOW server_version"], { encoding: "utf8" }).trim()
+  const table = planDriftTable(await planDriftRows(runs))
+  const report = `${table}\nNode ${process.version}, PostgreSQL ${server} on localhost, ${runs} runs (1,000 files: ${Math.min(runs, 3)}), median. Reproduce: \`BENCH_RUNS=${runs} pnpm --filter @aim/bench exec tsx planDrift.ts\`.\n`
+  mkdirSync(join(root, "bench", "results"), { recursive: true })
+  writeFileSync(join(root, "bench", "results", "plan-drift.md"), report)
+  process.stdout.write(report)
+}
