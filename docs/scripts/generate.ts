@@ -118,11 +118,14 @@ ${rows.join("\n")}
 const benchmarksPage = () => {
   const results = join(root, "bench", "results", "latest.md")
   const body = existsSync(results) ? readFileSync(results, "utf8").replace(/^## /m, "## Latest run: ") : "No results committed yet: run `pnpm bench`.\n"
+  // Measured by bench/planDrift.ts, run on its own (it needs only the built CLI and a server).
+  const planDrift = join(root, "bench", "results", "plan-drift.md")
+  const planDriftBody = existsSync(planDrift) ? `\n${readFileSync(planDrift, "utf8")}` : ""
   return `${banner}# Benchmarks
 
 Measured by \`pnpm bench\` (\`bench/run.ts\`, run by hand, not in CI): a fresh deploy of the 15 AIM migrations and the no-op run on an up-to-date database (what every pod start pays), by aim in-process and as a whole process, the guide's \`psql -f\` loop, and one \`psql\` session over the concatenated files (the floor). Medians over repeated runs; each figure also as a ratio to the floor measured in the same run.
 
-${body}`
+${body}${planDriftBody}`
 }
 
 const sidebar = () => ({

@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { AimConfig } from "../config/AimConfig.js"
 import type { DatabaseSettings } from "../config/DatabaseConfig.js"
 import { type CatalogSnapshot, catalogSnapshot } from "../database/catalogSnapshot.js"
-import { Database, type DatabaseShape, transaction } from "../database/Database.js"
+import { Database, type DatabaseShape, type Session, transaction } from "../database/Database.js"
 import type { Migration } from "../migrations/Migration.js"
 import { MigrationSource } from "../migrations/MigrationSource.js"
 import { Migrator } from "../migrations/Migrator.js"
@@ -61,16 +61,13 @@ const snapshotWithSeeds = (db: Pick<DatabaseShape, "query">) =>
     return snapshot as CatalogSnapshot
   })
 
-const runFile = (db: DatabaseShape, migration: Migration) =>
-  Effect.scoped(
-    Effect.gen(function* () {
-      const session = yield* db.session
-      if (migration.transactional) return yield* transaction(session, session.execute(migration.sql))
-      for (const statement of splitStatements(migration.sql)) yield* session.execute(statement.text)
-    }),
-  )
+const runFile = (session: Session, migration: Migration) =>
+  migration.transactional
+    ? transaction(session, session.execute(migration.sql))
+    : Effect.forEach(splitStatements(migration.sql), (statement) => session.execute(statement.text), { discard: true })
 
-const changesCatalog = (sql: string) => /\b(create|alter|drop|comment|do|grant|revoke|security_policies)\b/i.test(sql)
+// DDL, a DO block (not ON CONFLICT DO NOTHING), or a write to the seeded policies.
+const changesCatalog = (sql: string) => /\b(create|alter|drop|comment|grant|revoke|security_policies)\b|\bdo\s*(\$|')/i.test(sql)
 
 /** What the applied files produce, on a scratch database, with the file that created each object. */
 const expectedCatalog = (settings: DatabaseSettings, applied: ReadonlyArray<Migration>) =>
@@ -78,19 +75,21 @@ const expectedCatalog = (settings: DatabaseSettings, applied: ReadonlyArray<Migr
     settings,
     Effect.gen(function* () {
       const scratch = yield* Database
+      // One session for every file: a session per file costs more than the file itself.
+      const session = yield* scratch.session
       const createdBy = new Map<string, string>()
       let before: CatalogSnapshot = new Map()
       for (const [index, migration] of applied.entries()) {
-        yield* runFile(scratch, migration)
+        yield* runFile(session, migration)
         // A snapshot reads the whole catalog: taken after a file that can change it (and after the
         // last), so a thousand data-only files cost a thousand statements, not a thousand snapshots.
         if (!changesCatalog(migration.sql) && index < applied.length - 1) continue
-        const after = yield* snapshotWithSeeds(scratch)
+        const after = yield* snapshotWithSeeds(session)
         for (const key of after.keys()) if (!before.has(key)) createdBy.set(key, migration.name)
         before = after
       }
       return { snapshot: before, createdBy } satisfies Expected
-    }),
+    }).pipe(Effect.scoped),
     "drift",
   )
 
