@@ -102,6 +102,22 @@ const rows: ReadonlyArray<Row> = [
     code: "AIM-CFG-001",
     says: /lists no database/,
   },
+  {
+    name: "a shard outside its count",
+    args: ["migrate", "--databases", badFleet, "--shard", "4/4"],
+    env: server,
+    exit: 2,
+    code: "AIM-CLI-001",
+    says: /--shard must be I\/N/,
+  },
+  {
+    name: "a shard without a fleet",
+    args: ["migrate", "--shard", "0/4"],
+    env: server,
+    exit: 2,
+    code: "AIM-CLI-001",
+    says: /--shard splits a fleet: it needs --databases FILE/,
+  },
   { name: "a migrations path that is a file", args: ["status", "--migrations-dir", aFile], exit: 2, code: "AIM-MIG-005", says: /is a file, not a directory/ },
   {
     name: "a migration file that is a symbolic link loop",

@@ -10,7 +10,7 @@
 // Runtime: the one wiring (AimLive), the one server/embedded switch, scratch databases and fleets.
 export { AimLive, type AimOptions, AimServicesLive, type AimServicesOptions } from "./runtime/AimLive.js"
 export { DatabaseLive, InMemoryDatabase, databaseFor, withScratchDatabase } from "./runtime/databases.js"
-export { type FleetProblem, type FleetResult, type FleetTarget, migrateFleet, parseFleet } from "./runtime/fleet.js"
+export { type FleetProblem, type FleetResult, type FleetTarget, type Shard, inShard, migrateFleet, parseFleet, parseShard, shardOf } from "./runtime/fleet.js"
 
 // Configuration: every variable read and validated at once.
 export { AimConfig, type AimConfigShape, type ParsedConfig, parseConfig, readConfig } from "./config/AimConfig.js"

@@ -1,4 +1,4 @@
-import { ConfigError, type FleetResult, loadEnv, migrateFleet, parseFleet, readConfig } from "@aim/core"
+import { ConfigError, type FleetResult, type Shard, inShard, loadEnv, migrateFleet, parseFleet, readConfig } from "@aim/core"
 import { Effect } from "effect"
 import { readFile } from "node:fs/promises"
 import { out } from "../output.js"
@@ -17,6 +17,7 @@ export const migrateDatabases = (options: {
   readonly migrationsDir: string
   readonly lockWait: number
   readonly lockTimeout: number
+  readonly shard?: Shard
 }) =>
   Effect.gen(function* () {
     const cwd = process.cwd()
@@ -31,15 +32,22 @@ export const migrateDatabases = (options: {
           }),
       ),
     )
-    const { targets, problems } = parseFleet(text, env, readConfig(env, cwd).config?.database)
-    if (problems.length > 0 || targets.length === 0) {
+    const { targets: listed, problems } = parseFleet(text, env, readConfig(env, cwd).config?.database)
+    if (problems.length > 0 || listed.length === 0) {
       return yield* new ConfigError({
         problems: [
           ...problems.map((p) => ({ variable: `${options.file}:${p.line}`, problem: p.problem, fix: "one postgres:// URL or database name per line" })),
-          ...(targets.length === 0 ? [{ variable: options.file, problem: "lists no database", fix: "one postgres:// URL or database name per line" }] : []),
+          ...(listed.length === 0 ? [{ variable: options.file, problem: "lists no database", fix: "one postgres:// URL or database name per line" }] : []),
         ],
       })
     }
+    // A shard migrates its part of the list; the others are another process's (an Indexed Job's other pods).
+    const targets = options.shard === undefined ? listed : inShard(listed, options.shard)
+    const shardText = options.shard === undefined ? "" : `shard ${options.shard.index}/${options.shard.count}: `
+    const shardDocument =
+      options.shard === undefined ? {} : { shard: { index: options.shard.index, count: options.shard.count, databases: targets.length, listed: listed.length } }
+    if (options.shard !== undefined && !options.json)
+      yield* out(`Shard ${options.shard.index}/${options.shard.count}: ${targets.length} of the ${listed.length} databases in ${options.file}`)
     const tty = process.stdout.isTTY === true && !options.json
     const states: Array<"waiting" | "running" | FleetResult> = targets.map(() => "waiting")
     const stateText = (s: (typeof states)[number]) =>
@@ -71,7 +79,7 @@ export const migrateDatabases = (options: {
     const failed = results.filter((r) => r.status === "failed")
     return report({
       ok: failed.length === 0,
-      document: { ok: failed.length === 0, databases: results, counts: { ok: results.length - failed.length, failed: failed.length } },
+      document: { ok: failed.length === 0, ...shardDocument, databases: results, counts: { ok: results.length - failed.length, failed: failed.length } },
       human: Effect.gen(function* () {
         const width = Math.max(...results.map((r) => r.database.length), 8)
         yield* out("")
@@ -81,7 +89,9 @@ export const migrateDatabases = (options: {
             `${r.database.padEnd(width)}  ${r.status.padEnd(6)}  ${String(r.applied).padStart(7)}  ${r.durationMs}${r.error === undefined ? "" : `  ${r.error.code} (docs: ${r.error.docs})`}`,
           )
         }
-        yield* out(failed.length === 0 ? `✅ ${results.length} databases migrated` : `✖ ${failed.length} of ${results.length} databases failed`)
+        yield* out(
+          failed.length === 0 ? `✅ ${shardText}${results.length} databases migrated` : `✖ ${shardText}${failed.length} of ${results.length} databases failed`,
+        )
       }),
     })
   })

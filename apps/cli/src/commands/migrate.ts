@@ -7,6 +7,7 @@ import {
   catalog,
   describeHolder,
   docsPath,
+  parseShard,
   pendingLockPlan,
   planRisk,
   proveOnScratch,
@@ -17,7 +18,7 @@ import { printChecks } from "../checks.js"
 import { aimLayer, announceEmbedded } from "../layers.js"
 import * as opt from "../options.js"
 import { err, out } from "../output.js"
-import { report, reported } from "../render.js"
+import { UsageRefused, report, reported } from "../render.js"
 import { migrateDatabases } from "./fleet.js"
 import { lockPlanDocument, printLockPlan } from "./plan.js"
 import { printPlan, statusDocument } from "./status.js"
@@ -59,6 +60,14 @@ const databases = Options.file("databases").pipe(
 const concurrency = opt
   .positive("concurrency", "databases")
   .pipe(Options.withDescription("With --databases: how many databases at once"), Options.withDefault(4))
+
+const shard = Options.text("shard").pipe(
+  Options.withDescription(
+    "With --databases: migrate only shard I of N (0-based, e.g. --shard $(JOB_COMPLETION_INDEX)/4 in a Kubernetes Indexed Job); every database falls in exactly one shard",
+  ),
+  Options.filterMap((text) => Option.fromNullable(parseShard(text)), "--shard must be I/N with N at least 1 and I from 0 to N-1, e.g. 0/4"),
+  Options.optional,
+)
 
 const dryRun = Options.boolean("dry-run").pipe(
   Options.withDescription("Print what would be applied and what each statement would lock (as aim plan); change nothing"),
@@ -142,14 +151,19 @@ export const migrate = Command.make(
     proveIdempotent,
     databases,
     concurrency,
+    shard,
     migrationsDir: opt.migrationsDir,
     lockWait: opt.lockWait,
     lockTimeout: opt.lockTimeout,
   },
-  reported(({ databases, concurrency, ...options }) =>
-    // A fleet opens each database of its file; otherwise the configured one is opened.
-    Option.isSome(databases)
-      ? migrateDatabases({ ...options, concurrency, file: databases.value })
-      : migrateOne(options).pipe(Effect.provide(aimLayer(options))),
+  reported(({ databases, concurrency, shard, ...options }) =>
+    Effect.gen(function* () {
+      // A fleet opens each database of its file; otherwise the configured one is opened.
+      if (Option.isSome(databases)) {
+        return yield* migrateDatabases({ ...options, concurrency, file: databases.value, ...(Option.isSome(shard) ? { shard: shard.value } : {}) })
+      }
+      if (Option.isSome(shard)) return yield* new UsageRefused({ entry: catalog.usageInvalid, message: "--shard splits a fleet: it needs --databases FILE" })
+      return yield* migrateOne(options).pipe(Effect.provide(aimLayer(options)))
+    }),
   ),
 ).pipe(Command.withDescription("Apply pending migrations (one transaction per file, under the migration lock)"))

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto"
 import { Effect, Layer } from "effect"
 import type { ConfigProblem } from "../config/ConfigError.js"
 import { type DatabaseSettings, type ServerDatabase, describeDatabase, readDatabaseSettings } from "../config/DatabaseConfig.js"
@@ -64,6 +65,36 @@ export const parseFleet = (
   })
   return { targets, problems }
 }
+
+/** Shard I of N (0-based, as Kubernetes' JOB_COMPLETION_INDEX). */
+export interface Shard {
+  readonly index: number
+  readonly count: number
+}
+
+/** Reads `I/N`: a whole index from 0 to N-1 over a whole count of at least 1; anything else is undefined. */
+export const parseShard = (text: string): Shard | undefined => {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text)
+  if (match === null) return undefined
+  const index = Number(match[1])
+  const count = Number(match[2])
+  return count >= 1 && index < count ? { index, count } : undefined
+}
+
+/**
+ * The shard a database belongs to: a hash of where it lives (host, port, database; not the user or the
+ * line's spelling), so every process of an Indexed Job computes the same split from the same file and
+ * each database falls in exactly one shard, however the file is ordered.
+ */
+export const shardOf = (target: FleetTarget, count: number): number => {
+  const { host, port, database } = target.settings
+  const digest = createHash("sha256").update(`${host.toLowerCase()}:${port}/${database}`).digest()
+  return digest.readUInt32BE(0) % count
+}
+
+/** The targets of one shard, in file order. */
+export const inShard = (targets: ReadonlyArray<FleetTarget>, shard: Shard): ReadonlyArray<FleetTarget> =>
+  targets.filter((t) => shardOf(t, shard.count) === shard.index)
 
 /** Migrates every target with bounded concurrency; one failing does not stop the others. */
 export const migrateFleet = (

@@ -1,0 +1,45 @@
+import { createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
+import { readFileSync } from "node:fs"
+import { resolve } from "node:path"
+import { describe, expect, it } from "vitest"
+import { parse } from "yaml"
+import { deployDir, manifests, readDockerfile, runImage } from "./artifacts.js"
+
+describe("every command the Dockerfile and the manifests run, run the same way with the installed CLI", () => {
+  it("the image's default command (aim migrate) migrates and verifies; without a database it refuses (NODE_ENV=production: no embedded fallback)", async () => {
+    const db = await createTestDatabase(testPostgresUrl(), "aim_image")
+    try {
+      const { cmd } = readDockerfile()
+      const first = runImage(cmd, { DATABASE_URL: db.url })
+      expect(first.status, first.stderr).toBe(0)
+      expect(first.stdout).toMatch(/15 migrations applied[\s\S]*Verifying[\s\S]*0 failed/)
+      expect(first.stderr).toMatch(/using the AIM migrations shipped with aim/)
+      const again = runImage(cmd, { DATABASE_URL: db.url })
+      expect(again.stdout).toMatch(/nothing to apply/)
+      const refused = runImage(cmd, {})
+      expect(refused.status).toBe(2)
+      expect(refused.stderr).toMatch(/\[AIM-CFG-001\][\s\S]*NODE_ENV=production \(no embedded database in production\)/)
+    } finally {
+      await db.drop()
+    }
+  })
+
+  it("the init container, the Container Apps job and the compose migrate service run with their own arguments", async () => {
+    const db = await createTestDatabase(testPostgresUrl(), "aim_image_args")
+    try {
+      const [deployment] = manifests("backend.yaml")
+      const init = (deployment?.spec as { template: { spec: { initContainers: Array<{ args: Array<string> }> } } }).template.spec.initContainers[0]
+      const aca = parse(readFileSync(resolve(deployDir, "azure", "containerapp-job.yaml"), "utf8")) as {
+        properties: { template: { containers: Array<{ args: Array<string> }> } }
+      }
+      const compose = parse(readFileSync(resolve(deployDir, "compose", "docker-compose.yml"), "utf8")) as { services: { migrate: { command: Array<string> } } }
+      for (const args of [init?.args ?? [], aca.properties.template.containers[0]?.args ?? [], compose.services.migrate.command]) {
+        const result = runImage(args, { DATABASE_URL: db.url })
+        expect(result.status, `${args.join(" ")}: ${result.stderr}`).toBe(0)
+      }
+      expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 15 }])
+    } finally {
+      await db.drop()
+    }
+  })
+})

