@@ -21,7 +21,7 @@ export const withDatabase = (server: string, name: string) => {
   return url.toString()
 }
 
-const admin = async (server: string, text: string) => {
+export const admin = async (server: string, text: string) => {
   const client = new pg.Client({ connectionString: server })
   await client.connect()
   try {

@@ -121,11 +121,14 @@ const benchmarksPage = () => {
   // Measured by bench/planDrift.ts, run on its own (it needs only the built CLI and a server).
   const planDrift = join(root, "bench", "results", "plan-drift.md")
   const planDriftBody = existsSync(planDrift) ? `\n${readFileSync(planDrift, "utf8")}` : ""
+  // Measured by bench/fleet.ts: 200 databases in one process and over 4 shard processes.
+  const fleet = join(root, "bench", "results", "fleet.md")
+  const fleetBody = existsSync(fleet) ? `\n${readFileSync(fleet, "utf8")}` : ""
   return `${banner}# Benchmarks
 
 Measured by \`pnpm bench\` (\`bench/run.ts\`, run by hand, not in CI): a fresh deploy of the 15 AIM migrations and the no-op run on an up-to-date database (what every pod start pays), by aim in-process and as a whole process, the guide's \`psql -f\` loop, and one \`psql\` session over the concatenated files (the floor). Medians over repeated runs; each figure also as a ratio to the floor measured in the same run.
 
-${body}${planDriftBody}`
+${body}${planDriftBody}${fleetBody}`
 }
 
 const sidebar = () => ({
@@ -142,6 +145,8 @@ const main = Effect.gen(function* () {
   pages.set("benchmarks.md", benchmarksPage())
   const chart = join(root, "bench", "results", "scaling.svg")
   if (existsSync(chart)) pages.set("public/bench-scaling.svg", readFileSync(chart, "utf8"))
+  const fleetChart = join(root, "bench", "results", "fleet.svg")
+  if (existsSync(fleetChart)) pages.set("public/bench-fleet.svg", readFileSync(fleetChart, "utf8"))
   pages.set(".vitepress/sidebar.json", `${JSON.stringify(sidebar(), null, 2)}\n`)
 
   // A page for an entry that no longer exists is stale too.
