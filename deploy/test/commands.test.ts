@@ -28,7 +28,8 @@ describe("every command the Dockerfile and the manifests run, run the same way w
     const db = await createTestDatabase(testPostgresUrl(), "aim_image_args")
     try {
       const [deployment] = manifests("backend.yaml")
-      const init = (deployment?.spec as { template: { spec: { initContainers: Array<{ args: Array<string> }> } } }).template.spec.initContainers[0]
+      if (deployment === undefined) throw new Error("backend.yaml has no Deployment")
+      const init = (deployment.spec as { template: { spec: { initContainers: Array<{ args: Array<string> }> } } }).template.spec.initContainers[0]
       const aca = parse(readFileSync(resolve(deployDir, "azure", "containerapp-job.yaml"), "utf8")) as {
         properties: { template: { containers: Array<{ args: Array<string> }> } }
       }

@@ -1,0 +1,112 @@
+import { Data, Effect } from "effect"
+import type { Session } from "../database/Database.js"
+import type { SqlError } from "../database/SqlError.js"
+import type { Migration } from "./Migration.js"
+
+/**
+ * A check that must hold before a migration runs, declared in the file's header:
+ *
+ *   -- aim:check "no two users share an email" SELECT lower(email) AS email, count(*) FROM users GROUP BY 1 HAVING count(*) > 1
+ *
+ * The query returns the rows that break it; a longer query continues on comment lines indented by
+ * three spaces or more. Checks run inside the migration's transaction, before its first statement.
+ */
+export interface MigrationCheck {
+  /** 1-based line of the directive. */
+  readonly line: number
+  readonly message: string
+  readonly query: string
+}
+
+export interface CheckProblem {
+  readonly line: number
+  readonly problem: string
+}
+
+const directive = /^--\s*aim:check\b(.*)$/
+const form = /^\s*"([^"]+)"\s+(\S[\s\S]*?)\s*;?\s*$/
+const continuation = /^--\s{3,}(\S.*)$/
+
+/** The checks of a file's header (its leading comment lines), and any directive that is not well formed. */
+export const readChecks = (sql: string): { readonly checks: ReadonlyArray<MigrationCheck>; readonly problems: ReadonlyArray<CheckProblem> } => {
+  const lines = sql.replace(/\r\n?/g, "\n").split("\n")
+  const checks: Array<MigrationCheck> = []
+  const problems: Array<CheckProblem> = []
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]?.trim() ?? ""
+    if (line !== "" && !line.startsWith("--")) break
+    const match = directive.exec(line)
+    if (match === null) continue
+    let text = match[1] ?? ""
+    const start = i + 1
+    for (let next = continuation.exec((lines[i + 1] ?? "").trimEnd()); next !== null; next = continuation.exec((lines[i + 1] ?? "").trimEnd())) {
+      text += ` ${next[1] ?? ""}`
+      i++
+    }
+    const parsed = form.exec(text)
+    if (parsed?.[1] === undefined || parsed[2] === undefined) {
+      problems.push({ line: start, problem: 'aim:check needs a quoted message and a query: -- aim:check "what must hold" SELECT … (the rows that break it)' })
+      continue
+    }
+    checks.push({ line: start, message: parsed[1], query: parsed[2] })
+  }
+  return { checks, problems }
+}
+
+/** A check found rows that break it: the migration did not run, and nothing of it was applied. */
+export class CheckFailed extends Data.TaggedError("CheckFailed")<{
+  readonly version: number
+  readonly name: string
+  readonly line: number
+  readonly check: string
+  /** The first rows that break it, secret-looking columns hidden. */
+  readonly rows: ReadonlyArray<Readonly<Record<string, string>>>
+  /** More rows break it than are shown. */
+  readonly more: boolean
+}> {
+  override get message(): string {
+    return `${this.name}:${this.line}: check "${this.check}" failed: ${this.rows.length}${this.more ? "+" : ""} row${this.rows.length === 1 && !this.more ? "" : "s"} break it, so the file did not run and nothing of it was applied`
+  }
+}
+
+const shown = 5
+// A violation row may come from a table of users: never print what could be a credential.
+const secretColumn = /pass|secret|token|hash|salt|key|credential/i
+
+const cell = (value: unknown): string => {
+  const text =
+    value === null || value === undefined
+      ? "NULL"
+      : value instanceof Date
+        ? value.toISOString()
+        : typeof value === "object"
+          ? JSON.stringify(value)
+          : String(value)
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text
+}
+
+/** Runs each check on `session` (inside the caller's transaction); fails with the first that finds rows. */
+export const runChecks = (session: Session, migration: Migration, checks: ReadonlyArray<MigrationCheck>): Effect.Effect<void, CheckFailed | SqlError> =>
+  Effect.forEach(
+    checks,
+    (check) =>
+      session.query(`SELECT * FROM (${check.query}) AS aim_check_violations LIMIT ${shown + 1}`).pipe(
+        Effect.flatMap((rows) =>
+          rows.length === 0
+            ? Effect.void
+            : Effect.fail(
+                new CheckFailed({
+                  version: migration.version,
+                  name: migration.name,
+                  line: check.line,
+                  check: check.message,
+                  rows: rows
+                    .slice(0, shown)
+                    .map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, secretColumn.test(k) ? "[hidden]" : cell(v)]))),
+                  more: rows.length > shown,
+                }),
+              ),
+        ),
+      ),
+    { discard: true },
+  )
