@@ -48,6 +48,14 @@ const detailsOf: (error: CommandError) => ReadonlyArray<string> = Match.type<Com
   Match.tag("ConfigError", (e) => e.problems.map((p) => `${p.variable}: ${p.problem} (fix: ${p.fix})`)),
   Match.tag("MigrationSourceError", (e) => e.problems.map((p) => `${p.file}: ${p.problem}`)),
   Match.tag("MigrationRefused", (e) => e.refusals.map((r) => r.detail)),
+  Match.tag("CheckFailed", (e) => [
+    ...e.rows.map((row) =>
+      Object.entries(row)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(", "),
+    ),
+    ...(e.more ? ["… and more"] : []),
+  ]),
   Match.tag("MigrationFailed", serverFields),
   Match.tag("SqlError", serverFields),
   Match.orElse(() => []),

@@ -117,3 +117,35 @@ describe("aim plan and aim migrate --dry-run: the lock-impact plan", () => {
     expect(drift.stdout).toMatch(/no drift/)
   })
 })
+
+describe("checks before a migration runs, through the CLI", () => {
+  it("aim plan lists a file's checks; aim migrate stops on a violation with AIM-MIG-008 and the rows, exit 1", async () => {
+    const db = await createTestDatabase(testPostgresUrl(), "aim_cli_checks")
+    try {
+      const env = { DATABASE_URL: db.url }
+      expect((await aim(["migrate", "--no-verify"], env)).code).toBe(0)
+      await sql(
+        db.url,
+        `INSERT INTO users (organization_id, email, name, provider, provider_id) SELECT id, 'X@y.co', 'x', 'local', 'x1' FROM organizations LIMIT 1;
+         INSERT INTO users (organization_id, email, name, provider, provider_id) SELECT id, 'x@Y.co', 'x', 'local', 'x2' FROM organizations LIMIT 1;`,
+      )
+      const dir = withFile(
+        "016_unique_user_emails.sql",
+        '-- 016: one account per address\n-- aim:check "no two users share an email" SELECT lower(email) AS email, count(*)::int AS accounts FROM users GROUP BY 1 HAVING count(*) > 1\nCREATE UNIQUE INDEX IF NOT EXISTS idx_users_email_lower ON users (lower(email));\n',
+      )
+      const plan = await aim(["plan", "--migrations-dir", dir], env)
+      expect(plan.stdout).toMatch(/check before it runs \(line 2\): no two users share an email/)
+      expect(JSON.parse((await aim(["plan", "--migrations-dir", dir, "--json"], env)).stdout).pending[0].checks).toEqual([
+        { line: 2, message: "no two users share an email", query: expect.stringMatching(/^SELECT lower\(email\)/) },
+      ])
+      const refused = await aim(["migrate", "--migrations-dir", dir], env)
+      expect(refused.code).toBe(1)
+      expect(refused.stderr).toMatch(/✖ \[AIM-MIG-008\] 016_unique_user_emails\.sql:2: check "no two users share an email" failed: 1 row breaks it/)
+      expect(refused.stderr).toMatch(/ {2}- email=x@y\.co, accounts=2/)
+      const json = JSON.parse((await aim(["migrate", "--migrations-dir", dir, "--json"], env)).stdout)
+      expect(json.error).toMatchObject({ code: "AIM-MIG-008", details: ["email=x@y.co, accounts=2"] })
+    } finally {
+      await db.drop()
+    }
+  })
+})

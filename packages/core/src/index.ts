@@ -54,6 +54,7 @@ export {
   lockDefaults,
 } from "./migrations/Migrator.js"
 export { MigrationFailed, MigrationRefused, ServerTooOld } from "./migrations/MigratorError.js"
+export { CheckFailed, type MigrationCheck, readChecks } from "./migrations/checks.js"
 export {
   type AdoptReport,
   type AdoptedFile,

@@ -27,6 +27,9 @@ export const template = (name: string, text: string): string => {
     `-- ${name.replace(/\.sql$/, "")}: ${text}`,
     "-- Idempotent by construction: keep every statement guarded (IF NOT EXISTS, OR REPLACE,",
     "-- ON CONFLICT DO NOTHING). Check with: aim lint && aim migrate --prove-idempotent",
+    "-- A check that must hold before it runs goes in this header: a quoted message, then a SELECT of the",
+    "-- rows that break it; while there are any, the file does not run. For example (without the e.g.):",
+    '-- e.g. aim:check "no two users share an email" SELECT lower(email), count(*) FROM users GROUP BY 1 HAVING count(*) > 1',
     "",
   ]
   if (table === undefined) {

@@ -23,6 +23,7 @@ export const printLockPlan = (plan: LockPlan) =>
       yield* out(
         `${file.name} (${file.transactional ? "one transaction: every lock is held until it commits" : "no transaction: each statement commits on its own"})`,
       )
+      for (const check of file.checks) yield* out(`  check before it runs (line ${check.line}): ${check.message}`)
       yield* out(`  ${pad("line", 5)} ${pad("risk", 6)} ${pad("statement", 34)} ${pad("locks", 44)} whole table`)
       for (const s of file.statements) {
         const locks = s.locks.length === 0 ? "none on existing tables" : s.locks.map((l) => `${l.relation}: ${l.mode}`).join(", ")

@@ -1,4 +1,5 @@
 import { Effect } from "effect"
+import { readChecks } from "../migrations/checks.js"
 import type { Migration } from "../migrations/Migration.js"
 import { type AstNode, type ParsedStatement, parseScript, relationName } from "./sqlAnalysis.js"
 
@@ -51,6 +52,10 @@ export const lintRules = {
   "set-not-null-scan": {
     severity: "warning",
     fix: "SET NOT NULL scans the table under an exclusive lock: add a CHECK (...) NOT VALID, VALIDATE it, then SET NOT NULL",
+  },
+  "check-invalid": {
+    severity: "error",
+    fix: 'Write -- aim:check "what must hold" SELECT … : one SELECT whose rows are the violations (continue it on comment lines indented three spaces)',
   },
   "index-locks-table": { severity: "warning", fix: "CREATE INDEX blocks writes to an existing table: use CONCURRENTLY in a -- aim:no-transaction file" },
 } as const satisfies Record<string, { severity: Severity; fix: string }>
@@ -142,6 +147,29 @@ const insertsOnlyWhenAbsent = (node: AstNode): boolean => {
   return table !== undefined && isNotExistsOn(select?.whereClause, table)
 }
 
+/** Each -- aim:check must be well formed and its query one SELECT that PostgreSQL's parser accepts. */
+const checkFindings = (input: LintInput): Effect.Effect<Array<LintFinding>> =>
+  Effect.gen(function* () {
+    const { checks, problems } = readChecks(input.sql)
+    const finding = (line: number, message: string): LintFinding => ({
+      file: input.name,
+      line,
+      column: 1,
+      rule: "check-invalid",
+      severity: lintRules["check-invalid"].severity,
+      message,
+      fix: lintRules["check-invalid"].fix,
+    })
+    const found = problems.map((p) => finding(p.line, p.problem))
+    for (const check of checks) {
+      const parsed = yield* Effect.either(parseScript(check.query))
+      if (parsed._tag === "Left") found.push(finding(check.line, `the query of check "${check.message}" does not parse: ${parsed.left.message}`))
+      else if (parsed.right.length !== 1 || parsed.right[0]?.kind !== "SelectStmt")
+        found.push(finding(check.line, `the query of check "${check.message}" must be one SELECT (its rows are the violations)`))
+    }
+    return found
+  })
+
 /** Lints one migration; the findings are what PostgreSQL's own parser sees, not regular expressions. */
 export const lintMigration = (input: LintInput): Effect.Effect<ReadonlyArray<LintFinding>> =>
   Effect.gen(function* () {
@@ -160,9 +188,9 @@ export const lintMigration = (input: LintInput): Effect.Effect<ReadonlyArray<Lin
       ]
     }
     const statements = parsed.right
+    const findings: Array<LintFinding> = yield* checkFindings(input)
     const lines = input.sql.split(/\r?\n/)
     const createdHere = new Set(statements.filter((s) => s.kind === "CreateStmt").flatMap((s) => relationName(s.node) ?? []))
-    const findings: Array<LintFinding> = []
     const report = (statement: ParsedStatement, rule: LintRule, message: string) => {
       if (suppressedAt(lines, statement.line).has(rule)) return
       findings.push({

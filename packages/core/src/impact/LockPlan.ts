@@ -2,6 +2,7 @@ import { Effect } from "effect"
 import { type ParsedStatement, type SqlParseError, parseScript } from "../authoring/sqlAnalysis.js"
 import { Database, type DatabaseShape } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
+import { type MigrationCheck, readChecks } from "../migrations/checks.js"
 import type { Migration } from "../migrations/Migration.js"
 import { MigrationSource } from "../migrations/MigrationSource.js"
 import { Migrator } from "../migrations/Migrator.js"
@@ -35,6 +36,8 @@ export interface PlannedFile {
   readonly version: number
   readonly name: string
   readonly transactional: boolean
+  /** The file's -- aim:check assertions, run before its statements. */
+  readonly checks: ReadonlyArray<MigrationCheck>
   readonly risk: Risk
   readonly statements: ReadonlyArray<PlannedStatement>
 }
@@ -255,7 +258,14 @@ export const planLocks = (db: Pick<DatabaseShape, "query" | "target">, files: Re
         return planned
       })
       for (const s of statements) for (const l of s.locks) if (sizes.has(l.relation)) locked.add(l.relation)
-      pending.push({ version: file.version, name: file.name, transactional: file.transactional, risk: maxRisk(statements.map((s) => s.risk)), statements })
+      pending.push({
+        version: file.version,
+        name: file.name,
+        transactional: file.transactional,
+        checks: readChecks(file.sql).checks,
+        risk: maxRisk(statements.map((s) => s.risk)),
+        statements,
+      })
     }
     const relations = [...locked].sort().flatMap((name) => sizes.get(name) ?? [])
     return { database: db.target, pending, relations }

@@ -5,6 +5,7 @@ import { appliedByLabel, ensureLedger, ledgerSchema, ledgerTable, readLedger, re
 import type { Migration } from "./Migration.js"
 import { MigrationSource, descriptionOf } from "./MigrationSource.js"
 import { type MigratorOptions, failed, lockSettings, lockedSession, runMigration } from "./Migrator.js"
+import type { CheckFailed } from "./checks.js"
 import { type MigrationFailed, MigrationRefused } from "./MigratorError.js"
 import { computePlan } from "./plan.js"
 import { InMemoryDatabase } from "../runtime/databases.js"
@@ -58,6 +59,7 @@ export interface BaselineReport {
 }
 
 export type LedgerAdminError =
+  | CheckFailed
   | LedgerAdminRefused
   | MigrationRefused
   | MigrationFailed

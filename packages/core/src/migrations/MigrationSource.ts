@@ -2,6 +2,7 @@ import { Context, Effect, Layer } from "effect"
 import { readFileSync } from "node:fs"
 import { readdir, stat } from "node:fs/promises"
 import { join, resolve } from "node:path"
+import { readChecks } from "./checks.js"
 import { checksumOf, stripBom } from "./checksum.js"
 import type { Migration } from "./Migration.js"
 import { MigrationSourceError, MigrationsDirectoryMissing, type SourceProblem } from "./MigrationSourceError.js"
@@ -84,6 +85,7 @@ export const loadMigrations = (directory: string): MigrationSourceShape["load"] 
         problems.push({ file, problem: "is empty; put the migration's SQL in it or delete it" })
         continue
       }
+      for (const p of readChecks(text).problems) problems.push({ file, problem: `line ${p.line}: ${p.problem}` })
       migrations.push({
         version,
         name: file,

@@ -6,6 +6,7 @@ import type { Migration } from "./Migration.js"
 import { MigrationSource } from "./MigrationSource.js"
 import type { MigrationSourceError, MigrationsDirectoryMissing } from "./MigrationSourceError.js"
 import { type LockHolder, type LockWaitTimeout, acquireLock, blockingSessions, releaseLock } from "./MigrationLock.js"
+import { type CheckFailed, readChecks, runChecks } from "./checks.js"
 import { MigrationFailed, MigrationRefused, ServerTooOld, oldestServer } from "./MigratorError.js"
 import type { Plan } from "./plan.js"
 import { lineColumnAt, offsetOfPosition, splitStatements } from "./splitStatements.js"
@@ -52,6 +53,7 @@ export interface ApplyReport {
 }
 
 export type MigratorError =
+  | CheckFailed
   | ServerTooOld
   | MigrationSourceError
   | MigrationsDirectoryMissing
@@ -63,7 +65,7 @@ export type MigratorError =
 
 export interface MigratorShape {
   /** Ledger against files, read-only: applied, pending (with reasons) and refusals. */
-  readonly status: Effect.Effect<StatusReport, Exclude<MigratorError, MigrationRefused | MigrationFailed | LockWaitTimeout>>
+  readonly status: Effect.Effect<StatusReport, Exclude<MigratorError, MigrationRefused | MigrationFailed | LockWaitTimeout | CheckFailed>>
   /** Applies what is pending under the migration lock, one transaction per file. */
   readonly apply: (options?: ApplyOptions) => Effect.Effect<ApplyReport, MigratorError>
 }
@@ -186,7 +188,7 @@ export const runMigration = (
   migration: Migration,
   appliedBy: string,
   method: LedgerMethod = "applied",
-): Effect.Effect<number, MigrationFailed | SqlError> =>
+): Effect.Effect<number, MigrationFailed | CheckFailed | SqlError> =>
   runFile(session, migration, appliedBy, method).pipe(
     Effect.catchIf(
       (e): e is MigrationFailed => e._tag === "MigrationFailed" && e.sqlState === "55P03",
@@ -198,15 +200,32 @@ export const runMigration = (
     ),
   )
 
-const runFile = (session: Session, migration: Migration, appliedBy: string, method: LedgerMethod): Effect.Effect<number, MigrationFailed | SqlError> =>
+const runFile = (
+  session: Session,
+  migration: Migration,
+  appliedBy: string,
+  method: LedgerMethod,
+): Effect.Effect<number, MigrationFailed | CheckFailed | SqlError> =>
   Effect.gen(function* () {
     const t0 = performance.now()
+    const { checks } = readChecks(migration.sql)
     if (!migration.transactional) {
+      // No transaction to hold them in: the checks run just before the first statement.
+      yield* runChecks(session, migration, checks)
       for (const statement of splitStatements(migration.sql)) {
         yield* session.execute(statement.text).pipe(Effect.mapError((error) => failed(migration, error, false, statement.offset, statement.text)))
       }
       yield* recordApplied(session.query, migration, Math.round(performance.now() - t0), appliedBy, method)
       return Math.round(performance.now() - t0)
+    }
+    if (checks.length > 0) {
+      // The checks and the file in one transaction: what they checked cannot change before it runs.
+      const body = `${migration.sql}\n;\n${recordAppliedStatement(migration, appliedBy, method)};`
+      const checked = yield* Effect.either(transaction(session, Effect.zipRight(runChecks(session, migration, checks), session.execute(body))))
+      if (checked._tag === "Right") return Math.round(performance.now() - t0)
+      if (checked.left._tag === "CheckFailed") return yield* checked.left
+      if (checked.left.position !== undefined) return yield* failed(migration, checked.left, true, 0, body)
+      return yield* locateFailure(session, migration, checked.left)
     }
     // One round trip per file: BEGIN, the file, its ledger row (timed by the server) and COMMIT. This
     // is the one transaction not run by `transaction()`: that helper costs two more round trips.

@@ -65,7 +65,9 @@ export class CheckFailed extends Data.TaggedError("CheckFailed")<{
   readonly more: boolean
 }> {
   override get message(): string {
-    return `${this.name}:${this.line}: check "${this.check}" failed: ${this.rows.length}${this.more ? "+" : ""} row${this.rows.length === 1 && !this.more ? "" : "s"} break it, so the file did not run and nothing of it was applied`
+    const count = `${this.rows.length}${this.more ? "+" : ""}`
+    const verb = this.rows.length === 1 && !this.more ? "row breaks" : "rows break"
+    return `${this.name}:${this.line}: check "${this.check}" failed: ${count} ${verb} it, so the file did not run and nothing of it was applied`
   }
 }
 

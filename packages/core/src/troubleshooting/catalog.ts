@@ -385,6 +385,16 @@ export const catalog = {
     fix: "Correct the arguments as the message says; `aim --help` lists the commands and `aim COMMAND --help` their options.",
     commands: ["aim --help", "aim migrate --help"],
   }),
+  checkFailed: entry({
+    code: "AIM-MIG-008",
+    slug: "check-failed",
+    title: "A check before the migration found rows that break it",
+    symptom: 'NNN_x.sql:3: check "no two users share an email" failed: 2 rows break it',
+    cause:
+      "The file declares -- aim:check with a query whose rows are violations (duplicates before a unique constraint, NULLs before NOT NULL); the database has such rows, so the file did not run.",
+    fix: "Resolve the rows shown (merge, correct or delete them; they are your data, so aim never changes them), then run aim migrate again.",
+    commands: ["aim plan", "aim migrate"],
+  }),
   listenFailed: entry({
     code: "AIM-SRV-001",
     slug: "listen-failed",

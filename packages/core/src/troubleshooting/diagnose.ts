@@ -5,6 +5,7 @@ import type { ConnectionError, SqlError } from "../database/SqlError.js"
 import type { SqlParseError } from "../authoring/sqlAnalysis.js"
 import type { SmtpError, SmtpNotConfigured } from "../mail/Mailer.js"
 import type { LedgerAdminRefused } from "../migrations/LedgerAdmin.js"
+import type { CheckFailed } from "../migrations/checks.js"
 import type { LockWaitTimeout } from "../migrations/MigrationLock.js"
 import type { MigrationSourceError, MigrationsDirectoryMissing } from "../migrations/MigrationSourceError.js"
 import type { MigrationFailed, MigrationRefused, ServerTooOld } from "../migrations/MigratorError.js"
@@ -22,6 +23,7 @@ export interface Diagnosis {
  * becoming AIM-GEN-001.
  */
 export type AimError =
+  | CheckFailed
   | ConfigError
   | ConnectionError
   | SqlError
@@ -38,6 +40,7 @@ export type AimError =
   | SmtpNotConfigured
 
 const aimErrorTags = [
+  "CheckFailed",
   "ConfigError",
   "ConnectionError",
   "SqlError",
@@ -138,6 +141,7 @@ const smtpEntry = (e: SmtpError): CatalogEntry => {
 /** Each tag's entry; `tagsExhaustive` makes a tag without one a type error. */
 const entryOf: (error: AimError) => CatalogEntry = Match.type<AimError>().pipe(
   Match.tagsExhaustive({
+    CheckFailed: () => catalog.checkFailed,
     ConfigError: (e) => (e.problems.length > 0 && e.problems.every((p) => /Azure/.test(p.problem)) ? catalog.azureSslRequired : catalog.configInvalid),
     ConnectionError: (e) => byCodeOrMessage(e.code, e.message) ?? catalog.internal,
     SqlError: (e) => byCodeOrMessage(e.code, e.message) ?? catalog.internal,
