@@ -1,17 +1,18 @@
 import { type TestDatabase, createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
-import { readFileSync } from "node:fs"
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { cleanEnv, cliBundle, repoRoot, shippedMigrations } from "./run.js"
 
 const clients: Array<Client> = []
 
-const connect = async (env: Record<string, string>) => {
+const connect = async (env: Record<string, string>, migrationsDir = shippedMigrations) => {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [cliBundle(), "mcp", "--migrations-dir", shippedMigrations],
+    args: [cliBundle(), "mcp", "--migrations-dir", migrationsDir],
     env: cleanEnv(env) as Record<string, string>,
     cwd: repoRoot,
     stderr: "pipe",
@@ -30,6 +31,8 @@ interface CallResult {
 const call = async (client: Client, name: string, args: Record<string, unknown> = {}) => (await client.callTool({ name, arguments: args })) as CallResult
 const list = <T>(r: CallResult, key: string): Array<T> => (r.structuredContent?.[key] ?? []) as Array<T>
 const text = (r: CallResult) => r.content.map((c) => c.text ?? "").join("\n")
+/** The plan a refused apply returns with it: its second text block. */
+const attachedPlan = (r: CallResult) => JSON.parse(r.content[1]?.text ?? "null") as { planId: string; wouldApply: Array<{ name: string }> }
 
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()))
@@ -73,6 +76,7 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
 
     const plan = record(await call(client, "plan_migrations", { upTo: 2 })) as CallResult
     expect(list<{ name: string }>(plan, "wouldApply").map((p) => p.name)).toEqual(["001_initial_schema.sql", "002_add_missing_user_columns.sql"])
+    expect(plan.structuredContent).toMatchObject({ planId: expect.stringMatching(/^[0-9a-f]{16}$/), highRisk: [], lockPlan: { pending: expect.any(Array) } })
 
     const unconfirmed = record(await call(client, "apply_migrations", { confirm: false })) as CallResult
     expect(unconfirmed.isError).toBe(true)
@@ -94,13 +98,20 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
       }),
     ) as CallResult
     expect(outOfTurn.isError).toBe(true)
+    // The guide's exact call, without a planId, is refused with the plan it would apply.
+    const unapproved = record(await call(client, "apply_migration", { project_id: "ignored", name: "001_initial_schema", query: first })) as CallResult
+    expect(unapproved.isError).toBe(true)
+    expect(text(unapproved)).toMatch(/needs the planId/)
+    const planOne = (record(await call(client, "plan_migrations", { upTo: 1 })) as CallResult).structuredContent?.planId
+    expect(attachedPlan(unapproved).planId).toBe(planOne)
     const matching = record(
-      await call(client, "apply_migration", { project_id: "ignored", name: "001_initial_schema", query: first.replace(/\n/g, "\r\n") }),
+      await call(client, "apply_migration", { project_id: "ignored", name: "001_initial_schema", query: first.replace(/\n/g, "\r\n"), planId: planOne }),
     ) as CallResult
     expect(matching.isError, text(matching)).toBeFalsy()
     expect(list<{ name: string }>(matching, "applied").map((a) => a.name)).toEqual(["001_initial_schema.sql"])
 
-    const applied = record(await call(client, "apply_migrations", { confirm: true })) as CallResult
+    const planAll = (record(await call(client, "plan_migrations")) as CallResult).structuredContent?.planId
+    const applied = record(await call(client, "apply_migrations", { confirm: true, planId: planAll })) as CallResult
     expect(applied.isError, text(applied)).toBeFalsy()
     expect(list<unknown>(applied, "applied").length).toBe(14)
     expect(applied.structuredContent?.verify).toMatchObject({ ok: true })
@@ -117,11 +128,58 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
     const other = await createTestDatabase(testPostgresUrl(), "aim_mcp_race")
     try {
       const [a, b] = await Promise.all([connect({ DATABASE_URL: other.url }), connect({ DATABASE_URL: other.url })])
-      const results = await Promise.all([call(a, "apply_migrations", { confirm: true }), call(b, "apply_migrations", { confirm: true })])
+      const [planA, planB] = await Promise.all([call(a, "plan_migrations"), call(b, "plan_migrations")])
+      const results = await Promise.all([
+        call(a, "apply_migrations", { confirm: true, planId: planA.structuredContent?.planId }),
+        call(b, "apply_migrations", { confirm: true, planId: planB.structuredContent?.planId }),
+      ])
       for (const r of results) expect(r.isError, text(r)).toBeFalsy()
       const total = results.reduce((n, r) => n + list<unknown>(r, "applied").length, 0)
       expect(total).toBe(15)
       expect(await sql(other.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 15 }])
+    } finally {
+      await other.drop()
+    }
+  })
+
+  it("an agent applies the plan it approved: a file added after the plan is refused with the new plan; high risk must be accepted by name", async () => {
+    const other = await createTestDatabase(testPostgresUrl(), "aim_mcp_plan")
+    const dir = mkdtempSync(join(tmpdir(), "aim-mcp-plan-"))
+    cpSync(shippedMigrations, dir, { recursive: true })
+    try {
+      const client = await connect({ DATABASE_URL: other.url }, dir)
+      const first = record(await call(client, "plan_migrations")) as CallResult
+      const approved = first.structuredContent?.planId as string
+      expect(list<unknown>(first, "wouldApply")).toHaveLength(15)
+
+      // After the approval, a file appears: the apply refuses and returns the plan as it is now.
+      writeFileSync(join(dir, "016_audit_logs_action.sql"), "CREATE INDEX IF NOT EXISTS idx_audit_logs_action ON audit_logs (action);\n")
+      const stale = record(await call(client, "apply_migrations", { confirm: true, planId: approved })) as CallResult
+      expect(stale.isError).toBe(true)
+      expect(text(stale)).toMatch(new RegExp(`plan changed since ${approved}.*nothing was applied`))
+      const fresh = attachedPlan(stale)
+      expect(fresh.planId).not.toBe(approved)
+      expect(fresh.wouldApply.map((p) => p.name).at(-1)).toBe("016_audit_logs_action.sql")
+      expect(await sql(other.url, "SELECT to_regclass('aim_migrations.schema_migrations') IS NULL AS none")).toEqual([{ none: true }])
+
+      const upTo15 = (record(await call(client, "plan_migrations", { upTo: 15 })) as CallResult).structuredContent?.planId
+      const base = record(await call(client, "apply_migrations", { confirm: true, planId: upTo15, upTo: 15 })) as CallResult
+      expect(base.isError, text(base)).toBeFalsy()
+      await sql(
+        other.url,
+        "INSERT INTO audit_logs (organization_id, action, resource_type) SELECT (SELECT id FROM organizations LIMIT 1), 'login', 'user' FROM generate_series(1, 110000); ANALYZE audit_logs",
+      )
+      const risky = record(await call(client, "plan_migrations")) as CallResult
+      expect(risky.structuredContent?.highRisk).toEqual(["016_audit_logs_action.sql:1"])
+      const riskyId = risky.structuredContent?.planId
+      const unaccepted = record(await call(client, "apply_migrations", { confirm: true, planId: riskyId })) as CallResult
+      expect(unaccepted.isError).toBe(true)
+      expect(text(unaccepted)).toMatch(/high-risk statements need to be accepted by name: 016_audit_logs_action\.sql:1/)
+      const accepted = record(
+        await call(client, "apply_migrations", { confirm: true, planId: riskyId, acceptRisk: ["016_audit_logs_action.sql:1"] }),
+      ) as CallResult
+      expect(accepted.isError, text(accepted)).toBeFalsy()
+      expect(list<{ name: string }>(accepted, "applied").map((a) => a.name)).toEqual(["016_audit_logs_action.sql"])
     } finally {
       await other.drop()
     }

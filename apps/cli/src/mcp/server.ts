@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto"
 import {
   type AimError,
   Database,
@@ -11,6 +12,7 @@ import {
   findEntry,
   loadMigrations,
   lockHolder,
+  pendingLockPlan,
   loadEnv,
   checksumOf,
   scrub,
@@ -112,38 +114,103 @@ export const startMcpServer = async (options: McpOptions) => {
       ),
   )
 
+  /**
+   * What apply_migrations would do now, with an id that binds an approval to it: a hash of the files
+   * it would apply (names and checksums), the ledger and the refusals. Any change to the files or the
+   * database gives another id, so an agent applies what it (or its human) looked at, or nothing.
+   */
+  const planFor = (upTo: number | undefined) =>
+    Effect.gen(function* () {
+      const { status, plan } = yield* pendingLockPlan
+      const within = (version: number) => upTo === undefined || version <= upTo
+      const wouldApply = status.pending.filter((p) => within(p.version))
+      const files = plan.pending.filter((f) => within(f.version))
+      const planId = createHash("sha256")
+        .update(
+          JSON.stringify({
+            upTo: upTo ?? null,
+            pending: wouldApply.map((p) => [p.version, p.name, p.checksum]),
+            applied: status.applied.map((a) => [a.version, a.checksum, a.state]),
+            refusals: status.refusals.map((r) => [r.kind, r.version]),
+          }),
+        )
+        .digest("hex")
+        .slice(0, 16)
+      return {
+        planId,
+        wouldApply: wouldApply.map((p) => ({ version: p.version, name: p.name, checksum: p.checksum, transactional: p.transactional })),
+        refusals: [...status.refusals],
+        upToDate: status.upToDate,
+        lockPlan: { pending: files, relations: plan.relations },
+        // Statements an apply must name in acceptRisk: file:line.
+        highRisk: files.flatMap((f) => f.statements.filter((st) => st.risk === "high").map((st) => `${f.name}:${st.line}`)),
+      }
+    })
+
+  const planSummary = (plan: Effect.Effect.Success<ReturnType<typeof planFor>>) =>
+    `planId ${plan.planId}: ${
+      plan.refusals.length > 0
+        ? `refused: ${plan.refusals.map((r) => r.detail).join("; ")}`
+        : plan.wouldApply.length === 0
+          ? "nothing to apply: the database is up to date"
+          : `would apply ${plan.wouldApply.map((p) => p.name).join(", ")}`
+    }${plan.highRisk.length > 0 ? `; high risk (apply needs acceptRisk naming them): ${plan.highRisk.join(", ")}` : ""}`
+
   server.registerTool(
     "plan_migrations",
     {
       title: "Plan migrations",
-      description: "What apply_migrations would do, changing nothing.",
+      description:
+        "What apply_migrations would do, changing nothing: the files, what each statement locks and its risk (aim plan), and a planId that apply_migrations requires.",
       inputSchema: { upTo: z.number().int().positive().optional().describe("Plan up to and including this version") },
-      outputSchema: z.object({ wouldApply: z.array(migrationEntry), refusals: z.array(refusal), upToDate: z.boolean() }).passthrough(),
+      outputSchema: z
+        .object({ planId: z.string(), wouldApply: z.array(migrationEntry), refusals: z.array(refusal), upToDate: z.boolean(), highRisk: z.array(z.string()) })
+        .passthrough(),
       annotations: { readOnlyHint: true },
     },
-    ({ upTo }) =>
-      run(
-        Effect.map(
-          Effect.flatMap(Migrator, (m) => m.status),
-          (status) => ({
-            wouldApply: status.pending
-              .filter((p) => upTo === undefined || p.version <= upTo)
-              .map((p) => ({ version: p.version, name: p.name, checksum: p.checksum, transactional: p.transactional })),
-            refusals: [...status.refusals],
-            upToDate: status.upToDate,
-          }),
-        ),
-        (plan) =>
-          ok(
-            plan.refusals.length > 0
-              ? `refused: ${plan.refusals.map((r) => r.detail).join("; ")}`
-              : plan.wouldApply.length === 0
-                ? "nothing to apply: the database is up to date"
-                : `would apply ${plan.wouldApply.map((p) => p.name).join(", ")}`,
-            plan,
-          ),
-      ),
+    ({ upTo }) => run(planFor(upTo), (plan) => ok(planSummary(plan), plan)),
   )
+
+  /**
+   * Applies what `planId` approved, or refuses with the plan as it is now: the files or the database
+   * changed since, or a high-risk statement is not named in acceptRisk.
+   */
+  const applyApproved = (
+    planId: string | undefined,
+    acceptRisk: ReadonlyArray<string>,
+    upTo: number | undefined,
+    render: (result: ApplyResult) => ToolResult,
+  ) =>
+    run(
+      Effect.gen(function* () {
+        const current = yield* planFor(upTo)
+        if (planId !== current.planId) return { refused: "plan" as const, current }
+        const unaccepted = current.highRisk.filter((h) => !acceptRisk.includes(h))
+        if (unaccepted.length > 0) return { refused: "risk" as const, current, unaccepted }
+        // Never past what was approved, even if a file was added since the check above.
+        const last = current.wouldApply.at(-1)?.version
+        return { result: yield* applyAndVerify(last ?? upTo) }
+      }),
+      (outcome) => {
+        if ("result" in outcome) return render(outcome.result)
+        const refused =
+          outcome.refused === "plan"
+            ? refuse(
+                planId === undefined
+                  ? "applying needs the planId of the plan you approved"
+                  : `the plan changed since ${planId} (a migration file or the database changed): nothing was applied`,
+                `Review the current plan (planId ${outcome.current.planId}, attached), then call again with that planId.`,
+              )
+            : refuse(
+                `high-risk statements need to be accepted by name: ${outcome.unaccepted.join(", ")}`,
+                "Read their locks and advice in the plan (lockPlan), then call again with acceptRisk listing them, or change the migration to its safer form.",
+              )
+        // The plan as it is now, as a second text block: a tool error carries no structured content.
+        return { ...refused, content: [...refused.content, { type: "text" as const, text: clean(JSON.stringify(outcome.current)) }] }
+      },
+    )
+
+  type ApplyResult = Effect.Effect.Success<ReturnType<typeof applyAndVerify>>
 
   const applyAndVerify = (upTo: number | undefined) =>
     Effect.gen(function* () {
@@ -160,28 +227,32 @@ export const startMcpServer = async (options: McpOptions) => {
     })
     .passthrough()
 
+  const acceptRiskInput = z.array(z.string()).optional().describe("The plan's highRisk entries (file:line) you accept: each high-risk statement must be named")
+
   server.registerTool(
     "apply_migrations",
     {
       title: "Apply migrations",
       description:
-        "Applies pending migration files through the migrator (advisory lock, one transaction per file, ledger, verification after). Requires confirm: true. Never runs SQL that is not a migration file.",
+        "Applies the pending migration files of the plan you approved, through the migrator (advisory lock, one transaction per file, ledger, verification after). Requires confirm: true and the planId of plan_migrations; refuses with the new plan when the files or the database changed since, and when a high-risk statement is not named in acceptRisk. Never runs SQL that is not a migration file.",
       inputSchema: {
         confirm: z.boolean().describe("Must be true: applying changes the database"),
-        upTo: z.number().int().positive().optional().describe("Apply up to and including this version"),
+        planId: z.string().optional().describe("The planId plan_migrations returned for the plan you approved"),
+        acceptRisk: acceptRiskInput,
+        upTo: z.number().int().positive().optional().describe("Apply up to and including this version (the same upTo as the plan)"),
       },
       outputSchema: applyOutput,
       annotations: { destructiveHint: false, idempotentHint: true },
     },
-    ({ confirm, upTo }) =>
+    ({ confirm, planId, acceptRisk, upTo }) =>
       confirm !== true
         ? Promise.resolve(
             refuse(
               "apply_migrations changes the database and needs confirm: true",
-              "Call plan_migrations to see what would run, then call again with confirm: true.",
+              "Call plan_migrations to see what would run, then call again with confirm: true and its planId.",
             ),
           )
-        : run(applyAndVerify(upTo), (result) =>
+        : applyApproved(planId, acceptRisk ?? [], upTo, (result) =>
             ok(
               `${result.applied.length === 0 ? "nothing to apply: up to date" : `applied ${result.applied.map((a) => a.name).join(", ")}`}; verification ${result.verify.ok ? "passed" : "FAILED"}`,
               result,
@@ -199,10 +270,12 @@ export const startMcpServer = async (options: McpOptions) => {
         name: z.string().describe("Migration file name, e.g. 001_initial_schema (with or without .sql)"),
         query: z.string().describe("The file's SQL content, unchanged"),
         project_id: z.string().optional().describe("Accepted for compatibility with the guide's example; ignored"),
+        planId: z.string().optional().describe("The planId of plan_migrations with upTo set to this file's version"),
+        acceptRisk: acceptRiskInput,
       },
       outputSchema: applyOutput,
     },
-    async ({ name, query }) => {
+    async ({ name, query, planId, acceptRisk }) => {
       const loaded = await Effect.runPromiseExit(loadMigrations(migrationsDir))
       if (Exit.isFailure(loaded)) return failure(Option.getOrElse(Cause.failureOption(loaded.cause), () => ({ defect: Cause.squash(loaded.cause) })))
       const wanted = name.trim().replace(/\.sql$/, "")
@@ -219,30 +292,27 @@ export const startMcpServer = async (options: McpOptions) => {
           `Send the file's content unchanged (resource aim://migrations/${file.name}), or call apply_migrations with confirm: true.`,
         )
       }
-      return run(
-        Effect.gen(function* () {
-          const status = yield* (yield* Migrator).status
-          const applied = status.applied.some((a) => a.version === file.version)
-          const first = status.pending[0]
-          if (!applied && first !== undefined && first.version !== file.version) {
-            return { blockedBy: first.name }
-          }
-          return applied
-            ? { applied: [], pending: status.pending.map((p) => ({ version: p.version, name: p.name })), verify: yield* (yield* Verifier).run }
-            : yield* applyAndVerify(file.version)
-        }),
-        (result) =>
-          "blockedBy" in result
-            ? refuse(
-                `${file.name} is not next: ${result.blockedBy} is pending before it`,
-                "Migrations run in order: apply them in order, or call apply_migrations with confirm: true and upTo.",
-              )
-            : ok(
-                result.applied.length === 0
-                  ? `${file.name} is already applied: nothing to do`
-                  : `applied ${result.applied.map((a) => a.name).join(", ")}; verification ${result.verify.ok ? "passed" : "FAILED"}`,
-                result,
-              ),
+      const status = await runtime.run(Effect.flatMap(Migrator, (m) => m.status))
+      if (Exit.isSuccess(status)) {
+        const first = status.value.pending[0]
+        const applied = status.value.applied.some((a) => a.version === file.version)
+        if (applied) {
+          const pending = status.value.pending.map((p) => ({ version: p.version, name: p.name }))
+          return run(
+            Effect.flatMap(Verifier, (v) => v.run),
+            (verify) => ok(`${file.name} is already applied: nothing to do`, { applied: [], pending, verify }),
+          )
+        }
+        if (first !== undefined && first.version !== file.version) {
+          return refuse(
+            `${file.name} is not next: ${first.name} is pending before it`,
+            "Migrations run in order: apply them in order, or call apply_migrations with confirm: true and upTo.",
+          )
+        }
+      }
+      // The same approval as apply_migrations: the plan up to this file, by its planId.
+      return applyApproved(planId, acceptRisk ?? [], file.version, (result) =>
+        ok(`applied ${result.applied.map((a) => a.name).join(", ")}; verification ${result.verify.ok ? "passed" : "FAILED"}`, result),
       )
     },
   )
