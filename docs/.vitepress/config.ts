@@ -28,6 +28,7 @@ export default defineConfig({
           { text: "Locks and drift (plan, drift)", link: "/guide/plan-and-drift" },
           { text: "Adding migrations", link: "/guide/adding-migrations" },
           { text: "AI agents (MCP)", link: "/guide/mcp" },
+          { text: "Traces and metrics", link: "/guide/telemetry" },
           { text: "Architecture", link: "/guide/architecture" },
         ],
       },

@@ -158,4 +158,4 @@ export const bootDatabase = (options: BootOptions = {}) =>
       verification,
       durationMs: Math.round(performance.now() - started),
     } satisfies BootReport
-  })
+  }).pipe(Effect.withSpan("aim boot", { attributes: { "db.system.name": "postgresql" } }))

@@ -1,5 +1,5 @@
 import { loadEnv, scrub, secretsOf } from "@aim/core"
-import { Cause, HashMap, Layer, Logger } from "effect"
+import { Cause, Context, FiberRef, FiberRefs, HashMap, Layer, Logger, Option, Tracer } from "effect"
 
 const secrets = secretsOf(loadEnv())
 
@@ -15,10 +15,16 @@ export const bootLogger = (format: string | undefined = process.env.LOG_FORMAT) 
     Logger.add(logLine(format)),
   )
 
+/** The span the line was logged in (the boot's, a migration's): its ids join the line to its trace. */
+const traceFields = (context: Context.Context<never>): Record<string, string> => {
+  const span = Context.getOption(context, Tracer.ParentSpan)
+  return Option.isSome(span) ? { trace_id: span.value.traceId, span_id: span.value.spanId } : {}
+}
+
 const logLine = (format: string | undefined) =>
-  Logger.make(({ logLevel, message, annotations, cause, date }) => {
+  Logger.make(({ logLevel, message, annotations, cause, date, context }) => {
     const text = (Array.isArray(message) ? message : [message]).map(String).join(" ")
-    const fields: Record<string, unknown> = {}
+    const fields: Record<string, unknown> = { ...traceFields(FiberRefs.getOrDefault(context, FiberRef.currentContext)) }
     for (const [key, value] of HashMap.toEntries(annotations)) fields[key] = value
     if (!Cause.isEmpty(cause)) fields.cause = Cause.pretty(cause).split("\n")[0]
     const line =

@@ -5,6 +5,7 @@
  * (default 0.0.0.0), MIGRATIONS_DIR (default migrations), LOG_FORMAT=json for JSON lines.
  */
 import { healthRouter } from "@aim/health"
+import { TelemetryLive, loadEnv } from "@aim/core"
 import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 // Deep imports: the package index re-exports undici, which would otherwise land in the bundle.
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
@@ -39,7 +40,12 @@ const serve = (settings: ServerSettings) =>
 const program = Effect.gen(function* () {
   const settings = yield* readServerSettings()
   yield* bootDatabase(settings.boot).pipe(Effect.andThen(serve(settings)), Effect.provide(bootLayer(settings.boot)))
-}).pipe(Effect.tapError(logFailure), Effect.provide(bootLogger()))
+}).pipe(
+  Effect.tapError(logFailure),
+  // Spans of the boot are flushed when the server stops; the JSON log lines carry their trace ids.
+  Effect.provide(TelemetryLive({ env: loadEnv(), serviceName: "aim-backend" }).pipe(Layer.tapError(logFailure))),
+  Effect.provide(bootLogger()),
+)
 
 NodeRuntime.runMain(program, {
   disableErrorReporting: true,

@@ -30,6 +30,7 @@ export const withAim = <Name extends string, R, E, A extends LayerSettings>(self
  */
 export const announceEmbedded = Effect.gen(function* () {
   const config = yield* AimConfig
+  yield* Effect.annotateCurrentSpan("aim.database", describeDatabase(config.database))
   if (config.database._tag === "Embedded") {
     yield* err(`ℹ No database configured: using the ${describeDatabase(config.database)}. Set DATABASE_URL or POSTGRES_* to use a server.`)
   }

@@ -2,12 +2,12 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { ValidationError } from "@effect/cli"
-import { catalog } from "@aim/core"
-import { Cause, Console, Effect, Exit } from "effect"
+import { TelemetryLive, catalog, loadEnv } from "@aim/core"
+import { Cause, Console, Effect, Exit, Layer } from "effect"
 import { stripVTControlCharacters } from "node:util"
-import { run } from "./cli.js"
+import { commandNames, run } from "./cli.js"
 import { CliExit, err, exitCodes } from "./output.js"
-import { renderFailure, renderUsage } from "./render.js"
+import { errorDocument, renderFailure, renderUsage } from "./render.js"
 
 // `aim status | head` closes the pipe early: that is the reader's choice, not an error.
 for (const stream of [process.stdout, process.stderr]) {
@@ -32,11 +32,26 @@ const json = process.argv.slice(2).includes("--json")
 
 const usageMessage = () => stripVTControlCharacters(usageText.join(" ")).replace(/\s+/g, " ").trim() || "the command line was not understood"
 
-const program = run(process.argv).pipe(
+// One span per run, named after the command; a failure is recorded on it with its code.
+const command = process.argv.slice(2).find((a): a is (typeof commandNames)[number] => (commandNames as ReadonlyArray<string>).includes(a)) ?? "help"
+const handled = run(process.argv).pipe(
   keepUsageText,
   Effect.catchIf(ValidationError.isValidationError, (e) =>
     ValidationError.isHelpRequested(e) ? new CliExit({ code: exitCodes.ok }) : renderUsage(catalog.usageInvalid, usageMessage(), json),
   ),
+)
+// `aim mcp` serves for as long as its client wants: its tool calls are traced in its own runtime.
+const traced =
+  command === "mcp"
+    ? handled
+    : handled.pipe(
+        Effect.tapError((e) => (e instanceof CliExit ? Effect.void : Effect.annotateCurrentSpan("aim.error.code", errorDocument(e).code))),
+        Effect.withSpan(`aim ${command}`),
+      )
+
+const program = traced.pipe(
+  // Telemetry is flushed when this layer closes, before anything is rendered and the process exits.
+  Effect.provide(command === "mcp" ? Layer.empty : TelemetryLive({ env: loadEnv(), serviceName: "aim" })),
   // Every command's errors must be a CommandError: one without a catalog entry fails the typecheck here.
   Effect.catchAll((e) => (e instanceof CliExit ? Effect.fail(e) : renderFailure(e, json))),
   Effect.catchAllDefect((defect) =>

@@ -116,6 +116,9 @@ export { type ParsedStatement, SqlParseError, createdTables, parseScript, relati
 export { type IdempotencyFinding, type IdempotencyReport, proveIdempotent } from "./authoring/proveIdempotent.js"
 export { proveOnScratch } from "./authoring/scratch.js"
 
+// OpenTelemetry: off unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
+export { TelemetryLive, type TelemetrySettings, lockWait, migrationDuration, pendingMigrations, readTelemetrySettings, traced } from "./telemetry/Telemetry.js"
+
 // Errors and the troubleshooting catalog they map to; output hygiene.
 export { type AimError, type Diagnosis, diagnose, explain, refusalEntry } from "./troubleshooting/diagnose.js"
 export { type CatalogEntry, catalog, catalogEntries, docsPath, entryDocument, findEntry } from "./troubleshooting/catalog.js"

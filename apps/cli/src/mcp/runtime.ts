@@ -1,7 +1,9 @@
-import { AimLive, type Env } from "@aim/core"
-import { Effect, Exit, type Layer, ManagedRuntime } from "effect"
+import { AimLive, type Env, TelemetryLive } from "@aim/core"
+import { Effect, Exit, Layer, ManagedRuntime } from "effect"
 
-export const mcpLayer = (options: { readonly migrationsDir: string; readonly env: Env; readonly cwd: string }) => AimLive(options)
+/** The one wiring, plus telemetry of its own: tool calls run in this runtime, not in the CLI's. */
+export const mcpLayer = (options: { readonly migrationsDir: string; readonly env: Env; readonly cwd: string }) =>
+  Layer.merge(AimLive(options), TelemetryLive({ env: options.env, serviceName: "aim-mcp" }))
 
 export type McpServices = Layer.Layer.Success<ReturnType<typeof mcpLayer>>
 

@@ -13,6 +13,7 @@ import {
   loadMigrations,
   lockHolder,
   pendingLockPlan,
+  traced,
   loadEnv,
   checksumOf,
   scrub,
@@ -217,7 +218,7 @@ export const startMcpServer = async (options: McpOptions) => {
       const report = yield* (yield* Migrator).apply(upTo === undefined ? {} : { upTo })
       const verification = yield* (yield* Verifier).run
       return { applied: [...report.applied], pending: [...report.pending], verify: verification }
-    })
+    }).pipe(traced("aim mcp apply"))
 
   const applyOutput = z
     .object({

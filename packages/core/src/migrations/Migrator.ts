@@ -1,4 +1,4 @@
-import { Context, Duration, Effect, Exit, Layer } from "effect"
+import { Context, Duration, Effect, Exit, Layer, Metric } from "effect"
 import { Database, type DatabaseShape, type Session, transaction } from "../database/Database.js"
 import type { ConnectionError, SqlError } from "../database/SqlError.js"
 import { type LedgerMethod, appliedByLabel, ensureLedger, readPlan, recordApplied, recordAppliedStatement } from "./Ledger.js"
@@ -6,6 +6,7 @@ import type { Migration } from "./Migration.js"
 import { MigrationSource } from "./MigrationSource.js"
 import type { MigrationSourceError, MigrationsDirectoryMissing } from "./MigrationSourceError.js"
 import { type LockHolder, type LockWaitTimeout, acquireLock, blockingSessions, releaseLock } from "./MigrationLock.js"
+import { lockWait, migrationDuration, pendingMigrations, traced } from "../telemetry/Telemetry.js"
 import { type CheckFailed, readChecks, runChecks } from "./checks.js"
 import { MigrationFailed, MigrationRefused, ServerTooOld, oldestServer } from "./MigratorError.js"
 import type { Plan } from "./plan.js"
@@ -111,10 +112,16 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
           const emit = applyOptions.onEvent ?? (() => Effect.void)
           const started = performance.now()
           const migrations = yield* source.load
-          const session = yield* lockedSession(db, { ...locking, onWait: (holder) => emit({ _tag: "LockWaiting", holder }) })
+          const [waited, session] = yield* Effect.timed(
+            lockedSession(db, { ...locking, onWait: (holder) => emit({ _tag: "LockWaiting", holder }) }).pipe(
+              traced("aim.lock.wait", { "aim.database": db.target }),
+            ),
+          )
+          yield* Metric.update(lockWait, Duration.toMillis(waited))
           yield* emit({ _tag: "LockAcquired" })
           // Read after the lock is held: another replica may have applied everything meanwhile.
           const plan = yield* readPlan(session.query, migrations)
+          yield* Metric.set(pendingMigrations, plan.pending.length)
           if (plan.refusals.length > 0) return yield* new MigrationRefused({ refusals: plan.refusals })
           if (plan.pending.length > 0) yield* ensureLedger(session.query)
           const byVersion = new Map(migrations.map((m) => [m.version, m]))
@@ -124,7 +131,15 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
             const migration = byVersion.get(pending.version)
             if (migration === undefined) continue
             yield* emit({ _tag: "MigrationStarted", version: migration.version, name: migration.name })
-            const durationMs = yield* runMigration(session, migration, appliedBy, pending.revision === true ? "revised" : "applied")
+            const durationMs = yield* runMigration(session, migration, appliedBy, pending.revision === true ? "revised" : "applied").pipe(
+              traced(`aim.migration ${migration.name}`, {
+                "aim.migration.version": migration.version,
+                "aim.migration.name": migration.name,
+                "aim.migration.checksum": migration.checksum,
+                "aim.database": db.target,
+              }),
+            )
+            yield* Metric.update(migrationDuration, durationMs)
             applied.push({ version: migration.version, name: migration.name, checksum: migration.checksum, durationMs })
             yield* emit({ _tag: "MigrationApplied", version: migration.version, name: migration.name, durationMs })
           }

@@ -1,0 +1,110 @@
+import { createTestDatabase, startBlackHole, startOtlpReceiver, testPostgresUrl } from "@aim/testkit"
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { aim, shippedMigrations } from "./run.js"
+
+const withPassword = (url: string, password: string) => {
+  const u = new URL(url)
+  u.password = password
+  return u.toString()
+}
+
+describe("OpenTelemetry: traces and metrics to a real OTLP/HTTP receiver", () => {
+  it("http/json: one span per run, a child per migration and one for the lock wait, the standard resource variables, three metrics, no secret", async () => {
+    const receiver = await startOtlpReceiver()
+    const db = await createTestDatabase(testPostgresUrl(), "aim_otel_json")
+    try {
+      const result = await aim(["migrate", "--no-verify"], {
+        DATABASE_URL: withPassword(db.url, "otel-Secret-pw"),
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        OTEL_SERVICE_NAME: "aim-ci",
+        OTEL_RESOURCE_ATTRIBUTES: "deployment.environment=ci,team=platform",
+      })
+      expect(result.code, result.stderr).toBe(0)
+      // The exporter was flushed before the process exited: everything is here already.
+      expect(receiver.contentTypes.every((t) => t.includes("application/json"))).toBe(true)
+      const root = receiver.spans.find((s) => s.name === "aim migrate")
+      expect(root).toBeDefined()
+      expect(root?.parentSpanId).toBe("")
+      expect(root?.resource).toMatchObject({ "service.name": "aim-ci", "deployment.environment": "ci", team: "platform" })
+      expect(root?.attributes["aim.database"]).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/aim_otel_json/)
+      const children = receiver.spans.filter((s) => s.parentSpanId === root?.spanId)
+      expect(children.map((s) => s.name)).toContain("aim.lock.wait")
+      const migrations = children.filter((s) => s.name.startsWith("aim.migration "))
+      expect(migrations).toHaveLength(15)
+      expect(new Set(receiver.spans.map((s) => s.traceId)).size).toBe(1)
+      expect(migrations[0]?.attributes).toMatchObject({
+        "aim.migration.version": 1,
+        "aim.migration.name": "001_initial_schema.sql",
+        "aim.migration.checksum": expect.stringMatching(/^[0-9a-f]{64}$/),
+        "db.system.name": "postgresql",
+      })
+      expect(receiver.metrics).toEqual(expect.arrayContaining(["aim.migration.duration", "aim.lock.wait", "aim.migrations.pending"]))
+      expect(JSON.stringify(receiver.spans)).not.toContain("otel-Secret-pw")
+    } finally {
+      await db.drop()
+      await receiver.close()
+    }
+  })
+
+  it("http/protobuf: a failing migration is an error span with its troubleshooting code", async () => {
+    const receiver = await startOtlpReceiver()
+    const db = await createTestDatabase(testPostgresUrl(), "aim_otel_proto")
+    const dir = mkdtempSync(join(tmpdir(), "aim-otel-"))
+    cpSync(shippedMigrations, dir, { recursive: true })
+    writeFileSync(join(dir, "016_broken.sql"), "ALTER TABLE no_such_table ADD COLUMN IF NOT EXISTS x int;\n")
+    try {
+      const result = await aim(["migrate", "--migrations-dir", dir], { DATABASE_URL: db.url, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url })
+      expect(result.code).toBe(1)
+      expect(receiver.contentTypes.every((t) => t.includes("application/x-protobuf"))).toBe(true)
+      const broken = receiver.spans.find((s) => s.name === "aim.migration 016_broken.sql")
+      expect(broken?.status.code).toBe(2)
+      expect(broken?.attributes["aim.error.code"]).toMatch(/^AIM-/)
+      const root = receiver.spans.find((s) => s.name === "aim migrate")
+      expect(root?.status.code).toBe(2)
+      expect(root?.attributes["aim.error.code"]).toBe(broken?.attributes["aim.error.code"])
+    } finally {
+      await db.drop()
+      await receiver.close()
+    }
+  })
+
+  it("a collector that never answers, or refuses connections, costs at most the export timeout and never fails the run", async () => {
+    const hole = await startBlackHole()
+    const db = await createTestDatabase(testPostgresUrl(), "aim_otel_down")
+    try {
+      const t0 = performance.now()
+      const silent = await aim(["migrate", "--no-verify"], { DATABASE_URL: db.url, OTEL_EXPORTER_OTLP_ENDPOINT: hole.url, OTEL_EXPORTER_OTLP_TIMEOUT: "1000" })
+      const silentMs = performance.now() - t0
+      expect(silent.code, silent.stderr).toBe(0)
+      expect(silent.stderr).not.toMatch(/AIM-GEN-001|Error/)
+      const t1 = performance.now()
+      const refused = await aim(["status"], { DATABASE_URL: db.url, OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:1", OTEL_EXPORTER_OTLP_TIMEOUT: "1000" })
+      const refusedMs = performance.now() - t1
+      expect(refused.code, refused.stderr).toBe(0)
+      const t2 = performance.now()
+      expect((await aim(["status"], { DATABASE_URL: db.url })).code).toBe(0)
+      const offMs = performance.now() - t2
+      // The run's own work plus at most the 1 s export timeout (the exporter retries a refused
+      // connection within it), and a margin for a loaded machine.
+      expect(silentMs).toBeLessThan(offMs + 4000)
+      expect(refusedMs).toBeLessThan(offMs + 4000)
+    } finally {
+      await db.drop()
+      await hole.close()
+    }
+  })
+
+  it("an unsupported protocol is a configuration error, not a silent default", async () => {
+    const result = await aim(["status"], {
+      DATABASE_URL: "postgres://postgres@127.0.0.1:1/x",
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318",
+      OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
+    })
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/\[AIM-CFG-001\][\s\S]*OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" is not supported/)
+  })
+})
