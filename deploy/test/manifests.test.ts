@@ -127,5 +127,8 @@ describe("the other artifacts", () => {
     expect(dockerfile.env).toMatchObject({ NODE_ENV: "production" })
     expect([...dockerfile.entrypoint, ...dockerfile.cmd]).toEqual(["aim", "migrate"])
     expect(readFileSync(resolve(deployDir, "Dockerfile"), "utf8")).not.toMatch(/PASSWORD|DATABASE_URL=/)
+    // The build context is the repository: a local .env (with its passwords) and node_modules stay out.
+    const ignored = readFileSync(resolve(deployDir, "Dockerfile.dockerignore"), "utf8").split("\n")
+    expect(ignored).toEqual(expect.arrayContaining([".env", ".env.*", "**/node_modules", ".aim"]))
   })
 })

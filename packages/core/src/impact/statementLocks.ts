@@ -255,6 +255,18 @@ const alterTableCommand = (table: string, cmd: AstNode, facts: CatalogFacts): St
   }
 }
 
+// Statements that create something new or set a session value: they lock no existing table.
+const createsOnlyNewObjects: Readonly<Record<string, string>> = {
+  CreateFunctionStmt: "CREATE FUNCTION",
+  CreateExtensionStmt: "CREATE EXTENSION",
+  CreateSeqStmt: "CREATE SEQUENCE",
+  CreateEnumStmt: "CREATE TYPE",
+  CompositeTypeStmt: "CREATE TYPE",
+  CreateDomainStmt: "CREATE TYPE",
+  CreateSchemaStmt: "CREATE SCHEMA",
+  VariableSetStmt: "SET",
+}
+
 /** The locks, rewrite and scan of one parsed statement, given what the target's catalog says. */
 export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts = noFacts): StatementLocks => {
   const node = statement.node
@@ -455,21 +467,9 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
     }
     case "DoStmt":
       return impact("DO block", [], { opaque: true })
-    case "CreateFunctionStmt":
-      return impact("CREATE FUNCTION", [])
-    case "CreateExtensionStmt":
-      return impact("CREATE EXTENSION", [])
-    case "CreateSeqStmt":
-      return impact("CREATE SEQUENCE", [])
-    case "CreateEnumStmt":
-    case "CompositeTypeStmt":
-    case "CreateDomainStmt":
-      return impact("CREATE TYPE", [])
-    case "CreateSchemaStmt":
-      return impact("CREATE SCHEMA", [])
-    case "VariableSetStmt":
-      return impact("SET", [])
-    default:
-      return impact(statement.kind.replace(/Stmt$/, ""), [], { opaque: true })
+    default: {
+      const created = createsOnlyNewObjects[statement.kind]
+      return created === undefined ? impact(statement.kind.replace(/Stmt$/, ""), [], { opaque: true }) : impact(created, [])
+    }
   }
 }
