@@ -1,4 +1,4 @@
-import { type TestDatabase, createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
+import { type TestDatabase, createTestDatabase, sql, startOtlpReceiver, testPostgresUrl } from "@aim/testkit"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
@@ -182,6 +182,26 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
       expect(list<{ name: string }>(accepted, "applied").map((a) => a.name)).toEqual(["016_audit_logs_action.sql"])
     } finally {
       await other.drop()
+    }
+  })
+
+  it("an agent's apply is traced: an aim mcp apply span with a child per migration reaches the collector", async () => {
+    const receiver = await startOtlpReceiver()
+    const other = await createTestDatabase(testPostgresUrl(), "aim_mcp_otel")
+    try {
+      const client = await connect({ DATABASE_URL: other.url, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" })
+      const planId = (await call(client, "plan_migrations")).structuredContent?.planId
+      const applied = await call(client, "apply_migrations", { confirm: true, planId })
+      expect(applied.isError, text(applied)).toBeFalsy()
+      // Spans are exported every half second while the server runs.
+      const deadline = Date.now() + 10_000
+      while (!receiver.spans.some((s) => s.name === "aim mcp apply") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+      const apply = receiver.spans.find((s) => s.name === "aim mcp apply")
+      expect(apply?.resource["service.name"]).toBe("aim-mcp")
+      expect(receiver.spans.filter((s) => s.parentSpanId === apply?.spanId && s.name.startsWith("aim.migration "))).toHaveLength(15)
+    } finally {
+      await other.drop()
+      await receiver.close()
     }
   })
 
