@@ -10,6 +10,7 @@ import { execFileSync } from "node:child_process"
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { inParallel, postgresEnvOf } from "@aim/testkit"
 import { admin, serverUrl } from "./measure.js"
 import { cliBundle, root } from "./tools.js"
 
@@ -26,29 +27,10 @@ export interface FleetRow {
 
 const size = Number(process.env.FLEET_SIZE ?? 200)
 
-const inParallel = async <A>(items: ReadonlyArray<A>, width: number, f: (a: A) => Promise<unknown>) => {
-  const queue = [...items]
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      for (let next = queue.shift(); next !== undefined; next = queue.shift()) await f(next)
-    }),
-  )
-}
-
 /** One `aim migrate --databases` process under /usr/bin/time: its exit code and peak RSS. */
 const migrateProcess = (file: string, args: ReadonlyArray<string>) =>
   new Promise<{ code: number | null; peakKb: number }>((resolve) => {
-    const url = new URL(serverUrl)
-    const env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      POSTGRES_HOST: url.hostname,
-      POSTGRES_PORT: url.port || "5432",
-      POSTGRES_USER: decodeURIComponent(url.username),
-      POSTGRES_PASSWORD: decodeURIComponent(url.password) || "trust",
-      POSTGRES_DB: "postgres",
-      POSTGRES_SSL_MODE: "disable",
-    }
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...postgresEnvOf(serverUrl) }
     const child = spawn(
       "/usr/bin/time",
       ["-f", "%M", "node", cliBundle, "migrate", "--databases", file, "--migrations-dir", join(root, "migrations"), "--no-verify", ...args],

@@ -1,5 +1,5 @@
 import { type FleetTarget, parseConfig, parseFleet, shardOf } from "@aim/core"
-import { sql, testPostgresUrl } from "@aim/testkit"
+import { inParallel, postgresEnvOf, sql, testPostgresUrl } from "@aim/testkit"
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -18,15 +18,7 @@ const container = spec.template.spec.containers[0]
 
 // The pod's environment: the Secret's keys (here: the test server) and JOB_COMPLETION_INDEX, which
 // Kubernetes sets and expands in args as $(JOB_COMPLETION_INDEX).
-const server = new URL(testPostgresUrl())
-const secretEnv = {
-  POSTGRES_HOST: server.hostname,
-  POSTGRES_PORT: server.port || "5432",
-  POSTGRES_USER: decodeURIComponent(server.username),
-  POSTGRES_PASSWORD: decodeURIComponent(server.password) || "trust-auth-ignores-it",
-  POSTGRES_DB: "postgres",
-  POSTGRES_SSL_MODE: "disable",
-}
+const secretEnv = postgresEnvOf(testPostgresUrl())
 
 let fleetFile = ""
 
@@ -51,15 +43,6 @@ const startPod = (index: number): Pod => {
 /** `✓ <database>: ✓ N applied (… ms)` lines of a pod's log: what it finished, and how many files each took. */
 const finished = (stdout: string) =>
   new Map([...stdout.matchAll(/^✓ (.+?): ✓ (\d+) applied/gm)].map((m) => [/\/([^/ ]+) \(sslmode/.exec(m[1] ?? "")?.[1] ?? "", Number(m[2])]))
-
-const inParallel = async <A>(items: ReadonlyArray<A>, width: number, f: (a: A) => Promise<unknown>) => {
-  const queue = [...items]
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      for (let next = queue.shift(); next !== undefined; next = queue.shift()) await f(next)
-    }),
-  )
-}
 
 describe(`the fleet Indexed Job, simulated: ${completions} pods over ${fleetSize} databases`, () => {
   beforeAll(async () => {
