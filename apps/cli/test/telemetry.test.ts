@@ -98,6 +98,20 @@ describe("OpenTelemetry: traces and metrics to a real OTLP/HTTP receiver", () =>
     }
   })
 
+  it("aim doctor says where traces and metrics go, or that telemetry is off", async () => {
+    const receiver = await startOtlpReceiver()
+    try {
+      const on = JSON.parse((await aim(["doctor", "--json"], { DATABASE_URL: testPostgresUrl(), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url })).stdout)
+      expect(on.checks).toContainEqual(
+        expect.objectContaining({ id: "telemetry", status: "pass", detail: expect.stringContaining(`traces to ${receiver.url}/v1/traces`) }),
+      )
+      const off = JSON.parse((await aim(["doctor", "--json"], { DATABASE_URL: testPostgresUrl() })).stdout)
+      expect(off.checks).toContainEqual(expect.objectContaining({ id: "telemetry", status: "pass", detail: expect.stringMatching(/^off/) }))
+    } finally {
+      await receiver.close()
+    }
+  })
+
   it("an unsupported protocol is a configuration error, not a silent default", async () => {
     const result = await aim(["status"], {
       DATABASE_URL: "postgres://postgres@127.0.0.1:1/x",

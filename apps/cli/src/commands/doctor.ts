@@ -15,8 +15,10 @@ export const doctor = Command.make(
   reported((options) =>
     Effect.gen(function* () {
       const cwd = process.cwd()
-      const parsed = readConfig(loadEnv(cwd), cwd)
+      const env = loadEnv(cwd)
+      const parsed = readConfig(env, cwd)
       const checks = yield* runDoctor(parsed, {
+        env,
         timeout: `${options.timeout} seconds`,
         ...(Option.isSome(options.sendTestEmail) ? { sendTestEmailTo: options.sendTestEmail.value } : {}),
       })

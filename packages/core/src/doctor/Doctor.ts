@@ -1,4 +1,6 @@
 import { Duration, Effect } from "effect"
+import type { Env } from "../config/env.js"
+import { readTelemetrySettings } from "../telemetry/Telemetry.js"
 import type { ParsedConfig } from "../config/AimConfig.js"
 import type { ConfigProblem } from "../config/ConfigError.js"
 import { describeDatabase } from "../config/DatabaseConfig.js"
@@ -16,6 +18,38 @@ export interface DoctorOptions {
   readonly timeout?: Duration.DurationInput
   /** Send the welcome and the approval email to this address. */
   readonly sendTestEmailTo?: string
+  /** The environment, for the OTEL_* variables (the telemetry check). */
+  readonly env?: Env
+}
+
+/** Where traces and metrics go, if anywhere: the OTEL_* variables as aim reads them. */
+const telemetryChecks = (env: Env): ReadonlyArray<Check> => {
+  const problems: Array<ConfigProblem> = []
+  const settings = readTelemetrySettings(env, "aim", problems)
+  const title = "OpenTelemetry export"
+  if (problems.length > 0) {
+    return problems.map((p, i) => ({
+      id: `telemetry-${i + 1}`,
+      group: "Telemetry",
+      title,
+      status: "fail",
+      detail: `${p.variable}: ${p.problem}`,
+      code: catalog.configInvalid.code,
+      fix: p.fix,
+    }))
+  }
+  return [
+    {
+      id: "telemetry",
+      group: "Telemetry",
+      title,
+      status: "pass",
+      detail:
+        settings === undefined
+          ? "off (OTEL_EXPORTER_OTLP_ENDPOINT is not set)"
+          : `traces to ${settings.tracesUrl}, metrics to ${settings.metricsUrl} (${settings.protocol}, service ${settings.serviceName}, timeout ${settings.timeoutMs} ms)`,
+    },
+  ]
 }
 
 const failure = (status: "warn" | "fail", id: string, group: string, title: string, error: unknown): Check => {
@@ -246,5 +280,11 @@ export const runDoctor = (parsed: ParsedConfig, options: DoctorOptions = {}): Ef
       concurrency: "unbounded",
     })
     const target = parsed.config === undefined ? "unconfigured" : describeDatabase(parsed.config.database)
-    return summarise(target, [...configChecks(parsed.problems), ...postgres, ...redis, ...smtp])
+    return summarise(target, [
+      ...configChecks(parsed.problems),
+      ...postgres,
+      ...redis,
+      ...smtp,
+      ...(options.env === undefined ? [] : telemetryChecks(options.env)),
+    ])
   })
