@@ -41,17 +41,18 @@ const handled = run(process.argv).pipe(
   ),
 )
 // `aim mcp` serves for as long as its client wants: its tool calls are traced in its own runtime.
-const traced =
-  command === "mcp"
-    ? handled
-    : handled.pipe(
-        Effect.tapError((e) => (e instanceof CliExit ? Effect.void : Effect.annotateCurrentSpan("aim.error.code", errorDocument(e).code))),
-        Effect.withSpan(`aim ${command}`),
-      )
+// `aim doctor` reports an invalid OTEL_* variable among its checks, so it must start without one.
+const untraced = command === "mcp" || command === "doctor"
+const traced = untraced
+  ? handled
+  : handled.pipe(
+      Effect.tapError((e) => (e instanceof CliExit ? Effect.void : Effect.annotateCurrentSpan("aim.error.code", errorDocument(e).code))),
+      Effect.withSpan(`aim ${command}`),
+    )
 
 const program = traced.pipe(
   // Telemetry is flushed when this layer closes, before anything is rendered and the process exits.
-  Effect.provide(command === "mcp" ? Layer.empty : TelemetryLive({ env: loadEnv(), serviceName: "aim" })),
+  Effect.provide(untraced ? Layer.empty : TelemetryLive({ env: loadEnv(), serviceName: "aim" })),
   // Every command's errors must be a CommandError: one without a catalog entry fails the typecheck here.
   Effect.catchAll((e) => (e instanceof CliExit ? Effect.fail(e) : renderFailure(e, json))),
   Effect.catchAllDefect((defect) =>

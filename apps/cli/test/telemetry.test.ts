@@ -107,6 +107,17 @@ describe("OpenTelemetry: traces and metrics to a real OTLP/HTTP receiver", () =>
       )
       const off = JSON.parse((await aim(["doctor", "--json"], { DATABASE_URL: testPostgresUrl() })).stdout)
       expect(off.checks).toContainEqual(expect.objectContaining({ id: "telemetry", status: "pass", detail: expect.stringMatching(/^off/) }))
+      // An invalid OTEL_* variable stops every other command; doctor still runs and names it.
+      const invalid = await aim(["doctor", "--json"], { DATABASE_URL: testPostgresUrl(), OTEL_EXPORTER_OTLP_ENDPOINT: "notaurl" })
+      expect(invalid.code).toBe(1)
+      expect(JSON.parse(invalid.stdout).checks).toContainEqual(
+        expect.objectContaining({
+          status: "fail",
+          title: "OTEL_EXPORTER_OTLP_ENDPOINT",
+          code: "AIM-CFG-001",
+          detail: expect.stringMatching(/"notaurl" is not an http\(s\) URL/),
+        }),
+      )
     } finally {
       await receiver.close()
     }

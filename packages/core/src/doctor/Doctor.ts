@@ -22,34 +22,16 @@ export interface DoctorOptions {
   readonly env?: Env
 }
 
-/** Where traces and metrics go, if anywhere: the OTEL_* variables as aim reads them. */
-const telemetryChecks = (env: Env): ReadonlyArray<Check> => {
+/** Where traces and metrics go, if anywhere: the OTEL_* variables as aim reads them; their problems go with the others. */
+const telemetry = (env: Env): { readonly checks: ReadonlyArray<Check>; readonly problems: ReadonlyArray<ConfigProblem> } => {
   const problems: Array<ConfigProblem> = []
   const settings = readTelemetrySettings(env, "aim", problems)
-  const title = "OpenTelemetry export"
-  if (problems.length > 0) {
-    return problems.map((p, i) => ({
-      id: `telemetry-${i + 1}`,
-      group: "Telemetry",
-      title,
-      status: "fail",
-      detail: `${p.variable}: ${p.problem}`,
-      code: catalog.configInvalid.code,
-      fix: p.fix,
-    }))
-  }
-  return [
-    {
-      id: "telemetry",
-      group: "Telemetry",
-      title,
-      status: "pass",
-      detail:
-        settings === undefined
-          ? "off (OTEL_EXPORTER_OTLP_ENDPOINT is not set)"
-          : `traces to ${settings.tracesUrl}, metrics to ${settings.metricsUrl} (${settings.protocol}, service ${settings.serviceName}, timeout ${settings.timeoutMs} ms)`,
-    },
-  ]
+  if (problems.length > 0) return { checks: [], problems }
+  const detail =
+    settings === undefined
+      ? "off (OTEL_EXPORTER_OTLP_ENDPOINT is not set)"
+      : `traces to ${settings.tracesUrl}, metrics to ${settings.metricsUrl} (${settings.protocol}, service ${settings.serviceName}, timeout ${settings.timeoutMs} ms)`
+  return { checks: [{ id: "telemetry", group: "Telemetry", title: "OpenTelemetry export", status: "pass", detail }], problems }
 }
 
 const failure = (status: "warn" | "fail", id: string, group: string, title: string, error: unknown): Check => {
@@ -63,7 +45,8 @@ const configChecks = (problems: ReadonlyArray<ConfigProblem>): ReadonlyArray<Che
   if (problems.length === 0) return [{ id: "config", group: "Config", title: "Environment variables are valid", status: "pass", detail: "no problem found" }]
   return problems.map((p, i) => {
     const entry = /Azure/.test(p.problem) ? catalog.azureSslRequired : catalog.configInvalid
-    const database = /^(POSTGRES_|DATABASE_URL)/.test(p.variable)
+    // Without a database nothing runs; with an invalid OTEL_* variable every command refuses to start.
+    const database = /^(POSTGRES_|DATABASE_URL|OTEL_)/.test(p.variable)
     return {
       id: `config-${i + 1}`,
       group: "Config",
@@ -280,11 +263,6 @@ export const runDoctor = (parsed: ParsedConfig, options: DoctorOptions = {}): Ef
       concurrency: "unbounded",
     })
     const target = parsed.config === undefined ? "unconfigured" : describeDatabase(parsed.config.database)
-    return summarise(target, [
-      ...configChecks(parsed.problems),
-      ...postgres,
-      ...redis,
-      ...smtp,
-      ...(options.env === undefined ? [] : telemetryChecks(options.env)),
-    ])
+    const otel = options.env === undefined ? { checks: [], problems: [] } : telemetry(options.env)
+    return summarise(target, [...configChecks([...parsed.problems, ...otel.problems]), ...postgres, ...redis, ...smtp, ...otel.checks])
   })
