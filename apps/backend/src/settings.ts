@@ -1,4 +1,4 @@
-import { ConfigError, type ConfigProblem, type Env, readPort, readWhole } from "@aim/core"
+import { ConfigError, type ConfigProblem, type Env, read, readPort, readWhole } from "@aim/core"
 import { Effect } from "effect"
 import type { BootOptions } from "./boot.js"
 
@@ -7,11 +7,6 @@ export interface ServerSettings {
   readonly host: string
   readonly boot: BootOptions & { readonly migrationsDir: string }
   readonly verifyTtlMs: number | undefined
-}
-
-const read = (env: Env, name: string) => {
-  const value = env[name]?.trim()
-  return value === undefined || value === "" ? undefined : value
 }
 
 /**

@@ -13,3 +13,6 @@ const secrets = secretsOf(loadEnv())
 export const out = (line: string) => Effect.sync(() => process.stdout.write(`${scrub(line, secrets)}\n`))
 export const err = (line: string) => Effect.sync(() => process.stderr.write(`${scrub(line, secrets)}\n`))
 export const printJson = (value: unknown) => out(JSON.stringify(value, null, 2))
+
+/** A definition (a constraint, a column's type and default) on one line, for a diff a reviewer reads. */
+export const oneLine = (text: string | null | undefined) => (text ?? "").replace(/\s+/g, " ").trim()

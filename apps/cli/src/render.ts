@@ -1,4 +1,4 @@
-import { type AimError, type CatalogEntry, ConfigError, docsPath, explain } from "@aim/core"
+import { type AimError, type CatalogEntry, docsPath, explain } from "@aim/core"
 import { Data, Effect, Match } from "effect"
 import { CliExit, type ExitCode, err, exitCodes, printJson } from "./output.js"
 
@@ -103,5 +103,3 @@ export const reported =
   <A extends { readonly json: boolean }, E, R>(handler: (options: A) => Effect.Effect<Report, E, R>) =>
   (options: A) =>
     Effect.flatMap(handler(options), (outcome) => render(outcome, options.json))
-
-export { ConfigError }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ConfigError, type ConfigProblem, catalog, docsPath, explain, readPort } from "@aim/core"
+import { ConfigError, type ConfigProblem, catalog, docsPath, explain, read, readPort } from "@aim/core"
 import { HttpServer } from "@effect/platform"
 // Deep imports: the package index re-exports undici, which would otherwise land in the bundle.
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
@@ -12,7 +12,7 @@ import { healthRouter } from "./routes.js"
 /** The health endpoint on its own: PORT (default 8081), HOST (default 127.0.0.1), MIGRATIONS_DIR (default migrations). */
 const settings = Effect.suspend(() => {
   const problems: Array<ConfigProblem> = []
-  const port = readPort(process.env.PORT?.trim() || undefined, "PORT", 8081, problems)
+  const port = readPort(read(process.env, "PORT"), "PORT", 8081, problems)
   return problems.length === 0 ? Effect.succeed({ port, host: process.env.HOST ?? "127.0.0.1" }) : Effect.fail(new ConfigError({ problems }))
 })
 

@@ -25,7 +25,7 @@ export {
   requiredPostgresVariables,
 } from "./config/DatabaseConfig.js"
 export { type AppSettings, type RedisSettings, type SmtpSettings, invalidSettings } from "./config/ServicesConfig.js"
-export { type Env, loadEnv, readPort, readWhole } from "./config/env.js"
+export { type Env, loadEnv, read, readPort, readWhole } from "./config/env.js"
 
 // Database: a server or the embedded PGlite behind one service.
 export { Database, type DatabaseShape, type Row, type Session, transaction } from "./database/Database.js"

@@ -3,17 +3,16 @@ import { Command } from "@effect/cli"
 import { Effect } from "effect"
 import { announceEmbedded, withAim } from "../layers.js"
 import * as opt from "../options.js"
-import { out } from "../output.js"
+import { oneLine, out } from "../output.js"
 import { report, reported } from "../render.js"
 
 const sign = { missing: "-", changed: "~", extra: "+" } as const
-const squash = (text: string | null) => (text ?? "").replace(/\s+/g, " ").trim()
 
 const printDrift = (drift: DriftReport) =>
   Effect.gen(function* () {
     yield* out(`Drift: ${drift.database} against the ${drift.files} applied migration files`)
     for (const d of drift.differences) {
-      const detail = d.kind === "changed" ? `: ${squash(d.expected)} → ${squash(d.actual)}` : ""
+      const detail = d.kind === "changed" ? `: ${oneLine(d.expected)} → ${oneLine(d.actual)}` : ""
       yield* out(`  ${sign[d.kind]} ${d.kind} ${d.objectType} ${d.name}${detail}${d.known === undefined ? "" : ` (known: ${d.known})`}`)
       if (d.kind !== "extra" || d.known !== undefined) yield* out(`      fix: ${d.fix}`)
     }

@@ -4,7 +4,7 @@ import { Effect } from "effect"
 import { printChecks } from "../checks.js"
 import { aimLayer, announceEmbedded, withAim } from "../layers.js"
 import * as opt from "../options.js"
-import { err, out } from "../output.js"
+import { err, oneLine, out } from "../output.js"
 import { UsageRefused, report, reported } from "../render.js"
 
 /** A ledger operation's report: `{ ok: true, ...report }` as JSON, `human` otherwise. */
@@ -12,7 +12,6 @@ const adminReport = <A extends object>(result: A, human: (a: A) => Effect.Effect
   report({ ok: true, document: { ok: true, ...result }, human: human(result) })
 
 const sign = { added: "+", altered: "~", removed: "-" } as const
-const squash = (text: string | undefined) => (text ?? "").replace(/\s+/g, " ").trim()
 
 /**
  * One line per change a reviewer needs: a new table is one line (its columns, constraints and
@@ -33,7 +32,7 @@ const describeChanges = (changes: ReadonlyArray<CatalogChange>): ReadonlyArray<s
       return [`+ table ${name} (${counted("column")}, ${counted("constraint")}, ${counted("trigger")})`]
     }
     if (kind === "rows") return [`${sign[c.change]} rows in ${name}: ${c.before ?? 0} → ${c.after ?? 0}`]
-    if (c.change === "altered" && kind !== "function") return [`~ ${kind} ${name}: ${squash(c.before)} → ${squash(c.after)}`]
+    if (c.change === "altered" && kind !== "function") return [`~ ${kind} ${name}: ${oneLine(c.before)} → ${oneLine(c.after)}`]
     return [`${sign[c.change]} ${kind} ${name}`]
   })
 }

@@ -1,8 +1,8 @@
 import { Effect } from "effect"
 import { type CatalogSnapshot, catalogSnapshot, diffSnapshots } from "../database/catalogSnapshot.js"
-import { type DatabaseShape, transaction } from "../database/Database.js"
+import type { DatabaseShape } from "../database/Database.js"
 import type { Migration } from "../migrations/Migration.js"
-import { splitStatements } from "../migrations/splitStatements.js"
+import { executeFile } from "../migrations/replay.js"
 
 export interface IdempotencyFinding {
   readonly file: string
@@ -21,17 +21,7 @@ export interface IdempotencyReport {
 const diff = (file: string, before: CatalogSnapshot, after: CatalogSnapshot): ReadonlyArray<IdempotencyFinding> =>
   diffSnapshots(before, after).map((c) => ({ file, object: c.object, before: before.get(c.object), after: after.get(c.object) }))
 
-const runFile = (db: DatabaseShape, migration: Migration) =>
-  Effect.scoped(
-    Effect.gen(function* () {
-      const session = yield* db.session
-      if (!migration.transactional) {
-        for (const statement of splitStatements(migration.sql)) yield* session.execute(statement.text)
-        return
-      }
-      yield* transaction(session, session.execute(migration.sql))
-    }),
-  )
+const runFile = (db: DatabaseShape, migration: Migration) => Effect.scoped(Effect.flatMap(db.session, (session) => executeFile(session, migration)))
 
 /**
  * Applies every migration to a scratch database, snapshots the catalog, then runs every file a

@@ -2,11 +2,11 @@ import { Effect } from "effect"
 import { AimConfig } from "../config/AimConfig.js"
 import type { DatabaseSettings } from "../config/DatabaseConfig.js"
 import { type CatalogSnapshot, catalogSnapshot } from "../database/catalogSnapshot.js"
-import { Database, type DatabaseShape, type Session, transaction } from "../database/Database.js"
+import { Database, type DatabaseShape } from "../database/Database.js"
 import type { Migration } from "../migrations/Migration.js"
 import { MigrationSource } from "../migrations/MigrationSource.js"
 import { Migrator } from "../migrations/Migrator.js"
-import { splitStatements } from "../migrations/splitStatements.js"
+import { replayFiles } from "../migrations/replay.js"
 import { withScratchDatabase } from "../runtime/databases.js"
 import { defaultPolicies, deployedBackendTables, deployedDifferences, deployedShapes } from "../verify/expectations.js"
 
@@ -34,12 +34,6 @@ export interface DriftReport {
   readonly differences: ReadonlyArray<Difference>
 }
 
-interface Expected {
-  readonly snapshot: CatalogSnapshot
-  /** The file that created each object. */
-  readonly createdBy: ReadonlyMap<string, string>
-}
-
 const seedKey = (name: string) => `seed:security_policies/${name}`
 
 /** The default policies by name, with their priority: the seed rows drift compares (never extra: users add policies). */
@@ -61,35 +55,16 @@ const snapshotWithSeeds = (db: Pick<DatabaseShape, "query">) =>
     return snapshot as CatalogSnapshot
   })
 
-const runFile = (session: Session, migration: Migration) =>
-  migration.transactional
-    ? transaction(session, session.execute(migration.sql))
-    : Effect.forEach(splitStatements(migration.sql), (statement) => session.execute(statement.text), { discard: true })
-
-// DDL, a DO block (not ON CONFLICT DO NOTHING), or a write to the seeded policies.
-const changesCatalog = (sql: string) => /\b(create|alter|drop|comment|grant|revoke|security_policies)\b|\bdo\s*(\$|')/i.test(sql)
-
-/** What the applied files produce, on a scratch database, with the file that created each object. */
+/** What the applied files produce, on a scratch database (one session for every file: a session per file costs more than the file itself). */
 const expectedCatalog = (settings: DatabaseSettings, applied: ReadonlyArray<Migration>) =>
   withScratchDatabase(
     settings,
-    Effect.gen(function* () {
-      const scratch = yield* Database
-      // One session for every file: a session per file costs more than the file itself.
-      const session = yield* scratch.session
-      const createdBy = new Map<string, string>()
-      let before: CatalogSnapshot = new Map()
-      for (const [index, migration] of applied.entries()) {
-        yield* runFile(session, migration)
-        // A snapshot reads the whole catalog: taken after a file that can change it (and after the
-        // last), so a thousand data-only files cost a thousand statements, not a thousand snapshots.
-        if (!changesCatalog(migration.sql) && index < applied.length - 1) continue
-        const after = yield* snapshotWithSeeds(session)
-        for (const key of after.keys()) if (!before.has(key)) createdBy.set(key, migration.name)
-        before = after
-      }
-      return { snapshot: before, createdBy } satisfies Expected
-    }).pipe(Effect.scoped),
+    Effect.scoped(
+      Effect.flatMap(
+        Effect.flatMap(Database, (scratch) => scratch.session),
+        (session) => replayFiles(session, applied, snapshotWithSeeds),
+      ),
+    ),
     "drift",
   )
 
@@ -105,31 +80,37 @@ const tableOf = (objectType: ObjectType, name: string, snapshot: CatalogSnapshot
   return undefined
 }
 
+/** The statements that create an object of this type from its definition, and that replace a changed one. */
+const restatement = (objectType: ObjectType, name: string, definition: string | undefined): { create: string; replace: string } | undefined => {
+  const [table, part] = name.split(".")
+  switch (objectType) {
+    case "index":
+      return { create: `${definition};`, replace: `DROP INDEX ${name}; ${definition};` }
+    case "trigger":
+      return table === undefined || part === undefined ? undefined : { create: `${definition};`, replace: `DROP TRIGGER ${part} ON ${table}; ${definition};` }
+    case "constraint":
+      return table === undefined || part === undefined
+        ? undefined
+        : {
+            create: `ALTER TABLE ${table} ADD CONSTRAINT ${part} ${definition};`,
+            replace: `ALTER TABLE ${table} DROP CONSTRAINT ${part}, ADD CONSTRAINT ${part} ${definition};`,
+          }
+    default:
+      return undefined
+  }
+}
+
 const fixFor = (kind: Difference["kind"], objectType: ObjectType, name: string, expected: string | undefined, file: string | undefined): string => {
-  const again = file === undefined ? "" : ` (${file} creates it; the files are idempotent, so psql -f migrations/${file} recreates what is missing)`
   if (kind === "extra") {
     if (objectType === "table" && deployedBackendTables.has(name)) return "the deployed AIM backend's own table: leave it"
     return `no migration file defines it: if it is wanted, add it in a migration (aim new) so the files say so; if not, drop it`
   }
-  const [table, part] = name.split(".")
-  const statement =
-    objectType === "index"
-      ? `${expected};`
-      : objectType === "constraint" && table !== undefined && part !== undefined
-        ? `ALTER TABLE ${table} ADD CONSTRAINT ${part} ${expected};`
-        : objectType === "trigger"
-          ? `${expected};`
-          : undefined
-  if (kind === "missing") return statement === undefined ? `recreate it${again}` : `${statement}${again}`
-  const replace =
-    objectType === "index"
-      ? `DROP INDEX ${name}; ${statement}`
-      : objectType === "constraint" && table !== undefined && part !== undefined
-        ? `ALTER TABLE ${table} DROP CONSTRAINT ${part}, ADD CONSTRAINT ${part} ${expected};`
-        : objectType === "trigger" && table !== undefined && part !== undefined
-          ? `DROP TRIGGER ${part} ON ${table}; ${statement}`
-          : undefined
-  return `put back the definition ${file === undefined ? "the files give" : `${file} gives`}${replace === undefined ? "" : ` (${replace})`}, or, if the change is wanted, make it a migration (aim new) so the files say so`
+  const statements = restatement(objectType, name, expected)
+  if (kind === "missing") {
+    const again = file === undefined ? "" : ` (${file} creates it; the files are idempotent, so psql -f migrations/${file} recreates what is missing)`
+    return `${statements?.create ?? "recreate it"}${again}`
+  }
+  return `put back the definition ${file === undefined ? "the files give" : `${file} gives`}${statements === undefined ? "" : ` (${statements.replace})`}, or, if the change is wanted, make it a migration (aim new) so the files say so`
 }
 
 /**
@@ -199,8 +180,8 @@ export const detectDrift = (settings: DatabaseSettings, applied: ReadonlyArray<M
 /** Drift of the configured database against the files its ledger says were applied. */
 export const driftOfApplied = Effect.gen(function* () {
   const config = yield* AimConfig
-  const status = yield* (yield* Migrator).status
   const files = yield* (yield* MigrationSource).load
+  const status = yield* (yield* Migrator).statusOf(files)
   const applied = new Set(status.applied.map((a) => a.version))
   return yield* detectDrift(
     config.database,

@@ -4,6 +4,7 @@ import { Database } from "../database/Database.js"
 import { readLedger } from "../migrations/Ledger.js"
 import { type LockHolder, lockHolder } from "../migrations/MigrationLock.js"
 import type { MigrationSourceError, MigrationsDirectoryMissing } from "../migrations/MigrationSourceError.js"
+import { MigrationSource } from "../migrations/MigrationSource.js"
 import { Migrator, type MigratorShape } from "../migrations/Migrator.js"
 import type { Plan } from "../migrations/plan.js"
 import { type CatalogEntry, catalog, docsPath, findEntry } from "../troubleshooting/catalog.js"
@@ -84,6 +85,8 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
   Effect.gen(function* () {
     const db = yield* Database
     const migrator = yield* Migrator
+    // Files do not change under a running process: read and checksum them once, not on every probe.
+    const status = Effect.flatMap(yield* Effect.cached((yield* MigrationSource).load), migrator.statusOf)
     const verifier = yield* Verifier
     const cache = yield* Cache
     const service = options.service ?? "aim-backend"
@@ -115,12 +118,12 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
       const redisDependency = { status: redis, latencyMs: redisProbe.latencyMs }
       // The status's ledger query doubles as the database probe; when the files cannot be read, the
       // ledger alone is read, so a broken directory is not mistaken for a database that is down.
-      const status = yield* timed(migrator.status)
+      const current = yield* timed(status)
       const noPlan: Plan = { applied: [], pending: [], refusals: [] }
-      const filesFailed = status.result._tag === "Left" && isSourceError(status.result.left) ? status.result.left : undefined
+      const filesFailed = current.result._tag === "Left" && isSourceError(current.result.left) ? current.result.left : undefined
       const ledger =
         filesFailed === undefined
-          ? { result: Either.map(status.result, (s): Plan => s), latencyMs: status.latencyMs }
+          ? { result: Either.map(current.result, (s): Plan => s), latencyMs: current.latencyMs }
           : yield* timed(Effect.as(readLedger(db.query), noPlan))
       if (ledger.result._tag === "Left") {
         const { entry, message } = explain(ledger.result.left)
@@ -170,7 +173,7 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
     })
 
     const migrationsView = Effect.gen(function* () {
-      const { applied, pending, refusals } = yield* migrator.status
+      const { applied, pending, refusals } = yield* status
       const holder = yield* lockHolder(db.query).pipe(Effect.map(Option.getOrNull))
       return { database: db.target, applied, pending, refusals, lockHolder: holder } satisfies MigrationsView
     })
@@ -182,5 +185,5 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
     })
   })
 
-export const HealthReportLive = (options: HealthOptions = {}): Layer.Layer<HealthReport, never, Database | Migrator | Verifier | Cache> =>
+export const HealthReportLive = (options: HealthOptions = {}): Layer.Layer<HealthReport, never, Database | MigrationSource | Migrator | Verifier | Cache> =>
   Layer.effect(HealthReport, makeHealthReport(options))

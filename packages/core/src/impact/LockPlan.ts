@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { type ParsedStatement, type SqlParseError, parseScript } from "../authoring/sqlAnalysis.js"
+import { countRows } from "../database/catalogSnapshot.js"
 import { Database, type DatabaseShape } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
 import { type MigrationCheck, readChecks } from "../migrations/checks.js"
@@ -200,13 +201,7 @@ export const readCatalogFacts = (db: Pick<DatabaseShape, "query">): Effect.Effec
       }
     }
     if (uncounted.length > 0) {
-      const quoted = (t: string) => `public."${t.replace(/"/g, '""')}"`
-      const counts = yield* db.query<{ t: string; n: number }>(
-        uncounted
-          .map((t) => `SELECT '${t.replace(/'/g, "''")}' AS t, (SELECT count(*)::int FROM (SELECT 1 FROM ${quoted(t)} LIMIT ${countCap}) AS capped) AS n`)
-          .join(" UNION ALL "),
-      )
-      for (const { t, n } of counts) {
+      for (const { t, n } of yield* countRows(db, uncounted, countCap)) {
         const size = sizes.get(t)
         if (size !== undefined) sizes.set(t, { ...size, rows: Number(n) })
       }
@@ -280,8 +275,8 @@ export type { LockMode, RelationLock }
 
 /** The lock-impact plan of what is pending on the configured database, with the migrator's status. */
 export const pendingLockPlan = Effect.gen(function* () {
-  const status = yield* (yield* Migrator).status
   const files = yield* (yield* MigrationSource).load
+  const status = yield* (yield* Migrator).statusOf(files)
   const pendingVersions = new Set(status.pending.map((p) => p.version))
   const plan = yield* planLocks(
     yield* Database,

@@ -65,37 +65,28 @@ const items = (list: unknown): ReadonlyArray<unknown> =>
   ((list as { List?: { items?: ReadonlyArray<unknown> } } | undefined)?.List?.items ?? []) as ReadonlyArray<unknown>
 const lastName = (names: ReadonlyArray<unknown>): string | undefined => str(names.at(-1))
 
-/** Every RangeVar under a node: the tables a query reads. */
-const rangeVars = (node: unknown, found: Array<string> = []): Array<string> => {
-  if (Array.isArray(node)) for (const n of node) rangeVars(n, found)
+/** Every node of type `nodeType` under `node` (e.g. every RangeVar), named by `name`, in tree order. */
+const namesUnder = (node: unknown, nodeType: string, name: (found: unknown) => string | undefined, found: Array<string> = []): Array<string> => {
+  if (Array.isArray(node)) for (const n of node) namesUnder(n, nodeType, name, found)
   else if (typeof node === "object" && node !== null) {
     for (const [key, value] of Object.entries(node)) {
-      if (key === "RangeVar") {
-        const name = relname(value)
-        if (name !== undefined) found.push(name)
-      }
-      rangeVars(value, found)
+      const named = key === nodeType ? name(value) : undefined
+      if (named !== undefined) found.push(named)
+      namesUnder(value, nodeType, name, found)
     }
   }
   return found
 }
+
+/** The tables a query reads. */
+const rangeVars = (node: unknown) => namesUnder(node, "RangeVar", relname)
+
+/** The functions an expression calls. */
+const funcNames = (node: unknown) =>
+  namesUnder(node, "FuncCall", (call) => lastName(((call as { funcname?: ReadonlyArray<unknown> }).funcname ?? []) as ReadonlyArray<unknown>))
 
 // Functions whose value differs per row: a default that calls one must be written into every row.
 const volatileDefault = /^(random|gen_random_uuid|uuid_generate_v[14]|clock_timestamp|timeofday|nextval|txid_current)$/
-
-const funcNames = (node: unknown, found: Array<string> = []): Array<string> => {
-  if (Array.isArray(node)) for (const n of node) funcNames(n, found)
-  else if (typeof node === "object" && node !== null) {
-    for (const [key, value] of Object.entries(node)) {
-      if (key === "FuncCall") {
-        const name = lastName(((value as { funcname?: ReadonlyArray<unknown> }).funcname ?? []) as ReadonlyArray<unknown>)
-        if (name !== undefined) found.push(name)
-      }
-      funcNames(value, found)
-    }
-  }
-  return found
-}
 
 const typeOf = (columnDef: AstNode | undefined): string => {
   const typeName = columnDef?.typeName as { names?: ReadonlyArray<unknown>; typmods?: ReadonlyArray<unknown> } | undefined

@@ -9,6 +9,7 @@ import type { CheckFailed } from "./checks.js"
 import { type MigrationFailed, MigrationRefused } from "./MigratorError.js"
 import { computePlan } from "./plan.js"
 import { InMemoryDatabase } from "../runtime/databases.js"
+import { replayFiles } from "./replay.js"
 import { isShippedMigration } from "./shipped.js"
 
 /** A ledger operation that was refused; nothing was changed. */
@@ -272,17 +273,11 @@ const checkedKinds = ["table:", "column:", "constraint:", "trigger:", "function:
 /** The objects files 1..N create, in file order, from an in-memory embedded database that ran them. */
 const referenceCatalog = (migrations: ReadonlyArray<Migration>) =>
   Effect.gen(function* () {
-    const scratch = yield* Database
-    const objects: Array<ExpectedObject> = []
-    let before: CatalogSnapshot = new Map()
-    for (const migration of migrations) {
-      yield* Effect.scoped(Effect.flatMap(scratch.session, (s) => s.execute(migration.sql)))
-      const after = yield* catalogSnapshot(scratch, {})
-      for (const key of after.keys()) if (!before.has(key) && checkedKinds.some((k) => key.startsWith(k))) objects.push({ key, file: migration.name })
-      before = after
-    }
-    return objects
+    const session = yield* (yield* Database).session
+    const { createdBy } = yield* replayFiles(session, migrations)
+    return [...createdBy].flatMap(([key, file]) => (checkedKinds.some((k) => key.startsWith(k)) ? [{ key, file } satisfies ExpectedObject] : []))
   }).pipe(
+    Effect.scoped,
     Effect.provide(InMemoryDatabase),
     Effect.mapError(
       (error) =>

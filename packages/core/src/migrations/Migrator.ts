@@ -67,6 +67,8 @@ export type MigratorError =
 export interface MigratorShape {
   /** Ledger against files, read-only: applied, pending (with reasons) and refusals. */
   readonly status: Effect.Effect<StatusReport, Exclude<MigratorError, MigrationRefused | MigrationFailed | LockWaitTimeout | CheckFailed>>
+  /** The same, for files already read: a long-running process (the health endpoint) reads them once. */
+  readonly statusOf: (migrations: ReadonlyArray<Migration>) => Effect.Effect<StatusReport, SqlError>
   /** Applies what is pending under the migration lock, one transaction per file. */
   readonly apply: (options?: ApplyOptions) => Effect.Effect<ApplyReport, MigratorError>
 }
@@ -95,16 +97,15 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
     const locking = lockSettings(options)
     const appliedBy = appliedByLabel()
 
-    const status: MigratorShape["status"] = Effect.gen(function* () {
-      const migrations = yield* source.load
-      const plan = yield* readPlan(db.query, migrations)
-      return {
+    const statusOf: MigratorShape["statusOf"] = (migrations) =>
+      Effect.map(readPlan(db.query, migrations), (plan) => ({
         database: db.target,
         directory: source.directory,
         ...plan,
         upToDate: plan.pending.length === 0 && plan.refusals.length === 0,
-      }
-    })
+      }))
+
+    const status: MigratorShape["status"] = Effect.flatMap(source.load, statusOf)
 
     const apply = (applyOptions: ApplyOptions = {}) =>
       Effect.scoped(
@@ -153,7 +154,7 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
         }),
       )
 
-    return Migrator.of({ status, apply })
+    return Migrator.of({ status, statusOf, apply })
   })
 
 export interface LockedSessionOptions {
@@ -233,22 +234,19 @@ const runFile = (
       yield* recordApplied(session.query, migration, Math.round(performance.now() - t0), appliedBy, method)
       return Math.round(performance.now() - t0)
     }
-    if (checks.length > 0) {
-      // The checks and the file in one transaction: what they checked cannot change before it runs.
-      const body = `${migration.sql}\n;\n${recordAppliedStatement(migration, appliedBy, method)};`
-      const checked = yield* Effect.either(transaction(session, Effect.zipRight(runChecks(session, migration, checks), session.execute(body))))
-      if (checked._tag === "Right") return Math.round(performance.now() - t0)
-      if (checked.left._tag === "CheckFailed") return yield* checked.left
-      if (checked.left.position !== undefined) return yield* failed(migration, checked.left, true, 0, body)
-      return yield* locateFailure(session, migration, checked.left)
-    }
-    // One round trip per file: BEGIN, the file, its ledger row (timed by the server) and COMMIT. This
-    // is the one transaction not run by `transaction()`: that helper costs two more round trips.
-    const script = `${scriptPrefix}${migration.sql}\n;\n${recordAppliedStatement(migration, appliedBy, method)};\nCOMMIT;`
-    const outcome = yield* Effect.either(session.execute(script))
+    const body = `${migration.sql}\n;\n${recordAppliedStatement(migration, appliedBy, method)};`
+    // With checks, they and the file share one transaction: what they checked cannot change before
+    // it runs. Without, one round trip per file: BEGIN, the file, its ledger row (timed by the server)
+    // and COMMIT; the one transaction not run by `transaction()`, which costs two more round trips.
+    const script = checks.length > 0 ? body : `${scriptPrefix}${body}\nCOMMIT;`
+    const outcome = yield* Effect.either(
+      checks.length > 0
+        ? transaction(session, Effect.zipRight(runChecks(session, migration, checks), session.execute(body)))
+        : session.execute(script).pipe(Effect.tapError(() => session.execute("ROLLBACK").pipe(Effect.ignore))),
+    )
     if (outcome._tag === "Right") return Math.round(performance.now() - t0)
-    yield* session.execute("ROLLBACK").pipe(Effect.ignore)
-    if (outcome.left.position !== undefined) return yield* failed(migration, outcome.left, true, -scriptPrefix.length, script)
+    if (outcome.left._tag === "CheckFailed") return yield* outcome.left
+    if (outcome.left.position !== undefined) return yield* failed(migration, outcome.left, true, body === script ? 0 : -scriptPrefix.length, script)
     return yield* locateFailure(session, migration, outcome.left)
   })
 

@@ -1,0 +1,50 @@
+import { Effect } from "effect"
+import { type CatalogSnapshot, catalogSnapshot } from "../database/catalogSnapshot.js"
+import { type DatabaseShape, type Session, transaction } from "../database/Database.js"
+import type { SqlError } from "../database/SqlError.js"
+import type { Migration } from "./Migration.js"
+import { splitStatements } from "./splitStatements.js"
+
+/**
+ * Runs a file's SQL on `session` without a ledger row (scratch databases: the idempotency proof,
+ * drift's and baseline's reference catalogs): in one transaction, or statement by statement for a
+ * `-- aim:no-transaction` file, as the migrator runs it.
+ */
+export const executeFile = (session: Session, migration: Migration): Effect.Effect<void, SqlError> =>
+  migration.transactional
+    ? transaction(session, session.execute(migration.sql))
+    : Effect.forEach(splitStatements(migration.sql), (statement) => session.execute(statement.text), { discard: true })
+
+// DDL, a DO block (not ON CONFLICT DO NOTHING), or a write to the seeded policies.
+const changesCatalog = (sql: string) => /\b(create|alter|drop|comment|grant|revoke|security_policies)\b|\bdo\s*(\$|')/i.test(sql)
+
+export interface ReplayedCatalog {
+  /** The catalog after the last file. */
+  readonly snapshot: CatalogSnapshot
+  /** The file that created each object, in the order the objects appeared. */
+  readonly createdBy: ReadonlyMap<string, string>
+}
+
+/**
+ * Runs `migrations` in order on `session` (a scratch database) and reads what they built, with the
+ * file that created each object. A snapshot reads the whole catalog, so it is taken only after a file
+ * that can change it (and after the last): a thousand data-only files cost a thousand statements,
+ * not a thousand snapshots.
+ */
+export const replayFiles = (
+  session: Session,
+  migrations: ReadonlyArray<Migration>,
+  snapshot: (db: Pick<DatabaseShape, "query">) => Effect.Effect<CatalogSnapshot, SqlError> = (db) => catalogSnapshot(db, {}),
+): Effect.Effect<ReplayedCatalog, SqlError> =>
+  Effect.gen(function* () {
+    const createdBy = new Map<string, string>()
+    let before: CatalogSnapshot = new Map()
+    for (const [index, migration] of migrations.entries()) {
+      yield* executeFile(session, migration)
+      if (!changesCatalog(migration.sql) && index < migrations.length - 1) continue
+      const after = yield* snapshot(session)
+      for (const key of after.keys()) if (!before.has(key)) createdBy.set(key, migration.name)
+      before = after
+    }
+    return { snapshot: before, createdBy }
+  })
