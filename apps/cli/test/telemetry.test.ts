@@ -107,6 +107,17 @@ describe("OpenTelemetry: traces and metrics to a real OTLP/HTTP receiver", () =>
       )
       const off = JSON.parse((await aim(["doctor", "--json"], { DATABASE_URL: testPostgresUrl() })).stdout)
       expect(off.checks).toContainEqual(expect.objectContaining({ id: "telemetry", status: "pass", detail: expect.stringMatching(/^off/) }))
+      // A collector's credentials (in its URL, or a header's API key) are never shown.
+      const withKey = await aim(["doctor", "--json"], {
+        DATABASE_URL: testPostgresUrl(),
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url.replace("http://", "http://otel:Url-Secret-7@"),
+        OTEL_EXPORTER_OTLP_HEADERS: "x-api-key=Hdr-Secret-9",
+      })
+      expect(withKey.stdout).toMatch(/traces to http:\/\/\*\*\*@127\.0\.0\.1/)
+      expect(`${withKey.stdout}${withKey.stderr}`).not.toMatch(/Url-Secret-7|Hdr-Secret-9/)
+      const badWithKey = await aim(["status"], { DATABASE_URL: testPostgresUrl(), OTEL_EXPORTER_OTLP_ENDPOINT: "ftp://otel:Url-Secret-7@collector" })
+      expect(badWithKey.code).toBe(2)
+      expect(`${badWithKey.stdout}${badWithKey.stderr}`).not.toContain("Url-Secret-7")
       // An invalid OTEL_* variable stops every other command; doctor still runs and names it.
       const invalid = await aim(["doctor", "--json"], { DATABASE_URL: testPostgresUrl(), OTEL_EXPORTER_OTLP_ENDPOINT: "notaurl" })
       expect(invalid.code).toBe(1)

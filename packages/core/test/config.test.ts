@@ -161,4 +161,15 @@ describe("environment config", () => {
     const distinct = secretsOf({ DATABASE_URL: "postgres://postgres:Hx8-distinct@db.example.com:5432/identity" })
     expect(scrub("server said: password Hx8-distinct is wrong", distinct)).toBe("server said: password *** is wrong")
   })
+
+  it("a collector's credentials are secrets: the password in its URL and every header value, not the rest", () => {
+    const secrets = secretsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "https://otel:Url-Secret-7@collector.example.com:4318",
+      OTEL_EXPORTER_OTLP_HEADERS: "x-api-key=Hdr-Secret-9,authorization=Bearer%20tok-Secret-3",
+    })
+    expect(scrub("sent with Url-Secret-7 and Hdr-Secret-9 and Bearer tok-Secret-3 to collector.example.com", secrets)).toBe(
+      "sent with *** and *** and *** to collector.example.com",
+    )
+    expect(secretsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "notaurl" })).toEqual([])
+  })
 })

@@ -1,5 +1,6 @@
 import { Duration, Effect } from "effect"
 import type { Env } from "../config/env.js"
+import { withoutUrlCredentials } from "../output/redact.js"
 import { readTelemetrySettings } from "../telemetry/Telemetry.js"
 import type { ParsedConfig } from "../config/AimConfig.js"
 import type { ConfigProblem } from "../config/ConfigError.js"
@@ -30,7 +31,7 @@ const telemetry = (env: Env): { readonly checks: ReadonlyArray<Check>; readonly 
   const detail =
     settings === undefined
       ? "off (OTEL_EXPORTER_OTLP_ENDPOINT is not set)"
-      : `traces to ${settings.tracesUrl}, metrics to ${settings.metricsUrl} (${settings.protocol}, service ${settings.serviceName}, timeout ${settings.timeoutMs} ms)`
+      : `traces to ${withoutUrlCredentials(settings.tracesUrl)}, metrics to ${withoutUrlCredentials(settings.metricsUrl)} (${settings.protocol}, service ${settings.serviceName}, timeout ${settings.timeoutMs} ms)`
   return { checks: [{ id: "telemetry", group: "Telemetry", title: "OpenTelemetry export", status: "pass", detail }], problems }
 }
 

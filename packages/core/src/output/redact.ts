@@ -2,6 +2,10 @@ import type { Env } from "../config/env.js"
 
 const secretVariables = ["POSTGRES_PASSWORD", "SMTP_PASSWORD", "REDIS_PASSWORD", "PGPASSWORD"] as const
 const urlVariables = ["DATABASE_URL", "REDIS_URL"] as const
+// A collector's address may carry credentials; a value that is not a URL is not one (and is quoted when rejected).
+const collectorUrlVariables = ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"] as const
+// key=value,… pairs whose values are credentials for the collector (API keys, bearer tokens).
+const headerVariables = ["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_METRICS_HEADERS"] as const
 
 const publicVariables = ["POSTGRES_USER", "POSTGRES_HOST", "POSTGRES_DB", "REDIS_HOST", "SMTP_HOST", "SMTP_USERNAME"] as const
 
@@ -26,6 +30,22 @@ export const secretsOf = (env: Env): ReadonlyArray<string> => {
   for (const name of secretVariables) {
     const value = env[name]
     if (value !== undefined && value.length >= 3) secrets.add(value)
+  }
+  for (const name of collectorUrlVariables) {
+    const password = URL.canParse(env[name] ?? "") ? new URL(env[name] ?? "").password : ""
+    if (password.length >= 3) {
+      secrets.add(password)
+      secrets.add(decodeURIComponent(password))
+    }
+  }
+  for (const name of headerVariables) {
+    for (const pair of (env[name] ?? "").split(",")) {
+      const value = pair.slice(pair.indexOf("=") + 1).trim()
+      if (pair.includes("=") && value.length >= 3) {
+        secrets.add(value)
+        secrets.add(decodeURIComponent(value))
+      }
+    }
   }
   for (const name of urlVariables) {
     const value = env[name]

@@ -2,6 +2,7 @@ import { Duration, Effect, Layer, Metric, MetricBoundaries } from "effect"
 import type { ConfigProblem } from "../config/ConfigError.js"
 import { ConfigError } from "../config/ConfigError.js"
 import { type Env, read, readWhole } from "../config/env.js"
+import { withoutUrlCredentials } from "../output/redact.js"
 import { type AimError, explain } from "../troubleshooting/diagnose.js"
 
 /**
@@ -31,7 +32,11 @@ export const readTelemetrySettings = (env: Env, defaultService: string, problems
       const parsed = new URL(value)
       if (parsed.protocol === "http:" || parsed.protocol === "https:") return parsed.toString().replace(/\/$/, "")
     } catch {}
-    problems.push({ variable, problem: `"${value}" is not an http(s) URL`, fix: "set the collector's OTLP/HTTP address, e.g. http://localhost:4318" })
+    problems.push({
+      variable,
+      problem: `"${withoutUrlCredentials(value)}" is not an http(s) URL`,
+      fix: "set the collector's OTLP/HTTP address, e.g. http://localhost:4318",
+    })
     return undefined
   }
   const baseUrl = base === undefined ? undefined : url(base, "OTEL_EXPORTER_OTLP_ENDPOINT")
