@@ -1,4 +1,4 @@
-import { type Cluster, startCluster } from "@aim/testkit"
+import { type Cluster, postgresEnvOf, startCluster } from "@aim/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { aim, shippedMigrations } from "./run.js"
 
@@ -13,12 +13,7 @@ describe("password authentication (throwaway scram-sha-256 cluster)", () => {
   afterAll(() => cluster?.destroy())
 
   const postgresEnv = (overrides: Record<string, string> = {}) => ({
-    POSTGRES_HOST: "127.0.0.1",
-    POSTGRES_PORT: String(cluster.port),
-    POSTGRES_USER: "postgres",
-    POSTGRES_PASSWORD: password,
-    POSTGRES_DB: "postgres",
-    POSTGRES_SSL_MODE: "disable",
+    ...postgresEnvOf(`postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${cluster.port}/postgres`),
     ...overrides,
   })
 

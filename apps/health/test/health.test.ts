@@ -1,5 +1,5 @@
 import { MigrationSourceLive, Migrator, MigratorLive, databaseFor, lockKeys, parseConfig } from "@aim/core"
-import { type Cluster, type TestDatabase, createTestDatabase, sql, startCluster, startRedis, testPostgresUrl } from "@aim/testkit"
+import { type Cluster, type TestDatabase, createTestDatabase, postgresEnvOf, sql, startCluster, startRedis, testPostgresUrl } from "@aim/testkit"
 import { HttpApp } from "@effect/platform"
 import { type Duration, Effect, Layer } from "effect"
 import { appendFileSync, cpSync, mkdtempSync } from "node:fs"
@@ -132,15 +132,9 @@ describe("health with the database stopped (throwaway cluster, password auth)", 
   afterAll(() => cluster?.destroy())
 
   it("503 database unavailable with AIM-DB-001 while /health stays 200; no secret in any response", async () => {
-    const env = {
-      POSTGRES_HOST: "127.0.0.1",
-      POSTGRES_PORT: String(cluster.port),
-      POSTGRES_USER: "postgres",
-      POSTGRES_PASSWORD: password,
-      POSTGRES_DB: "postgres",
-      POSTGRES_SSL_MODE: "disable",
-    }
-    await migrate(`postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${cluster.port}/postgres`)
+    const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${cluster.port}/postgres`
+    const env = postgresEnvOf(url)
+    await migrate(url)
     const get = serve(env)
     const before = await get("/health/ready")
     expect(before.status).toBe(200)
