@@ -7,18 +7,19 @@ export type CatalogSnapshot = ReadonlyMap<string, string>
 
 // In dependency order (a trigger needs its function), so the first missing object is the one to name.
 // NOT NULL constraints are left out: PostgreSQL 18 lists them in pg_constraint, 15-17 do not; the
-// column's is_nullable carries the same fact on every version.
+// column's is_nullable carries the same fact on every version. The AIM backend's runner ledger
+// (public.schema_migrations) is bookkeeping like aim's own ledger, not schema: left out.
 const snapshotQueries: ReadonlyArray<readonly [string, string]> = [
-  ["table", "SELECT tablename AS k, '' AS v FROM pg_tables WHERE schemaname = 'public'"],
+  ["table", "SELECT tablename AS k, '' AS v FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"],
   [
     "column",
-    "SELECT table_name || '.' || column_name AS k, data_type || coalesce('(' || character_maximum_length || ')', '') || coalesce('(' || numeric_precision || ',' || numeric_scale || ')', '') || ' ' || coalesce(column_default, '') || ' ' || is_nullable AS v FROM information_schema.columns WHERE table_schema = 'public'",
+    "SELECT table_name || '.' || column_name AS k, data_type || coalesce('(' || character_maximum_length || ')', '') || coalesce('(' || numeric_precision || ',' || numeric_scale || ')', '') || ' ' || coalesce(column_default, '') || ' ' || is_nullable AS v FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> 'schema_migrations'",
   ],
   [
     "constraint",
-    "SELECT conrelid::regclass::text || '.' || conname AS k, pg_get_constraintdef(oid) AS v FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype <> 'n'",
+    "SELECT conrelid::regclass::text || '.' || conname AS k, pg_get_constraintdef(oid) AS v FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype <> 'n' AND conrelid IS DISTINCT FROM to_regclass('public.schema_migrations')",
   ],
-  ["index", "SELECT indexname AS k, indexdef AS v FROM pg_indexes WHERE schemaname = 'public'"],
+  ["index", "SELECT indexname AS k, indexdef AS v FROM pg_indexes WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"],
   [
     "function",
     "SELECT proname || '(' || pg_get_function_identity_arguments(oid) || ')' AS k, md5(pg_get_functiondef(oid)) AS v FROM pg_proc WHERE pronamespace = 'public'::regnamespace",

@@ -8,7 +8,7 @@ import { MigrationSource } from "../migrations/MigrationSource.js"
 import { Migrator } from "../migrations/Migrator.js"
 import { replayFiles } from "../migrations/replay.js"
 import { withScratchDatabase } from "../runtime/databases.js"
-import { defaultPolicies, deployedBackendTables, deployedDifferences, deployedShapes } from "../verify/expectations.js"
+import { defaultPolicies, backendTables, deployedDifferences, deployedShapes } from "../verify/expectations.js"
 
 export type ObjectType = "table" | "column" | "constraint" | "index" | "trigger" | "function" | "seed"
 
@@ -102,7 +102,7 @@ const restatement = (objectType: ObjectType, name: string, definition: string | 
 
 const fixFor = (kind: Difference["kind"], objectType: ObjectType, name: string, expected: string | undefined, file: string | undefined): string => {
   if (kind === "extra") {
-    if (objectType === "table" && deployedBackendTables.has(name)) return "the deployed AIM backend's own table: leave it"
+    if (objectType === "table" && backendTables.has(name)) return "the AIM backend's own table, which aim's files 016-020 also create: leave it"
     return `no migration file defines it: if it is wanted, add it in a migration (aim new) so the files say so; if not, drop it`
   }
   const statements = restatement(objectType, name, expected)

@@ -119,7 +119,7 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
       // The status's ledger query doubles as the database probe; when the files cannot be read, the
       // ledger alone is read, so a broken directory is not mistaken for a database that is down.
       const current = yield* timed(status)
-      const noPlan: Plan = { applied: [], pending: [], refusals: [] }
+      const noPlan: Plan = { applied: [], pending: [], refusals: [], backend: { release: "none", unrecorded: [], unknown: [] } }
       const filesFailed = current.result._tag === "Left" && isSourceError(current.result.left) ? current.result.left : undefined
       const ledger =
         filesFailed === undefined
@@ -173,9 +173,9 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
     })
 
     const migrationsView = Effect.gen(function* () {
-      const { applied, pending, refusals } = yield* status
+      const { applied, pending, refusals, backend } = yield* status
       const holder = yield* lockHolder(db.query).pipe(Effect.map(Option.getOrNull))
-      return { database: db.target, applied, pending, refusals, lockHolder: holder } satisfies MigrationsView
+      return { database: db.target, applied, pending, refusals, backend, lockHolder: holder } satisfies MigrationsView
     })
 
     return HealthReport.of({

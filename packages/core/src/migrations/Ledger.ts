@@ -3,6 +3,7 @@ import { hostname, userInfo } from "node:os"
 import type { Row, Session } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
 import type { AppliedMigration, Migration } from "./Migration.js"
+import { recordBackendFilesStatement } from "./backendRelease.js"
 import { type Plan, computePlan } from "./plan.js"
 
 /** Our bookkeeping lives outside `public`, which holds exactly the guide's 14 tables. */
@@ -140,9 +141,16 @@ export const readLegacyLedger = (query: Query): Effect.Effect<ReadonlyArray<stri
     ),
   )
 
-/** The ledger against the files, with the deployed backend's ledger consulted while ours is empty. */
+/** The ledger against the files, and the AIM backend's runner ledger beside it. */
 export const readPlan = (query: Query, migrations: ReadonlyArray<Migration>): Effect.Effect<Plan, SqlError> =>
   Effect.gen(function* () {
     const ledger = yield* readLedger(query)
-    return computePlan(migrations, ledger, ledger.length === 0 ? yield* readLegacyLedger(query) : undefined)
+    return computePlan(migrations, ledger, yield* readLegacyLedger(query))
   })
+
+/**
+ * Records `files` in the AIM backend's runner ledger (created with the runner's DDL when missing):
+ * the files aim's applied migrations provide, so that a backend start runs none of them.
+ */
+export const recordBackendFiles = (session: Session, files: ReadonlyArray<string>): Effect.Effect<void, SqlError> =>
+  files.length === 0 ? Effect.void : session.execute(recordBackendFilesStatement(files))

@@ -1,7 +1,8 @@
 import { Context, Data, Effect, Layer } from "effect"
 import { type CatalogChange, type CatalogSnapshot, catalogSnapshot, diffSnapshots } from "../database/catalogSnapshot.js"
 import { Database, type Session, transaction } from "../database/Database.js"
-import { appliedByLabel, ensureLedger, ledgerSchema, ledgerTable, readLedger, readLegacyLedger, recordApplied } from "./Ledger.js"
+import { appliedByLabel, ensureLedger, ledgerSchema, ledgerTable, readLedger, readLegacyLedger, readPlan, recordApplied, recordBackendFiles } from "./Ledger.js"
+import { isKnownBackendFile, providedBy } from "./backendRelease.js"
 import type { Migration } from "./Migration.js"
 import { MigrationSource, descriptionOf } from "./MigrationSource.js"
 import { type MigratorOptions, failed, lockSettings, lockedSession, runMigration } from "./Migrator.js"
@@ -41,8 +42,10 @@ export interface AdoptReport {
   /** Rows in the deployed backend's public.schema_migrations. */
   readonly deployedLedger: number
   readonly files: ReadonlyArray<AdoptedFile>
-  /** In the deployed backend's ledger but not in the migrations directory. */
+  /** In the deployed backend's ledger but of no backend release aim knows, nor in the migrations directory. */
   readonly unknownInLegacy: ReadonlyArray<string>
+  /** Backend files recorded in public.schema_migrations because aim's files now provide them. */
+  readonly backendRecorded: ReadonlyArray<string>
 }
 
 export interface RepairReport {
@@ -156,6 +159,11 @@ export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
           })
           // A dry run is one transaction that is always rolled back, whatever happened inside it.
           yield* dryRun ? transaction(session, run, { rollback: "always" }) : run
+          // The backend's runner must find every file aim's files now provide, or it runs them at its next start.
+          const backendRecorded = dryRun
+            ? [...new Set(todo.flatMap((m) => providedBy(m.name)))].filter((f) => !legacy.includes(f)).sort()
+            : (yield* readPlan(session.query, migrations)).backend.unrecorded
+          if (!dryRun && backendRecorded.length > 0) yield* transaction(session, recordBackendFiles(session, backendRecorded))
           const names = new Set(migrations.map((m) => m.name))
           const descriptions = new Set(migrations.map((m) => descriptionOf(m.name)))
           return {
@@ -163,7 +171,8 @@ export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
             dryRun,
             deployedLedger: legacy.length,
             files,
-            unknownInLegacy: legacy.filter((name) => !names.has(name) && !descriptions.has(descriptionOf(name))),
+            unknownInLegacy: legacy.filter((name) => !isKnownBackendFile(name) && !names.has(name) && !descriptions.has(descriptionOf(name))),
+            backendRecorded,
           } satisfies AdoptReport
         }),
       )
@@ -232,6 +241,7 @@ export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
               })
             }
             for (const m of upTo) yield* recordApplied(session.query, m, 0, appliedByLabel(), "baseline")
+            yield* recordBackendFiles(session, [...new Set(upTo.flatMap((m) => providedBy(m.name)))])
             return { recorded: upTo.map((m) => m.name), checkedObjects: expected.length } satisfies BaselineReport
           }),
         )

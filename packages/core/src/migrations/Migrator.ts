@@ -1,7 +1,8 @@
 import { Context, Duration, Effect, Exit, Layer, Metric } from "effect"
 import { Database, type DatabaseShape, type Session, transaction } from "../database/Database.js"
 import type { ConnectionError, SqlError } from "../database/SqlError.js"
-import { type LedgerMethod, appliedByLabel, ensureLedger, readPlan, recordApplied, recordAppliedStatement } from "./Ledger.js"
+import { type LedgerMethod, appliedByLabel, ensureLedger, readPlan, recordApplied, recordAppliedStatement, recordBackendFiles } from "./Ledger.js"
+import { providedBy, recordBackendFilesStatement } from "./backendRelease.js"
 import type { Migration } from "./Migration.js"
 import { MigrationSource } from "./MigrationSource.js"
 import type { MigrationSourceError, MigrationsDirectoryMissing } from "./MigrationSourceError.js"
@@ -50,6 +51,11 @@ export interface ApplyReport {
   readonly applied: ReadonlyArray<AppliedNow>
   /** Still pending afterwards (only with `upTo`). */
   readonly pending: ReadonlyArray<{ readonly version: number; readonly name: string }>
+  /**
+   * Backend files recorded in public.schema_migrations for files applied before this run (by an
+   * earlier aim release, or before a backend ledger existed); files applied now record their own.
+   */
+  readonly backendRecorded: ReadonlyArray<string>
   readonly durationMs: number
 }
 
@@ -144,10 +150,14 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
             applied.push({ version: migration.version, name: migration.name, checksum: migration.checksum, durationMs })
             yield* emit({ _tag: "MigrationApplied", version: migration.version, name: migration.name, durationMs })
           }
+          // An aim database built by an earlier release lacks the backend's records of what it applied.
+          const backendRecorded = plan.backend.unrecorded
+          if (backendRecorded.length > 0) yield* transaction(session, recordBackendFiles(session, backendRecorded))
           return {
             database: db.target,
             directory: source.directory,
             applied,
+            backendRecorded,
             pending: plan.pending.filter((p) => !todo.includes(p)).map((p) => ({ version: p.version, name: p.name })),
             durationMs: Math.round(performance.now() - started),
           } satisfies ApplyReport
@@ -231,10 +241,19 @@ const runFile = (
       for (const statement of splitStatements(migration.sql)) {
         yield* session.execute(statement.text).pipe(Effect.mapError((error) => failed(migration, error, false, statement.offset, statement.text)))
       }
-      yield* recordApplied(session.query, migration, Math.round(performance.now() - t0), appliedBy, method)
+      // The two ledgers are written together or not at all.
+      yield* transaction(
+        session,
+        Effect.zipRight(
+          recordApplied(session.query, migration, Math.round(performance.now() - t0), appliedBy, method),
+          recordBackendFiles(session, providedBy(migration.name)),
+        ),
+      )
       return Math.round(performance.now() - t0)
     }
-    const body = `${migration.sql}\n;\n${recordAppliedStatement(migration, appliedBy, method)};`
+    // The file, aim's ledger row and the backend runner's records of the files it provides: one transaction.
+    const backendRecords = recordBackendFilesStatement(providedBy(migration.name))
+    const body = `${migration.sql}\n;\n${recordAppliedStatement(migration, appliedBy, method)};${backendRecords === "" ? "" : `\n${backendRecords};`}`
     // With checks, they and the file share one transaction: what they checked cannot change before
     // it runs. Without, one round trip per file: BEGIN, the file, its ledger row (timed by the server)
     // and COMMIT; the one transaction not run by `transaction()`, which costs two more round trips.

@@ -1,3 +1,4 @@
+import { type BackendServing, backendServing } from "./backendRelease.js"
 import type { AppliedMigration, Migration } from "./Migration.js"
 import { isRevisionOfShipped } from "./shipped.js"
 
@@ -30,6 +31,8 @@ export interface Plan {
   readonly applied: ReadonlyArray<AppliedEntry>
   readonly pending: ReadonlyArray<PendingMigration>
   readonly refusals: ReadonlyArray<Refusal>
+  /** Which AIM backend release the applied files serve, and what its runner's ledger still lacks. */
+  readonly backend: BackendServing
 }
 
 const short = (checksum: string) => checksum.slice(0, 12)
@@ -38,7 +41,7 @@ const short = (checksum: string) => checksum.slice(0, 12)
 export const computePlan = (
   migrations: ReadonlyArray<Migration>,
   ledger: ReadonlyArray<AppliedMigration>,
-  /** Versions in the deployed backend's public.schema_migrations, when our ledger is still empty. */
+  /** The AIM backend's runner ledger (public.schema_migrations), when the database has one. */
   legacy?: ReadonlyArray<string>,
 ): Plan => {
   const files = new Map(migrations.map((m) => [m.version, m]))
@@ -110,5 +113,9 @@ export const computePlan = (
       detail: `this database was migrated by the deployed AIM backend (${legacy.length} rows in public.schema_migrations) but not adopted: run aim adopt first`,
     })
   }
-  return { applied, pending, refusals }
+  const backend = backendServing(
+    applied.filter((a) => a.state === "ok" || a.state === "revised").map((a) => a.name),
+    legacy,
+  )
+  return { applied, pending, refusals, backend }
 }

@@ -1,5 +1,6 @@
 /**
- * The 15 AIM migrations as this version of aim ships them (file name → checksum). aim adopt runs a
+ * The AIM migrations as this version of aim ships them (the guide's 15, then what the AIM backend's
+ * current release needs) (file name → checksum). aim adopt runs a
  * file the deployed backend already applied only when it is one of these: they are idempotent and
  * converge a deployed database. Any other file the deployed backend applied (its own
  * 034_reset_admin_password.sql, say) is recorded without running it again. A test keeps this list
@@ -21,6 +22,11 @@ export const shippedMigrations: ReadonlyMap<string, string> = new Map([
   ["013_create_default_admin_user.sql", "fbca8198228feacc404770c012d9fb858d7275bdd8e3b0e494c8eca7a50ea57c"],
   ["014_fix_alerts_schema.sql", "32f5b98b74614366ab58bf10951c22c9d0d190f85d9c09e938781f360d394197"],
   ["015_add_default_security_policies.sql", "10e78d68f65363006583df29ef71eaf12d125451b001f365a654b1ea9ca7ce8f"],
+  ["016_create_backend_metrics_tables.sql", "5552d5f340a2f2e523fa74fd2f59b766cd7d1f78133e624d1cabeefe49956f26"],
+  ["017_create_backend_capability_tables.sql", "f4b7df92fedacc57b733c3574bad9a5398495acd39321c7ce8e1b0811007a3e8"],
+  ["018_create_backend_webhook_and_tag_tables.sql", "1521e385858a323b4b79847df536f90f476a0e449e522dfdff0b308520f30484"],
+  ["019_create_backend_mcp_tables.sql", "8ea7ba8904378c132d5837c0dc5fd5d6eee3c197a699a721d3832943194e408a"],
+  ["020_align_columns_with_backend.sql", "a69b4df8a52af9d567956b354f5a75a639209136bc504a3b419f92a9e2f0ea8a"],
 ])
 
 export const isShippedMigration = (name: string, checksum: string): boolean => shippedMigrations.get(name) === checksum

@@ -261,8 +261,8 @@ export const catalog = {
     title: "Unexpected tables in public",
     symptom: "aim verify warns: also present: ...",
     cause:
-      "public holds tables the guide does not list: the deployed AIM backend's own tables and ledger (schema_migrations), hand-made tables, another tool's, or leftovers.",
-    fix: "Review them. The deployed backend's tables are its own: leave them while it uses them. Move tooling tables out of public; drop leftovers only after a backup.",
+      "public holds tables that neither the guide nor the AIM backend's current release has: hand-made tables, another tool's, leftovers, or a newer backend release's.",
+    fix: "Review them. A newer backend release's tables are its own: leave them while it uses them. Move tooling tables out of public; drop leftovers only after a backup.",
     commands: ["aim verify", "aim adopt"],
   }),
   deployedDifference: entry({
@@ -274,6 +274,26 @@ export const catalog = {
       "The database was built by the deployed AIM backend. aim converged everything it could without losing or reinterpreting a row; this difference would need a choice only its operators can make (a column type that rounds or reinterprets stored values, a constraint that existing rows break).",
     fix: "Read the check's detail: it names the objects and the statement that resolves it. Run that statement in a reviewed migration (aim new), in a maintenance window where it rewrites a table; until then AIM works with the difference.",
     commands: ["aim verify", 'aim new "resolve deployed difference"'],
+  }),
+  backendWouldRun: entry({
+    code: "AIM-VER-005",
+    slug: "backend-would-run-migrations",
+    title: "The AIM backend would run its own migrations",
+    symptom: "aim verify fails: The AIM backend can start: not recorded in public.schema_migrations: ...",
+    cause:
+      "The AIM backend runs its own migration runner at every start: every file of its release whose name is not in public.schema_migrations runs over the schema aim built, and it exits on the first error (the backend then never starts). 034_reset_admin_password.sql and 038_fix_admin_password_again.sql set the admin password back to the published default.",
+    fix: "Run `aim migrate`: it records every backend file that aim's applied files provide, in the same transaction as aim's ledger (adopt and baseline do the same). Never insert the names by hand for files aim has not applied.",
+    commands: ["aim migrate", "aim status", "aim verify"],
+  }),
+  backendNewerRelease: entry({
+    code: "AIM-VER-006",
+    slug: "backend-newer-release",
+    title: "A newer AIM backend release migrated this database",
+    symptom: "aim verify warns: The AIM backend can start: recorded by a backend release aim does not know: ...",
+    cause:
+      "public.schema_migrations holds files of a backend release newer than the one this aim knows: that backend ran them itself, so the schema has objects aim's files do not describe (aim drift names them).",
+    fix: "Upgrade aim to the release that supports this backend; until then aim leaves those objects alone. Review them with `aim drift`; keep aim's files in step with a reviewed migration (aim new) if you stay on this aim release.",
+    commands: ["aim drift", "aim verify", "aim --version"],
   }),
   defaultPassword: entry({
     code: "AIM-VER-002",

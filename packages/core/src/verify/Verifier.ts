@@ -8,7 +8,9 @@ import type { LockWaitTimeout } from "../migrations/MigrationLock.js"
 import type { MigrationFailed, MigrationRefused } from "../migrations/MigratorError.js"
 import { type CatalogEntry, catalog } from "../troubleshooting/catalog.js"
 import { diagnose, refusalEntry } from "../troubleshooting/diagnose.js"
-import { defaultAdmin, defaultPolicies, deployedBackendTables, deployedDifferences, enforcedPolicy, expectedTables } from "./expectations.js"
+import { readLegacyLedger } from "../migrations/Ledger.js"
+import { backendReleases, isKnownBackendFile, passwordResettingFiles, supportedRelease } from "../migrations/backendRelease.js"
+import { backendTables, defaultAdmin, defaultPolicies, deployedDifferences, enforcedPolicy, expectedTables } from "./expectations.js"
 import { type Check, type VerifyReport, summarise } from "./VerifyReport.js"
 
 export interface VerifierShape {
@@ -83,7 +85,7 @@ export const makeVerifier = Effect.gen(function* () {
     return columns as Columns
   })
 
-  const tableChecks = (columns: Columns, ledger: LedgerState) => {
+  const tableChecks = (columns: Columns) => {
     const expected = Object.keys(expectedTables)
     const missing = expected.filter((t) => !columns.has(t))
     const checks: Array<Check> = [
@@ -99,10 +101,10 @@ export const makeVerifier = Effect.gen(function* () {
         ? pass("columns", "Step 3", "Key columns exist", "every expected table has its key columns")
         : problem("fail", "columns", "Step 3", "Key columns exist", `missing: ${missingColumns.join(", ")}`, catalog.migrationFailed),
     )
-    const unexpected = [...columns.keys()].filter((t) => !(t in expectedTables)).sort()
+    const unexpected = [...columns.keys()].filter((t) => !(t in expectedTables) && !backendTables.has(t)).sort()
     checks.push(
       unexpected.length === 0
-        ? pass("unexpected-tables", "Step 3", "No unexpected tables in public", "public holds exactly the 14 tables")
+        ? pass("unexpected-tables", "Step 3", "No unexpected tables in public", "public holds the 14 tables and the AIM backend's own")
         : problem(
             "warn",
             "unexpected-tables",
@@ -110,11 +112,36 @@ export const makeVerifier = Effect.gen(function* () {
             "No unexpected tables in public",
             `also present: ${unexpected.join(", ")}`,
             catalog.unexpectedTables,
-            unexpectedTablesFix(unexpected, ledger),
           ),
     )
     return checks
   }
+
+  // The backend's runner runs, at every start, each file of its release not recorded in its ledger.
+  const backendCheck = Effect.gen(function* () {
+    const title = "The AIM backend can start"
+    const group = "Backend"
+    const recorded = yield* readLegacyLedger(db.query)
+    const expected = backendReleases[supportedRelease]
+    const have = new Set(recorded ?? [])
+    const missing = expected.filter((f) => !have.has(f))
+    if (missing.length > 0) {
+      const resets = missing.filter((f) => passwordResettingFiles.has(f))
+      const detail = [
+        recorded === undefined
+          ? `public.schema_migrations is missing: a backend start would run all ${expected.length} files of its release over this schema`
+          : `not recorded in public.schema_migrations: ${missing.join(", ")} (a backend start would run them and stop at the first that fails)`,
+        resets.length > 0 ? `${resets.join(" and ")} would set the admin password back to the published default` : "",
+      ]
+        .filter((d) => d !== "")
+        .join("; ")
+      return problem("fail", "backend", group, title, detail, catalog.backendWouldRun)
+    }
+    const unknown = [...have].filter((f) => !isKnownBackendFile(f)).sort()
+    return unknown.length > 0
+      ? problem("warn", "backend", group, title, `recorded by a backend release aim does not know: ${unknown.join(", ")}`, catalog.backendNewerRelease)
+      : pass("backend", group, title, `every file of the backend's current release is recorded (${expected.length}): its runner runs none`)
+  })
 
   const adminChecks = (columns: Columns) =>
     Effect.gen(function* () {
@@ -309,10 +336,11 @@ export const makeVerifier = Effect.gen(function* () {
       Effect.catchAll((error) => Effect.succeed({ _tag: "Unreadable" as const, error })),
     )
     const checks = [
-      ...tableChecks(columns, ledger),
+      ...tableChecks(columns),
       ...(yield* adminChecks(columns)),
       ...(yield* policyChecks(columns)),
       ...(yield* deployedChecks),
+      yield* backendCheck,
       yield* registrationCheck.pipe(
         Effect.catchAll((e) =>
           Effect.succeed(
@@ -332,21 +360,5 @@ export const makeVerifier = Effect.gen(function* () {
 type LedgerState =
   | { readonly _tag: "Read"; readonly status: StatusReport }
   | { readonly _tag: "Unreadable"; readonly error: Exclude<MigratorError, MigrationRefused | MigrationFailed | LockWaitTimeout> }
-
-/** The unexpected-tables fix that fits the database: the deployed backend's own tables, adopted or not. */
-const unexpectedTablesFix = (unexpected: ReadonlyArray<string>, ledger: LedgerState): string => {
-  const deployed = unexpected.filter((t) => deployedBackendTables.has(t))
-  if (deployed.length === 0) return catalog.unexpectedTables.fix
-  const others = unexpected.length - deployed.length
-  const adopted = ledger._tag === "Read" && ledger.status.applied.length > 0
-  return [
-    adopted || !unexpected.includes("schema_migrations")
-      ? `${deployed.length} of them are the deployed AIM backend's own tables: leave them while it uses them (aim never changes them).`
-      : `${deployed.length} of them are the deployed AIM backend's own tables: leave them; take the database over with aim adopt --dry-run, then aim adopt.`,
-    others > 0 ? "Review the others: move tooling tables out of public; drop leftovers only after a backup." : "",
-  ]
-    .filter((line) => line !== "")
-    .join(" ")
-}
 
 export const VerifierLive: Layer.Layer<Verifier, never, Database | Migrator> = Layer.effect(Verifier, makeVerifier)

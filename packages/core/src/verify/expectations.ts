@@ -73,21 +73,12 @@ export const deployedDifferences: ReadonlyArray<DeployedDifference> = [
   },
   {
     id: "agents-trust-score-scale",
-    title: "agents.trust_score has the deployed numeric(4,3)",
+    title: "agents.trust_score holds the guide release's 0-1 scores",
     query: `SELECT 'agents.trust_score numeric(' || numeric_precision || ',' || numeric_scale || ')' AS item FROM information_schema.columns
              WHERE table_schema = 'public' AND table_name = 'agents' AND column_name = 'trust_score' AND (numeric_precision, numeric_scale) <> (5, 2)`,
     catalogKeys: () => ["column:agents.trust_score"],
     fix: () =>
-      "It holds scores below 10 with three decimals; numeric(5,2) would round every stored score. Decide whether stored scores are 0-1 or 0-100, then ALTER TABLE agents ALTER COLUMN trust_score TYPE numeric(5,2) (USING trust_score * 100 for 0-1 scores) in a reviewed migration",
-  },
-  {
-    id: "mcp-servers-public-key-nullable",
-    title: "mcp_servers.public_key may be empty",
-    query: `SELECT 'mcp_servers.public_key' AS item FROM information_schema.columns
-             WHERE table_schema = 'public' AND table_name = 'mcp_servers' AND column_name = 'public_key' AND is_nullable = 'YES'`,
-    catalogKeys: () => ["column:mcp_servers.public_key"],
-    fix: () =>
-      "The deployed backend registers servers without a key; once every row has one (SELECT count(*) FROM mcp_servers WHERE public_key IS NULL is 0) and the backend requires it, ALTER TABLE mcp_servers ALTER COLUMN public_key SET NOT NULL",
+      "The backend of the guide's release stored scores in numeric(4,3) (0-1); aim widened the column to three integer digits, keeping every value, so the current backend's 0-100 scores fit. Decide whether the stored scores are 0-1 (SELECT max(trust_score) FROM agents below 1 says so), then in a reviewed migration ALTER TABLE agents ALTER COLUMN trust_score TYPE numeric(5,2) USING trust_score * 100 (rewrites the table)",
   },
   {
     id: "verification-events-subject",
@@ -115,15 +106,6 @@ export const deployedDifferences: ReadonlyArray<DeployedDifference> = [
     catalogKeys: () => ["index:idx_user_registration_requests_pending_email"],
     fix: () =>
       "Two pending requests share an address, so 012 could not add the unique index; approve or reject the duplicates, then CREATE UNIQUE INDEX CONCURRENTLY idx_user_registration_requests_pending_email ON user_registration_requests (lower(email)) WHERE status = 'pending'",
-  },
-  {
-    id: "users-second-reset-expiry",
-    title: "users has the deployed second reset-expiry column",
-    query: `SELECT 'users.password_reset_expires' AS item FROM information_schema.columns
-             WHERE table_schema = 'public' AND table_name = 'users' AND column_name = 'password_reset_expires'`,
-    catalogKeys: () => ["column:users.password_reset_expires"],
-    fix: () =>
-      "It means the same as password_reset_expires_at; once the deployed backend no longer writes it, copy what is only there (UPDATE users SET password_reset_expires_at = password_reset_expires WHERE password_reset_expires_at IS NULL) and drop it in a reviewed migration",
   },
 ]
 
@@ -159,11 +141,7 @@ export const deployedShapes: ReadonlyArray<DeployedShape> = [
   {
     title: "Text columns with the deployed backend's lengths",
     objects: {
-      "column:sdk_tokens.device_fingerprint": "text  YES",
-      "column:sdk_tokens.device_name": "text  YES",
       "column:user_registration_requests.password_hash": "character varying(255)  YES",
-      "column:verification_events.action": "character varying(255)  YES",
-      "column:verification_events.resource_type": "character varying(100)  YES",
     },
     fix: "Narrowing fails on stored values that are longer, and widening changes nothing the backend reads; leave them, or check the longest stored value (SELECT max(length(c)) FROM t) before ALTER COLUMN … TYPE in a reviewed migration",
   },
@@ -176,8 +154,11 @@ export const deployedShapes: ReadonlyArray<DeployedShape> = [
   },
 ]
 
-/** Tables the deployed AIM backend creates for itself (deployed-shapes.md): its own, never aim's to change. */
-export const deployedBackendTables: ReadonlySet<string> = new Set([
+/**
+ * Tables of the AIM backend's current release beyond the guide's 14 (deployed-shapes.md, state B),
+ * and its runner's ledger: aim's files 016-020 create them, so they are expected in public.
+ */
+export const backendTables: ReadonlySet<string> = new Set([
   "schema_migrations",
   "agent_activity_metrics",
   "organization_daily_metrics",
