@@ -32,9 +32,8 @@ $$;
 CREATE OR REPLACE TRIGGER users_sync_password_reset_expiry
   BEFORE INSERT OR UPDATE OF password_reset_expires, password_reset_expires_at ON users
   FOR EACH ROW EXECUTE FUNCTION sync_password_reset_expiry();
--- aim:lint-ignore index-locks-table: partial index over the few users with a pending reset
-CREATE INDEX IF NOT EXISTS idx_users_password_reset_expires
-  ON users (password_reset_expires) WHERE password_reset_expires IS NOT NULL;
+-- aim:lint-ignore index-locks-table: users is small (one row per person); the backend's own index
+CREATE INDEX IF NOT EXISTS idx_users_password_reset_expires ON users (password_reset_expires);
 
 CREATE TABLE IF NOT EXISTS agent_activity_metrics (
   id                   uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -7,7 +7,7 @@ import { Database, MigrationSourceLive, Migrator, MigratorLive, databaseFor } fr
 import { shippedMigrations } from "./support.js"
 
 describe("embedded PostgreSQL (PGlite 18)", () => {
-  it("applies the 15 migrations, gives the 14 tables and the seed rows, then is a no-op", async () => {
+  it("applies the shipped migrations, gives the 14 tables, the backend's and the seed rows, then is a no-op", async () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), "aim-pglite-")), "data")
     const layer = MigratorLive().pipe(Layer.provideMerge(databaseFor({ _tag: "Embedded", dataDir })), Layer.provide(MigrationSourceLive(shippedMigrations)))
     const result = await Effect.runPromise(
@@ -24,9 +24,10 @@ describe("embedded PostgreSQL (PGlite 18)", () => {
       }).pipe(Effect.provide(layer)),
     )
     expect(Number(result.version[0]?.v)).toBeGreaterThanOrEqual(180000)
-    expect(result.first.applied).toHaveLength(15)
+    expect(result.first.applied).toHaveLength(20)
     expect(result.second.applied).toHaveLength(0)
-    expect(result.tables).toHaveLength(14)
+    // The guide's 14, the AIM backend's 25 and its runner's ledger.
+    expect(result.tables).toHaveLength(14 + 25 + 1)
     expect(result.policies[2]?.name).toBe("Capability Violation Detection")
     expect(result.admin).toEqual([{ role: "admin", status: "active" }])
   })

@@ -3,12 +3,12 @@ import { describe, expect, it } from "vitest"
 import { type LintFinding, lintMigration, lintMigrations, loadMigrations } from "../src/index.js"
 import { shippedMigrations } from "./support.js"
 
-const lint = (sql: string, transactional = true) => Effect.runPromise(lintMigration({ name: "016_test.sql", sql, transactional }))
+const lint = (sql: string, transactional = true) => Effect.runPromise(lintMigration({ name: "021_test.sql", sql, transactional }))
 const rules = (findings: ReadonlyArray<LintFinding>) => findings.map((f) => f.rule)
 
 // Each rule: a failing example and the passing (idempotent, safe) way to write it.
 const cases: ReadonlyArray<readonly [string, string, string, boolean?]> = [
-  ["create-without-guard", "CREATE TABLE webhooks (id int);", "CREATE TABLE IF NOT EXISTS webhooks (id int);"],
+  ["create-without-guard", "CREATE TABLE test_hooks (id int);", "CREATE TABLE IF NOT EXISTS test_hooks (id int);"],
   [
     "create-without-guard",
     "CREATE TABLE w (id int);\nCREATE INDEX w_id ON w (id);",
@@ -104,7 +104,7 @@ describe("aim lint rules (PostgreSQL's parser via libpg-query)", () => {
     expect(rules(await lint("INSERT INTO system_config (key, value) SELECT 'a', 'b' WHERE NOT EXISTS (SELECT 1 FROM users);"))).toContain(
       "insert-without-on-conflict",
     )
-    expect(rules(await lint("DROP TABLE IF EXISTS webhooks;\nCREATE TABLE IF NOT EXISTS webhooks (id int);"))).toContain("destructive")
+    expect(rules(await lint("DROP TABLE IF EXISTS test_hooks;\nCREATE TABLE IF NOT EXISTS test_hooks (id int);"))).toContain("destructive")
     expect(rules(await lint("DROP TRIGGER IF EXISTS a ON users;\nCREATE TRIGGER b BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION f();"))).toEqual([
       "destructive",
       "trigger-without-guard",
@@ -115,7 +115,7 @@ describe("aim lint rules (PostgreSQL's parser via libpg-query)", () => {
     const findings = await lint("-- header\n\nCREATE TABLE IF NOT EXISTS ok (id int);\n  INSERT INTO ok VALUES (1);\n")
     expect(findings).toEqual([
       expect.objectContaining({
-        file: "016_test.sql",
+        file: "021_test.sql",
         line: 4,
         column: 3,
         rule: "insert-without-on-conflict",
@@ -129,7 +129,7 @@ describe("aim lint rules (PostgreSQL's parser via libpg-query)", () => {
     expect(await lint("SELECT 1;\nCREATE TABLE (;\n")).toEqual([expect.objectContaining({ rule: "syntax", line: 2, severity: "error" })])
   })
 
-  it("the 15 shipped migrations lint clean", async () => {
+  it("the shipped migrations lint clean", async () => {
     const migrations = await Effect.runPromise(loadMigrations(shippedMigrations))
     expect(await Effect.runPromise(lintMigrations(migrations))).toEqual([])
   })

@@ -16,7 +16,7 @@ const dirWith = (files: Record<string, string | Buffer>) => {
 const load = (dir: string) => Effect.runPromise(Effect.either(loadMigrations(dir)))
 
 describe("migration source", () => {
-  it("reads the 15 shipped migrations in order with the guide's names", async () => {
+  it("reads the shipped migrations in order: the guide's 15 with its names, then the backend's", async () => {
     const result = await load(shippedMigrations)
     if (result._tag === "Left") throw new Error(result.left.message)
     expect(result.right.map((m) => m.name)).toEqual([
@@ -35,6 +35,11 @@ describe("migration source", () => {
       "013_create_default_admin_user.sql",
       "014_fix_alerts_schema.sql",
       "015_add_default_security_policies.sql",
+      "016_create_backend_metrics_tables.sql",
+      "017_create_backend_capability_tables.sql",
+      "018_create_backend_webhook_and_tag_tables.sql",
+      "019_create_backend_mcp_tables.sql",
+      "020_align_columns_with_backend.sql",
     ])
     expect(result.right.every((m) => m.transactional)).toBe(true)
   })
@@ -68,15 +73,15 @@ describe("migration source", () => {
     const ok = await load(
       dirWith({
         "035_create_tags.sql": "SELECT 1;",
-        "036_create_webhooks.up.sql": "SELECT 2;",
-        "036_create_webhooks.down.sql": "DROP TABLE webhooks;",
+        "036_create_test_hooks.up.sql": "SELECT 2;",
+        "036_create_test_hooks.down.sql": "DROP TABLE test_hooks;",
         "040_after_gap.sql": "SELECT 3;",
       }),
     )
     if (ok._tag === "Left") throw new Error(ok.left.message)
     expect(ok.right.map((m) => [m.version, m.name])).toEqual([
       [35, "035_create_tags.sql"],
-      [36, "036_create_webhooks.up.sql"],
+      [36, "036_create_test_hooks.up.sql"],
       [40, "040_after_gap.sql"],
     ])
     const twins = await load(

@@ -90,14 +90,14 @@ describe("aim verify's checks", () => {
     const db = await deployed()
     await sql(db.url, "CREATE TABLE public.scratch (id int)")
     await sql(db.url, "DROP TABLE analytics_trust_scores")
-    const dir = migrationsCopy({ "016_more.sql": "CREATE TABLE IF NOT EXISTS webhooks (id int);\n" })
+    const dir = migrationsCopy({ "021_more.sql": "CREATE TABLE IF NOT EXISTS test_hooks (id int);\n" })
     const report = await verifyWith(db.url, dir)
     expect(check(report, "unexpected-tables")).toMatchObject({ status: "warn", code: "AIM-VER-001" })
     expect(check(report, "unexpected-tables")?.detail).toContain("scratch")
     expect(check(report, "tables")).toMatchObject({ status: "fail" })
     expect(check(report, "tables")?.detail).toContain("analytics_trust_scores")
     expect(check(report, "ledger")).toMatchObject({ status: "fail", code: "AIM-VER-003" })
-    expect(check(report, "ledger")?.detail).toContain("016_more.sql")
+    expect(check(report, "ledger")?.detail).toContain("021_more.sql")
   })
 
   it("on an empty database every Step 3/4 check fails without crashing", async () => {

@@ -8,7 +8,7 @@ import { MigrationSource } from "../migrations/MigrationSource.js"
 import { Migrator } from "../migrations/Migrator.js"
 import { replayFiles } from "../migrations/replay.js"
 import { withScratchDatabase } from "../runtime/databases.js"
-import { defaultPolicies, backendTables, deployedDifferences, deployedShapes } from "../verify/expectations.js"
+import { backendOwnedDefinitions, backendTables, defaultPolicies, deployedDifferences, deployedShapes } from "../verify/expectations.js"
 
 export type ObjectType = "table" | "column" | "constraint" | "index" | "trigger" | "function" | "seed"
 
@@ -126,12 +126,18 @@ const knownDifferences = (db: Pick<DatabaseShape, "query">) =>
     }
     return (key: string, actual: string | undefined): { readonly title: string; readonly fix: string } | undefined =>
       found.find((d) => d.keys.some((k) => (k.endsWith(".*") ? key.startsWith(k.slice(0, -1)) : key === k))) ??
-      deployedShapes.find((shape) => actual !== undefined && shape.objects[key] === actual)
+      deployedShapes.find((shape) => actual !== undefined && shape.objects[key] === actual) ??
+      backendOwnedDefinitions.find((owned) => actual !== undefined && owned.keys.includes(key))
   })
 
-/** A numeric default compares by value: the deployed backend wrote 0.00 where aim's files write 0. */
+/**
+ * A numeric default compares by value (the deployed backend wrote 0.00 where aim's files write 0), and
+ * CURRENT_TIMESTAMP is now() under another name.
+ */
 const comparable = (key: string, value: string | undefined) =>
-  value !== undefined && key.startsWith("column:") ? value.replace(/(?<=\s)-?\d+\.\d+(?=\s)/g, (n) => String(Number(n))) : value
+  value !== undefined && key.startsWith("column:")
+    ? value.replace(/(?<=\s)-?\d+\.\d+(?=\s)/g, (n) => String(Number(n))).replace(/(?<=\s)CURRENT_TIMESTAMP(?=\s)/g, "now()")
+    : value
 
 /**
  * The live database against the catalog its applied files produce: every table, column (type,

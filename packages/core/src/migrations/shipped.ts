@@ -22,7 +22,7 @@ export const shippedMigrations: ReadonlyMap<string, string> = new Map([
   ["013_create_default_admin_user.sql", "fbca8198228feacc404770c012d9fb858d7275bdd8e3b0e494c8eca7a50ea57c"],
   ["014_fix_alerts_schema.sql", "32f5b98b74614366ab58bf10951c22c9d0d190f85d9c09e938781f360d394197"],
   ["015_add_default_security_policies.sql", "10e78d68f65363006583df29ef71eaf12d125451b001f365a654b1ea9ca7ce8f"],
-  ["016_create_backend_metrics_tables.sql", "5552d5f340a2f2e523fa74fd2f59b766cd7d1f78133e624d1cabeefe49956f26"],
+  ["016_create_backend_metrics_tables.sql", "70abd728573103714817f4df1704640254af58267e52812e4a64945fe989878c"],
   ["017_create_backend_capability_tables.sql", "f4b7df92fedacc57b733c3574bad9a5398495acd39321c7ce8e1b0811007a3e8"],
   ["018_create_backend_webhook_and_tag_tables.sql", "1521e385858a323b4b79847df536f90f476a0e449e522dfdff0b308520f30484"],
   ["019_create_backend_mcp_tables.sql", "8ea7ba8904378c132d5837c0dc5fd5d6eee3c197a699a721d3832943194e408a"],

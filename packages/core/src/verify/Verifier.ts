@@ -105,14 +105,7 @@ export const makeVerifier = Effect.gen(function* () {
     checks.push(
       unexpected.length === 0
         ? pass("unexpected-tables", "Step 3", "No unexpected tables in public", "public holds the 14 tables and the AIM backend's own")
-        : problem(
-            "warn",
-            "unexpected-tables",
-            "Step 3",
-            "No unexpected tables in public",
-            `also present: ${unexpected.join(", ")}`,
-            catalog.unexpectedTables,
-          ),
+        : problem("warn", "unexpected-tables", "Step 3", "No unexpected tables in public", `also present: ${unexpected.join(", ")}`, catalog.unexpectedTables),
     )
     return checks
   }

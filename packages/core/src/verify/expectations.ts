@@ -41,6 +41,41 @@ export const defaultPolicies = [
 export const enforcedPolicy = "Capability Violation Detection"
 
 /**
+ * Tables of the AIM backend's current release beyond the guide's 14 (deployed-shapes.md, state B),
+ * and its runner's ledger: aim's files 016-020 create them, so they are expected in public.
+ */
+const backendTableNames = [
+  "schema_migrations",
+  "agent_activity_metrics",
+  "organization_daily_metrics",
+  "api_calls",
+  "trust_scores",
+  "trust_score_history",
+  "agent_actions",
+  "agent_behavioral_baselines",
+  "agent_capabilities",
+  "agent_capability_reports",
+  "agent_compliance_events",
+  "agent_health_checks",
+  "agent_mcp_connections",
+  "agent_mcp_detections",
+  "agent_tags",
+  "agent_user_feedback",
+  "capability_requests",
+  "capability_violations",
+  "detections",
+  "mcp_attestations",
+  "mcp_server_capabilities",
+  "mcp_server_tags",
+  "security_anomalies",
+  "tags",
+  "webhook_deliveries",
+  "webhooks",
+] as const
+
+export const backendTables: ReadonlySet<string> = new Set(backendTableNames)
+
+/**
  * Differences a database the deployed AIM backend built can keep after aim converged it: each would
  * lose or reinterpret stored values (or break on existing rows) if aim changed it, so aim verify names
  * it as a warning with the statement that resolves it. `query` returns one `item` per affected object;
@@ -56,7 +91,12 @@ export interface DeployedDifference {
   readonly catalogKeys: (items: ReadonlyArray<string>) => ReadonlyArray<string>
 }
 
+// The guide's tables and the backend's own: a database the backend built has its timestamps in both.
 const guideTables = Object.keys(expectedTables)
+  .concat(
+    // The runner's ledger is the backend's bookkeeping: its applied_at is its own affair.
+    [...backendTableNames].filter((t) => t !== "schema_migrations"),
+  )
   .map((t) => `'${t}'`)
   .join(", ")
 
@@ -155,34 +195,14 @@ export const deployedShapes: ReadonlyArray<DeployedShape> = [
 ]
 
 /**
- * Tables of the AIM backend's current release beyond the guide's 14 (deployed-shapes.md, state B),
- * and its runner's ledger: aim's files 016-020 create them, so they are expected in public.
+ * Definitions a database the backend built keeps as the backend wrote them: aim's files create these
+ * only where they are missing (their bodies are the backend's, which aim's files only approximate
+ * from the catalog), so aim drift names any body there as known.
  */
-export const backendTables: ReadonlySet<string> = new Set([
-  "schema_migrations",
-  "agent_activity_metrics",
-  "organization_daily_metrics",
-  "api_calls",
-  "trust_scores",
-  "trust_score_history",
-  "agent_actions",
-  "agent_behavioral_baselines",
-  "agent_capabilities",
-  "agent_capability_reports",
-  "agent_compliance_events",
-  "agent_health_checks",
-  "agent_mcp_connections",
-  "agent_mcp_detections",
-  "agent_tags",
-  "agent_user_feedback",
-  "capability_requests",
-  "capability_violations",
-  "detections",
-  "mcp_attestations",
-  "mcp_server_capabilities",
-  "mcp_server_tags",
-  "security_anomalies",
-  "tags",
-  "webhook_deliveries",
-  "webhooks",
-])
+export const backendOwnedDefinitions: ReadonlyArray<{ readonly title: string; readonly keys: ReadonlyArray<string>; readonly fix: string }> = [
+  {
+    title: "Trigger functions with the backend's own bodies",
+    keys: ["function:log_trust_score_change()", "function:aggregate_agent_hourly_metrics()"],
+    fix: "The backend wrote them and relies on what they do; aim keeps them as they are. Nothing to do",
+  },
+]
