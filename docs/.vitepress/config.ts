@@ -26,6 +26,7 @@ export default defineConfig({
           { text: "Deploy: Kubernetes", link: "/guide/deploy-kubernetes" },
           { text: "Deploy: Azure Container Apps", link: "/guide/deploy-azure" },
           { text: "Locks and drift (plan, drift)", link: "/guide/plan-and-drift" },
+          { text: "Running the AIM backend on an aim database", link: "/guide/backend" },
           { text: "Adding migrations", link: "/guide/adding-migrations" },
           { text: "AI agents (MCP)", link: "/guide/mcp" },
           { text: "Traces and metrics", link: "/guide/telemetry" },
@@ -37,6 +38,7 @@ export default defineConfig({
         items: [
           { text: "CLI", link: "/reference/cli" },
           { text: "Migrations", link: "/reference/migrations" },
+          { text: "The AIM schema", link: "/reference/schema" },
           { text: "Benchmarks", link: "/benchmarks" },
         ],
       },

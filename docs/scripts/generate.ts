@@ -10,6 +10,7 @@ import { Effect } from "effect"
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { stripVTControlCharacters } from "node:util"
+import { schemaPage } from "./schema.js"
 
 const docs = resolve(import.meta.dirname, "..")
 const root = resolve(docs, "..")
@@ -142,6 +143,9 @@ const main = Effect.gen(function* () {
   for (const entry of catalogEntries) pages.set(`troubleshooting/${entry.slug}.md`, troubleshootingPage(entry))
   pages.set("reference/cli.md", cliPage())
   pages.set("reference/migrations.md", yield* migrationsPage)
+  const schema = yield* schemaPage(yield* loadMigrations(join(root, "migrations")), banner)
+  pages.set("reference/schema.md", schema.page)
+  pages.set("public/schema-er.svg", schema.svg)
   pages.set("benchmarks.md", benchmarksPage())
   const chart = join(root, "bench", "results", "scaling.svg")
   if (existsSync(chart)) pages.set("public/bench-scaling.svg", readFileSync(chart, "utf8"))

@@ -59,6 +59,20 @@ describe("the docs site in a real browser (system or npm-packaged Chromium via p
     await page.close()
   })
 
+  it("renders the AIM schema page with its ER diagram and a section per table", async () => {
+    const page = await browser.newPage()
+    const response = await page.goto(`${base}/reference/schema`)
+    expect(response?.status()).toBe(200)
+    const image = page.locator('img[alt="ER diagram of the AIM schema"]')
+    await image.waitFor()
+    // The SVG loaded and has a size: the browser decoded it.
+    expect(await image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 400 && img.naturalHeight > 100)).toBe(true)
+    const headings = await page.locator("main h2").allTextContents()
+    for (const table of ["organizations", "users", "trust_scores", "webhooks", "mcp_attestations"]) expect(headings.join(" ")).toContain(table)
+    expect(headings.length).toBeGreaterThan(39)
+    await page.close()
+  })
+
   it("finds a troubleshooting page through the search box", async () => {
     const page = await browser.newPage()
     await page.goto(`${base}/`)

@@ -11,7 +11,7 @@ const slowDeploy = () =>
     "021_slow_step.sql": "CREATE TABLE IF NOT EXISTS slow_step (id int);\nSELECT pg_sleep(0.4);\n",
     "022_after_slow.sql": "CREATE TABLE IF NOT EXISTS after_slow (id int);\n",
   })
-const extraTables = { 16: "slow_step", 17: "after_slow" }
+const extraTables = { 21: "slow_step", 22: "after_slow" }
 
 describe("faults during a deploy (real processes, real PostgreSQL)", () => {
   it("SIGKILL at random moments (20 trials): always at a migration boundary, lock freed, next boot completes", async () => {
@@ -38,7 +38,7 @@ describe("faults during a deploy (real processes, real PostgreSQL)", () => {
         const next = startBackend({ DATABASE_URL: db.url }, dir)
         await next.ready
         await stop(next)
-        expect(await expectMigrationBoundary(db.url, extraTables)).toBe(17)
+        expect(await expectMigrationBoundary(db.url, extraTables)).toBe(22)
       } finally {
         await db.drop()
       }
@@ -156,7 +156,7 @@ describe("faults during a deploy (real processes, real PostgreSQL)", () => {
       const again = startBackend({ DATABASE_URL: url }, dir)
       await again.ready
       await stop(again)
-      expect(await expectMigrationBoundary(url, extraTables)).toBe(17)
+      expect(await expectMigrationBoundary(url, extraTables)).toBe(22)
     } finally {
       cluster.destroy()
     }

@@ -4,7 +4,8 @@ import { lockKeys } from "@aim/core"
 
 /** Tables each shipped migration creates (the rest alter or seed). */
 const tablesBy: Record<number, ReadonlyArray<string>> = {
-  1: ["agents", "alerts", "api_keys", "audit_logs", "organizations", "users"],
+  // 001 also records its backend file in the backend runner's ledger, which it creates.
+  1: ["agents", "alerts", "api_keys", "audit_logs", "organizations", "users", "schema_migrations"],
   4: ["mcp_servers"],
   5: ["verification_events"],
   7: ["system_config"],
@@ -12,6 +13,21 @@ const tablesBy: Record<number, ReadonlyArray<string>> = {
   9: ["security_policies"],
   10: ["analytics_agent_activity", "analytics_trust_scores"],
   12: ["user_registration_requests"],
+  16: [
+    "agent_activity_metrics",
+    "organization_daily_metrics",
+    "api_calls",
+    "trust_scores",
+    "trust_score_history",
+    "agent_actions",
+    "agent_health_checks",
+    "agent_compliance_events",
+    "agent_behavioral_baselines",
+    "agent_user_feedback",
+  ],
+  17: ["agent_capabilities", "capability_violations", "capability_requests", "agent_capability_reports", "security_anomalies"],
+  18: ["webhooks", "webhook_deliveries", "tags", "agent_tags", "mcp_server_tags"],
+  19: ["detections", "agent_mcp_detections", "mcp_server_capabilities", "agent_mcp_connections", "mcp_attestations"],
 }
 
 export const ledgerVersions = async (url: string): Promise<Array<number>> => {
@@ -37,7 +53,7 @@ export const lockReleased = async (url: string, timeoutMs = 8000): Promise<boole
 
 /**
  * The database is at a migration boundary: the ledger is a prefix 1..k, and exactly the tables and
- * seed rows of migrations 1..k exist (extra: tables created by test migrations above 15).
+ * seed rows of migrations 1..k exist (extra: tables created by test migrations above 20).
  */
 export const expectMigrationBoundary = async (url: string, extra: Record<number, string> = {}): Promise<number> => {
   const versions = await ledgerVersions(url)

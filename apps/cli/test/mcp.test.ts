@@ -113,7 +113,7 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
     const planAll = (record(await call(client, "plan_migrations")) as CallResult).structuredContent?.planId
     const applied = record(await call(client, "apply_migrations", { confirm: true, planId: planAll })) as CallResult
     expect(applied.isError, text(applied)).toBeFalsy()
-    expect(list<unknown>(applied, "applied").length).toBe(14)
+    expect(list<unknown>(applied, "applied").length).toBe(19)
     expect(applied.structuredContent?.verify).toMatchObject({ ok: true })
 
     const verify = record(await call(client, "verify_database")) as CallResult
@@ -179,7 +179,14 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
         await call(client, "apply_migrations", { confirm: true, planId: riskyId, acceptRisk: ["021_audit_logs_action.sql:1"] }),
       ) as CallResult
       expect(accepted.isError, text(accepted)).toBeFalsy()
-      expect(list<{ name: string }>(accepted, "applied").map((a) => a.name)).toEqual(["021_audit_logs_action.sql"])
+      expect(list<{ name: string }>(accepted, "applied").map((a) => a.name)).toEqual([
+        "016_create_backend_metrics_tables.sql",
+        "017_create_backend_capability_tables.sql",
+        "018_create_backend_webhook_and_tag_tables.sql",
+        "019_create_backend_mcp_tables.sql",
+        "020_align_columns_with_backend.sql",
+        "021_audit_logs_action.sql",
+      ])
     } finally {
       await other.drop()
     }

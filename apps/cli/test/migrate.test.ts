@@ -22,9 +22,9 @@ describe("aim migrate / status on PostgreSQL", () => {
     const lines = first.stdout.trim().split("\n")
     expect(lines[0]).toBe("✅ Migrating database schema...")
     expect(lines.filter((l) => /^ {2}✓ \d{3}_\w+\.sql \(\d+ ms\)$/.test(l))).toHaveLength(20)
-    expect(lines[16]).toMatch(/^✅ Database migration completed successfully: 20 migrations applied in \d+ ms$/)
+    expect(lines[21]).toMatch(/^✅ Database migration completed successfully: 20 migrations applied in \d+ ms$/)
     // then the verification that runs after applying
-    expect(lines[17]).toMatch(/^Verifying: postgres:\/\//)
+    expect(lines[22]).toMatch(/^Verifying: postgres:\/\//)
     expect(lines.at(-1)).toMatch(/^✅ \d+ passed, \d+ warnings?, 0 failed$/)
 
     const second = await aim(["migrate"], { DATABASE_URL: database().url })

@@ -39,6 +39,7 @@ export { MigrationSource, MigrationSourceLive, fileNamePattern, isTransactional,
 export { MigrationSourceError, MigrationsDirectoryMissing, type SourceProblem } from "./migrations/MigrationSourceError.js"
 export type { AppliedEntry, PendingMigration, Plan, Refusal, RefusalKind } from "./migrations/plan.js"
 export type { LedgerMethod } from "./migrations/Ledger.js"
+export { type BackendReleaseName, type BackendServing, backendReleases, supportedRelease } from "./migrations/backendRelease.js"
 export { type BlockingSession, type LockHolder, LockWaitTimeout, describeBlocker, describeHolder, lockHolder, lockKeys } from "./migrations/MigrationLock.js"
 export {
   type ApplyOptions,

@@ -54,7 +54,12 @@ const printAdoption = (adoption: AdoptReport) =>
       )
       for (const line of describeChanges(file.changes)) yield* out(`      ${line}`)
     }
-    for (const name of adoption.unknownInLegacy) yield* err(`  ! ${name} is in the deployed backend's ledger but not in the migrations directory`)
+    for (const name of adoption.unknownInLegacy)
+      yield* err(`  ! ${name} is in the deployed backend's ledger but of no backend release this aim knows (a newer backend release?)`)
+    if (adoption.backendRecorded.length > 0)
+      yield* out(
+        `  ${adoption.dryRun ? "would record" : "recorded"} for the AIM backend's runner (public.schema_migrations): ${adoption.backendRecorded.join(", ")}`,
+      )
     const ran = adoption.files.filter((f) => f.action === "ran").length
     const recorded = adoption.files.length - ran
     if (adoption.files.length === 0) yield* out("✅ nothing to adopt: every file is already in aim's ledger")

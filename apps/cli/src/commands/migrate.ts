@@ -128,6 +128,7 @@ const migrateOne = (options: MigrateOptions) =>
         applied: applied.applied,
         pending: applied.pending,
         upToDate: applied.pending.length === 0,
+        backendRecorded: applied.backendRecorded,
         durationMs: applied.durationMs,
         ...(verification === undefined ? {} : { verify: verification }),
       },
@@ -137,6 +138,8 @@ const migrateOne = (options: MigrateOptions) =>
             ? "✅ Database migration completed successfully: the database is up to date, nothing to apply"
             : `✅ Database migration completed successfully: ${applied.applied.length} migration${applied.applied.length === 1 ? "" : "s"} applied in ${applied.durationMs} ms`,
         )
+        if (applied.backendRecorded.length > 0)
+          yield* out(`  recorded for the AIM backend's runner (public.schema_migrations): ${applied.backendRecorded.join(", ")}`)
         if (verification !== undefined) yield* printChecks("Verifying", verification)
       }),
     })

@@ -29,7 +29,24 @@ export const statusDocument = (report: StatusReport) => ({
     reason: p.reason,
   })),
   refusals: report.refusals,
+  backend: report.backend,
 })
+
+/** Which AIM backend release the schema serves, as one line: what an operator upgrading the backend needs. */
+const backendLine = (report: StatusReport): string => {
+  const { release, unrecorded, unknown } = report.backend
+  const serves =
+    release === "current"
+      ? "the current release (its 42 files)"
+      : release === "guide"
+        ? "the guide's release (15 files), not yet the current one"
+        : "no release yet (the guide's 15 files are not all applied)"
+  const notes = [
+    unrecorded.length > 0 ? `${unrecorded.length} not yet recorded in public.schema_migrations (aim migrate records them)` : "",
+    unknown.length > 0 ? `recorded by a newer backend release: ${unknown.join(", ")}` : "",
+  ].filter((n) => n !== "")
+  return `AIM backend: the schema serves ${serves}${notes.length > 0 ? `; ${notes.join("; ")}` : ""}`
+}
 
 export const printPlan = (report: StatusReport) =>
   Effect.gen(function* () {
@@ -54,6 +71,7 @@ const printStatus = (report: StatusReport) =>
     yield* out(`Pending (${report.pending.length}):`)
     for (const p of report.pending) yield* out(`  • ${p.name}  ${p.checksum.slice(0, 12)}`)
     for (const r of report.refusals) yield* err(`  ✖ ${r.detail}`)
+    yield* out(backendLine(report))
     yield* out(
       report.upToDate
         ? "The database is up to date."
