@@ -104,6 +104,19 @@ CREATE TABLE IF NOT EXISTS alerts (
   created_at      timestamptz  NOT NULL DEFAULT now()
 );
 
+-- On a database the backend already serves, its transactions take users first (each request looks
+-- up its user), then other tables. This file needs users in ACCESS EXCLUSIVE mode further down (its
+-- triggers, the audit-log foreign key), so it takes that lock first: an application transaction can
+-- then never hold users while it waits for a table this file holds (a deadlock). Nothing below scans
+-- a table, so the lock is held for milliseconds.
+DO $$
+BEGIN
+  IF to_regclass('users') IS NOT NULL THEN
+    LOCK TABLE users IN ACCESS EXCLUSIVE MODE;
+  END IF;
+END;
+$$;
+
 CREATE INDEX IF NOT EXISTS idx_users_organization_id ON users (organization_id);
 CREATE INDEX IF NOT EXISTS idx_agents_organization_id ON agents (organization_id);
 CREATE INDEX IF NOT EXISTS idx_api_keys_agent_id ON api_keys (agent_id);
@@ -131,8 +144,10 @@ BEGIN
   IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'audit_logs'::regclass
              AND conname = 'audit_logs_user_id_fkey' AND confdeltype <> 'n') THEN
     ALTER TABLE audit_logs DROP CONSTRAINT audit_logs_user_id_fkey;
+    -- NOT VALID: no scan of a large audit trail under this file's locks; every existing row already
+    -- satisfied the old key. 021 validates it in its own transaction, which blocks no writes.
     ALTER TABLE audit_logs ADD CONSTRAINT audit_logs_user_id_fkey
-      FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE SET NULL;
+      FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE SET NULL NOT VALID;
   END IF;
 END;
 $$;

@@ -125,11 +125,14 @@ const benchmarksPage = () => {
   // Measured by bench/fleet.ts: 200 databases in one process and over 4 shard processes.
   const fleet = join(root, "bench", "results", "fleet.md")
   const fleetBody = existsSync(fleet) ? `\n${readFileSync(fleet, "utf8")}` : ""
+  // Measured by bench/takeover.ts: the application's latencies while aim takes a busy database over.
+  const takeover = join(root, "bench", "results", "takeover.md")
+  const takeoverBody = existsSync(takeover) ? `\n${readFileSync(takeover, "utf8")}` : ""
   return `${banner}# Benchmarks
 
 Measured by \`pnpm bench\` (\`bench/run.ts\`, run by hand, not in CI): a fresh deploy of the 15 AIM migrations and the no-op run on an up-to-date database (what every pod start pays), by aim in-process and as a whole process, the guide's \`psql -f\` loop, and one \`psql\` session over the concatenated files (the floor). Medians over repeated runs; each figure also as a ratio to the floor measured in the same run.
 
-${body}${planDriftBody}${fleetBody}`
+${body}${planDriftBody}${fleetBody}${takeoverBody}`
 }
 
 const sidebar = () => ({

@@ -8,10 +8,10 @@ import { expectMigrationBoundary, ledgerVersions, lockReleased } from "./invaria
 // A deploy with a slow step inside a transactional migration, so kills land inside migrations too.
 const slowDeploy = () =>
   migrationsWith({
-    "021_slow_step.sql": "CREATE TABLE IF NOT EXISTS slow_step (id int);\nSELECT pg_sleep(0.4);\n",
-    "022_after_slow.sql": "CREATE TABLE IF NOT EXISTS after_slow (id int);\n",
+    "022_slow_step.sql": "CREATE TABLE IF NOT EXISTS slow_step (id int);\nSELECT pg_sleep(0.4);\n",
+    "023_after_slow.sql": "CREATE TABLE IF NOT EXISTS after_slow (id int);\n",
   })
-const extraTables = { 21: "slow_step", 22: "after_slow" }
+const extraTables = { 22: "slow_step", 23: "after_slow" }
 
 describe("faults during a deploy (real processes, real PostgreSQL)", () => {
   it("SIGKILL at random moments (20 trials): always at a migration boundary, lock freed, next boot completes", async () => {
@@ -38,7 +38,7 @@ describe("faults during a deploy (real processes, real PostgreSQL)", () => {
         const next = startBackend({ DATABASE_URL: db.url }, dir)
         await next.ready
         await stop(next)
-        expect(await expectMigrationBoundary(db.url, extraTables)).toBe(22)
+        expect(await expectMigrationBoundary(db.url, extraTables)).toBe(23)
       } finally {
         await db.drop()
       }
@@ -69,7 +69,7 @@ describe("faults during a deploy (real processes, real PostgreSQL)", () => {
 
   it("SIGTERM while migrating: exits promptly, the transaction rolls back, the lock is released", async () => {
     const db = await createTestDatabase(testPostgresUrl(), "aim_term_mig")
-    const dir = migrationsWith({ "021_very_slow.sql": "CREATE TABLE IF NOT EXISTS very_slow (id int);\nSELECT pg_sleep(60);\n" })
+    const dir = migrationsWith({ "022_very_slow.sql": "CREATE TABLE IF NOT EXISTS very_slow (id int);\nSELECT pg_sleep(60);\n" })
     try {
       const backend = startBackend({ DATABASE_URL: db.url }, dir)
       await backend.waitFor(/^applied 015_/)
@@ -86,7 +86,7 @@ describe("faults during a deploy (real processes, real PostgreSQL)", () => {
       expect(await backend.exited).not.toBe(0)
       expect(Date.now() - t0).toBeLessThan(3000)
       expect(await lockReleased(db.url, 2000)).toBe(true)
-      expect(await ledgerVersions(db.url)).toHaveLength(20)
+      expect(await ledgerVersions(db.url)).toHaveLength(21)
       expect(await sql(db.url, "SELECT to_regclass('public.very_slow') IS NULL AS gone")).toEqual([{ gone: true }])
     } finally {
       await db.drop()
@@ -98,7 +98,7 @@ describe("faults during a deploy (real processes, real PostgreSQL)", () => {
     const first = startBackend({ DATABASE_URL: db.url })
     await first.ready
     await stop(first)
-    const dir = migrationsWith({ "021_alter_orgs.sql": "ALTER TABLE organizations ADD COLUMN IF NOT EXISTS region text;\n" })
+    const dir = migrationsWith({ "031_alter_orgs.sql": "ALTER TABLE organizations ADD COLUMN IF NOT EXISTS region text;\n" })
     const blocker = new pg.Client({ connectionString: db.url, application_name: "long-report" })
     const app = new pg.Client({ connectionString: db.url, application_name: "app" })
     await blocker.connect()
@@ -121,12 +121,12 @@ describe("faults during a deploy (real processes, real PostgreSQL)", () => {
       running = false
       await traffic
       expect(code).toBe(1)
-      expect(backend.logs.filter((l) => /^lock_timeout in 021_alter_orgs\.sql; retrying/.test(l.message))).toHaveLength(3)
+      expect(backend.logs.filter((l) => /^lock_timeout in 031_alter_orgs\.sql; retrying/.test(l.message))).toHaveLength(3)
       const error = backend.logs.find((l) => l.level === "error")
       expect(error).toMatchObject({ code: "AIM-LOCK-002" })
       expect(error?.message).toMatch(/blocked by server pid \d+ \(long-report\)/)
       expect(worst).toBeLessThan(300 + 400)
-      expect(await ledgerVersions(db.url)).toHaveLength(20)
+      expect(await ledgerVersions(db.url)).toHaveLength(21)
     } finally {
       await blocker.query("ROLLBACK").catch(() => undefined)
       await blocker.end()
@@ -156,7 +156,7 @@ describe("faults during a deploy (real processes, real PostgreSQL)", () => {
       const again = startBackend({ DATABASE_URL: url }, dir)
       await again.ready
       await stop(again)
-      expect(await expectMigrationBoundary(url, extraTables)).toBe(22)
+      expect(await expectMigrationBoundary(url, extraTables)).toBe(23)
     } finally {
       cluster.destroy()
     }

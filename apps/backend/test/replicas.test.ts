@@ -11,9 +11,9 @@ describe("replicas booting at once", () => {
       const urls = await Promise.all(backends.map((b) => b.ready))
       const statuses = await Promise.all(urls.map((u) => fetch(`${u}/health/ready`).then((r) => r.status)))
       expect(statuses).toEqual(Array(16).fill(200))
-      expect(await ledgerVersions(db.url)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1))
+      expect(await ledgerVersions(db.url)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1))
       const applied = backends.flatMap((b) => b.logs.filter((l) => /^applied /.test(l.message)))
-      expect(applied).toHaveLength(20)
+      expect(applied).toHaveLength(21)
       expect(backends.flatMap((b) => b.logs.filter((l) => l.level === "error" || l.level === "stderr"))).toEqual([])
       for (const b of backends) expect(b.logs.some((l) => l.message === "✅ Database migration completed successfully")).toBe(true)
       // Those that waited said who held the lock.
@@ -28,7 +28,7 @@ describe("replicas booting at once", () => {
   it("a -- aim:no-transaction CREATE INDEX CONCURRENTLY while other replicas wait for the lock: no deadlock", async () => {
     const db = await createTestDatabase(testPostgresUrl(), "aim_cic")
     const dir = migrationsWith({
-      "021_concurrent_index.sql": "-- aim:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_agents_display_name ON agents (display_name);\n",
+      "031_concurrent_index.sql": "-- aim:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_agents_display_name ON agents (display_name);\n",
     })
     const backends = Array.from({ length: 4 }, () => startBackend({ DATABASE_URL: db.url }, dir))
     try {
@@ -36,7 +36,7 @@ describe("replicas booting at once", () => {
       await Promise.all(backends.map((b) => b.ready))
       expect(Date.now() - t0).toBeLessThan(30_000)
       expect(await sql(db.url, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'idx_agents_display_name'::regclass")).toEqual([{ indisvalid: true }])
-      expect(await ledgerVersions(db.url)).toHaveLength(21)
+      expect(await ledgerVersions(db.url)).toHaveLength(22)
     } finally {
       await Promise.all(backends.map((b) => stop(b)))
       await db.drop()

@@ -16,15 +16,15 @@ describe("authoring commands", () => {
     const cwd = copy()
     const created = await aim(["new", "add test_hooks table"], {}, cwd)
     expect(created.code, created.stderr).toBe(0)
-    const file = join(cwd, "migrations", "021_add_test_hooks_table.sql")
+    const file = join(cwd, "migrations", "031_add_test_hooks_table.sql")
     expect(existsSync(file)).toBe(true)
     expect(readFileSync(file, "utf8")).toMatch(/CREATE TABLE IF NOT EXISTS test_hooks/)
     const lint = await aim(["lint"], {}, cwd)
     expect(lint.code).toBe(0)
-    expect(lint.stdout).toMatch(/21 files: 0 errors, 0 warnings/)
+    expect(lint.stdout).toMatch(/22 files: 0 errors, 0 warnings/)
     const proof = await aim(["migrate", "--prove-idempotent"], {}, cwd)
     expect(proof.code, proof.stderr).toBe(0)
-    expect(proof.stdout).toMatch(/✅ idempotent: 21 files ran twice/)
+    expect(proof.stdout).toMatch(/✅ idempotent: 22 files ran twice/)
     expect(existsSync(join(cwd, ".aim", "pglite", "PG_VERSION")) && readFileSync(join(cwd, ".aim", "pglite", "PG_VERSION"), "utf8")).toBeTruthy()
   })
 
@@ -40,12 +40,12 @@ describe("authoring commands", () => {
 
   it("--prove-idempotent on a server scratch database names the file and object that changed", async () => {
     const cwd = copy()
-    writeFileSync(join(cwd, "migrations", "021_seed.sql"), "INSERT INTO system_config (key, value) SELECT 'seeded-' || count(*), 'x' FROM system_config;\n")
+    writeFileSync(join(cwd, "migrations", "031_seed.sql"), "INSERT INTO system_config (key, value) SELECT 'seeded-' || count(*), 'x' FROM system_config;\n")
     const result = await aim(["migrate", "--prove-idempotent", "--json"], { DATABASE_URL: testPostgresUrl() }, cwd)
     expect(result.code).toBe(1)
     const doc = JSON.parse(result.stdout)
     expect(doc.ok).toBe(false)
-    expect(doc.findings).toContainEqual({ file: "021_seed.sql", object: "rows:system_config", before: "1", after: "2" })
+    expect(doc.findings).toContainEqual({ file: "031_seed.sql", object: "rows:system_config", before: "1", after: "2" })
     // Its own scratch database is gone (other test runs may prove on the same server meanwhile).
     const scratch = /\/(aim_prove_[0-9a-f]+) /.exec(doc.scratch)?.[1]
     expect(scratch).toBeDefined()
@@ -74,7 +74,7 @@ describe("authoring commands", () => {
       expect(adopted.code, adopted.stderr).toBe(0)
       const doc = JSON.parse(adopted.stdout)
       expect(doc).toMatchObject({ ok: true, dryRun: false, deployedLedger: 42, verify: { ok: true } })
-      expect(doc.files).toHaveLength(20)
+      expect(doc.files).toHaveLength(21)
       expect(doc.files.every((f: { action: string }) => f.action === "ran")).toBe(true)
       expect(doc.verify.checks).toContainEqual(expect.objectContaining({ id: "deployed-timestamp-without-time-zone", status: "warn", code: "AIM-VER-004" }))
 

@@ -72,7 +72,7 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
     const status = record(await call(client, "migration_status")) as CallResult
     expect(status.isError).toBeFalsy()
     expect(status.structuredContent).toMatchObject({ upToDate: false, applied: [], lockHolder: null })
-    expect(list<unknown>(status, "pending").length).toBe(20)
+    expect(list<unknown>(status, "pending").length).toBe(21)
 
     const plan = record(await call(client, "plan_migrations", { upTo: 2 })) as CallResult
     expect(list<{ name: string }>(plan, "wouldApply").map((p) => p.name)).toEqual(["001_initial_schema.sql", "002_add_missing_user_columns.sql"])
@@ -113,7 +113,7 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
     const planAll = (record(await call(client, "plan_migrations")) as CallResult).structuredContent?.planId
     const applied = record(await call(client, "apply_migrations", { confirm: true, planId: planAll })) as CallResult
     expect(applied.isError, text(applied)).toBeFalsy()
-    expect(list<unknown>(applied, "applied").length).toBe(19)
+    expect(list<unknown>(applied, "applied").length).toBe(20)
     expect(applied.structuredContent?.verify).toMatchObject({ ok: true })
 
     const verify = record(await call(client, "verify_database")) as CallResult
@@ -135,8 +135,8 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
       ])
       for (const r of results) expect(r.isError, text(r)).toBeFalsy()
       const total = results.reduce((n, r) => n + list<unknown>(r, "applied").length, 0)
-      expect(total).toBe(20)
-      expect(await sql(other.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 20 }])
+      expect(total).toBe(21)
+      expect(await sql(other.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 21 }])
     } finally {
       await other.drop()
     }
@@ -150,16 +150,16 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
       const client = await connect({ DATABASE_URL: other.url }, dir)
       const first = record(await call(client, "plan_migrations")) as CallResult
       const approved = first.structuredContent?.planId as string
-      expect(list<unknown>(first, "wouldApply")).toHaveLength(20)
+      expect(list<unknown>(first, "wouldApply")).toHaveLength(21)
 
       // After the approval, a file appears: the apply refuses and returns the plan as it is now.
-      writeFileSync(join(dir, "021_audit_logs_action.sql"), "CREATE INDEX IF NOT EXISTS idx_audit_logs_action ON audit_logs (action);\n")
+      writeFileSync(join(dir, "031_audit_logs_action.sql"), "CREATE INDEX IF NOT EXISTS idx_audit_logs_action ON audit_logs (action);\n")
       const stale = record(await call(client, "apply_migrations", { confirm: true, planId: approved })) as CallResult
       expect(stale.isError).toBe(true)
       expect(text(stale)).toMatch(new RegExp(`plan changed since ${approved}.*nothing was applied`))
       const fresh = attachedPlan(stale)
       expect(fresh.planId).not.toBe(approved)
-      expect(fresh.wouldApply.map((p) => p.name).at(-1)).toBe("021_audit_logs_action.sql")
+      expect(fresh.wouldApply.map((p) => p.name).at(-1)).toBe("031_audit_logs_action.sql")
       expect(await sql(other.url, "SELECT to_regclass('aim_migrations.schema_migrations') IS NULL AS none")).toEqual([{ none: true }])
 
       const upTo15 = (record(await call(client, "plan_migrations", { upTo: 15 })) as CallResult).structuredContent?.planId
@@ -170,13 +170,13 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
         "INSERT INTO audit_logs (organization_id, action, resource_type) SELECT (SELECT id FROM organizations LIMIT 1), 'login', 'user' FROM generate_series(1, 110000); ANALYZE audit_logs",
       )
       const risky = record(await call(client, "plan_migrations")) as CallResult
-      expect(risky.structuredContent?.highRisk).toEqual(["021_audit_logs_action.sql:1"])
+      expect(risky.structuredContent?.highRisk).toEqual(["031_audit_logs_action.sql:1"])
       const riskyId = risky.structuredContent?.planId
       const unaccepted = record(await call(client, "apply_migrations", { confirm: true, planId: riskyId })) as CallResult
       expect(unaccepted.isError).toBe(true)
-      expect(text(unaccepted)).toMatch(/high-risk statements need to be accepted by name: 021_audit_logs_action\.sql:1/)
+      expect(text(unaccepted)).toMatch(/high-risk statements need to be accepted by name: 031_audit_logs_action\.sql:1/)
       const accepted = record(
-        await call(client, "apply_migrations", { confirm: true, planId: riskyId, acceptRisk: ["021_audit_logs_action.sql:1"] }),
+        await call(client, "apply_migrations", { confirm: true, planId: riskyId, acceptRisk: ["031_audit_logs_action.sql:1"] }),
       ) as CallResult
       expect(accepted.isError, text(accepted)).toBeFalsy()
       expect(list<{ name: string }>(accepted, "applied").map((a) => a.name)).toEqual([
@@ -185,7 +185,8 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
         "018_create_backend_webhook_and_tag_tables.sql",
         "019_create_backend_mcp_tables.sql",
         "020_align_columns_with_backend.sql",
-        "021_audit_logs_action.sql",
+        "021_validate_audit_logs_user_fkey.sql",
+        "031_audit_logs_action.sql",
       ])
     } finally {
       await other.drop()
@@ -205,7 +206,7 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
       while (!receiver.spans.some((s) => s.name === "aim mcp apply") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
       const apply = receiver.spans.find((s) => s.name === "aim mcp apply")
       expect(apply?.resource["service.name"]).toBe("aim-mcp")
-      expect(receiver.spans.filter((s) => s.parentSpanId === apply?.spanId && s.name.startsWith("aim.migration "))).toHaveLength(20)
+      expect(receiver.spans.filter((s) => s.parentSpanId === apply?.spanId && s.name.startsWith("aim.migration "))).toHaveLength(21)
     } finally {
       await other.drop()
       await receiver.close()

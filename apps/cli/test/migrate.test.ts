@@ -11,7 +11,7 @@ describe("aim migrate / status on PostgreSQL", () => {
     expect(result.code).toBe(0)
     const doc = JSON.parse(result.stdout)
     expect(doc).toMatchObject({ ok: true, dryRun: true, upToDate: false, applied: [] })
-    expect(doc.pending).toHaveLength(20)
+    expect(doc.pending).toHaveLength(21)
     expect(doc.pending[0]).toMatchObject({ version: 1, name: "001_initial_schema.sql", checksum: expect.stringMatching(/^[0-9a-f]{64}$/) })
     expect(await sql(database().url, "SELECT to_regclass('aim_migrations.schema_migrations') IS NULL AS none")).toEqual([{ none: true }])
   })
@@ -21,10 +21,10 @@ describe("aim migrate / status on PostgreSQL", () => {
     expect(first.code, first.stderr).toBe(0)
     const lines = first.stdout.trim().split("\n")
     expect(lines[0]).toBe("✅ Migrating database schema...")
-    expect(lines.filter((l) => /^ {2}✓ \d{3}_\w+\.sql \(\d+ ms\)$/.test(l))).toHaveLength(20)
-    expect(lines[21]).toMatch(/^✅ Database migration completed successfully: 20 migrations applied in \d+ ms$/)
+    expect(lines.filter((l) => /^ {2}✓ \d{3}_\w+\.sql \(\d+ ms\)$/.test(l))).toHaveLength(21)
+    expect(lines[22]).toMatch(/^✅ Database migration completed successfully: 21 migrations applied in \d+ ms$/)
     // then the verification that runs after applying
-    expect(lines[22]).toMatch(/^Verifying: postgres:\/\//)
+    expect(lines[23]).toMatch(/^Verifying: postgres:\/\//)
     expect(lines.at(-1)).toMatch(/^✅ \d+ passed, \d+ warnings?, 0 failed$/)
 
     const second = await aim(["migrate"], { DATABASE_URL: database().url })
@@ -40,7 +40,7 @@ describe("aim migrate / status on PostgreSQL", () => {
     const doc = JSON.parse(status.stdout)
     expect(doc.upToDate).toBe(true)
     expect(doc.pending).toEqual([])
-    expect(doc.applied).toHaveLength(20)
+    expect(doc.applied).toHaveLength(21)
     expect(Object.keys(doc.applied[0]).sort()).toEqual(["appliedAt", "appliedBy", "checksum", "durationMs", "method", "name", "state", "version"])
     const migrate = await aim(["migrate", "--json"], { DATABASE_URL: database().url })
     expect(JSON.parse(migrate.stdout)).toMatchObject({ ok: true, applied: [], pending: [], upToDate: true })
@@ -86,9 +86,9 @@ describe("8 aim migrate processes at once on a fresh database", () => {
       const results = await Promise.all(Array.from({ length: 8 }, () => aim(["migrate", "--json"], { DATABASE_URL: db.url })))
       for (const r of results) expect(r.code, r.stderr).toBe(0)
       const applied = results.flatMap((r) => JSON.parse(r.stdout).applied as Array<{ version: number }>)
-      expect(applied.map((a) => a.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1))
+      expect(applied.map((a) => a.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1))
       expect(await sql(db.url, "SELECT count(*)::int AS n, count(DISTINCT version)::int AS d FROM aim_migrations.schema_migrations")).toEqual([
-        { n: 20, d: 20 },
+        { n: 21, d: 21 },
       ])
     } finally {
       await db.drop()

@@ -23,12 +23,12 @@ describe("aim plan and aim migrate --dry-run: the lock-impact plan", () => {
         "INSERT INTO audit_logs (organization_id, action, resource_type) SELECT (SELECT id FROM organizations LIMIT 1), 'login', 'user' FROM generate_series(1, 120000); ANALYZE audit_logs",
       )
       const dir = withFile(
-        "021_audit_logs_action.sql",
+        "031_audit_logs_action.sql",
         "-- 016: audit lookups by action\nCREATE INDEX IF NOT EXISTS idx_audit_logs_action ON audit_logs (action);\nALTER TABLE audit_logs ADD COLUMN IF NOT EXISTS source text;\n",
       )
       const human = await aim(["plan", "--migrations-dir", dir], env)
       expect(human.code, human.stderr).toBe(0)
-      expect(human.stdout).toMatch(/021_audit_logs_action\.sql \(one transaction/)
+      expect(human.stdout).toMatch(/031_audit_logs_action\.sql \(one transaction/)
       expect(human.stdout).toMatch(/^ {2}2 +high +CREATE INDEX +audit_logs: ShareLock +scan$/m)
       expect(human.stdout).toMatch(/→ CREATE INDEX CONCURRENTLY in its own file/)
       expect(human.stdout).toMatch(/^ {2}audit_logs +120,000 +\d+\.\d MB$/m)
@@ -41,8 +41,8 @@ describe("aim plan and aim migrate --dry-run: the lock-impact plan", () => {
         risk: "high",
         pending: [
           {
-            version: 21,
-            name: "021_audit_logs_action.sql",
+            version: 31,
+            name: "031_audit_logs_action.sql",
             transactional: true,
             statements: [
               {
@@ -66,9 +66,9 @@ describe("aim plan and aim migrate --dry-run: the lock-impact plan", () => {
 
       const dry = await aim(["migrate", "--dry-run", "--migrations-dir", dir, "--json"], env)
       expect(dry.code).toBe(0)
-      expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, pending: [{ version: 21 }], lockPlan: { pending: doc.pending, relations: doc.relations } })
+      expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, pending: [{ version: 31 }], lockPlan: { pending: doc.pending, relations: doc.relations } })
       const dryHuman = await aim(["migrate", "--dry-run", "--migrations-dir", dir], env)
-      expect(dryHuman.stdout).toMatch(/would apply 021_audit_logs_action\.sql[\s\S]*Lock-impact plan/)
+      expect(dryHuman.stdout).toMatch(/would apply 031_audit_logs_action\.sql[\s\S]*Lock-impact plan/)
       expect(await sql(db.url, "SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'idx_audit_logs_action'")).toEqual([{ n: 0 }])
     } finally {
       await db.drop()
@@ -109,7 +109,7 @@ describe("aim plan and aim migrate --dry-run: the lock-impact plan", () => {
     cpSync(shippedMigrations, join(cwd, "migrations"), { recursive: true })
     const planned = await aim(["plan", "--json"], {}, cwd)
     expect(planned.code, planned.stderr).toBe(0)
-    expect(JSON.parse(planned.stdout).pending).toHaveLength(20)
+    expect(JSON.parse(planned.stdout).pending).toHaveLength(21)
     expect(planned.stderr).toMatch(/No database configured: using the embedded PostgreSQL/)
     expect((await aim(["migrate", "--no-verify"], {}, cwd)).code).toBe(0)
     const drift = await aim(["drift"], {}, cwd)
@@ -130,7 +130,7 @@ describe("checks before a migration runs, through the CLI", () => {
          INSERT INTO users (organization_id, email, name, provider, provider_id) SELECT id, 'x@Y.co', 'x', 'local', 'x2' FROM organizations LIMIT 1;`,
       )
       const dir = withFile(
-        "021_unique_user_emails.sql",
+        "031_unique_user_emails.sql",
         '-- 016: one account per address\n-- aim:check "no two users share an email" SELECT lower(email) AS email, count(*)::int AS accounts FROM users GROUP BY 1 HAVING count(*) > 1\nCREATE UNIQUE INDEX IF NOT EXISTS idx_users_email_lower ON users (lower(email));\n',
       )
       const plan = await aim(["plan", "--migrations-dir", dir], env)
@@ -140,7 +140,7 @@ describe("checks before a migration runs, through the CLI", () => {
       ])
       const refused = await aim(["migrate", "--migrations-dir", dir], env)
       expect(refused.code).toBe(1)
-      expect(refused.stderr).toMatch(/✖ \[AIM-MIG-008\] 021_unique_user_emails\.sql:2: check "no two users share an email" failed: 1 row breaks it/)
+      expect(refused.stderr).toMatch(/✖ \[AIM-MIG-008\] 031_unique_user_emails\.sql:2: check "no two users share an email" failed: 1 row breaks it/)
       expect(refused.stderr).toMatch(/ {2}- email=x@y\.co, accounts=2/)
       const json = JSON.parse((await aim(["migrate", "--migrations-dir", dir, "--json"], env)).stdout)
       expect(json.error).toMatchObject({ code: "AIM-MIG-008", details: ["email=x@y.co, accounts=2"] })

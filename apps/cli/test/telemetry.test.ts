@@ -34,7 +34,7 @@ describe("OpenTelemetry: traces and metrics to a real OTLP/HTTP receiver", () =>
       const children = receiver.spans.filter((s) => s.parentSpanId === root?.spanId)
       expect(children.map((s) => s.name)).toContain("aim.lock.wait")
       const migrations = children.filter((s) => s.name.startsWith("aim.migration "))
-      expect(migrations).toHaveLength(20)
+      expect(migrations).toHaveLength(21)
       expect(new Set(receiver.spans.map((s) => s.traceId)).size).toBe(1)
       expect(migrations[0]?.attributes).toMatchObject({
         "aim.migration.version": 1,
@@ -55,12 +55,12 @@ describe("OpenTelemetry: traces and metrics to a real OTLP/HTTP receiver", () =>
     const db = await createTestDatabase(testPostgresUrl(), "aim_otel_proto")
     const dir = mkdtempSync(join(tmpdir(), "aim-otel-"))
     cpSync(shippedMigrations, dir, { recursive: true })
-    writeFileSync(join(dir, "021_broken.sql"), "ALTER TABLE no_such_table ADD COLUMN IF NOT EXISTS x int;\n")
+    writeFileSync(join(dir, "031_broken.sql"), "ALTER TABLE no_such_table ADD COLUMN IF NOT EXISTS x int;\n")
     try {
       const result = await aim(["migrate", "--migrations-dir", dir], { DATABASE_URL: db.url, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url })
       expect(result.code).toBe(1)
       expect(receiver.contentTypes.every((t) => t.includes("application/x-protobuf"))).toBe(true)
-      const broken = receiver.spans.find((s) => s.name === "aim.migration 021_broken.sql")
+      const broken = receiver.spans.find((s) => s.name === "aim.migration 031_broken.sql")
       expect(broken?.status.code).toBe(2)
       expect(broken?.attributes["aim.error.code"]).toMatch(/^AIM-/)
       const root = receiver.spans.find((s) => s.name === "aim migrate")

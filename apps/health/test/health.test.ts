@@ -68,12 +68,12 @@ describe("health endpoint", () => {
   it("503 for a pending migration (AIM-VER-003) and for a changed file (AIM-MIG-001)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "aim-health-"))
     cpSync(shipped, dir, { recursive: true })
-    appendFileSync(join(dir, "021_pending.sql"), "CREATE TABLE IF NOT EXISTS pending_one (id int);\n")
+    appendFileSync(join(dir, "031_pending.sql"), "CREATE TABLE IF NOT EXISTS pending_one (id int);\n")
     const pending = await serve({ DATABASE_URL: db.url }, dir)("/health/ready")
     expect(pending.status).toBe(503)
     expect(pending.body).toMatchObject({ ready: false, migrations: { pending: 1 } })
     expect(pending.body.reasons?.map((r) => r.code)).toEqual(["AIM-VER-003"])
-    expect(pending.body.error).toMatch(/021_pending\.sql/)
+    expect(pending.body.error).toMatch(/031_pending\.sql/)
 
     const changed = mkdtempSync(join(tmpdir(), "aim-health-"))
     cpSync(shipped, changed, { recursive: true })
@@ -114,7 +114,7 @@ describe("health endpoint", () => {
       const res = await serve({ DATABASE_URL: db.url })("/health/migrations")
       expect(res.status).toBe(200)
       const applied = res.body.applied as Array<{ name: string; checksum: string }>
-      expect(applied).toHaveLength(20)
+      expect(applied).toHaveLength(21)
       expect(applied[0]?.checksum).toMatch(/^[0-9a-f]{64}$/)
       expect(res.body.lockHolder).toMatchObject({ applicationName: "aim-migrate deployer-7 pid 42", pid: expect.any(Number) })
     } finally {

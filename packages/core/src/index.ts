@@ -89,6 +89,7 @@ export { type Difference, type DriftReport, type ObjectType, detectDrift, driftO
 // Verification and environment checks.
 export { Verifier, VerifierLive, type VerifierShape } from "./verify/Verifier.js"
 export type { Check, CheckStatus, VerifyReport } from "./verify/VerifyReport.js"
+export { blockingFailures } from "./verify/VerifyReport.js"
 export { defaultAdmin, defaultPolicies, enforcedPolicy, expectedTables } from "./verify/expectations.js"
 export { type DoctorOptions, runDoctor } from "./doctor/Doctor.js"
 

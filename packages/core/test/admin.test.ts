@@ -34,7 +34,7 @@ describe("repair", () => {
     const dir = migrationsCopy()
     appendFileSync(join(dir, "007_create_system_config_table.sql"), "\n-- reviewed: comment only\n")
     expect((await runMigratorFailure(db.url, dir, (m) => m.apply()))._tag).toBe("MigrationRefused")
-    const notApplied = await admin(db.url, migrationsCopy({ "021_x.sql": "SELECT 1;\n" }), (a) => a.repair(21))
+    const notApplied = await admin(db.url, migrationsCopy({ "031_x.sql": "SELECT 1;\n" }), (a) => a.repair(31))
     expect(notApplied._tag === "Left" && notApplied.left).toMatchObject({ _tag: "LedgerAdminRefused", operation: "repair" })
     const unchanged = await admin(db.url, dir, (a) => a.repair(8))
     expect(unchanged._tag === "Left" && String(unchanged.left)).toMatch(/nothing to repair/)
@@ -63,7 +63,7 @@ describe("baseline", () => {
     const again = await admin(db.url, shippedMigrations, (a) => a.baseline(10))
     expect(again._tag === "Left" && String(again.left)).toMatch(/already has rows/)
     const report = await runMigrator(db.url, shippedMigrations, (m) => m.apply())
-    expect(report.applied.map((a) => a.version)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20])
+    expect(report.applied.map((a) => a.version)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21])
   })
 })
 
@@ -99,15 +99,15 @@ describe("prove idempotent", () => {
 
   it("catches a non-idempotent trigger and a seed insert without ON CONFLICT, naming file and object", async () => {
     const dir = migrationsCopy({
-      "021_bad_trigger.sql": "CREATE TRIGGER system_config_touch BEFORE UPDATE ON system_config FOR EACH ROW EXECUTE FUNCTION set_updated_at();\n",
-      "022_bad_seed.sql": "INSERT INTO audit_logs (organization_id, action, resource_type) SELECT id, 'seed', 'org' FROM organizations;\n",
+      "031_bad_trigger.sql": "CREATE TRIGGER system_config_touch BEFORE UPDATE ON system_config FOR EACH ROW EXECUTE FUNCTION set_updated_at();\n",
+      "032_bad_seed.sql": "INSERT INTO audit_logs (organization_id, action, resource_type) SELECT id, 'seed', 'org' FROM organizations;\n",
     })
     const report = await prove(dir)
     expect(report.ok).toBe(false)
     expect(report.findings).toContainEqual(
-      expect.objectContaining({ file: "021_bad_trigger.sql", object: "error (second run)", after: expect.stringMatching(/already exists/) }),
+      expect.objectContaining({ file: "031_bad_trigger.sql", object: "error (second run)", after: expect.stringMatching(/already exists/) }),
     )
-    expect(report.findings).toContainEqual({ file: "022_bad_seed.sql", object: "rows:audit_logs", before: "1", after: "2" })
+    expect(report.findings).toContainEqual({ file: "032_bad_seed.sql", object: "rows:audit_logs", before: "1", after: "2" })
   })
 })
 

@@ -20,7 +20,7 @@ import { migrationsCopy, runMigrator, runMigratorFailure, shippedMigrations } fr
 
 const fresh = useFreshDatabases("aim_checks")
 
-const uniqueEmails = `-- 021_unique_user_emails: one account per address
+const uniqueEmails = `-- 031_unique_user_emails: one account per address
 -- aim:check "no two users share an email (case-insensitive)" SELECT lower(email) AS email, count(*)::int AS accounts,
 --    min(password_hash) AS password_hash FROM users GROUP BY 1 HAVING count(*) > 1
 CREATE UNIQUE INDEX IF NOT EXISTS idx_users_email_lower ON users (lower(email));
@@ -42,7 +42,7 @@ describe("checks before a migration runs (-- aim:check)", () => {
 
   it("a passing check lets the file run; a failing one stops it before its first statement, names it, shows the rows (no password hash), applies nothing", async () => {
     const db = await fresh()
-    const dir = migrationsCopy({ "021_unique_user_emails.sql": uniqueEmails })
+    const dir = migrationsCopy({ "031_unique_user_emails.sql": uniqueEmails })
     await runMigrator(db.url, shippedMigrations, (m) => m.apply())
     await sql(
       db.url,
@@ -53,20 +53,20 @@ describe("checks before a migration runs (-- aim:check)", () => {
     )
     const failure = (await runMigratorFailure(db.url, dir, (m) => m.apply())) as CheckFailed
     expect(failure._tag).toBe("CheckFailed")
-    expect(failure).toMatchObject({ name: "021_unique_user_emails.sql", line: 2, check: "no two users share an email (case-insensitive)", more: false })
+    expect(failure).toMatchObject({ name: "031_unique_user_emails.sql", line: 2, check: "no two users share an email (case-insensitive)", more: false })
     expect(failure.rows).toEqual([{ email: "dup@example.com", accounts: "2", password_hash: "[hidden]" }])
-    expect(failure.message).toMatch(/021_unique_user_emails\.sql:2: check "no two users share an email \(case-insensitive\)" failed: 1 row breaks it/)
+    expect(failure.message).toMatch(/031_unique_user_emails\.sql:2: check "no two users share an email \(case-insensitive\)" failed: 1 row breaks it/)
     expect(await sql(db.url, "SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'idx_users_email_lower'")).toEqual([{ n: 0 }])
-    expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations WHERE version = 21")).toEqual([{ n: 0 }])
+    expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations WHERE version = 31")).toEqual([{ n: 0 }])
 
     await sql(db.url, "DELETE FROM users WHERE email = 'dup@example.com'")
     const applied = await runMigrator(db.url, dir, (m) => m.apply())
-    expect(applied.applied.map((a) => a.version)).toEqual([21])
+    expect(applied.applied.map((a) => a.version)).toEqual([31])
     expect(await sql(db.url, "SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'idx_users_email_lower'")).toEqual([{ n: 1 }])
   })
 
   it("the same on the embedded PGlite", async () => {
-    const dir = migrationsCopy({ "021_unique_user_emails.sql": uniqueEmails })
+    const dir = migrationsCopy({ "031_unique_user_emails.sql": uniqueEmails })
     const dataDir = mkdtempSync(join(tmpdir(), "aim-checks-pglite-"))
     const layer = MigratorLive().pipe(Layer.provideMerge(databaseFor({ _tag: "Embedded", dataDir })), Layer.provide(MigrationSourceLive(dir)))
     const outcome = await Effect.runPromise(
@@ -87,13 +87,13 @@ describe("checks before a migration runs (-- aim:check)", () => {
       }).pipe(Effect.provide(layer)),
     )
     expect(outcome.failed._tag).toBe("CheckFailed")
-    expect(outcome.passed.applied.map((a) => a.version)).toEqual([21])
+    expect(outcome.passed.applied.map((a) => a.version)).toEqual([31])
   })
 
   it("aim lint: a check whose query does not parse, or is not a SELECT, is an error on its line", async () => {
     const findings = await Effect.runPromise(
       lintMigration({
-        name: "021_x.sql",
+        name: "031_x.sql",
         transactional: true,
         sql: '-- aim:check "broken" SELEC 1\n-- aim:check "not a query" DELETE FROM users\nSELECT 1;\n',
       }),

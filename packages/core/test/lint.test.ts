@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest"
 import { type LintFinding, lintMigration, lintMigrations, loadMigrations } from "../src/index.js"
 import { shippedMigrations } from "./support.js"
 
-const lint = (sql: string, transactional = true) => Effect.runPromise(lintMigration({ name: "021_test.sql", sql, transactional }))
+const lint = (sql: string, transactional = true) => Effect.runPromise(lintMigration({ name: "031_test.sql", sql, transactional }))
 const rules = (findings: ReadonlyArray<LintFinding>) => findings.map((f) => f.rule)
 
 // Each rule: a failing example and the passing (idempotent, safe) way to write it.
@@ -115,7 +115,7 @@ describe("aim lint rules (PostgreSQL's parser via libpg-query)", () => {
     const findings = await lint("-- header\n\nCREATE TABLE IF NOT EXISTS ok (id int);\n  INSERT INTO ok VALUES (1);\n")
     expect(findings).toEqual([
       expect.objectContaining({
-        file: "021_test.sql",
+        file: "031_test.sql",
         line: 4,
         column: 3,
         rule: "insert-without-on-conflict",

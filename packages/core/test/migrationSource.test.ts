@@ -40,6 +40,7 @@ describe("migration source", () => {
       "018_create_backend_webhook_and_tag_tables.sql",
       "019_create_backend_mcp_tables.sql",
       "020_align_columns_with_backend.sql",
+      "021_validate_audit_logs_user_fkey.sql",
     ])
     expect(result.right.every((m) => m.transactional)).toBe(true)
   })

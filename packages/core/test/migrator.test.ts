@@ -38,7 +38,7 @@ describe("migrator on PostgreSQL", () => {
   it("fresh deploy gives the guide's Step 3 tables and Step 4 rows; a second run is a no-op", async () => {
     const db = await freshDatabase()
     const first = await runMigrator(db.url, shippedMigrations, (m) => m.apply())
-    expect(first.applied.map((a) => a.version)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1))
+    expect(first.applied.map((a) => a.version)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1))
 
     const tables = await sql<{ tablename: string }>(db.url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
     // The guide's 14, and the AIM backend's own (deployed-shapes.md, state B).
@@ -73,7 +73,7 @@ describe("migrator on PostgreSQL", () => {
       db.url,
       "SELECT name, checksum, applied_by FROM aim_migrations.schema_migrations ORDER BY version",
     )
-    expect(ledger).toHaveLength(20)
+    expect(ledger).toHaveLength(21)
     expect(ledger[12]?.name).toBe("013_create_default_admin_user.sql")
     expect(ledger[0]?.checksum).toMatch(/^[0-9a-f]{64}$/)
 
@@ -81,37 +81,37 @@ describe("migrator on PostgreSQL", () => {
     expect(second.applied).toEqual([])
     const status = await runMigrator(db.url, shippedMigrations, (m) => m.status)
     expect(status.upToDate).toBe(true)
-    expect(status.applied).toHaveLength(20)
+    expect(status.applied).toHaveLength(21)
   })
 
   it("a failing statement rolls its file back, leaves the ledger alone and names file, line and column", async () => {
     const db = await freshDatabase()
     const dir = migrationsCopy({
-      "021_broken.sql": "CREATE TABLE IF NOT EXISTS test_hooks (id int);\n\nINSERT INTO test_hooks (id)\n  VALUES (nosuchcolumn);\n",
+      "031_broken.sql": "CREATE TABLE IF NOT EXISTS test_hooks (id int);\n\nINSERT INTO test_hooks (id)\n  VALUES (nosuchcolumn);\n",
     })
     const error = await runMigratorFailure(db.url, dir, (m) => m.apply())
     expect(error._tag).toBe("MigrationFailed")
     if (error._tag !== "MigrationFailed") return
-    expect(error).toMatchObject({ name: "021_broken.sql", line: 4, column: 11, sqlState: "42703", rolledBack: true })
-    expect(error.message).toMatch(/^021_broken\.sql:4:11: column "nosuchcolumn" does not exist \(SQLSTATE 42703\)$/)
-    expect(await ledgerVersions(db.url)).toHaveLength(20)
+    expect(error).toMatchObject({ name: "031_broken.sql", line: 4, column: 11, sqlState: "42703", rolledBack: true })
+    expect(error.message).toMatch(/^031_broken\.sql:4:11: column "nosuchcolumn" does not exist \(SQLSTATE 42703\)$/)
+    expect(await ledgerVersions(db.url)).toHaveLength(21)
     expect(await sql(db.url, "SELECT to_regclass('public.test_hooks') IS NULL AS gone")).toEqual([{ gone: true }])
   })
 
   it("locates errors the server gives no position for (RAISE) by their statement", async () => {
     const db = await freshDatabase()
     const dir = migrationsCopy({
-      "021_raise.sql": "CREATE TABLE IF NOT EXISTS test_hooks (id int);\n-- a comment\nDO $$ BEGIN\n  RAISE EXCEPTION 'boom';\nEND $$;\n",
+      "031_raise.sql": "CREATE TABLE IF NOT EXISTS test_hooks (id int);\n-- a comment\nDO $$ BEGIN\n  RAISE EXCEPTION 'boom';\nEND $$;\n",
     })
     const error = await runMigratorFailure(db.url, dir, (m) => m.apply())
-    expect(error).toMatchObject({ _tag: "MigrationFailed", name: "021_raise.sql", line: 3, sqlState: "P0001" })
+    expect(error).toMatchObject({ _tag: "MigrationFailed", name: "031_raise.sql", line: 3, sqlState: "P0001" })
     expect(await sql(db.url, "SELECT to_regclass('public.test_hooks') IS NULL AS gone")).toEqual([{ gone: true }])
   })
 
   it("refuses a changed applied file and applies nothing", async () => {
     const db = await freshDatabase()
     await runMigrator(db.url, shippedMigrations, (m) => m.apply())
-    const dir = migrationsCopy({ "021_new.sql": "CREATE TABLE IF NOT EXISTS test_hooks (id int);\n" })
+    const dir = migrationsCopy({ "031_new.sql": "CREATE TABLE IF NOT EXISTS test_hooks (id int);\n" })
     const { appendFileSync } = await import("node:fs")
     appendFileSync(`${dir}/003_add_missing_agent_columns.sql`, "\n-- edited after deploy\n")
     const error = await runMigratorFailure(db.url, dir, (m) => m.apply())
@@ -120,7 +120,7 @@ describe("migrator on PostgreSQL", () => {
     expect(error.refusals).toHaveLength(1)
     expect(error.refusals[0]).toMatchObject({ kind: "changed", name: "003_add_missing_agent_columns.sql" })
     expect(diagnose(error).entry.code).toBe("AIM-MIG-001")
-    expect(await ledgerVersions(db.url)).toHaveLength(20)
+    expect(await ledgerVersions(db.url)).toHaveLength(21)
     expect(await sql(db.url, "SELECT to_regclass('public.test_hooks') IS NULL AS gone")).toEqual([{ gone: true }])
   })
 
@@ -187,7 +187,7 @@ describe("migrator on PostgreSQL", () => {
   it("lock_timeout stops a migration blocked by application traffic and reports it", async () => {
     const db = await freshDatabase()
     await runMigrator(db.url, shippedMigrations, (m) => m.apply())
-    const dir = migrationsCopy({ "021_alter.sql": "ALTER TABLE organizations ADD COLUMN IF NOT EXISTS region text;\n" })
+    const dir = migrationsCopy({ "031_alter.sql": "ALTER TABLE organizations ADD COLUMN IF NOT EXISTS region text;\n" })
     const app = new pg.Client({ connectionString: db.url })
     await app.connect()
     try {
@@ -196,23 +196,23 @@ describe("migrator on PostgreSQL", () => {
       const started = Date.now()
       const error = await runMigratorFailure(db.url, dir, (m) => m.apply(), { lockTimeout: "300 millis" })
       expect(Date.now() - started).toBeLessThan(5000)
-      expect(error).toMatchObject({ _tag: "MigrationFailed", sqlState: "55P03", name: "021_alter.sql", line: 1 })
+      expect(error).toMatchObject({ _tag: "MigrationFailed", sqlState: "55P03", name: "031_alter.sql", line: 1 })
       expect(diagnose(error).entry.code).toBe("AIM-LOCK-002")
       await app.query("ROLLBACK")
     } finally {
       await app.end()
     }
-    expect(await ledgerVersions(db.url)).toHaveLength(20)
+    expect(await ledgerVersions(db.url)).toHaveLength(21)
   })
 
   it("runs a -- aim:no-transaction file outside a transaction (CREATE INDEX CONCURRENTLY)", async () => {
     const db = await freshDatabase()
     const dir = migrationsCopy({
-      "021_concurrent_index.sql":
+      "031_concurrent_index.sql":
         "-- aim:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_agents_name ON agents (name);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_agents_type ON agents (agent_type);\n",
     })
     const report = await runMigrator(db.url, dir, (m) => m.apply())
-    expect(report.applied.at(-1)?.name).toBe("021_concurrent_index.sql")
+    expect(report.applied.at(-1)?.name).toBe("031_concurrent_index.sql")
     const indexes = await sql<{ indexname: string }>(
       db.url,
       "SELECT indexname FROM pg_indexes WHERE indexname IN ('idx_agents_name', 'idx_agents_type') ORDER BY 1",
@@ -223,13 +223,13 @@ describe("migrator on PostgreSQL", () => {
   it("applies each migration exactly once when several migrators race", async () => {
     const db = await freshDatabase()
     const reports = await Promise.all(Array.from({ length: 4 }, () => runMigrator(db.url, shippedMigrations, (m) => m.apply())))
-    expect(reports.reduce((n, r) => n + r.applied.length, 0)).toBe(20)
-    expect(await ledgerVersions(db.url)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1))
+    expect(reports.reduce((n, r) => n + r.applied.length, 0)).toBe(21)
+    expect(await ledgerVersions(db.url)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1))
   })
 
   it("interruption mid-migration rolls back and frees the lock at once", async () => {
     const db = await freshDatabase()
-    const dir = migrationsCopy({ "021_slow.sql": "CREATE TABLE IF NOT EXISTS slow (id int);\nSELECT pg_sleep(30);\n" })
+    const dir = migrationsCopy({ "031_slow.sql": "CREATE TABLE IF NOT EXISTS slow (id int);\nSELECT pg_sleep(30);\n" })
     const layer = migratorFor({ DATABASE_URL: db.url }, dir)
     await Effect.runPromise(
       Effect.gen(function* () {
@@ -257,7 +257,7 @@ describe("migrator on PostgreSQL", () => {
       [...lockKeys],
     )
     expect(locks).toEqual([])
-    expect(await ledgerVersions(db.url)).toHaveLength(20)
+    expect(await ledgerVersions(db.url)).toHaveLength(21)
     expect(await sql(db.url, "SELECT to_regclass('public.slow') IS NULL AS gone")).toEqual([{ gone: true }])
   })
 })
@@ -277,7 +277,7 @@ describe("the oldest server the migrations run on", () => {
     await Effect.runPromise(requireServer(answeringAs(150004, "15.4")))
     const db = await freshDatabase()
     const report = await runMigrator(db.url, shippedMigrations, (m) => m.apply())
-    expect(report.applied).toHaveLength(20)
+    expect(report.applied).toHaveLength(21)
   })
 })
 
@@ -288,7 +288,7 @@ describe("upgrading from an earlier release of aim", () => {
     const db = await freshDatabase()
     // A database migrated by aim 0.1.0: its 001, 009, 012 and 015 as that release shipped them.
     const old = migrationsCopy(Object.fromEntries(readdirSync(release010).map((f) => [f, readFileSync(join(release010, f), "utf8")])))
-    expect((await runMigrator(db.url, old, (m) => m.apply())).applied).toHaveLength(20)
+    expect((await runMigrator(db.url, old, (m) => m.apply())).applied).toHaveLength(21)
 
     const status = await runMigrator(db.url, shippedMigrations, (m) => m.status)
     expect(status.refusals).toEqual([])
@@ -303,7 +303,7 @@ describe("upgrading from an earlier release of aim", () => {
     expect(await sql(db.url, "SELECT version, method FROM aim_migrations.schema_migrations WHERE method = 'revised' ORDER BY version")).toEqual(
       [1, 9, 12, 15].map((version) => ({ version, method: "revised" })),
     )
-    expect(await ledgerVersions(db.url)).toHaveLength(20)
+    expect(await ledgerVersions(db.url)).toHaveLength(21)
     expect((await runMigrator(db.url, shippedMigrations, (m) => m.status)).upToDate).toBe(true)
 
     // The same ledger with a hand edit of an aim file is not a revision: refused as before.

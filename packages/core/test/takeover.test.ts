@@ -17,6 +17,7 @@ import {
   diagnose,
 } from "../src/index.js"
 import { catalogSnapshot } from "../src/database/catalogSnapshot.js"
+import { seedMigrations } from "../src/migrations/shipped.js"
 import { migrationsCopy, migratorFor, runMigrator, runMigratorFailure, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_takeover")
@@ -87,7 +88,8 @@ describe.each<DeployedState>(["A", "B", "A-no-policies"])("taking over deployed 
     const dry = await adopt(db.url, shippedMigrations, true)
     if (dry._tag === "Left") throw dry.left
     expect(dry.right.dryRun).toBe(true)
-    expect(ran(dry.right)).toEqual(shippedNames)
+    // The seed files the deployed backend applied are recorded, never re-run (an admin or policy an operator deleted stays deleted).
+    expect(ran(dry.right)).toEqual(shippedNames.filter((n) => !seedMigrations.has(n)))
     expect(changed(dry.right, "009_create_security_policies_table.sql")).toContain("added column:security_policies.is_enforced")
     expect(changed(dry.right, "010_create_analytics_tables.sql")).toEqual(
       expect.arrayContaining(["added table:analytics_agent_activity", "added table:analytics_trust_scores"]),
@@ -105,10 +107,14 @@ describe.each<DeployedState>(["A", "B", "A-no-policies"])("taking over deployed 
     expect(adopted.right.files.map((f) => [f.name, f.action])).toEqual(dry.right.files.map((f) => [f.name, f.action]))
     expect(adopted.right.files.map((f) => f.changes)).toEqual(dry.right.files.map((f) => f.changes))
     expect(adopted.right.deployedLedger).toBe(state === "B" ? 42 : 15)
-    expect(await sql(db.url, "SELECT DISTINCT method FROM aim_migrations.schema_migrations")).toEqual([{ method: "adopted" }])
+    expect(await sql(db.url, "SELECT version, method FROM aim_migrations.schema_migrations WHERE method <> 'adopted' ORDER BY version")).toEqual([
+      { version: 13, method: "recorded" },
+      { version: 15, method: "recorded" },
+    ])
 
     expect(await operatorRows(db.url)).toEqual(rows)
-    if (state === "A-no-policies") expect(await adminHash(db.url)).toBe(defaultAdmin.shippedHash)
+    // A-no-policies: the deployed admin was deleted; adoption does not bring it back.
+    if (state === "A-no-policies") expect(await adminHash(db.url)).toBeUndefined()
     else expect(await adminHash(db.url)).toBe(hash)
     if (state !== "A-no-policies") expect(hash).toBe(operatorPasswordHash)
     expect(await doubledUpdatedAtTriggers(db.url)).toEqual([])
@@ -118,11 +124,15 @@ describe.each<DeployedState>(["A", "B", "A-no-policies"])("taking over deployed 
     ).toEqual([{ tgname: "trigger_aggregate_agent_metrics" }, { tgname: "trigger_log_trust_score" }])
     await sql(db.url, "UPDATE organizations SET name = name WHERE domain = 'acme.example'")
     expect(await sql(db.url, "SELECT updated_at > created_at AS touched FROM organizations WHERE domain = 'acme.example'")).toEqual([{ touched: true }])
-    expect(await sql(db.url, "SELECT name FROM security_policies WHERE is_enforced")).toEqual([{ name: "Capability Violation Detection" }])
+    expect(await sql(db.url, "SELECT name FROM security_policies WHERE is_enforced")).toEqual(
+      state === "A-no-policies" ? [] : [{ name: "Capability Violation Detection" }],
+    )
 
     const report = await verify(db.url)
-    expect(report.checks.filter((c) => c.status === "fail")).toEqual([])
-    expect(report.checks.find((c) => c.id === "policies")?.status).toBe("pass")
+    // The deployed 015 never created the policies there (its admin was missing): verify says so.
+    expect(report.checks.filter((c) => c.status === "fail").map((c) => c.id)).toEqual(state === "A-no-policies" ? ["policies", "policy-enforced"] : [])
+    expect(report.checks.find((c) => c.id === "policies")?.status).toBe(state === "A-no-policies" ? "fail" : "pass")
+    expect(report.checks.find((c) => c.id === "admin")?.status).toBe("pass")
     const unexpected = report.checks.find((c) => c.id === "unexpected-tables")
     expect(unexpected?.status).toBe("pass")
     expect(report.checks.find((c) => c.id === "backend")?.status).toBe("pass")
@@ -130,8 +140,7 @@ describe.each<DeployedState>(["A", "B", "A-no-policies"])("taking over deployed 
     const differences = report.checks.filter((c) => c.code === "AIM-VER-004").map((c) => c.id)
     expect(differences).toContain("deployed-timestamp-without-time-zone")
     expect(differences.includes("deployed-agents-trust-score-scale")).toBe(state !== "B")
-    if (state === "A-no-policies") expect(report.checks.find((c) => c.id === "admin-password")?.status).toBe("warn")
-    else expect(report.checks.find((c) => c.id === "admin-password")?.status).toBe("pass")
+    expect(report.checks.find((c) => c.id === "admin-password")?.status).toBe("pass")
 
     const again = await runMigrator(db.url, shippedMigrations, (m) => m.apply())
     expect(again.applied).toEqual([])
@@ -167,14 +176,14 @@ describe("the deployed backend's own files", () => {
   it("a failing file stops adoption there: earlier files stay adopted, the failing one leaves nothing, a re-run continues", async () => {
     const db = await fresh()
     await buildDeployedDatabase(db.url, "A")
-    const dir = migrationsCopy({ "021_broken.sql": "CREATE TABLE IF NOT EXISTS test_hooks (id int);\nSELECT no_such_function();\n" })
+    const dir = migrationsCopy({ "031_broken.sql": "CREATE TABLE IF NOT EXISTS test_hooks (id int);\nSELECT no_such_function();\n" })
     const failed = await adopt(db.url, dir)
-    expect(failed._tag === "Left" && failed.left).toMatchObject({ _tag: "MigrationFailed", name: "021_broken.sql", line: 2 })
-    expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 20 }])
+    expect(failed._tag === "Left" && failed.left).toMatchObject({ _tag: "MigrationFailed", name: "031_broken.sql", line: 2 })
+    expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 21 }])
     expect(await sql(db.url, "SELECT to_regclass('public.test_hooks') IS NULL AS gone")).toEqual([{ gone: true }])
-    const fixed = migrationsCopy({ "021_broken.sql": "CREATE TABLE IF NOT EXISTS test_hooks (id int);\n" })
+    const fixed = migrationsCopy({ "031_broken.sql": "CREATE TABLE IF NOT EXISTS test_hooks (id int);\n" })
     const resumed = await adopt(db.url, fixed)
-    expect(resumed._tag === "Right" && resumed.right.files.map((f) => f.name)).toEqual(["021_broken.sql"])
+    expect(resumed._tag === "Right" && resumed.right.files.map((f) => f.name)).toEqual(["031_broken.sql"])
   })
 })
 
@@ -199,7 +208,7 @@ describe("on the embedded PGlite (PostgreSQL 18)", () => {
         return { report, verification, hash: hash[0]?.password_hash, doubled }
       }).pipe(Effect.provide(layer)),
     )
-    expect(outcome.report.files.filter((f) => f.action === "ran")).toHaveLength(20)
+    expect(outcome.report.files.filter((f) => f.action === "ran")).toHaveLength(19)
     expect(outcome.verification.checks.filter((c) => c.status === "fail")).toEqual([])
     expect(outcome.hash).toBe(operatorPasswordHash)
     expect(outcome.doubled).toEqual([])

@@ -70,10 +70,11 @@ describe("aim verify's checks", () => {
     expect(report.counts).toEqual({ pass: report.checks.length, warn: 0, fail: 0 })
   })
 
-  it("fails with the right troubleshooting code for a missing admin, a missing policy, a second enforced policy", async () => {
+  it("fails with the right troubleshooting code for no active admin, a missing policy, the guide's policy no longer enforced", async () => {
     const db = await deployed()
     await sql(db.url, "DELETE FROM security_policies WHERE name = 'Low Trust Score Alert'")
     await sql(db.url, "UPDATE security_policies SET is_enforced = true WHERE name = 'Critical Trust Score Block'")
+    await sql(db.url, "UPDATE security_policies SET is_enforced = false WHERE name = 'Capability Violation Detection'")
     let report = await verifyWith(db.url, shippedMigrations)
     expect(report.ok).toBe(false)
     expect(check(report, "policies")).toMatchObject({ status: "fail", code: "AIM-SEED-002" })
@@ -90,14 +91,14 @@ describe("aim verify's checks", () => {
     const db = await deployed()
     await sql(db.url, "CREATE TABLE public.scratch (id int)")
     await sql(db.url, "DROP TABLE analytics_trust_scores")
-    const dir = migrationsCopy({ "021_more.sql": "CREATE TABLE IF NOT EXISTS test_hooks (id int);\n" })
+    const dir = migrationsCopy({ "031_more.sql": "CREATE TABLE IF NOT EXISTS test_hooks (id int);\n" })
     const report = await verifyWith(db.url, dir)
     expect(check(report, "unexpected-tables")).toMatchObject({ status: "warn", code: "AIM-VER-001" })
     expect(check(report, "unexpected-tables")?.detail).toContain("scratch")
     expect(check(report, "tables")).toMatchObject({ status: "fail" })
     expect(check(report, "tables")?.detail).toContain("analytics_trust_scores")
     expect(check(report, "ledger")).toMatchObject({ status: "fail", code: "AIM-VER-003" })
-    expect(check(report, "ledger")?.detail).toContain("021_more.sql")
+    expect(check(report, "ledger")?.detail).toContain("031_more.sql")
   })
 
   it("on an empty database every Step 3/4 check fails without crashing", async () => {

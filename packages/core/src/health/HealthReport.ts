@@ -10,6 +10,7 @@ import type { Plan } from "../migrations/plan.js"
 import { type CatalogEntry, catalog, docsPath, findEntry } from "../troubleshooting/catalog.js"
 import { explain, refusalEntry } from "../troubleshooting/diagnose.js"
 import { Verifier } from "../verify/Verifier.js"
+import { type Check, blockingFailures } from "../verify/VerifyReport.js"
 
 export interface Liveness {
   readonly status: "healthy"
@@ -38,6 +39,8 @@ export interface Readiness {
   readonly dependencies: { readonly database: Dependency; readonly redis: Dependency }
   /** Why not ready; empty when ready. */
   readonly reasons: ReadonlyArray<Reason>
+  /** Failed checks that do not make the replica unready, because they are fixed through it (the default admin password in production). */
+  readonly advisories: ReadonlyArray<Reason>
   /** The first reason, in the deployed backend's `{ready:false, error}` shape. */
   readonly error?: string
 }
@@ -72,6 +75,7 @@ const reason = (entry: CatalogEntry, message: string): Reason => ({ code: entry.
 interface CachedVerification {
   readonly ok: boolean
   readonly reasons: ReadonlyArray<Reason>
+  readonly advisories: ReadonlyArray<Reason>
 }
 
 const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
@@ -98,15 +102,18 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
       const hit = yield* cache.get(cacheKey)
       if (Option.isSome(hit)) return { ...(JSON.parse(hit.value) as CachedVerification), cached: true }
       const report = yield* verifier.run
+      // Readiness lists every failure, but only a blocking one makes the replica unready: with the
+      // default password still working in production, the admin must reach /auth/login to change it.
+      const asReason = (c: Check): Reason => ({
+        code: c.code ?? catalog.internal.code,
+        message: `${c.title}: ${c.detail}`,
+        docs: docsPath(findEntry(c.code ?? "") ?? catalog.internal),
+      })
+      const blocking = blockingFailures(report.checks)
       const fresh: CachedVerification = {
-        ok: report.ok,
-        reasons: report.checks
-          .filter((c) => c.status === "fail")
-          .map((c) => ({
-            code: c.code ?? catalog.internal.code,
-            message: `${c.title}: ${c.detail}`,
-            docs: docsPath(findEntry(c.code ?? "") ?? catalog.internal),
-          })),
+        ok: report.serviceable,
+        reasons: blocking.map(asReason),
+        advisories: report.checks.filter((c) => c.status === "fail" && !blocking.includes(c)).map(asReason),
       }
       yield* cache.set(cacheKey, JSON.stringify(fresh), ttl)
       return { ...fresh, cached: false }
@@ -136,6 +143,7 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
           verification: undefined,
           dependencies: { database: { status: "unavailable", latencyMs: ledger.latencyMs }, redis: redisDependency },
           reasons: [first],
+          advisories: [],
           error: first.message,
         } satisfies Readiness
       }
@@ -168,6 +176,7 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
         verification: verified?._tag === "Right" ? { ok: verified.right.ok, cached: verified.right.cached } : undefined,
         dependencies: { database: { status: "connected", latencyMs: ledger.latencyMs }, redis: redisDependency },
         reasons,
+        advisories: verified?._tag === "Right" ? verified.right.advisories : [],
         ...(reasons[0] === undefined ? {} : { error: reasons[0].message }),
       } satisfies Readiness
     })

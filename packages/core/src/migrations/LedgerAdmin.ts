@@ -11,7 +11,7 @@ import { type MigrationFailed, MigrationRefused } from "./MigratorError.js"
 import { computePlan } from "./plan.js"
 import { InMemoryDatabase } from "../runtime/databases.js"
 import { replayFiles } from "./replay.js"
-import { isShippedMigration } from "./shipped.js"
+import { isShippedMigration, seedMigrations } from "./shipped.js"
 
 /** A ledger operation that was refused; nothing was changed. */
 export class LedgerAdminRefused extends Data.TaggedError("LedgerAdminRefused")<{
@@ -135,8 +135,10 @@ export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
             let before: CatalogSnapshot = yield* snapshot(session)
             for (const migration of todo) {
               const deployedAs = deployedName(migration)
-              // A file the deployed backend applied runs again only when it is aim's own idempotent file.
-              const action = deployedAs !== undefined && !isShippedMigration(migration.name, migration.checksum) ? "recorded" : "ran"
+              // A file the deployed backend applied runs again only when it is aim's own idempotent file
+              // and writes no seed rows (those would bring back an admin or policy an operator deleted).
+              const action =
+                deployedAs !== undefined && (!isShippedMigration(migration.name, migration.checksum) || seedMigrations.has(migration.name)) ? "recorded" : "ran"
               const t0 = performance.now()
               if (action === "recorded") {
                 if (!dryRun) yield* recordApplied(session.query, migration, 0, appliedBy, "recorded")

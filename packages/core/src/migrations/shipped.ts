@@ -7,7 +7,7 @@
  * equal to migrations/.
  */
 export const shippedMigrations: ReadonlyMap<string, string> = new Map([
-  ["001_initial_schema.sql", "7b1d0a54b12a57ae63be06333a779ee23a1fc58b2418c39aaf30e423e5db0931"],
+  ["001_initial_schema.sql", "e67f584673b81c7f113654adf1d37303cf74fac3c146f059fd2874cdaf613fb5"],
   ["002_add_missing_user_columns.sql", "829b5ce31d2dbf6e8d50dd830e0fb594dddccbb29f0ae8ba61b80d1779e14179"],
   ["003_add_missing_agent_columns.sql", "98656f13e41b3a02f63832290f88041407623591469a546a50d0321fe119e19e"],
   ["004_create_mcp_servers_table.sql", "f9ed5024a2f7ac924331c9fed21d05103d4ead9d652dbacd41fb3c0039505628"],
@@ -19,7 +19,7 @@ export const shippedMigrations: ReadonlyMap<string, string> = new Map([
   ["010_create_analytics_tables.sql", "a3ce9eef6d21e6795fc94871fad50e2544cd1ead0712bde3b9d3b67063c0d200"],
   ["011_add_password_reset_fields.sql", "5a8bf90578ab23aa4e4b1b63f3725b65610b19baed92331adb0e67f106078069"],
   ["012_create_user_registration_requests_table.sql", "302b7f8cf798e1840a29c34e2de4598c2d649cd78ab60b0884b01ea75c9b117a"],
-  ["013_create_default_admin_user.sql", "fbca8198228feacc404770c012d9fb858d7275bdd8e3b0e494c8eca7a50ea57c"],
+  ["013_create_default_admin_user.sql", "00b04e71d4e475d12f764abd1d37a86b060593af28fd2b7aaa7ace4193d38c3b"],
   ["014_fix_alerts_schema.sql", "32f5b98b74614366ab58bf10951c22c9d0d190f85d9c09e938781f360d394197"],
   ["015_add_default_security_policies.sql", "10e78d68f65363006583df29ef71eaf12d125451b001f365a654b1ea9ca7ce8f"],
   ["016_create_backend_metrics_tables.sql", "70abd728573103714817f4df1704640254af58267e52812e4a64945fe989878c"],
@@ -27,22 +27,36 @@ export const shippedMigrations: ReadonlyMap<string, string> = new Map([
   ["018_create_backend_webhook_and_tag_tables.sql", "1521e385858a323b4b79847df536f90f476a0e449e522dfdff0b308520f30484"],
   ["019_create_backend_mcp_tables.sql", "8ea7ba8904378c132d5837c0dc5fd5d6eee3c197a699a721d3832943194e408a"],
   ["020_align_columns_with_backend.sql", "a69b4df8a52af9d567956b354f5a75a639209136bc504a3b419f92a9e2f0ea8a"],
+  ["021_validate_audit_logs_user_fkey.sql", "9612b3f1e9d061429c840f854edebde39ffa7316b1935d5ace5d1a2dd244a79a"],
 ])
 
 export const isShippedMigration = (name: string, checksum: string): boolean => shippedMigrations.get(name) === checksum
 
 /**
- * Checksums the same files had in earlier releases of aim (0.1.0). A database that applied one of
+ * Checksums the same files had in earlier releases of aim (0.1.0, 0.2.0). A database that applied one of
  * them is not refused as "changed": the file was revised by aim, it is idempotent, and running the
  * new version converges the database (its ledger row is then updated, method `revised`).
  */
 export const earlierShippedChecksums: ReadonlyMap<string, ReadonlyArray<string>> = new Map([
-  ["001_initial_schema.sql", ["dde4caf284e2e0f64ba4732967b93218e2396ceca77041c69cf46cac7aef2afd"]],
+  // 0.1.0, then 0.2.0 (since then 001 takes the users lock first and 021 validates the audit-log key apart).
+  [
+    "001_initial_schema.sql",
+    ["dde4caf284e2e0f64ba4732967b93218e2396ceca77041c69cf46cac7aef2afd", "7b1d0a54b12a57ae63be06333a779ee23a1fc58b2418c39aaf30e423e5db0931"],
+  ],
   ["009_create_security_policies_table.sql", ["706ce54002cb152f4a337cc1e005901b14e95a77063175be4345d2733d3eb5a2"]],
   ["012_create_user_registration_requests_table.sql", ["72384865363cdf80ff98da8d7a1c6dc87c58a4ce834089b2517d76761574e259"]],
   ["015_add_default_security_policies.sql", ["bcdafaa6d559bb97d0d3f1c1dbc3948aafdabe71bbca983cfbbd274d0437eed4"]],
+  // 0.2.0 created the default admin whatever other admins existed.
+  ["013_create_default_admin_user.sql", ["fbca8198228feacc404770c012d9fb858d7275bdd8e3b0e494c8eca7a50ea57c"]],
 ])
 
 /** True when `file` is aim's current shipped version and `applied` an earlier release of it. */
 export const isRevisionOfShipped = (name: string, fileChecksum: string, appliedChecksum: string): boolean =>
   isShippedMigration(name, fileChecksum) && (earlierShippedChecksums.get(name) ?? []).includes(appliedChecksum)
+
+/**
+ * Files that write seed rows (the default admin, the default policies). aim adopt records them
+ * without running them where the deployed backend applied them: running them again would bring back
+ * an admin or a policy an operator deleted.
+ */
+export const seedMigrations: ReadonlySet<string> = new Set(["013_create_default_admin_user.sql", "015_add_default_security_policies.sql"])

@@ -148,10 +148,11 @@ export const catalog = {
   adminNotCreated: entry({
     code: "AIM-SEED-001",
     slug: "admin-not-created",
-    title: "Admin user not created",
-    symptom: "aim verify: default admin admin@opena2a.org missing",
-    cause: "Migration 013 depends on the organizations table of 001 and did not run, or the admin was deleted.",
-    fix: "Run the migrations in order with `aim migrate`; migration 001 creates organizations, 013 the admin.",
+    title: "No active admin",
+    symptom: "aim verify fails: An active admin exists: no user has role admin and status active",
+    cause:
+      "No user can administer AIM: 013 never ran (it needs 001's organizations), or every admin was deleted, disabled or moved to an inactive organization. 013 creates the default admin only on a database without any active admin, and aim never re-runs it on a database it adopted.",
+    fix: "On a new database run `aim migrate` (001 creates organizations, 013 the default admin; change its password at once). On a database with users, make one of them admin (UPDATE users SET role = 'admin', status = 'active' WHERE email = '…') rather than bringing back the default admin with its published password.",
     commands: ["aim migrate", "aim verify"],
   }),
   policiesNotCreated: entry({

@@ -15,12 +15,32 @@ export interface Check {
 
 export interface VerifyReport {
   readonly database: string
+  /** No check failed: what `aim verify` and `aim migrate` exit 0 on. */
   readonly ok: boolean
+  /**
+   * No check failed that must stop a boot or take a replica out of service. A default admin password
+   * that still works in production fails the report, yet the backend must serve so the admin can log
+   * in and change it: it is reported, never blocking.
+   */
+  readonly serviceable: boolean
   readonly counts: { readonly pass: number; readonly warn: number; readonly fail: number }
   readonly checks: ReadonlyArray<Check>
 }
 
+/** Failures that are fixed through the running backend (log in, change the password): never blocking. */
+export const fixedThroughTheBackend: ReadonlySet<string> = new Set(["admin-password"])
+
+/** The failures that stop a boot and make a replica unready. */
+export const blockingFailures = (checks: ReadonlyArray<Check>): ReadonlyArray<Check> =>
+  checks.filter((c) => c.status === "fail" && !fixedThroughTheBackend.has(c.id))
+
 export const summarise = (database: string, checks: ReadonlyArray<Check>): VerifyReport => {
   const count = (status: CheckStatus) => checks.filter((c) => c.status === status).length
-  return { database, ok: count("fail") === 0, counts: { pass: count("pass"), warn: count("warn"), fail: count("fail") }, checks }
+  return {
+    database,
+    ok: count("fail") === 0,
+    serviceable: blockingFailures(checks).length === 0,
+    counts: { pass: count("pass"), warn: count("warn"), fail: count("fail") },
+    checks,
+  }
 }

@@ -1,0 +1,96 @@
+import { buildDeployedDatabase, sql } from "@aim/testkit"
+import { useFreshDatabases } from "@aim/testkit/hooks"
+import { Effect, Layer } from "effect"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { LedgerAdmin, LedgerAdminLive, Verifier, VerifierLive, defaultAdmin } from "../src/index.js"
+import { migratorFor, runMigrator, shippedMigrations } from "./support.js"
+
+const fresh = useFreshDatabases("aim_hardening")
+
+const stack = (env: Record<string, string>) => Layer.mergeAll(LedgerAdminLive(), VerifierLive).pipe(Layer.provideMerge(migratorFor(env, shippedMigrations)))
+const verify = (url: string, env: Record<string, string> = {}) =>
+  Effect.runPromise(Effect.flatMap(Verifier, (v) => v.run).pipe(Effect.provide(stack({ DATABASE_URL: url, ...env }))))
+const adopt = (url: string) => Effect.runPromise(Effect.flatMap(LedgerAdmin, (a) => a.adopt()).pipe(Effect.provide(stack({ DATABASE_URL: url }))))
+const defaultAdminRows = (url: string) => sql(url, "SELECT email FROM users WHERE email = $1", [defaultAdmin.email])
+
+describe("a deleted default admin never comes back", () => {
+  it("aim adopt records the deployed seed files instead of re-running them: no admin with the published password, no deleted policy", async () => {
+    const db = await fresh()
+    await buildDeployedDatabase(db.url, "A")
+    // The hardening every guide recommends: own admin (ops@acme.example), default admin and one policy deleted.
+    await sql(db.url, "DELETE FROM security_policies WHERE name = 'Low Trust Score Alert'")
+    await sql(db.url, "DELETE FROM users WHERE email = $1", [defaultAdmin.email])
+    const report = await adopt(db.url)
+    const actions = new Map(report.files.map((f) => [f.name, f.action]))
+    expect(actions.get("013_create_default_admin_user.sql")).toBe("recorded")
+    expect(actions.get("015_add_default_security_policies.sql")).toBe("recorded")
+    expect(await defaultAdminRows(db.url)).toEqual([])
+    expect(await sql(db.url, "SELECT count(*)::int AS n FROM security_policies WHERE name = 'Low Trust Score Alert'")).toEqual([{ n: 0 }])
+    expect((await runMigrator(db.url, shippedMigrations, (m) => m.apply())).applied).toEqual([])
+    expect(await defaultAdminRows(db.url)).toEqual([])
+
+    // Verification does not fight the hardening: an active admin exists, no published password works.
+    const checks = (await verify(db.url)).checks
+    expect(checks.find((c) => c.id === "admin")).toMatchObject({ status: "pass" })
+    expect(checks.find((c) => c.id === "admin-password")).toMatchObject({ status: "pass", detail: expect.stringContaining("is not there") })
+  })
+
+  it("013 creates the default admin only on a database without an active admin", async () => {
+    const db = await fresh()
+    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    await sql(
+      db.url,
+      `INSERT INTO users (organization_id, email, name, role, status, provider, provider_id, password_hash)
+       SELECT organization_id, 'root@corp.example', 'Root', 'admin', 'active', 'local', 'root@corp.example', password_hash FROM users WHERE email = $1`,
+      [defaultAdmin.email],
+    )
+    await sql(db.url, "DELETE FROM security_policies")
+    await sql(db.url, "DELETE FROM users WHERE email = $1", [defaultAdmin.email])
+    await sql(db.url, readFileSync(join(shippedMigrations, "013_create_default_admin_user.sql"), "utf8"))
+    expect(await defaultAdminRows(db.url)).toEqual([])
+
+    // With no active admin at all, 013 creates it (a database that could otherwise not be administered).
+    await sql(db.url, "UPDATE users SET status = 'suspended'")
+    await sql(db.url, readFileSync(join(shippedMigrations, "013_create_default_admin_user.sql"), "utf8"))
+    expect(await defaultAdminRows(db.url)).toEqual([{ email: defaultAdmin.email }])
+  })
+})
+
+describe("verification and hardening", () => {
+  it("passes with any active admin, and with the guide's enforced policy among others enforced", async () => {
+    const db = await fresh()
+    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    await sql(db.url, "UPDATE users SET role = 'member' WHERE email = $1", [defaultAdmin.email])
+    expect((await verify(db.url)).checks.find((c) => c.id === "admin")).toMatchObject({ status: "fail", code: "AIM-SEED-001" })
+    await sql(
+      db.url,
+      `INSERT INTO users (organization_id, email, name, role, status, provider, provider_id, password_hash)
+       SELECT organization_id, 'root@corp.example', 'Root', 'admin', 'active', 'local', 'root@corp.example', '$2b$12$abcdefghijklmnopqrstuuKc3o2cYzOeAiyl6dJ2r3v8S5bQ6gq9e' FROM users WHERE email = $1`,
+      [defaultAdmin.email],
+    )
+    await sql(db.url, "UPDATE security_policies SET is_enforced = true WHERE name = 'Critical Trust Score Block'")
+    const report = await verify(db.url)
+    expect(report.checks.find((c) => c.id === "admin")).toMatchObject({ status: "pass" })
+    expect(report.checks.find((c) => c.id === "policy-enforced")).toMatchObject({
+      status: "pass",
+      detail: "Capability Violation Detection is enforced, and 1 more",
+    })
+    await sql(db.url, "UPDATE security_policies SET is_enforced = false WHERE name = 'Capability Violation Detection'")
+    expect((await verify(db.url)).checks.find((c) => c.id === "policy-enforced")).toMatchObject({ status: "fail" })
+  })
+
+  it("in production a default password that still works fails the report, yet does not block serving", async () => {
+    const db = await fresh()
+    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const development = await verify(db.url)
+    expect(development.checks.find((c) => c.id === "admin-password")).toMatchObject({ status: "warn", code: "AIM-VER-002" })
+    expect(development).toMatchObject({ ok: true, serviceable: true })
+    const production = await verify(db.url, { NODE_ENV: "production" })
+    expect(production.checks.find((c) => c.id === "admin-password")).toMatchObject({ status: "fail", code: "AIM-VER-002" })
+    expect(production).toMatchObject({ ok: false, serviceable: true })
+    await sql(db.url, "UPDATE users SET password_hash = '$2b$10$abcdefghijklmnopqrstuuKc3o2cYzOeAiyl6dJ2r3v8S5bQ6gq9e' WHERE email = $1", [defaultAdmin.email])
+    expect(await verify(db.url, { NODE_ENV: "production" })).toMatchObject({ ok: true, serviceable: true })
+  })
+})
