@@ -39,9 +39,13 @@ describe("aim migrate --databases (a fleet of 20 databases on the local server)"
 
   it("a bad line is a usage error naming the line", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "aim-fleet-")), "bad.txt")
-    writeFileSync(file, "ok_name\nnot a database!\n")
+    writeFileSync(file, "ok_name\nnot a database!\nmysql://root:Fleet-Secret-42@db.example/app\n")
     const result = await aim(["migrate", "--databases", file], { DATABASE_URL: testPostgresUrl() })
     expect(result.code).toBe(2)
-    expect(result.stderr).toMatch(/bad\.txt:2: "not a database!" is neither a postgres:\/\/ URL nor a database name/)
+    expect(result.stderr).toMatch(/bad\.txt:2: is neither a postgres:\/\/ URL nor a database name/)
+    // A line with a password is named by its number and scheme, never echoed (text and JSON alike).
+    expect(result.stderr).toMatch(/bad\.txt:3: is a mysql:\/\/ URL, not a postgres:\/\/ URL nor a database name/)
+    const json = await aim(["migrate", "--databases", file, "--json"], { DATABASE_URL: testPostgresUrl() })
+    for (const out of [result.stdout, result.stderr, json.stdout, json.stderr]) expect(out).not.toMatch(/Fleet-Secret|Secret-42|root:/)
   })
 })

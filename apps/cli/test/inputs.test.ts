@@ -92,7 +92,7 @@ const rows: ReadonlyArray<Row> = [
     env: { DATABASE_URL: "postgres://postgres@127.0.0.1:1/none" },
     exit: 2,
     code: "AIM-CFG-001",
-    says: /fleet\.txt:2: "not a database!" is neither a postgres:\/\/ URL nor a database name/,
+    says: /fleet\.txt:2: is neither a postgres:\/\/ URL nor a database name/,
   },
   {
     name: "a --databases file that lists nothing",

@@ -122,6 +122,10 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
     expect(explained.structuredContent).toMatchObject({ code: "AIM-DB-004", docs: "/troubleshooting/password-authentication-failed" })
     const byCode = record(await call(client, "explain_error", { code: "AIM-MIG-001" })) as CallResult
     expect(byCode.structuredContent).toMatchObject({ code: "AIM-MIG-001" })
+    // A URL given as the code (its password is not in this environment) is not echoed back whole.
+    const leaky = record(await call(client, "explain_error", { code: "postgres://app:Agent-Typed-Pw9@db.example/aim" })) as CallResult
+    expect(leaky.isError).toBe(true)
+    expect(JSON.stringify(leaky)).not.toMatch(/Agent-Typed|Typed-Pw9/)
   })
 
   it("two clients applying at once apply each migration once", async () => {

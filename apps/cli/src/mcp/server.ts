@@ -17,6 +17,7 @@ import {
   loadEnv,
   checksumOf,
   scrub,
+  withoutUrlCredentials,
   secretsOf,
 } from "@aim/core"
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js"
@@ -50,7 +51,8 @@ export const startMcpServer = async (options: McpOptions) => {
   const secrets = secretsOf(env)
   const migrationsDir = resolve(cwd, options.migrationsDir)
   const runtime = lazyRuntime(() => mcpLayer({ migrationsDir, env, cwd }))
-  const clean = (text: string) => scrub(text, secrets)
+  // Known secrets, and any credentials in a URL an agent typed (its own, not in this environment).
+  const clean = (text: string) => withoutUrlCredentials(scrub(text, secrets))
 
   const ok = (summary: string, data: Record<string, unknown>): ToolResult => {
     const structured = JSON.parse(clean(JSON.stringify(data))) as Record<string, unknown>

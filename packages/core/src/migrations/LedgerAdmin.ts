@@ -5,7 +5,8 @@ import { appliedByLabel, ensureLedger, ledgerSchema, ledgerTable, readLedger, re
 import { isKnownBackendFile, providedBy } from "./backendRelease.js"
 import type { Migration } from "./Migration.js"
 import { MigrationSource, descriptionOf } from "./MigrationSource.js"
-import { type MigratorOptions, failed, lockSettings, lockedSession, runMigration } from "./Migrator.js"
+import { type MigratorOptions, failed, lockSettings, lockedSession, runMigration, transactionControl } from "./Migrator.js"
+import { MigrationSourceError } from "./MigrationSourceError.js"
 import type { CheckFailed } from "./checks.js"
 import { type MigrationFailed, MigrationRefused } from "./MigratorError.js"
 import { computePlan } from "./plan.js"
@@ -126,6 +127,8 @@ export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
           const recorded = new Set(ledger.map((row) => row.version))
           const deployedName = deployedNames(legacy)
           const todo = migrations.filter((m) => !recorded.has(m.version))
+          const controlled = yield* transactionControl(todo)
+          if (controlled.length > 0) return yield* new MigrationSourceError({ directory: source.directory, problems: controlled })
           const appliedBy = appliedByLabel()
           const snapshot = (s: Session) => catalogSnapshot(s, { rowCountCap: adoptRowCountCap })
 

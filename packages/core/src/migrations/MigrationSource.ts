@@ -1,5 +1,5 @@
 import { Context, Effect, Layer } from "effect"
-import { readFileSync } from "node:fs"
+import { readFileSync, statSync } from "node:fs"
 import { readdir, stat } from "node:fs/promises"
 import { join, resolve } from "node:path"
 import { readChecks } from "./checks.js"
@@ -60,6 +60,12 @@ export const loadMigrations = (directory: string): MigrationSourceShape["load"] 
     const contents = yield* Effect.sync(() =>
       named.map(({ file }) => {
         try {
+          // Only regular files are migrations: reading a FIFO named like one would wait forever.
+          const kind = statSync(join(directory, file))
+          if (!kind.isFile() && !kind.isDirectory()) {
+            problems.push({ file, problem: "is not a regular file (a FIFO, socket or device): only regular files are migrations; remove it" })
+            return undefined
+          }
           return readFileSync(join(directory, file))
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code ?? "an I/O error"

@@ -5,7 +5,8 @@ import { type LedgerMethod, appliedByLabel, ensureLedger, readPlan, recordApplie
 import { providedBy, recordBackendFilesStatement } from "./backendRelease.js"
 import type { Migration } from "./Migration.js"
 import { MigrationSource } from "./MigrationSource.js"
-import type { MigrationSourceError, MigrationsDirectoryMissing } from "./MigrationSourceError.js"
+import { MigrationSourceError, type MigrationsDirectoryMissing, type SourceProblem } from "./MigrationSourceError.js"
+import { parseScript } from "../authoring/sqlAnalysis.js"
 import { type LockHolder, type LockWaitTimeout, acquireLock, blockingSessions, releaseLock } from "./MigrationLock.js"
 import { lockWait, migrationDuration, pendingMigrations, traced } from "../telemetry/Telemetry.js"
 import { type CheckFailed, readChecks, runChecks } from "./checks.js"
@@ -133,6 +134,8 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
           if (plan.pending.length > 0) yield* ensureLedger(session.query)
           const byVersion = new Map(migrations.map((m) => [m.version, m]))
           const todo = plan.pending.filter((p) => applyOptions.upTo === undefined || p.version <= applyOptions.upTo)
+          const controlled = yield* transactionControl(todo.flatMap((p) => byVersion.get(p.version) ?? []))
+          if (controlled.length > 0) return yield* new MigrationSourceError({ directory: source.directory, problems: controlled })
           const applied: Array<AppliedNow> = []
           for (const pending of todo) {
             const migration = byVersion.get(pending.version)
@@ -167,6 +170,29 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
     return Migrator.of({ status, statusOf, apply })
   })
 
+/**
+ * Statements in a transactional file that would end or split aim's transaction (BEGIN, COMMIT,
+ * ROLLBACK, END, SAVEPOINT, ...): found with PostgreSQL's own parser before any file runs, so a file
+ * is never half-applied in autocommit behind a ledger row that says it ran whole. A file the parser
+ * rejects is left to the server, which names its error.
+ */
+export const transactionControl = (migrations: ReadonlyArray<Migration>): Effect.Effect<ReadonlyArray<SourceProblem>> =>
+  Effect.forEach(migrations, (migration) =>
+    !migration.transactional
+      ? Effect.succeed([])
+      : parseScript(migration.sql).pipe(
+          Effect.map((statements) =>
+            statements
+              .filter((s) => s.kind === "TransactionStmt")
+              .map((s) => ({
+                file: migration.name,
+                problem: `line ${s.line}: ${migration.sql.slice(s.offset).split(/[;\n]/, 1)[0]?.trim()} controls the transaction aim runs the file in; remove it (each file is one transaction), or make the file -- aim:no-transaction`,
+              })),
+          ),
+          Effect.orElseSucceed(() => []),
+        ),
+  ).pipe(Effect.map((found) => found.flat()))
+
 export interface LockedSessionOptions {
   readonly lockWait: Duration.DurationInput
   readonly lockTimeoutMs: number
@@ -184,6 +210,8 @@ export const lockedSession = (db: DatabaseShape, options: LockedSessionOptions) 
     const session = yield* db.session
     yield* requireServer(session)
     yield* session.query("SELECT set_config('lock_timeout', $1, false)", [`${options.lockTimeoutMs}ms`])
+    // The files are written for public: an ALTER DATABASE/ROLE … SET search_path must not send them elsewhere.
+    yield* session.query("SELECT set_config('search_path', 'public', false)")
     // PostgreSQL 14+: a killed client's long statement is aborted within a second, freeing the lock.
     yield* session.query("SELECT set_config('client_connection_check_interval', '1000', false)").pipe(Effect.ignore)
     yield* acquireLock(session, { wait: options.lockWait, ...(options.onWait === undefined ? {} : { onWait: options.onWait }) })

@@ -53,11 +53,16 @@ export const parseFleet = (
       return
     }
     if (base?._tag !== "Server") {
-      problems.push({ line: index + 1, problem: `"${line}" is a database name but no server is configured (set DATABASE_URL or POSTGRES_*)` })
+      problems.push({ line: index + 1, problem: "names a database but no server is configured (set DATABASE_URL or POSTGRES_*)" })
       return
     }
     if (!/^[A-Za-z0-9_$-]+$/.test(line)) {
-      problems.push({ line: index + 1, problem: `"${line}" is neither a postgres:// URL nor a database name` })
+      // Never echoed: a line like mysql://root:secret@host/db carries a password. Its scheme is enough.
+      const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(line)?.[1]
+      problems.push({
+        line: index + 1,
+        problem: scheme === undefined ? "is neither a postgres:// URL nor a database name" : `is a ${scheme}:// URL, not a postgres:// URL nor a database name`,
+      })
       return
     }
     const settings = { ...base, database: line }
