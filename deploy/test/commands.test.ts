@@ -12,7 +12,7 @@ describe("every command the Dockerfile and the manifests run, run the same way w
       const { cmd } = readDockerfile()
       const first = runImage(cmd, { DATABASE_URL: db.url })
       expect(first.status, first.stderr).toBe(0)
-      expect(first.stdout).toMatch(/15 migrations applied[\s\S]*Verifying[\s\S]*0 failed/)
+      expect(first.stdout).toMatch(/21 migrations applied[\s\S]*Verifying[\s\S]*0 failed/)
       expect(first.stderr).toMatch(/using the AIM migrations shipped with aim/)
       const again = runImage(cmd, { DATABASE_URL: db.url })
       expect(again.stdout).toMatch(/nothing to apply/)
@@ -38,7 +38,7 @@ describe("every command the Dockerfile and the manifests run, run the same way w
         const result = runImage(args, { DATABASE_URL: db.url })
         expect(result.status, `${args.join(" ")}: ${result.stderr}`).toBe(0)
       }
-      expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 15 }])
+      expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 21 }])
     } finally {
       await db.drop()
     }

@@ -44,8 +44,9 @@ describe("faults during a deploy (real processes, real PostgreSQL)", () => {
       }
     }
     // The kills landed at different points of the deploy, including part-way through it.
-    expect(progress.filter((k) => k > 0 && k < 17).length).toBeGreaterThanOrEqual(3)
-  })
+    expect(progress.filter((k) => k > 0 && k < 23).length).toBeGreaterThanOrEqual(3)
+    // 20 trials of two boots each over 23 files: minutes on a loaded 2-core machine.
+  }, 300_000)
 
   it("SIGTERM while waiting for the lock: exits promptly", async () => {
     const db = await createTestDatabase(testPostgresUrl(), "aim_term_wait")

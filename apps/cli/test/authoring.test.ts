@@ -38,10 +38,10 @@ describe("authoring commands", () => {
     expect(result.stdout).toMatch(/^bad\.sql:2:1: error \[insert-without-on-conflict\]/m)
   })
 
-  it("--prove-idempotent on a server scratch database names the file and object that changed", async () => {
+  it("--prove-idempotent on a scratch server named by AIM_SCRATCH_DATABASE_URL names the file and object that changed", async () => {
     const cwd = copy()
     writeFileSync(join(cwd, "migrations", "031_seed.sql"), "INSERT INTO system_config (key, value) SELECT 'seeded-' || count(*), 'x' FROM system_config;\n")
-    const result = await aim(["migrate", "--prove-idempotent", "--json"], { DATABASE_URL: testPostgresUrl() }, cwd)
+    const result = await aim(["migrate", "--prove-idempotent", "--json"], { DATABASE_URL: testPostgresUrl(), AIM_SCRATCH_DATABASE_URL: testPostgresUrl() }, cwd)
     expect(result.code).toBe(1)
     const doc = JSON.parse(result.stdout)
     expect(doc.ok).toBe(false)
@@ -50,6 +50,29 @@ describe("authoring commands", () => {
     const scratch = /\/(aim_prove_[0-9a-f]+) /.exec(doc.scratch)?.[1]
     expect(scratch).toBeDefined()
     expect(await sql(testPostgresUrl(), "SELECT count(*)::int AS n FROM pg_database WHERE datname = $1", [scratch])).toEqual([{ n: 0 }])
+  })
+
+  it("aim drift and --prove-idempotent never write to the configured cluster: a role's rotated password stays rotated", async () => {
+    const db = await createTestDatabase(testPostgresUrl(), "aim_cli_cluster")
+    const role = `aim_reader_${process.pid}`
+    const cwd = copy()
+    // A migration that creates a role with an initial password: cluster-wide, outside any database.
+    writeFileSync(
+      join(cwd, "migrations", "031_reader_role.sql"),
+      `DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN\n    CREATE ROLE ${role} LOGIN PASSWORD 'initial-Pw1';\n  END IF;\nEND;\n$$;\nALTER ROLE ${role} PASSWORD 'initial-Pw1';\n`,
+    )
+    try {
+      expect((await aim(["migrate", "--no-verify"], { DATABASE_URL: db.url }, cwd)).code).toBe(0)
+      await sql(db.url, `ALTER ROLE ${role} PASSWORD 'rotated-Pw2'`)
+      const rotated = await sql(db.url, "SELECT rolpassword FROM pg_authid WHERE rolname = $1", [role])
+      const drift = await aim(["drift", "--json"], { DATABASE_URL: db.url }, cwd)
+      expect(JSON.parse(drift.stdout).ok).toBe(true)
+      expect((await aim(["migrate", "--prove-idempotent", "--json"], { DATABASE_URL: db.url }, cwd)).code).toBe(0)
+      expect(await sql(db.url, "SELECT rolpassword FROM pg_authid WHERE rolname = $1", [role])).toEqual(rotated)
+    } finally {
+      await db.drop()
+      await sql(testPostgresUrl(), `DROP ROLE IF EXISTS ${role}`)
+    }
   })
 
   it("repair needs --yes; adopt --dry-run then adopt take over a database of the deployed backend, with its catalog diff and the guide's checks", async () => {

@@ -33,7 +33,7 @@ const proveIdempotent = Options.boolean("prove-idempotent").pipe(
 const prove = Effect.gen(function* () {
   const config = yield* AimConfig
   const migrations = yield* (yield* MigrationSource).load
-  const proof = yield* proveOnScratch(config.database, migrations)
+  const proof = yield* proveOnScratch(config.scratch, migrations)
   return report({
     ok: proof.ok,
     document: proof,

@@ -5,8 +5,8 @@ import type { Migration } from "../migrations/Migration.js"
 import { withScratchDatabase } from "../runtime/databases.js"
 import { proveIdempotent } from "./proveIdempotent.js"
 
-/** Proves idempotency on a scratch database, never on the configured one. */
-export const proveOnScratch = (settings: DatabaseSettings, migrations: ReadonlyArray<Migration>) =>
+/** Proves idempotency on a scratch database (in memory unless one is named), never on the configured one. */
+export const proveOnScratch = (settings: DatabaseSettings | undefined, migrations: ReadonlyArray<Migration>) =>
   withScratchDatabase(
     settings,
     Effect.flatMap(Database, (db) =>

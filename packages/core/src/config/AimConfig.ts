@@ -8,6 +8,11 @@ import { type AppSettings, type RedisSettings, type SmtpSettings, readAppSetting
 export interface AimConfigShape {
   readonly production: boolean
   readonly database: DatabaseSettings
+  /**
+   * Where aim drift and --prove-idempotent replay files: a server only when AIM_SCRATCH_DATABASE_URL
+   * names one, else an in-memory embedded database (never the configured server's cluster).
+   */
+  readonly scratch: DatabaseSettings | undefined
   /** Undefined when Redis is not configured: it is optional. */
   readonly redis: RedisSettings | undefined
   readonly smtp: SmtpSettings | undefined
@@ -38,6 +43,10 @@ export const readConfig = (env: Env, cwd: string): ParsedConfig => {
   const databaseProblems: Array<ConfigProblem> = []
   const serviceProblems: Array<ConfigProblem> = []
   const database = readDatabaseSettings(env, cwd, databaseProblems)
+  const scratchUrl = read(env, "AIM_SCRATCH_DATABASE_URL")
+  const scratchProblems: Array<ConfigProblem> = []
+  const scratch = scratchUrl === undefined ? undefined : readDatabaseSettings({ DATABASE_URL: scratchUrl }, cwd, scratchProblems)
+  for (const p of scratchProblems) databaseProblems.push({ ...p, variable: "AIM_SCRATCH_DATABASE_URL" })
   const redis = readRedisSettings(env, serviceProblems)
   const smtp = readSmtpSettings(env, serviceProblems)
   const app = readAppSettings(env, serviceProblems)
@@ -58,6 +67,7 @@ export const readConfig = (env: Env, cwd: string): ParsedConfig => {
     config: {
       production: read(env, "NODE_ENV") === "production",
       database,
+      scratch,
       redis,
       smtp,
       app,

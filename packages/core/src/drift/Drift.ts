@@ -56,7 +56,7 @@ const snapshotWithSeeds = (db: Pick<DatabaseShape, "query">) =>
   })
 
 /** What the applied files produce, on a scratch database (one session for every file: a session per file costs more than the file itself). */
-const expectedCatalog = (settings: DatabaseSettings, applied: ReadonlyArray<Migration>) =>
+const expectedCatalog = (settings: DatabaseSettings | undefined, applied: ReadonlyArray<Migration>) =>
   withScratchDatabase(
     settings,
     Effect.scoped(
@@ -144,7 +144,7 @@ const comparable = (key: string, value: string | undefined) =>
  * default, nullability), constraint, index, trigger, function and default policy that is missing,
  * changed or extra, each with its fix. The expected catalog is built on a scratch database.
  */
-export const detectDrift = (settings: DatabaseSettings, applied: ReadonlyArray<Migration>) =>
+export const detectDrift = (settings: DatabaseSettings | undefined, applied: ReadonlyArray<Migration>) =>
   Effect.gen(function* () {
     const db = yield* Database
     const live = yield* snapshotWithSeeds(db)
@@ -190,7 +190,7 @@ export const driftOfApplied = Effect.gen(function* () {
   const status = yield* (yield* Migrator).statusOf(files)
   const applied = new Set(status.applied.map((a) => a.version))
   return yield* detectDrift(
-    config.database,
+    config.scratch,
     files.filter((f) => applied.has(f.version)),
   )
 })

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto"
-import { Effect, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { AimConfig } from "../config/AimConfig.js"
 import type { DatabaseSettings } from "../config/DatabaseConfig.js"
 import { Database } from "../database/Database.js"
@@ -22,22 +22,28 @@ export const DatabaseLive = (options: PgOptions = {}): Layer.Layer<Database, Con
 export const InMemoryDatabase: Layer.Layer<Database, ConnectionError> = databaseFor({ _tag: "Embedded", dataDir: "memory://" })
 
 /**
- * Runs `use` on a scratch database, never on the configured one: a fresh database on the same server
- * (created here and dropped after, whatever happens; needs CREATEDB), or an in-memory embedded one.
- * The configured `Database` is the server's admin connection.
+ * Runs `use` on a scratch database, never on the configured one. By default an in-memory embedded
+ * database: replaying files on a scratch database of the configured server would still run their
+ * cluster-wide statements (roles and their passwords, ALTER SYSTEM, tablespaces) on the production
+ * cluster, from a command that only compares. A server is used only when one is named for it
+ * (AIM_SCRATCH_DATABASE_URL): a fresh database is created there and dropped after, whatever happens.
  */
 export const withScratchDatabase = <A, E, R>(
-  settings: DatabaseSettings,
+  scratch: DatabaseSettings | undefined,
   use: Effect.Effect<A, E, R | Database>,
   /** Names the scratch database (`aim_<purpose>_<random>`), so a leftover one says what made it. */
   purpose = "scratch",
-): Effect.Effect<A, E | SqlError | ConnectionError, Exclude<R, Database> | Database> =>
+): Effect.Effect<A, E | SqlError | ConnectionError, Exclude<R, Database>> =>
   Effect.gen(function* () {
-    if (settings._tag === "Embedded") return yield* Effect.provide(use, InMemoryDatabase)
-    const admin = yield* Database
+    if (scratch === undefined || scratch._tag === "Embedded") return yield* Effect.provide(use, InMemoryDatabase)
     const name = `aim_${purpose}_${randomBytes(4).toString("hex")}`
-    yield* admin.query(`CREATE DATABASE ${name}`)
-    return yield* Effect.provide(use, databaseFor({ ...settings, database: name })).pipe(
-      Effect.ensuring(admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).pipe(Effect.ignore)),
+    return yield* Effect.scoped(
+      Effect.gen(function* () {
+        const admin = yield* Layer.build(databaseFor(scratch)).pipe(Effect.map((context) => Context.get(context, Database)))
+        yield* admin.query(`CREATE DATABASE ${name}`)
+        return yield* Effect.provide(use, databaseFor({ ...scratch, database: name })).pipe(
+          Effect.ensuring(admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).pipe(Effect.ignore)),
+        )
+      }),
     )
   })
