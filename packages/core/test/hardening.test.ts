@@ -4,7 +4,8 @@ import { Effect, Layer } from "effect"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { LedgerAdmin, LedgerAdminLive, Verifier, VerifierLive, defaultAdmin } from "../src/index.js"
+import { HealthReport, HealthReportLive, LedgerAdmin, LedgerAdminLive, MemoryCacheLive, Verifier, VerifierLive, defaultAdmin } from "../src/index.js"
+import { makeVerifier } from "../src/verify/Verifier.js"
 import { migratorFor, runMigrator, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_hardening")
@@ -92,5 +93,39 @@ describe("verification and hardening", () => {
     expect(production).toMatchObject({ ok: false, serviceable: true })
     await sql(db.url, "UPDATE users SET password_hash = '$2b$10$abcdefghijklmnopqrstuuKc3o2cYzOeAiyl6dJ2r3v8S5bQ6gq9e' WHERE email = $1", [defaultAdmin.email])
     expect(await verify(db.url, { NODE_ENV: "production" })).toMatchObject({ ok: true, serviceable: true })
+  })
+})
+
+describe("/health/ready does not amplify load", () => {
+  it("probes that miss the cache at once share one verification", async () => {
+    const db = await fresh()
+    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    let runs = 0
+    // The real verifier, counted and slowed so that every probe arrives while it is in flight.
+    const CountingVerifier = Layer.effect(
+      Verifier,
+      Effect.map(makeVerifier, (v) =>
+        Verifier.of({
+          run: Effect.zipRight(
+            Effect.sync(() => runs++),
+            Effect.delay(v.run, "200 millis"),
+          ),
+        }),
+      ),
+    )
+    const layer = HealthReportLive().pipe(
+      Layer.provideMerge(Layer.merge(CountingVerifier, MemoryCacheLive())),
+      Layer.provideMerge(migratorFor({ DATABASE_URL: db.url }, shippedMigrations)),
+    )
+    const probes = await Effect.runPromise(
+      Effect.flatMap(HealthReport, (h) =>
+        Effect.all(
+          Array.from({ length: 30 }, () => h.readiness),
+          { concurrency: "unbounded" },
+        ),
+      ).pipe(Effect.provide(layer)),
+    )
+    expect(probes.every((p) => p.ready)).toBe(true)
+    expect(runs).toBe(1)
   })
 })

@@ -28,7 +28,10 @@ const schemaDump = (url: string): Promise<string> => {
         .join("\n"),
     )
   if (!/server version mismatch/.test(dump.stderr)) throw new Error(`pg_dump failed: ${dump.stderr}`)
-  return Effect.runPromise(catalogSnapshot({ query: (text) => Effect.promise(() => sql(url, text)) })).then((snapshot) => JSON.stringify([...snapshot]))
+  // Sorted by key: the catalog returns rows in physical order, which a CREATE OR REPLACE moves.
+  return Effect.runPromise(catalogSnapshot({ query: (text) => Effect.promise(() => sql(url, text)) })).then((snapshot) =>
+    JSON.stringify([...snapshot].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+  )
 }
 
 describe("the shipped migrations through plain psql", () => {

@@ -1,4 +1,4 @@
-import { Context, type Duration, Effect, Either, Layer, Option } from "effect"
+import { Context, Duration, Effect, Either, Layer, Option } from "effect"
 import { Cache, type CacheStatus } from "../cache/Cache.js"
 import { Database } from "../database/Database.js"
 import { readLedger } from "../migrations/Ledger.js"
@@ -98,25 +98,35 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
     const ttl = options.verifyTtl ?? "5 seconds"
     const cacheKey = `aim:health:verify:${db.target}`
 
+    // One verification in flight per process: probes that miss the cache at once share it instead of
+    // each running every check (a burst of 120 probes would otherwise run 120 verifications).
+    const verifyOnce = yield* Effect.cachedWithTTL(
+      Effect.gen(function* () {
+        const report = yield* verifier.run
+        // Readiness lists every failure, but only a blocking one makes the replica unready: with the
+        // default password still working in production, the admin must reach /auth/login to change it.
+        const asReason = (c: Check): Reason => ({
+          code: c.code ?? catalog.internal.code,
+          message: `${c.title}: ${c.detail}`,
+          docs: docsPath(findEntry(c.code ?? "") ?? catalog.internal),
+        })
+        const blocking = blockingFailures(report.checks)
+        const fresh: CachedVerification = {
+          ok: report.serviceable,
+          reasons: blocking.map(asReason),
+          advisories: report.checks.filter((c) => c.status === "fail" && !blocking.includes(c)).map(asReason),
+        }
+        yield* cache.set(cacheKey, JSON.stringify(fresh), ttl)
+        return fresh
+      }),
+      // Never longer than the shared cache's TTL: a test or an operator asking for fresh results gets them.
+      Duration.min(Duration.decode(ttl), Duration.seconds(1)),
+    )
+
     const verification = Effect.gen(function* () {
       const hit = yield* cache.get(cacheKey)
       if (Option.isSome(hit)) return { ...(JSON.parse(hit.value) as CachedVerification), cached: true }
-      const report = yield* verifier.run
-      // Readiness lists every failure, but only a blocking one makes the replica unready: with the
-      // default password still working in production, the admin must reach /auth/login to change it.
-      const asReason = (c: Check): Reason => ({
-        code: c.code ?? catalog.internal.code,
-        message: `${c.title}: ${c.detail}`,
-        docs: docsPath(findEntry(c.code ?? "") ?? catalog.internal),
-      })
-      const blocking = blockingFailures(report.checks)
-      const fresh: CachedVerification = {
-        ok: report.serviceable,
-        reasons: blocking.map(asReason),
-        advisories: report.checks.filter((c) => c.status === "fail" && !blocking.includes(c)).map(asReason),
-      }
-      yield* cache.set(cacheKey, JSON.stringify(fresh), ttl)
-      return { ...fresh, cached: false }
+      return { ...(yield* verifyOnce), cached: false }
     })
 
     const readiness: Effect.Effect<Readiness> = Effect.gen(function* () {
