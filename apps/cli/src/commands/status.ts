@@ -1,4 +1,4 @@
-import { Migrator, type StatusReport } from "@aim/core"
+import { Migrator, type StatusReport, backendReleases } from "@aim/core"
 import { Command } from "@effect/cli"
 import { Effect } from "effect"
 import { announceEmbedded, withAim } from "../layers.js"
@@ -37,9 +37,9 @@ const backendLine = (report: StatusReport): string => {
   const { release, unrecorded, unknown } = report.backend
   const serves =
     release === "current"
-      ? "the current release (its 42 files)"
+      ? `the current release (its ${backendReleases.current.length} files)`
       : release === "guide"
-        ? "the guide's release (15 files), not yet the current one"
+        ? `the guide's release (${backendReleases.guide.length} files), not yet the current one`
         : "no release yet (the guide's 15 files are not all applied)"
   const notes = [
     unrecorded.length > 0 ? `${unrecorded.length} not yet recorded in public.schema_migrations (aim migrate records them)` : "",

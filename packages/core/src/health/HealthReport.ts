@@ -186,7 +186,8 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
         verification: verified?._tag === "Right" ? { ok: verified.right.ok, cached: verified.right.cached } : undefined,
         dependencies: { database: { status: "connected", latencyMs: ledger.latencyMs }, redis: redisDependency },
         reasons,
-        advisories: verified?._tag === "Right" ? verified.right.advisories : [],
+        // A verification cached by an earlier release has no advisories.
+        advisories: verified?._tag === "Right" ? (verified.right.advisories ?? []) : [],
         ...(reasons[0] === undefined ? {} : { error: reasons[0].message }),
       } satisfies Readiness
     })
