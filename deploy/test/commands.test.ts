@@ -14,7 +14,9 @@ describe("every command the Dockerfile and the manifests run, run the same way w
       expect(first.status, first.stderr).toBe(0)
       // The image runs with NODE_ENV=production: the published admin password is a failure, printed, and
       // the deploy goes on so that the admin can log in and change it.
-      expect(first.stdout).toMatch(/21 migrations applied[\s\S]*Verifying[\s\S]*FAIL +Step 4 +Default admin password changed[\s\S]*1 failed\n⚠ the deploy goes on/)
+      expect(first.stdout).toMatch(
+        /21 migrations applied[\s\S]*Verifying[\s\S]*FAIL +Step 4 +Default admin password changed[\s\S]*1 failed\n⚠ the deploy goes on/,
+      )
       expect(first.stderr).toMatch(/using the AIM migrations shipped with aim/)
       const again = runImage(cmd, { DATABASE_URL: db.url })
       expect(again.stdout).toMatch(/nothing to apply/)

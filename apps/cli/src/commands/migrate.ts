@@ -144,7 +144,7 @@ const migrateOne = (options: MigrateOptions) =>
         if (applied.backendRecorded.length > 0)
           yield* out(`  recorded for the AIM backend's runner (public.schema_migrations): ${applied.backendRecorded.join(", ")}`)
         if (verification !== undefined) yield* printChecks("Verifying", verification)
-        if (verification !== undefined && verification.serviceable && !verification.ok)
+        if (verification?.serviceable && !verification.ok)
           yield* out("⚠ the deploy goes on so that the failure above can be fixed through the running backend: fix it now")
       }),
     })
