@@ -4,6 +4,6 @@ export default defineConfig({
   test: {
     globalSetup: ["@aim/testkit/globalSetup"],
     testTimeout: 120_000,
-    hookTimeout: 60_000,
+    hookTimeout: 120_000,
   },
 })
