@@ -131,11 +131,12 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
           const plan = yield* readPlan(session.query, migrations)
           yield* Metric.set(pendingMigrations, plan.pending.length)
           if (plan.refusals.length > 0) return yield* new MigrationRefused({ refusals: plan.refusals })
-          if (plan.pending.length > 0) yield* ensureLedger(session.query)
           const byVersion = new Map(migrations.map((m) => [m.version, m]))
           const todo = plan.pending.filter((p) => applyOptions.upTo === undefined || p.version <= applyOptions.upTo)
+          // Refused before the ledger is created: a refusal leaves no trace.
           const controlled = yield* transactionControl(todo.flatMap((p) => byVersion.get(p.version) ?? []))
           if (controlled.length > 0) return yield* new MigrationSourceError({ directory: source.directory, problems: controlled })
+          if (plan.pending.length > 0) yield* ensureLedger(session.query)
           const applied: Array<AppliedNow> = []
           for (const pending of todo) {
             const migration = byVersion.get(pending.version)
