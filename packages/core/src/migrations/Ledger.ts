@@ -3,7 +3,7 @@ import { hostname, userInfo } from "node:os"
 import type { Row, Session } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
 import type { AppliedMigration, Migration } from "./Migration.js"
-import { recordBackendFilesStatement } from "./backendRelease.js"
+import { backendLedgerDdl, backendLedgerTable } from "./backendRelease.js"
 import { type Plan, computePlan } from "./plan.js"
 
 /** Our bookkeeping lives outside `public`, which holds exactly the guide's 14 tables. */
@@ -91,6 +91,17 @@ export const appliedByLabel = (): string => {
 }
 
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`
+
+/**
+ * SQL that records `files` in the AIM backend's runner ledger (creating it first, with the runner's
+ * DDL, when missing), skipping names already there; empty when there is nothing to record. Names are
+ * aim's own constants, so the statement goes into the file's one-round-trip script like its ledger row.
+ */
+export const recordBackendFilesStatement = (files: ReadonlyArray<string>): string =>
+  files.length === 0
+    ? ""
+    : `${backendLedgerDdl};
+INSERT INTO ${backendLedgerTable} (version) SELECT v FROM unnest(ARRAY[${files.map(literal).join(", ")}]::varchar[]) AS v WHERE NOT EXISTS (SELECT 1 FROM ${backendLedgerTable} s WHERE s.version = v)`
 
 /**
  * The ledger row as one SQL statement, for a script that runs the migration and records it in one

@@ -1,8 +1,17 @@
 import { Context, Duration, Effect, Exit, Layer, Metric } from "effect"
 import { Database, type DatabaseShape, type Session, transaction } from "../database/Database.js"
 import type { ConnectionError, SqlError } from "../database/SqlError.js"
-import { type LedgerMethod, appliedByLabel, ensureLedger, readPlan, recordApplied, recordAppliedStatement, recordBackendFiles } from "./Ledger.js"
-import { providedBy, recordBackendFilesStatement } from "./backendRelease.js"
+import {
+  type LedgerMethod,
+  appliedByLabel,
+  ensureLedger,
+  readPlan,
+  recordApplied,
+  recordAppliedStatement,
+  recordBackendFiles,
+  recordBackendFilesStatement,
+} from "./Ledger.js"
+import { providedBy } from "./backendRelease.js"
 import type { Migration } from "./Migration.js"
 import { MigrationSource } from "./MigrationSource.js"
 import { MigrationSourceError, type MigrationsDirectoryMissing, type SourceProblem } from "./MigrationSourceError.js"

@@ -142,18 +142,6 @@ const knownBackendFiles: ReadonlySet<string> = new Set(currentFiles)
 /** Is `version` a file of a backend release aim knows? */
 export const isKnownBackendFile = (version: string): boolean => knownBackendFiles.has(version)
 
-const literal = (text: string) => `'${text.replace(/'/g, "''")}'`
-
-/**
- * SQL that records `files` in the runner's ledger (creating it first when missing), skipping names
- * already there; empty when there is nothing to record. Names are aim's own constants.
- */
-export const recordBackendFilesStatement = (files: ReadonlyArray<string>): string =>
-  files.length === 0
-    ? ""
-    : `${backendLedgerDdl};
-INSERT INTO ${backendLedgerTable} (version) SELECT v FROM unnest(ARRAY[${files.map(literal).join(", ")}]::varchar[]) AS v WHERE NOT EXISTS (SELECT 1 FROM ${backendLedgerTable} s WHERE s.version = v)`
-
 /** What an aim database offers the backend: the newest release whose every file aim's applied files provide. */
 export interface BackendServing {
   /** `current` or `guide`; `none` while a file of the guide's release is not provided yet. */
