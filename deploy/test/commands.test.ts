@@ -5,12 +5,20 @@ import { describe, expect, it } from "vitest"
 import { parse } from "yaml"
 import { deployDir, manifests, readDockerfile, runImage } from "./artifacts.js"
 
+// The image runs with NODE_ENV=production, where sslmode=prefer never falls back to plaintext: the
+// test server on this machine has no SSL, so the URL says so, as an operator's for such a server must.
+const plaintext = (url: string): string => {
+  const withMode = new URL(url)
+  withMode.searchParams.set("sslmode", "disable")
+  return withMode.toString()
+}
+
 describe("every command the Dockerfile and the manifests run, run the same way with the installed CLI", () => {
   it("the image's default command (aim migrate) migrates and verifies; without a database it refuses (NODE_ENV=production: no embedded fallback)", async () => {
     const db = await createTestDatabase(testPostgresUrl(), "aim_image")
     try {
       const { cmd } = readDockerfile()
-      const first = runImage(cmd, { DATABASE_URL: db.url })
+      const first = runImage(cmd, { DATABASE_URL: plaintext(db.url) })
       expect(first.status, first.stderr).toBe(0)
       // The image runs with NODE_ENV=production: the published admin password is a failure, printed, and
       // the deploy goes on so that the admin can log in and change it.
@@ -18,7 +26,7 @@ describe("every command the Dockerfile and the manifests run, run the same way w
         /21 migrations applied[\s\S]*Verifying[\s\S]*FAIL +Step 4 +Default admin password changed[\s\S]*1 failed\n⚠ the deploy goes on/,
       )
       expect(first.stderr).toMatch(/using the AIM migrations shipped with aim/)
-      const again = runImage(cmd, { DATABASE_URL: db.url })
+      const again = runImage(cmd, { DATABASE_URL: plaintext(db.url) })
       expect(again.stdout).toMatch(/nothing to apply/)
       const refused = runImage(cmd, {})
       expect(refused.status).toBe(2)
@@ -39,7 +47,7 @@ describe("every command the Dockerfile and the manifests run, run the same way w
       }
       const compose = parse(readFileSync(resolve(deployDir, "compose", "docker-compose.yml"), "utf8")) as { services: { migrate: { command: Array<string> } } }
       for (const args of [init?.args ?? [], aca.properties.template.containers[0]?.args ?? [], compose.services.migrate.command]) {
-        const result = runImage(args, { DATABASE_URL: db.url })
+        const result = runImage(args, { DATABASE_URL: plaintext(db.url) })
         expect(result.status, `${args.join(" ")}: ${result.stderr}`).toBe(0)
       }
       expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 21 }])

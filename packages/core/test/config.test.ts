@@ -1,8 +1,9 @@
 import { Either, Redacted } from "effect"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
+import { pgpassPassword } from "../src/config/pgpass.js"
 import { type ConfigProblem, loadEnv, parseConfig, readConfig, scrub, secretsOf } from "../src/index.js"
 
 const cwd = tmpdir()
@@ -171,5 +172,40 @@ describe("environment config", () => {
       "sent with *** and *** and *** to collector.example.com",
     )
     expect(secretsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "notaurl" })).toEqual([])
+  })
+})
+
+describe("pgpass files (per-target secrets)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "aim-pgpass-"))
+  const file = join(dir, "pgpass")
+  const target = { host: "db1.internal", port: 5432, database: "customer:1", user: "aim" }
+  const lookup = (text: string, mode = 0o600, t = target) => {
+    writeFileSync(file, text, { mode })
+    chmodSync(file, mode)
+    const found = pgpassPassword({ PGPASSFILE: file }, t)
+    return found === undefined ? undefined : Redacted.value(found)
+  }
+
+  it("takes the first matching line, with * wildcards and \\: \\\\ escapes, libpq's rules", () => {
+    const text = ["# comment", "db2.internal:5432:*:aim:other", "db1.internal:5432:customer\\:1:aim:pa\\:ss\\\\word", "*:*:*:*:fallback"].join("\n")
+    expect(lookup(text)).toBe("pa:ss\\word")
+    expect(lookup(text, 0o600, { ...target, host: "db3.internal" })).toBe("fallback")
+    expect(lookup("db1.internal:5433:*:aim:wrong-port\n")).toBeUndefined()
+  })
+
+  it("ignores a file that group or others can read, as libpq does", () => {
+    expect(lookup("*:*:*:*:open-secret\n", 0o644)).toBeUndefined()
+    expect(lookup("*:*:*:*:closed-secret\n", 0o600)).toBe("closed-secret")
+  })
+
+  it("a DATABASE_URL without a password takes its pgpass line; POSTGRES_PASSWORD comes first", () => {
+    writeFileSync(file, "db1.internal:5432:identity:aim:from-pgpass\n", { mode: 0o600 })
+    chmodSync(file, 0o600)
+    const passwordOf = (env: Record<string, string>) => {
+      const config = readConfig({ DATABASE_URL: "postgres://aim@db1.internal:5432/identity", PGPASSFILE: file, ...env }, cwd).config
+      return config?.database._tag === "Server" && config.database.password !== undefined ? Redacted.value(config.database.password) : undefined
+    }
+    expect(passwordOf({})).toBe("from-pgpass")
+    expect(passwordOf({ POSTGRES_PASSWORD: "from-env" })).toBe("from-env")
   })
 })

@@ -31,8 +31,9 @@ describe("aim doctor against a throwaway cluster with scram-sha-256 and SSL requ
   it("sslmode=require: connected, authenticated, and the negotiated SSL state is reported", async () => {
     const report = await doctor({ POSTGRES_SSL_MODE: "require" })
     expect(check(report, "postgres")?.status).toBe("pass")
-    expect(check(report, "postgres-ssl")).toMatchObject({ status: "pass" })
-    expect(check(report, "postgres-ssl")?.detail).toMatch(/SSL on \(TLSv1\.[23]\)/)
+    // Encrypted, but any certificate is accepted: a warning that names verify-full.
+    expect(check(report, "postgres-ssl")).toMatchObject({ status: "warn", code: "AIM-DB-006" })
+    expect(check(report, "postgres-ssl")?.detail).toMatch(/SSL on \(TLSv1\.[23]\), but sslmode=require accepts any certificate/)
     expect(check(report, "postgres-version")?.status).toBe("pass")
     expect(check(report, "postgres-privileges")?.status).toBe("pass")
     expect(check(report, "redis")).toMatchObject({ status: "pass", detail: expect.stringMatching(/not configured/) })
@@ -42,10 +43,15 @@ describe("aim doctor against a throwaway cluster with scram-sha-256 and SSL requ
 
   it("verify-full with the right root certificate passes; with another CA it is AIM-DB-006", async () => {
     const good = await doctor({ POSTGRES_SSL_MODE: "verify-full", POSTGRES_SSL_ROOT_CERT: certs.caFile })
-    expect(check(good, "postgres-ssl")?.status).toBe("pass")
+    expect(check(good, "postgres-ssl")).toMatchObject({ status: "pass", detail: expect.stringMatching(/^SSL on/) })
     const bad = await doctor({ POSTGRES_SSL_MODE: "verify-full", POSTGRES_SSL_ROOT_CERT: certs.otherCaFile })
     expect(check(bad, "postgres")).toMatchObject({ status: "fail", code: "AIM-DB-006" })
     expect(bad.ok).toBe(false)
+  })
+
+  it("sslrootcert=system verifies against the machine's CA store, which does not hold this throwaway CA: AIM-DB-006", async () => {
+    const report = await doctor({ POSTGRES_SSL_ROOT_CERT: "system" })
+    expect(check(report, "postgres")).toMatchObject({ status: "fail", code: "AIM-DB-006" })
   })
 
   it("sslmode=disable against a server that requires SSL is AIM-DB-005", async () => {

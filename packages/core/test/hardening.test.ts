@@ -16,6 +16,9 @@ const verify = (url: string, env: Record<string, string> = {}) =>
 const adopt = (url: string) => Effect.runPromise(Effect.flatMap(LedgerAdmin, (a) => a.adopt()).pipe(Effect.provide(stack({ DATABASE_URL: url }))))
 const defaultAdminRows = (url: string) => sql(url, "SELECT email FROM users WHERE email = $1", [defaultAdmin.email])
 
+// In production sslmode=prefer never falls back to plaintext; the test server has no SSL.
+const production = { NODE_ENV: "production", POSTGRES_SSL_MODE: "disable" }
+
 describe("a deleted default admin never comes back", () => {
   it("aim adopt records the deployed seed files instead of re-running them: no admin with the published password, no deleted policy", async () => {
     const db = await fresh()
@@ -88,11 +91,11 @@ describe("verification and hardening", () => {
     const development = await verify(db.url)
     expect(development.checks.find((c) => c.id === "admin-password")).toMatchObject({ status: "warn", code: "AIM-VER-002" })
     expect(development).toMatchObject({ ok: true, serviceable: true })
-    const production = await verify(db.url, { NODE_ENV: "production" })
-    expect(production.checks.find((c) => c.id === "admin-password")).toMatchObject({ status: "fail", code: "AIM-VER-002" })
-    expect(production).toMatchObject({ ok: false, serviceable: true })
+    const inProduction = await verify(db.url, production)
+    expect(inProduction.checks.find((c) => c.id === "admin-password")).toMatchObject({ status: "fail", code: "AIM-VER-002" })
+    expect(inProduction).toMatchObject({ ok: false, serviceable: true })
     await sql(db.url, "UPDATE users SET password_hash = '$2b$10$abcdefghijklmnopqrstuuKc3o2cYzOeAiyl6dJ2r3v8S5bQ6gq9e' WHERE email = $1", [defaultAdmin.email])
-    expect(await verify(db.url, { NODE_ENV: "production" })).toMatchObject({ ok: true, serviceable: true })
+    expect(await verify(db.url, production)).toMatchObject({ ok: true, serviceable: true })
   })
 })
 

@@ -3,7 +3,8 @@ import { statSync } from "node:fs"
 import { join } from "node:path"
 import { withoutUrlCredentials } from "../output/redact.js"
 import type { ConfigProblem } from "./ConfigError.js"
-import { type Env, read, readPort, readSecret } from "./env.js"
+import { type Env, fromDotEnv, read, readPort, readSecret } from "./env.js"
+import { pgpassPassword } from "./pgpass.js"
 
 export const sslModes = ["disable", "prefer", "require", "verify-ca", "verify-full"] as const
 export type SslMode = (typeof sslModes)[number]
@@ -17,8 +18,16 @@ export interface ServerDatabase {
   readonly password: Redacted.Redacted<string> | undefined
   readonly database: string
   readonly sslMode: SslMode
-  /** Path of the CA certificate for verify-ca / verify-full. */
+  /**
+   * The CA certificate file for verify-ca / verify-full, or "system": the CA store of this machine and
+   * of Node (as libpq 16's sslrootcert=system), which holds the public CAs Azure's certificates chain to.
+   */
   readonly sslRootCert: string | undefined
+  /**
+   * sslmode=prefer may go on in plaintext when the server has no SSL (libpq's meaning) only outside
+   * production: in production a server that will not speak TLS never receives the password.
+   */
+  readonly plaintextFallback: boolean
   /** How long to wait for a connection: POSTGRES_CONNECT_TIMEOUT or connect_timeout= (seconds, libpq's meaning); 10. */
   readonly connectTimeoutSeconds: number
 }
@@ -55,12 +64,29 @@ const parseConnectTimeout = (value: string | undefined, variable: string, proble
   return seconds
 }
 
-const parseSslMode = (value: string | undefined, variable: string, problems: Array<ConfigProblem>): SslMode => {
-  if (value === undefined) return "prefer"
+/** The root certificate setting that means "the system's CA store" (libpq 16+). */
+export const systemRootCert = "system"
+
+/**
+ * The SSL mode. With sslrootcert=system the default is verify-full and a weaker mode is refused, as
+ * libpq 16 does: asking for the system's CAs and then not checking the certificate against them is a mistake.
+ */
+const parseSslMode = (value: string | undefined, variable: string, rootCert: string | undefined, problems: Array<ConfigProblem>): SslMode => {
+  const system = rootCert === systemRootCert
+  if (value === undefined) return system ? "verify-full" : "prefer"
   const mode = value.toLowerCase()
-  if ((sslModes as ReadonlyArray<string>).includes(mode)) return mode as SslMode
-  problems.push({ variable, problem: `unknown SSL mode "${value}"`, fix: `use one of ${sslModes.join(", ")}` })
-  return "prefer"
+  if (!(sslModes as ReadonlyArray<string>).includes(mode)) {
+    problems.push({ variable, problem: `unknown SSL mode "${value}"`, fix: `use one of ${sslModes.join(", ")}` })
+    return "prefer"
+  }
+  if (system && mode !== "verify-full") {
+    problems.push({
+      variable,
+      problem: `is "${mode}" with sslrootcert=system, which only means something when the certificate is verified`,
+      fix: "use sslmode=verify-full with sslrootcert=system (or leave the mode unset: it then defaults to verify-full)",
+    })
+  }
+  return mode as SslMode
 }
 
 /**
@@ -112,16 +138,23 @@ const fromUrl = (raw: string, env: Env, problems: Array<ConfigProblem>): ServerD
   const host = url.searchParams.get("host") ?? url.hostname.replace(/^\[|\]$/g, "")
   const database = decode(url.pathname.replace(/^\//, ""))
   if (host === "") problems.push({ variable: "DATABASE_URL", problem: "has no host", fix: "add the server host after //" })
-  return {
-    _tag: "Server",
-    source: "DATABASE_URL",
+  const sslRootCert = url.searchParams.get("sslrootcert") ?? read(env, "POSTGRES_SSL_ROOT_CERT")
+  const sslMode = parseSslMode(url.searchParams.get("sslmode") ?? read(env, "POSTGRES_SSL_MODE"), "DATABASE_URL sslmode", sslRootCert, problems)
+  const target = {
     host: host === "" ? "localhost" : host,
     port: readPort(url.port === "" ? undefined : url.port, "DATABASE_URL", 5432, problems),
     user: decode(url.username) || (read(env, "POSTGRES_USER") ?? "postgres"),
-    password: url.password === "" ? readSecret(env, "POSTGRES_PASSWORD") : Redacted.make(decode(url.password)),
     database: database === "" ? (read(env, "POSTGRES_DB") ?? "postgres") : database,
-    sslMode: parseSslMode(url.searchParams.get("sslmode") ?? read(env, "POSTGRES_SSL_MODE"), "DATABASE_URL sslmode", problems),
-    sslRootCert: url.searchParams.get("sslrootcert") ?? read(env, "POSTGRES_SSL_ROOT_CERT"),
+  }
+  return {
+    _tag: "Server",
+    source: "DATABASE_URL",
+    ...target,
+    // The URL's own password, else POSTGRES_PASSWORD, else a pgpass file's line for this very target (libpq's order).
+    password: url.password === "" ? (readSecret(env, "POSTGRES_PASSWORD") ?? pgpassPassword(env, target)) : Redacted.make(decode(url.password)),
+    sslMode,
+    sslRootCert,
+    plaintextFallback: sslMode === "prefer" && read(env, "NODE_ENV") !== "production",
     connectTimeoutSeconds: url.searchParams.has("connect_timeout")
       ? parseConnectTimeout(url.searchParams.get("connect_timeout") ?? "", "DATABASE_URL connect_timeout", problems)
       : parseConnectTimeout(read(env, "POSTGRES_CONNECT_TIMEOUT"), "POSTGRES_CONNECT_TIMEOUT", problems),
@@ -139,7 +172,41 @@ export const readDatabaseSettings = (env: Env, cwd: string, problems: Array<Conf
   const url = read(env, "DATABASE_URL")
   const settings: DatabaseSettings | undefined = url !== undefined ? fromUrl(url, env, problems) : fromPostgresVariables(env, cwd, problems)
   if (settings?._tag === "Server") checkServer(settings, problems)
+  steeredByDotEnv(env, problems)
   return settings
+}
+
+/**
+ * A `.env` file in the working directory (a pull request's branch, in CI) must not send the real
+ * environment's password to a server the file names, nor silently replace a server the environment
+ * names. Either is refused, naming the variables (never their values).
+ */
+const steeredByDotEnv = (env: Env, problems: Array<ConfigProblem>): void => {
+  const file = fromDotEnv(env)
+  if (file.size === 0) return
+  const inEnvironment = (name: string) => read(env, name) !== undefined && !file.has(name)
+  const url = read(env, "DATABASE_URL")
+  const urlHasPassword = url !== undefined && /^[a-z]+:\/\/[^/?#@]*:[^/?#@]*@/i.test(url)
+  const targetFromFile =
+    url !== undefined ? (file.has("DATABASE_URL") ? ["DATABASE_URL"] : []) : ["POSTGRES_HOST", "POSTGRES_PORT"].filter((name) => file.has(name))
+  const passwordFromEnvironment = inEnvironment("POSTGRES_PASSWORD") && !(url !== undefined && urlHasPassword)
+  if (targetFromFile.length > 0 && passwordFromEnvironment) {
+    problems.push({
+      variable: targetFromFile.join(", "),
+      problem: `is set in .env while POSTGRES_PASSWORD comes from the environment: the environment's password is sent only to a server the environment names`,
+      fix: `set ${targetFromFile.join(" and ")} in the environment too, or keep the password in .env beside ${targetFromFile.length === 1 ? "it" : "them"} (or remove .env from this directory)`,
+    })
+  }
+  if (url !== undefined && file.has("DATABASE_URL")) {
+    const replaced = ["POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_DB"].filter(inEnvironment)
+    if (replaced.length > 0) {
+      problems.push({
+        variable: "DATABASE_URL",
+        problem: `is set in .env and would replace ${replaced.join(", ")} of the environment`,
+        fix: "remove DATABASE_URL from .env, or set the connection in one place (the environment or .env)",
+      })
+    }
+  }
 }
 
 /**
@@ -168,7 +235,7 @@ export const overriddenNotice = (overridden: ReadonlyArray<string>): string =>
 
 /** Rules about a server's settings as a whole: Azure's SSL requirement, a CA for verify-* that exists. */
 const checkServer = (settings: ServerDatabase, problems: Array<ConfigProblem>): void => {
-  if (settings.sslRootCert !== undefined) {
+  if (settings.sslRootCert !== undefined && settings.sslRootCert !== systemRootCert) {
     const stat = statSync(settings.sslRootCert, { throwIfNoEntry: false })
     const variable = settings.source === "DATABASE_URL" ? "POSTGRES_SSL_ROOT_CERT (or sslrootcert in DATABASE_URL)" : "POSTGRES_SSL_ROOT_CERT"
     if (stat === undefined || !stat.isFile()) {
@@ -183,14 +250,14 @@ const checkServer = (settings: ServerDatabase, problems: Array<ConfigProblem>): 
     problems.push({
       variable: "POSTGRES_SSL_MODE",
       problem: `is "${settings.sslMode}" but ${settings.host} is Azure Database for PostgreSQL, which requires SSL (CRITICAL for Azure PostgreSQL)`,
-      fix: "set POSTGRES_SSL_MODE=require (or verify-full with POSTGRES_SSL_ROOT_CERT)",
+      fix: "set POSTGRES_SSL_ROOT_CERT=system (verify-full against the public CAs Azure's certificates chain to), or at least POSTGRES_SSL_MODE=require",
     })
   }
   if ((settings.sslMode === "verify-ca" || settings.sslMode === "verify-full") && settings.sslRootCert === undefined) {
     problems.push({
       variable: "POSTGRES_SSL_ROOT_CERT",
       problem: `is not set but SSL mode ${settings.sslMode} verifies the server certificate`,
-      fix: "set POSTGRES_SSL_ROOT_CERT to the CA certificate file (PEM)",
+      fix: "set POSTGRES_SSL_ROOT_CERT to the CA certificate file (PEM), or to system for the machine's CA store (a managed server's public CA)",
     })
   }
 }
@@ -219,8 +286,9 @@ const fromPostgresVariables = (env: Env, cwd: string, problems: Array<ConfigProb
     user: read(env, "POSTGRES_USER") ?? "postgres",
     password: readSecret(env, "POSTGRES_PASSWORD"),
     database: read(env, "POSTGRES_DB") ?? "postgres",
-    sslMode: parseSslMode(read(env, "POSTGRES_SSL_MODE"), "POSTGRES_SSL_MODE", problems),
+    sslMode: parseSslMode(read(env, "POSTGRES_SSL_MODE"), "POSTGRES_SSL_MODE", read(env, "POSTGRES_SSL_ROOT_CERT"), problems),
     sslRootCert: read(env, "POSTGRES_SSL_ROOT_CERT"),
+    plaintextFallback: false,
     connectTimeoutSeconds: parseConnectTimeout(read(env, "POSTGRES_CONNECT_TIMEOUT"), "POSTGRES_CONNECT_TIMEOUT", problems),
   }
   // With variables missing, the rest is still checked (every problem at once) but nothing is returned.
@@ -228,5 +296,5 @@ const fromPostgresVariables = (env: Env, cwd: string, problems: Array<ConfigProb
     checkServer(settings, problems)
     return undefined
   }
-  return settings
+  return { ...settings, plaintextFallback: settings.sslMode === "prefer" && !production }
 }

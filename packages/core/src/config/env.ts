@@ -10,7 +10,21 @@ export type Env = Readonly<Record<string, string | undefined>>
  * The process environment over a `.env` file in `cwd` when one exists: variables set in the
  * environment win, as with docker compose and most dotenv loaders.
  */
-export const loadEnv = (cwd: string = process.cwd(), environment: Env = process.env): Env => ({ ...parseDotEnv(cwd), ...environment })
+export const loadEnv = (cwd: string = process.cwd(), environment: Env = process.env): Env => {
+  const file = parseDotEnv(cwd)
+  const env: Env = { ...file, ...environment }
+  dotEnvNames.set(env, new Set(Object.keys(file).filter((name) => environment[name] === undefined)))
+  return env
+}
+
+// Which variables of an environment made by loadEnv came from the .env file, not the process
+// environment: a .env in the working directory (a pull request's branch, in CI) must not steer the
+// environment's password to a server of its choosing. Kept beside the value, not in it, so that
+// copies ({ ...env }) are plain environments again.
+const dotEnvNames = new WeakMap<Env, ReadonlySet<string>>()
+
+/** The variables of `env` that its .env file set (none for an environment not made by loadEnv). */
+export const fromDotEnv = (env: Env): ReadonlySet<string> => dotEnvNames.get(env) ?? new Set()
 
 /** The variables of the `.env` file in `cwd`, none when there is no such file. */
 const parseDotEnv = (cwd: string): Env => {

@@ -2,8 +2,8 @@ import { Effect, Exit, Layer, Redacted, Schedule, type Scope } from "effect"
 import { readFileSync } from "node:fs"
 import { hostname } from "node:os"
 import pg from "pg"
-import type { ConnectionOptions } from "node:tls"
-import { type ServerDatabase, describeDatabase } from "../config/DatabaseConfig.js"
+import * as tls from "node:tls"
+import { type ServerDatabase, describeDatabase, systemRootCert } from "../config/DatabaseConfig.js"
 import { Database, type Row, type Session } from "./Database.js"
 import { type ConnectionError, type SqlError, toConnectionError, toSqlError } from "./SqlError.js"
 
@@ -16,8 +16,17 @@ export interface PgOptions {
 /** How this process shows up in pg_stat_activity: lets a waiting replica say who holds the lock. */
 export const applicationName = (): string => `aim-migrate ${hostname()} pid ${process.pid}`.slice(0, 63)
 
+/**
+ * sslrootcert=system: Node's bundled Mozilla CA list (what TLS verifies against when no `ca` is given,
+ * NODE_EXTRA_CA_CERTS included) plus the operating system's store where this Node can read it (22.15+).
+ */
+const systemCertificates = (): ReadonlyArray<string> | undefined => {
+  const read = (tls as { getCACertificates?: (type: "default" | "system") => ReadonlyArray<string> }).getCACertificates
+  return read === undefined ? undefined : [...new Set([...read("default"), ...read("system")])]
+}
+
 /** libpq's sslmode meanings mapped onto Node's TLS options. */
-const sslOptions = (settings: ServerDatabase): false | ConnectionOptions => {
+const sslOptions = (settings: ServerDatabase): false | tls.ConnectionOptions => {
   switch (settings.sslMode) {
     case "disable":
       return false
@@ -26,7 +35,12 @@ const sslOptions = (settings: ServerDatabase): false | ConnectionOptions => {
       return { rejectUnauthorized: false }
     case "verify-ca":
     case "verify-full": {
-      const ca = settings.sslRootCert === undefined ? undefined : readFileSync(settings.sslRootCert, "utf8")
+      const ca =
+        settings.sslRootCert === undefined
+          ? undefined
+          : settings.sslRootCert === systemRootCert
+            ? systemCertificates()?.slice()
+            : readFileSync(settings.sslRootCert, "utf8")
       return settings.sslMode === "verify-ca"
         ? { rejectUnauthorized: true, ...(ca === undefined ? {} : { ca }), checkServerIdentity: () => undefined }
         : { rejectUnauthorized: true, ...(ca === undefined ? {} : { ca }) }
@@ -34,7 +48,7 @@ const sslOptions = (settings: ServerDatabase): false | ConnectionOptions => {
   }
 }
 
-const poolConfig = (settings: ServerDatabase, ssl: false | ConnectionOptions, options: PgOptions): pg.PoolConfig => ({
+const poolConfig = (settings: ServerDatabase, ssl: false | tls.ConnectionOptions, options: PgOptions): pg.PoolConfig => ({
   host: settings.host,
   port: settings.port,
   user: settings.user,
@@ -57,10 +71,10 @@ const runQuery = <A extends Row>(client: pg.Pool | pg.PoolClient, sql: string, p
 /**
  * A pool whose first connection has been made (and returned to the pool for reuse), so an
  * unreachable server fails here, typed. With sslmode=prefer, falls back to plain TCP only when the
- * server has no SSL.
+ * server has no SSL, and never in production (`plaintextFallback`): there the password is only sent over TLS.
  */
 const connectedPool = (settings: ServerDatabase, options: PgOptions, target: string) => {
-  const open = (ssl: false | ConnectionOptions) =>
+  const open = (ssl: false | tls.ConnectionOptions) =>
     Effect.tryPromise({
       try: async () => {
         const pool = new pg.Pool(poolConfig(settings, ssl, options))
@@ -78,7 +92,7 @@ const connectedPool = (settings: ServerDatabase, options: PgOptions, target: str
       catch: (cause) => toConnectionError(cause, target),
     })
   const first = open(sslOptions(settings))
-  return settings.sslMode === "prefer"
+  return settings.sslMode === "prefer" && settings.plaintextFallback
     ? first.pipe(
         Effect.catchIf(
           (e) => /does not support SSL/i.test(e.message),

@@ -104,9 +104,28 @@ const postgresChecks = (parsed: ParsedConfig, timeout: Duration.DurationInput): 
     if (settings._tag === "Server") {
       const sslOn = facts.ssl === true
       const required = settings.sslMode !== "disable" && settings.sslMode !== "prefer"
+      // prefer and require encrypt but accept any certificate: whoever answers on the host's address
+      // (a DNS or network attacker) receives the password. Only verify-full checks who the server is.
+      const verified = settings.sslMode === "verify-full" || settings.sslMode === "verify-ca"
       checks.push(
         sslOn
-          ? { id: "postgres-ssl", group, title: "SSL in effect", status: "pass", detail: `SSL on (${facts.ssl_version ?? "TLS"}), sslmode=${settings.sslMode}` }
+          ? verified
+            ? {
+                id: "postgres-ssl",
+                group,
+                title: "SSL in effect",
+                status: "pass",
+                detail: `SSL on (${facts.ssl_version ?? "TLS"}), sslmode=${settings.sslMode}`,
+              }
+            : {
+                id: "postgres-ssl",
+                group,
+                title: "SSL in effect",
+                status: "warn",
+                detail: `SSL on (${facts.ssl_version ?? "TLS"}), but sslmode=${settings.sslMode} accepts any certificate: a server impersonating this host would receive the password`,
+                code: catalog.sslCertificate.code,
+                fix: "Set POSTGRES_SSL_MODE=verify-full with POSTGRES_SSL_ROOT_CERT=system (a public CA, as on Azure) or the server's CA file",
+              }
           : {
               id: "postgres-ssl",
               group,
@@ -114,7 +133,7 @@ const postgresChecks = (parsed: ParsedConfig, timeout: Duration.DurationInput): 
               status: required ? "fail" : "warn",
               detail: `SSL off (sslmode=${settings.sslMode}): traffic and credentials are not encrypted`,
               code: catalog.sslRequired.code,
-              fix: "Set POSTGRES_SSL_MODE=require (verify-full with POSTGRES_SSL_ROOT_CERT is better) for any server outside this machine",
+              fix: "Set POSTGRES_SSL_MODE=verify-full with POSTGRES_SSL_ROOT_CERT (system, or the server's CA file) for any server outside this machine",
             },
       )
     } else {

@@ -30,7 +30,9 @@ export interface FleetProblem {
 
 /**
  * One target per non-blank, non-comment line: a postgres:// URL, or a database name on the
- * configured server. Passwords come from the environment (POSTGRES_PASSWORD) unless the URL has one.
+ * configured server. A URL's password is its own, else the configured server's password when the URL
+ * names that same host and port, else a pgpass file's line for it (PGPASSFILE or ~/.pgpass): the
+ * environment's password is never sent to a host a fleet file names.
  */
 export const parseFleet = (
   text: string,
@@ -44,11 +46,14 @@ export const parseFleet = (
     if (line === "" || line.startsWith("#")) return
     if (/^postgres(ql)?:\/\//.test(line)) {
       const found: Array<ConfigProblem> = []
-      const settings = readDatabaseSettings({ ...env, DATABASE_URL: line }, process.cwd(), found)
-      if (settings?._tag !== "Server" || found.length > 0) {
+      const { POSTGRES_PASSWORD: _environmentPassword, ...withoutPassword } = env
+      const parsed = readDatabaseSettings({ ...withoutPassword, DATABASE_URL: line }, process.cwd(), found)
+      if (parsed?._tag !== "Server" || found.length > 0) {
         problems.push({ line: index + 1, problem: found.map((p) => p.problem).join("; ") || "not a server URL" })
         return
       }
+      const sameServer = base?._tag === "Server" && base.host === parsed.host && base.port === parsed.port
+      const settings = parsed.password === undefined && sameServer ? { ...parsed, password: base.password } : parsed
       targets.push({ label: describeDatabase(settings), settings })
       return
     }

@@ -33,7 +33,7 @@ export const catalog = {
     title: "Azure PostgreSQL needs SSL",
     symptom: "POSTGRES_SSL_MODE is disable or unset for a *.postgres.database.azure.com host.",
     cause: "Azure Database for PostgreSQL accepts only SSL connections (the guide: CRITICAL for Azure PostgreSQL).",
-    fix: "Set POSTGRES_SSL_MODE=require, or verify-full with POSTGRES_SSL_ROOT_CERT.",
+    fix: "Set POSTGRES_SSL_ROOT_CERT=system (verify-full against the public CAs, which Azure's certificates chain to), or at least POSTGRES_SSL_MODE=require.",
     commands: ["aim doctor"],
   }),
   connectionRefused: entry({
@@ -78,8 +78,9 @@ export const catalog = {
     slug: "ssl-required",
     title: "Server requires SSL or has no pg_hba entry",
     symptom: 'no pg_hba.conf entry for host "...", SSL off / The server does not support SSL connections',
-    cause: "The server's pg_hba.conf does not allow this connection with the SSL mode used.",
-    fix: "Set POSTGRES_SSL_MODE=require when the server requires SSL, or disable when it has none; otherwise ask the DBA to add a pg_hba entry.",
+    cause:
+      "The server's pg_hba.conf does not allow this connection with the SSL mode used, or the server offers no SSL where it is needed (in production sslmode=prefer never falls back to plaintext).",
+    fix: "Set POSTGRES_SSL_MODE=require when the server requires SSL; a server without SSL would receive the password in plaintext: enable SSL on it, or set POSTGRES_SSL_MODE=disable only on a network you trust; otherwise ask the DBA to add a pg_hba entry.",
     commands: ["aim doctor"],
   }),
   sslCertificate: entry({
@@ -88,7 +89,7 @@ export const catalog = {
     title: "Server certificate not trusted",
     symptom: "self-signed certificate in certificate chain / Hostname/IP does not match certificate's altnames",
     cause: "With verify-ca or verify-full the server's certificate must chain to POSTGRES_SSL_ROOT_CERT (and, for verify-full, name the host).",
-    fix: "Point POSTGRES_SSL_ROOT_CERT at the right CA file (Azure: DigiCert Global Root G2), and connect by the name on the certificate.",
+    fix: "Point POSTGRES_SSL_ROOT_CERT at the right CA file, or set it to system for a server whose certificate comes from a public CA (Azure), and connect by the name on the certificate.",
     commands: ["aim doctor"],
   }),
   databaseMissing: entry({
