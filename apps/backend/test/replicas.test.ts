@@ -65,6 +65,7 @@ describe("replicas booting at once", () => {
       SMTP_PORT: "58x7",
       SMTP_USERNAME: "a@b.co",
       SMTP_PASSWORD: "Sm7-secret",
+      AIM_HEALTH_TOKEN: "backend-health-token-0123456789",
     })
     try {
       const base = await backend.ready
@@ -73,7 +74,9 @@ describe("replicas booting at once", () => {
       expect(redis.message).toMatch(/REDIS_PORT: "63a9" is not a port number/)
       const smtp = await backend.waitFor(/SMTP settings are invalid/)
       expect(smtp).toMatchObject({ level: "warn", code: "AIM-CFG-001" })
-      const ready = (await (await fetch(`${base}/health/ready`)).json()) as { redis?: string }
+      const ready = (await (await fetch(`${base}/health/ready`, { headers: { authorization: "Bearer backend-health-token-0123456789" } })).json()) as {
+        redis?: string
+      }
       expect(ready.redis).toBe("unavailable (optional)")
       expect(JSON.stringify(backend.logs)).not.toMatch(/Rb7-secret|Sm7-secret/)
     } finally {

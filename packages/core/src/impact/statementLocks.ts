@@ -53,7 +53,7 @@ export interface StatementLocks {
   readonly opaque: boolean
   /** The safer form, when there is one. */
   readonly saferForm?: string
-  /** Removes data (DROP TABLE/COLUMN, TRUNCATE). */
+  /** Removes data (DROP TABLE/COLUMN, TRUNCATE) or overwrites every row (DELETE/UPDATE without WHERE). */
   readonly destructive: boolean
   /** PostgreSQL refuses it inside a transaction block (CONCURRENTLY, VACUUM): its file needs -- aim:no-transaction. */
   readonly outsideTransaction: boolean
@@ -375,6 +375,8 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
       const verb = statement.kind === "InsertStmt" ? "INSERT" : statement.kind === "UpdateStmt" ? "UPDATE" : "DELETE"
       return impact(verb, [{ relation: table, mode: "RowExclusiveLock" }, ...reads.map((relation) => ({ relation, mode: "AccessShareLock" as const }))], {
         scan: everyRow,
+        // Every row deleted or overwritten: as final as a TRUNCATE.
+        destructive: everyRow,
         ...(everyRow ? { saferForm: `${verb} in batches (WHERE id IN (… LIMIT 10000)), outside one long transaction` } : {}),
       })
     }

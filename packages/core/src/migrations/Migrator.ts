@@ -20,7 +20,7 @@ import { type LockHolder, type LockWaitTimeout, acquireLock, blockingSessions, r
 import { lockWait, migrationDuration, pendingMigrations, traced } from "../telemetry/Telemetry.js"
 import { type CheckFailed, readChecks, runChecks } from "./checks.js"
 import { MigrationFailed, MigrationRefused, ServerTooOld, oldestServer } from "./MigratorError.js"
-import type { Plan } from "./plan.js"
+import type { Plan, Refusal } from "./plan.js"
 import { lineColumnAt, offsetOfPosition, splitStatements } from "./splitStatements.js"
 
 export interface MigratorOptions {
@@ -39,6 +39,11 @@ export type MigrationEvent =
 export interface ApplyOptions {
   /** Apply up to and including this version only. */
   readonly upTo?: number
+  /**
+   * The checksums an approval saw (version → checksum; an agent's plan): checked under the lock, right
+   * before anything runs, so a file edited after its plan was approved is refused, never applied.
+   */
+  readonly approved?: ReadonlyMap<number, string>
   readonly onEvent?: (event: MigrationEvent) => Effect.Effect<void>
 }
 
@@ -142,6 +147,20 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
           if (plan.refusals.length > 0) return yield* new MigrationRefused({ refusals: plan.refusals })
           const byVersion = new Map(migrations.map((m) => [m.version, m]))
           const todo = plan.pending.filter((p) => applyOptions.upTo === undefined || p.version <= applyOptions.upTo)
+          const unapproved =
+            applyOptions.approved === undefined
+              ? []
+              : todo
+                  .filter((p) => applyOptions.approved?.get(p.version) !== p.checksum)
+                  .map(
+                    (p): Refusal => ({
+                      kind: "not-approved",
+                      version: p.version,
+                      name: p.name,
+                      detail: `${p.name} is not the content the plan approved (${applyOptions.approved?.has(p.version) ? "edited since" : "not in the plan"}): nothing was applied`,
+                    }),
+                  )
+          if (unapproved.length > 0) return yield* new MigrationRefused({ refusals: unapproved })
           // Refused before the ledger is created: a refusal leaves no trace.
           const controlled = yield* transactionControl(todo.flatMap((p) => byVersion.get(p.version) ?? []))
           if (controlled.length > 0) return yield* new MigrationSourceError({ directory: source.directory, problems: controlled })

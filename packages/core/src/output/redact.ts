@@ -1,6 +1,6 @@
 import type { Env } from "../config/env.js"
 
-const secretVariables = ["POSTGRES_PASSWORD", "SMTP_PASSWORD", "REDIS_PASSWORD", "PGPASSWORD"] as const
+const secretVariables = ["POSTGRES_PASSWORD", "SMTP_PASSWORD", "REDIS_PASSWORD", "PGPASSWORD", "AIM_HEALTH_TOKEN"] as const
 const urlVariables = ["DATABASE_URL", "REDIS_URL", "AIM_SCRATCH_DATABASE_URL"] as const
 // A collector's address may carry credentials; a value that is not a URL is not one (and is quoted when rejected).
 const collectorUrlVariables = ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"] as const

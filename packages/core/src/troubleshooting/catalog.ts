@@ -388,6 +388,15 @@ export const catalog = {
     fix: "Call plan_migrations, then apply_migrations with confirm: true; put new SQL in a new migration file (aim new) first.",
     commands: ["aim mcp", 'aim new "..."'],
   }),
+  planNotApproved: entry({
+    code: "AIM-MCP-003",
+    slug: "mcp-plan-not-approved",
+    title: "A migration file changed after its plan was approved",
+    symptom: "apply_migrations refused: <file> is not the content the plan approved",
+    cause: "A pending file was edited (or replaced) between plan_migrations and the apply: checked under the migration lock, right before it would run.",
+    fix: "Call plan_migrations again, review the new plan, and apply with its planId; nothing was applied.",
+    commands: ["aim plan"],
+  }),
   unknownCode: entry({
     code: "AIM-MCP-002",
     slug: "unknown-troubleshooting-code",
@@ -425,6 +434,16 @@ export const catalog = {
     cause: "Another process holds PORT on HOST (often a previous replica still running), or the port is below 1024 without the right to bind it.",
     fix: "Stop the process that holds the port (ss -ltnp | grep :PORT shows it) or set PORT to a free port; the migrations already applied stay applied.",
     commands: ["ss -ltnp"],
+  }),
+  healthDetailLocked: entry({
+    code: "AIM-SRV-002",
+    slug: "health-detail-locked",
+    title: "Health detail needs the health token",
+    symptom: "GET /health/migrations answers 401; /health and /health/ready show status and codes only",
+    cause:
+      "The detail (database user, host and name, who ran each migration from which host, the lock holder, server messages) is served only to a request with Authorization: Bearer AIM_HEALTH_TOKEN.",
+    fix: "Set AIM_HEALTH_TOKEN (at least 16 characters, e.g. openssl rand -hex 32) on the server and send it as Authorization: Bearer <token>; aim status shows the same from a shell.",
+    commands: ["aim status", 'curl -H "Authorization: Bearer $AIM_HEALTH_TOKEN" http://127.0.0.1:8080/health/migrations'],
   }),
   internal: entry({
     code: "AIM-GEN-001",

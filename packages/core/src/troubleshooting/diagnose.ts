@@ -9,6 +9,7 @@ import type { CheckFailed } from "../migrations/checks.js"
 import type { LockWaitTimeout } from "../migrations/MigrationLock.js"
 import type { MigrationSourceError, MigrationsDirectoryMissing } from "../migrations/MigrationSourceError.js"
 import type { MigrationFailed, MigrationRefused, ServerTooOld } from "../migrations/MigratorError.js"
+import type { RefusalKind } from "../migrations/plan.js"
 import { type CatalogEntry, catalog } from "./catalog.js"
 
 /** What any front end renders for a failure: the catalog entry plus the specific message. */
@@ -112,14 +113,16 @@ const byMessage: ReadonlyArray<readonly [RegExp, CatalogEntry]> = [
 ]
 
 /** The entry for a migrator refusal kind (changed, missing, out-of-order, not-adopted). */
-export const refusalEntry = (kind: string | undefined): CatalogEntry =>
-  kind === "missing"
-    ? catalog.migrationMissing
-    : kind === "out-of-order"
-      ? catalog.outOfOrder
-      : kind === "not-adopted"
-        ? catalog.notAdopted
-        : catalog.checksumChanged
+const refusalEntries: Readonly<Record<RefusalKind, CatalogEntry>> = {
+  changed: catalog.checksumChanged,
+  missing: catalog.migrationMissing,
+  "out-of-order": catalog.outOfOrder,
+  "not-adopted": catalog.notAdopted,
+  "not-approved": catalog.planNotApproved,
+}
+
+/** The entry of a refusal kind: a new kind does not compile until it has one. */
+export const refusalEntry = (kind: RefusalKind): CatalogEntry => refusalEntries[kind]
 
 /** The entry for a server or Node error code, or for a message (pasted text, untagged errors). */
 const byCodeOrMessage = (code: string | undefined, message: string): CatalogEntry | undefined =>
@@ -149,7 +152,7 @@ const entryOf: (error: AimError) => CatalogEntry = Match.type<AimError>().pipe(
     LedgerAdminRefused: () => catalog.ledgerAdminRefused,
     LockWaitTimeout: () => catalog.lockWaitTimeout,
     MigrationFailed: (e) => (e.sqlState === undefined ? undefined : bySqlState[e.sqlState]) ?? catalog.migrationFailed,
-    MigrationRefused: (e) => refusalEntry(e.refusals[0]?.kind),
+    MigrationRefused: (e) => (e.refusals[0] === undefined ? catalog.internal : refusalEntry(e.refusals[0].kind)),
     MigrationSourceError: () => catalog.sourceInvalid,
     MigrationsDirectoryMissing: () => catalog.directoryMissing,
     ServerTooOld: () => catalog.serverTooOld,

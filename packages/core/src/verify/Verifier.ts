@@ -325,7 +325,14 @@ export const makeVerifier = Effect.gen(function* () {
     const status = state.status
     if (status.upToDate) return pass("ledger", "Ledger", title, `${status.applied.length} applied, none pending, no drift`)
     if (status.refusals.length > 0) {
-      return problem("fail", "ledger", "Ledger", title, status.refusals.map((r) => r.detail).join("; "), refusalEntry(status.refusals[0]?.kind))
+      return problem(
+        "fail",
+        "ledger",
+        "Ledger",
+        title,
+        status.refusals.map((r) => r.detail).join("; "),
+        status.refusals[0] === undefined ? catalog.internal : refusalEntry(status.refusals[0].kind),
+      )
     }
     return problem(
       "fail",
