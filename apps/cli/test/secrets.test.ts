@@ -64,3 +64,38 @@ describe("no secret appears in any output of any command", () => {
     }
   })
 })
+
+describe("literals of a failing statement never leave the process", () => {
+  it("a token in a failing row, a key's value and a rejected literal are not printed, in text or JSON; the statement's line and SQLSTATE are", async () => {
+    const { createTestDatabase, testPostgresUrl } = await import("@aim/testkit")
+    const { mkdtempSync, writeFileSync } = await import("node:fs")
+    const { tmpdir } = await import("node:os")
+    const { join } = await import("node:path")
+    const db = await createTestDatabase(testPostgresUrl(), "aim_literals")
+    try {
+      const token = "tok_Live_8f2a91c4e7"
+      const cases = [
+        // Failing row contains (…): every column of the row.
+        `CREATE TABLE IF NOT EXISTS api_tokens (id int PRIMARY KEY, secret text NOT NULL CHECK (length(secret) < 5));\nINSERT INTO api_tokens VALUES (1, '${token}');\n`,
+        // Key (secret)=(…) already exists.
+        `CREATE TABLE IF NOT EXISTS api_tokens2 (secret text UNIQUE);\nINSERT INTO api_tokens2 VALUES ('${token}'), ('${token}');\n`,
+        // invalid input syntax for type uuid: "…"
+        `SELECT '${token}'::uuid;\n`,
+      ]
+      for (const [i, sqlText] of cases.entries()) {
+        const dir = mkdtempSync(join(tmpdir(), "aim-literals-"))
+        writeFileSync(join(dir, "001_leak.sql"), sqlText)
+        for (const json of [false, true]) {
+          const result = await aim(["migrate", ...(json ? ["--json"] : []), "--migrations-dir", dir], { DATABASE_URL: db.url })
+          expect(result.code, `case ${i}`).toBe(1)
+          expect(result.stdout + result.stderr, `case ${i}`).not.toContain(token)
+          expect(result.stdout + result.stderr, `case ${i}`).not.toContain("8f2a91c4e7")
+          expect(result.stdout + result.stderr).toMatch(/001_leak\.sql:\d+/)
+          expect(result.stdout + result.stderr).toMatch(/SQLSTATE (23514|23505|22P02)/)
+        }
+      }
+    } finally {
+      await db.drop()
+    }
+  })
+})

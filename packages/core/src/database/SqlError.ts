@@ -31,17 +31,33 @@ interface ErrorFields {
 
 const str = (value: unknown): string | undefined => (typeof value === "string" && value.length > 0 ? value : undefined)
 
-/** Normalises an error thrown by `pg` or PGlite into a SqlError. */
+/**
+ * A server message without the data it quotes: a string literal ('…', E'…', $$…$$), the value a
+ * conversion rejected (`invalid input syntax for type uuid: "…"`), the row of a failing check
+ * (`Failing row contains (…)`) and a key's values (`Key (email)=(…)`). A mistyped password, a token
+ * or a customer's row would otherwise reach the terminal, logs, MCP replies and exported spans.
+ * Identifiers (relation, column, constraint names), SQLSTATE and position stay: they say what to fix.
+ */
+export const withoutLiterals = (text: string): string =>
+  text
+    .replace(/\$([A-Za-z_]*)\$[\s\S]*?\$\1\$/g, "$$$1$…$$$1$")
+    .replace(/(?<![A-Za-z0-9_])[Ee]'(?:[^'\\]|\\[\s\S]|'')*'|'(?:[^']|'')*'/g, "'…'")
+    .replace(/(Failing row contains )\([\s\S]*\)/g, "$1(…)")
+    .replace(/(Key \([^)]*\))=\((?:[^()]|\([^()]*\))*\)/g, "$1=(…)")
+    .replace(/(: )"(?:[^"]|"")*"(?=\s*$|\s*\n)/g, '$1"…"')
+
+/** Normalises an error thrown by `pg` or PGlite into a SqlError, with the data it quotes removed (withoutLiterals). */
 export const toSqlError = (cause: unknown): SqlError => {
   const fields: ErrorFields = typeof cause === "object" && cause !== null ? cause : {}
   const position = str(fields.position) ?? (typeof fields.position === "number" ? String(fields.position) : undefined)
+  const clean = (value: string | undefined) => (value === undefined ? undefined : withoutLiterals(value))
   return new SqlError({
-    message: str(fields.message) ?? String(cause),
+    message: withoutLiterals(str(fields.message) ?? String(cause)),
     code: str(fields.code),
     position: position === undefined ? undefined : Number.parseInt(position, 10),
-    detail: str(fields.detail),
-    hint: str(fields.hint),
-    where: str(fields.where),
+    detail: clean(str(fields.detail)),
+    hint: clean(str(fields.hint)),
+    where: clean(str(fields.where)),
   })
 }
 
