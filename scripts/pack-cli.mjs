@@ -31,8 +31,10 @@ const rootManifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")
 
 cpSync(join(root, "migrations"), join(stage, "migrations"), { recursive: true })
 cpSync(join(root, "README.md"), join(stage, "README.md"))
-// The bundle holds everything but the heavy optional dependencies it imports on first use.
-const dependencies = Object.fromEntries(external.filter((name) => manifest.dependencies[name] !== undefined).map((name) => [name, manifest.dependencies[name]]))
+// The bundle holds everything but the heavy optional dependencies it imports on first use, each at
+// exactly the version this checkout's lockfile installed (not a range resolved again at install time).
+const installedVersion = (name) => JSON.parse(readFileSync(join(cli, "node_modules", name, "package.json"), "utf8")).version
+const dependencies = Object.fromEntries(external.filter((name) => manifest.dependencies[name] !== undefined).map((name) => [name, installedVersion(name)]))
 writeFileSync(
   join(stage, "package.json"),
   `${JSON.stringify(
@@ -42,7 +44,7 @@ writeFileSync(
       description: rootManifest.description,
       type: "module",
       bin: { aim: "dist/aim.mjs" },
-      files: ["dist", "migrations", "README.md"],
+      files: ["dist", "migrations", "README.md", "npm-shrinkwrap.json"],
       engines: rootManifest.engines,
       dependencies,
       license: "MIT",
@@ -51,6 +53,11 @@ writeFileSync(
     2,
   )}\n`,
 )
+// npm-shrinkwrap.json, which npm honours when it installs the package: the whole dependency tree,
+// transitive versions and integrity hashes included, fixed at pack time. Installs then need no
+// resolution and, with --ignore-scripts (the image's), run no package's install script.
+run("npm", ["install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund"], stage)
+run("npm", ["shrinkwrap"], stage)
 mkdirSync(out, { recursive: true })
 const packed = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", out], stage))
 rmSync(stage, { recursive: true, force: true })

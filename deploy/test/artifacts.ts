@@ -53,7 +53,9 @@ export const imageBin = (): string => {
 /** The image's environment: nothing of this machine's settings, the Dockerfile's ENV, an empty home as WORKDIR. */
 export const imageEnv = (env: Record<string, string>): NodeJS.ProcessEnv => {
   const home = mkdtempSync(join(tmpdir(), "aim-image-home-"))
-  return { PATH: process.env.PATH, HOME: home, ...readDockerfile().env, ...env }
+  // The image's compile cache is the one the build warmed (installCli.ts ran the Dockerfile's step into a temporary directory).
+  const cache = process.env.AIM_IMAGE_COMPILE_CACHE === undefined ? {} : { NODE_COMPILE_CACHE: process.env.AIM_IMAGE_COMPILE_CACHE }
+  return { PATH: process.env.PATH, HOME: home, ...readDockerfile().env, ...cache, ...env }
 }
 
 /** Runs the image's entrypoint with these arguments, as `docker run aim-migrate ARGS` would. */

@@ -23,10 +23,29 @@ export default async function setup() {
   const out = mkdtempSync(join(tmpdir(), "aim-image-out-"))
   const tarball = run("node", ["scripts/pack-cli.mjs", "--out", out], repoRoot).trim().split("\n").at(-1) ?? ""
   const prefix = mkdtempSync(join(tmpdir(), "aim-image-prefix-"))
-  run("npm", ["install", "-g", "--prefix", prefix, tarball], mkdtempSync(join(tmpdir(), "aim-image-cwd-")))
+  // The Dockerfile's own flags (--ignore-scripts …), into a prefix of our own instead of the image's.
+  const flags = install.split(/\s+/).filter((word) => word.startsWith("--"))
+  run("npm", ["install", "-g", ...flags, "--prefix", prefix, tarball], mkdtempSync(join(tmpdir(), "aim-image-cwd-")))
   process.env.AIM_IMAGE_BIN = join(prefix, "bin", "aim")
+  // The build's warm-up step, as the image runs it (its PATH has the installed aim; production, no database).
+  const warm = dockerfile.runs.find((r) => r.startsWith("aim --version"))
+  if (warm === undefined) throw new Error("deploy/Dockerfile no longer warms the compile cache")
+  const cache = mkdtempSync(join(tmpdir(), "aim-image-cache-"))
+  const warmed = spawnSync("sh", ["-c", warm], {
+    cwd: mkdtempSync(join(tmpdir(), "aim-image-cwd-")),
+    env: {
+      PATH: `${join(prefix, "bin")}:${process.env.PATH}`,
+      HOME: mkdtempSync(join(tmpdir(), "aim-image-home-")),
+      ...dockerfile.env,
+      NODE_COMPILE_CACHE: cache,
+    },
+    encoding: "utf8",
+  })
+  if (warmed.status !== 0) throw new Error(`the Dockerfile's warm-up step failed: ${warmed.stderr}`)
+  process.env.AIM_IMAGE_COMPILE_CACHE = cache
   return () => {
     rmSync(out, { recursive: true, force: true })
     rmSync(prefix, { recursive: true, force: true })
+    rmSync(process.env.AIM_IMAGE_COMPILE_CACHE ?? "", { recursive: true, force: true })
   }
 }

@@ -159,6 +159,13 @@ describe("the other artifacts", () => {
     expect(dockerfile.env).toMatchObject({ NODE_ENV: "production" })
     expect([...dockerfile.entrypoint, ...dockerfile.cmd]).toEqual(["aim", "migrate"])
     expect(readFileSync(resolve(deployDir, "Dockerfile"), "utf8")).not.toMatch(/PASSWORD|DATABASE_URL=/)
+    // Supply chain: Node 24 (supported), a base image the release build pins by digest, the tarball's
+    // npm-shrinkwrap.json honoured with no install script run.
+    const text = readFileSync(resolve(deployDir, "Dockerfile"), "utf8")
+    expect(text).toMatch(/^ARG NODE_IMAGE=node:24-bookworm-slim$/m)
+    expect(text.match(/^FROM .*/gm)).toEqual(["FROM ${NODE_IMAGE} AS pack", "FROM ${NODE_IMAGE}"])
+    expect(dockerfile.runs.find((r) => r.startsWith("npm install -g "))).toMatch(/--ignore-scripts/)
+    expect(dockerfile.env).toMatchObject({ NODE_COMPILE_CACHE: expect.stringMatching(/^\//) })
     // The build context is the repository: a local .env (with its passwords) and node_modules stay out.
     const ignored = readFileSync(resolve(deployDir, "Dockerfile.dockerignore"), "utf8").split("\n")
     expect(ignored).toEqual(expect.arrayContaining([".env", ".env.*", "**/node_modules", ".aim"]))
