@@ -1,4 +1,4 @@
-import { loadEnv, scrub, secretsOf } from "@aim/core"
+import { loadEnv, scrub, scrubValue, secretsOf } from "@aim/core"
 import { Data, Effect } from "effect"
 
 /** Ends the command with this exit code after its output was printed. */
@@ -12,7 +12,9 @@ const secrets = secretsOf(loadEnv())
 // Every byte the CLI writes goes through here, so no secret can reach a terminal or a log.
 export const out = (line: string) => Effect.sync(() => process.stdout.write(`${scrub(line, secrets)}\n`))
 export const err = (line: string) => Effect.sync(() => process.stderr.write(`${scrub(line, secrets)}\n`))
-export const printJson = (value: unknown) => out(JSON.stringify(value, null, 2))
+// The document's strings are scrubbed, not its printed text: a secret such as `true` or `5432` must
+// not turn a boolean or a number into `***` and the document into invalid JSON.
+export const printJson = (value: unknown) => Effect.sync(() => process.stdout.write(`${JSON.stringify(scrubValue(value, secrets), null, 2)}\n`))
 
 /** A definition (a constraint, a column's type and default) on one line, for a diff a reviewer reads. */
 export const oneLine = (text: string | null | undefined) => (text ?? "").replace(/\s+/g, " ").trim()

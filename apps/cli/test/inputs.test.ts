@@ -1,4 +1,4 @@
-import { mkdtempSync, symlinkSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs"
 import { type AddressInfo, createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -14,6 +14,8 @@ writeFileSync(join(loopDir, "001_ok.sql"), "SELECT 1;\n")
 symlinkSync(join(loopDir, "002_loop.sql"), join(loopDir, "002_loop.sql"))
 const badFleet = join(scratch, "fleet.txt")
 writeFileSync(badFleet, "ok_name\nnot a database!\n")
+const dotEnvDirectory = mkdtempSync(join(tmpdir(), "aim-envdir-"))
+mkdirSync(join(dotEnvDirectory, ".env"))
 const emptyFleet = join(scratch, "empty-fleet.txt")
 writeFileSync(emptyFleet, "# no database yet\n")
 
@@ -28,11 +30,29 @@ interface Row {
   readonly says: RegExp
   /** Text that must appear in no output (a password, or pieces of one). */
   readonly secret?: ReadonlyArray<string>
+  /** The working directory (its .env), when not the repository's. */
+  readonly cwd?: string
 }
 
 const server = { DATABASE_URL: "postgres://postgres@127.0.0.1:1/none" }
 
 const rows: ReadonlyArray<Row> = [
+  {
+    name: "DATABASE_URL set but empty (never the embedded database)",
+    args: ["status"],
+    env: { DATABASE_URL: "" },
+    exit: 2,
+    code: "AIM-CFG-001",
+    says: /DATABASE_URL: is set but empty/,
+  },
+  {
+    name: ".env that is a directory",
+    args: ["status"],
+    cwd: dotEnvDirectory,
+    exit: 2,
+    code: "AIM-CFG-001",
+    says: /\.env is not a file \(a directory\)/,
+  },
   {
     name: "a negative lock timeout",
     args: ["migrate", "--lock-timeout", "-5"],
@@ -154,14 +174,14 @@ const rows: ReadonlyArray<Row> = [
 
 describe("every bad input is answered: one coded line, the right exit code, JSON when asked", () => {
   it.each(rows)("$name", async (row) => {
-    const human = await aim(row.args, row.env ?? {})
+    const human = await aim(row.args, row.env ?? {}, row.cwd)
     expect(human.code, human.stderr).toBe(row.exit)
     const first = human.stderr.split("\n").find((line) => line.startsWith("✖")) ?? human.stdout.split("\n").find((line) => /\[AIM-/.test(line)) ?? ""
     expect(first).toContain(`[${row.code}]`)
     expect(`${human.stdout}\n${human.stderr}`).toMatch(row.says)
     expect(human.stderr).not.toMatch(/\n\s+at /) // no stack trace
 
-    const json = await aim([...row.args, "--json"], row.env ?? {})
+    const json = await aim([...row.args, "--json"], row.env ?? {}, row.cwd)
     expect(json.code).toBe(row.exit)
     const doc = JSON.parse(json.stdout)
     expect(doc.ok).toBe(false)
@@ -178,6 +198,20 @@ describe("every bad input is answered: one coded line, the right exit code, JSON
       expect.objectContaining({ title: "DATABASE_URL", status: "fail", code: "AIM-CFG-001", detail: expect.stringMatching(/^cannot be right as written/) }),
     )
     for (const piece of ["Zq9", "xK7", "wV3", "pL#"]) expect(`${result.stdout}${result.stderr}`).not.toContain(piece)
+  })
+
+  it("a secret that looks like JSON (true, a number) or holds a quote, and a % in an OTLP header or REDIS_URL: --json stays valid, no command crashes", async () => {
+    for (const password of ["true", "5432", 'pa"ss\\wd']) {
+      const result = await aim(["status", "--json", "--migrations-dir", shippedMigrations], {
+        DATABASE_URL: testPostgresUrl(),
+        POSTGRES_PASSWORD: password,
+        OTEL_EXPORTER_OTLP_HEADERS: "api-key=ab%zz",
+        REDIS_URL: "redis://:p%w@127.0.0.1:6379",
+      })
+      expect(result.stderr).not.toMatch(/URIError|\n\s+at /)
+      const doc = JSON.parse(result.stdout)
+      expect(typeof doc.upToDate).toBe("boolean")
+    }
   })
 
   it("DATABASE_URL and POSTGRES_* both set and different: the URL is used, said once, no value shown", async () => {

@@ -124,4 +124,4 @@ export { TelemetryLive, type TelemetrySettings, lockWait, migrationDuration, pen
 // Errors and the troubleshooting catalog they map to; output hygiene.
 export { type AimError, type Diagnosis, diagnose, explain, refusalEntry } from "./troubleshooting/diagnose.js"
 export { type CatalogEntry, catalog, catalogEntries, docsPath, entryDocument, findEntry } from "./troubleshooting/catalog.js"
-export { scrub, secretsOf, withoutUrlCredentials } from "./output/redact.js"
+export { scrub, scrubValue, secretsOf, withoutUrlCredentials } from "./output/redact.js"

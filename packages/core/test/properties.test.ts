@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { describeDatabase, diagnose, loadMigrations, readConfig } from "../src/index.js"
+import { describeDatabase, diagnose, loadMigrations, readConfig, scrub, scrubValue, secretsOf } from "../src/index.js"
 
 // Generated inputs: every one is answered by a coded error or a success, never a defect, a hang or a
 // secret in what would be printed. 1,000 runs of each property per test run.
@@ -137,5 +137,58 @@ describe("properties over generated inputs", () => {
       }),
       { numRuns: runs },
     )
+  })
+})
+
+/** Every string of a JSON document, keys included. */
+const strings = (value: unknown): Array<string> =>
+  typeof value === "string"
+    ? [value]
+    : Array.isArray(value)
+      ? value.flatMap(strings)
+      : typeof value === "object" && value !== null
+        ? Object.entries(value).flatMap(([k, v]) => [k, ...strings(v)])
+        : []
+
+describe("the scrubber over generated secrets", () => {
+  // Quotes, backslashes, JSON's words, digits, a lone %, blanks and unicode: the secrets that broke it.
+  const tricky = fc.oneof(
+    fc.constantFrom("true", "false", "null", "5432", "12345", 'pa"ss', "back\\slash", "50%", "%zz", "ünï-cödé-✓", "  ", "", "a", "tab\there"),
+    fc.string({ minLength: 0, maxLength: 24 }),
+    fc.string({ unit: "grapheme", minLength: 3, maxLength: 12 }),
+  )
+
+  it("JSON stays valid and keeps its booleans and numbers; no secret (of 3 visible characters or more) is left in text or JSON", () => {
+    fc.assert(
+      fc.property(tricky, fc.string({ maxLength: 10 }), (password, around) => {
+        // A password that is also a part printed on purpose (the URL's scheme or host) is not scrubbed, by design.
+        fc.pre(!["redis", "cache", "6379"].includes(password))
+        const secrets = secretsOf({
+          POSTGRES_PASSWORD: password,
+          OTEL_EXPORTER_OTLP_HEADERS: `api-key=${password}`,
+          REDIS_URL: `redis://:${password}@cache:6379`,
+        })
+        const doc = { ok: true, port: 5432, count: 12345, message: `${around}${password}${around}`, nested: [{ [password || "k"]: password }] }
+        const printed = JSON.stringify(scrubValue(doc, secrets), null, 2)
+        const parsed = JSON.parse(printed) as typeof doc
+        expect(parsed.ok).toBe(true)
+        expect(parsed.port).toBe(5432)
+        expect(parsed.count).toBe(12345)
+        const text = scrub(`failed: ${around}${password}${around}`, secrets)
+        if (password.trim().length >= 3) {
+          for (const piece of strings(parsed)) expect(piece).not.toContain(password)
+          expect(text).not.toContain(password)
+        } else {
+          // Nothing to hide: the output is left as it was (an empty secret once put *** between every character).
+          expect(text).toBe(`failed: ${around}${password}${around}`)
+        }
+      }),
+      { numRuns: runs },
+    )
+  })
+
+  it("a longer secret is scrubbed before a shorter one inside it: no piece is left", () => {
+    const secrets = secretsOf({ POSTGRES_PASSWORD: "abc", SMTP_PASSWORD: "abcdef" })
+    expect(scrub("x abcdef y abc", secrets)).toBe("x *** y ***")
   })
 })

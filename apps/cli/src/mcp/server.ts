@@ -18,6 +18,7 @@ import {
   checksumOf,
   lintMigrations,
   scrub,
+  scrubValue,
   withoutUrlCredentials,
   secretsOf,
 } from "@aim/core"
@@ -61,7 +62,10 @@ export const startMcpServer = async (options: McpOptions) => {
   const clean = (text: string) => withoutUrlCredentials(scrub(text, secrets))
 
   const ok = (summary: string, data: Record<string, unknown>): ToolResult => {
-    const structured = JSON.parse(clean(JSON.stringify(data))) as Record<string, unknown>
+    // Each string scrubbed, so the document stays valid whatever a secret looks like (`true`, `5432`, a quote).
+    const structured = JSON.parse(
+      JSON.stringify(scrubValue(data, secrets), (_key, value) => (typeof value === "string" ? withoutUrlCredentials(value) : value)),
+    ) as Record<string, unknown>
     return { content: [{ type: "text", text: clean(summary) }], structuredContent: structured }
   }
   const refuse = (reason: string, safeAlternative: string, code = "AIM-MCP-001"): ToolResult => ({
@@ -233,7 +237,10 @@ export const startMcpServer = async (options: McpOptions) => {
                   "Read their locks and advice in the plan (lockPlan), then call again with acceptRisk listing them, or change the migration to its safer form.",
                 )
         // The plan as it is now, as a second text block: a tool error carries no structured content.
-        return { ...refused, content: [...refused.content, { type: "text" as const, text: clean(JSON.stringify(outcome.current)) }] }
+        return {
+          ...refused,
+          content: [...refused.content, { type: "text" as const, text: withoutUrlCredentials(JSON.stringify(scrubValue(outcome.current, secrets))) }],
+        }
       },
     )
 

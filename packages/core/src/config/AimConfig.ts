@@ -2,7 +2,7 @@ import { Context, Effect, Either, Layer } from "effect"
 import { ConfigError, type ConfigProblem } from "./ConfigError.js"
 import { type DatabaseSettings, overriddenByUrl, readDatabaseSettings } from "./DatabaseConfig.js"
 import { withoutUrlCredentials } from "../output/redact.js"
-import { type Env, cutByComment, loadEnv, read } from "./env.js"
+import { type Env, cutByComment, dotEnvProblem, loadEnv, read } from "./env.js"
 import { type AppSettings, type RedisSettings, type SmtpSettings, readAppSettings, readRedisSettings, readSmtpSettings } from "./ServicesConfig.js"
 
 export interface AimConfigShape {
@@ -42,6 +42,10 @@ const withoutCredentials = (problem: ConfigProblem): ConfigProblem => ({ ...prob
 export const readConfig = (env: Env, cwd: string): ParsedConfig => {
   const databaseProblems: Array<ConfigProblem> = []
   const serviceProblems: Array<ConfigProblem> = []
+  const unreadable = dotEnvProblem(cwd)
+  if (unreadable !== undefined) {
+    databaseProblems.push({ variable: ".env", problem: unreadable, fix: "make .env a readable file of VARIABLE=value lines, or remove it" })
+  }
   const database = readDatabaseSettings(env, cwd, databaseProblems)
   const scratchUrl = read(env, "AIM_SCRATCH_DATABASE_URL")
   const scratchProblems: Array<ConfigProblem> = []

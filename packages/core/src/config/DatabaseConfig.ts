@@ -170,6 +170,15 @@ export const requiredPostgresVariables = ["POSTGRES_HOST", "POSTGRES_USER", "POS
  */
 export const readDatabaseSettings = (env: Env, cwd: string, problems: Array<ConfigProblem>): DatabaseSettings | undefined => {
   const url = read(env, "DATABASE_URL")
+  // Set but empty (DATABASE_URL= in a manifest whose secret did not resolve): never the embedded database.
+  if (url === undefined && env.DATABASE_URL !== undefined) {
+    problems.push({
+      variable: "DATABASE_URL",
+      problem: "is set but empty",
+      fix: "give it the server's URL (postgres://USER:PASSWORD@HOST:5432/DB), or unset it to use POSTGRES_* (or, outside production, the embedded database)",
+    })
+    return undefined
+  }
   const settings: DatabaseSettings | undefined = url !== undefined ? fromUrl(url, env, problems) : fromPostgresVariables(env, cwd, problems)
   if (settings?._tag === "Server") checkServer(settings, problems)
   steeredByDotEnv(env, problems)

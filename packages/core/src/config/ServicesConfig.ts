@@ -1,4 +1,5 @@
 import { Redacted } from "effect"
+import { decoded } from "../output/redact.js"
 import type { ConfigProblem } from "./ConfigError.js"
 import { type Env, read, readPort, readSecret } from "./env.js"
 
@@ -99,7 +100,7 @@ const redisSettings = (env: Env, problems: Array<ConfigProblem>): RedisSettings 
     return {
       host,
       port: p,
-      password: parsed.password === "" ? readSecret(env, "REDIS_PASSWORD") : Redacted.make(decodeURIComponent(parsed.password)),
+      password: parsed.password === "" ? readSecret(env, "REDIS_PASSWORD") : Redacted.make(decoded(parsed.password)),
       db: Number(parsed.pathname.replace(/^\//, "") || "0") || 0,
       tls: tlsFlag ?? (parsed.protocol === "rediss:" || p === 6380 || host.endsWith(azureRedisSuffix)),
       caFile: read(env, "REDIS_TLS_CA_FILE"),

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { parseEnv } from "node:util"
 import { Redacted } from "effect"
@@ -26,10 +26,25 @@ const dotEnvNames = new WeakMap<Env, ReadonlySet<string>>()
 /** The variables of `env` that its .env file set (none for an environment not made by loadEnv). */
 export const fromDotEnv = (env: Env): ReadonlySet<string> => dotEnvNames.get(env) ?? new Set()
 
-/** The variables of the `.env` file in `cwd`, none when there is no such file. */
+/** The variables of the `.env` file in `cwd`, none when there is no such file (or it cannot be read: dotEnvProblem says why). */
 const parseDotEnv = (cwd: string): Env => {
   const file = join(cwd, ".env")
-  return existsSync(file) ? (parseEnv(readFileSync(file, "utf8")) as Record<string, string>) : {}
+  if (dotEnvProblem(cwd) !== undefined || !existsSync(file)) return {}
+  return parseEnv(readFileSync(file, "utf8")) as Record<string, string>
+}
+
+/** Why the `.env` in `cwd` cannot be read (a directory, no permission), or undefined when it can or does not exist. */
+export const dotEnvProblem = (cwd: string): string | undefined => {
+  const file = join(cwd, ".env")
+  const stat = statSync(file, { throwIfNoEntry: false })
+  if (stat === undefined) return undefined
+  if (!stat.isFile()) return `${file} is not a file (${stat.isDirectory() ? "a directory" : "not a regular file"})`
+  try {
+    readFileSync(file, "utf8")
+    return undefined
+  } catch (error) {
+    return `${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`
+  }
 }
 
 /** A variable's value with surrounding blanks removed; empty counts as unset. */
@@ -85,7 +100,7 @@ export const readSecret = (env: Env, name: string): Redacted.Redacted<string> | 
  */
 export const cutByComment = (cwd: string): ReadonlyArray<{ readonly name: string; readonly line: number; readonly readAs: string | undefined }> => {
   const file = join(cwd, ".env")
-  if (!existsSync(file)) return []
+  if (dotEnvProblem(cwd) !== undefined || !existsSync(file)) return []
   const text = readFileSync(file, "utf8")
   const parsed = parseEnv(text) as Record<string, string>
   return text.split(/\r?\n/).flatMap((line, index) => {

@@ -9,6 +9,15 @@ const headerVariables = ["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACE
 
 const publicVariables = ["POSTGRES_USER", "POSTGRES_HOST", "POSTGRES_DB", "REDIS_HOST", "SMTP_HOST", "SMTP_USERNAME"] as const
 
+/** decodeURIComponent that keeps a malformed escape (`%` alone, `%zz`) as it is instead of throwing. */
+export const decoded = (text: string): string => {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}
+
 /**
  * Every secret value the environment holds, so that output can be scrubbed of them as a last line of
  * defence. A password that is also the text of a part printed on purpose (the user `postgres`, the
@@ -21,8 +30,7 @@ export const secretsOf = (env: Env): ReadonlyArray<string> => {
   for (const name of urlVariables) {
     try {
       const url = new URL(env[name] ?? "")
-      for (const part of [url.protocol.replace(/:$/, ""), decodeURIComponent(url.username), url.hostname, decodeURIComponent(url.pathname.replace(/^\//, ""))])
-        printed.add(part)
+      for (const part of [url.protocol.replace(/:$/, ""), decoded(url.username), url.hostname, decoded(url.pathname.replace(/^\//, ""))]) printed.add(part)
     } catch {
       // not a URL: nothing printed from it
     }
@@ -35,7 +43,7 @@ export const secretsOf = (env: Env): ReadonlyArray<string> => {
     const password = URL.canParse(env[name] ?? "") ? new URL(env[name] ?? "").password : ""
     if (password.length >= 3) {
       secrets.add(password)
-      secrets.add(decodeURIComponent(password))
+      secrets.add(decoded(password))
     }
   }
   for (const name of headerVariables) {
@@ -43,7 +51,7 @@ export const secretsOf = (env: Env): ReadonlyArray<string> => {
       const value = pair.slice(pair.indexOf("=") + 1).trim()
       if (pair.includes("=") && value.length >= 3) {
         secrets.add(value)
-        secrets.add(decodeURIComponent(value))
+        secrets.add(decoded(value))
       }
     }
   }
@@ -54,21 +62,45 @@ export const secretsOf = (env: Env): ReadonlyArray<string> => {
       const url = new URL(value)
       if (url.password.length >= 3) {
         secrets.add(url.password)
-        secrets.add(decodeURIComponent(url.password))
+        secrets.add(decoded(url.password))
       }
     } catch {
       // Not a URL, so the password cannot be told apart: treat the whole value as secret.
       secrets.add(value)
     }
   }
-  return [...secrets].filter((secret) => !printed.has(secret)).sort((a, b) => b.length - a.length)
+  // An empty (or too short) value is no secret: scrubbing "" would put *** between every character.
+  return [...secrets].filter((secret) => secret.trim().length >= 3 && !printed.has(secret)).sort((a, b) => b.length - a.length)
 }
 
-/** Replaces every secret in `text` with `***`. */
+/**
+ * Replaces every secret in `text` with `***`, longest first (so no part of a longer secret is left),
+ * in its raw form and as it appears inside a JSON string (a `"` or `\` escaped).
+ */
 export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
   let out = text
-  for (const secret of secrets) out = out.split(secret).join("***")
+  for (const secret of secrets) {
+    out = out.split(secret).join("***")
+    const escaped = JSON.stringify(secret).slice(1, -1)
+    if (escaped !== secret) out = out.split(escaped).join("***")
+  }
   return out
+}
+
+/**
+ * A JSON-able value with every string in it scrubbed (keys too), for --json and MCP replies: the
+ * document stays valid whatever the secrets are, even `true` or `5432`, which scrubbing the printed
+ * text would turn into `***` where a boolean or number stood.
+ */
+export const scrubValue = (value: unknown, secrets: ReadonlyArray<string>): unknown => {
+  if (typeof value === "string") return scrub(value, secrets)
+  if (Array.isArray(value)) return value.map((item) => scrubValue(item, secrets))
+  if (typeof value === "object" && value !== null) {
+    const json = (value as { toJSON?: () => unknown }).toJSON
+    if (typeof json === "function") return scrubValue(json.call(value), secrets)
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [scrub(key, secrets), scrubValue(item, secrets)]))
+  }
+  return value
 }
 
 /** Text with the credentials of any URL in it replaced: `redis://:pw@cache` becomes `redis://***@cache`. */

@@ -2,7 +2,7 @@ import { Duration, Effect, Layer, Metric, MetricBoundaries } from "effect"
 import type { ConfigProblem } from "../config/ConfigError.js"
 import { ConfigError } from "../config/ConfigError.js"
 import { type Env, read, readWhole } from "../config/env.js"
-import { withoutUrlCredentials } from "../output/redact.js"
+import { decoded, withoutUrlCredentials } from "../output/redact.js"
 import { type AimError, explain } from "../troubleshooting/diagnose.js"
 
 /**
@@ -64,7 +64,7 @@ export const readTelemetrySettings = (env: Env, defaultService: string, problems
       problems.push({ variable: "OTEL_RESOURCE_ATTRIBUTES", problem: `"${pair.trim()}" is not key=value`, fix: "use key=value pairs separated by commas" })
       continue
     }
-    attributes[decodeURIComponent(pair.slice(0, at).trim())] = decodeURIComponent(pair.slice(at + 1).trim())
+    attributes[decoded(pair.slice(0, at).trim())] = decoded(pair.slice(at + 1).trim())
   }
   const timeoutMs = readWhole(
     read(env, "OTEL_EXPORTER_OTLP_TIMEOUT"),
