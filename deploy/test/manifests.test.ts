@@ -163,6 +163,7 @@ describe("the other artifacts", () => {
     // npm-shrinkwrap.json honoured with no install script run.
     const text = readFileSync(resolve(deployDir, "Dockerfile"), "utf8")
     expect(text).toMatch(/^ARG NODE_IMAGE=node:24-bookworm-slim$/m)
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's own ${NAME} syntax, not JavaScript's
     expect(text.match(/^FROM .*/gm)).toEqual(["FROM ${NODE_IMAGE} AS pack", "FROM ${NODE_IMAGE}"])
     expect(dockerfile.runs.find((r) => r.startsWith("npm install -g "))).toMatch(/--ignore-scripts/)
     expect(dockerfile.env).toMatchObject({ NODE_COMPILE_CACHE: expect.stringMatching(/^\//) })

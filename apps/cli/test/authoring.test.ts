@@ -28,6 +28,21 @@ describe("authoring commands", () => {
     expect(existsSync(join(cwd, ".aim", "pglite", "PG_VERSION")) && readFileSync(join(cwd, ".aim", "pglite", "PG_VERSION"), "utf8")).toBeTruthy()
   })
 
+  it("aim new: a description with newlines stays on its comment line (it never becomes SQL); a version past the ledger's integer is refused", async () => {
+    const cwd = copy()
+    const created = await aim(["new", "add notes\nDROP TABLE users;\r\n-- x"], {}, cwd)
+    expect(created.code, created.stderr).toBe(0)
+    const text = readFileSync(join(cwd, "migrations", "022_add_notes_drop_table_users_x.sql"), "utf8")
+    expect(text.split("\n")[0]).toBe("-- 022_add_notes_drop_table_users_x: add notes DROP TABLE users; -- x")
+    expect(text).not.toMatch(/^DROP TABLE/m)
+
+    const full = mkdtempSync(join(tmpdir(), "aim-author-full-"))
+    writeFileSync(join(full, "2147483647_last.sql"), "SELECT 1;\n")
+    const refused = await aim(["new", "one more", "--migrations-dir", full, "--json"], {}, cwd)
+    expect(refused.code).toBe(2)
+    expect(JSON.parse(refused.stdout).error.details.join(" ")).toMatch(/2147483648 does not fit the ledger/)
+  })
+
   it("aim lint FILE reports file:line with the fix and exits 1 on an error", async () => {
     const cwd = copy()
     const bad = join(cwd, "bad.sql")

@@ -16,9 +16,22 @@ const slugOf = (text: string) =>
     .replace(/^_+|_+$/g, "")
     .slice(0, 60)
 
-/** A table name when the description reads "add/create X table", for a ready-made skeleton. */
-const tableOf = (text: string) =>
-  /^(?:add|create)\s+(?:an?\s+|the\s+)?([a-z][a-z0-9_ ]*?)\s+table$/i.exec(text.trim())?.[1]?.trim().replace(/\s+/g, "_").toLowerCase()
+/** A table name when the description reads "add/create X table", for a ready-made skeleton (word by word: linear). */
+const tableOf = (text: string): string | undefined => {
+  const words = text.trim().toLowerCase().split(/\s+/)
+  if (words.length < 3 || (words[0] !== "add" && words[0] !== "create") || words.at(-1) !== "table") return undefined
+  const middle = words.slice(1, -1)
+  const named = middle.length > 1 && ["a", "an", "the"].includes(middle[0] ?? "") ? middle.slice(1) : middle
+  const table = named.join("_")
+  return /^[a-z][a-z0-9_]*$/.test(table) ? table : undefined
+}
+
+/** The description on one line of printable text: a newline in it would start a line of SQL in the generated file. */
+export const oneLineDescription = (text: string): string =>
+  text
+    .replace(/[\u0000-\u001f\u007f]+/g, " ")
+    .replace(/\s+/g, " ")
+    .trim()
 
 /** The template: every statement guarded, so the file is idempotent and lints clean as written. */
 export const template = (name: string, text: string): string => {
@@ -64,8 +77,9 @@ export const template = (name: string, text: string): string => {
 export const newMigration = Command.make(
   "new",
   { description, json: opt.json, migrationsDir: opt.authoringMigrationsDir },
-  reported(({ description, migrationsDir }) =>
+  reported(({ description: given, migrationsDir }) =>
     Effect.gen(function* () {
+      const description = oneLineDescription(given)
       const slug = slugOf(description)
       if (slug === "") {
         return yield* new ConfigError({
@@ -83,6 +97,18 @@ export const newMigration = Command.make(
           .filter((f) => fileNamePattern.test(f))
           .map((f) => f.split("_")[0]?.length ?? 3),
       )
+      // The ledger's version is a PostgreSQL integer: a file past it could never be recorded.
+      if (last + 1 > 2_147_483_647) {
+        return yield* new ConfigError({
+          problems: [
+            {
+              variable: "version",
+              problem: `${last + 1} does not fit the ledger (at most 2147483647)`,
+              fix: "renumber the directory's files below 2147483647",
+            },
+          ],
+        })
+      }
       const name = `${String(last + 1).padStart(width, "0")}_${slug}.sql`
       const path = join(migrationsDir, name)
       writeFileSync(path, template(name, description), { flag: "wx" })

@@ -24,8 +24,22 @@ export interface CheckProblem {
 }
 
 const directive = /^--\s*aim:check\b(.*)$/
-const form = /^\s*"([^"]+)"\s+(\S[\s\S]*?)\s*;?\s*$/
 const continuation = /^--\s{3,}(\S.*)$/
+
+/**
+ * `"message" query`: a quoted message, blanks, then the query (a trailing `;` dropped). Read by hand,
+ * in one pass: the regular expression it replaces backtracked cubically on a long line of blanks.
+ */
+const readForm = (text: string): { readonly message: string; readonly query: string } | undefined => {
+  const trimmed = text.trim()
+  if (!trimmed.startsWith('"')) return undefined
+  const close = trimmed.indexOf('"', 1)
+  if (close <= 1) return undefined
+  const rest = trimmed.slice(close + 1)
+  if (!/^\s/.test(rest)) return undefined
+  const query = rest.trim().replace(/;$/, "").trimEnd()
+  return query === "" ? undefined : { message: trimmed.slice(1, close), query }
+}
 
 /** The checks of a file's header (its leading comment lines), and any directive that is not well formed. */
 export const readChecks = (sql: string): { readonly checks: ReadonlyArray<MigrationCheck>; readonly problems: ReadonlyArray<CheckProblem> } => {
@@ -43,12 +57,12 @@ export const readChecks = (sql: string): { readonly checks: ReadonlyArray<Migrat
       text += ` ${next[1] ?? ""}`
       i++
     }
-    const parsed = form.exec(text)
-    if (parsed?.[1] === undefined || parsed[2] === undefined) {
+    const parsed = readForm(text)
+    if (parsed === undefined) {
       problems.push({ line: start, problem: 'aim:check needs a quoted message and a query: -- aim:check "what must hold" SELECT … (the rows that break it)' })
       continue
     }
-    checks.push({ line: start, message: parsed[1], query: parsed[2] })
+    checks.push({ line: start, message: parsed.message, query: parsed.query })
   }
   return { checks, problems }
 }

@@ -103,5 +103,15 @@ export const scrubValue = (value: unknown, secrets: ReadonlyArray<string>): unkn
   return value
 }
 
-/** Text with the credentials of any URL in it replaced: `redis://:pw@cache` becomes `redis://***@cache`. */
-export const withoutUrlCredentials = (text: string): string => text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s"]*@/gi, "$1***@")
+/**
+ * Text with the credentials of any URL in it replaced: `redis://:pw@cache` becomes `redis://***@cache`
+ * (from the first `://` of a word to its last `@`). One pass over the words: the regular expression it
+ * replaces backtracked quadratically on a long run of letters.
+ */
+export const withoutUrlCredentials = (text: string): string =>
+  text.replace(/[^\s"]+/g, (word) => {
+    const scheme = word.indexOf("://")
+    const at = word.lastIndexOf("@")
+    if (scheme <= 0 || at < scheme + 3 || !/[a-z]/i.test(word[scheme - 1] ?? "")) return word
+    return `${word.slice(0, scheme + 3)}***${word.slice(at)}`
+  })
