@@ -174,13 +174,36 @@ describe("migrator on PostgreSQL", () => {
       })
       expect(error._tag).toBe("LockWaitTimeout")
       if (error._tag !== "LockWaitTimeout") return
-      expect(error.holder?.applicationName).toBe("test-holder on host-x")
+      expect(error.holder).toMatchObject({ applicationName: "test-holder on host-x", canMigrate: true })
       expect(error.waitedMs).toBeGreaterThanOrEqual(700)
       expect(events[0]).toMatchObject({ _tag: "LockWaiting", holder: { applicationName: "test-holder on host-x" } })
       expect(diagnose(error).entry.code).toBe("AIM-LOCK-001")
       expect(await sql(db.url, "SELECT to_regclass('aim_migrations.schema_migrations') IS NULL AS none")).toEqual([{ none: true }])
     } finally {
       await holder.end()
+    }
+  })
+
+  it("a role that cannot migrate, holding aim's lock under an aim-like name, is named by its role as not an aim", async () => {
+    const db = await freshDatabase()
+    const role = `aim_intruder_${process.pid}`
+    await sql(db.url, `CREATE ROLE ${role} LOGIN PASSWORD 'intruder-pw-1'`)
+    const url = new URL(db.url)
+    url.username = role
+    url.password = "intruder-pw-1"
+    const holder = new pg.Client({ connectionString: url.toString(), application_name: "aim-migrate deployer-1 pid 1" })
+    try {
+      await holder.connect()
+      await holder.query("SELECT pg_advisory_lock($1, $2)", [...lockKeys])
+      const error = await runMigratorFailure(db.url, shippedMigrations, (m) => m.apply(), { lockWait: "500 millis" })
+      expect(error._tag).toBe("LockWaitTimeout")
+      if (error._tag !== "LockWaitTimeout") return
+      expect(error.holder).toMatchObject({ role, canMigrate: false })
+      expect(error.message).toMatch(new RegExp(`held by role ${role}, which cannot migrate this database and so is not an aim migrating`))
+      expect(error.message).toMatch(/pg_terminate_backend\(\d+\)/)
+    } finally {
+      await holder.end().catch(() => undefined)
+      await sql(db.url, `DROP ROLE IF EXISTS ${role}`)
     }
   })
 

@@ -10,6 +10,13 @@ export interface LockHolder {
   readonly applicationName: string
   readonly clientAddress: string | null
   readonly since: string | null
+  /** The holder's role: an application name is whatever a client says it is; the role is not. */
+  readonly role: string | null
+  /**
+   * Whether that role could run migrations here (superuser, or CREATE on the database or schema
+   * public). A role that cannot is not an aim migrating: it holds aim's lock to stall deploys.
+   */
+  readonly canMigrate: boolean
 }
 
 export class LockWaitTimeout extends Data.TaggedError("LockWaitTimeout")<{
@@ -22,20 +29,23 @@ export class LockWaitTimeout extends Data.TaggedError("LockWaitTimeout")<{
 }
 
 export const describeHolder = (holder: LockHolder): string =>
-  `${holder.applicationName || "an unnamed client"} (server pid ${holder.pid}${holder.clientAddress === null ? "" : `, from ${holder.clientAddress}`}${holder.since === null ? "" : `, since ${holder.since}`})`
+  `${holder.canMigrate ? "" : `role ${holder.role ?? "(unknown)"}, which cannot migrate this database and so is not an aim migrating, as `}${holder.applicationName || "an unnamed client"} (server pid ${holder.pid}${holder.role === null || !holder.canMigrate ? "" : `, role ${holder.role}`}${holder.clientAddress === null ? "" : `, from ${holder.clientAddress}`}${holder.since === null ? "" : `, since ${holder.since}`})${holder.canMigrate ? "" : `: ask the DBA to end it (SELECT pg_terminate_backend(${holder.pid})) and to revoke that role's access`}`
 
 interface HolderRow extends Row {
   readonly pid: number
   readonly application_name: string | null
   readonly client_addr: string | null
   readonly since: Date | string | null
+  readonly role: string | null
+  readonly can_migrate: boolean | null
 }
 
 /** Who holds the migration lock now, from pg_locks and pg_stat_activity. */
 export const lockHolder = (query: Session["query"]): Effect.Effect<Option.Option<LockHolder>, SqlError> =>
   query<HolderRow>(
-    `SELECT a.pid, a.application_name, host(a.client_addr) AS client_addr, a.backend_start AS since
-       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+    `SELECT a.pid, a.application_name, host(a.client_addr) AS client_addr, a.backend_start AS since, a.usename AS role,
+            (r.rolsuper OR has_database_privilege(a.usesysid, current_database(), 'CREATE') OR has_schema_privilege(a.usesysid, 'public', 'CREATE')) AS can_migrate
+       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid LEFT JOIN pg_roles r ON r.oid = a.usesysid
       WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 2
         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
       LIMIT 1`,
@@ -48,6 +58,8 @@ export const lockHolder = (query: Session["query"]): Effect.Effect<Option.Option
           applicationName: row.application_name ?? "",
           clientAddress: row.client_addr,
           since: row.since === null ? null : new Date(row.since).toISOString(),
+          role: row.role,
+          canMigrate: row.can_migrate !== false,
         })),
       ),
     ),
