@@ -1,6 +1,7 @@
 import { type TestDatabase, createTestDatabase, sql, startOtlpReceiver, testPostgresUrl } from "@aim/testkit"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
+import { spawn } from "node:child_process"
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -297,6 +298,37 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
     expect(text(down)).toMatch(/^\[AIM-DB-001\] /)
     const still = await call(client, "explain_error", { code: "AIM-DB-001" })
     expect(still.isError).toBeFalsy()
+  })
+
+  it("a line that is not JSON, not JSON-RPC, or over 10 MB is answered with its JSON-RPC error, and the server keeps serving", async () => {
+    const child = spawn(process.execPath, [cliBundle(), "mcp", "--migrations-dir", shippedMigrations], { env: cleanEnv(env()), cwd: repoRoot })
+    let received = ""
+    child.stdout.on("data", (chunk) => {
+      received += chunk
+    })
+    const replies = async (count: number) => {
+      const deadline = Date.now() + 15_000
+      while (received.split("\n").filter((l) => l !== "").length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      return received
+        .split("\n")
+        .filter((l) => l !== "")
+        .map((l) => JSON.parse(l) as { id: unknown; error?: { code: number }; result?: { tools?: Array<unknown> } })
+    }
+    try {
+      child.stdin.write(
+        `${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } })}\n`,
+      )
+      await replies(1)
+      child.stdin.write(`${"x".repeat(11 * 1024 * 1024)}\n`)
+      child.stdin.write("not json\n")
+      child.stdin.write('{"hello": "world"}\n')
+      child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" })}\n`)
+      const [, tooLong, notJson, notRpc, tools] = await replies(5)
+      expect([tooLong?.error?.code, notJson?.error?.code, notRpc?.error?.code]).toEqual([-32600, -32700, -32600])
+      expect(tools).toMatchObject({ id: 2, result: { tools: expect.any(Array) } })
+    } finally {
+      child.kill()
+    }
   })
 
   it("no secret in any response", () => {

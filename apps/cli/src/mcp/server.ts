@@ -23,13 +23,13 @@ import {
   secretsOf,
 } from "@aim/core"
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js"
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import { Cause, Effect, Exit, Option } from "effect"
 import { resolve } from "node:path"
 import { z } from "zod"
 import { version } from "../version.js"
 import { statusDocument } from "../commands/status.js"
 import { type McpServices, lazyRuntime, mcpLayer } from "./runtime.js"
+import { LineTransport } from "./transport.js"
 
 export interface McpOptions {
   readonly migrationsDir: string
@@ -431,7 +431,7 @@ export const startMcpServer = async (options: McpOptions) => {
     )
   }
 
-  const transport = new StdioServerTransport()
+  const transport = new LineTransport()
   await server.connect(transport)
   return {
     close: async () => {
