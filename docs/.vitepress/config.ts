@@ -29,6 +29,7 @@ export default defineConfig({
           { text: "Running the AIM backend on an aim database", link: "/guide/backend" },
           { text: "Adding migrations", link: "/guide/adding-migrations" },
           { text: "AI agents (MCP)", link: "/guide/mcp" },
+          { text: "Security", link: "/guide/security" },
           { text: "Traces and metrics", link: "/guide/telemetry" },
           { text: "Architecture", link: "/guide/architecture" },
         ],

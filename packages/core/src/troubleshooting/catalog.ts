@@ -392,7 +392,7 @@ export const catalog = {
     code: "AIM-MCP-003",
     slug: "mcp-plan-not-approved",
     title: "A migration file changed after its plan was approved",
-    symptom: "apply_migrations refused: <file> is not the content the plan approved",
+    symptom: "apply_migrations refused: FILE is not the content the plan approved",
     cause: "A pending file was edited (or replaced) between plan_migrations and the apply: checked under the migration lock, right before it would run.",
     fix: "Call plan_migrations again, review the new plan, and apply with its planId; nothing was applied.",
     commands: ["aim plan"],
@@ -442,7 +442,7 @@ export const catalog = {
     symptom: "GET /health/migrations answers 401; /health and /health/ready show status and codes only",
     cause:
       "The detail (database user, host and name, who ran each migration from which host, the lock holder, server messages) is served only to a request with Authorization: Bearer AIM_HEALTH_TOKEN.",
-    fix: "Set AIM_HEALTH_TOKEN (at least 16 characters, e.g. openssl rand -hex 32) on the server and send it as Authorization: Bearer <token>; aim status shows the same from a shell.",
+    fix: "Set AIM_HEALTH_TOKEN (at least 16 characters, e.g. openssl rand -hex 32) on the server and send it as Authorization: Bearer followed by the token; aim status shows the same from a shell.",
     commands: ["aim status", 'curl -H "Authorization: Bearer $AIM_HEALTH_TOKEN" http://127.0.0.1:8080/health/migrations'],
   }),
   internal: entry({
