@@ -100,6 +100,23 @@ describe("verification and hardening", () => {
 })
 
 describe("/health/ready does not amplify load", () => {
+  it("a long-lived verifier writes its probe row once: after it passed, later runs reuse it (a fresh verifier probes again)", async () => {
+    const db = await fresh()
+    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const registration = (report: { checks: ReadonlyArray<{ id: string; status: string }> }) => report.checks.find((c) => c.id === "registration")?.status
+    const [first, second] = await Effect.runPromise(
+      Effect.gen(function* () {
+        const verifier = yield* Verifier
+        const first = yield* verifier.run
+        // From now on an INSERT fails: a verifier that probed again would report it.
+        yield* Effect.promise(() => sql(db.url, "ALTER TABLE user_registration_requests ADD CONSTRAINT no_more_rows CHECK (false) NOT VALID"))
+        return [first, yield* verifier.run] as const
+      }).pipe(Effect.provide(stack({ DATABASE_URL: db.url }))),
+    )
+    expect([registration(first), registration(second)]).toEqual(["pass", "pass"])
+    expect(registration(await verify(db.url))).toBe("fail")
+  })
+
   it("probes that miss the cache at once share one verification", async () => {
     const db = await fresh()
     await runMigrator(db.url, shippedMigrations, (m) => m.apply())

@@ -301,9 +301,10 @@ export const catalog = {
     code: "AIM-VER-002",
     slug: "default-admin-password",
     title: "Default admin password still in use",
-    symptom: "aim verify warns: the default admin password from the guide still works",
-    cause: "The admin created by migration 013 has not changed its password; the guide says it MUST be changed on first login.",
-    fix: "Log in at /auth/login as admin@opena2a.org and change the password.",
+    symptom: "aim verify warns (with NODE_ENV=production: fails) that the default admin password from the guide still works",
+    cause:
+      "The admin created by migration 013 has not changed its published password; the guide says it MUST be changed on first login. In production aim verify fails on it and /health/ready carries it as an advisory, yet the replica keeps serving so that the admin can log in and change it.",
+    fix: "Log in at /auth/login as admin@opena2a.org and change the password: the failure clears on the next verification (there is no acknowledging it while the published password works). If another active admin exists, you may instead disable the default one (UPDATE users SET status = 'inactive' WHERE email = 'admin@opena2a.org').",
     commands: ["aim verify"],
   }),
   migrationsPending: entry({
