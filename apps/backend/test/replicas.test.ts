@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from "node:net"
 import { createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
 import { describe, expect, it } from "vitest"
 import { type Backend, migrationsWith, startBackend, stop } from "./backend.js"
@@ -81,6 +82,35 @@ describe("replicas booting at once", () => {
       expect(JSON.stringify(backend.logs)).not.toMatch(/Rb7-secret|Sm7-secret/)
     } finally {
       await stop(backend)
+      await db.drop()
+    }
+  })
+
+  it("a Redis that accepts and never answers: the backend serves within REDIS_CONNECT_TIMEOUT on the in-memory cache, and SIGTERM ends it within a second", async () => {
+    const blackHole = createServer((socket) => socket.on("error", () => undefined))
+    await new Promise<void>((resolveListen) => blackHole.listen(0, "127.0.0.1", resolveListen))
+    const db = await createTestDatabase(testPostgresUrl(), "aim_redis_blackhole")
+    const backend = startBackend({
+      DATABASE_URL: db.url,
+      REDIS_HOST: "127.0.0.1",
+      REDIS_PORT: String((blackHole.address() as AddressInfo).port),
+      REDIS_CONNECT_TIMEOUT: "1",
+      AIM_HEALTH_TOKEN: "backend-health-token-0123456789",
+    })
+    try {
+      const base = await backend.ready
+      const warning = await backend.waitFor(/Redis unavailable \(optional\)/)
+      expect(warning.message).toMatch(/timed out connecting/)
+      const ready = await fetch(`${base}/health/ready`, { headers: { authorization: "Bearer backend-health-token-0123456789" } })
+      expect(ready.status).toBe(200)
+      expect(((await ready.json()) as { redis: string }).redis).toBe("unavailable (optional)")
+      const stopped = Date.now()
+      backend.child.kill("SIGTERM")
+      await backend.exited
+      expect(Date.now() - stopped).toBeLessThan(1000)
+    } finally {
+      backend.child.kill("SIGKILL")
+      blackHole.close()
       await db.drop()
     }
   })

@@ -7,7 +7,7 @@ import { Cause, Console, Effect, Exit, Layer } from "effect"
 import { stripVTControlCharacters } from "node:util"
 import { commandNames, run } from "./cli.js"
 import { CliExit, err, exitCodes } from "./output.js"
-import { errorDocument, renderFailure, renderUsage } from "./render.js"
+import { errorDocument, renderFailure, renderInterrupted, renderUsage } from "./render.js"
 
 // `aim status | head` closes the pipe early: that is the reader's choice, not an error.
 for (const stream of [process.stdout, process.stderr]) {
@@ -50,7 +50,13 @@ const traced = untraced
       Effect.withSpan(`aim ${command}`),
     )
 
+// NodeRuntime interrupts the run on SIGTERM and SIGINT (finalizers roll back and release the lock);
+// which of the two it was is remembered here, for the line that says so.
+let stoppedBy = "a signal"
+for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => void (stoppedBy = signal))
+
 const program = traced.pipe(
+  Effect.onInterrupt(() => (command === "mcp" ? Effect.void : renderInterrupted(stoppedBy, json))),
   // Telemetry is flushed when this layer closes, before anything is rendered and the process exits.
   Effect.provide(untraced ? Layer.empty : TelemetryLive({ env: loadEnv(), serviceName: "aim" })),
   // Every command's errors must be a CommandError: one without a catalog entry fails the typecheck here.

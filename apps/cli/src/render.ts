@@ -1,4 +1,4 @@
-import { type AimError, type CatalogEntry, docsPath, explain } from "@aim/core"
+import { type AimError, type CatalogEntry, catalog, docsPath, explain } from "@aim/core"
 import { Data, Effect, Match } from "effect"
 import { CliExit, type ExitCode, err, exitCodes, printJson } from "./output.js"
 
@@ -90,6 +90,20 @@ export const render = (outcome: Report, json: boolean) =>
     else yield* outcome.human
     if (!outcome.ok) return yield* new CliExit({ code: outcome.exitCode ?? exitCodes.failed })
   })
+
+/**
+ * A run stopped by SIGTERM or SIGINT (main.ts), in the same coded shape as every failure: what was
+ * rolled back and what stays, one line or one JSON document. The exit code stays the signal's 130.
+ */
+export const renderInterrupted = (signal: string, json: boolean) => {
+  const entry = catalog.interrupted
+  const doc = {
+    ...entryFields(entry),
+    message: `stopped by ${signal}: the migration in progress, if any, was rolled back; files applied before it stay applied`,
+    details: [],
+  }
+  return json ? printJson({ ok: false, interrupted: true, error: doc }) : err(`✖ [${doc.code}] ${doc.message}. Fix: ${doc.fix} (docs: ${doc.docs})`)
+}
 
 /** A failure of any command, rendered once at the top (main.ts). */
 export const renderFailure = (error: CommandError, json: boolean) => renderDocument(errorDocument(error), json, exitCodeOf(error))

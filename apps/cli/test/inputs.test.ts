@@ -4,7 +4,10 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { testPostgresUrl } from "@aim/testkit"
 import { describe, expect, it } from "vitest"
-import { aim, shippedMigrations } from "./run.js"
+import { spawn } from "node:child_process"
+import { lockKeys } from "@aim/core"
+import pg from "pg"
+import { aim, cleanEnv, cliBundle, repoRoot, shippedMigrations } from "./run.js"
 
 const scratch = mkdtempSync(join(tmpdir(), "aim-inputs-"))
 const aFile = join(scratch, "not-a-directory.sql")
@@ -248,5 +251,74 @@ describe("every bad input is answered: one coded line, the right exit code, JSON
     expect(redis).toMatchObject({ status: "warn", code: "AIM-CFG-001" })
     expect(redis.detail).toMatch(/not used, its settings are invalid \(REDIS_PORT: "63a9" is not a port number\): no connection was attempted/)
     expect(result.stdout).not.toContain("Rd5-secret")
+  })
+})
+
+describe("every wait is bounded and interruptible", () => {
+  const start = (args: ReadonlyArray<string>, env: Record<string, string>) => {
+    const child = spawn(process.execPath, [cliBundle(), ...args], { cwd: repoRoot, env: cleanEnv(env) })
+    let stdout = ""
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk
+    })
+    const exited = new Promise<number | null>((resolveExit) => child.on("close", (code) => resolveExit(code)))
+    return { child, exited, stdout: () => stdout }
+  }
+  const blackHole = async () => {
+    const server = createServer((socket) => socket.on("error", () => undefined))
+    await new Promise<void>((resolveListen) => server.listen(0, "127.0.0.1", resolveListen))
+    return { port: (server.address() as AddressInfo).port, close: () => server.close() }
+  }
+
+  it("a Redis that accepts and never answers: aim doctor reports it unavailable (optional) within --timeout", async () => {
+    const redis = await blackHole()
+    try {
+      const t0 = Date.now()
+      const result = await aim(["doctor", "--json", "--timeout", "2"], {
+        DATABASE_URL: testPostgresUrl(),
+        REDIS_HOST: "127.0.0.1",
+        REDIS_PORT: String(redis.port),
+      })
+      expect(Date.now() - t0).toBeLessThan(10_000)
+      const check = JSON.parse(result.stdout).checks.find((c: { id: string }) => c.id === "redis")
+      expect(check).toMatchObject({ status: "warn", code: "AIM-REDIS-001", detail: expect.stringMatching(/^unavailable \(optional\): .*timed out connecting/) })
+    } finally {
+      redis.close()
+    }
+  })
+
+  it("SIGTERM ends a command within a second: waiting on Redis (doctor) or on the migration lock (migrate, one JSON document saying what stays)", async () => {
+    const redis = await blackHole()
+    const { createTestDatabase, sql: query } = await import("@aim/testkit")
+    const db = await createTestDatabase(testPostgresUrl(), "aim_sigterm")
+    const holder = new pg.Client({ connectionString: db.url })
+    await holder.connect()
+    try {
+      await holder.query("SELECT pg_advisory_lock($1, $2)", [...lockKeys])
+      const doctor = start(["doctor", "--timeout", "60"], {
+        DATABASE_URL: db.url,
+        REDIS_HOST: "127.0.0.1",
+        REDIS_PORT: String(redis.port),
+        REDIS_CONNECT_TIMEOUT: "60",
+      })
+      const migrate = start(["migrate", "--json", "--lock-wait", "60", "--migrations-dir", shippedMigrations], { DATABASE_URL: db.url })
+      await new Promise((r) => setTimeout(r, 1500))
+      const t0 = Date.now()
+      doctor.child.kill("SIGTERM")
+      migrate.child.kill("SIGTERM")
+      const [doctorCode, migrateCode] = await Promise.all([doctor.exited, migrate.exited])
+      expect(Date.now() - t0).toBeLessThan(1000)
+      expect([doctorCode, migrateCode]).toEqual([130, 130])
+      expect(JSON.parse(migrate.stdout())).toMatchObject({
+        ok: false,
+        interrupted: true,
+        error: { code: "AIM-GEN-002", message: expect.stringMatching(/^stopped by SIGTERM/) },
+      })
+      expect(await query(db.url, "SELECT to_regclass('aim_migrations.schema_migrations') IS NULL AS none")).toEqual([{ none: true }])
+    } finally {
+      await holder.end()
+      redis.close()
+      await db.drop()
+    }
   })
 })

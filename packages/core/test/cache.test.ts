@@ -19,7 +19,7 @@ const withCache = <A>(env: Record<string, string>, f: (cache: Cache["Type"]) => 
 const plainConnectionCode = async (port: number) => {
   const exit = await Effect.runPromiseExit(
     Effect.flatMap(Cache, (c) => c.status).pipe(
-      Effect.provide(RedisCacheLive({ host: "127.0.0.1", port, db: 0, tls: false, password: undefined }, { connectTimeoutMs: 1000 })),
+      Effect.provide(RedisCacheLive({ host: "127.0.0.1", port, db: 0, tls: false, password: undefined, connectTimeoutMs: 1000 })),
       Effect.flip,
     ),
   )
@@ -57,7 +57,7 @@ describe("cache with Redis fallback", () => {
     const t0 = Date.now()
     const exit = await Effect.runPromiseExit(
       Effect.flatMap(Cache, (c) => c.status).pipe(
-        Effect.provide(RedisCacheLive({ host: "127.0.0.1", port: 6379, db: 0, tls: true, password: undefined }, { connectTimeoutMs: 1000 })),
+        Effect.provide(RedisCacheLive({ host: "127.0.0.1", port: 6379, db: 0, tls: true, password: undefined, connectTimeoutMs: 1000 })),
         Effect.flip,
       ),
     )

@@ -28,44 +28,62 @@ export const connectRedis = (settings: RedisSettings, options: RedisOptions = {}
   const target = describeRedis(settings)
   let started = false
   return Effect.acquireRelease(
-    Effect.tryPromise({
-      try: async () => {
-        // ioredis loads only when Redis is configured.
-        const { Redis } = await import("ioredis")
-        const client = new Redis({
-          host: settings.host,
-          port: settings.port,
-          db: settings.db,
-          ...(settings.password === undefined ? {} : { password: Redacted.value(settings.password) }),
-          ...(settings.tls
-            ? { tls: { servername: settings.host, ...(settings.caFile === undefined ? {} : { ca: readFileSync(settings.caFile, "utf8") }) } }
-            : {}),
-          lazyConnect: true,
-          connectTimeout: options.connectTimeoutMs ?? 3000,
-          maxRetriesPerRequest: 1,
-          enableOfflineQueue: false,
-          // No endless reconnect loop at start-up; after it, back off up to 5 s.
-          retryStrategy: (times) => (started ? Math.min(times * 200, 5000) : null),
-        })
-        let lastError: unknown
-        client.on("error", (error) => {
-          lastError = error
-        })
-        try {
-          await client.connect()
-          await client.ping()
-        } catch (error) {
-          client.disconnect()
-          throw lastError ?? error
-        }
-        started = true
-        return client
-      },
-      catch: (cause) => tlsMismatch(settings, toRedisError(cause, target)),
-    }).pipe(
-      Effect.timeoutFail({
-        duration: Duration.millis((options.connectTimeoutMs ?? 3000) + 1000),
-        onTimeout: () => tlsMismatch(settings, new RedisError({ message: "timed out connecting", code: "ETIMEDOUT", target })),
+    // Interruptible, so SIGTERM ends a start that waits on Redis at once; an interrupted attempt
+    // disconnects its own client (the signal), since release only runs for a completed acquire.
+    Effect.interruptible(
+      Effect.tryPromise({
+        try: async (signal) => {
+          // ioredis loads only when Redis is configured.
+          const { Redis } = await import("ioredis")
+          const client = new Redis({
+            host: settings.host,
+            port: settings.port,
+            db: settings.db,
+            ...(settings.password === undefined ? {} : { password: Redacted.value(settings.password) }),
+            ...(settings.tls
+              ? { tls: { servername: settings.host, ...(settings.caFile === undefined ? {} : { ca: readFileSync(settings.caFile, "utf8") }) } }
+              : {}),
+            lazyConnect: true,
+            connectTimeout: options.connectTimeoutMs ?? settings.connectTimeoutMs,
+            maxRetriesPerRequest: 1,
+            enableOfflineQueue: false,
+            // disconnect() half-closes and waits this long for the server to close before destroying the
+            // socket (ioredis: 2 s); a server that never answers would hold every exit that long.
+            disconnectTimeout: 200,
+            // No endless reconnect loop at start-up; after it, back off up to 5 s.
+            retryStrategy: (times) => (started ? Math.min(times * 200, 5000) : null),
+          })
+          let lastError: unknown
+          client.on("error", (error) => {
+            lastError = error
+          })
+          signal.addEventListener("abort", () => client.disconnect(), { once: true })
+          // The bound is kept here, not by an Effect timeout around it: acquireRelease runs its acquire
+          // uninterruptibly, so a server that accepts and never answers (connect resolves, PING never
+          // does) held doctor and the backend's start forever. The timer disconnects and rejects.
+          const limitMs = options.connectTimeoutMs ?? settings.connectTimeoutMs
+          let timer: NodeJS.Timeout | undefined
+          const timedOut = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(Object.assign(new Error("timed out connecting"), { code: "ETIMEDOUT" })), limitMs)
+          })
+          try {
+            await Promise.race([
+              (async () => {
+                await client.connect()
+                await client.ping()
+              })(),
+              timedOut,
+            ])
+          } catch (error) {
+            client.disconnect()
+            throw (error as { code?: string }).code === "ETIMEDOUT" ? error : (lastError ?? error)
+          } finally {
+            clearTimeout(timer)
+          }
+          started = true
+          return client
+        },
+        catch: (cause) => tlsMismatch(settings, toRedisError(cause, target)),
       }),
     ),
     (client) => Effect.sync(() => client.disconnect()),

@@ -1,7 +1,7 @@
 import { Redacted } from "effect"
 import { decoded } from "../output/redact.js"
 import type { ConfigProblem } from "./ConfigError.js"
-import { type Env, read, readPort, readSecret } from "./env.js"
+import { type Env, read, readPort, readSecret, readWhole } from "./env.js"
 
 export interface RedisSettings {
   readonly host: string
@@ -12,6 +12,11 @@ export interface RedisSettings {
   readonly tls: boolean
   /** CA certificate file for a private Redis TLS certificate (REDIS_TLS_CA_FILE). */
   readonly caFile?: string | undefined
+  /**
+   * REDIS_CONNECT_TIMEOUT (seconds, 1-60, default 3): how long connecting and the first PING may take
+   * before Redis is "unavailable (optional)" and the in-memory cache is used.
+   */
+  readonly connectTimeoutMs: number
 }
 
 export interface SmtpSettings {
@@ -82,6 +87,8 @@ export const readRedisSettings = (env: Env, problems: Array<ConfigProblem>): Red
 
 const redisSettings = (env: Env, problems: Array<ConfigProblem>): RedisSettings | undefined => {
   const url = read(env, "REDIS_URL")
+  const connectTimeoutMs =
+    readWhole(read(env, "REDIS_CONNECT_TIMEOUT"), "REDIS_CONNECT_TIMEOUT", { min: 1, max: 60, fallback: 3, unit: "seconds" }, problems) * 1000
   const tlsFlag = flag(read(env, "REDIS_TLS"), "REDIS_TLS", problems)
   if (url !== undefined) {
     let parsed: URL
@@ -104,6 +111,7 @@ const redisSettings = (env: Env, problems: Array<ConfigProblem>): RedisSettings 
       db: Number(parsed.pathname.replace(/^\//, "") || "0") || 0,
       tls: tlsFlag ?? (parsed.protocol === "rediss:" || p === 6380 || host.endsWith(azureRedisSuffix)),
       caFile: read(env, "REDIS_TLS_CA_FILE"),
+      connectTimeoutMs,
     }
   }
   const host = read(env, "REDIS_HOST")
@@ -132,6 +140,7 @@ const redisSettings = (env: Env, problems: Array<ConfigProblem>): RedisSettings 
     db: dbValue !== undefined && /^\d+$/.test(dbValue) ? Number(dbValue) : 0,
     tls: tlsFlag ?? (p === 6380 || host.toLowerCase().endsWith(azureRedisSuffix)),
     caFile: read(env, "REDIS_TLS_CA_FILE"),
+    connectTimeoutMs,
   }
 }
 

@@ -190,7 +190,8 @@ const redisChecks = (parsed: ParsedConfig, timeout: Duration.DurationInput): Eff
     ])
   }
   if (settings === undefined) return Effect.succeed([{ id: "redis", group, title, status: "pass", detail: "not configured: the in-memory cache is used" }])
-  return Effect.scoped(connectRedis(settings, { connectTimeoutMs: Duration.toMillis(Duration.decode(timeout)) })).pipe(
+  // doctor's --timeout bounds every check; REDIS_CONNECT_TIMEOUT bounds Redis's when it is shorter.
+  return Effect.scoped(connectRedis(settings, { connectTimeoutMs: Math.min(settings.connectTimeoutMs, Duration.toMillis(Duration.decode(timeout))) })).pipe(
     Effect.map(
       (): ReadonlyArray<Check> => [
         { id: "redis", group, title, status: "pass", detail: `connected to ${describeRedis(settings)}${settings.tls ? " over TLS" : ""}` },

@@ -446,6 +446,16 @@ export const catalog = {
     fix: "Set AIM_HEALTH_TOKEN (at least 16 characters, e.g. openssl rand -hex 32) on the server and send it as Authorization: Bearer followed by the token; aim status shows the same from a shell.",
     commands: ["aim status", 'curl -H "Authorization: Bearer $AIM_HEALTH_TOKEN" http://127.0.0.1:8080/health/migrations'],
   }),
+  interrupted: entry({
+    code: "AIM-GEN-002",
+    slug: "interrupted",
+    title: "Stopped by a signal",
+    symptom: "aim exits 130 after SIGTERM or SIGINT (an orchestrator stopping the pod, Ctrl-C)",
+    cause:
+      "The process was asked to stop. A transactional migration in progress was rolled back with its ledger row and the migration lock released; files applied before it stay applied. A -- aim:no-transaction file keeps the statements it had finished.",
+    fix: "Run the command again: it applies what is still pending (aim status lists it).",
+    commands: ["aim status", "aim migrate"],
+  }),
   internal: entry({
     code: "AIM-GEN-001",
     slug: "unexpected-error",
