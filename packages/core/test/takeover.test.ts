@@ -214,3 +214,32 @@ describe("on the embedded PGlite (PostgreSQL 18)", () => {
     expect(outcome.doubled).toEqual([])
   })
 })
+
+describe("another application's database", () => {
+  it("a golang-migrate ledger (version bigint, dirty boolean) and its own tables: adopt and migrate refuse, naming what was found; nothing is created", async () => {
+    const db = await fresh()
+    await sql(
+      db.url,
+      "CREATE TABLE public.schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL); INSERT INTO public.schema_migrations VALUES (20240101120000, false)",
+    )
+    await sql(db.url, "CREATE TABLE public.invoices (id bigserial PRIMARY KEY, total numeric)")
+    const adopted = await Effect.runPromise(Effect.flip(Effect.flatMap(LedgerAdmin, (a) => a.adopt()).pipe(Effect.provide(stack(db.url, shippedMigrations)))))
+    expect(diagnose(adopted).entry.code).toBe("AIM-ADM-001")
+    expect(adopted.message).toMatch(
+      /public\.schema_migrations is not the AIM backend's ledger \(version bigint, dirty boolean\): this is another application's database/,
+    )
+    const migrated = await runMigratorFailure(db.url, shippedMigrations, (m) => m.apply())
+    expect(diagnose(migrated).entry.code).toBe("AIM-MIG-009")
+    const tables = await sql<{ tablename: string }>(db.url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+    expect(tables.map((t) => t.tablename)).toEqual(["invoices", "schema_migrations"])
+    expect(await sql(db.url, "SELECT to_regnamespace('aim_migrations') IS NULL AS none")).toEqual([{ none: true }])
+
+    // A ledger of the runner's shape holding timestamps is not the AIM backend's either.
+    await sql(
+      db.url,
+      "DROP TABLE public.schema_migrations; CREATE TABLE public.schema_migrations (version varchar(255) PRIMARY KEY); INSERT INTO public.schema_migrations VALUES ('20240101120000')",
+    )
+    const timestamps = await runMigratorFailure(db.url, shippedMigrations, (m) => m.apply())
+    expect(diagnose(timestamps).entry.code).toBe("AIM-MIG-009")
+  })
+})

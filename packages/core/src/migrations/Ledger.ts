@@ -134,29 +134,65 @@ export const recordApplied = (
     [migration.version, migration.name, migration.checksum, Math.round(durationMs), appliedBy, method],
   ).pipe(Effect.asVoid)
 
-/**
- * The deployed AIM backend's ledger: `public.schema_migrations(version = file name)`; none when
- * absent. Checked with to_regclass first, so it is safe inside a transaction.
- */
-export const readLegacyLedger = (query: Query): Effect.Effect<ReadonlyArray<string> | undefined, SqlError> =>
-  query<{ present: boolean; has_version: boolean }>(
-    `SELECT to_regclass('public.schema_migrations') IS NOT NULL AS present,
-            EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'schema_migrations' AND column_name = 'version') AS has_version`,
-  ).pipe(
-    Effect.flatMap((rows) =>
-      rows[0]?.present === true && rows[0].has_version
-        ? query<{ version: string }>("SELECT version::text AS version FROM public.schema_migrations ORDER BY version").pipe(
-            Effect.map((r) => r.map((x) => x.version)),
-          )
-        : Effect.succeed(undefined),
-    ),
-  )
+/** What `public.schema_migrations` is: absent, the AIM backend runner's ledger, or another tool's table. */
+export type BackendLedger =
+  | { readonly _tag: "Absent" }
+  | { readonly _tag: "Backend"; readonly versions: ReadonlyArray<string> }
+  | { readonly _tag: "Foreign"; readonly shape: string }
 
-/** The ledger against the files, and the AIM backend's runner ledger beside it. */
+// The runner's rows are full file names (`013_create_default_admin_user.sql`); golang-migrate's,
+// dbmate's or Rails' are numbers or timestamps.
+const backendFileName = /^\d{3,}_[A-Za-z0-9_.-]+\.sql$/
+
+/**
+ * Reads `public.schema_migrations` and tells the AIM backend's ledger (a text `version` holding file
+ * names) from another application's table of the same name (golang-migrate's `version bigint, dirty
+ * boolean`, a ledger of timestamps): a database with the latter is not an AIM database, and neither
+ * adopt nor migrate may treat it as one. Catalog reads first, so it is safe inside a transaction.
+ */
+export const readBackendLedger = (query: Query): Effect.Effect<BackendLedger, SqlError> =>
+  Effect.gen(function* () {
+    const columns = yield* query<{ column_name: string; data_type: string }>(
+      `SELECT column_name, data_type FROM information_schema.columns
+        WHERE table_schema = 'public' AND table_name = 'schema_migrations' ORDER BY ordinal_position`,
+    )
+    if (columns.length === 0) return { _tag: "Absent" } as const
+    const shape = columns.map((c) => `${c.column_name} ${c.data_type}`).join(", ")
+    const version = columns.find((c) => c.column_name === "version")
+    if (version === undefined || (version.data_type !== "character varying" && version.data_type !== "text")) return { _tag: "Foreign", shape } as const
+    const rows = yield* query<{ version: string }>("SELECT version::text AS version FROM public.schema_migrations ORDER BY version")
+    const versions = rows.map((r) => r.version)
+    if (versions.length > 0 && !versions.some((v) => backendFileName.test(v)))
+      return { _tag: "Foreign", shape: `${shape}; rows such as ${versions[0]}` } as const
+    return { _tag: "Backend", versions } as const
+  })
+
+/** The deployed AIM backend's ledger's file names; none when absent or when the table is another tool's. */
+export const readLegacyLedger = (query: Query): Effect.Effect<ReadonlyArray<string> | undefined, SqlError> =>
+  Effect.map(readBackendLedger(query), (ledger) => (ledger._tag === "Backend" ? ledger.versions : undefined))
+
+/**
+ * The ledger against the files, and the AIM backend's runner ledger beside it. Another tool's
+ * `public.schema_migrations` is a refusal: aim would write the runner's rows into it.
+ */
 export const readPlan = (query: Query, migrations: ReadonlyArray<Migration>): Effect.Effect<Plan, SqlError> =>
   Effect.gen(function* () {
     const ledger = yield* readLedger(query)
-    return computePlan(migrations, ledger, yield* readLegacyLedger(query))
+    const backend = yield* readBackendLedger(query)
+    const plan = computePlan(migrations, ledger, backend._tag === "Backend" ? backend.versions : undefined)
+    if (backend._tag !== "Foreign") return plan
+    return {
+      ...plan,
+      refusals: [
+        {
+          kind: "foreign-ledger",
+          version: 0,
+          name: "public.schema_migrations",
+          detail: `public.schema_migrations is not the AIM backend's ledger (${backend.shape}): this looks like another application's database`,
+        },
+        ...plan.refusals,
+      ],
+    }
   })
 
 /**

@@ -1,7 +1,17 @@
 import { Context, Data, Effect, Layer } from "effect"
 import { type CatalogChange, type CatalogSnapshot, catalogSnapshot, diffSnapshots } from "../database/catalogSnapshot.js"
 import { Database, type Session, transaction } from "../database/Database.js"
-import { appliedByLabel, ensureLedger, ledgerSchema, ledgerTable, readLedger, readLegacyLedger, readPlan, recordApplied, recordBackendFiles } from "./Ledger.js"
+import {
+  appliedByLabel,
+  ensureLedger,
+  ledgerSchema,
+  ledgerTable,
+  readBackendLedger,
+  readLedger,
+  readPlan,
+  recordApplied,
+  recordBackendFiles,
+} from "./Ledger.js"
 import { isKnownBackendFile, providedBy } from "./backendRelease.js"
 import type { Migration } from "./Migration.js"
 import { MigrationSource, descriptionOf } from "./MigrationSource.js"
@@ -112,14 +122,21 @@ export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
           const dryRun = adoptOptions.dryRun === true
           const migrations = yield* source.load
           const session = yield* lockedSession(db, locking)
-          const legacy = yield* readLegacyLedger(session.query)
-          if (legacy === undefined) {
+          const backendLedger = yield* readBackendLedger(session.query)
+          if (backendLedger._tag === "Foreign") {
+            return yield* new LedgerAdminRefused({
+              operation: "adopt",
+              message: `public.schema_migrations is not the AIM backend's ledger (${backendLedger.shape}): this is another application's database, not one the deployed AIM backend migrated; nothing was changed`,
+            })
+          }
+          if (backendLedger._tag === "Absent") {
             return yield* new LedgerAdminRefused({
               operation: "adopt",
               message:
                 "no public.schema_migrations table: this database was not migrated by the deployed AIM backend (run aim migrate on a new database, or aim baseline N on a hand-built one)",
             })
           }
+          const legacy = backendLedger.versions
           const ledger = yield* readLedger(session.query)
           // Changed or missing files that are already in aim's ledger stop adoption as they stop migrate.
           const refusals = computePlan(migrations, ledger).refusals.filter((r) => r.kind !== "out-of-order")
@@ -231,10 +248,14 @@ export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
                 message: "the ledger already has rows: baseline is only for a database that was never migrated by aim",
               })
             }
-            if ((yield* readLegacyLedger(session.query)) !== undefined) {
+            const backendLedger = yield* readBackendLedger(session.query)
+            if (backendLedger._tag !== "Absent") {
               return yield* new LedgerAdminRefused({
                 operation: "baseline",
-                message: "public.schema_migrations exists: this database was migrated by the deployed backend; use aim adopt",
+                message:
+                  backendLedger._tag === "Backend"
+                    ? "public.schema_migrations exists: this database was migrated by the deployed backend; use aim adopt"
+                    : `public.schema_migrations is not the AIM backend's ledger (${backendLedger.shape}): this is another application's database`,
               })
             }
             const present = yield* catalogSnapshot(session, {})

@@ -2,7 +2,7 @@ import { type BackendServing, backendServing } from "./backendRelease.js"
 import type { AppliedMigration, Migration } from "./Migration.js"
 import { isRevisionOfShipped } from "./shipped.js"
 
-export type RefusalKind = "changed" | "missing" | "out-of-order" | "not-adopted" | "not-approved"
+export type RefusalKind = "changed" | "missing" | "out-of-order" | "not-adopted" | "not-approved" | "foreign-ledger"
 
 /** A reason the migrator will apply nothing until a person acts. */
 export interface Refusal {

@@ -221,6 +221,16 @@ export const catalog = {
     fix: "Run `aim adopt --dry-run` to see what each file would change (nothing is kept), then `aim adopt`: it runs aim's idempotent files under the lock, converging the database without touching its rows, and records them; then `aim migrate` applies only what is new.",
     commands: ["aim adopt --dry-run", "aim adopt", "aim status"],
   }),
+  foreignDatabase: entry({
+    code: "AIM-MIG-009",
+    slug: "foreign-database",
+    title: "Another application's database",
+    symptom: "public.schema_migrations is not the AIM backend's ledger (version bigint, dirty boolean, ...)",
+    cause:
+      "The database has a public.schema_migrations table of another migration tool (golang-migrate, dbmate, Rails ...) rather than the AIM backend runner's (a text version holding file names such as 001_initial_schema.sql). aim would create the AIM tables, the admin and the policies in it, and write the runner's rows into that table.",
+    fix: "Point DATABASE_URL (or POSTGRES_DB) at the AIM database, or create a new database for AIM (CREATE DATABASE identity;); nothing was changed.",
+    commands: ["aim doctor", "aim status"],
+  }),
   ledgerAdminRefused: entry({
     code: "AIM-ADM-001",
     slug: "ledger-operation-refused",

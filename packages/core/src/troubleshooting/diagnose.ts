@@ -119,6 +119,7 @@ const refusalEntries: Readonly<Record<RefusalKind, CatalogEntry>> = {
   "out-of-order": catalog.outOfOrder,
   "not-adopted": catalog.notAdopted,
   "not-approved": catalog.planNotApproved,
+  "foreign-ledger": catalog.foreignDatabase,
 }
 
 /** The entry of a refusal kind: a new kind does not compile until it has one. */
