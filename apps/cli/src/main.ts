@@ -53,7 +53,11 @@ const traced = untraced
 // NodeRuntime interrupts the run on SIGTERM and SIGINT (finalizers roll back and release the lock);
 // which of the two it was is remembered here, for the line that says so.
 let stoppedBy = "a signal"
-for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => void (stoppedBy = signal))
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    stoppedBy = signal
+  })
+}
 
 const program = traced.pipe(
   Effect.onInterrupt(() => (command === "mcp" ? Effect.void : renderInterrupted(stoppedBy, json))),

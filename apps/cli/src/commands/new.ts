@@ -29,7 +29,7 @@ const tableOf = (text: string): string | undefined => {
 /** The description on one line of printable text: a newline in it would start a line of SQL in the generated file. */
 export const oneLineDescription = (text: string): string =>
   text
-    .replace(/[\u0000-\u001f\u007f]+/g, " ")
+    .replace(/\p{Cc}+/gu, " ")
     .replace(/\s+/g, " ")
     .trim()
 

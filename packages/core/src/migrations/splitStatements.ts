@@ -16,13 +16,26 @@ export const splitStatements = (script: string): ReadonlyArray<Statement> => {
   let start = 0
   let i = 0
   const n = script.length
+  // Lines are counted from the previous statement on, not from the top each time: counting from the
+  // top made a 20,000-statement file take 27 s to split.
+  let counted = 0
+  let line = 1
+  let lineStart = 0
+  const position = (offset: number) => {
+    for (; counted < offset; counted++) {
+      if (script[counted] === "\n") {
+        line++
+        lineStart = counted + 1
+      }
+    }
+    return { line, column: offset - lineStart + 1 }
+  }
   const push = (end: number) => {
     const raw = script.slice(start, end)
     const lead = leadingNoise(raw)
     if (lead < raw.length && stripComments(raw).trim() !== "") {
       const offset = start + lead
-      const { line, column } = lineColumnAt(script, offset)
-      statements.push({ text: raw.slice(lead).trimEnd(), offset, line, column })
+      statements.push({ text: raw.slice(lead).trimEnd(), offset, ...position(offset) })
     }
   }
   while (i < n) {
