@@ -1,7 +1,7 @@
 import { Redacted } from "effect"
 import { statSync } from "node:fs"
 import { join } from "node:path"
-import { withoutUrlCredentials } from "../output/redact.js"
+import { decoded, withoutUrlCredentials } from "../output/redact.js"
 import type { ConfigProblem } from "./ConfigError.js"
 import { type Env, fromDotEnv, read, readPort, readSecret } from "./env.js"
 import { pgpassPassword } from "./pgpass.js"
@@ -128,22 +128,15 @@ const fromUrl = (raw: string, env: Env, problems: Array<ConfigProblem>): ServerD
     problems.push({ variable: "DATABASE_URL", problem: `scheme "${url.protocol}" is not postgres`, fix: "start it with postgres:// or postgresql://" })
     return undefined
   }
-  const decode = (part: string): string => {
-    try {
-      return decodeURIComponent(part)
-    } catch {
-      return part
-    }
-  }
   const host = url.searchParams.get("host") ?? url.hostname.replace(/^\[|\]$/g, "")
-  const database = decode(url.pathname.replace(/^\//, ""))
+  const database = decoded(url.pathname.replace(/^\//, ""))
   if (host === "") problems.push({ variable: "DATABASE_URL", problem: "has no host", fix: "add the server host after //" })
   const sslRootCert = url.searchParams.get("sslrootcert") ?? read(env, "POSTGRES_SSL_ROOT_CERT")
   const sslMode = parseSslMode(url.searchParams.get("sslmode") ?? read(env, "POSTGRES_SSL_MODE"), "DATABASE_URL sslmode", sslRootCert, problems)
   const target = {
     host: host === "" ? "localhost" : host,
     port: readPort(url.port === "" ? undefined : url.port, "DATABASE_URL", 5432, problems),
-    user: decode(url.username) || (read(env, "POSTGRES_USER") ?? "postgres"),
+    user: decoded(url.username) || (read(env, "POSTGRES_USER") ?? "postgres"),
     database: database === "" ? (read(env, "POSTGRES_DB") ?? "postgres") : database,
   }
   return {
@@ -151,7 +144,7 @@ const fromUrl = (raw: string, env: Env, problems: Array<ConfigProblem>): ServerD
     source: "DATABASE_URL",
     ...target,
     // The URL's own password, else POSTGRES_PASSWORD, else a pgpass file's line for this very target (libpq's order).
-    password: url.password === "" ? (readSecret(env, "POSTGRES_PASSWORD") ?? pgpassPassword(env, target)) : Redacted.make(decode(url.password)),
+    password: url.password === "" ? (readSecret(env, "POSTGRES_PASSWORD") ?? pgpassPassword(env, target)) : Redacted.make(decoded(url.password)),
     sslMode,
     sslRootCert,
     plaintextFallback: sslMode === "prefer" && read(env, "NODE_ENV") !== "production",

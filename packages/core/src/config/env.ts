@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from "node:fs"
+import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { parseEnv } from "node:util"
 import { Redacted } from "effect"
@@ -40,7 +40,7 @@ export const dotEnvProblem = (cwd: string): string | undefined => {
   if (stat === undefined) return undefined
   if (!stat.isFile()) return `${file} is not a file (${stat.isDirectory() ? "a directory" : "not a regular file"})`
   try {
-    readFileSync(file, "utf8")
+    accessSync(file, constants.R_OK)
     return undefined
   } catch (error) {
     return `${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`

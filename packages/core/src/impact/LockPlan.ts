@@ -233,29 +233,16 @@ export const planStatement = (
   inTransaction = false,
 ): PlannedStatement => {
   const impact = statementLocks(statement, facts)
+  const { kind, locks, rewrite, scan, destructive, opaque } = impact
+  const seen = { line: statement.line, kind, locks, rewrite, scan, destructive, opaque }
   if (inTransaction && impact.outsideTransaction) {
     return {
-      line: statement.line,
-      kind: impact.kind,
-      locks: impact.locks,
-      rewrite: impact.rewrite,
-      scan: impact.scan,
-      destructive: impact.destructive,
-      opaque: impact.opaque,
+      ...seen,
       risk: "high",
-      advice: `PostgreSQL refuses ${impact.kind} inside a transaction, so this file fails here: put it in its own file whose first line is -- aim:no-transaction`,
+      advice: `PostgreSQL refuses ${kind} inside a transaction, so this file fails here: put it in its own file whose first line is -- aim:no-transaction`,
     }
   }
-  return {
-    line: statement.line,
-    kind: impact.kind,
-    locks: impact.locks,
-    rewrite: impact.rewrite,
-    scan: impact.scan,
-    destructive: impact.destructive,
-    opaque: impact.opaque,
-    ...assess(impact, sizes, held),
-  }
+  return { ...seen, ...assess(impact, sizes, held) }
 }
 
 /**
