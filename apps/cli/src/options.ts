@@ -41,16 +41,18 @@ export const authoringMigrationsDir = Options.text("migrations-dir").pipe(
   Options.withDefault("migrations"),
 )
 
+/** 2^31-1 ms, in whole seconds: lock_timeout's maximum, and the longest timer Node sets. */
+const maxSeconds = Math.floor(2_147_483_647 / 1000)
+
 /**
- * A whole number of at least 1. Zero or a negative number is a usage error, never passed on: a
- * lock_timeout of 0 turns the timeout off, so a migration would queue every query behind it.
+ * A whole number from 1 to `max`. Zero or a negative number is a usage error, never passed on: a
+ * lock_timeout of 0 turns the timeout off, so a migration would queue every query behind it. Above
+ * the max is a usage error too, not a server error mid-run: PostgreSQL's timeouts and Node's timers
+ * end at 2^31-1 ms (about 24.8 days).
  */
-export const positive = (name: string, unit: string) =>
+export const positive = (name: string, unit: string, max = maxSeconds, why = "0 would turn the limit off; PostgreSQL and Node wait at most 2^31-1 ms") =>
   Options.integer(name).pipe(
-    Options.filterMap(
-      (n) => (n >= 1 ? Option.some(n) : Option.none()),
-      `--${name} must be a whole number of ${unit}, 1 or more (0 or a negative number would turn the limit off)`,
-    ),
+    Options.filterMap((n) => (n >= 1 && n <= max ? Option.some(n) : Option.none()), `--${name} must be a whole number of ${unit} from 1 to ${max} (${why})`),
   )
 
 export const lockWait = positive("lock-wait", "seconds").pipe(

@@ -3,7 +3,7 @@ import { type AddressInfo, createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { testPostgresUrl } from "@aim/testkit"
-import { describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { spawn } from "node:child_process"
 import { lockKeys } from "@aim/core"
 import pg from "pg"
@@ -21,6 +21,12 @@ const dotEnvDirectory = mkdtempSync(join(tmpdir(), "aim-envdir-"))
 mkdirSync(join(dotEnvDirectory, ".env"))
 const emptyFleet = join(scratch, "empty-fleet.txt")
 writeFileSync(emptyFleet, "# no database yet\n")
+// Working directories for the embedded default: .aim is a file; .aim/pglite holds damaged data.
+const aimIsAFile = mkdtempSync(join(tmpdir(), "aim-dotaim-file-"))
+writeFileSync(join(aimIsAFile, ".aim"), "")
+const aimDamaged = mkdtempSync(join(tmpdir(), "aim-dotaim-damaged-"))
+mkdirSync(join(aimDamaged, ".aim", "pglite"), { recursive: true })
+writeFileSync(join(aimDamaged, ".aim", "pglite", "PG_VERSION"), "not a version\n")
 
 // Each row: an input, the exit code and the troubleshooting code expected, and what the first line
 // says; run through the real CLI process, human and --json.
@@ -62,7 +68,7 @@ const rows: ReadonlyArray<Row> = [
     env: server,
     exit: 2,
     code: "AIM-CLI-001",
-    says: /--lock-timeout must be a whole number of seconds, 1 or more/,
+    says: /--lock-timeout must be a whole number of seconds from 1 to 2147483/,
   },
   {
     name: "a zero lock timeout (it would turn lock_timeout off)",
@@ -70,7 +76,7 @@ const rows: ReadonlyArray<Row> = [
     env: server,
     exit: 2,
     code: "AIM-CLI-001",
-    says: /--lock-timeout must be .* 1 or more/,
+    says: /--lock-timeout must be .* from 1 to/,
   },
   { name: "a zero lock wait", args: ["status", "--lock-wait", "0"], exit: 2, code: "AIM-CLI-001", says: /Received unknown argument|--lock-wait/ },
   {
@@ -79,14 +85,54 @@ const rows: ReadonlyArray<Row> = [
     env: server,
     exit: 2,
     code: "AIM-CLI-001",
-    says: /--lock-wait must be .* 1 or more/,
+    says: /--lock-wait must be .* from 1 to/,
   },
   {
     name: "a zero fleet concurrency",
     args: ["migrate", "--databases", "package.json", "--concurrency", "0"],
     exit: 2,
     code: "AIM-CLI-001",
-    says: /--concurrency must be .* 1 or more/,
+    says: /--concurrency must be .* from 1 to 256/,
+  },
+  {
+    name: "a lock timeout beyond PostgreSQL's maximum",
+    args: ["migrate", "--lock-timeout", "99999999"],
+    env: server,
+    exit: 2,
+    code: "AIM-CLI-001",
+    says: /--lock-timeout must be a whole number of seconds from 1 to 2147483/,
+  },
+  {
+    name: "a lock wait beyond what a timer can wait",
+    args: ["migrate", "--lock-wait", "3000000"],
+    env: server,
+    exit: 2,
+    code: "AIM-CLI-001",
+    says: /--lock-wait must be .* from 1 to 2147483/,
+  },
+  {
+    name: "AIM_DATA_DIR naming a file",
+    args: ["migrate", "--migrations-dir", shippedMigrations],
+    env: { AIM_DATA_DIR: aFile },
+    exit: 2,
+    code: "AIM-CFG-001",
+    says: /AIM_DATA_DIR: names .*not-a-directory\.sql, which is a file/,
+  },
+  {
+    name: ".aim that is a file (the embedded default)",
+    args: ["migrate", "--migrations-dir", shippedMigrations],
+    cwd: aimIsAFile,
+    exit: 1,
+    code: "AIM-DB-017",
+    says: /the embedded database cannot use .*\.aim\/pglite: .*\.aim is a file, not a directory/,
+  },
+  {
+    name: ".aim/pglite holding damaged data",
+    args: ["migrate", "--migrations-dir", shippedMigrations],
+    cwd: aimDamaged,
+    exit: 1,
+    code: "AIM-DB-017",
+    says: /the embedded database cannot use .*\.aim\/pglite: PGlite could not open the data in it/,
   },
   { name: "a non-integer option", args: ["migrate", "--lock-timeout", "soon"], env: server, exit: 2, code: "AIM-CLI-001", says: /soon|integer/i },
   { name: "an unknown command", args: ["migrat"], exit: 2, code: "AIM-CLI-001", says: /Invalid subcommand/ },
@@ -320,5 +366,62 @@ describe("every wait is bounded and interruptible", () => {
       redis.close()
       await db.drop()
     }
+  })
+})
+
+describe("every server refusal has its own code and a fix that works", () => {
+  // Databases and roles set up the way a DBA would have left them; each one's URL is the only input.
+  const suffix = `${process.pid}_${Date.now() % 100000}`
+  const roles = { noLogin: `aim_nologin_${suffix}`, noSlots: `aim_noslots_${suffix}` }
+  const made: Array<{ drop: () => Promise<void> }> = []
+  const urls: Record<string, string> = {}
+  const withUser = (url: string, user: string) => {
+    const u = new URL(url)
+    u.username = user
+    u.password = "Ro1e-pass"
+    return u.toString()
+  }
+
+  beforeAll(async () => {
+    const { createTestDatabase: create, sql: run } = await import("@aim/testkit")
+    const database = async (name: string, setting: string) => {
+      const db = await create(testPostgresUrl(), `aim_refuse_${name}`)
+      made.push(db)
+      await run(testPostgresUrl(), `ALTER DATABASE ${new URL(db.url).pathname.slice(1)} ${setting}`)
+      urls[name] = db.url
+    }
+    await database("readonly", "SET default_transaction_read_only = on")
+    await database("timeout", "SET statement_timeout = '1ms'")
+    await database("closed", "ALLOW_CONNECTIONS false")
+    await run(testPostgresUrl(), `CREATE ROLE ${roles.noLogin} NOLOGIN PASSWORD 'Ro1e-pass'`)
+    await run(testPostgresUrl(), `CREATE ROLE ${roles.noSlots} LOGIN CONNECTION LIMIT 0 PASSWORD 'Ro1e-pass'`)
+    urls.noLogin = withUser(testPostgresUrl(), roles.noLogin)
+    urls.noSlots = withUser(testPostgresUrl(), roles.noSlots)
+  })
+  afterAll(async () => {
+    const { sql: run } = await import("@aim/testkit")
+    await Promise.all(made.map((db) => db.drop()))
+    await run(testPostgresUrl(), `DROP ROLE IF EXISTS ${roles.noLogin}`)
+    await run(testPostgresUrl(), `DROP ROLE IF EXISTS ${roles.noSlots}`)
+  })
+
+  it.each([
+    ["a read-only database (default_transaction_read_only)", "readonly", "AIM-DB-011", /in a read-only transaction/],
+    ["a database-level statement_timeout", "timeout", "AIM-DB-012", /statement timeout/],
+    ["a database closed to connections (ALLOW_CONNECTIONS false)", "closed", "AIM-DB-014", /is not currently accepting connections/],
+    ["a role without LOGIN", "noLogin", "AIM-DB-015", /is not permitted to log in/],
+    ["a role whose connection limit is 0", "noSlots", "AIM-DB-016", /too many connections for role/],
+  ])("%s", async (_, which, code, says) => {
+    const env = { DATABASE_URL: urls[which] ?? "", POSTGRES_CONNECT_TIMEOUT: "3" }
+    const human = await aim(["migrate", "--migrations-dir", shippedMigrations], env)
+    expect(human.code, human.stderr).toBe(1)
+    const line = human.stderr.split("\n").find((l) => l.startsWith("✖")) ?? ""
+    expect(line).toContain(`[${code}]`)
+    expect(line).toMatch(says)
+    expect(line).not.toContain("AIM-GEN-001")
+    const json = await aim(["migrate", "--json", "--migrations-dir", shippedMigrations], env)
+    expect(json.code).toBe(1)
+    expect(JSON.parse(json.stdout).error).toMatchObject({ code })
+    expect(`${human.stdout}${human.stderr}${json.stdout}`).not.toContain("Ro1e-pass")
   })
 })

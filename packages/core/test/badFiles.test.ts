@@ -1,6 +1,7 @@
 import { sql } from "@aim/testkit"
 import { useFreshDatabases } from "@aim/testkit/hooks"
 import { Effect } from "effect"
+import pg from "pg"
 import { execFileSync } from "node:child_process"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
@@ -58,5 +59,128 @@ describe("the session's search_path is pinned to public", () => {
     await runMigrator(db.url, shippedMigrations, (m) => m.apply())
     expect(await sql(db.url, "SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'app'")).toEqual([{ n: 0 }])
     expect(await sql(db.url, "SELECT to_regclass('public.users') IS NOT NULL AS ok")).toEqual([{ ok: true }])
+  })
+})
+
+describe("a failing statement is named from the one run of its file", () => {
+  // A sequence outside the file counts every statement the server ran, across the run and any
+  // diagnosis: nextval is not rolled back with the file.
+  const counted = async (url: string) => {
+    await sql(url, "CREATE SEQUENCE IF NOT EXISTS aim_ran_seq")
+    return async () => (await sql<{ n: string }>(url, "SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS n FROM aim_ran_seq"))[0]?.n
+  }
+  const ledgerHolder = async (url: string) => sql<{ n: number }>(url, "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted")
+
+  it("100,000 statements failing at the last: its line, no statement run twice, within 2× the run of the same file that passes", async () => {
+    const statements = 100_000
+    const file = (last: string) =>
+      [
+        "CREATE TABLE big (id int PRIMARY KEY);",
+        ...Array.from({ length: statements - 2 }, (_, i) => `INSERT INTO big SELECT ${i + 1} WHERE nextval('aim_ran_seq') > 0;`),
+        last,
+        "",
+      ].join("\n")
+    const passing = await fresh()
+    await runMigrator(passing.url, shippedMigrations, (m) => m.apply())
+    await counted(passing.url)
+    let started = performance.now()
+    await runMigrator(passing.url, migrationsCopy({ "031_big.sql": file("INSERT INTO big VALUES (0);") }), (m) => m.apply())
+    const run = performance.now() - started
+
+    const failing = await fresh()
+    await runMigrator(failing.url, shippedMigrations, (m) => m.apply())
+    const ran = await counted(failing.url)
+    const before = await ledgerCount(failing.url)
+    started = performance.now()
+    // The last statement repeats a key: a failure the server gives no position for.
+    const error = await runMigratorFailure(failing.url, migrationsCopy({ "031_big.sql": file("INSERT INTO big VALUES (1);") }), (m) => m.apply())
+    const diagnosed = performance.now() - started
+    expect(error).toMatchObject({ _tag: "MigrationFailed", name: "031_big.sql", line: statements, sqlState: "23505", rolledBack: true })
+    expect(await ran()).toBe(String(statements - 2))
+    expect(await ledgerCount(failing.url)).toBe(before)
+    expect(await ledgerHolder(failing.url)).toEqual([{ n: 0 }])
+    expect(diagnosed / run).toBeLessThan(2)
+  }, 300_000)
+
+  it("a SQL-standard function body (BEGIN ATOMIC … END) is one statement, so the line after it is right", async () => {
+    const db = await fresh()
+    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const ran = await counted(db.url)
+    const text = [
+      "CREATE TABLE atomic_t (id int PRIMARY KEY);",
+      "CREATE FUNCTION atomic_f(a int) RETURNS int LANGUAGE sql",
+      "BEGIN ATOMIC",
+      "  SELECT a + 1;",
+      "END;",
+      "INSERT INTO atomic_t SELECT 1 WHERE nextval('aim_ran_seq') > 0;",
+      "SELECT CASE WHEN true THEN 1 END;",
+      "INSERT INTO atomic_t VALUES (1);",
+      "",
+    ].join("\n")
+    const error = await runMigratorFailure(db.url, migrationsCopy({ "031_atomic.sql": text }), (m) => m.apply())
+    expect(error).toMatchObject({ _tag: "MigrationFailed", line: 8, column: 1, sqlState: "23505" })
+    expect(await ran()).toBe("1")
+  })
+})
+
+describe("a statement the server stops is named with its own code, at its line, and never run again", () => {
+  const poll = async <A>(f: () => Promise<A | undefined>, what: string): Promise<A> => {
+    for (let i = 0; i < 200; i++) {
+      const found = await f()
+      if (found !== undefined) return found
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    throw new Error(`never saw ${what}`)
+  }
+  const aimBackend = (url: string, like: string) =>
+    poll(async () => {
+      const rows = await sql<{ pid: number }>(url, "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'aim-migrate%' AND query LIKE $1", [like])
+      return rows[0]?.pid
+    }, `aim running ${like}`)
+
+  it("cancelled (pg_cancel_backend): AIM-DB-013 at the statement, the file not replayed", async () => {
+    const db = await fresh()
+    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    await sql(db.url, "CREATE SEQUENCE aim_ran_seq")
+    const text = "CREATE TABLE cancelled_t (id int);\nSELECT nextval('aim_ran_seq');\nSELECT pg_sleep(30);\n"
+    const failure = runMigratorFailure(db.url, migrationsCopy({ "031_slow.sql": text }), (m) => m.apply())
+    const pid = await aimBackend(db.url, "%pg_sleep(30)%")
+    await sql(db.url, "SELECT pg_cancel_backend($1)", [pid])
+    const error = await failure
+    expect(error).toMatchObject({ _tag: "MigrationFailed", line: 3, sqlState: "57014", rolledBack: true })
+    expect(diagnose(error).entry.code).toBe("AIM-DB-013")
+    expect(await sql(db.url, "SELECT last_value::int AS n FROM aim_ran_seq")).toEqual([{ n: 1 }])
+    expect(await sql(db.url, "SELECT to_regclass('public.cancelled_t') IS NULL AS gone")).toEqual([{ gone: true }])
+  })
+
+  it("a database-level statement_timeout: AIM-DB-012 at the statement", async () => {
+    const db = await fresh()
+    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    await sql(db.url, `ALTER DATABASE ${new URL(db.url).pathname.slice(1)} SET statement_timeout = '300ms'`)
+    const error = await runMigratorFailure(db.url, migrationsCopy({ "031_slow.sql": "SELECT 1;\nSELECT pg_sleep(2);\n" }), (m) => m.apply())
+    expect(error).toMatchObject({ _tag: "MigrationFailed", line: 2, sqlState: "57014" })
+    expect(diagnose(error).entry.code).toBe("AIM-DB-012")
+  })
+
+  it("a deadlock with application traffic: AIM-LOCK-003 (transient) at the statement that waited", async () => {
+    const db = await fresh()
+    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    await sql(db.url, "CREATE TABLE dl_a (id int); CREATE TABLE dl_b (id int)")
+    const app = new pg.Client({ connectionString: db.url })
+    await app.connect()
+    try {
+      await app.query("BEGIN; LOCK TABLE dl_b IN ACCESS EXCLUSIVE MODE")
+      const text = "LOCK TABLE dl_a IN ACCESS EXCLUSIVE MODE;\n-- then the table the application holds\nLOCK TABLE dl_b IN ACCESS EXCLUSIVE MODE;\n"
+      const failure = runMigratorFailure(db.url, migrationsCopy({ "031_lock.sql": text }), (m) => m.apply(), { lockTimeout: "20 seconds" })
+      await aimBackend(db.url, "%dl_b%")
+      // The application now waits for what the migration holds: a cycle, which the migration (waiting first) detects.
+      const appWaits = app.query("LOCK TABLE dl_a IN ACCESS EXCLUSIVE MODE").then(() => app.query("COMMIT"))
+      const error = await failure
+      await appWaits
+      expect(error).toMatchObject({ _tag: "MigrationFailed", line: 3, sqlState: "40P01" })
+      expect(diagnose(error).entry.code).toBe("AIM-LOCK-003")
+    } finally {
+      await app.end()
+    }
   })
 })

@@ -1,5 +1,5 @@
 import { Effect, Layer } from "effect"
-import { mkdtempSync } from "node:fs"
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
@@ -30,5 +30,22 @@ describe("embedded PostgreSQL (PGlite 18)", () => {
     expect(result.tables).toHaveLength(14 + 25 + 1)
     expect(result.policies[2]?.name).toBe("Capability Violation Detection")
     expect(result.admin).toEqual([{ role: "admin", status: "active" }])
+  })
+
+  it("names a failing statement the server gives no position for (PGlite cannot count completed statements: bisection)", async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), "aim-pglite-")), "data")
+    const dir = mkdtempSync(join(tmpdir(), "aim-migrations-"))
+    cpSync(shippedMigrations, dir, { recursive: true })
+    const text = [
+      "CREATE TABLE located (id int PRIMARY KEY);",
+      ...Array.from({ length: 40 }, (_, i) => `INSERT INTO located VALUES (${i});`),
+      "INSERT INTO located VALUES (7);",
+      "INSERT INTO located VALUES (99);",
+      "",
+    ]
+    writeFileSync(join(dir, "031_located.sql"), text.join("\n"))
+    const layer = MigratorLive().pipe(Layer.provideMerge(databaseFor({ _tag: "Embedded", dataDir })), Layer.provide(MigrationSourceLive(dir)))
+    const error = await Effect.runPromise(Effect.flatMap(Migrator, (m) => m.apply()).pipe(Effect.flip, Effect.provide(layer)))
+    expect(error).toMatchObject({ _tag: "MigrationFailed", name: "031_located.sql", line: 42, sqlState: "23505", rolledBack: true })
   })
 })

@@ -58,7 +58,7 @@ const databases = Options.file("databases").pipe(
   Options.optional,
 )
 const concurrency = opt
-  .positive("concurrency", "databases")
+  .positive("concurrency", "databases", 256, "each takes a connection; a server allows 100 by default")
   .pipe(Options.withDescription("With --databases: how many databases at once"), Options.withDefault(4))
 
 const shard = Options.text("shard").pipe(

@@ -1,5 +1,5 @@
 import { Data, Effect } from "effect"
-import { lineColumnAt } from "../migrations/splitStatements.js"
+import { positionsIn } from "../migrations/splitStatements.js"
 
 /** A node of libpg-query's JSON AST: `{ NodeType: { ...fields } }`. */
 export type AstNode = Readonly<Record<string, unknown>>
@@ -30,8 +30,6 @@ const parser = Effect.cached(
   }),
 )
 
-const byteToCharOffset = (text: string, bytes: number): number => Buffer.from(text, "utf8").subarray(0, bytes).toString("utf8").length
-
 /** Parses a whole migration with PostgreSQL's own parser (libpg-query). */
 export const parseScript = (sql: string): Effect.Effect<ReadonlyArray<ParsedStatement>, SqlParseError> =>
   Effect.gen(function* () {
@@ -40,22 +38,25 @@ export const parseScript = (sql: string): Effect.Effect<ReadonlyArray<ParsedStat
       try: () => parseSync(sql) as { stmts?: ReadonlyArray<{ stmt: AstNode; stmt_location?: number | null }> },
       catch: (error) => {
         const e = error as { message?: string; sqlDetails?: { cursorPosition?: number } }
-        const offset = byteToCharOffset(sql, e.sqlDetails?.cursorPosition ?? 0)
-        const { line, column } = lineColumnAt(sql, offset)
+        const at = positionsIn(sql)
+        const { line, column } = at.lineColumn(at.offsetOfByte(e.sqlDetails?.cursorPosition ?? 0))
         return new SqlParseError({ message: e.message ?? String(error), line, column })
       },
     })
+    // The statements come in order: their positions are found in one pass over the file.
+    const at = positionsIn(sql)
+    const noise = /\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/|;/y
     return (result.stmts ?? []).map(({ stmt, stmt_location }) => {
       // stmt_location points at the end of the previous statement: skip blanks and comments.
-      let offset = byteToCharOffset(sql, stmt_location ?? 0)
+      let offset = at.offsetOfByte(stmt_location ?? 0)
       for (;;) {
-        const rest = sql.slice(offset)
-        const skipped = rest.match(/^(\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/|;)/)
+        noise.lastIndex = offset
+        const skipped = noise.exec(sql)
         if (skipped === null || skipped[0].length === 0) break
         offset += skipped[0].length
       }
       const kind = Object.keys(stmt)[0] ?? "Unknown"
-      const { line, column } = lineColumnAt(sql, offset)
+      const { line, column } = at.lineColumn(offset)
       return { kind, node: (stmt[kind] ?? {}) as AstNode, line, column, offset }
     })
   })

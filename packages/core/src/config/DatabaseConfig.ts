@@ -1,6 +1,6 @@
 import { Redacted } from "effect"
 import { statSync } from "node:fs"
-import { join } from "node:path"
+import { join, resolve } from "node:path"
 import { decoded, withoutUrlCredentials } from "../output/redact.js"
 import type { ConfigProblem } from "./ConfigError.js"
 import { type Env, fromDotEnv, read, readPort, readSecret } from "./env.js"
@@ -264,11 +264,31 @@ const checkServer = (settings: ServerDatabase, problems: Array<ConfigProblem>): 
   }
 }
 
+const isFile = (path: string): boolean => {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isFile() === true
+  } catch {
+    return false
+  }
+}
+
 const fromPostgresVariables = (env: Env, cwd: string, problems: Array<ConfigProblem>): DatabaseSettings | undefined => {
   const production = read(env, "NODE_ENV") === "production"
   const anySet = ["POSTGRES_HOST", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "POSTGRES_PORT"].some((name) => read(env, name) !== undefined)
   if (!anySet && !production) {
-    return { _tag: "Embedded", dataDir: read(env, "AIM_DATA_DIR") ?? join(cwd, ".aim", "pglite") }
+    const dataDir = read(env, "AIM_DATA_DIR")
+    // A setting that names a file is wrong as written; anything else about the directory is found when it is opened.
+    if (dataDir !== undefined && !dataDir.startsWith("memory://") && isFile(resolve(cwd, dataDir))) {
+      problems.push({
+        variable: "AIM_DATA_DIR",
+        problem: `names ${resolve(cwd, dataDir)}, which is a file`,
+        fix: "set it to a directory (created if missing) for the embedded database's files",
+      })
+    }
+    return {
+      _tag: "Embedded",
+      dataDir: dataDir === undefined ? join(cwd, ".aim", "pglite") : dataDir.startsWith("memory://") ? dataDir : resolve(cwd, dataDir),
+    }
   }
   const missing = requiredPostgresVariables.filter(
     (name) => (name === "POSTGRES_PASSWORD" ? readSecret(env, "POSTGRES_PASSWORD") : read(env, name)) === undefined,

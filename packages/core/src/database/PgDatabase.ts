@@ -69,6 +69,27 @@ const runQuery = <A extends Row>(client: pg.Pool | pg.PoolClient, sql: string, p
   }).pipe(Effect.map((result) => result.rows as ReadonlyArray<A>))
 
 /**
+ * A script in the simple protocol, counting the statements the server completes (one CommandComplete
+ * each) so that a failure says which statement failed: a file of 100,000 statements that fails at its
+ * end is located by this one run, not by running it again.
+ */
+const runScript = (client: pg.PoolClient, sql: string): Effect.Effect<void, SqlError> =>
+  Effect.suspend(() => {
+    let completed = 0
+    return Effect.async<void, SqlError>((resume) => {
+      const query = new pg.Query(sql, undefined, (error: unknown) =>
+        resume(error == null ? Effect.void : Effect.fail(toSqlError(error, completed))),
+      ) as pg.Query & { handleCommandComplete: (message: unknown, connection: unknown) => void }
+      const complete = query.handleCommandComplete.bind(query)
+      query.handleCommandComplete = (message, connection) => {
+        completed++
+        complete(message, connection)
+      }
+      client.query(query)
+    })
+  })
+
+/**
  * A pool whose first connection has been made (and returned to the pool for reuse), so an
  * unreachable server fails here, typed. With sslmode=prefer, falls back to plain TCP only when the
  * server has no SSL, and never in production (`plaintextFallback`): there the password is only sent over TLS.
@@ -153,7 +174,7 @@ export const PgDatabaseLive = (settings: ServerDatabase, options: PgOptions = {}
         )
         return {
           query: <A extends Row = Row>(sql: string, params?: ReadonlyArray<unknown>) => track(runQuery<A>(client, sql, params)),
-          execute: (sql: string): Effect.Effect<void, SqlError> => track(runQuery(client, sql)).pipe(Effect.asVoid),
+          execute: (sql: string): Effect.Effect<void, SqlError> => track(runScript(client, sql)),
         }
       })
 

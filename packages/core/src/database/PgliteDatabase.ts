@@ -1,10 +1,10 @@
 import { Effect, Layer } from "effect"
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs"
-import { dirname } from "node:path"
+import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs"
+import { dirname, resolve } from "node:path"
 import type { EmbeddedDatabase } from "../config/DatabaseConfig.js"
 import { describeDatabase } from "../config/DatabaseConfig.js"
 import { Database, type Row, type Session } from "./Database.js"
-import { type ConnectionError, type SqlError, toConnectionError, toSqlError } from "./SqlError.js"
+import { ConnectionError, type SqlError, toConnectionError, toSqlError } from "./SqlError.js"
 
 /**
  * The embedded PostgreSQL 18 (PGlite) used when no server is configured. It has one connection,
@@ -59,13 +59,68 @@ const lockDataDir = (dataDir: string, target: string, waitMs = 60_000) =>
       }),
   )
 
+/**
+ * What stops the embedded database's directory from being used, said before PGlite is loaded (which
+ * would answer with EEXIST or a WebAssembly abort): a file where a directory must be, a directory
+ * this user cannot write, a read-only file system.
+ */
+export const dataDirProblem = (dataDir: string): string | undefined => {
+  // The directory, or the nearest of its parents that exists: it must be a writable directory.
+  let path = resolve(dataDir)
+  for (;;) {
+    // A file among the parents makes stat throw ENOTDIR: walk on up to it.
+    let stat: ReturnType<typeof statSync>
+    try {
+      stat = statSync(path, { throwIfNoEntry: false })
+    } catch {
+      stat = undefined
+    }
+    if (stat !== undefined) {
+      if (!stat.isDirectory()) return `${path} is a file, not a directory`
+      try {
+        accessSync(path, constants.W_OK)
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code
+        return code === "EROFS" ? `${path} is on a read-only file system` : `${path} is not writable by this user`
+      }
+      return undefined
+    }
+    const parent = dirname(path)
+    if (parent === path) return undefined
+    path = parent
+  }
+}
+
+const dataDirError = (dataDir: string, target: string, problem: string) =>
+  new ConnectionError({ message: `the embedded database cannot use ${resolve(dataDir)}: ${problem}`, code: undefined, target, dataDir: resolve(dataDir) })
+
+/** A failure on the embedded database's files: named with its directory, whatever Node or PGlite said. */
+const onDataDir = (dataDir: string, target: string) => (cause: unknown) => {
+  const error = cause as NodeJS.ErrnoException
+  const why =
+    error.code === "EROFS"
+      ? "it is on a read-only file system"
+      : error.code === "EACCES" || error.code === "EPERM"
+        ? "this user may not write there"
+        : error.code === "ENOSPC"
+          ? "no space is left on its file system"
+          : `PGlite could not open the data in it (${toSqlError(cause).message.split("\n", 1)[0]})`
+  return dataDirError(dataDir, target, dataDirProblem(dataDir) ?? why)
+}
+
 export const PgliteDatabaseLive = (settings: EmbeddedDatabase): Layer.Layer<Database, ConnectionError> =>
   Layer.scoped(
     Database,
     Effect.gen(function* () {
       const target = describeDatabase(settings)
       const onDisk = !settings.dataDir.startsWith("memory://")
-      if (onDisk) yield* lockDataDir(settings.dataDir, target)
+      if (onDisk) {
+        const problem = dataDirProblem(settings.dataDir)
+        if (problem !== undefined) return yield* dataDirError(settings.dataDir, target, problem)
+        yield* lockDataDir(settings.dataDir, target).pipe(
+          Effect.mapError((e) => (e.message.includes("is in use by") ? e : onDataDir(settings.dataDir, target)(e))),
+        )
+      }
       const db = yield* Effect.acquireRelease(
         Effect.tryPromise({
           try: async () => {
@@ -76,7 +131,7 @@ export const PgliteDatabaseLive = (settings: EmbeddedDatabase): Layer.Layer<Data
             await created.waitReady
             return created
           },
-          catch: (cause) => toConnectionError(cause, target),
+          catch: onDisk ? onDataDir(settings.dataDir, target) : (cause) => toConnectionError(cause, target),
         }),
         (created) => Effect.promise(() => created.close().catch(() => undefined)),
       )

@@ -10,6 +10,12 @@ export class SqlError extends Data.TaggedError("SqlError")<{
   readonly detail: string | undefined
   readonly hint: string | undefined
   readonly where: string | undefined
+  /**
+   * Of a script (several statements, simple protocol): how many of its statements the server
+   * completed before this error, so the failing one is known without running any of them again.
+   * Undefined where the driver cannot tell (PGlite).
+   */
+  readonly completedStatements?: number
 }> {}
 
 /** The server could not be reached or refused the session (network, auth, SSL, database name). */
@@ -18,6 +24,8 @@ export class ConnectionError extends Data.TaggedError("ConnectionError")<{
   readonly code: string | undefined
   /** Where we tried to connect, with no secret in it. */
   readonly target: string
+  /** Set when the embedded database's directory is the problem (not a directory, not writable, not PGlite's). */
+  readonly dataDir?: string
 }> {}
 
 interface ErrorFields {
@@ -47,7 +55,7 @@ export const withoutLiterals = (text: string): string =>
     .replace(/(: )"(?:[^"]|"")*"(?=\s*$|\s*\n)/g, '$1"…"')
 
 /** Normalises an error thrown by `pg` or PGlite into a SqlError, with the data it quotes removed (withoutLiterals). */
-export const toSqlError = (cause: unknown): SqlError => {
+export const toSqlError = (cause: unknown, completedStatements?: number): SqlError => {
   const fields: ErrorFields = typeof cause === "object" && cause !== null ? cause : {}
   const position = str(fields.position) ?? (typeof fields.position === "number" ? String(fields.position) : undefined)
   const clean = (value: string | undefined) => (value === undefined ? undefined : withoutLiterals(value))
@@ -58,6 +66,7 @@ export const toSqlError = (cause: unknown): SqlError => {
     detail: clean(str(fields.detail)),
     hint: clean(str(fields.hint)),
     where: clean(str(fields.where)),
+    ...(completedStatements === undefined ? {} : { completedStatements }),
   })
 }
 

@@ -207,7 +207,8 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
  */
 export const transactionControl = (migrations: ReadonlyArray<Migration>): Effect.Effect<ReadonlyArray<SourceProblem>> =>
   Effect.forEach(migrations, (migration) =>
-    !migration.transactional
+    // Every such statement has one of these words; a file without them (a large data load) is not parsed.
+    !migration.transactional || !transactionWords.test(migration.sql)
       ? Effect.succeed([])
       : parseScript(migration.sql).pipe(
           Effect.map((statements) =>
@@ -221,6 +222,8 @@ export const transactionControl = (migrations: ReadonlyArray<Migration>): Effect
           Effect.orElseSucceed(() => []),
         ),
   ).pipe(Effect.map((found) => found.flat()))
+
+const transactionWords = /\b(?:begin|commit|rollback|end|start|savepoint|release|abort|prepare)\b/i
 
 export interface LockedSessionOptions {
   readonly lockWait: Duration.DurationInput
@@ -323,6 +326,13 @@ const runFile = (
     if (outcome._tag === "Right") return Math.round(performance.now() - t0)
     if (outcome.left._tag === "CheckFailed") return yield* outcome.left
     if (outcome.left.position !== undefined) return yield* failed(migration, outcome.left, true, body === script ? 0 : -scriptPrefix.length, script)
+    // The server completed the statements before the failing one: counted by the driver, mapped onto
+    // the file split as psql splits it (as the server does). Otherwise (PGlite) found by bisection.
+    const completed = outcome.left.completedStatements
+    if (completed !== undefined) {
+      const statement = splitStatements(migration.sql)[completed - (body === script ? 0 : 1)]
+      if (statement !== undefined) return yield* failed(migration, outcome.left, true, statement.offset, "")
+    }
     return yield* locateFailure(session, migration, outcome.left)
   })
 

@@ -67,6 +67,9 @@ const isAimError = (error: unknown): error is AimError =>
 const bySqlState: Record<string, CatalogEntry> = {
   "28P01": catalog.passwordFailed,
   "28000": catalog.sslRequired,
+  "25006": catalog.readOnly,
+  "40P01": catalog.deadlock,
+  "53300": catalog.tooManyConnections,
   "3D000": catalog.databaseMissing,
   "42501": catalog.permissionDenied,
   // Raised by 015 when 013's admin or organization is missing.
@@ -94,6 +97,16 @@ const byNodeCode: Record<string, CatalogEntry> = {
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: catalog.sslCertificate,
   ERR_TLS_CERT_ALTNAME_INVALID: catalog.sslCertificate,
   CERT_HAS_EXPIRED: catalog.sslCertificate,
+}
+
+/** SQLSTATEs that stand for more than one cause: told apart by the server's message. */
+const bySqlStateAndMessage: Readonly<Record<string, ReadonlyArray<readonly [RegExp, CatalogEntry]>>> = {
+  "28000": [[/not permitted to log in/i, catalog.cannotLogIn]],
+  "57014": [
+    [/statement timeout/i, catalog.statementTimeout],
+    [/user request/i, catalog.cancelled],
+  ],
+  "55000": [[/not currently accepting connections/i, catalog.notAcceptingConnections]],
 }
 
 const byMessage: ReadonlyArray<readonly [RegExp, CatalogEntry]> = [
@@ -127,7 +140,10 @@ export const refusalEntry = (kind: RefusalKind): CatalogEntry => refusalEntries[
 
 /** The entry for a server or Node error code, or for a message (pasted text, untagged errors). */
 const byCodeOrMessage = (code: string | undefined, message: string): CatalogEntry | undefined =>
-  (code === undefined ? undefined : (bySqlState[code] ?? byNodeCode[code])) ?? byMessage.find(([pattern]) => pattern.test(message))?.[1]
+  (code === undefined ? undefined : byCode(code, message)) ?? byMessage.find(([pattern]) => pattern.test(message))?.[1]
+
+const byCode = (code: string, message: string): CatalogEntry | undefined =>
+  bySqlStateAndMessage[code]?.find(([pattern]) => pattern.test(message))?.[1] ?? bySqlState[code] ?? byNodeCode[code]
 
 const redisEntry = (e: RedisError): CatalogEntry => {
   const code = e.code ?? ""
@@ -147,12 +163,12 @@ const entryOf: (error: AimError) => CatalogEntry = Match.type<AimError>().pipe(
   Match.tagsExhaustive({
     CheckFailed: () => catalog.checkFailed,
     ConfigError: (e) => (e.problems.length > 0 && e.problems.every((p) => /Azure/.test(p.problem)) ? catalog.azureSslRequired : catalog.configInvalid),
-    ConnectionError: (e) => byCodeOrMessage(e.code, e.message) ?? catalog.internal,
+    ConnectionError: (e) => (e.dataDir !== undefined ? catalog.embeddedDataDir : (byCodeOrMessage(e.code, e.message) ?? catalog.internal)),
     SqlError: (e) => byCodeOrMessage(e.code, e.message) ?? catalog.internal,
     SqlParseError: () => catalog.sourceInvalid,
     LedgerAdminRefused: () => catalog.ledgerAdminRefused,
     LockWaitTimeout: () => catalog.lockWaitTimeout,
-    MigrationFailed: (e) => (e.sqlState === undefined ? undefined : bySqlState[e.sqlState]) ?? catalog.migrationFailed,
+    MigrationFailed: (e) => (e.sqlState === undefined ? undefined : byCode(e.sqlState, e.serverMessage)) ?? catalog.migrationFailed,
     MigrationRefused: (e) => (e.refusals[0] === undefined ? catalog.internal : refusalEntry(e.refusals[0].kind)),
     MigrationSourceError: () => catalog.sourceInvalid,
     MigrationsDirectoryMissing: () => catalog.directoryMissing,
