@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs"
+import { cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs"
 import { type AddressInfo, createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -21,6 +21,19 @@ const dotEnvDirectory = mkdtempSync(join(tmpdir(), "aim-envdir-"))
 mkdirSync(join(dotEnvDirectory, ".env"))
 const emptyFleet = join(scratch, "empty-fleet.txt")
 writeFileSync(emptyFleet, "# no database yet\n")
+// Directories of one bad file each beside the shipped ones, as an author could leave them.
+const withFile = (name: string, text: string | Buffer) => {
+  const dir = mkdtempSync(join(tmpdir(), "aim-badfile-"))
+  cpSync(shippedMigrations, dir, { recursive: true })
+  writeFileSync(join(dir, name), text)
+  return dir
+}
+const lateDirective = withFile("031_late.sql", "CREATE TABLE IF NOT EXISTS late (id int);\n-- aim:no-transaction\n")
+const typoDirective = withFile("031_typo.sql", '-- aim:chek "x" SELECT 1\nCREATE TABLE IF NOT EXISTS typo (id int);\n')
+const onlyComments = withFile("031_comments.sql", "-- to do\n/* later */\n")
+const hugeNumber = withFile("99999999999999999999_x.sql", "SELECT 1;\n")
+const nulByte = withFile("031_nul.sql", Buffer.from("SELECT 1;\n\0\n"))
+
 // Working directories for the embedded default: .aim is a file; .aim/pglite holds damaged data.
 const aimIsAFile = mkdtempSync(join(tmpdir(), "aim-dotaim-file-"))
 writeFileSync(join(aimIsAFile, ".aim"), "")
@@ -134,6 +147,58 @@ const rows: ReadonlyArray<Row> = [
     code: "AIM-DB-017",
     says: /the embedded database cannot use .*\.aim\/pglite: PGlite could not open the data in it/,
   },
+  {
+    name: "-- aim:no-transaction below the first line (migrate)",
+    args: ["migrate", "--dry-run", "--migrations-dir", lateDirective],
+    env: { DATABASE_URL: testPostgresUrl() },
+    exit: 1,
+    code: "AIM-MIG-004",
+    says: /031_late\.sql: line 2: -- aim:no-transaction works only as the file's first line/,
+  },
+  {
+    name: "-- aim:no-transaction below the first line (lint)",
+    args: ["lint", "--migrations-dir", lateDirective],
+    exit: 1,
+    code: "AIM-MIG-004",
+    says: /031_late\.sql: line 2: -- aim:no-transaction works only/,
+  },
+  {
+    name: "an unknown directive (lint of the file itself)",
+    args: ["lint", join(typoDirective, "031_typo.sql")],
+    exit: 1,
+    code: "AIM-MIG-004",
+    says: /031_typo\.sql: line 1: unknown directive -- aim:chek/,
+  },
+  {
+    name: "an unknown directive (migrate)",
+    args: ["migrate", "--dry-run", "--migrations-dir", typoDirective],
+    env: { DATABASE_URL: testPostgresUrl() },
+    exit: 1,
+    code: "AIM-MIG-004",
+    says: /unknown directive -- aim:chek/,
+  },
+  {
+    name: "a file of only comments",
+    args: ["status", "--migrations-dir", onlyComments],
+    exit: 1,
+    code: "AIM-MIG-004",
+    says: /031_comments\.sql: has no statement, only comments/,
+  },
+  {
+    name: "a number too large for the ledger",
+    args: ["status", "--migrations-dir", hugeNumber],
+    exit: 1,
+    code: "AIM-MIG-004",
+    says: /99999999999999999999_x\.sql: number 99999999999999999999 does not fit the ledger \(at most 2147483647\)/,
+  },
+  {
+    name: "a NUL byte",
+    args: ["status", "--migrations-dir", nulByte],
+    exit: 1,
+    code: "AIM-MIG-004",
+    says: /031_nul\.sql: has a NUL byte at offset 10 \(line 2\)/,
+  },
+  { name: "aim explain with an empty argument", args: ["explain", ""], exit: 2, code: "AIM-CLI-001", says: /aim explain needs a code .* an empty one/ },
   { name: "a non-integer option", args: ["migrate", "--lock-timeout", "soon"], env: server, exit: 2, code: "AIM-CLI-001", says: /soon|integer/i },
   { name: "an unknown command", args: ["migrat"], exit: 2, code: "AIM-CLI-001", says: /Invalid subcommand/ },
   { name: "an unknown flag", args: ["migrate", "--bogus"], exit: 2, code: "AIM-CLI-001", says: /unknown argument: '--bogus'/ },

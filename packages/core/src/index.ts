@@ -35,7 +35,15 @@ export type { CatalogChange } from "./database/catalogSnapshot.js"
 
 // Migrations: files, ledger, lock, migrator and ledger administration.
 export type { AppliedMigration, Migration } from "./migrations/Migration.js"
-export { MigrationSource, MigrationSourceLive, fileNamePattern, isTransactional, loadMigrations, noTransactionDirective } from "./migrations/MigrationSource.js"
+export {
+  MigrationSource,
+  MigrationSourceLive,
+  fileNamePattern,
+  isTransactional,
+  loadMigrations,
+  noTransactionDirective,
+  textProblems,
+} from "./migrations/MigrationSource.js"
 export { MigrationSourceError, MigrationsDirectoryMissing, type SourceProblem } from "./migrations/MigrationSourceError.js"
 export type { AppliedEntry, PendingMigration, Plan, Refusal, RefusalKind } from "./migrations/plan.js"
 export type { LedgerMethod } from "./migrations/Ledger.js"

@@ -30,6 +30,23 @@ describe("a file that ends its own transaction is refused before anything runs",
     expect(await sql(db.url, "SELECT to_regclass('public.half_a') AS a, to_regclass('public.half_b') AS b")).toEqual([{ a: null, b: null }])
   })
 
+  it("a -- aim:no-transaction file that fails says which of its statements stayed applied", async () => {
+    const db = await fresh()
+    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const text = "-- aim:no-transaction\nCREATE TABLE kept_a (id int);\n\nCREATE TABLE kept_b (id int);\nSELECT 1/0;\nCREATE TABLE never_c (id int);\n"
+    const error = await runMigratorFailure(db.url, migrationsCopy({ "031_kept.sql": text }), (m) => m.apply())
+    expect(error).toMatchObject({ _tag: "MigrationFailed", line: 5, rolledBack: false, kept: { count: 2, firstLine: 2, lastLine: 4 } })
+    expect(error.message).toContain("the 2 statements before it (lines 2-4) stayed applied and the file is not recorded")
+    expect(
+      await sql(
+        db.url,
+        "SELECT to_regclass('public.kept_a') IS NOT NULL AS a, to_regclass('public.kept_b') IS NOT NULL AS b, to_regclass('public.never_c') IS NULL AS c",
+      ),
+    ).toEqual([{ a: true, b: true, c: true }])
+    const first = await runMigratorFailure(db.url, migrationsCopy({ "031_kept.sql": "-- aim:no-transaction\nSELECT 1/0;\n" }), (m) => m.apply())
+    expect(first.message).toContain("it is -- aim:no-transaction and nothing of it had run")
+  })
+
   it("the same statements in a -- aim:no-transaction file are the author's to manage", async () => {
     const db = await fresh()
     const report = await runMigrator(

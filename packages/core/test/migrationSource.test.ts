@@ -123,13 +123,18 @@ describe("migration source", () => {
     expect(checksumOf(text)).toMatch(/^[0-9a-f]{64}$/)
   })
 
-  it("reads the no-transaction directive from the first line only", async () => {
-    const dir = dirWith({
-      "001_a.sql": "-- aim:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (x);\n",
-      "002_b.sql": "SELECT 1;\n-- aim:no-transaction\n",
-    })
-    const result = await load(dir)
-    if (result._tag === "Left") throw new Error(result.left.message)
-    expect(result.right.map((m) => m.transactional)).toEqual([false, true])
+  it("reads the no-transaction directive from the first line only, and refuses one anywhere else (it would do nothing)", async () => {
+    const good = await load(
+      dirWith({ "001_a.sql": "\n-- aim:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (x);\n", "002_b.sql": "SELECT 1;\n" }),
+    )
+    if (good._tag === "Left") throw new Error(good.left.message)
+    expect(good.right.map((m) => m.transactional)).toEqual([false, true])
+    const late = await load(dirWith({ "001_a.sql": "-- header\n-- aim:no-transaction\nSELECT 1;\n", "002_b.sql": "SELECT 1;\n-- aim:no-transaction\n" }))
+    expect(late._tag).toBe("Left")
+    if (late._tag === "Left") {
+      expect(late.left.message).toBe(
+        "001_a.sql: line 2: -- aim:no-transaction works only as the file's first line; move it there (here the file would run in one transaction); 002_b.sql: line 2: -- aim:no-transaction works only as the file's first line; move it there (here the file would run in one transaction)",
+      )
+    }
   })
 })

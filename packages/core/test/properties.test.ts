@@ -5,6 +5,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { describeDatabase, diagnose, loadMigrations, readConfig, scrub, scrubValue, secretsOf } from "../src/index.js"
+import { transactionControl } from "../src/migrations/Migrator.js"
 
 // Generated inputs: every one is answered by a coded error or a success, never a defect, a hang or a
 // secret in what would be printed. 1,000 runs of each property per test run.
@@ -131,6 +132,73 @@ describe("properties over generated inputs", () => {
             expect(new Set(versions).size).toBe(versions.length)
             expect([...versions].sort((a, b) => a - b)).toEqual(versions)
           }
+        } finally {
+          rmSync(dir, { recursive: true, force: true })
+        }
+      }),
+      { numRuns: runs },
+    )
+  })
+})
+
+describe("generated migration texts: directives in odd places, transaction control, binary content", () => {
+  // A file is built from parts whose effect is known, so the expected answer is computed from the
+  // parts (the oracle), not from the code under test.
+  const parts = {
+    statement: "CREATE TABLE IF NOT EXISTS t (id int);",
+    comment: "-- a note about it",
+    blank: "",
+    noTransaction: "-- aim:no-transaction",
+    check: '-- aim:check "nothing breaks it" SELECT 1 WHERE false',
+    typo: "-- aim:chek SELECT 1",
+    lintIgnore: "-- aim:lint-ignore destructive: on purpose",
+    nul: "SELECT 'a\u0000b';",
+  } as const
+  type Part = keyof typeof parts
+  const control = fc.constantFrom("BEGIN;", "COMMIT;", "ROLLBACK;", "END;", "START TRANSACTION;", "SAVEPOINT s1;", "RELEASE SAVEPOINT s1;", "ABORT;")
+  const part = fc.oneof(
+    fc
+      .constantFrom<Part>("statement", "statement", "comment", "blank", "noTransaction", "check", "typo", "lintIgnore", "nul")
+      .map((p) => ({ part: p, text: parts[p] })),
+    control.map((text) => ({ part: "control" as const, text })),
+  )
+  const file = fc.array(part, { maxLength: 7 })
+
+  it(`${runs} generated files: refused exactly when a part makes them wrong, naming why; transaction control refused in a transactional file`, async () => {
+    await fc.assert(
+      fc.asyncProperty(file, async (lines) => {
+        const text = `${lines.map((l) => l.text).join("\n")}\n`
+        const first = lines.find((l) => l.part !== "blank")
+        const firstStatement = lines.findIndex((l) => l.part === "statement" || l.part === "control" || l.part === "nul")
+        const expected: Array<RegExp> = []
+        if (lines.some((l) => l.part === "nul")) expected.push(/has a NUL byte at offset \d+ \(line \d+\)/)
+        else {
+          if (lines.some((l) => l.part === "typo")) expected.push(/unknown directive -- aim:chek/)
+          if (lines.some((l) => l.part === "noTransaction" && l !== first)) expected.push(/-- aim:no-transaction works only as the file's first line/)
+          if (firstStatement >= 0 && lines.some((l, i) => l.part === "check" && i > firstStatement))
+            expected.push(/-- aim:check is read only in the comments above/)
+          if (expected.length === 0 && firstStatement < 0) expected.push(first === undefined ? /is empty/ : /has no statement, only comments/)
+        }
+        const dir = mkdtempSync(join(tmpdir(), "aim-prop-text-"))
+        try {
+          writeFileSync(join(dir, "001_generated.sql"), text)
+          const exit = await Effect.runPromiseExit(loadMigrations(dir))
+          if (expected.length > 0) {
+            expect(Exit.isFailure(exit)).toBe(true)
+            const failure = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : undefined
+            expect(failure?._tag).toBe("Some")
+            const message = failure?._tag === "Some" ? failure.value.message : ""
+            for (const pattern of expected) expect(message).toMatch(pattern)
+            if (failure?._tag === "Some") expect(diagnose(failure.value).entry.code).toBe("AIM-MIG-004")
+            return
+          }
+          expect(Exit.isSuccess(exit)).toBe(true)
+          if (!Exit.isSuccess(exit)) return
+          const [migration] = exit.value
+          expect(migration?.transactional).toBe(first?.part !== "noTransaction")
+          const refused = await Effect.runPromise(transactionControl(exit.value))
+          const controlLines = lines.flatMap((l, i) => (l.part === "control" ? [i + 1] : []))
+          expect(refused.map((p) => Number(/^line (\d+):/.exec(p.problem)?.[1]))).toEqual(migration?.transactional === true ? controlLines : [])
         } finally {
           rmSync(dir, { recursive: true, force: true })
         }

@@ -12,6 +12,12 @@ export const explain = Command.make(
   { query, json: opt.json },
   reported(({ query }) =>
     Effect.gen(function* () {
+      if (query.trim() === "") {
+        return yield* new UsageRefused({
+          entry: catalog.usageInvalid,
+          message: "aim explain needs a code (such as AIM-DB-004) or an error message; it was given an empty one",
+        })
+      }
       // Pasted text is matched by its words; a code-shaped query is looked up and never guessed at.
       const entry = findEntry(query) ?? (/^AIM-[A-Z]+-\d+$/i.test(query.trim()) ? undefined : diagnose(query).entry)
       if (entry === undefined) {

@@ -1,8 +1,8 @@
-import { type LintFinding, type Migration, isTransactional, lintMigrations, loadMigrations } from "@aim/core"
+import { type LintFinding, type Migration, MigrationSourceError, isTransactional, lintMigrations, loadMigrations, textProblems } from "@aim/core"
 import { Args, Command } from "@effect/cli"
 import { Effect } from "effect"
 import { readFile } from "node:fs/promises"
-import { basename } from "node:path"
+import { basename, dirname, resolve } from "node:path"
 import * as opt from "../options.js"
 import { out } from "../output.js"
 import { report, reported } from "../render.js"
@@ -12,9 +12,20 @@ const files = Args.file({ name: "files", exists: "yes" }).pipe(
   Args.repeated,
 )
 
+// Files named on the command line are held to what aim migrate would refuse (a misplaced or unknown
+// directive, only comments, a NUL byte) before their statements are linted.
 const fromFiles = (paths: ReadonlyArray<string>) =>
   Effect.forEach(paths, (path) =>
     Effect.promise(() => readFile(path, "utf8")).pipe(Effect.map((sql) => ({ name: basename(path), sql, transactional: isTransactional(sql) }))),
+  ).pipe(
+    Effect.filterOrElse(
+      (inputs) => inputs.every((input) => textProblems(input.sql).length === 0),
+      (inputs) =>
+        new MigrationSourceError({
+          directory: dirname(resolve(paths[0] ?? ".")),
+          problems: inputs.flatMap((input) => textProblems(input.sql).map((problem) => ({ file: input.name, problem }))),
+        }),
+    ),
   )
 
 const describe = (finding: LintFinding) =>

@@ -4,6 +4,7 @@ import { readdir, stat } from "node:fs/promises"
 import { join, resolve } from "node:path"
 import { readChecks } from "./checks.js"
 import { checksumOf, stripBom } from "./checksum.js"
+import { splitStatements } from "./splitStatements.js"
 import type { Migration } from "./Migration.js"
 import { MigrationSourceError, MigrationsDirectoryMissing, type SourceProblem } from "./MigrationSourceError.js"
 
@@ -26,8 +27,54 @@ const utf8 = new TextDecoder("utf-8", { fatal: true })
 
 const firstLine = (text: string): string => text.trimStart().split("\n", 1)[0]?.trim() ?? ""
 
+const noTransactionLine = /^--\s*aim:no-transaction(?:\s|$)/
+
 /** False when the file's first line is `-- aim:no-transaction`: it then runs statement by statement. */
-export const isTransactional = (sql: string): boolean => firstLine(sql.replace(/\r\n?/g, "\n")) !== noTransactionDirective
+export const isTransactional = (sql: string): boolean => !noTransactionLine.test(firstLine(sql.replace(/\r\n?/g, "\n")))
+
+/** The ledger's version column is an integer: a file numbered above it could never be recorded. */
+export const maxVersion = 2_147_483_647
+
+const directiveLine = /^\s*--\s*aim:([A-Za-z-]*)/
+const knownDirectives = "-- aim:no-transaction (the first line), -- aim:check (the leading comments) and -- aim:lint-ignore"
+
+/**
+ * What is wrong with a file's text as a migration, each with its line: a NUL byte (binary, or UTF-16
+ * saved as such), no statement at all (only comments), and an `-- aim:` directive that would be
+ * silently ignored: misspelt, or where it has no effect (a no-transaction directive below the
+ * first line would leave the file in one transaction its author meant it not to run in).
+ */
+export const textProblems = (text: string): ReadonlyArray<string> => {
+  const nul = text.indexOf("\0")
+  if (nul >= 0) {
+    const line = text.slice(0, nul).split("\n").length
+    return [`has a NUL byte at offset ${Buffer.byteLength(text.slice(0, nul))} (line ${line}): it is binary, or saved as UTF-16; save it as UTF-8 text`]
+  }
+  const problems: Array<string> = []
+  const lines = text.replace(/\r\n?/g, "\n").split("\n")
+  const first = lines.findIndex((line) => line.trim() !== "")
+  let header = true
+  for (const [index, raw] of lines.entries()) {
+    const line = raw.trim()
+    if (line !== "" && !line.startsWith("--")) header = false
+    const match = directiveLine.exec(line)
+    if (match === null) continue
+    const name = match[1] ?? ""
+    const at = `line ${index + 1}`
+    if (name === "no-transaction") {
+      if (index !== first)
+        problems.push(`${at}: -- aim:no-transaction works only as the file's first line; move it there (here the file would run in one transaction)`)
+    } else if (name === "check") {
+      if (!header) problems.push(`${at}: -- aim:check is read only in the comments above the first statement; move it there (here it would not run)`)
+    } else if (name !== "lint-ignore") {
+      problems.push(`${at}: unknown directive -- aim:${name}; aim knows ${knownDirectives}`)
+    }
+  }
+  if (problems.length === 0 && splitStatements(text).length === 0) {
+    problems.push("has no statement, only comments; put the migration's SQL in it or delete it")
+  }
+  return problems
+}
 
 /** Reads and validates `directory`; pure apart from the file reads, so it can be tested on fixtures. */
 export const loadMigrations = (directory: string): MigrationSourceShape["load"] =>
@@ -52,7 +99,12 @@ export const loadMigrations = (directory: string): MigrationSourceShape["load"] 
         })
         return []
       }
-      return [{ file, version: Number(match[1]) }]
+      const digits = (match[1] ?? "").replace(/^0+(?=\d)/, "")
+      if (digits.length > 10 || Number(digits) > maxVersion) {
+        problems.push({ file, problem: `number ${digits} does not fit the ledger (at most ${maxVersion}); renumber it below that` })
+        return []
+      }
+      return [{ file, version: Number(digits) }]
     })
     // Synchronous reads: for thousands of small files they are ~10x faster than one promise each,
     // and this runs once, at start-up. A file that cannot be read (a link loop, no permission) is
@@ -91,6 +143,9 @@ export const loadMigrations = (directory: string): MigrationSourceShape["load"] 
         problems.push({ file, problem: "is empty; put the migration's SQL in it or delete it" })
         continue
       }
+      const wrong = textProblems(text)
+      for (const problem of wrong) problems.push({ file, problem })
+      if (wrong.length > 0) continue
       for (const p of readChecks(text).problems) problems.push({ file, problem: `line ${p.line}: ${p.problem}` })
       migrations.push({
         version,

@@ -298,8 +298,16 @@ const runFile = (
     if (!migration.transactional) {
       // No transaction to hold them in: the checks run just before the first statement.
       yield* runChecks(session, migration, checks)
-      for (const statement of splitStatements(migration.sql)) {
-        yield* session.execute(statement.text).pipe(Effect.mapError((error) => failed(migration, error, false, statement.offset, statement.text)))
+      const statements = splitStatements(migration.sql)
+      for (const [index, statement] of statements.entries()) {
+        yield* session.execute(statement.text).pipe(
+          Effect.mapError((error) => {
+            const failure = failed(migration, error, false, statement.offset, statement.text)
+            const first = statements[0]?.line ?? statement.line
+            const last = statements[index - 1]?.line ?? statement.line
+            return new MigrationFailed({ ...failure, kept: { count: index, firstLine: first, lastLine: last } })
+          }),
+        )
       }
       // The two ledgers are written together or not at all.
       yield* transaction(

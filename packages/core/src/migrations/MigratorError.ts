@@ -26,11 +26,19 @@ export class MigrationFailed extends Data.TaggedError("MigrationFailed")<{
   readonly rolledBack: boolean
   /** For a lock_timeout (55P03): sessions holding locks on public tables at that moment. */
   readonly blockers?: ReadonlyArray<BlockingSession>
+  /** A `-- aim:no-transaction` file's statements that ran before the failing one: they stay applied. */
+  readonly kept?: { readonly count: number; readonly firstLine: number; readonly lastLine: number }
 }> {
   override get message(): string {
     const where = this.line === undefined ? this.name : `${this.name}:${this.line}:${this.column ?? 1}`
     const blocked = this.blockers === undefined || this.blockers.length === 0 ? "" : `; blocked by ${this.blockers.map(describeBlocker).join(", ")}`
-    return `${where}: ${this.serverMessage}${this.sqlState === undefined ? "" : ` (SQLSTATE ${this.sqlState})`}${blocked}`
+    const kept =
+      this.kept === undefined
+        ? ""
+        : this.kept.count === 0
+          ? "; it is -- aim:no-transaction and nothing of it had run"
+          : `; it is -- aim:no-transaction: the ${this.kept.count === 1 ? "statement" : `${this.kept.count} statements`} before it (${this.kept.firstLine === this.kept.lastLine ? `line ${this.kept.firstLine}` : `lines ${this.kept.firstLine}-${this.kept.lastLine}`}) stayed applied and the file is not recorded: make them safe to run again, fix the failing one, then run aim migrate`
+    return `${where}: ${this.serverMessage}${this.sqlState === undefined ? "" : ` (SQLSTATE ${this.sqlState})`}${blocked}${kept}`
   }
 }
 

@@ -265,8 +265,8 @@ export const catalog = {
     title: "Migration files are not valid",
     symptom: "a file name, number, encoding or content is rejected",
     cause:
-      "The migrations directory has a badly named, duplicate-numbered, empty or non-UTF-8 file (`*.down.sql` files are ignored; gaps in the numbers are allowed).",
-    fix: "Fix each file named as its line says: NNN_description.sql (or NNN_description.up.sql), one file per number, UTF-8, not empty.",
+      "The migrations directory has a badly named, duplicate-numbered or too-large-numbered file, one that is empty or only comments, not UTF-8 text (a NUL byte), not a regular file, has an -- aim: directive that is misspelt or where it does nothing, or ends the transaction aim runs it in (`*.down.sql` files are ignored; gaps in the numbers are allowed). Nothing was run.",
+    fix: "Fix each file named as its line says: NNN_description.sql (or NNN_description.up.sql) numbered up to 2147483647, one file per number, UTF-8 text with at least one statement, -- aim:no-transaction only on the first line.",
     commands: ["aim lint", "aim status"],
   }),
   directoryMissing: entry({
