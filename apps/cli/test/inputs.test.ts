@@ -1,10 +1,10 @@
-import { cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs"
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from "node:fs"
 import { type AddressInfo, createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { testPostgresUrl } from "@aim/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { spawn } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { lockKeys } from "@aim/core"
 import pg from "pg"
 import { aim, cleanEnv, cliBundle, repoRoot, shippedMigrations } from "./run.js"
@@ -488,5 +488,35 @@ describe("every server refusal has its own code and a fix that works", () => {
     expect(json.code).toBe(1)
     expect(JSON.parse(json.stdout).error).toMatchObject({ code })
     expect(`${human.stdout}${human.stderr}${json.stdout}`).not.toContain("Ro1e-pass")
+  })
+})
+
+describe("the embedded database's directory, unwritable", () => {
+  // Root writes anywhere: as root the CLI runs as nobody (setpriv), where this machine has it.
+  const asRoot = process.getuid?.() === 0
+  const runAs = asRoot ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", process.execPath] : [process.execPath]
+  const usable =
+    !asRoot ||
+    spawnSync("setpriv", [
+      "--reuid=65534",
+      "--regid=65534",
+      "--clear-groups",
+      process.execPath,
+      "-e",
+      `require("fs").accessSync(${JSON.stringify(cliBundle())})`,
+    ]).status === 0
+
+  it.skipIf(!usable)("a directory this user may not write: AIM-DB-017 naming it, exit 1, nothing created", async () => {
+    const parent = mkdtempSync(join(tmpdir(), "aim-unwritable-"))
+    chmodSync(parent, 0o555)
+    const [command = process.execPath, ...prefix] = runAs
+    const result = spawnSync(command, [...prefix, cliBundle(), "migrate", "--json", "--migrations-dir", shippedMigrations], {
+      cwd: tmpdir(),
+      env: cleanEnv({ AIM_DATA_DIR: join(parent, "data"), HOME: tmpdir() }),
+      encoding: "utf8",
+    })
+    expect(result.status, result.stderr).toBe(1)
+    expect(JSON.parse(result.stdout).error).toMatchObject({ code: "AIM-DB-017", message: expect.stringContaining(`${parent} is not writable by this user`) })
+    expect(readdirSync(parent)).toEqual([])
   })
 })

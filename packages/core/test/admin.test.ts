@@ -61,9 +61,40 @@ describe("baseline", () => {
     expect(ok.right.recorded).toEqual(files.slice(0, 10))
     expect(ok.right.checkedObjects).toBeGreaterThan(150)
     const again = await admin(db.url, shippedMigrations, (a) => a.baseline(10))
-    expect(again._tag === "Left" && String(again.left)).toMatch(/already has rows/)
+    expect(again._tag === "Left" && String(again.left)).toMatch(/every migration up to 10 is already recorded in the ledger: nothing to baseline/)
     const report = await runMigrator(db.url, shippedMigrations, (m) => m.apply())
     expect(report.applied.map((a) => a.version)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21])
+  })
+})
+
+describe("a deleted ledger row of a shipped file", () => {
+  it("is refused by migrate with both causes and their commands, and recorded again by aim baseline N (without running the file)", async () => {
+    const db = await fresh()
+    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    await sql(db.url, "DELETE FROM aim_migrations.schema_migrations WHERE version = 5")
+    const refused = await runMigratorFailure(db.url, shippedMigrations, (m) => m.apply())
+    expect(diagnose(refused).entry.code).toBe("AIM-MIG-003")
+    expect(refused.message).toContain("a file applied before whose ledger row was deleted: aim baseline 5 records it once its objects are found")
+    const newer = await admin(db.url, migrationsCopy({ "031_new.sql": "CREATE TABLE IF NOT EXISTS n (id int);\n" }), (a) => a.baseline(31))
+    expect(newer._tag === "Left" && String(newer.left)).toMatch(
+      /031_new\.sql is newer than the newest applied migration \(021\): it is pending, not a deleted row/,
+    )
+    const recorded = await admin(db.url, shippedMigrations, (a) => a.baseline(5))
+    if (recorded._tag === "Left") throw recorded.left
+    expect(recorded.right.recorded).toEqual(["005_create_verification_events_table.sql"])
+    expect(await sql(db.url, "SELECT method FROM aim_migrations.schema_migrations WHERE version = 5")).toEqual([{ method: "baseline" }])
+    expect((await runMigrator(db.url, shippedMigrations, (m) => m.status)).upToDate).toBe(true)
+  })
+
+  it("is not recorded when the file's objects are gone", async () => {
+    const db = await fresh()
+    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    await sql(db.url, "DELETE FROM aim_migrations.schema_migrations WHERE version = 5; DROP TABLE verification_events CASCADE")
+    const result = await admin(db.url, shippedMigrations, (a) => a.baseline(5))
+    expect(result._tag === "Left" && String(result.left)).toMatch(
+      /table verification_events, which 005_create_verification_events_table\.sql creates, is missing/,
+    )
+    expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations WHERE version = 5")).toEqual([{ n: 0 }])
   })
 })
 

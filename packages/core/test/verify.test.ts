@@ -87,6 +87,24 @@ describe("aim verify's checks", () => {
     expect(check(report, "admin")).toMatchObject({ status: "fail", code: "AIM-SEED-001" })
   })
 
+  it("an admin whose role was changed is named, with the statement that makes it admin again, and that statement works", async () => {
+    const db = await deployed()
+    await sql(db.url, "UPDATE users SET role = 'member' WHERE email = 'admin@opena2a.org'")
+    let report = await verifyWith(db.url, shippedMigrations)
+    const detail = check(report, "admin")?.detail ?? ""
+    expect(check(report, "admin")).toMatchObject({ status: "fail", code: "AIM-SEED-001" })
+    expect(detail).toContain("admin@opena2a.org has role member, status active")
+    const fix = /UPDATE users SET .*'$/.exec(detail)?.[0]
+    expect(fix).toBe("UPDATE users SET role = 'admin', status = 'active' WHERE email = 'admin@opena2a.org'")
+    await sql(db.url, fix ?? "")
+    report = await verifyWith(db.url, shippedMigrations)
+    expect(check(report, "admin")).toMatchObject({ status: "pass" })
+
+    await sql(db.url, "UPDATE organizations SET is_active = false")
+    report = await verifyWith(db.url, shippedMigrations)
+    expect(check(report, "admin")?.detail).toMatch(/every active admin is in an inactive organization .*: admin@opena2a\.org \(organization .+ is inactive\)$/)
+  })
+
   it("warns about unexpected tables and fails on missing tables, pending or changed migrations", async () => {
     const db = await deployed()
     await sql(db.url, "CREATE TABLE public.scratch (id int)")

@@ -242,14 +242,28 @@ export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
         const expected = yield* referenceCatalog(upTo)
         return yield* locked((session) =>
           Effect.gen(function* () {
-            if ((yield* readLedger(session.query)).length > 0) {
+            const ledger = yield* readLedger(session.query)
+            // On a migrated database, baseline fills holes: files below the newest applied one whose
+            // rows were deleted (by hand, a restore of part of a schema). Their objects are checked
+            // like a whole baseline's; a file newer than the newest applied is aim migrate's to run.
+            const recorded = new Set(ledger.map((row) => row.version))
+            const newest = Math.max(0, ...recorded)
+            const toRecord = ledger.length === 0 ? upTo : upTo.filter((m) => !recorded.has(m.version))
+            if (ledger.length > 0 && toRecord.length === 0) {
               return yield* new LedgerAdminRefused({
                 operation: "baseline",
-                message: "the ledger already has rows: baseline is only for a database that was never migrated by aim",
+                message: `every migration up to ${version} is already recorded in the ledger: nothing to baseline`,
+              })
+            }
+            const newer = toRecord.find((m) => m.version > newest)
+            if (ledger.length > 0 && newer !== undefined) {
+              return yield* new LedgerAdminRefused({
+                operation: "baseline",
+                message: `${newer.name} is newer than the newest applied migration (${String(newest).padStart(3, "0")}): it is pending, not a deleted row; run aim migrate to apply it (baseline records only files below ${String(newest).padStart(3, "0")} whose ledger rows are gone)`,
               })
             }
             const backendLedger = yield* readBackendLedger(session.query)
-            if (backendLedger._tag !== "Absent") {
+            if (ledger.length === 0 && backendLedger._tag !== "Absent") {
               return yield* new LedgerAdminRefused({
                 operation: "baseline",
                 message:
@@ -266,9 +280,9 @@ export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
                 message: `${describeObject(missing.key)}, which ${missing.file} creates, is missing: this database does not have what migrations up to ${version} create; run aim migrate instead, or baseline a lower version`,
               })
             }
-            for (const m of upTo) yield* recordApplied(session.query, m, 0, appliedByLabel(), "baseline")
-            yield* recordBackendFiles(session, [...new Set(upTo.flatMap((m) => providedBy(m.name)))])
-            return { recorded: upTo.map((m) => m.name), checkedObjects: expected.length } satisfies BaselineReport
+            for (const m of toRecord) yield* recordApplied(session.query, m, 0, appliedByLabel(), "baseline")
+            yield* recordBackendFiles(session, [...new Set(toRecord.flatMap((m) => providedBy(m.name)))])
+            return { recorded: toRecord.map((m) => m.name), checkedObjects: expected.length } satisfies BaselineReport
           }),
         )
       })

@@ -255,9 +255,10 @@ export const catalog = {
     slug: "out-of-order",
     title: "Pending migration numbered below an applied one",
     symptom: "NNN_name.sql is pending but numbered below MMM, which is already applied",
-    cause: "Two branches added migrations with overlapping numbers, and the later-numbered one was deployed first.",
-    fix: "Renumber the pending file after the newest applied migration (aim new gives the next number).",
-    commands: ["aim status", 'aim new "..."'],
+    cause:
+      "Two branches added migrations with overlapping numbers and the later-numbered one was deployed first; or the file was applied and its ledger row was deleted since (by hand, or a partial restore).",
+    fix: "A new file: renumber it after the newest applied migration (aim new gives the next number). A deleted row: aim baseline NNN records the file without running it, after checking every object the files up to NNN create is in the database.",
+    commands: ["aim status", 'aim new "..."', "aim baseline 5"],
   }),
   sourceInvalid: entry({
     code: "AIM-MIG-004",
@@ -304,7 +305,7 @@ export const catalog = {
     title: "Adopt, repair or baseline refused",
     symptom: "aim adopt / repair / baseline: refused: ...",
     cause: "The ledger operation would record something the database or the files do not support; nothing was changed.",
-    fix: "Read the reason: adopt needs the deployed backend's public.schema_migrations; repair needs an applied version whose file changed (and --yes); baseline needs an empty ledger and every object the versions it records create.",
+    fix: "Read the reason: adopt needs the deployed backend's public.schema_migrations; repair needs an applied version whose file changed (and --yes); baseline needs an empty ledger, or ledger rows deleted below the newest applied migration, and every object the versions it records create.",
     commands: ["aim status", "aim verify"],
   }),
   notIdempotent: entry({

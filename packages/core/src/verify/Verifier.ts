@@ -159,6 +159,25 @@ export const makeVerifier = Effect.gen(function* () {
         [defaultAdmin.email],
       )
       const usable = admins.filter((a) => a.org_active && isBcrypt(a.password_hash ?? ""))
+      // With no active admin, name who could be one (the default admin, former admins) and the statement that makes it so.
+      const near =
+        admins.length > 0
+          ? []
+          : yield* db.query<{ email: string; role: string | null; status: string | null }>(
+              "SELECT email, role, status FROM users WHERE email = $1 OR role = 'admin' ORDER BY email = $1 DESC, email LIMIT 3",
+              [defaultAdmin.email],
+            )
+      const noAdmin =
+        near.length === 0
+          ? "no user has role admin and status active"
+          : `no user has role admin and status active: ${near.map((u) => `${u.email} has role ${u.role ?? "NULL"}, status ${u.status ?? "NULL"}`).join("; ")}; to make ${near[0]?.email} the admin again: UPDATE users SET role = 'admin', status = 'active' WHERE email = '${near[0]?.email.replace(/'/g, "''")}'`
+      const unusable = admins
+        .slice(0, 3)
+        .map(
+          (a) =>
+            `${a.email} (${a.org_active ? "" : `organization ${a.org} is inactive`}${!a.org_active && !isBcrypt(a.password_hash ?? "") ? ", " : ""}${isBcrypt(a.password_hash ?? "") ? "" : "no valid bcrypt password hash"})`,
+        )
+        .join("; ")
       const checks: Array<Check> = [
         usable.length > 0
           ? pass(
@@ -172,9 +191,7 @@ export const makeVerifier = Effect.gen(function* () {
               "admin",
               group,
               "An active admin exists",
-              admins.length === 0
-                ? "no user has role admin and status active"
-                : "every active admin is in an inactive organization or has no valid bcrypt hash",
+              admins.length === 0 ? noAdmin : `every active admin is in an inactive organization or has no valid bcrypt hash: ${unusable}`,
               catalog.adminNotCreated,
             ),
       ]
