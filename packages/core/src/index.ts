@@ -9,7 +9,7 @@
 
 // Runtime: the one wiring (AimLive), the one server/embedded switch, scratch databases and fleets.
 export { AimLive, type AimOptions, AimServicesLive, type AimServicesOptions } from "./runtime/AimLive.js"
-export { DatabaseLive, InMemoryDatabase, databaseFor, withScratchDatabase } from "./runtime/databases.js"
+export { DatabaseLive, InMemoryDatabase, databaseFor, withScratchDatabase } from "./database/databases.js"
 export { type FleetProblem, type FleetResult, type FleetTarget, type Shard, inShard, migrateFleet, parseFleet, parseShard, shardOf } from "./runtime/fleet.js"
 
 // Configuration: every variable read and validated at once.
@@ -103,7 +103,7 @@ export { type DoctorOptions, runDoctor } from "./doctor/Doctor.js"
 
 // The services a running backend adds: cache, mail, health.
 export { Cache, type CacheShape, type CacheStatus, RedisError } from "./cache/Cache.js"
-export { CacheLive } from "./cache/CacheLive.js"
+export { CacheLive } from "./runtime/CacheLive.js"
 export { MemoryCacheLive } from "./cache/MemoryCache.js"
 export { type RedisOptions, RedisCacheLive } from "./cache/RedisCache.js"
 export { Mailer, MailerLive, type MailerOptions, type MailerShape, type SmtpCheck, SmtpError, SmtpNotConfigured, makeMailer } from "./mail/Mailer.js"
@@ -122,12 +122,21 @@ export {
 
 // Authoring: lint, idempotency proof.
 export { type LintFinding, type LintInput, type LintRule, type Severity, lintMigration, lintMigrations, lintRules } from "./authoring/lint.js"
-export { type ParsedStatement, SqlParseError, createdTables, parseScript, relationName } from "./authoring/sqlAnalysis.js"
+export { type ParsedStatement, SqlParseError, createdTables, parseScript, relationName } from "./migrations/sqlAnalysis.js"
 export { type IdempotencyFinding, type IdempotencyReport, proveIdempotent } from "./authoring/proveIdempotent.js"
 export { proveOnScratch } from "./authoring/scratch.js"
 
 // OpenTelemetry: off unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
-export { TelemetryLive, type TelemetrySettings, lockWait, migrationDuration, pendingMigrations, readTelemetrySettings, traced } from "./telemetry/Telemetry.js"
+export {
+  ErrorCodes,
+  TelemetryLive,
+  type TelemetrySettings,
+  lockWait,
+  migrationDuration,
+  pendingMigrations,
+  readTelemetrySettings,
+  traced,
+} from "./telemetry/Telemetry.js"
 
 // Errors and the troubleshooting catalog they map to; output hygiene.
 export { type AimError, type Diagnosis, diagnose, explain, refusalEntry } from "./troubleshooting/diagnose.js"

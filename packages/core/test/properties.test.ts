@@ -5,7 +5,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { describeDatabase, diagnose, loadMigrations, readConfig, scrub, scrubValue, secretsOf } from "../src/index.js"
-import { transactionControl } from "../src/migrations/Migrator.js"
+import { transactionControl } from "../src/migrations/MigrationSession.js"
 
 // Generated inputs: every one is answered by a coded error or a success, never a defect, a hang or a
 // secret in what would be printed. 1,000 runs of each property per test run.

@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { parseScript } from "../src/authoring/sqlAnalysis.js"
+import { parseScript } from "../src/migrations/sqlAnalysis.js"
 import { lineColumnAt, offsetOfPosition, positionsIn, splitStatements } from "../src/migrations/splitStatements.js"
 import { shippedMigrations } from "./support.js"
 

@@ -67,6 +67,8 @@ export const migrateDatabases = (options: {
     })
     const results = yield* migrateFleet(targets, {
       migrationsDir: options.migrationsDir,
+      env,
+      cwd,
       concurrency: options.concurrency,
       migrator: { lockWait: `${options.lockWait} seconds`, lockTimeout: `${options.lockTimeout} seconds` },
       onUpdate: (index, state) =>

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { readChecks } from "../migrations/checks.js"
 import type { Migration } from "../migrations/Migration.js"
-import { type AstNode, type ParsedStatement, parseScript, relationName } from "./sqlAnalysis.js"
+import { type AstNode, type ParsedStatement, parseScript, relationName } from "../migrations/sqlAnalysis.js"
 
 export type Severity = "error" | "warning"
 

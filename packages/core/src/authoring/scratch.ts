@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import type { DatabaseSettings } from "../config/DatabaseConfig.js"
 import { Database } from "../database/Database.js"
 import type { Migration } from "../migrations/Migration.js"
-import { withScratchDatabase } from "../runtime/databases.js"
+import { withScratchDatabase } from "../database/databases.js"
 import { proveIdempotent } from "./proveIdempotent.js"
 
 /** Proves idempotency on a scratch database (in memory unless one is named), never on the configured one. */

@@ -7,7 +7,7 @@ import type { Migration } from "../migrations/Migration.js"
 import { MigrationSource } from "../migrations/MigrationSource.js"
 import { Migrator } from "../migrations/Migrator.js"
 import { replayFiles } from "../migrations/replay.js"
-import { withScratchDatabase } from "../runtime/databases.js"
+import { withScratchDatabase } from "../database/databases.js"
 import { backendOwnedDefinitions, backendTables, defaultPolicies, deployedDifferences, deployedShapes } from "../verify/expectations.js"
 
 export type ObjectType = "table" | "column" | "constraint" | "index" | "trigger" | "function" | "seed"

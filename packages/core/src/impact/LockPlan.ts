@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { type ParsedStatement, type SqlParseError, parseScript } from "../authoring/sqlAnalysis.js"
+import { type ParsedStatement, type SqlParseError, parseScript } from "../migrations/sqlAnalysis.js"
 import { countRows } from "../database/catalogSnapshot.js"
 import { Database, type DatabaseShape } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"

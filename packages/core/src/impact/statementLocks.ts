@@ -1,4 +1,4 @@
-import type { AstNode, ParsedStatement } from "../authoring/sqlAnalysis.js"
+import type { AstNode, ParsedStatement } from "../migrations/sqlAnalysis.js"
 
 /** PostgreSQL's table lock modes, weakest first, in the names pg_locks uses. */
 export const lockModes = [

@@ -1,34 +1,18 @@
-import { Context, Duration, Effect, Exit, Layer, Metric } from "effect"
-import { Database, type DatabaseShape, type Session, transaction } from "../database/Database.js"
+import { Context, Duration, Effect, Layer, Metric } from "effect"
+import { Database, transaction } from "../database/Database.js"
 import type { ConnectionError, SqlError } from "../database/SqlError.js"
-import {
-  type LedgerMethod,
-  appliedByLabel,
-  ensureLedger,
-  readPlan,
-  recordApplied,
-  recordAppliedStatement,
-  recordBackendFiles,
-  recordBackendFilesStatement,
-} from "./Ledger.js"
-import { providedBy } from "./backendRelease.js"
+import { appliedByLabel, ensureLedger, readPlan, recordBackendFiles } from "./Ledger.js"
 import type { Migration } from "./Migration.js"
 import { MigrationSource } from "./MigrationSource.js"
-import { MigrationSourceError, type MigrationsDirectoryMissing, type SourceProblem } from "./MigrationSourceError.js"
-import { parseScript } from "../authoring/sqlAnalysis.js"
-import { type LockHolder, type LockWaitTimeout, acquireLock, blockingSessions, releaseLock } from "./MigrationLock.js"
+import { MigrationSourceError, type MigrationsDirectoryMissing } from "./MigrationSourceError.js"
+import type { LockHolder, LockWaitTimeout } from "./MigrationLock.js"
+import { type MigratorOptions, lockSettings, lockedSession, runMigration, transactionControl } from "./MigrationSession.js"
 import { lockWait, migrationDuration, pendingMigrations, traced } from "../telemetry/Telemetry.js"
-import { type CheckFailed, readChecks, runChecks } from "./checks.js"
-import { MigrationFailed, MigrationRefused, ServerTooOld, oldestServer } from "./MigratorError.js"
+import type { CheckFailed } from "./checks.js"
+import { type MigrationFailed, MigrationRefused, type ServerTooOld } from "./MigratorError.js"
 import type { Plan, Refusal } from "./plan.js"
-import { lineColumnAt, offsetOfPosition, splitStatements } from "./splitStatements.js"
 
-export interface MigratorOptions {
-  /** How long to wait for another process's migration lock (default 60 s). */
-  readonly lockWait?: Duration.DurationInput
-  /** `lock_timeout` for migration statements (default 5 s): fail fast rather than queue app traffic. */
-  readonly lockTimeout?: Duration.DurationInput
-}
+export { type LockedSessionOptions, type MigratorOptions, lockDefaults, lockSettings } from "./MigrationSession.js"
 
 export type MigrationEvent =
   | { readonly _tag: "LockWaiting"; readonly holder: LockHolder | undefined }
@@ -95,21 +79,6 @@ export interface MigratorShape {
 }
 
 export class Migrator extends Context.Tag("@aim/core/Migrator")<Migrator, MigratorShape>() {}
-
-const ms = (duration: Duration.DurationInput) => Math.max(0, Math.round(Duration.toMillis(Duration.decode(duration))))
-
-/**
- * The one place the lock defaults live (front ends show them in their help): wait a minute for
- * another process's migration lock; let a statement wait 5 s for a table lock, then fail rather
- * than queue the application's queries behind it.
- */
-export const lockDefaults = { lockWaitSeconds: 60, lockTimeoutSeconds: 5 } as const
-
-/** The lock settings of `options` with their defaults: what migrate and the ledger commands lock with. */
-export const lockSettings = (options: MigratorOptions): LockedSessionOptions => ({
-  lockWait: options.lockWait ?? Duration.seconds(lockDefaults.lockWaitSeconds),
-  lockTimeoutMs: ms(options.lockTimeout ?? Duration.seconds(lockDefaults.lockTimeoutSeconds)),
-})
 
 export const makeMigrator = (options: MigratorOptions = {}) =>
   Effect.gen(function* () {
@@ -198,211 +167,6 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
 
     return Migrator.of({ status, statusOf, apply })
   })
-
-/**
- * Statements in a transactional file that would end or split aim's transaction (BEGIN, COMMIT,
- * ROLLBACK, END, SAVEPOINT, ...): found with PostgreSQL's own parser before any file runs, so a file
- * is never half-applied in autocommit behind a ledger row that says it ran whole. A file the parser
- * rejects is left to the server, which names its error.
- */
-export const transactionControl = (migrations: ReadonlyArray<Migration>): Effect.Effect<ReadonlyArray<SourceProblem>> =>
-  Effect.forEach(migrations, (migration) =>
-    // Every such statement has one of these words; a file without them (a large data load) is not parsed.
-    !migration.transactional || !transactionWords.test(migration.sql)
-      ? Effect.succeed([])
-      : parseScript(migration.sql).pipe(
-          Effect.map((statements) =>
-            statements
-              .filter((s) => s.kind === "TransactionStmt")
-              .map((s) => ({
-                file: migration.name,
-                problem: `line ${s.line}: ${migration.sql.slice(s.offset).split(/[;\n]/, 1)[0]?.trim()} controls the transaction aim runs the file in; remove it (each file is one transaction), or make the file -- aim:no-transaction`,
-              })),
-          ),
-          Effect.orElseSucceed(() => []),
-        ),
-  ).pipe(Effect.map((found) => found.flat()))
-
-const transactionWords = /\b(?:begin|commit|rollback|end|start|savepoint|release|abort|prepare)\b/i
-
-export interface LockedSessionOptions {
-  readonly lockWait: Duration.DurationInput
-  readonly lockTimeoutMs: number
-  readonly onWait?: (holder: LockHolder | undefined) => Effect.Effect<void>
-}
-
-/**
- * A dedicated session on a server new enough for the migrations, holding the migration lock, with
- * `lock_timeout` set: where every change to the schema or the ledger (migrate, adopt, repair,
- * baseline) runs. Callers create the ledger only once they are about to write to it, so a refusal
- * or a dry run leaves no trace.
- */
-export const lockedSession = (db: DatabaseShape, options: LockedSessionOptions) =>
-  Effect.gen(function* () {
-    const session = yield* db.session
-    yield* requireServer(session)
-    yield* session.query("SELECT set_config('lock_timeout', $1, false)", [`${options.lockTimeoutMs}ms`])
-    // The files are written for public: an ALTER DATABASE/ROLE … SET search_path must not send them elsewhere.
-    yield* session.query("SELECT set_config('search_path', 'public', false)")
-    // PostgreSQL 14+: a killed client's long statement is aborted within a second, freeing the lock.
-    yield* session.query("SELECT set_config('client_connection_check_interval', '1000', false)").pipe(Effect.ignore)
-    yield* acquireLock(session, { wait: options.lockWait, ...(options.onWait === undefined ? {} : { onWait: options.onWait }) })
-    // A server session that fails is closed, which frees the lock; the embedded one stays open.
-    yield* Effect.addFinalizer((exit) => (Exit.isSuccess(exit) || db.kind === "embedded" ? releaseLock(session).pipe(Effect.ignore) : Effect.void))
-    return session
-  })
-
-/** Refuses, before the first statement, a server older than the migrations need. */
-export const requireServer = (session: Session): Effect.Effect<void, ServerTooOld | SqlError> =>
-  session
-    .query<{ num: number; version: string }>("SELECT current_setting('server_version_num')::int AS num, current_setting('server_version') AS version")
-    .pipe(
-      Effect.flatMap((rows) => {
-        const num = Number(rows[0]?.num ?? 0)
-        return num >= oldestServer ? Effect.void : Effect.fail(new ServerTooOld({ version: rows[0]?.version ?? "unknown", versionNum: num }))
-      }),
-    )
-
-const scriptPrefix = "BEGIN;\n"
-
-/**
- * Runs one file with its ledger row (method `applied`, or `adopted` when aim adopt runs it); returns
- * its duration in ms. A lock_timeout failure names the sessions that held the locks.
- */
-export const runMigration = (
-  session: Session,
-  migration: Migration,
-  appliedBy: string,
-  method: LedgerMethod = "applied",
-): Effect.Effect<number, MigrationFailed | CheckFailed | SqlError> =>
-  runFile(session, migration, appliedBy, method).pipe(
-    Effect.catchIf(
-      (e): e is MigrationFailed => e._tag === "MigrationFailed" && e.sqlState === "55P03",
-      (e) =>
-        blockingSessions(session.query).pipe(
-          Effect.orElseSucceed(() => []),
-          Effect.flatMap((blockers) => Effect.fail(new MigrationFailed({ ...e, blockers }))),
-        ),
-    ),
-  )
-
-const runFile = (
-  session: Session,
-  migration: Migration,
-  appliedBy: string,
-  method: LedgerMethod,
-): Effect.Effect<number, MigrationFailed | CheckFailed | SqlError> =>
-  Effect.gen(function* () {
-    const t0 = performance.now()
-    const { checks } = readChecks(migration.sql)
-    if (!migration.transactional) {
-      // No transaction to hold them in: the checks run just before the first statement.
-      yield* runChecks(session, migration, checks)
-      const statements = splitStatements(migration.sql)
-      for (const [index, statement] of statements.entries()) {
-        yield* session.execute(statement.text).pipe(
-          Effect.mapError((error) => {
-            const failure = failed(migration, error, false, statement.offset, statement.text)
-            const first = statements[0]?.line ?? statement.line
-            const last = statements[index - 1]?.line ?? statement.line
-            return new MigrationFailed({ ...failure, kept: { count: index, firstLine: first, lastLine: last } })
-          }),
-        )
-      }
-      // The two ledgers are written together or not at all.
-      yield* transaction(
-        session,
-        Effect.zipRight(
-          recordApplied(session.query, migration, Math.round(performance.now() - t0), appliedBy, method),
-          recordBackendFiles(session, providedBy(migration.name)),
-        ),
-      )
-      return Math.round(performance.now() - t0)
-    }
-    // The file, aim's ledger row and the backend runner's records of the files it provides: one transaction.
-    const backendRecords = recordBackendFilesStatement(providedBy(migration.name))
-    const body = `${migration.sql}\n;\n${recordAppliedStatement(migration, appliedBy, method)};${backendRecords === "" ? "" : `\n${backendRecords};`}`
-    // With checks, they and the file share one transaction: what they checked cannot change before
-    // it runs. Without, one round trip per file: BEGIN, the file, its ledger row (timed by the server)
-    // and COMMIT; the one transaction not run by `transaction()`, which costs two more round trips.
-    const script = checks.length > 0 ? body : `${scriptPrefix}${body}\nCOMMIT;`
-    const outcome = yield* Effect.either(
-      checks.length > 0
-        ? transaction(session, Effect.zipRight(runChecks(session, migration, checks), session.execute(body)))
-        : session.execute(script).pipe(Effect.tapError(() => session.execute("ROLLBACK").pipe(Effect.ignore))),
-    )
-    if (outcome._tag === "Right") return Math.round(performance.now() - t0)
-    if (outcome.left._tag === "CheckFailed") return yield* outcome.left
-    if (outcome.left.position !== undefined) return yield* failed(migration, outcome.left, true, body === script ? 0 : -scriptPrefix.length, script)
-    // The server completed the statements before the failing one: counted by the driver, mapped onto
-    // the file split as psql splits it (as the server does). Otherwise (PGlite) found by bisection.
-    const completed = outcome.left.completedStatements
-    if (completed !== undefined) {
-      const statement = splitStatements(migration.sql)[completed - (body === script ? 0 : 1)]
-      if (statement !== undefined) return yield* failed(migration, outcome.left, true, statement.offset, "")
-    }
-    return yield* locateFailure(session, migration, outcome.left)
-  })
-
-export const failed = (migration: Migration, error: SqlError, rolledBack: boolean, baseOffset: number, submitted: string) => {
-  const offset = baseOffset + (error.position === undefined ? 0 : offsetOfPosition(submitted, error.position))
-  const { line, column } = lineColumnAt(migration.sql, offset)
-  return new MigrationFailed({
-    version: migration.version,
-    name: migration.name,
-    path: migration.path,
-    line,
-    column,
-    sqlState: error.code,
-    serverMessage: error.message,
-    detail: error.detail,
-    hint: error.hint,
-    rolledBack,
-  })
-}
-
-/**
- * The server gave no position (a RAISE, a constraint, a lock timeout): find the statement that fails
- * by bisection, inside a transaction that is always rolled back. Each probe runs the next half of the
- * statements not yet known good as one batch under a savepoint: a batch that passes is kept and the
- * search moves past it, one that fails is rolled back to the savepoint and halved. About as many
- * statements run as in the file itself, in log2(statements) round trips: the lock is held for the
- * file's run plus about one more (replaying statement by statement took one round trip each).
- */
-const locateFailure = (session: Session, migration: Migration, original: SqlError) =>
-  Effect.gen(function* () {
-    const statements = splitStatements(migration.sql)
-    const batch = (from: number, to: number) =>
-      statements
-        .slice(from, to)
-        .map((s) => s.text)
-        .join("\n")
-    const bisect = Effect.gen(function* () {
-      // [0, known) ran without error in this transaction; the failing statement is in [known, suspect).
-      let known = 0
-      let suspect = statements.length
-      while (suspect - known > 1) {
-        const middle = Math.ceil((known + suspect) / 2)
-        yield* session.execute("SAVEPOINT aim_locate")
-        const probe = yield* Effect.either(session.execute(batch(known, middle)))
-        if (probe._tag === "Right") {
-          yield* session.execute("RELEASE SAVEPOINT aim_locate")
-          known = middle
-        } else {
-          yield* session.execute("ROLLBACK TO SAVEPOINT aim_locate")
-          suspect = middle
-        }
-      }
-      const statement = statements[known]
-      if (statement === undefined) return undefined
-      const result = yield* Effect.either(session.execute(statement.text))
-      return result._tag === "Left"
-        ? failed(migration, result.left.code === original.code ? result.left : original, true, statement.offset, statement.text)
-        : undefined
-    })
-    const located = yield* transaction(session, bisect, { rollback: "always" })
-    return yield* located ?? failed(migration, original, true, 0, migration.sql)
-  }).pipe(Effect.catchTag("SqlError", () => failed(migration, original, true, 0, migration.sql)))
 
 export const MigratorLive = (options: MigratorOptions = {}): Layer.Layer<Migrator, never, Database | MigrationSource> =>
   Layer.effect(Migrator, makeMigrator(options))

@@ -1,4 +1,5 @@
-import type { Env } from "../config/env.js"
+/** An environment's variables (config's Env, by shape: the scrubber sits below config and imports nothing). */
+type Env = Readonly<Record<string, string | undefined>>
 
 const secretVariables = ["POSTGRES_PASSWORD", "SMTP_PASSWORD", "REDIS_PASSWORD", "PGPASSWORD", "AIM_HEALTH_TOKEN"] as const
 const urlVariables = ["DATABASE_URL", "REDIS_URL", "AIM_SCRATCH_DATABASE_URL"] as const

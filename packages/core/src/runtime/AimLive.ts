@@ -1,5 +1,7 @@
 import { Layer } from "effect"
-import { CacheLive } from "../cache/CacheLive.js"
+import { ErrorCodes } from "../telemetry/Telemetry.js"
+import { diagnose } from "../troubleshooting/diagnose.js"
+import { CacheLive } from "./CacheLive.js"
 import type { RedisOptions } from "../cache/RedisCache.js"
 import { AimConfig } from "../config/AimConfig.js"
 import type { Env } from "../config/env.js"
@@ -11,7 +13,7 @@ import { LedgerAdminLive } from "../migrations/LedgerAdmin.js"
 import { MigrationSourceLive } from "../migrations/MigrationSource.js"
 import { MigratorLive, type MigratorOptions } from "../migrations/Migrator.js"
 import { VerifierLive } from "../verify/Verifier.js"
-import { DatabaseLive } from "./databases.js"
+import { DatabaseLive } from "../database/databases.js"
 
 export interface AimOptions {
   readonly migrationsDir: string
@@ -31,6 +33,8 @@ export interface AimOptions {
  */
 export const AimLive = (options: AimOptions) =>
   LedgerAdminLive(options.migrator).pipe(
+    // Spans name a failure by its catalog code: telemetry sits below the catalog and is told how here.
+    Layer.merge(Layer.succeed(ErrorCodes, (error: unknown) => diagnose(error).entry.code)),
     Layer.provideMerge(VerifierLive),
     Layer.provideMerge(MigratorLive(options.migrator)),
     Layer.provideMerge(options.database ?? DatabaseLive()),

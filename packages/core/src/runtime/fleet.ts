@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto"
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import type { ConfigProblem } from "../config/ConfigError.js"
 import { type DatabaseSettings, type ServerDatabase, describeDatabase, readDatabaseSettings } from "../config/DatabaseConfig.js"
 import type { Env } from "../config/env.js"
 import { explain } from "../troubleshooting/diagnose.js"
 import { docsPath } from "../troubleshooting/catalog.js"
-import { MigrationSourceLive } from "../migrations/MigrationSource.js"
-import { Migrator, MigratorLive, type MigratorOptions } from "../migrations/Migrator.js"
-import { databaseFor } from "./databases.js"
+import { Migrator, type MigratorOptions } from "../migrations/Migrator.js"
+import { databaseFor } from "../database/databases.js"
+import { AimLive } from "./AimLive.js"
 
 export interface FleetTarget {
   /** The line as written (a URL without its password, or a database name). */
@@ -111,6 +111,9 @@ export const migrateFleet = (
   targets: ReadonlyArray<FleetTarget>,
   options: {
     readonly migrationsDir: string
+    /** The environment the fleet file was read with: each database's stack is AimLive's, on that target. */
+    readonly env: Env
+    readonly cwd: string
     readonly concurrency: number
     readonly migrator?: MigratorOptions
     readonly onUpdate?: (index: number, state: "running" | FleetResult) => Effect.Effect<void>
@@ -123,10 +126,13 @@ export const migrateFleet = (
         const notify = options.onUpdate ?? (() => Effect.void)
         yield* notify(index, "running")
         const t0 = performance.now()
-        const layer = MigratorLive(options.migrator).pipe(
-          Layer.provide(databaseFor(target.settings, { maxConnections: 2 })),
-          Layer.provide(MigrationSourceLive(options.migrationsDir)),
-        )
+        const layer = AimLive({
+          migrationsDir: options.migrationsDir,
+          env: options.env,
+          cwd: options.cwd,
+          ...(options.migrator === undefined ? {} : { migrator: options.migrator }),
+          database: databaseFor(target.settings, { maxConnections: 2 }),
+        })
         const outcome = yield* Effect.either(Effect.flatMap(Migrator, (m) => m.apply()).pipe(Effect.provide(layer)))
         const durationMs = Math.round(performance.now() - t0)
         const result: FleetResult =

@@ -1,9 +1,8 @@
-import { Duration, Effect, Layer, Metric, MetricBoundaries } from "effect"
+import { Context, Duration, Effect, Layer, Metric, MetricBoundaries } from "effect"
 import type { ConfigProblem } from "../config/ConfigError.js"
 import { ConfigError } from "../config/ConfigError.js"
 import { type Env, read, readWhole } from "../config/env.js"
 import { decoded, withoutUrlCredentials } from "../output/redact.js"
-import { type AimError, explain } from "../troubleshooting/diagnose.js"
 
 /**
  * OpenTelemetry, configured only by the standard variables: off, and free (nothing is loaded), when
@@ -149,13 +148,24 @@ export const lockWait = Metric.histogram(
 export const pendingMigrations = Metric.gauge("aim.migrations.pending", { description: "Migration files pending when the plan was read" })
 
 /**
+ * Names a failure's troubleshooting code for its span. Telemetry sits below the catalog, so the
+ * wiring (AimLive) provides the catalog's `explain`; without it a span carries the error's tag.
+ */
+export class ErrorCodes extends Context.Reference<ErrorCodes>()("@aim/core/ErrorCodes", {
+  defaultValue:
+    () =>
+    (error: unknown): string =>
+      typeof error === "object" && error !== null && "_tag" in error ? String((error as { _tag: unknown })._tag) : "unknown",
+}) {}
+
+/**
  * Runs `effect` in a span named `name`; a failure is recorded on it with its troubleshooting code
  * (`aim.error.code`), so a trace says what went wrong in the catalog's words.
  */
 export const traced =
   (name: string, attributes: Readonly<Record<string, string | number | boolean>> = {}) =>
-  <A, E extends AimError, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     effect.pipe(
-      Effect.tapError((error) => Effect.annotateCurrentSpan("aim.error.code", explain(error).entry.code)),
+      Effect.tapError((error) => Effect.flatMap(ErrorCodes, (codeOf) => Effect.annotateCurrentSpan("aim.error.code", codeOf(error)))),
       Effect.withSpan(name, { attributes: { "db.system.name": "postgresql", ...attributes } }),
     )

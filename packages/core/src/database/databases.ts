@@ -2,10 +2,10 @@ import { randomBytes } from "node:crypto"
 import { Context, Effect, Layer } from "effect"
 import { AimConfig } from "../config/AimConfig.js"
 import type { DatabaseSettings } from "../config/DatabaseConfig.js"
-import { Database } from "../database/Database.js"
-import { type PgOptions, PgDatabaseLive } from "../database/PgDatabase.js"
-import { PgliteDatabaseLive } from "../database/PgliteDatabase.js"
-import type { ConnectionError, SqlError } from "../database/SqlError.js"
+import { Database } from "./Database.js"
+import { type PgOptions, PgDatabaseLive } from "./PgDatabase.js"
+import { PgliteDatabaseLive } from "./PgliteDatabase.js"
+import type { ConnectionError, SqlError } from "./SqlError.js"
 
 /**
  * The only place that chooses between a PostgreSQL server and the embedded PGlite: the configured

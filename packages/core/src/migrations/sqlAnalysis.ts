@@ -1,5 +1,5 @@
 import { Data, Effect } from "effect"
-import { positionsIn } from "../migrations/splitStatements.js"
+import { positionsIn } from "./splitStatements.js"
 
 /** A node of libpg-query's JSON AST: `{ NodeType: { ...fields } }`. */
 export type AstNode = Readonly<Record<string, unknown>>

@@ -2,9 +2,9 @@ import { Effect, Layer } from "effect"
 import { AimConfig } from "../config/AimConfig.js"
 import { invalidSettings } from "../config/ServicesConfig.js"
 import { catalog } from "../troubleshooting/catalog.js"
-import type { Cache } from "./Cache.js"
-import { MemoryCacheLive } from "./MemoryCache.js"
-import { type RedisOptions, RedisCacheLive, describeRedis } from "./RedisCache.js"
+import type { Cache } from "../cache/Cache.js"
+import { MemoryCacheLive } from "../cache/MemoryCache.js"
+import { type RedisOptions, RedisCacheLive, describeRedis } from "../cache/RedisCache.js"
 
 /**
  * Chosen once at start-up: Redis when configured and reachable; otherwise the in-memory cache, with
