@@ -145,7 +145,7 @@ export const bootDatabase = (options: BootOptions = {}) =>
         while: (e) => e._tag === "MigrationFailed" && e.sqlState === "55P03",
       }),
     )
-    const verification = yield* verifier.run
+    const verification = yield* verifier.runWith(report.status)
     for (const check of verification.checks.filter((c) => c.status === "warn")) {
       yield* Effect.logWarning(`${check.title}: ${check.detail}`).pipe(Effect.annotateLogs({ code: check.code ?? "" }))
     }

@@ -1,6 +1,7 @@
 import { AimConfig, AimLive, describeDatabase, overriddenNotice } from "@aim/core"
 import { Command } from "@effect/cli"
 import { Effect } from "effect"
+import { cwd, environment } from "./environment.js"
 import { err } from "./output.js"
 
 export interface LayerSettings {
@@ -14,6 +15,8 @@ export interface LayerSettings {
 export const aimLayer = <S extends LayerSettings>(settings: S) =>
   AimLive({
     migrationsDir: settings.migrationsDir,
+    env: environment,
+    cwd,
     migrator: {
       ...(settings.lockWait === undefined ? {} : { lockWait: `${settings.lockWait} seconds` as const }),
       ...(settings.lockTimeout === undefined ? {} : { lockTimeout: `${settings.lockTimeout} seconds` as const }),

@@ -2,10 +2,11 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { ValidationError } from "@effect/cli"
-import { TelemetryLive, catalog, loadEnv } from "@aim/core"
+import { TelemetryLive, catalog } from "@aim/core"
 import { Cause, Console, Effect, Exit, Layer } from "effect"
 import { stripVTControlCharacters } from "node:util"
 import { commandNames, run } from "./cli.js"
+import { environment } from "./environment.js"
 import { CliExit, err, exitCodes } from "./output.js"
 import { errorDocument, renderFailure, renderInterrupted, renderUsage } from "./render.js"
 
@@ -62,7 +63,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
 const program = traced.pipe(
   Effect.onInterrupt(() => (command === "mcp" ? Effect.void : renderInterrupted(stoppedBy, json))),
   // Telemetry is flushed when this layer closes, before anything is rendered and the process exits.
-  Effect.provide(untraced ? Layer.empty : TelemetryLive({ env: loadEnv(), serviceName: "aim" })),
+  Effect.provide(untraced ? Layer.empty : TelemetryLive({ env: environment, serviceName: "aim" })),
   // Every command's errors must be a CommandError: one without a catalog entry fails the typecheck here.
   Effect.catchAll((e) => (e instanceof CliExit ? Effect.fail(e) : renderFailure(e, json))),
   Effect.catchAllDefect((defect) =>

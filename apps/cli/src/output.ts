@@ -1,4 +1,5 @@
-import { loadEnv, scrub, scrubValue, secretsOf } from "@aim/core"
+import { scrub, scrubValue, secretsOf } from "@aim/core"
+import { environment } from "./environment.js"
 import { Data, Effect } from "effect"
 
 /** Ends the command with this exit code after its output was printed. */
@@ -7,7 +8,7 @@ export class CliExit extends Data.TaggedError("CliExit")<{ readonly code: number
 export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const
 export type ExitCode = (typeof exitCodes)[keyof typeof exitCodes]
 
-const secrets = secretsOf(loadEnv())
+const secrets = secretsOf(environment)
 
 // Every byte the CLI writes goes through here, so no secret can reach a terminal or a log.
 export const out = (line: string) => Effect.sync(() => process.stdout.write(`${scrub(line, secrets)}\n`))

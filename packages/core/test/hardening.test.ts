@@ -130,6 +130,7 @@ describe("/health/ready does not amplify load", () => {
             Effect.sync(() => runs++),
             Effect.delay(v.run, "200 millis"),
           ),
+          runWith: v.runWith,
         }),
       ),
     )

@@ -356,3 +356,38 @@ describe("an approved apply (an agent's plan)", () => {
     expect((await runMigrator(db.url, shippedMigrations, (m) => m.apply({ approved }))).applied).toHaveLength(files.length)
   })
 })
+
+describe("a run's status is the ledger it left", () => {
+  // aim migrate verifies against the status apply returns instead of reading files and ledger again:
+  // it must be what reading them again would say.
+  const comparable = (status: Awaited<ReturnType<typeof statusNow>>) => ({
+    applied: status.applied.map(({ version, name, checksum, appliedBy, method, state }) => ({ version, name, checksum, appliedBy, method, state })),
+    pending: status.pending,
+    refusals: status.refusals,
+    backend: status.backend,
+    upToDate: status.upToDate,
+  })
+  const statusNow = (url: string, dir: string) => runMigrator(url, dir, (m) => m.status)
+
+  it.each([
+    ["a new database", async (_url: string) => undefined],
+    [
+      "an earlier aim release's database (001-015 applied, the backend's ledger not written)",
+      async (url: string) => {
+        await runMigrator(url, migrationsCopy(), (m) => m.apply({ upTo: 15 }))
+        await sql(url, "DROP TABLE public.schema_migrations")
+      },
+    ],
+    [
+      "half applied, with a revision of a shipped file pending",
+      async (url: string) => {
+        await runMigrator(url, migrationsCopy(), (m) => m.apply({ upTo: 10 }))
+      },
+    ],
+  ])("%s", async (_, prepare) => {
+    const db = await freshDatabase()
+    await prepare(db.url)
+    const report = await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    expect(comparable(report.status)).toEqual(comparable(await statusNow(db.url, shippedMigrations)))
+  })
+})

@@ -22,6 +22,8 @@ export interface ClusterOptions {
   readonly ssl?: { readonly cert: string; readonly key: string }
   readonly requireSsl?: boolean
   readonly maxConnections?: number
+  /** More postgresql.conf lines (log_statement = 'all', …). */
+  readonly settings?: ReadonlyArray<string>
 }
 
 const isRoot = process.getuid?.() === 0
@@ -123,6 +125,7 @@ export const startCluster = async (options: ClusterOptions = {}): Promise<Cluste
     `unix_socket_directories = '${dir}'`,
     "fsync = off",
     `max_connections = ${options.maxConnections ?? 60}`,
+    ...(options.settings ?? []),
   ]
   if (options.ssl !== undefined) {
     for (const [name, pem] of [

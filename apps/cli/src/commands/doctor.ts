@@ -1,4 +1,5 @@
-import { loadEnv, readConfig, runDoctor } from "@aim/core"
+import { readConfig, runDoctor } from "@aim/core"
+import { cwd, environment as env } from "../environment.js"
 import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { printChecks } from "../checks.js"
@@ -14,8 +15,6 @@ export const doctor = Command.make(
   { json: opt.json, sendTestEmail, timeout },
   reported((options) =>
     Effect.gen(function* () {
-      const cwd = process.cwd()
-      const env = loadEnv(cwd)
       const parsed = readConfig(env, cwd)
       const checks = yield* runDoctor(parsed, {
         env,

@@ -1,4 +1,5 @@
-import { ConfigError, type FleetResult, type Shard, inShard, loadEnv, migrateFleet, parseFleet, readConfig } from "@aim/core"
+import { ConfigError, type FleetResult, type Shard, inShard, migrateFleet, parseFleet, readConfig } from "@aim/core"
+import { cwd, environment as env } from "../environment.js"
 import { Effect } from "effect"
 import { readFile } from "node:fs/promises"
 import { out } from "../output.js"
@@ -20,8 +21,6 @@ export const migrateDatabases = (options: {
   readonly shard?: Shard
 }) =>
   Effect.gen(function* () {
-    const cwd = process.cwd()
-    const env = loadEnv(cwd)
     const text = yield* Effect.tryPromise(() => readFile(options.file, "utf8")).pipe(
       Effect.mapError(
         () =>

@@ -1,5 +1,6 @@
 import { Command, Options } from "@effect/cli"
 import { Effect, Logger } from "effect"
+import { cwd, environment } from "../environment.js"
 import * as opt from "../options.js"
 
 /** Serves until stdin closes; stdout carries only the protocol. */
@@ -11,7 +12,7 @@ export const mcp = Command.make("mcp", { migrationsDir: opt.migrationsDir, allow
   Effect.async<void>((resume) => {
     let closing = false
     // The MCP SDK loads only for `aim mcp`.
-    const started = import("../mcp/server.js").then(({ startMcpServer }) => startMcpServer({ migrationsDir, allowApply }))
+    const started = import("../mcp/server.js").then(({ startMcpServer }) => startMcpServer({ migrationsDir, allowApply, env: environment, cwd }))
     const stop = () => {
       if (closing) return
       closing = true

@@ -14,6 +14,7 @@ import {
   lockHolder,
   pendingLockPlan,
   traced,
+  type Env,
   loadEnv,
   checksumOf,
   lintMigrations,
@@ -34,6 +35,8 @@ import { LineTransport } from "./transport.js"
 export interface McpOptions {
   readonly migrationsDir: string
   readonly cwd?: string
+  /** The environment, when the caller read it already (the CLI reads it once per process). */
+  readonly env?: Env
   /**
    * Serve the tools that change the database (apply_migrations, apply_migration). Off unless the
    * person starting `aim mcp` says so (--allow-apply): an agent cannot grant itself that.
@@ -54,7 +57,7 @@ type ToolResult = {
  */
 export const startMcpServer = async (options: McpOptions) => {
   const cwd = options.cwd ?? process.cwd()
-  const env = loadEnv(cwd)
+  const env = options.env ?? loadEnv(cwd)
   const secrets = secretsOf(env)
   const migrationsDir = resolve(cwd, options.migrationsDir)
   const runtime = lazyRuntime(() => mcpLayer({ migrationsDir, env, cwd }))

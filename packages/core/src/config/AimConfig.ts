@@ -2,7 +2,7 @@ import { Context, Effect, Either, Layer } from "effect"
 import { ConfigError, type ConfigProblem } from "./ConfigError.js"
 import { type DatabaseSettings, overriddenByUrl, readDatabaseSettings } from "./DatabaseConfig.js"
 import { withoutUrlCredentials } from "../output/redact.js"
-import { type Env, cutByComment, dotEnvProblem, loadEnv, read } from "./env.js"
+import { type Env, dotEnvOf, loadEnv, read } from "./env.js"
 import { type AppSettings, type RedisSettings, type SmtpSettings, readAppSettings, readRedisSettings, readSmtpSettings } from "./ServicesConfig.js"
 
 export interface AimConfigShape {
@@ -42,7 +42,8 @@ const withoutCredentials = (problem: ConfigProblem): ConfigProblem => ({ ...prob
 export const readConfig = (env: Env, cwd: string): ParsedConfig => {
   const databaseProblems: Array<ConfigProblem> = []
   const serviceProblems: Array<ConfigProblem> = []
-  const unreadable = dotEnvProblem(cwd)
+  const dotEnv = dotEnvOf(env, cwd)
+  const unreadable = dotEnv.problem
   if (unreadable !== undefined) {
     databaseProblems.push({ variable: ".env", problem: unreadable, fix: "make .env a readable file of VARIABLE=value lines, or remove it" })
   }
@@ -55,7 +56,7 @@ export const readConfig = (env: Env, cwd: string): ParsedConfig => {
   const smtp = readSmtpSettings(env, serviceProblems)
   const app = readAppSettings(env, serviceProblems)
   // A value cut at an unquoted # in .env is not what the operator wrote: say so, for the value in use.
-  for (const { name, line, readAs } of cutByComment(cwd)) {
+  for (const { name, line, readAs } of dotEnv.cut) {
     if (env[name] === undefined || env[name] !== readAs) continue
     const problem = {
       variable: name,

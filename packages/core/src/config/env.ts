@@ -11,26 +11,49 @@ export type Env = Readonly<Record<string, string | undefined>>
  * environment win, as with docker compose and most dotenv loaders.
  */
 export const loadEnv = (cwd: string = process.cwd(), environment: Env = process.env): Env => {
-  const file = parseDotEnv(cwd)
-  const env: Env = { ...file, ...environment }
-  dotEnvNames.set(env, new Set(Object.keys(file).filter((name) => environment[name] === undefined)))
+  const dotEnv = readDotEnv(cwd)
+  const env: Env = { ...dotEnv.variables, ...environment }
+  facts.set(env, { ...dotEnv, names: new Set(Object.keys(dotEnv.variables).filter((name) => environment[name] === undefined)) })
   return env
 }
 
-// Which variables of an environment made by loadEnv came from the .env file, not the process
-// environment: a .env in the working directory (a pull request's branch, in CI) must not steer the
-// environment's password to a server of its choosing. Kept beside the value, not in it, so that
-// copies ({ ...env }) are plain environments again.
-const dotEnvNames = new WeakMap<Env, ReadonlySet<string>>()
+/** What one read of a `.env` file tells: its variables, why it cannot be read, its values cut at a #. */
+interface DotEnvFacts {
+  readonly variables: Env
+  readonly problem: string | undefined
+  readonly cut: ReadonlyArray<CutValue>
+}
+
+interface CutValue {
+  readonly name: string
+  readonly line: number
+  readonly readAs: string | undefined
+}
+
+// What an environment made by loadEnv learnt from its .env, read once: which variables came from the
+// file, not the process environment (a .env in the working directory, a pull request's branch in CI,
+// must not steer the environment's password to a server of its choosing), whether it could be read,
+// and which of its values were cut at a #. Kept beside the value, not in it, so that copies
+// ({ ...env }) are plain environments again.
+const facts = new WeakMap<Env, DotEnvFacts & { readonly names: ReadonlySet<string> }>()
 
 /** The variables of `env` that its .env file set (none for an environment not made by loadEnv). */
-export const fromDotEnv = (env: Env): ReadonlySet<string> => dotEnvNames.get(env) ?? new Set()
+export const fromDotEnv = (env: Env): ReadonlySet<string> => facts.get(env)?.names ?? new Set()
 
-/** The variables of the `.env` file in `cwd`, none when there is no such file (or it cannot be read: dotEnvProblem says why). */
-const parseDotEnv = (cwd: string): Env => {
+/**
+ * The `.env` of `env` as loadEnv read it, or (for an environment given whole, a test's) the `.env`
+ * in `cwd`: each process reads its file once.
+ */
+export const dotEnvOf = (env: Env, cwd: string): DotEnvFacts => facts.get(env) ?? readDotEnv(cwd)
+
+/** Reads the `.env` file in `cwd` once: nothing when there is no such file; its problem when it cannot be read. */
+const readDotEnv = (cwd: string): DotEnvFacts => {
   const file = join(cwd, ".env")
-  if (dotEnvProblem(cwd) !== undefined || !existsSync(file)) return {}
-  return parseEnv(readFileSync(file, "utf8")) as Record<string, string>
+  const problem = dotEnvProblem(cwd)
+  if (problem !== undefined || !existsSync(file)) return { variables: {}, problem, cut: [] }
+  const text = readFileSync(file, "utf8")
+  const variables = parseEnv(text) as Record<string, string>
+  return { variables, problem: undefined, cut: cutByComment(text, variables) }
 }
 
 /** Why the `.env` in `cwd` cannot be read (a directory, no permission), or undefined when it can or does not exist. */
@@ -94,20 +117,15 @@ export const readSecret = (env: Env, name: string): Redacted.Redacted<string> | 
 }
 
 /**
- * Variables of the `.env` file in `cwd` whose unquoted value holds a `#`: a .env file reads the rest
- * as a comment (`PASSWORD=abc#def` is `abc`). Each with its line and the cut value it was read as,
- * so the caller can tell whether that value is the one in use; callers print names and lines only.
+ * Variables of a `.env` text whose unquoted value holds a `#`: a .env file reads the rest as a
+ * comment (`PASSWORD=abc#def` is `abc`). Each with its line and the cut value it was read as, so the
+ * caller can tell whether that value is the one in use; callers print names and lines only.
  */
-export const cutByComment = (cwd: string): ReadonlyArray<{ readonly name: string; readonly line: number; readonly readAs: string | undefined }> => {
-  const file = join(cwd, ".env")
-  if (dotEnvProblem(cwd) !== undefined || !existsSync(file)) return []
-  const text = readFileSync(file, "utf8")
-  const parsed = parseEnv(text) as Record<string, string>
-  return text.split(/\r?\n/).flatMap((line, index) => {
+const cutByComment = (text: string, parsed: Env): ReadonlyArray<CutValue> =>
+  text.split(/\r?\n/).flatMap((line, index) => {
     const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line)
     const value = match?.[2] ?? ""
     if (match?.[1] === undefined || /^['"`]/.test(value)) return []
     // "KEY=value # note" is a comment by intent; "KEY=abc#def" almost never is.
     return /[^\s]#/.test(value) ? [{ name: match[1], line: index + 1, readAs: parsed[match[1]] }] : []
   })
-}

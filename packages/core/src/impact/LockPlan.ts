@@ -222,7 +222,7 @@ export const readCatalogFacts = (db: Pick<DatabaseShape, "query">): Effect.Effec
     return { facts: { indexTable, foreignKeyTarget, columnType, notNullChecked, foreignKeys }, sizes }
   })
 
-export type PlanInput = Pick<Migration, "version" | "name" | "sql" | "transactional">
+export type PlanInput = Pick<Migration, "version" | "name" | "sql" | "transactional" | "checks">
 
 /** Plans one parsed statement against the facts and sizes: locks, rewrite or scan, risk, advice. */
 export const planStatement = (
@@ -268,7 +268,7 @@ export const planLocks = (db: Pick<DatabaseShape, "query" | "target">, files: Re
         version: file.version,
         name: file.name,
         transactional: file.transactional,
-        checks: readChecks(file.sql).checks,
+        checks: file.checks ?? readChecks(file.sql).checks,
         risk: maxRisk(statements.map((s) => s.risk)),
         statements,
       })

@@ -176,24 +176,33 @@ export const readLegacyLedger = (query: Query): Effect.Effect<ReadonlyArray<stri
  * `public.schema_migrations` is a refusal: aim would write the runner's rows into it.
  */
 export const readPlan = (query: Query, migrations: ReadonlyArray<Migration>): Effect.Effect<Plan, SqlError> =>
-  Effect.gen(function* () {
-    const ledger = yield* readLedger(query)
-    const backend = yield* readBackendLedger(query)
-    const plan = computePlan(migrations, ledger, backend._tag === "Backend" ? backend.versions : undefined)
-    if (backend._tag !== "Foreign") return plan
-    return {
-      ...plan,
-      refusals: [
-        {
-          kind: "foreign-ledger",
-          version: 0,
-          name: "public.schema_migrations",
-          detail: `public.schema_migrations is not the AIM backend's ledger (${backend.shape}): this looks like another application's database`,
-        },
-        ...plan.refusals,
-      ],
-    }
-  })
+  Effect.map(readLedgers(query), (ledgers) => planOf(migrations, ledgers))
+
+/** Both ledgers as read once: aim's rows and the AIM backend runner's. */
+export interface Ledgers {
+  readonly ledger: ReadonlyArray<AppliedMigration>
+  readonly backend: BackendLedger
+}
+
+export const readLedgers = (query: Query): Effect.Effect<Ledgers, SqlError> => Effect.all({ ledger: readLedger(query), backend: readBackendLedger(query) })
+
+/** The plan of `migrations` against ledgers already read. */
+export const planOf = (migrations: ReadonlyArray<Migration>, { ledger, backend }: Ledgers): Plan => {
+  const plan = computePlan(migrations, ledger, backend._tag === "Backend" ? backend.versions : undefined)
+  if (backend._tag !== "Foreign") return plan
+  return {
+    ...plan,
+    refusals: [
+      {
+        kind: "foreign-ledger",
+        version: 0,
+        name: "public.schema_migrations",
+        detail: `public.schema_migrations is not the AIM backend's ledger (${backend.shape}): this looks like another application's database`,
+      },
+      ...plan.refusals,
+    ],
+  }
+}
 
 /**
  * Records `files` in the AIM backend's runner ledger (created with the runner's DDL when missing):

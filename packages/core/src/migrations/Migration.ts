@@ -1,3 +1,5 @@
+import type { MigrationCheck } from "./checks.js"
+
 /** A migration file as read from disk. */
 export interface Migration {
   readonly version: number
@@ -10,6 +12,11 @@ export interface Migration {
   readonly checksum: string
   /** `-- aim:no-transaction` on the first line: runs statement by statement, outside a transaction. */
   readonly transactional: boolean
+  /**
+   * The `-- aim:check` directives of its header, read with the file (a migration made by hand, in a
+   * test, leaves it out and has its header read when it runs).
+   */
+  readonly checks?: ReadonlyArray<MigrationCheck>
 }
 
 /** A row of the ledger. */

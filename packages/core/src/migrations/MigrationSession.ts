@@ -135,7 +135,7 @@ const runFile = (
 ): Effect.Effect<number, MigrationFailed | CheckFailed | SqlError> =>
   Effect.gen(function* () {
     const t0 = performance.now()
-    const { checks } = readChecks(migration.sql)
+    const checks = migration.checks ?? readChecks(migration.sql).checks
     if (!migration.transactional) {
       // No transaction to hold them in: the checks run just before the first statement.
       yield* runChecks(session, migration, checks)

@@ -146,7 +146,8 @@ export const loadMigrations = (directory: string): MigrationSourceShape["load"] 
       const wrong = textProblems(text)
       for (const problem of wrong) problems.push({ file, problem })
       if (wrong.length > 0) continue
-      for (const p of readChecks(text).problems) problems.push({ file, problem: `line ${p.line}: ${p.problem}` })
+      const header = readChecks(text)
+      for (const p of header.problems) problems.push({ file, problem: `line ${p.line}: ${p.problem}` })
       migrations.push({
         version,
         name: file,
@@ -154,6 +155,7 @@ export const loadMigrations = (directory: string): MigrationSourceShape["load"] 
         sql: text,
         checksum: checksumOf(text),
         transactional: isTransactional(text),
+        checks: header.checks,
       })
     }
     migrations.sort((a, b) => a.version - b.version || a.name.localeCompare(b.name))

@@ -1,7 +1,8 @@
 import { Context, Duration, Effect, Layer, Metric } from "effect"
 import { Database, transaction } from "../database/Database.js"
 import type { ConnectionError, SqlError } from "../database/SqlError.js"
-import { appliedByLabel, ensureLedger, readPlan, recordBackendFiles } from "./Ledger.js"
+import { type Ledgers, appliedByLabel, ensureLedger, planOf, readLedgers, readPlan, recordBackendFiles } from "./Ledger.js"
+import { providedBy } from "./backendRelease.js"
 import type { Migration } from "./Migration.js"
 import { MigrationSource } from "./MigrationSource.js"
 import { MigrationSourceError, type MigrationsDirectoryMissing } from "./MigrationSourceError.js"
@@ -48,6 +49,8 @@ export interface ApplyReport {
   readonly database: string
   readonly directory: string
   readonly applied: ReadonlyArray<AppliedNow>
+  /** The files against the ledgers as this run left them (computed from what it read and wrote, not read again). */
+  readonly status: StatusReport
   /** Still pending afterwards (only with `upTo`). */
   readonly pending: ReadonlyArray<{ readonly version: number; readonly name: string }>
   /**
@@ -87,13 +90,13 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
     const locking = lockSettings(options)
     const appliedBy = appliedByLabel()
 
-    const statusOf: MigratorShape["statusOf"] = (migrations) =>
-      Effect.map(readPlan(db.query, migrations), (plan) => ({
-        database: db.target,
-        directory: source.directory,
-        ...plan,
-        upToDate: plan.pending.length === 0 && plan.refusals.length === 0,
-      }))
+    const report = (plan: Plan): StatusReport => ({
+      database: db.target,
+      directory: source.directory,
+      ...plan,
+      upToDate: plan.pending.length === 0 && plan.refusals.length === 0,
+    })
+    const statusOf: MigratorShape["statusOf"] = (migrations) => Effect.map(readPlan(db.query, migrations), report)
 
     const status: MigratorShape["status"] = Effect.flatMap(source.load, statusOf)
 
@@ -111,7 +114,8 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
           yield* Metric.update(lockWait, Duration.toMillis(waited))
           yield* emit({ _tag: "LockAcquired" })
           // Read after the lock is held: another replica may have applied everything meanwhile.
-          const plan = yield* readPlan(session.query, migrations)
+          const ledgers = yield* readLedgers(session.query)
+          const plan = planOf(migrations, ledgers)
           yield* Metric.set(pendingMigrations, plan.pending.length)
           if (plan.refusals.length > 0) return yield* new MigrationRefused({ refusals: plan.refusals })
           const byVersion = new Map(migrations.map((m) => [m.version, m]))
@@ -134,7 +138,7 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
           const controlled = yield* transactionControl(todo.flatMap((p) => byVersion.get(p.version) ?? []))
           if (controlled.length > 0) return yield* new MigrationSourceError({ directory: source.directory, problems: controlled })
           if (plan.pending.length > 0) yield* ensureLedger(session.query)
-          const applied: Array<AppliedNow> = []
+          const applied: Array<AppliedNow & { readonly method: "applied" | "revised" }> = []
           for (const pending of todo) {
             const migration = byVersion.get(pending.version)
             if (migration === undefined) continue
@@ -148,7 +152,13 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
               }),
             )
             yield* Metric.update(migrationDuration, durationMs)
-            applied.push({ version: migration.version, name: migration.name, checksum: migration.checksum, durationMs })
+            applied.push({
+              version: migration.version,
+              name: migration.name,
+              checksum: migration.checksum,
+              durationMs,
+              method: pending.revision === true ? "revised" : "applied",
+            })
             yield* emit({ _tag: "MigrationApplied", version: migration.version, name: migration.name, durationMs })
           }
           // An aim database built by an earlier release lacks the backend's records of what it applied.
@@ -157,7 +167,8 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
           return {
             database: db.target,
             directory: source.directory,
-            applied,
+            applied: applied.map(({ method: _method, ...now }) => now),
+            status: report(planOf(migrations, afterRun(ledgers, applied, appliedBy, backendRecorded))),
             backendRecorded,
             pending: plan.pending.filter((p) => !todo.includes(p)).map((p) => ({ version: p.version, name: p.name })),
             durationMs: Math.round(performance.now() - started),
@@ -167,6 +178,30 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
 
     return Migrator.of({ status, statusOf, apply })
   })
+
+/**
+ * The ledgers after a run, from the ones read under the lock and the rows the run wrote: what the
+ * verification that follows needs, without reading either ledger again.
+ */
+const afterRun = (
+  before: Ledgers,
+  applied: ReadonlyArray<AppliedNow & { readonly method: string }>,
+  appliedBy: string,
+  backendRecorded: ReadonlyArray<string>,
+): Ledgers => {
+  const appliedAt = new Date().toISOString()
+  const written = new Map(
+    applied.map((a) => [
+      a.version,
+      { version: a.version, name: a.name, checksum: a.checksum, appliedAt, durationMs: a.durationMs, appliedBy, method: a.method },
+    ]),
+  )
+  const ledger = [...before.ledger.filter((row) => !written.has(row.version)), ...written.values()].sort((a, b) => a.version - b.version)
+  const recorded = [...backendRecorded, ...applied.flatMap((a) => providedBy(a.name))]
+  if (before.backend._tag === "Foreign" || recorded.length === 0) return { ledger, backend: before.backend }
+  const versions = before.backend._tag === "Backend" ? before.backend.versions : []
+  return { ledger, backend: { _tag: "Backend", versions: [...new Set([...versions, ...recorded])] } }
+}
 
 export const MigratorLive = (options: MigratorOptions = {}): Layer.Layer<Migrator, never, Database | MigrationSource> =>
   Layer.effect(Migrator, makeMigrator(options))

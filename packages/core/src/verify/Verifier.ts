@@ -16,6 +16,8 @@ import { type Check, type VerifyReport, summarise } from "./VerifyReport.js"
 export interface VerifierShape {
   /** Every check of the guide's Steps 3 and 4 and its post-migration list that the database can answer. */
   readonly run: Effect.Effect<VerifyReport, SqlError | ConnectionError>
+  /** The same with the ledger's status already known (aim migrate's, from the run it just made): the files and ledger are not read again. */
+  readonly runWith: (status: StatusReport) => Effect.Effect<VerifyReport, SqlError | ConnectionError>
 }
 
 export class Verifier extends Context.Tag("@aim/core/Verifier")<Verifier, VerifierShape>() {}
@@ -368,38 +370,42 @@ export const makeVerifier = Effect.gen(function* () {
     )
   }
 
-  const run = Effect.gen(function* () {
-    const columns = yield* readColumns
-    const ledger: LedgerState = yield* migrator.status.pipe(
-      Effect.map((status) => ({ _tag: "Read" as const, status })),
-      Effect.catchAll((error) => Effect.succeed({ _tag: "Unreadable" as const, error })),
-    )
-    const checks = [
-      ...tableChecks(columns),
-      ...(yield* adminChecks(columns)),
-      ...(yield* policyChecks(columns)),
-      ...(yield* deployedChecks),
-      yield* backendCheck,
-      registrationPassed ??
-        (yield* registrationCheck.pipe(
-          Effect.catchAll((e) =>
-            Effect.succeed(
-              problem("fail", "registration", "Post-Migration", "New user registration workflow table is usable", e.message, catalog.migrationFailed),
+  const verify = (known: StatusReport | undefined) =>
+    Effect.gen(function* () {
+      const columns = yield* readColumns
+      const ledger: LedgerState =
+        known !== undefined
+          ? { _tag: "Read", status: known }
+          : yield* migrator.status.pipe(
+              Effect.map((status) => ({ _tag: "Read" as const, status })),
+              Effect.catchAll((error) => Effect.succeed({ _tag: "Unreadable" as const, error })),
+            )
+      const checks = [
+        ...tableChecks(columns),
+        ...(yield* adminChecks(columns)),
+        ...(yield* policyChecks(columns)),
+        ...(yield* deployedChecks),
+        yield* backendCheck,
+        registrationPassed ??
+          (yield* registrationCheck.pipe(
+            Effect.catchAll((e) =>
+              Effect.succeed(
+                problem("fail", "registration", "Post-Migration", "New user registration workflow table is usable", e.message, catalog.migrationFailed),
+              ),
             ),
-          ),
-          Effect.tap((check) =>
-            Effect.sync(() => {
-              if (check.status === "pass") registrationPassed = check
-            }),
-          ),
-        )),
-      ledgerCheck(ledger),
-      emailCheck(),
-    ]
-    return summarise(db.target, checks)
-  })
+            Effect.tap((check) =>
+              Effect.sync(() => {
+                if (check.status === "pass") registrationPassed = check
+              }),
+            ),
+          )),
+        ledgerCheck(ledger),
+        emailCheck(),
+      ]
+      return summarise(db.target, checks)
+    })
 
-  return Verifier.of({ run })
+  return Verifier.of({ run: verify(undefined), runWith: verify })
 })
 
 type LedgerState =
