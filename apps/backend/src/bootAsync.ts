@@ -1,4 +1,4 @@
-import { type CatalogEntry, diagnose } from "@aim/core"
+import { type CatalogEntry, codedLine, diagnose } from "@aim/core"
 import { Cause, Effect, Exit, Layer, ManagedRuntime } from "effect"
 import { type BootOptions, type BootReport, bootDatabase, bootLayer } from "./boot.js"
 import { entryOfBootFailure, logFailure } from "./failure.js"
@@ -11,7 +11,7 @@ export class BootError extends Error {
     message: string,
     readonly error: unknown,
   ) {
-    super(`[${entry.code}] ${message}. Fix: ${entry.fix}`)
+    super(codedLine({ entry, message }))
     this.name = "BootError"
   }
 }

@@ -1,13 +1,15 @@
-import { loadEnv, scrub, secretsOf } from "@aim/core"
+import { read, scrub, secretsOf } from "@aim/core"
 import { Cause, Context, FiberRef, FiberRefs, HashMap, Layer, Logger, Option, Tracer } from "effect"
 
-const secrets = secretsOf(loadEnv())
+import { environment } from "./environment.js"
+
+const secrets = secretsOf(environment)
 
 /**
  * One line per event on stdout: JSON lines when LOG_FORMAT=json (for log pipelines), otherwise
  * `time LEVEL message key=value`. Every line is scrubbed of configured secrets.
  */
-export const bootLogger = (format: string | undefined = process.env.LOG_FORMAT) =>
+export const bootLogger = (format: string | undefined = read(environment, "LOG_FORMAT")) =>
   Layer.mergeAll(
     // NodeRuntime.runMain swaps the default logger for a pretty one: remove both, add ours.
     Logger.remove(Logger.defaultLogger),

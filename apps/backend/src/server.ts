@@ -5,7 +5,7 @@
  * (default 0.0.0.0), MIGRATIONS_DIR (default migrations), LOG_FORMAT=json for JSON lines.
  */
 import { healthRouter } from "@aim/health"
-import { TelemetryLive, loadEnv } from "@aim/core"
+import { TelemetryLive } from "@aim/core"
 import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 // Deep imports: the package index re-exports undici, which would otherwise land in the bundle.
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
@@ -16,6 +16,7 @@ import { bootDatabase, bootLayer, bootServices, servicesLayer } from "./boot.js"
 import { logFailure } from "./failure.js"
 import { type ServerSettings, readServerSettings } from "./settings.js"
 import { bootLogger } from "./logger.js"
+import { environment } from "./environment.js"
 
 const app = HttpRouter.empty.pipe(
   HttpRouter.get("/", HttpServerResponse.text("AIM backend example: see /health, /health/ready, /health/migrations\n")),
@@ -43,7 +44,7 @@ const program = Effect.gen(function* () {
 }).pipe(
   Effect.tapError(logFailure),
   // Spans of the boot are flushed when the server stops; the JSON log lines carry their trace ids.
-  Effect.provide(TelemetryLive({ env: loadEnv(), serviceName: "aim-backend" }).pipe(Layer.tapError(logFailure))),
+  Effect.provide(TelemetryLive({ env: environment, serviceName: "aim-backend" }).pipe(Layer.tapError(logFailure))),
   Effect.provide(bootLogger()),
 )
 

@@ -1,6 +1,7 @@
-import { ConfigError, type ConfigProblem, type Env, read, readPort, readWhole } from "@aim/core"
+import { ConfigError, type ConfigProblem, type Env, read, readServeSettings, readWhole } from "@aim/core"
 import { Effect } from "effect"
 import type { BootOptions } from "./boot.js"
+import { environment } from "./environment.js"
 
 export interface ServerSettings {
   readonly port: number
@@ -13,9 +14,9 @@ export interface ServerSettings {
  * The example server's own variables, checked like every other setting: PORT=80a0 or
  * AIM_LOCK_TIMEOUT_MS=5s is a configuration error (AIM-CFG-001), never NaN or a silent default.
  */
-export const readServerSettings = (env: Env = process.env): Effect.Effect<ServerSettings, ConfigError> => {
+export const readServerSettings = (env: Env = environment): Effect.Effect<ServerSettings, ConfigError> => {
   const problems: Array<ConfigProblem> = []
-  const port = read(env, "PORT")
+  const serve = readServeSettings(env, { port: 8080, host: "0.0.0.0" }, problems)
   const whole = (name: string, range: { readonly min: number; readonly max: number; readonly unit: string }) => {
     const value = read(env, name)
     return value === undefined ? undefined : readWhole(value, name, { ...range, fallback: range.min }, problems)
@@ -24,11 +25,11 @@ export const readServerSettings = (env: Env = process.env): Effect.Effect<Server
   const lockTimeoutRetries = whole("AIM_LOCK_TIMEOUT_RETRIES", { min: 0, max: 100, unit: "retries" })
   const connectRetries = whole("AIM_CONNECT_RETRIES", { min: 0, max: 100, unit: "retries" })
   const settings: ServerSettings = {
-    // 0 asks the system for a free port (tests, several replicas on one host).
-    port: port === "0" ? 0 : readPort(port, "PORT", 8080, problems),
-    host: read(env, "HOST") ?? "0.0.0.0",
+    port: serve.port,
+    host: serve.host,
     boot: {
-      migrationsDir: read(env, "MIGRATIONS_DIR") ?? "migrations",
+      env,
+      migrationsDir: serve.migrationsDir,
       ...(lockTimeoutMs === undefined ? {} : { lockTimeout: `${lockTimeoutMs} millis` as const }),
       ...(lockTimeoutRetries === undefined ? {} : { lockTimeoutRetries }),
       ...(connectRetries === undefined ? {} : { connectRetries }),

@@ -3,6 +3,7 @@ import { lockDefaults } from "@aim/core"
 import { Option } from "effect"
 import { existsSync, realpathSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
+import { writeErr } from "./output.js"
 
 export const json = Options.boolean("json").pipe(Options.withDescription("Print one JSON document on stdout and nothing else"))
 
@@ -30,7 +31,7 @@ export const migrationsDir = Options.text("migrations-dir").pipe(
     if (existsSync("migrations")) return "migrations"
     const shipped = shippedMigrationsDir()
     if (shipped === undefined || resolve(shipped) === resolve("migrations")) return "migrations"
-    process.stderr.write(`ℹ No ./migrations here: using the AIM migrations shipped with aim (${shipped}). Pass --migrations-dir to use another directory.\n`)
+    writeErr(`ℹ No ./migrations here: using the AIM migrations shipped with aim (${shipped}). Pass --migrations-dir to use another directory.\n`)
     return shipped
   }),
 )

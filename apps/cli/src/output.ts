@@ -11,8 +11,11 @@ export type ExitCode = (typeof exitCodes)[keyof typeof exitCodes]
 const secrets = secretsOf(environment)
 
 // Every byte the CLI writes goes through here, so no secret can reach a terminal or a log.
-export const out = (line: string) => Effect.sync(() => process.stdout.write(`${scrub(line, secrets)}\n`))
-export const err = (line: string) => Effect.sync(() => process.stderr.write(`${scrub(line, secrets)}\n`))
+/** Writes text as it is (a progress display's escape codes), scrubbed: for the few writes outside an Effect. */
+export const writeOut = (text: string) => void process.stdout.write(scrub(text, secrets))
+export const writeErr = (text: string) => void process.stderr.write(scrub(text, secrets))
+export const out = (line: string) => Effect.sync(() => writeOut(`${line}\n`))
+export const err = (line: string) => Effect.sync(() => writeErr(`${line}\n`))
 // The document's strings are scrubbed, not its printed text: a secret such as `true` or `5432` must
 // not turn a boolean or a number into `***` and the document into invalid JSON.
 export const printJson = (value: unknown) => Effect.sync(() => process.stdout.write(`${JSON.stringify(scrubValue(value, secrets), null, 2)}\n`))

@@ -1,4 +1,4 @@
-import { type AimError, type CatalogEntry, catalog, docsPath, explain } from "@aim/core"
+import { type AimError, type CatalogEntry, type Diagnosis, catalog, codedLine, docsPath, explain } from "@aim/core"
 import { Data, Effect, Match } from "effect"
 import { CliExit, type ExitCode, err, exitCodes, printJson } from "./output.js"
 
@@ -67,18 +67,20 @@ const exitCodeOf = (error: CommandError): ExitCode =>
 
 const entryFields = (entry: CatalogEntry) => ({ code: entry.code, title: entry.title, cause: entry.cause, fix: entry.fix, docs: docsPath(entry) })
 
+const diagnosisOf = (error: CommandError): Diagnosis => (error._tag === "UsageRefused" ? { entry: error.entry, message: error.message } : explain(error))
+
 export const errorDocument = (error: CommandError): ErrorDocument => {
-  const { entry, message } = error._tag === "UsageRefused" ? { entry: error.entry, message: error.message } : explain(error)
+  const { entry, message } = diagnosisOf(error)
   return { ...entryFields(entry), message, details: detailsOf(error) }
 }
 
-/** One line with code, what happened and the fix, then any per-item details; or the JSON document. */
-const renderDocument = (doc: ErrorDocument, json: boolean, code: ExitCode) =>
+/** One coded line (core's codedLine), then any per-item details; or the JSON document. */
+const renderDiagnosis = (diagnosis: Diagnosis, details: ReadonlyArray<string>, json: boolean, code: ExitCode) =>
   Effect.gen(function* () {
-    if (json) yield* printJson({ ok: false, error: doc })
+    if (json) yield* printJson({ ok: false, error: { ...entryFields(diagnosis.entry), message: diagnosis.message, details } })
     else {
-      yield* err(`✖ [${doc.code}] ${doc.message}. Fix: ${doc.fix} (docs: ${doc.docs})`)
-      for (const line of doc.details) yield* err(`  - ${line}`)
+      yield* err(`✖ ${codedLine(diagnosis)}`)
+      for (const line of details) yield* err(`  - ${line}`)
     }
     return yield* new CliExit({ code })
   })
@@ -96,21 +98,20 @@ export const render = (outcome: Report, json: boolean) =>
  * rolled back and what stays, one line or one JSON document. The exit code stays the signal's 130.
  */
 export const renderInterrupted = (signal: string, json: boolean) => {
-  const entry = catalog.interrupted
-  const doc = {
-    ...entryFields(entry),
+  const diagnosis = {
+    entry: catalog.interrupted,
     message: `stopped by ${signal}: the migration in progress, if any, was rolled back; files applied before it stay applied`,
-    details: [],
   }
-  return json ? printJson({ ok: false, interrupted: true, error: doc }) : err(`✖ [${doc.code}] ${doc.message}. Fix: ${doc.fix} (docs: ${doc.docs})`)
+  return json
+    ? printJson({ ok: false, interrupted: true, error: { ...entryFields(diagnosis.entry), message: diagnosis.message, details: [] } })
+    : err(`✖ ${codedLine(diagnosis)}`)
 }
 
 /** A failure of any command, rendered once at the top (main.ts). */
-export const renderFailure = (error: CommandError, json: boolean) => renderDocument(errorDocument(error), json, exitCodeOf(error))
+export const renderFailure = (error: CommandError, json: boolean) => renderDiagnosis(diagnosisOf(error), detailsOf(error), json, exitCodeOf(error))
 
 /** A command line @effect/cli could not parse (AIM-CLI-001), with its words. */
-export const renderUsage = (entry: CatalogEntry, message: string, json: boolean) =>
-  renderDocument({ ...entryFields(entry), message, details: [] }, json, exitCodes.usage)
+export const renderUsage = (entry: CatalogEntry, message: string, json: boolean) => renderDiagnosis({ entry, message }, [], json, exitCodes.usage)
 
 /** Handler → report → render: every command's outcome goes through `render`. */
 export const reported =

@@ -26,6 +26,7 @@ export {
 } from "./config/DatabaseConfig.js"
 export { type AppSettings, type RedisSettings, type SmtpSettings, invalidSettings } from "./config/ServicesConfig.js"
 export { type Env, loadEnv, read, readPort, readWhole } from "./config/env.js"
+export { type ServeSettings, readServeSettings } from "./config/ServerConfig.js"
 
 // Database: a server or the embedded PGlite behind one service.
 export { Database, type DatabaseShape, type Row, type Session, transaction } from "./database/Database.js"
@@ -139,6 +140,6 @@ export {
 } from "./telemetry/Telemetry.js"
 
 // Errors and the troubleshooting catalog they map to; output hygiene.
-export { type AimError, type Diagnosis, diagnose, explain, refusalEntry } from "./troubleshooting/diagnose.js"
+export { type AimError, type Diagnosis, codedLine, diagnose, explain, refusalEntry } from "./troubleshooting/diagnose.js"
 export { type CatalogEntry, catalog, catalogEntries, docsPath, entryDocument, findEntry } from "./troubleshooting/catalog.js"
 export { scrub, scrubValue, secretsOf, withoutUrlCredentials } from "./output/redact.js"

@@ -2,7 +2,7 @@ import { ConfigError, type FleetResult, type Shard, inShard, migrateFleet, parse
 import { cwd, environment as env } from "../environment.js"
 import { Effect } from "effect"
 import { readFile } from "node:fs/promises"
-import { out } from "../output.js"
+import { out, writeOut } from "../output.js"
 import { report } from "../render.js"
 
 const bar = (done: number, total: number, width = 30) => {
@@ -61,7 +61,7 @@ export const migrateDatabases = (options: {
     const draw = Effect.sync(() => {
       const done = states.filter((s) => typeof s === "object").length
       const lines = [...targets.map((t, i) => `  ${t.label}  ${stateText(states[i] ?? "waiting")}`), `  ${bar(done, targets.length)}`]
-      process.stdout.write(`${drawn > 0 ? `\u001b[${drawn}A` : ""}${lines.map((l) => `\u001b[2K${l}`).join("\n")}\n`)
+      writeOut(`${drawn > 0 ? `\u001b[${drawn}A` : ""}${lines.map((l) => `\u001b[2K${l}`).join("\n")}\n`)
       drawn = lines.length
     })
     const results = yield* migrateFleet(targets, {

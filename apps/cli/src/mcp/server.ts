@@ -7,7 +7,7 @@ import {
   catalogEntries,
   diagnose,
   explain,
-  docsPath,
+  codedLine,
   entryDocument,
   findEntry,
   loadMigrations,
@@ -80,7 +80,7 @@ export const startMcpServer = async (options: McpOptions) => {
     const { entry, message } = "defect" in error ? diagnose(error.defect) : explain(error)
     return {
       isError: true,
-      content: [{ type: "text", text: clean(`[${entry.code}] ${message}. Fix: ${entry.fix} (docs: ${docsPath(entry)})`) }],
+      content: [{ type: "text", text: clean(codedLine({ entry, message })) }],
     }
   }
   const run = async <A>(effect: Effect.Effect<A, AimError, McpServices>, render: (a: A) => ToolResult) => {

@@ -10,7 +10,7 @@ import type { LockWaitTimeout } from "../migrations/MigrationLock.js"
 import type { MigrationSourceError, MigrationsDirectoryMissing } from "../migrations/MigrationSourceError.js"
 import type { MigrationFailed, MigrationRefused, ServerTooOld } from "../migrations/MigratorError.js"
 import type { RefusalKind } from "../migrations/plan.js"
-import { type CatalogEntry, catalog } from "./catalog.js"
+import { type CatalogEntry, catalog, docsPath } from "./catalog.js"
 
 /** What any front end renders for a failure: the catalog entry plus the specific message. */
 export interface Diagnosis {
@@ -178,6 +178,12 @@ const entryOf: (error: AimError) => CatalogEntry = Match.type<AimError>().pipe(
     SmtpNotConfigured: () => catalog.emailNotConfigured,
   }),
 )
+
+/**
+ * The one coded line every front end prints for a failure (the CLI, the health endpoint, the MCP
+ * server, the backend's boot): `[CODE] what happened. Fix: … (docs: /troubleshooting/…)`.
+ */
+export const codedLine = ({ entry, message }: Diagnosis): string => `[${entry.code}] ${message}. Fix: ${entry.fix} (docs: ${docsPath(entry)})`
 
 /** An error of aim's own, with its troubleshooting entry. */
 export const explain = (error: AimError): Diagnosis => ({ entry: entryOf(error), message: error.message })
