@@ -170,6 +170,57 @@ const checkFindings = (input: LintInput): Effect.Effect<Array<LintFinding>> =>
     return found
   })
 
+/** The ALTER TABLE commands of one statement: guards, rewrites, scans and drops. */
+const lintAlterTable = (
+  statement: ParsedStatement,
+  statements: ReadonlyArray<ParsedStatement>,
+  index: number,
+  onExistingTable: boolean,
+  report: (statement: ParsedStatement, rule: LintRule, message: string) => void,
+) => {
+  const { node } = statement
+  for (const cmd of commands(node)) {
+    const column = (cmd.def as { ColumnDef?: AstNode } | undefined)?.ColumnDef
+    switch (cmd.subtype) {
+      case "AT_AddColumn":
+        if (cmd.missing_ok !== true) report(statement, "add-column-without-if-not-exists", `ADD COLUMN ${String(column?.colname ?? "")} without IF NOT EXISTS`)
+        if (
+          onExistingTable &&
+          hasConstraint(column, "CONSTR_NOTNULL") &&
+          !hasConstraint(column, "CONSTR_DEFAULT") &&
+          !hasConstraint(column, "CONSTR_IDENTITY")
+        ) {
+          report(statement, "not-null-without-default", `ADD COLUMN ${String(column?.colname ?? "")} NOT NULL without DEFAULT fails on a table with rows`)
+        }
+        break
+      case "AT_AddConstraint": {
+        const name = (cmd.def as { Constraint?: { conname?: string } } | undefined)?.Constraint?.conname
+        if (name === undefined || !constraintsDroppedBefore(statements, index, relationName(node)).has(name)) {
+          report(statement, "constraint-without-guard", "ADD CONSTRAINT has no IF NOT EXISTS: a second run fails")
+        }
+        break
+      }
+      case "AT_AlterColumnType":
+        if (onExistingTable) report(statement, "table-rewrite", `ALTER COLUMN ${String(cmd.name ?? "")} TYPE rewrites ${relationName(node)}`)
+        break
+      case "AT_SetNotNull":
+        if (onExistingTable)
+          report(statement, "set-not-null-scan", `SET NOT NULL on ${relationName(node)}.${String(cmd.name ?? "")} scans the table under an exclusive lock`)
+        break
+      case "AT_DropColumn":
+        report(statement, "destructive", `DROP COLUMN ${String(cmd.name ?? "")}`)
+        break
+    }
+  }
+}
+
+const createdKinds: Readonly<Record<string, string>> = {
+  CreateStmt: "CREATE TABLE",
+  CreateSeqStmt: "CREATE SEQUENCE",
+  CreateSchemaStmt: "CREATE SCHEMA",
+  CreateTableAsStmt: "CREATE TABLE AS",
+}
+
 /** Lints one migration; the findings are what PostgreSQL's own parser sees, not regular expressions. */
 export const lintMigration = (input: LintInput): Effect.Effect<ReadonlyArray<LintFinding>> =>
   Effect.gen(function* () {
@@ -214,15 +265,7 @@ export const lintMigration = (input: LintInput): Effect.Effect<ReadonlyArray<Lin
         case "CreateSeqStmt":
         case "CreateSchemaStmt":
         case "CreateTableAsStmt":
-          if (node.if_not_exists !== true)
-            report(
-              statement,
-              "create-without-guard",
-              `${kind
-                .replace(/Stmt$/, "")
-                .replace(/^Create/, "CREATE ")
-                .toUpperCase()} without IF NOT EXISTS`,
-            )
+          if (node.if_not_exists !== true) report(statement, "create-without-guard", `${createdKinds[kind] ?? kind} without IF NOT EXISTS`)
           break
         case "ViewStmt":
           if (
@@ -273,48 +316,7 @@ export const lintMigration = (input: LintInput): Effect.Effect<ReadonlyArray<Lin
           if (!dropIsReplacement(statements, index, node)) report(statement, "destructive", `DROP ${String(node.removeType ?? "").replace(/^OBJECT_/, "")}`)
           break
         case "AlterTableStmt":
-          for (const cmd of commands(node)) {
-            const column = (cmd.def as { ColumnDef?: AstNode } | undefined)?.ColumnDef
-            switch (cmd.subtype) {
-              case "AT_AddColumn":
-                if (cmd.missing_ok !== true)
-                  report(statement, "add-column-without-if-not-exists", `ADD COLUMN ${String(column?.colname ?? "")} without IF NOT EXISTS`)
-                if (
-                  existing(node) &&
-                  hasConstraint(column, "CONSTR_NOTNULL") &&
-                  !hasConstraint(column, "CONSTR_DEFAULT") &&
-                  !hasConstraint(column, "CONSTR_IDENTITY")
-                ) {
-                  report(
-                    statement,
-                    "not-null-without-default",
-                    `ADD COLUMN ${String(column?.colname ?? "")} NOT NULL without DEFAULT fails on a table with rows`,
-                  )
-                }
-                break
-              case "AT_AddConstraint": {
-                const name = (cmd.def as { Constraint?: { conname?: string } } | undefined)?.Constraint?.conname
-                if (name === undefined || !constraintsDroppedBefore(statements, index, relationName(node)).has(name)) {
-                  report(statement, "constraint-without-guard", "ADD CONSTRAINT has no IF NOT EXISTS: a second run fails")
-                }
-                break
-              }
-              case "AT_AlterColumnType":
-                if (existing(node)) report(statement, "table-rewrite", `ALTER COLUMN ${String(cmd.name ?? "")} TYPE rewrites ${relationName(node)}`)
-                break
-              case "AT_SetNotNull":
-                if (existing(node))
-                  report(
-                    statement,
-                    "set-not-null-scan",
-                    `SET NOT NULL on ${relationName(node)}.${String(cmd.name ?? "")} scans the table under an exclusive lock`,
-                  )
-                break
-              case "AT_DropColumn":
-                report(statement, "destructive", `DROP COLUMN ${String(cmd.name ?? "")}`)
-                break
-            }
-          }
+          lintAlterTable(statement, statements, index, existing(node), report)
           break
       }
     })

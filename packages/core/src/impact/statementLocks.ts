@@ -258,6 +258,118 @@ const createsOnlyNewObjects: Readonly<Record<string, string>> = {
   VariableSetStmt: "SET",
 }
 
+/** ALTER TABLE: each command's locks, rewrite and scan, merged. */
+const alterTableLocks = (node: AstNode, facts: CatalogFacts): StatementLocks => {
+  const table = relname(node.relation) ?? "?"
+  if (node.objtype !== "OBJECT_TABLE")
+    return impact(`ALTER ${String(node.objtype).replace(/^OBJECT_/, "")}`, [{ relation: table, mode: "AccessExclusiveLock" }])
+  const commands = ((node.cmds ?? []) as ReadonlyArray<{ AlterTableCmd?: AstNode }>).flatMap((c) => (c.AlterTableCmd === undefined ? [] : [c.AlterTableCmd]))
+  const parts = commands.map((cmd) => alterTableCommand(table, cmd, facts))
+  if (parts.length === 1 && parts[0] !== undefined) return parts[0]
+  const saferForm = parts.find((p) => p.saferForm !== undefined)?.saferForm
+  return impact(
+    parts.map((p) => p.kind).join(", "),
+    parts.flatMap((p) => p.locks),
+    {
+      rewrite: parts.some((p) => p.rewrite),
+      scan: parts.some((p) => p.scan),
+      destructive: parts.some((p) => p.destructive),
+      ...(saferForm === undefined ? {} : { saferForm }),
+    },
+  )
+}
+
+/** DROP: a table takes its foreign-key neighbours with it; an index its table; a trigger, policy or rule its table. */
+const dropLocks = (node: AstNode, facts: CatalogFacts): StatementLocks => {
+  const type = String(node.removeType).replace(/^OBJECT_/, "")
+  const objects = ((node.objects ?? []) as ReadonlyArray<unknown>).map((o) =>
+    items(o)
+      .map(str)
+      .filter((s): s is string => s !== undefined),
+  )
+  if (type === "TABLE") {
+    const tables = objects.flatMap((o) => o.at(-1) ?? [])
+    // Dropping a table drops its foreign keys' triggers on the tables they reference, and theirs on it.
+    const neighbours = facts.foreignKeys.flatMap(([from, to]) => (tables.includes(from) ? [to] : tables.includes(to) ? [from] : []))
+    return impact(
+      "DROP TABLE",
+      [...tables, ...neighbours].map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
+      { destructive: true },
+    )
+  }
+  if (type === "INDEX") {
+    const concurrent = node.concurrent === true
+    const indexes = objects.flatMap((o) => o.at(-1) ?? [])
+    const mode = concurrent ? ("ShareUpdateExclusiveLock" as const) : ("AccessExclusiveLock" as const)
+    return impact(
+      `DROP INDEX${concurrent ? " CONCURRENTLY" : ""}`,
+      indexes.flatMap((index) => {
+        const table = facts.indexTable.get(index)
+        return [{ relation: index, mode: "AccessExclusiveLock" as const }, ...(table === undefined ? [] : [{ relation: table, mode }])]
+      }),
+      concurrent ? { outsideTransaction: true } : { saferForm: "DROP INDEX CONCURRENTLY in its own file with -- aim:no-transaction" },
+    )
+  }
+  if (type === "TRIGGER" || type === "POLICY" || type === "RULE") {
+    // DROP TRIGGER name ON table: the table is every name but the last.
+    const tables = objects.flatMap((o) => o.at(-2) ?? [])
+    return impact(
+      `DROP ${type}`,
+      tables.map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
+    )
+  }
+  if (type === "VIEW" || type === "MATVIEW" || type === "SEQUENCE") {
+    return impact(
+      `DROP ${type}`,
+      objects.flatMap((o) => o.at(-1) ?? []).map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
+    )
+  }
+  return impact(`DROP ${type}`, [])
+}
+
+/** REINDEX TABLE (± CONCURRENTLY); other forms are not analysed. */
+const reindexLocks = (node: AstNode): StatementLocks => {
+  const concurrent = ((node.params ?? []) as ReadonlyArray<unknown>).some((p) => (p as { DefElem?: { defname?: string } }).DefElem?.defname === "concurrently")
+  const table = relname(node.relation)
+  if (node.kind !== "REINDEX_OBJECT_TABLE" || table === undefined) return impact("REINDEX", [], { opaque: true })
+  return impact(`REINDEX TABLE${concurrent ? " CONCURRENTLY" : ""}`, [{ relation: table, mode: concurrent ? "ShareUpdateExclusiveLock" : "ShareLock" }], {
+    scan: true,
+    outsideTransaction: concurrent,
+    ...(concurrent ? {} : { saferForm: "REINDEX TABLE CONCURRENTLY in its own file with -- aim:no-transaction" }),
+  })
+}
+
+/** VACUUM (FULL rewrites) and ANALYZE. */
+const vacuumLocks = (node: AstNode): StatementLocks => {
+  const relations = ((node.rels ?? []) as ReadonlyArray<{ VacuumRelation?: { relation?: unknown } }>).flatMap((r) => relname(r.VacuumRelation?.relation) ?? [])
+  const full = ((node.options ?? []) as ReadonlyArray<unknown>).some((o) => (o as { DefElem?: { defname?: string } }).DefElem?.defname === "full")
+  const verb = node.is_vacuumcmd === true ? (full ? "VACUUM FULL" : "VACUUM") : "ANALYZE"
+  return impact(
+    verb,
+    relations.map((relation) => ({ relation, mode: full ? ("AccessExclusiveLock" as const) : ("ShareUpdateExclusiveLock" as const) })),
+    { scan: true, rewrite: full, outsideTransaction: node.is_vacuumcmd === true },
+  )
+}
+
+/** LOCK TABLE in the mode it names. */
+const lockTableLocks = (node: AstNode): StatementLocks => {
+  const modes: Record<number, LockMode> = {
+    1: "AccessShareLock",
+    2: "RowShareLock",
+    3: "RowExclusiveLock",
+    4: "ShareUpdateExclusiveLock",
+    5: "ShareLock",
+    6: "ShareRowExclusiveLock",
+    7: "ExclusiveLock",
+    8: "AccessExclusiveLock",
+  }
+  const mode = modes[Number(node.mode)] ?? "AccessExclusiveLock"
+  return impact(
+    "LOCK TABLE",
+    ((node.relations ?? []) as ReadonlyArray<{ RangeVar?: unknown }>).flatMap((r) => relname(r.RangeVar) ?? []).map((relation) => ({ relation, mode })),
+  )
+}
+
 /** The locks, rewrite and scan of one parsed statement, given what the target's catalog says. */
 export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts = noFacts): StatementLocks => {
   const node = statement.node
@@ -272,27 +384,8 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
       }))
       return impact("CREATE TABLE", references)
     }
-    case "AlterTableStmt": {
-      const table = relname(node.relation) ?? "?"
-      if (node.objtype !== "OBJECT_TABLE")
-        return impact(`ALTER ${String(node.objtype).replace(/^OBJECT_/, "")}`, [{ relation: table, mode: "AccessExclusiveLock" }])
-      const commands = ((node.cmds ?? []) as ReadonlyArray<{ AlterTableCmd?: AstNode }>).flatMap((c) =>
-        c.AlterTableCmd === undefined ? [] : [c.AlterTableCmd],
-      )
-      const parts = commands.map((cmd) => alterTableCommand(table, cmd, facts))
-      if (parts.length === 1 && parts[0] !== undefined) return parts[0]
-      const saferForm = parts.find((p) => p.saferForm !== undefined)?.saferForm
-      return impact(
-        parts.map((p) => p.kind).join(", "),
-        parts.flatMap((p) => p.locks),
-        {
-          rewrite: parts.some((p) => p.rewrite),
-          scan: parts.some((p) => p.scan),
-          destructive: parts.some((p) => p.destructive),
-          ...(saferForm === undefined ? {} : { saferForm }),
-        },
-      )
-    }
+    case "AlterTableStmt":
+      return alterTableLocks(node, facts)
     case "RenameStmt": {
       const table = relname(node.relation)
       const what = String(node.renameType).replace(/^OBJECT_/, "")
@@ -313,52 +406,8 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
         },
       )
     }
-    case "DropStmt": {
-      const type = String(node.removeType).replace(/^OBJECT_/, "")
-      const objects = ((node.objects ?? []) as ReadonlyArray<unknown>).map((o) =>
-        items(o)
-          .map(str)
-          .filter((s): s is string => s !== undefined),
-      )
-      if (type === "TABLE") {
-        const tables = objects.flatMap((o) => o.at(-1) ?? [])
-        // Dropping a table drops its foreign keys' triggers on the tables they reference, and theirs on it.
-        const neighbours = facts.foreignKeys.flatMap(([from, to]) => (tables.includes(from) ? [to] : tables.includes(to) ? [from] : []))
-        return impact(
-          "DROP TABLE",
-          [...tables, ...neighbours].map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
-          { destructive: true },
-        )
-      }
-      if (type === "INDEX") {
-        const concurrent = node.concurrent === true
-        const indexes = objects.flatMap((o) => o.at(-1) ?? [])
-        const mode = concurrent ? ("ShareUpdateExclusiveLock" as const) : ("AccessExclusiveLock" as const)
-        return impact(
-          `DROP INDEX${concurrent ? " CONCURRENTLY" : ""}`,
-          indexes.flatMap((index) => {
-            const table = facts.indexTable.get(index)
-            return [{ relation: index, mode: "AccessExclusiveLock" as const }, ...(table === undefined ? [] : [{ relation: table, mode }])]
-          }),
-          concurrent ? { outsideTransaction: true } : { saferForm: "DROP INDEX CONCURRENTLY in its own file with -- aim:no-transaction" },
-        )
-      }
-      if (type === "TRIGGER" || type === "POLICY" || type === "RULE") {
-        // DROP TRIGGER name ON table: the table is every name but the last.
-        const tables = objects.flatMap((o) => o.at(-2) ?? [])
-        return impact(
-          `DROP ${type}`,
-          tables.map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
-        )
-      }
-      if (type === "VIEW" || type === "MATVIEW" || type === "SEQUENCE") {
-        return impact(
-          `DROP ${type}`,
-          objects.flatMap((o) => o.at(-1) ?? []).map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
-        )
-      }
-      return impact(`DROP ${type}`, [])
-    }
+    case "DropStmt":
+      return dropLocks(node, facts)
     case "CreateTrigStmt":
       return impact("CREATE TRIGGER", [{ relation: relname(node.relation) ?? "?", mode: "ShareRowExclusiveLock" }])
     case "CreatePolicyStmt":
@@ -400,30 +449,10 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
         rewrite: true,
         saferForm: "pg_repack, or leave physical order to the planner",
       })
-    case "ReindexStmt": {
-      const concurrent = ((node.params ?? []) as ReadonlyArray<unknown>).some(
-        (p) => (p as { DefElem?: { defname?: string } }).DefElem?.defname === "concurrently",
-      )
-      const table = relname(node.relation)
-      if (node.kind !== "REINDEX_OBJECT_TABLE" || table === undefined) return impact("REINDEX", [], { opaque: true })
-      return impact(`REINDEX TABLE${concurrent ? " CONCURRENTLY" : ""}`, [{ relation: table, mode: concurrent ? "ShareUpdateExclusiveLock" : "ShareLock" }], {
-        scan: true,
-        outsideTransaction: concurrent,
-        ...(concurrent ? {} : { saferForm: "REINDEX TABLE CONCURRENTLY in its own file with -- aim:no-transaction" }),
-      })
-    }
-    case "VacuumStmt": {
-      const relations = ((node.rels ?? []) as ReadonlyArray<{ VacuumRelation?: { relation?: unknown } }>).flatMap(
-        (r) => relname(r.VacuumRelation?.relation) ?? [],
-      )
-      const full = ((node.options ?? []) as ReadonlyArray<unknown>).some((o) => (o as { DefElem?: { defname?: string } }).DefElem?.defname === "full")
-      const verb = node.is_vacuumcmd === true ? (full ? "VACUUM FULL" : "VACUUM") : "ANALYZE"
-      return impact(
-        verb,
-        relations.map((relation) => ({ relation, mode: full ? ("AccessExclusiveLock" as const) : ("ShareUpdateExclusiveLock" as const) })),
-        { scan: true, rewrite: full, outsideTransaction: node.is_vacuumcmd === true },
-      )
-    }
+    case "ReindexStmt":
+      return reindexLocks(node)
+    case "VacuumStmt":
+      return vacuumLocks(node)
     case "CommentStmt": {
       const objectType = String(node.objtype).replace(/^OBJECT_/, "")
       const names = items(node.object)
@@ -432,23 +461,8 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
       const table = objectType === "TABLE" ? names.at(-1) : objectType === "COLUMN" ? names.at(-2) : undefined
       return impact(`COMMENT ON ${objectType}`, table === undefined ? [] : [{ relation: table, mode: "ShareUpdateExclusiveLock" }])
     }
-    case "LockStmt": {
-      const modes: Record<number, LockMode> = {
-        1: "AccessShareLock",
-        2: "RowShareLock",
-        3: "RowExclusiveLock",
-        4: "ShareUpdateExclusiveLock",
-        5: "ShareLock",
-        6: "ShareRowExclusiveLock",
-        7: "ExclusiveLock",
-        8: "AccessExclusiveLock",
-      }
-      const mode = modes[Number(node.mode)] ?? "AccessExclusiveLock"
-      return impact(
-        "LOCK TABLE",
-        ((node.relations ?? []) as ReadonlyArray<{ RangeVar?: unknown }>).flatMap((r) => relname(r.RangeVar) ?? []).map((relation) => ({ relation, mode })),
-      )
-    }
+    case "LockStmt":
+      return lockTableLocks(node)
     case "ViewStmt": {
       const view = relname(node.view)
       return impact(

@@ -1,6 +1,6 @@
 import { Context, Data, Effect, Layer } from "effect"
 import { type CatalogChange, type CatalogSnapshot, catalogSnapshot, diffSnapshots } from "../database/catalogSnapshot.js"
-import { Database, type Session, transaction } from "../database/Database.js"
+import { Database, type DatabaseShape, type Session, transaction } from "../database/Database.js"
 import {
   appliedByLabel,
   ensureLedger,
@@ -15,7 +15,7 @@ import {
 import { isKnownBackendFile, providedBy } from "./backendRelease.js"
 import type { Migration } from "./Migration.js"
 import { MigrationSource, descriptionOf } from "./MigrationSource.js"
-import { type MigratorOptions, failed, lockSettings, lockedSession, runMigration, transactionControl } from "./MigrationSession.js"
+import { type LockedSessionOptions, type MigratorOptions, failed, lockSettings, lockedSession, runMigration, transactionControl } from "./MigrationSession.js"
 import { MigrationSourceError } from "./MigrationSourceError.js"
 import type { CheckFailed } from "./checks.js"
 import { type MigrationFailed, MigrationRefused } from "./MigratorError.js"
@@ -100,194 +100,205 @@ export class LedgerAdmin extends Context.Tag("@aim/core/LedgerAdmin")<LedgerAdmi
 // Row counts in adopt's diffs are bounded scans: a production audit_logs with millions of rows stays cheap.
 const adoptRowCountCap = 100_000
 
+/** What each ledger operation works with: the database, the migration files and the lock settings. */
+interface AdminContext {
+  readonly db: DatabaseShape
+  readonly source: MigrationSource["Type"]
+  readonly locking: LockedSessionOptions
+}
+
+/** Ledger-only changes (repair, baseline) hold the migration lock and run in one transaction. */
+const locked = <A, E>({ db, locking }: AdminContext, f: (session: Session) => Effect.Effect<A, E>) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const session = yield* lockedSession(db, locking)
+      yield* ensureLedger(session.query)
+      return yield* transaction(session, f(session))
+    }),
+  )
+
+const adopt = ({ db, source, locking }: AdminContext, adoptOptions: { readonly dryRun?: boolean } = {}) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const dryRun = adoptOptions.dryRun === true
+      const migrations = yield* source.load
+      const session = yield* lockedSession(db, locking)
+      const backendLedger = yield* readBackendLedger(session.query)
+      if (backendLedger._tag === "Foreign") {
+        return yield* new LedgerAdminRefused({
+          operation: "adopt",
+          message: `public.schema_migrations is not the AIM backend's ledger (${backendLedger.shape}): this is another application's database, not one the deployed AIM backend migrated; nothing was changed`,
+        })
+      }
+      if (backendLedger._tag === "Absent") {
+        return yield* new LedgerAdminRefused({
+          operation: "adopt",
+          message:
+            "no public.schema_migrations table: this database was not migrated by the deployed AIM backend (run aim migrate on a new database, or aim baseline N on a hand-built one)",
+        })
+      }
+      const legacy = backendLedger.versions
+      const ledger = yield* readLedger(session.query)
+      // Changed or missing files that are already in aim's ledger stop adoption as they stop migrate.
+      const refusals = computePlan(migrations, ledger).refusals.filter((r) => r.kind !== "out-of-order")
+      if (refusals.length > 0) return yield* new MigrationRefused({ refusals })
+      const recorded = new Set(ledger.map((row) => row.version))
+      const deployedName = deployedNames(legacy)
+      const todo = migrations.filter((m) => !recorded.has(m.version))
+      const controlled = yield* transactionControl(todo)
+      if (controlled.length > 0) return yield* new MigrationSourceError({ directory: source.directory, problems: controlled })
+      const appliedBy = appliedByLabel()
+      const snapshot = (s: Session) => catalogSnapshot(s, { rowCountCap: adoptRowCountCap })
+
+      const files: Array<AdoptedFile> = []
+      if (!dryRun && todo.length > 0) yield* ensureLedger(session.query)
+      const run = Effect.gen(function* () {
+        let before: CatalogSnapshot = yield* snapshot(session)
+        for (const migration of todo) {
+          const deployedAs = deployedName(migration)
+          // A file the deployed backend applied runs again only when it is aim's own idempotent file
+          // and writes no seed rows (those would bring back an admin or policy an operator deleted).
+          const action =
+            deployedAs !== undefined && (!isShippedMigration(migration.name, migration.checksum) || seedMigrations.has(migration.name)) ? "recorded" : "ran"
+          const t0 = performance.now()
+          if (action === "recorded") {
+            if (!dryRun) yield* recordApplied(session.query, migration, 0, appliedBy, "recorded")
+          } else if (dryRun) {
+            yield* rehearse(session, migration)
+          } else {
+            yield* runMigration(session, migration, appliedBy, "adopted")
+          }
+          const after = action === "ran" ? yield* snapshot(session) : before
+          files.push({
+            version: migration.version,
+            name: migration.name,
+            action,
+            ...(deployedAs === undefined ? {} : { deployedAs }),
+            changes: diffSnapshots(before, after),
+            durationMs: Math.round(performance.now() - t0),
+          })
+          before = after
+        }
+      })
+      // A dry run is one transaction that is always rolled back, whatever happened inside it.
+      yield* dryRun ? transaction(session, run, { rollback: "always" }) : run
+      // The backend's runner must find every file aim's files now provide, or it runs them at its next start.
+      const backendRecorded = dryRun
+        ? [...new Set(todo.flatMap((m) => providedBy(m.name)))].filter((f) => !legacy.includes(f)).sort()
+        : (yield* readPlan(session.query, migrations)).backend.unrecorded
+      if (!dryRun && backendRecorded.length > 0) yield* transaction(session, recordBackendFiles(session, backendRecorded))
+      const names = new Set(migrations.map((m) => m.name))
+      const descriptions = new Set(migrations.map((m) => descriptionOf(m.name)))
+      return {
+        database: db.target,
+        dryRun,
+        deployedLedger: legacy.length,
+        files,
+        unknownInLegacy: legacy.filter((name) => !isKnownBackendFile(name) && !names.has(name) && !descriptions.has(descriptionOf(name))),
+        backendRecorded,
+      } satisfies AdoptReport
+    }),
+  )
+
+const repair = (context: AdminContext, version: number) =>
+  locked(context, (session) =>
+    Effect.gen(function* () {
+      const migrations = yield* context.source.load
+      const row = (yield* readLedger(session.query)).find((r) => r.version === version)
+      if (row === undefined)
+        return yield* new LedgerAdminRefused({
+          operation: "repair",
+          message: `version ${version} is not applied: nothing to repair (aim migrate applies it)`,
+        })
+      const file = migrations.find((m) => m.version === version)
+      if (file === undefined)
+        return yield* new LedgerAdminRefused({
+          operation: "repair",
+          message: `no file with version ${version} in ${context.source.directory}: restore it before repairing`,
+        })
+      if (file.checksum === row.checksum && file.name === row.name) {
+        return yield* new LedgerAdminRefused({ operation: "repair", message: `${file.name} matches its applied checksum: nothing to repair` })
+      }
+      const repairedBy = appliedByLabel()
+      yield* session.query(`UPDATE ${ledgerTable} SET checksum = $2, name = $3 WHERE version = $1`, [version, file.checksum, file.name])
+      yield* session.query(`INSERT INTO ${ledgerSchema}.repairs (version, name, old_checksum, new_checksum, repaired_by) VALUES ($1, $2, $3, $4, $5)`, [
+        version,
+        file.name,
+        row.checksum,
+        file.checksum,
+        repairedBy,
+      ])
+      return { version, name: file.name, oldChecksum: row.checksum, newChecksum: file.checksum, repairedBy } satisfies RepairReport
+    }),
+  )
+
+const baseline = (context: AdminContext, version: number) =>
+  Effect.gen(function* () {
+    const migrations = yield* context.source.load
+    const upTo = migrations.filter((m) => m.version <= version)
+    if (upTo.length === 0 || upTo.at(-1)?.version !== version) {
+      return yield* new LedgerAdminRefused({ operation: "baseline", message: `no migration file with version ${version}` })
+    }
+    // What files 1..N create, read off a scratch database that ran them (before taking the lock).
+    const expected = yield* referenceCatalog(upTo)
+    return yield* locked(context, (session) =>
+      Effect.gen(function* () {
+        const ledger = yield* readLedger(session.query)
+        // On a migrated database, baseline fills holes: files below the newest applied one whose
+        // rows were deleted (by hand, a restore of part of a schema). Their objects are checked
+        // like a whole baseline's; a file newer than the newest applied is aim migrate's to run.
+        const recorded = new Set(ledger.map((row) => row.version))
+        const newest = Math.max(0, ...recorded)
+        const toRecord = ledger.length === 0 ? upTo : upTo.filter((m) => !recorded.has(m.version))
+        if (ledger.length > 0 && toRecord.length === 0) {
+          return yield* new LedgerAdminRefused({
+            operation: "baseline",
+            message: `every migration up to ${version} is already recorded in the ledger: nothing to baseline`,
+          })
+        }
+        const newer = toRecord.find((m) => m.version > newest)
+        if (ledger.length > 0 && newer !== undefined) {
+          return yield* new LedgerAdminRefused({
+            operation: "baseline",
+            message: `${newer.name} is newer than the newest applied migration (${String(newest).padStart(3, "0")}): it is pending, not a deleted row; run aim migrate to apply it (baseline records only files below ${String(newest).padStart(3, "0")} whose ledger rows are gone)`,
+          })
+        }
+        const backendLedger = yield* readBackendLedger(session.query)
+        if (ledger.length === 0 && backendLedger._tag !== "Absent") {
+          return yield* new LedgerAdminRefused({
+            operation: "baseline",
+            message:
+              backendLedger._tag === "Backend"
+                ? "public.schema_migrations exists: this database was migrated by the deployed backend; use aim adopt"
+                : `public.schema_migrations is not the AIM backend's ledger (${backendLedger.shape}): this is another application's database`,
+          })
+        }
+        const present = yield* catalogSnapshot(session, {})
+        const missing = expected.find((object) => !present.has(object.key))
+        if (missing !== undefined) {
+          return yield* new LedgerAdminRefused({
+            operation: "baseline",
+            message: `${describeObject(missing.key)}, which ${missing.file} creates, is missing: this database does not have what migrations up to ${version} create; run aim migrate instead, or baseline a lower version`,
+          })
+        }
+        for (const m of toRecord) yield* recordApplied(session.query, m, 0, appliedByLabel(), "baseline")
+        yield* recordBackendFiles(session, [...new Set(toRecord.flatMap((m) => providedBy(m.name)))])
+        return { recorded: toRecord.map((m) => m.name), checkedObjects: expected.length } satisfies BaselineReport
+      }),
+    )
+  })
+
 export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
   Effect.gen(function* () {
     const db = yield* Database
     const source = yield* MigrationSource
     const locking = lockSettings(options)
-
-    /** Ledger-only changes (repair, baseline) hold the migration lock and run in one transaction. */
-    const locked = <A, E>(f: (session: Session) => Effect.Effect<A, E>) =>
-      Effect.scoped(
-        Effect.gen(function* () {
-          const session = yield* lockedSession(db, locking)
-          yield* ensureLedger(session.query)
-          return yield* transaction(session, f(session))
-        }),
-      )
-
-    const adopt = (adoptOptions: { readonly dryRun?: boolean } = {}) =>
-      Effect.scoped(
-        Effect.gen(function* () {
-          const dryRun = adoptOptions.dryRun === true
-          const migrations = yield* source.load
-          const session = yield* lockedSession(db, locking)
-          const backendLedger = yield* readBackendLedger(session.query)
-          if (backendLedger._tag === "Foreign") {
-            return yield* new LedgerAdminRefused({
-              operation: "adopt",
-              message: `public.schema_migrations is not the AIM backend's ledger (${backendLedger.shape}): this is another application's database, not one the deployed AIM backend migrated; nothing was changed`,
-            })
-          }
-          if (backendLedger._tag === "Absent") {
-            return yield* new LedgerAdminRefused({
-              operation: "adopt",
-              message:
-                "no public.schema_migrations table: this database was not migrated by the deployed AIM backend (run aim migrate on a new database, or aim baseline N on a hand-built one)",
-            })
-          }
-          const legacy = backendLedger.versions
-          const ledger = yield* readLedger(session.query)
-          // Changed or missing files that are already in aim's ledger stop adoption as they stop migrate.
-          const refusals = computePlan(migrations, ledger).refusals.filter((r) => r.kind !== "out-of-order")
-          if (refusals.length > 0) return yield* new MigrationRefused({ refusals })
-          const recorded = new Set(ledger.map((row) => row.version))
-          const deployedName = deployedNames(legacy)
-          const todo = migrations.filter((m) => !recorded.has(m.version))
-          const controlled = yield* transactionControl(todo)
-          if (controlled.length > 0) return yield* new MigrationSourceError({ directory: source.directory, problems: controlled })
-          const appliedBy = appliedByLabel()
-          const snapshot = (s: Session) => catalogSnapshot(s, { rowCountCap: adoptRowCountCap })
-
-          const files: Array<AdoptedFile> = []
-          if (!dryRun && todo.length > 0) yield* ensureLedger(session.query)
-          const run = Effect.gen(function* () {
-            let before: CatalogSnapshot = yield* snapshot(session)
-            for (const migration of todo) {
-              const deployedAs = deployedName(migration)
-              // A file the deployed backend applied runs again only when it is aim's own idempotent file
-              // and writes no seed rows (those would bring back an admin or policy an operator deleted).
-              const action =
-                deployedAs !== undefined && (!isShippedMigration(migration.name, migration.checksum) || seedMigrations.has(migration.name)) ? "recorded" : "ran"
-              const t0 = performance.now()
-              if (action === "recorded") {
-                if (!dryRun) yield* recordApplied(session.query, migration, 0, appliedBy, "recorded")
-              } else if (dryRun) {
-                yield* rehearse(session, migration)
-              } else {
-                yield* runMigration(session, migration, appliedBy, "adopted")
-              }
-              const after = action === "ran" ? yield* snapshot(session) : before
-              files.push({
-                version: migration.version,
-                name: migration.name,
-                action,
-                ...(deployedAs === undefined ? {} : { deployedAs }),
-                changes: diffSnapshots(before, after),
-                durationMs: Math.round(performance.now() - t0),
-              })
-              before = after
-            }
-          })
-          // A dry run is one transaction that is always rolled back, whatever happened inside it.
-          yield* dryRun ? transaction(session, run, { rollback: "always" }) : run
-          // The backend's runner must find every file aim's files now provide, or it runs them at its next start.
-          const backendRecorded = dryRun
-            ? [...new Set(todo.flatMap((m) => providedBy(m.name)))].filter((f) => !legacy.includes(f)).sort()
-            : (yield* readPlan(session.query, migrations)).backend.unrecorded
-          if (!dryRun && backendRecorded.length > 0) yield* transaction(session, recordBackendFiles(session, backendRecorded))
-          const names = new Set(migrations.map((m) => m.name))
-          const descriptions = new Set(migrations.map((m) => descriptionOf(m.name)))
-          return {
-            database: db.target,
-            dryRun,
-            deployedLedger: legacy.length,
-            files,
-            unknownInLegacy: legacy.filter((name) => !isKnownBackendFile(name) && !names.has(name) && !descriptions.has(descriptionOf(name))),
-            backendRecorded,
-          } satisfies AdoptReport
-        }),
-      )
-
-    const repair = (version: number) =>
-      locked((session) =>
-        Effect.gen(function* () {
-          const migrations = yield* source.load
-          const row = (yield* readLedger(session.query)).find((r) => r.version === version)
-          if (row === undefined)
-            return yield* new LedgerAdminRefused({
-              operation: "repair",
-              message: `version ${version} is not applied: nothing to repair (aim migrate applies it)`,
-            })
-          const file = migrations.find((m) => m.version === version)
-          if (file === undefined)
-            return yield* new LedgerAdminRefused({
-              operation: "repair",
-              message: `no file with version ${version} in ${source.directory}: restore it before repairing`,
-            })
-          if (file.checksum === row.checksum && file.name === row.name) {
-            return yield* new LedgerAdminRefused({ operation: "repair", message: `${file.name} matches its applied checksum: nothing to repair` })
-          }
-          const repairedBy = appliedByLabel()
-          yield* session.query(`UPDATE ${ledgerTable} SET checksum = $2, name = $3 WHERE version = $1`, [version, file.checksum, file.name])
-          yield* session.query(`INSERT INTO ${ledgerSchema}.repairs (version, name, old_checksum, new_checksum, repaired_by) VALUES ($1, $2, $3, $4, $5)`, [
-            version,
-            file.name,
-            row.checksum,
-            file.checksum,
-            repairedBy,
-          ])
-          return { version, name: file.name, oldChecksum: row.checksum, newChecksum: file.checksum, repairedBy } satisfies RepairReport
-        }),
-      )
-
-    const baseline = (version: number) =>
-      Effect.gen(function* () {
-        const migrations = yield* source.load
-        const upTo = migrations.filter((m) => m.version <= version)
-        if (upTo.length === 0 || upTo.at(-1)?.version !== version) {
-          return yield* new LedgerAdminRefused({ operation: "baseline", message: `no migration file with version ${version}` })
-        }
-        // What files 1..N create, read off a scratch database that ran them (before taking the lock).
-        const expected = yield* referenceCatalog(upTo)
-        return yield* locked((session) =>
-          Effect.gen(function* () {
-            const ledger = yield* readLedger(session.query)
-            // On a migrated database, baseline fills holes: files below the newest applied one whose
-            // rows were deleted (by hand, a restore of part of a schema). Their objects are checked
-            // like a whole baseline's; a file newer than the newest applied is aim migrate's to run.
-            const recorded = new Set(ledger.map((row) => row.version))
-            const newest = Math.max(0, ...recorded)
-            const toRecord = ledger.length === 0 ? upTo : upTo.filter((m) => !recorded.has(m.version))
-            if (ledger.length > 0 && toRecord.length === 0) {
-              return yield* new LedgerAdminRefused({
-                operation: "baseline",
-                message: `every migration up to ${version} is already recorded in the ledger: nothing to baseline`,
-              })
-            }
-            const newer = toRecord.find((m) => m.version > newest)
-            if (ledger.length > 0 && newer !== undefined) {
-              return yield* new LedgerAdminRefused({
-                operation: "baseline",
-                message: `${newer.name} is newer than the newest applied migration (${String(newest).padStart(3, "0")}): it is pending, not a deleted row; run aim migrate to apply it (baseline records only files below ${String(newest).padStart(3, "0")} whose ledger rows are gone)`,
-              })
-            }
-            const backendLedger = yield* readBackendLedger(session.query)
-            if (ledger.length === 0 && backendLedger._tag !== "Absent") {
-              return yield* new LedgerAdminRefused({
-                operation: "baseline",
-                message:
-                  backendLedger._tag === "Backend"
-                    ? "public.schema_migrations exists: this database was migrated by the deployed backend; use aim adopt"
-                    : `public.schema_migrations is not the AIM backend's ledger (${backendLedger.shape}): this is another application's database`,
-              })
-            }
-            const present = yield* catalogSnapshot(session, {})
-            const missing = expected.find((object) => !present.has(object.key))
-            if (missing !== undefined) {
-              return yield* new LedgerAdminRefused({
-                operation: "baseline",
-                message: `${describeObject(missing.key)}, which ${missing.file} creates, is missing: this database does not have what migrations up to ${version} create; run aim migrate instead, or baseline a lower version`,
-              })
-            }
-            for (const m of toRecord) yield* recordApplied(session.query, m, 0, appliedByLabel(), "baseline")
-            yield* recordBackendFiles(session, [...new Set(toRecord.flatMap((m) => providedBy(m.name)))])
-            return { recorded: toRecord.map((m) => m.name), checkedObjects: expected.length } satisfies BaselineReport
-          }),
-        )
-      })
-
-    return LedgerAdmin.of({ adopt, repair, baseline })
+    const context: AdminContext = { db, source, locking }
+    return LedgerAdmin.of({
+      adopt: (adoptOptions) => adopt(context, adoptOptions),
+      repair: (version) => repair(context, version),
+      baseline: (version) => baseline(context, version),
+    })
   })
 
 /**

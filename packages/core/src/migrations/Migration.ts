@@ -1,5 +1,3 @@
-import type { MigrationCheck } from "./checks.js"
-
 /** A migration file as read from disk. */
 export interface Migration {
   readonly version: number
@@ -29,4 +27,19 @@ export interface AppliedMigration {
   readonly appliedBy: string
   /** `applied` by this tool, `adopted` from the deployed backend's ledger, or `baseline`. */
   readonly method: string
+}
+
+/**
+ * A check that must hold before a migration runs, declared in the file's header:
+ *
+ *   -- aim:check "no two users share an email" SELECT lower(email) AS email, count(*) FROM users GROUP BY 1 HAVING count(*) > 1
+ *
+ * The query returns the rows that break it; a longer query continues on comment lines indented by
+ * three spaces or more. Checks run inside the migration's transaction, before its first statement.
+ */
+export interface MigrationCheck {
+  /** 1-based line of the directive. */
+  readonly line: number
+  readonly message: string
+  readonly query: string
 }

@@ -1,22 +1,9 @@
 import { Data, Effect } from "effect"
 import type { Session } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
-import type { Migration } from "./Migration.js"
+import type { Migration, MigrationCheck } from "./Migration.js"
 
-/**
- * A check that must hold before a migration runs, declared in the file's header:
- *
- *   -- aim:check "no two users share an email" SELECT lower(email) AS email, count(*) FROM users GROUP BY 1 HAVING count(*) > 1
- *
- * The query returns the rows that break it; a longer query continues on comment lines indented by
- * three spaces or more. Checks run inside the migration's transaction, before its first statement.
- */
-export interface MigrationCheck {
-  /** 1-based line of the directive. */
-  readonly line: number
-  readonly message: string
-  readonly query: string
-}
+export type { MigrationCheck } from "./Migration.js"
 
 export interface CheckProblem {
   readonly line: number

@@ -1,7 +1,7 @@
 import bcrypt from "bcryptjs"
 import { Context, Effect, Layer, Option } from "effect"
-import { AimConfig } from "../config/AimConfig.js"
-import { Database, transaction } from "../database/Database.js"
+import { AimConfig, type AimConfigShape } from "../config/AimConfig.js"
+import { Database, type DatabaseShape, transaction } from "../database/Database.js"
 import type { ConnectionError, SqlError } from "../database/SqlError.js"
 import { type MigratorError, Migrator, type StatusReport } from "../migrations/Migrator.js"
 import type { LockWaitTimeout } from "../migrations/MigrationLock.js"
@@ -55,35 +55,35 @@ interface ColumnRow {
   readonly [key: string]: unknown
 }
 
-export const makeVerifier = Effect.gen(function* () {
-  const db = yield* Database
-  const migrator = yield* Migrator
-  const config = yield* Effect.serviceOption(AimConfig)
-  // A long-lived verifier (the health endpoint's, re-run every few seconds) does its costly work once:
-  // bcrypt's answer for a hash never changes, and the write probe, once it passed, need not insert a
-  // row on every probe. A fresh process (aim verify, a boot) does both.
-  const defaultPasswordWorks = new Map<string, boolean>()
-  let registrationPassed: Check | undefined
+/**
+ * What every check group reads from: the database, the configuration (when one was given), and a
+ * long-lived verifier's memo of bcrypt answers (a hash's answer never changes).
+ */
+interface VerifyContext {
+  readonly db: DatabaseShape
+  readonly config: Option.Option<AimConfigShape>
+  readonly defaultPasswordWorks: Map<string, boolean>
+}
 
-  // The guide's "Email notifications working", as far as configuration can tell (aim doctor sends one).
-  const emailCheck = (): Check => {
-    const title = "Email notifications configured"
-    if (Option.isNone(config)) return pass("email", "Post-Migration", title, "not checked: no configuration given")
-    const { smtp, app } = config.value
-    const missing = [
-      smtp === undefined ? "SMTP_HOST/SMTP_USERNAME/SMTP_PASSWORD" : undefined,
-      app.frontendUrl === undefined ? "FRONTEND_URL" : undefined,
-    ].filter((m): m is string => m !== undefined)
-    return missing.length === 0
-      ? pass("email", "Post-Migration", title, `SMTP ${smtp?.host}:${smtp?.port}, links to ${app.frontendUrl}`)
-      : problem("warn", "email", "Post-Migration", title, `not set: ${missing.join(", ")}`, catalog.emailNotConfigured)
-  }
+// The guide's "Email notifications working", as far as configuration can tell (aim doctor sends one).
+const emailCheck = ({ config }: VerifyContext): Check => {
+  const title = "Email notifications configured"
+  if (Option.isNone(config)) return pass("email", "Post-Migration", title, "not checked: no configuration given")
+  const { smtp, app } = config.value
+  const missing = [smtp === undefined ? "SMTP_HOST/SMTP_USERNAME/SMTP_PASSWORD" : undefined, app.frontendUrl === undefined ? "FRONTEND_URL" : undefined].filter(
+    (m): m is string => m !== undefined,
+  )
+  return missing.length === 0
+    ? pass("email", "Post-Migration", title, `SMTP ${smtp?.host}:${smtp?.port}, links to ${app.frontendUrl}`)
+    : problem("warn", "email", "Post-Migration", title, `not set: ${missing.join(", ")}`, catalog.emailNotConfigured)
+}
 
-  const readColumns = Effect.gen(function* () {
+const readColumns = ({ db }: VerifyContext) =>
+  Effect.gen(function* () {
     const rows = yield* db.query<ColumnRow>(
       `SELECT c.table_name, c.column_name FROM information_schema.columns c
-         JOIN pg_tables t ON t.tablename = c.table_name AND t.schemaname = c.table_schema
-        WHERE c.table_schema = 'public'`,
+       JOIN pg_tables t ON t.tablename = c.table_name AND t.schemaname = c.table_schema
+      WHERE c.table_schema = 'public'`,
     )
     const columns = new Map<string, Set<string>>()
     for (const row of rows) {
@@ -94,33 +94,34 @@ export const makeVerifier = Effect.gen(function* () {
     return columns as Columns
   })
 
-  const tableChecks = (columns: Columns) => {
-    const expected = Object.keys(expectedTables)
-    const missing = expected.filter((t) => !columns.has(t))
-    const checks: Array<Check> = [
-      missing.length === 0
-        ? pass("tables", "Step 3", "The 14 expected tables exist", expected.join(", "))
-        : problem("fail", "tables", "Step 3", "The 14 expected tables exist", `missing: ${missing.join(", ")}`, catalog.migrationFailed),
-    ]
-    const missingColumns = Object.entries(expectedTables).flatMap(([table, cols]) =>
-      columns.has(table) ? cols.filter((c) => !columns.get(table)?.has(c)).map((c) => `${table}.${c}`) : [],
-    )
-    checks.push(
-      missingColumns.length === 0
-        ? pass("columns", "Step 3", "Key columns exist", "every expected table has its key columns")
-        : problem("fail", "columns", "Step 3", "Key columns exist", `missing: ${missingColumns.join(", ")}`, catalog.migrationFailed),
-    )
-    const unexpected = [...columns.keys()].filter((t) => !(t in expectedTables) && !backendTables.has(t)).sort()
-    checks.push(
-      unexpected.length === 0
-        ? pass("unexpected-tables", "Step 3", "No unexpected tables in public", "public holds the 14 tables and the AIM backend's own")
-        : problem("warn", "unexpected-tables", "Step 3", "No unexpected tables in public", `also present: ${unexpected.join(", ")}`, catalog.unexpectedTables),
-    )
-    return checks
-  }
+const tableChecks = (columns: Columns) => {
+  const expected = Object.keys(expectedTables)
+  const missing = expected.filter((t) => !columns.has(t))
+  const checks: Array<Check> = [
+    missing.length === 0
+      ? pass("tables", "Step 3", "The 14 expected tables exist", expected.join(", "))
+      : problem("fail", "tables", "Step 3", "The 14 expected tables exist", `missing: ${missing.join(", ")}`, catalog.migrationFailed),
+  ]
+  const missingColumns = Object.entries(expectedTables).flatMap(([table, cols]) =>
+    columns.has(table) ? cols.filter((c) => !columns.get(table)?.has(c)).map((c) => `${table}.${c}`) : [],
+  )
+  checks.push(
+    missingColumns.length === 0
+      ? pass("columns", "Step 3", "Key columns exist", "every expected table has its key columns")
+      : problem("fail", "columns", "Step 3", "Key columns exist", `missing: ${missingColumns.join(", ")}`, catalog.migrationFailed),
+  )
+  const unexpected = [...columns.keys()].filter((t) => !(t in expectedTables) && !backendTables.has(t)).sort()
+  checks.push(
+    unexpected.length === 0
+      ? pass("unexpected-tables", "Step 3", "No unexpected tables in public", "public holds the 14 tables and the AIM backend's own")
+      : problem("warn", "unexpected-tables", "Step 3", "No unexpected tables in public", `also present: ${unexpected.join(", ")}`, catalog.unexpectedTables),
+  )
+  return checks
+}
 
-  // The backend's runner runs, at every start, each file of its release not recorded in its ledger.
-  const backendCheck = Effect.gen(function* () {
+// The backend's runner runs, at every start, each file of its release not recorded in its ledger.
+const backendCheck = ({ db }: VerifyContext) =>
+  Effect.gen(function* () {
     const title = "The AIM backend can start"
     const group = "Backend"
     const recorded = yield* readLegacyLedger(db.query)
@@ -145,157 +146,158 @@ export const makeVerifier = Effect.gen(function* () {
       : pass("backend", group, title, `every file of the backend's current release is recorded (${expected.length}): its runner runs none`)
   })
 
-  // The guide's Step 4 asks for the default admin; a hardened database replaces it with its own
-  // admins. What the platform needs is an active admin it can log in as; the default admin, where it
-  // is still there, must have a proper hash and no longer the published password.
-  const adminChecks = (columns: Columns) =>
-    Effect.gen(function* () {
-      const group = "Step 4"
-      const missing = lacking(columns, { users: ["email", "role", "status", "password_hash", "organization_id"], organizations: ["id", "name", "is_active"] })
-      if (missing.length > 0) return [problem("fail", "admin", group, "An active admin exists", lackingDetail(missing), catalog.migrationsPending)]
-      const admins = yield* db.query<{ email: string; org: string; org_active: boolean; password_hash: string | null }>(
-        `SELECT u.email, o.name AS org, o.is_active AS org_active, u.password_hash
-           FROM users u JOIN organizations o ON o.id = u.organization_id
-          WHERE u.role = 'admin' AND u.status = 'active'${columns.get("users")?.has("deleted_at") === true ? " AND u.deleted_at IS NULL" : ""}
-          ORDER BY u.email = $1 DESC, u.email`,
-        [defaultAdmin.email],
+// The guide's Step 4 asks for the default admin; a hardened database replaces it with its own
+// admins. What the platform needs is an active admin it can log in as; the default admin, where it
+// is still there, must have a proper hash and no longer the published password.
+const adminChecks = ({ db, config, defaultPasswordWorks }: VerifyContext, columns: Columns) =>
+  Effect.gen(function* () {
+    const group = "Step 4"
+    const missing = lacking(columns, { users: ["email", "role", "status", "password_hash", "organization_id"], organizations: ["id", "name", "is_active"] })
+    if (missing.length > 0) return [problem("fail", "admin", group, "An active admin exists", lackingDetail(missing), catalog.migrationsPending)]
+    const admins = yield* db.query<{ email: string; org: string; org_active: boolean; password_hash: string | null }>(
+      `SELECT u.email, o.name AS org, o.is_active AS org_active, u.password_hash
+         FROM users u JOIN organizations o ON o.id = u.organization_id
+        WHERE u.role = 'admin' AND u.status = 'active'${columns.get("users")?.has("deleted_at") === true ? " AND u.deleted_at IS NULL" : ""}
+        ORDER BY u.email = $1 DESC, u.email`,
+      [defaultAdmin.email],
+    )
+    const usable = admins.filter((a) => a.org_active && isBcrypt(a.password_hash ?? ""))
+    // With no active admin, name who could be one (the default admin, former admins) and the statement that makes it so.
+    const near =
+      admins.length > 0
+        ? []
+        : yield* db.query<{ email: string; role: string | null; status: string | null }>(
+            "SELECT email, role, status FROM users WHERE email = $1 OR role = 'admin' ORDER BY email = $1 DESC, email LIMIT 3",
+            [defaultAdmin.email],
+          )
+    const noAdmin =
+      near.length === 0
+        ? "no user has role admin and status active"
+        : `no user has role admin and status active: ${near.map((u) => `${u.email} has role ${u.role ?? "NULL"}, status ${u.status ?? "NULL"}`).join("; ")}; to make ${near[0]?.email} the admin again: UPDATE users SET role = 'admin', status = 'active' WHERE email = '${near[0]?.email.replace(/'/g, "''")}'`
+    const unusable = admins
+      .slice(0, 3)
+      .map(
+        (a) =>
+          `${a.email} (${a.org_active ? "" : `organization ${a.org} is inactive`}${!a.org_active && !isBcrypt(a.password_hash ?? "") ? ", " : ""}${isBcrypt(a.password_hash ?? "") ? "" : "no valid bcrypt password hash"})`,
       )
-      const usable = admins.filter((a) => a.org_active && isBcrypt(a.password_hash ?? ""))
-      // With no active admin, name who could be one (the default admin, former admins) and the statement that makes it so.
-      const near =
-        admins.length > 0
-          ? []
-          : yield* db.query<{ email: string; role: string | null; status: string | null }>(
-              "SELECT email, role, status FROM users WHERE email = $1 OR role = 'admin' ORDER BY email = $1 DESC, email LIMIT 3",
-              [defaultAdmin.email],
-            )
-      const noAdmin =
-        near.length === 0
-          ? "no user has role admin and status active"
-          : `no user has role admin and status active: ${near.map((u) => `${u.email} has role ${u.role ?? "NULL"}, status ${u.status ?? "NULL"}`).join("; ")}; to make ${near[0]?.email} the admin again: UPDATE users SET role = 'admin', status = 'active' WHERE email = '${near[0]?.email.replace(/'/g, "''")}'`
-      const unusable = admins
-        .slice(0, 3)
-        .map(
-          (a) =>
-            `${a.email} (${a.org_active ? "" : `organization ${a.org} is inactive`}${!a.org_active && !isBcrypt(a.password_hash ?? "") ? ", " : ""}${isBcrypt(a.password_hash ?? "") ? "" : "no valid bcrypt password hash"})`,
-        )
-        .join("; ")
-      const checks: Array<Check> = [
-        usable.length > 0
-          ? pass(
-              "admin",
-              group,
-              "An active admin exists",
-              `${usable.length} active admin${usable.length === 1 ? "" : "s"} in an active organization${usable.some((a) => a.email === defaultAdmin.email) ? ` (the default ${defaultAdmin.email} among them)` : ""}`,
-            )
-          : problem(
-              "fail",
-              "admin",
-              group,
-              "An active admin exists",
-              admins.length === 0 ? noAdmin : `every active admin is in an inactive organization or has no valid bcrypt hash: ${unusable}`,
-              catalog.adminNotCreated,
-            ),
-      ]
-      const fallback = yield* db.query<{ password_hash: string | null }>("SELECT password_hash FROM users WHERE email = $1", [defaultAdmin.email])
-      const defaultRow = fallback[0]
-      if (defaultRow === undefined) {
-        checks.push(
-          pass("admin-password", group, "Default admin password changed", `${defaultAdmin.email} is not there: nothing can log in with the published password`),
-        )
-        return checks
-      }
-      const hash = defaultRow.password_hash ?? ""
-      if (!isBcrypt(hash)) {
-        checks.push(
-          problem(
-            "fail",
-            "admin-hash",
+      .join("; ")
+    const checks: Array<Check> = [
+      usable.length > 0
+        ? pass(
+            "admin",
             group,
-            "Admin password hash is bcrypt",
-            `${defaultAdmin.email}: password_hash is not a bcrypt hash of cost 10 or more`,
+            "An active admin exists",
+            `${usable.length} active admin${usable.length === 1 ? "" : "s"} in an active organization${usable.some((a) => a.email === defaultAdmin.email) ? ` (the default ${defaultAdmin.email} among them)` : ""}`,
+          )
+        : problem(
+            "fail",
+            "admin",
+            group,
+            "An active admin exists",
+            admins.length === 0 ? noAdmin : `every active admin is in an inactive organization or has no valid bcrypt hash: ${unusable}`,
             catalog.adminNotCreated,
           ),
-        )
-        return checks
-      }
-      checks.push(pass("admin-hash", group, "Admin password hash is bcrypt", `bcrypt, cost ${bcrypt.getRounds(hash)}`))
-      // The shipped hash answers at once; only a re-hashed password needs the (deliberately slow) bcrypt.
-      const known = defaultPasswordWorks.get(hash)
-      const stillDefault = hash === defaultAdmin.shippedHash || (known ?? (yield* Effect.promise(() => bcrypt.compare(defaultAdmin.defaultPassword, hash))))
-      defaultPasswordWorks.set(hash, stillDefault)
-      const production = Option.isSome(config) && config.value.production
+    ]
+    const fallback = yield* db.query<{ password_hash: string | null }>("SELECT password_hash FROM users WHERE email = $1", [defaultAdmin.email])
+    const defaultRow = fallback[0]
+    if (defaultRow === undefined) {
       checks.push(
-        stillDefault
-          ? problem(
-              production ? "fail" : "warn",
-              "admin-password",
-              group,
-              "Default admin password changed",
-              production
-                ? `the published default password still works for ${defaultAdmin.email} in production: anyone can log in as admin (the backend keeps serving so that the admin can log in and change it)`
-                : "the default admin password from the guide still works: it MUST be changed on first login",
-              catalog.defaultPassword,
-            )
-          : pass("admin-password", group, "Default admin password changed", "the default password no longer works"),
+        pass("admin-password", group, "Default admin password changed", `${defaultAdmin.email} is not there: nothing can log in with the published password`),
       )
       return checks
-    })
-
-  const policyChecks = (columns: Columns) =>
-    Effect.gen(function* () {
-      const group = "Step 4"
-      const missing = lacking(columns, { security_policies: ["name", "priority", "is_enabled"] })
-      if (missing.length > 0) {
-        return [
-          problem("fail", "policies", group, "Six default security policies", lackingDetail(missing), catalog.migrationsPending),
-          problem("fail", "policy-enforced", "Post-Migration", "Capability violation enforcement active", lackingDetail(missing), catalog.migrationsPending),
-        ]
-      }
-      // A deployed security_policies has no is_enforced until 009 converges it: the policies are still read.
-      const hasEnforced = columns.get("security_policies")?.has("is_enforced") === true
-      const rows = yield* db.query<{ name: string; priority: number; is_enabled: boolean; is_enforced: boolean }>(
-        `SELECT name, priority, is_enabled, ${hasEnforced ? "is_enforced" : "false AS is_enforced"} FROM security_policies ORDER BY priority DESC, name`,
+    }
+    const hash = defaultRow.password_hash ?? ""
+    if (!isBcrypt(hash)) {
+      checks.push(
+        problem(
+          "fail",
+          "admin-hash",
+          group,
+          "Admin password hash is bcrypt",
+          `${defaultAdmin.email}: password_hash is not a bcrypt hash of cost 10 or more`,
+          catalog.adminNotCreated,
+        ),
       )
-      const byName = new Map(rows.map((r) => [r.name, r]))
-      const wrong = defaultPolicies.flatMap((p) => {
-        const row = byName.get(p.name)
-        if (row === undefined) return [`${p.name} missing`]
-        return Number(row.priority) === p.priority ? [] : [`${p.name} has priority ${row.priority}, expected ${p.priority}`]
-      })
-      const enforced = rows.filter((r) => r.is_enforced && r.is_enabled).map((r) => r.name)
+      return checks
+    }
+    checks.push(pass("admin-hash", group, "Admin password hash is bcrypt", `bcrypt, cost ${bcrypt.getRounds(hash)}`))
+    // The shipped hash answers at once; only a re-hashed password needs the (deliberately slow) bcrypt.
+    const known = defaultPasswordWorks.get(hash)
+    const stillDefault = hash === defaultAdmin.shippedHash || (known ?? (yield* Effect.promise(() => bcrypt.compare(defaultAdmin.defaultPassword, hash))))
+    defaultPasswordWorks.set(hash, stillDefault)
+    const production = Option.isSome(config) && config.value.production
+    checks.push(
+      stillDefault
+        ? problem(
+            production ? "fail" : "warn",
+            "admin-password",
+            group,
+            "Default admin password changed",
+            production
+              ? `the published default password still works for ${defaultAdmin.email} in production: anyone can log in as admin (the backend keeps serving so that the admin can log in and change it)`
+              : "the default admin password from the guide still works: it MUST be changed on first login",
+            catalog.defaultPassword,
+          )
+        : pass("admin-password", group, "Default admin password changed", "the default password no longer works"),
+    )
+    return checks
+  })
+
+const policyChecks = ({ db }: VerifyContext, columns: Columns) =>
+  Effect.gen(function* () {
+    const group = "Step 4"
+    const missing = lacking(columns, { security_policies: ["name", "priority", "is_enabled"] })
+    if (missing.length > 0) {
       return [
-        wrong.length === 0
-          ? pass("policies", group, "Six default security policies", defaultPolicies.map((p) => `${p.name} (${p.priority})`).join(", "))
-          : problem("fail", "policies", group, "Six default security policies", wrong.join("; "), catalog.policiesNotCreated),
-        !hasEnforced
-          ? problem(
+        problem("fail", "policies", group, "Six default security policies", lackingDetail(missing), catalog.migrationsPending),
+        problem("fail", "policy-enforced", "Post-Migration", "Capability violation enforcement active", lackingDetail(missing), catalog.migrationsPending),
+      ]
+    }
+    // A deployed security_policies has no is_enforced until 009 converges it: the policies are still read.
+    const hasEnforced = columns.get("security_policies")?.has("is_enforced") === true
+    const rows = yield* db.query<{ name: string; priority: number; is_enabled: boolean; is_enforced: boolean }>(
+      `SELECT name, priority, is_enabled, ${hasEnforced ? "is_enforced" : "false AS is_enforced"} FROM security_policies ORDER BY priority DESC, name`,
+    )
+    const byName = new Map(rows.map((r) => [r.name, r]))
+    const wrong = defaultPolicies.flatMap((p) => {
+      const row = byName.get(p.name)
+      if (row === undefined) return [`${p.name} missing`]
+      return Number(row.priority) === p.priority ? [] : [`${p.name} has priority ${row.priority}, expected ${p.priority}`]
+    })
+    const enforced = rows.filter((r) => r.is_enforced && r.is_enabled).map((r) => r.name)
+    return [
+      wrong.length === 0
+        ? pass("policies", group, "Six default security policies", defaultPolicies.map((p) => `${p.name} (${p.priority})`).join(", "))
+        : problem("fail", "policies", group, "Six default security policies", wrong.join("; "), catalog.policiesNotCreated),
+      !hasEnforced
+        ? problem(
+            "fail",
+            "policy-enforced",
+            "Post-Migration",
+            "Capability violation enforcement active",
+            lackingDetail(["security_policies.is_enforced"]),
+            catalog.migrationsPending,
+          )
+        : enforced.includes(enforcedPolicy)
+          ? pass(
+              "policy-enforced",
+              "Post-Migration",
+              "Capability violation enforcement active",
+              enforced.length === 1 ? `${enforcedPolicy} is the one enforced policy` : `${enforcedPolicy} is enforced, and ${enforced.length - 1} more`,
+            )
+          : problem(
               "fail",
               "policy-enforced",
               "Post-Migration",
               "Capability violation enforcement active",
-              lackingDetail(["security_policies.is_enforced"]),
-              catalog.migrationsPending,
-            )
-          : enforced.includes(enforcedPolicy)
-            ? pass(
-                "policy-enforced",
-                "Post-Migration",
-                "Capability violation enforcement active",
-                enforced.length === 1 ? `${enforcedPolicy} is the one enforced policy` : `${enforcedPolicy} is enforced, and ${enforced.length - 1} more`,
-              )
-            : problem(
-                "fail",
-                "policy-enforced",
-                "Post-Migration",
-                "Capability violation enforcement active",
-                enforced.length === 0 ? "no policy is enforced" : `${enforcedPolicy} is not enforced (enforced: ${enforced.join(", ")})`,
-                catalog.policiesNotCreated,
-              ),
-      ]
-    })
+              enforced.length === 0 ? "no policy is enforced" : `${enforcedPolicy} is not enforced (enforced: ${enforced.join(", ")})`,
+              catalog.policiesNotCreated,
+            ),
+    ]
+  })
 
-  const deployedChecks = Effect.gen(function* () {
+const deployedChecks = ({ db }: VerifyContext) =>
+  Effect.gen(function* () {
     const group = "Deployed database"
     const found: Array<Check> = []
     for (const difference of deployedDifferences) {
@@ -318,8 +320,9 @@ export const makeVerifier = Effect.gen(function* () {
       : [pass("deployed", group, "No known differences of a deployed database", "the schema has none of the deployed backend's older shapes")]
   })
 
-  // Inserts a request and rolls it back: proves the workflow table takes writes without leaving a row.
-  const registrationCheck = Effect.scoped(
+// Inserts a request and rolls it back: proves the workflow table takes writes without leaving a row.
+const registrationCheck = ({ db }: VerifyContext) =>
+  Effect.scoped(
     Effect.gen(function* () {
       const session = yield* db.session
       const outcome = yield* transaction(
@@ -345,34 +348,45 @@ export const makeVerifier = Effect.gen(function* () {
     }),
   )
 
-  const ledgerCheck = (state: LedgerState): Check => {
-    const title = "Ledger agrees with the migration files"
-    if (state._tag === "Unreadable") return problem("fail", "ledger", "Ledger", title, state.error.message, diagnose(state.error).entry)
-    const status = state.status
-    if (status.upToDate) return pass("ledger", "Ledger", title, `${status.applied.length} applied, none pending, no drift`)
-    if (status.refusals.length > 0) {
-      return problem(
-        "fail",
-        "ledger",
-        "Ledger",
-        title,
-        status.refusals.map((r) => r.detail).join("; "),
-        status.refusals[0] === undefined ? catalog.internal : refusalEntry(status.refusals[0].kind),
-      )
-    }
+const ledgerCheck = (state: LedgerState): Check => {
+  const title = "Ledger agrees with the migration files"
+  if (state._tag === "Unreadable") return problem("fail", "ledger", "Ledger", title, state.error.message, diagnose(state.error).entry)
+  const status = state.status
+  if (status.upToDate) return pass("ledger", "Ledger", title, `${status.applied.length} applied, none pending, no drift`)
+  if (status.refusals.length > 0) {
     return problem(
       "fail",
       "ledger",
       "Ledger",
       title,
-      `${status.pending.length} pending: ${status.pending.map((p) => p.name).join(", ")}`,
-      catalog.migrationsPending,
+      status.refusals.map((r) => r.detail).join("; "),
+      status.refusals[0] === undefined ? catalog.internal : refusalEntry(status.refusals[0].kind),
     )
   }
+  return problem(
+    "fail",
+    "ledger",
+    "Ledger",
+    title,
+    `${status.pending.length} pending: ${status.pending.map((p) => p.name).join(", ")}`,
+    catalog.migrationsPending,
+  )
+}
+
+export const makeVerifier = Effect.gen(function* () {
+  const db = yield* Database
+  const migrator = yield* Migrator
+  const config = yield* Effect.serviceOption(AimConfig)
+  // A long-lived verifier (the health endpoint's, re-run every few seconds) does its costly work once:
+  // bcrypt's answer for a hash never changes, and the write probe, once it passed, need not insert a
+  // row on every probe. A fresh process (aim verify, a boot) does both.
+  const defaultPasswordWorks = new Map<string, boolean>()
+  let registrationPassed: Check | undefined
+  const context: VerifyContext = { db, config, defaultPasswordWorks }
 
   const verify = (known: StatusReport | undefined) =>
     Effect.gen(function* () {
-      const columns = yield* readColumns
+      const columns = yield* readColumns(context)
       const ledger: LedgerState =
         known !== undefined
           ? { _tag: "Read", status: known }
@@ -382,12 +396,12 @@ export const makeVerifier = Effect.gen(function* () {
             )
       const checks = [
         ...tableChecks(columns),
-        ...(yield* adminChecks(columns)),
-        ...(yield* policyChecks(columns)),
-        ...(yield* deployedChecks),
-        yield* backendCheck,
+        ...(yield* adminChecks(context, columns)),
+        ...(yield* policyChecks(context, columns)),
+        ...(yield* deployedChecks(context)),
+        yield* backendCheck(context),
         registrationPassed ??
-          (yield* registrationCheck.pipe(
+          (yield* registrationCheck(context).pipe(
             Effect.catchAll((e) =>
               Effect.succeed(
                 problem("fail", "registration", "Post-Migration", "New user registration workflow table is usable", e.message, catalog.migrationFailed),
@@ -400,7 +414,7 @@ export const makeVerifier = Effect.gen(function* () {
             ),
           )),
         ledgerCheck(ledger),
-        emailCheck(),
+        emailCheck(context),
       ]
       return summarise(db.target, checks)
     })
