@@ -1,4 +1,4 @@
-import { lockKeys } from "@aim/core"
+import { lockKeys } from "@aim/core/testing"
 import { createTestDatabase, sql, startCluster, testPostgresUrl } from "@aim/testkit"
 import pg from "pg"
 import { describe, expect, it } from "vitest"

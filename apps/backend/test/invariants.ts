@@ -1,6 +1,6 @@
 import { sql } from "@aim/testkit"
 import { expect } from "vitest"
-import { lockKeys } from "@aim/core"
+import { lockKeys } from "@aim/core/testing"
 
 /** Tables each shipped migration creates (the rest alter or seed). */
 const tablesBy: Record<number, ReadonlyArray<string>> = {

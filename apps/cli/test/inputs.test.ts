@@ -5,7 +5,7 @@ import { join } from "node:path"
 import { testPostgresUrl } from "@aim/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { spawn, spawnSync } from "node:child_process"
-import { lockKeys } from "@aim/core"
+import { lockKeys } from "@aim/core/testing"
 import pg from "pg"
 import { aim, cleanEnv, cliBundle, repoRoot, shippedMigrations } from "./run.js"
 

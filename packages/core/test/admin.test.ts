@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process"
 import { appendFileSync, readdirSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { Database, LedgerAdmin, InMemoryDatabase, LedgerAdminLive, diagnose, loadMigrations, proveIdempotent } from "../src/index.js"
+import { Database, LedgerAdmin, InMemoryDatabase, LedgerAdminLive, diagnose, loadMigrations, proveIdempotent } from "../src/testing.js"
 import { migrationsCopy, migratorFor, runMigrator, runMigratorFailure, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_admin")

@@ -17,7 +17,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import pg from "pg"
 import { describe, expect, it } from "vitest"
-import { LedgerAdmin, LedgerAdminLive, MigrationSourceLive, Migrator, MigratorLive, Verifier, VerifierLive, databaseFor } from "../src/index.js"
+import { LedgerAdmin, LedgerAdminLive, MigrationSourceLive, Migrator, MigratorLive, Verifier, VerifierLive, databaseFor } from "../src/testing.js"
 import { backendFilesProvided, backendReleases } from "../src/migrations/backendRelease.js"
 import { migrationsCopy, migratorFor, runMigrator, shippedMigrations } from "./support.js"
 

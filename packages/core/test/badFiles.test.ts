@@ -5,7 +5,7 @@ import pg from "pg"
 import { execFileSync } from "node:child_process"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { diagnose, loadMigrations } from "../src/index.js"
+import { diagnose, loadMigrations } from "../src/testing.js"
 import { migrationsCopy, runMigrator, runMigratorFailure, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_badfiles")

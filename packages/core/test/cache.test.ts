@@ -1,7 +1,7 @@
 import { type RedisServer, makeCertificates, startRedis } from "@aim/testkit"
 import { Effect, Layer, Logger, Option } from "effect"
 import { describe, expect, it } from "vitest"
-import { AimConfig, Cache, CacheLive, RedisCacheLive, diagnose } from "../src/index.js"
+import { AimConfig, Cache, CacheLive, RedisCacheLive, diagnose } from "../src/testing.js"
 
 const withCache = <A>(env: Record<string, string>, f: (cache: Cache["Type"]) => Effect.Effect<A>, connectTimeoutMs = 1000, commandTimeoutMs = 300) => {
   const logs: Array<string> = []

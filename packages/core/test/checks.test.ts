@@ -15,7 +15,7 @@ import {
   lintMigration,
   loadMigrations,
   readChecks,
-} from "../src/index.js"
+} from "../src/testing.js"
 import { migrationsCopy, runMigrator, runMigratorFailure, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_checks")

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { pgpassPassword } from "../src/config/pgpass.js"
-import { type ConfigProblem, loadEnv, parseConfig, readConfig, scrub, secretsOf } from "../src/index.js"
+import { type ConfigProblem, loadEnv, parseConfig, readConfig, scrub, secretsOf } from "../src/testing.js"
 
 const cwd = tmpdir()
 const problemsOf = (env: Record<string, string>): ReadonlyArray<ConfigProblem> => readConfig(env, cwd).problems

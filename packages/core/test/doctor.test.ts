@@ -1,7 +1,7 @@
 import { type Certificates, type Cluster, freePort, makeCertificates, startCluster } from "@aim/testkit"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { readConfig, runDoctor, type VerifyReport } from "../src/index.js"
+import { readConfig, runDoctor, type VerifyReport } from "../src/testing.js"
 
 const password = "cluster-Secret-pw"
 

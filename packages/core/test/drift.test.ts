@@ -5,7 +5,7 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { Database, LedgerAdmin, LedgerAdminLive, type Migration, databaseFor, loadMigrations } from "../src/index.js"
+import { Database, LedgerAdmin, LedgerAdminLive, type Migration, databaseFor, loadMigrations } from "../src/testing.js"
 import { type DriftReport, detectDrift } from "../src/drift/Drift.js"
 import { migratorFor, runMigrator, serverSettings, shippedMigrations } from "./support.js"
 

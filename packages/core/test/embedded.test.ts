@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { Database, MigrationSourceLive, Migrator, MigratorLive, databaseFor } from "../src/index.js"
+import { Database, MigrationSourceLive, Migrator, MigratorLive, databaseFor } from "../src/testing.js"
 import { shippedMigrations } from "./support.js"
 
 describe("embedded PostgreSQL (PGlite 18)", () => {

@@ -4,7 +4,7 @@ import { Effect, Layer } from "effect"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { HealthReport, HealthReportLive, LedgerAdmin, LedgerAdminLive, MemoryCacheLive, Verifier, VerifierLive, defaultAdmin } from "../src/index.js"
+import { HealthReport, HealthReportLive, LedgerAdmin, LedgerAdminLive, MemoryCacheLive, Verifier, VerifierLive, defaultAdmin } from "../src/testing.js"
 import { makeVerifier } from "../src/verify/Verifier.js"
 import { migratorFor, runMigrator, shippedMigrations } from "./support.js"
 

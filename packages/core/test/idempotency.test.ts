@@ -6,7 +6,7 @@ import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { Effect } from "effect"
 import { catalogSnapshot } from "../src/database/catalogSnapshot.js"
-import { diagnose } from "../src/index.js"
+import { diagnose } from "../src/testing.js"
 import { migrationsCopy, runMigratorFailure, shippedMigrations } from "./support.js"
 
 const files = readdirSync(shippedMigrations)

@@ -23,6 +23,7 @@ const rooms = [
   "doctor",
   "runtime",
   "index.ts",
+  "testing.ts",
 ] as const
 
 const src = resolve(import.meta.dirname, "../src")
@@ -127,5 +128,67 @@ describe("functions a reader can hold in mind", () => {
       visit(source)
     }
     expect(long).toEqual([])
+  })
+})
+
+describe("a narrow public surface", () => {
+  // index.ts exports what the front ends use (apps, docs generator, bench, deploy tests), the errors
+  // the services fail with and the shapes they take; tests reach the rest through testing.ts.
+  const errorsAndShapes = [
+    "SqlError",
+    "ConnectionError",
+    "MigrationFailed",
+    "MigrationRefused",
+    "ServerTooOld",
+    "CheckFailed",
+    "LedgerAdminRefused",
+    "LockWaitTimeout",
+    "RedisError",
+    "SmtpError",
+    "SmtpNotConfigured",
+    "SqlParseError",
+    "AimConfigShape",
+    "DatabaseSettings",
+    "ServerDatabase",
+    "EmbeddedDatabase",
+    "DatabaseShape",
+    "Session",
+  ]
+  const repo = resolve(src, "../../..")
+  const frontEnds = ["apps/cli/src", "apps/backend/src", "apps/health/src", "docs/scripts", "bench", "deploy"].map((dir) => join(repo, dir))
+
+  it("every name index.ts exports is used by a front end, or is an error or a shape of the services", () => {
+    const index = readFileSync(join(src, "index.ts"), "utf8")
+    const exported = [...index.matchAll(/export\s*(?:type\s*)?\{([^}]*)\}/g)].flatMap((m) =>
+      (m[1] ?? "")
+        .split(",")
+        .map((name) => name.trim().replace(/^type\s+/, ""))
+        .filter((name) => name !== ""),
+    )
+    const walk = (dir: string): ReadonlyArray<string> =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+        entry.name === "node_modules" || entry.name === "dist"
+          ? []
+          : entry.isDirectory()
+            ? walk(join(dir, entry.name))
+            : /\.(ts|mts|mjs)$/.test(entry.name)
+              ? [join(dir, entry.name)]
+              : [],
+      )
+    const used = new Set(
+      frontEnds
+        .flatMap(walk)
+        .flatMap((file) => [...readFileSync(file, "utf8").matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*"@aim\/core"/g)])
+        .flatMap((m) =>
+          (m[1] ?? "").split(",").map(
+            (name) =>
+              name
+                .trim()
+                .replace(/^type\s+/, "")
+                .split(/\s+as\s+/)[0] ?? "",
+          ),
+        ),
+    )
+    expect(exported.filter((name) => !used.has(name) && !errorsAndShapes.includes(name))).toEqual([])
   })
 })

@@ -1,7 +1,7 @@
 import { type Certificates, type SmtpTestServer, freePort, makeCertificates, startSmtp } from "@aim/testkit"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { diagnose, makeMailer, readConfig } from "../src/index.js"
+import { diagnose, makeMailer, readConfig } from "../src/testing.js"
 
 const user = "info@opena2a.test"
 const password = "smtp-Secret-pw"

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { loadMigrations, shippedMigrations as shipped } from "../src/index.js"
+import { loadMigrations, shippedMigrations as shipped } from "../src/testing.js"
 import { checksumOf } from "../src/migrations/checksum.js"
 import { shippedMigrations } from "./support.js"
 

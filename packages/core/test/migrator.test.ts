@@ -6,11 +6,11 @@ import pg from "pg"
 import { appendFileSync, readFileSync, readdirSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { describe, expect, it } from "vitest"
-import { type MigrationEvent, type Session, diagnose, lockKeys } from "../src/index.js"
+import { type MigrationEvent, type Session, diagnose, lockKeys } from "../src/testing.js"
 import { requireServer } from "../src/migrations/MigrationSession.js"
 import { backendTables } from "../src/verify/expectations.js"
 import { migrationsCopy, runMigrator, runMigratorFailure, shippedMigrations, migratorFor } from "./support.js"
-import { Migrator } from "../src/index.js"
+import { Migrator } from "../src/testing.js"
 
 const expectedTables = [
   "agents",

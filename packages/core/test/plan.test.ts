@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import type { AppliedMigration, Migration } from "../src/index.js"
+import type { AppliedMigration, Migration } from "../src/testing.js"
 import { computePlan } from "../src/migrations/plan.js"
 
 const file = (version: number, checksum = `c${version}`): Migration => ({

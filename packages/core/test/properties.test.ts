@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { describeDatabase, diagnose, loadMigrations, readConfig, scrub, scrubValue, secretsOf } from "../src/index.js"
+import { describeDatabase, diagnose, loadMigrations, readConfig, scrub, scrubValue, secretsOf } from "../src/testing.js"
 import { transactionControl } from "../src/migrations/MigrationSession.js"
 
 // Generated inputs: every one is answered by a coded error or a success, never a defect, a hang or a

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Effect } from "effect"
-import { AimLive, Migrator, type MigratorOptions, type ServerDatabase, parseConfig } from "../src/index.js"
+import { AimLive, Migrator, type MigratorOptions, type ServerDatabase, parseConfig } from "../src/testing.js"
 
 export const shippedMigrations = resolve(import.meta.dirname, "../../../migrations")
 

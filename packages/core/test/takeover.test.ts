@@ -15,7 +15,7 @@ import {
   VerifierLive,
   defaultAdmin,
   diagnose,
-} from "../src/index.js"
+} from "../src/testing.js"
 import { catalogSnapshot } from "../src/database/catalogSnapshot.js"
 import { seedMigrations } from "../src/migrations/shipped.js"
 import { migrationsCopy, migratorFor, runMigrator, runMigratorFailure, shippedMigrations } from "./support.js"

@@ -2,7 +2,7 @@ import { type TestDatabase, createTestDatabase, sql, testPostgresUrl } from "@ai
 import bcrypt from "bcryptjs"
 import { Effect } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
-import { Migrator, Verifier, type VerifyReport, defaultAdmin } from "../src/index.js"
+import { Migrator, Verifier, type VerifyReport, defaultAdmin } from "../src/testing.js"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { migrationsCopy, migratorFor, shippedMigrations } from "./support.js"
