@@ -1,10 +1,13 @@
 import { Data } from "effect"
+import type { CatalogEntry } from "../troubleshooting/catalog.js"
 
 /** One thing wrong with the environment, with the variable it concerns and how to fix it. */
 export interface ConfigProblem {
   readonly variable: string
   readonly problem: string
   readonly fix: string
+  /** Its troubleshooting entry, where it has one of its own (Azure's SSL rule); otherwise AIM-CFG-001. */
+  readonly entry?: CatalogEntry
 }
 
 /** Every configuration problem found, reported together rather than one at a time. */

@@ -1,5 +1,6 @@
 import { Redacted } from "effect"
 import { statSync } from "node:fs"
+import { catalog } from "../troubleshooting/catalog.js"
 import { join, resolve } from "node:path"
 import { decoded, withoutUrlCredentials } from "../output/redact.js"
 import type { ConfigProblem } from "./ConfigError.js"
@@ -253,6 +254,7 @@ const checkServer = (settings: ServerDatabase, problems: Array<ConfigProblem>): 
       variable: "POSTGRES_SSL_MODE",
       problem: `is "${settings.sslMode}" but ${settings.host} is Azure Database for PostgreSQL, which requires SSL (CRITICAL for Azure PostgreSQL)`,
       fix: "set POSTGRES_SSL_ROOT_CERT=system (verify-full against the public CAs Azure's certificates chain to), or at least POSTGRES_SSL_MODE=require",
+      entry: catalog.azureSslRequired,
     })
   }
   if ((settings.sslMode === "verify-ca" || settings.sslMode === "verify-full") && settings.sslRootCert === undefined) {

@@ -10,8 +10,8 @@ import { connectRedis, describeRedis } from "../cache/RedisCache.js"
 import { Database } from "../database/Database.js"
 import { databaseFor } from "../database/databases.js"
 import { describeSmtp, makeMailer } from "../mail/Mailer.js"
-import { catalog } from "../troubleshooting/catalog.js"
-import { diagnose } from "../troubleshooting/diagnose.js"
+import { type CatalogEntry, catalog } from "../troubleshooting/catalog.js"
+import { type AimError, type Diagnosis, explain } from "../troubleshooting/diagnose.js"
 import { type Check, type VerifyReport, summarise } from "../verify/VerifyReport.js"
 
 export interface DoctorOptions {
@@ -35,17 +35,19 @@ const telemetry = (env: Env): { readonly checks: ReadonlyArray<Check>; readonly 
   return { checks: [{ id: "telemetry", group: "Telemetry", title: "OpenTelemetry export", status: "pass", detail }], problems }
 }
 
-const failure = (status: "warn" | "fail", id: string, group: string, title: string, error: unknown): Check => {
-  const { entry, message } = diagnose(error)
+/** A failed check: aim's own error by its tag, or what doctor itself found (a timeout, no answer) with its entry. */
+const failure = (status: "warn" | "fail", id: string, group: string, title: string, error: AimError | Diagnosis): Check => {
+  const { entry, message } = "entry" in error ? error : explain(error)
   return { id, group, title, status, detail: message, code: entry.code, fix: entry.fix }
 }
 
-const timedOut = (what: string) => Object.assign(new Error(`${what} did not answer in time`), { code: "ETIMEDOUT" })
+/** A probe that did not answer within --timeout: said with its entry, not dressed up as a Node error to be sorted again. */
+const timedOut = (what: string, entry: CatalogEntry): Diagnosis => ({ entry, message: `${what} did not answer in time` })
 
 const configChecks = (problems: ReadonlyArray<ConfigProblem>): ReadonlyArray<Check> => {
   if (problems.length === 0) return [{ id: "config", group: "Config", title: "Environment variables are valid", status: "pass", detail: "no problem found" }]
   return problems.map((p, i) => {
-    const entry = /Azure/.test(p.problem) ? catalog.azureSslRequired : catalog.configInvalid
+    const entry = p.entry ?? catalog.configInvalid
     // Without a database nothing runs; with an invalid OTEL_* variable every command refuses to start.
     const database = /^(POSTGRES_|DATABASE_URL|OTEL_)/.test(p.variable)
     return {
@@ -97,7 +99,13 @@ const postgresChecks = (parsed: ParsedConfig, timeout: Duration.DurationInput): 
               has_schema_privilege('public', 'CREATE') AS can_create_in_public`,
     )
     const facts = rows[0]
-    if (facts === undefined) return [failure("fail", "postgres", group, "PostgreSQL reachable", new Error("no answer"))]
+    if (facts === undefined)
+      return [
+        failure("fail", "postgres", group, "PostgreSQL reachable", {
+          entry: catalog.connectionLost,
+          message: "the server returned no answer to the probe query",
+        }),
+      ]
     const checks: Array<Check> = [
       { id: "postgres", group, title: "PostgreSQL reachable and authenticated", status: "pass", detail: describeDatabase(settings) },
     ]
@@ -166,7 +174,7 @@ const postgresChecks = (parsed: ParsedConfig, timeout: Duration.DurationInput): 
     return checks
   }).pipe(
     Effect.provide(layer),
-    Effect.timeoutFail({ duration: timeout, onTimeout: () => timedOut("PostgreSQL") }),
+    Effect.timeoutFail({ duration: timeout, onTimeout: () => timedOut("PostgreSQL", catalog.connectionTimeout) }),
     Effect.catchAll((error) => Effect.succeed([failure("fail", "postgres", group, "PostgreSQL reachable and authenticated", error)])),
   )
 }
@@ -268,7 +276,10 @@ const smtpChecks = (parsed: ParsedConfig, options: DoctorOptions, timeout: Durat
     }
     return checks as ReadonlyArray<Check>
   }).pipe(
-    Effect.timeoutFail({ duration: Duration.sum(Duration.decode(timeout), Duration.seconds(2)), onTimeout: () => timedOut(`SMTP ${describeSmtp(smtp)}`) }),
+    Effect.timeoutFail({
+      duration: Duration.sum(Duration.decode(timeout), Duration.seconds(2)),
+      onTimeout: () => timedOut(`SMTP ${describeSmtp(smtp)}`, catalog.smtpUnreachable),
+    }),
     Effect.catchAll((error) => Effect.succeed([failure(severity, "smtp", group, "SMTP reachable, TLS and authentication", error)])),
   )
 }

@@ -162,7 +162,11 @@ const smtpEntry = (e: SmtpError): CatalogEntry => {
 const entryOf: (error: AimError) => CatalogEntry = Match.type<AimError>().pipe(
   Match.tagsExhaustive({
     CheckFailed: () => catalog.checkFailed,
-    ConfigError: (e) => (e.problems.length > 0 && e.problems.every((p) => /Azure/.test(p.problem)) ? catalog.azureSslRequired : catalog.configInvalid),
+    // A problem with an entry of its own (Azure's SSL rule) names it when it is the only kind there is.
+    ConfigError: (e) => {
+      const entries = new Set(e.problems.map((p) => p.entry ?? catalog.configInvalid))
+      return entries.size === 1 ? ([...entries][0] ?? catalog.configInvalid) : catalog.configInvalid
+    },
     ConnectionError: (e) => (e.dataDir !== undefined ? catalog.embeddedDataDir : (byCodeOrMessage(e.code, e.message) ?? catalog.internal)),
     SqlError: (e) => byCodeOrMessage(e.code, e.message) ?? catalog.internal,
     SqlParseError: () => catalog.sourceInvalid,

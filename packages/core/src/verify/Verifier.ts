@@ -7,7 +7,7 @@ import { type MigratorError, Migrator, type StatusReport } from "../migrations/M
 import type { LockWaitTimeout } from "../migrations/MigrationLock.js"
 import type { MigrationFailed, MigrationRefused } from "../migrations/MigratorError.js"
 import { type CatalogEntry, catalog } from "../troubleshooting/catalog.js"
-import { diagnose, refusalEntry } from "../troubleshooting/diagnose.js"
+import { explain, refusalEntry } from "../troubleshooting/diagnose.js"
 import { readLegacyLedger } from "../migrations/Ledger.js"
 import { backendReleases, isKnownBackendFile, passwordResettingFiles, supportedRelease } from "../migrations/backendRelease.js"
 import { backendTables, defaultAdmin, defaultPolicies, deployedDifferences, enforcedPolicy, expectedTables } from "./expectations.js"
@@ -350,7 +350,7 @@ const registrationCheck = ({ db }: VerifyContext) =>
 
 const ledgerCheck = (state: LedgerState): Check => {
   const title = "Ledger agrees with the migration files"
-  if (state._tag === "Unreadable") return problem("fail", "ledger", "Ledger", title, state.error.message, diagnose(state.error).entry)
+  if (state._tag === "Unreadable") return problem("fail", "ledger", "Ledger", title, state.error.message, explain(state.error).entry)
   const status = state.status
   if (status.upToDate) return pass("ledger", "Ledger", title, `${status.applied.length} applied, none pending, no drift`)
   if (status.refusals.length > 0) {
