@@ -1,12 +1,21 @@
 import { createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
-import { useTestDatabase } from "@aim/testkit/hooks"
+import { useFreshDatabases } from "@aim/testkit/hooks"
 import { describe, expect, it } from "vitest"
 import { aim } from "./run.js"
 
 describe("aim migrate / status on PostgreSQL", () => {
-  const database = useTestDatabase("aim_cli")
+  // Each test has its own database and sets up what it needs: none depends on another's order.
+  const fresh = useFreshDatabases("aim_cli")
+  const migrated = async () => {
+    const db = await fresh()
+    const result = await aim(["migrate", "--no-verify"], { DATABASE_URL: db.url })
+    expect(result.code, result.stderr).toBe(0)
+    return db
+  }
 
   it("dry-run prints the plan and changes nothing", async () => {
+    const db = await fresh()
+    const database = () => db
     const result = await aim(["migrate", "--dry-run", "--json"], { DATABASE_URL: database().url })
     expect(result.code).toBe(0)
     const doc = JSON.parse(result.stdout)
@@ -17,14 +26,19 @@ describe("aim migrate / status on PostgreSQL", () => {
   })
 
   it("applies with the guide's lines, one line per migration, and a second run is up to date", async () => {
+    const db = await fresh()
+    const database = () => db
     const first = await aim(["migrate"], { DATABASE_URL: database().url })
     expect(first.code, first.stderr).toBe(0)
     const lines = first.stdout.trim().split("\n")
     expect(lines[0]).toBe("✅ Migrating database schema...")
-    expect(lines.filter((l) => /^ {2}✓ \d{3}_\w+\.sql \(\d+ ms\)$/.test(l))).toHaveLength(21)
-    expect(lines[22]).toMatch(/^✅ Database migration completed successfully: 21 migrations applied in \d+ ms$/)
-    // then the verification that runs after applying
-    expect(lines[23]).toMatch(/^Verifying: postgres:\/\//)
+    // One ✓ line per file, right after the first line; then the completion line, then the verification.
+    const applied = lines.slice(1, 22)
+    expect(applied.every((l) => /^ {2}✓ \d{3}_\w+\.sql \(\d+ ms\)$/.test(l))).toBe(true)
+    const done = lines.findIndex((l) => l.startsWith("✅ Database migration completed"))
+    expect(lines[done]).toMatch(/^✅ Database migration completed successfully: 21 migrations applied in \d+ ms$/)
+    expect(done).toBe(1 + applied.length)
+    expect(lines[done + 1]).toMatch(/^Verifying: postgres:\/\//)
     expect(lines.at(-1)).toMatch(/^✅ \d+ passed, \d+ warnings?, 0 failed$/)
 
     const second = await aim(["migrate"], { DATABASE_URL: database().url })
@@ -35,6 +49,8 @@ describe("aim migrate / status on PostgreSQL", () => {
   })
 
   it("status --json and migrate --json print one JSON document with stable fields", async () => {
+    const db = await migrated()
+    const database = () => db
     const status = await aim(["status", "--json"], { DATABASE_URL: database().url })
     expect(status.code).toBe(0)
     const doc = JSON.parse(status.stdout)
@@ -47,6 +63,8 @@ describe("aim migrate / status on PostgreSQL", () => {
   })
 
   it("a refusal exits 1 with the troubleshooting code, cause and fix on one line", async () => {
+    const db = await migrated()
+    const database = () => db
     await sql(database().url, "UPDATE aim_migrations.schema_migrations SET checksum = 'x' WHERE version = 3")
     const result = await aim(["migrate"], { DATABASE_URL: database().url })
     expect(result.code).toBe(1)
@@ -60,7 +78,7 @@ describe("aim migrate / status on PostgreSQL", () => {
   })
 
   it("bad usage and bad configuration exit 2; --help documents the exit codes", async () => {
-    expect((await aim(["migrate", "--no-such-flag"], { DATABASE_URL: database().url })).code).toBe(2)
+    expect((await aim(["migrate", "--no-such-flag"], { DATABASE_URL: "postgres://postgres@127.0.0.1:1/never-opened" })).code).toBe(2)
     const config = await aim(["migrate", "--json"], { POSTGRES_HOST: "localhost", POSTGRES_PORT: "fivefourthreetwo" })
     expect(config.code).toBe(2)
     const doc = JSON.parse(config.stdout)
