@@ -43,7 +43,7 @@ export {
   textProblems,
 } from "./migrations/MigrationSource.js"
 export { MigrationSourceError, MigrationsDirectoryMissing, type SourceProblem } from "./migrations/MigrationSourceError.js"
-export type { AppliedEntry, PendingMigration, Plan, Refusal, RefusalKind } from "./migrations/plan.js"
+export type { AppliedEntry, PendingMigration, Plan, Refusal, RefusalKind } from "./migrations/ledgerPlan.js"
 export type { LedgerMethod } from "./migrations/Ledger.js"
 export { type BackendReleaseName, type BackendServing, backendReleases, supportedRelease } from "./migrations/backendRelease.js"
 export { type BlockingSession, type LockHolder, LockWaitTimeout, describeBlocker, describeHolder, lockHolder, lockKeys } from "./migrations/MigrationLock.js"
@@ -61,7 +61,7 @@ export {
   lockDefaults,
 } from "./migrations/Migrator.js"
 export { MigrationFailed, MigrationRefused, ServerTooOld } from "./migrations/MigratorError.js"
-export { CheckFailed, type MigrationCheck, readChecks } from "./migrations/checks.js"
+export { CheckFailed, type MigrationCheck, readChecks } from "./migrations/fileChecks.js"
 export {
   type AdoptReport,
   type AdoptedFile,

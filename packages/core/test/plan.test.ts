@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import type { AppliedMigration, Migration } from "../src/testing.js"
-import { computePlan } from "../src/migrations/plan.js"
+import { computePlan } from "../src/migrations/ledgerPlan.js"
 
 const file = (version: number, checksum = `c${version}`): Migration => ({
   version,

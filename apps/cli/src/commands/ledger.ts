@@ -1,7 +1,7 @@
 import { type AdoptReport, type CatalogChange, LedgerAdmin, Verifier, type VerifyReport, catalog } from "@aim/core"
 import { Args, Command, Options } from "@effect/cli"
 import { Effect } from "effect"
-import { printChecks } from "../checks.js"
+import { printChecks } from "../printChecks.js"
 import { aimLayer, announceEmbedded, withAim } from "../layers.js"
 import * as opt from "../options.js"
 import { err, oneLine, out } from "../output.js"

@@ -14,7 +14,7 @@ import {
 } from "@aim/core"
 import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
-import { printChecks } from "../checks.js"
+import { printChecks } from "../printChecks.js"
 import { aimLayer, announceEmbedded } from "../layers.js"
 import * as opt from "../options.js"
 import { err, out } from "../output.js"

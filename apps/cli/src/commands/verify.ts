@@ -1,7 +1,7 @@
 import { Verifier } from "@aim/core"
 import { Command } from "@effect/cli"
 import { Effect } from "effect"
-import { printChecks } from "../checks.js"
+import { printChecks } from "../printChecks.js"
 import { announceEmbedded, withAim } from "../layers.js"
 import * as opt from "../options.js"
 import { report, reported } from "../render.js"

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { readChecks } from "../migrations/checks.js"
+import { readChecks } from "../migrations/fileChecks.js"
 import type { Migration } from "../migrations/Migration.js"
 import { type AstNode, type ParsedStatement, parseScript, relationName } from "../migrations/sqlAnalysis.js"
 

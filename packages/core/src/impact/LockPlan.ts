@@ -3,7 +3,7 @@ import { type ParsedStatement, type SqlParseError, parseScript } from "../migrat
 import { countRows } from "../database/catalogSnapshot.js"
 import { Database, type DatabaseShape } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
-import { type MigrationCheck, readChecks } from "../migrations/checks.js"
+import { type MigrationCheck, readChecks } from "../migrations/fileChecks.js"
 import type { Migration } from "../migrations/Migration.js"
 import { MigrationSource } from "../migrations/MigrationSource.js"
 import { Migrator } from "../migrations/Migrator.js"

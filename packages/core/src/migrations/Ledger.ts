@@ -4,7 +4,7 @@ import type { Row, Session } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
 import type { AppliedMigration, Migration } from "./Migration.js"
 import { backendLedgerDdl, backendLedgerTable } from "./backendRelease.js"
-import { type Plan, computePlan } from "./plan.js"
+import { type Plan, computePlan } from "./ledgerPlan.js"
 
 /** Our bookkeeping lives outside `public`, which holds exactly the guide's 14 tables. */
 export const ledgerSchema = "aim_migrations"

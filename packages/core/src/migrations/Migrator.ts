@@ -9,9 +9,9 @@ import { MigrationSourceError, type MigrationsDirectoryMissing } from "./Migrati
 import type { LockHolder, LockWaitTimeout } from "./MigrationLock.js"
 import { type MigratorOptions, lockSettings, lockedSession, runMigration, transactionControl } from "./MigrationSession.js"
 import { lockWait, migrationDuration, pendingMigrations, traced } from "../telemetry/Telemetry.js"
-import type { CheckFailed } from "./checks.js"
+import type { CheckFailed } from "./fileChecks.js"
 import { type MigrationFailed, MigrationRefused, type ServerTooOld } from "./MigratorError.js"
-import type { Plan, Refusal } from "./plan.js"
+import type { Plan, Refusal } from "./ledgerPlan.js"
 
 export { type LockedSessionOptions, type MigratorOptions, lockDefaults, lockSettings } from "./MigrationSession.js"
 

@@ -1,6 +1,6 @@
 import { Data } from "effect"
 import { type BlockingSession, describeBlocker } from "./MigrationLock.js"
-import type { Refusal } from "./plan.js"
+import type { Refusal } from "./ledgerPlan.js"
 
 /** The ledger and the files disagree: nothing was applied. */
 export class MigrationRefused extends Data.TaggedError("MigrationRefused")<{

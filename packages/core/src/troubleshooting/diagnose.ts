@@ -5,11 +5,11 @@ import type { ConnectionError, SqlError } from "../database/SqlError.js"
 import type { SqlParseError } from "../migrations/sqlAnalysis.js"
 import type { SmtpError, SmtpNotConfigured } from "../mail/Mailer.js"
 import type { LedgerAdminRefused } from "../migrations/LedgerAdmin.js"
-import type { CheckFailed } from "../migrations/checks.js"
+import type { CheckFailed } from "../migrations/fileChecks.js"
 import type { LockWaitTimeout } from "../migrations/MigrationLock.js"
 import type { MigrationSourceError, MigrationsDirectoryMissing } from "../migrations/MigrationSourceError.js"
 import type { MigrationFailed, MigrationRefused, ServerTooOld } from "../migrations/MigratorError.js"
-import type { RefusalKind } from "../migrations/plan.js"
+import type { RefusalKind } from "../migrations/ledgerPlan.js"
 import { type CatalogEntry, catalog, docsPath } from "./catalog.js"
 
 /** What any front end renders for a failure: the catalog entry plus the specific message. */
