@@ -14,8 +14,12 @@ export interface CacheShape {
 
 export class Cache extends Context.Tag("@aim/core/Cache")<Cache, CacheShape>() {}
 
+/** What went wrong with Redis, decided where the client's error is raised (RedisCache), not from its text later. */
+export type RedisFailure = "auth" | "tls" | "unavailable"
+
 export class RedisError extends Data.TaggedError("RedisError")<{
   readonly message: string
   readonly code: string | undefined
   readonly target: string
+  readonly failure: RedisFailure
 }> {}

@@ -11,7 +11,14 @@ const toRedisError = (cause: unknown, target: string): RedisError => {
   const e = typeof cause === "object" && cause !== null ? (cause as { message?: unknown; code?: unknown }) : {}
   const message = typeof e.message === "string" ? e.message : String(cause)
   const code = typeof e.code === "string" ? e.code : /^(WRONGPASS|NOAUTH)/.exec(message)?.[1]
-  return new RedisError({ message, code, target })
+  // ioredis reports a refused password in the server's words (WRONGPASS, NOAUTH) and a TLS failure in Node's.
+  const failure =
+    /^(WRONGPASS|NOAUTH)/.test(code ?? "") || /WRONGPASS|NOAUTH|invalid password/i.test(message)
+      ? "auth"
+      : /ECONNRESET|EPROTO|TLS|SSL|Connection is closed/i.test(`${code ?? ""} ${message}`)
+        ? "tls"
+        : "unavailable"
+  return new RedisError({ message, code, target, failure })
 }
 
 export interface RedisOptions {
@@ -100,6 +107,7 @@ const tlsMismatch = (settings: RedisSettings, error: RedisError): RedisError =>
         message: `no TLS handshake from ${error.target} (${error.message}): TLS is on (REDIS_TLS, port 6380 or rediss://) but the server may be a plain Redis`,
         code: "TLS_NO_HANDSHAKE",
         target: error.target,
+        failure: "tls",
       })
     : error
 

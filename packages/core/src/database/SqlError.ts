@@ -16,7 +16,30 @@ export class SqlError extends Data.TaggedError("SqlError")<{
    * Undefined where the driver cannot tell (PGlite).
    */
   readonly completedStatements?: number
+  /** What the driver's words say when there is no SQLSTATE (a client-side failure): sorted here, where it is raised. */
+  readonly failure?: DriverFailure
 }> {}
+
+/**
+ * A failure the driver reports without a SQLSTATE, in its own words (pg's "Connection terminated
+ * due to connection timeout", Node's TLS messages): read once, where the error is made, so that
+ * nothing downstream sorts errors by their text.
+ */
+export type DriverFailure = "timeout" | "lost" | "ssl-required" | "certificate" | "auth" | "refused" | "not-found" | "lock-timeout"
+
+const driverFailures: ReadonlyArray<readonly [RegExp, DriverFailure]> = [
+  [/password authentication failed/i, "auth"],
+  [/no pg_hba\.conf entry|does not support SSL|SSL off|requires SSL|SSL connection is required/i, "ssl-required"],
+  [/certificate|altnames/i, "certificate"],
+  // pg says "Connection terminated due to connection timeout": a timeout, not a lost connection.
+  [/timeout expired|timed out|due to connection timeout/i, "timeout"],
+  [/lock timeout/i, "lock-timeout"],
+  [/ECONNREFUSED/, "refused"],
+  [/Connection terminated|terminating connection|starting up|shutting down|Client has encountered a connection error/i, "lost"],
+  [/ENOTFOUND|getaddrinfo/, "not-found"],
+]
+
+export const driverFailureOf = (message: string): DriverFailure | undefined => driverFailures.find(([pattern]) => pattern.test(message))?.[1]
 
 /** The server could not be reached or refused the session (network, auth, SSL, database name). */
 export class ConnectionError extends Data.TaggedError("ConnectionError")<{
@@ -26,6 +49,7 @@ export class ConnectionError extends Data.TaggedError("ConnectionError")<{
   readonly target: string
   /** Set when the embedded database's directory is the problem (not a directory, not writable, not PGlite's). */
   readonly dataDir?: string
+  readonly failure?: DriverFailure
 }> {}
 
 interface ErrorFields {
@@ -59,6 +83,8 @@ export const toSqlError = (cause: unknown, completedStatements?: number): SqlErr
   const fields: ErrorFields = typeof cause === "object" && cause !== null ? cause : {}
   const position = str(fields.position) ?? (typeof fields.position === "number" ? String(fields.position) : undefined)
   const clean = (value: string | undefined) => (value === undefined ? undefined : withoutLiterals(value))
+  const raw = str(fields.message) ?? String(cause)
+  const failure = driverFailureOf(raw)
   return new SqlError({
     message: withoutLiterals(str(fields.message) ?? String(cause)),
     code: str(fields.code),
@@ -67,12 +93,13 @@ export const toSqlError = (cause: unknown, completedStatements?: number): SqlErr
     hint: clean(str(fields.hint)),
     where: clean(str(fields.where)),
     ...(completedStatements === undefined ? {} : { completedStatements }),
+    ...(failure === undefined ? {} : { failure }),
   })
 }
 
 export const toConnectionError = (cause: unknown, target: string): ConnectionError => {
   const sql = toSqlError(cause)
-  return new ConnectionError({ message: sql.message, code: sql.code, target })
+  return new ConnectionError({ message: sql.message, code: sql.code, target, ...(sql.failure === undefined ? {} : { failure: sql.failure }) })
 }
 
 // Worth waiting out: the server is starting, restarting, out of connection slots or not reachable yet.

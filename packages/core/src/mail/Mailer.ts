@@ -5,11 +5,15 @@ import { AimConfig } from "../config/AimConfig.js"
 import type { AppSettings, SmtpSettings } from "../config/ServicesConfig.js"
 import { type Email, approvalEmail, welcomeEmail } from "./templates.js"
 
+/** What went wrong with SMTP, decided where nodemailer's error is raised. */
+export type SmtpFailure = "auth" | "tls" | "unreachable"
+
 export class SmtpError extends Data.TaggedError("SmtpError")<{
   readonly message: string
   /** nodemailer's code: ECONNECTION, ETIMEDOUT, EAUTH, ETLS, ESOCKET, ... */
   readonly code: string | undefined
   readonly target: string
+  readonly failure: SmtpFailure
 }> {}
 
 export class SmtpNotConfigured extends Data.TaggedError("SmtpNotConfigured")<Record<never, never>> {
@@ -38,7 +42,16 @@ export const describeSmtp = (smtp: SmtpSettings): string => `smtp${smtp.implicit
 
 const toSmtpError = (cause: unknown, target: string): SmtpError => {
   const e = typeof cause === "object" && cause !== null ? (cause as { message?: unknown; code?: unknown }) : {}
-  return new SmtpError({ message: typeof e.message === "string" ? e.message : String(cause), code: typeof e.code === "string" ? e.code : undefined, target })
+  const message = typeof e.message === "string" ? e.message : String(cause)
+  const code = typeof e.code === "string" ? e.code : undefined
+  // nodemailer's codes first (EAUTH, ETLS); a server's 535 or a TLS library's words otherwise.
+  const failure =
+    code === "EAUTH" || /auth|535/i.test(message)
+      ? "auth"
+      : code === "ETLS" || /STARTTLS|certificate|wrong version number|TLS|SSL/i.test(message)
+        ? "tls"
+        : "unreachable"
+  return new SmtpError({ message, code, target, failure })
 }
 
 export interface MailerOptions {

@@ -1,7 +1,7 @@
 import { Match } from "effect"
 import type { ConfigError } from "../config/ConfigError.js"
 import type { RedisError } from "../cache/Cache.js"
-import type { ConnectionError, SqlError } from "../database/SqlError.js"
+import type { ConnectionError, DriverFailure, SqlError } from "../database/SqlError.js"
 import type { SqlParseError } from "../migrations/sqlAnalysis.js"
 import type { SmtpError, SmtpNotConfigured } from "../mail/Mailer.js"
 import type { LedgerAdminRefused } from "../migrations/LedgerAdmin.js"
@@ -125,6 +125,19 @@ const byMessage: ReadonlyArray<readonly [RegExp, CatalogEntry]> = [
   [/ENOTFOUND|getaddrinfo/, catalog.hostNotFound],
 ]
 
+/** A driver failure (no SQLSTATE) as the error was sorted when it was made. */
+const failureEntries: Readonly<Record<DriverFailure, CatalogEntry>> = {
+  auth: catalog.passwordFailed,
+  "ssl-required": catalog.sslRequired,
+  certificate: catalog.sslCertificate,
+  timeout: catalog.connectionTimeout,
+  "lock-timeout": catalog.lockTimeout,
+  refused: catalog.connectionRefused,
+  lost: catalog.connectionLost,
+  "not-found": catalog.hostNotFound,
+}
+const byFailure = (failure: DriverFailure | undefined): CatalogEntry | undefined => (failure === undefined ? undefined : failureEntries[failure])
+
 /** The entry for a migrator refusal kind (changed, missing, out-of-order, not-adopted). */
 const refusalEntries: Readonly<Record<RefusalKind, CatalogEntry>> = {
   changed: catalog.checksumChanged,
@@ -145,17 +158,16 @@ const byCodeOrMessage = (code: string | undefined, message: string): CatalogEntr
 const byCode = (code: string, message: string): CatalogEntry | undefined =>
   bySqlStateAndMessage[code]?.find(([pattern]) => pattern.test(message))?.[1] ?? bySqlState[code] ?? byNodeCode[code]
 
-const redisEntry = (e: RedisError): CatalogEntry => {
-  const code = e.code ?? ""
-  if (/^(WRONGPASS|NOAUTH)/.test(code) || /WRONGPASS|NOAUTH|invalid password/i.test(e.message)) return catalog.redisAuth
-  if (/ECONNRESET|EPROTO|TLS|SSL|Connection is closed/i.test(`${code} ${e.message}`)) return catalog.redisTls
-  return catalog.redisUnavailable
+// Redis and SMTP failures are sorted where they are raised; each kind has its entry.
+const redisEntries: Readonly<Record<RedisError["failure"], CatalogEntry>> = {
+  auth: catalog.redisAuth,
+  tls: catalog.redisTls,
+  unavailable: catalog.redisUnavailable,
 }
-
-const smtpEntry = (e: SmtpError): CatalogEntry => {
-  if (e.code === "EAUTH" || /auth/i.test(e.message)) return catalog.smtpAuth
-  if (e.code === "ETLS" || /STARTTLS|certificate|wrong version number|TLS|SSL/i.test(e.message)) return catalog.smtpTls
-  return catalog.smtpUnreachable
+const smtpEntries: Readonly<Record<SmtpError["failure"], CatalogEntry>> = {
+  auth: catalog.smtpAuth,
+  tls: catalog.smtpTls,
+  unreachable: catalog.smtpUnreachable,
 }
 
 /** Each tag's entry; `tagsExhaustive` makes a tag without one a type error. */
@@ -167,8 +179,11 @@ const entryOf: (error: AimError) => CatalogEntry = Match.type<AimError>().pipe(
       const entries = new Set(e.problems.map((p) => p.entry ?? catalog.configInvalid))
       return entries.size === 1 ? ([...entries][0] ?? catalog.configInvalid) : catalog.configInvalid
     },
-    ConnectionError: (e) => (e.dataDir !== undefined ? catalog.embeddedDataDir : (byCodeOrMessage(e.code, e.message) ?? catalog.internal)),
-    SqlError: (e) => byCodeOrMessage(e.code, e.message) ?? catalog.internal,
+    ConnectionError: (e) =>
+      e.dataDir !== undefined
+        ? catalog.embeddedDataDir
+        : ((e.code === undefined ? undefined : byCode(e.code, e.message)) ?? byFailure(e.failure) ?? catalog.internal),
+    SqlError: (e) => (e.code === undefined ? undefined : byCode(e.code, e.message)) ?? byFailure(e.failure) ?? catalog.internal,
     SqlParseError: () => catalog.sourceInvalid,
     LedgerAdminRefused: () => catalog.ledgerAdminRefused,
     LockWaitTimeout: () => catalog.lockWaitTimeout,
@@ -177,8 +192,8 @@ const entryOf: (error: AimError) => CatalogEntry = Match.type<AimError>().pipe(
     MigrationSourceError: () => catalog.sourceInvalid,
     MigrationsDirectoryMissing: () => catalog.directoryMissing,
     ServerTooOld: () => catalog.serverTooOld,
-    RedisError: redisEntry,
-    SmtpError: smtpEntry,
+    RedisError: (e) => redisEntries[e.failure],
+    SmtpError: (e) => smtpEntries[e.failure],
     SmtpNotConfigured: () => catalog.emailNotConfigured,
   }),
 )
