@@ -58,6 +58,9 @@ interface Row {
 
 const server = { DATABASE_URL: "postgres://postgres@127.0.0.1:1/none" }
 
+/** A command line refused before anything is opened: AIM-CLI-001, exit 2 (a server is named, never reached). */
+const usage = (name: string, args: ReadonlyArray<string>, says: RegExp): Row => ({ name, args, env: server, exit: 2, code: "AIM-CLI-001", says })
+
 const rows: ReadonlyArray<Row> = [
   {
     name: "DATABASE_URL set but empty (never the embedded database)",
@@ -75,31 +78,10 @@ const rows: ReadonlyArray<Row> = [
     code: "AIM-CFG-001",
     says: /\.env is not a file \(a directory\)/,
   },
-  {
-    name: "a negative lock timeout",
-    args: ["migrate", "--lock-timeout", "-5"],
-    env: server,
-    exit: 2,
-    code: "AIM-CLI-001",
-    says: /--lock-timeout must be a whole number of seconds from 1 to 2147483/,
-  },
-  {
-    name: "a zero lock timeout (it would turn lock_timeout off)",
-    args: ["migrate", "--lock-timeout", "0"],
-    env: server,
-    exit: 2,
-    code: "AIM-CLI-001",
-    says: /--lock-timeout must be .* from 1 to/,
-  },
+  usage("a negative lock timeout", ["migrate", "--lock-timeout", "-5"], /--lock-timeout must be a whole number of seconds from 1 to 2147483/),
+  usage("a zero lock timeout (it would turn lock_timeout off)", ["migrate", "--lock-timeout", "0"], /--lock-timeout must be .* from 1 to/),
   { name: "a zero lock wait", args: ["status", "--lock-wait", "0"], exit: 2, code: "AIM-CLI-001", says: /Received unknown argument|--lock-wait/ },
-  {
-    name: "a zero lock wait on migrate",
-    args: ["migrate", "--lock-wait", "0"],
-    env: server,
-    exit: 2,
-    code: "AIM-CLI-001",
-    says: /--lock-wait must be .* from 1 to/,
-  },
+  usage("a zero lock wait on migrate", ["migrate", "--lock-wait", "0"], /--lock-wait must be .* from 1 to/),
   {
     name: "a zero fleet concurrency",
     args: ["migrate", "--databases", "package.json", "--concurrency", "0"],
@@ -107,22 +89,12 @@ const rows: ReadonlyArray<Row> = [
     code: "AIM-CLI-001",
     says: /--concurrency must be .* from 1 to 256/,
   },
-  {
-    name: "a lock timeout beyond PostgreSQL's maximum",
-    args: ["migrate", "--lock-timeout", "99999999"],
-    env: server,
-    exit: 2,
-    code: "AIM-CLI-001",
-    says: /--lock-timeout must be a whole number of seconds from 1 to 2147483/,
-  },
-  {
-    name: "a lock wait beyond what a timer can wait",
-    args: ["migrate", "--lock-wait", "3000000"],
-    env: server,
-    exit: 2,
-    code: "AIM-CLI-001",
-    says: /--lock-wait must be .* from 1 to 2147483/,
-  },
+  usage(
+    "a lock timeout beyond PostgreSQL's maximum",
+    ["migrate", "--lock-timeout", "99999999"],
+    /--lock-timeout must be a whole number of seconds from 1 to 2147483/,
+  ),
+  usage("a lock wait beyond what a timer can wait", ["migrate", "--lock-wait", "3000000"], /--lock-wait must be .* from 1 to 2147483/),
   {
     name: "AIM_DATA_DIR naming a file",
     args: ["migrate", "--migrations-dir", shippedMigrations],
@@ -236,22 +208,8 @@ const rows: ReadonlyArray<Row> = [
     code: "AIM-CFG-001",
     says: /lists no database/,
   },
-  {
-    name: "a shard outside its count",
-    args: ["migrate", "--databases", badFleet, "--shard", "4/4"],
-    env: server,
-    exit: 2,
-    code: "AIM-CLI-001",
-    says: /--shard must be I\/N/,
-  },
-  {
-    name: "a shard without a fleet",
-    args: ["migrate", "--shard", "0/4"],
-    env: server,
-    exit: 2,
-    code: "AIM-CLI-001",
-    says: /--shard splits a fleet: it needs --databases FILE/,
-  },
+  usage("a shard outside its count", ["migrate", "--databases", badFleet, "--shard", "4/4"], /--shard must be I\/N/),
+  usage("a shard without a fleet", ["migrate", "--shard", "0/4"], /--shard splits a fleet: it needs --databases FILE/),
   { name: "a migrations path that is a file", args: ["status", "--migrations-dir", aFile], exit: 2, code: "AIM-MIG-005", says: /is a file, not a directory/ },
   {
     name: "a migration file that is a symbolic link loop",
