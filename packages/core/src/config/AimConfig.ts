@@ -39,7 +39,7 @@ export interface ParsedConfig {
 const withoutCredentials = (problem: ConfigProblem): ConfigProblem => ({ ...problem, problem: withoutUrlCredentials(problem.problem) })
 
 /** Reads and validates the whole environment at once: every problem is reported, not the first. */
-export const readConfig = (env: Env, cwd: string): ParsedConfig => {
+export const readConfig = (env: Env, cwd: string, databaseGiven?: DatabaseSettings): ParsedConfig => {
   const databaseProblems: Array<ConfigProblem> = []
   const serviceProblems: Array<ConfigProblem> = []
   const dotEnv = dotEnvOf(env, cwd)
@@ -47,7 +47,8 @@ export const readConfig = (env: Env, cwd: string): ParsedConfig => {
   if (unreadable !== undefined) {
     databaseProblems.push({ variable: ".env", problem: unreadable, fix: "make .env a readable file of VARIABLE=value lines, or remove it" })
   }
-  const database = readDatabaseSettings(env, cwd, databaseProblems)
+  // A database given (a fleet's target) replaces the environment's; its other settings still apply.
+  const database = databaseGiven ?? readDatabaseSettings(env, cwd, databaseProblems)
   const scratchUrl = read(env, "AIM_SCRATCH_DATABASE_URL")
   const scratchProblems: Array<ConfigProblem> = []
   const scratch = scratchUrl === undefined ? undefined : readDatabaseSettings({ DATABASE_URL: scratchUrl }, cwd, scratchProblems)
@@ -84,19 +85,21 @@ export const readConfig = (env: Env, cwd: string): ParsedConfig => {
 }
 
 /** The configuration, failing only on database problems (nothing works without a database). */
-export const parseConfig = (env: Env, cwd: string): Either.Either<AimConfigShape, ConfigError> => {
-  const parsed = readConfig(env, cwd)
+export const parseConfig = (env: Env, cwd: string, database?: DatabaseSettings): Either.Either<AimConfigShape, ConfigError> => {
+  const parsed = readConfig(env, cwd, database)
   return parsed.config === undefined ? Either.left(new ConfigError({ problems: parsed.problems })) : Either.right(parsed.config)
 }
 
 export class AimConfig extends Context.Tag("@aim/core/AimConfig")<AimConfig, AimConfigShape>() {
   /** From an explicit environment (tests) or the process environment plus `.env`. */
-  static readonly fromEnv = (options: { readonly env?: Env; readonly cwd?: string } = {}): Layer.Layer<AimConfig, ConfigError> =>
+  static readonly fromEnv = (
+    options: { readonly env?: Env; readonly cwd?: string; readonly database?: DatabaseSettings } = {},
+  ): Layer.Layer<AimConfig, ConfigError> =>
     Layer.effect(
       AimConfig,
       Effect.suspend(() => {
         const cwd = options.cwd ?? process.cwd()
-        return parseConfig(options.env ?? loadEnv(cwd), cwd)
+        return parseConfig(options.env ?? loadEnv(cwd), cwd, options.database)
       }),
     )
 }

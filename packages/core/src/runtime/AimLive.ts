@@ -5,6 +5,7 @@ import { CacheLive } from "./CacheLive.js"
 import type { RedisOptions } from "../cache/RedisCache.js"
 import { AimConfig } from "../config/AimConfig.js"
 import type { Env } from "../config/env.js"
+import type { DatabaseSettings } from "../config/DatabaseConfig.js"
 import type { Database } from "../database/Database.js"
 import type { ConnectionError } from "../database/SqlError.js"
 import { type HealthOptions, HealthReportLive } from "../health/HealthReport.js"
@@ -24,6 +25,8 @@ export interface AimOptions {
   readonly migrator?: MigratorOptions
   /** Replaces the configured database layer, e.g. with connect retries for a booting backend. */
   readonly database?: Layer.Layer<Database, ConnectionError, AimConfig>
+  /** The database to use instead of the one the environment names (a fleet's target): the environment need not name one. */
+  readonly databaseSettings?: DatabaseSettings
 }
 
 /**
@@ -40,7 +43,11 @@ export const AimLive = (options: AimOptions) =>
     Layer.provideMerge(options.database ?? DatabaseLive()),
     Layer.provideMerge(MigrationSourceLive(options.migrationsDir)),
     Layer.provideMerge(
-      AimConfig.fromEnv({ ...(options.env === undefined ? {} : { env: options.env }), ...(options.cwd === undefined ? {} : { cwd: options.cwd }) }),
+      AimConfig.fromEnv({
+        ...(options.env === undefined ? {} : { env: options.env }),
+        ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+        ...(options.databaseSettings === undefined ? {} : { database: options.databaseSettings }),
+      }),
     ),
   )
 

@@ -131,6 +131,7 @@ export const migrateFleet = (
           env: options.env,
           cwd: options.cwd,
           ...(options.migrator === undefined ? {} : { migrator: options.migrator }),
+          databaseSettings: target.settings,
           database: databaseFor(target.settings, { maxConnections: 2 }),
         })
         const outcome = yield* Effect.either(Effect.flatMap(Migrator, (m) => m.apply()).pipe(Effect.provide(layer)))

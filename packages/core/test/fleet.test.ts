@@ -1,0 +1,25 @@
+import { sql } from "@aim/testkit"
+import { useFreshDatabases } from "@aim/testkit/hooks"
+import { Effect } from "effect"
+import { tmpdir } from "node:os"
+import { describe, expect, it } from "vitest"
+import { migrateFleet, parseFleet } from "../src/testing.js"
+import { shippedMigrations } from "./support.js"
+
+const fresh = useFreshDatabases("aim_fleet_core")
+
+describe("a fleet builds each database's stack from AimLive, on the target alone", () => {
+  it("in production with no POSTGRES_* or DATABASE_URL (each line names its server), every database is migrated", async () => {
+    const [a, b] = [await fresh(), await fresh()]
+    const env = { NODE_ENV: "production" }
+    // Production sends no password over plaintext: the test server has no SSL, so each line says disable.
+    const { targets, problems } = parseFleet(`${a.url}?sslmode=disable\n${b.url}?sslmode=disable\n`, env, undefined)
+    expect(problems).toEqual([])
+    const results = await Effect.runPromise(migrateFleet(targets, { migrationsDir: shippedMigrations, env, cwd: tmpdir(), concurrency: 2 }))
+    expect(results.map((r) => [r.status, r.applied, r.error?.code])).toEqual([
+      ["ok", 21, undefined],
+      ["ok", 21, undefined],
+    ])
+    for (const db of [a, b]) expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 21 }])
+  })
+})
