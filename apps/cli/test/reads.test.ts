@@ -63,3 +63,26 @@ describe("one aim migrate reads each input once", () => {
     expect(ledgerReads).toHaveLength(1)
   }, 120_000)
 })
+
+describe("argv is parsed once, by @effect/cli", () => {
+  // Every place the CLI's source reads process.argv, and why: a new reader (a second parse) fails this.
+  it("the command line is handed to @effect/cli once; the other reads are the entry's path, --version's fast path and an unparseable line", () => {
+    const src = join(import.meta.dirname, "../src")
+    const walk = (dir: string): ReadonlyArray<string> =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+        entry.isDirectory() ? walk(join(dir, entry.name)) : entry.name.endsWith(".ts") ? [join(dir, entry.name)] : [],
+      )
+    const reads = walk(src).flatMap((file) =>
+      readFileSync(file, "utf8")
+        .split("\n")
+        .filter((line) => line.includes("process.argv"))
+        .map((line) => `${file.slice(src.length + 1)}: ${line.trim()}`),
+    )
+    expect([...reads].sort()).toEqual([
+      'aim.ts: if (process.argv.length === 3 && process.argv[2] === "--version") process.stdout.write(`${version}\\n`)',
+      'invocation.ts: export const rawJson = (): boolean => process.argv.slice(2).includes("--json")',
+      "main.ts: const handled = run(process.argv).pipe(",
+      "options.ts: const entry = process.argv[1]",
+    ])
+  })
+})
