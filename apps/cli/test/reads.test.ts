@@ -79,7 +79,7 @@ describe("argv is parsed once, by @effect/cli", () => {
         .map((line) => `${file.slice(src.length + 1)}: ${line.trim()}`),
     )
     expect([...reads].sort()).toEqual([
-      'aim.ts: if (process.argv.length === 3 && process.argv[2] === "--version") process.stdout.write(`${version}\\n`)',
+      `aim.ts: if (process.argv.length === 3 && process.argv[2] === "--version") process.stdout.write(\`\${version}\\n\`)`,
       'invocation.ts: export const rawJson = (): boolean => process.argv.slice(2).includes("--json")',
       "main.ts: const handled = run(process.argv).pipe(",
       "options.ts: const entry = process.argv[1]",
