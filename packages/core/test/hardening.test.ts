@@ -130,7 +130,11 @@ describe("/health/ready does not amplify load", () => {
             Effect.sync(() => runs++),
             Effect.delay(v.run, "200 millis"),
           ),
-          runWith: v.runWith,
+          runWith: (status) =>
+            Effect.zipRight(
+              Effect.sync(() => runs++),
+              Effect.delay(v.runWith(status), "200 millis"),
+            ),
         }),
       ),
     )

@@ -1,7 +1,7 @@
 import { Duration, Effect } from "effect"
 import type { Env } from "../config/env.js"
 import { withoutUrlCredentials } from "../output/redact.js"
-import { readTelemetrySettings } from "../telemetry/Telemetry.js"
+import { readTelemetrySettings } from "../config/TelemetryConfig.js"
 import type { ParsedConfig } from "../config/AimConfig.js"
 import type { ConfigProblem } from "../config/ConfigError.js"
 import { describeDatabase } from "../config/DatabaseConfig.js"

@@ -5,12 +5,12 @@ import { readLedger } from "../migrations/Ledger.js"
 import { type LockHolder, lockHolder } from "../migrations/MigrationLock.js"
 import type { MigrationSourceError, MigrationsDirectoryMissing } from "../migrations/MigrationSourceError.js"
 import { MigrationSource } from "../migrations/MigrationSource.js"
-import { Migrator, type MigratorShape } from "../migrations/Migrator.js"
+import { Migrator, type MigratorShape, type StatusReport } from "../migrations/Migrator.js"
 import type { Plan } from "../migrations/ledgerPlan.js"
 import { type CatalogEntry, catalog, docsPath, findEntry } from "../troubleshooting/catalog.js"
 import { explain, refusalEntry } from "../troubleshooting/diagnose.js"
 import { Verifier } from "../verify/Verifier.js"
-import { type Check, blockingFailures } from "../verify/VerifyReport.js"
+import { type Check, type VerifyReport, blockingFailures } from "../verify/VerifyReport.js"
 
 export interface Liveness {
   readonly status: "healthy"
@@ -85,12 +85,33 @@ const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     return { result, latencyMs: Math.round((performance.now() - t0) * 10) / 10 }
   })
 
+/**
+ * Readiness lists every failure, but only a blocking one makes the replica unready: with the default
+ * password still working in production, the admin must reach /auth/login to change it.
+ */
+const cachedVerificationOf = (report: VerifyReport): CachedVerification => {
+  const asReason = (c: Check): Reason => ({
+    code: c.code ?? catalog.internal.code,
+    message: `${c.title}: ${c.detail}`,
+    docs: docsPath(findEntry(c.code ?? "") ?? catalog.internal),
+  })
+  const blocking = blockingFailures(report.checks)
+  return {
+    ok: report.serviceable,
+    reasons: blocking.map(asReason),
+    advisories: report.checks.filter((c) => c.status === "fail" && !blocking.includes(c)).map(asReason),
+  }
+}
+
 export const makeHealthReport = (options: HealthOptions = {}) =>
   Effect.gen(function* () {
     const db = yield* Database
     const migrator = yield* Migrator
     // Files do not change under a running process: read and checksum them once, not on every probe.
+    // Each probe reads the ledger once (its status, which doubles as the database probe); a
+    // verification on a cache miss takes that status instead of reading files and ledger again.
     const status = Effect.flatMap(yield* Effect.cached((yield* MigrationSource).load), migrator.statusOf)
+    let probed: StatusReport | undefined
     const verifier = yield* Verifier
     const cache = yield* Cache
     const service = options.service ?? "aim-backend"
@@ -102,20 +123,8 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
     // each running every check (a burst of 120 probes would otherwise run 120 verifications).
     const verifyOnce = yield* Effect.cachedWithTTL(
       Effect.gen(function* () {
-        const report = yield* verifier.run
-        // Readiness lists every failure, but only a blocking one makes the replica unready: with the
-        // default password still working in production, the admin must reach /auth/login to change it.
-        const asReason = (c: Check): Reason => ({
-          code: c.code ?? catalog.internal.code,
-          message: `${c.title}: ${c.detail}`,
-          docs: docsPath(findEntry(c.code ?? "") ?? catalog.internal),
-        })
-        const blocking = blockingFailures(report.checks)
-        const fresh: CachedVerification = {
-          ok: report.serviceable,
-          reasons: blocking.map(asReason),
-          advisories: report.checks.filter((c) => c.status === "fail" && !blocking.includes(c)).map(asReason),
-        }
+        const report = yield* probed === undefined ? verifier.run : verifier.runWith(probed)
+        const fresh = cachedVerificationOf(report)
         yield* cache.set(cacheKey, JSON.stringify(fresh), ttl)
         return fresh
       }),
@@ -136,6 +145,7 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
       // The status's ledger query doubles as the database probe; when the files cannot be read, the
       // ledger alone is read, so a broken directory is not mistaken for a database that is down.
       const current = yield* timed(status)
+      if (current.result._tag === "Right") probed = current.result.right
       const noPlan: Plan = { applied: [], pending: [], refusals: [], backend: { release: "none", unrecorded: [], unknown: [] } }
       const filesFailed = current.result._tag === "Left" && isSourceError(current.result.left) ? current.result.left : undefined
       const ledger =
