@@ -32,6 +32,7 @@ const lateDirective = withFile("031_late.sql", "CREATE TABLE IF NOT EXISTS late 
 const typoDirective = withFile("031_typo.sql", '-- aim:chek "x" SELECT 1\nCREATE TABLE IF NOT EXISTS typo (id int);\n')
 const onlyComments = withFile("031_comments.sql", "-- to do\n/* later */\n")
 const hugeNumber = withFile("99999999999999999999_x.sql", "SELECT 1;\n")
+const slowFile = withFile("031_slow.sql", "SELECT pg_sleep(2);\n")
 const nulByte = withFile("031_nul.sql", Buffer.from("SELECT 1;\n\0\n"))
 
 // Working directories for the embedded default: .aim is a file; .aim/pglite holds damaged data.
@@ -414,7 +415,9 @@ describe("every server refusal has its own code and a fix that works", () => {
       urls[name] = db.url
     }
     await database("readonly", "SET default_transaction_read_only = on")
-    await database("timeout", "SET statement_timeout = '1ms'")
+    // Long enough that no quick statement meets it (a timeout of a millisecond or two can fire as a
+    // statement ends, which PostgreSQL then reports as a cancel): the slow file's pg_sleep does.
+    await database("timeout", "SET statement_timeout = '300ms'")
     await database("closed", "ALLOW_CONNECTIONS false")
     await run(testPostgresUrl(), `CREATE ROLE ${roles.noLogin} NOLOGIN PASSWORD 'Ro1e-pass'`)
     await run(testPostgresUrl(), `CREATE ROLE ${roles.noSlots} LOGIN CONNECTION LIMIT 0 PASSWORD 'Ro1e-pass'`)
@@ -435,14 +438,15 @@ describe("every server refusal has its own code and a fix that works", () => {
     ["a role without LOGIN", "noLogin", "AIM-DB-015", /is not permitted to log in/],
     ["a role whose connection limit is 0", "noSlots", "AIM-DB-016", /too many connections for role/],
   ])("%s", async (_, which, code, says) => {
+    const migrationsDir = which === "timeout" ? slowFile : shippedMigrations
     const env = { DATABASE_URL: urls[which] ?? "", POSTGRES_CONNECT_TIMEOUT: "3" }
-    const human = await aim(["migrate", "--migrations-dir", shippedMigrations], env)
+    const human = await aim(["migrate", "--migrations-dir", migrationsDir], env)
     expect(human.code, human.stderr).toBe(1)
     const line = human.stderr.split("\n").find((l) => l.startsWith("✖")) ?? ""
     expect(line).toContain(`[${code}]`)
     expect(line).toMatch(says)
     expect(line).not.toContain("AIM-GEN-001")
-    const json = await aim(["migrate", "--json", "--migrations-dir", shippedMigrations], env)
+    const json = await aim(["migrate", "--json", "--migrations-dir", migrationsDir], env)
     expect(json.code).toBe(1)
     expect(JSON.parse(json.stdout).error).toMatchObject({ code })
     expect(`${human.stdout}${human.stderr}${json.stdout}`).not.toContain("Ro1e-pass")
