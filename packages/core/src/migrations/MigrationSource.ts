@@ -4,7 +4,7 @@ import { readdir, stat } from "node:fs/promises"
 import { join, resolve } from "node:path"
 import { readChecks } from "./fileChecks.js"
 import { checksumOf, stripBom } from "./checksum.js"
-import { splitStatements } from "./splitStatements.js"
+import { hasStatement } from "./splitStatements.js"
 import type { Migration } from "./Migration.js"
 import { MigrationSourceError, MigrationsDirectoryMissing, type SourceProblem } from "./MigrationSourceError.js"
 
@@ -70,7 +70,7 @@ export const textProblems = (text: string): ReadonlyArray<string> => {
       problems.push(`${at}: unknown directive -- aim:${name}; aim knows ${knownDirectives}`)
     }
   }
-  if (problems.length === 0 && splitStatements(text).length === 0) {
+  if (problems.length === 0 && !hasStatement(text)) {
     problems.push("has no statement, only comments; put the migration's SQL in it or delete it")
   }
   return problems

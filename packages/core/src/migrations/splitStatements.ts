@@ -102,9 +102,19 @@ export const splitStatements = (script: string): ReadonlyArray<Statement> => {
 const wordStart = /[A-Za-z_\u0080-\uffff]/
 const wordPart = /[A-Za-z0-9_$\u0080-\uffff]/
 
-/** Length of the blanks and comments before a statement's first token. */
-const leadingNoise = (raw: string): number => {
-  let i = 0
+/**
+ * Whether a script holds a statement at all: something other than blanks, comments and stray `;`.
+ * Reads only up to the first token, where splitting the whole file would read all of it.
+ */
+export const hasStatement = (script: string): boolean => {
+  let i = leadingNoise(script)
+  while (script[i] === ";") i = leadingNoise(script, i + 1)
+  return i < script.length
+}
+
+/** Where the blanks and comments from `from` on end: a statement's first token. */
+const leadingNoise = (raw: string, from = 0): number => {
+  let i = from
   for (;;) {
     while (i < raw.length && /\s/.test(raw[i] ?? "")) i++
     if (raw.startsWith("--", i)) {
