@@ -88,7 +88,8 @@ describe("a failing statement is named from the one run of its file", () => {
   }
   const ledgerHolder = async (url: string) => sql<{ n: number }>(url, "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted")
 
-  it("100,000 statements failing at the last: its line, no statement run twice, within 2× the run of the same file that passes", async () => {
+  // How long this takes against the same file passing (target ≤ 2×) is measured in bench/largeFailure.ts, not timed here.
+  it("100,000 statements failing at the last: its line, no statement run twice, the ledger and the lock as they were", async () => {
     const statements = 100_000
     const file = (last: string) =>
       [
@@ -97,26 +98,16 @@ describe("a failing statement is named from the one run of its file", () => {
         last,
         "",
       ].join("\n")
-    const passing = await fresh()
-    await runMigrator(passing.url, shippedMigrations, (m) => m.apply())
-    await counted(passing.url)
-    let started = performance.now()
-    await runMigrator(passing.url, migrationsCopy({ "031_big.sql": file("INSERT INTO big VALUES (0);") }), (m) => m.apply())
-    const run = performance.now() - started
-
     const failing = await fresh()
     await runMigrator(failing.url, shippedMigrations, (m) => m.apply())
     const ran = await counted(failing.url)
     const before = await ledgerCount(failing.url)
-    started = performance.now()
     // The last statement repeats a key: a failure the server gives no position for.
     const error = await runMigratorFailure(failing.url, migrationsCopy({ "031_big.sql": file("INSERT INTO big VALUES (1);") }), (m) => m.apply())
-    const diagnosed = performance.now() - started
     expect(error).toMatchObject({ _tag: "MigrationFailed", name: "031_big.sql", line: statements, sqlState: "23505", rolledBack: true })
     expect(await ran()).toBe(String(statements - 2))
     expect(await ledgerCount(failing.url)).toBe(before)
     expect(await ledgerHolder(failing.url)).toEqual([{ n: 0 }])
-    expect(diagnosed / run).toBeLessThan(2)
   }, 300_000)
 
   it("a SQL-standard function body (BEGIN ATOMIC … END) is one statement, so the line after it is right", async () => {
