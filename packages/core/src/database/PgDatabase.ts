@@ -74,19 +74,19 @@ const runQuery = <A extends Row>(client: pg.Pool | pg.PoolClient, sql: string, p
  * end is located by this one run, not by running it again.
  */
 const runScript = (client: pg.PoolClient, sql: string): Effect.Effect<void, SqlError> =>
-  Effect.suspend(() => {
+  Effect.async<void, SqlError>((resume) => {
     let completed = 0
-    return Effect.async<void, SqlError>((resume) => {
-      const query = new pg.Query(sql, undefined, (error: unknown) =>
-        resume(error == null ? Effect.void : Effect.fail(toSqlError(error, completed))),
-      ) as pg.Query & { handleCommandComplete: (message: unknown, connection: unknown) => void }
-      const complete = query.handleCommandComplete.bind(query)
-      query.handleCommandComplete = (message, connection) => {
-        completed++
-        complete(message, connection)
-      }
-      client.query(query)
-    })
+    const query = new pg.Query(sql, undefined, (error: unknown) =>
+      resume(error == null ? Effect.void : Effect.fail(toSqlError(error, completed))),
+    ) as pg.Query & {
+      handleCommandComplete: (message: unknown, connection: unknown) => void
+    }
+    const complete = query.handleCommandComplete.bind(query)
+    query.handleCommandComplete = (message, connection) => {
+      completed++
+      complete(message, connection)
+    }
+    client.query(query)
   })
 
 /**
