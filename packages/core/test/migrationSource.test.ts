@@ -1,10 +1,13 @@
+import fc from "fast-check"
 import { Effect } from "effect"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { spawnSync } from "node:child_process"
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { loadMigrations, shippedMigrations as shipped } from "../src/testing.js"
 import { checksumOf } from "../src/migrations/checksum.js"
+import { descriptionOf, fileNamePattern, isTransactional, textProblems } from "../src/migrations/MigrationSource.js"
 import { shippedMigrations } from "./support.js"
 
 const dirWith = (files: Record<string, string | Buffer>) => {
@@ -136,5 +139,175 @@ describe("migration source", () => {
         "001_a.sql: line 2: -- aim:no-transaction works only as the file's first line; move it there (here the file would run in one transaction); 002_b.sql: line 2: -- aim:no-transaction works only as the file's first line; move it there (here the file would run in one transaction)",
       )
     }
+  })
+})
+
+const problemsOf = async (files: Record<string, string | Buffer>) => {
+  const result = await load(dirWith(files))
+  if (result._tag === "Right") return []
+  return result.left._tag === "MigrationSourceError" ? result.left.problems.map((p) => `${p.file}: ${p.problem}`) : [result.left._tag]
+}
+const loaded = async (files: Record<string, string | Buffer>) => {
+  const result = await load(dirWith(files))
+  if (result._tag === "Left") throw new Error(result.left.message)
+  return result.right
+}
+
+describe("loading order and boundaries", () => {
+  it("orders by number, not by name: 999 before 1000, 0010 as 10", async () => {
+    const files = await loaded({ "1000_b.sql": "SELECT 2;", "999_a.sql": "SELECT 1;", "0010_c.sql": "SELECT 3;", "002_d.up.sql": "SELECT 4;" })
+    expect(files.map((m) => [m.version, m.name])).toEqual([
+      [2, "002_d.up.sql"],
+      [10, "0010_c.sql"],
+      [999, "999_a.sql"],
+      [1000, "1000_b.sql"],
+    ])
+  })
+
+  it("a generated directory of valid files loads in version order, every file once", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 0, max: 50_000 }), { minLength: 1, maxLength: 12 }), async (versions) => {
+        const files = Object.fromEntries(versions.map((v) => [`${String(v).padStart(3, "0")}_m${v}.sql`, `SELECT ${v};`]))
+        const migrations = await loaded(files)
+        expect(migrations.map((m) => m.version)).toEqual([...versions].sort((a, b) => a - b))
+        expect(migrations.map((m) => m.sql)).toEqual([...versions].sort((a, b) => a - b).map((v) => `SELECT ${v};`))
+      }),
+      { numRuns: 40 },
+    )
+  })
+
+  it("keeps each file's text, path, checksum and checks as read", async () => {
+    const dir = dirWith({ "001_a.sql": '\uFEFF-- aim:check "no dupes" SELECT 1 WHERE false\nSELECT 1;\n' })
+    const result = await load(dir)
+    if (result._tag === "Left") throw new Error(result.left.message)
+    expect(result.right).toEqual([
+      {
+        version: 1,
+        name: "001_a.sql",
+        path: join(dir, "001_a.sql"),
+        sql: '-- aim:check "no dupes" SELECT 1 WHERE false\nSELECT 1;\n',
+        checksum: checksumOf('-- aim:check "no dupes" SELECT 1 WHERE false\nSELECT 1;\n'),
+        transactional: true,
+        checks: [{ line: 1, message: "no dupes", query: "SELECT 1 WHERE false" }],
+      },
+    ])
+  })
+
+  it("the largest number the ledger holds is accepted; one more, or more than ten digits, is refused", async () => {
+    expect((await loaded({ "2147483647_max.sql": "SELECT 1;" })).map((m) => m.version)).toEqual([2147483647])
+    expect(await problemsOf({ "2147483648_over.sql": "SELECT 1;" })).toEqual([
+      "2147483648_over.sql: number 2147483648 does not fit the ledger (at most 2147483647); renumber it below that",
+    ])
+    expect(await problemsOf({ "00000000000000000001_zeros.sql": "SELECT 1;" })).toEqual([])
+    expect(await problemsOf({ "99999999999_long.sql": "SELECT 1;" })).toEqual([
+      "99999999999_long.sql: number 99999999999 does not fit the ledger (at most 2147483647); renumber it below that",
+    ])
+    expect((await loaded({ "000_zero.sql": "SELECT 1;" })).map((m) => m.version)).toEqual([0])
+  })
+
+  it("names each kind of bad file with its own words", async () => {
+    expect(
+      await problemsOf({
+        "01_two_digits.sql": "SELECT 1;",
+        "003_-dash.sql": "SELECT 1;",
+        "004_x.sql.bak": "ignored",
+        "005_empty.sql": "",
+        "006_only_comments.sql": "-- nothing\n/* here */\n",
+        "007_latin1.sql": Buffer.from([0xe9]),
+        "008_nul.sql": "SELECT 1;\n\0",
+        "009_bad_directive.sql": "-- aim:no-transactions\nSELECT 1;",
+      }),
+    ).toEqual([
+      "003_-dash.sql: name is not NNN_description.sql or NNN_description.up.sql (three or more digits, an underscore, letters, digits, _ or -)",
+      "01_two_digits.sql: name is not NNN_description.sql or NNN_description.up.sql (three or more digits, an underscore, letters, digits, _ or -)",
+      "005_empty.sql: is empty; put the migration's SQL in it or delete it",
+      "006_only_comments.sql: has no statement, only comments; put the migration's SQL in it or delete it",
+      "007_latin1.sql: is not valid UTF-8; save it as UTF-8",
+      "008_nul.sql: has a NUL byte at offset 10 (line 2): it is binary, or saved as UTF-16; save it as UTF-8 text",
+      "009_bad_directive.sql: line 1: unknown directive -- aim:no-transactions; aim knows -- aim:no-transaction (the first line), -- aim:check (the leading comments) and -- aim:lint-ignore",
+    ])
+  })
+
+  it("a directory named like a migration, and a FIFO, are named", async () => {
+    const dir = dirWith({ "001_a.sql": "SELECT 1;" })
+    mkdirSync(join(dir, "002_dir.sql"))
+    spawnSync("mkfifo", [join(dir, "003_fifo.sql")])
+    const result = await load(dir)
+    expect(result._tag === "Left" && result.left._tag === "MigrationSourceError" && result.left.problems).toEqual([
+      { file: "002_dir.sql", problem: "cannot be read (a directory); fix or remove it" },
+      { file: "003_fifo.sql", problem: "is not a regular file (a FIFO, socket or device): only regular files are migrations; remove it" },
+    ])
+  })
+
+  it("a link that loops is named", async () => {
+    const dir = dirWith({ "001_a.sql": "SELECT 1;" })
+    symlinkSync(join(dir, "002_loop.sql"), join(dir, "002_loop.sql"))
+    const result = await load(dir)
+    expect(result._tag === "Left" && result.left._tag === "MigrationSourceError" && result.left.problems).toEqual([
+      { file: "002_loop.sql", problem: "cannot be read (a symbolic link that loops); fix or remove it" },
+    ])
+  })
+
+  it("three files on one number: each after the first is named with the next free numbers", async () => {
+    expect(await problemsOf({ "001_a.sql": "SELECT 1;", "001_b.sql": "SELECT 1;", "001_c.up.sql": "SELECT 1;", "004_d.sql": "SELECT 1;" })).toEqual([
+      "001_b.sql: has the same number as 001_a.sql: aim records one file per number. Rename it 005_b.sql (the next free number); if the deployed backend already applied it, aim adopt recognises it by its name after the number and records it without running it again",
+      "001_c.up.sql: has the same number as 001_b.sql: aim records one file per number. Rename it 006_c.sql (the next free number); if the deployed backend already applied it, aim adopt recognises it by its name after the number and records it without running it again",
+    ])
+  })
+
+  it("a path that is a file is MigrationsDirectoryMissing, saying it is a file", async () => {
+    const dir = dirWith({ "x.txt": "" })
+    const result = await load(join(dir, "x.txt"))
+    expect(result._tag === "Left" && result.left).toMatchObject({ _tag: "MigrationsDirectoryMissing", isFile: true })
+    const missing = await load(join(dir, "nope"))
+    expect(missing._tag === "Left" && missing.left._tag === "MigrationsDirectoryMissing" && missing.left.isFile).not.toBe(true)
+  })
+})
+
+describe("text rules", () => {
+  it("isTransactional reads only the first non-blank line, with CRLF too", () => {
+    expect(isTransactional("-- aim:no-transaction\nSELECT 1;")).toBe(false)
+    expect(isTransactional("\n\n  -- aim:no-transaction  \r\nSELECT 1;")).toBe(false)
+    expect(isTransactional("--aim:no-transaction\nSELECT 1;")).toBe(false)
+    expect(isTransactional("-- aim:no-transaction")).toBe(false)
+    expect(isTransactional("-- aim:no-transactional\nSELECT 1;")).toBe(true)
+    expect(isTransactional("SELECT 1; -- aim:no-transaction")).toBe(true)
+    expect(isTransactional("-- x\n-- aim:no-transaction")).toBe(true)
+  })
+
+  it("textProblems names a check below the first statement and accepts one above it", () => {
+    expect(textProblems('-- aim:check "m" SELECT 1\nSELECT 1;')).toEqual([])
+    expect(textProblems('\n-- c\n\n-- aim:check "m" SELECT 1\nSELECT 1;')).toEqual([])
+    expect(textProblems('SELECT 1;\n-- aim:check "m" SELECT 1\n')).toEqual([
+      "line 2: -- aim:check is read only in the comments above the first statement; move it there (here it would not run)",
+    ])
+    expect(textProblems("SELECT 1; -- aim:lint-ignore\n  --   aim:lint-ignore x\nSELECT 2;")).toEqual([])
+    expect(textProblems("SELECT 1;\n-- aim:\n")).toEqual([
+      "line 2: unknown directive -- aim:; aim knows -- aim:no-transaction (the first line), -- aim:check (the leading comments) and -- aim:lint-ignore",
+    ])
+    expect(textProblems("SELECT 1;\r\n\r\n-- aim:Check\r\n")).toEqual([
+      "line 3: unknown directive -- aim:Check; aim knows -- aim:no-transaction (the first line), -- aim:check (the leading comments) and -- aim:lint-ignore",
+    ])
+  })
+
+  it("a file whose only problem is a bad directive is not also called statement-less", () => {
+    expect(textProblems("-- aim:nope\n")).toEqual([
+      "line 1: unknown directive -- aim:nope; aim knows -- aim:no-transaction (the first line), -- aim:check (the leading comments) and -- aim:lint-ignore",
+    ])
+    expect(textProblems(";;\n")).toEqual(["has no statement, only comments; put the migration's SQL in it or delete it"])
+  })
+
+  it("a NUL byte is named by its byte offset and line, alone", () => {
+    expect(textProblems("é\n\n\0 -- aim:nope")).toEqual(["has a NUL byte at offset 4 (line 3): it is binary, or saved as UTF-16; save it as UTF-8 text"])
+    expect(textProblems("\0")).toEqual(["has a NUL byte at offset 0 (line 1): it is binary, or saved as UTF-16; save it as UTF-8 text"])
+  })
+
+  it("descriptionOf is the name after the number, for both layouts", () => {
+    expect(descriptionOf("034_reset_admin_password.sql")).toBe("reset_admin_password")
+    expect(descriptionOf("036_x-y.up.sql")).toBe("x-y")
+    expect(descriptionOf("36_x.sql")).toBeUndefined()
+    expect(descriptionOf("036_x.down.sql")).toBeUndefined()
+    expect(fileNamePattern.test("036_x.sql.txt")).toBe(false)
+    expect(fileNamePattern.test("a036_x.sql")).toBe(false)
   })
 })

@@ -75,17 +75,31 @@ export const secretsOf = (env: Env): ReadonlyArray<string> => {
 }
 
 /**
- * Replaces every secret in `text` with `***`, longest first (so no part of a longer secret is left),
- * in its raw form and as it appears inside a JSON string (a `"` or `\` escaped).
+ * Replaces every secret in `text` with `***`, in its raw form and as it appears inside a JSON string
+ * (a `"` or `\\` escaped). Every occurrence of every secret is found in the text as given, and each
+ * run of characters covered by one or more of them becomes one `***`: replacing secret by secret
+ * would leave pieces where two occurrences overlap (`abc` and `bcd` in `abcd` left `***d`) or
+ * where a shorter secret went first (`abc` inside `abcdef` left `***def`).
  */
 export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
-  let out = text
+  const covered: Array<readonly [number, number]> = []
   for (const secret of secrets) {
-    out = out.split(secret).join("***")
-    const escaped = JSON.stringify(secret).slice(1, -1)
-    if (escaped !== secret) out = out.split(escaped).join("***")
+    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)])) {
+      // An empty form would match everywhere; secretsOf never yields one, a caller might.
+      if (form === "") continue
+      for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) covered.push([at, at + form.length])
+    }
   }
-  return out
+  const [first, ...rest] = covered.sort((a, b) => a[0] - b[0])
+  if (first === undefined) return text
+  // By start: the text between runs is kept, and each run of overlapping or touching occurrences is one ***.
+  let out = text.slice(0, first[0])
+  let end = first[1]
+  for (const [from, to] of rest) {
+    if (from > end) out += `***${text.slice(end, from)}`
+    end = Math.max(end, to)
+  }
+  return `${out}***${text.slice(end)}`
 }
 
 /**
@@ -113,6 +127,10 @@ export const withoutUrlCredentials = (text: string): string =>
   text.replace(/[^\s"]+/g, (word) => {
     const scheme = word.indexOf("://")
     const at = word.lastIndexOf("@")
-    if (scheme <= 0 || at < scheme + 3 || !/[a-z]/i.test(word[scheme - 1] ?? "")) return word
+    if (scheme <= 0 || at < scheme + 3) return word
+    // A scheme is a letter and then letters, digits, + . or - (RFC 3986): `1://` is none.
+    let first = scheme
+    while (first > 0 && /[a-z0-9+.-]/i.test(word[first - 1] ?? "")) first--
+    if (!/[a-z]/i.test(word[first] ?? "")) return word
     return `${word.slice(0, scheme + 3)}***${word.slice(at)}`
   })
