@@ -41,6 +41,7 @@ export default defineConfig({
           { text: "Migrations", link: "/reference/migrations" },
           { text: "The AIM schema", link: "/reference/schema" },
           { text: "Benchmarks", link: "/benchmarks" },
+          { text: "Mutation testing", link: "/reference/mutation-testing" },
         ],
       },
       { text: "Troubleshooting", link: "/troubleshooting/", collapsed: true, items: generated.troubleshooting },

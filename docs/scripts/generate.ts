@@ -145,6 +145,25 @@ Measured by \`pnpm bench\` (\`bench/run.ts\`, run by hand, not in CI): a fresh d
 ${body}${planDriftBody}${fleetBody}${takeoverBody}`
 }
 
+// Written by packages/core/mutation/run.mjs (pnpm mutation), run by hand like the benchmarks.
+const mutationPage = () => {
+  const results = join(root, "packages", "core", "mutation", "results.md")
+  const table = existsSync(results) ? readFileSync(results, "utf8").replace(/^<!--.*-->\n\n/, "") : "No results committed yet: run `pnpm mutation`.\n"
+  return `${banner}# Mutation testing
+
+A test suite that passes says little until it is known to fail when the code is wrong. \`pnpm mutation\` runs [StrykerJS](https://stryker-mutator.io) (its vitest runner, on the repository's Node 24 from \`runtimes/node24\`) over the core's logic modules, one at a time with the tests meant for each (\`packages/core/mutation/targets.json\`): it changes the code in small ways (a \`<\` for a \`<=\`, a condition for \`true\`, a string emptied) and counts the changes some test notices. It edits the module in place while it runs and restores it after, takes minutes per module, and is not part of \`pnpm test\`; \`pnpm mutation splitStatements redact\` runs only the modules named. The target is at least 80% on every module.
+
+## Latest run
+
+${table}
+Tests that pin these modules' behaviour, and what each is held against:
+
+- the statement splitter: each lexical form's exact statements, with the start of each checked against PostgreSQL's own grammar (libpg-query);
+- the lock analysis: every field (locks, rewrite, scan, destructive, outside-transaction, safer form) of every analysed form, with the lock modes checked against the server's \`pg_locks\` in the lock-plan test;
+- the plan against the ledger, source loading, configuration and the scrubber: exact refusals, problems and order, with property tests whose oracle is the input (a generated URL's parts as parsed; any generated set of secrets scrubbed leaves none of them, whole or in part; a generated directory loads in version order).
+`
+}
+
 const sidebar = () => ({
   troubleshooting: catalogEntries.map((e) => ({ text: `${e.code} ${e.title}`, link: `/troubleshooting/${e.slug}` })),
 })
@@ -160,6 +179,7 @@ const main = Effect.gen(function* () {
   pages.set("reference/schema.md", schema.page)
   pages.set("public/schema-er.svg", schema.svg)
   pages.set("benchmarks.md", benchmarksPage())
+  pages.set("reference/mutation-testing.md", mutationPage())
   const chart = join(root, "bench", "results", "scaling.svg")
   if (existsSync(chart)) pages.set("public/bench-scaling.svg", readFileSync(chart, "utf8"))
   const fleetChart = join(root, "bench", "results", "fleet.svg")

@@ -50,7 +50,7 @@ for (const target of chosen) {
     failed = true
     continue
   }
-  const report = JSON.parse(readFileSync(join(core, `.stryker-tmp/report-${name}.json`), "utf8"))
+  const report = JSON.parse(readFileSync(join(core, `mutation/.cache/report-${name}.json`), "utf8"))
   const summary = summarize(target, report.files[target.file]?.mutants ?? [], Math.round((Date.now() - started) / 1000))
   writeFileSync(join(here, "reports", `${name}.json`), `${JSON.stringify(summary, null, 2)}\n`)
   process.stdout.write(`  ${target.file}: ${summary.score}% (${summary.detected} of ${summary.valid}; ${summary.equivalent.length} equivalent)\n`)

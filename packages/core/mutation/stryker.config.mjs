@@ -11,14 +11,19 @@ export default {
   vitest: { configFile: "mutation/vitest.config.ts", related: false },
   mutate: [target],
   inPlace: true,
+  // Only the mutated file may change while Stryker runs. vitest strips types without checking them,
+  // so no file needs the `// @ts-nocheck` Stryker would otherwise write into every file of the
+  // package, and in place it backs up and restores the whole package: an edit made meanwhile is lost.
+  disableTypeChecks: false,
   coverageAnalysis: "perTest",
   concurrency: Number(process.env.AIM_MUTATION_CONCURRENCY ?? 2),
-  timeoutMS: 20_000,
+  // Added to a test's own time (x1.5): a mutant that loops forever is a timeout, counted as detected.
+  timeoutMS: 5_000,
   incremental: process.env.AIM_MUTATION_FRESH !== "1",
-  incrementalFile: `.stryker-tmp/incremental-${name}.json`,
+  incrementalFile: `mutation/.cache/incremental-${name}.json`,
   reporters: ["json", "progress"],
-  jsonReporter: { fileName: `.stryker-tmp/report-${name}.json` },
+  jsonReporter: { fileName: `mutation/.cache/report-${name}.json` },
   tempDirName: ".stryker-tmp",
-  cleanTempDir: false,
+  cleanTempDir: true,
   thresholds: { high: 90, low: 80, break: null },
 }

@@ -416,7 +416,8 @@ describe("properties with oracles", () => {
           host: fc.array(label, { minLength: 1, maxLength: 3 }),
           port: fc.integer({ min: 1, max: 65535 }),
         }),
-        fc.record({ user: text, password: text, database: text }),
+        // A database named . or .. is a dot segment to the URL parser, whatever its encoding: not a name a URL can carry.
+        fc.record({ user: text, password: text, database: text.filter((d) => d !== "." && d !== "..") }),
         ({ scheme, host, port }, { user, password, database }) => {
           const hostname = host.join(".")
           const url = `${scheme}://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${hostname}:${port}/${encodeURIComponent(database)}`

@@ -113,6 +113,7 @@ describe("withoutUrlCredentials", () => {
       expect(withoutUrlCredentials(text)).toBe(text)
     }
     expect(withoutUrlCredentials("x://a@h")).toBe("x://***@h")
+    expect(withoutUrlCredentials("x://@h")).toBe("x://***@h")
     expect(withoutUrlCredentials("url=s3+x.y-z://u:p@h")).toBe("url=s3+x.y-z://***@h")
   })
 })

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { parseScript } from "../src/migrations/sqlAnalysis.js"
-import { lineColumnAt, offsetOfPosition, positionsIn, splitStatements } from "../src/migrations/splitStatements.js"
+import { hasStatement, lineColumnAt, offsetOfPosition, positionsIn, splitStatements } from "../src/migrations/splitStatements.js"
 import { shippedMigrations } from "./support.js"
 
 describe("splitStatements", () => {
@@ -85,5 +85,118 @@ describe("positionsIn", () => {
     expect(at.offsetOfByte(Buffer.byteLength("ab\ncé\n😀"))).toBe(8)
     expect(at.offsetOfByte(6)).toBe(5)
     expect(at.offsetOfByte(0)).toBe(0)
+  })
+})
+
+// Every lexical form, each with the exact statements it splits into (text as sent, trailing blanks
+// trimmed) and checked against PostgreSQL's grammar for where each starts. One script per branch of
+// the scanner, so that a change to any branch changes some statement.
+const forms: ReadonlyArray<readonly [string, string, ReadonlyArray<string>]> = [
+  ["a minus sign is no comment", "SELECT 1 - 2; SELECT 3;", ["SELECT 1 - 2;", "SELECT 3;"]],
+  ["a minus before a number is no comment", "SELECT -1;SELECT 2;", ["SELECT -1;", "SELECT 2;"]],
+  ["a line comment holding a semicolon", "SELECT 1 -- a; b\n; SELECT 2;", ["SELECT 1 -- a; b\n;", "SELECT 2;"]],
+  ["a line comment ending in a quote", "SELECT 1; -- it's\nSELECT 2; SELECT 3;", ["SELECT 1;", "SELECT 2;", "SELECT 3;"]],
+  ["a line comment at the end with no newline", "SELECT 1; SELECT 2 -- end; here", ["SELECT 1;", "SELECT 2 -- end; here"]],
+  ["a slash is no comment", "SELECT 4 / 2; SELECT 1;", ["SELECT 4 / 2;", "SELECT 1;"]],
+  ["a star is no comment", "SELECT 2 * 3; SELECT count(*) FROM t; SELECT 1;", ["SELECT 2 * 3;", "SELECT count(*) FROM t;", "SELECT 1;"]],
+  ["a slash then a star in an expression", "SELECT 4 /(2); SELECT 1;", ["SELECT 4 /(2);", "SELECT 1;"]],
+  ["a block comment holding a semicolon", "SELECT /* ; */ 1; SELECT 2;", ["SELECT /* ; */ 1;", "SELECT 2;"]],
+  ["a block comment ending in a quote", "SELECT 1 /* it's */; SELECT 2;", ["SELECT 1 /* it's */;", "SELECT 2;"]],
+  ["nested block comments", "SELECT /* a /* b; */ c; */ 1; SELECT 2;", ["SELECT /* a /* b; */ c; */ 1;", "SELECT 2;"]],
+  ["a star-slash outside a comment", "SELECT 1 */ 2; SELECT 3;", ["SELECT 1 */ 2;", "SELECT 3;"]],
+  ["an unterminated block comment", "SELECT 1; /* open; SELECT 2;", ["SELECT 1;"]],
+  ["a doubled quote before a semicolon", "SELECT 'it'';s'; SELECT 2;", ["SELECT 'it'';s';", "SELECT 2;"]],
+  ["an empty string", "SELECT ''; SELECT 2;", ["SELECT '';", "SELECT 2;"]],
+  ["a standard string ending in a backslash", "SELECT 'C:\\'; SELECT 2;", ["SELECT 'C:\\';", "SELECT 2;"]],
+  ["a name ending in e before a string", "SELECT type'x'; SELECT 'y\\'; SELECT 2;", ["SELECT type'x';", "SELECT 'y\\';", "SELECT 2;"]],
+  ["an E-string with an escaped quote", "SELECT E'it\\'s; fine'; SELECT 3;", ["SELECT E'it\\'s; fine';", "SELECT 3;"]],
+  ["a lower-case e-string", "SELECT e'a\\';b'; SELECT 3;", ["SELECT e'a\\';b';", "SELECT 3;"]],
+  ["an E-string at the very start", "E'\\';x'; SELECT 1;", ["E'\\';x';", "SELECT 1;"]],
+  ["an E-string after a parenthesis", "SELECT(E'\\';'); SELECT 1;", ["SELECT(E'\\';');", "SELECT 1;"]],
+  ["an E-string with an escaped backslash", "SELECT E'\\\\'; SELECT 1;", ["SELECT E'\\\\';", "SELECT 1;"]],
+  ["a dollar sign word before a string", "SELECT $e'x'; SELECT 1;", ["SELECT $e'x';", "SELECT 1;"]],
+  ["an unterminated string", "SELECT 1; SELECT 'open; SELECT 2;", ["SELECT 1;", "SELECT 'open; SELECT 2;"]],
+  ["a doubled double quote before a semicolon", 'SELECT 1 AS "a"";b"; SELECT 2;', ['SELECT 1 AS "a"";b";', "SELECT 2;"]],
+  ["an unterminated identifier", 'SELECT 1; SELECT "open; x', ["SELECT 1;", 'SELECT "open; x']],
+  ["an untagged dollar quote", "SELECT $$a;b$$; SELECT 2;", ["SELECT $$a;b$$;", "SELECT 2;"]],
+  ["a tagged dollar quote holding another tag", "SELECT $t$ $$;$$ ; $t$; SELECT 2;", ["SELECT $t$ $$;$$ ; $t$;", "SELECT 2;"]],
+  ["a tag with an underscore and a digit", "SELECT $_a1$;$_a1$; SELECT 2;", ["SELECT $_a1$;$_a1$;", "SELECT 2;"]],
+  ["a positional parameter is no quote", "PREPARE p AS SELECT $1; SELECT 2;", ["PREPARE p AS SELECT $1;", "SELECT 2;"]],
+  ["a dollar sign inside a word is no quote", "SELECT 1 AS a$$b; SELECT 2;", ["SELECT 1 AS a$$b;", "SELECT 2;"]],
+  ["an unterminated dollar quote", "SELECT 1; SELECT $$ open; x", ["SELECT 1;", "SELECT $$ open; x"]],
+  ["a long tag", `SELECT $${"t".repeat(40)}$;$${"t".repeat(40)}$; SELECT 2;`, [`SELECT $${"t".repeat(40)}$;$${"t".repeat(40)}$;`, "SELECT 2;"]],
+  ["BEGIN as a first word is a transaction", "BEGIN; SELECT 1; COMMIT;", ["BEGIN;", "SELECT 1;", "COMMIT;"]],
+  [
+    "a BEGIN ATOMIC body",
+    "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END; SELECT 3;",
+    ["CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;", "SELECT 3;"],
+  ],
+  [
+    "CASE in a BEGIN ATOMIC body",
+    "CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN true THEN 1 END; SELECT 2; END; SELECT 3;",
+    ["CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN true THEN 1 END; SELECT 2; END;", "SELECT 3;"],
+  ],
+  [
+    "words that only contain begin, case and end",
+    "SELECT 1 AS beginning, 2 AS cases, 3 AS ending, x_end; SELECT 2;",
+    ["SELECT 1 AS beginning, 2 AS cases, 3 AS ending, x_end;", "SELECT 2;"],
+  ],
+  ["a word with a digit or dollar before END", "SELECT 1 AS a1end, 2 AS b$end; SELECT 2;", ["SELECT 1 AS a1end, 2 AS b$end;", "SELECT 2;"]],
+  ["END without a block", "END; SELECT 1;", ["END;", "SELECT 1;"]],
+  ["upper, lower and mixed case", "select case when true then 1 End; Select 2;", ["select case when true then 1 End;", "Select 2;"]],
+  ["a non-ASCII word", "SELECT 1 AS caséend; SELECT 2;", ["SELECT 1 AS caséend;", "SELECT 2;"]],
+  ["blank and empty statements", " ;\n;\t; SELECT 1;;;SELECT 2; ; ", ["SELECT 1;", "SELECT 2;"]],
+  ["only blanks", " \n\t ", []],
+  ["a comment after the last statement", "SELECT 1; -- done\n/* really */\n", ["SELECT 1;"]],
+  ["a last statement without a semicolon, trailing blanks trimmed", "SELECT 1;\nSELECT 2  \n\n", ["SELECT 1;", "SELECT 2"]],
+]
+
+describe("every lexical form splits into its exact statements", () => {
+  it.each(forms)("%s", async (_, script, texts) => {
+    const statements = splitStatements(script)
+    expect(statements.map((s) => s.text)).toEqual(texts)
+    for (const s of statements) expect(script.slice(s.offset, s.offset + s.text.length)).toBe(s.text)
+    // Where the server's grammar accepts the script, it starts each statement at the same place.
+    const parsed = await Effect.runPromise(Effect.either(parseScript(script)))
+    if (parsed._tag === "Right") expect(statements.map((s) => s.offset)).toEqual(parsed.right.map((p) => p.offset))
+  })
+})
+
+describe("hasStatement", () => {
+  it("is true exactly when something other than blanks, comments and semicolons is there", () => {
+    for (const text of ["", " ", ";", " ; ;\n", "-- x", "-- x\n;", "/* a */", "/* a /* b */ c */ ;", "/* open"]) expect(hasStatement(text)).toBe(false)
+    for (const text of ["x", ";x", " ; ; SELECT 1", "-- x\nSELECT 1", "/* a */ 1", "/* a /* b */ c */ x", "; -- c\n ; y"]) expect(hasStatement(text)).toBe(true)
+  })
+})
+
+describe("positions", () => {
+  it("counts UTF-8 bytes of 1, 2, 3 and 4", () => {
+    const text = "aé€😀b"
+    const at = positionsIn(text)
+    expect([0, 1, 3, 6, 10, 11].map((byte) => at.offsetOfByte(byte))).toEqual([0, 1, 2, 3, 5, 6])
+    // Past the end: the end.
+    expect(positionsIn(text).offsetOfByte(100)).toBe(text.length)
+    // The edges of each width: U+007F, U+0080, U+07FF, U+0800, U+FFFF, U+10000.
+    const edges = "\u007f\u0080\u07ff\u0800\uffff\u{10000}x"
+    const edge = positionsIn(edges)
+    expect([1, 3, 5, 8, 11, 15].map((byte) => edge.offsetOfByte(byte))).toEqual([1, 2, 3, 4, 5, 7])
+  })
+
+  it("lines and columns, asked out of order and past the end", () => {
+    const text = "a\nbc\n\nd"
+    const at = positionsIn(text)
+    expect(at.lineColumn(0)).toEqual({ line: 1, column: 1 })
+    expect(at.lineColumn(2)).toEqual({ line: 2, column: 1 })
+    expect(at.lineColumn(6)).toEqual({ line: 4, column: 1 })
+    expect(at.lineColumn(5)).toEqual({ line: 3, column: 1 })
+    expect(at.lineColumn(4)).toEqual({ line: 2, column: 3 })
+    expect(at.lineColumn(99)).toEqual({ line: 4, column: 94 })
+    expect(lineColumnAt(text, 1)).toEqual({ line: 1, column: 2 })
+  })
+
+  it("the server's positions count characters from 1, an astral one as one", () => {
+    const text = "😀a😀b"
+    expect([1, 2, 3, 4, 5, 9].map((position) => offsetOfPosition(text, position))).toEqual([0, 2, 3, 5, 6, 6])
+    expect(offsetOfPosition("abc", 0)).toBe(0)
   })
 })

@@ -124,10 +124,11 @@ const knownDifferences = (db: Pick<DatabaseShape, "query">) =>
       const items = (yield* db.query<{ item: string }>(difference.query)).map((r) => r.item)
       if (items.length > 0) found.push({ title: difference.title, fix: difference.fix(items), keys: difference.catalogKeys(items) })
     }
-    return (key: string, actual: string | undefined): { readonly title: string; readonly fix: string } | undefined =>
+    const known: KnownDifference = (key, actual) =>
       found.find((d) => d.keys.some((k) => (k.endsWith(".*") ? key.startsWith(k.slice(0, -1)) : key === k))) ??
       deployedShapes.find((shape) => actual !== undefined && shape.objects[key] === actual) ??
       backendOwnedDefinitions.find((owned) => actual !== undefined && owned.keys.includes(key))
+    return known
   })
 
 /**
@@ -139,6 +140,51 @@ const comparable = (key: string, value: string | undefined) =>
     ? value.replace(/(?<=\s)-?\d+\.\d+(?=\s)/g, (n) => String(Number(n))).replace(/(?<=\s)CURRENT_TIMESTAMP(?=\s)/g, "now()")
     : value
 
+/** A known difference of a database the deployed AIM backend built, for a catalog key and its live value. */
+export type KnownDifference = (key: string, actual: string | undefined) => { readonly title: string; readonly fix: string } | undefined
+
+/**
+ * The differences between the catalog the applied files produce (`expected`, with the file that
+ * creates each object) and the live one, each with its fix: the comparison itself, apart from the
+ * reads, so that every rule of it is tested on snapshots.
+ */
+export const compareCatalogs = (
+  expected: { readonly snapshot: CatalogSnapshot; readonly createdBy: ReadonlyMap<string, string> },
+  live: CatalogSnapshot,
+  known: KnownDifference,
+): ReadonlyArray<Difference> => {
+  const differences: Array<Difference> = []
+  const keys = [...new Set([...expected.snapshot.keys(), ...live.keys()])].sort()
+  const missingTables = new Set(keys.filter((k) => k.startsWith("table:") && !live.has(k)).map((k) => k.slice("table:".length)))
+  const extraTables = new Set(keys.filter((k) => k.startsWith("table:") && !expected.snapshot.has(k)).map((k) => k.slice("table:".length)))
+  for (const key of keys) {
+    const want = expected.snapshot.get(key)
+    const have = live.get(key)
+    if (comparable(key, want) === comparable(key, have)) continue
+    const { objectType, name } = split(key)
+    const kind: Difference["kind"] = want === undefined ? "extra" : have === undefined ? "missing" : "changed"
+    // Seed rows are the operator's data beyond the defaults: a policy the files do not seed is not drift.
+    if (objectType === "seed" && kind === "extra") continue
+    // The parts of a missing or extra table are that table's difference, not one each.
+    const table = tableOf(objectType, name, kind === "extra" ? live : expected.snapshot)
+    if (table !== undefined && kind !== "changed" && (kind === "missing" ? missingTables : extraTables).has(table)) continue
+    const deployed = known(key, have)
+    differences.push({
+      kind,
+      objectType,
+      name,
+      expected: want ?? null,
+      actual: have ?? null,
+      fix: deployed?.fix ?? fixFor(kind, objectType, name, want, expected.createdBy.get(key)),
+      ...(deployed === undefined ? {} : { known: deployed.title }),
+    })
+  }
+  return differences
+}
+
+/** Only what the files define and the live database lacks or has otherwise fails drift; extras and known shapes do not. */
+export const driftOk = (differences: ReadonlyArray<Difference>): boolean => differences.every((d) => d.kind === "extra" || d.known !== undefined)
+
 /**
  * The live database against the catalog its applied files produce: every table, column (type,
  * default, nullability), constraint, index, trigger, function and default policy that is missing,
@@ -149,38 +195,8 @@ export const detectDrift = (settings: DatabaseSettings | undefined, applied: Rea
     const db = yield* Database
     const live = yield* snapshotWithSeeds(db)
     const expected = yield* expectedCatalog(settings, applied)
-    const known = yield* knownDifferences(db)
-    const differences: Array<Difference> = []
-    const keys = [...new Set([...expected.snapshot.keys(), ...live.keys()])].sort()
-    const missingTables = new Set(keys.filter((k) => k.startsWith("table:") && !live.has(k)).map((k) => k.slice("table:".length)))
-    const extraTables = new Set(keys.filter((k) => k.startsWith("table:") && !expected.snapshot.has(k)).map((k) => k.slice("table:".length)))
-    for (const key of keys) {
-      const want = expected.snapshot.get(key)
-      const have = live.get(key)
-      if (comparable(key, want) === comparable(key, have)) continue
-      const { objectType, name } = split(key)
-      const kind: Difference["kind"] = want === undefined ? "extra" : have === undefined ? "missing" : "changed"
-      // Seed rows are the operator's data beyond the defaults: a policy the files do not seed is not drift.
-      if (objectType === "seed" && kind === "extra") continue
-      const table = tableOf(objectType, name, kind === "extra" ? live : expected.snapshot)
-      if (table !== undefined && (kind === "missing" ? missingTables : extraTables).has(table) && kind !== "changed") continue
-      const deployed = known(key, have)
-      differences.push({
-        kind,
-        objectType,
-        name,
-        expected: want ?? null,
-        actual: have ?? null,
-        fix: deployed?.fix ?? fixFor(kind, objectType, name, want, expected.createdBy.get(key)),
-        ...(deployed === undefined ? {} : { known: deployed.title }),
-      })
-    }
-    return {
-      database: db.target,
-      ok: differences.every((d) => d.kind === "extra" || d.known !== undefined),
-      files: applied.length,
-      differences,
-    } satisfies DriftReport
+    const differences = compareCatalogs(expected, live, yield* knownDifferences(db))
+    return { database: db.target, ok: driftOk(differences), files: applied.length, differences } satisfies DriftReport
   })
 
 /** Drift of the configured database against the files its ledger says were applied. */

@@ -38,19 +38,17 @@ export const secretsOf = (env: Env): ReadonlyArray<string> => {
   }
   for (const name of secretVariables) {
     const value = env[name]
-    if (value !== undefined && value.length >= 3) secrets.add(value)
+    if (value !== undefined) secrets.add(value)
   }
   for (const name of collectorUrlVariables) {
     const password = URL.canParse(env[name] ?? "") ? new URL(env[name] ?? "").password : ""
-    if (password.length >= 3) {
-      secrets.add(password)
-      secrets.add(decoded(password))
-    }
+    secrets.add(password)
+    secrets.add(decoded(password))
   }
   for (const name of headerVariables) {
     for (const pair of (env[name] ?? "").split(",")) {
       const value = pair.slice(pair.indexOf("=") + 1).trim()
-      if (pair.includes("=") && value.length >= 3) {
+      if (pair.includes("=")) {
         secrets.add(value)
         secrets.add(decoded(value))
       }
@@ -61,16 +59,15 @@ export const secretsOf = (env: Env): ReadonlyArray<string> => {
     if (value === undefined) continue
     try {
       const url = new URL(value)
-      if (url.password.length >= 3) {
-        secrets.add(url.password)
-        secrets.add(decoded(url.password))
-      }
+      secrets.add(url.password)
+      secrets.add(decoded(url.password))
     } catch {
       // Not a URL, so the password cannot be told apart: treat the whole value as secret.
       secrets.add(value)
     }
   }
-  // An empty (or too short) value is no secret: scrubbing "" would put *** between every character.
+  // An empty (or too short) value is no secret, here for every source at once: scrubbing "" would put
+  // *** between every character, and a two-letter one would blank those letters in every word.
   return [...secrets].filter((secret) => secret.trim().length >= 3 && !printed.has(secret)).sort((a, b) => b.length - a.length)
 }
 
