@@ -64,6 +64,45 @@ describe("one aim migrate reads each input once", () => {
   }, 120_000)
 })
 
+describe("a no-op aim migrate: the few round trips it needs, and no code it does not", () => {
+  // The statements the server logged for a no-op (everything applied) are its round trips; the
+  // modules Node loaded are read at exit (process.moduleLoadList names Node's own internals).
+  const internals = `process.on("exit", () => require("node:fs").writeFileSync(process.env.AIM_TEST_MODULES, JSON.stringify(process.moduleLoadList)))`
+
+  it("sets the session up and takes the lock in one statement, creates nothing, and never loads undici", () => {
+    const port = cluster?.port ?? 0
+    const work = mkdtempSync(join(tmpdir(), "aim-noop-"))
+    const env = cleanEnv({ DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/noop`, AIM_TEST_MODULES: join(work, "modules.json") })
+    const created = spawnSync("psql", ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-c", "CREATE DATABASE noop"], { encoding: "utf8" })
+    expect(created.status, created.stderr).toBe(0)
+    const migrate = () =>
+      spawnSync(process.execPath, ["--require", join(work, "modules.cjs"), cliBundle(), "migrate", "--migrations-dir", shippedMigrations], {
+        cwd: work,
+        env,
+        encoding: "utf8",
+      })
+    writeFileSync(join(work, "modules.cjs"), internals)
+    expect(migrate().status).toBe(0)
+    const log = join(cluster?.dir ?? "", "log")
+    const logBefore = readFileSync(log, "utf8").length
+    const noop = migrate()
+    expect(noop.status, noop.stderr).toBe(0)
+    expect(noop.stdout).toMatch(/up to date|nothing to apply|0 migrations applied/i)
+    // One entry per logged message (a statement's text may span lines): LOG:  statement: … / LOG:  execute <unnamed>: …
+    const statements = readFileSync(log, "utf8")
+      .slice(logBefore)
+      .split(/\n(?=[A-Z]+: {2})/)
+      .filter((entry) => /^LOG: {2}(statement|execute [^:]*):/.test(entry))
+    const setup = statements.filter((line) => /pg_try_advisory_lock/.test(line))
+    expect(setup).toHaveLength(1)
+    expect(setup[0]).toMatch(/set_config\('lock_timeout'.*set_config\('search_path'.*pg_try_advisory_lock/s)
+    expect(statements.filter((line) => /current_setting\('server_version_num'\)/.test(line))).toHaveLength(1)
+    expect(statements.filter((line) => /\bCREATE\b/i.test(line))).toEqual([])
+    const modules = JSON.parse(readFileSync(join(work, "modules.json"), "utf8")) as ReadonlyArray<string>
+    expect(modules.filter((m) => /undici/.test(m))).toEqual([])
+  }, 120_000)
+})
+
 describe("argv is parsed once, by @effect/cli", () => {
   // Every place the CLI's source reads process.argv, and why: a new reader (a second parse) fails this.
   it("the command line is handed to @effect/cli once; the other reads are the entry's path, --version's fast path and an unparseable line", () => {

@@ -3,11 +3,11 @@ import { Effect } from "effect"
 import { spawnSync } from "node:child_process"
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { join, relative } from "node:path"
 import { describe, expect, it } from "vitest"
 import { loadMigrations, shippedMigrations as shipped } from "../src/testing.js"
 import { checksumOf } from "../src/migrations/checksum.js"
-import { descriptionOf, fileNamePattern, isTransactional, textProblems } from "../src/migrations/MigrationSource.js"
+import { MigrationSource, MigrationSourceLive, descriptionOf, fileNamePattern, isTransactional, textProblems } from "../src/migrations/MigrationSource.js"
 import { shippedMigrations } from "./support.js"
 
 const dirWith = (files: Record<string, string | Buffer>) => {
@@ -309,5 +309,17 @@ describe("text rules", () => {
     expect(descriptionOf("036_x.down.sql")).toBeUndefined()
     expect(fileNamePattern.test("036_x.sql.txt")).toBe(false)
     expect(fileNamePattern.test("a036_x.sql")).toBe(false)
+  })
+})
+
+describe("MigrationSourceLive", () => {
+  it("names the directory absolutely and loads from it; a malformed check is named with its line", async () => {
+    const dir = dirWith({ "001_a.sql": "SELECT 1;", "002_b.sql": "-- aim:check no quotes\nSELECT 1;" })
+    const source = await Effect.runPromise(Effect.provide(MigrationSource, MigrationSourceLive(relative(process.cwd(), dir))))
+    expect(source.directory).toBe(dir)
+    const result = await Effect.runPromise(Effect.either(source.load))
+    expect(result._tag === "Left" && result.left.message).toBe(
+      '002_b.sql: line 1: aim:check needs a quoted message and a query: -- aim:check "what must hold" SELECT … (the rows that break it)',
+    )
   })
 })

@@ -7,7 +7,8 @@ import { appendFileSync, readFileSync, readdirSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { describe, expect, it } from "vitest"
 import { type MigrationEvent, type Session, diagnose, lockKeys } from "../src/testing.js"
-import { requireServer } from "../src/migrations/MigrationSession.js"
+import type { DatabaseShape } from "../src/database/Database.js"
+import { lockedSession } from "../src/migrations/MigrationSession.js"
 import { backendTables } from "../src/verify/expectations.js"
 import { migrationsCopy, runMigrator, runMigratorFailure, shippedMigrations, migratorFor } from "./support.js"
 import { Migrator } from "../src/testing.js"
@@ -286,18 +287,35 @@ describe("migrator on PostgreSQL", () => {
 })
 
 describe("the oldest server the migrations run on", () => {
-  // No PostgreSQL 14 runs here: the check reads only server_version_num, so a session that answers
-  // as 14 stands in for one; the real servers (15 here, 18 from npm) pass the same check.
-  const answeringAs = (num: number, version: string): Session => ({
-    query: <A>() => Effect.succeed([{ num, version }] as unknown as ReadonlyArray<A>),
-    execute: () => Effect.void,
-  })
+  // No PostgreSQL 14 runs here: the session setup reads server_version_num, so a session that answers
+  // as 14 stands in for one; the real servers (15 here, 18 from npm) pass the same check. The queries
+  // it was sent are kept: on 14 the lock is never asked for, on 15 it is asked for in the same round trip.
+  const answeringAs = (num: number, version: string) => {
+    const sent: Array<string> = []
+    const session: Session = {
+      query: <A>(text: string) => {
+        sent.push(text)
+        return Effect.succeed([{ num, version, locked: num >= 150000 }] as unknown as ReadonlyArray<A>)
+      },
+      execute: () => Effect.void,
+    }
+    const db = { kind: "server", target: "fake", session: Effect.succeed(session) } as unknown as DatabaseShape
+    return { db, sent }
+  }
+  const lock = (db: DatabaseShape) => Effect.scoped(lockedSession(db, { lockWait: 1000, lockTimeoutMs: 5000 }))
 
   it("refuses PostgreSQL 14 before the first statement (AIM-DB-009) and accepts 15 and newer", async () => {
-    const refused = await Effect.runPromise(Effect.flip(requireServer(answeringAs(140012, "14.12"))))
+    const old = answeringAs(140012, "14.12")
+    const refused = await Effect.runPromise(Effect.flip(lock(old.db)))
     expect(refused).toMatchObject({ _tag: "ServerTooOld", version: "14.12" })
     expect(diagnose(refused).entry.code).toBe("AIM-DB-009")
-    await Effect.runPromise(requireServer(answeringAs(150004, "15.4")))
+    expect(old.sent).toHaveLength(1)
+    const current = answeringAs(150004, "15.4")
+    await Effect.runPromise(lock(current.db))
+    // The setup with the lock in it, then the lock's release: two round trips for the whole session.
+    expect(current.sent).toHaveLength(2)
+    expect(current.sent[0]).toMatch(/pg_try_advisory_lock/)
+    expect(current.sent[1]).toMatch(/pg_advisory_unlock/)
     const db = await freshDatabase()
     const report = await runMigrator(db.url, shippedMigrations, (m) => m.apply())
     expect(report.applied).toHaveLength(21)

@@ -147,6 +147,15 @@ const forms: ReadonlyArray<readonly [string, string, ReadonlyArray<string>]> = [
   ["a non-ASCII word", "SELECT 1 AS caséend; SELECT 2;", ["SELECT 1 AS caséend;", "SELECT 2;"]],
   ["blank and empty statements", " ;\n;\t; SELECT 1;;;SELECT 2; ; ", ["SELECT 1;", "SELECT 2;"]],
   ["only blanks", " \n\t ", []],
+  ["a line comment ending in a quote before the newline", "SELECT 1; -- x'\nSELECT 2; SELECT 3;", ["SELECT 1;", "SELECT 2;", "SELECT 3;"]],
+  ["a block comment with a star and a slash inside", "SELECT /* a * b / c */ 1; SELECT 2;", ["SELECT /* a * b / c */ 1;", "SELECT 2;"]],
+  ["a block comment with a slash before its semicolon", "/* a/b; */ SELECT 1; SELECT 2;", ["SELECT 1;", "SELECT 2;"]],
+  ["a standard string after a parenthesis ending in a backslash", "SELECT ('C:\\'); SELECT 2;", ["SELECT ('C:\\');", "SELECT 2;"]],
+  ["a doubled quote inside an E-string, then an escaped one", "SELECT E'a''\\';x'; SELECT 1;", ["SELECT E'a''\\';x';", "SELECT 1;"]],
+  ["a standard string at the very start ending in a backslash", "'a\\'; SELECT 1;", ["'a\\';", "SELECT 1;"]],
+  ["a dollar quote at the very start", "$$a;b$$; SELECT 1;", ["$$a;b$$;", "SELECT 1;"]],
+  ["a parameter, then a dollar quote on the same line", "PREPARE p AS SELECT $1, $$x;y$$; SELECT 2;", ["PREPARE p AS SELECT $1, $$x;y$$;", "SELECT 2;"]],
+  ["a block opened by the second word of the script", "x BEGIN ATOMIC SELECT 1; END; SELECT 2;", ["x BEGIN ATOMIC SELECT 1; END;", "SELECT 2;"]],
   ["a comment after the last statement", "SELECT 1; -- done\n/* really */\n", ["SELECT 1;"]],
   ["a last statement without a semicolon, trailing blanks trimmed", "SELECT 1;\nSELECT 2  \n\n", ["SELECT 1;", "SELECT 2"]],
 ]
@@ -198,5 +207,7 @@ describe("positions", () => {
     const text = "😀a😀b"
     expect([1, 2, 3, 4, 5, 9].map((position) => offsetOfPosition(text, position))).toEqual([0, 2, 3, 5, 6, 6])
     expect(offsetOfPosition("abc", 0)).toBe(0)
+    // U+FFFF is the last character of one UTF-16 unit.
+    expect(offsetOfPosition("\uffffa", 2)).toBe(1)
   })
 })

@@ -5,7 +5,7 @@ import { type LedgerMethod, recordApplied, recordAppliedStatement, recordBackend
 import { providedBy } from "./backendRelease.js"
 import type { Migration } from "./Migration.js"
 import type { SourceProblem } from "./MigrationSourceError.js"
-import { type LockHolder, acquireLock, blockingSessions, releaseLock } from "./MigrationLock.js"
+import { type LockHolder, acquireLock, blockingSessions, lockKeys, releaseLock } from "./MigrationLock.js"
 import { type CheckFailed, readChecks, runChecks } from "./fileChecks.js"
 import { MigrationFailed, ServerTooOld, oldestServer } from "./MigratorError.js"
 import { parseScript } from "./sqlAnalysis.js"
@@ -81,28 +81,42 @@ export interface LockedSessionOptions {
 export const lockedSession = (db: DatabaseShape, options: LockedSessionOptions) =>
   Effect.gen(function* () {
     const session = yield* db.session
-    yield* requireServer(session)
-    yield* session.query("SELECT set_config('lock_timeout', $1, false)", [`${options.lockTimeoutMs}ms`])
-    // The files are written for public: an ALTER DATABASE/ROLE … SET search_path must not send them elsewhere.
-    yield* session.query("SELECT set_config('search_path', 'public', false)")
-    // PostgreSQL 14+: a killed client's long statement is aborted within a second, freeing the lock.
-    yield* session.query("SELECT set_config('client_connection_check_interval', '1000', false)").pipe(Effect.ignore)
-    yield* acquireLock(session, { wait: options.lockWait, ...(options.onWait === undefined ? {} : { onWait: options.onWait }) })
+    const setup = yield* sessionSetup(session, db.kind === "server", options.lockTimeoutMs)
+    if (setup.num < oldestServer) return yield* new ServerTooOld({ version: setup.version, versionNum: setup.num })
+    // Taken in the setup when free (the usual case); otherwise waited for, naming who holds it.
+    if (!setup.locked) yield* acquireLock(session, { wait: options.lockWait, ...(options.onWait === undefined ? {} : { onWait: options.onWait }) })
     // A server session that fails is closed, which frees the lock; the embedded one stays open.
     yield* Effect.addFinalizer((exit) => (Exit.isSuccess(exit) || db.kind === "embedded" ? releaseLock(session).pipe(Effect.ignore) : Effect.void))
     return session
   })
 
-/** Refuses, before the first statement, a server older than the migrations need. */
-export const requireServer = (session: Session): Effect.Effect<void, ServerTooOld | SqlError> =>
-  session
-    .query<{ num: number; version: string }>("SELECT current_setting('server_version_num')::int AS num, current_setting('server_version') AS version")
-    .pipe(
-      Effect.flatMap((rows) => {
-        const num = Number(rows[0]?.num ?? 0)
-        return num >= oldestServer ? Effect.void : Effect.fail(new ServerTooOld({ version: rows[0]?.version ?? "unknown", versionNum: num }))
-      }),
+/**
+ * The session's settings and the migration lock in one round trip, where they took five: the server's
+ * version, lock_timeout, search_path (the files are written for public: an ALTER DATABASE/ROLE … SET
+ * search_path must not send them elsewhere), client_connection_check_interval (PostgreSQL 14+: a
+ * killed client's long statement is aborted within a second, freeing the lock) and the lock itself,
+ * taken only on a server new enough to migrate. The check interval is a server's alone and only
+ * where its platform supports it: where setting it fails, the setup runs again without it.
+ */
+const sessionSetup = (session: Session, checkInterval: boolean, lockTimeoutMs: number) => {
+  const query = (withInterval: boolean) =>
+    session.query<{ num: number; version: string; locked: boolean | null }>(
+      `SELECT current_setting('server_version_num')::int AS num, current_setting('server_version') AS version,
+              set_config('lock_timeout', $1, false) AS lock_timeout, set_config('search_path', 'public', false) AS search_path,
+              ${withInterval ? "set_config('client_connection_check_interval', '1000', false)" : "NULL"} AS check_interval,
+              CASE WHEN current_setting('server_version_num')::int >= $4 THEN pg_try_advisory_lock($2, $3) END AS locked`,
+      [`${lockTimeoutMs}ms`, ...lockKeys, oldestServer],
     )
+  const setup = checkInterval
+    ? query(true).pipe(
+        Effect.catchIf(
+          (e) => e.code === "42704" || e.code === "22023",
+          () => query(false),
+        ),
+      )
+    : query(false)
+  return Effect.map(setup, (rows) => ({ num: Number(rows[0]?.num ?? 0), version: rows[0]?.version ?? "unknown", locked: rows[0]?.locked === true }))
+}
 
 const scriptPrefix = "BEGIN;\n"
 

@@ -32,12 +32,13 @@ export const splitStatements = (script: string): ReadonlyArray<Statement> => {
       statements.push({ text: rest.trimEnd(), offset, ...at.lineColumn(offset) })
     }
   }
+  // Stryker disable next-line EqualityOperator: at i = n no character is read and the scan ends the same way
   while (i < n) {
     const c = script[i]
     const next = script[i + 1]
     if (c === "-" && next === "-") {
       const end = script.indexOf("\n", i)
-      i = end < 0 ? n : end + 1
+      i = end === -1 ? n : end + 1
     } else if (c === "/" && next === "*") {
       let depth = 1
       i += 2
@@ -51,8 +52,9 @@ export const splitStatements = (script: string): ReadonlyArray<Statement> => {
         } else i++
       }
     } else if (c === "'") {
-      const escapes = i > 0 && /[eE]/.test(script[i - 1] ?? "") && !/[\w$]/.test(script[i - 2] ?? "")
+      const escapes = /[eE]/.test(script[i - 1] ?? "") && !/[\w$]/.test(script[i - 2] ?? "")
       i++
+      // Stryker disable next-line EqualityOperator: at i = n no character is read and the string ends the same way
       while (i < n) {
         if (escapes && script[i] === "\\") i += 2
         else if (script[i] === "'" && script[i + 1] === "'") i += 2
@@ -63,30 +65,35 @@ export const splitStatements = (script: string): ReadonlyArray<Statement> => {
       }
     } else if (c === '"') {
       i++
+      // Stryker disable next-line EqualityOperator: at i = n no character is read and the identifier ends the same way
       while (i < n) {
+        // Stryker disable next-line ConditionalExpression,StringLiteral,ArithmeticOperator: a doubled quote read as the end and a new start of the identifier covers the same span
         if (script[i] === '"' && script[i + 1] === '"') i += 2
         else if (script[i] === '"') {
           i++
           break
         } else i++
       }
+      // Stryker disable next-line LogicalOperator: a $ after a letter or _ is inside a word the word branch consumed; after a digit it is trailing junk PostgreSQL 15+ rejects
     } else if (c === "$" && !/[\w$]/.test(script[i - 1] ?? "")) {
       const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(script.slice(i, i + 64))
       if (tag === null) i++
       else {
         const close = script.indexOf(tag[0], i + tag[0].length)
-        i = close < 0 ? n : close + tag[0].length
+        i = close === -1 ? n : close + tag[0].length
       }
     } else if (c === ";" && depth === 0) {
       push(i + 1)
       i++
       start = i
       words = 0
+      // Stryker disable next-line LogicalOperator,StringLiteral: c is a character inside the loop, and a letter after a word character is inside a consumed word (after a digit, trailing junk PostgreSQL 15+ rejects)
     } else if (wordStart.test(c ?? "") && !wordPart.test(script[i - 1] ?? "")) {
       // psql's rule for SQL-standard bodies (CREATE FUNCTION … BEGIN ATOMIC … END): a BEGIN or CASE
       // that is not a statement's first word opens a block its END closes, and semicolons inside a
       // block do not end the statement. The server parses such a body as one statement.
       let end = i + 1
+      // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: script[end] is a character while end < n, and past the end none is a word part
       while (end < n && wordPart.test(script[end] ?? "")) end++
       const word = script.slice(i, end).toLowerCase()
       words++
@@ -116,10 +123,11 @@ export const hasStatement = (script: string): boolean => {
 const leadingNoise = (raw: string, from = 0): number => {
   let i = from
   for (;;) {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: raw[i] is a character while i < length, and past the end none is a blank
     while (i < raw.length && /\s/.test(raw[i] ?? "")) i++
     if (raw.startsWith("--", i)) {
       const end = raw.indexOf("\n", i)
-      i = end < 0 ? raw.length : end + 1
+      i = end === -1 ? raw.length : end + 1
     } else if (raw.startsWith("/*", i)) {
       // Block comments nest, as in the server's lexer.
       let depth = 1
@@ -151,6 +159,7 @@ export const positionsIn = (text: string) => {
   return {
     /** 1-based line and column of a 0-based code-unit offset. */
     lineColumn: (offset: number): { line: number; column: number } => {
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: starting over more often costs time, not correctness
       if (offset < counted) {
         counted = 0
         line = 1
@@ -166,6 +175,7 @@ export const positionsIn = (text: string) => {
     },
     /** The code-unit offset of a UTF-8 byte offset (libpg-query's locations count bytes). */
     offsetOfByte: (byte: number): number => {
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: starting over more often costs time, not correctness
       if (byte < bytes) {
         bytes = 0
         chars = 0
