@@ -19,6 +19,22 @@ const nodeOnlyPg = {
   },
 }
 
+// @effect/cli imports YAML, TOML and INI parsers at its top level for Options.fileParse, which aim
+// never uses: yaml alone is 72 modules every start would compile and run. Its import is answered with
+// a parser that says so, should a future option ever reach it.
+const noOptionFiles = {
+  name: "no-option-files",
+  setup(build) {
+    build.onResolve({ filter: /^(yaml|toml|ini)$/ }, (args) =>
+      /[\\/]@effect[\\/]cli[\\/]/.test(args.importer) ? { path: args.path, namespace: "aim-no-option-files" } : undefined,
+    )
+    build.onLoad({ filter: /.*/, namespace: "aim-no-option-files" }, (args) => ({
+      contents: `export const parse = () => { throw new Error("aim reads no ${args.path} option files") }`,
+      loader: "js",
+    }))
+  },
+}
+
 export const bundle = async (esbuild, { entry, name, outdir, external }) => {
   rmSync(outdir, { recursive: true, force: true })
   await esbuild.build({
@@ -33,7 +49,7 @@ export const bundle = async (esbuild, { entry, name, outdir, external }) => {
     outExtension: { ".js": ".mjs" },
     external,
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-    plugins: [nodeOnlyPg],
+    plugins: [nodeOnlyPg, noOptionFiles],
     logLevel: "warning",
   })
 }

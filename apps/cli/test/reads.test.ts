@@ -2,7 +2,7 @@ import { type Cluster, startCluster } from "@aim/testkit"
 import { spawnSync } from "node:child_process"
 import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { cleanEnv, cliBundle, shippedMigrations } from "./run.js"
 
@@ -101,6 +101,31 @@ describe("a no-op aim migrate: the few round trips it needs, and no code it does
     const modules = JSON.parse(readFileSync(join(work, "modules.json"), "utf8")) as ReadonlyArray<string>
     expect(modules.filter((m) => /undici/.test(m))).toEqual([])
   }, 120_000)
+})
+
+describe("what the entry loads before any command runs", () => {
+  // The bundle's static imports from dist/aim.mjs, followed through its chunks (a dynamic import()
+  // is a chunk loaded only when the code that asks for it runs); esbuild names each source it inlines.
+  it("neither the lock planner, drift, lint, the proof, the environment checks nor MCP, and no YAML parser", () => {
+    const dist = dirname(cliBundle())
+    const seen = new Set<string>()
+    const visit = (file: string) => {
+      if (seen.has(file)) return
+      seen.add(file)
+      const text = readFileSync(file, "utf8")
+      for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s*"(\.[^"]+)"|(?:^|\n)\s*import\s*"(\.[^"]+)"/g)) {
+        visit(join(dirname(file), m[1] ?? m[2] ?? ""))
+      }
+    }
+    visit(join(dist, "aim.mjs"))
+    // The entry itself loads main only through import(): follow that one step, as every command does.
+    const main = readdirSync(join(dist, "chunks")).find((f) => f.startsWith("main-"))
+    visit(join(dist, "chunks", main ?? ""))
+    const sources = [...seen].flatMap((file) => [...readFileSync(file, "utf8").matchAll(/\n\/\/ (\S+\.(?:ts|js|mjs|cjs))\n/g)].map((m) => m[1] ?? ""))
+    expect(sources.some((s) => s.includes("packages/core/src/migrations/Migrator.ts"))).toBe(true)
+    const lazy = sources.filter((s) => /core\/src\/(impact|drift|authoring|doctor)\/|apps\/cli\/src\/mcp\/|\/yaml@|\/toml@|\/undici/.test(s))
+    expect(lazy).toEqual([])
+  })
 })
 
 describe("argv is parsed once, by @effect/cli", () => {

@@ -38,17 +38,14 @@ export { type AdoptReport, LedgerAdmin } from "./migrations/LedgerAdmin.js"
 
 export { checksumOf } from "./migrations/checksum.js"
 
-// Before and after a migration: the lock-impact plan of pending files, drift of the live database.
-export { type LockPlan, atLeast, pendingLockPlan, planRisk } from "./impact/LockPlan.js"
-
-export { type DriftReport, driftOfApplied } from "./drift/Drift.js"
+// The lock-impact plan, drift, the environment checks, lint and the idempotency proof are
+// @aim/core/analysis: only the commands that ask for them load them.
 
 // Verification and environment checks.
 export { Verifier } from "./verify/Verifier.js"
 export type { VerifyReport } from "./verify/VerifyReport.js"
 export { blockingFailures } from "./verify/VerifyReport.js"
 export { expectedTables } from "./verify/expectations.js"
-export { runDoctor } from "./doctor/Doctor.js"
 
 // The services a running backend adds: cache, mail, health.
 export { Cache } from "./cache/Cache.js"
@@ -57,11 +54,8 @@ export { Mailer } from "./mail/Mailer.js"
 
 export { type HealthOptions, HealthReport, type Readiness } from "./health/HealthReport.js"
 
-// Authoring: lint, idempotency proof.
-export { type LintFinding, lintMigrations } from "./authoring/lint.js"
+// SQL as PostgreSQL's parser reads it (libpg-query, loaded on first use).
 export { type ParsedStatement, createdTables, parseScript, relationName } from "./migrations/sqlAnalysis.js"
-
-export { proveOnScratch } from "./authoring/scratch.js"
 
 // OpenTelemetry: off unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
 export { TelemetryLive, traced } from "./telemetry/Telemetry.js"

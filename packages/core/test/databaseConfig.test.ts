@@ -18,7 +18,8 @@ const cwd = mkdtempSync(join(tmpdir(), "aim-dbconfig-"))
 const read = (env: Record<string, string | undefined>, dir = cwd) => {
   const problems: Array<ConfigProblem> = []
   const settings = readDatabaseSettings(env, dir, problems)
-  return { settings: plain(settings), problems: problems.map(({ entry, ...p }) => (entry === undefined ? p : { ...p, entry: entry.code })) }
+  const shown = problems.map(({ entry, ...p }): Omit<ConfigProblem, "entry"> & { entry?: string } => (entry === undefined ? p : { ...p, entry: entry.code }))
+  return { settings: plain(settings), problems: shown }
 }
 const variables = (env: Record<string, string | undefined>) => read(env).problems.map((p) => p.variable)
 

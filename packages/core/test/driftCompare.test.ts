@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
-import { compareCatalogs, driftOk, type KnownDifference } from "../src/drift/Drift.js"
+import { compareCatalogs, driftOk, type KnownDifference, knownDifference } from "../src/drift/Drift.js"
+import { backendOwnedDefinitions, deployedShapes } from "../src/verify/expectations.js"
 
 const expectedSnapshot = new Map([
   ["table:users", "users"],
@@ -172,5 +173,113 @@ describe("compareCatalogs", () => {
   it("the backend's own extra tables are named as its own", () => {
     const live = liveWith({ "table:agent_capabilities": "agent_capabilities" })
     expect(compare(live).map((d) => d.fix)).toEqual(["the AIM backend's own table, which aim's files 016-020 also create: leave it"])
+  })
+
+  it("numbers compare by value only where a column default has them, and only whole numbers", () => {
+    expect(compare(liveWith({ "column:users.score": "numeric(5,2) DEFAULT 10.00 NULL" }))).toHaveLength(1)
+    const ten = compareCatalogs(
+      {
+        snapshot: new Map([
+          ["column:t.a", "numeric DEFAULT 10 NULL"],
+          ["index:i", "CREATE INDEX i ON public.t USING btree (a) WHERE a > 0.5 AND b"],
+        ]),
+        createdBy,
+      },
+      new Map([
+        ["column:t.a", "numeric DEFAULT 10.00 NULL"],
+        ["index:i", "CREATE INDEX i ON public.t USING btree (a) WHERE a > 0.50 AND b"],
+      ]),
+      none,
+    )
+    expect(ten.map((d) => d.name)).toEqual(["i"])
+  })
+
+  it("each object type's fix: create, replace, or the words when it cannot be written", () => {
+    const differences = compare(
+      liveWith({
+        "index:idx_users_email": "CREATE INDEX idx_users_email ON public.users USING btree (lower(email))",
+        "constraint:users.users_pkey": "PRIMARY KEY (email)",
+        "trigger:users.users_touch": null,
+      }),
+    )
+    expect(Object.fromEntries(differences.map((d) => [d.name, d.fix]))).toEqual({
+      idx_users_email:
+        "put back the definition 001_initial_schema.sql gives (DROP INDEX idx_users_email; CREATE INDEX idx_users_email ON public.users USING btree (email);), or, if the change is wanted, make it a migration (aim new) so the files say so",
+      "users.users_pkey":
+        "put back the definition 001_initial_schema.sql gives (ALTER TABLE users DROP CONSTRAINT users_pkey, ADD CONSTRAINT users_pkey PRIMARY KEY (id);), or, if the change is wanted, make it a migration (aim new) so the files say so",
+      "users.users_touch":
+        "CREATE TRIGGER users_touch BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION touch(); (002_triggers.sql creates it; the files are idempotent, so psql -f migrations/002_triggers.sql recreates what is missing)",
+    })
+    // A constraint or trigger whose name has no table part cannot be restated: the fix says so in words.
+    const odd = compareCatalogs(
+      {
+        snapshot: new Map([
+          ["constraint:loose", "CHECK (true)"],
+          ["trigger:loose", "CREATE TRIGGER loose"],
+          ["index:gone", "CREATE INDEX gone ON t USING btree (a)"],
+        ]),
+        createdBy: new Map(),
+      },
+      new Map([["constraint:loose", "CHECK (false)"]]),
+      none,
+    )
+    expect(odd.map((d) => [d.name, d.fix])).toEqual([
+      ["loose", "put back the definition the files give, or, if the change is wanted, make it a migration (aim new) so the files say so"],
+      ["gone", "CREATE INDEX gone ON t USING btree (a);"],
+      ["loose", "recreate it"],
+    ])
+  })
+
+  it("an index of a missing table written without public. is that table's part too", () => {
+    const expected = new Map([
+      ["table:gone", "gone"],
+      ["index:gone_a", "CREATE INDEX gone_a ON gone USING btree (a)"],
+    ])
+    expect(compareCatalogs({ snapshot: expected, createdBy }, new Map(), none).map((d) => `${d.kind} ${d.objectType} ${d.name}`)).toEqual([
+      "missing table gone",
+    ])
+  })
+
+  it("only an extra table named like the backend's is the backend's; an extra index of that name is not", () => {
+    const live = liveWith({
+      "table:agent_capabilities": "agent_capabilities",
+      "index:agent_capabilities": "CREATE INDEX agent_capabilities ON public.users USING btree (score)",
+      "table:mine": "mine",
+    })
+    expect(compare(live).map((d) => [d.name, d.fix])).toEqual([
+      ["agent_capabilities", "no migration file defines it: if it is wanted, add it in a migration (aim new) so the files say so; if not, drop it"],
+      ["agent_capabilities", "the AIM backend's own table, which aim's files 016-020 also create: leave it"],
+      ["mine", "no migration file defines it: if it is wanted, add it in a migration (aim new) so the files say so; if not, drop it"],
+    ])
+  })
+})
+
+describe("knownDifference", () => {
+  const found = [
+    { title: "whole table", fix: "fix a", keys: ["constraint:verification_events.*"] },
+    { title: "one key", fix: "fix b", keys: ["column:agents.trust_score", "index:x"] },
+  ]
+  const known = knownDifference(found)
+
+  it("a found difference covers its exact keys and, with .*, every object of its table", () => {
+    expect(known("constraint:verification_events.one_subject", "CHECK (x)")?.title).toBe("whole table")
+    expect(known("constraint:verification_events_extra.c", "CHECK (x)")).toBeUndefined()
+    expect(known("column:agents.trust_score", undefined)?.title).toBe("one key")
+    expect(known("index:x", "anything")?.title).toBe("one key")
+    expect(known("column:agents.trust_score_extra", "numeric")).toBeUndefined()
+    expect(knownDifference([])("column:agents.trust_score", "numeric")).toBeUndefined()
+  })
+
+  it("a deployed shape only when the live object is exactly the deployed one; a backend-owned definition whenever it is there", () => {
+    const shape = deployedShapes[0]
+    const [key, value] = Object.entries(shape?.objects ?? {})[0] ?? ["", ""]
+    expect(known(key, value)?.title).toBe(shape?.title)
+    expect(known(key, `${value} `)).toBeUndefined()
+    expect(known(key, undefined)).toBeUndefined()
+    const owned = backendOwnedDefinitions[0]
+    const ownedKey = owned?.keys[0] ?? ""
+    expect(known(ownedKey, "BEGIN whatever END")?.title).toBe(owned?.title)
+    expect(known(ownedKey, undefined)).toBeUndefined()
+    expect(known("function:not_owned()", "BEGIN END")).toBeUndefined()
   })
 })

@@ -73,13 +73,12 @@ describe("runChecks on a real PostgreSQL (embedded)", () => {
     Effect.runPromise(
       Effect.gen(function* () {
         const db = yield* Database
-        return yield* Effect.either(
-          runChecks(db, migration, [
-            { line: 1, message: "none allowed", query: "SELECT 1 WHERE false" },
-            ...extra.map((q, i) => ({ line: i + 2, message: `c${i}`, query: q })),
-            { line: 9, message: "rows", query },
-          ]),
-        )
+        const checks = [
+          { line: 1, message: "none allowed", query: "SELECT 1 WHERE false" },
+          ...extra.map((q, i) => ({ line: i + 2, message: `c${i}`, query: q })),
+          { line: 9, message: "rows", query },
+        ]
+        return yield* Effect.either(Effect.scoped(Effect.flatMap(db.session, (session) => runChecks(session, migration, checks))))
       }).pipe(Effect.provide(databaseFor({ _tag: "Embedded", dataDir: "memory://checks" }))),
     )
 

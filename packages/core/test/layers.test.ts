@@ -23,6 +23,7 @@ const rooms = [
   "doctor",
   "runtime",
   "index.ts",
+  "analysis.ts",
   "testing.ts",
 ] as const
 

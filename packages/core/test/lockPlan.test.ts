@@ -20,7 +20,12 @@ const schema = `
   CREATE TRIGGER orders_touch BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION touch();
   INSERT INTO accounts SELECT g, 'a' || g || '@example.com', 'n' || g, g, NULL FROM generate_series(1, 50) g;
   INSERT INTO orders SELECT g, g, g * 10, 'open' FROM generate_series(1, 50) g;
-  INSERT INTO events SELECT g, 'p', 'k' FROM generate_series(1, 50) g;`
+  INSERT INTO events SELECT g, 'p', 'k' FROM generate_series(1, 50) g;
+  CREATE TABLE prices (id int PRIMARY KEY, amount numeric(7,2), code varchar(8));
+  CREATE MATERIALIZED VIEW order_totals AS SELECT kind, count(*) AS n FROM events GROUP BY kind;
+  CREATE UNIQUE INDEX order_totals_kind_idx ON order_totals (kind);
+  CREATE SEQUENCE invoice_numbers;
+  CREATE SCHEMA archive_schema;`
 
 // Each statement kind the plan must predict, run for real inside a transaction that is rolled back.
 const statements: ReadonlyArray<readonly [string, string]> = [
@@ -70,6 +75,28 @@ const statements: ReadonlyArray<readonly [string, string]> = [
   ["comment on a table", "COMMENT ON TABLE accounts IS 'customers'"],
   ["lock a table explicitly", "LOCK TABLE events IN SHARE MODE"],
   ["select for update", "SELECT * FROM accounts WHERE id = 1 FOR UPDATE"],
+  ["select for update of an alias", "SELECT * FROM accounts a JOIN orders o ON o.account_id = a.id FOR UPDATE OF a"],
+  ["set an index's storage parameter", "ALTER INDEX orders_total_idx SET (fillfactor = 70)"],
+  ["set a column's n_distinct", "ALTER TABLE orders ALTER COLUMN total SET (n_distinct = 100)"],
+  ["set without cluster", "ALTER TABLE orders SET WITHOUT CLUSTER"],
+  ["set a table unlogged", "ALTER TABLE archive SET UNLOGGED"],
+  ["add an identity column", "ALTER TABLE archive ADD COLUMN seq int GENERATED ALWAYS AS IDENTITY"],
+  ["add a stored generated column", "ALTER TABLE archive ADD COLUMN doubled int GENERATED ALWAYS AS (id * 2) STORED"],
+  ["raise a numeric's precision at the same scale", "ALTER TABLE prices ALTER COLUMN amount TYPE numeric(9,2)"],
+  ["change a numeric's scale", "ALTER TABLE prices ALTER COLUMN amount TYPE numeric(9,3)"],
+  ["widen a varchar to a longer varchar", "ALTER TABLE prices ALTER COLUMN code TYPE varchar(16)"],
+  ["reindex an index", "REINDEX INDEX orders_total_idx"],
+  ["refresh a materialized view", "REFRESH MATERIALIZED VIEW order_totals"],
+  ["create statistics", "CREATE STATISTICS orders_stats ON account_id, total FROM orders"],
+  ["alter a sequence", "ALTER SEQUENCE invoice_numbers RESTART WITH 100"],
+  ["create a table as a select", "CREATE TABLE order_copy AS SELECT * FROM orders"],
+  ["create a materialized view", "CREATE MATERIALIZED VIEW account_names AS SELECT name FROM accounts"],
+  ["move a table to another schema", "ALTER TABLE archive SET SCHEMA archive_schema"],
+  ["create a rule", "CREATE RULE events_no_delete AS ON DELETE TO events DO INSTEAD NOTHING"],
+  [
+    "merge",
+    "MERGE INTO archive a USING events e ON a.id = e.id WHEN MATCHED THEN UPDATE SET payload = e.payload WHEN NOT MATCHED THEN INSERT VALUES (e.id, e.payload)",
+  ],
 ]
 
 const strongest = (rows: ReadonlyArray<{ relation: string; mode: LockMode }>) => {
@@ -89,7 +116,7 @@ const plan = (url: string, text: string): Promise<LockPlan> =>
   )
 
 describe("aim plan predicts the locks PostgreSQL takes", () => {
-  it(`names the same relations and lock modes as pg_locks, for ${statements.length} statement kinds`, async () => {
+  it(`names the same relations and lock modes as pg_locks, and rewrites as relfilenode, for ${statements.length} statement kinds`, async () => {
     const url = database().url
     await sql(url, schema)
     const client = new pg.Client({ connectionString: url })
@@ -101,8 +128,8 @@ describe("aim plan predicts the locks PostgreSQL takes", () => {
         await client.query("BEGIN")
         // Relations that exist before the statement, by oid: a relation it creates is its own, locked by
         // nobody else, and one it renames or drops is named as it was.
-        const before = await client.query<{ oid: number; relname: string; relkind: string }>(
-          "SELECT oid, relname, relkind::text AS relkind FROM pg_class WHERE relnamespace = 'public'::regnamespace",
+        const before = await client.query<{ oid: number; relname: string; relkind: string; relfilenode: number }>(
+          "SELECT oid, relname, relkind::text AS relkind, relfilenode FROM pg_class WHERE relnamespace = 'public'::regnamespace",
         )
         const existing = new Map(before.rows.map((r) => [Number(r.oid), r]))
         try {
@@ -116,10 +143,24 @@ describe("aim plan predicts the locks PostgreSQL takes", () => {
           })
           const named = new Set((predicted?.locks ?? []).map((l) => l.relation))
           // Tables and views always; an index only when the statement names it (DML and scans touch every index).
-          const observed = strongest(held.filter((r) => r.relkind === "r" || r.relkind === "p" || r.relkind === "v" || named.has(r.relation)))
+          const observed = strongest(held.filter((r) => ["r", "p", "v", "m"].includes(r.relkind) || named.has(r.relation)))
           const expected = strongest(predicted?.locks ?? [])
           if (JSON.stringify(observed) !== JSON.stringify(expected)) {
             mismatches.push(`${name} (${text}): plan ${JSON.stringify(expected)}, pg_locks ${JSON.stringify(observed)}`)
+          }
+          // A rewrite writes a new copy of the table: its relfilenode changes. (TRUNCATE gives it new,
+          // empty storage without copying a row: no rewrite.)
+          const after = await client.query<{ oid: number; relfilenode: number }>(
+            "SELECT oid, relfilenode FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'm')",
+          )
+          const rewritten = after.rows.some((r) => {
+            const was = existing.get(Number(r.oid))
+            return was !== undefined && Number(was.relfilenode) !== Number(r.relfilenode)
+          })
+          if (predicted?.kind !== "TRUNCATE" && rewritten !== predicted?.rewrite) {
+            mismatches.push(
+              `${name} (${text}): plan says ${predicted?.rewrite ? "a rewrite" : "no rewrite"}, relfilenode says ${rewritten ? "rewritten" : "not"}`,
+            )
           }
         } finally {
           await client.query("ROLLBACK")

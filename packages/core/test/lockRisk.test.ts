@@ -203,6 +203,46 @@ describe("locks an earlier statement of the transaction still holds", () => {
   })
 })
 
+describe("the heaviest lock and the held locks, exactly", () => {
+  const two = new Map([
+    ["t", { name: "t", rows: 200_000, bytes: 8192 }],
+    ["u", { name: "u", rows: 5, bytes: 8192 }],
+  ])
+
+  it("the advice names the relation of the strongest lock among the existing ones", async () => {
+    const add = await parsed("ALTER TABLE t ADD COLUMN a int REFERENCES u (id)")
+    expect(planStatement(add, facts, two).advice).toBe(
+      "brief, but it waits behind every running query on t and every new query waits behind it: aim's lock_timeout (--lock-timeout, 5 s by default) makes it fail fast instead of stalling traffic",
+    )
+  })
+
+  it("a held lock the statement itself takes at least as strongly on the same relation blocks nothing more", async () => {
+    const fk = await parsed("ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id)")
+    const alone = planStatement(fk, facts, two)
+    expect(planStatement(fk, facts, two, [{ relation: "u", mode: "ShareLock" }])).toEqual(alone)
+    expect(planStatement(fk, facts, two, [{ relation: "u", mode: "AccessExclusiveLock" }]).advice).toMatch(
+      /^an earlier statement of this transaction holds AccessExclusiveLock on u/,
+    )
+  })
+
+  it("the raised advice, with and without the statement's own", async () => {
+    const scan = await parsed("CREATE INDEX CONCURRENTLY t_a ON t (a)")
+    const medium = new Map([
+      ["t", { name: "t", rows: 20_000, bytes: 8192 }],
+      ["u", { name: "u", rows: 5, bytes: 8192 }],
+    ])
+    expect(planStatement(scan, facts, medium, [{ relation: "u", mode: "ShareLock" }])).toMatchObject({
+      risk: "medium",
+      advice:
+        "an earlier statement of this transaction holds ShareLock on u until it commits, so u stays blocked while this statement scans t: move this statement to its own file, or put it first",
+    })
+    const rewrite = await parsed("ALTER TABLE t ALTER COLUMN a TYPE bigint")
+    expect(planStatement(rewrite, facts, medium, [{ relation: "u", mode: "ShareLock" }]).advice).toBe(
+      "an earlier statement of this transaction holds ShareLock on u until it commits, so u stays blocked while this statement rewrites t: move this statement to its own file, or put it first; add a column of the new type, backfill it in batches, switch the application to it, then drop the old column",
+    )
+  })
+})
+
 describe("plan-wide risk", () => {
   const file = (...risk: ReadonlyArray<"low" | "medium" | "high">) => ({
     version: 1,

@@ -14,6 +14,7 @@ const facts: CatalogFacts = {
   ]),
   notNullChecked: new Set(["accounts.email"]),
   foreignKeys: [["orders", "accounts"]],
+  viewReads: new Map([["order_totals", ["events"]]]),
 }
 
 // One line per statement with every field of its analysis, so that each flag, each lock and each
@@ -425,7 +426,7 @@ describe("statementLocks: every field of every form", () => {
         safer: ADD CONSTRAINT … NOT VALID (no scan), then VALIDATE CONSTRAINT in a later file (ShareUpdateExclusiveLock: writes go on)
       ALTER INDEX orders_total_idx SET (fillfactor = 50)
         ALTER INDEX
-        locks: orders_total_idx AccessExclusiveLock
+        locks: orders_total_idx ShareUpdateExclusiveLock
         flags: none
       ALTER VIEW v OWNER TO someone
         ALTER VIEW
@@ -689,17 +690,18 @@ describe("statementLocks: every field of every form", () => {
       "
       REINDEX TABLE orders
         REINDEX TABLE
-        locks: orders ShareLock
+        locks: orders ShareLock, orders_total_idx AccessExclusiveLock
         flags: scan
-        safer: REINDEX TABLE CONCURRENTLY in its own file with -- aim:no-transaction
+        safer: REINDEX TABLE CONCURRENTLY in its own file with -- aim:no-transaction (reads and writes go on while it rebuilds)
       REINDEX TABLE CONCURRENTLY orders
         REINDEX TABLE CONCURRENTLY
-        locks: orders ShareUpdateExclusiveLock
+        locks: orders ShareUpdateExclusiveLock, orders_total_idx ShareUpdateExclusiveLock
         flags: scan outsideTransaction
       REINDEX INDEX orders_total_idx
-        REINDEX
-        locks: none
-        flags: opaque
+        REINDEX INDEX
+        locks: orders ShareLock, orders_total_idx AccessExclusiveLock
+        flags: scan
+        safer: REINDEX INDEX CONCURRENTLY in its own file with -- aim:no-transaction (reads and writes go on while it rebuilds)
       VACUUM events
         VACUUM
         locks: events ShareUpdateExclusiveLock
@@ -836,6 +838,170 @@ describe("statementLocks: every field of every form", () => {
         flags: opaque
       "
     `)
+  })
+})
+
+describe("statementLocks: the forms beyond the common ones", () => {
+  it("materialized views, statistics, rules, MERGE, schemas, sequences, storage and computed columns", async () => {
+    expect(
+      await analysed([
+        "REFRESH MATERIALIZED VIEW order_totals",
+        "REFRESH MATERIALIZED VIEW CONCURRENTLY order_totals",
+        "CREATE MATERIALIZED VIEW names AS SELECT name FROM accounts",
+        "CREATE TABLE order_copy AS SELECT * FROM orders JOIN accounts ON accounts.id = orders.account_id",
+        "CREATE STATISTICS s ON account_id, total FROM orders",
+        "CREATE RULE r AS ON DELETE TO events DO INSTEAD NOTHING",
+        "MERGE INTO archive a USING events e ON a.id = e.id WHEN MATCHED THEN DELETE",
+        "ALTER TABLE archive SET SCHEMA other",
+        "ALTER FUNCTION touch() SET SCHEMA other",
+        "ALTER SEQUENCE s RESTART",
+        "ALTER TABLE archive SET UNLOGGED",
+        "ALTER TABLE archive SET LOGGED",
+        "ALTER TABLE archive SET TABLESPACE pg_default",
+        "ALTER TABLE orders SET WITHOUT CLUSTER",
+        "ALTER TABLE orders ALTER COLUMN total SET (n_distinct = 100)",
+        "ALTER TABLE orders ALTER COLUMN total RESET (n_distinct)",
+        "ALTER TABLE archive ADD COLUMN seq int GENERATED ALWAYS AS IDENTITY",
+        "ALTER TABLE archive ADD COLUMN doubled int GENERATED ALWAYS AS (id * 2) STORED",
+        "ALTER INDEX orders_total_idx SET (fillfactor = 70), SET TABLESPACE pg_default",
+        "REINDEX INDEX CONCURRENTLY orders_total_idx",
+        "REINDEX INDEX unknown_idx",
+        "REINDEX TABLE CONCURRENTLY orders",
+        "REINDEX SCHEMA public",
+        "SELECT * FROM accounts a JOIN orders o ON o.account_id = a.id FOR UPDATE OF a",
+        "SELECT * FROM accounts JOIN orders ON orders.account_id = accounts.id FOR SHARE OF orders",
+      ]),
+    ).toMatchInlineSnapshot(`
+      "
+      REFRESH MATERIALIZED VIEW order_totals
+        REFRESH MATERIALIZED VIEW
+        locks: order_totals AccessExclusiveLock, events AccessShareLock
+        flags: rewrite scan
+        safer: REFRESH MATERIALIZED VIEW CONCURRENTLY (it needs a unique index on the view): reads of the view go on meanwhile
+      REFRESH MATERIALIZED VIEW CONCURRENTLY order_totals
+        REFRESH MATERIALIZED VIEW CONCURRENTLY
+        locks: order_totals ExclusiveLock, events AccessShareLock
+        flags: scan
+      CREATE MATERIALIZED VIEW names AS SELECT name FROM accounts
+        CREATE MATERIALIZED VIEW
+        locks: accounts AccessShareLock
+        flags: none
+      CREATE TABLE order_copy AS SELECT * FROM orders JOIN accounts ON accounts.id = orders.account_id
+        CREATE TABLE AS
+        locks: orders AccessShareLock, accounts AccessShareLock
+        flags: none
+      CREATE STATISTICS s ON account_id, total FROM orders
+        CREATE STATISTICS
+        locks: orders ShareUpdateExclusiveLock
+        flags: none
+      CREATE RULE r AS ON DELETE TO events DO INSTEAD NOTHING
+        CREATE RULE
+        locks: events AccessExclusiveLock
+        flags: none
+      MERGE INTO archive a USING events e ON a.id = e.id WHEN MATCHED THEN DELETE
+        MERGE
+        locks: archive RowExclusiveLock, events AccessShareLock
+        flags: none
+      ALTER TABLE archive SET SCHEMA other
+        ALTER TABLE … SET SCHEMA
+        locks: archive AccessExclusiveLock
+        flags: none
+      ALTER FUNCTION touch() SET SCHEMA other
+        ALTER FUNCTION … SET SCHEMA
+        locks: none
+        flags: none
+      ALTER SEQUENCE s RESTART
+        ALTER SEQUENCE
+        locks: s ShareRowExclusiveLock
+        flags: none
+      ALTER TABLE archive SET UNLOGGED
+        ALTER TABLE … SET UNLOGGED
+        locks: archive AccessExclusiveLock
+        flags: rewrite
+      ALTER TABLE archive SET LOGGED
+        ALTER TABLE … SET LOGGED
+        locks: archive AccessExclusiveLock
+        flags: rewrite
+      ALTER TABLE archive SET TABLESPACE pg_default
+        ALTER TABLE … SET TABLESPACE
+        locks: archive AccessExclusiveLock
+        flags: rewrite
+      ALTER TABLE orders SET WITHOUT CLUSTER
+        ALTER TABLE … SET WITHOUT CLUSTER
+        locks: orders ShareUpdateExclusiveLock
+        flags: none
+      ALTER TABLE orders ALTER COLUMN total SET (n_distinct = 100)
+        ALTER TABLE … ALTER COLUMN SET (attribute options)
+        locks: orders ShareUpdateExclusiveLock
+        flags: none
+      ALTER TABLE orders ALTER COLUMN total RESET (n_distinct)
+        ALTER TABLE … ALTER COLUMN SET (attribute options)
+        locks: orders ShareUpdateExclusiveLock
+        flags: none
+      ALTER TABLE archive ADD COLUMN seq int GENERATED ALWAYS AS IDENTITY
+        ALTER TABLE … ADD COLUMN
+        locks: archive AccessExclusiveLock
+        flags: rewrite
+        safer: add a plain nullable column, backfill it in batches, then make it an identity or generated column (or, on PostgreSQL 18, a VIRTUAL generated column, which stores nothing)
+      ALTER TABLE archive ADD COLUMN doubled int GENERATED ALWAYS AS (id * 2) STORED
+        ALTER TABLE … ADD COLUMN
+        locks: archive AccessExclusiveLock
+        flags: rewrite
+        safer: add a plain nullable column, backfill it in batches, then make it an identity or generated column (or, on PostgreSQL 18, a VIRTUAL generated column, which stores nothing)
+      ALTER INDEX orders_total_idx SET (fillfactor = 70), SET TABLESPACE pg_default
+        ALTER INDEX
+        locks: orders_total_idx AccessExclusiveLock
+        flags: none
+      REINDEX INDEX CONCURRENTLY orders_total_idx
+        REINDEX INDEX CONCURRENTLY
+        locks: orders ShareUpdateExclusiveLock, orders_total_idx ShareUpdateExclusiveLock
+        flags: scan outsideTransaction
+      REINDEX INDEX unknown_idx
+        REINDEX INDEX
+        locks: unknown_idx AccessExclusiveLock
+        flags: scan
+        safer: REINDEX INDEX CONCURRENTLY in its own file with -- aim:no-transaction (reads and writes go on while it rebuilds)
+      REINDEX TABLE CONCURRENTLY orders
+        REINDEX TABLE CONCURRENTLY
+        locks: orders ShareUpdateExclusiveLock, orders_total_idx ShareUpdateExclusiveLock
+        flags: scan outsideTransaction
+      REINDEX SCHEMA public
+        REINDEX
+        locks: none
+        flags: opaque
+      SELECT * FROM accounts a JOIN orders o ON o.account_id = a.id FOR UPDATE OF a
+        SELECT … FOR UPDATE
+        locks: accounts RowShareLock, orders AccessShareLock
+        flags: none
+      SELECT * FROM accounts JOIN orders ON orders.account_id = accounts.id FOR SHARE OF orders
+        SELECT … FOR UPDATE
+        locks: accounts AccessShareLock, orders RowShareLock
+        flags: none
+      "
+    `)
+  })
+
+  it("numeric and varchar changes that keep the stored values as they are", async () => {
+    const types: CatalogFacts = {
+      ...facts,
+      columnType: new Map([
+        ["prices.amount", "numeric(7,2)"],
+        ["prices.code", "character varying(8)"],
+      ]),
+    }
+    const rewrites = async (text: string) => {
+      const [parsed] = await Effect.runPromise(parseScript(text))
+      if (parsed === undefined) throw new Error("no statement")
+      return statementLocks(parsed, types).rewrite
+    }
+    expect(await rewrites("ALTER TABLE prices ALTER COLUMN amount TYPE numeric(9,2)")).toBe(false)
+    expect(await rewrites("ALTER TABLE prices ALTER COLUMN amount TYPE numeric(7,2)")).toBe(false)
+    expect(await rewrites("ALTER TABLE prices ALTER COLUMN amount TYPE numeric")).toBe(false)
+    expect(await rewrites("ALTER TABLE prices ALTER COLUMN amount TYPE numeric(6,2)")).toBe(true)
+    expect(await rewrites("ALTER TABLE prices ALTER COLUMN amount TYPE numeric(9,3)")).toBe(true)
+    expect(await rewrites("ALTER TABLE prices ALTER COLUMN amount TYPE float8")).toBe(true)
+    expect(await rewrites("ALTER TABLE prices ALTER COLUMN code TYPE varchar(16)")).toBe(false)
+    expect(await rewrites("ALTER TABLE prices ALTER COLUMN code TYPE varchar(4)")).toBe(true)
   })
 })
 

@@ -1,57 +1,16 @@
-import { type LintFinding, type Migration, MigrationSourceError, isTransactional, lintMigrations, loadMigrations, textProblems } from "@aim/core"
 import { Args, Command } from "@effect/cli"
 import { Effect } from "effect"
-import { readFile } from "node:fs/promises"
-import { basename, dirname, resolve } from "node:path"
+import { load } from "../load.js"
 import * as opt from "../options.js"
-import { out } from "../output.js"
-import { report, reported } from "../render.js"
 
 const files = Args.file({ name: "files", exists: "yes" }).pipe(
   Args.withDescription("Migration files to lint (default: every file in --migrations-dir)"),
   Args.repeated,
 )
 
-// Files named on the command line are held to what aim migrate would refuse (a misplaced or unknown
-// directive, only comments, a NUL byte) before their statements are linted.
-const fromFiles = (paths: ReadonlyArray<string>) =>
-  Effect.forEach(paths, (path) =>
-    Effect.promise(() => readFile(path, "utf8")).pipe(Effect.map((sql) => ({ name: basename(path), sql, transactional: isTransactional(sql) }))),
-  ).pipe(
-    Effect.filterOrElse(
-      (inputs) => inputs.every((input) => textProblems(input.sql).length === 0),
-      (inputs) =>
-        new MigrationSourceError({
-          directory: dirname(resolve(paths[0] ?? ".")),
-          problems: inputs.flatMap((input) => textProblems(input.sql).map((problem) => ({ file: input.name, problem }))),
-        }),
-    ),
-  )
-
-const describe = (finding: LintFinding) =>
-  `${finding.file}:${finding.line}:${finding.column}: ${finding.severity} [${finding.rule}] ${finding.message}. Fix: ${finding.fix}`
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
-
-export const lint = Command.make(
-  "lint",
-  { files, json: opt.json, migrationsDir: opt.migrationsDir },
-  reported((options) =>
-    Effect.gen(function* () {
-      const inputs: ReadonlyArray<Migration | { name: string; sql: string; transactional: boolean }> =
-        options.files.length > 0 ? yield* fromFiles(options.files) : yield* loadMigrations(options.migrationsDir)
-      const findings = yield* lintMigrations(inputs)
-      const errors = findings.filter((f) => f.severity === "error").length
-      return report({
-        ok: errors === 0,
-        document: { ok: errors === 0, files: inputs.length, findings },
-        human: Effect.gen(function* () {
-          for (const finding of findings) yield* out(describe(finding))
-          yield* out(
-            `${errors === 0 ? "✅" : "✖"} ${plural(inputs.length, "file")}: ${plural(errors, "error")}, ${plural(findings.length - errors, "warning")}`,
-          )
-        }),
-      })
-    }),
+export const lint = Command.make("lint", { files, json: opt.json, migrationsDir: opt.migrationsDir }, (options) =>
+  Effect.flatMap(
+    load(() => import("./lint.run.js")),
+    (m) => m.run(options),
   ),
 ).pipe(Command.withDescription("Check migrations for statements that are not idempotent, lock or rewrite tables, or are destructive (PostgreSQL's own parser)"))

@@ -1,17 +1,4 @@
-import {
-  AimConfig,
-  type MigrationEvent,
-  MigrationSource,
-  Migrator,
-  Verifier,
-  catalog,
-  describeHolder,
-  docsPath,
-  parseShard,
-  pendingLockPlan,
-  planRisk,
-  proveOnScratch,
-} from "@aim/core"
+import { type MigrationEvent, Migrator, Verifier, catalog, describeHolder, parseShard } from "@aim/core"
 import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { printChecks } from "../printChecks.js"
@@ -19,39 +6,13 @@ import { aimLayer, announceEmbedded } from "../layers.js"
 import * as opt from "../options.js"
 import { err, out } from "../output.js"
 import { UsageRefused, report, reported } from "../render.js"
-import { migrateDatabases } from "./fleet.js"
-import { lockPlanDocument, printLockPlan } from "./plan.js"
-import { printPlan, statusDocument } from "./status.js"
+import { load } from "../load.js"
 
 const noVerify = Options.boolean("no-verify").pipe(Options.withDescription("Skip the verification that runs after applying"))
 
 const proveIdempotent = Options.boolean("prove-idempotent").pipe(
   Options.withDescription("Apply every file to a scratch database, run each again, and compare catalog snapshots; changes nothing here"),
 )
-
-/** The configured database is never touched: the proof runs on a scratch one. */
-const prove = Effect.gen(function* () {
-  const config = yield* AimConfig
-  const migrations = yield* (yield* MigrationSource).load
-  const proof = yield* proveOnScratch(config.scratch, migrations)
-  return report({
-    ok: proof.ok,
-    document: proof,
-    human: Effect.gen(function* () {
-      yield* out(`Proving idempotency on a scratch database (${proof.scratch})`)
-      for (const f of proof.findings) {
-        yield* err(
-          `✖ [${catalog.notIdempotent.code}] ${f.file}: ${f.object} ${f.before === undefined ? "" : `was ${f.before} `}${f.after === undefined ? "is gone" : `became ${f.after}`} on the second run. Fix: ${catalog.notIdempotent.fix} (docs: ${docsPath(catalog.notIdempotent)})`,
-        )
-      }
-      yield* out(
-        proof.ok
-          ? `✅ idempotent: ${proof.files} files ran twice; ${proof.objects} catalog objects and row counts identical`
-          : `✖ not idempotent: ${proof.findings.length} difference(s)`,
-      )
-    }),
-  })
-})
 
 const databases = Options.file("databases").pipe(
   Options.withDescription("Migrate every database listed in FILE (one postgres:// URL or database name per line; passwords from the environment)"),
@@ -85,23 +46,6 @@ const progress = (json: boolean) => (event: MigrationEvent) => {
   }
 }
 
-/** What would be applied, and what each statement of it would lock (the same plan as aim plan). */
-const rehearse = Effect.gen(function* () {
-  const { status, plan } = yield* pendingLockPlan
-  const ok = status.refusals.length === 0
-  return report({
-    ok,
-    document: { ok, dryRun: true, ...statusDocument(status), lockPlan: { ...lockPlanDocument(plan), risk: planRisk(plan) } },
-    human: Effect.gen(function* () {
-      yield* printPlan(status)
-      if (plan.pending.length > 0) {
-        yield* out("")
-        yield* printLockPlan(plan)
-      }
-    }),
-  })
-})
-
 interface MigrateOptions {
   readonly json: boolean
   readonly dryRun: boolean
@@ -113,9 +57,9 @@ interface MigrateOptions {
 const migrateOne = (options: MigrateOptions) =>
   Effect.gen(function* () {
     yield* announceEmbedded
-    if (options.proveIdempotent) return yield* prove
+    if (options.proveIdempotent) return yield* (yield* load(() => import("./migrate.rehearsals.js"))).prove
     const migrator = yield* Migrator
-    if (options.dryRun) return yield* rehearse
+    if (options.dryRun) return yield* (yield* load(() => import("./migrate.rehearsals.js"))).rehearse
     if (!options.json) yield* out("✅ Migrating database schema...")
     const applied = yield* migrator.apply({ onEvent: progress(options.json) })
     // Verified against the status the run left: the files and the ledger are read once per aim migrate.
@@ -169,6 +113,7 @@ export const migrate = Command.make(
     Effect.gen(function* () {
       // A fleet opens each database of its file; otherwise the configured one is opened.
       if (Option.isSome(databases)) {
+        const { migrateDatabases } = yield* load(() => import("./fleet.js"))
         return yield* migrateDatabases({ ...options, concurrency, file: databases.value, ...(Option.isSome(shard) ? { shard: shard.value } : {}) })
       }
       if (Option.isSome(shard)) return yield* new UsageRefused({ entry: catalog.usageInvalid, message: "--shard splits a fleet: it needs --databases FILE" })

@@ -113,22 +113,34 @@ const fixFor = (kind: Difference["kind"], objectType: ObjectType, name: string, 
   return `put back the definition ${file === undefined ? "the files give" : `${file} gives`}${statements === undefined ? "" : ` (${statements.replace})`}, or, if the change is wanted, make it a migration (aim new) so the files say so`
 }
 
+/** A difference aim verify knows (AIM-VER-004) found on the database: its title, fix and the catalog keys it covers (`kind:table.*` for every object of a table). */
+export interface FoundDifference {
+  readonly title: string
+  readonly fix: string
+  readonly keys: ReadonlyArray<string>
+}
+
 /**
- * The deployed backend's known differences present on `db`, as a test of a catalog key and its live
- * value: aim verify's AIM-VER-004 differences, and the deployed shapes when the object is exactly that.
+ * Whether a catalog key and its live value are a known difference of a database the deployed backend
+ * built: one of the found differences, an object exactly as a deployed shape has it, or a definition
+ * the backend owns (present: its live value is the backend's own).
  */
+export const knownDifference =
+  (found: ReadonlyArray<FoundDifference>): KnownDifference =>
+  (key, actual) =>
+    found.find((d) => d.keys.some((k) => (k.endsWith(".*") ? key.startsWith(k.slice(0, -1)) : key === k))) ??
+    deployedShapes.find((shape) => actual !== undefined && shape.objects[key] === actual) ??
+    backendOwnedDefinitions.find((owned) => actual !== undefined && owned.keys.includes(key))
+
+/** The deployed backend's known differences present on `db` (aim verify's queries), as a KnownDifference. */
 const knownDifferences = (db: Pick<DatabaseShape, "query">) =>
   Effect.gen(function* () {
-    const found: Array<{ readonly title: string; readonly fix: string; readonly keys: ReadonlyArray<string> }> = []
+    const found: Array<FoundDifference> = []
     for (const difference of deployedDifferences) {
       const items = (yield* db.query<{ item: string }>(difference.query)).map((r) => r.item)
       if (items.length > 0) found.push({ title: difference.title, fix: difference.fix(items), keys: difference.catalogKeys(items) })
     }
-    const known: KnownDifference = (key, actual) =>
-      found.find((d) => d.keys.some((k) => (k.endsWith(".*") ? key.startsWith(k.slice(0, -1)) : key === k))) ??
-      deployedShapes.find((shape) => actual !== undefined && shape.objects[key] === actual) ??
-      backendOwnedDefinitions.find((owned) => actual !== undefined && owned.keys.includes(key))
-    return known
+    return knownDifference(found)
   })
 
 /**
@@ -167,7 +179,8 @@ export const compareCatalogs = (
     if (objectType === "seed" && kind === "extra") continue
     // The parts of a missing or extra table are that table's difference, not one each.
     const table = tableOf(objectType, name, kind === "extra" ? live : expected.snapshot)
-    if (table !== undefined && kind !== "changed" && (kind === "missing" ? missingTables : extraTables).has(table)) continue
+    // (A changed object's table is in both catalogs, so never in either set.)
+    if (table !== undefined && (kind === "missing" ? missingTables : extraTables).has(table)) continue
     const deployed = known(key, have)
     differences.push({
       kind,

@@ -142,7 +142,7 @@ const assessLocks = (impact: ReturnType<typeof statementLocks>, sizes: ReadonlyM
 }
 
 interface FactRows {
-  readonly kind: "index" | "fk" | "column" | "check" | "size"
+  readonly kind: "index" | "fk" | "column" | "check" | "size" | "reads"
   readonly a: string
   readonly b: string | null
   readonly c: string | null
@@ -168,6 +168,12 @@ const factsQuery = `
     FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
    WHERE c.contype = 'c' AND c.convalidated AND t.relnamespace = 'public'::regnamespace
   UNION ALL
+  SELECT DISTINCT 'reads', v.relname, t.relname, NULL, NULL::float8, NULL::float8
+    FROM pg_rewrite r JOIN pg_class v ON v.oid = r.ev_class
+    JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
+    JOIN pg_class t ON t.oid = d.refobjid
+   WHERE v.relnamespace = 'public'::regnamespace AND t.oid <> v.oid
+  UNION ALL
   SELECT 'size', c.relname, NULL, c.relkind::text, c.reltuples::float8, pg_total_relation_size(c.oid)::float8
     FROM pg_class c
    WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'i', 'm', 'v')`
@@ -184,6 +190,7 @@ export const readCatalogFacts = (db: Pick<DatabaseShape, "query">): Effect.Effec
     const columnType = new Map<string, string>()
     const notNullChecked = new Set<string>()
     const foreignKeys: Array<readonly [string, string]> = []
+    const viewReads = new Map<string, Array<string>>()
     const sizes = new Map<string, RelationSize>()
     const uncounted: Array<string> = []
     for (const row of rows) {
@@ -196,6 +203,9 @@ export const readCatalogFacts = (db: Pick<DatabaseShape, "query">): Effect.Effec
             foreignKeyTarget.set(`${row.a}.${row.b}`, row.c)
             foreignKeys.push([row.a, row.c])
           }
+          break
+        case "reads":
+          if (row.b !== null) viewReads.set(row.a, [...(viewReads.get(row.a) ?? []), row.b])
           break
         case "column":
           if (row.b !== null && row.c !== null) columnType.set(`${row.a}.${row.b}`, row.c)
@@ -219,7 +229,7 @@ export const readCatalogFacts = (db: Pick<DatabaseShape, "query">): Effect.Effec
         if (size !== undefined) sizes.set(t, { ...size, rows: Number(n) })
       }
     }
-    return { facts: { indexTable, foreignKeyTarget, columnType, notNullChecked, foreignKeys }, sizes }
+    return { facts: { indexTable, foreignKeyTarget, columnType, notNullChecked, foreignKeys, viewReads }, sizes }
   })
 
 export type PlanInput = Pick<Migration, "version" | "name" | "sql" | "transactional" | "checks">

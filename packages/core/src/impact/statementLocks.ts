@@ -35,9 +35,18 @@ export interface CatalogFacts {
   readonly notNullChecked: ReadonlySet<string>
   /** foreign keys as [referencing table, referenced table] */
   readonly foreignKeys: ReadonlyArray<readonly [string, string]>
+  /** view or materialized view → the relations its query reads (a refresh reads them) */
+  readonly viewReads: ReadonlyMap<string, ReadonlyArray<string>>
 }
 
-export const noFacts: CatalogFacts = { indexTable: new Map(), foreignKeyTarget: new Map(), columnType: new Map(), notNullChecked: new Set(), foreignKeys: [] }
+export const noFacts: CatalogFacts = {
+  indexTable: new Map(),
+  foreignKeyTarget: new Map(),
+  columnType: new Map(),
+  notNullChecked: new Set(),
+  foreignKeys: [],
+  viewReads: new Map(),
+}
 
 /** One statement's effect on existing relations, read from its syntax tree and the catalog. */
 export interface StatementLocks {
@@ -98,6 +107,13 @@ const typeOf = (columnDef: AstNode | undefined): string => {
 /** A type change PostgreSQL makes without rewriting: varchar widened or dropped to text, numeric widened. */
 const binaryCompatible = (from: string | undefined, to: string): boolean => {
   if (from === undefined) return false
+  // numeric(p, s) to a precision at least p at the same scale, or to unconstrained numeric: the stored values fit as they are.
+  const numeric = /^numeric\((\d+),(\d+)\)$/.exec(from)
+  if (numeric !== null) {
+    if (to === "numeric") return true
+    const target = /^numeric\((\d+),(\d+)\)$/.exec(to)
+    return target !== null && target[2] === numeric[2] && Number(target[1]) >= Number(numeric[1])
+  }
   const varchar = /^character varying(?:\((\d+)\))?$/.exec(from)
   if (varchar !== null) {
     if (to === "text" || to === "varchar") return true
@@ -144,10 +160,20 @@ const alterTableCommand = (table: string, cmd: AstNode, facts: CatalogFacts): St
       const constraints = (columnDef?.constraints ?? []) as ReadonlyArray<unknown>
       const defaults = constraints.map((c) => (c as { Constraint?: AstNode }).Constraint).filter((c) => c?.contype === "CONSTR_DEFAULT")
       const volatile = defaults.some((d) => funcNames(d?.raw_expr).some((f) => volatileDefault.test(f)))
+      // An identity or stored generated column is computed for every existing row: the table is rewritten.
+      const computed = constraints.some((c) => {
+        const type = (c as { Constraint?: AstNode }).Constraint?.contype
+        return type === "CONSTR_IDENTITY" || type === "CONSTR_GENERATED"
+      })
       const references = constraintTargets(constraints).map((relation) => ({ relation, mode: "ShareRowExclusiveLock" as const }))
+      const saferForm = volatile
+        ? "add the column without a default, backfill it in batches, then SET DEFAULT for new rows"
+        : computed
+          ? "add a plain nullable column, backfill it in batches, then make it an identity or generated column (or, on PostgreSQL 18, a VIRTUAL generated column, which stores nothing)"
+          : undefined
       return impact("ALTER TABLE … ADD COLUMN", [...exclusive, ...references], {
-        rewrite: volatile,
-        ...(volatile ? { saferForm: "add the column without a default, backfill it in batches, then SET DEFAULT for new rows" } : {}),
+        rewrite: volatile || computed,
+        ...(saferForm === undefined ? {} : { saferForm }),
       })
     }
     case "AT_DropColumn":
@@ -240,6 +266,16 @@ const alterTableCommand = (table: string, cmd: AstNode, facts: CatalogFacts): St
       return impact("ALTER TABLE … ROW LEVEL SECURITY", exclusive)
     case "AT_ClusterOn":
       return impact("ALTER TABLE … CLUSTER ON", [{ relation: table, mode: "ShareUpdateExclusiveLock" }])
+    case "AT_DropCluster":
+      return impact("ALTER TABLE … SET WITHOUT CLUSTER", [{ relation: table, mode: "ShareUpdateExclusiveLock" }])
+    case "AT_SetOptions":
+    case "AT_ResetOptions":
+      return impact("ALTER TABLE … ALTER COLUMN SET (attribute options)", [{ relation: table, mode: "ShareUpdateExclusiveLock" }])
+    case "AT_SetLogged":
+    case "AT_SetUnLogged":
+      return impact(`ALTER TABLE … SET ${subtype === "AT_SetLogged" ? "LOGGED" : "UNLOGGED"}`, exclusive, { rewrite: true })
+    case "AT_SetTableSpace":
+      return impact("ALTER TABLE … SET TABLESPACE", exclusive, { rewrite: true })
     default:
       // Every other ALTER TABLE form takes PostgreSQL's default for ALTER TABLE.
       return impact(`ALTER TABLE (${subtype.replace(/^AT_/, "")})`, exclusive)
@@ -261,9 +297,14 @@ const createsOnlyNewObjects: Readonly<Record<string, string>> = {
 /** ALTER TABLE: each command's locks, rewrite and scan, merged. */
 const alterTableLocks = (node: AstNode, facts: CatalogFacts): StatementLocks => {
   const table = relname(node.relation) ?? "?"
-  if (node.objtype !== "OBJECT_TABLE")
-    return impact(`ALTER ${String(node.objtype).replace(/^OBJECT_/, "")}`, [{ relation: table, mode: "AccessExclusiveLock" }])
   const commands = ((node.cmds ?? []) as ReadonlyArray<{ AlterTableCmd?: AstNode }>).flatMap((c) => (c.AlterTableCmd === undefined ? [] : [c.AlterTableCmd]))
+  if (node.objtype !== "OBJECT_TABLE") {
+    // An index's storage parameters change under ShareUpdateExclusiveLock; every other form of ALTER INDEX, VIEW, … takes it exclusively.
+    const parameters = node.objtype === "OBJECT_INDEX" && commands.every((c) => c.subtype === "AT_SetRelOptions" || c.subtype === "AT_ResetRelOptions")
+    return impact(`ALTER ${String(node.objtype).replace(/^OBJECT_/, "")}`, [
+      { relation: table, mode: parameters ? "ShareUpdateExclusiveLock" : "AccessExclusiveLock" },
+    ])
+  }
   const parts = commands.map((cmd) => alterTableCommand(table, cmd, facts))
   if (parts.length === 1 && parts[0] !== undefined) return parts[0]
   const saferForm = parts.find((p) => p.saferForm !== undefined)?.saferForm
@@ -327,16 +368,33 @@ const dropLocks = (node: AstNode, facts: CatalogFacts): StatementLocks => {
   return impact(`DROP ${type}`, [])
 }
 
-/** REINDEX TABLE (± CONCURRENTLY); other forms are not analysed. */
-const reindexLocks = (node: AstNode): StatementLocks => {
+/**
+ * REINDEX TABLE and INDEX (± CONCURRENTLY); other forms (SCHEMA, DATABASE, SYSTEM) are not analysed.
+ * A plain REINDEX holds ShareLock on the table and AccessExclusiveLock on each index it rebuilds:
+ * a SELECT that would use one of them waits, so it blocks reads too.
+ */
+const reindexLocks = (node: AstNode, facts: CatalogFacts): StatementLocks => {
   const concurrent = ((node.params ?? []) as ReadonlyArray<unknown>).some((p) => (p as { DefElem?: { defname?: string } }).DefElem?.defname === "concurrently")
-  const table = relname(node.relation)
-  if (node.kind !== "REINDEX_OBJECT_TABLE" || table === undefined) return impact("REINDEX", [], { opaque: true })
-  return impact(`REINDEX TABLE${concurrent ? " CONCURRENTLY" : ""}`, [{ relation: table, mode: concurrent ? "ShareUpdateExclusiveLock" : "ShareLock" }], {
-    scan: true,
-    outsideTransaction: concurrent,
-    ...(concurrent ? {} : { saferForm: "REINDEX TABLE CONCURRENTLY in its own file with -- aim:no-transaction" }),
-  })
+  const name = relname(node.relation)
+  const table =
+    node.kind === "REINDEX_OBJECT_TABLE" ? name : node.kind === "REINDEX_OBJECT_INDEX" && name !== undefined ? facts.indexTable.get(name) : undefined
+  if (name === undefined || (node.kind !== "REINDEX_OBJECT_TABLE" && node.kind !== "REINDEX_OBJECT_INDEX")) return impact("REINDEX", [], { opaque: true })
+  const indexes = node.kind === "REINDEX_OBJECT_INDEX" ? [name] : [...facts.indexTable].filter(([, of]) => of === name).map(([index]) => index)
+  const what = node.kind === "REINDEX_OBJECT_TABLE" ? "TABLE" : "INDEX"
+  return impact(
+    `REINDEX ${what}${concurrent ? " CONCURRENTLY" : ""}`,
+    [
+      ...(table === undefined ? [] : [{ relation: table, mode: concurrent ? ("ShareUpdateExclusiveLock" as const) : ("ShareLock" as const) }]),
+      ...indexes.map((index) => ({ relation: index, mode: concurrent ? ("ShareUpdateExclusiveLock" as const) : ("AccessExclusiveLock" as const) })),
+    ],
+    {
+      scan: true,
+      outsideTransaction: concurrent,
+      ...(concurrent
+        ? {}
+        : { saferForm: `REINDEX ${what} CONCURRENTLY in its own file with -- aim:no-transaction (reads and writes go on while it rebuilds)` }),
+    },
+  )
 }
 
 /** VACUUM (FULL rewrites) and ANALYZE. */
@@ -348,6 +406,34 @@ const vacuumLocks = (node: AstNode): StatementLocks => {
     verb,
     relations.map((relation) => ({ relation, mode: full ? ("AccessExclusiveLock" as const) : ("ShareUpdateExclusiveLock" as const) })),
     { scan: true, rewrite: full, outsideTransaction: node.is_vacuumcmd === true },
+  )
+}
+
+/**
+ * SELECT: AccessShareLock on what it reads; FOR UPDATE/SHARE takes RowShareLock on the tables it
+ * locks rows of: every table read, or those its OF names (by name or alias; an alias is no relation).
+ */
+const selectLocks = (node: AstNode): StatementLocks => {
+  const clauses = ((node.lockingClause ?? []) as ReadonlyArray<{ LockingClause?: { lockedRels?: ReadonlyArray<{ RangeVar?: unknown }> } }>).flatMap(
+    (c) => c.LockingClause ?? [],
+  )
+  const read = rangeVars({ ...node, lockingClause: undefined })
+  if (clauses.length === 0)
+    return impact(
+      "SELECT",
+      read.map((relation) => ({ relation, mode: "AccessShareLock" as const })),
+    )
+  const aliases = new Map(
+    namesUnder(node.fromClause, "RangeVar", (rangeVar) => {
+      const rv = rangeVar as { relname?: string; alias?: { aliasname?: string } }
+      return rv.alias?.aliasname === undefined || rv.relname === undefined ? undefined : `${rv.alias.aliasname}\u0000${rv.relname}`
+    }).map((pair) => pair.split("\u0000") as [string, string]),
+  )
+  const named = clauses.flatMap((c) => c.lockedRels ?? []).flatMap((r) => relname(r.RangeVar) ?? [])
+  const locked = new Set(named.length === 0 ? read : named.map((name) => aliases.get(name) ?? name))
+  return impact(
+    "SELECT … FOR UPDATE",
+    read.map((relation) => ({ relation, mode: locked.has(relation) ? ("RowShareLock" as const) : ("AccessShareLock" as const) })),
   )
 }
 
@@ -429,13 +515,8 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
         ...(everyRow ? { saferForm: `${verb} in batches (WHERE id IN (… LIMIT 10000)), outside one long transaction` } : {}),
       })
     }
-    case "SelectStmt": {
-      const forUpdate = Array.isArray(node.lockingClause) && node.lockingClause.length > 0
-      return impact(
-        forUpdate ? "SELECT … FOR UPDATE" : "SELECT",
-        rangeVars(node).map((relation) => ({ relation, mode: forUpdate ? ("RowShareLock" as const) : ("AccessShareLock" as const) })),
-      )
-    }
+    case "SelectStmt":
+      return selectLocks(node)
     case "TruncateStmt":
       return impact(
         "TRUNCATE",
@@ -450,7 +531,7 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
         saferForm: "pg_repack, or leave physical order to the planner",
       })
     case "ReindexStmt":
-      return reindexLocks(node)
+      return reindexLocks(node, facts)
     case "VacuumStmt":
       return vacuumLocks(node)
     case "CommentStmt": {
@@ -474,6 +555,70 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
     }
     case "DoStmt":
       return impact("DO block", [], { opaque: true })
+    default:
+      return otherStatementLocks(statement, facts)
+  }
+}
+
+/** Statements beyond the common migration forms: materialized views, statistics, rules, MERGE, schemas, sequences. */
+const otherStatementLocks = (statement: ParsedStatement, facts: CatalogFacts): StatementLocks => {
+  const node = statement.node
+  switch (statement.kind) {
+    case "RefreshMatViewStmt": {
+      const view = relname(node.relation) ?? "?"
+      const concurrent = node.concurrent === true
+      return impact(
+        `REFRESH MATERIALIZED VIEW${concurrent ? " CONCURRENTLY" : ""}`,
+        [
+          { relation: view, mode: concurrent ? "ExclusiveLock" : "AccessExclusiveLock" },
+          ...(facts.viewReads.get(view) ?? []).map((relation) => ({ relation, mode: "AccessShareLock" as const })),
+        ],
+        {
+          scan: true,
+          rewrite: !concurrent,
+          ...(concurrent
+            ? {}
+            : { saferForm: "REFRESH MATERIALIZED VIEW CONCURRENTLY (it needs a unique index on the view): reads of the view go on meanwhile" }),
+        },
+      )
+    }
+    case "CreateTableAsStmt": {
+      const into = relname((node.into as { rel?: unknown } | undefined)?.rel)
+      const kind = node.objtype === "OBJECT_MATVIEW" ? "CREATE MATERIALIZED VIEW" : "CREATE TABLE AS"
+      return impact(
+        kind,
+        rangeVars(node.query)
+          .filter((r) => r !== into)
+          .map((relation) => ({ relation, mode: "AccessShareLock" as const })),
+      )
+    }
+    case "CreateStatsStmt":
+      return impact(
+        "CREATE STATISTICS",
+        ((node.relations ?? []) as ReadonlyArray<{ RangeVar?: unknown }>)
+          .flatMap((r) => relname(r.RangeVar) ?? [])
+          .map((relation) => ({ relation, mode: "ShareUpdateExclusiveLock" as const })),
+      )
+    case "RuleStmt":
+      return impact("CREATE RULE", [{ relation: relname(node.relation) ?? "?", mode: "AccessExclusiveLock" }])
+    case "MergeStmt": {
+      const target = relname(node.relation) ?? "?"
+      return impact("MERGE", [
+        { relation: target, mode: "RowExclusiveLock" },
+        ...rangeVars(node.sourceRelation)
+          .filter((r) => r !== target)
+          .map((relation) => ({ relation, mode: "AccessShareLock" as const })),
+      ])
+    }
+    case "AlterObjectSchemaStmt": {
+      const relation = relname(node.relation)
+      return impact(
+        `ALTER ${String(node.objectType).replace(/^OBJECT_/, "")} … SET SCHEMA`,
+        relation === undefined ? [] : [{ relation, mode: "AccessExclusiveLock" }],
+      )
+    }
+    case "AlterSeqStmt":
+      return impact("ALTER SEQUENCE", [{ relation: relname(node.sequence) ?? "?", mode: "ShareRowExclusiveLock" }])
     default: {
       const created = createsOnlyNewObjects[statement.kind]
       return created === undefined ? impact(statement.kind.replace(/Stmt$/, ""), [], { opaque: true }) : impact(created, [])

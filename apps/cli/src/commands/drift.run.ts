@@ -1,0 +1,36 @@
+import { type DriftReport, driftOfApplied } from "@aim/core/analysis"
+import { Effect } from "effect"
+import { announceEmbedded } from "../layers.js"
+import { oneLine, out } from "../output.js"
+import { report, reported } from "../render.js"
+
+// aim drift's work, loaded when it runs.
+
+const sign = { missing: "-", changed: "~", extra: "+" } as const
+
+const printDrift = (drift: DriftReport) =>
+  Effect.gen(function* () {
+    yield* out(`Drift: ${drift.database} against the ${drift.files} applied migration files`)
+    for (const d of drift.differences) {
+      const detail = d.kind === "changed" ? `: ${oneLine(d.expected)} → ${oneLine(d.actual)}` : ""
+      yield* out(`  ${sign[d.kind]} ${d.kind} ${d.objectType} ${d.name}${detail}${d.known === undefined ? "" : ` (known: ${d.known})`}`)
+      if (d.kind !== "extra" || d.known !== undefined) yield* out(`      fix: ${d.fix}`)
+    }
+    const failing = drift.differences.filter((d) => d.kind !== "extra" && d.known === undefined).length
+    const extra = drift.differences.filter((d) => d.kind === "extra" && d.known === undefined).length
+    const known = drift.differences.filter((d) => d.known !== undefined).length
+    yield* out(
+      drift.differences.length === 0
+        ? "✅ no drift: the database is what its applied migrations make it"
+        : `${failing === 0 ? "✅" : "✖"} ${failing} missing or changed, ${extra} extra (not defined by the files; not a failure), ${known} known difference${known === 1 ? "" : "s"} of a deployed database`,
+    )
+  })
+
+/** The handler, for the options drift.ts defines. */
+export const run = reported((_: { readonly json: boolean }) =>
+  Effect.gen(function* () {
+    yield* announceEmbedded
+    const found = yield* driftOfApplied
+    return report({ ok: found.ok, document: { ...found }, human: printDrift(found) })
+  }),
+)

@@ -1,0 +1,11 @@
+/**
+ * What runs only when a command asks for it: the lock-impact plan of pending files, drift of the live
+ * database, the environment checks, lint and the idempotency proof. Apart from the index, so that the
+ * CLI's bundle puts them in the chunks of the commands that load them (a no-op aim migrate compiles
+ * and runs none of it): a bundler places every module the index re-exports with the index.
+ */
+export { type LockPlan, atLeast, pendingLockPlan, planRisk } from "./impact/LockPlan.js"
+export { type DriftReport, driftOfApplied } from "./drift/Drift.js"
+export { runDoctor } from "./doctor/Doctor.js"
+export { type LintFinding, lintMigrations } from "./authoring/lint.js"
+export { proveOnScratch } from "./authoring/scratch.js"
