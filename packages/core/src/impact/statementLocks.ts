@@ -252,6 +252,15 @@ const alterTableCommand = (table: string, cmd: AstNode, facts: CatalogFacts): St
         ...(target === undefined ? [] : [{ relation: target, mode: "AccessExclusiveLock" as const }]),
       ])
     }
+    default:
+      return alterTableOtherCommand(table, subtype)
+  }
+}
+
+/** ALTER TABLE's triggers, row security, clustering, storage and the rest: PostgreSQL's mode for each. */
+const alterTableOtherCommand = (table: string, subtype: string): StatementLocks => {
+  const exclusive = [{ relation: table, mode: "AccessExclusiveLock" as const }]
+  switch (subtype) {
     case "AT_EnableTrig":
     case "AT_DisableTrig":
     case "AT_EnableTrigAll":
