@@ -7,3 +7,9 @@ import { Effect } from "effect"
  * the idempotency proof.
  */
 export const load = <M>(module: () => Promise<M>): Effect.Effect<M> => Effect.promise(module)
+
+/** A command's handler in its own module (`export const run`), loaded when the command runs. */
+export const runFrom =
+  <A, B, E, R>(module: () => Promise<{ readonly run: (options: A) => Effect.Effect<B, E, R> }>) =>
+  (options: A): Effect.Effect<B, E, R> =>
+    Effect.flatMap(load(module), (m) => m.run(options))

@@ -1,15 +1,10 @@
-import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { type LockPlan, type RelationSize, atLeast, planRisk, planStatement, risks, sizeThresholds } from "../src/impact/LockPlan.js"
 import { type CatalogFacts, noFacts } from "../src/impact/statementLocks.js"
-import { parseScript } from "../src/migrations/sqlAnalysis.js"
+import { firstStatement } from "./support.js"
 
 const facts: CatalogFacts = { ...noFacts, indexTable: new Map([["t_idx", "t"]]), notNullChecked: new Set(["t.checked"]) }
-const parsed = async (text: string) => {
-  const [statement] = await Effect.runPromise(parseScript(text))
-  if (statement === undefined) throw new Error(`no statement in ${text}`)
-  return statement
-}
+const parsed = firstStatement
 const size = (rows: number, bytes = 8192): RelationSize => ({ name: "t", rows, bytes })
 const sizes = {
   new: new Map<string, RelationSize>(),

@@ -1,7 +1,6 @@
-import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { type CatalogFacts, blocksReads, blocksWrites, lockModes, statementLocks, strength } from "../src/impact/statementLocks.js"
-import { parseScript } from "../src/migrations/sqlAnalysis.js"
+import { firstStatement } from "./support.js"
 
 // What the catalog of the lock test's schema (lockPlan.test.ts) says, as planLocks reads it.
 const facts: CatalogFacts = {
@@ -22,9 +21,7 @@ const facts: CatalogFacts = {
 const analysed = async (statements: ReadonlyArray<string>): Promise<string> => {
   const lines: Array<string> = []
   for (const text of statements) {
-    const [parsed] = await Effect.runPromise(parseScript(text))
-    if (parsed === undefined) throw new Error(`no statement in ${text}`)
-    const a = statementLocks(parsed, facts)
+    const a = statementLocks(await firstStatement(text), facts)
     const flags = (["rewrite", "scan", "opaque", "destructive", "outsideTransaction"] as const).filter((flag) => a[flag])
     lines.push(
       [text, `  ${a.kind}`, `  locks: ${a.locks.map((l) => `${l.relation} ${l.mode}`).join(", ") || "none"}`, `  flags: ${flags.join(" ") || "none"}`]
@@ -989,11 +986,7 @@ describe("statementLocks: the forms beyond the common ones", () => {
         ["prices.code", "character varying(8)"],
       ]),
     }
-    const rewrites = async (text: string) => {
-      const [parsed] = await Effect.runPromise(parseScript(text))
-      if (parsed === undefined) throw new Error("no statement")
-      return statementLocks(parsed, types).rewrite
-    }
+    const rewrites = async (text: string) => statementLocks(await firstStatement(text), types).rewrite
     expect(await rewrites("ALTER TABLE prices ALTER COLUMN amount TYPE numeric(9,2)")).toBe(false)
     expect(await rewrites("ALTER TABLE prices ALTER COLUMN amount TYPE numeric(7,2)")).toBe(false)
     expect(await rewrites("ALTER TABLE prices ALTER COLUMN amount TYPE numeric")).toBe(false)
@@ -1013,13 +1006,11 @@ describe("lock modes", () => {
   })
 
   it("a statement naming one relation twice keeps its strongest mode, in the order first named", async () => {
-    const [parsed] = await Effect.runPromise(parseScript("ALTER TABLE accounts VALIDATE CONSTRAINT c, ADD COLUMN x int, SET (fillfactor = 70)"))
-    if (parsed === undefined) throw new Error("no statement")
+    const parsed = await firstStatement("ALTER TABLE accounts VALIDATE CONSTRAINT c, ADD COLUMN x int, SET (fillfactor = 70)")
     expect(statementLocks(parsed, facts).locks).toEqual([{ relation: "accounts", mode: "AccessExclusiveLock" }])
-    const [weakLast] = await Effect.runPromise(
-      parseScript("ALTER TABLE events ADD COLUMN a int REFERENCES accounts (id), ADD CONSTRAINT c FOREIGN KEY (a) REFERENCES accounts (id) NOT VALID"),
+    const weakLast = await firstStatement(
+      "ALTER TABLE events ADD COLUMN a int REFERENCES accounts (id), ADD CONSTRAINT c FOREIGN KEY (a) REFERENCES accounts (id) NOT VALID",
     )
-    if (weakLast === undefined) throw new Error("no statement")
     expect(statementLocks(weakLast, facts).locks).toEqual([
       { relation: "events", mode: "AccessExclusiveLock" },
       { relation: "accounts", mode: "ShareRowExclusiveLock" },

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Effect } from "effect"
-import { AimLive, Migrator, type MigratorOptions, type ServerDatabase, parseConfig } from "../src/testing.js"
+import { AimLive, Migrator, type MigratorOptions, type ParsedStatement, type ServerDatabase, parseConfig, parseScript } from "../src/testing.js"
 
 export const shippedMigrations = resolve(import.meta.dirname, "../../../migrations")
 
@@ -34,3 +34,10 @@ export const runMigratorFailure = <A, E>(
   f: (migrator: Migrator["Type"]) => Effect.Effect<A, E>,
   options: MigratorOptions = {},
 ) => Effect.runPromise(Effect.flatMap(Migrator, f).pipe(Effect.provide(migratorFor({ DATABASE_URL: url }, directory, options)), Effect.flip))
+
+/** The first statement of `text` as PostgreSQL's parser reads it (a test's one statement). */
+export const firstStatement = async (text: string): Promise<ParsedStatement> => {
+  const [statement] = await Effect.runPromise(parseScript(text))
+  if (statement === undefined) throw new Error(`no statement in ${text}`)
+  return statement
+}

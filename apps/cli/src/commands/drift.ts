@@ -1,14 +1,12 @@
 import { Command } from "@effect/cli"
-import { Effect } from "effect"
 import { withAim } from "../layers.js"
-import { load } from "../load.js"
+import { runFrom } from "../load.js"
 import * as opt from "../options.js"
 
-export const drift = Command.make("drift", { json: opt.json, migrationsDir: opt.migrationsDir }, (options) =>
-  Effect.flatMap(
-    load(() => import("./drift.run.js")),
-    (m) => m.run(options),
-  ),
+export const drift = Command.make(
+  "drift",
+  { json: opt.json, migrationsDir: opt.migrationsDir },
+  runFrom(() => import("./drift.run.js")),
 ).pipe(
   withAim,
   Command.withDescription(

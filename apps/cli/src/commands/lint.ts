@@ -1,6 +1,5 @@
 import { Args, Command } from "@effect/cli"
-import { Effect } from "effect"
-import { load } from "../load.js"
+import { runFrom } from "../load.js"
 import * as opt from "../options.js"
 
 const files = Args.file({ name: "files", exists: "yes" }).pipe(
@@ -8,9 +7,8 @@ const files = Args.file({ name: "files", exists: "yes" }).pipe(
   Args.repeated,
 )
 
-export const lint = Command.make("lint", { files, json: opt.json, migrationsDir: opt.migrationsDir }, (options) =>
-  Effect.flatMap(
-    load(() => import("./lint.run.js")),
-    (m) => m.run(options),
-  ),
+export const lint = Command.make(
+  "lint",
+  { files, json: opt.json, migrationsDir: opt.migrationsDir },
+  runFrom(() => import("./lint.run.js")),
 ).pipe(Command.withDescription("Check migrations for statements that are not idempotent, lock or rewrite tables, or are destructive (PostgreSQL's own parser)"))

@@ -1,7 +1,6 @@
 import { Command, Options } from "@effect/cli"
-import { Effect } from "effect"
 import { withAim } from "../layers.js"
-import { load } from "../load.js"
+import { runFrom } from "../load.js"
 import * as opt from "../options.js"
 
 const failOn = Options.choice("fail-on", ["medium", "high"]).pipe(
@@ -9,11 +8,10 @@ const failOn = Options.choice("fail-on", ["medium", "high"]).pipe(
   Options.optional,
 )
 
-export const plan = Command.make("plan", { json: opt.json, migrationsDir: opt.migrationsDir, failOn }, (options) =>
-  Effect.flatMap(
-    load(() => import("./plan.run.js")),
-    (m) => m.run(options),
-  ),
+export const plan = Command.make(
+  "plan",
+  { json: opt.json, migrationsDir: opt.migrationsDir, failOn },
+  runFrom(() => import("./plan.run.js")),
 ).pipe(
   withAim,
   Command.withDescription(

@@ -113,6 +113,9 @@ const fixFor = (kind: Difference["kind"], objectType: ObjectType, name: string, 
   return `put back the definition ${file === undefined ? "the files give" : `${file} gives`}${statements === undefined ? "" : ` (${statements.replace})`}, or, if the change is wanted, make it a migration (aim new) so the files say so`
 }
 
+/** A known difference of a database the deployed AIM backend built, for a catalog key and its live value. */
+export type KnownDifference = (key: string, actual: string | undefined) => { readonly title: string; readonly fix: string } | undefined
+
 /** A difference aim verify knows (AIM-VER-004) found on the database: its title, fix and the catalog keys it covers (`kind:table.*` for every object of a table). */
 export interface FoundDifference {
   readonly title: string
@@ -151,9 +154,6 @@ const comparable = (key: string, value: string | undefined) =>
   value !== undefined && key.startsWith("column:")
     ? value.replace(/(?<=\s)-?\d+\.\d+(?=\s)/g, (n) => String(Number(n))).replace(/(?<=\s)CURRENT_TIMESTAMP(?=\s)/g, "now()")
     : value
-
-/** A known difference of a database the deployed AIM backend built, for a catalog key and its live value. */
-export type KnownDifference = (key: string, actual: string | undefined) => { readonly title: string; readonly fix: string } | undefined
 
 /**
  * The differences between the catalog the applied files produce (`expected`, with the file that

@@ -205,7 +205,11 @@ export const readCatalogFacts = (db: Pick<DatabaseShape, "query">): Effect.Effec
           }
           break
         case "reads":
-          if (row.b !== null) viewReads.set(row.a, [...(viewReads.get(row.a) ?? []), row.b])
+          if (row.b !== null) {
+            const reads = viewReads.get(row.a) ?? []
+            reads.push(row.b)
+            viewReads.set(row.a, reads)
+          }
           break
         case "column":
           if (row.b !== null && row.c !== null) columnType.set(`${row.a}.${row.b}`, row.c)

@@ -87,6 +87,10 @@ const namesUnder = (node: unknown, nodeType: string, name: (found: unknown) => s
   return found
 }
 
+/** Each relation of a list of RangeVar nodes (TRUNCATE a, b; LOCK TABLE a, b; CREATE STATISTICS … FROM a, b), in one mode. */
+const listed = (list: unknown, mode: LockMode): ReadonlyArray<RelationLock> =>
+  ((list ?? []) as ReadonlyArray<{ RangeVar?: unknown }>).flatMap((r) => relname(r.RangeVar) ?? []).map((relation) => ({ relation, mode }))
+
 /** The tables a query reads. */
 const rangeVars = (node: unknown) => namesUnder(node, "RangeVar", relname)
 
@@ -459,10 +463,7 @@ const lockTableLocks = (node: AstNode): StatementLocks => {
     8: "AccessExclusiveLock",
   }
   const mode = modes[Number(node.mode)] ?? "AccessExclusiveLock"
-  return impact(
-    "LOCK TABLE",
-    ((node.relations ?? []) as ReadonlyArray<{ RangeVar?: unknown }>).flatMap((r) => relname(r.RangeVar) ?? []).map((relation) => ({ relation, mode })),
-  )
+  return impact("LOCK TABLE", listed(node.relations, mode))
 }
 
 /** The locks, rewrite and scan of one parsed statement, given what the target's catalog says. */
@@ -527,13 +528,7 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
     case "SelectStmt":
       return selectLocks(node)
     case "TruncateStmt":
-      return impact(
-        "TRUNCATE",
-        ((node.relations ?? []) as ReadonlyArray<{ RangeVar?: unknown }>)
-          .flatMap((r) => relname(r.RangeVar) ?? [])
-          .map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
-        { destructive: true },
-      )
+      return impact("TRUNCATE", listed(node.relations, "AccessExclusiveLock"), { destructive: true })
     case "ClusterStmt":
       return impact("CLUSTER", [{ relation: relname(node.relation) ?? "?", mode: "AccessExclusiveLock" }], {
         rewrite: true,
@@ -602,12 +597,7 @@ const otherStatementLocks = (statement: ParsedStatement, facts: CatalogFacts): S
       )
     }
     case "CreateStatsStmt":
-      return impact(
-        "CREATE STATISTICS",
-        ((node.relations ?? []) as ReadonlyArray<{ RangeVar?: unknown }>)
-          .flatMap((r) => relname(r.RangeVar) ?? [])
-          .map((relation) => ({ relation, mode: "ShareUpdateExclusiveLock" as const })),
-      )
+      return impact("CREATE STATISTICS", listed(node.relations, "ShareUpdateExclusiveLock"))
     case "RuleStmt":
       return impact("CREATE RULE", [{ relation: relname(node.relation) ?? "?", mode: "AccessExclusiveLock" }])
     case "MergeStmt": {

@@ -73,7 +73,7 @@ export const secretsOf = (env: Env): ReadonlyArray<string> => {
 
 /**
  * Replaces every secret in `text` with `***`, in its raw form and as it appears inside a JSON string
- * (a `"` or `\\` escaped). Every occurrence of every secret is found in the text as given, and each
+ * (a `"` or `\` escaped). Every occurrence of every secret is found in the text as given, and each
  * run of characters covered by one or more of them becomes one `***`: replacing secret by secret
  * would leave pieces where two occurrences overlap (`abc` and `bcd` in `abcd` left `***d`) or
  * where a shorter secret went first (`abc` inside `abcdef` left `***def`).
