@@ -35,6 +35,39 @@ const noOptionFiles = {
   },
 }
 
+/**
+ * The same code as one CommonJS file, for a V8 start-up snapshot (whose builder runs a script, not
+ * modules): the dependencies left external are required at run time from the bundle's own
+ * node_modules, through a require made for the file's path when the snapshot is built (the builder's
+ * own require loads only Node's built-in modules).
+ */
+export const bundleForSnapshot = async (esbuild, { entry, outfile, external }) => {
+  await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node22",
+    outfile,
+    external,
+    plugins: [nodeOnlyPg, noOptionFiles],
+    logLevel: "warning",
+  })
+  // A snapshot's run has no loader for import(): both kinds of load go through requireInstalled, and an
+  // import() of a CommonJS module gets the namespace import() would give (its exports as `default`).
+  const { readFileSync, writeFileSync } = await import("node:fs")
+  const names = external.map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|")
+  const text = readFileSync(outfile, "utf8")
+    .replace(new RegExp(`\\brequire\\(("(?:${names})(?:/[^"]*)?")\\)`, "g"), "requireInstalled($1)")
+    .replace(/\bimport\(("[^"]+")\)/g, "importInstalled($1)")
+  const banner = [
+    'const requireInstalled = require("node:module").createRequire(__filename);',
+    "const importInstalled = (id) => Promise.resolve().then(() => { const m = requireInstalled(id); return m !== null && typeof m === \"object\" && m[Symbol.toStringTag] === \"Module\" ? m : Object.assign(Object.create(null), m, { default: m }) });",
+    "",
+  ].join("\n")
+  writeFileSync(outfile, text.startsWith('"use strict";') ? `"use strict";\n${banner}${text.slice(14)}` : `${banner}${text}`)
+}
+
 export const bundle = async (esbuild, { entry, name, outdir, external }) => {
   rmSync(outdir, { recursive: true, force: true })
   await esbuild.build({

@@ -24,8 +24,10 @@ const run = (command, args, cwd) => {
   return result.stdout
 }
 
-const { build, external } = await import(join(cli, "build.mjs"))
+const { build, buildSnapshotEntry, external } = await import(join(cli, "build.mjs"))
 await build(join(stage, "dist"))
+// The entry the image builds its start-up snapshot from (deploy/Dockerfile).
+await buildSnapshotEntry(join(stage, "dist"))
 const manifest = JSON.parse(readFileSync(join(cli, "package.json"), "utf8"))
 const rootManifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
 

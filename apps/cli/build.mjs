@@ -2,7 +2,7 @@
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as esbuild from "esbuild"
-import { bundle } from "../../scripts/bundle.mjs"
+import { bundle, bundleForSnapshot } from "../../scripts/bundle.mjs"
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -11,5 +11,12 @@ export const external = ["@electric-sql/pglite", "pg-native", "libpg-query", "no
 
 /** Builds into `outdir` (default apps/cli/dist), emptied first. */
 export const build = (outdir = join(here, "dist")) => bundle(esbuild, { entry: join(here, "src/aim.ts"), name: "aim", outdir, external })
+
+/**
+ * `outdir/aim-snapshot.cjs`: the entry a V8 start-up snapshot is built from (src/snapshot.ts), packed
+ * beside the bundle; the image builds its blob with the Node that runs it (deploy/Dockerfile).
+ */
+export const buildSnapshotEntry = (outdir = join(here, "dist")) =>
+  bundleForSnapshot(esbuild, { entry: join(here, "src/snapshot.ts"), outfile: join(outdir, "aim-snapshot.cjs"), external })
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await build()

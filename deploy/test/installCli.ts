@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { readDockerfile, repoRoot } from "./artifacts.js"
+import { imageEnv, imagePaths, readDockerfile, repoRoot } from "./artifacts.js"
 
 const run = (command: string, args: ReadonlyArray<string>, cwd: string) => {
   const result = spawnSync(command, args, { cwd, encoding: "utf8" })
@@ -13,7 +13,8 @@ const run = (command: string, args: ReadonlyArray<string>, cwd: string) => {
 /**
  * Builds what deploy/Dockerfile builds, with the Dockerfile's own commands: stage 1's pack, then the
  * final stage's `npm install -g` of the tarball, into an empty prefix (the image's global install,
- * without root). The tests run the `aim` it installs, as the image's entrypoint would.
+ * without root), the compile cache's warm-up and the start-up snapshot, on the image's Node (24).
+ * The image's paths are directories of the test's (imagePaths); the tests run the entrypoint.
  */
 export default async function setup() {
   const dockerfile = readDockerfile()
@@ -26,26 +27,34 @@ export default async function setup() {
   // The Dockerfile's own flags (--ignore-scripts …), into a prefix of our own instead of the image's.
   const flags = install.split(/\s+/).filter((word) => word.startsWith("--"))
   run("npm", ["install", "-g", ...flags, "--prefix", prefix, tarball], mkdtempSync(join(tmpdir(), "aim-image-cwd-")))
-  process.env.AIM_IMAGE_BIN = join(prefix, "bin", "aim")
-  // The build's warm-up step, as the image runs it (its PATH has the installed aim; production, no database).
-  const warm = dockerfile.runs.find((r) => r.startsWith("aim --version"))
-  if (warm === undefined) throw new Error("deploy/Dockerfile no longer warms the compile cache")
-  const cache = mkdtempSync(join(tmpdir(), "aim-image-cache-"))
-  const warmed = spawnSync("sh", ["-c", warm], {
-    cwd: mkdtempSync(join(tmpdir(), "aim-image-cwd-")),
-    env: {
-      PATH: `${join(prefix, "bin")}:${process.env.PATH}`,
-      HOME: mkdtempSync(join(tmpdir(), "aim-image-home-")),
-      ...dockerfile.env,
-      NODE_COMPILE_CACHE: cache,
+  process.env.AIM_IMAGE_PREFIX = prefix
+  process.env.AIM_IMAGE_OPT = mkdtempSync(join(tmpdir(), "aim-image-opt-"))
+  mkdirSync(join(process.env.AIM_IMAGE_OPT, "compile-cache"))
+  // The build's steps after the install, as the image runs them: as its user, in production, no database.
+  const buildStep = (what: string, step: string | undefined, env: Record<string, string> = {}) => {
+    if (step === undefined) throw new Error(`deploy/Dockerfile no longer has ${what}`)
+    const cwd = mkdtempSync(join(tmpdir(), "aim-image-cwd-"))
+    writeFileSync(join(cwd, ".env"), "POSTGRES_HOST=snapshot-builder.invalid\n")
+    const done = spawnSync("sh", ["-c", imagePaths(step)], { cwd, env: imageEnv(env), encoding: "utf8" })
+    if (done.status !== 0) throw new Error(`the Dockerfile's ${what} failed: ${done.stderr}`)
+  }
+  buildStep(
+    "compile cache warm-up",
+    dockerfile.runs.find((r) => r.startsWith("aim --version")),
+  )
+  // Built where a database, a .env and arguments are not the runs': a run that saw any of them would
+  // connect to a host that does not exist (commands.test.ts runs the image on its own database).
+  buildStep(
+    "start-up snapshot",
+    dockerfile.runs.find((r) => r.includes("--build-snapshot")),
+    {
+      DATABASE_URL: "postgres://snapshot-builder.invalid/none",
+      POSTGRES_HOST: "snapshot-builder.invalid",
     },
-    encoding: "utf8",
-  })
-  if (warmed.status !== 0) throw new Error(`the Dockerfile's warm-up step failed: ${warmed.stderr}`)
-  process.env.AIM_IMAGE_COMPILE_CACHE = cache
+  )
   return () => {
     rmSync(out, { recursive: true, force: true })
     rmSync(prefix, { recursive: true, force: true })
-    rmSync(process.env.AIM_IMAGE_COMPILE_CACHE ?? "", { recursive: true, force: true })
+    rmSync(process.env.AIM_IMAGE_OPT ?? "", { recursive: true, force: true })
   }
 }

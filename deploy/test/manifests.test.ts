@@ -157,7 +157,12 @@ describe("the other artifacts", () => {
     expect(dockerfile.stages).toBe(2)
     expect(dockerfile.user).toBe("node")
     expect(dockerfile.env).toMatchObject({ NODE_ENV: "production" })
-    expect([...dockerfile.entrypoint, ...dockerfile.cmd]).toEqual(["aim", "migrate"])
+    // The entrypoint is the installed CLI started from the snapshot the build made with the same Node.
+    expect(dockerfile.entrypoint).toEqual(["node", "--snapshot-blob", "/opt/aim/aim.blob", "/usr/local/lib/node_modules/aim-migrate/dist/aim-snapshot.cjs"])
+    expect(dockerfile.runs.find((r) => r.includes("--build-snapshot"))).toContain(
+      "--snapshot-blob /opt/aim/aim.blob --build-snapshot /usr/local/lib/node_modules/aim-migrate/dist/aim-snapshot.cjs",
+    )
+    expect(dockerfile.cmd).toEqual(["migrate"])
     expect(readFileSync(resolve(deployDir, "Dockerfile"), "utf8")).not.toMatch(/PASSWORD|DATABASE_URL=/)
     // Supply chain: Node 24 (supported), a base image the release build pins by digest, the tarball's
     // npm-shrinkwrap.json honoured with no install script run.

@@ -9,4 +9,4 @@ const cache = nodeModule as { enableCompileCache?: () => unknown }
 cache.enableCompileCache?.()
 
 if (process.argv.length === 3 && process.argv[2] === "--version") process.stdout.write(`${version}\n`)
-else await import("./main.js")
+else (await import("./main.js")).start()

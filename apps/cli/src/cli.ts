@@ -42,7 +42,7 @@ const observed = <Name extends string, R, E, A>(name: Name, command: Command.Com
       ),
       Effect.withSpan(`aim ${name}`),
       // Spans are flushed when this layer closes: before the outcome is rendered and the process exits.
-      Effect.provide(TelemetryLive({ env: environment, serviceName: "aim" })),
+      Effect.provide(TelemetryLive({ env: environment(), serviceName: "aim" })),
     )
   })
 

@@ -15,8 +15,8 @@ export interface LayerSettings {
 export const aimLayer = <S extends LayerSettings>(settings: S) =>
   AimLive({
     migrationsDir: settings.migrationsDir,
-    env: environment,
-    cwd,
+    env: environment(),
+    cwd: cwd(),
     migrator: {
       ...(settings.lockWait === undefined ? {} : { lockWait: `${settings.lockWait} seconds` as const }),
       ...(settings.lockTimeout === undefined ? {} : { lockTimeout: `${settings.lockTimeout} seconds` as const }),

@@ -10,14 +10,6 @@ import { invocation, rawJson } from "./invocation.js"
 import { CliExit, err, exitCodes } from "./output.js"
 import { renderFailure, renderInterrupted, renderUsage } from "./render.js"
 
-// `aim status | head` closes the pipe early: that is the reader's choice, not an error.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(0)
-    throw error
-  })
-}
-
 // @effect/cli writes a usage error's text with Console.error; it is kept here and rendered once,
 // below, as aim renders every failure: one coded line, or one JSON document with --json.
 const usageText: Array<string> = []
@@ -33,41 +25,56 @@ const json = () => invocation.json ?? rawJson()
 
 const usageMessage = () => stripVTControlCharacters(usageText.join(" ")).replace(/\s+/g, " ").trim() || "the command line was not understood"
 
-// The command's own span and telemetry are cli.ts's (observed): it knows which command runs.
-const handled = run(process.argv).pipe(
-  keepUsageText,
-  Effect.catchIf(ValidationError.isValidationError, (e) =>
-    ValidationError.isHelpRequested(e) ? new CliExit({ code: exitCodes.ok }) : renderUsage(catalog.usageInvalid, usageMessage(), json()),
-  ),
-)
+/**
+ * Runs the command line. Nothing happens when this module loads: the entry (aim.ts) calls it, as a
+ * start-up snapshot's main function would, so that no argv, environment or stream is taken before
+ * the run it belongs to.
+ */
+export const start = (): void => {
+  // `aim status | head` closes the pipe early: that is the reader's choice, not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") process.exit(0)
+      throw error
+    })
+  }
 
-// NodeRuntime interrupts the run on SIGTERM and SIGINT (finalizers roll back and release the lock);
-// which of the two it was is remembered here, for the line that says so.
-let stoppedBy = "a signal"
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, () => {
-    stoppedBy = signal
+  // The command's own span and telemetry are cli.ts's (observed): it knows which command runs.
+  const handled = run(process.argv).pipe(
+    keepUsageText,
+    Effect.catchIf(ValidationError.isValidationError, (e) =>
+      ValidationError.isHelpRequested(e) ? new CliExit({ code: exitCodes.ok }) : renderUsage(catalog.usageInvalid, usageMessage(), json()),
+    ),
+  )
+
+  // NodeRuntime interrupts the run on SIGTERM and SIGINT (finalizers roll back and release the lock);
+  // which of the two it was is remembered here, for the line that says so.
+  let stoppedBy = "a signal"
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      stoppedBy = signal
+    })
+  }
+
+  const program = handled.pipe(
+    Effect.onInterrupt(() => (invocation.command === "mcp" ? Effect.void : renderInterrupted(stoppedBy, json()))),
+    // Every command's errors must be a CommandError: one without a catalog entry fails the typecheck here.
+    Effect.catchAll((e) => (e instanceof CliExit ? Effect.fail(e) : renderFailure(e, json()))),
+    Effect.catchAllDefect((defect) =>
+      err(`✖ [AIM-GEN-001] unexpected error: ${defect instanceof Error ? defect.message : String(defect)}`).pipe(
+        Effect.andThen(new CliExit({ code: exitCodes.failed })),
+      ),
+    ),
+    Effect.provide(NodeContext.layer),
+  )
+
+  NodeRuntime.runMain(program, {
+    disableErrorReporting: true,
+    teardown: (exit, onExit) => {
+      if (Exit.isSuccess(exit)) return onExit(0)
+      if (Cause.isInterruptedOnly(exit.cause)) return onExit(130)
+      const failure = Cause.failureOption(exit.cause)
+      onExit(failure._tag === "Some" && failure.value instanceof CliExit ? failure.value.code : exitCodes.failed)
+    },
   })
 }
-
-const program = handled.pipe(
-  Effect.onInterrupt(() => (invocation.command === "mcp" ? Effect.void : renderInterrupted(stoppedBy, json()))),
-  // Every command's errors must be a CommandError: one without a catalog entry fails the typecheck here.
-  Effect.catchAll((e) => (e instanceof CliExit ? Effect.fail(e) : renderFailure(e, json()))),
-  Effect.catchAllDefect((defect) =>
-    err(`✖ [AIM-GEN-001] unexpected error: ${defect instanceof Error ? defect.message : String(defect)}`).pipe(
-      Effect.andThen(new CliExit({ code: exitCodes.failed })),
-    ),
-  ),
-  Effect.provide(NodeContext.layer),
-)
-
-NodeRuntime.runMain(program, {
-  disableErrorReporting: true,
-  teardown: (exit, onExit) => {
-    if (Exit.isSuccess(exit)) return onExit(0)
-    if (Cause.isInterruptedOnly(exit.cause)) return onExit(130)
-    const failure = Cause.failureOption(exit.cause)
-    onExit(failure._tag === "Some" && failure.value instanceof CliExit ? failure.value.code : exitCodes.failed)
-  },
-})

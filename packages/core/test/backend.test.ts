@@ -91,7 +91,7 @@ describe("a database built by aim migrate alone", () => {
     ])
     expect((await sql(db.url, "SELECT version FROM public.schema_migrations")).map((r) => r.version).sort()).toEqual([...backendReleases.current].sort())
     const status = await runMigrator(db.url, shippedMigrations, (m) => m.status)
-    expect(status.backend).toEqual({ release: "current", unrecorded: [], unknown: [] })
+    expect(status.backend).toEqual({ release: "current", unrecorded: [], unknown: [], recorded: [...backendReleases.current].sort() })
     expect((await verify(db.url)).checks.find((c) => c.id === "backend")).toMatchObject({ status: "pass" })
   })
 

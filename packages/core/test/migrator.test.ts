@@ -298,6 +298,7 @@ describe("the oldest server the migrations run on", () => {
         return Effect.succeed([{ num, version, locked: num >= 150000 }] as unknown as ReadonlyArray<A>)
       },
       execute: () => Effect.void,
+      queries: () => Effect.succeed([]),
     }
     const db = { kind: "server", target: "fake", session: Effect.succeed(session) } as unknown as DatabaseShape
     return { db, sent }

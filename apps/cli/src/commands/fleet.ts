@@ -1,5 +1,5 @@
 import { ConfigError, type FleetResult, type Shard, inShard, migrateFleet, parseFleet, readConfig } from "@aim/core"
-import { cwd, environment as env } from "../environment.js"
+import { cwd, environment } from "../environment.js"
 import { Effect } from "effect"
 import { readFile } from "node:fs/promises"
 import { out, writeOut } from "../output.js"
@@ -31,7 +31,8 @@ export const migrateDatabases = (options: {
           }),
       ),
     )
-    const { targets: listed, problems } = parseFleet(text, env, readConfig(env, cwd).config?.database)
+    const env = environment()
+    const { targets: listed, problems } = parseFleet(text, env, readConfig(env, cwd()).config?.database)
     if (problems.length > 0 || listed.length === 0) {
       return yield* new ConfigError({
         problems: [
@@ -67,7 +68,7 @@ export const migrateDatabases = (options: {
     const results = yield* migrateFleet(targets, {
       migrationsDir: options.migrationsDir,
       env,
-      cwd,
+      cwd: cwd(),
       concurrency: options.concurrency,
       migrator: { lockWait: `${options.lockWait} seconds`, lockTimeout: `${options.lockTimeout} seconds` },
       onUpdate: (index, state) =>

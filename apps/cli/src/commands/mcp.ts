@@ -12,7 +12,7 @@ export const mcp = Command.make("mcp", { migrationsDir: opt.migrationsDir, allow
   Effect.async<void>((resume) => {
     let closing = false
     // The MCP SDK loads only for `aim mcp`.
-    const started = import("../mcp/server.js").then(({ startMcpServer }) => startMcpServer({ migrationsDir, allowApply, env: environment, cwd }))
+    const started = import("../mcp/server.js").then(({ startMcpServer }) => startMcpServer({ migrationsDir, allowApply, env: environment(), cwd: cwd() }))
     const stop = () => {
       if (closing) return
       closing = true

@@ -9,6 +9,8 @@ export interface Session {
   readonly query: <A extends Row = Row>(sql: string, params?: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<A>, SqlError>
   /** A whole script, several statements, no parameters (simple protocol). */
   readonly execute: (sql: string) => Effect.Effect<void, SqlError>
+  /** Several statements in one round trip, no parameters (simple protocol): each statement's rows, in order. */
+  readonly queries: (sql: string) => Effect.Effect<ReadonlyArray<ReadonlyArray<Row>>, SqlError>
 }
 
 export interface DatabaseShape {

@@ -2,7 +2,7 @@ import { Effect, Exit, Layer, Redacted, Schedule, type Scope } from "effect"
 import { readFileSync } from "node:fs"
 import { hostname } from "node:os"
 import pg from "pg"
-import * as tls from "node:tls"
+import type * as tls from "node:tls"
 import { type ServerDatabase, describeDatabase, systemRootCert } from "../config/DatabaseConfig.js"
 import { Database, type Row, type Session } from "./Database.js"
 import { type ConnectionError, type SqlError, toConnectionError, toSqlError } from "./SqlError.js"
@@ -20,13 +20,15 @@ export const applicationName = (): string => `aim-migrate ${hostname()} pid ${pr
  * sslrootcert=system: Node's bundled Mozilla CA list (what TLS verifies against when no `ca` is given,
  * NODE_EXTRA_CA_CERTS included) plus the operating system's store where this Node can read it (22.15+).
  */
-const systemCertificates = (): ReadonlyArray<string> | undefined => {
-  const read = (tls as { getCACertificates?: (type: "default" | "system") => ReadonlyArray<string> }).getCACertificates
+const systemCertificates = async (): Promise<ReadonlyArray<string> | undefined> => {
+  // Loaded here, not at the top: pg loads node:tls itself only when a connection asks for TLS, and a
+  // start that never does (a local no-op) should not pay for it.
+  const read = ((await import("node:tls")) as { getCACertificates?: (type: "default" | "system") => ReadonlyArray<string> }).getCACertificates
   return read === undefined ? undefined : [...new Set([...read("default"), ...read("system")])]
 }
 
 /** libpq's sslmode meanings mapped onto Node's TLS options. */
-const sslOptions = (settings: ServerDatabase): false | tls.ConnectionOptions => {
+const sslOptions = async (settings: ServerDatabase): Promise<false | tls.ConnectionOptions> => {
   switch (settings.sslMode) {
     case "disable":
       return false
@@ -39,7 +41,7 @@ const sslOptions = (settings: ServerDatabase): false | tls.ConnectionOptions => 
         settings.sslRootCert === undefined
           ? undefined
           : settings.sslRootCert === systemRootCert
-            ? systemCertificates()?.slice()
+            ? (await systemCertificates())?.slice()
             : readFileSync(settings.sslRootCert, "utf8")
       return settings.sslMode === "verify-ca"
         ? { rejectUnauthorized: true, ...(ca === undefined ? {} : { ca }), checkServerIdentity: () => undefined }
@@ -112,7 +114,7 @@ const connectedPool = (settings: ServerDatabase, options: PgOptions, target: str
       },
       catch: (cause) => toConnectionError(cause, target),
     })
-  const first = open(sslOptions(settings))
+  const first = Effect.tryPromise({ try: () => sslOptions(settings), catch: (cause) => toConnectionError(cause, target) }).pipe(Effect.flatMap(open))
   return settings.sslMode === "prefer" && settings.plaintextFallback
     ? first.pipe(
         Effect.catchIf(
@@ -175,6 +177,13 @@ export const PgDatabaseLive = (settings: ServerDatabase, options: PgOptions = {}
         return {
           query: <A extends Row = Row>(sql: string, params?: ReadonlyArray<unknown>) => track(runQuery<A>(client, sql, params)),
           execute: (sql: string): Effect.Effect<void, SqlError> => track(runScript(client, sql)),
+          queries: (sql: string) =>
+            track(
+              Effect.tryPromise({ try: () => client.query(sql) as Promise<pg.QueryResult | ReadonlyArray<pg.QueryResult>>, catch: (e) => toSqlError(e) }).pipe(
+                // pg answers one result for one statement and an array for several.
+                Effect.map((results) => (Array.isArray(results) ? results : [results as pg.QueryResult]).map((r) => r.rows as ReadonlyArray<Row>)),
+              ),
+            ),
         }
       })
 

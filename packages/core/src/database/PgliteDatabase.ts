@@ -142,6 +142,8 @@ export const PgliteDatabaseLive = (settings: EmbeddedDatabase): Layer.Layer<Data
       const session: Session = {
         query,
         execute: (sql: string): Effect.Effect<void, SqlError> => Effect.tryPromise({ try: () => db.exec(sql), catch: toSqlError }).pipe(Effect.asVoid),
+        queries: (sql: string) =>
+          Effect.tryPromise({ try: () => db.exec(sql), catch: toSqlError }).pipe(Effect.map((results) => results.map((r) => r.rows as ReadonlyArray<Row>))),
       }
       return Database.of({ kind: "embedded", target, query, session: Effect.succeed(session) })
     }),

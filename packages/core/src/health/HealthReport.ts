@@ -146,7 +146,7 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
       // ledger alone is read, so a broken directory is not mistaken for a database that is down.
       const current = yield* timed(status)
       if (current.result._tag === "Right") probed = current.result.right
-      const noPlan: Plan = { applied: [], pending: [], refusals: [], backend: { release: "none", unrecorded: [], unknown: [] } }
+      const noPlan: Plan = { applied: [], pending: [], refusals: [], backend: { release: "none", unrecorded: [], unknown: [], recorded: undefined } }
       const filesFailed = current.result._tag === "Left" && isSourceError(current.result.left) ? current.result.left : undefined
       const ledger =
         filesFailed === undefined

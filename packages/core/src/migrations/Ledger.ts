@@ -68,9 +68,11 @@ const toApplied = (row: LedgerRow): AppliedMigration => ({
   method: row.method,
 })
 
+const ledgerRows = `SELECT version, name, checksum, applied_at, duration_ms, applied_by, method FROM ${ledgerTable} ORDER BY version`
+
 /** The ledger's rows in version order; a database that has never been migrated has none. */
 export const readLedger = (query: Query): Effect.Effect<ReadonlyArray<AppliedMigration>, SqlError> =>
-  query<LedgerRow>(`SELECT version, name, checksum, applied_at, duration_ms, applied_by, method FROM ${ledgerTable} ORDER BY version`).pipe(
+  query<LedgerRow>(ledgerRows).pipe(
     Effect.map((rows) => rows.map(toApplied)),
     // 42P01: undefined_table, 3F000: invalid_schema_name — nothing applied yet.
     Effect.catchIf(
@@ -152,20 +154,41 @@ const backendFileName = /^\d{3,}_[A-Za-z0-9_.-]+\.sql$/
  */
 export const readBackendLedger = (query: Query): Effect.Effect<BackendLedger, SqlError> =>
   Effect.gen(function* () {
-    const columns = yield* query<{ column_name: string; data_type: string }>(
-      `SELECT column_name, data_type FROM information_schema.columns
-        WHERE table_schema = 'public' AND table_name = 'schema_migrations' ORDER BY ordinal_position`,
-    )
-    if (columns.length === 0) return { _tag: "Absent" } as const
-    const shape = columns.map((c) => `${c.column_name} ${c.data_type}`).join(", ")
-    const version = columns.find((c) => c.column_name === "version")
-    if (version === undefined || (version.data_type !== "character varying" && version.data_type !== "text")) return { _tag: "Foreign", shape } as const
-    const rows = yield* query<{ version: string }>("SELECT version::text AS version FROM public.schema_migrations ORDER BY version")
-    const versions = rows.map((r) => r.version)
-    if (versions.length > 0 && !versions.some((v) => backendFileName.test(v)))
-      return { _tag: "Foreign", shape: `${shape}; rows such as ${versions[0]}` } as const
-    return { _tag: "Backend", versions } as const
+    const columns = yield* query<BackendColumn>(backendColumns)
+    // Rows are read only from a table that can be the runner's.
+    if (columns.length === 0 || foreignShape(columns) !== undefined) return backendLedgerOf(columns, [])
+    return backendLedgerOf(columns, yield* query<{ version: string }>(backendRows))
   })
+
+interface BackendColumn extends Row {
+  readonly column_name: string
+  readonly data_type: string
+}
+
+const backendColumns = `SELECT column_name, data_type FROM information_schema.columns
+  WHERE table_schema = 'public' AND table_name = 'schema_migrations' ORDER BY ordinal_position`
+const backendRows = "SELECT version::text AS version FROM public.schema_migrations ORDER BY version"
+
+const shapeOf = (columns: ReadonlyArray<BackendColumn>) => columns.map((c) => `${c.column_name} ${c.data_type}`).join(", ")
+
+/** A table whose `version` is not text is another tool's, whatever its rows. */
+const foreignShape = (columns: ReadonlyArray<BackendColumn>): BackendLedger | undefined => {
+  const version = columns.find((c) => c.column_name === "version")
+  return version === undefined || (version.data_type !== "character varying" && version.data_type !== "text")
+    ? { _tag: "Foreign", shape: shapeOf(columns) }
+    : undefined
+}
+
+/** The table's columns and rows as one of the three: the rows are the runner's only when they are file names. */
+const backendLedgerOf = (columns: ReadonlyArray<BackendColumn>, rows: ReadonlyArray<{ readonly version: string }>): BackendLedger => {
+  if (columns.length === 0) return { _tag: "Absent" }
+  const foreign = foreignShape(columns)
+  if (foreign !== undefined) return foreign
+  const versions = rows.map((r) => r.version)
+  if (versions.length > 0 && !versions.some((v) => backendFileName.test(v)))
+    return { _tag: "Foreign", shape: `${shapeOf(columns)}; rows such as ${versions[0]}` }
+  return { _tag: "Backend", versions }
+}
 
 /** The deployed AIM backend's ledger's file names; none when absent or when the table is another tool's. */
 export const readLegacyLedger = (query: Query): Effect.Effect<ReadonlyArray<string> | undefined, SqlError> =>
@@ -185,6 +208,26 @@ export interface Ledgers {
 }
 
 export const readLedgers = (query: Query): Effect.Effect<Ledgers, SqlError> => Effect.all({ ledger: readLedger(query), backend: readBackendLedger(query) })
+
+/**
+ * Both ledgers in one round trip, on the migration session: the three reads as one script, as every
+ * no-op finds them (both tables there). The script only reads, so where it fails nothing changed, and
+ * the ledgers are read statement by statement. The runner's table comes first: where it is missing
+ * (a fresh database, one an earlier aim release built) the script stops before aim's ledger, which is
+ * then read once, by the reads that follow.
+ */
+export const readLedgersOnce = (session: Pick<Session, "query" | "queries">): Effect.Effect<Ledgers, SqlError> =>
+  session.queries(`${backendColumns};\n${backendRows};\n${ledgerRows}`).pipe(
+    Effect.map(([columns = [], rows = [], ledger = []]) => ({
+      ledger: (ledger as ReadonlyArray<LedgerRow>).map(toApplied),
+      backend: backendLedgerOf(columns as ReadonlyArray<BackendColumn>, rows as ReadonlyArray<{ readonly version: string }>),
+    })),
+    // 42P01, 3F000: a table or aim's schema is missing; 42703: another tool's table has no `version`.
+    Effect.catchIf(
+      (e) => e.code === "42P01" || e.code === "3F000" || e.code === "42703",
+      () => readLedgers(session.query),
+    ),
+  )
 
 /** The plan of `migrations` against ledgers already read. */
 export const planOf = (migrations: ReadonlyArray<Migration>, { ledger, backend }: Ledgers): Plan => {

@@ -44,12 +44,16 @@ const knownDirectives = "-- aim:no-transaction (the first line), -- aim:check (t
  * silently ignored: misspelt, or where it has no effect (a no-transaction directive below the
  * first line would leave the file in one transaction its author meant it not to run in).
  */
+const noStatement = "has no statement, only comments; put the migration's SQL in it or delete it"
+
 export const textProblems = (text: string): ReadonlyArray<string> => {
   const nul = text.indexOf("\0")
   if (nul >= 0) {
     const line = text.slice(0, nul).split("\n").length
     return [`has a NUL byte at offset ${Buffer.byteLength(text.slice(0, nul))} (line ${line}): it is binary, or saved as UTF-16; save it as UTF-8 text`]
   }
+  // Every directive has "aim:" in it: a file without (most files) is not read line by line.
+  if (!text.includes("aim:")) return hasStatement(text) ? [] : [noStatement]
   const problems: Array<string> = []
   const lines = text.replace(/\r\n?/g, "\n").split("\n")
   const first = lines.findIndex((line) => line.trim() !== "")
@@ -70,9 +74,7 @@ export const textProblems = (text: string): ReadonlyArray<string> => {
       problems.push(`${at}: unknown directive -- aim:${name}; aim knows ${knownDirectives}`)
     }
   }
-  if (problems.length === 0 && !hasStatement(text)) {
-    problems.push("has no statement, only comments; put the migration's SQL in it or delete it")
-  }
+  if (problems.length === 0 && !hasStatement(text)) problems.push(noStatement)
   return problems
 }
 

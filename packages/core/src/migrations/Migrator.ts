@@ -1,7 +1,7 @@
 import { Context, Duration, Effect, Layer, Metric } from "effect"
 import { Database, transaction } from "../database/Database.js"
 import type { ConnectionError, SqlError } from "../database/SqlError.js"
-import { type Ledgers, appliedByLabel, ensureLedger, planOf, readLedgers, readPlan, recordBackendFiles } from "./Ledger.js"
+import { type Ledgers, appliedByLabel, ensureLedger, planOf, readLedgersOnce, readPlan, recordBackendFiles } from "./Ledger.js"
 import { providedBy } from "./backendRelease.js"
 import type { Migration } from "./Migration.js"
 import { MigrationSource } from "./MigrationSource.js"
@@ -114,7 +114,7 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
           yield* Metric.update(lockWait, Duration.toMillis(waited))
           yield* emit({ _tag: "LockAcquired" })
           // Read after the lock is held: another replica may have applied everything meanwhile.
-          const ledgers = yield* readLedgers(session.query)
+          const ledgers = yield* readLedgersOnce(session)
           const plan = planOf(migrations, ledgers)
           yield* Metric.set(pendingMigrations, plan.pending.length)
           if (plan.refusals.length > 0) return yield* new MigrationRefused({ refusals: plan.refusals })

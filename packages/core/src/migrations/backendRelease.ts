@@ -150,6 +150,8 @@ export interface BackendServing {
   readonly unrecorded: ReadonlyArray<string>
   /** Recorded by the backend but of no release aim knows (a newer backend release). */
   readonly unknown: ReadonlyArray<string>
+  /** The runner ledger's rows as read, sorted (undefined: no such ledger), for the checks that follow the read. */
+  readonly recorded: ReadonlyArray<string> | undefined
 }
 
 export const backendServing = (appliedNames: ReadonlyArray<string>, backendLedger: ReadonlyArray<string> | undefined): BackendServing => {
@@ -160,5 +162,6 @@ export const backendServing = (appliedNames: ReadonlyArray<string>, backendLedge
     release: serves("current") ? "current" : serves("guide") ? "guide" : "none",
     unrecorded: [...provided].filter((f) => !recorded.has(f)).sort(),
     unknown: [...recorded].filter((f) => !knownBackendFiles.has(f)).sort(),
+    recorded: backendLedger === undefined ? undefined : [...backendLedger].sort(),
   }
 }

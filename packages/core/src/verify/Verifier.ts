@@ -120,11 +120,12 @@ const tableChecks = (columns: Columns) => {
 }
 
 // The backend's runner runs, at every start, each file of its release not recorded in its ledger.
-const backendCheck = ({ db }: VerifyContext) =>
+const backendCheck = ({ db }: VerifyContext, known: StatusReport | undefined) =>
   Effect.gen(function* () {
     const title = "The AIM backend can start"
     const group = "Backend"
-    const recorded = yield* readLegacyLedger(db.query)
+    // After aim migrate, the runner's ledger as that run read and left it; otherwise read now.
+    const recorded = known !== undefined ? known.backend.recorded : yield* readLegacyLedger(db.query)
     const expected = backendReleases[supportedRelease]
     const have = new Set(recorded ?? [])
     const missing = expected.filter((f) => !have.has(f))
@@ -399,7 +400,7 @@ export const makeVerifier = Effect.gen(function* () {
         ...(yield* adminChecks(context, columns)),
         ...(yield* policyChecks(context, columns)),
         ...(yield* deployedChecks(context)),
-        yield* backendCheck(context),
+        yield* backendCheck(context, known),
         registrationPassed ??
           (yield* registrationCheck(context).pipe(
             Effect.catchAll((e) =>
