@@ -69,14 +69,14 @@ describe("a no-op aim migrate: the few round trips it needs, and no code it does
   // modules Node loaded are read at exit (process.moduleLoadList names Node's own internals).
   const internals = `process.on("exit", () => require("node:fs").writeFileSync(process.env.AIM_TEST_MODULES, JSON.stringify(process.moduleLoadList)))`
 
-  it("sets the session up and takes the lock in one statement, creates nothing, and never loads undici", () => {
+  it("sets the session up and takes the lock in one statement, reads both ledgers in another, creates nothing, and never loads undici", () => {
     const port = cluster?.port ?? 0
     const work = mkdtempSync(join(tmpdir(), "aim-noop-"))
     const env = cleanEnv({ DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/noop`, AIM_TEST_MODULES: join(work, "modules.json") })
     const created = spawnSync("psql", ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-c", "CREATE DATABASE noop"], { encoding: "utf8" })
     expect(created.status, created.stderr).toBe(0)
-    const migrate = () =>
-      spawnSync(process.execPath, ["--require", join(work, "modules.cjs"), cliBundle(), "migrate", "--migrations-dir", shippedMigrations], {
+    const migrate = (...more: ReadonlyArray<string>) =>
+      spawnSync(process.execPath, ["--require", join(work, "modules.cjs"), cliBundle(), "migrate", "--migrations-dir", shippedMigrations, ...more], {
         cwd: work,
         env,
         encoding: "utf8",
@@ -104,6 +104,18 @@ describe("a no-op aim migrate: the few round trips it needs, and no code it does
     expect(ledgerReads[0]).toMatch(
       /SELECT column_name, data_type[\s\S]*;\s*SELECT version::text AS version FROM public\.schema_migrations ORDER BY version;\s*SELECT version, name, checksum[^;]* FROM aim_migrations\.schema_migrations ORDER BY version$/,
     )
+    // Without the verification, that is the whole no-op: the setup with the lock, the ledgers, the unlock.
+    const quietBefore = readFileSync(log, "utf8").length
+    const quiet = migrate("--no-verify")
+    expect(quiet.status, quiet.stderr).toBe(0)
+    const sent = readFileSync(log, "utf8")
+      .slice(quietBefore)
+      .split(/\n(?=[A-Z]+: {2})/)
+      .filter((entry) => /^LOG: {2}(statement|execute [^:]*):/.test(entry))
+      .map((entry) =>
+        /pg_try_advisory_lock/.test(entry) ? "setup" : /schema_migrations/.test(entry) ? "ledgers" : /pg_advisory_unlock/.test(entry) ? "unlock" : entry,
+      )
+    expect(sent).toEqual(["setup", "ledgers", "unlock"])
     const modules = JSON.parse(readFileSync(join(work, "modules.json"), "utf8")) as ReadonlyArray<string>
     expect(modules.filter((m) => /undici/.test(m))).toEqual([])
   }, 120_000)
