@@ -25,7 +25,24 @@ const schema = `
   CREATE MATERIALIZED VIEW order_totals AS SELECT kind, count(*) AS n FROM events GROUP BY kind;
   CREATE UNIQUE INDEX order_totals_kind_idx ON order_totals (kind);
   CREATE SEQUENCE invoice_numbers;
-  CREATE SCHEMA archive_schema;`
+  CREATE SCHEMA archive_schema;
+  CREATE TABLE customers (id int PRIMARY KEY, email text);
+  CREATE TABLE carts (id int PRIMARY KEY, customer_id int REFERENCES customers (id) ON DELETE CASCADE, total int);
+  CREATE TABLE cart_lines (id int PRIMARY KEY, cart_id int REFERENCES carts (id) ON DELETE CASCADE ON UPDATE CASCADE, qty int);
+  CREATE TABLE invoices (id int PRIMARY KEY, customer_id int REFERENCES customers (id) ON DELETE SET NULL);
+  CREATE TABLE reviews (id int PRIMARY KEY, customer_id int REFERENCES customers (id));
+  INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 10) g;
+  INSERT INTO carts SELECT g, g, 1 FROM generate_series(1, 10) g;
+  INSERT INTO cart_lines SELECT g, g, 1 FROM generate_series(1, 10) g;
+  INSERT INTO invoices SELECT g, g FROM generate_series(1, 5) g;
+  INSERT INTO reviews SELECT g, g + 5 FROM generate_series(1, 5) g;
+  CREATE TABLE readings (id int, at date NOT NULL, v int) PARTITION BY RANGE (at);
+  CREATE TABLE readings_2024 PARTITION OF readings FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+  CREATE TABLE readings_2025 PARTITION OF readings FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+  CREATE TABLE readings_other PARTITION OF readings DEFAULT;
+  CREATE TABLE readings_2030 (id int, at date NOT NULL, v int);
+  INSERT INTO readings SELECT g, date '2024-06-01' + g * 30, 1 FROM generate_series(1, 20) g;
+  CREATE FUNCTION recount() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;`
 
 // Each statement kind the plan must predict, run for real inside a transaction that is rolled back.
 const statements: ReadonlyArray<readonly [string, string]> = [
@@ -97,7 +114,60 @@ const statements: ReadonlyArray<readonly [string, string]> = [
     "merge",
     "MERGE INTO archive a USING events e ON a.id = e.id WHEN MATCHED THEN UPDATE SET payload = e.payload WHEN NOT MATCHED THEN INSERT VALUES (e.id, e.payload)",
   ],
+  // Foreign-key neighbours: the triggers of a foreign key lock the table at its other end.
+  ["insert a row with a foreign key", "INSERT INTO carts VALUES (100, 1, 5)"],
+  ["insert a row without the foreign key's column", "INSERT INTO carts (id, total) VALUES (101, 1)"],
+  ["insert from a select of the referenced table", "INSERT INTO carts SELECT 102, id, 1 FROM customers WHERE id = 2"],
+  ["update a foreign key column", "UPDATE carts SET customer_id = 3 WHERE id = 1"],
+  ["update another column of a referencing table", "UPDATE carts SET total = 3 WHERE id = 1"],
+  ["update a referenced key with ON UPDATE CASCADE", "UPDATE carts SET id = 500 WHERE id = 2"],
+  ["delete with cascades, set null and a check", "DELETE FROM customers WHERE id = 1"],
+  ["delete with one cascade", "DELETE FROM carts WHERE id = 3"],
+  ["delete from the end of the chain", "DELETE FROM cart_lines WHERE id = 4"],
+  ["truncate with cascade", "TRUNCATE customers CASCADE"],
+  ["change the type of a referencing column", "ALTER TABLE carts ALTER COLUMN customer_id TYPE bigint"],
+  ["change the type of a referenced column", "ALTER TABLE customers ALTER COLUMN id TYPE bigint"],
+  ["drop a referenced primary key with cascade", "ALTER TABLE customers DROP CONSTRAINT customers_pkey CASCADE"],
+  ["drop a referenced table with cascade", "DROP TABLE carts CASCADE"],
+  ["select for update of a referencing table", "SELECT * FROM carts WHERE id = 1 FOR UPDATE"],
+  // Partitions: a statement on a partitioned table reaches every partition.
+  ["insert into a partitioned table", "INSERT INTO readings VALUES (1, '2024-03-01', 1)"],
+  ["insert into a partition", "INSERT INTO readings_2024 VALUES (1, '2024-03-01', 1)"],
+  ["update a partitioned table", "UPDATE readings SET v = 2 WHERE id = 1"],
+  ["update a partition", "UPDATE readings_2024 SET v = 1"],
+  ["delete from a partitioned table", "DELETE FROM readings WHERE id = 3"],
+  ["delete from a partition", "DELETE FROM readings_2024 WHERE id = 1"],
+  ["select from a partitioned table", "SELECT count(*) FROM readings"],
+  ["select from a partition", "SELECT count(*) FROM readings_2025"],
+  ["add a column to a partitioned table", "ALTER TABLE readings ADD COLUMN note text"],
+  ["set not null on a partitioned table", "ALTER TABLE readings ALTER COLUMN v SET NOT NULL"],
+  ["change a type on a partitioned table", "ALTER TABLE readings ALTER COLUMN v TYPE bigint"],
+  ["add a check to a partitioned table", "ALTER TABLE readings ADD CONSTRAINT readings_v_check CHECK (v > 0)"],
+  ["set a default on ONLY the partitioned table", "ALTER TABLE ONLY readings ALTER COLUMN v SET DEFAULT 0"],
+  ["index a partitioned table", "CREATE INDEX readings_v_idx ON readings (v)"],
+  ["attach a partition", "ALTER TABLE readings ATTACH PARTITION readings_2030 FOR VALUES FROM ('2030-01-01') TO ('2031-01-01')"],
+  ["detach a partition", "ALTER TABLE readings DETACH PARTITION readings_2025"],
+  ["create a partition", "CREATE TABLE readings_2027 PARTITION OF readings FOR VALUES FROM ('2027-01-01') TO ('2028-01-01')"],
+  ["truncate a partitioned table", "TRUNCATE readings"],
+  ["drop a partition", "DROP TABLE readings_2024"],
+  ["lock a partitioned table", "LOCK TABLE readings IN SHARE MODE"],
+  // Procedural code: what a DO block's PL/pgSQL runs, read with PostgreSQL's PL/pgSQL parser.
+  [
+    "a guarded ADD COLUMN in a DO block",
+    "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'customers' AND column_name = 'nick') THEN ALTER TABLE customers ADD COLUMN nick text; END IF; END $$",
+  ],
+  [
+    "a DO block's EXECUTE of a literal and its DML",
+    "DO $$ BEGIN EXECUTE 'CREATE INDEX events_payload_idx ON events (payload)'; UPDATE events SET kind = 'k' WHERE id = 2; END $$",
+  ],
+  ["select of a function of the schema", "SELECT recount()"],
 ]
+
+// Where the plan may name more than the server took, and why. INSERT into a partitioned table locks
+// only the partition each row is routed to, which the statement does not say. A write to a partition
+// reads its partitioned table (AccessShareLock) to build the partition's constraint, which a session
+// then keeps in its cache: the first such write of a session takes the lock, later ones do not.
+const mayBeStronger = ["insert into a partitioned table", "insert into a partition", "update a partition"]
 
 const strongest = (rows: ReadonlyArray<{ relation: string; mode: LockMode }>) => {
   const by = new Map<string, LockMode>()
@@ -122,6 +192,7 @@ describe("aim plan predicts the locks PostgreSQL takes", () => {
     const client = new pg.Client({ connectionString: url })
     await client.connect()
     const mismatches: Array<string> = []
+    const counts = { exact: 0, stronger: 0, weaker: 0 }
     try {
       for (const [name, text] of statements) {
         const predicted = (await plan(url, text)).pending[0]?.statements[0]
@@ -143,9 +214,16 @@ describe("aim plan predicts the locks PostgreSQL takes", () => {
           })
           const named = new Set((predicted?.locks ?? []).map((l) => l.relation))
           // Tables and views always; an index only when the statement names it (DML and scans touch every index).
-          const observed = strongest(held.filter((r) => ["r", "p", "v", "m"].includes(r.relkind) || named.has(r.relation)))
-          const expected = strongest(predicted?.locks ?? [])
-          if (JSON.stringify(observed) !== JSON.stringify(expected)) {
+          const observed: Record<string, LockMode> = strongest(held.filter((r) => ["r", "p", "v", "m"].includes(r.relkind) || named.has(r.relation)))
+          const expected: Record<string, LockMode> = strongest(predicted?.locks ?? [])
+          // Weaker: a relation the server locked that the plan does not name, or names in a weaker mode.
+          const weaker = Object.entries(observed).filter(([relation, mode]) => {
+            const planned = expected[relation]
+            return planned === undefined || lockModes.indexOf(planned) < lockModes.indexOf(mode)
+          })
+          const exact = weaker.length === 0 && JSON.stringify(observed) === JSON.stringify(expected)
+          counts[exact ? "exact" : weaker.length > 0 ? "weaker" : "stronger"]++
+          if (!exact && !(weaker.length === 0 && mayBeStronger.includes(name))) {
             mismatches.push(`${name} (${text}): plan ${JSON.stringify(expected)}, pg_locks ${JSON.stringify(observed)}`)
           }
           // A rewrite writes a new copy of the table: its relfilenode changes. (TRUNCATE gives it new,
@@ -169,8 +247,12 @@ describe("aim plan predicts the locks PostgreSQL takes", () => {
     } finally {
       await client.end()
     }
-    expect(statements.length).toBeGreaterThanOrEqual(25)
+    expect(statements.length).toBeGreaterThanOrEqual(100)
     expect(mismatches).toEqual([])
+    // Never weaker than the server; stronger only where listed above.
+    expect(counts.weaker).toBe(0)
+    expect(counts.exact).toBeGreaterThanOrEqual(statements.length - mayBeStronger.length)
+    process.stdout.write(`lock forms against pg_locks: ${JSON.stringify(counts)} of ${statements.length}\n`)
   })
 
   it("names each relation's live size and rates a write-blocking index build on 100,000 rows high, with the safer form", async () => {

@@ -113,7 +113,9 @@ describe("risk from what a lock blocks, whether it holds it for a whole pass, an
   })
 
   it("destructive statements are high at every size; opaque ones medium", async () => {
-    expect(await matrix(["DELETE FROM t", "TRUNCATE t", "ALTER TABLE t DROP COLUMN a", "DO $$ BEGIN END $$"])).toMatchInlineSnapshot(`
+    expect(
+      await matrix(["DELETE FROM t", "TRUNCATE t", "ALTER TABLE t DROP COLUMN a", "DO $$ BEGIN EXECUTE 'ALTER TABLE ' || 't'; END $$"]),
+    ).toMatchInlineSnapshot(`
       "
       DELETE FROM t
         new: high | DELETE in batches (WHERE id IN (… LIMIT 10000)), outside one long transaction
@@ -136,7 +138,7 @@ describe("risk from what a lock blocks, whether it holds it for a whole pass, an
         medium bytes: high | removes data: make sure nothing reads it any more (aim lint flags it as destructive)
         large rows: high | removes data: make sure nothing reads it any more (aim lint flags it as destructive)
         large bytes: high | removes data: make sure nothing reads it any more (aim lint flags it as destructive)
-      DO $$ BEGIN END $$
+      DO $$ BEGIN EXECUTE 'ALTER TABLE ' || 't'; END $$
         new: medium | what it locks is not visible in its text (procedural code): review it, keep it short, and rely on lock_timeout
         small: medium | what it locks is not visible in its text (procedural code): review it, keep it short, and rely on lock_timeout
         medium rows: medium | what it locks is not visible in its text (procedural code): review it, keep it short, and rely on lock_timeout

@@ -14,6 +14,11 @@ const facts: CatalogFacts = {
   notNullChecked: new Set(["accounts.email"]),
   foreignKeys: [["orders", "accounts"]],
   viewReads: new Map([["order_totals", ["events"]]]),
+  references: [{ table: "orders", columns: ["account_id"], referenced: "accounts", referencedColumns: ["id"], onDelete: "a", onUpdate: "a" }],
+  partitions: new Map(),
+  partitionOf: new Map(),
+  defaultPartition: new Map(),
+  userFunctions: new Set(["recount"]),
 }
 
 // One line per statement with every field of its analysis, so that each flag, each lock and each
@@ -773,6 +778,13 @@ describe("statementLocks: every field of every form", () => {
         "CREATE VIEW open_orders AS SELECT * FROM orders JOIN accounts ON accounts.id = orders.account_id",
         "CREATE OR REPLACE VIEW v AS SELECT * FROM v2",
         "DO $$ BEGIN PERFORM 1; END $$",
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'accounts' AND column_name = 'nick') THEN ALTER TABLE accounts ADD COLUMN nick text; END IF; END $$",
+        "DO $$ BEGIN EXECUTE 'CREATE INDEX orders_status_idx ON orders (status)'; UPDATE orders SET status = 'x' WHERE id = 1; END $$",
+        "DO $$ BEGIN EXECUTE format('DROP TABLE %I', 'orders'); END $$",
+        "DO $$ DECLARE r record; BEGIN FOR r IN EXECUTE 'SELECT 1' || '' LOOP END LOOP; END $$",
+        "DO LANGUAGE plperl $$ 1 $$",
+        "SELECT recount()",
+        "SELECT count(*) FROM orders",
         "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
         "CREATE EXTENSION IF NOT EXISTS pgcrypto",
         "CREATE SEQUENCE s",
@@ -796,7 +808,36 @@ describe("statementLocks: every field of every form", () => {
       DO $$ BEGIN PERFORM 1; END $$
         DO block
         locks: none
+        flags: none
+      DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'accounts' AND column_name = 'nick') THEN ALTER TABLE accounts ADD COLUMN nick text; END IF; END $$
+        DO block (ALTER TABLE … ADD COLUMN)
+        locks: accounts AccessExclusiveLock
+        flags: none
+      DO $$ BEGIN EXECUTE 'CREATE INDEX orders_status_idx ON orders (status)'; UPDATE orders SET status = 'x' WHERE id = 1; END $$
+        DO block (CREATE INDEX, UPDATE)
+        locks: orders ShareLock
+        flags: scan
+        safer: CREATE INDEX CONCURRENTLY in its own file with -- aim:no-transaction (writes go on while it builds)
+      DO $$ BEGIN EXECUTE format('DROP TABLE %I', 'orders'); END $$
+        DO block
+        locks: none
         flags: opaque
+      DO $$ DECLARE r record; BEGIN FOR r IN EXECUTE 'SELECT 1' || '' LOOP END LOOP; END $$
+        DO block
+        locks: none
+        flags: opaque
+      DO LANGUAGE plperl $$ 1 $$
+        DO block
+        locks: none
+        flags: opaque
+      SELECT recount()
+        SELECT recount()
+        locks: none
+        flags: opaque
+      SELECT count(*) FROM orders
+        SELECT
+        locks: orders AccessShareLock
+        flags: none
       CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'
         CREATE FUNCTION
         locks: none

@@ -7,7 +7,7 @@ import { type MigrationCheck, readChecks } from "../migrations/fileChecks.js"
 import type { Migration } from "../migrations/Migration.js"
 import { MigrationSource } from "../migrations/MigrationSource.js"
 import { Migrator } from "../migrations/Migrator.js"
-import { type CatalogFacts, type LockMode, type RelationLock, blocksReads, blocksWrites, statementLocks, strength } from "./statementLocks.js"
+import { type CatalogFacts, type ForeignKey, type LockMode, type RelationLock, blocksReads, blocksWrites, statementLocks, strength } from "./statementLocks.js"
 
 export type Risk = "low" | "medium" | "high"
 
@@ -110,7 +110,10 @@ const assessLocks = (impact: ReturnType<typeof statementLocks>, sizes: ReadonlyM
   }
   const existing = impact.locks.filter((l) => sizes.has(l.relation))
   if (existing.length === 0) return { risk: "low", advice: impact.saferForm ?? null }
-  const heaviest = existing.reduce((a, b) => (strength(b.mode) > strength(a.mode) ? b : a))
+  // The strongest lock, and among relations locked that strongly the largest: a neighbour's size
+  // (a referencing table taken with the target) counts as much as the target's.
+  const bytes = (l: RelationLock) => sizes.get(l.relation)?.bytes ?? 0
+  const heaviest = existing.reduce((a, b) => (strength(b.mode) > strength(a.mode) || (strength(b.mode) === strength(a.mode) && bytes(b) > bytes(a)) ? b : a))
   const whole = impact.rewrite || impact.scan
   const size = sizeClass(sizes.get(heaviest.relation))
   const sized = sizes.get(heaviest.relation)
@@ -142,7 +145,7 @@ const assessLocks = (impact: ReturnType<typeof statementLocks>, sizes: ReadonlyM
 }
 
 interface FactRows {
-  readonly kind: "index" | "fk" | "column" | "check" | "size" | "reads"
+  readonly kind: "index" | "fk" | "column" | "check" | "size" | "reads" | "partition" | "function"
   readonly a: string
   readonly b: string | null
   readonly c: string | null
@@ -156,9 +159,21 @@ const factsQuery = `
     FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
    WHERE t.relnamespace = 'public'::regnamespace
   UNION ALL
-  SELECT 'fk', t.relname, c.conname, r.relname, NULL, NULL
+  SELECT 'fk', t.relname, c.conname,
+         json_build_object('referenced', r.relname, 'onDelete', c.confdeltype, 'onUpdate', c.confupdtype,
+           'columns', (SELECT json_agg(a.attname ORDER BY k.i) FROM unnest(c.conkey) WITH ORDINALITY k (n, i) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n),
+           'referencedColumns', (SELECT json_agg(a.attname ORDER BY k.i) FROM unnest(c.confkey) WITH ORDINALITY k (n, i) JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n))::text,
+         NULL, NULL
     FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class r ON r.oid = c.confrelid
    WHERE c.contype = 'f' AND t.relnamespace = 'public'::regnamespace
+  UNION ALL
+  SELECT 'partition', p.relname, ch.relname, CASE WHEN pg_get_expr(ch.relpartbound, ch.oid) = 'DEFAULT' THEN 'default' END, NULL, NULL
+    FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN pg_class ch ON ch.oid = i.inhrelid
+   WHERE p.relkind = 'p' AND p.relnamespace = 'public'::regnamespace
+  UNION ALL
+  SELECT DISTINCT 'function', p.proname, NULL, NULL, NULL::float8, NULL::float8
+    FROM pg_proc p
+   WHERE p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
   UNION ALL
   SELECT 'column', c.relname, a.attname, format_type(a.atttypid, a.atttypmod), NULL, NULL
     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
@@ -191,6 +206,11 @@ export const readCatalogFacts = (db: Pick<DatabaseShape, "query">): Effect.Effec
     const notNullChecked = new Set<string>()
     const foreignKeys: Array<readonly [string, string]> = []
     const viewReads = new Map<string, Array<string>>()
+    const references: Array<ForeignKey> = []
+    const partitions = new Map<string, ReadonlyArray<string>>()
+    const partitionOf = new Map<string, string>()
+    const defaultPartition = new Map<string, string>()
+    const userFunctions = new Set<string>()
     const sizes = new Map<string, RelationSize>()
     const uncounted: Array<string> = []
     for (const row of rows) {
@@ -200,9 +220,21 @@ export const readCatalogFacts = (db: Pick<DatabaseShape, "query">): Effect.Effec
           break
         case "fk":
           if (row.b !== null && row.c !== null) {
-            foreignKeyTarget.set(`${row.a}.${row.b}`, row.c)
-            foreignKeys.push([row.a, row.c])
+            const fk = JSON.parse(row.c) as Omit<ForeignKey, "table">
+            foreignKeyTarget.set(`${row.a}.${row.b}`, fk.referenced)
+            foreignKeys.push([row.a, fk.referenced])
+            references.push({ ...fk, table: row.a, columns: fk.columns ?? [], referencedColumns: fk.referencedColumns ?? [] })
           }
+          break
+        case "partition":
+          if (row.b !== null) {
+            partitions.set(row.a, [...(partitions.get(row.a) ?? []), row.b])
+            partitionOf.set(row.b, row.a)
+            if (row.c === "default") defaultPartition.set(row.a, row.b)
+          }
+          break
+        case "function":
+          userFunctions.add(row.a)
           break
         case "reads":
           if (row.b !== null) {
@@ -233,7 +265,22 @@ export const readCatalogFacts = (db: Pick<DatabaseShape, "query">): Effect.Effec
         if (size !== undefined) sizes.set(t, { ...size, rows: Number(n) })
       }
     }
-    return { facts: { indexTable, foreignKeyTarget, columnType, notNullChecked, foreignKeys, viewReads }, sizes }
+    return {
+      facts: {
+        indexTable,
+        foreignKeyTarget,
+        columnType,
+        notNullChecked,
+        foreignKeys,
+        viewReads,
+        references,
+        partitions,
+        partitionOf,
+        defaultPartition,
+        userFunctions,
+      },
+      sizes,
+    }
   })
 
 export type PlanInput = Pick<Migration, "version" | "name" | "sql" | "transactional" | "checks">

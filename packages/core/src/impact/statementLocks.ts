@@ -1,4 +1,15 @@
 import type { AstNode, ParsedStatement } from "../migrations/sqlAnalysis.js"
+import {
+  ancestorsOf,
+  partitionsOf,
+  rebuiltForeignKeys,
+  referencedByWrite,
+  referencingByDelete,
+  referencingByKeyUpdate,
+  referencingTables,
+  truncatedByCascade,
+  withPartitions,
+} from "./neighbours.js"
 
 /** PostgreSQL's table lock modes, weakest first, in the names pg_locks uses. */
 export const lockModes = [
@@ -23,6 +34,18 @@ export interface RelationLock {
   readonly mode: LockMode
 }
 
+/** A foreign key as the catalog has it: its columns, what they reference, and its ON DELETE / ON UPDATE actions. */
+export interface ForeignKey {
+  /** The referencing table. */
+  readonly table: string
+  readonly columns: ReadonlyArray<string>
+  readonly referenced: string
+  readonly referencedColumns: ReadonlyArray<string>
+  /** pg_constraint's codes: a NO ACTION, r RESTRICT, c CASCADE, n SET NULL, d SET DEFAULT. */
+  readonly onDelete: "a" | "r" | "c" | "n" | "d"
+  readonly onUpdate: "a" | "r" | "c" | "n" | "d"
+}
+
 /** What the target database knows that the statement alone does not. */
 export interface CatalogFacts {
   /** index name → its table */
@@ -37,6 +60,16 @@ export interface CatalogFacts {
   readonly foreignKeys: ReadonlyArray<readonly [string, string]>
   /** view or materialized view → the relations its query reads (a refresh reads them) */
   readonly viewReads: ReadonlyMap<string, ReadonlyArray<string>>
+  /** every foreign key of the schema, with its columns and actions */
+  readonly references: ReadonlyArray<ForeignKey>
+  /** partitioned table → its partitions (one level) */
+  readonly partitions: ReadonlyMap<string, ReadonlyArray<string>>
+  /** partition → its partitioned table */
+  readonly partitionOf: ReadonlyMap<string, string>
+  /** partitioned table → its DEFAULT partition */
+  readonly defaultPartition: ReadonlyMap<string, string>
+  /** functions and procedures of the schema (not PostgreSQL's own): a statement calling one runs code the plan cannot see */
+  readonly userFunctions: ReadonlySet<string>
 }
 
 export const noFacts: CatalogFacts = {
@@ -46,6 +79,11 @@ export const noFacts: CatalogFacts = {
   notNullChecked: new Set(),
   foreignKeys: [],
   viewReads: new Map(),
+  references: [],
+  partitions: new Map(),
+  partitionOf: new Map(),
+  defaultPartition: new Map(),
+  userFunctions: new Set(),
 }
 
 /** One statement's effect on existing relations, read from its syntax tree and the catalog. */
@@ -91,8 +129,15 @@ const namesUnder = (node: unknown, nodeType: string, name: (found: unknown) => s
 const listed = (list: unknown, mode: LockMode): ReadonlyArray<RelationLock> =>
   ((list ?? []) as ReadonlyArray<{ RangeVar?: unknown }>).flatMap((r) => relname(r.RangeVar) ?? []).map((relation) => ({ relation, mode }))
 
-/** The tables a query reads. */
-const rangeVars = (node: unknown) => namesUnder(node, "RangeVar", relname)
+// PostgreSQL's own catalogs and information_schema: read by the statement, never a migration's table.
+const systemSchemas = new Set(["pg_catalog", "information_schema"])
+
+/** The tables a query reads (not the system catalogs). */
+const rangeVars = (node: unknown) =>
+  namesUnder(node, "RangeVar", (rangeVar) => {
+    const rv = rangeVar as { relname?: string; schemaname?: string }
+    return systemSchemas.has(rv.schemaname ?? "") || (rv.schemaname === undefined && rv.relname?.startsWith("pg_") === true) ? undefined : rv.relname
+  })
 
 /** The functions an expression calls. */
 const funcNames = (node: unknown) =>
@@ -185,7 +230,9 @@ const alterTableCommand = (table: string, cmd: AstNode, facts: CatalogFacts): St
     case "AT_AlterColumnType": {
       const target = typeOf(def?.ColumnDef as AstNode | undefined)
       const rewrite = !binaryCompatible(facts.columnType.get(`${table}.${column}`), target)
-      return impact("ALTER TABLE … ALTER COLUMN TYPE", exclusive, {
+      // A foreign key on the column, either end, is rebuilt: its other table is taken exclusively.
+      const rebuilt = column === undefined ? [] : rebuiltForeignKeys(table, column, facts)
+      return impact("ALTER TABLE … ALTER COLUMN TYPE", [...exclusive, ...rebuilt], {
         rewrite,
         ...(rewrite ? { saferForm: "add a column of the new type, backfill it in batches, switch the application to it, then drop the old column" } : {}),
       })
@@ -251,14 +298,53 @@ const alterTableCommand = (table: string, cmd: AstNode, facts: CatalogFacts): St
     case "AT_DropConstraint": {
       // A foreign key's triggers live on both tables: dropping it takes the referenced table exclusively too.
       const target = column === undefined ? undefined : facts.foreignKeyTarget.get(`${table}.${column}`)
+      // A key dropped with CASCADE takes the foreign keys that reference it, on their tables.
+      const cascaded = target === undefined && cmd.behavior === "DROP_CASCADE" ? referencingTables(table, facts) : []
       return impact("ALTER TABLE … DROP CONSTRAINT", [
         ...exclusive,
         ...(target === undefined ? [] : [{ relation: target, mode: "AccessExclusiveLock" as const }]),
+        ...cascaded.map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
       ])
     }
+    case "AT_AttachPartition":
+    case "AT_DetachPartition":
+    case "AT_DetachPartitionFinalize":
+      return partitionCommand(table, subtype, def?.PartitionCmd as AstNode | undefined, facts)
     default:
       return alterTableOtherCommand(table, subtype)
   }
+}
+
+/**
+ * ATTACH PARTITION: ShareUpdateExclusiveLock on the partitioned table, AccessExclusiveLock on the
+ * table attached and on the default partition (its rows are checked against the new bound). DETACH
+ * takes all three exclusively; CONCURRENTLY, ShareUpdateExclusiveLock on both tables (and runs
+ * outside a transaction).
+ */
+const partitionCommand = (table: string, subtype: string, command: AstNode | undefined, facts: CatalogFacts): StatementLocks => {
+  const partition = relname(command?.name) ?? "?"
+  const fallback = facts.defaultPartition.get(table)
+  const others = fallback === undefined || fallback === partition ? [] : [{ relation: fallback, mode: "AccessExclusiveLock" as const }]
+  if (subtype === "AT_AttachPartition")
+    return impact(
+      "ALTER TABLE … ATTACH PARTITION",
+      [{ relation: table, mode: "ShareUpdateExclusiveLock" }, { relation: partition, mode: "AccessExclusiveLock" }, ...others],
+      { scan: true, saferForm: "add a CHECK constraint matching the bound (NOT VALID, then VALIDATE) before ATTACH: the attach then skips its scan" },
+    )
+  if (subtype === "AT_DetachPartitionFinalize" || command?.concurrent === true)
+    return impact(
+      "ALTER TABLE … DETACH PARTITION CONCURRENTLY",
+      [
+        { relation: table, mode: "ShareUpdateExclusiveLock" },
+        { relation: partition, mode: "ShareUpdateExclusiveLock" },
+      ],
+      { outsideTransaction: subtype !== "AT_DetachPartitionFinalize" },
+    )
+  return impact(
+    "ALTER TABLE … DETACH PARTITION",
+    [{ relation: table, mode: "AccessExclusiveLock" }, { relation: partition, mode: "AccessExclusiveLock" }, ...others],
+    { saferForm: "DETACH PARTITION … CONCURRENTLY in its own file with -- aim:no-transaction (reads and writes of the partitioned table go on)" },
+  )
 }
 
 /** ALTER TABLE's triggers, row security, clustering, storage and the rest: PostgreSQL's mode for each. */
@@ -318,7 +404,15 @@ const alterTableLocks = (node: AstNode, facts: CatalogFacts): StatementLocks => 
       { relation: table, mode: parameters ? "ShareUpdateExclusiveLock" : "AccessExclusiveLock" },
     ])
   }
-  const parts = commands.map((cmd) => alterTableCommand(table, cmd, facts))
+  // Each command on a partitioned table (not ONLY) reaches every partition in the table's own mode;
+  // attaching and detaching name their partitions themselves.
+  const partitions = recurses(node.relation) ? partitionsOf(table, facts) : []
+  const parts = commands.map((cmd) => {
+    const part = alterTableCommand(table, cmd, facts)
+    const own = part.locks.find((l) => l.relation === table)
+    if (own === undefined || partitions.length === 0 || /Partition/.test(String(cmd.subtype))) return part
+    return { ...part, locks: merge([...part.locks, ...partitions.map((relation) => ({ relation, mode: own.mode }))]) }
+  })
   if (parts.length === 1 && parts[0] !== undefined) return parts[0]
   const saferForm = parts.find((p) => p.saferForm !== undefined)?.saferForm
   return impact(
@@ -345,9 +439,19 @@ const dropLocks = (node: AstNode, facts: CatalogFacts): StatementLocks => {
     const tables = objects.flatMap((o) => o.at(-1) ?? [])
     // Dropping a table drops its foreign keys' triggers on the tables they reference, and theirs on it.
     const neighbours = facts.foreignKeys.flatMap(([from, to]) => (tables.includes(from) ? [to] : tables.includes(to) ? [from] : []))
+    // A partitioned table goes with its partitions; a partition is taken out of its partitioned table
+    // (exclusively) and of the default partition's bound.
+    const partitioned = tables.flatMap((t) => [
+      ...partitionsOf(t, facts),
+      ...ancestorsOf(t, facts).slice(0, 1),
+      ...ancestorsOf(t, facts)
+        .slice(0, 1)
+        .flatMap((parent) => facts.defaultPartition.get(parent) ?? [])
+        .filter((d) => d !== t),
+    ])
     return impact(
       "DROP TABLE",
-      [...tables, ...neighbours].map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
+      [...tables, ...neighbours, ...partitioned].map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
       { destructive: true },
     )
   }
@@ -422,6 +526,60 @@ const vacuumLocks = (node: AstNode): StatementLocks => {
   )
 }
 
+/** False for `ONLY table`: the statement stays on the table and does not reach its partitions. */
+const recurses = (rangeVar: unknown): boolean => (rangeVar as { inh?: boolean } | undefined)?.inh === true
+
+/** `listed`, with the partitions of each partitioned table not named ONLY, in the same mode. */
+const listedWithPartitions = (list: unknown, mode: LockMode, facts: CatalogFacts): ReadonlyArray<RelationLock> =>
+  ((list ?? []) as ReadonlyArray<{ RangeVar?: unknown }>).flatMap((r) => {
+    const relation = relname(r.RangeVar)
+    if (relation === undefined) return []
+    return [{ relation, mode }, ...(recurses(r.RangeVar) ? partitionsOf(relation, facts).map((p) => ({ relation: p, mode })) : [])]
+  })
+
+/** The columns an INSERT names (undefined: all of them) or an UPDATE sets. */
+const targetColumns = (targets: unknown): ReadonlyArray<string> | undefined => {
+  const names = ((targets ?? []) as ReadonlyArray<{ ResTarget?: { name?: string } }>).flatMap((t) => t.ResTarget?.name ?? [])
+  return names.length === 0 ? undefined : names
+}
+
+/**
+ * INSERT, UPDATE and DELETE: RowExclusiveLock on the target and every partition below it (a
+ * partition written directly has its partitioned tables read), AccessShareLock on what it reads, and
+ * its foreign keys' work: a written key checks the referenced row (RowShareLock), a deleted or
+ * re-keyed referenced row is checked, cascaded or set null in each referencing table.
+ */
+const writeLocks = (kind: string, node: AstNode, facts: CatalogFacts): StatementLocks => {
+  const table = relname(node.relation) ?? "?"
+  const reads = rangeVars([node.selectStmt, node.fromClause, node.usingClause, node.whereClause]).filter((r) => r !== table)
+  const everyRow = kind !== "InsertStmt" && node.whereClause === undefined
+  const verb = kind === "InsertStmt" ? "INSERT" : kind === "UpdateStmt" ? "UPDATE" : "DELETE"
+  const columns = verb === "INSERT" ? targetColumns(node.cols) : verb === "UPDATE" ? targetColumns(node.targetList) : undefined
+  const target = [{ relation: table, mode: "RowExclusiveLock" as const }]
+  const neighbours = [
+    ...(verb === "DELETE" ? referencingByDelete(table, facts) : referencedByWrite(table, columns, facts)),
+    ...(verb === "UPDATE" ? referencingByKeyUpdate(table, columns, facts) : []),
+    ...(verb === "DELETE" ? [] : ancestorsOf(table, facts).map((relation) => ({ relation, mode: "AccessShareLock" as const }))),
+  ]
+  return impact(
+    verb,
+    [
+      ...(recurses(node.relation) ? withPartitions(target, facts) : target),
+      ...withPartitions(
+        reads.map((relation) => ({ relation, mode: "AccessShareLock" as const })),
+        facts,
+      ),
+      ...neighbours,
+    ],
+    {
+      scan: everyRow,
+      // Every row deleted or overwritten: as final as a TRUNCATE.
+      destructive: everyRow,
+      ...(everyRow ? { saferForm: `${verb} in batches (WHERE id IN (… LIMIT 10000)), outside one long transaction` } : {}),
+    },
+  )
+}
+
 /**
  * SELECT: AccessShareLock on what it reads; FOR UPDATE/SHARE takes RowShareLock on the tables it
  * locks rows of: every table read, or those its OF names (by name or alias; an alias is no relation).
@@ -451,7 +609,7 @@ const selectLocks = (node: AstNode): StatementLocks => {
 }
 
 /** LOCK TABLE in the mode it names. */
-const lockTableLocks = (node: AstNode): StatementLocks => {
+const lockTableLocks = (node: AstNode, facts: CatalogFacts): StatementLocks => {
   const modes: Record<number, LockMode> = {
     1: "AccessShareLock",
     2: "RowShareLock",
@@ -463,7 +621,7 @@ const lockTableLocks = (node: AstNode): StatementLocks => {
     8: "AccessExclusiveLock",
   }
   const mode = modes[Number(node.mode)] ?? "AccessExclusiveLock"
-  return impact("LOCK TABLE", listed(node.relations, mode))
+  return impact("LOCK TABLE", listedWithPartitions(node.relations, mode, facts))
 }
 
 /** The locks, rewrite and scan of one parsed statement, given what the target's catalog says. */
@@ -478,6 +636,17 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
         relation,
         mode: "ShareRowExclusiveLock" as const,
       }))
+      // CREATE TABLE … PARTITION OF: the partitioned table is taken exclusively, and its default
+      // partition too (its rows must not belong to the new one).
+      const parent = node.partbound === undefined ? undefined : relname(((node.inhRelations ?? []) as ReadonlyArray<{ RangeVar?: unknown }>)[0]?.RangeVar)
+      if (parent !== undefined) {
+        const fallback = (node.partbound as { is_default?: boolean }).is_default === true ? undefined : facts.defaultPartition.get(parent)
+        return impact("CREATE TABLE … PARTITION OF", [
+          { relation: parent, mode: "AccessExclusiveLock" },
+          ...(fallback === undefined ? [] : [{ relation: fallback, mode: "AccessExclusiveLock" as const }]),
+          ...references,
+        ])
+      }
       return impact("CREATE TABLE", references)
     }
     case "AlterTableStmt":
@@ -492,9 +661,11 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
       const table = relname(node.relation) ?? "?"
       const concurrent = node.concurrent === true
       const unique = node.unique === true ? "UNIQUE " : ""
+      const target = [{ relation: table, mode: concurrent ? ("ShareUpdateExclusiveLock" as const) : ("ShareLock" as const) }]
       return impact(
         `CREATE ${unique}INDEX${concurrent ? " CONCURRENTLY" : ""}`,
-        [{ relation: table, mode: concurrent ? "ShareUpdateExclusiveLock" : "ShareLock" }],
+        // On a partitioned table (not ONLY) the index is built on every partition.
+        recurses(node.relation) ? withPartitions(target, facts) : target,
         {
           scan: true,
           outsideTransaction: concurrent,
@@ -513,22 +684,27 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
       ])
     case "InsertStmt":
     case "UpdateStmt":
-    case "DeleteStmt": {
-      const table = relname(node.relation) ?? "?"
-      const reads = rangeVars([node.selectStmt, node.fromClause, node.usingClause, node.whereClause]).filter((r) => r !== table)
-      const everyRow = statement.kind !== "InsertStmt" && node.whereClause === undefined
-      const verb = statement.kind === "InsertStmt" ? "INSERT" : statement.kind === "UpdateStmt" ? "UPDATE" : "DELETE"
-      return impact(verb, [{ relation: table, mode: "RowExclusiveLock" }, ...reads.map((relation) => ({ relation, mode: "AccessShareLock" as const }))], {
-        scan: everyRow,
-        // Every row deleted or overwritten: as final as a TRUNCATE.
-        destructive: everyRow,
-        ...(everyRow ? { saferForm: `${verb} in batches (WHERE id IN (… LIMIT 10000)), outside one long transaction` } : {}),
-      })
+    case "DeleteStmt":
+      return writeLocks(statement.kind, node, facts)
+    case "SelectStmt": {
+      const select = selectLocks(node)
+      const called = funcNames(node).filter((f) => facts.userFunctions.has(f))
+      // A function of the schema runs code the plan cannot see (it may write, lock or call others).
+      if (called.length > 0) return impact(`SELECT ${called.join(", ")}()`, withPartitions(select.locks, facts), { opaque: true })
+      return { ...select, locks: merge(withPartitions(select.locks, facts)) }
     }
-    case "SelectStmt":
-      return selectLocks(node)
-    case "TruncateStmt":
-      return impact("TRUNCATE", listed(node.relations, "AccessExclusiveLock"), { destructive: true })
+    case "TruncateStmt": {
+      const tables = listedWithPartitions(node.relations, "AccessExclusiveLock", facts)
+      // CASCADE truncates every table whose foreign key references one of them, at any depth.
+      const cascaded =
+        node.behavior === "DROP_CASCADE"
+          ? truncatedByCascade(
+              tables.map((t) => t.relation),
+              facts,
+            ).map((relation) => ({ relation, mode: "AccessExclusiveLock" as const }))
+          : []
+      return impact("TRUNCATE", [...tables, ...withPartitions(cascaded, facts)], { destructive: true })
+    }
     case "ClusterStmt":
       return impact("CLUSTER", [{ relation: relname(node.relation) ?? "?", mode: "AccessExclusiveLock" }], {
         rewrite: true,
@@ -547,7 +723,7 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
       return impact(`COMMENT ON ${objectType}`, table === undefined ? [] : [{ relation: table, mode: "ShareUpdateExclusiveLock" }])
     }
     case "LockStmt":
-      return lockTableLocks(node)
+      return lockTableLocks(node, facts)
     case "ViewStmt": {
       const view = relname(node.view)
       return impact(
@@ -558,10 +734,35 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
       )
     }
     case "DoStmt":
-      return impact("DO block", [], { opaque: true })
+      return doBlockLocks(statement, facts)
     default:
       return otherStatementLocks(statement, facts)
   }
+}
+
+/**
+ * A DO block: the locks of every statement its PL/pgSQL can run, whichever branch runs (a guarded
+ * ADD COLUMN locks as ADD COLUMN does). Opaque where part of it cannot be read: SQL built at run
+ * time, a function of the schema it calls, another language.
+ */
+const doBlockLocks = (statement: ParsedStatement, facts: CatalogFacts): StatementLocks => {
+  const body = statement.body
+  if (body === undefined) return impact("DO block", [], { opaque: true })
+  const parts = body.statements.map((inner) => statementLocks(inner, facts))
+  const kinds = [...new Set(parts.filter((p) => p.locks.length > 0 || p.opaque).map((p) => p.kind))]
+  const saferForm = parts.find((p) => p.saferForm !== undefined)?.saferForm
+  return impact(
+    kinds.length === 0 ? "DO block" : `DO block (${kinds.join(", ")})`,
+    parts.flatMap((p) => p.locks),
+    {
+      opaque: body.unreadable.length > 0 || parts.some((p) => p.opaque),
+      rewrite: parts.some((p) => p.rewrite),
+      scan: parts.some((p) => p.scan),
+      destructive: parts.some((p) => p.destructive),
+      outsideTransaction: parts.some((p) => p.outsideTransaction),
+      ...(saferForm === undefined ? {} : { saferForm }),
+    },
+  )
 }
 
 /** Statements beyond the common migration forms: materialized views, statistics, rules, MERGE, schemas, sequences. */
@@ -615,6 +816,27 @@ const otherStatementLocks = (statement: ParsedStatement, facts: CatalogFacts): S
         `ALTER ${String(node.objectType).replace(/^OBJECT_/, "")} … SET SCHEMA`,
         relation === undefined ? [] : [{ relation, mode: "AccessExclusiveLock" }],
       )
+    }
+    case "CopyStmt": {
+      const table = relname(node.relation)
+      if (table === undefined)
+        return impact(
+          "COPY (query) TO",
+          withPartitions(
+            rangeVars(node.query).map((relation) => ({ relation, mode: "AccessShareLock" as const })),
+            facts,
+          ),
+        )
+      if (node.is_from !== true) return impact("COPY … TO", withPartitions([{ relation: table, mode: "AccessShareLock" }], facts))
+      // COPY FROM writes rows as INSERT does: the same foreign key checks, the same partitions.
+      const columns = items({ List: { items: node.attlist ?? [] } })
+        .map(str)
+        .filter((c): c is string => c !== undefined)
+      return impact("COPY … FROM", [
+        ...withPartitions([{ relation: table, mode: "RowExclusiveLock" }], facts),
+        ...referencedByWrite(table, columns.length === 0 ? undefined : columns, facts),
+        ...ancestorsOf(table, facts).map((relation) => ({ relation, mode: "AccessShareLock" as const })),
+      ])
     }
     case "AlterSeqStmt":
       return impact("ALTER SEQUENCE", [{ relation: relname(node.sequence) ?? "?", mode: "ShareRowExclusiveLock" }])

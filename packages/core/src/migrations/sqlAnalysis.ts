@@ -12,6 +12,15 @@ export interface ParsedStatement {
   readonly column: number
   /** 0-based offset (UTF-16 units) of the statement's first token. */
   readonly offset: number
+  /** A DO block's PL/pgSQL, read with PostgreSQL's own PL/pgSQL parser: the SQL it can run. */
+  readonly body?: ProceduralBody
+}
+
+export interface ProceduralBody {
+  /** Every SQL statement and expression of the body (at the DO's line), whichever branch runs. */
+  readonly statements: ReadonlyArray<ParsedStatement>
+  /** What could not be read: SQL built at run time (EXECUTE of an expression), another language, a parse error. */
+  readonly unreadable: ReadonlyArray<string>
 }
 
 export class SqlParseError extends Data.TaggedError("SqlParseError")<{
@@ -33,7 +42,8 @@ const parser = Effect.cached(
 /** Parses a whole migration with PostgreSQL's own parser (libpg-query). */
 export const parseScript = (sql: string): Effect.Effect<ReadonlyArray<ParsedStatement>, SqlParseError> =>
   Effect.gen(function* () {
-    const { parseSync } = yield* yield* parser
+    const module = yield* yield* parser
+    const { parseSync } = module
     const result = yield* Effect.try({
       try: () => parseSync(sql) as { stmts?: ReadonlyArray<{ stmt: AstNode; stmt_location?: number | null }> },
       catch: (error) => {
@@ -57,9 +67,68 @@ export const parseScript = (sql: string): Effect.Effect<ReadonlyArray<ParsedStat
       }
       const kind = Object.keys(stmt)[0] ?? "Unknown"
       const { line, column } = at.lineColumn(offset)
-      return { kind, node: (stmt[kind] ?? {}) as AstNode, line, column, offset }
+      const node = (stmt[kind] ?? {}) as AstNode
+      const parsed = { kind, node, line, column, offset }
+      return kind === "DoStmt" ? { ...parsed, body: doBody(module, node, parsed) } : parsed
     })
   })
+
+type Parser = { readonly parseSync: (sql: string) => unknown; readonly parsePlPgSQLSync: (sql: string) => unknown }
+
+const literal = /^'((?:[^']|'')*)'$/s
+
+/**
+ * The SQL a DO block can run, from PostgreSQL's PL/pgSQL parser: each statement (parse mode 0) and
+ * each expression (a condition, an assignment: run as SELECT), and an EXECUTE of a string literal.
+ * The statements are placed at the DO's own line and offset.
+ */
+const doBody = (module: Parser, node: AstNode, at: Omit<ParsedStatement, "kind" | "node">): ProceduralBody => {
+  const options = ((node.args ?? []) as ReadonlyArray<{ DefElem?: { defname?: string; arg?: { String?: { sval?: string } } } }>).flatMap((a) => a.DefElem ?? [])
+  const source = options.find((o) => o.defname === "as")?.arg?.String?.sval
+  const language = options.find((o) => o.defname === "language")?.arg?.String?.sval ?? "plpgsql"
+  if (source === undefined || language.toLowerCase() !== "plpgsql") return { statements: [], unreadable: [`a DO block in ${language}`] }
+  const statements: Array<ParsedStatement> = []
+  const unreadable: Array<string> = []
+  const sql = (text: string) => {
+    try {
+      const parsed = module.parseSync(text) as { stmts?: ReadonlyArray<{ stmt: AstNode }> }
+      for (const { stmt } of parsed.stmts ?? []) {
+        const kind = Object.keys(stmt)[0] ?? "Unknown"
+        statements.push({ ...at, kind, node: (stmt[kind] ?? {}) as AstNode })
+      }
+    } catch {
+      unreadable.push(text)
+    }
+  }
+  type Expr = { readonly query?: string; readonly parseMode?: number } | undefined
+  const expression = (expr: Expr, dynamic: boolean) => {
+    if (expr?.query === undefined) return
+    if (!dynamic) return sql(expr.parseMode === 0 ? expr.query : `SELECT ${expr.query}`)
+    const quoted = literal.exec(expr.query.trim())
+    if (quoted === null) unreadable.push(`EXECUTE ${expr.query}`)
+    else sql((quoted[1] ?? "").replace(/''/g, "'"))
+  }
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) for (const v of value) visit(v)
+    else if (typeof value === "object" && value !== null) {
+      for (const [key, inner] of Object.entries(value)) {
+        if (key === "PLpgSQL_expr") expression(inner as Expr, false)
+        else if (key === "PLpgSQL_stmt_dynexecute" || key === "PLpgSQL_stmt_dynfors") {
+          // EXECUTE's query is a string built at run time: readable only when it is a literal.
+          const { query, ...rest } = inner as { readonly query?: { readonly PLpgSQL_expr?: Expr } }
+          expression(query?.PLpgSQL_expr, true)
+          visit(rest)
+        } else visit(inner)
+      }
+    }
+  }
+  try {
+    visit(module.parsePlPgSQLSync(`CREATE FUNCTION aim_do_block() RETURNS void LANGUAGE plpgsql AS $aim_do$${source}$aim_do$`))
+  } catch {
+    return { statements: [], unreadable: ["a DO block PostgreSQL's PL/pgSQL parser cannot read"] }
+  }
+  return { statements, unreadable }
+}
 
 export const relationName = (node: AstNode | undefined): string | undefined => {
   const relation = node?.relation as { relname?: string } | undefined
