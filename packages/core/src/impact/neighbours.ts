@@ -1,4 +1,4 @@
-import type { CatalogFacts, ForeignKey, LockMode, RelationLock } from "./statementLocks.js"
+import type { CatalogFacts, ForeignKey, LockMode, RelationLock } from "./catalogFacts.js"
 
 /**
  * The relations a statement locks besides the ones it names, by PostgreSQL's rules: the tables its

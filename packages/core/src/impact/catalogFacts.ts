@@ -1,0 +1,78 @@
+// The vocabulary of the lock analysis: PostgreSQL's lock modes and what the target's catalog says.
+// Its own module so that the statement rules (statementLocks.ts) and the neighbour rules
+// (neighbours.ts) both build on it without importing each other.
+
+/** PostgreSQL's table lock modes, weakest first, in the names pg_locks uses. */
+export const lockModes = [
+  "AccessShareLock",
+  "RowShareLock",
+  "RowExclusiveLock",
+  "ShareUpdateExclusiveLock",
+  "ShareLock",
+  "ShareRowExclusiveLock",
+  "ExclusiveLock",
+  "AccessExclusiveLock",
+] as const
+export type LockMode = (typeof lockModes)[number]
+
+export const strength = (mode: LockMode): number => lockModes.indexOf(mode)
+/** ShareLock and stronger stop INSERT, UPDATE and DELETE; AccessExclusiveLock stops SELECT too. */
+export const blocksWrites = (mode: LockMode): boolean => strength(mode) >= strength("ShareLock")
+export const blocksReads = (mode: LockMode): boolean => mode === "AccessExclusiveLock"
+
+export interface RelationLock {
+  readonly relation: string
+  readonly mode: LockMode
+}
+
+/** A foreign key as the catalog has it: its columns, what they reference, and its ON DELETE / ON UPDATE actions. */
+export interface ForeignKey {
+  /** The referencing table. */
+  readonly table: string
+  readonly columns: ReadonlyArray<string>
+  readonly referenced: string
+  readonly referencedColumns: ReadonlyArray<string>
+  /** pg_constraint's codes: a NO ACTION, r RESTRICT, c CASCADE, n SET NULL, d SET DEFAULT. */
+  readonly onDelete: "a" | "r" | "c" | "n" | "d"
+  readonly onUpdate: "a" | "r" | "c" | "n" | "d"
+}
+
+/** What the target database knows that the statement alone does not. */
+export interface CatalogFacts {
+  /** index name → its table */
+  readonly indexTable: ReadonlyMap<string, string>
+  /** `table.constraint` → the table a foreign key references */
+  readonly foreignKeyTarget: ReadonlyMap<string, string>
+  /** `table.column` → its type as format_type prints it, e.g. `character varying(50)` */
+  readonly columnType: ReadonlyMap<string, string>
+  /** `table.column` with a validated CHECK (column IS NOT NULL): SET NOT NULL then skips its scan. */
+  readonly notNullChecked: ReadonlySet<string>
+  /** foreign keys as [referencing table, referenced table] */
+  readonly foreignKeys: ReadonlyArray<readonly [string, string]>
+  /** view or materialized view → the relations its query reads (a refresh reads them) */
+  readonly viewReads: ReadonlyMap<string, ReadonlyArray<string>>
+  /** every foreign key of the schema, with its columns and actions */
+  readonly references: ReadonlyArray<ForeignKey>
+  /** partitioned table → its partitions (one level) */
+  readonly partitions: ReadonlyMap<string, ReadonlyArray<string>>
+  /** partition → its partitioned table */
+  readonly partitionOf: ReadonlyMap<string, string>
+  /** partitioned table → its DEFAULT partition */
+  readonly defaultPartition: ReadonlyMap<string, string>
+  /** functions and procedures of the schema (not PostgreSQL's own): a statement calling one runs code the plan cannot see */
+  readonly userFunctions: ReadonlySet<string>
+}
+
+export const noFacts: CatalogFacts = {
+  indexTable: new Map(),
+  foreignKeyTarget: new Map(),
+  columnType: new Map(),
+  notNullChecked: new Set(),
+  foreignKeys: [],
+  viewReads: new Map(),
+  references: [],
+  partitions: new Map(),
+  partitionOf: new Map(),
+  defaultPartition: new Map(),
+  userFunctions: new Set(),
+}
