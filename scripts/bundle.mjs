@@ -1,7 +1,7 @@
 // How every app is bundled for Node: one ESM entry plus chunks loaded on first use, the heavy optional
 // dependencies left external (imported lazily), and `require` defined for the CommonJS inside.
 // Each app passes its own esbuild (resolved from its own node_modules).
-import { rmSync } from "node:fs"
+import { readFileSync, rmSync, writeFileSync } from "node:fs"
 
 // pg asks "is this a Cloudflare Worker?" when it loads: on Node 20 (no global navigator) by touching
 // the global Response, which makes Node load its whole fetch implementation (undici, ~11 ms of every
@@ -10,8 +10,7 @@ const nodeOnlyPg = {
   name: "pg-on-node",
   setup(build) {
     build.onLoad({ filter: /[\\/]pg[\\/]lib[\\/]stream\.js$/ }, async (args) => {
-      const { readFile } = await import("node:fs/promises")
-      const text = await readFile(args.path, "utf8")
+      const text = readFileSync(args.path, "utf8")
       const patched = text.replace("if (isCloudflareRuntime()) {", "if (false) {")
       if (patched === text) throw new Error(`pg's lib/stream.js changed: ${args.path} no longer asks isCloudflareRuntime() (review scripts/bundle.mjs)`)
       return { contents: patched, loader: "js" }
@@ -35,6 +34,9 @@ const noOptionFiles = {
   },
 }
 
+/** What both bundles share: Node as the platform, the same dependencies left external, the same plugins. */
+const forNode = (external) => ({ bundle: true, platform: "node", external, plugins: [nodeOnlyPg, noOptionFiles], logLevel: "warning" })
+
 /**
  * The same code as one CommonJS file, for a V8 start-up snapshot (whose builder runs a script, not
  * modules): the dependencies left external are required at run time from the bundle's own
@@ -42,20 +44,9 @@ const noOptionFiles = {
  * own require loads only Node's built-in modules).
  */
 export const bundleForSnapshot = async (esbuild, { entry, outfile, external }) => {
-  await esbuild.build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node22",
-    outfile,
-    external,
-    plugins: [nodeOnlyPg, noOptionFiles],
-    logLevel: "warning",
-  })
+  await esbuild.build({ ...forNode(external), entryPoints: [entry], format: "cjs", target: "node22", outfile })
   // A snapshot's run has no loader for import(): both kinds of load go through requireInstalled, and an
   // import() of a CommonJS module gets the namespace import() would give (its exports as `default`).
-  const { readFileSync, writeFileSync } = await import("node:fs")
   const names = external.map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|")
   const text = readFileSync(outfile, "utf8")
     .replace(new RegExp(`\\brequire\\(("(?:${names})(?:/[^"]*)?")\\)`, "g"), "requireInstalled($1)")
@@ -71,18 +62,14 @@ export const bundleForSnapshot = async (esbuild, { entry, outfile, external }) =
 export const bundle = async (esbuild, { entry, name, outdir, external }) => {
   rmSync(outdir, { recursive: true, force: true })
   await esbuild.build({
+    ...forNode(external),
     entryPoints: { [name]: entry },
-    bundle: true,
-    platform: "node",
     format: "esm",
     target: "node20",
     splitting: true,
     outdir,
     chunkNames: "chunks/[name]-[hash]",
     outExtension: { ".js": ".mjs" },
-    external,
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-    plugins: [nodeOnlyPg, noOptionFiles],
-    logLevel: "warning",
   })
 }

@@ -31,10 +31,10 @@ export default async function setup() {
   process.env.AIM_IMAGE_OPT = mkdtempSync(join(tmpdir(), "aim-image-opt-"))
   mkdirSync(join(process.env.AIM_IMAGE_OPT, "compile-cache"))
   // The build's steps after the install, as the image runs them: as its user, in production, no database.
-  const buildStep = (what: string, step: string | undefined, env: Record<string, string> = {}) => {
+  const buildStep = (what: string, step: string | undefined, env: Record<string, string> = {}, dotenv?: string) => {
     if (step === undefined) throw new Error(`deploy/Dockerfile no longer has ${what}`)
     const cwd = mkdtempSync(join(tmpdir(), "aim-image-cwd-"))
-    writeFileSync(join(cwd, ".env"), "POSTGRES_HOST=snapshot-builder.invalid\n")
+    if (dotenv !== undefined) writeFileSync(join(cwd, ".env"), dotenv)
     const done = spawnSync("sh", ["-c", imagePaths(step)], { cwd, env: imageEnv(env), encoding: "utf8" })
     if (done.status !== 0) throw new Error(`the Dockerfile's ${what} failed: ${done.stderr}`)
   }
@@ -51,6 +51,7 @@ export default async function setup() {
       DATABASE_URL: "postgres://snapshot-builder.invalid/none",
       POSTGRES_HOST: "snapshot-builder.invalid",
     },
+    "POSTGRES_HOST=snapshot-builder.invalid\n",
   )
   return () => {
     rmSync(out, { recursive: true, force: true })

@@ -33,7 +33,9 @@ describe("readCatalogFacts", () => {
     const { facts, sizes } = await Effect.runPromise(Effect.flatMap(Database, readCatalogFacts).pipe(Effect.provide(databaseFor(settings))))
     expect(Object.fromEntries(facts.indexTable)).toEqual({ parent_pkey: "parent", child_pkey: "child", child_note_idx: "child" })
     expect(Object.fromEntries(facts.foreignKeyTarget)).toEqual({ "child.child_parent_fk": "parent" })
-    expect(facts.foreignKeys).toEqual([["child", "parent"]])
+    expect(facts.references).toEqual([
+      { table: "child", columns: ["parent_id"], referenced: "parent", referencedColumns: ["id"], onDelete: "a", onUpdate: "a" },
+    ])
     expect(Object.fromEntries(facts.viewReads)).toEqual({ parent_codes: ["parent"] })
     expect(Object.fromEntries(facts.columnType)).toEqual({
       "parent.id": "integer",

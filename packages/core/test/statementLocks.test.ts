@@ -12,7 +12,6 @@ const facts: CatalogFacts = {
     ["orders.total", "integer"],
   ]),
   notNullChecked: new Set(["accounts.email"]),
-  foreignKeys: [["orders", "accounts"]],
   viewReads: new Map([["order_totals", ["events"]]]),
   references: [{ table: "orders", columns: ["account_id"], referenced: "accounts", referencedColumns: ["id"], onDelete: "a", onUpdate: "a" }],
   partitions: new Map(),

@@ -35,9 +35,9 @@ export const runMigratorFailure = <A, E>(
   options: MigratorOptions = {},
 ) => Effect.runPromise(Effect.flatMap(Migrator, f).pipe(Effect.provide(migratorFor({ DATABASE_URL: url }, directory, options)), Effect.flip))
 
-/** The first statement of `text` as PostgreSQL's parser reads it (a test's one statement). */
+/** The first statement of `text` as the lock plan reads it with PostgreSQL's parser, DO bodies included (a test's one statement). */
 export const firstStatement = async (text: string): Promise<ParsedStatement> => {
-  const [statement] = await Effect.runPromise(parseScript(text))
+  const [statement] = await Effect.runPromise(parseScript(text, { bodies: true }))
   if (statement === undefined) throw new Error(`no statement in ${text}`)
   return statement
 }

@@ -204,7 +204,6 @@ export const readCatalogFacts = (db: Pick<DatabaseShape, "query">): Effect.Effec
     const foreignKeyTarget = new Map<string, string>()
     const columnType = new Map<string, string>()
     const notNullChecked = new Set<string>()
-    const foreignKeys: Array<readonly [string, string]> = []
     const viewReads = new Map<string, Array<string>>()
     const references: Array<ForeignKey> = []
     const partitions = new Map<string, ReadonlyArray<string>>()
@@ -222,7 +221,6 @@ export const readCatalogFacts = (db: Pick<DatabaseShape, "query">): Effect.Effec
           if (row.b !== null && row.c !== null) {
             const fk = JSON.parse(row.c) as Omit<ForeignKey, "table">
             foreignKeyTarget.set(`${row.a}.${row.b}`, fk.referenced)
-            foreignKeys.push([row.a, fk.referenced])
             references.push({ ...fk, table: row.a, columns: fk.columns ?? [], referencedColumns: fk.referencedColumns ?? [] })
           }
           break
@@ -271,7 +269,6 @@ export const readCatalogFacts = (db: Pick<DatabaseShape, "query">): Effect.Effec
         foreignKeyTarget,
         columnType,
         notNullChecked,
-        foreignKeys,
         viewReads,
         references,
         partitions,
@@ -319,7 +316,7 @@ export const planLocks = (db: Pick<DatabaseShape, "query" | "target">, files: Re
     for (const file of files) {
       // In a transaction every lock is held until COMMIT: each statement runs under the ones before it.
       const held: Array<RelationLock> = []
-      const statements = (yield* parseScript(file.sql)).map((statement) => {
+      const statements = (yield* parseScript(file.sql, { bodies: true })).map((statement) => {
         const planned = planStatement(statement, facts, sizes, file.transactional ? held : [], file.transactional)
         held.push(...planned.locks)
         return planned

@@ -47,8 +47,6 @@ export interface CatalogFacts {
   readonly columnType: ReadonlyMap<string, string>
   /** `table.column` with a validated CHECK (column IS NOT NULL): SET NOT NULL then skips its scan. */
   readonly notNullChecked: ReadonlySet<string>
-  /** foreign keys as [referencing table, referenced table] */
-  readonly foreignKeys: ReadonlyArray<readonly [string, string]>
   /** view or materialized view → the relations its query reads (a refresh reads them) */
   readonly viewReads: ReadonlyMap<string, ReadonlyArray<string>>
   /** every foreign key of the schema, with its columns and actions */
@@ -68,7 +66,6 @@ export const noFacts: CatalogFacts = {
   foreignKeyTarget: new Map(),
   columnType: new Map(),
   notNullChecked: new Set(),
-  foreignKeys: [],
   viewReads: new Map(),
   references: [],
   partitions: new Map(),

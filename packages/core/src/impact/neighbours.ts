@@ -32,6 +32,15 @@ export const ancestorsOf = (table: string, facts: CatalogFacts): ReadonlyArray<s
   return found
 }
 
+/**
+ * The default partition of `parent` when it is not `table` itself: a partition added, attached,
+ * detached or dropped changes the bound of the default one, which PostgreSQL then takes exclusively.
+ */
+export const defaultPartitionBesides = (parent: string, table: string, facts: CatalogFacts): ReadonlyArray<string> => {
+  const fallback = facts.defaultPartition.get(parent)
+  return fallback === undefined || fallback === table ? [] : [fallback]
+}
+
 /** The same mode on every partition of each partitioned table locked (the statement recurses to them). */
 export const withPartitions = (locks: ReadonlyArray<RelationLock>, facts: CatalogFacts): ReadonlyArray<RelationLock> => [
   ...locks,

@@ -2,6 +2,7 @@ import type { AstNode, ParsedStatement } from "../migrations/sqlAnalysis.js"
 import { type CatalogFacts, type LockMode, type RelationLock, noFacts, strength } from "./catalogFacts.js"
 import {
   ancestorsOf,
+  defaultPartitionBesides,
   partitionsOf,
   rebuiltForeignKeys,
   referencedByWrite,
@@ -129,6 +130,23 @@ const impact = (kind: string, locks: ReadonlyArray<RelationLock>, extra: Partial
   outsideTransaction: extra.outsideTransaction ?? false,
   ...(extra.saferForm === undefined ? {} : { saferForm: extra.saferForm }),
 })
+
+/** Several analyses as one statement's (ALTER TABLE's commands, a DO block's statements): every lock, any flag, the first safer form. */
+const combined = (kind: string, parts: ReadonlyArray<StatementLocks>): StatementLocks => {
+  const saferForm = parts.find((p) => p.saferForm !== undefined)?.saferForm
+  return impact(
+    kind,
+    parts.flatMap((p) => p.locks),
+    {
+      rewrite: parts.some((p) => p.rewrite),
+      scan: parts.some((p) => p.scan),
+      opaque: parts.some((p) => p.opaque),
+      destructive: parts.some((p) => p.destructive),
+      outsideTransaction: parts.some((p) => p.outsideTransaction),
+      ...(saferForm === undefined ? {} : { saferForm }),
+    },
+  )
+}
 
 const constraintTargets = (constraints: ReadonlyArray<unknown>): ReadonlyArray<string> =>
   constraints.flatMap((c) => {
@@ -261,8 +279,7 @@ const alterTableCommand = (table: string, cmd: AstNode, facts: CatalogFacts): St
  */
 const partitionCommand = (table: string, subtype: string, command: AstNode | undefined, facts: CatalogFacts): StatementLocks => {
   const partition = relname(command?.name) ?? "?"
-  const fallback = facts.defaultPartition.get(table)
-  const others = fallback === undefined || fallback === partition ? [] : [{ relation: fallback, mode: "AccessExclusiveLock" as const }]
+  const others = defaultPartitionBesides(table, partition, facts).map((relation) => ({ relation, mode: "AccessExclusiveLock" as const }))
   if (subtype === "AT_AttachPartition")
     return impact(
       "ALTER TABLE … ATTACH PARTITION",
@@ -344,25 +361,14 @@ const alterTableLocks = (node: AstNode, facts: CatalogFacts): StatementLocks => 
   }
   // Each command on a partitioned table (not ONLY) reaches every partition in the table's own mode;
   // attaching and detaching name their partitions themselves.
-  const partitions = recurses(node.relation) ? partitionsOf(table, facts) : []
   const parts = commands.map((cmd) => {
     const part = alterTableCommand(table, cmd, facts)
     const own = part.locks.find((l) => l.relation === table)
-    if (own === undefined || partitions.length === 0 || /Partition/.test(String(cmd.subtype))) return part
-    return { ...part, locks: merge([...part.locks, ...partitions.map((relation) => ({ relation, mode: own.mode }))]) }
+    if (own === undefined || !recurses(node.relation) || /Partition/.test(String(cmd.subtype))) return part
+    return { ...part, locks: merge([...part.locks, ...withPartitions([own], facts)]) }
   })
   if (parts.length === 1 && parts[0] !== undefined) return parts[0]
-  const saferForm = parts.find((p) => p.saferForm !== undefined)?.saferForm
-  return impact(
-    parts.map((p) => p.kind).join(", "),
-    parts.flatMap((p) => p.locks),
-    {
-      rewrite: parts.some((p) => p.rewrite),
-      scan: parts.some((p) => p.scan),
-      destructive: parts.some((p) => p.destructive),
-      ...(saferForm === undefined ? {} : { saferForm }),
-    },
-  )
+  return combined(parts.map((p) => p.kind).join(", "), parts)
 }
 
 /** DROP: a table takes its foreign-key neighbours with it; an index its table; a trigger, policy or rule its table. */
@@ -376,17 +382,13 @@ const dropLocks = (node: AstNode, facts: CatalogFacts): StatementLocks => {
   if (type === "TABLE") {
     const tables = objects.flatMap((o) => o.at(-1) ?? [])
     // Dropping a table drops its foreign keys' triggers on the tables they reference, and theirs on it.
-    const neighbours = facts.foreignKeys.flatMap(([from, to]) => (tables.includes(from) ? [to] : tables.includes(to) ? [from] : []))
+    const neighbours = facts.references.flatMap((fk) => (tables.includes(fk.table) ? [fk.referenced] : tables.includes(fk.referenced) ? [fk.table] : []))
     // A partitioned table goes with its partitions; a partition is taken out of its partitioned table
     // (exclusively) and of the default partition's bound.
-    const partitioned = tables.flatMap((t) => [
-      ...partitionsOf(t, facts),
-      ...ancestorsOf(t, facts).slice(0, 1),
-      ...ancestorsOf(t, facts)
-        .slice(0, 1)
-        .flatMap((parent) => facts.defaultPartition.get(parent) ?? [])
-        .filter((d) => d !== t),
-    ])
+    const partitioned = tables.flatMap((t) => {
+      const parent = facts.partitionOf.get(t)
+      return [...partitionsOf(t, facts), ...(parent === undefined ? [] : [parent, ...defaultPartitionBesides(parent, t, facts)])]
+    })
     return impact(
       "DROP TABLE",
       [...tables, ...neighbours, ...partitioned].map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
@@ -578,10 +580,11 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
       // partition too (its rows must not belong to the new one).
       const parent = node.partbound === undefined ? undefined : relname(((node.inhRelations ?? []) as ReadonlyArray<{ RangeVar?: unknown }>)[0]?.RangeVar)
       if (parent !== undefined) {
-        const fallback = (node.partbound as { is_default?: boolean }).is_default === true ? undefined : facts.defaultPartition.get(parent)
         return impact("CREATE TABLE … PARTITION OF", [
-          { relation: parent, mode: "AccessExclusiveLock" },
-          ...(fallback === undefined ? [] : [{ relation: fallback, mode: "AccessExclusiveLock" as const }]),
+          ...[parent, ...defaultPartitionBesides(parent, relname(node.relation) ?? "?", facts)].map((relation) => ({
+            relation,
+            mode: "AccessExclusiveLock" as const,
+          })),
           ...references,
         ])
       }
@@ -688,19 +691,8 @@ const doBlockLocks = (statement: ParsedStatement, facts: CatalogFacts): Statemen
   if (body === undefined) return impact("DO block", [], { opaque: true })
   const parts = body.statements.map((inner) => statementLocks(inner, facts))
   const kinds = [...new Set(parts.filter((p) => p.locks.length > 0 || p.opaque).map((p) => p.kind))]
-  const saferForm = parts.find((p) => p.saferForm !== undefined)?.saferForm
-  return impact(
-    kinds.length === 0 ? "DO block" : `DO block (${kinds.join(", ")})`,
-    parts.flatMap((p) => p.locks),
-    {
-      opaque: body.unreadable.length > 0 || parts.some((p) => p.opaque),
-      rewrite: parts.some((p) => p.rewrite),
-      scan: parts.some((p) => p.scan),
-      destructive: parts.some((p) => p.destructive),
-      outsideTransaction: parts.some((p) => p.outsideTransaction),
-      ...(saferForm === undefined ? {} : { saferForm }),
-    },
-  )
+  const all = combined(kinds.length === 0 ? "DO block" : `DO block (${kinds.join(", ")})`, parts)
+  return body.unreadable.length > 0 ? { ...all, opaque: true } : all
 }
 
 /** Statements beyond the common migration forms: materialized views, statistics, rules, MERGE, schemas, sequences. */
@@ -767,9 +759,7 @@ const otherStatementLocks = (statement: ParsedStatement, facts: CatalogFacts): S
         )
       if (node.is_from !== true) return impact("COPY … TO", withPartitions([{ relation: table, mode: "AccessShareLock" }], facts))
       // COPY FROM writes rows as INSERT does: the same foreign key checks, the same partitions.
-      const columns = items({ List: { items: node.attlist ?? [] } })
-        .map(str)
-        .filter((c): c is string => c !== undefined)
+      const columns = ((node.attlist ?? []) as ReadonlyArray<unknown>).map(str).filter((c): c is string => c !== undefined)
       return impact("COPY … FROM", [
         ...withPartitions([{ relation: table, mode: "RowExclusiveLock" }], facts),
         ...referencedByWrite(table, columns.length === 0 ? undefined : columns, facts),

@@ -38,14 +38,14 @@ export const maxVersion = 2_147_483_647
 const directiveLine = /^\s*--\s*aim:([A-Za-z-]*)/
 const knownDirectives = "-- aim:no-transaction (the first line), -- aim:check (the leading comments) and -- aim:lint-ignore"
 
+const noStatement = "has no statement, only comments; put the migration's SQL in it or delete it"
+
 /**
  * What is wrong with a file's text as a migration, each with its line: a NUL byte (binary, or UTF-16
  * saved as such), no statement at all (only comments), and an `-- aim:` directive that would be
  * silently ignored: misspelt, or where it has no effect (a no-transaction directive below the
  * first line would leave the file in one transaction its author meant it not to run in).
  */
-const noStatement = "has no statement, only comments; put the migration's SQL in it or delete it"
-
 export const textProblems = (text: string): ReadonlyArray<string> => {
   const nul = text.indexOf("\0")
   if (nul >= 0) {

@@ -39,8 +39,12 @@ const parser = Effect.cached(
   }),
 )
 
-/** Parses a whole migration with PostgreSQL's own parser (libpg-query). */
-export const parseScript = (sql: string): Effect.Effect<ReadonlyArray<ParsedStatement>, SqlParseError> =>
+/**
+ * Parses a whole migration with PostgreSQL's own parser (libpg-query). With `bodies`, each DO block's
+ * PL/pgSQL is read too (the lock plan needs what it runs; checks that only look at statement kinds
+ * do not pay for it).
+ */
+export const parseScript = (sql: string, options: { readonly bodies?: boolean } = {}): Effect.Effect<ReadonlyArray<ParsedStatement>, SqlParseError> =>
   Effect.gen(function* () {
     const module = yield* yield* parser
     const { parseSync } = module
@@ -69,7 +73,7 @@ export const parseScript = (sql: string): Effect.Effect<ReadonlyArray<ParsedStat
       const { line, column } = at.lineColumn(offset)
       const node = (stmt[kind] ?? {}) as AstNode
       const parsed = { kind, node, line, column, offset }
-      return kind === "DoStmt" ? { ...parsed, body: doBody(module, node, parsed) } : parsed
+      return kind === "DoStmt" && options.bodies === true ? { ...parsed, body: doBody(module, node, parsed) } : parsed
     })
   })
 
