@@ -100,7 +100,20 @@ describe("aim plan and aim migrate --dry-run: the lock-impact plan", () => {
             fix: expect.stringMatching(/^CREATE INDEX/),
           },
         ],
+        script: ["BEGIN;", "CREATE INDEX idx_agents_status ON public.agents USING btree (status);", "COMMIT;"],
       })
+      // --sql prints the script alone, which psql runs as printed; drift is then clean.
+      await sql(db.url, "ALTER TABLE agents RENAME COLUMN display_name TO shown_name")
+      const script = await aim(["drift", "--sql"], env)
+      expect(script.code).toBe(1)
+      expect(script.stdout.split("\n").filter((l) => !l.startsWith("--") && l !== "")).toEqual([
+        "BEGIN;",
+        "ALTER TABLE agents RENAME COLUMN shown_name TO display_name;",
+        "CREATE INDEX idx_agents_status ON public.agents USING btree (status);",
+        "COMMIT;",
+      ])
+      await sql(db.url, script.stdout)
+      expect((await aim(["drift"], env)).code).toBe(0)
     } finally {
       await db.drop()
     }

@@ -90,7 +90,7 @@ export {
   risks,
 } from "./impact/LockPlan.js"
 export { type LockMode, type RelationLock, lockModes } from "./impact/statementLocks.js"
-export { type Difference, type DriftReport, type ObjectType, detectDrift, driftOfApplied } from "./drift/Drift.js"
+export { type Difference, type DriftReport, type ObjectType, detectDrift, driftAgainst, driftOfApplied, expectedCatalogOf } from "./drift/Drift.js"
 
 // Verification and environment checks.
 export { Verifier, VerifierLive, type VerifierShape } from "./verify/Verifier.js"

@@ -30,9 +30,15 @@ describe("aim drift: the live database against what its applied files produce", 
     expect(found.ok).toBe(false)
     const byName = Object.fromEntries(found.differences.map((d) => [`${d.kind} ${d.objectType} ${d.name}`, d]))
     expect(Object.keys(byName).sort()).toEqual(["changed column users.role", "extra column agents.nickname", "missing index idx_agents_status"])
-    expect(byName["missing index idx_agents_status"]?.fix).toMatch(
-      /^CREATE INDEX idx_agents_status ON public\.agents USING btree \(status\);.*003_add_missing_agent_columns\.sql/,
+    expect(byName["missing index idx_agents_status"]?.fix).toBe(
+      "CREATE INDEX idx_agents_status ON public.agents USING btree (status); (003_add_missing_agent_columns.sql creates it)",
     )
+    expect(found.script).toEqual([
+      "BEGIN;",
+      "ALTER TABLE users ALTER COLUMN role SET DEFAULT 'member'::character varying;",
+      "CREATE INDEX idx_agents_status ON public.agents USING btree (status);",
+      "COMMIT;",
+    ])
     expect(byName["changed column users.role"]).toMatchObject({ expected: expect.stringMatching(/'member'/), actual: expect.stringMatching(/'admin'/) })
     expect(byName["extra column agents.nickname"]?.fix).toMatch(/aim new/)
   })
@@ -54,7 +60,9 @@ describe("aim drift: the live database against what its applied files produce", 
       "changed trigger users.users_set_updated_at",
       "missing seed security_policies/Data Exfiltration Detection",
     ])
-    expect(found.differences.find((d) => d.objectType === "trigger")?.fix).toMatch(/DROP TRIGGER users_set_updated_at ON users; CREATE TRIGGER/)
+    expect(found.differences.find((d) => d.objectType === "trigger")?.fix).toMatch(
+      /^DROP TRIGGER IF EXISTS users_set_updated_at ON users; CREATE TRIGGER users_set_updated_at BEFORE UPDATE /,
+    )
   })
 
   it.each(["A", "B"] as const)(

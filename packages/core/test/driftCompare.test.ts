@@ -1,285 +1,186 @@
 import { describe, expect, it } from "vitest"
+import { type Catalog, type CatalogObject, keyOf } from "../src/drift/catalog.js"
 import { compareCatalogs, driftOk, type KnownDifference, knownDifference } from "../src/drift/Drift.js"
-import { backendOwnedDefinitions, deployedShapes } from "../src/verify/expectations.js"
+import { ident, repairScript, steps } from "../src/drift/repair.js"
+import { backendOwnedDefinitions, deployedDifferences, deployedShapes } from "../src/verify/expectations.js"
 
-const expectedSnapshot = new Map([
-  ["table:users", "users"],
-  ["column:users.email", "character varying(255) NOT NULL"],
-  ["column:users.score", "numeric(5,2) DEFAULT 0 NULL"],
-  ["column:users.created_at", "timestamp with time zone DEFAULT now() NULL"],
-  ["constraint:users.users_pkey", "PRIMARY KEY (id)"],
-  ["index:idx_users_email", "CREATE INDEX idx_users_email ON public.users USING btree (email)"],
-  ["trigger:users.users_touch", "CREATE TRIGGER users_touch BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION touch()"],
-  ["function:touch()", "BEGIN RETURN NEW; END"],
-  ["table:agents", "agents"],
-  ["column:agents.name", "text NOT NULL"],
-  ["constraint:agents.agents_pkey", "PRIMARY KEY (id)"],
-  ["index:idx_agents_name", "CREATE INDEX idx_agents_name ON public.agents USING btree (name)"],
-  ["seed:security_policies/Default", "priority 100"],
-])
-const createdBy = new Map([
-  ["index:idx_users_email", "001_initial_schema.sql"],
-  ["constraint:users.users_pkey", "001_initial_schema.sql"],
-  ["trigger:users.users_touch", "002_triggers.sql"],
-])
+// The comparison and its repairs on catalogs built by hand; driftRepair.test.ts runs the repairs on a server.
+
+const column = (table: string, name: string, dataType: string, more: Partial<Extract<CatalogObject, { kind: "column" }>> = {}): CatalogObject => ({
+  kind: "column",
+  table,
+  name,
+  position: 1,
+  dataType,
+  collation: null,
+  default: null,
+  identity: "",
+  generated: null,
+  notNull: false,
+  ...more,
+})
+const table = (name: string): CatalogObject => ({ kind: "table", name, unlogged: false, rowSecurity: false, forceRowSecurity: false })
+const constraint = (t: string, name: string, type: string, definition: string, references: string | null = null): CatalogObject => ({
+  kind: "constraint",
+  table: t,
+  name,
+  type,
+  definition,
+  references,
+})
+const catalogOf = (objects: ReadonlyArray<CatalogObject>): Catalog => new Map(objects.map((o) => [keyOf(o), o]))
+
+const expectedObjects: ReadonlyArray<CatalogObject> = [
+  table("users"),
+  column("users", "id", "uuid", { notNull: true, default: "gen_random_uuid()" }),
+  column("users", "email", "character varying(255)", { notNull: true, position: 2 }),
+  column("users", "score", "numeric(5,2)", { default: "0", position: 3 }),
+  constraint("users", "users_pkey", "p", "PRIMARY KEY (id)"),
+  { kind: "index", table: "users", name: "idx_users_email", definition: "CREATE INDEX idx_users_email ON public.users USING btree (email)" },
+  table("agents"),
+  column("agents", "id", "uuid", { notNull: true }),
+  column("agents", "owner", "uuid", { position: 2 }),
+  constraint("agents", "agents_owner_fkey", "f", "FOREIGN KEY (owner) REFERENCES users(id)", "users"),
+]
+const expected = { catalog: catalogOf(expectedObjects), createdBy: new Map([["index:idx_users_email", "001_initial_schema.sql"]]) }
 const none: KnownDifference = () => undefined
-const compare = (live: Map<string, string>, known: KnownDifference = none) => compareCatalogs({ snapshot: expectedSnapshot, createdBy }, live, known)
-const liveWith = (changes: Record<string, string | null>) => {
-  const live = new Map(expectedSnapshot)
-  for (const [key, value] of Object.entries(changes)) value === null ? live.delete(key) : live.set(key, value)
-  return live
-}
+const compare = (live: ReadonlyArray<CatalogObject>, known: KnownDifference = none) => compareCatalogs(expected, catalogOf(live), known)
+const without = (...keys: ReadonlyArray<string>) => expectedObjects.filter((o) => !keys.includes(keyOf(o)))
+const replacing = (o: CatalogObject) => [...expectedObjects.filter((e) => keyOf(e) !== keyOf(o)), o]
+const listed = (differences: ReturnType<typeof compare>) => differences.map((d) => `${d.kind} ${d.objectType} ${d.name}`)
 
 describe("compareCatalogs", () => {
-  it("an equal catalog has no difference", () => {
-    expect(compare(new Map(expectedSnapshot))).toEqual([])
+  it("an equal catalog has no difference; a numeric default compares by value and CURRENT_TIMESTAMP as now()", () => {
+    expect(compare(expectedObjects)).toEqual([])
     expect(driftOk([])).toBe(true)
+    expect(compare(replacing(column("users", "score", "numeric(5,2)", { default: "0.00", position: 3 })))).toEqual([])
+    expect(listed(compare(replacing(column("users", "score", "numeric(5,2)", { default: "0.50", position: 3 }))))).toEqual(["changed column users.score"])
   })
 
-  it("a numeric default compares by value and CURRENT_TIMESTAMP as now(), for columns only", () => {
-    expect(
-      compare(
-        liveWith({
-          "column:users.score": "numeric(5,2) DEFAULT 0.00 NULL",
-          "column:users.created_at": "timestamp with time zone DEFAULT CURRENT_TIMESTAMP NULL",
-        }),
-      ),
-    ).toEqual([])
-    expect(compare(liveWith({ "column:users.score": "numeric(5,2) DEFAULT 0.50 NULL" })).map((d) => d.kind)).toEqual(["changed"])
-    expect(compare(liveWith({ "function:touch()": "BEGIN RETURN NEW; END " })).map((d) => d.name)).toEqual(["touch()"])
-    expect(compare(liveWith({ "index:idx_users_email": "CREATE INDEX idx_users_email ON public.users USING btree (email) WHERE 1.50 > 0" }))).toHaveLength(1)
-  })
-
-  it("each kind of difference with its fix, sorted by key", () => {
+  it("a missing table is one finding whose repair creates it with its columns, keys and indexes, foreign keys after keys", () => {
     const differences = compare(
-      liveWith({
-        "index:idx_users_email": null,
-        "trigger:users.users_touch": "CREATE TRIGGER users_touch AFTER UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION touch()",
-        "constraint:users.users_pkey": null,
-        "column:users.email": "text NOT NULL",
-        "index:idx_extra": "CREATE INDEX idx_extra ON public.users USING btree (score)",
-        "seed:security_policies/Default": "priority 5",
-        "seed:security_policies/Custom": "priority 1",
-        "function:touch()": null,
-      }),
+      without("table:users", "column:users.id", "column:users.email", "column:users.score", "constraint:users.users_pkey", "index:idx_users_email"),
     )
-    expect(differences).toMatchInlineSnapshot(`
-      [
-        {
-          "actual": "text NOT NULL",
-          "expected": "character varying(255) NOT NULL",
-          "fix": "put back the definition the files give, or, if the change is wanted, make it a migration (aim new) so the files say so",
-          "kind": "changed",
-          "name": "users.email",
-          "objectType": "column",
-        },
-        {
-          "actual": null,
-          "expected": "PRIMARY KEY (id)",
-          "fix": "ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY (id); (001_initial_schema.sql creates it; the files are idempotent, so psql -f migrations/001_initial_schema.sql recreates what is missing)",
-          "kind": "missing",
-          "name": "users.users_pkey",
-          "objectType": "constraint",
-        },
-        {
-          "actual": null,
-          "expected": "BEGIN RETURN NEW; END",
-          "fix": "recreate it",
-          "kind": "missing",
-          "name": "touch()",
-          "objectType": "function",
-        },
-        {
-          "actual": "CREATE INDEX idx_extra ON public.users USING btree (score)",
-          "expected": null,
-          "fix": "no migration file defines it: if it is wanted, add it in a migration (aim new) so the files say so; if not, drop it",
-          "kind": "extra",
-          "name": "idx_extra",
-          "objectType": "index",
-        },
-        {
-          "actual": null,
-          "expected": "CREATE INDEX idx_users_email ON public.users USING btree (email)",
-          "fix": "CREATE INDEX idx_users_email ON public.users USING btree (email); (001_initial_schema.sql creates it; the files are idempotent, so psql -f migrations/001_initial_schema.sql recreates what is missing)",
-          "kind": "missing",
-          "name": "idx_users_email",
-          "objectType": "index",
-        },
-        {
-          "actual": "priority 5",
-          "expected": "priority 100",
-          "fix": "put back the definition the files give, or, if the change is wanted, make it a migration (aim new) so the files say so",
-          "kind": "changed",
-          "name": "security_policies/Default",
-          "objectType": "seed",
-        },
-        {
-          "actual": "CREATE TRIGGER users_touch AFTER UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION touch()",
-          "expected": "CREATE TRIGGER users_touch BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION touch()",
-          "fix": "put back the definition 002_triggers.sql gives (DROP TRIGGER users_touch ON users; CREATE TRIGGER users_touch BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION touch();), or, if the change is wanted, make it a migration (aim new) so the files say so",
-          "kind": "changed",
-          "name": "users.users_touch",
-          "objectType": "trigger",
-        },
-      ]
-    `)
+    expect(listed(differences)).toEqual(["missing table users"])
     expect(driftOk(differences)).toBe(false)
+    expect(repairScript(differences.flatMap((d) => d.repair))).toEqual([
+      "BEGIN;",
+      "CREATE TABLE users (id uuid DEFAULT gen_random_uuid() NOT NULL, email character varying(255) NOT NULL, score numeric(5,2) DEFAULT 0);",
+      "ALTER TABLE users DROP CONSTRAINT IF EXISTS users_pkey, ADD CONSTRAINT users_pkey PRIMARY KEY (id);",
+      "CREATE INDEX idx_users_email ON public.users USING btree (email);",
+      "COMMIT;",
+    ])
   })
 
-  it("a missing table is one difference, not one per part; so is an extra table; a changed part of a present table is its own", () => {
-    const live = liveWith({
-      "table:agents": null,
-      "column:agents.name": null,
-      "constraint:agents.agents_pkey": null,
-      "index:idx_agents_name": null,
-      "table:extra": "extra",
-      "column:extra.x": "int NULL",
-      "constraint:extra.extra_pkey": "PRIMARY KEY (x)",
-      "index:idx_extra_x": "CREATE INDEX idx_extra_x ON public.extra USING btree (x)",
-      "trigger:extra.extra_touch": "CREATE TRIGGER extra_touch BEFORE UPDATE ON public.extra FOR EACH ROW EXECUTE FUNCTION touch()",
+  it("a changed primary key is re-added with CASCADE, and the foreign keys that used it come back after it", () => {
+    const differences = compare(replacing(constraint("users", "users_pkey", "p", "PRIMARY KEY (id, email)")))
+    expect(listed(differences)).toEqual(["changed constraint users.users_pkey"])
+    expect(differences[0]?.repair.map((r) => [r.step, r.sql])).toEqual([
+      [steps.key, "ALTER TABLE users DROP CONSTRAINT IF EXISTS users_pkey CASCADE, ADD CONSTRAINT users_pkey PRIMARY KEY (id)"],
+      [
+        steps.foreignKey,
+        "ALTER TABLE agents DROP CONSTRAINT IF EXISTS agents_owner_fkey, ADD CONSTRAINT agents_owner_fkey FOREIGN KEY (owner) REFERENCES users(id)",
+      ],
+    ])
+  })
+
+  it("a column's changes in one ALTER TABLE, the default dropped around a type change", () => {
+    const [d] = compare(replacing(column("users", "score", "numeric(6,2)", { default: "1", notNull: true, position: 3 })))
+    expect(d?.repair.map((r) => r.sql)).toEqual([
+      "ALTER TABLE users ALTER COLUMN score DROP DEFAULT, ALTER COLUMN score TYPE numeric(5,2) USING score::numeric(5,2), ALTER COLUMN score SET DEFAULT 0, ALTER COLUMN score DROP NOT NULL",
+    ])
+  })
+
+  it("a missing and an extra object with the same definition is a rename; two look-alikes are not guessed", () => {
+    const renamed = compare([...without("column:users.email"), column("users", "mail", "character varying(255)", { notNull: true, position: 2 })])
+    // The index on the renamed column compares under the files' name once the rename is applied.
+    expect(listed(renamed)).toEqual(["renamed column users.email"])
+    expect(renamed[0]?.repair.map((r) => r.sql)).toEqual(["ALTER TABLE users RENAME COLUMN mail TO email"])
+    const twins = compare([
+      ...without("column:users.email"),
+      column("users", "mail", "character varying(255)", { notNull: true }),
+      column("users", "mail2", "character varying(255)", { notNull: true }),
+    ])
+    expect(listed(twins)).toEqual(["missing column users.email", "extra column users.mail", "extra column users.mail2"])
+  })
+
+  it("a renamed table takes its parts and the foreign keys naming it along", () => {
+    const live = expectedObjects.map((o): CatalogObject => {
+      if (o.kind === "table" && o.name === "users") return { ...o, name: "people" }
+      if ((o.kind === "column" || o.kind === "constraint" || o.kind === "index") && o.table === "users")
+        return { ...o, table: "people", ...(o.kind === "index" ? { definition: o.definition.replace("public.users", "public.people") } : {}) }
+      if (o.kind === "constraint" && o.references === "users") return { ...o, references: "people", definition: "FOREIGN KEY (owner) REFERENCES people(id)" }
+      return o
     })
-    expect(compare(live).map((d) => `${d.kind} ${d.objectType} ${d.name}`)).toEqual(["missing table agents", "extra table extra"])
-    // An index of a present table whose own table name is quoted in its definition is still its table's part.
-    const quoted = liveWith({ "table:agents": null, "column:agents.name": null, "constraint:agents.agents_pkey": null, "index:idx_agents_name": null })
-    quoted.set("table:Odd", "Odd")
-    quoted.set("index:idx_odd", 'CREATE INDEX idx_odd ON public."Odd" USING btree (x)')
-    expect(compare(quoted).map((d) => `${d.kind} ${d.objectType} ${d.name}`)).toEqual(["extra table Odd", "missing table agents"])
+    const differences = compare(live)
+    expect(listed(differences)).toEqual(["renamed table users"])
+    expect(differences[0]?.repair.map((r) => r.sql)).toEqual(["ALTER TABLE people RENAME TO users"])
   })
 
-  it("only missing or changed objects fail drift; extras pass, and so do known shapes", () => {
-    const extraOnly = compare(liveWith({ "index:idx_extra": "CREATE INDEX idx_extra ON public.users USING btree (score)" }))
-    expect(extraOnly.map((d) => d.kind)).toEqual(["extra"])
-    expect(driftOk(extraOnly)).toBe(true)
-    const known: KnownDifference = (key, actual) =>
-      key === "column:users.score" && actual === "numeric(3,2) DEFAULT 0 NULL"
-        ? { title: "the deployed backend's trust score scale", fix: "run aim migrate" }
-        : undefined
-    const deployed = compare(liveWith({ "column:users.score": "numeric(3,2) DEFAULT 0 NULL" }), known)
-    expect(deployed).toEqual([
-      {
-        kind: "changed",
-        objectType: "column",
-        name: "users.score",
-        expected: "numeric(5,2) DEFAULT 0 NULL",
-        actual: "numeric(3,2) DEFAULT 0 NULL",
-        fix: "run aim migrate",
-        known: "the deployed backend's trust score scale",
-      },
-    ])
-    expect(driftOk(deployed)).toBe(true)
-    expect(driftOk([...deployed, ...compare(liveWith({ "column:users.email": "text NOT NULL" }))])).toBe(false)
-  })
-
-  it("the backend's own extra tables are named as its own", () => {
-    const live = liveWith({ "table:agent_capabilities": "agent_capabilities" })
-    expect(compare(live).map((d) => d.fix)).toEqual(["the AIM backend's own table, which aim's files 016-020 also create: leave it"])
-  })
-
-  it("numbers compare by value only where a column default has them, and only whole numbers", () => {
-    expect(compare(liveWith({ "column:users.score": "numeric(5,2) DEFAULT 10.00 NULL" }))).toHaveLength(1)
-    const ten = compareCatalogs(
-      {
-        snapshot: new Map([
-          ["column:t.a", "numeric DEFAULT 10 NULL"],
-          ["index:i", "CREATE INDEX i ON public.t USING btree (a) WHERE a > 0.5 AND b"],
-        ]),
-        createdBy,
-      },
-      new Map([
-        ["column:t.a", "numeric DEFAULT 10.00 NULL"],
-        ["index:i", "CREATE INDEX i ON public.t USING btree (a) WHERE a > 0.50 AND b"],
-      ]),
-      none,
-    )
-    expect(ten.map((d) => d.name)).toEqual(["i"])
-  })
-
-  it("each object type's fix: create, replace, or the words when it cannot be written", () => {
-    const differences = compare(
-      liveWith({
-        "index:idx_users_email": "CREATE INDEX idx_users_email ON public.users USING btree (lower(email))",
-        "constraint:users.users_pkey": "PRIMARY KEY (email)",
-        "trigger:users.users_touch": null,
-      }),
-    )
-    expect(Object.fromEntries(differences.map((d) => [d.name, d.fix]))).toEqual({
-      idx_users_email:
-        "put back the definition 001_initial_schema.sql gives (DROP INDEX idx_users_email; CREATE INDEX idx_users_email ON public.users USING btree (email);), or, if the change is wanted, make it a migration (aim new) so the files say so",
-      "users.users_pkey":
-        "put back the definition 001_initial_schema.sql gives (ALTER TABLE users DROP CONSTRAINT users_pkey, ADD CONSTRAINT users_pkey PRIMARY KEY (id);), or, if the change is wanted, make it a migration (aim new) so the files say so",
-      "users.users_touch":
-        "CREATE TRIGGER users_touch BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION touch(); (002_triggers.sql creates it; the files are idempotent, so psql -f migrations/002_triggers.sql recreates what is missing)",
-    })
-    // A constraint or trigger whose name has no table part cannot be restated: the fix says so in words.
-    const odd = compareCatalogs(
-      {
-        snapshot: new Map([
-          ["constraint:loose", "CHECK (true)"],
-          ["trigger:loose", "CREATE TRIGGER loose"],
-          ["index:gone", "CREATE INDEX gone ON t USING btree (a)"],
-        ]),
-        createdBy: new Map(),
-      },
-      new Map([["constraint:loose", "CHECK (false)"]]),
-      none,
-    )
-    expect(odd.map((d) => [d.name, d.fix])).toEqual([
-      ["loose", "put back the definition the files give, or, if the change is wanted, make it a migration (aim new) so the files say so"],
-      ["gone", "CREATE INDEX gone ON t USING btree (a);"],
-      ["loose", "recreate it"],
-    ])
-  })
-
-  it("an index of a missing table written without public. is that table's part too", () => {
-    const expected = new Map([
-      ["table:gone", "gone"],
-      ["index:gone_a", "CREATE INDEX gone_a ON gone USING btree (a)"],
-    ])
-    expect(compareCatalogs({ snapshot: expected, createdBy }, new Map(), none).map((d) => `${d.kind} ${d.objectType} ${d.name}`)).toEqual([
-      "missing table gone",
-    ])
-  })
-
-  it("only an extra table named like the backend's is the backend's; an extra index of that name is not", () => {
-    const live = liveWith({
-      "table:agent_capabilities": "agent_capabilities",
-      "index:agent_capabilities": "CREATE INDEX agent_capabilities ON public.users USING btree (score)",
-      "table:mine": "mine",
-    })
-    expect(compare(live).map((d) => [d.name, d.fix])).toEqual([
-      ["agent_capabilities", "no migration file defines it: if it is wanted, add it in a migration (aim new) so the files say so; if not, drop it"],
-      ["agent_capabilities", "the AIM backend's own table, which aim's files 016-020 also create: leave it"],
-      ["mine", "no migration file defines it: if it is wanted, add it in a migration (aim new) so the files say so; if not, drop it"],
-    ])
+  it("an extra object has no repair (the files do not define it); an extra seed row is not drift", () => {
+    const differences = compare([...expectedObjects, column("users", "nickname", "text"), { kind: "seed", name: "Mine", priorities: "1", row: "{}" }])
+    expect(listed(differences)).toEqual(["extra column users.nickname"])
+    expect(differences[0]?.repair).toEqual([])
+    expect(driftOk(differences)).toBe(true)
   })
 })
 
-describe("knownDifference", () => {
-  const found = [
-    { title: "whole table", fix: "fix a", keys: ["constraint:verification_events.*"] },
-    { title: "one key", fix: "fix b", keys: ["column:agents.trust_score", "index:x"] },
-  ]
-  const known = knownDifference(found)
+describe("knownDifference: exactly the deployed definition, never a table's other objects", () => {
+  const trustScore = deployedDifferences.find((d) => d.id === "agents-trust-score-scale")
+  const oneSubject = deployedDifferences.find((d) => d.id === "verification-events-subject")
+  const known = knownDifference([
+    { title: "trust", fix: "a", objects: trustScore?.inCatalog(["x"]) ?? [] },
+    { title: "subject", fix: "b", objects: oneSubject?.inCatalog(["verification_events"]) ?? [] },
+  ])
 
-  it("a found difference covers its exact keys and, with .*, every object of its table", () => {
-    expect(known("constraint:verification_events.one_subject", "CHECK (x)")?.title).toBe("whole table")
-    expect(known("constraint:verification_events_extra.c", "CHECK (x)")).toBeUndefined()
-    expect(known("column:agents.trust_score", undefined)?.title).toBe("one key")
-    expect(known("index:x", "anything")?.title).toBe("one key")
-    expect(known("column:agents.trust_score_extra", "numeric")).toBeUndefined()
-    expect(knownDifference([])("column:agents.trust_score", "numeric")).toBeUndefined()
+  it("agents.trust_score only as numeric(4,3) or 020's numeric(6,3)", () => {
+    expect(known("column:agents.trust_score", "numeric(5,2) DEFAULT 0", "numeric(4,3) DEFAULT 0")?.title).toBe("trust")
+    expect(known("column:agents.trust_score", "numeric(5,2) DEFAULT 0", "numeric(6,3) DEFAULT 0")?.title).toBe("trust")
+    expect(known("column:agents.trust_score", "numeric(5,2) DEFAULT 0", "numeric(6,2) DEFAULT 0")).toBeUndefined()
+    expect(known("column:agents.trust_score", "numeric(5,2) DEFAULT 0", "numeric(4,3)")).toBeUndefined()
+  })
+
+  it("the one-subject check missing, not another constraint of verification_events", () => {
+    expect(known("constraint:verification_events.verification_events_one_subject", "CHECK (x)", undefined)?.title).toBe("subject")
+    expect(known("constraint:verification_events.verification_events_one_subject", "CHECK (x)", "CHECK (y)")).toBeUndefined()
+    expect(known("constraint:verification_events.verification_events_agent_id_fkey", "FOREIGN KEY (agent_id) REFERENCES agents(id)", undefined)).toBeUndefined()
   })
 
   it("a deployed shape only when the live object is exactly the deployed one; a backend-owned definition whenever it is there", () => {
     const shape = deployedShapes[0]
     const [key, value] = Object.entries(shape?.objects ?? {})[0] ?? ["", ""]
-    expect(known(key, value)?.title).toBe(shape?.title)
-    expect(known(key, `${value} `)).toBeUndefined()
-    expect(known(key, undefined)).toBeUndefined()
+    expect(known(key, "x", value)?.title).toBe(shape?.title)
+    expect(known(key, "x", `${value} `)).toBeUndefined()
+    expect(known(key, "x", undefined)).toBeUndefined()
     const owned = backendOwnedDefinitions[0]
     const ownedKey = owned?.keys[0] ?? ""
-    expect(known(ownedKey, "BEGIN whatever END")?.title).toBe(owned?.title)
-    expect(known(ownedKey, undefined)).toBeUndefined()
-    expect(known("function:not_owned()", "BEGIN END")).toBeUndefined()
+    expect(known(ownedKey, "md5 a", "md5 b")?.title).toBe(owned?.title)
+    expect(known(ownedKey, "md5 a", undefined)).toBeUndefined()
+    expect(known("function:not_owned()", "md5 a", "md5 b")).toBeUndefined()
+  })
+})
+
+describe("repairScript and ident", () => {
+  it("sorted by step, each statement once, ADD VALUE before the one transaction", () => {
+    expect(
+      repairScript([
+        { step: steps.index, sql: "CREATE INDEX i ON t (a)" },
+        { step: steps.column, sql: "ALTER TABLE t ADD COLUMN a int" },
+        { step: steps.type, sql: "ALTER TYPE m ADD VALUE IF NOT EXISTS 'x'", outsideTransaction: true },
+        { step: steps.index, sql: "CREATE INDEX i ON t (a)" },
+      ]),
+    ).toEqual(["ALTER TYPE m ADD VALUE IF NOT EXISTS 'x';", "BEGIN;", "ALTER TABLE t ADD COLUMN a int;", "CREATE INDEX i ON t (a);", "COMMIT;"])
+    expect(repairScript([])).toEqual([])
+  })
+
+  it("quotes what PostgreSQL would not read back unchanged", () => {
+    expect([ident("users"), ident("user"), ident("Users"), ident("a b"), ident('q"'), ident("order_id")]).toEqual([
+      "users",
+      '"user"',
+      '"Users"',
+      '"a b"',
+      '"q"""',
+      "order_id",
+    ])
   })
 })

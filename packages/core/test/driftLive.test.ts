@@ -51,13 +51,13 @@ describe("detectDrift on a server", () => {
     expect(found.ok).toBe(false)
     expect(found.database).toMatch(/aim_drift_live/)
     expect(found.differences.map((d) => `${d.kind} ${d.objectType} ${d.name}: ${d.actual ?? "-"}`)).toEqual([
-      "changed column notes.body: text 'y'::text YES",
+      "changed column notes.body: text DEFAULT 'y'::text",
       "missing index notes_body: -",
       "changed seed security_policies/Data Exfiltration Detection: priority 5",
       "extra table scratchpad: ",
     ])
     expect(found.differences.find((d) => d.objectType === "index")?.fix).toBe(
-      "CREATE INDEX notes_body ON public.notes USING btree (body); (002_f.sql creates it; the files are idempotent, so psql -f migrations/002_f.sql recreates what is missing)",
+      "CREATE INDEX notes_body ON public.notes USING btree (body); (002_f.sql creates it)",
     )
   })
 

@@ -1,59 +1,47 @@
 import { Effect } from "effect"
 import { AimConfig } from "../config/AimConfig.js"
 import type { DatabaseSettings } from "../config/DatabaseConfig.js"
-import { type CatalogSnapshot, catalogSnapshot } from "../database/catalogSnapshot.js"
 import { Database, type DatabaseShape } from "../database/Database.js"
+import { withScratchDatabase } from "../database/databases.js"
 import type { Migration } from "../migrations/Migration.js"
 import { MigrationSource } from "../migrations/MigrationSource.js"
 import { Migrator } from "../migrations/Migrator.js"
 import { replayFiles } from "../migrations/replay.js"
-import { withScratchDatabase } from "../database/databases.js"
-import { backendOwnedDefinitions, backendTables, defaultPolicies, deployedDifferences, deployedShapes } from "../verify/expectations.js"
+import { type DeployedObject, backendOwnedDefinitions, backendTables, deployedDifferences, deployedShapes } from "../verify/expectations.js"
+import { type Catalog, type CatalogObject, type ObjectType, definitionOf, keyOf, nameOf, readCatalog } from "./catalog.js"
+import { type Renamable, type Repair, comparable, ident, renameRepair, repairScript, repairsFor } from "./repair.js"
 
-export type ObjectType = "table" | "column" | "constraint" | "index" | "trigger" | "function" | "seed"
+export type { ObjectType }
 
 /** One way the live database differs from what its applied migration files produce. */
 export interface Difference {
-  readonly kind: "missing" | "changed" | "extra"
+  /** renamed: a missing object and an extra one with the same definition, so one object under another name. */
+  readonly kind: "missing" | "changed" | "extra" | "renamed"
   readonly objectType: ObjectType
-  /** e.g. `users.email`, `idx_agents_status`, `security_policies/Capability Violation Detection`. */
+  /** e.g. `users.email`, `idx_agents_status`, `security_policies/Capability Violation Detection`; the files' name when renamed. */
   readonly name: string
+  /** renamed: the live object's name. */
+  readonly from?: string
   readonly expected: string | null
   readonly actual: string | null
+  /** What to do, in words and statements. */
   readonly fix: string
+  /** The statements that repair it, each with its step in the repair script; none for what is not the files' (extra) or known. */
+  readonly repair: ReadonlyArray<Repair>
   /** Set when this is a known difference of a database the deployed AIM backend built (AIM-VER-004). */
   readonly known?: string
 }
 
 export interface DriftReport {
   readonly database: string
-  /** False when something the files define is missing or changed (known differences aside). */
+  /** False when something the files define is missing, changed or renamed (known differences aside). */
   readonly ok: boolean
   /** Applied files the expected catalog was built from. */
   readonly files: number
   readonly differences: ReadonlyArray<Difference>
+  /** Every finding's repair in the order that converges, as one script (aim drift --sql prints it). */
+  readonly script: ReadonlyArray<string>
 }
-
-const seedKey = (name: string) => `seed:security_policies/${name}`
-
-/** The default policies by name, with their priority: the seed rows drift compares (never extra: users add policies). */
-const seedRows = (db: Pick<DatabaseShape, "query">) =>
-  Effect.gen(function* () {
-    const exists = yield* db.query<{ t: string | null }>("SELECT to_regclass('public.security_policies')::text AS t")
-    if (exists[0]?.t === null || exists[0]?.t === undefined) return new Map<string, string>()
-    const rows = yield* db.query<{ name: string; priorities: string }>(
-      "SELECT name, string_agg(DISTINCT priority::text, ', ' ORDER BY priority::text) AS priorities FROM security_policies WHERE name = ANY($1) GROUP BY name",
-      [defaultPolicies.map((p) => p.name)],
-    )
-    return new Map(rows.map((r) => [seedKey(r.name), `priority ${r.priorities}`]))
-  })
-
-const snapshotWithSeeds = (db: Pick<DatabaseShape, "query">) =>
-  Effect.gen(function* () {
-    const snapshot = new Map(yield* catalogSnapshot(db, {}))
-    for (const [key, value] of yield* seedRows(db)) snapshot.set(key, value)
-    return snapshot as CatalogSnapshot
-  })
 
 /** What the applied files produce, on a scratch database (one session for every file: a session per file costs more than the file itself). */
 const expectedCatalog = (settings: DatabaseSettings | undefined, applied: ReadonlyArray<Migration>) =>
@@ -62,76 +50,198 @@ const expectedCatalog = (settings: DatabaseSettings | undefined, applied: Readon
     Effect.scoped(
       Effect.flatMap(
         Effect.flatMap(Database, (scratch) => scratch.session),
-        (session) => replayFiles(session, applied, snapshotWithSeeds),
+        (session) => replayFiles(session, applied, readCatalog),
       ),
     ),
     "drift",
   )
 
-const split = (key: string): { objectType: ObjectType; name: string } => {
-  const at = key.indexOf(":")
-  return { objectType: key.slice(0, at) as ObjectType, name: key.slice(at + 1) }
+type Of<K extends ObjectType> = Extract<CatalogObject, { kind: K }>
+
+/** The table (or enum type) an object is part of, so the parts of a missing or extra one are not listed one by one. */
+const ownerOf = (o: CatalogObject): string | undefined =>
+  o.kind === "column" || o.kind === "constraint" || o.kind === "index" || o.kind === "trigger" || o.kind === "policy"
+    ? `table:${o.table}`
+    : o.kind === "label"
+      ? `type:${o.type}`
+      : undefined
+
+/** An identifier in a definition (bare or quoted), not part of a longer one. */
+const identifierPattern = (name: string) =>
+  new RegExp(`(?<![\\w$"])${name.replace(/[$]/g, "\\$")}(?![\\w$"])|"${name.replace(/"/g, '""').replace(/[$]/g, "\\$")}"`, "g")
+
+const replaceIdentifier = (text: string, from: string, to: string) => text.replace(identifierPattern(from), ident(to))
+
+/** The live catalog as it is after `ALTER TABLE from RENAME TO to`: the table's parts and every definition naming it. */
+const afterTableRename = (catalog: Catalog, from: string, to: string): Catalog => {
+  const rename = (text: string) => replaceIdentifier(text, from, to)
+  const moved = [...catalog.values()].map((o): CatalogObject => {
+    switch (o.kind) {
+      case "table":
+        return o.name === from ? { ...o, name: to } : o
+      case "column":
+        return o.table === from ? { ...o, table: to } : o
+      case "constraint":
+        return { ...o, table: o.table === from ? to : o.table, definition: rename(o.definition), references: o.references === from ? to : o.references }
+      case "index":
+      case "trigger":
+      case "policy":
+        return { ...o, table: o.table === from ? to : o.table, definition: rename(o.definition) }
+      case "sequence":
+        return o.ownedBy === null ? o : { ...o, ownedBy: rename(o.ownedBy) }
+      case "view":
+        return { ...o, definition: rename(o.definition) }
+      default:
+        return o
+    }
+  })
+  return new Map(moved.map((o) => [keyOf(o), o]))
 }
 
-/** The table an object belongs to, so the parts of a missing or extra table are not listed one by one. */
-const tableOf = (objectType: ObjectType, name: string, snapshot: CatalogSnapshot): string | undefined => {
-  if (objectType === "column" || objectType === "constraint" || objectType === "trigger") return name.split(".")[0]
-  if (objectType === "index") return / ON (?:public\.)?"?([A-Za-z0-9_]+)"? USING /.exec(snapshot.get(`index:${name}`) ?? "")?.[1]
-  return undefined
+/** The live catalog as it is after `ALTER TABLE table RENAME COLUMN from TO to`. */
+const afterColumnRename = (catalog: Catalog, table: string, from: string, to: string): Catalog => {
+  const rename = (text: string) => replaceIdentifier(text, from, to)
+  const moved = [...catalog.values()].map((o): CatalogObject => {
+    if (o.kind === "column") return o.table === table && o.name === from ? { ...o, name: to } : o
+    if (o.kind === "constraint" && o.table !== table && o.references === table) {
+      // Another table's foreign key names the column after REFERENCES.
+      const at = o.definition.indexOf(" REFERENCES ")
+      return at < 0 ? o : { ...o, definition: o.definition.slice(0, at) + rename(o.definition.slice(at)) }
+    }
+    if ((o.kind === "constraint" || o.kind === "index" || o.kind === "trigger" || o.kind === "policy") && o.table === table)
+      return { ...o, definition: rename(o.definition) }
+    if (o.kind === "sequence" && o.ownedBy === `${ident(table)}.${ident(from)}`) return { ...o, ownedBy: `${ident(table)}.${ident(to)}` }
+    return o
+  })
+  return new Map(moved.map((o) => [keyOf(o), o]))
 }
 
-/** The statements that create an object of this type from its definition, and that replace a changed one. */
-const restatement = (objectType: ObjectType, name: string, definition: string | undefined): { create: string; replace: string } | undefined => {
-  const [table, part] = name.split(".")
-  switch (objectType) {
-    case "index":
-      return { create: `${definition};`, replace: `DROP INDEX ${name}; ${definition};` }
-    case "trigger":
-      return table === undefined || part === undefined ? undefined : { create: `${definition};`, replace: `DROP TRIGGER ${part} ON ${table}; ${definition};` }
-    case "constraint":
-      return table === undefined || part === undefined
-        ? undefined
-        : {
-            create: `ALTER TABLE ${table} ADD CONSTRAINT ${part} ${definition};`,
-            replace: `ALTER TABLE ${table} DROP CONSTRAINT ${part}, ADD CONSTRAINT ${part} ${definition};`,
-          }
-    default:
-      return undefined
+/** The definition of `o` were it named `name` (an index's and a trigger's definitions hold their names). */
+const namedAs = (o: Renamable, name: string): string => {
+  if (o.kind === "index") return o.definition.replace(/^(CREATE (?:UNIQUE )?INDEX )(\S+)( ON )/, (_, a, _n, b) => `${a}${ident(name)}${b}`)
+  if (o.kind === "trigger") return definitionOf(o).replace(/^(CREATE (?:CONSTRAINT )?TRIGGER )(\S+)( )/, (_, a, _n, b) => `${a}${ident(name)}${b}`)
+  return comparable(o)
+}
+
+const sameTable = (a: CatalogObject, b: CatalogObject) => !("table" in a) || !("table" in b) || a.table === b.table
+
+/**
+ * Missing objects that are an extra object under another name: of one type (and table), the same
+ * definition, and one candidate each way (two look-alikes are two findings, not a guess).
+ */
+const renamesOf = (
+  kind: Renamable["kind"],
+  expected: Catalog,
+  live: Catalog,
+  equal: (want: Renamable, have: Renamable) => boolean,
+): ReadonlyArray<readonly [Renamable, Renamable]> => {
+  const missing = [...expected.values()].filter((o): o is Renamable => o.kind === kind && !live.has(keyOf(o)))
+  const extra = [...live.values()].filter((o): o is Renamable => o.kind === kind && !expected.has(keyOf(o)))
+  const pairs: Array<readonly [Renamable, Renamable]> = []
+  for (const want of missing) {
+    const candidates = extra.filter((have) => sameTable(want, have) && equal(want, have))
+    const rivals = missing.filter(
+      (other) => candidates.length === 1 && candidates[0] !== undefined && sameTable(other, candidates[0]) && equal(other, candidates[0]),
+    )
+    if (candidates.length === 1 && candidates[0] !== undefined && rivals.length === 1) pairs.push([want, candidates[0]])
   }
+  return pairs
 }
 
-const fixFor = (kind: Difference["kind"], objectType: ObjectType, name: string, expected: string | undefined, file: string | undefined): string => {
-  if (kind === "extra") {
-    if (objectType === "table" && backendTables.has(name)) return "the AIM backend's own table, which aim's files 016-020 also create: leave it"
-    return `no migration file defines it: if it is wanted, add it in a migration (aim new) so the files say so; if not, drop it`
+/** A table's columns as compared, for finding a renamed table. */
+const columnsOf = (catalog: Catalog, table: string) =>
+  [...catalog.values()]
+    .filter((o): o is Of<"column"> => o.kind === "column" && o.table === table)
+    .map((c) => `${c.name} ${comparable(c)}`)
+    .sort()
+    .join(", ")
+
+/**
+ * Finds renames (tables first: their parts are then compared under the files' name) and returns the
+ * live catalog as it is once they are applied, with a finding for each.
+ */
+const findRenames = (expected: Catalog, live: Catalog): { readonly live: Catalog; readonly renamed: ReadonlyArray<Difference> } => {
+  const renamed: Array<Difference> = []
+  const found = (want: Renamable, have: Renamable) =>
+    renamed.push({
+      kind: "renamed",
+      objectType: want.kind,
+      name: nameOf(want),
+      from: nameOf(have),
+      expected: comparable(want),
+      actual: comparable(have),
+      fix: `${renameRepair(want, have.name).sql}; (the live ${want.kind} ${nameOf(have)} is the files' ${nameOf(want)} under another name: same definition)`,
+      repair: [renameRepair(want, have.name)],
+    })
+  let current = live
+  for (const [want, have] of renamesOf("table", expected, current, (w, h) => columnsOf(expected, w.name) === columnsOf(current, h.name))) {
+    found(want, have)
+    current = afterTableRename(current, have.name, want.name)
   }
-  const statements = restatement(objectType, name, expected)
-  if (kind === "missing") {
-    const again = file === undefined ? "" : ` (${file} creates it; the files are idempotent, so psql -f migrations/${file} recreates what is missing)`
-    return `${statements?.create ?? "recreate it"}${again}`
+  for (const [want, have] of renamesOf("column", expected, current, (w, h) => comparable(w) === comparable(h))) {
+    found(want, have)
+    if (want.kind === "column") current = afterColumnRename(current, want.table, have.name, want.name)
   }
-  return `put back the definition ${file === undefined ? "the files give" : `${file} gives`}${statements === undefined ? "" : ` (${statements.replace})`}, or, if the change is wanted, make it a migration (aim new) so the files say so`
+  for (const kind of ["constraint", "index", "trigger", "view"] as const) {
+    for (const [want, have] of renamesOf(kind, expected, current, (w, h) => namedAs(h, w.name) === comparable(w))) {
+      found(want, have)
+      const moved = {
+        ...have,
+        name: want.name,
+        ...(have.kind === "index" || have.kind === "trigger" ? { definition: namedAs(have, want.name) } : {}),
+      } as Renamable
+      const next = new Map(current)
+      next.delete(keyOf(have))
+      next.set(keyOf(moved), moved)
+      current = next
+    }
+  }
+  return { live: current, renamed }
 }
 
-/** A known difference of a database the deployed AIM backend built, for a catalog key and its live value. */
-export type KnownDifference = (key: string, actual: string | undefined) => { readonly title: string; readonly fix: string } | undefined
+/** The words for a finding, around the statements of its repair. */
+const fixFor = (kind: "missing" | "changed", repair: ReadonlyArray<Repair>, file: string | undefined): string => {
+  // A function's whole definition belongs in the script, not in a line of the report.
+  const statements = repair
+    .map((r) => (r.sql.includes("\n") ? `${r.sql.split("\n")[0]} … (the files' whole definition: aim drift --sql)` : `${r.sql};`))
+    .join(" ")
+  if (kind === "missing") return `${statements}${file === undefined ? "" : ` (${file} creates it)`}`
+  return `${statements} — or, if the change is wanted, make it a migration (aim new) so the files say so`
+}
 
-/** A difference aim verify knows (AIM-VER-004) found on the database: its title, fix and the catalog keys it covers (`kind:table.*` for every object of a table). */
-export interface FoundDifference {
-  readonly title: string
-  readonly fix: string
-  readonly keys: ReadonlyArray<string>
+const extraFix = (o: CatalogObject): string => {
+  if (o.kind === "table" && backendTables.has(o.name)) return "the AIM backend's own table, which aim's files 016-020 also create: leave it"
+  if (o.kind === "label")
+    return "an enum value cannot be dropped in place; if it is not wanted, make sure no row holds it, and leave it or recreate the type in a migration (aim new)"
+  return "no migration file defines it: if it is wanted, add it in a migration (aim new) so the files say so; if not, drop it"
 }
 
 /**
- * Whether a catalog key and its live value are a known difference of a database the deployed backend
- * built: one of the found differences, an object exactly as a deployed shape has it, or a definition
- * the backend owns (present: its live value is the backend's own).
+ * A known difference of a database the deployed AIM backend built, for a catalog key with the files'
+ * and the live definition (undefined: absent there).
+ */
+export type KnownDifference = (
+  key: string,
+  expected: string | undefined,
+  actual: string | undefined,
+) => { readonly title: string; readonly fix: string } | undefined
+
+/** A difference aim verify knows (AIM-VER-004) found on the database: its title, fix and the catalog objects it explains. */
+export interface FoundDifference {
+  readonly title: string
+  readonly fix: string
+  readonly objects: ReadonlyArray<DeployedObject>
+}
+
+/**
+ * Whether a catalog key and its live definition are a known difference of a database the deployed
+ * backend built: exactly the definition a found difference gives it, an object exactly as a deployed
+ * shape has it, or a definition the backend owns (present: its live value is the backend's own).
  */
 export const knownDifference =
   (found: ReadonlyArray<FoundDifference>): KnownDifference =>
-  (key, actual) =>
-    found.find((d) => d.keys.some((k) => (k.endsWith(".*") ? key.startsWith(k.slice(0, -1)) : key === k))) ??
+  (key, expected, actual) =>
+    found.find((d) => d.objects.some((o) => o.key === key && expected !== undefined && o.deployed(expected).includes(actual ?? null))) ??
     deployedShapes.find((shape) => actual !== undefined && shape.objects[key] === actual) ??
     backendOwnedDefinitions.find((owned) => actual !== undefined && owned.keys.includes(key))
 
@@ -141,76 +251,89 @@ const knownDifferences = (db: Pick<DatabaseShape, "query">) =>
     const found: Array<FoundDifference> = []
     for (const difference of deployedDifferences) {
       const items = (yield* db.query<{ item: string }>(difference.query)).map((r) => r.item)
-      if (items.length > 0) found.push({ title: difference.title, fix: difference.fix(items), keys: difference.catalogKeys(items) })
+      if (items.length > 0) found.push({ title: difference.title, fix: difference.fix(items), objects: difference.inCatalog(items) })
     }
     return knownDifference(found)
   })
 
 /**
- * A numeric default compares by value (the deployed backend wrote 0.00 where aim's files write 0), and
- * CURRENT_TIMESTAMP is now() under another name.
- */
-const comparable = (key: string, value: string | undefined) =>
-  value !== undefined && key.startsWith("column:")
-    ? value.replace(/(?<=\s)-?\d+\.\d+(?=\s)/g, (n) => String(Number(n))).replace(/(?<=\s)CURRENT_TIMESTAMP(?=\s)/g, "now()")
-    : value
-
-/**
  * The differences between the catalog the applied files produce (`expected`, with the file that
- * creates each object) and the live one, each with its fix: the comparison itself, apart from the
- * reads, so that every rule of it is tested on snapshots.
+ * creates each object) and the live one, each with its repair: the comparison itself, apart from the
+ * reads, so that every rule of it is tested on catalogs.
  */
 export const compareCatalogs = (
-  expected: { readonly snapshot: CatalogSnapshot; readonly createdBy: ReadonlyMap<string, string> },
-  live: CatalogSnapshot,
+  expected: Pick<ExpectedCatalog, "catalog" | "createdBy">,
+  liveAsRead: Catalog,
   known: KnownDifference,
 ): ReadonlyArray<Difference> => {
-  const differences: Array<Difference> = []
-  const keys = [...new Set([...expected.snapshot.keys(), ...live.keys()])].sort()
-  const missingTables = new Set(keys.filter((k) => k.startsWith("table:") && !live.has(k)).map((k) => k.slice("table:".length)))
-  const extraTables = new Set(keys.filter((k) => k.startsWith("table:") && !expected.snapshot.has(k)).map((k) => k.slice("table:".length)))
+  const { live, renamed } = findRenames(expected.catalog, liveAsRead)
+  const differences: Array<Difference> = [...renamed]
+  const keys = [...new Set([...expected.catalog.keys(), ...live.keys()])].sort()
   for (const key of keys) {
-    const want = expected.snapshot.get(key)
+    const want = expected.catalog.get(key)
     const have = live.get(key)
-    if (comparable(key, want) === comparable(key, have)) continue
-    const { objectType, name } = split(key)
+    const wantDefinition = want === undefined ? undefined : comparable(want)
+    const haveDefinition = have === undefined ? undefined : comparable(have)
+    if (wantDefinition === haveDefinition) continue
+    const object = (want ?? have) as CatalogObject
     const kind: Difference["kind"] = want === undefined ? "extra" : have === undefined ? "missing" : "changed"
     // Seed rows are the operator's data beyond the defaults: a policy the files do not seed is not drift.
-    if (objectType === "seed" && kind === "extra") continue
-    // The parts of a missing or extra table are that table's difference, not one each.
-    const table = tableOf(objectType, name, kind === "extra" ? live : expected.snapshot)
-    // (A changed object's table is in both catalogs, so never in either set.)
-    if (table !== undefined && (kind === "missing" ? missingTables : extraTables).has(table)) continue
-    const deployed = known(key, have)
+    if (object.kind === "seed" && kind === "extra") continue
+    // The parts of a missing or extra table (or type) are that table's difference, not one each.
+    const owner = ownerOf(object)
+    if (owner !== undefined && (kind === "missing" ? !live.has(owner) : kind === "extra" ? !expected.catalog.has(owner) : false)) continue
+    const deployed = known(key, wantDefinition, haveDefinition)
+    const repair = deployed !== undefined || want === undefined ? [] : repairsFor(want, have, expected.catalog)
     differences.push({
       kind,
-      objectType,
-      name,
-      expected: want ?? null,
-      actual: have ?? null,
-      fix: deployed?.fix ?? fixFor(kind, objectType, name, want, expected.createdBy.get(key)),
+      objectType: object.kind,
+      name: nameOf(object),
+      expected: wantDefinition ?? null,
+      actual: haveDefinition ?? null,
+      fix: deployed?.fix ?? (kind === "extra" ? extraFix(object) : fixFor(kind, repair, expected.createdBy.get(key))),
+      repair,
       ...(deployed === undefined ? {} : { known: deployed.title }),
     })
   }
   return differences
 }
 
-/** Only what the files define and the live database lacks or has otherwise fails drift; extras and known shapes do not. */
+/** Only what the files define and the live database lacks, has otherwise or under another name fails drift; extras and known shapes do not. */
 export const driftOk = (differences: ReadonlyArray<Difference>): boolean => differences.every((d) => d.kind === "extra" || d.known !== undefined)
 
-/**
- * The live database against the catalog its applied files produce: every table, column (type,
- * default, nullability), constraint, index, trigger, function and default policy that is missing,
- * changed or extra, each with its fix. The expected catalog is built on a scratch database.
- */
-export const detectDrift = (settings: DatabaseSettings | undefined, applied: ReadonlyArray<Migration>) =>
+/** What the applied files produce, with the file that created each object: what the live catalog is compared with. */
+export interface ExpectedCatalog {
+  readonly catalog: Catalog
+  readonly createdBy: ReadonlyMap<string, string>
+  readonly files: number
+}
+
+/** The catalog the applied files produce, built on a scratch database (never the configured one). */
+export const expectedCatalogOf = (settings: DatabaseSettings | undefined, applied: ReadonlyArray<Migration>) =>
+  Effect.map(expectedCatalog(settings, applied), ({ snapshot, createdBy }): ExpectedCatalog => ({ catalog: snapshot, createdBy, files: applied.length }))
+
+/** The live database (`Database`) against an expected catalog. */
+export const driftAgainst = (expected: ExpectedCatalog) =>
   Effect.gen(function* () {
     const db = yield* Database
-    const live = yield* snapshotWithSeeds(db)
-    const expected = yield* expectedCatalog(settings, applied)
-    const differences = compareCatalogs(expected, live, yield* knownDifferences(db))
-    return { database: db.target, ok: driftOk(differences), files: applied.length, differences } satisfies DriftReport
+    const differences = compareCatalogs(expected, yield* readCatalog(db), yield* knownDifferences(db))
+    return {
+      database: db.target,
+      ok: driftOk(differences),
+      files: expected.files,
+      differences,
+      script: repairScript(differences.flatMap((d) => d.repair)),
+    } satisfies DriftReport
   })
+
+/**
+ * The live database against the catalog its applied files produce: every type, sequence, table,
+ * column, constraint, index, trigger, function, view, row-level security policy and default policy
+ * that is missing, changed, renamed or extra, each with its repair. The expected catalog is built on a
+ * scratch database.
+ */
+export const detectDrift = (settings: DatabaseSettings | undefined, applied: ReadonlyArray<Migration>) =>
+  Effect.flatMap(expectedCatalogOf(settings, applied), driftAgainst)
 
 /** Drift of the configured database against the files its ledger says were applied. */
 export const driftOfApplied = Effect.gen(function* () {

@@ -335,7 +335,7 @@ const checkedKinds = ["table:", "column:", "constraint:", "trigger:", "function:
 const referenceCatalog = (migrations: ReadonlyArray<Migration>) =>
   Effect.gen(function* () {
     const session = yield* (yield* Database).session
-    const { createdBy } = yield* replayFiles(session, migrations)
+    const { createdBy } = yield* replayFiles(session, migrations, (db) => catalogSnapshot(db, {}))
     return [...createdBy].flatMap(([key, file]) => (checkedKinds.some((k) => key.startsWith(k)) ? [{ key, file } satisfies ExpectedObject] : []))
   }).pipe(
     Effect.scoped,

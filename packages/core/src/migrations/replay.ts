@@ -1,5 +1,4 @@
 import { Effect } from "effect"
-import { type CatalogSnapshot, catalogSnapshot } from "../database/catalogSnapshot.js"
 import { type DatabaseShape, type Session, transaction } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
 import type { Migration } from "./Migration.js"
@@ -18,9 +17,9 @@ export const executeFile = (session: Session, migration: Migration): Effect.Effe
 // DDL, a DO block (not ON CONFLICT DO NOTHING), or a write to the seeded policies.
 const changesCatalog = (sql: string) => /\b(create|alter|drop|comment|grant|revoke|security_policies)\b|\bdo\s*(\$|')/i.test(sql)
 
-export interface ReplayedCatalog {
+export interface ReplayedCatalog<V> {
   /** The catalog after the last file. */
-  readonly snapshot: CatalogSnapshot
+  readonly snapshot: ReadonlyMap<string, V>
   /** The file that created each object, in the order the objects appeared. */
   readonly createdBy: ReadonlyMap<string, string>
 }
@@ -31,14 +30,14 @@ export interface ReplayedCatalog {
  * that can change it (and after the last): a thousand data-only files cost a thousand statements,
  * not a thousand snapshots.
  */
-export const replayFiles = (
+export const replayFiles = <V>(
   session: Session,
   migrations: ReadonlyArray<Migration>,
-  snapshot: (db: Pick<DatabaseShape, "query">) => Effect.Effect<CatalogSnapshot, SqlError> = (db) => catalogSnapshot(db, {}),
-): Effect.Effect<ReplayedCatalog, SqlError> =>
+  snapshot: (db: Pick<DatabaseShape, "query">) => Effect.Effect<ReadonlyMap<string, V>, SqlError>,
+): Effect.Effect<ReplayedCatalog<V>, SqlError> =>
   Effect.gen(function* () {
     const createdBy = new Map<string, string>()
-    let before: CatalogSnapshot = new Map()
+    let before: ReadonlyMap<string, V> = new Map()
     for (const [index, migration] of migrations.entries()) {
       yield* executeFile(session, migration)
       if (!changesCatalog(migration.sql) && index < migrations.length - 1) continue

@@ -81,14 +81,23 @@ export const backendTables: ReadonlySet<string> = new Set(backendTableNames)
  * it as a warning with the statement that resolves it. `query` returns one `item` per affected object;
  * no rows means the database does not have the difference.
  */
+export interface DeployedObject {
+  readonly key: string
+  readonly deployed: (expected: string) => ReadonlyArray<string | null>
+}
+
 export interface DeployedDifference {
   readonly id: string
   readonly title: string
   readonly query: string
   /** What to do, given the affected objects. */
   readonly fix: (items: ReadonlyArray<string>) => string
-  /** The catalog objects (`kind:name`, `.*` for every object of a table) it explains, for aim drift. */
-  readonly catalogKeys: (items: ReadonlyArray<string>) => ReadonlyArray<string>
+  /**
+   * The catalog objects (`kind:name`) it explains, for aim drift, each with the definitions a database
+   * the deployed backend built has for it, from the files' one (null: it has no such object). aim drift
+   * names an object as this known difference only when its live definition is exactly one of them.
+   */
+  readonly inCatalog: (items: ReadonlyArray<string>) => ReadonlyArray<DeployedObject>
 }
 
 // The guide's tables and the backend's own: a database the backend built has its timestamps in both.
@@ -107,7 +116,11 @@ export const deployedDifferences: ReadonlyArray<DeployedDifference> = [
     query: `SELECT table_name || '.' || column_name AS item FROM information_schema.columns
              WHERE table_schema = 'public' AND data_type = 'timestamp without time zone' AND table_name IN (${guideTables})
              ORDER BY 1`,
-    catalogKeys: (items) => items.map((item) => `column:${item}`),
+    inCatalog: (items) =>
+      items.map((item) => ({
+        key: `column:${item}`,
+        deployed: (expected) => [expected.replace(/^timestamp with time zone\b/, "timestamp without time zone")],
+      })),
     fix: () =>
       "Converting reinterprets every stored value in a time zone only the operator knows; in a maintenance window run, per column, ALTER TABLE t ALTER COLUMN c TYPE timestamptz USING c AT TIME ZONE '<the zone the backend wrote in, usually UTC>' (rewrites the table)",
   },
@@ -116,7 +129,13 @@ export const deployedDifferences: ReadonlyArray<DeployedDifference> = [
     title: "agents.trust_score holds the guide release's 0-1 scores",
     query: `SELECT 'agents.trust_score numeric(' || numeric_precision || ',' || numeric_scale || ')' AS item FROM information_schema.columns
              WHERE table_schema = 'public' AND table_name = 'agents' AND column_name = 'trust_score' AND (numeric_precision, numeric_scale) <> (5, 2)`,
-    catalogKeys: () => ["column:agents.trust_score"],
+    // The guide release's numeric(4,3) (deployed-shapes.md, state A), and what 020 widens it to: any other precision is drift.
+    inCatalog: () => [
+      {
+        key: "column:agents.trust_score",
+        deployed: (expected) => ["numeric(4,3)", "numeric(6,3)"].map((type) => expected.replace(/^numeric\(5,2\)/, type)),
+      },
+    ],
     fix: () =>
       "The backend of the guide's release stored scores in numeric(4,3) (0-1); aim widened the column to three integer digits, keeping every value, so the current backend's 0-100 scores fit. Decide whether the stored scores are 0-1 (SELECT max(trust_score) FROM agents below 1 says so), then in a reviewed migration ALTER TABLE agents ALTER COLUMN trust_score TYPE numeric(5,2) USING trust_score * 100 (rewrites the table)",
   },
@@ -125,7 +144,8 @@ export const deployedDifferences: ReadonlyArray<DeployedDifference> = [
     title: "verification_events allows both an agent and an MCP server",
     query: `SELECT 'verification_events' AS item WHERE to_regclass('public.verification_events') IS NOT NULL
                AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('public.verification_events') AND conname = 'verification_events_one_subject')`,
-    catalogKeys: () => ["constraint:verification_events.*"],
+    // Only the missing constraint: the table's other constraints are compared as usual.
+    inCatalog: () => [{ key: "constraint:verification_events.verification_events_one_subject", deployed: () => [null] }],
     fix: () =>
       "The deployed check asks for an agent or an MCP server, not exactly one; when no row has both (SELECT count(*) FROM verification_events WHERE agent_id IS NOT NULL AND mcp_server_id IS NOT NULL is 0), ALTER TABLE verification_events ADD CONSTRAINT verification_events_one_subject CHECK ((agent_id IS NOT NULL) <> (mcp_server_id IS NOT NULL))",
   },
@@ -134,7 +154,7 @@ export const deployedDifferences: ReadonlyArray<DeployedDifference> = [
     title: "security_policies has no unique (organization_id, name)",
     query: `SELECT 'security_policies (organization_id, name)' AS item WHERE to_regclass('public.security_policies') IS NOT NULL
                AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('public.security_policies') AND conname = 'security_policies_organization_id_name_key')`,
-    catalogKeys: () => ["constraint:security_policies.security_policies_organization_id_name_key", "index:security_policies_organization_id_name_key"],
+    inCatalog: () => [{ key: "constraint:security_policies.security_policies_organization_id_name_key", deployed: () => [null] }],
     fix: () =>
       "Some organization has two policies with one name, so 009 could not add the constraint; merge or rename them (SELECT organization_id, name FROM security_policies GROUP BY 1, 2 HAVING count(*) > 1), then ALTER TABLE security_policies ADD CONSTRAINT security_policies_organization_id_name_key UNIQUE (organization_id, name)",
   },
@@ -143,7 +163,7 @@ export const deployedDifferences: ReadonlyArray<DeployedDifference> = [
     title: "user_registration_requests allows two open requests per address",
     query: `SELECT 'idx_user_registration_requests_pending_email' AS item WHERE to_regclass('public.user_registration_requests') IS NOT NULL
                AND to_regclass('public.idx_user_registration_requests_pending_email') IS NULL`,
-    catalogKeys: () => ["index:idx_user_registration_requests_pending_email"],
+    inCatalog: () => [{ key: "index:idx_user_registration_requests_pending_email", deployed: () => [null] }],
     fix: () =>
       "Two pending requests share an address, so 012 could not add the unique index; approve or reject the duplicates, then CREATE UNIQUE INDEX CONCURRENTLY idx_user_registration_requests_pending_email ON user_registration_requests (lower(email)) WHERE status = 'pending'",
   },
@@ -172,16 +192,16 @@ export const deployedShapes: ReadonlyArray<DeployedShape> = [
       "constraint:mcp_servers.mcp_servers_created_by_fkey": deployedForeignKey("created_by"),
       "constraint:user_registration_requests.user_registration_requests_reviewed_by_fkey": deployedForeignKey("reviewed_by"),
       "constraint:users.users_approved_by_fkey": deployedForeignKey("approved_by"),
-      "column:api_keys.agent_id": "uuid  NO",
-      "column:api_keys.created_by": "uuid  NO",
-      "column:mcp_servers.created_by": "uuid  NO",
+      "column:api_keys.agent_id": "uuid NOT NULL",
+      "column:api_keys.created_by": "uuid NOT NULL",
+      "column:mcp_servers.created_by": "uuid NOT NULL",
     },
     fix: "Deleting a user fails while these rows point at them, and the deployed backend requires the columns; once it no longer does, per constraint in a reviewed migration: ALTER COLUMN … DROP NOT NULL, then DROP CONSTRAINT and ADD CONSTRAINT … ON DELETE SET NULL NOT VALID, then VALIDATE CONSTRAINT (aim plan shows the locks)",
   },
   {
     title: "Text columns with the deployed backend's lengths",
     objects: {
-      "column:user_registration_requests.password_hash": "character varying(255)  YES",
+      "column:user_registration_requests.password_hash": "character varying(255)",
     },
     fix: "Narrowing fails on stored values that are longer, and widening changes nothing the backend reads; leave them, or check the longest stored value (SELECT max(length(c)) FROM t) before ALTER COLUMN … TYPE in a reviewed migration",
   },
