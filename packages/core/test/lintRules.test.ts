@@ -119,7 +119,7 @@ describe("lint rules, each with what keeps it quiet", () => {
         "7:1 constraint-without-guard (error): ADD CONSTRAINT has no IF NOT EXISTS: a second run fails",
         "12:1 constraint-without-guard (error): ADD CONSTRAINT has no IF NOT EXISTS: a second run fails",
         "13:1 constraint-without-guard (error): ADD CONSTRAINT has no IF NOT EXISTS: a second run fails",
-        "14:1 table-rewrite (warning): ALTER COLUMN a TYPE rewrites users",
+        "14:1 table-rewrite (warning): ALTER COLUMN a TYPE bigint rewrites users (from integer)",
         "16:1 set-not-null-scan (warning): SET NOT NULL on users.a scans the table under an exclusive lock",
         "18:1 destructive (error): DROP COLUMN a",
       ]
@@ -233,6 +233,31 @@ describe("lint rules, each with what keeps it quiet", () => {
     expect(all.map((f) => [f.file, f.rule])).toEqual([
       ["001_a.sql", "create-without-guard"],
       ["003_c.sql", "destructive"],
+    ])
+  })
+
+  it("a type change is a rewrite where aim plan would call it one: from the type the files before it declared", async () => {
+    const all = await Effect.runPromise(
+      lintMigrations([
+        {
+          name: "001_keys.sql",
+          sql: "CREATE TABLE IF NOT EXISTS api_keys (prefix varchar(8), score numeric(5,2), body text);",
+          transactional: true,
+        },
+        { name: "002_wider.sql", sql: "ALTER TABLE api_keys ALTER COLUMN prefix TYPE varchar(16), ALTER COLUMN score TYPE numeric(7,2);", transactional: true },
+        { name: "003_narrower.sql", sql: "ALTER TABLE api_keys ALTER COLUMN prefix TYPE varchar(4);", transactional: true },
+        { name: "004_scale.sql", sql: "ALTER TABLE api_keys ALTER COLUMN score TYPE numeric(7,3), ALTER COLUMN body TYPE varchar(10);", transactional: true },
+        {
+          name: "005_added.sql",
+          sql: "ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS note varchar(5); ALTER TABLE api_keys ALTER COLUMN note TYPE text;",
+          transactional: true,
+        },
+      ]),
+    )
+    expect(all.filter((f) => f.rule === "table-rewrite").map((f) => `${f.file}: ${f.message}`)).toEqual([
+      "003_narrower.sql: ALTER COLUMN prefix TYPE character varying(4) rewrites api_keys (from character varying(16))",
+      "004_scale.sql: ALTER COLUMN score TYPE numeric(7,3) rewrites api_keys (from numeric(7,2))",
+      "004_scale.sql: ALTER COLUMN body TYPE character varying(10) rewrites api_keys (from text)",
     ])
   })
 })

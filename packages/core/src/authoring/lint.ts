@@ -1,4 +1,5 @@
 import { Effect } from "effect"
+import { declaredType, typeChangeRewrites } from "../migrations/columnTypes.js"
 import { readChecks } from "../migrations/fileChecks.js"
 import type { Migration } from "../migrations/Migration.js"
 import { type AstNode, type ParsedStatement, parseScript, relationName } from "../migrations/sqlAnalysis.js"
@@ -176,13 +177,16 @@ const lintAlterTable = (
   statements: ReadonlyArray<ParsedStatement>,
   index: number,
   onExistingTable: boolean,
+  declared: DeclaredTypes,
   report: (statement: ParsedStatement, rule: LintRule, message: string) => void,
 ) => {
   const { node } = statement
+  const table = relationName(node)
   for (const cmd of commands(node)) {
     const column = (cmd.def as { ColumnDef?: AstNode } | undefined)?.ColumnDef
     switch (cmd.subtype) {
       case "AT_AddColumn":
+        declared.set(`${table}.${String(column?.colname ?? "")}`, declaredType(column))
         if (cmd.missing_ok !== true) report(statement, "add-column-without-if-not-exists", `ADD COLUMN ${String(column?.colname ?? "")} without IF NOT EXISTS`)
         if (
           onExistingTable &&
@@ -200,9 +204,22 @@ const lintAlterTable = (
         }
         break
       }
-      case "AT_AlterColumnType":
-        if (onExistingTable) report(statement, "table-rewrite", `ALTER COLUMN ${String(cmd.name ?? "")} TYPE rewrites ${relationName(node)}`)
+      case "AT_AlterColumnType": {
+        // The rule aim plan applies to the live column, here to the type the files before it declared.
+        const key = `${table}.${String(cmd.name ?? "")}`
+        const from = declared.get(key)
+        const to = `ALTER COLUMN ${String(cmd.name ?? "")} TYPE ${declaredType(column)}`
+        if (onExistingTable && typeChangeRewrites(from, column))
+          report(
+            statement,
+            "table-rewrite",
+            from === undefined
+              ? `${to} may rewrite ${table}: no file before it declares the column's type (aim plan reads it from the database)`
+              : `${to} rewrites ${table} (from ${from})`,
+          )
+        declared.set(key, declaredType(column))
         break
+      }
       case "AT_SetNotNull":
         if (onExistingTable)
           report(statement, "set-not-null-scan", `SET NOT NULL on ${relationName(node)}.${String(cmd.name ?? "")} scans the table under an exclusive lock`)
@@ -221,8 +238,23 @@ const createdKinds: Readonly<Record<string, string>> = {
   CreateTableAsStmt: "CREATE TABLE AS",
 }
 
-/** Lints one migration; the findings are what PostgreSQL's own parser sees, not regular expressions. */
-export const lintMigration = (input: LintInput): Effect.Effect<ReadonlyArray<LintFinding>> =>
+/** `table.column` → its type as format_type prints it, from the CREATE TABLE and ALTER TABLE statements linted so far. */
+type DeclaredTypes = Map<string, string>
+
+/** The column types a CREATE TABLE declares. */
+const declareColumns = (node: AstNode, declared: DeclaredTypes) => {
+  const table = relationName(node)
+  for (const element of (node.tableElts ?? []) as ReadonlyArray<{ ColumnDef?: AstNode }>) {
+    if (element.ColumnDef !== undefined) declared.set(`${table}.${String(element.ColumnDef.colname ?? "")}`, declaredType(element.ColumnDef))
+  }
+}
+
+/**
+ * Lints one migration; the findings are what PostgreSQL's own parser sees, not regular expressions.
+ * `declared` carries the column types of the files before it (lintMigrations passes one map through
+ * them in order), so that a type change is a rewrite only where aim plan would call it one.
+ */
+export const lintMigration = (input: LintInput, declared: DeclaredTypes = new Map()): Effect.Effect<ReadonlyArray<LintFinding>> =>
   Effect.gen(function* () {
     const parsed = yield* Effect.either(parseScript(input.sql))
     if (parsed._tag === "Left") {
@@ -266,6 +298,7 @@ export const lintMigration = (input: LintInput): Effect.Effect<ReadonlyArray<Lin
         case "CreateSchemaStmt":
         case "CreateTableAsStmt":
           if (node.if_not_exists !== true) report(statement, "create-without-guard", `${createdKinds[kind] ?? kind} without IF NOT EXISTS`)
+          if (kind === "CreateStmt") declareColumns(node, declared)
           break
         case "ViewStmt":
           if (
@@ -316,11 +349,17 @@ export const lintMigration = (input: LintInput): Effect.Effect<ReadonlyArray<Lin
           if (!dropIsReplacement(statements, index, node)) report(statement, "destructive", `DROP ${String(node.removeType ?? "").replace(/^OBJECT_/, "")}`)
           break
         case "AlterTableStmt":
-          lintAlterTable(statement, statements, index, existing(node), report)
+          lintAlterTable(statement, statements, index, existing(node), declared, report)
           break
       }
     })
     return findings
   })
 
-export const lintMigrations = (inputs: ReadonlyArray<LintInput | Migration>) => Effect.map(Effect.forEach(inputs, lintMigration), (all) => all.flat())
+export const lintMigrations = (inputs: ReadonlyArray<LintInput | Migration>) => {
+  const declared: DeclaredTypes = new Map()
+  return Effect.map(
+    Effect.forEach(inputs, (input) => lintMigration(input, declared)),
+    (all) => all.flat(),
+  )
+}

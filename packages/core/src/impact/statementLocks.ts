@@ -1,4 +1,5 @@
 import type { AstNode, ParsedStatement } from "../migrations/sqlAnalysis.js"
+import { typeChangeRewrites } from "../migrations/columnTypes.js"
 import { type CatalogFacts, type LockMode, type RelationLock, noFacts, strength } from "./catalogFacts.js"
 import {
   ancestorsOf,
@@ -85,32 +86,6 @@ const funcNames = (node: unknown) =>
 // Functions whose value differs per row: a default that calls one must be written into every row.
 const volatileDefault = /^(random|gen_random_uuid|uuid_generate_v[14]|clock_timestamp|timeofday|nextval|txid_current)$/
 
-const typeOf = (columnDef: AstNode | undefined): string => {
-  const typeName = columnDef?.typeName as { names?: ReadonlyArray<unknown>; typmods?: ReadonlyArray<unknown> } | undefined
-  const base = lastName(typeName?.names ?? []) ?? ""
-  const mods = (typeName?.typmods ?? []).map((m) => (m as { A_Const?: { ival?: { ival?: number } } }).A_Const?.ival?.ival).filter((n) => n !== undefined)
-  return mods.length > 0 ? `${base}(${mods.join(",")})` : base
-}
-
-/** A type change PostgreSQL makes without rewriting: varchar widened or dropped to text, numeric widened. */
-const binaryCompatible = (from: string | undefined, to: string): boolean => {
-  if (from === undefined) return false
-  // numeric(p, s) to a precision at least p at the same scale, or to unconstrained numeric: the stored values fit as they are.
-  const numeric = /^numeric\((\d+),(\d+)\)$/.exec(from)
-  if (numeric !== null) {
-    if (to === "numeric") return true
-    const target = /^numeric\((\d+),(\d+)\)$/.exec(to)
-    return target !== null && target[2] === numeric[2] && Number(target[1]) >= Number(numeric[1])
-  }
-  const varchar = /^character varying(?:\((\d+)\))?$/.exec(from)
-  if (varchar !== null) {
-    if (to === "text" || to === "varchar") return true
-    const target = /^varchar\((\d+)\)$/.exec(to)
-    return target !== null && (varchar[1] === undefined ? false : Number(target[1]) >= Number(varchar[1]))
-  }
-  return false
-}
-
 const merge = (locks: ReadonlyArray<RelationLock>): ReadonlyArray<RelationLock> => {
   const strongest = new Map<string, LockMode>()
   for (const { relation, mode } of locks) {
@@ -184,8 +159,7 @@ const alterTableCommand = (table: string, cmd: AstNode, facts: CatalogFacts): St
     case "AT_DropColumn":
       return impact("ALTER TABLE … DROP COLUMN", exclusive, { destructive: true })
     case "AT_AlterColumnType": {
-      const target = typeOf(def?.ColumnDef as AstNode | undefined)
-      const rewrite = !binaryCompatible(facts.columnType.get(`${table}.${column}`), target)
+      const rewrite = typeChangeRewrites(facts.columnType.get(`${table}.${column}`), def?.ColumnDef as AstNode | undefined)
       // A foreign key on the column, either end, is rebuilt: its other table is taken exclusively.
       const rebuilt = column === undefined ? [] : rebuiltForeignKeys(table, column, facts)
       return impact("ALTER TABLE … ALTER COLUMN TYPE", [...exclusive, ...rebuilt], {
