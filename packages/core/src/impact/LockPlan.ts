@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { type ParsedStatement, type SqlParseError, parseScript } from "../migrations/sqlAnalysis.js"
+import { type ParsedStatement, type ProceduralBody, type SqlParseError, functionBody, parseScript } from "../migrations/sqlAnalysis.js"
 import { countRows } from "../database/catalogSnapshot.js"
 import { Database, type DatabaseShape } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
@@ -145,7 +145,7 @@ const assessLocks = (impact: ReturnType<typeof statementLocks>, sizes: ReadonlyM
 }
 
 interface FactRows {
-  readonly kind: "index" | "fk" | "column" | "check" | "size" | "reads" | "partition" | "function"
+  readonly kind: "index" | "fk" | "column" | "check" | "size" | "reads" | "partition" | "function" | "sequence" | "version" | "trigger"
   readonly a: string
   readonly b: string | null
   readonly c: string | null
@@ -171,9 +171,23 @@ const factsQuery = `
     FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN pg_class ch ON ch.oid = i.inhrelid
    WHERE p.relkind = 'p' AND p.relnamespace = 'public'::regnamespace
   UNION ALL
-  SELECT DISTINCT 'function', p.proname, NULL, NULL, NULL::float8, NULL::float8
-    FROM pg_proc p
+  SELECT 'function', p.proname, l.lanname,
+         json_build_object('source', p.prosrc,
+           'signature', quote_ident(p.proname) || '(' || pg_get_function_arguments(p.oid) || ') RETURNS ' || coalesce(pg_get_function_result(p.oid), 'void'))::text,
+         NULL::float8, NULL::float8
+    FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
    WHERE p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+  UNION ALL
+  SELECT 'trigger', c.relname, p.proname,
+         concat_ws(',', CASE WHEN t.tgtype & 4 > 0 THEN 'INSERT' END, CASE WHEN t.tgtype & 16 > 0 THEN 'UPDATE' END,
+                        CASE WHEN t.tgtype & 8 > 0 THEN 'DELETE' END, CASE WHEN t.tgtype & 32 > 0 THEN 'TRUNCATE' END), NULL, NULL
+    FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid
+   WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' AND c.relnamespace = 'public'::regnamespace
+  UNION ALL
+  SELECT 'version', current_setting('server_version_num'), NULL, NULL, NULL, NULL
+  UNION ALL
+  SELECT 'sequence', c.relname, NULL, NULL, NULL, NULL
+    FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'S'
   UNION ALL
   SELECT 'column', c.relname, a.attname, format_type(a.atttypid, a.atttypmod), NULL, NULL
     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
@@ -183,10 +197,11 @@ const factsQuery = `
     FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
    WHERE c.contype = 'c' AND c.convalidated AND t.relnamespace = 'public'::regnamespace
   UNION ALL
-  SELECT DISTINCT 'reads', v.relname, t.relname, NULL, NULL::float8, NULL::float8
+  SELECT DISTINCT 'reads', v.relname, t.relname, a.attname::text, NULL::float8, NULL::float8
     FROM pg_rewrite r JOIN pg_class v ON v.oid = r.ev_class
     JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
     JOIN pg_class t ON t.oid = d.refobjid
+    LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid AND d.refobjsubid > 0
    WHERE v.relnamespace = 'public'::regnamespace AND t.oid <> v.oid
   UNION ALL
   SELECT 'size', c.relname, NULL, c.relkind::text, c.reltuples::float8, pg_total_relation_size(c.oid)::float8
@@ -210,6 +225,12 @@ export const readCatalogFacts = (db: Pick<DatabaseShape, "query">): Effect.Effec
     const partitionOf = new Map<string, string>()
     const defaultPartition = new Map<string, string>()
     const userFunctions = new Set<string>()
+    const functionBodies = new Map<string, Array<ProceduralBody>>()
+    const plainViews = new Set<string>()
+    const viewColumns = new Map<string, Array<string>>()
+    const sequences: Array<string> = []
+    let serverVersion: number | undefined
+    const triggers = new Map<string, Array<{ function: string; events: ReadonlyArray<string> }>>()
     const sizes = new Map<string, RelationSize>()
     const uncounted: Array<string> = []
     for (const row of rows) {
@@ -231,14 +252,31 @@ export const readCatalogFacts = (db: Pick<DatabaseShape, "query">): Effect.Effec
             if (row.c === "default") defaultPartition.set(row.a, row.b)
           }
           break
-        case "function":
+        case "function": {
           userFunctions.add(row.a)
+          const { source, signature } = JSON.parse(row.c ?? "{}") as { source?: string; signature?: string }
+          const body = yield* functionBody(row.a, row.b ?? "?", source ?? "", signature ?? `${row.a}() RETURNS void`)
+          functionBodies.set(row.a, [...(functionBodies.get(row.a) ?? []), body])
+          break
+        }
+        case "sequence":
+          sequences.push(row.a)
+          break
+        case "trigger":
+          if (row.b !== null) triggers.set(row.a, [...(triggers.get(row.a) ?? []), { function: row.b, events: (row.c ?? "").split(",") }])
+          break
+        case "version":
+          serverVersion = Number(row.a)
           break
         case "reads":
           if (row.b !== null) {
             const reads = viewReads.get(row.a) ?? []
-            reads.push(row.b)
+            if (!reads.includes(row.b)) reads.push(row.b)
             viewReads.set(row.a, reads)
+            if (row.c !== null) {
+              const key = `${row.b}.${row.c}`
+              viewColumns.set(key, [...(viewColumns.get(key) ?? []), row.a])
+            }
           }
           break
         case "column":
@@ -252,6 +290,7 @@ export const readCatalogFacts = (db: Pick<DatabaseShape, "query">): Effect.Effec
         case "size": {
           const estimated = Number(row.n ?? -1)
           sizes.set(row.a, { name: row.a, rows: Math.max(0, Math.round(estimated)), bytes: Number(row.m ?? 0) })
+          if (row.c === "v") plainViews.add(row.a)
           if (estimated < 0 && (row.c === "r" || row.c === "p")) uncounted.push(row.a)
           break
         }
@@ -275,6 +314,12 @@ export const readCatalogFacts = (db: Pick<DatabaseShape, "query">): Effect.Effec
         partitionOf,
         defaultPartition,
         userFunctions,
+        functionBodies,
+        plainViews,
+        viewColumns,
+        relations: new Set([...sizes.keys(), ...sequences]),
+        triggers,
+        serverVersion,
       },
       sizes,
     }
@@ -310,7 +355,11 @@ export const planStatement = (
  */
 export const planLocks = (db: Pick<DatabaseShape, "query" | "target">, files: ReadonlyArray<PlanInput>): Effect.Effect<LockPlan, SqlError | SqlParseError> =>
   Effect.gen(function* () {
-    const { facts, sizes } = yield* readCatalogFacts(db)
+    const read = yield* readCatalogFacts(db)
+    const { sizes } = read
+    // What exists when a statement runs: the catalog, and what the pending statements before it create.
+    const existing = new Set(read.facts.relations)
+    const facts: CatalogFacts = { ...read.facts, relations: existing }
     const locked = new Set<string>()
     const pending: Array<PlannedFile> = []
     for (const file of files) {
@@ -319,6 +368,7 @@ export const planLocks = (db: Pick<DatabaseShape, "query" | "target">, files: Re
       const statements = (yield* parseScript(file.sql, { bodies: true })).map((statement) => {
         const planned = planStatement(statement, facts, sizes, file.transactional ? held : [], file.transactional)
         held.push(...planned.locks)
+        for (const name of createdRelations(statement)) existing.add(name)
         return planned
       })
       for (const s of statements) for (const l of s.locks) if (sizes.has(l.relation)) locked.add(l.relation)
@@ -334,6 +384,21 @@ export const planLocks = (db: Pick<DatabaseShape, "query" | "target">, files: Re
     const relations = [...locked].sort().flatMap((name) => sizes.get(name) ?? [])
     return { database: db.target, pending, relations }
   })
+
+/** The relations a statement creates or renames something to (a DO block's statements too): they exist for the statements after it. */
+const createdRelations = (statement: ParsedStatement): ReadonlyArray<string> => {
+  const { node } = statement
+  const name = (rangeVar: unknown) => (rangeVar as { relname?: string } | undefined)?.relname
+  const own = [
+    name(node.relation),
+    name(node.view),
+    name((node.into as { rel?: unknown } | undefined)?.rel),
+    name(node.sequence),
+    typeof node.idxname === "string" ? node.idxname : undefined,
+    typeof node.newname === "string" ? node.newname : undefined,
+  ].filter((n): n is string => n !== undefined)
+  return [...own, ...(statement.body?.statements ?? []).flatMap(createdRelations)]
+}
 
 /** The highest risk of a plan: what `aim plan --fail-on` compares against. */
 export const planRisk = (plan: LockPlan): Risk => maxRisk(plan.pending.map((f) => f.risk))

@@ -1,3 +1,5 @@
+import type { ProceduralBody } from "../migrations/sqlAnalysis.js"
+
 // The vocabulary of the lock analysis: PostgreSQL's lock modes and what the target's catalog says.
 // Its own module so that the statement rules (statementLocks.ts) and the neighbour rules
 // (neighbours.ts) both build on it without importing each other.
@@ -57,8 +59,20 @@ export interface CatalogFacts {
   readonly partitionOf: ReadonlyMap<string, string>
   /** partitioned table → its DEFAULT partition */
   readonly defaultPartition: ReadonlyMap<string, string>
-  /** functions and procedures of the schema (not PostgreSQL's own): a statement calling one runs code the plan cannot see */
+  /** functions and procedures of the schema (not PostgreSQL's own): a statement calling one runs their code */
   readonly userFunctions: ReadonlySet<string>
+  /** what each of those can run (every overload of a name), read from its body; one it cannot read is marked so */
+  readonly functionBodies: ReadonlyMap<string, ReadonlyArray<ProceduralBody>>
+  /** views (not materialized): a query of one is rewritten into a query of what it reads */
+  readonly plainViews: ReadonlySet<string>
+  /** `table.column` → the views and materialized views whose query uses it (DROP COLUMN … CASCADE drops them) */
+  readonly viewColumns: ReadonlyMap<string, ReadonlyArray<string>>
+  /** every relation of the schema (tables, indexes, views, sequences), undefined when not read: IF EXISTS of another locks nothing */
+  readonly relations: ReadonlySet<string> | undefined
+  /** table → the functions its enabled triggers run, with the writes that fire them (INSERT, UPDATE, DELETE, TRUNCATE) */
+  readonly triggers: ReadonlyMap<string, ReadonlyArray<{ readonly function: string; readonly events: ReadonlyArray<string> }>>
+  /** server_version_num (150004, 180001), undefined when not read: where the rules differ by release */
+  readonly serverVersion: number | undefined
 }
 
 export const noFacts: CatalogFacts = {
@@ -72,4 +86,10 @@ export const noFacts: CatalogFacts = {
   partitionOf: new Map(),
   defaultPartition: new Map(),
   userFunctions: new Set(),
+  functionBodies: new Map(),
+  plainViews: new Set(),
+  viewColumns: new Map(),
+  relations: undefined,
+  triggers: new Map(),
+  serverVersion: undefined,
 }

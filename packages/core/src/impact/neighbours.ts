@@ -132,3 +132,45 @@ export const referencingTables = (table: string, facts: CatalogFacts): ReadonlyA
   incoming(table, facts)
     .map((fk) => fk.table)
     .filter((relation) => relation !== table)
+
+/** The views and materialized views that read `relation`, at any depth (a view of a view): DROP … CASCADE drops them too. */
+export const viewsOf = (relation: string, facts: CatalogFacts): ReadonlyArray<string> => {
+  const found: Array<string> = []
+  const visit = (read: string) => {
+    for (const [view, reads] of facts.viewReads) {
+      if (!reads.includes(read) || found.includes(view) || view === relation) continue
+      found.push(view)
+      visit(view)
+    }
+  }
+  visit(relation)
+  return found
+}
+
+/** The views that use `table.column`, and the views of those: DROP COLUMN … CASCADE drops them. */
+export const viewsOfColumn = (table: string, column: string, facts: CatalogFacts): ReadonlyArray<string> => {
+  const direct = facts.viewColumns.get(`${table}.${column}`) ?? []
+  return [...new Set(direct.flatMap((view) => [view, ...viewsOf(view, facts)]))]
+}
+
+// Up to RowExclusiveLock: what a query or a write takes, and what the rewriter passes on to the
+// relations a view's query reads (DDL on a view is no query of it).
+const queryModes: ReadonlySet<LockMode> = new Set<LockMode>(["AccessShareLock", "RowShareLock", "RowExclusiveLock"])
+
+/**
+ * A query of a plain view is rewritten into its query: the relations the view reads are locked in
+ * the same mode (AccessShareLock for a read, RowExclusiveLock for a write through an updatable
+ * view), views of views down to their tables. A materialized view is read as a table.
+ */
+export const throughViews = (locks: ReadonlyArray<RelationLock>, facts: CatalogFacts): ReadonlyArray<RelationLock> => {
+  const found: Array<RelationLock> = [...locks]
+  const visit = (view: string, mode: LockMode, seen: ReadonlySet<string>) => {
+    for (const relation of facts.viewReads.get(view) ?? []) {
+      if (seen.has(relation)) continue
+      found.push({ relation, mode })
+      if (facts.plainViews.has(relation)) visit(relation, mode, new Set([...seen, relation]))
+    }
+  }
+  for (const { relation, mode } of locks) if (facts.plainViews.has(relation) && queryModes.has(mode)) visit(relation, mode, new Set([relation]))
+  return found
+}

@@ -10,7 +10,10 @@ import {
   referencingByDelete,
   referencingByKeyUpdate,
   referencingTables,
+  throughViews,
   truncatedByCascade,
+  viewsOf,
+  viewsOfColumn,
   withPartitions,
 } from "./neighbours.js"
 
@@ -156,8 +159,13 @@ const alterTableCommand = (table: string, cmd: AstNode, facts: CatalogFacts): St
         ...(saferForm === undefined ? {} : { saferForm }),
       })
     }
-    case "AT_DropColumn":
-      return impact("ALTER TABLE … DROP COLUMN", exclusive, { destructive: true })
+    case "AT_DropColumn": {
+      // CASCADE drops the views that use the column (and theirs).
+      const views = cmd.behavior === "DROP_CASCADE" && column !== undefined ? viewsOfColumn(table, column, facts) : []
+      return impact("ALTER TABLE … DROP COLUMN", [...exclusive, ...views.map((relation) => ({ relation, mode: "AccessExclusiveLock" as const }))], {
+        destructive: true,
+      })
+    }
     case "AT_AlterColumnType": {
       const rewrite = typeChangeRewrites(facts.columnType.get(`${table}.${column}`), def?.ColumnDef as AstNode | undefined)
       // A foreign key on the column, either end, is rebuilt: its other table is taken exclusively.
@@ -365,7 +373,7 @@ const dropLocks = (node: AstNode, facts: CatalogFacts): StatementLocks => {
     })
     return impact(
       "DROP TABLE",
-      [...tables, ...neighbours, ...partitioned].map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
+      [...tables, ...neighbours, ...partitioned, ...cascadedViews(tables, node)].map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
       { destructive: true },
     )
   }
@@ -391,12 +399,18 @@ const dropLocks = (node: AstNode, facts: CatalogFacts): StatementLocks => {
     )
   }
   if (type === "VIEW" || type === "MATVIEW" || type === "SEQUENCE") {
+    const dropped = objects.flatMap((o) => o.at(-1) ?? [])
     return impact(
       `DROP ${type}`,
-      objects.flatMap((o) => o.at(-1) ?? []).map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
+      [...dropped, ...cascadedViews(dropped, node)].map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
     )
   }
   return impact(`DROP ${type}`, [])
+
+  /** With CASCADE, the views that read what is dropped go too. */
+  function cascadedViews(dropped: ReadonlyArray<string>, drop: AstNode): ReadonlyArray<string> {
+    return drop.behavior === "DROP_CASCADE" ? dropped.flatMap((relation) => viewsOf(relation, facts)) : []
+  }
 }
 
 /**
@@ -538,32 +552,124 @@ const lockTableLocks = (node: AstNode, facts: CatalogFacts): StatementLocks => {
   return impact("LOCK TABLE", listedWithPartitions(node.relations, mode, facts))
 }
 
-/** The locks, rewrite and scan of one parsed statement, given what the target's catalog says. */
-export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts = noFacts): StatementLocks => {
+/**
+ * CREATE TABLE: its foreign keys take the referenced tables (ShareRowExclusiveLock), LIKE reads the
+ * table it copies, INHERITS takes each parent, PARTITION OF takes the partitioned table.
+ */
+const createTableLocks = (node: AstNode, facts: CatalogFacts): StatementLocks => {
+  const elements = (node.tableElts ?? []) as ReadonlyArray<unknown>
+  const columnConstraints = elements.flatMap((e) => ((e as { ColumnDef?: AstNode }).ColumnDef?.constraints ?? []) as ReadonlyArray<unknown>)
+  const tableConstraints = elements.filter((e) => (e as { Constraint?: unknown }).Constraint !== undefined)
+  const references = constraintTargets([...columnConstraints, ...tableConstraints]).map((relation) => ({
+    relation,
+    mode: "ShareRowExclusiveLock" as const,
+  }))
+  // CREATE TABLE … PARTITION OF: the partitioned table is taken exclusively, and its default
+  // partition too (its rows must not belong to the new one).
+  const parent = node.partbound === undefined ? undefined : relname(((node.inhRelations ?? []) as ReadonlyArray<{ RangeVar?: unknown }>)[0]?.RangeVar)
+  if (parent !== undefined) {
+    return impact("CREATE TABLE … PARTITION OF", [
+      ...[parent, ...defaultPartitionBesides(parent, relname(node.relation) ?? "?", facts)].map((relation) => ({
+        relation,
+        mode: "AccessExclusiveLock" as const,
+      })),
+      ...references,
+    ])
+  }
+  // LIKE reads the table it copies; INHERITS takes each parent as ALTER TABLE … INHERIT does.
+  const copied = elements.flatMap((e) => relname((e as { TableLikeClause?: { relation?: unknown } }).TableLikeClause?.relation) ?? [])
+  const parents = ((node.inhRelations ?? []) as ReadonlyArray<{ RangeVar?: unknown }>).flatMap((r) => relname(r.RangeVar) ?? [])
+  return impact("CREATE TABLE", [
+    ...references,
+    ...copied.map((relation) => ({ relation, mode: "AccessShareLock" as const })),
+    ...parents.map((relation) => ({ relation, mode: "ShareUpdateExclusiveLock" as const })),
+  ])
+}
+
+// Statements the rewriter runs as queries: a view they read or write is replaced by its query, and a
+// function of the schema they call runs its body.
+const queries = new Set(["SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "CallStmt", "CreateTableAsStmt", "CopyStmt"])
+
+/**
+ * The locks, rewrite and scan of one parsed statement, given what the target's catalog says: the
+ * statement's own, then what PostgreSQL adds that its text does not say: the statements of its WITH
+ * clause, the relations of the views it queries, the bodies of the schema's functions it calls; and
+ * with IF EXISTS, nothing on a relation that does not exist. `calling`: the functions whose bodies
+ * are being read (a recursive function is read once).
+ */
+export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts = noFacts, calling: ReadonlySet<string> = new Set()): StatementLocks => {
+  const node = statement.node
+  const ctes = ((node.withClause as { ctes?: ReadonlyArray<{ CommonTableExpr?: { ctename?: string; ctequery?: AstNode } }> } | undefined)?.ctes ?? []).flatMap(
+    (c) => c.CommonTableExpr ?? [],
+  )
+  const own = ownLocks(ctes.length === 0 ? statement : { ...statement, node: { ...node, withClause: undefined } }, facts)
+  // A WITH query runs as a statement of its own (a data-modifying one writes); its name is no relation.
+  const names = new Set(ctes.flatMap((c) => c.ctename ?? []))
+  const withQueries = ctes.flatMap((c) => {
+    const kind = Object.keys(c.ctequery ?? {})[0]
+    return kind === undefined ? [] : [statementLocks({ ...statement, kind, node: (c.ctequery?.[kind] ?? {}) as AstNode }, facts, calling)]
+  })
+  // CALL's procedure is its funccall (a FuncCall not wrapped as a node); other calls are FuncCall nodes.
+  const procedure = lastName(((node.funccall as { funcname?: ReadonlyArray<unknown> } | undefined)?.funcname ?? []) as ReadonlyArray<unknown>)
+  const calls = [...(procedure === undefined ? [] : [procedure]), ...funcNames(node)]
+  const called = queries.has(statement.kind) ? [...new Set(calls)].filter((f) => facts.userFunctions.has(f)) : []
+  // A write runs the target's triggers for it: their functions' bodies are part of the statement.
+  const fired = firedTriggers(statement, facts).filter((f) => !called.includes(f))
+  const bodies = [...called, ...fired].map((name) => calledLocks(name, facts, calling))
+  const all =
+    withQueries.length === 0 && bodies.length === 0
+      ? own
+      : combined(called.length === 0 ? own.kind : `${own.kind} ${own.kind === "CALL" ? "" : "calling "}${called.map((f) => `${f}()`).join(", ")}`, [
+          own,
+          ...withQueries,
+          ...bodies,
+        ])
+  const locks = (queries.has(statement.kind) ? throughViews(all.locks, facts) : all.locks).filter((l) => !names.has(l.relation))
+  // IF EXISTS of a relation that does not exist (and that no earlier statement creates) does nothing.
+  const known = facts.relations
+  const absent = node.missing_ok === true && known !== undefined ? (l: RelationLock) => !known.has(l.relation) : () => false
+  return { ...all, locks: merge(locks.filter((l) => !absent(l))) }
+}
+
+const writeEvents: Readonly<Record<string, ReadonlyArray<string>>> = {
+  InsertStmt: ["INSERT"],
+  UpdateStmt: ["UPDATE"],
+  DeleteStmt: ["DELETE"],
+  TruncateStmt: ["TRUNCATE"],
+  MergeStmt: ["INSERT", "UPDATE", "DELETE"],
+}
+
+/** The functions of the triggers a write fires on its target (INSERT … ON CONFLICT DO UPDATE may update too). */
+const firedTriggers = (statement: ParsedStatement, facts: CatalogFacts): ReadonlyArray<string> => {
+  const { node } = statement
+  const upsert = statement.kind === "InsertStmt" && node.onConflictClause !== undefined ? ["UPDATE"] : []
+  const copied = statement.kind === "CopyStmt" && node.is_from === true ? ["INSERT"] : []
+  const events = [...(writeEvents[statement.kind] ?? []), ...upsert, ...copied]
+  if (events.length === 0) return []
+  const tables = statement.kind === "TruncateStmt" ? listed(node.relations, "AccessShareLock").map((l) => l.relation) : [relname(node.relation) ?? ""]
+  return [
+    ...new Set(tables.flatMap((table) => (facts.triggers.get(table) ?? []).filter((t) => t.events.some((e) => events.includes(e))).map((t) => t.function))),
+  ]
+}
+
+/** What calling a function of the schema runs: every statement of its body (each overload), or opaque where a body cannot be read. */
+const calledLocks = (name: string, facts: CatalogFacts, calling: ReadonlySet<string>): StatementLocks => {
+  if (calling.has(name)) return impact(`${name}()`, [])
+  const bodies = facts.functionBodies.get(name)
+  // A function the catalog lists without a body the plan can read runs code it cannot see.
+  if (bodies === undefined || bodies.length === 0) return impact(`${name}()`, [], { opaque: true })
+  const inner = new Set([...calling, name])
+  const parts = bodies.flatMap((body) => body.statements.map((statement) => statementLocks(statement, facts, inner)))
+  const all = combined(`${name}()`, parts)
+  return bodies.some((body) => body.unreadable.length > 0) ? { ...all, opaque: true } : all
+}
+
+/** The locks of a statement's own text. */
+const ownLocks = (statement: ParsedStatement, facts: CatalogFacts): StatementLocks => {
   const node = statement.node
   switch (statement.kind) {
-    case "CreateStmt": {
-      const elements = (node.tableElts ?? []) as ReadonlyArray<unknown>
-      const columnConstraints = elements.flatMap((e) => ((e as { ColumnDef?: AstNode }).ColumnDef?.constraints ?? []) as ReadonlyArray<unknown>)
-      const tableConstraints = elements.filter((e) => (e as { Constraint?: unknown }).Constraint !== undefined)
-      const references = constraintTargets([...columnConstraints, ...tableConstraints]).map((relation) => ({
-        relation,
-        mode: "ShareRowExclusiveLock" as const,
-      }))
-      // CREATE TABLE … PARTITION OF: the partitioned table is taken exclusively, and its default
-      // partition too (its rows must not belong to the new one).
-      const parent = node.partbound === undefined ? undefined : relname(((node.inhRelations ?? []) as ReadonlyArray<{ RangeVar?: unknown }>)[0]?.RangeVar)
-      if (parent !== undefined) {
-        return impact("CREATE TABLE … PARTITION OF", [
-          ...[parent, ...defaultPartitionBesides(parent, relname(node.relation) ?? "?", facts)].map((relation) => ({
-            relation,
-            mode: "AccessExclusiveLock" as const,
-          })),
-          ...references,
-        ])
-      }
-      return impact("CREATE TABLE", references)
-    }
+    case "CreateStmt":
+      return createTableLocks(node, facts)
     case "AlterTableStmt":
       return alterTableLocks(node, facts)
     case "RenameStmt": {
@@ -603,11 +709,10 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
       return writeLocks(statement.kind, node, facts)
     case "SelectStmt": {
       const select = selectLocks(node)
-      const called = funcNames(node).filter((f) => facts.userFunctions.has(f))
-      // A function of the schema runs code the plan cannot see (it may write, lock or call others).
-      if (called.length > 0) return impact(`SELECT ${called.join(", ")}()`, withPartitions(select.locks, facts), { opaque: true })
       return { ...select, locks: merge(withPartitions(select.locks, facts)) }
     }
+    case "CallStmt":
+      return impact("CALL", [])
     case "TruncateStmt": {
       const tables = listedWithPartitions(node.relations, "AccessExclusiveLock", facts)
       // CASCADE truncates every table whose foreign key references one of them, at any depth.
@@ -641,12 +746,14 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
       return lockTableLocks(node, facts)
     case "ViewStmt": {
       const view = relname(node.view)
-      return impact(
-        "CREATE VIEW",
-        rangeVars(node.query)
+      // OR REPLACE of a view that exists takes it exclusively; the new query's relations are read.
+      const replaced = node.replace === true && view !== undefined && (facts.relations === undefined || facts.relations.has(view))
+      return impact(node.replace === true ? "CREATE OR REPLACE VIEW" : "CREATE VIEW", [
+        ...(replaced ? [{ relation: view, mode: "AccessExclusiveLock" as const }] : []),
+        ...rangeVars(node.query)
           .filter((r) => r !== view)
           .map((relation) => ({ relation, mode: "AccessShareLock" as const })),
-      )
+      ])
     }
     case "DoStmt":
       return doBlockLocks(statement, facts)
@@ -701,6 +808,12 @@ const otherStatementLocks = (statement: ParsedStatement, facts: CatalogFacts): S
           .map((relation) => ({ relation, mode: "AccessShareLock" as const })),
       )
     }
+    case "GrantStmt": {
+      // GRANT and REVOKE on tables read each table from PostgreSQL 16 on (AccessShareLock; 15 takes
+      // none): unknown, the plan names the lock, which is never less than the server takes.
+      const tables = node.objtype === "OBJECT_TABLE" && (facts.serverVersion ?? 160000) >= 160000 ? listed(node.objects, "AccessShareLock") : []
+      return impact(node.is_grant === true ? "GRANT" : "REVOKE", tables)
+    }
     case "CreateStatsStmt":
       return impact("CREATE STATISTICS", listed(node.relations, "ShareUpdateExclusiveLock"))
     case "RuleStmt":
@@ -740,8 +853,16 @@ const otherStatementLocks = (statement: ParsedStatement, facts: CatalogFacts): S
         ...ancestorsOf(table, facts).map((relation) => ({ relation, mode: "AccessShareLock" as const })),
       ])
     }
-    case "AlterSeqStmt":
-      return impact("ALTER SEQUENCE", [{ relation: relname(node.sequence) ?? "?", mode: "ShareRowExclusiveLock" }])
+    case "AlterSeqStmt": {
+      // OWNED BY table.column reads the table.
+      const ownedBy = ((node.options ?? []) as ReadonlyArray<{ DefElem?: { defname?: string; arg?: unknown } }>)
+        .flatMap((o) => (o.DefElem?.defname === "owned_by" ? [items(o.DefElem.arg).map(str)] : []))
+        .flatMap((names) => (names.length >= 2 ? (names.at(-2) ?? []) : []))
+      return impact("ALTER SEQUENCE", [
+        { relation: relname(node.sequence) ?? "?", mode: "ShareRowExclusiveLock" },
+        ...ownedBy.map((relation) => ({ relation, mode: "AccessShareLock" as const })),
+      ])
+    }
     default: {
       const created = createsOnlyNewObjects[statement.kind]
       return created === undefined ? impact(statement.kind.replace(/Stmt$/, ""), [], { opaque: true }) : impact(created, [])

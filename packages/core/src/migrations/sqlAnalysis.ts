@@ -90,7 +90,23 @@ const doBody = (module: Parser, node: AstNode, at: Omit<ParsedStatement, "kind" 
   const options = ((node.args ?? []) as ReadonlyArray<{ DefElem?: { defname?: string; arg?: { String?: { sval?: string } } } }>).flatMap((a) => a.DefElem ?? [])
   const source = options.find((o) => o.defname === "as")?.arg?.String?.sval
   const language = options.find((o) => o.defname === "language")?.arg?.String?.sval ?? "plpgsql"
-  if (source === undefined || language.toLowerCase() !== "plpgsql") return { statements: [], unreadable: [`a DO block in ${language}`] }
+  return source === undefined ? { statements: [], unreadable: [`a DO block in ${language}`] } : proceduralBody(module, language, source, at, "a DO block")
+}
+
+/**
+ * What a body of `language` can run: a PL/pgSQL body through PostgreSQL's PL/pgSQL parser, a SQL
+ * body as its statements; any other language cannot be read.
+ */
+const proceduralBody = (
+  module: Parser,
+  language: string,
+  source: string,
+  at: Omit<ParsedStatement, "kind" | "node">,
+  what: string,
+  // The PL/pgSQL compiler checks RETURN against the result type and declares NEW and OLD for a
+  // trigger function: the body is read under its own function's signature.
+  signature = "aim_do_block() RETURNS void",
+): ProceduralBody => {
   const statements: Array<ParsedStatement> = []
   const unreadable: Array<string> = []
   const sql = (text: string) => {
@@ -126,13 +142,25 @@ const doBody = (module: Parser, node: AstNode, at: Omit<ParsedStatement, "kind" 
       }
     }
   }
+  if (language.toLowerCase() === "sql") {
+    sql(source)
+    return { statements, unreadable }
+  }
+  if (language.toLowerCase() !== "plpgsql") return { statements: [], unreadable: [`${what} in ${language}`] }
   try {
-    visit(module.parsePlPgSQLSync(`CREATE FUNCTION aim_do_block() RETURNS void LANGUAGE plpgsql AS $aim_do$${source}$aim_do$`))
+    visit(module.parsePlPgSQLSync(`CREATE FUNCTION ${signature} LANGUAGE plpgsql AS $aim_do$${source}$aim_do$`))
   } catch {
-    return { statements: [], unreadable: ["a DO block PostgreSQL's PL/pgSQL parser cannot read"] }
+    return { statements: [], unreadable: [`${what} PostgreSQL's PL/pgSQL parser cannot read`] }
   }
   return { statements, unreadable }
 }
+
+/**
+ * What a function's body can run (its language and source as pg_proc has them, its signature as
+ * `name(arguments) RETURNS result`), for a statement that calls it.
+ */
+export const functionBody = (name: string, language: string, source: string, signature: string): Effect.Effect<ProceduralBody> =>
+  Effect.map(Effect.flatten(parser), (module) => proceduralBody(module, language, source, { line: 0, column: 0, offset: 0 }, `the function ${name}`, signature))
 
 export const relationName = (node: AstNode | undefined): string | undefined => {
   const relation = node?.relation as { relname?: string } | undefined
