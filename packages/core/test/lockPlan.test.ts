@@ -50,7 +50,9 @@ const schema = `
   CREATE PROCEDURE bump_events() LANGUAGE plpgsql AS $$ BEGIN UPDATE events SET kind = kind WHERE id = 1; END $$;
   CREATE TABLE order_log (order_id int, at timestamptz DEFAULT now());
   CREATE FUNCTION log_order() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO order_log (order_id) VALUES (NEW.id); RETURN NEW; END $$;
-  CREATE TRIGGER orders_log AFTER INSERT ON orders FOR EACH ROW EXECUTE FUNCTION log_order();`
+  CREATE TRIGGER orders_log AFTER INSERT ON orders FOR EACH ROW EXECUTE FUNCTION log_order();
+  CREATE TABLE ruled (id int);
+  CREATE RULE ruled_no_delete AS ON DELETE TO ruled DO INSTEAD NOTHING;`
 
 // Each statement kind the plan must predict, run for real inside a transaction that is rolled back.
 const statements: ReadonlyArray<readonly [string, string]> = [
@@ -251,6 +253,44 @@ const statements: ReadonlyArray<readonly [string, string]> = [
   ["select of a PL/pgSQL function that writes", "SELECT close_orders()"],
   ["call a procedure", "CALL bump_events()"],
   ["insert into a table whose trigger writes another", "INSERT INTO orders VALUES (1001, 2, 5, 'open')"],
+  // A further set, on the same schema.
+  ["add a column defaulting to now()", "ALTER TABLE events ADD COLUMN seen_at timestamptz DEFAULT now()"],
+  ["add a serial column", "ALTER TABLE archive ADD COLUMN n serial"],
+  ["add a generated column over a numeric", "ALTER TABLE prices ADD COLUMN twice numeric GENERATED ALWAYS AS (amount * 2) STORED"],
+  ["change the type of an indexed column", "ALTER TABLE orders ALTER COLUMN total TYPE numeric"],
+  ["make a foreign key deferrable", "ALTER TABLE carts ALTER CONSTRAINT carts_customer_id_fkey DEFERRABLE"],
+  ["change the access method", "ALTER TABLE archive SET ACCESS METHOD heap"],
+  ["disable every trigger", "ALTER TABLE orders DISABLE TRIGGER ALL"],
+  ["disable a rule", "ALTER TABLE ruled DISABLE RULE ruled_no_delete"],
+  ["an expression index", "CREATE INDEX events_lower_kind_idx ON events (lower(kind))"],
+  ["index a materialized view", "CREATE INDEX order_totals_n_idx ON order_totals (n)"],
+  ["a unique index on a partitioned table", "CREATE UNIQUE INDEX readings_id_at_idx ON readings (id, at)"],
+  ["a trigger on a partitioned table", "CREATE TRIGGER readings_touch BEFORE UPDATE ON readings FOR EACH ROW EXECUTE FUNCTION touch()"],
+  ["a NOT VALID check on a partitioned table", "ALTER TABLE readings ADD CONSTRAINT readings_v_pos CHECK (v >= 0) NOT VALID"],
+  ["comment on an index", "COMMENT ON INDEX orders_total_idx IS 'totals'"],
+  ["comment on a view", "COMMENT ON VIEW account_emails IS 'emails'"],
+  ["truncate restarting identity", "TRUNCATE archive RESTART IDENTITY"],
+  ["create a table with a serial key", "CREATE TABLE tickets (id serial PRIMARY KEY, note text)"],
+  ["update with a subquery", "UPDATE orders SET total = (SELECT max(balance) FROM accounts) WHERE id = 3"],
+  ["delete returning", "DELETE FROM archive WHERE id = 1 RETURNING *"],
+  ["select for update skip locked", "SELECT * FROM orders WHERE status = 'open' FOR UPDATE SKIP LOCKED"],
+  ["select into a new table", "SELECT * INTO orders_backup FROM orders"],
+  ["insert from a partitioned table", "INSERT INTO archive SELECT id, 'r' FROM readings"],
+  ["drop a function with its triggers", "DROP FUNCTION touch() CASCADE"],
+  ["replace a function", "CREATE OR REPLACE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$"],
+  ["create an enum type", "CREATE TYPE mood AS ENUM ('calm')"],
+  ["lock a view", "LOCK TABLE account_emails IN ACCESS SHARE MODE"],
+  ["move a view to another schema", "ALTER VIEW account_emails SET SCHEMA archive_schema"],
+  ["rename a column of a view", "ALTER VIEW account_emails RENAME COLUMN email TO address"],
+  ["drop a table a view reads, cascading", "DROP TABLE accounts CASCADE"],
+  ["drop a schema with cascade", "DROP SCHEMA archive_schema CASCADE"],
+  ["a DO block that calls a function", "DO $$ BEGIN PERFORM close_orders(); END $$"],
+  [
+    "a DO block with a loop over a query",
+    "DO $$ DECLARE r record; BEGIN FOR r IN SELECT id FROM carts LOOP UPDATE carts SET total = total WHERE id = r.id; END LOOP; END $$",
+  ],
+  ["an update through a view", "UPDATE account_emails SET email = 'x' WHERE id = 1"],
+  ["insert through a view", "INSERT INTO account_emails (id, email) VALUES (900, 'v@x')"],
   ["an upsert of a row that exists", "INSERT INTO orders VALUES (1, 1, 5, 'open') ON CONFLICT (id) DO UPDATE SET total = 6"],
 ]
 

@@ -180,9 +180,10 @@ const factsQuery = `
   UNION ALL
   SELECT 'trigger', c.relname, p.proname,
          concat_ws(',', CASE WHEN t.tgtype & 4 > 0 THEN 'INSERT' END, CASE WHEN t.tgtype & 16 > 0 THEN 'UPDATE' END,
-                        CASE WHEN t.tgtype & 8 > 0 THEN 'DELETE' END, CASE WHEN t.tgtype & 32 > 0 THEN 'TRUNCATE' END), NULL, NULL
+                        CASE WHEN t.tgtype & 8 > 0 THEN 'DELETE' END, CASE WHEN t.tgtype & 32 > 0 THEN 'TRUNCATE' END),
+         CASE WHEN t.tgenabled = 'D' THEN 0 ELSE 1 END, NULL
     FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid
-   WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' AND c.relnamespace = 'public'::regnamespace
+   WHERE NOT t.tgisinternal AND c.relnamespace = 'public'::regnamespace
   UNION ALL
   SELECT 'version', current_setting('server_version_num'), NULL, NULL, NULL, NULL
   UNION ALL
@@ -230,7 +231,7 @@ export const readCatalogFacts = (db: Pick<DatabaseShape, "query">): Effect.Effec
     const viewColumns = new Map<string, Array<string>>()
     const sequences: Array<string> = []
     let serverVersion: number | undefined
-    const triggers = new Map<string, Array<{ function: string; events: ReadonlyArray<string> }>>()
+    const triggers = new Map<string, Array<{ function: string; events: ReadonlyArray<string>; enabled: boolean }>>()
     const sizes = new Map<string, RelationSize>()
     const uncounted: Array<string> = []
     for (const row of rows) {
@@ -263,7 +264,8 @@ export const readCatalogFacts = (db: Pick<DatabaseShape, "query">): Effect.Effec
           sequences.push(row.a)
           break
         case "trigger":
-          if (row.b !== null) triggers.set(row.a, [...(triggers.get(row.a) ?? []), { function: row.b, events: (row.c ?? "").split(",") }])
+          if (row.b !== null)
+            triggers.set(row.a, [...(triggers.get(row.a) ?? []), { function: row.b, events: (row.c ?? "").split(","), enabled: Number(row.n) === 1 }])
           break
         case "version":
           serverVersion = Number(row.a)

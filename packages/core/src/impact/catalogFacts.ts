@@ -69,8 +69,8 @@ export interface CatalogFacts {
   readonly viewColumns: ReadonlyMap<string, ReadonlyArray<string>>
   /** every relation of the schema (tables, indexes, views, sequences), undefined when not read: IF EXISTS of another locks nothing */
   readonly relations: ReadonlySet<string> | undefined
-  /** table → the functions its enabled triggers run, with the writes that fire them (INSERT, UPDATE, DELETE, TRUNCATE) */
-  readonly triggers: ReadonlyMap<string, ReadonlyArray<{ readonly function: string; readonly events: ReadonlyArray<string> }>>
+  /** table → the functions its triggers run, with the writes that fire them (INSERT, UPDATE, DELETE, TRUNCATE); a disabled one fires on none */
+  readonly triggers: ReadonlyMap<string, ReadonlyArray<{ readonly function: string; readonly events: ReadonlyArray<string>; readonly enabled: boolean }>>
   /** server_version_num (150004, 180001), undefined when not read: where the rules differ by release */
   readonly serverVersion: number | undefined
 }

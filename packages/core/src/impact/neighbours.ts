@@ -160,9 +160,14 @@ const queryModes: ReadonlySet<LockMode> = new Set<LockMode>(["AccessShareLock", 
 /**
  * A query of a plain view is rewritten into its query: the relations the view reads are locked in
  * the same mode (AccessShareLock for a read, RowExclusiveLock for a write through an updatable
- * view), views of views down to their tables. A materialized view is read as a table.
+ * view), views of views down to their tables. A materialized view is read as a table. LOCK TABLE
+ * of a view passes any mode on.
  */
-export const throughViews = (locks: ReadonlyArray<RelationLock>, facts: CatalogFacts): ReadonlyArray<RelationLock> => {
+export const throughViews = (
+  locks: ReadonlyArray<RelationLock>,
+  facts: CatalogFacts,
+  modes: "query modes" | "any mode" = "query modes",
+): ReadonlyArray<RelationLock> => {
   const found: Array<RelationLock> = [...locks]
   const visit = (view: string, mode: LockMode, seen: ReadonlySet<string>) => {
     for (const relation of facts.viewReads.get(view) ?? []) {
@@ -171,6 +176,7 @@ export const throughViews = (locks: ReadonlyArray<RelationLock>, facts: CatalogF
       if (facts.plainViews.has(relation)) visit(relation, mode, new Set([...seen, relation]))
     }
   }
-  for (const { relation, mode } of locks) if (facts.plainViews.has(relation) && queryModes.has(mode)) visit(relation, mode, new Set([relation]))
+  for (const { relation, mode } of locks)
+    if (facts.plainViews.has(relation) && (modes === "any mode" || queryModes.has(mode))) visit(relation, mode, new Set([relation]))
   return found
 }

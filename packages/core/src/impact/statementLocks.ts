@@ -132,33 +132,41 @@ const constraintTargets = (constraints: ReadonlyArray<unknown>): ReadonlyArray<s
     return con?.contype === "CONSTR_FOREIGN" ? (relname(con.pktable) ?? []) : []
   })
 
+/** ADD COLUMN: a volatile default (serial's nextval among them), an identity or a stored generated column rewrites the table. */
+const addColumnLocks = (table: string, columnDef: AstNode | undefined): StatementLocks => {
+  const exclusive = [{ relation: table, mode: "AccessExclusiveLock" as const }]
+  const constraints = (columnDef?.constraints ?? []) as ReadonlyArray<unknown>
+  const defaults = constraints.map((c) => (c as { Constraint?: AstNode }).Constraint).filter((c) => c?.contype === "CONSTR_DEFAULT")
+  // A serial column's default is nextval(): volatile like any other.
+  const serial = /^(small|big)?serial[248]?$/.test(
+    lastName(((columnDef?.typeName as { names?: ReadonlyArray<unknown> } | undefined)?.names ?? []) as ReadonlyArray<unknown>) ?? "",
+  )
+  const volatile = serial || defaults.some((d) => funcNames(d?.raw_expr).some((f) => volatileDefault.test(f)))
+  // An identity or stored generated column is computed for every existing row: the table is rewritten.
+  const computed = constraints.some((c) => {
+    const type = (c as { Constraint?: AstNode }).Constraint?.contype
+    return type === "CONSTR_IDENTITY" || type === "CONSTR_GENERATED"
+  })
+  const references = constraintTargets(constraints).map((relation) => ({ relation, mode: "ShareRowExclusiveLock" as const }))
+  const saferForm = volatile
+    ? "add the column without a default, backfill it in batches, then SET DEFAULT for new rows"
+    : computed
+      ? "add a plain nullable column, backfill it in batches, then make it an identity or generated column (or, on PostgreSQL 18, a VIRTUAL generated column, which stores nothing)"
+      : undefined
+  return impact("ALTER TABLE … ADD COLUMN", [...exclusive, ...references], {
+    rewrite: volatile || computed,
+    ...(saferForm === undefined ? {} : { saferForm }),
+  })
+}
+
 const alterTableCommand = (table: string, cmd: AstNode, facts: CatalogFacts): StatementLocks => {
   const subtype = String(cmd.subtype)
   const column = typeof cmd.name === "string" ? cmd.name : undefined
   const def = cmd.def as AstNode | undefined
   const exclusive = [{ relation: table, mode: "AccessExclusiveLock" as const }]
   switch (subtype) {
-    case "AT_AddColumn": {
-      const columnDef = def?.ColumnDef as AstNode | undefined
-      const constraints = (columnDef?.constraints ?? []) as ReadonlyArray<unknown>
-      const defaults = constraints.map((c) => (c as { Constraint?: AstNode }).Constraint).filter((c) => c?.contype === "CONSTR_DEFAULT")
-      const volatile = defaults.some((d) => funcNames(d?.raw_expr).some((f) => volatileDefault.test(f)))
-      // An identity or stored generated column is computed for every existing row: the table is rewritten.
-      const computed = constraints.some((c) => {
-        const type = (c as { Constraint?: AstNode }).Constraint?.contype
-        return type === "CONSTR_IDENTITY" || type === "CONSTR_GENERATED"
-      })
-      const references = constraintTargets(constraints).map((relation) => ({ relation, mode: "ShareRowExclusiveLock" as const }))
-      const saferForm = volatile
-        ? "add the column without a default, backfill it in batches, then SET DEFAULT for new rows"
-        : computed
-          ? "add a plain nullable column, backfill it in batches, then make it an identity or generated column (or, on PostgreSQL 18, a VIRTUAL generated column, which stores nothing)"
-          : undefined
-      return impact("ALTER TABLE … ADD COLUMN", [...exclusive, ...references], {
-        rewrite: volatile || computed,
-        ...(saferForm === undefined ? {} : { saferForm }),
-      })
-    }
+    case "AT_AddColumn":
+      return addColumnLocks(table, def?.ColumnDef as AstNode | undefined)
     case "AT_DropColumn": {
       // CASCADE drops the views that use the column (and theirs).
       const views = cmd.behavior === "DROP_CASCADE" && column !== undefined ? viewsOfColumn(table, column, facts) : []
@@ -405,6 +413,17 @@ const dropLocks = (node: AstNode, facts: CatalogFacts): StatementLocks => {
       [...dropped, ...cascadedViews(dropped, node)].map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
     )
   }
+  if ((type === "FUNCTION" || type === "PROCEDURE") && node.behavior === "DROP_CASCADE") {
+    // CASCADE drops the triggers that run it: each one's table is taken exclusively.
+    const functions = ((node.objects ?? []) as ReadonlyArray<{ ObjectWithArgs?: { objname?: ReadonlyArray<unknown> } }>).flatMap(
+      (o) => lastName(o.ObjectWithArgs?.objname ?? []) ?? [],
+    )
+    const tables = [...facts.triggers].filter(([, triggers]) => triggers.some((t) => functions.includes(t.function))).map(([table]) => table)
+    return impact(
+      `DROP ${type}`,
+      tables.map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
+    )
+  }
   return impact(`DROP ${type}`, [])
 
   /** With CASCADE, the views that read what is dropped go too. */
@@ -479,7 +498,8 @@ const targetColumns = (targets: unknown): ReadonlyArray<string> | undefined => {
  */
 const writeLocks = (kind: string, node: AstNode, facts: CatalogFacts): StatementLocks => {
   const table = relname(node.relation) ?? "?"
-  const reads = rangeVars([node.selectStmt, node.fromClause, node.usingClause, node.whereClause]).filter((r) => r !== table)
+  // Everything the statement reads besides its target: a SELECT, FROM/USING, WHERE, a subquery in SET or RETURNING.
+  const reads = rangeVars({ ...node, relation: undefined }).filter((r) => r !== table)
   const everyRow = kind !== "InsertStmt" && node.whereClause === undefined
   const verb = kind === "InsertStmt" ? "INSERT" : kind === "UpdateStmt" ? "UPDATE" : "DELETE"
   const columns = verb === "INSERT" ? targetColumns(node.cols) : verb === "UPDATE" ? targetColumns(node.targetList) : undefined
@@ -549,7 +569,8 @@ const lockTableLocks = (node: AstNode, facts: CatalogFacts): StatementLocks => {
     8: "AccessExclusiveLock",
   }
   const mode = modes[Number(node.mode)] ?? "AccessExclusiveLock"
-  return impact("LOCK TABLE", listedWithPartitions(node.relations, mode, facts))
+  // LOCK of a view locks what the view's query reads, in the same mode.
+  return impact("LOCK TABLE", throughViews(listedWithPartitions(node.relations, mode, facts), facts, "any mode"))
 }
 
 /**
@@ -648,7 +669,9 @@ const firedTriggers = (statement: ParsedStatement, facts: CatalogFacts): Readonl
   if (events.length === 0) return []
   const tables = statement.kind === "TruncateStmt" ? listed(node.relations, "AccessShareLock").map((l) => l.relation) : [relname(node.relation) ?? ""]
   return [
-    ...new Set(tables.flatMap((table) => (facts.triggers.get(table) ?? []).filter((t) => t.events.some((e) => events.includes(e))).map((t) => t.function))),
+    ...new Set(
+      tables.flatMap((table) => (facts.triggers.get(table) ?? []).filter((t) => t.enabled && t.events.some((e) => events.includes(e))).map((t) => t.function)),
+    ),
   ]
 }
 
@@ -696,8 +719,11 @@ const ownLocks = (statement: ParsedStatement, facts: CatalogFacts): StatementLoc
     }
     case "DropStmt":
       return dropLocks(node, facts)
-    case "CreateTrigStmt":
-      return impact("CREATE TRIGGER", [{ relation: relname(node.relation) ?? "?", mode: "ShareRowExclusiveLock" }])
+    case "CreateTrigStmt": {
+      // A row trigger on a partitioned table is created on every partition too.
+      const target = [{ relation: relname(node.relation) ?? "?", mode: "ShareRowExclusiveLock" as const }]
+      return impact("CREATE TRIGGER", recurses(node.relation) ? withPartitions(target, facts) : target)
+    }
     case "CreatePolicyStmt":
     case "AlterPolicyStmt":
       return impact(statement.kind === "CreatePolicyStmt" ? "CREATE POLICY" : "ALTER POLICY", [
@@ -739,7 +765,7 @@ const ownLocks = (statement: ParsedStatement, facts: CatalogFacts): StatementLoc
       const names = items(node.object)
         .map(str)
         .filter((s): s is string => s !== undefined)
-      const table = objectType === "TABLE" ? names.at(-1) : objectType === "COLUMN" ? names.at(-2) : undefined
+      const table = ["TABLE", "VIEW", "MATVIEW"].includes(objectType) ? names.at(-1) : objectType === "COLUMN" ? names.at(-2) : undefined
       return impact(`COMMENT ON ${objectType}`, table === undefined ? [] : [{ relation: table, mode: "ShareUpdateExclusiveLock" }])
     }
     case "LockStmt":
