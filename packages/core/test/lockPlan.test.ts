@@ -52,6 +52,8 @@ const schema = `
   CREATE FUNCTION log_order() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO order_log (order_id) VALUES (NEW.id); RETURN NEW; END $$;
   CREATE TRIGGER orders_log AFTER INSERT ON orders FOR EACH ROW EXECUTE FUNCTION log_order();
   CREATE TABLE ruled (id int);
+  CREATE TABLE numbered (id serial PRIMARY KEY, note text);
+  CREATE TABLE counted (id int GENERATED ALWAYS AS IDENTITY, note text);
   CREATE RULE ruled_no_delete AS ON DELETE TO ruled DO INSTEAD NOTHING;`
 
 // Each statement kind the plan must predict, run for real inside a transaction that is rolled back.
@@ -291,6 +293,11 @@ const statements: ReadonlyArray<readonly [string, string]> = [
   ],
   ["an update through a view", "UPDATE account_emails SET email = 'x' WHERE id = 1"],
   ["insert through a view", "INSERT INTO account_emails (id, email) VALUES (900, 'v@x')"],
+  ["insert into a serial table", "INSERT INTO numbered (note) VALUES ('a')"],
+  ["insert into a serial table with the key given", "INSERT INTO numbered (id, note) VALUES (7, 'a')"],
+  ["insert into an identity table", "INSERT INTO counted (note) VALUES ('a')"],
+  ["set a sequence's value", "SELECT setval('invoice_numbers', 10)"],
+  ["nextval of a regclass literal", "SELECT nextval('invoice_numbers'::regclass)"],
   ["an upsert of a row that exists", "INSERT INTO orders VALUES (1, 1, 5, 'open') ON CONFLICT (id) DO UPDATE SET total = 6"],
 ]
 
@@ -353,8 +360,8 @@ describe("aim plan predicts the locks PostgreSQL takes", () => {
             return relation === undefined ? [] : [{ relation: relation.relname, relkind: relation.relkind, mode: l.mode }]
           })
           const named = new Set((predicted?.locks ?? []).map((l) => l.relation))
-          // Tables and views always; an index only when the statement names it (DML and scans touch every index).
-          const observed: Record<string, LockMode> = strongest(held.filter((r) => ["r", "p", "v", "m"].includes(r.relkind) || named.has(r.relation)))
+          // Tables, views and sequences always; an index only when the statement names it (DML and scans touch every index).
+          const observed: Record<string, LockMode> = strongest(held.filter((r) => ["r", "p", "v", "m", "S"].includes(r.relkind) || named.has(r.relation)))
           const expected: Record<string, LockMode> = strongest(predicted?.locks ?? [])
           // Weaker: a relation the server locked that the plan does not name, or names in a weaker mode.
           const weaker = Object.entries(observed).filter(([relation, mode]) => {

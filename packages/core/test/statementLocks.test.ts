@@ -24,6 +24,7 @@ const facts: CatalogFacts = {
   viewColumns: new Map(),
   relations: undefined,
   triggers: new Map(),
+  columnSequences: new Map(),
   serverVersion: undefined,
 }
 
@@ -115,7 +116,7 @@ describe("statementLocks: every field of every form", () => {
         safer: add the column without a default, backfill it in batches, then SET DEFAULT for new rows
       ALTER TABLE events ADD COLUMN seq bigint DEFAULT nextval('s')
         ALTER TABLE … ADD COLUMN
-        locks: events AccessExclusiveLock
+        locks: events AccessExclusiveLock, s RowExclusiveLock
         flags: rewrite
         safer: add the column without a default, backfill it in batches, then SET DEFAULT for new rows
       ALTER TABLE events ADD COLUMN at timestamptz DEFAULT clock_timestamp()

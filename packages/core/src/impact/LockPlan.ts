@@ -145,7 +145,7 @@ const assessLocks = (impact: ReturnType<typeof statementLocks>, sizes: ReadonlyM
 }
 
 interface FactRows {
-  readonly kind: "index" | "fk" | "column" | "check" | "size" | "reads" | "partition" | "function" | "sequence" | "version" | "trigger"
+  readonly kind: "index" | "fk" | "column" | "check" | "size" | "reads" | "partition" | "function" | "sequence" | "version" | "trigger" | "nextval"
   readonly a: string
   readonly b: string | null
   readonly c: string | null
@@ -185,6 +185,13 @@ const factsQuery = `
     FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid
    WHERE NOT t.tgisinternal AND c.relnamespace = 'public'::regnamespace
   UNION ALL
+  SELECT 'nextval', c.relname, a.attname,
+         coalesce(pg_get_serial_sequence(quote_ident(c.relname), a.attname), substring(pg_get_expr(d.adbin, d.adrelid) from 'nextval\\(''([^'']+)''')), NULL, NULL
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+   WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+     AND (a.attidentity <> '' OR pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%')
+  UNION ALL
   SELECT 'version', current_setting('server_version_num'), NULL, NULL, NULL, NULL
   UNION ALL
   SELECT 'sequence', c.relname, NULL, NULL, NULL, NULL
@@ -212,91 +219,110 @@ const factsQuery = `
 // A table never vacuumed or analysed has reltuples -1 (PostgreSQL 14+): count it, up to this many rows.
 const countCap = 1_000_000
 
+/** What the facts query's rows say, gathered one row at a time. */
+const gathered = () => ({
+  indexTable: new Map<string, string>(),
+  foreignKeyTarget: new Map<string, string>(),
+  columnType: new Map<string, string>(),
+  notNullChecked: new Set<string>(),
+  viewReads: new Map<string, Array<string>>(),
+  references: [] as ForeignKey[],
+  partitions: new Map<string, ReadonlyArray<string>>(),
+  partitionOf: new Map<string, string>(),
+  defaultPartition: new Map<string, string>(),
+  userFunctions: new Set<string>(),
+  // name, language, { source, signature }: read after the rows, with the parser.
+  functionRows: [] as (readonly [string, string, string])[],
+  plainViews: new Set<string>(),
+  viewColumns: new Map<string, Array<string>>(),
+  sequences: [] as string[],
+  serverVersion: undefined as number | undefined,
+  columnSequences: new Map<string, Array<{ column: string; sequence: string }>>(),
+  triggers: new Map<string, Array<{ function: string; events: ReadonlyArray<string>; enabled: boolean }>>(),
+  sizes: new Map<string, RelationSize>(),
+  uncounted: [] as string[],
+})
+
+const gather = (row: FactRows, into: ReturnType<typeof gathered>): void => {
+  switch (row.kind) {
+    case "index":
+      if (row.b !== null) into.indexTable.set(row.a, row.b)
+      break
+    case "fk":
+      if (row.b !== null && row.c !== null) {
+        const fk = JSON.parse(row.c) as Omit<ForeignKey, "table">
+        into.foreignKeyTarget.set(`${row.a}.${row.b}`, fk.referenced)
+        into.references.push({ ...fk, table: row.a, columns: fk.columns ?? [], referencedColumns: fk.referencedColumns ?? [] })
+      }
+      break
+    case "partition":
+      if (row.b !== null) {
+        into.partitions.set(row.a, [...(into.partitions.get(row.a) ?? []), row.b])
+        into.partitionOf.set(row.b, row.a)
+        if (row.c === "default") into.defaultPartition.set(row.a, row.b)
+      }
+      break
+    case "function":
+      into.userFunctions.add(row.a)
+      into.functionRows.push([row.a, row.b ?? "?", row.c ?? "{}"])
+      break
+    case "sequence":
+      into.sequences.push(row.a)
+      break
+    case "trigger":
+      if (row.b !== null)
+        into.triggers.set(row.a, [...(into.triggers.get(row.a) ?? []), { function: row.b, events: (row.c ?? "").split(","), enabled: Number(row.n) === 1 }])
+      break
+    case "nextval":
+      if (row.b !== null && row.c !== null) {
+        // As the catalog prints it (public.seq, "Seq"): the bare name, as the plan names relations.
+        const sequence = row.c.replace(/^public\./, "").replace(/^"(.*)"$/, "$1")
+        into.columnSequences.set(row.a, [...(into.columnSequences.get(row.a) ?? []), { column: row.b, sequence }])
+      }
+      break
+    case "version":
+      into.serverVersion = Number(row.a)
+      break
+    case "reads":
+      if (row.b !== null) {
+        const reads = into.viewReads.get(row.a) ?? []
+        if (!reads.includes(row.b)) reads.push(row.b)
+        into.viewReads.set(row.a, reads)
+        if (row.c !== null) {
+          const key = `${row.b}.${row.c}`
+          into.viewColumns.set(key, [...(into.viewColumns.get(key) ?? []), row.a])
+        }
+      }
+      break
+    case "column":
+      if (row.b !== null && row.c !== null) into.columnType.set(`${row.a}.${row.b}`, row.c)
+      break
+    case "check": {
+      const column = /^CHECK \(\(?"?([a-z_][a-z0-9_]*)"? IS NOT NULL\)?\)$/i.exec(row.b ?? "")?.[1]
+      if (column !== undefined) into.notNullChecked.add(`${row.a}.${column}`)
+      break
+    }
+    case "size": {
+      const estimated = Number(row.n ?? -1)
+      into.sizes.set(row.a, { name: row.a, rows: Math.max(0, Math.round(estimated)), bytes: Number(row.m ?? 0) })
+      if (row.c === "v") into.plainViews.add(row.a)
+      if (estimated < 0 && (row.c === "r" || row.c === "p")) into.uncounted.push(row.a)
+      break
+    }
+  }
+}
+
 /** What the analysis needs from the target's catalog, and the live sizes of its relations. */
 export const readCatalogFacts = (db: Pick<DatabaseShape, "query">): Effect.Effect<{ facts: CatalogFacts; sizes: Map<string, RelationSize> }, SqlError> =>
   Effect.gen(function* () {
-    const rows = yield* db.query<FactRows & Record<string, unknown>>(factsQuery)
-    const indexTable = new Map<string, string>()
-    const foreignKeyTarget = new Map<string, string>()
-    const columnType = new Map<string, string>()
-    const notNullChecked = new Set<string>()
-    const viewReads = new Map<string, Array<string>>()
-    const references: Array<ForeignKey> = []
-    const partitions = new Map<string, ReadonlyArray<string>>()
-    const partitionOf = new Map<string, string>()
-    const defaultPartition = new Map<string, string>()
-    const userFunctions = new Set<string>()
+    const into = gathered()
+    for (const row of yield* db.query<FactRows & Record<string, unknown>>(factsQuery)) gather(row, into)
+    const { functionRows, sequences, sizes, uncounted, ...facts } = into
     const functionBodies = new Map<string, Array<ProceduralBody>>()
-    const plainViews = new Set<string>()
-    const viewColumns = new Map<string, Array<string>>()
-    const sequences: Array<string> = []
-    let serverVersion: number | undefined
-    const triggers = new Map<string, Array<{ function: string; events: ReadonlyArray<string>; enabled: boolean }>>()
-    const sizes = new Map<string, RelationSize>()
-    const uncounted: Array<string> = []
-    for (const row of rows) {
-      switch (row.kind) {
-        case "index":
-          if (row.b !== null) indexTable.set(row.a, row.b)
-          break
-        case "fk":
-          if (row.b !== null && row.c !== null) {
-            const fk = JSON.parse(row.c) as Omit<ForeignKey, "table">
-            foreignKeyTarget.set(`${row.a}.${row.b}`, fk.referenced)
-            references.push({ ...fk, table: row.a, columns: fk.columns ?? [], referencedColumns: fk.referencedColumns ?? [] })
-          }
-          break
-        case "partition":
-          if (row.b !== null) {
-            partitions.set(row.a, [...(partitions.get(row.a) ?? []), row.b])
-            partitionOf.set(row.b, row.a)
-            if (row.c === "default") defaultPartition.set(row.a, row.b)
-          }
-          break
-        case "function": {
-          userFunctions.add(row.a)
-          const { source, signature } = JSON.parse(row.c ?? "{}") as { source?: string; signature?: string }
-          const body = yield* functionBody(row.a, row.b ?? "?", source ?? "", signature ?? `${row.a}() RETURNS void`)
-          functionBodies.set(row.a, [...(functionBodies.get(row.a) ?? []), body])
-          break
-        }
-        case "sequence":
-          sequences.push(row.a)
-          break
-        case "trigger":
-          if (row.b !== null)
-            triggers.set(row.a, [...(triggers.get(row.a) ?? []), { function: row.b, events: (row.c ?? "").split(","), enabled: Number(row.n) === 1 }])
-          break
-        case "version":
-          serverVersion = Number(row.a)
-          break
-        case "reads":
-          if (row.b !== null) {
-            const reads = viewReads.get(row.a) ?? []
-            if (!reads.includes(row.b)) reads.push(row.b)
-            viewReads.set(row.a, reads)
-            if (row.c !== null) {
-              const key = `${row.b}.${row.c}`
-              viewColumns.set(key, [...(viewColumns.get(key) ?? []), row.a])
-            }
-          }
-          break
-        case "column":
-          if (row.b !== null && row.c !== null) columnType.set(`${row.a}.${row.b}`, row.c)
-          break
-        case "check": {
-          const column = /^CHECK \(\(?"?([a-z_][a-z0-9_]*)"? IS NOT NULL\)?\)$/i.exec(row.b ?? "")?.[1]
-          if (column !== undefined) notNullChecked.add(`${row.a}.${column}`)
-          break
-        }
-        case "size": {
-          const estimated = Number(row.n ?? -1)
-          sizes.set(row.a, { name: row.a, rows: Math.max(0, Math.round(estimated)), bytes: Number(row.m ?? 0) })
-          if (row.c === "v") plainViews.add(row.a)
-          if (estimated < 0 && (row.c === "r" || row.c === "p")) uncounted.push(row.a)
-          break
-        }
-      }
+    for (const [name, language, parts] of functionRows) {
+      const { source, signature } = JSON.parse(parts) as { source?: string; signature?: string }
+      const body = yield* functionBody(name, language, source ?? "", signature ?? `${name}() RETURNS void`)
+      functionBodies.set(name, [...(functionBodies.get(name) ?? []), body])
     }
     if (uncounted.length > 0) {
       for (const { t, n } of yield* countRows(db, uncounted, countCap)) {
@@ -304,27 +330,7 @@ export const readCatalogFacts = (db: Pick<DatabaseShape, "query">): Effect.Effec
         if (size !== undefined) sizes.set(t, { ...size, rows: Number(n) })
       }
     }
-    return {
-      facts: {
-        indexTable,
-        foreignKeyTarget,
-        columnType,
-        notNullChecked,
-        viewReads,
-        references,
-        partitions,
-        partitionOf,
-        defaultPartition,
-        userFunctions,
-        functionBodies,
-        plainViews,
-        viewColumns,
-        relations: new Set([...sizes.keys(), ...sequences]),
-        triggers,
-        serverVersion,
-      },
-      sizes,
-    }
+    return { facts: { ...facts, functionBodies, relations: new Set([...sizes.keys(), ...sequences]) }, sizes }
   })
 
 export type PlanInput = Pick<Migration, "version" | "name" | "sql" | "transactional" | "checks">

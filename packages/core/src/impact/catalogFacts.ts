@@ -71,6 +71,8 @@ export interface CatalogFacts {
   readonly relations: ReadonlySet<string> | undefined
   /** table → the functions its triggers run, with the writes that fire them (INSERT, UPDATE, DELETE, TRUNCATE); a disabled one fires on none */
   readonly triggers: ReadonlyMap<string, ReadonlyArray<{ readonly function: string; readonly events: ReadonlyArray<string>; readonly enabled: boolean }>>
+  /** table → its columns whose default takes a sequence's next value (serial, identity, DEFAULT nextval(…)), with that sequence */
+  readonly columnSequences: ReadonlyMap<string, ReadonlyArray<{ readonly column: string; readonly sequence: string }>>
   /** server_version_num (150004, 180001), undefined when not read: where the rules differ by release */
   readonly serverVersion: number | undefined
 }
@@ -91,5 +93,6 @@ export const noFacts: CatalogFacts = {
   viewColumns: new Map(),
   relations: undefined,
   triggers: new Map(),
+  columnSequences: new Map(),
   serverVersion: undefined,
 }

@@ -504,7 +504,11 @@ const writeLocks = (kind: string, node: AstNode, facts: CatalogFacts): Statement
   const verb = kind === "InsertStmt" ? "INSERT" : kind === "UpdateStmt" ? "UPDATE" : "DELETE"
   const columns = verb === "INSERT" ? targetColumns(node.cols) : verb === "UPDATE" ? targetColumns(node.targetList) : undefined
   const target = [{ relation: table, mode: "RowExclusiveLock" as const }]
+  // A row inserted without a value for a serial or identity column takes the sequence's next value.
+  const sequences =
+    verb === "INSERT" ? (facts.columnSequences.get(table) ?? []).filter((c) => columns === undefined || !columns.includes(c.column)).map((c) => c.sequence) : []
   const neighbours = [
+    ...sequences.map((relation) => ({ relation, mode: "RowExclusiveLock" as const })),
     ...(verb === "DELETE" ? referencingByDelete(table, facts) : referencedByWrite(table, columns, facts)),
     ...(verb === "UPDATE" ? referencingByKeyUpdate(table, columns, facts) : []),
     ...(verb === "DELETE" ? [] : ancestorsOf(table, facts).map((relation) => ({ relation, mode: "AccessShareLock" as const }))),
@@ -645,12 +649,24 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
           ...withQueries,
           ...bodies,
         ])
-  const locks = (queries.has(statement.kind) ? throughViews(all.locks, facts) : all.locks).filter((l) => !names.has(l.relation))
+  const locks = [...(queries.has(statement.kind) ? throughViews(all.locks, facts) : all.locks), ...sequenceCalls(node)].filter((l) => !names.has(l.relation))
   // IF EXISTS of a relation that does not exist (and that no earlier statement creates) does nothing.
   const known = facts.relations
   const absent = node.missing_ok === true && known !== undefined ? (l: RelationLock) => !known.has(l.relation) : () => false
   return { ...all, locks: merge(locks.filter((l) => !absent(l))) }
 }
+
+type Literal = { readonly A_Const?: { readonly sval?: { readonly sval?: string } } }
+
+/** nextval('seq') and setval('seq', …) with the sequence written out: RowExclusiveLock on it. */
+const sequenceCalls = (node: unknown): ReadonlyArray<RelationLock> =>
+  namesUnder(node, "FuncCall", (call) => {
+    const c = call as { funcname?: ReadonlyArray<unknown>; args?: ReadonlyArray<Literal & { TypeCast?: { arg?: Literal } }> }
+    const name = lastName((c.funcname ?? []) as ReadonlyArray<unknown>)
+    if (name !== "nextval" && name !== "setval") return undefined
+    const first = c.args?.[0]
+    return (first?.A_Const?.sval?.sval ?? first?.TypeCast?.arg?.A_Const?.sval?.sval)?.replace(/^public\./, "")
+  }).map((relation) => ({ relation, mode: "RowExclusiveLock" as const }))
 
 const writeEvents: Readonly<Record<string, ReadonlyArray<string>>> = {
   InsertStmt: ["INSERT"],
