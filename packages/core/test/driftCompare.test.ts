@@ -146,17 +146,18 @@ describe("knownDifference: exactly the deployed definition, never a table's othe
     expect(known("constraint:verification_events.verification_events_agent_id_fkey", "FOREIGN KEY (agent_id) REFERENCES agents(id)", undefined)).toBeUndefined()
   })
 
-  it("a deployed shape only when the live object is exactly the deployed one; a backend-owned definition whenever it is there", () => {
+  it("a deployed shape, or a backend-owned function, only when the live object is exactly the deployed one", () => {
     const shape = deployedShapes[0]
     const [key, value] = Object.entries(shape?.objects ?? {})[0] ?? ["", ""]
     expect(known(key, "x", value)?.title).toBe(shape?.title)
     expect(known(key, "x", `${value} `)).toBeUndefined()
     expect(known(key, "x", undefined)).toBeUndefined()
     const owned = backendOwnedDefinitions[0]
-    const ownedKey = owned?.keys[0] ?? ""
-    expect(known(ownedKey, "md5 a", "md5 b")?.title).toBe(owned?.title)
+    const [ownedKey, ownedDefinition] = Object.entries(owned?.definitions ?? {})[0] ?? ["", ""]
+    expect(known(ownedKey, "md5 a", ownedDefinition)?.title).toBe(owned?.title)
+    expect(known(ownedKey, "md5 a", "md5 b")).toBeUndefined()
     expect(known(ownedKey, "md5 a", undefined)).toBeUndefined()
-    expect(known("function:not_owned()", "md5 a", "md5 b")).toBeUndefined()
+    expect(known("function:not_owned()", "md5 a", ownedDefinition)).toBeUndefined()
   })
 })
 

@@ -236,14 +236,14 @@ export interface FoundDifference {
 /**
  * Whether a catalog key and its live definition are a known difference of a database the deployed
  * backend built: exactly the definition a found difference gives it, an object exactly as a deployed
- * shape has it, or a definition the backend owns (present: its live value is the backend's own).
+ * shape has it, or a function exactly as the backend's own files define it.
  */
 export const knownDifference =
   (found: ReadonlyArray<FoundDifference>): KnownDifference =>
   (key, expected, actual) =>
     found.find((d) => d.objects.some((o) => o.key === key && expected !== undefined && o.deployed(expected).includes(actual ?? null))) ??
     deployedShapes.find((shape) => actual !== undefined && shape.objects[key] === actual) ??
-    backendOwnedDefinitions.find((owned) => actual !== undefined && owned.keys.includes(key))
+    backendOwnedDefinitions.find((owned) => actual !== undefined && owned.definitions[key] === actual)
 
 /** The deployed backend's known differences present on `db` (aim verify's queries), as a KnownDifference. */
 const knownDifferences = (db: Pick<DatabaseShape, "query">) =>

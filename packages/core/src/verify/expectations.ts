@@ -217,12 +217,21 @@ export const deployedShapes: ReadonlyArray<DeployedShape> = [
 /**
  * Definitions a database the backend built keeps as the backend wrote them: aim's files create these
  * only where they are missing (their bodies are the backend's, which aim's files only approximate
- * from the catalog), so aim drift names any body there as known.
+ * from the catalog), so aim drift names them as known, but only as the backend's files define them
+ * (the digest aim drift compares, md5 of pg_get_functiondef, the same in states A and B): any other
+ * body is drift.
  */
-export const backendOwnedDefinitions: ReadonlyArray<{ readonly title: string; readonly keys: ReadonlyArray<string>; readonly fix: string }> = [
+export const backendOwnedDefinitions: ReadonlyArray<{
+  readonly title: string
+  readonly definitions: Readonly<Record<string, string>>
+  readonly fix: string
+}> = [
   {
     title: "Trigger functions with the backend's own bodies",
-    keys: ["function:log_trust_score_change()", "function:aggregate_agent_hourly_metrics()"],
+    definitions: {
+      "function:log_trust_score_change()": "md5 bd13d005ffcabb33fa45af877fbef68c",
+      "function:aggregate_agent_hourly_metrics()": "md5 c69ab4b3395bd9dbb56044c37dd01438",
+    },
     fix: "The backend wrote them and relies on what they do; aim keeps them as they are. Nothing to do",
   },
 ]
