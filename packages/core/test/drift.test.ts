@@ -82,6 +82,25 @@ describe("aim drift: the live database against what its applied files produce", 
       expect(found.differences.some((d) => d.known === "Timestamps without time zone")).toBe(true)
       // Every table the backend built is one aim's files create too: none is extra.
       expect(found.differences.filter((d) => d.kind === "extra" && d.objectType === "table")).toEqual([])
+      // The known differences are left to the operator: the script repairs nothing while there is no drift.
+      expect(found.script).toEqual([])
+
+      // Hand changes on top of the deployed shapes: the script repairs them and leaves the known ones be.
+      await sql(
+        db.url,
+        `DROP INDEX idx_agents_status; ALTER TABLE agents RENAME COLUMN display_name TO shown_name;
+         ALTER TABLE users ALTER COLUMN role SET DEFAULT 'admin'; ALTER TABLE users DISABLE TRIGGER users_set_updated_at;
+         UPDATE security_policies SET priority = 1 WHERE name = 'Low Trust Score Alert'`,
+      )
+      const changed = await drift(db.url)
+      expect(changed.ok).toBe(false)
+      await sql(db.url, changed.script.join("\n"))
+      const repaired = await drift(db.url)
+      expect(repaired.differences.filter((d) => d.kind !== "extra" && d.known === undefined)).toEqual([])
+      expect(repaired.ok).toBe(true)
+      expect(repaired.differences.filter((d) => d.known !== undefined).map((d) => d.name)).toEqual(
+        found.differences.filter((d) => d.known !== undefined).map((d) => d.name),
+      )
     },
   )
 

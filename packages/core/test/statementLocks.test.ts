@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest"
-import { type CatalogFacts, blocksReads, blocksWrites, lockModes, statementLocks, strength } from "../src/impact/statementLocks.js"
+import { type CatalogFacts, blocksReads, blocksWrites, lockModes, noFacts, statementLocks, strength } from "../src/impact/statementLocks.js"
 import { firstStatement } from "./support.js"
 
 // What the catalog of the lock test's schema (lockPlan.test.ts) says, as planLocks reads it.
 const facts: CatalogFacts = {
+  ...noFacts,
   indexTable: new Map([["orders_total_idx", "orders"]]),
   foreignKeyTarget: new Map([["orders.orders_account_fk", "accounts"]]),
   columnType: new Map([
@@ -14,18 +15,8 @@ const facts: CatalogFacts = {
   notNullChecked: new Set(["accounts.email"]),
   viewReads: new Map([["order_totals", ["events"]]]),
   references: [{ table: "orders", columns: ["account_id"], referenced: "accounts", referencedColumns: ["id"], onDelete: "a", onUpdate: "a" }],
-  partitions: new Map(),
-  partitionOf: new Map(),
-  defaultPartition: new Map(),
+  // recount's body is not known here (no functionBodies): a call of it stays opaque.
   userFunctions: new Set(["recount"]),
-  // recount's body is not known here: a call of it stays opaque.
-  functionBodies: new Map(),
-  plainViews: new Set(),
-  viewColumns: new Map(),
-  relations: undefined,
-  triggers: new Map(),
-  columnSequences: new Map(),
-  serverVersion: undefined,
 }
 
 // One line per statement with every field of its analysis, so that each flag, each lock and each

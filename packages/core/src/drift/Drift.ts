@@ -67,8 +67,8 @@ const ownerOf = (o: CatalogObject): string | undefined =>
       : undefined
 
 /** An identifier in a definition (bare or quoted), not part of a longer one. */
-const identifierPattern = (name: string) =>
-  new RegExp(`(?<![\\w$"])${name.replace(/[$]/g, "\\$")}(?![\\w$"])|"${name.replace(/"/g, '""').replace(/[$]/g, "\\$")}"`, "g")
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+const identifierPattern = (name: string) => new RegExp(`(?<![\\w$"])${escaped(name)}(?![\\w$"])|"${escaped(name.replace(/"/g, '""'))}"`, "g")
 
 const replaceIdentifier = (text: string, from: string, to: string) => text.replace(identifierPattern(from), ident(to))
 
