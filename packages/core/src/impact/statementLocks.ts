@@ -636,7 +636,9 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
   })
   // CALL's procedure is its funccall (a FuncCall not wrapped as a node); other calls are FuncCall nodes.
   const procedure = lastName(((node.funccall as { funcname?: ReadonlyArray<unknown> } | undefined)?.funcname ?? []) as ReadonlyArray<unknown>)
-  const calls = [...(procedure === undefined ? [] : [procedure]), ...funcNames(node)]
+  // One walk for every call: the schema's functions it runs, and the sequences nextval/setval write.
+  const found = funcCalls(node)
+  const calls = [...(procedure === undefined ? [] : [procedure]), ...found.map((c) => c.name)]
   const called = queries.has(statement.kind) ? [...new Set(calls)].filter((f) => facts.userFunctions.has(f)) : []
   // A write runs the target's triggers for it: their functions' bodies are part of the statement.
   const fired = firedTriggers(statement, facts).filter((f) => !called.includes(f))
@@ -649,7 +651,7 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
           ...withQueries,
           ...bodies,
         ])
-  const locks = [...(queries.has(statement.kind) ? throughViews(all.locks, facts) : all.locks), ...sequenceCalls(node)].filter((l) => !names.has(l.relation))
+  const locks = [...(queries.has(statement.kind) ? throughViews(all.locks, facts) : all.locks), ...sequenceCalls(found)].filter((l) => !names.has(l.relation))
   // IF EXISTS of a relation that does not exist (and that no earlier statement creates) does nothing.
   const known = facts.relations
   const absent = node.missing_ok === true && known !== undefined ? (l: RelationLock) => !known.has(l.relation) : () => false
@@ -657,16 +659,32 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
 }
 
 type Literal = { readonly A_Const?: { readonly sval?: { readonly sval?: string } } }
+interface Call {
+  readonly name: string
+  /** The first argument when it is a string literal (a regclass written out: nextval('seq')). */
+  readonly literal: string | undefined
+}
 
-/** nextval('seq') and setval('seq', …) with the sequence written out: RowExclusiveLock on it. */
-const sequenceCalls = (node: unknown): ReadonlyArray<RelationLock> =>
+/** Every function call under `node`, with its first argument when that is a string literal. */
+const funcCalls = (node: unknown): ReadonlyArray<Call> => {
+  const calls: Array<Call> = []
   namesUnder(node, "FuncCall", (call) => {
     const c = call as { funcname?: ReadonlyArray<unknown>; args?: ReadonlyArray<Literal & { TypeCast?: { arg?: Literal } }> }
     const name = lastName((c.funcname ?? []) as ReadonlyArray<unknown>)
-    if (name !== "nextval" && name !== "setval") return undefined
     const first = c.args?.[0]
-    return (first?.A_Const?.sval?.sval ?? first?.TypeCast?.arg?.A_Const?.sval?.sval)?.replace(/^public\./, "")
-  }).map((relation) => ({ relation, mode: "RowExclusiveLock" as const }))
+    if (name !== undefined) calls.push({ name, literal: first?.A_Const?.sval?.sval ?? first?.TypeCast?.arg?.A_Const?.sval?.sval })
+    return undefined
+  })
+  return calls
+}
+
+/** nextval('seq') and setval('seq', …) with the sequence written out: RowExclusiveLock on it. */
+const sequenceCalls = (calls: ReadonlyArray<Call>): ReadonlyArray<RelationLock> =>
+  calls.flatMap((c) =>
+    (c.name === "nextval" || c.name === "setval") && c.literal !== undefined
+      ? [{ relation: c.literal.replace(/^public\./, ""), mode: "RowExclusiveLock" as const }]
+      : [],
+  )
 
 const writeEvents: Readonly<Record<string, ReadonlyArray<string>>> = {
   InsertStmt: ["INSERT"],
