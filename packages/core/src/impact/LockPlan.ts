@@ -145,7 +145,21 @@ const assessLocks = (impact: ReturnType<typeof statementLocks>, sizes: ReadonlyM
 }
 
 interface FactRows {
-  readonly kind: "index" | "fk" | "column" | "check" | "size" | "reads" | "partition" | "function" | "sequence" | "version" | "trigger" | "nextval"
+  readonly kind:
+    | "index"
+    | "fk"
+    | "column"
+    | "check"
+    | "size"
+    | "reads"
+    | "partition"
+    | "function"
+    | "sequence"
+    | "version"
+    | "trigger"
+    | "nextval"
+    | "partkey"
+    | "bound"
   readonly a: string
   readonly b: string | null
   readonly c: string | null
@@ -170,6 +184,18 @@ const factsQuery = `
   SELECT 'partition', p.relname, ch.relname, CASE WHEN pg_get_expr(ch.relpartbound, ch.oid) = 'DEFAULT' THEN 'default' END, NULL, NULL
     FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN pg_class ch ON ch.oid = i.inhrelid
    WHERE p.relkind = 'p' AND p.relnamespace = 'public'::regnamespace
+  UNION ALL
+  SELECT 'bound', ch.relname, NULL, pg_get_partition_constraintdef(ch.oid), NULL, NULL
+    FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN pg_class ch ON ch.oid = i.inhrelid
+   WHERE p.relkind = 'p' AND p.relnamespace = 'public'::regnamespace
+  UNION ALL
+  SELECT 'partkey', c.relname, NULL,
+         (SELECT json_agg(json_build_object('name', a.attname,
+                   'position', (SELECT count(*) FROM pg_attribute b WHERE b.attrelid = a.attrelid AND b.attnum > 0 AND b.attnum <= a.attnum AND NOT b.attisdropped)) ORDER BY k.i)
+            FROM unnest(pt.partattrs::int2[]) WITH ORDINALITY k (n, i) JOIN pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = k.n)::text,
+         NULL, NULL
+    FROM pg_partitioned_table pt JOIN pg_class c ON c.oid = pt.partrelid
+   WHERE c.relnamespace = 'public'::regnamespace AND 0 <> ALL (pt.partattrs::int2[])
   UNION ALL
   SELECT 'function', p.proname, l.lanname,
          json_build_object('source', p.prosrc,
@@ -239,6 +265,8 @@ const gathered = () => ({
   serverVersion: undefined as number | undefined,
   columnSequences: new Map<string, Array<{ column: string; sequence: string }>>(),
   triggers: new Map<string, Array<{ function: string; events: ReadonlyArray<string>; enabled: boolean }>>(),
+  partitionKey: new Map<string, ReadonlyArray<{ name: string; position: number }>>(),
+  partitionBound: new Map<string, string>(),
   sizes: new Map<string, RelationSize>(),
   uncounted: [] as string[],
 })
@@ -282,6 +310,13 @@ const gather = (row: FactRows, into: ReturnType<typeof gathered>): void => {
       break
     case "version":
       into.serverVersion = Number(row.a)
+      break
+    // (Long text goes in c: b takes the type of the first row's relname, name, which holds 63 bytes.)
+    case "partkey":
+      if (row.c !== null) into.partitionKey.set(row.a, JSON.parse(row.c) as Array<{ name: string; position: number }>)
+      break
+    case "bound":
+      if (row.c !== null) into.partitionBound.set(row.a, row.c)
       break
     case "reads":
       if (row.b !== null) {
@@ -330,7 +365,7 @@ export const readCatalogFacts = (db: Pick<DatabaseShape, "query">): Effect.Effec
         if (size !== undefined) sizes.set(t, { ...size, rows: Number(n) })
       }
     }
-    return { facts: { ...facts, functionBodies, relations: new Set([...sizes.keys(), ...sequences]) }, sizes }
+    return { facts: { ...facts, functionBodies, relations: new Set([...sizes.keys(), ...sequences]), routes: new Map() }, sizes }
   })
 
 export type PlanInput = Pick<Migration, "version" | "name" | "sql" | "transactional" | "checks">
@@ -367,13 +402,16 @@ export const planLocks = (db: Pick<DatabaseShape, "query" | "target">, files: Re
     const { sizes } = read
     // What exists when a statement runs: the catalog, and what the pending statements before it create.
     const existing = new Set(read.facts.relations)
-    const facts: CatalogFacts = { ...read.facts, relations: existing }
+    const routes = new Map<object, ReadonlyArray<string>>()
+    const facts: CatalogFacts = { ...read.facts, relations: existing, routes }
     const locked = new Set<string>()
     const pending: Array<PlannedFile> = []
     for (const file of files) {
       // In a transaction every lock is held until COMMIT: each statement runs under the ones before it.
       const held: Array<RelationLock> = []
-      const statements = (yield* parseScript(file.sql, { bodies: true })).map((statement) => {
+      const parsed = yield* parseScript(file.sql, { bodies: true })
+      for (const [node, partitions] of yield* routedInserts(db, parsed, facts)) routes.set(node, partitions)
+      const statements = parsed.map((statement) => {
         const planned = planStatement(statement, facts, sizes, file.transactional ? held : [], file.transactional)
         held.push(...planned.locks)
         for (const name of createdRelations(statement)) existing.add(name)
@@ -391,6 +429,67 @@ export const planLocks = (db: Pick<DatabaseShape, "query" | "target">, files: Re
     }
     const relations = [...locked].sort().flatMap((name) => sizes.get(name) ?? [])
     return { database: db.target, pending, relations }
+  })
+
+/** A constant of a VALUES list as SQL text (a cast's constant too), or undefined for anything else. */
+// The clock's values (stable within a statement, no side effect): evaluated as they are written.
+const clockValues: Readonly<Record<string, string>> = {
+  SVFOP_CURRENT_DATE: "current_date",
+  SVFOP_CURRENT_TIMESTAMP: "current_timestamp",
+  SVFOP_LOCALTIMESTAMP: "localtimestamp",
+}
+
+const constantText = (expr: unknown): string | undefined => {
+  const e = expr as { A_Const?: Record<string, unknown>; TypeCast?: { arg?: unknown }; SQLValueFunction?: { op?: string; typmod?: number }; FuncCall?: unknown }
+  if (e.TypeCast !== undefined) return constantText(e.TypeCast.arg)
+  if (e.SQLValueFunction !== undefined) return clockValues[e.SQLValueFunction.op ?? ""]
+  const call = e.FuncCall as { funcname?: ReadonlyArray<{ String?: { sval?: string } }>; args?: ReadonlyArray<unknown> } | undefined
+  if (call !== undefined) return call.funcname?.at(-1)?.String?.sval === "now" && (call.args ?? []).length === 0 ? "now()" : undefined
+  const c = e.A_Const
+  if (c === undefined) return undefined
+  if (c.isnull === true) return "NULL"
+  if (c.sval !== undefined) return `'${String((c.sval as { sval?: string }).sval ?? "").replace(/'/g, "''")}'`
+  if (c.ival !== undefined) return String((c.ival as { ival?: number }).ival ?? 0)
+  if (c.fval !== undefined) return String((c.fval as { fval?: string }).fval ?? "0")
+  if (c.boolval !== undefined) return String((c.boolval as { boolval?: boolean }).boolval === true)
+  return undefined
+}
+
+/**
+ * The partitions each INSERT … VALUES of constants into a partitioned table routes its rows to: the
+ * server evaluates each partition's constraint on the rows' key values (a SELECT of constants, which
+ * writes nothing). A statement with any other value, an expression key or a failing cast is not
+ * routed: the plan then names every partition.
+ */
+const routedInserts = (db: Pick<DatabaseShape, "query">, statements: ReadonlyArray<ParsedStatement>, facts: CatalogFacts) =>
+  Effect.gen(function* () {
+    const found: Array<readonly [object, ReadonlyArray<string>]> = []
+    for (const { kind, node } of statements) {
+      const table = (node.relation as { relname?: string } | undefined)?.relname
+      const key = table === undefined ? undefined : facts.partitionKey.get(table)
+      const rows = ((node.selectStmt as { SelectStmt?: { valuesLists?: ReadonlyArray<{ List?: { items?: ReadonlyArray<unknown> } }> } } | undefined)?.SelectStmt
+        ?.valuesLists ?? []) as ReadonlyArray<{ List?: { items?: ReadonlyArray<unknown> } }>
+      if (kind !== "InsertStmt" || table === undefined || key === undefined || rows.length === 0) continue
+      const columns = ((node.cols ?? []) as ReadonlyArray<{ ResTarget?: { name?: string } }>).map((c) => c.ResTarget?.name)
+      const keyValues = rows.map((row) =>
+        key.map(({ name, position }) => {
+          const at = columns.length === 0 ? position - 1 : columns.indexOf(name)
+          const text = at < 0 ? "NULL" : constantText(row.List?.items?.[at])
+          return text === undefined ? undefined : `${text}::${facts.columnType.get(`${table}.${name}`) ?? "text"} AS "${name.replace(/"/g, '""')}"`
+        }),
+      )
+      if (keyValues.some((values) => values.some((v) => v === undefined))) continue
+      const partitions = (facts.partitions.get(table) ?? []).filter((p) => facts.partitionBound.has(p))
+      if (partitions.length === 0) continue
+      const hits = partitions.flatMap((p) =>
+        keyValues.map(
+          (values) => `SELECT '${p.replace(/'/g, "''")}' AS p WHERE (SELECT ${facts.partitionBound.get(p)} FROM (SELECT ${values.join(", ")}) AS v)`,
+        ),
+      )
+      const routed = yield* Effect.either(db.query<{ p: string }>(`SELECT DISTINCT p FROM (${hits.join(" UNION ALL ")}) AS hits`))
+      if (routed._tag === "Right") found.push([node, routed.right.map((r) => r.p)])
+    }
+    return found
   })
 
 /** The relations a statement creates or renames something to (a DO block's statements too): they exist for the statements after it. */

@@ -73,6 +73,12 @@ export interface CatalogFacts {
   readonly triggers: ReadonlyMap<string, ReadonlyArray<{ readonly function: string; readonly events: ReadonlyArray<string>; readonly enabled: boolean }>>
   /** table → its columns whose default takes a sequence's next value (serial, identity, DEFAULT nextval(…)), with that sequence */
   readonly columnSequences: ReadonlyMap<string, ReadonlyArray<{ readonly column: string; readonly sequence: string }>>
+  /** partitioned table → its key columns with their positions (1 = first column), when the key is plain columns */
+  readonly partitionKey: ReadonlyMap<string, ReadonlyArray<{ readonly name: string; readonly position: number }>>
+  /** partition → its partition constraint (pg_get_partition_constraintdef), over the key columns' names */
+  readonly partitionBound: ReadonlyMap<string, string>
+  /** an INSERT … VALUES of constants into a partitioned table → the partitions its rows go to (planLocks asks the server) */
+  readonly routes: ReadonlyMap<object, ReadonlyArray<string>>
   /** server_version_num (150004, 180001), undefined when not read: where the rules differ by release */
   readonly serverVersion: number | undefined
 }
@@ -94,5 +100,8 @@ export const noFacts: CatalogFacts = {
   relations: undefined,
   triggers: new Map(),
   columnSequences: new Map(),
+  partitionKey: new Map(),
+  partitionBound: new Map(),
+  routes: new Map(),
   serverVersion: undefined,
 }

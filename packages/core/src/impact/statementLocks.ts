@@ -516,7 +516,18 @@ const writeLocks = (kind: string, node: AstNode, facts: CatalogFacts): Statement
   return impact(
     verb,
     [
-      ...(recurses(node.relation) ? withPartitions(target, facts) : target),
+      // An INSERT of constants goes to the partitions its rows route to (the server said which); anything else may reach every partition.
+      ...(verb === "INSERT" && facts.routes.has(node)
+        ? [
+            ...target,
+            ...withPartitions(
+              (facts.routes.get(node) ?? []).map((relation) => ({ relation, mode: "RowExclusiveLock" as const })),
+              facts,
+            ),
+          ]
+        : recurses(node.relation)
+          ? withPartitions(target, facts)
+          : target),
       ...withPartitions(
         reads.map((relation) => ({ relation, mode: "AccessShareLock" as const })),
         facts,
