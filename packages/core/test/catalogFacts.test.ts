@@ -23,6 +23,8 @@ describe("readCatalogFacts", () => {
          CONSTRAINT child_id_positive CHECK (id > 0));
        ALTER TABLE child ADD CONSTRAINT child_parent_nn CHECK (parent_id IS NOT NULL) NOT VALID;
        CREATE TABLE "Quoted" ("Odd" int, CONSTRAINT quoted_nn CHECK ("Odd" IS NOT NULL));
+       CREATE TABLE wide (a_column_name_long_enough_that_its_check_passes_63_bytes int,
+         CONSTRAINT wide_nn CHECK (a_column_name_long_enough_that_its_check_passes_63_bytes IS NOT NULL));
        CREATE INDEX child_note_idx ON child (note);
        CREATE VIEW parent_codes AS SELECT code FROM parent;
        INSERT INTO parent SELECT g, 'c' || g, 'l', g FROM generate_series(1, 40) g;
@@ -46,16 +48,18 @@ describe("readCatalogFacts", () => {
       "child.parent_id": "integer",
       "child.note": "text",
       "Quoted.Odd": "integer",
+      "wide.a_column_name_long_enough_that_its_check_passes_63_bytes": "integer",
     })
     // Only validated checks let SET NOT NULL skip its scan; the NOT VALID one does not.
-    expect([...facts.notNullChecked].sort()).toEqual(["Quoted.Odd", "child.note"])
+    // A check's text longer than a name's 63 bytes is read whole.
+    expect([...facts.notNullChecked].sort()).toEqual(["Quoted.Odd", "child.note", "wide.a_column_name_long_enough_that_its_check_passes_63_bytes"])
     // parent was analysed (its estimate); child never was (counted); the view and indexes have sizes too.
     expect(sizes.get("parent")).toMatchObject({ name: "parent", rows: 40 })
     expect(sizes.get("child")).toMatchObject({ name: "child", rows: 25 })
     expect(sizes.get("child")?.bytes).toBeGreaterThan(0)
     expect(sizes.get("parent_codes")).toMatchObject({ name: "parent_codes", rows: 0 })
     expect(sizes.get("child_note_idx")?.bytes).toBeGreaterThan(0)
-    expect([...sizes.keys()].sort()).toEqual(["Quoted", "child", "child_note_idx", "child_pkey", "parent", "parent_codes", "parent_pkey"])
+    expect([...sizes.keys()].sort()).toEqual(["Quoted", "child", "child_note_idx", "child_pkey", "parent", "parent_codes", "parent_pkey", "wide"])
   })
 })
 

@@ -168,6 +168,7 @@ interface FactRows {
 }
 
 // One round trip: the catalog facts the analysis needs and the live size of every relation of `public`.
+// Column b takes the type of the first row's, name (63 bytes): names go there, longer text in c.
 const factsQuery = `
   SELECT 'index' AS kind, i.relname AS a, t.relname AS b, NULL AS c, NULL::float8 AS n, NULL::float8 AS m
     FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
@@ -227,7 +228,7 @@ const factsQuery = `
     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
    WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
   UNION ALL
-  SELECT 'check', t.relname, pg_get_constraintdef(c.oid), NULL, NULL, NULL
+  SELECT 'check', t.relname, NULL, pg_get_constraintdef(c.oid), NULL, NULL
     FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
    WHERE c.contype = 'c' AND c.convalidated AND t.relnamespace = 'public'::regnamespace
   UNION ALL
@@ -311,7 +312,6 @@ const gather = (row: FactRows, into: ReturnType<typeof gathered>): void => {
     case "version":
       into.serverVersion = Number(row.a)
       break
-    // (Long text goes in c: b takes the type of the first row's relname, name, which holds 63 bytes.)
     case "partkey":
       if (row.c !== null) into.partitionKey.set(row.a, JSON.parse(row.c) as Array<{ name: string; position: number }>)
       break
@@ -333,7 +333,7 @@ const gather = (row: FactRows, into: ReturnType<typeof gathered>): void => {
       if (row.b !== null && row.c !== null) into.columnType.set(`${row.a}.${row.b}`, row.c)
       break
     case "check": {
-      const column = /^CHECK \(\(?"?([a-z_][a-z0-9_]*)"? IS NOT NULL\)?\)$/i.exec(row.b ?? "")?.[1]
+      const column = /^CHECK \(\(?"?([a-z_][a-z0-9_]*)"? IS NOT NULL\)?\)$/i.exec(row.c ?? "")?.[1]
       if (column !== undefined) into.notNullChecked.add(`${row.a}.${column}`)
       break
     }
