@@ -49,8 +49,9 @@ const main = async () => {
   // The image's start-up snapshot, built as deploy/Dockerfile builds it (by the Node that runs it).
   const snapshotEntry = join(entry, "..", "aim-snapshot.cjs")
   const blob = join(cache, "..", `aim-startup-${process.pid}.blob`)
-  execFileSync(node24, ["--snapshot-blob", blob, "--build-snapshot", snapshotEntry], { stdio: "ignore" })
-  const fromSnapshot = ["--snapshot-blob", blob, snapshotEntry]
+  // With the image's flags: --liftoff-only (the build and the run, as the Dockerfile has them).
+  execFileSync(node24, ["--liftoff-only", "--snapshot-blob", blob, "--build-snapshot", snapshotEntry], { stdio: "ignore" })
+  const fromSnapshot = ["--liftoff-only", "--snapshot-blob", blob, snapshotEntry]
   const base = { PATH: process.env.PATH, HOME: process.env.HOME }
   const dbmateDir = peerCopy((sql) => `-- migrate:up\n${sql}\n-- migrate:down\n`)
   const pgMigrateDir = peerCopy((sql) => `-- Up Migration\n${sql}\n-- Down Migration\n`)

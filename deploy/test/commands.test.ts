@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs"
 import { resolve } from "node:path"
 import { describe, expect, it } from "vitest"
 import { parse } from "yaml"
-import { deployDir, manifests, readDockerfile, runImage } from "./artifacts.js"
+import { deployDir, manifests, readDockerfile, runImage, runImageMeasured } from "./artifacts.js"
 
 // The image runs with NODE_ENV=production, where sslmode=prefer never falls back to plaintext: the
 // test server on this machine has no SSL, so the URL says so, as an operator's for such a server must.
@@ -55,4 +55,37 @@ describe("every command the Dockerfile and the manifests run, run the same way w
       await db.drop()
     }
   })
+
+  it("a first deploy through the image's entrypoint stays within the memory limit the manifests give its container", async () => {
+    const [deployment] = manifests("backend.yaml")
+    type Container = { args: Array<string>; resources: { limits: { memory: string } } }
+    const init = (deployment?.spec as { template: { spec: { initContainers: Array<Container> } } } | undefined)?.template.spec.initContainers[0]
+    const aca = parse(readFileSync(resolve(deployDir, "azure", "containerapp-job.yaml"), "utf8")) as {
+      properties: { template: { containers: Array<{ args: Array<string>; resources: { memory: string } }> } }
+    }
+    const job = aca.properties.template.containers[0]
+    const runs = [
+      { name: "the init container", args: init?.args ?? [], limit: init?.resources.limits.memory ?? "" },
+      { name: "the Container Apps job", args: job?.args ?? [], limit: job?.resources.memory ?? "" },
+    ]
+    for (const { name, args, limit } of runs) {
+      const bytes = memoryBytes(limit)
+      const db = await createTestDatabase(testPostgresUrl(), "aim_image_memory")
+      try {
+        // A first deploy parses every file (the heaviest start); GNU time reports the process's peak RSS.
+        const measured = runImageMeasured(args, { DATABASE_URL: plaintext(db.url) })
+        expect(measured.status, `${name}: ${measured.stderr}`).toBe(0)
+        expect(measured.peakBytes, `${name}: peak ${Math.round(measured.peakBytes / 2 ** 20)} MiB of ${limit}`).toBeLessThan(bytes * 0.75)
+      } finally {
+        await db.drop()
+      }
+    }
+  })
 })
+
+/** A Kubernetes or Container Apps memory quantity in bytes: 256Mi, 0.5Gi. */
+const memoryBytes = (quantity: string): number => {
+  const match = /^([\d.]+)(Mi|Gi)$/.exec(quantity)
+  if (match === null) throw new Error(`memory quantity ${quantity} is not in Mi or Gi`)
+  return Number(match[1]) * 2 ** (match[2] === "Gi" ? 30 : 20)
+}

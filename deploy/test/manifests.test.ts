@@ -158,7 +158,13 @@ describe("the other artifacts", () => {
     expect(dockerfile.user).toBe("node")
     expect(dockerfile.env).toMatchObject({ NODE_ENV: "production" })
     // The entrypoint is the installed CLI started from the snapshot the build made with the same Node.
-    expect(dockerfile.entrypoint).toEqual(["node", "--snapshot-blob", "/opt/aim/aim.blob", "/usr/local/lib/node_modules/aim-migrate/dist/aim-snapshot.cjs"])
+    expect(dockerfile.entrypoint).toEqual([
+      "node",
+      "--liftoff-only",
+      "--snapshot-blob",
+      "/opt/aim/aim.blob",
+      "/usr/local/lib/node_modules/aim-migrate/dist/aim-snapshot.cjs",
+    ])
     expect(dockerfile.runs.find((r) => r.includes("--build-snapshot"))).toContain(
       "--snapshot-blob /opt/aim/aim.blob --build-snapshot /usr/local/lib/node_modules/aim-migrate/dist/aim-snapshot.cjs",
     )
