@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest"
 import { type Catalog, type CatalogObject, keyOf } from "../src/drift/catalog.js"
 import { compareCatalogs, driftOk, type KnownDifference, knownDifference } from "../src/drift/Drift.js"
-import { ident, repairScript, steps } from "../src/drift/repair.js"
+import { ident } from "../src/database/sqlText.js"
+import { repairScript, steps } from "../src/drift/repair.js"
 import { backendOwnedDefinitions, deployedDifferences, deployedShapes } from "../src/verify/expectations.js"
 
 // The comparison and its repairs on catalogs built by hand; driftRepair.test.ts runs the repairs on a server.

@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import type { DatabaseShape } from "./Database.js"
 import type { SqlError } from "./SqlError.js"
+import { ident, literal } from "./sqlText.js"
 
 /** Catalog objects of `public` keyed `kind:name` (e.g. `column:users.status`), valued by their definition. */
 export type CatalogSnapshot = ReadonlyMap<string, string>
@@ -68,12 +69,12 @@ export const countRows = (
   tables: ReadonlyArray<string>,
   cap: number,
 ): Effect.Effect<ReadonlyArray<{ readonly t: string; readonly n: number }>, SqlError> => {
-  const from = (t: string) => `public."${t.replace(/"/g, '""')}"`
+  const from = (t: string) => `public.${ident(t)}`
   const count = (t: string) =>
     Number.isFinite(cap)
       ? `(SELECT count(*)::int FROM (SELECT 1 FROM ${from(t)} LIMIT ${Math.floor(cap)}) AS capped)`
       : `(SELECT count(*)::int FROM ${from(t)})`
-  return db.query<{ t: string; n: number }>(tables.map((t) => `SELECT '${t.replace(/'/g, "''")}' AS t, ${count(t)} AS n`).join(" UNION ALL "))
+  return db.query<{ t: string; n: number }>(tables.map((t) => `SELECT ${literal(t)} AS t, ${count(t)} AS n`).join(" UNION ALL "))
 }
 
 export interface CatalogChange {

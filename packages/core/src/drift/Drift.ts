@@ -3,13 +3,14 @@ import { AimConfig } from "../config/AimConfig.js"
 import type { DatabaseSettings } from "../config/DatabaseConfig.js"
 import { Database, type DatabaseShape } from "../database/Database.js"
 import { withScratchDatabase } from "../database/databases.js"
+import { ident } from "../database/sqlText.js"
 import type { Migration } from "../migrations/Migration.js"
 import { MigrationSource } from "../migrations/MigrationSource.js"
 import { Migrator } from "../migrations/Migrator.js"
 import { replayFiles } from "../migrations/replay.js"
 import { type DeployedObject, backendOwnedDefinitions, backendTables, deployedDifferences, deployedShapes } from "../verify/expectations.js"
 import { type Catalog, type CatalogObject, type ObjectType, definitionOf, keyOf, nameOf, readCatalog } from "./catalog.js"
-import { type Renamable, type Repair, comparable, ident, renameRepair, repairScript, repairsFor } from "./repair.js"
+import { type Renamable, type Repair, comparable, renameRepair, repairScript, repairsFor } from "./repair.js"
 
 export type { ObjectType }
 

@@ -2,6 +2,7 @@ import { Effect } from "effect"
 import { type ParsedStatement, type ProceduralBody, type SqlParseError, functionBody, parseScript } from "../migrations/sqlAnalysis.js"
 import { countRows } from "../database/catalogSnapshot.js"
 import { Database, type DatabaseShape } from "../database/Database.js"
+import { ident, literal } from "../database/sqlText.js"
 import type { SqlError } from "../database/SqlError.js"
 import { type MigrationCheck, readChecks } from "../migrations/fileChecks.js"
 import type { Migration } from "../migrations/Migration.js"
@@ -448,7 +449,7 @@ const constantText = (expr: unknown): string | undefined => {
   const c = e.A_Const
   if (c === undefined) return undefined
   if (c.isnull === true) return "NULL"
-  if (c.sval !== undefined) return `'${String((c.sval as { sval?: string }).sval ?? "").replace(/'/g, "''")}'`
+  if (c.sval !== undefined) return literal(String((c.sval as { sval?: string }).sval ?? ""))
   if (c.ival !== undefined) return String((c.ival as { ival?: number }).ival ?? 0)
   if (c.fval !== undefined) return String((c.fval as { fval?: string }).fval ?? "0")
   if (c.boolval !== undefined) return String((c.boolval as { boolval?: boolean }).boolval === true)
@@ -475,16 +476,14 @@ const routedInserts = (db: Pick<DatabaseShape, "query">, statements: ReadonlyArr
         key.map(({ name, position }) => {
           const at = columns.length === 0 ? position - 1 : columns.indexOf(name)
           const text = at < 0 ? "NULL" : constantText(row.List?.items?.[at])
-          return text === undefined ? undefined : `${text}::${facts.columnType.get(`${table}.${name}`) ?? "text"} AS "${name.replace(/"/g, '""')}"`
+          return text === undefined ? undefined : `${text}::${facts.columnType.get(`${table}.${name}`) ?? "text"} AS ${ident(name)}`
         }),
       )
       if (keyValues.some((values) => values.some((v) => v === undefined))) continue
       const partitions = (facts.partitions.get(table) ?? []).filter((p) => facts.partitionBound.has(p))
       if (partitions.length === 0) continue
       const hits = partitions.flatMap((p) =>
-        keyValues.map(
-          (values) => `SELECT '${p.replace(/'/g, "''")}' AS p WHERE (SELECT ${facts.partitionBound.get(p)} FROM (SELECT ${values.join(", ")}) AS v)`,
-        ),
+        keyValues.map((values) => `SELECT ${literal(p)} AS p WHERE (SELECT ${facts.partitionBound.get(p)} FROM (SELECT ${values.join(", ")}) AS v)`),
       )
       const routed = yield* Effect.either(db.query<{ p: string }>(`SELECT DISTINCT p FROM (${hits.join(" UNION ALL ")}) AS hits`))
       if (routed._tag === "Right") found.push([node, routed.right.map((r) => r.p)])

@@ -2,6 +2,7 @@ import { Effect } from "effect"
 import { hostname, userInfo } from "node:os"
 import type { Row, Session } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
+import { literal } from "../database/sqlText.js"
 import type { AppliedMigration, Migration } from "./Migration.js"
 import { backendLedgerDdl, backendLedgerTable } from "./backendRelease.js"
 import { type Plan, computePlan } from "./ledgerPlan.js"
@@ -91,8 +92,6 @@ export const appliedByLabel = (): string => {
   }
   return `${user}@${hostname()} pid ${process.pid}`
 }
-
-const literal = (text: string) => `'${text.replace(/'/g, "''")}'`
 
 /**
  * SQL that records `files` in the AIM backend's runner ledger (creating it first, with the runner's

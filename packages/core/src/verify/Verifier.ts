@@ -3,6 +3,7 @@ import { Context, Effect, Layer, Option } from "effect"
 import { AimConfig, type AimConfigShape } from "../config/AimConfig.js"
 import { Database, type DatabaseShape, transaction } from "../database/Database.js"
 import type { ConnectionError, SqlError } from "../database/SqlError.js"
+import { literal } from "../database/sqlText.js"
 import { type MigratorError, Migrator, type StatusReport } from "../migrations/Migrator.js"
 import type { LockWaitTimeout } from "../migrations/MigrationLock.js"
 import type { MigrationFailed, MigrationRefused } from "../migrations/MigratorError.js"
@@ -174,7 +175,7 @@ const adminChecks = ({ db, config, defaultPasswordWorks }: VerifyContext, column
     const noAdmin =
       near.length === 0
         ? "no user has role admin and status active"
-        : `no user has role admin and status active: ${near.map((u) => `${u.email} has role ${u.role ?? "NULL"}, status ${u.status ?? "NULL"}`).join("; ")}; to make ${near[0]?.email} the admin again: UPDATE users SET role = 'admin', status = 'active' WHERE email = '${near[0]?.email.replace(/'/g, "''")}'`
+        : `no user has role admin and status active: ${near.map((u) => `${u.email} has role ${u.role ?? "NULL"}, status ${u.status ?? "NULL"}`).join("; ")}; to make ${near[0]?.email} the admin again: UPDATE users SET role = 'admin', status = 'active' WHERE email = ${literal(near[0]?.email ?? "")}`
     const unusable = admins
       .slice(0, 3)
       .map(
