@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { type Catalog, type CatalogObject, keyOf } from "../src/drift/catalog.js"
+import { type CatalogObject, catalogOf, keyOf } from "../src/drift/catalog.js"
 import { compareCatalogs, driftOk, type KnownDifference, knownDifference } from "../src/drift/Drift.js"
 import { ident } from "../src/database/sqlText.js"
 import { repairScript, steps } from "../src/drift/repair.js"
@@ -29,7 +29,6 @@ const constraint = (t: string, name: string, type: string, definition: string, r
   definition,
   references,
 })
-const catalogOf = (objects: ReadonlyArray<CatalogObject>): Catalog => new Map(objects.map((o) => [keyOf(o), o]))
 
 const expectedObjects: ReadonlyArray<CatalogObject> = [
   table("users"),

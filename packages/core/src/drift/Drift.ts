@@ -9,7 +9,7 @@ import { MigrationSource } from "../migrations/MigrationSource.js"
 import { Migrator } from "../migrations/Migrator.js"
 import { replayFiles } from "../migrations/replay.js"
 import { type DeployedObject, backendOwnedDefinitions, backendTables, deployedDifferences, deployedShapes } from "../verify/expectations.js"
-import { type Catalog, type CatalogObject, type ObjectType, definitionOf, keyOf, nameOf, readCatalog } from "./catalog.js"
+import { type Catalog, type CatalogObject, type ObjectType, catalogOf, definitionOf, keyOf, nameOf, readCatalog } from "./catalog.js"
 import { type Renamable, type Repair, comparable, renameRepair, repairScript, repairsFor } from "./repair.js"
 
 export type { ObjectType }
@@ -43,19 +43,6 @@ export interface DriftReport {
   /** Every finding's repair in the order that converges, as one script (aim drift --sql prints it). */
   readonly script: ReadonlyArray<string>
 }
-
-/** What the applied files produce, on a scratch database (one session for every file: a session per file costs more than the file itself). */
-const expectedCatalog = (settings: DatabaseSettings | undefined, applied: ReadonlyArray<Migration>) =>
-  withScratchDatabase(
-    settings,
-    Effect.scoped(
-      Effect.flatMap(
-        Effect.flatMap(Database, (scratch) => scratch.session),
-        (session) => replayFiles(session, applied, readCatalog),
-      ),
-    ),
-    "drift",
-  )
 
 type Of<K extends ObjectType> = Extract<CatalogObject, { kind: K }>
 
@@ -96,7 +83,7 @@ const afterTableRename = (catalog: Catalog, from: string, to: string): Catalog =
         return o
     }
   })
-  return new Map(moved.map((o) => [keyOf(o), o]))
+  return catalogOf(moved)
 }
 
 /** The live catalog as it is after `ALTER TABLE table RENAME COLUMN from TO to`. */
@@ -114,7 +101,7 @@ const afterColumnRename = (catalog: Catalog, table: string, from: string, to: st
     if (o.kind === "sequence" && o.ownedBy === `${ident(table)}.${ident(from)}`) return { ...o, ownedBy: `${ident(table)}.${ident(to)}` }
     return o
   })
-  return new Map(moved.map((o) => [keyOf(o), o]))
+  return catalogOf(moved)
 }
 
 /** The definition of `o` were it named `name` (an index's and a trigger's definitions hold their names). */
@@ -140,11 +127,10 @@ const renamesOf = (
   const extra = [...live.values()].filter((o): o is Renamable => o.kind === kind && !expected.has(keyOf(o)))
   const pairs: Array<readonly [Renamable, Renamable]> = []
   for (const want of missing) {
-    const candidates = extra.filter((have) => sameTable(want, have) && equal(want, have))
-    const rivals = missing.filter(
-      (other) => candidates.length === 1 && candidates[0] !== undefined && sameTable(other, candidates[0]) && equal(other, candidates[0]),
-    )
-    if (candidates.length === 1 && candidates[0] !== undefined && rivals.length === 1) pairs.push([want, candidates[0]])
+    const [have, ...others] = extra.filter((candidate) => sameTable(want, candidate) && equal(want, candidate))
+    if (have === undefined || others.length > 0) continue
+    // And no other missing object that the same extra one could be.
+    if (missing.filter((other) => sameTable(other, have) && equal(other, have)).length === 1) pairs.push([want, have])
   }
   return pairs
 }
@@ -163,7 +149,8 @@ const columnsOf = (catalog: Catalog, table: string) =>
  */
 const findRenames = (expected: Catalog, live: Catalog): { readonly live: Catalog; readonly renamed: ReadonlyArray<Difference> } => {
   const renamed: Array<Difference> = []
-  const found = (want: Renamable, have: Renamable) =>
+  const found = (want: Renamable, have: Renamable) => {
+    const repair = renameRepair(want, have.name)
     renamed.push({
       kind: "renamed",
       objectType: want.kind,
@@ -171,9 +158,10 @@ const findRenames = (expected: Catalog, live: Catalog): { readonly live: Catalog
       from: nameOf(have),
       expected: comparable(want),
       actual: comparable(have),
-      fix: `${renameRepair(want, have.name).sql}; (the live ${want.kind} ${nameOf(have)} is the files' ${nameOf(want)} under another name: same definition)`,
-      repair: [renameRepair(want, have.name)],
+      fix: `${repair.sql}; (the live ${want.kind} ${nameOf(have)} is the files' ${nameOf(want)} under another name: same definition)`,
+      repair: [repair],
     })
+  }
   let current = live
   for (const [want, have] of renamesOf("table", expected, current, (w, h) => columnsOf(expected, w.name) === columnsOf(current, h.name))) {
     found(want, have)
@@ -309,9 +297,21 @@ export interface ExpectedCatalog {
   readonly files: number
 }
 
-/** The catalog the applied files produce, built on a scratch database (never the configured one). */
+/**
+ * The catalog the applied files produce, built on a scratch database, never the configured one (one
+ * session for every file: a session per file costs more than the file itself).
+ */
 export const expectedCatalogOf = (settings: DatabaseSettings | undefined, applied: ReadonlyArray<Migration>) =>
-  Effect.map(expectedCatalog(settings, applied), ({ snapshot, createdBy }): ExpectedCatalog => ({ catalog: snapshot, createdBy, files: applied.length }))
+  withScratchDatabase(
+    settings,
+    Effect.scoped(
+      Effect.flatMap(
+        Effect.flatMap(Database, (scratch) => scratch.session),
+        (session) => replayFiles(session, applied, readCatalog),
+      ),
+    ),
+    "drift",
+  ).pipe(Effect.map(({ snapshot, createdBy }): ExpectedCatalog => ({ catalog: snapshot, createdBy, files: applied.length })))
 
 /** The live database (`Database`) against an expected catalog. */
 export const driftAgainst = (expected: ExpectedCatalog) =>

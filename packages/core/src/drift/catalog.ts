@@ -11,7 +11,7 @@ import { defaultPolicies } from "../verify/expectations.js"
  */
 export type CatalogObject =
   | { readonly kind: "type"; readonly name: string; readonly labels: ReadonlyArray<string> }
-  | { readonly kind: "label"; readonly type: string; readonly label: string; readonly after: string | null }
+  | { readonly kind: "label"; readonly type: string; readonly label: string }
   | { readonly kind: "sequence"; readonly name: string; readonly dataType: string; readonly ownedBy: string | null }
   | {
       readonly kind: "table"
@@ -65,10 +65,9 @@ export const nameOf = (o: CatalogObject): string => {
   switch (o.kind) {
     case "column":
     case "constraint":
-    case "index":
     case "trigger":
     case "policy":
-      return o.kind === "index" ? o.name : `${o.table}.${o.name}`
+      return `${o.table}.${o.name}`
     case "label":
       return `${o.type}.${o.label}`
     case "function":
@@ -81,6 +80,9 @@ export const nameOf = (o: CatalogObject): string => {
 }
 
 export const keyOf = (o: CatalogObject): string => `${o.kind}:${nameOf(o)}`
+
+/** A catalog of these objects, each under its key. */
+export const catalogOf = (objects: Iterable<CatalogObject>): Catalog => new Map([...objects].map((o) => [keyOf(o), o]))
 
 /** A column's definition as ADD COLUMN takes it. */
 export const columnDefinition = (c: Extract<CatalogObject, { kind: "column" }>): string =>
@@ -206,7 +208,7 @@ export const readCatalog = (db: Pick<DatabaseShape, "query">): Effect.Effect<Cat
     for (const r of yield* rows(queries.type)) {
       const labels = JSON.parse(text(r.labels)) as ReadonlyArray<string>
       objects.push({ kind: "type", name: text(r.name), labels })
-      for (const [i, label] of labels.entries()) objects.push({ kind: "label", type: text(r.name), label, after: i === 0 ? null : (labels[i - 1] ?? null) })
+      for (const label of labels) objects.push({ kind: "label", type: text(r.name), label })
     }
     for (const r of yield* rows(queries.sequence))
       objects.push({ kind: "sequence", name: text(r.name), dataType: text(r.data_type), ownedBy: textOrNull(r.owned_by) })
@@ -252,5 +254,5 @@ export const readCatalog = (db: Pick<DatabaseShape, "query">): Effect.Effect<Cat
       const seeds = yield* db.query(seedQuery, [defaultPolicies.map((p) => p.name)])
       for (const r of seeds) objects.push({ kind: "seed", name: text(r.name), priorities: text(r.priorities), row: textOrNull(r.row) })
     }
-    return new Map(objects.map((o) => [keyOf(o), o]))
+    return catalogOf(objects)
   })

@@ -53,10 +53,17 @@ const constraintRepair = (c: Of<"constraint">, cascade = false): Repair => ({
   sql: `ALTER TABLE ${ident(c.table)} DROP CONSTRAINT IF EXISTS ${ident(c.name)}${cascade ? " CASCADE" : ""}, ADD CONSTRAINT ${ident(c.name)} ${c.definition}`,
 })
 
+/** ENABLE or DISABLE, as the files' trigger fires. */
+const triggerStateRepair = (t: Of<"trigger">): Repair => ({
+  step: steps.triggerState,
+  sql: `ALTER TABLE ${ident(t.table)} ${triggerState[t.enabled]} TRIGGER ${ident(t.name)}`,
+})
+
 const triggerRepairs = (t: Of<"trigger">, replace: boolean): ReadonlyArray<Repair> => [
   ...(replace ? [{ step: steps.trigger, sql: `DROP TRIGGER IF EXISTS ${ident(t.name)} ON ${ident(t.table)}` }] : []),
   { step: steps.trigger, sql: t.definition },
-  ...(t.enabled === "O" ? [] : [{ step: steps.triggerState, sql: `ALTER TABLE ${ident(t.table)} ${triggerState[t.enabled]} TRIGGER ${ident(t.name)}` }]),
+  // A new trigger fires (O): anything else is set after it.
+  ...(t.enabled === "O" ? [] : [triggerStateRepair(t)]),
 ]
 
 const policyRepair = (p: Of<"policy">, replace: boolean): ReadonlyArray<Repair> => [
@@ -144,9 +151,11 @@ export const repairsFor = (want: CatalogObject, have: CatalogObject | undefined,
     case "type":
       return [{ step: steps.type, sql: `CREATE TYPE ${ident(want.name)} AS ENUM (${want.labels.map(literal).join(", ")})` }]
     case "label": {
+      // Placed where the files' type has it: after the value before it, or before the one after it.
       const labels = (expected.get(`type:${want.type}`) as Of<"type"> | undefined)?.labels ?? []
-      const next = labels[labels.indexOf(want.label) + 1]
-      const position = want.after !== null ? ` AFTER ${literal(want.after)}` : next !== undefined ? ` BEFORE ${literal(next)}` : ""
+      const at = labels.indexOf(want.label)
+      const [previous, next] = [labels[at - 1], labels[at + 1]]
+      const position = previous !== undefined ? ` AFTER ${literal(previous)}` : next !== undefined ? ` BEFORE ${literal(next)}` : ""
       return [{ step: steps.type, sql: `ALTER TYPE ${ident(want.type)} ADD VALUE IF NOT EXISTS ${literal(want.label)}${position}`, outsideTransaction: true }]
     }
     case "sequence":
@@ -173,8 +182,7 @@ export const repairsFor = (want: CatalogObject, have: CatalogObject | undefined,
       ]
     case "trigger": {
       const live = have as Of<"trigger"> | undefined
-      if (live !== undefined && live.definition === want.definition)
-        return [{ step: steps.triggerState, sql: `ALTER TABLE ${ident(want.table)} ${triggerState[want.enabled]} TRIGGER ${ident(want.name)}` }]
+      if (live !== undefined && live.definition === want.definition) return [triggerStateRepair(want)]
       return triggerRepairs(want, live !== undefined)
     }
     case "function":
@@ -223,12 +231,8 @@ export type Renamable = Of<"table" | "column" | "constraint" | "trigger" | "inde
  * statement once, ADD VALUE before one transaction that holds the rest.
  */
 export const repairScript = (repairs: ReadonlyArray<Repair>): ReadonlyArray<string> => {
-  const seen = new Set<string>()
-  const ordered = [...repairs]
-    .map((r, i) => ({ r, i }))
-    .sort((a, b) => a.r.step - b.r.step || a.i - b.i)
-    .map(({ r }) => r)
-    .filter((r) => !seen.has(r.sql) && seen.add(r.sql) !== undefined)
+  // Array sort is stable; a Map holds each statement once, where it first came.
+  const ordered = [...new Map([...repairs].sort((a, b) => a.step - b.step).map((r) => [r.sql, r] as const)).values()]
   const before = ordered.filter((r) => r.outsideTransaction === true).map((r) => `${r.sql};`)
   const inside = ordered.filter((r) => r.outsideTransaction !== true).map((r) => `${r.sql.replace(/;\s*$/, "")};`)
   return inside.length === 0 ? before : [...before, "BEGIN;", ...inside, "COMMIT;"]
