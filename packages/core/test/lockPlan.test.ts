@@ -451,6 +451,29 @@ describe("aim plan predicts the locks PostgreSQL takes", () => {
   })
 })
 
+describe("IF EXISTS against what exists when the statement runs", () => {
+  it("a relation an earlier pending statement creates is locked; one nothing creates (a column's new name included) is not", async () => {
+    const url = database().url
+    const result = await plan(
+      url,
+      `CREATE TABLE if_exists_new (id int);
+       ALTER TABLE IF EXISTS if_exists_new ADD COLUMN note text;
+       ALTER TABLE IF EXISTS if_exists_new RENAME COLUMN note TO if_exists_later;
+       ALTER TABLE IF EXISTS if_exists_later ADD COLUMN y int;
+       ALTER TABLE if_exists_new RENAME TO if_exists_renamed;
+       ALTER TABLE IF EXISTS if_exists_renamed ADD COLUMN z int;`,
+    )
+    expect(result.pending[0]?.statements.map((s) => s.locks)).toEqual([
+      [],
+      [{ relation: "if_exists_new", mode: "AccessExclusiveLock" }],
+      [{ relation: "if_exists_new", mode: "AccessExclusiveLock" }],
+      [],
+      [{ relation: "if_exists_new", mode: "AccessExclusiveLock" }],
+      [{ relation: "if_exists_renamed", mode: "AccessExclusiveLock" }],
+    ])
+  })
+})
+
 describe("locks held until the transaction commits", () => {
   it("an AccessExclusiveLock taken early is held through a later index build: high, with the reorder advice; in two files, not", async () => {
     const url = database().url

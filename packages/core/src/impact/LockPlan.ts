@@ -146,21 +146,7 @@ const assessLocks = (impact: ReturnType<typeof statementLocks>, sizes: ReadonlyM
 }
 
 interface FactRows {
-  readonly kind:
-    | "index"
-    | "fk"
-    | "column"
-    | "check"
-    | "size"
-    | "reads"
-    | "partition"
-    | "function"
-    | "sequence"
-    | "version"
-    | "trigger"
-    | "nextval"
-    | "partkey"
-    | "bound"
+  readonly kind: "index" | "fk" | "column" | "check" | "size" | "reads" | "partition" | "function" | "sequence" | "version" | "trigger" | "nextval" | "partkey"
   readonly a: string
   readonly b: string | null
   readonly c: string | null
@@ -183,11 +169,8 @@ const factsQuery = `
     FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class r ON r.oid = c.confrelid
    WHERE c.contype = 'f' AND t.relnamespace = 'public'::regnamespace
   UNION ALL
-  SELECT 'partition', p.relname, ch.relname, CASE WHEN pg_get_expr(ch.relpartbound, ch.oid) = 'DEFAULT' THEN 'default' END, NULL, NULL
-    FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN pg_class ch ON ch.oid = i.inhrelid
-   WHERE p.relkind = 'p' AND p.relnamespace = 'public'::regnamespace
-  UNION ALL
-  SELECT 'bound', ch.relname, NULL, pg_get_partition_constraintdef(ch.oid), NULL, NULL
+  SELECT 'partition', p.relname, ch.relname, pg_get_partition_constraintdef(ch.oid),
+         CASE WHEN pg_get_expr(ch.relpartbound, ch.oid) = 'DEFAULT' THEN 1 ELSE 0 END, NULL
     FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN pg_class ch ON ch.oid = i.inhrelid
    WHERE p.relkind = 'p' AND p.relnamespace = 'public'::regnamespace
   UNION ALL
@@ -258,7 +241,6 @@ const gathered = () => ({
   partitions: new Map<string, ReadonlyArray<string>>(),
   partitionOf: new Map<string, string>(),
   defaultPartition: new Map<string, string>(),
-  userFunctions: new Set<string>(),
   // name, language, { source, signature }: read after the rows, with the parser.
   functionRows: [] as (readonly [string, string, string])[],
   plainViews: new Set<string>(),
@@ -289,11 +271,11 @@ const gather = (row: FactRows, into: ReturnType<typeof gathered>): void => {
       if (row.b !== null) {
         into.partitions.set(row.a, [...(into.partitions.get(row.a) ?? []), row.b])
         into.partitionOf.set(row.b, row.a)
-        if (row.c === "default") into.defaultPartition.set(row.a, row.b)
+        if (row.c !== null) into.partitionBound.set(row.b, row.c)
+        if (Number(row.n) === 1) into.defaultPartition.set(row.a, row.b)
       }
       break
     case "function":
-      into.userFunctions.add(row.a)
       into.functionRows.push([row.a, row.b ?? "?", row.c ?? "{}"])
       break
     case "sequence":
@@ -315,9 +297,6 @@ const gather = (row: FactRows, into: ReturnType<typeof gathered>): void => {
       break
     case "partkey":
       if (row.c !== null) into.partitionKey.set(row.a, JSON.parse(row.c) as Array<{ name: string; position: number }>)
-      break
-    case "bound":
-      if (row.c !== null) into.partitionBound.set(row.a, row.c)
       break
     case "reads":
       if (row.b !== null) {
@@ -432,7 +411,6 @@ export const planLocks = (db: Pick<DatabaseShape, "query" | "target">, files: Re
     return { database: db.target, pending, relations }
   })
 
-/** A constant of a VALUES list as SQL text (a cast's constant too), or undefined for anything else. */
 // The clock's values (stable within a statement, no side effect): evaluated as they are written.
 const clockValues: Readonly<Record<string, string>> = {
   SVFOP_CURRENT_DATE: "current_date",
@@ -440,6 +418,7 @@ const clockValues: Readonly<Record<string, string>> = {
   SVFOP_LOCALTIMESTAMP: "localtimestamp",
 }
 
+/** A constant of a VALUES list as SQL text (a cast's constant, the clock), or undefined for anything else. */
 const constantText = (expr: unknown): string | undefined => {
   const e = expr as { A_Const?: Record<string, unknown>; TypeCast?: { arg?: unknown }; SQLValueFunction?: { op?: string; typmod?: number }; FuncCall?: unknown }
   if (e.TypeCast !== undefined) return constantText(e.TypeCast.arg)
@@ -493,17 +472,20 @@ const routedInserts = (db: Pick<DatabaseShape, "query">, statements: ReadonlyArr
 
 /** The relations a statement creates or renames something to (a DO block's statements too): they exist for the statements after it. */
 const createdRelations = (statement: ParsedStatement): ReadonlyArray<string> => {
-  const { node } = statement
+  const { kind, node } = statement
   const name = (rangeVar: unknown) => (rangeVar as { relname?: string } | undefined)?.relname
-  const own = [
-    name(node.relation),
-    name(node.view),
-    name((node.into as { rel?: unknown } | undefined)?.rel),
-    name(node.sequence),
-    typeof node.idxname === "string" ? node.idxname : undefined,
-    typeof node.newname === "string" ? node.newname : undefined,
-  ].filter((n): n is string => n !== undefined)
-  return [...own, ...(statement.body?.statements ?? []).flatMap(createdRelations)]
+  const created: Readonly<Record<string, () => unknown>> = {
+    CreateStmt: () => name(node.relation),
+    CreateSeqStmt: () => name(node.sequence),
+    ViewStmt: () => name(node.view),
+    CreateTableAsStmt: () => name((node.into as { rel?: unknown } | undefined)?.rel),
+    IndexStmt: () => node.idxname,
+    // A rename of a relation, not of a column, constraint or trigger.
+    RenameStmt: () =>
+      ["OBJECT_TABLE", "OBJECT_INDEX", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_SEQUENCE"].includes(String(node.renameType)) ? node.newname : undefined,
+  }
+  const own = created[kind]?.()
+  return [...(typeof own === "string" ? [own] : []), ...(statement.body?.statements ?? []).flatMap(createdRelations)]
 }
 
 /** The highest risk of a plan: what `aim plan --fail-on` compares against. */

@@ -59,9 +59,10 @@ export interface CatalogFacts {
   readonly partitionOf: ReadonlyMap<string, string>
   /** partitioned table → its DEFAULT partition */
   readonly defaultPartition: ReadonlyMap<string, string>
-  /** functions and procedures of the schema (not PostgreSQL's own): a statement calling one runs their code */
-  readonly userFunctions: ReadonlySet<string>
-  /** what each of those can run (every overload of a name), read from its body; one it cannot read is marked so */
+  /**
+   * the functions and procedures of the schema (not PostgreSQL's own), each with what it can run (every
+   * overload of a name) read from its body: a statement calling one runs its code; none read is opaque
+   */
   readonly functionBodies: ReadonlyMap<string, ReadonlyArray<ProceduralBody>>
   /** views (not materialized): a query of one is rewritten into a query of what it reads */
   readonly plainViews: ReadonlySet<string>
@@ -93,7 +94,6 @@ export const noFacts: CatalogFacts = {
   partitions: new Map(),
   partitionOf: new Map(),
   defaultPartition: new Map(),
-  userFunctions: new Set(),
   functionBodies: new Map(),
   plainViews: new Set(),
   viewColumns: new Map(),

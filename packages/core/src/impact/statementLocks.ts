@@ -68,9 +68,11 @@ const namesUnder = (node: unknown, nodeType: string, name: (found: unknown) => s
   return found
 }
 
-/** Each relation of a list of RangeVar nodes (TRUNCATE a, b; LOCK TABLE a, b; CREATE STATISTICS … FROM a, b), in one mode. */
-const listed = (list: unknown, mode: LockMode): ReadonlyArray<RelationLock> =>
-  ((list ?? []) as ReadonlyArray<{ RangeVar?: unknown }>).flatMap((r) => relname(r.RangeVar) ?? []).map((relation) => ({ relation, mode }))
+/** The relations of a list of RangeVar nodes (TRUNCATE a, b; LOCK TABLE a, b; CREATE STATISTICS … FROM a, b). */
+const listedNames = (list: unknown): ReadonlyArray<string> => ((list ?? []) as ReadonlyArray<{ RangeVar?: unknown }>).flatMap((r) => relname(r.RangeVar) ?? [])
+
+/** Each relation of such a list, in one mode. */
+const listed = (list: unknown, mode: LockMode): ReadonlyArray<RelationLock> => listedNames(list).map((relation) => ({ relation, mode }))
 
 // PostgreSQL's own catalogs and information_schema: read by the statement, never a migration's table.
 const systemSchemas = new Set(["pg_catalog", "information_schema"])
@@ -82,9 +84,28 @@ const rangeVars = (node: unknown) =>
     return systemSchemas.has(rv.schemaname ?? "") || (rv.schemaname === undefined && rv.relname?.startsWith("pg_") === true) ? undefined : rv.relname
   })
 
+type Literal = { readonly A_Const?: { readonly sval?: { readonly sval?: string } } }
+interface Call {
+  readonly name: string
+  /** The first argument when it is a string literal (a regclass written out: nextval('seq')). */
+  readonly literal: string | undefined
+}
+
+/** Every function call under `node`, with its first argument when that is a string literal. */
+const funcCalls = (node: unknown): ReadonlyArray<Call> => {
+  const calls: Array<Call> = []
+  namesUnder(node, "FuncCall", (call) => {
+    const c = call as { funcname?: ReadonlyArray<unknown>; args?: ReadonlyArray<Literal & { TypeCast?: { arg?: Literal } }> }
+    const name = lastName((c.funcname ?? []) as ReadonlyArray<unknown>)
+    const first = c.args?.[0]
+    if (name !== undefined) calls.push({ name, literal: first?.A_Const?.sval?.sval ?? first?.TypeCast?.arg?.A_Const?.sval?.sval })
+    return undefined
+  })
+  return calls
+}
+
 /** The functions an expression calls. */
-const funcNames = (node: unknown) =>
-  namesUnder(node, "FuncCall", (call) => lastName(((call as { funcname?: ReadonlyArray<unknown> }).funcname ?? []) as ReadonlyArray<unknown>))
+const funcNames = (node: unknown) => funcCalls(node).map((c) => c.name)
 
 // Functions whose value differs per row: a default that calls one must be written into every row.
 const volatileDefault = /^(random|gen_random_uuid|uuid_generate_v[14]|clock_timestamp|timeofday|nextval|txid_current)$/
@@ -381,7 +402,7 @@ const dropLocks = (node: AstNode, facts: CatalogFacts): StatementLocks => {
     })
     return impact(
       "DROP TABLE",
-      [...tables, ...neighbours, ...partitioned, ...cascadedViews(tables, node)].map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
+      [...tables, ...neighbours, ...partitioned, ...cascadedViews(tables, node, facts)].map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
       { destructive: true },
     )
   }
@@ -410,7 +431,7 @@ const dropLocks = (node: AstNode, facts: CatalogFacts): StatementLocks => {
     const dropped = objects.flatMap((o) => o.at(-1) ?? [])
     return impact(
       `DROP ${type}`,
-      [...dropped, ...cascadedViews(dropped, node)].map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
+      [...dropped, ...cascadedViews(dropped, node, facts)].map((relation) => ({ relation, mode: "AccessExclusiveLock" as const })),
     )
   }
   if ((type === "FUNCTION" || type === "PROCEDURE") && node.behavior === "DROP_CASCADE") {
@@ -425,12 +446,11 @@ const dropLocks = (node: AstNode, facts: CatalogFacts): StatementLocks => {
     )
   }
   return impact(`DROP ${type}`, [])
-
-  /** With CASCADE, the views that read what is dropped go too. */
-  function cascadedViews(dropped: ReadonlyArray<string>, drop: AstNode): ReadonlyArray<string> {
-    return drop.behavior === "DROP_CASCADE" ? dropped.flatMap((relation) => viewsOf(relation, facts)) : []
-  }
 }
+
+/** With CASCADE, the views that read what a DROP drops go too. */
+const cascadedViews = (dropped: ReadonlyArray<string>, drop: AstNode, facts: CatalogFacts): ReadonlyArray<string> =>
+  drop.behavior === "DROP_CASCADE" ? dropped.flatMap((relation) => viewsOf(relation, facts)) : []
 
 /**
  * REINDEX TABLE and INDEX (± CONCURRENTLY); other forms (SCHEMA, DATABASE, SYSTEM) are not analysed.
@@ -504,6 +524,21 @@ const writeLocks = (kind: string, node: AstNode, facts: CatalogFacts): Statement
   const verb = kind === "InsertStmt" ? "INSERT" : kind === "UpdateStmt" ? "UPDATE" : "DELETE"
   const columns = verb === "INSERT" ? targetColumns(node.cols) : verb === "UPDATE" ? targetColumns(node.targetList) : undefined
   const target = [{ relation: table, mode: "RowExclusiveLock" as const }]
+  // An INSERT of constants goes to the partitions its rows route to (the server said which); anything
+  // else on a partitioned table (not ONLY) may reach every partition.
+  const routed = verb === "INSERT" ? facts.routes.get(node) : undefined
+  const written =
+    routed !== undefined
+      ? [
+          ...target,
+          ...withPartitions(
+            routed.map((relation) => ({ relation, mode: "RowExclusiveLock" as const })),
+            facts,
+          ),
+        ]
+      : recurses(node.relation)
+        ? withPartitions(target, facts)
+        : target
   // A row inserted without a value for a serial or identity column takes the sequence's next value.
   const sequences =
     verb === "INSERT" ? (facts.columnSequences.get(table) ?? []).filter((c) => columns === undefined || !columns.includes(c.column)).map((c) => c.sequence) : []
@@ -516,18 +551,7 @@ const writeLocks = (kind: string, node: AstNode, facts: CatalogFacts): Statement
   return impact(
     verb,
     [
-      // An INSERT of constants goes to the partitions its rows route to (the server said which); anything else may reach every partition.
-      ...(verb === "INSERT" && facts.routes.has(node)
-        ? [
-            ...target,
-            ...withPartitions(
-              (facts.routes.get(node) ?? []).map((relation) => ({ relation, mode: "RowExclusiveLock" as const })),
-              facts,
-            ),
-          ]
-        : recurses(node.relation)
-          ? withPartitions(target, facts)
-          : target),
+      ...written,
       ...withPartitions(
         reads.map((relation) => ({ relation, mode: "AccessShareLock" as const })),
         facts,
@@ -650,7 +674,7 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
   // One walk for every call: the schema's functions it runs, and the sequences nextval/setval write.
   const found = funcCalls(node)
   const calls = [...(procedure === undefined ? [] : [procedure]), ...found.map((c) => c.name)]
-  const called = queries.has(statement.kind) ? [...new Set(calls)].filter((f) => facts.userFunctions.has(f)) : []
+  const called = queries.has(statement.kind) ? [...new Set(calls)].filter((f) => facts.functionBodies.has(f)) : []
   // A write runs the target's triggers for it: their functions' bodies are part of the statement.
   const fired = firedTriggers(statement, facts).filter((f) => !called.includes(f))
   const bodies = [...called, ...fired].map((name) => calledLocks(name, facts, calling))
@@ -667,26 +691,6 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
   const known = facts.relations
   const absent = node.missing_ok === true && known !== undefined ? (l: RelationLock) => !known.has(l.relation) : () => false
   return { ...all, locks: merge(locks.filter((l) => !absent(l))) }
-}
-
-type Literal = { readonly A_Const?: { readonly sval?: { readonly sval?: string } } }
-interface Call {
-  readonly name: string
-  /** The first argument when it is a string literal (a regclass written out: nextval('seq')). */
-  readonly literal: string | undefined
-}
-
-/** Every function call under `node`, with its first argument when that is a string literal. */
-const funcCalls = (node: unknown): ReadonlyArray<Call> => {
-  const calls: Array<Call> = []
-  namesUnder(node, "FuncCall", (call) => {
-    const c = call as { funcname?: ReadonlyArray<unknown>; args?: ReadonlyArray<Literal & { TypeCast?: { arg?: Literal } }> }
-    const name = lastName((c.funcname ?? []) as ReadonlyArray<unknown>)
-    const first = c.args?.[0]
-    if (name !== undefined) calls.push({ name, literal: first?.A_Const?.sval?.sval ?? first?.TypeCast?.arg?.A_Const?.sval?.sval })
-    return undefined
-  })
-  return calls
 }
 
 /** nextval('seq') and setval('seq', …) with the sequence written out: RowExclusiveLock on it. */
@@ -712,7 +716,7 @@ const firedTriggers = (statement: ParsedStatement, facts: CatalogFacts): Readonl
   const copied = statement.kind === "CopyStmt" && node.is_from === true ? ["INSERT"] : []
   const events = [...(writeEvents[statement.kind] ?? []), ...upsert, ...copied]
   if (events.length === 0) return []
-  const tables = statement.kind === "TruncateStmt" ? listed(node.relations, "AccessShareLock").map((l) => l.relation) : [relname(node.relation) ?? ""]
+  const tables = statement.kind === "TruncateStmt" ? listedNames(node.relations) : [relname(node.relation) ?? ""]
   return [
     ...new Set(
       tables.flatMap((table) => (facts.triggers.get(table) ?? []).filter((t) => t.enabled && t.events.some((e) => events.includes(e))).map((t) => t.function)),
