@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { declaredType, typeChangeRewrites } from "../migrations/columnTypes.js"
 import { readChecks } from "../migrations/fileChecks.js"
 import type { Migration } from "../migrations/Migration.js"
-import { type AstNode, type ParsedStatement, parseScript, relationName } from "../migrations/sqlAnalysis.js"
+import { type AstNode, type ParsedStatement, lastName, parseScript, relationName } from "../migrations/sqlAnalysis.js"
 
 export type Severity = "error" | "warning"
 
@@ -87,8 +87,6 @@ const hasConstraint = (column: AstNode | undefined, type: string): boolean =>
   ((column?.constraints as ReadonlyArray<{ Constraint?: { contype?: string } }> | undefined) ?? []).some((c) => c.Constraint?.contype === type)
 
 type Named = { String?: { sval?: string } }
-
-const lastName = (names: ReadonlyArray<Named> | undefined): string | undefined => names?.at(-1)?.String?.sval
 
 /** Names a DROP removes: the last part of each object (`t.x` of DROP TRIGGER x ON t is `x`). */
 const droppedNames = (node: AstNode): ReadonlyArray<string> =>
@@ -206,18 +204,18 @@ const lintAlterTable = (
       }
       case "AT_AlterColumnType": {
         // The rule aim plan applies to the live column, here to the type the files before it declared.
-        const key = `${table}.${String(cmd.name ?? "")}`
-        const from = declared.get(key)
-        const to = `ALTER COLUMN ${String(cmd.name ?? "")} TYPE ${declaredType(column)}`
+        const name = String(cmd.name ?? "")
+        const from = declared.get(`${table}.${name}`)
+        const type = declaredType(column)
         if (onExistingTable && typeChangeRewrites(from, column))
           report(
             statement,
             "table-rewrite",
             from === undefined
-              ? `${to} may rewrite ${table}: no file before it declares the column's type (aim plan reads it from the database)`
-              : `${to} rewrites ${table} (from ${from})`,
+              ? `ALTER COLUMN ${name} TYPE ${type} may rewrite ${table}: no file before it declares the column's type (aim plan reads it from the database)`
+              : `ALTER COLUMN ${name} TYPE ${type} rewrites ${table} (from ${from})`,
           )
-        declared.set(key, declaredType(column))
+        declared.set(`${table}.${name}`, type)
         break
       }
       case "AT_SetNotNull":

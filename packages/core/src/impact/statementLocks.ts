@@ -1,5 +1,5 @@
-import type { AstNode, ParsedStatement } from "../migrations/sqlAnalysis.js"
-import { typeChangeRewrites } from "../migrations/columnTypes.js"
+import { type AstNode, type ParsedStatement, lastName } from "../migrations/sqlAnalysis.js"
+import { declaredType, typeChangeRewrites } from "../migrations/columnTypes.js"
 import { type CatalogFacts, type LockMode, type RelationLock, noFacts, strength } from "./catalogFacts.js"
 import {
   ancestorsOf,
@@ -53,7 +53,6 @@ const str = (node: unknown): string | undefined => (node as { String?: { sval?: 
 const relname = (rangeVar: unknown): string | undefined => (rangeVar as { relname?: string } | undefined)?.relname
 const items = (list: unknown): ReadonlyArray<unknown> =>
   ((list as { List?: { items?: ReadonlyArray<unknown> } } | undefined)?.List?.items ?? []) as ReadonlyArray<unknown>
-const lastName = (names: ReadonlyArray<unknown>): string | undefined => str(names.at(-1))
 
 /** Every node of type `nodeType` under `node` (e.g. every RangeVar), named by `name`, in tree order. */
 const namesUnder = (node: unknown, nodeType: string, name: (found: unknown) => string | undefined, found: Array<string> = []): Array<string> => {
@@ -159,9 +158,7 @@ const addColumnLocks = (table: string, columnDef: AstNode | undefined): Statemen
   const constraints = (columnDef?.constraints ?? []) as ReadonlyArray<unknown>
   const defaults = constraints.map((c) => (c as { Constraint?: AstNode }).Constraint).filter((c) => c?.contype === "CONSTR_DEFAULT")
   // A serial column's default is nextval(): volatile like any other.
-  const serial = /^(small|big)?serial[248]?$/.test(
-    lastName(((columnDef?.typeName as { names?: ReadonlyArray<unknown> } | undefined)?.names ?? []) as ReadonlyArray<unknown>) ?? "",
-  )
+  const serial = /^(small|big)?serial[248]?$/.test(declaredType(columnDef))
   const volatile = serial || defaults.some((d) => funcNames(d?.raw_expr).some((f) => volatileDefault.test(f)))
   // An identity or stored generated column is computed for every existing row: the table is rewritten.
   const computed = constraints.some((c) => {

@@ -1,13 +1,8 @@
-import type { AstNode } from "./sqlAnalysis.js"
+import { type AstNode, lastName } from "./sqlAnalysis.js"
 
 // What a column type change costs, from the parse tree alone: shared by aim plan (the live column's
 // type from the catalog) and aim lint (the type the files before it declared), so that both say the
 // same of one statement.
-
-const lastName = (names: ReadonlyArray<unknown>): string | undefined => {
-  const last = names.at(-1) as { String?: { sval?: string } } | undefined
-  return last?.String?.sval
-}
 
 /** A column definition's type name and modifiers, as the parser reads them. */
 const typeParts = (columnDef: AstNode | undefined): { readonly base: string; readonly mods: ReadonlyArray<number> } => {

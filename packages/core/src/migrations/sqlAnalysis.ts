@@ -162,6 +162,10 @@ const proceduralBody = (
 export const functionBody = (name: string, language: string, source: string, signature: string): Effect.Effect<ProceduralBody> =>
   Effect.map(Effect.flatten(parser), (module) => proceduralBody(module, language, source, { line: 0, column: 0, offset: 0 }, `the function ${name}`, signature))
 
+/** The last part of a qualified name in the parse tree (`public.t` → `t`, `pg_catalog.int4` → `int4`). */
+export const lastName = (names: ReadonlyArray<unknown> | undefined): string | undefined =>
+  (names?.at(-1) as { String?: { sval?: string } } | undefined)?.String?.sval
+
 export const relationName = (node: AstNode | undefined): string | undefined => {
   const relation = node?.relation as { relname?: string } | undefined
   return relation?.relname
