@@ -72,23 +72,21 @@ export const imageCommand = (args: ReadonlyArray<string>): { readonly command: s
   return { command: imageNode, args: [...rest.map(imagePaths), ...args] }
 }
 
-/** runImage under GNU time: the same run, with the process's peak resident memory. */
-export const runImageMeasured = (args: ReadonlyArray<string>, env: Record<string, string>) => {
+/** Starts the image's entrypoint with these arguments, under `wrapper` (a command that runs the rest) when given. */
+const spawnImage = (args: ReadonlyArray<string>, env: Record<string, string>, wrapper: ReadonlyArray<string> = []) => {
   const environment = imageEnv(env)
   const entry = imageCommand(args)
+  const [command = entry.command, ...rest] = [...wrapper, entry.command, ...entry.args]
+  return spawnSync(command, rest, { cwd: environment.HOME, env: environment, encoding: "utf8" })
+}
+
+/** runImage under GNU time: the same run, with the process's peak resident memory. */
+export const runImageMeasured = (args: ReadonlyArray<string>, env: Record<string, string>) => {
   const report = join(mkdtempSync(join(tmpdir(), "aim-image-time-")), "peak")
-  const run = spawnSync("/usr/bin/time", ["-f", "%M", "-o", report, entry.command, ...entry.args], {
-    cwd: environment.HOME,
-    env: environment,
-    encoding: "utf8",
-  })
+  const run = spawnImage(args, env, ["/usr/bin/time", "-f", "%M", "-o", report])
   if (run.error !== undefined) throw new Error(`GNU time (/usr/bin/time) could not run: ${run.error.message}`)
   return { ...run, peakBytes: Number(readFileSync(report, "utf8").trim()) * 1024 }
 }
 
 /** Runs the image's entrypoint with these arguments, as `docker run aim-migrate ARGS` would. */
-export const runImage = (args: ReadonlyArray<string>, env: Record<string, string>) => {
-  const environment = imageEnv(env)
-  const entry = imageCommand(args)
-  return spawnSync(entry.command, entry.args, { cwd: environment.HOME, env: environment, encoding: "utf8" })
-}
+export const runImage = (args: ReadonlyArray<string>, env: Record<string, string>) => spawnImage(args, env)
