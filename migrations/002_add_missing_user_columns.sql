@@ -1,32 +1,35 @@
 -- 002_add_missing_user_columns: user lifecycle columns (status, approval, soft delete, reset token).
--- provider/provider_id are created by 001; they are added here too for databases created before them.
+-- Written from the AIM backend's own database at its current release (the contract): every table,
+-- column, constraint and index exactly as the backend builds it, under the backend's names. Tables
+-- that exist are left to 022, which converges databases built before.
 
-ALTER TABLE users ADD COLUMN IF NOT EXISTS provider varchar(50);
-ALTER TABLE users ADD COLUMN IF NOT EXISTS provider_id varchar(255);
--- aim:lint-ignore set-not-null-scan: users holds accounts, not events; the scan takes milliseconds
-UPDATE users SET provider = 'local' WHERE provider IS NULL;
-UPDATE users SET provider_id = email WHERE provider_id IS NULL;
-ALTER TABLE users ALTER COLUMN provider SET NOT NULL;
-ALTER TABLE users ALTER COLUMN provider_id SET NOT NULL;
-
+-- Each object below is created only where it is missing: IF NOT EXISTS on an index, a column or a
+-- trigger would take its table's lock just to find it there, beside a running backend.
 DO $$
 BEGIN
-  IF NOT EXISTS (
-    SELECT 1 FROM pg_constraint
-    WHERE conrelid = 'users'::regclass AND conname = 'users_provider_provider_id_key'
-  ) THEN
-    ALTER TABLE users ADD CONSTRAINT users_provider_provider_id_key UNIQUE (provider, provider_id);
+  IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'status' AND NOT attisdropped) THEN
+    ALTER TABLE users ADD COLUMN status character varying(50) DEFAULT 'active'::character varying NOT NULL;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'deleted_at' AND NOT attisdropped) THEN
+    ALTER TABLE users ADD COLUMN deleted_at timestamp with time zone;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'approved_by' AND NOT attisdropped) THEN
+    ALTER TABLE users ADD COLUMN approved_by uuid REFERENCES users(id);
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'approved_at' AND NOT attisdropped) THEN
+    ALTER TABLE users ADD COLUMN approved_at timestamp with time zone;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'password_reset_token' AND NOT attisdropped) THEN
+    ALTER TABLE users ADD COLUMN password_reset_token character varying(255);
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'password_reset_expires_at' AND NOT attisdropped) THEN
+    ALTER TABLE users ADD COLUMN password_reset_expires_at timestamp with time zone;
+  END IF;
+  IF to_regclass('idx_users_password_reset_token') IS NULL THEN
+    CREATE INDEX idx_users_password_reset_token ON users USING btree (password_reset_token);
+  END IF;
+  IF to_regclass('idx_users_status') IS NULL THEN
+    CREATE INDEX idx_users_status ON users USING btree (status);
   END IF;
 END;
 $$;
-
-ALTER TABLE users ADD COLUMN IF NOT EXISTS status varchar(50) NOT NULL DEFAULT 'active';
-ALTER TABLE users ADD COLUMN IF NOT EXISTS deleted_at timestamptz;
-ALTER TABLE users ADD COLUMN IF NOT EXISTS approved_by uuid REFERENCES users(id) ON DELETE SET NULL;
-ALTER TABLE users ADD COLUMN IF NOT EXISTS approved_at timestamptz;
-ALTER TABLE users ADD COLUMN IF NOT EXISTS password_reset_token varchar(255);
-ALTER TABLE users ADD COLUMN IF NOT EXISTS password_reset_expires_at timestamptz;
-
--- aim:lint-ignore index-locks-table: users is small (accounts); building these indexes blocks writes for milliseconds
-CREATE INDEX IF NOT EXISTS idx_users_status ON users (status);
-CREATE INDEX IF NOT EXISTS idx_users_email ON users (email);

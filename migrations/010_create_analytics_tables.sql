@@ -23,7 +23,7 @@ CREATE INDEX IF NOT EXISTS idx_analytics_agent_activity_org_bucket
   ON analytics_agent_activity (organization_id, bucket_start DESC);
 
 CREATE OR REPLACE TRIGGER analytics_agent_activity_set_updated_at
-  BEFORE UPDATE ON analytics_agent_activity FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+  BEFORE UPDATE ON analytics_agent_activity FOR EACH ROW EXECUTE FUNCTION update_updated_at_column();
 
 CREATE TABLE IF NOT EXISTS analytics_trust_scores (
   id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -6,7 +6,7 @@
 -- comes back.
 
 INSERT INTO organizations (name, domain, plan_type, max_agents, max_users, is_active)
-SELECT 'OpenA2A Admin', 'admin.opena2a.org', 'enterprise', 1000, 100, true
+SELECT 'OpenA2A Admin', 'admin.opena2a.org', 'enterprise', 10000, 1000, true
 WHERE NOT EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND status = 'active')
 ON CONFLICT DO NOTHING;
 

@@ -16,7 +16,7 @@ const fixture = (name: string) => readFileSync(resolve(import.meta.dirname, "../
 
 const scripts: Record<DeployedState, ReadonlyArray<string>> = {
   A: ["state-a.sql", "rows.sql"],
-  B: ["state-a.sql", "state-b.sql", "rows.sql"],
+  B: ["state-b.sql", "rows.sql"],
   "A-no-policies": ["state-a.sql", "no-policies.sql", "rows.sql"],
 }
 

@@ -1,0 +1,44 @@
+-- 023_converge_audit_logs: audit_logs as the backend's current release has it, in a transaction of its
+-- own (022 converges every other table): on a database aim 0.1.0/0.2.0 built, its "timestamp" goes
+-- back to the backend's timestamp (a rewrite of the table, at the zone the backend writes in: UTC, or
+-- aim.timestamp_zone), user_id and resource_id are NOT NULL again and a user's audit rows go with the
+-- user (ON DELETE CASCADE), and the backend's indexes on action, resource and user are built. On a
+-- database that already has them (the backend's own, at any release) it reads the catalog and takes no
+-- lock. Rows without a user or a resource stop it (SQLSTATE AIM02, naming them): aim changes no row.
+
+DO $$
+DECLARE
+  bad text;
+BEGIN
+  IF (SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'audit_logs'::regclass AND attname = 'timestamp')
+     <> 'timestamp without time zone' THEN
+    ALTER TABLE audit_logs ALTER COLUMN "timestamp" TYPE timestamp
+      USING "timestamp" AT TIME ZONE coalesce(nullif(current_setting('aim.timestamp_zone', true), ''), 'UTC');
+  END IF;
+  IF NOT (SELECT attnotnull FROM pg_attribute WHERE attrelid = 'audit_logs'::regclass AND attname = 'user_id')
+     OR NOT (SELECT attnotnull FROM pg_attribute WHERE attrelid = 'audit_logs'::regclass AND attname = 'resource_id') THEN
+    SELECT string_agg(id::text, ', ') INTO bad
+      FROM (SELECT id FROM audit_logs WHERE user_id IS NULL OR resource_id IS NULL LIMIT 5) r;
+    IF bad IS NOT NULL THEN
+      RAISE EXCEPTION 'rows of audit_logs have no user_id or resource_id (the backend''s schema requires both): %', bad
+        USING ERRCODE = 'AIM02',
+              HINT = 'These are audit rows of deleted users that aim 0.1.0/0.2.0 kept: export them if you need them, delete them, then run aim migrate again.';
+    END IF;
+    ALTER TABLE audit_logs ALTER COLUMN user_id SET NOT NULL, ALTER COLUMN resource_id SET NOT NULL;
+  END IF;
+  IF (SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'audit_logs'::regclass AND conname = 'audit_logs_user_id_fkey')
+     IS DISTINCT FROM 'FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE' THEN
+    ALTER TABLE audit_logs DROP CONSTRAINT IF EXISTS audit_logs_user_id_fkey;
+    ALTER TABLE audit_logs ADD CONSTRAINT audit_logs_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE;
+  END IF;
+  IF to_regclass('idx_audit_logs_action') IS NULL THEN
+    CREATE INDEX idx_audit_logs_action ON audit_logs USING btree (action);
+  END IF;
+  IF to_regclass('idx_audit_logs_resource') IS NULL THEN
+    CREATE INDEX idx_audit_logs_resource ON audit_logs USING btree (resource_type, resource_id);
+  END IF;
+  IF to_regclass('idx_audit_logs_user_id') IS NULL THEN
+    CREATE INDEX idx_audit_logs_user_id ON audit_logs USING btree (user_id);
+  END IF;
+END;
+$$;
