@@ -13,6 +13,8 @@
 -- backend writes in: UTC, or the zone the operator names (aim.timestamp_zone, set from
 -- AIM_TIMESTAMP_ZONE); the instant each value stands for is kept.
 
+-- aim's ledger schema holds the copies (a replay on a scratch database has no ledger yet).
+CREATE SCHEMA IF NOT EXISTS aim_migrations;
 CREATE TABLE IF NOT EXISTS aim_migrations.value_copies (
   id          bigserial PRIMARY KEY,
   table_name  text        NOT NULL,

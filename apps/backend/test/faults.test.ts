@@ -87,7 +87,7 @@ describe("faults during a deploy (real processes, real PostgreSQL)", () => {
       expect(await backend.exited).not.toBe(0)
       expect(Date.now() - t0).toBeLessThan(3000)
       expect(await lockReleased(db.url, 2000)).toBe(true)
-      expect(await ledgerVersions(db.url)).toHaveLength(21)
+      expect(await ledgerVersions(db.url)).toHaveLength(23)
       expect(await sql(db.url, "SELECT to_regclass('public.very_slow') IS NULL AS gone")).toEqual([{ gone: true }])
     } finally {
       await db.drop()
@@ -127,7 +127,7 @@ describe("faults during a deploy (real processes, real PostgreSQL)", () => {
       expect(error).toMatchObject({ code: "AIM-LOCK-002" })
       expect(error?.message).toMatch(/blocked by server pid \d+ \(long-report\)/)
       expect(worst).toBeLessThan(300 + 400)
-      expect(await ledgerVersions(db.url)).toHaveLength(21)
+      expect(await ledgerVersions(db.url)).toHaveLength(23)
     } finally {
       await blocker.query("ROLLBACK").catch(() => undefined)
       await blocker.end()

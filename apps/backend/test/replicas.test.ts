@@ -12,9 +12,9 @@ describe("replicas booting at once", () => {
       const urls = await Promise.all(backends.map((b) => b.ready))
       const statuses = await Promise.all(urls.map((u) => fetch(`${u}/health/ready`).then((r) => r.status)))
       expect(statuses).toEqual(Array(16).fill(200))
-      expect(await ledgerVersions(db.url)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1))
+      expect(await ledgerVersions(db.url)).toEqual(Array.from({ length: 23 }, (_, i) => i + 1))
       const applied = backends.flatMap((b) => b.logs.filter((l) => /^applied /.test(l.message)))
-      expect(applied).toHaveLength(21)
+      expect(applied).toHaveLength(23)
       expect(backends.flatMap((b) => b.logs.filter((l) => l.level === "error" || l.level === "stderr"))).toEqual([])
       for (const b of backends) expect(b.logs.some((l) => l.message === "✅ Database migration completed successfully")).toBe(true)
       // Those that waited said who held the lock.

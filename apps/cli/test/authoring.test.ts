@@ -112,7 +112,7 @@ describe("authoring commands", () => {
       expect(adopted.code, adopted.stderr).toBe(0)
       const doc = JSON.parse(adopted.stdout)
       expect(doc).toMatchObject({ ok: true, dryRun: false, deployedLedger: 42, verify: { ok: true } })
-      expect(doc.files).toHaveLength(21)
+      expect(doc.files).toHaveLength(23)
       // The deployed seed files (013, 015) are recorded, never re-run; every other file converges the schema.
       expect(doc.files.filter((f: { action: string }) => f.action === "recorded").map((f: { name: string }) => f.name)).toEqual([
         "013_create_default_admin_user.sql",

@@ -79,7 +79,7 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
     const status = record(await call(client, "migration_status")) as CallResult
     expect(status.isError).toBeFalsy()
     expect(status.structuredContent).toMatchObject({ upToDate: false, applied: [], lockHolder: null })
-    expect(list<unknown>(status, "pending").length).toBe(21)
+    expect(list<unknown>(status, "pending").length).toBe(23)
 
     const plan = record(await call(client, "plan_migrations", { upTo: 2 })) as CallResult
     expect(list<{ name: string }>(plan, "wouldApply").map((p) => p.name)).toEqual(["001_initial_schema.sql", "002_add_missing_user_columns.sql"])
@@ -213,8 +213,8 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
       const results = await Promise.all([call(a, "apply_migrations", { confirm: true, ...planA }), call(b, "apply_migrations", { confirm: true, ...planB })])
       for (const r of results) expect(r.isError, text(r)).toBeFalsy()
       const total = results.reduce((n, r) => n + list<unknown>(r, "applied").length, 0)
-      expect(total).toBe(21)
-      expect(await sql(other.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 21 }])
+      expect(total).toBe(23)
+      expect(await sql(other.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 23 }])
     } finally {
       await other.drop()
     }
@@ -228,7 +228,7 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
       const client = await connect({ DATABASE_URL: other.url }, dir)
       const first = record(await call(client, "plan_migrations")) as CallResult
       const approved = first.structuredContent?.planId as string
-      expect(list<unknown>(first, "wouldApply")).toHaveLength(21)
+      expect(list<unknown>(first, "wouldApply")).toHaveLength(23)
 
       // After the approval, a file appears: the apply refuses and returns the plan as it is now.
       writeFileSync(join(dir, "031_audit_logs_action.sql"), "CREATE INDEX IF NOT EXISTS idx_audit_logs_action ON audit_logs (action);\n")
@@ -280,7 +280,7 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
       while (!receiver.spans.some((s) => s.name === "aim mcp apply") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
       const apply = receiver.spans.find((s) => s.name === "aim mcp apply")
       expect(apply?.resource["service.name"]).toBe("aim-mcp")
-      expect(receiver.spans.filter((s) => s.parentSpanId === apply?.spanId && s.name.startsWith("aim.migration "))).toHaveLength(21)
+      expect(receiver.spans.filter((s) => s.parentSpanId === apply?.spanId && s.name.startsWith("aim.migration "))).toHaveLength(23)
     } finally {
       await other.drop()
       await receiver.close()

@@ -20,6 +20,6 @@ describe("a fleet builds each database's stack from AimLive, on the target alone
       ["ok", 21, undefined],
       ["ok", 21, undefined],
     ])
-    for (const db of [a, b]) expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 21 }])
+    for (const db of [a, b]) expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 23 }])
   })
 })

@@ -28,7 +28,7 @@ export const shippedMigrations: ReadonlyMap<string, string> = new Map([
   ["019_create_backend_mcp_tables.sql", "8538ed93f81f89700ffa3067b1e32f1d392b8e2a871c141251c9ad4081594e5b"],
   ["020_align_columns_with_backend.sql", "81f7ee8bee3e05f505d4b6244c363dcb932c3ccbb1cbfb79b61fd77dca26e19d"],
   ["021_validate_audit_logs_user_fkey.sql", "9612b3f1e9d061429c840f854edebde39ffa7316b1935d5ace5d1a2dd244a79a"],
-  ["022_converge_to_backend_schema.sql", "d61ea501407559324e8fba2b4542c40f5415fd9c5371e57cd990a9abc5950314"],
+  ["022_converge_to_backend_schema.sql", "44c4a8b5d7926c2b23fbbb44e65fde7ee20c7264fed37d85fed30e03ee10e57d"],
   ["023_converge_audit_logs.sql", "8de338b392eb02a2829647db71957e4255ec2381fe9dbc08019a21a902dff28e"],
 ])
 

@@ -232,6 +232,16 @@ export const catalog = {
     fix: "Make sure 001-014 ran successfully (aim status), restore the admin (013), then run `aim migrate` again.",
     commands: ["aim status", "aim migrate"],
   }),
+  rowsRefusedByContract: entry({
+    code: "AIM-SEED-003",
+    slug: "rows-refused-by-backend-schema",
+    title: "Rows the backend's own schema refuses",
+    symptom: "022_converge_to_backend_schema.sql fails: rows of TABLE do not fit the backend's CONSTRAINT (...): ids (SQLSTATE AIM02)",
+    cause:
+      "Converging a database built before (by aim 0.1.0/0.2.0 or an older backend) to the backend's own schema needs a check, key or NOT NULL these rows break: audit rows of deleted users that aim 0.x kept without a user, a trust score between 1 and 10, a fourth tag. The file's transaction was rolled back; aim never changes or deletes an operator's rows itself.",
+    fix: "Look at the rows the message names (up to five ids), correct or delete them (export them first if you need them), then run `aim migrate` again.",
+    commands: ["aim migrate", "aim status"],
+  }),
   checksumChanged: entry({
     code: "AIM-MIG-001",
     slug: "checksum-changed",
