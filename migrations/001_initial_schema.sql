@@ -213,8 +213,5 @@ BEGIN
   IF to_regclass('idx_users_organization_id') IS NULL THEN
     CREATE INDEX idx_users_organization_id ON users USING btree (organization_id);
   END IF;
-  IF to_regclass('idx_users_provider') IS NULL THEN
-    CREATE INDEX idx_users_provider ON users USING btree (provider, provider_id);
-  END IF;
 END;
 $$;

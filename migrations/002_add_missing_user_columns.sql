@@ -3,6 +3,26 @@
 -- column, constraint and index exactly as the backend builds it, under the backend's names. Tables
 -- that exist are left to 022, which converges databases built before.
 
+-- A users table created before provider and provider_id gets them, each existing user a local account
+-- known by its e-mail address (both are NOT NULL in the backend's schema).
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'provider' AND NOT attisdropped) THEN
+    ALTER TABLE users ADD COLUMN provider character varying(50);
+    UPDATE users SET provider = 'local';
+    ALTER TABLE users ALTER COLUMN provider SET NOT NULL;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'provider_id' AND NOT attisdropped) THEN
+    ALTER TABLE users ADD COLUMN provider_id character varying(255);
+    UPDATE users SET provider_id = email;
+    ALTER TABLE users ALTER COLUMN provider_id SET NOT NULL;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = 'users'::regclass AND conname = 'users_provider_provider_id_key') THEN
+    ALTER TABLE users ADD CONSTRAINT users_provider_provider_id_key UNIQUE (provider, provider_id);
+  END IF;
+END;
+$$;
+
 -- Each object below is created only where it is missing: IF NOT EXISTS on an index, a column or a
 -- trigger would take its table's lock just to find it there, beside a running backend.
 DO $$
@@ -27,6 +47,9 @@ BEGIN
   END IF;
   IF to_regclass('idx_users_password_reset_token') IS NULL THEN
     CREATE INDEX idx_users_password_reset_token ON users USING btree (password_reset_token);
+  END IF;
+  IF to_regclass('idx_users_provider') IS NULL THEN
+    CREATE INDEX idx_users_provider ON users USING btree (provider, provider_id);
   END IF;
   IF to_regclass('idx_users_status') IS NULL THEN
     CREATE INDEX idx_users_status ON users USING btree (status);

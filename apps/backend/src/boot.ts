@@ -119,6 +119,10 @@ const logEvent = (event: MigrationEvent) => {
       )
     case "MigrationApplied":
       return Effect.logInfo(`applied ${event.name}`).pipe(Effect.annotateLogs({ version: event.version, durationMs: event.durationMs }))
+    case "MigrationRetrying":
+      return Effect.logWarning(`${event.name} lost a lock race with application traffic; rolled back, retrying`).pipe(
+        Effect.annotateLogs({ version: event.version, sqlState: event.sqlState, attempt: event.attempt, waitMs: event.waitMs }),
+      )
     default:
       return Effect.void
   }

@@ -122,7 +122,7 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
 
     const applied = record(await call(client, "apply_migrations", { confirm: true, ...(await approve(client)) })) as CallResult
     expect(applied.isError, text(applied)).toBeFalsy()
-    expect(list<unknown>(applied, "applied").length).toBe(20)
+    expect(list<unknown>(applied, "applied").length).toBe(22)
     expect(applied.structuredContent?.verify).toMatchObject({ ok: true })
 
     const verify = record(await call(client, "verify_database")) as CallResult
@@ -244,7 +244,7 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
       expect(base.isError, text(base)).toBeFalsy()
       await sql(
         other.url,
-        "INSERT INTO audit_logs (organization_id, action, resource_type) SELECT (SELECT id FROM organizations LIMIT 1), 'login', 'user' FROM generate_series(1, 110000); ANALYZE audit_logs",
+        "INSERT INTO audit_logs (organization_id, user_id, action, resource_type, resource_id) SELECT u.organization_id, u.id, 'login', 'user', u.id FROM (SELECT id, organization_id FROM users LIMIT 1) u, generate_series(1, 110000); ANALYZE audit_logs",
       )
       const risky = await approve(client)
       expect(risky.acceptRisk).toContain("031_audit_logs_action.sql:1")

@@ -33,7 +33,7 @@ describe("aim migrate / status on PostgreSQL", () => {
     const lines = first.stdout.trim().split("\n")
     expect(lines[0]).toBe("✅ Migrating database schema...")
     // One ✓ line per file, right after the first line; then the completion line, then the verification.
-    const applied = lines.slice(1, 22)
+    const applied = lines.slice(1, 24)
     expect(applied.every((l) => /^ {2}✓ \d{3}_\w+\.sql \(\d+ ms\)$/.test(l))).toBe(true)
     const done = lines.findIndex((l) => l.startsWith("✅ Database migration completed"))
     expect(lines[done]).toMatch(/^✅ Database migration completed successfully: 23 migrations applied in \d+ ms$/)
@@ -106,7 +106,7 @@ describe("8 aim migrate processes at once on a fresh database", () => {
       const applied = results.flatMap((r) => JSON.parse(r.stdout).applied as Array<{ version: number }>)
       expect(applied.map((a) => a.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 23 }, (_, i) => i + 1))
       expect(await sql(db.url, "SELECT count(*)::int AS n, count(DISTINCT version)::int AS d FROM aim_migrations.schema_migrations")).toEqual([
-        { n: 21, d: 21 },
+        { n: 23, d: 23 },
       ])
     } finally {
       await db.drop()

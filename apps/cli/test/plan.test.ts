@@ -20,7 +20,7 @@ describe("aim plan and aim migrate --dry-run: the lock-impact plan", () => {
       expect((await aim(["migrate", "--no-verify"], env)).code).toBe(0)
       await sql(
         db.url,
-        "INSERT INTO audit_logs (organization_id, action, resource_type) SELECT (SELECT id FROM organizations LIMIT 1), 'login', 'user' FROM generate_series(1, 120000); ANALYZE audit_logs",
+        "INSERT INTO audit_logs (organization_id, user_id, action, resource_type, resource_id) SELECT u.organization_id, u.id, 'login', 'user', u.id FROM (SELECT id, organization_id FROM users LIMIT 1) u, generate_series(1, 120000); ANALYZE audit_logs",
       )
       const dir = withFile(
         "031_audit_logs_action.sql",

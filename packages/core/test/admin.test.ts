@@ -77,7 +77,7 @@ describe("a deleted ledger row of a shipped file", () => {
     expect(refused.message).toContain("a file applied before whose ledger row was deleted: aim baseline 5 records it once its objects are found")
     const newer = await admin(db.url, migrationsCopy({ "031_new.sql": "CREATE TABLE IF NOT EXISTS n (id int);\n" }), (a) => a.baseline(31))
     expect(newer._tag === "Left" && String(newer.left)).toMatch(
-      /031_new\.sql is newer than the newest applied migration \(021\): it is pending, not a deleted row/,
+      /031_new\.sql is newer than the newest applied migration \(023\): it is pending, not a deleted row/,
     )
     const recorded = await admin(db.url, shippedMigrations, (a) => a.baseline(5))
     if (recorded._tag === "Left") throw recorded.left
@@ -99,13 +99,13 @@ describe("a deleted ledger row of a shipped file", () => {
 })
 
 describe("baseline checks objects, not only tables", () => {
-  it("refuses state A of the deployed backend (its tables are there, our function is not) naming the function and its file", async () => {
+  it("refuses state A of the deployed backend (its tables are there, a column of the current release is not) naming the column and its file", async () => {
     const db = await fresh()
     await buildDeployedDatabase(db.url, "A")
     await sql(db.url, "DROP TABLE public.schema_migrations") // as if its ledger were gone: baseline must still see the difference
     const result = await admin(db.url, shippedMigrations, (a) => a.baseline(9))
     expect(result._tag === "Left" && result.left).toMatchObject({ _tag: "LedgerAdminRefused", operation: "baseline" })
-    expect(result._tag === "Left" && String(result.left)).toMatch(/function set_updated_at\(\), which 001_initial_schema\.sql creates, is missing/)
+    expect(result._tag === "Left" && String(result.left)).toMatch(/column agents\.last_active, which 001_initial_schema\.sql creates, is missing/)
     expect(
       await sql(
         db.url,
@@ -130,15 +130,15 @@ describe("prove idempotent", () => {
 
   it("catches a non-idempotent trigger and a seed insert without ON CONFLICT, naming file and object", async () => {
     const dir = migrationsCopy({
-      "031_bad_trigger.sql": "CREATE TRIGGER system_config_touch BEFORE UPDATE ON system_config FOR EACH ROW EXECUTE FUNCTION set_updated_at();\n",
-      "032_bad_seed.sql": "INSERT INTO audit_logs (organization_id, action, resource_type) SELECT id, 'seed', 'org' FROM organizations;\n",
+      "031_bad_trigger.sql": "CREATE TRIGGER system_config_touch BEFORE UPDATE ON system_config FOR EACH ROW EXECUTE FUNCTION update_updated_at_column();\n",
+      "032_bad_seed.sql": "INSERT INTO alerts (organization_id, alert_type, severity, title) SELECT id, 'seed', 'low', 'seed' FROM organizations;\n",
     })
     const report = await prove(dir)
     expect(report.ok).toBe(false)
     expect(report.findings).toContainEqual(
       expect.objectContaining({ file: "031_bad_trigger.sql", object: "error (second run)", after: expect.stringMatching(/already exists/) }),
     )
-    expect(report.findings).toContainEqual({ file: "032_bad_seed.sql", object: "rows:audit_logs", before: "1", after: "2" })
+    expect(report.findings).toContainEqual({ file: "032_bad_seed.sql", object: "rows:alerts", before: "1", after: "2" })
   })
 })
 

@@ -256,7 +256,7 @@ describe("every table and column of the backend's current release (deployed-shap
     const org = admin?.organization_id
     const [agent] = await sql<{ id: string }>(
       db.url,
-      "INSERT INTO agents (organization_id, name, display_name, agent_type, created_by, trust_score, last_active) VALUES ($1, 'bot', 'Bot', 'ai_agent', $2, 87.5, now()) RETURNING id",
+      "INSERT INTO agents (organization_id, name, display_name, agent_type, created_by, trust_score, last_active) VALUES ($1, 'bot', 'Bot', 'ai_agent', $2, 0.875, now()) RETURNING id",
       [org, admin?.id],
     )
     const [server] = await sql<{ id: string }>(
@@ -295,7 +295,7 @@ describe("every table and column of the backend's current release (deployed-shap
       "INSERT INTO mcp_attestations (mcp_server_id, agent_id, attestation_data, signature, signature_verified, verified_at, expires_at) VALUES ($1, $2, '{\"tools\":[\"read\"]}', 'sig', true, now(), now() + interval '1 day')",
       [server?.id, agent?.id],
     )
-    await sql(db.url, "UPDATE agents SET trust_score = 91.25 WHERE id = $1", [agent?.id])
+    await sql(db.url, "UPDATE agents SET trust_score = 0.9125 WHERE id = $1", [agent?.id])
     await sql(db.url, "UPDATE users SET password_reset_expires = '2026-12-01 00:00:00+00' WHERE id = $1", [admin?.id])
 
     expect(await sql(db.url, "SELECT uptime::text, user_feedback::text, factors FROM trust_scores")).toEqual([
@@ -309,7 +309,7 @@ describe("every table and column of the backend's current release (deployed-shap
       { api_calls_count: 1, bucket: true },
     ])
     expect(await sql(db.url, "SELECT trust_score::text, previous_score::text FROM trust_score_history")).toEqual([
-      { trust_score: "91.25", previous_score: "87.50" },
+      { trust_score: "0.91", previous_score: "0.88" },
     ])
     expect(await sql(db.url, "SELECT events FROM webhooks")).toEqual([{ events: ["agent.verified", "alert.created"] }])
     expect(await sql(db.url, "SELECT count(*)::int AS n FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id")).toEqual([{ n: 1 }])

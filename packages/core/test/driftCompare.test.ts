@@ -126,11 +126,16 @@ describe("compareCatalogs", () => {
 })
 
 describe("knownDifference: exactly the deployed definition, never a table's other objects", () => {
-  const trustScore = deployedDifferences.find((d) => d.id === "agents-trust-score-scale")
-  const oneSubject = deployedDifferences.find((d) => d.id === "verification-events-subject")
+  // Known differences of the shape 0.2.0 had (since 0.3.0 none ship: every deployed shape converges).
   const known = knownDifference([
-    { title: "trust", fix: "a", objects: trustScore?.inCatalog(["x"]) ?? [] },
-    { title: "subject", fix: "b", objects: oneSubject?.inCatalog(["verification_events"]) ?? [] },
+    {
+      title: "trust",
+      fix: "a",
+      objects: [
+        { key: "column:agents.trust_score", deployed: (expected) => ["numeric(4,3)", "numeric(6,3)"].map((type) => expected.replace(/^numeric\(5,2\)/, type)) },
+      ],
+    },
+    { title: "subject", fix: "b", objects: [{ key: "constraint:verification_events.verification_events_one_subject", deployed: () => [null] }] },
   ])
 
   it("agents.trust_score only as numeric(4,3) or 020's numeric(6,3)", () => {
@@ -146,18 +151,13 @@ describe("knownDifference: exactly the deployed definition, never a table's othe
     expect(known("constraint:verification_events.verification_events_agent_id_fkey", "FOREIGN KEY (agent_id) REFERENCES agents(id)", undefined)).toBeUndefined()
   })
 
-  it("a deployed shape, or a backend-owned function, only when the live object is exactly the deployed one", () => {
-    const shape = deployedShapes[0]
-    const [key, value] = Object.entries(shape?.objects ?? {})[0] ?? ["", ""]
-    expect(known(key, "x", value)?.title).toBe(shape?.title)
-    expect(known(key, "x", `${value} `)).toBeUndefined()
-    expect(known(key, "x", undefined)).toBeUndefined()
-    const owned = backendOwnedDefinitions[0]
-    const [ownedKey, ownedDefinition] = Object.entries(owned?.definitions ?? {})[0] ?? ["", ""]
-    expect(known(ownedKey, "md5 a", ownedDefinition)?.title).toBe(owned?.title)
-    expect(known(ownedKey, "md5 a", "md5 b")).toBeUndefined()
-    expect(known(ownedKey, "md5 a", undefined)).toBeUndefined()
-    expect(known("function:not_owned()", "md5 a", ownedDefinition)).toBeUndefined()
+  it("none ship since 0.3.0: a database that differs from the backend's own schema is drift, whatever the backend once built", () => {
+    expect(deployedDifferences).toEqual([])
+    expect(deployedShapes).toEqual([])
+    expect(backendOwnedDefinitions).toEqual([])
+    const none = knownDifference([])
+    expect(none("constraint:alerts.alerts_acknowledged_by_fkey", "FOREIGN KEY (acknowledged_by) REFERENCES users(id)", "x")).toBeUndefined()
+    expect(none("function:log_trust_score_change()", "md5 a", "md5 bd13d005ffcabb33fa45af877fbef68c")).toBeUndefined()
   })
 })
 

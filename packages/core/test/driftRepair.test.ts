@@ -75,7 +75,7 @@ const cases: Record<string, Case> = {
   "NOT NULL added": { change: "ALTER TABLE agents ALTER COLUMN description SET NOT NULL", finds: ["changed column agents.description"] },
   "a changed collation": { change: 'ALTER TABLE notes ALTER COLUMN title TYPE text COLLATE "default"', finds: ["changed column notes.title"] },
   "a collation added": { change: 'ALTER TABLE agents ALTER COLUMN description TYPE text COLLATE "C"', finds: ["changed column agents.description"] },
-  "a trust_score precision that is no deployed shape": {
+  "a trust_score precision other than the backend's": {
     change: "ALTER TABLE agents ALTER COLUMN trust_score TYPE numeric(6,2)",
     finds: ["changed column agents.trust_score"],
   },
@@ -131,11 +131,11 @@ const cases: Record<string, Case> = {
     change: "ALTER TABLE mcp_servers DROP CONSTRAINT mcp_servers_pkey CASCADE; ALTER TABLE mcp_servers ADD CONSTRAINT mcp_servers_pkey PRIMARY KEY (id, name)",
     finds: [], // filled in from the catalog below: every foreign key to mcp_servers goes missing too
   },
-  "the one-subject check and a foreign key of verification_events both dropped": {
-    change: "ALTER TABLE verification_events DROP CONSTRAINT verification_events_one_subject, DROP CONSTRAINT verification_events_agent_id_fkey",
+  "the subject check and a foreign key of verification_events both dropped": {
+    change: "ALTER TABLE verification_events DROP CONSTRAINT verification_events_check, DROP CONSTRAINT verification_events_agent_id_fkey",
     finds: [
       "missing constraint verification_events.verification_events_agent_id_fkey",
-      "missing constraint verification_events.verification_events_one_subject",
+      "missing constraint verification_events.verification_events_check",
     ],
   },
   // Indexes
@@ -147,18 +147,18 @@ const cases: Record<string, Case> = {
   },
   "an extra index": { change: "CREATE INDEX agents_name_extra ON agents (name)", finds: ["extra index agents_name_extra"] },
   // Triggers and functions
-  "a disabled trigger": { change: "ALTER TABLE users DISABLE TRIGGER users_set_updated_at", finds: ["changed trigger users.users_set_updated_at"] },
+  "a disabled trigger": { change: "ALTER TABLE users DISABLE TRIGGER update_users_updated_at", finds: ["changed trigger users.update_users_updated_at"] },
   "a trigger that fires always": {
-    change: "ALTER TABLE users ENABLE ALWAYS TRIGGER users_set_updated_at",
-    finds: ["changed trigger users.users_set_updated_at"],
+    change: "ALTER TABLE users ENABLE ALWAYS TRIGGER update_users_updated_at",
+    finds: ["changed trigger users.update_users_updated_at"],
   },
   "a disabled trigger enabled": { change: "ALTER TABLE notes ENABLE TRIGGER notes_touch", finds: ["changed trigger notes.notes_touch"] },
-  "a dropped trigger": { change: "DROP TRIGGER users_set_updated_at ON users", finds: ["missing trigger users.users_set_updated_at"] },
-  "a renamed trigger": { change: "ALTER TRIGGER users_set_updated_at ON users RENAME TO users_touch", finds: ["renamed trigger users.users_set_updated_at"] },
+  "a dropped trigger": { change: "DROP TRIGGER update_users_updated_at ON users", finds: ["missing trigger users.update_users_updated_at"] },
+  "a renamed trigger": { change: "ALTER TRIGGER update_users_updated_at ON users RENAME TO users_touch", finds: ["renamed trigger users.update_users_updated_at"] },
   "a redefined trigger": {
     change:
-      "DROP TRIGGER users_set_updated_at ON users; CREATE TRIGGER users_set_updated_at BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION set_updated_at()",
-    finds: ["changed trigger users.users_set_updated_at"],
+      "DROP TRIGGER update_users_updated_at ON users; CREATE TRIGGER update_users_updated_at BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION update_updated_at_column()",
+    finds: ["changed trigger users.update_users_updated_at"],
   },
   "a changed function body": {
     change: "CREATE OR REPLACE FUNCTION notes_touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.title := upper(NEW.title); RETURN NEW; END $$",

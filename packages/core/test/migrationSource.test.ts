@@ -44,6 +44,8 @@ describe("migration source", () => {
       "019_create_backend_mcp_tables.sql",
       "020_align_columns_with_backend.sql",
       "021_validate_audit_logs_user_fkey.sql",
+      "022_converge_to_backend_schema.sql",
+      "023_converge_audit_logs.sql",
     ])
     expect(result.right.every((m) => m.transactional)).toBe(true)
   })

@@ -34,6 +34,9 @@ const dryRun = Options.boolean("dry-run").pipe(
   Options.withDescription("Print what would be applied and what each statement would lock (as aim plan); change nothing"),
 )
 
+const retryCause = (sqlState: "55P03" | "40P01") =>
+  sqlState === "40P01" ? "a deadlock with application traffic (aim gave way)" : "a table lock held by application traffic"
+
 const progress = (json: boolean) => (event: MigrationEvent) => {
   if (json) return Effect.void
   switch (event._tag) {
@@ -41,6 +44,8 @@ const progress = (json: boolean) => (event: MigrationEvent) => {
       return err(`… waiting for the migration lock${event.holder === undefined ? "" : `, held by ${describeHolder(event.holder)}`}`)
     case "MigrationApplied":
       return out(`  ✓ ${event.name} (${Math.round(event.durationMs)} ms)`)
+    case "MigrationRetrying":
+      return err(`  … ${event.name}: ${retryCause(event.sqlState)}; rolled back, retry ${event.attempt} in ${event.waitMs} ms`)
     default:
       return Effect.void
   }

@@ -166,7 +166,7 @@ const adopt = ({ db, source, locking }: AdminContext, adoptOptions: { readonly d
           } else if (dryRun) {
             yield* rehearse(session, migration)
           } else {
-            yield* runMigration(session, migration, appliedBy, "adopted")
+            yield* runMigration(session, migration, appliedBy, "adopted", { lockTimeoutMs: locking.lockTimeoutMs })
           }
           const after = action === "ran" ? yield* snapshot(session) : before
           files.push({

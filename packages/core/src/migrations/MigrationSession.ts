@@ -120,17 +120,61 @@ const sessionSetup = (session: Session, checkInterval: boolean, lockTimeoutMs: n
 
 const scriptPrefix = "BEGIN;\n"
 
+/** A transactional file that lost a lock race (lock_timeout or a deadlock) and runs again. */
+export interface MigrationRetry {
+  readonly attempt: number
+  readonly sqlState: "55P03" | "40P01"
+  readonly waitMs: number
+}
+
+/**
+ * How a file's lock waits are spent beside a live application: attempts with a short lock_timeout
+ * (100 ms, doubling, at most 800 ms: below PostgreSQL's 1 s deadlock_timeout, so in a lock cycle aim
+ * gives up before the application's transaction is chosen as the victim), each queueing the
+ * application's queries for no longer than that, until the file's budget (--lock-timeout) is spent.
+ * A deadlock or a lock timeout rolls the file's transaction back, so running it again is safe.
+ */
+export const lockAttempts = { firstMs: 100, maxMs: 800, maxAttempts: 12, backoffMs: 50 } as const
+
+const attemptTimeoutMs = (attempt: number, remainingMs: number) =>
+  Math.max(1, Math.min(remainingMs, lockAttempts.maxMs, lockAttempts.firstMs * 2 ** attempt))
+
+const lostLockRace = (e: MigrationFailed | CheckFailed | SqlError): e is MigrationFailed =>
+  e._tag === "MigrationFailed" && (e.sqlState === "55P03" || e.sqlState === "40P01")
+
 /**
  * Runs one file with its ledger row (method `applied`, or `adopted` when aim adopt runs it); returns
- * its duration in ms. A lock_timeout failure names the sessions that held the locks.
+ * its duration in ms. A transactional file that loses a lock race is retried with backoff within its
+ * lock budget, each retry announced through `onRetry`; a lock_timeout failure that remains names the
+ * sessions that held the locks.
  */
 export const runMigration = (
   session: Session,
   migration: Migration,
   appliedBy: string,
   method: LedgerMethod = "applied",
-): Effect.Effect<number, MigrationFailed | CheckFailed | SqlError> =>
-  runFile(session, migration, appliedBy, method).pipe(
+  budget: { readonly lockTimeoutMs: number; readonly onRetry?: (retry: MigrationRetry) => Effect.Effect<void> } = { lockTimeoutMs: 0 },
+): Effect.Effect<number, MigrationFailed | CheckFailed | SqlError> => {
+  const attempt = (n: number, spentMs: number): Effect.Effect<number, MigrationFailed | CheckFailed | SqlError> => {
+    const timeoutMs = migration.transactional && budget.lockTimeoutMs > 0 ? attemptTimeoutMs(n, budget.lockTimeoutMs - spentMs) : undefined
+    const t0 = performance.now()
+    return runFile(session, migration, appliedBy, method, timeoutMs).pipe(
+      Effect.catchIf(
+        (e): e is MigrationFailed =>
+          timeoutMs !== undefined && lostLockRace(e) && n + 1 < lockAttempts.maxAttempts && spentMs + (performance.now() - t0) < budget.lockTimeoutMs,
+        (e) => {
+          const spent = spentMs + (performance.now() - t0)
+          const waitMs = Math.round(lockAttempts.backoffMs * 2 ** n * (1 + Math.random()))
+          const sqlState = e.sqlState === "40P01" ? "40P01" : "55P03"
+          return (budget.onRetry?.({ attempt: n + 1, sqlState, waitMs }) ?? Effect.void).pipe(
+            Effect.zipRight(Effect.sleep(Duration.millis(waitMs))),
+            Effect.zipRight(attempt(n + 1, spent)),
+          )
+        },
+      ),
+    )
+  }
+  return attempt(0, 0).pipe(
     Effect.catchIf(
       (e): e is MigrationFailed => e._tag === "MigrationFailed" && e.sqlState === "55P03",
       (e) =>
@@ -140,12 +184,14 @@ export const runMigration = (
         ),
     ),
   )
+}
 
 const runFile = (
   session: Session,
   migration: Migration,
   appliedBy: string,
   method: LedgerMethod,
+  lockTimeoutMs: number | undefined,
 ): Effect.Effect<number, MigrationFailed | CheckFailed | SqlError> =>
   Effect.gen(function* () {
     const t0 = performance.now()
@@ -180,20 +226,26 @@ const runFile = (
     // With checks, they and the file share one transaction: what they checked cannot change before
     // it runs. Without, one round trip per file: BEGIN, the file, its ledger row (timed by the server)
     // and COMMIT; the one transaction not run by `transaction()`, which costs two more round trips.
-    const script = checks.length > 0 ? body : `${scriptPrefix}${body}\nCOMMIT;`
+    // This attempt's lock_timeout, for the file's transaction only (SET LOCAL): no extra round trip.
+    const setLock = lockTimeoutMs === undefined ? "" : `SET LOCAL lock_timeout = '${lockTimeoutMs}ms';\n`
+    const prefix = `${scriptPrefix}${setLock}`
+    const script = checks.length > 0 ? body : `${prefix}${body}\nCOMMIT;`
     const outcome = yield* Effect.either(
       checks.length > 0
-        ? transaction(session, Effect.zipRight(runChecks(session, migration, checks), session.execute(body)))
+        ? transaction(
+            session,
+            Effect.zipRight(setLock === "" ? Effect.void : session.execute(setLock), Effect.zipRight(runChecks(session, migration, checks), session.execute(body))),
+          )
         : session.execute(script).pipe(Effect.tapError(() => session.execute("ROLLBACK").pipe(Effect.ignore))),
     )
     if (outcome._tag === "Right") return Math.round(performance.now() - t0)
     if (outcome.left._tag === "CheckFailed") return yield* outcome.left
-    if (outcome.left.position !== undefined) return yield* failed(migration, outcome.left, true, body === script ? 0 : -scriptPrefix.length, script)
+    if (outcome.left.position !== undefined) return yield* failed(migration, outcome.left, true, body === script ? 0 : -prefix.length, script)
     // The server completed the statements before the failing one: counted by the driver, mapped onto
     // the file split as psql splits it (as the server does). Otherwise (PGlite) found by bisection.
     const completed = outcome.left.completedStatements
     if (completed !== undefined) {
-      const statement = splitStatements(migration.sql)[completed - (body === script ? 0 : 1)]
+      const statement = splitStatements(migration.sql)[completed - (body === script ? 0 : setLock === "" ? 1 : 2)]
       if (statement !== undefined) return yield* failed(migration, outcome.left, true, statement.offset, "")
     }
     return yield* locateFailure(session, migration, outcome.left)

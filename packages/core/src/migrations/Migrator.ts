@@ -7,7 +7,7 @@ import type { Migration } from "./Migration.js"
 import { MigrationSource } from "./MigrationSource.js"
 import { MigrationSourceError, type MigrationsDirectoryMissing } from "./MigrationSourceError.js"
 import type { LockHolder, LockWaitTimeout } from "./MigrationLock.js"
-import { type MigratorOptions, lockSettings, lockedSession, runMigration, transactionControl } from "./MigrationSession.js"
+import { type MigrationRetry, type MigratorOptions, lockSettings, lockedSession, runMigration, transactionControl } from "./MigrationSession.js"
 import { lockWait, migrationDuration, pendingMigrations, traced } from "../telemetry/Telemetry.js"
 import type { CheckFailed } from "./fileChecks.js"
 import { type MigrationFailed, MigrationRefused, type ServerTooOld } from "./MigratorError.js"
@@ -20,6 +20,8 @@ export type MigrationEvent =
   | { readonly _tag: "LockAcquired" }
   | { readonly _tag: "MigrationStarted"; readonly version: number; readonly name: string }
   | { readonly _tag: "MigrationApplied"; readonly version: number; readonly name: string; readonly durationMs: number }
+  /** The file lost a lock race with the application (lock_timeout or a deadlock): rolled back, it runs again after `waitMs`. */
+  | ({ readonly _tag: "MigrationRetrying"; readonly version: number; readonly name: string } & MigrationRetry)
 
 export interface ApplyOptions {
   /** Apply up to and including this version only. */
@@ -143,7 +145,10 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
             const migration = byVersion.get(pending.version)
             if (migration === undefined) continue
             yield* emit({ _tag: "MigrationStarted", version: migration.version, name: migration.name })
-            const durationMs = yield* runMigration(session, migration, appliedBy, pending.revision === true ? "revised" : "applied").pipe(
+            const durationMs = yield* runMigration(session, migration, appliedBy, pending.revision === true ? "revised" : "applied", {
+              lockTimeoutMs: locking.lockTimeoutMs,
+              onRetry: (retry) => emit({ _tag: "MigrationRetrying", version: migration.version, name: migration.name, ...retry }),
+            }).pipe(
               traced(`aim.migration ${migration.name}`, {
                 "aim.migration.version": migration.version,
                 "aim.migration.name": migration.name,
