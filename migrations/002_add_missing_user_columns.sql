@@ -4,17 +4,17 @@
 -- that exist are left to 022, which converges databases built before.
 
 -- A users table created before provider and provider_id gets them, each existing user a local account
--- known by its e-mail address (both are NOT NULL in the backend's schema).
+-- known by its e-mail address (both are NOT NULL in the backend's schema): provider with a constant
+-- default that is dropped again (no rewrite), provider_id filled from email as its type is set.
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'provider' AND NOT attisdropped) THEN
-    ALTER TABLE users ADD COLUMN provider character varying(50);
-    UPDATE users SET provider = 'local';
-    ALTER TABLE users ALTER COLUMN provider SET NOT NULL;
+    ALTER TABLE users ADD COLUMN provider character varying(50) NOT NULL DEFAULT 'local';
+    ALTER TABLE users ALTER COLUMN provider DROP DEFAULT;
   END IF;
   IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'provider_id' AND NOT attisdropped) THEN
     ALTER TABLE users ADD COLUMN provider_id character varying(255);
-    UPDATE users SET provider_id = email;
+    ALTER TABLE users ALTER COLUMN provider_id TYPE character varying(255) USING email;
     ALTER TABLE users ALTER COLUMN provider_id SET NOT NULL;
   END IF;
   IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = 'users'::regclass AND conname = 'users_provider_provider_id_key') THEN

@@ -231,7 +231,7 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
       expect(list<unknown>(first, "wouldApply")).toHaveLength(23)
 
       // After the approval, a file appears: the apply refuses and returns the plan as it is now.
-      writeFileSync(join(dir, "031_audit_logs_action.sql"), "CREATE INDEX IF NOT EXISTS idx_audit_logs_action ON audit_logs (action);\n")
+      writeFileSync(join(dir, "031_audit_logs_action.sql"), "CREATE INDEX IF NOT EXISTS idx_audit_logs_ip_address ON audit_logs (ip_address);\n")
       const stale = record(await call(client, "apply_migrations", { confirm: true, planId: approved })) as CallResult
       expect(stale.isError).toBe(true)
       expect(text(stale)).toMatch(new RegExp(`plan changed since ${approved}.*nothing was applied`))
@@ -261,6 +261,8 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
         "019_create_backend_mcp_tables.sql",
         "020_align_columns_with_backend.sql",
         "021_validate_audit_logs_user_fkey.sql",
+        "022_converge_to_backend_schema.sql",
+        "023_converge_audit_logs.sql",
         "031_audit_logs_action.sql",
       ])
     } finally {

@@ -24,7 +24,7 @@ describe("aim plan and aim migrate --dry-run: the lock-impact plan", () => {
       )
       const dir = withFile(
         "031_audit_logs_action.sql",
-        "-- 016: audit lookups by action\nCREATE INDEX IF NOT EXISTS idx_audit_logs_action ON audit_logs (action);\nALTER TABLE audit_logs ADD COLUMN IF NOT EXISTS source text;\n",
+        "-- 016: audit lookups by action\nCREATE INDEX IF NOT EXISTS idx_audit_logs_ip_address ON audit_logs (ip_address);\nALTER TABLE audit_logs ADD COLUMN IF NOT EXISTS source text;\n",
       )
       const human = await aim(["plan", "--migrations-dir", dir], env)
       expect(human.code, human.stderr).toBe(0)
@@ -71,7 +71,7 @@ describe("aim plan and aim migrate --dry-run: the lock-impact plan", () => {
       expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, pending: [{ version: 31 }], lockPlan: { pending: doc.pending, relations } })
       const dryHuman = await aim(["migrate", "--dry-run", "--migrations-dir", dir], env)
       expect(dryHuman.stdout).toMatch(/would apply 031_audit_logs_action\.sql[\s\S]*Lock-impact plan/)
-      expect(await sql(db.url, "SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'idx_audit_logs_action'")).toEqual([{ n: 0 }])
+      expect(await sql(db.url, "SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'idx_audit_logs_ip_address'")).toEqual([{ n: 0 }])
     } finally {
       await db.drop()
     }

@@ -49,8 +49,8 @@ describe("aim drift: the live database against what its applied files produce", 
     await sql(
       db.url,
       `DELETE FROM security_policies WHERE name = 'Data Exfiltration Detection';
-       INSERT INTO security_policies (organization_id, name, description, policy_type, enforcement_action, severity_threshold, priority)
-         SELECT organization_id, 'Operator policy', 'added by hand', policy_type, enforcement_action, severity_threshold, 5 FROM security_policies LIMIT 1;
+       INSERT INTO security_policies (organization_id, name, description, policy_type, enforcement_action, severity_threshold, priority, created_by)
+         SELECT organization_id, 'Operator policy', 'added by hand', policy_type, enforcement_action, severity_threshold, 5, created_by FROM security_policies LIMIT 1;
        DROP TRIGGER update_users_updated_at ON users;
        CREATE TRIGGER update_users_updated_at BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION update_updated_at_column();`,
     )

@@ -76,8 +76,8 @@ const cases: Record<string, Case> = {
   "a changed collation": { change: 'ALTER TABLE notes ALTER COLUMN title TYPE text COLLATE "default"', finds: ["changed column notes.title"] },
   "a collation added": { change: 'ALTER TABLE agents ALTER COLUMN description TYPE text COLLATE "C"', finds: ["changed column agents.description"] },
   "a trust_score precision other than the backend's": {
-    change: "ALTER TABLE agents ALTER COLUMN trust_score TYPE numeric(6,2)",
-    finds: ["changed column agents.trust_score"],
+    change: "ALTER TABLE mcp_servers ALTER COLUMN trust_score TYPE numeric(6,2)",
+    finds: ["changed column mcp_servers.trust_score"],
   },
   "identity dropped": { change: "ALTER TABLE events ALTER COLUMN id DROP IDENTITY", finds: ["changed column events.id"] },
   "an extra column": { change: "ALTER TABLE agents ADD COLUMN nickname text", finds: ["extra column agents.nickname"] },

@@ -68,8 +68,8 @@ export const template = (name: string, text: string): string => {
     "",
     `CREATE INDEX IF NOT EXISTS idx_${table}_organization_id ON ${table} (organization_id);`,
     "",
-    `CREATE OR REPLACE TRIGGER ${table}_set_updated_at`,
-    `  BEFORE UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION set_updated_at();`,
+    `CREATE OR REPLACE TRIGGER update_${table}_updated_at`,
+    `  BEFORE UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION update_updated_at_column();`,
     "",
   ].join("\n")
 }

@@ -8,7 +8,7 @@
  */
 export const shippedMigrations: ReadonlyMap<string, string> = new Map([
   ["001_initial_schema.sql", "24cbcdf89a0f2f40117fb9b66b8f2c29a32e4f9127f47a75ee97ce4e990bf56f"],
-  ["002_add_missing_user_columns.sql", "93cd3537d409add58e20d3908bbfceb9745711319a0953790728b2d6c9ca8779"],
+  ["002_add_missing_user_columns.sql", "26626adaf894c70290cac021316e6b957c3c373986b07575308845631a57af6f"],
   ["003_add_missing_agent_columns.sql", "14df2c561be8571213e36932662c7af665c3c4b44e3e6dbbc7dd691931ec160c"],
   ["004_create_mcp_servers_table.sql", "fd6ea0420f2a50fed9d5793c86c0268e9e0d6b90f230c1e5f8cb50998cd676f4"],
   ["005_create_verification_events_table.sql", "cd0da46090d9f29246b222e7dd1d255ae6dde5001e0d478b655be237267514b6"],
