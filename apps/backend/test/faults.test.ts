@@ -8,10 +8,10 @@ import { expectMigrationBoundary, ledgerVersions, lockReleased } from "./invaria
 // A deploy with a slow step inside a transactional migration, so kills land inside migrations too.
 const slowDeploy = () =>
   migrationsWith({
-    "022_slow_step.sql": "CREATE TABLE IF NOT EXISTS slow_step (id int);\nSELECT pg_sleep(0.4);\n",
-    "023_after_slow.sql": "CREATE TABLE IF NOT EXISTS after_slow (id int);\n",
+    "024_slow_step.sql": "CREATE TABLE IF NOT EXISTS slow_step (id int);\nSELECT pg_sleep(0.4);\n",
+    "025_after_slow.sql": "CREATE TABLE IF NOT EXISTS after_slow (id int);\n",
   })
-const extraTables = { 22: "slow_step", 23: "after_slow" }
+const extraTables = { 24: "slow_step", 25: "after_slow" }
 
 describe("faults during a deploy (real processes, real PostgreSQL)", () => {
   it("SIGKILL at random moments (20 trials): always at a migration boundary, lock freed, next boot completes", async () => {
@@ -38,14 +38,14 @@ describe("faults during a deploy (real processes, real PostgreSQL)", () => {
         const next = startBackend({ DATABASE_URL: db.url }, dir)
         await next.ready
         await stop(next)
-        expect(await expectMigrationBoundary(db.url, extraTables)).toBe(23)
+        expect(await expectMigrationBoundary(db.url, extraTables)).toBe(25)
       } finally {
         await db.drop()
       }
     }
     // The kills landed at different points of the deploy, including part-way through it.
-    expect(progress.filter((k) => k > 0 && k < 23).length).toBeGreaterThanOrEqual(3)
-    // 20 trials of two boots each over 23 files: minutes on a loaded 2-core machine.
+    expect(progress.filter((k) => k > 0 && k < 25).length).toBeGreaterThanOrEqual(3)
+    // 20 trials of two boots each over 25 files: minutes on a loaded 2-core machine.
   }, 300_000)
 
   it("SIGTERM while waiting for the lock: exits promptly", async () => {
@@ -70,7 +70,7 @@ describe("faults during a deploy (real processes, real PostgreSQL)", () => {
 
   it("SIGTERM while migrating: exits promptly, the transaction rolls back, the lock is released", async () => {
     const db = await createTestDatabase(testPostgresUrl(), "aim_term_mig")
-    const dir = migrationsWith({ "022_very_slow.sql": "CREATE TABLE IF NOT EXISTS very_slow (id int);\nSELECT pg_sleep(60);\n" })
+    const dir = migrationsWith({ "024_very_slow.sql": "CREATE TABLE IF NOT EXISTS very_slow (id int);\nSELECT pg_sleep(60);\n" })
     try {
       const backend = startBackend({ DATABASE_URL: db.url }, dir)
       await backend.waitFor(/^applied 015_/)
@@ -157,7 +157,7 @@ describe("faults during a deploy (real processes, real PostgreSQL)", () => {
       const again = startBackend({ DATABASE_URL: url }, dir)
       await again.ready
       await stop(again)
-      expect(await expectMigrationBoundary(url, extraTables)).toBe(23)
+      expect(await expectMigrationBoundary(url, extraTables)).toBe(25)
     } finally {
       cluster.destroy()
     }

@@ -37,7 +37,7 @@ describe("replicas booting at once", () => {
       await Promise.all(backends.map((b) => b.ready))
       expect(Date.now() - t0).toBeLessThan(30_000)
       expect(await sql(db.url, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'idx_agents_display_name'::regclass")).toEqual([{ indisvalid: true }])
-      expect(await ledgerVersions(db.url)).toHaveLength(22)
+      expect(await ledgerVersions(db.url)).toHaveLength(24)
     } finally {
       await Promise.all(backends.map((b) => stop(b)))
       await db.drop()

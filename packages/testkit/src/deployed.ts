@@ -8,9 +8,10 @@ import pg from "pg"
  * - `B`: after its latest release (42 files, two numbered 034, an up/down pair);
  * - `A-no-policies`: state A where the deployed 015 ran while the admin was missing.
  * Each holds an operator's rows (organization Acme, a user, an agent, an API key, audit log, ...)
- * and, where the admin exists, its password changed from the default.
+ * and, where the admin exists, its password changed from the default; `A-seeds` and `B-seeds` are the
+ * same databases with only the backend's own seed rows (as the spec pages list them).
  */
-export type DeployedState = "A" | "B" | "A-no-policies"
+export type DeployedState = "A" | "B" | "A-no-policies" | "A-seeds" | "B-seeds"
 
 const fixture = (name: string) => readFileSync(resolve(import.meta.dirname, "../fixtures/deployed", name), "utf8")
 
@@ -18,6 +19,8 @@ const scripts: Record<DeployedState, ReadonlyArray<string>> = {
   A: ["state-a.sql", "rows.sql"],
   B: ["state-b.sql", "rows.sql"],
   "A-no-policies": ["state-a.sql", "no-policies.sql", "rows.sql"],
+  "A-seeds": ["state-a.sql"],
+  "B-seeds": ["state-b.sql"],
 }
 
 /** The bcrypt hash rows.sql gives the admin: an operator's password ("Operator-Changed-9!"). */
