@@ -129,17 +129,15 @@ ${keyLines.join("\n")}
     }
     const page = `${banner}# The AIM schema
 
-What \`aim migrate\` builds in \`public\` on an empty database: the guide's 14 tables (Step 3) and every table the AIM backend's current release uses (${backendReleases.current.length} files of its own, which aim's files 016-020 provide and record, see [Running the AIM backend on an aim database](/guide/backend)). Read off the catalog of a fresh database; \`aim status\` says which backend release a database serves.
+What \`aim migrate\` builds in \`public\`: **the AIM backend's own database** at its current release (${backendReleases.current.length} files of its own, which aim's files provide and record, see [Running the AIM backend on an aim database](/guide/backend)), object for object: every column with its type, NOT NULL and default, every constraint with its ON DELETE action, every index and trigger, under the backend's names, so the backend accepts and refuses the same writes, deletes the same rows and counts the same as on its own database. A fresh database is built that way; one the backend built at any release, or an earlier aim release, is taken there by 022 and 023 (see the [changelog](https://github.com/opena2a/aim-migrate/blob/main/CHANGELOG.md)). Read off the catalog of a fresh database.
 
-Where aim deliberately differs from the backend's own files, every value the backend writes still fits:
+The only differences, each asked for by the guide or the operator:
 
-- **\`timestamptz\`** where the backend has \`timestamp\`: a timestamp it writes is stored with its zone; it reads back the same instant.
-- **One \`updated_at\` trigger per table** (\`<table>_set_updated_at\` calling \`set_updated_at()\`), where the backend's files could leave two doing the same job.
-- **Nullable, \`ON DELETE SET NULL\`** for \`audit_logs.user_id\` and \`resource_id\`, \`api_keys.agent_id\` and \`created_by\`, \`mcp_servers.created_by\`, \`security_policies.created_by\`: deleting a user keeps the audit trail and the policies it seeded. The backend always writes a value, which fits.
-- **Wider**, never narrower: \`agents.trust_score numeric(5,2)\` (0-100 scores), \`api_keys.prefix varchar(16)\`, \`verification_events.action varchar(255)\`, \`resource_type varchar(100)\`, \`sdk_tokens.device_name\`/\`device_fingerprint text\`.
-- **\`users.password_reset_expires\`** is kept in step with \`password_reset_expires_at\` by a trigger: either name gives the same expiry.
-- **\`security_policies.is_enforced\`** records the one enforced policy the guide names; the backend ignores it.
-- The community edition's tag-limit triggers are the backend's licensing rule: aim neither adds nor removes them.
+- aim's own ledger schema \`aim_migrations\` (its ledger, and \`value_copies\`: every value a convergence changed or a column it dropped, copied first);
+- the guide's tables \`analytics_agent_activity\` and \`analytics_trust_scores\` (Step 3 names them) and \`security_policies.is_enforced\` (the one enforced policy the guide names; the backend ignores it);
+- the default admin's \`force_password_change\` is true (the guide: the password MUST be changed on first login), and its password hash is aim's own bcrypt of the guide's password;
+- \`users.password_reset_expires\` and \`password_reset_expires_at\` kept in step by a trigger (the backend writes one and reads the other);
+- free text the backend only displays: policy descriptions, comments.
 
 ## Diagram
 

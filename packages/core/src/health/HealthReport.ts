@@ -115,7 +115,7 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
     const verifier = yield* Verifier
     const cache = yield* Cache
     const service = options.service ?? "aim-backend"
-    const version = options.version ?? "0.2.0"
+    const version = options.version ?? "0.3.0"
     const ttl = options.verifyTtl ?? "5 seconds"
     const cacheKey = `aim:health:verify:${db.target}`
 
