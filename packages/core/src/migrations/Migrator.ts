@@ -60,6 +60,8 @@ export interface ApplyReport {
    * earlier aim release, or before a backend ledger existed); files applied now record their own.
    */
   readonly backendRecorded: ReadonlyArray<string>
+  /** Files that lost a lock race with the application and ran again (each retry once). */
+  readonly retries: ReadonlyArray<{ readonly version: number; readonly name: string } & MigrationRetry>
   readonly durationMs: number
 }
 
@@ -141,13 +143,18 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
           if (controlled.length > 0) return yield* new MigrationSourceError({ directory: source.directory, problems: controlled })
           if (plan.pending.length > 0) yield* ensureLedger(session.query)
           const applied: Array<AppliedNow & { readonly method: "applied" | "revised" }> = []
+          const retries: Array<ApplyReport["retries"][number]> = []
           for (const pending of todo) {
             const migration = byVersion.get(pending.version)
             if (migration === undefined) continue
             yield* emit({ _tag: "MigrationStarted", version: migration.version, name: migration.name })
             const durationMs = yield* runMigration(session, migration, appliedBy, pending.revision === true ? "revised" : "applied", {
               lockTimeoutMs: locking.lockTimeoutMs,
-              onRetry: (retry) => emit({ _tag: "MigrationRetrying", version: migration.version, name: migration.name, ...retry }),
+              onRetry: (retry) =>
+                Effect.zipRight(
+                  Effect.sync(() => retries.push({ version: migration.version, name: migration.name, ...retry })),
+                  emit({ _tag: "MigrationRetrying", version: migration.version, name: migration.name, ...retry }),
+                ),
             }).pipe(
               traced(`aim.migration ${migration.name}`, {
                 "aim.migration.version": migration.version,
@@ -175,6 +182,7 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
             applied: applied.map(({ method: _method, ...now }) => now),
             status: report(planOf(migrations, afterRun(ledgers, applied, appliedBy, backendRecorded))),
             backendRecorded,
+            retries,
             pending: plan.pending.filter((p) => !todo.includes(p)).map((p) => ({ version: p.version, name: p.name })),
             durationMs: Math.round(performance.now() - started),
           } satisfies ApplyReport
