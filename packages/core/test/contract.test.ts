@@ -1,4 +1,4 @@
-import { buildDeployedDatabase, contractDifferences, contractOutcomes, deployedScripts, probeOutcomes, sql } from "@aim/testkit"
+import { buildDeployedDatabase, contractDifferences, contractItems, contractOutcomes, deployedScripts, probeOutcomes, sql } from "@aim/testkit"
 import { useFreshDatabases } from "@aim/testkit/hooks"
 import { Effect, Layer } from "effect"
 import pg from "pg"
@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, readdirSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { describe, expect, it } from "vitest"
-import { Database, LedgerAdmin, LedgerAdminLive, Migrator, databaseFor } from "../src/testing.js"
+import { Database, LedgerAdmin, LedgerAdminLive, Migrator, Verifier, databaseFor } from "../src/testing.js"
+import { backendSchema } from "../src/verify/backendSchema.data.js"
 import { migrationsCopy, migratorFor, runMigrator, runMigratorFailure, shippedMigrations } from "./support.js"
 
 /**
@@ -46,6 +47,11 @@ const adopt = (url: string) =>
     ),
   )
 
+const verifyCheck = async (url: string) =>
+  (await Effect.runPromise(Effect.flatMap(Verifier, (v) => v.run).pipe(Effect.provide(migratorFor({ DATABASE_URL: url }, shippedMigrations))))).checks.find(
+    (c) => c.id === "backend-schema",
+  )
+
 const paths: ReadonlyArray<readonly [string, (url: string) => Promise<void>]> = [
   ["a fresh database", async () => undefined],
   ["a database aim 0.2.0 built", async (url) => void (await runMigrator(url, release020(), (m) => m.apply()))],
@@ -74,6 +80,7 @@ describe("an aim database is the backend's own", () => {
     await runMigrator(db.url, shippedMigrations, (m) => m.apply())
     expect(await contractDifferences(onServer(db.url))).toEqual([])
     expect(await probeServer(db.url)).toEqual(contractOutcomes)
+    expect(await verifyCheck(db.url)).toMatchObject({ status: "pass" })
     // A second run changes nothing.
     expect((await runMigrator(db.url, shippedMigrations, (m) => m.apply())).applied).toEqual([])
   })
@@ -131,6 +138,23 @@ describe("an aim database is the backend's own", () => {
     )
     expect(result.differences).toEqual([])
     expect(result.outcomes).toEqual(contractOutcomes)
+  })
+
+  it("aim verify's check reads the contract (the page's own lists) and names each difference by kind", async () => {
+    const { columns, constraints, indexes, triggers } = contractItems()
+    expect(backendSchema).toEqual({ columns, constraints, indexes, triggers })
+    const db = await fresh()
+    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    await sql(db.url, "ALTER TABLE agents DROP CONSTRAINT trust_score_range_check; CREATE INDEX agents_by_name ON agents (name)")
+    expect(await verifyCheck(db.url)).toMatchObject({
+      status: "fail",
+      code: "AIM-VER-007",
+      detail:
+        "2 differences: 1 constraint (missing agents: trust_score_range_check: CHECK (((trust_score >= 0.0) AND (trust_score <= 1.0)))), 1 index (extra CREATE INDEX agents_by_name ON public.agents USING btree (name))",
+    })
+    // An added plain index alone leaves the backend's writes and deletes as they were: a warning.
+    await sql(db.url, "ALTER TABLE agents ADD CONSTRAINT trust_score_range_check CHECK (trust_score >= 0.0 AND trust_score <= 1.0)")
+    expect(await verifyCheck(db.url)).toMatchObject({ status: "warn", code: "AIM-VER-007" })
   })
 
   it("the fixtures of the backend's own databases are the spec's: state B is the contract before aim touches it", async () => {

@@ -29,7 +29,7 @@ export interface Difference {
   readonly fix: string
   /** The statements that repair it, each with its step in the repair script; none for what is not the files' (extra) or known. */
   readonly repair: ReadonlyArray<Repair>
-  /** Set when this is a known difference of a database the deployed AIM backend built (AIM-VER-004). */
+  /** Set when this is a known difference of a database the deployed AIM backend built (none since 0.3.0: 022 and 023 converge them). */
   readonly known?: string
 }
 
@@ -215,7 +215,7 @@ export type KnownDifference = (
   actual: string | undefined,
 ) => { readonly title: string; readonly fix: string } | undefined
 
-/** A difference aim verify knows (AIM-VER-004) found on the database: its title, fix and the catalog objects it explains. */
+/** A known difference of a deployed database found on it: its title, fix and the catalog objects it explains. */
 export interface FoundDifference {
   readonly title: string
   readonly fix: string

@@ -365,15 +365,15 @@ export const catalog = {
     fix: "Review them. A newer backend release's tables are its own: leave them while it uses them. Move tooling tables out of public; drop leftovers only after a backup.",
     commands: ["aim verify", "aim adopt"],
   }),
-  deployedDifference: entry({
-    code: "AIM-VER-004",
-    slug: "deployed-difference",
-    title: "Known difference of a deployed database",
-    symptom: "aim verify warns: known difference of a deployed database: ...",
+  notBackendSchema: entry({
+    code: "AIM-VER-007",
+    slug: "not-the-backends-schema",
+    title: "Not the backend's own schema",
+    symptom: "aim verify fails: The backend's own schema: N differences (columns: …, constraints: …, indexes: …, triggers: …)",
     cause:
-      "The database was built by the deployed AIM backend. aim converged everything it could without losing or reinterpreting a row; this difference would need a choice only its operators can make (a column type that rounds or reinterprets stored values, a constraint that existing rows break).",
-    fix: "Read the check's detail: it names the objects and the statement that resolves it. Run that statement in a reviewed migration (aim new), in a maintenance window where it rewrites a table; until then AIM works with the difference.",
-    commands: ["aim verify", 'aim new "resolve deployed difference"'],
+      "The database differs from what the AIM backend's current release builds for itself (its columns, constraints with their ON DELETE actions, indexes, triggers), so the backend behaves differently on it: a write its own database refuses is accepted or the reverse, a delete cascades or not, a query scans a table. Usually a file of this aim release is still pending (022 and 023 converge a database built before), or someone changed the schema by hand.",
+    fix: "Run `aim migrate`: 022 and 023 converge every difference (where rows block a constraint, AIM-SEED-003 names them). A hand change: `aim drift --sql` prints the statements that undo it.",
+    commands: ["aim migrate", "aim drift --sql", "aim verify"],
   }),
   backendWouldRun: entry({
     code: "AIM-VER-005",

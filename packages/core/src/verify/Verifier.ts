@@ -11,7 +11,8 @@ import { type CatalogEntry, catalog } from "../troubleshooting/catalog.js"
 import { explain, refusalEntry } from "../troubleshooting/diagnose.js"
 import { readLegacyLedger } from "../migrations/Ledger.js"
 import { backendReleases, isKnownBackendFile, passwordResettingFiles, supportedRelease } from "../migrations/backendRelease.js"
-import { backendTables, defaultAdmin, defaultPolicies, deployedDifferences, enforcedPolicy, expectedTables } from "./expectations.js"
+import { schemaDifferences, schemaItemsQuery } from "./backendSchema.js"
+import { backendTables, defaultAdmin, defaultPolicies, enforcedPolicy, expectedTables } from "./expectations.js"
 import { type Check, type VerifyReport, summarise } from "./VerifyReport.js"
 
 export interface VerifierShape {
@@ -298,28 +299,28 @@ const policyChecks = ({ db }: VerifyContext, columns: Columns) =>
     ]
   })
 
-const deployedChecks = ({ db }: VerifyContext) =>
-  Effect.gen(function* () {
-    const group = "Deployed database"
-    const found: Array<Check> = []
-    for (const difference of deployedDifferences) {
-      const items = (yield* db.query<{ item: string }>(difference.query)).map((r) => r.item)
-      if (items.length === 0) continue
-      found.push(
-        problem(
-          "warn",
-          `deployed-${difference.id}`,
-          group,
-          difference.title,
-          `known difference of a deployed database: ${items.join(", ")}`,
-          catalog.deployedDifference,
-          difference.fix(items),
-        ),
-      )
+// The backend's own schema (the contract): one read of the catalog, every difference named by kind.
+const backendSchemaCheck = ({ db }: VerifyContext) =>
+  Effect.map(db.query<{ kind: string; item: string }>(schemaItemsQuery), (rows): Check => {
+    const title = "The backend's own schema"
+    const differences = schemaDifferences(rows)
+    if (differences.length === 0) {
+      return pass("backend-schema", "Backend", title, "every column, constraint, index and trigger is the backend's current release's")
     }
-    return found.length > 0
-      ? found
-      : [pass("deployed", group, "No known differences of a deployed database", "the schema has none of the deployed backend's older shapes")]
+    const byKind = (["column", "constraint", "index", "trigger"] as const)
+      .map((kind) => differences.filter((d) => d.kind === kind))
+      .filter((found) => found.length > 0)
+      .map((found) => `${found.length} ${found[0]?.kind}${found.length === 1 ? "" : "s"} (${found.map((d) => `${d.change} ${d.item}`).join("; ")})`)
+    // Only an added plain index leaves what the backend can write and delete as it was: a warning.
+    const changesBehaviour = differences.some((d) => !(d.change === "extra" && d.kind === "index" && !d.item.startsWith("CREATE UNIQUE")))
+    return problem(
+      changesBehaviour ? "fail" : "warn",
+      "backend-schema",
+      "Backend",
+      title,
+      `${differences.length} difference${differences.length === 1 ? "" : "s"}: ${byKind.join(", ")}`,
+      catalog.notBackendSchema,
+    )
   })
 
 // Inserts a request and rolls it back: proves the workflow table takes writes without leaving a row.
@@ -400,7 +401,7 @@ export const makeVerifier = Effect.gen(function* () {
         ...tableChecks(columns),
         ...(yield* adminChecks(context, columns)),
         ...(yield* policyChecks(context, columns)),
-        ...(yield* deployedChecks(context)),
+        yield* backendSchemaCheck(context),
         yield* backendCheck(context, known),
         registrationPassed ??
           (yield* registrationCheck(context).pipe(
