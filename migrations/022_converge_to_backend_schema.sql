@@ -11,7 +11,8 @@
 -- or NOT NULL of the contract stop the file (SQLSTATE AIM02, naming the rows): aim never changes or
 -- deletes them itself. A timestamptz column goes back to the backend's timestamp at the zone the
 -- backend writes in: UTC, or the zone the operator names (aim.timestamp_zone, set from
--- AIM_TIMESTAMP_ZONE); the instant each value stands for is kept.
+-- AIM_TIMESTAMP_ZONE); the instant each value stands for is kept, and aim_migrations.conversions
+-- records each column with the zone used.
 
 -- aim's ledger schema holds the copies (a replay on a scratch database has no ledger yet).
 CREATE SCHEMA IF NOT EXISTS aim_migrations;
@@ -23,6 +24,18 @@ CREATE TABLE IF NOT EXISTS aim_migrations.value_copies (
   old_value   text,
   migration   text        NOT NULL,
   copied_at   timestamptz NOT NULL DEFAULT now()
+);
+-- Every column type this file or 023 changes, with the zone a timestamp was read at: what the operator
+-- is told was done.
+CREATE TABLE IF NOT EXISTS aim_migrations.conversions (
+  id           bigserial PRIMARY KEY,
+  table_name   text        NOT NULL,
+  column_name  text        NOT NULL,
+  from_type    text        NOT NULL,
+  to_type      text        NOT NULL,
+  at_zone      text,
+  migration    text        NOT NULL,
+  converted_at timestamptz NOT NULL DEFAULT now()
 );
 
 -- The backend's trigger functions, as its current release defines them (what each does is the
@@ -644,6 +657,10 @@ BEGIN
       CONTINUE;
     END IF;
     IF c.live_type <> c.typ THEN
+      INSERT INTO aim_migrations.conversions (table_name, column_name, from_type, to_type, at_zone, migration)
+      VALUES (c.tbl, c.col, c.live_type, c.typ,
+              CASE WHEN c.live_type LIKE 'timestamp%' AND c.typ LIKE 'timestamp%' THEN coalesce(nullif(current_setting('aim.timestamp_zone', true), ''), 'UTC') END,
+              '022_converge_to_backend_schema.sql');
       tbls := tbls || c.tbl;
       -- The same instant, written as the backend's timestamp (or back) at the operator's zone.
       acts := acts || format('ALTER COLUMN %I TYPE %s USING %s', c.col, c.typ,

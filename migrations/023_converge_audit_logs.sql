@@ -1,8 +1,9 @@
 -- 023_converge_audit_logs: audit_logs as the backend's current release has it, in a transaction of its
 -- own (022 converges every other table): on a database aim 0.1.0/0.2.0 built, its "timestamp" goes
 -- back to the backend's timestamp (a rewrite of the table, at the zone the backend writes in: UTC, or
--- aim.timestamp_zone), user_id and resource_id are NOT NULL again and a user's audit rows go with the
--- user (ON DELETE CASCADE), and the backend's indexes on action, resource and user are built. On a
+-- aim.timestamp_zone; aim_migrations.conversions records the zone), user_id and resource_id are NOT
+-- NULL again and a user's audit rows go with the user (ON DELETE CASCADE), and the backend's indexes
+-- on action, resource and user are built. On a
 -- database that already has them (the backend's own, at any release) it reads the catalog and takes no
 -- lock. Rows without a user or a resource stop it (SQLSTATE AIM02, naming them): aim changes no row.
 
@@ -12,6 +13,9 @@ DECLARE
 BEGIN
   IF (SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'audit_logs'::regclass AND attname = 'timestamp')
      <> 'timestamp without time zone' THEN
+    INSERT INTO aim_migrations.conversions (table_name, column_name, from_type, to_type, at_zone, migration)
+    VALUES ('audit_logs', 'timestamp', 'timestamp with time zone', 'timestamp without time zone',
+            coalesce(nullif(current_setting('aim.timestamp_zone', true), ''), 'UTC'), '023_converge_audit_logs.sql');
     ALTER TABLE audit_logs ALTER COLUMN "timestamp" TYPE timestamp
       USING "timestamp" AT TIME ZONE coalesce(nullif(current_setting('aim.timestamp_zone', true), ''), 'UTC');
   END IF;

@@ -117,6 +117,26 @@ describe("an aim database is the backend's own", () => {
     expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations WHERE version >= 22")).toEqual([{ n: 0 }])
   })
 
+  it("timestamptz goes back to the backend's timestamp at the operator's zone (AIM_TIMESTAMP_ZONE), the instant kept and the zone recorded", async () => {
+    const db = await fresh()
+    await runMigrator(db.url, release020(), (m) => m.apply())
+    const [admin] = await sql<{ id: string; organization_id: string }>(db.url, "SELECT id, organization_id FROM users WHERE email = 'admin@opena2a.org'")
+    await sql(
+      db.url,
+      `INSERT INTO audit_logs (organization_id, user_id, action, resource_type, resource_id, "timestamp") VALUES ($1, $2, 'login', 'user', $2, '2026-01-01 12:00:00+00')`,
+      [admin?.organization_id, admin?.id],
+    )
+    await Effect.runPromise(
+      Effect.flatMap(Migrator, (m) => m.apply()).pipe(Effect.provide(migratorFor({ DATABASE_URL: db.url, AIM_TIMESTAMP_ZONE: "Europe/Berlin" }, shippedMigrations))),
+    )
+    expect(await sql(db.url, `SELECT "timestamp"::text AS at FROM audit_logs`)).toEqual([{ at: "2026-01-01 13:00:00" }])
+    expect(await sql(db.url, "SELECT migration, at_zone FROM aim_migrations.conversions WHERE table_name = 'audit_logs'")).toEqual([
+      { migration: "023_converge_audit_logs.sql", at_zone: "Europe/Berlin" },
+    ])
+    // The 35 columns aim 0.2.0 made timestamptz where the backend has timestamp (read off both catalogs).
+    expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.conversions WHERE at_zone = 'Europe/Berlin'")).toEqual([{ n: 35 }])
+  })
+
   it("on the embedded PGlite: the contract's catalog and seed rows, and the backend's outcomes", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "aim-contract-pglite-"))
     await Effect.runPromise(Effect.flatMap(Migrator, (m) => m.apply()).pipe(Effect.provide(migratorFor({ AIM_DATA_DIR: dataDir }, shippedMigrations))))

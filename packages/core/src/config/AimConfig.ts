@@ -24,6 +24,12 @@ export interface AimConfigShape {
   readonly serviceProblems: ReadonlyArray<ConfigProblem>
   /** POSTGRES_* variables that DATABASE_URL overrides with other values (named, never their values). */
   readonly overridden: ReadonlyArray<string>
+  /**
+   * The zone the backend writes its timestamps in (AIM_TIMESTAMP_ZONE, UTC unless set): where 022/023
+   * turn a timestamptz column into the backend's timestamp, each value is written at this zone, so the
+   * instant it stands for is kept.
+   */
+  readonly timestampZone: string
 }
 
 export interface ParsedConfig {
@@ -37,6 +43,24 @@ export interface ParsedConfig {
  * credentials (in any variable, by mistake) is quoted without them.
  */
 const withoutCredentials = (problem: ConfigProblem): ConfigProblem => ({ ...problem, problem: withoutUrlCredentials(problem.problem) })
+
+/** An IANA zone name (Europe/Berlin, UTC): one the runtime's time-zone database knows; never a silent UTC for a misspelt one. */
+const readTimestampZone = (env: Env, problems: Array<ConfigProblem>): string => {
+  const zone = read(env, "AIM_TIMESTAMP_ZONE")
+  if (zone === undefined) return "UTC"
+  try {
+    if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(zone)) throw new RangeError(zone)
+    new Intl.DateTimeFormat("en", { timeZone: zone })
+    return zone
+  } catch {
+    problems.push({
+      variable: "AIM_TIMESTAMP_ZONE",
+      problem: `"${zone}" is not a time zone name`,
+      fix: "set it to the IANA zone the AIM backend writes its timestamps in (e.g. UTC or Europe/Berlin), or unset it for UTC",
+    })
+    return "UTC"
+  }
+}
 
 /** Reads and validates the whole environment at once: every problem is reported, not the first. */
 export const readConfig = (env: Env, cwd: string, databaseGiven?: DatabaseSettings): ParsedConfig => {
@@ -67,6 +91,7 @@ export const readConfig = (env: Env, cwd: string, databaseGiven?: DatabaseSettin
     if (/^(POSTGRES_|DATABASE_URL$)/.test(name)) databaseProblems.push(problem)
     else serviceProblems.push(problem)
   }
+  const timestampZone = readTimestampZone(env, databaseProblems)
   const problems = [...databaseProblems, ...serviceProblems].map(withoutCredentials)
   if (databaseProblems.length > 0 || database === undefined) return { config: undefined, problems }
   return {
@@ -78,6 +103,7 @@ export const readConfig = (env: Env, cwd: string, databaseGiven?: DatabaseSettin
       smtp,
       app,
       serviceProblems: serviceProblems.map(withoutCredentials),
+      timestampZone,
       overridden: overriddenByUrl(env, database),
     },
     problems,

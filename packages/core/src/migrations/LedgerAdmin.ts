@@ -15,7 +15,7 @@ import {
 import { isKnownBackendFile, providedBy } from "./backendRelease.js"
 import type { Migration } from "./Migration.js"
 import { MigrationSource, descriptionOf } from "./MigrationSource.js"
-import { type LockedSessionOptions, type MigratorOptions, failed, lockSettings, lockedSession, runMigration, transactionControl } from "./MigrationSession.js"
+import { type LockedSessionOptions, type MigratorOptions, configuredLocking, failed, lockedSession, runMigration, transactionControl } from "./MigrationSession.js"
 import { MigrationSourceError } from "./MigrationSourceError.js"
 import type { CheckFailed } from "./fileChecks.js"
 import { type MigrationFailed, MigrationRefused } from "./MigratorError.js"
@@ -292,7 +292,7 @@ export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
   Effect.gen(function* () {
     const db = yield* Database
     const source = yield* MigrationSource
-    const locking = lockSettings(options)
+    const locking = yield* configuredLocking(options)
     const context: AdminContext = { db, source, locking }
     return LedgerAdmin.of({
       adopt: (adoptOptions) => adopt(context, adoptOptions),

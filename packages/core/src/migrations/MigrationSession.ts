@@ -1,4 +1,5 @@
-import { Duration, Effect, Exit } from "effect"
+import { Duration, Effect, Exit, Option } from "effect"
+import { AimConfig } from "../config/AimConfig.js"
 import { type DatabaseShape, type Session, transaction } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
 import { type LedgerMethod, recordApplied, recordAppliedStatement, recordBackendFiles, recordBackendFilesStatement } from "./Ledger.js"
@@ -40,6 +41,13 @@ export const lockSettings = (options: MigratorOptions): LockedSessionOptions => 
   lockTimeoutMs: ms(options.lockTimeout ?? Duration.seconds(lockDefaults.lockTimeoutSeconds)),
 })
 
+/** `lockSettings` with the configured timestamp zone, where a configuration is given (AimLive's). */
+export const configuredLocking = (options: MigratorOptions): Effect.Effect<LockedSessionOptions> =>
+  Effect.map(Effect.serviceOption(AimConfig), (config) => ({
+    ...lockSettings(options),
+    ...(Option.isSome(config) ? { timestampZone: config.value.timestampZone } : {}),
+  }))
+
 /**
  * Statements in a transactional file that would end or split aim's transaction (BEGIN, COMMIT,
  * ROLLBACK, END, SAVEPOINT, ...): found with PostgreSQL's own parser before any file runs, so a file
@@ -69,6 +77,8 @@ const transactionWords = /\b(?:begin|commit|rollback|end|start|savepoint|release
 export interface LockedSessionOptions {
   readonly lockWait: Duration.DurationInput
   readonly lockTimeoutMs: number
+  /** The zone the files read timestamps at (aim.timestamp_zone; AimConfig's timestampZone), UTC when not given. */
+  readonly timestampZone?: string
   readonly onWait?: (holder: LockHolder | undefined) => Effect.Effect<void>
 }
 
@@ -81,7 +91,7 @@ export interface LockedSessionOptions {
 export const lockedSession = (db: DatabaseShape, options: LockedSessionOptions) =>
   Effect.gen(function* () {
     const session = yield* db.session
-    const setup = yield* sessionSetup(session, db.kind === "server", options.lockTimeoutMs)
+    const setup = yield* sessionSetup(session, db.kind === "server", options.lockTimeoutMs, options.timestampZone ?? "UTC")
     if (setup.num < oldestServer) return yield* new ServerTooOld({ version: setup.version, versionNum: setup.num })
     // Taken in the setup when free (the usual case); otherwise waited for, naming who holds it.
     if (!setup.locked) yield* acquireLock(session, { wait: options.lockWait, ...(options.onWait === undefined ? {} : { onWait: options.onWait }) })
@@ -98,14 +108,15 @@ export const lockedSession = (db: DatabaseShape, options: LockedSessionOptions) 
  * taken only on a server new enough to migrate. The check interval is a server's alone and only
  * where its platform supports it: where setting it fails, the setup runs again without it.
  */
-const sessionSetup = (session: Session, checkInterval: boolean, lockTimeoutMs: number) => {
+const sessionSetup = (session: Session, checkInterval: boolean, lockTimeoutMs: number, timestampZone: string) => {
   const query = (withInterval: boolean) =>
     session.query<{ num: number; version: string; locked: boolean | null }>(
       `SELECT current_setting('server_version_num')::int AS num, current_setting('server_version') AS version,
               set_config('lock_timeout', $1, false) AS lock_timeout, set_config('search_path', 'public', false) AS search_path,
+              set_config('aim.timestamp_zone', $5, false) AS timestamp_zone,
               ${withInterval ? "set_config('client_connection_check_interval', '1000', false)" : "NULL"} AS check_interval,
               CASE WHEN current_setting('server_version_num')::int >= $4 THEN pg_try_advisory_lock($2, $3) END AS locked`,
-      [`${lockTimeoutMs}ms`, ...lockKeys, oldestServer],
+      [`${lockTimeoutMs}ms`, ...lockKeys, oldestServer, timestampZone],
     )
   const setup = checkInterval
     ? query(true).pipe(

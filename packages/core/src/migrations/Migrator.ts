@@ -7,7 +7,7 @@ import type { Migration } from "./Migration.js"
 import { MigrationSource } from "./MigrationSource.js"
 import { MigrationSourceError, type MigrationsDirectoryMissing } from "./MigrationSourceError.js"
 import type { LockHolder, LockWaitTimeout } from "./MigrationLock.js"
-import { type MigrationRetry, type MigratorOptions, lockSettings, lockedSession, runMigration, transactionControl } from "./MigrationSession.js"
+import { type MigrationRetry, type MigratorOptions, configuredLocking, lockedSession, runMigration, transactionControl } from "./MigrationSession.js"
 import { lockWait, migrationDuration, pendingMigrations, traced } from "../telemetry/Telemetry.js"
 import type { CheckFailed } from "./fileChecks.js"
 import { type MigrationFailed, MigrationRefused, type ServerTooOld } from "./MigratorError.js"
@@ -91,7 +91,7 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
   Effect.gen(function* () {
     const db = yield* Database
     const source = yield* MigrationSource
-    const locking = lockSettings(options)
+    const locking = yield* configuredLocking(options)
     const appliedBy = appliedByLabel()
 
     const report = (plan: Plan): StatusReport => ({
