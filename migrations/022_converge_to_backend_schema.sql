@@ -103,7 +103,8 @@ $$;
 
 -- aim's own objects the backend does not have: the updated_at triggers of aim 0.1.0/0.2.0 (on tables
 -- where the backend keeps none, and beside its own where it does), the one-subject check and unique
--- policy name it added under other definitions, its case-insensitive pending-registration index.
+-- policy name it added under other definitions, its case-insensitive pending-registration index and
+-- its duplicate of the backend's token-expiry index.
 DO $$
 DECLARE
   t record;
@@ -130,6 +131,11 @@ BEGIN
   END IF;
   IF to_regclass('idx_user_registration_requests_pending_email') IS NOT NULL THEN
     DROP INDEX idx_user_registration_requests_pending_email;
+  END IF;
+  -- aim 0.2.0's copy of the backend's idx_sdk_tokens_expires_at, beside it where 0.2.0 adopted the
+  -- backend's database (where it stands alone, the indexes below rename it).
+  IF to_regclass('idx_sdk_tokens_active_expires_at') IS NOT NULL AND to_regclass('idx_sdk_tokens_expires_at') IS NOT NULL THEN
+    DROP INDEX idx_sdk_tokens_active_expires_at;
   END IF;
 END;
 $$;

@@ -64,6 +64,8 @@ const paths: ReadonlyArray<readonly [string, (url: string) => Promise<void>]> = 
       await adopt(url)
     },
   ],
+  ["state A as aim 0.2.0's aim adopt left it (its metrics trigger without WHEN)", (url) => buildDeployedDatabase(url, "A-adopted-0.2.0")],
+  ["state B as aim 0.2.0's aim adopt left it (its metrics trigger without WHEN)", (url) => buildDeployedDatabase(url, "B-adopted-0.2.0")],
   [
     "the backend's own database at its current release (state B), adopted",
     async (url) => {

@@ -118,9 +118,14 @@ export const contractDifferences = async (query: CatalogQuery, options: { readon
       differences.push({ kind, change: "missing", item })
     }
     if (kind === "seeds") continue
-    for (const [key, item] of held) {
+    // A second object with the contract's definition under another name (a duplicate index) is extra too.
+    const seen = new Set<string>()
+    for (const item of have[kind]) {
+      const key = keyOf(kind, item)
       const table = tableOf(kind, item)
-      if (wanted.has(key) || allowedTables.has(table) || !backendTables.has(table)) continue
+      const duplicate = seen.has(key)
+      seen.add(key)
+      if ((wanted.has(key) && !duplicate) || allowedTables.has(table) || !backendTables.has(table)) continue
       if (kind === "columns") {
         const column = item.split(":", 1)[0] ?? ""
         // A column the contract has too is reported once, as missing with the contract's definition.

@@ -9,9 +9,10 @@ import pg from "pg"
  * - `A-no-policies`: state A where the deployed 015 ran while the admin was missing.
  * Each holds an operator's rows (organization Acme, a user, an agent, an API key, audit log, ...)
  * and, where the admin exists, its password changed from the default; `A-seeds` and `B-seeds` are the
- * same databases with only the backend's own seed rows (as the spec pages list them).
+ * same databases with only the backend's own seed rows (as the spec pages list them); `A-adopted-0.2.0`
+ * and `B-adopted-0.2.0` are those taken over by aim 0.2.0's `aim adopt` (dumped from a real run).
  */
-export type DeployedState = "A" | "B" | "A-no-policies" | "A-seeds" | "B-seeds"
+export type DeployedState = "A" | "B" | "A-no-policies" | "A-seeds" | "B-seeds" | "A-adopted-0.2.0" | "B-adopted-0.2.0"
 
 const fixture = (name: string) => readFileSync(resolve(import.meta.dirname, "../fixtures/deployed", name), "utf8")
 
@@ -21,6 +22,8 @@ const scripts: Record<DeployedState, ReadonlyArray<string>> = {
   "A-no-policies": ["state-a.sql", "no-policies.sql", "rows.sql"],
   "A-seeds": ["state-a.sql"],
   "B-seeds": ["state-b.sql"],
+  "A-adopted-0.2.0": ["state-a-adopted-0.2.0.sql"],
+  "B-adopted-0.2.0": ["state-b-adopted-0.2.0.sql"],
 }
 
 /** The bcrypt hash rows.sql gives the admin: an operator's password ("Operator-Changed-9!"). */

@@ -70,10 +70,16 @@ export const schemaDifferences = (rows: ReadonlyArray<{ readonly kind: string; r
     const missing = [...wanted]
       .filter(([key, item]) => !held.has(key) && !(kind === "column" && allowedColumns.has(columnOf(item))))
       .map(([, item]): SchemaDifference => ({ kind, change: "missing", item }))
-    const extra = [...held]
+    // A second object with a contract definition under another name (a duplicate index) is extra too.
+    const seen = new Set<string>()
+    const extra = rows
+      .filter((r) => r.kind === kind)
+      .map((r): [string, string] => [keyOf(kind, r.item), r.item])
       .filter(([key, item]) => {
         const table = tableOf(kind, item)
-        if (wanted.has(key) || allowedTables.has(table) || !backendTables.has(table)) return false
+        const duplicate = seen.has(key)
+        seen.add(key)
+        if ((wanted.has(key) && !duplicate) || allowedTables.has(table) || !backendTables.has(table)) return false
         // A contract column defined otherwise is reported once, as missing with the contract's definition.
         if (kind === "column") return !allowedColumns.has(columnOf(item)) && !contractColumns.has(columnOf(item))
         return !(kind === "trigger" && allowedTrigger.test(item))
