@@ -210,5 +210,4 @@ describe("a statement the server stops is named with its own code, at its line, 
       await app.end()
     }
   })
-
 })

@@ -19,7 +19,10 @@ import { migrationsCopy, migratorFor, runMigrator, runMigratorFailure, shippedMi
 
 const fresh = useFreshDatabases("aim_contract")
 
-const onServer = (url: string) => async (text: string, params: ReadonlyArray<unknown> = []) => sql(url, text, params)
+const onServer =
+  (url: string) =>
+  async (text: string, params: ReadonlyArray<unknown> = []) =>
+    sql(url, text, params)
 
 /** One connection for the probes' transaction. */
 const probeServer = async (url: string) => {
@@ -129,7 +132,9 @@ describe("an aim database is the backend's own", () => {
       [admin?.organization_id, admin?.id],
     )
     await Effect.runPromise(
-      Effect.flatMap(Migrator, (m) => m.apply()).pipe(Effect.provide(migratorFor({ DATABASE_URL: db.url, AIM_TIMESTAMP_ZONE: "Europe/Berlin" }, shippedMigrations))),
+      Effect.flatMap(Migrator, (m) => m.apply()).pipe(
+        Effect.provide(migratorFor({ DATABASE_URL: db.url, AIM_TIMESTAMP_ZONE: "Europe/Berlin" }, shippedMigrations)),
+      ),
     )
     expect(await sql(db.url, `SELECT "timestamp"::text AS at FROM audit_logs`)).toEqual([{ at: "2026-01-01 13:00:00" }])
     expect(await sql(db.url, "SELECT migration, at_zone FROM aim_migrations.conversions WHERE table_name = 'audit_logs'")).toEqual([
@@ -186,4 +191,3 @@ describe("an aim database is the backend's own", () => {
     expect(deployedScripts("B-seeds").join("\n")).not.toMatch(/set_updated_at/)
   })
 })
-

@@ -133,10 +133,7 @@ const cases: Record<string, Case> = {
   },
   "the subject check and a foreign key of verification_events both dropped": {
     change: "ALTER TABLE verification_events DROP CONSTRAINT verification_events_check, DROP CONSTRAINT verification_events_agent_id_fkey",
-    finds: [
-      "missing constraint verification_events.verification_events_agent_id_fkey",
-      "missing constraint verification_events.verification_events_check",
-    ],
+    finds: ["missing constraint verification_events.verification_events_agent_id_fkey", "missing constraint verification_events.verification_events_check"],
   },
   // Indexes
   "a dropped index": { change: "DROP INDEX idx_agents_status", finds: ["missing index idx_agents_status"] },
@@ -154,7 +151,10 @@ const cases: Record<string, Case> = {
   },
   "a disabled trigger enabled": { change: "ALTER TABLE notes ENABLE TRIGGER notes_touch", finds: ["changed trigger notes.notes_touch"] },
   "a dropped trigger": { change: "DROP TRIGGER update_users_updated_at ON users", finds: ["missing trigger users.update_users_updated_at"] },
-  "a renamed trigger": { change: "ALTER TRIGGER update_users_updated_at ON users RENAME TO users_touch", finds: ["renamed trigger users.update_users_updated_at"] },
+  "a renamed trigger": {
+    change: "ALTER TRIGGER update_users_updated_at ON users RENAME TO users_touch",
+    finds: ["renamed trigger users.update_users_updated_at"],
+  },
   "a redefined trigger": {
     change:
       "DROP TRIGGER update_users_updated_at ON users; CREATE TRIGGER update_users_updated_at BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION update_updated_at_column()",

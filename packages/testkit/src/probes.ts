@@ -109,7 +109,11 @@ export const probeOutcomes = async (query: ProbeQuery): Promise<Record<string, O
     })
     for (const url of ["HTTPS://", "ftp://"]) {
       await probe(`a webhook URL ${url}`, async () => {
-        await query("INSERT INTO webhooks (organization_id, name, url, secret, created_by) VALUES ($1, 'hook', $2, 's', $3)", [org, `${url}hooks.probe.example`, user])
+        await query("INSERT INTO webhooks (organization_id, name, url, secret, created_by) VALUES ($1, 'hook', $2, 's', $3)", [
+          org,
+          `${url}hooks.probe.example`,
+          user,
+        ])
         return undefined
       })
     }
@@ -122,7 +126,9 @@ export const probeOutcomes = async (query: ProbeQuery): Promise<Record<string, O
     const hour = async () => {
       const rows = await query("SELECT api_calls_count, data_processed_bytes::text AS bytes FROM agent_activity_metrics WHERE agent_id = $1", [agent])
       const row = rows[0]
-      return row === undefined ? "no hour aggregated" : `the agent's hour: ${String(row.api_calls_count)} call${row.api_calls_count === 1 ? "" : "s"}, ${String(row.bytes)} bytes`
+      return row === undefined
+        ? "no hour aggregated"
+        : `the agent's hour: ${String(row.api_calls_count)} call${row.api_calls_count === 1 ? "" : "s"}, ${String(row.bytes)} bytes`
     }
     const call = async (withAgent: boolean, requestBytes: number, responseBytes: number) => {
       await query(
@@ -146,11 +152,10 @@ export const probeOutcomes = async (query: ProbeQuery): Promise<Record<string, O
           [org],
         )
       ).id
-      await query("INSERT INTO api_keys (organization_id, agent_id, name, key_hash, prefix, created_by) VALUES ($1, $2, 'ci', repeat('cd', 32), 'aim_prob', $3)", [
-        org,
-        agent,
-        keyOwner,
-      ])
+      await query(
+        "INSERT INTO api_keys (organization_id, agent_id, name, key_hash, prefix, created_by) VALUES ($1, $2, 'ci', repeat('cd', 32), 'aim_prob', $3)",
+        [org, agent, keyOwner],
+      )
       await query("DELETE FROM users WHERE id = $1", [keyOwner])
       return undefined
     })

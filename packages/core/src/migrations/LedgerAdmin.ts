@@ -15,7 +15,15 @@ import {
 import { isKnownBackendFile, providedBy } from "./backendRelease.js"
 import type { Migration } from "./Migration.js"
 import { MigrationSource, descriptionOf } from "./MigrationSource.js"
-import { type LockedSessionOptions, type MigratorOptions, configuredLocking, failed, lockedSession, runMigration, transactionControl } from "./MigrationSession.js"
+import {
+  type LockedSessionOptions,
+  type MigratorOptions,
+  configuredLocking,
+  failed,
+  lockedSession,
+  runMigration,
+  transactionControl,
+} from "./MigrationSession.js"
 import { MigrationSourceError } from "./MigrationSourceError.js"
 import type { CheckFailed } from "./fileChecks.js"
 import { type MigrationFailed, MigrationRefused } from "./MigratorError.js"

@@ -147,8 +147,7 @@ export interface MigrationRetry {
  */
 export const lockAttempts = { firstMs: 100, maxMs: 800, maxAttempts: 12, backoffMs: 50 } as const
 
-const attemptTimeoutMs = (attempt: number, remainingMs: number) =>
-  Math.max(1, Math.min(remainingMs, lockAttempts.maxMs, lockAttempts.firstMs * 2 ** attempt))
+const attemptTimeoutMs = (attempt: number, remainingMs: number) => Math.max(1, Math.min(remainingMs, lockAttempts.maxMs, lockAttempts.firstMs * 2 ** attempt))
 
 const lostLockRace = (e: MigrationFailed | CheckFailed | SqlError): e is MigrationFailed =>
   e._tag === "MigrationFailed" && (e.sqlState === "55P03" || e.sqlState === "40P01")
@@ -245,7 +244,10 @@ const runFile = (
       checks.length > 0
         ? transaction(
             session,
-            Effect.zipRight(setLock === "" ? Effect.void : session.execute(setLock), Effect.zipRight(runChecks(session, migration, checks), session.execute(body))),
+            Effect.zipRight(
+              setLock === "" ? Effect.void : session.execute(setLock),
+              Effect.zipRight(runChecks(session, migration, checks), session.execute(body)),
+            ),
           )
         : session.execute(script).pipe(Effect.tapError(() => session.execute("ROLLBACK").pipe(Effect.ignore))),
     )

@@ -42,7 +42,14 @@ export const isShippedMigration = (name: string, checksum: string): boolean => s
 export const earlierShippedChecksums: ReadonlyMap<string, ReadonlyArray<string>> = new Map([
   // Each file's checksums in aim 0.1.0 and 0.2.0, oldest first. 0.3.0 rewrote 001-020 from the backend's own
   // database (the contract); 022 and 023 converge a database those releases built.
-  ["001_initial_schema.sql", ["dde4caf284e2e0f64ba4732967b93218e2396ceca77041c69cf46cac7aef2afd", "7b1d0a54b12a57ae63be06333a779ee23a1fc58b2418c39aaf30e423e5db0931", "e67f584673b81c7f113654adf1d37303cf74fac3c146f059fd2874cdaf613fb5"]],
+  [
+    "001_initial_schema.sql",
+    [
+      "dde4caf284e2e0f64ba4732967b93218e2396ceca77041c69cf46cac7aef2afd",
+      "7b1d0a54b12a57ae63be06333a779ee23a1fc58b2418c39aaf30e423e5db0931",
+      "e67f584673b81c7f113654adf1d37303cf74fac3c146f059fd2874cdaf613fb5",
+    ],
+  ],
   ["002_add_missing_user_columns.sql", ["829b5ce31d2dbf6e8d50dd830e0fb594dddccbb29f0ae8ba61b80d1779e14179"]],
   ["003_add_missing_agent_columns.sql", ["98656f13e41b3a02f63832290f88041407623591469a546a50d0321fe119e19e"]],
   ["004_create_mcp_servers_table.sql", ["f9ed5024a2f7ac924331c9fed21d05103d4ead9d652dbacd41fb3c0039505628"]],
@@ -50,11 +57,20 @@ export const earlierShippedChecksums: ReadonlyMap<string, ReadonlyArray<string>>
   ["006_add_password_hash_column.sql", ["1077776750144e5a649359b0e0e69c6bb3c9b16ee5d5f1f9ce8c850ca20840df"]],
   ["007_create_system_config_table.sql", ["a20e4819856e4423604bd66823d25a98b485328377d2f4c001e9c94f6d3b776c"]],
   ["008_create_sdk_tokens_table.sql", ["172d343ca6cf57fb9b8cae9afaaab466958cddff64e1682fcc45168a0554f60c"]],
-  ["009_create_security_policies_table.sql", ["706ce54002cb152f4a337cc1e005901b14e95a77063175be4345d2733d3eb5a2", "80540181ea472a1620dbb4c1e7c725eb345827e72147fff50cd72d4dcddc9e06"]],
+  [
+    "009_create_security_policies_table.sql",
+    ["706ce54002cb152f4a337cc1e005901b14e95a77063175be4345d2733d3eb5a2", "80540181ea472a1620dbb4c1e7c725eb345827e72147fff50cd72d4dcddc9e06"],
+  ],
   ["010_create_analytics_tables.sql", ["a3ce9eef6d21e6795fc94871fad50e2544cd1ead0712bde3b9d3b67063c0d200"]],
   ["011_add_password_reset_fields.sql", ["5a8bf90578ab23aa4e4b1b63f3725b65610b19baed92331adb0e67f106078069"]],
-  ["012_create_user_registration_requests_table.sql", ["72384865363cdf80ff98da8d7a1c6dc87c58a4ce834089b2517d76761574e259", "302b7f8cf798e1840a29c34e2de4598c2d649cd78ab60b0884b01ea75c9b117a"]],
-  ["013_create_default_admin_user.sql", ["fbca8198228feacc404770c012d9fb858d7275bdd8e3b0e494c8eca7a50ea57c", "00b04e71d4e475d12f764abd1d37a86b060593af28fd2b7aaa7ace4193d38c3b"]],
+  [
+    "012_create_user_registration_requests_table.sql",
+    ["72384865363cdf80ff98da8d7a1c6dc87c58a4ce834089b2517d76761574e259", "302b7f8cf798e1840a29c34e2de4598c2d649cd78ab60b0884b01ea75c9b117a"],
+  ],
+  [
+    "013_create_default_admin_user.sql",
+    ["fbca8198228feacc404770c012d9fb858d7275bdd8e3b0e494c8eca7a50ea57c", "00b04e71d4e475d12f764abd1d37a86b060593af28fd2b7aaa7ace4193d38c3b"],
+  ],
   ["014_fix_alerts_schema.sql", ["32f5b98b74614366ab58bf10951c22c9d0d190f85d9c09e938781f360d394197"]],
   ["015_add_default_security_policies.sql", ["bcdafaa6d559bb97d0d3f1c1dbc3948aafdabe71bbca983cfbbd274d0437eed4"]],
   ["016_create_backend_metrics_tables.sql", ["70abd728573103714817f4df1704640254af58267e52812e4a64945fe989878c"]],

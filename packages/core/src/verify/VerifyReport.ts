@@ -35,8 +35,7 @@ export interface VerifyReport {
 export const nonBlocking: ReadonlySet<string> = new Set(["admin-password", "backend-schema"])
 
 /** The failures that stop a boot and make a replica unready. */
-export const blockingFailures = (checks: ReadonlyArray<Check>): ReadonlyArray<Check> =>
-  checks.filter((c) => c.status === "fail" && !nonBlocking.has(c.id))
+export const blockingFailures = (checks: ReadonlyArray<Check>): ReadonlyArray<Check> => checks.filter((c) => c.status === "fail" && !nonBlocking.has(c.id))
 
 export const summarise = (database: string, checks: ReadonlyArray<Check>): VerifyReport => {
   const count = (status: CheckStatus) => checks.filter((c) => c.status === status).length

@@ -681,7 +681,7 @@ export const backendSchema = {
     "CREATE INDEX idx_audit_logs_action ON public.audit_logs USING btree (action)",
     "CREATE INDEX idx_audit_logs_organization_id ON public.audit_logs USING btree (organization_id)",
     "CREATE INDEX idx_audit_logs_resource ON public.audit_logs USING btree (resource_type, resource_id)",
-    "CREATE INDEX idx_audit_logs_timestamp ON public.audit_logs USING btree (\"timestamp\" DESC)",
+    'CREATE INDEX idx_audit_logs_timestamp ON public.audit_logs USING btree ("timestamp" DESC)',
     "CREATE INDEX idx_audit_logs_user_id ON public.audit_logs USING btree (user_id)",
     "CREATE INDEX idx_capability_requests_agent_id ON public.capability_requests USING btree (agent_id)",
     "CREATE INDEX idx_capability_requests_requested_at ON public.capability_requests USING btree (requested_at DESC)",

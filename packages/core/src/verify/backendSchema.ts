@@ -45,7 +45,11 @@ const allowedColumns: ReadonlySet<string> = new Set(["security_policies.is_enfor
 const allowedTrigger = /\bsync_password_reset_expiry\(\)/
 
 const tableOf = (kind: SchemaKind, item: string): string =>
-  kind === "column" ? (item.split(".", 1)[0] ?? "") : kind === "constraint" ? (item.split(":", 1)[0] ?? "") : (/ ON (?:ONLY )?(?:public\.)?(\w+)/.exec(item)?.[1] ?? "")
+  kind === "column"
+    ? (item.split(".", 1)[0] ?? "")
+    : kind === "constraint"
+      ? (item.split(":", 1)[0] ?? "")
+      : (/ ON (?:ONLY )?(?:public\.)?(\w+)/.exec(item)?.[1] ?? "")
 
 /** An object's definition without its name. */
 const keyOf = (kind: SchemaKind, item: string): string => {

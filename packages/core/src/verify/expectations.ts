@@ -100,7 +100,6 @@ export interface DeployedDifference {
   readonly inCatalog: (items: ReadonlyArray<string>) => ReadonlyArray<DeployedObject>
 }
 
-
 // None since 0.3.0: 022 and 023 take every database the backend or an earlier aim built to the backend's
 // own schema (the contract), so a difference from it is drift, never a known shape to keep. The
 // mechanism stays for a later backend release whose shape aim cannot converge.
