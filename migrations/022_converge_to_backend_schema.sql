@@ -101,28 +101,12 @@ BEGIN
 END;
 $$;
 
--- aim's own objects the backend does not have: the updated_at triggers of aim 0.1.0/0.2.0 (on tables
--- where the backend keeps none, and beside its own where it does), the one-subject check and unique
--- policy name it added under other definitions, its case-insensitive pending-registration index and
--- its duplicate of the backend's token-expiry index.
+-- aim's own objects the backend does not have, on tables no request of the backend's needs at once:
+-- the one-subject check and unique policy name aim 0.1.0/0.2.0 added under other definitions, its
+-- case-insensitive pending-registration index and its duplicate of the backend's token-expiry index
+-- (its updated_at triggers go below, each with its table).
 DO $$
-DECLARE
-  t record;
 BEGIN
-  FOR t IN
-    SELECT c.relname, tg.tgname
-      FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid
-     WHERE c.relnamespace = 'public'::regnamespace AND NOT tg.tgisinternal
-       AND tg.tgfoid = to_regprocedure('set_updated_at()')
-       AND c.relname NOT IN ('analytics_agent_activity', 'analytics_trust_scores')
-     ORDER BY c.relname
-  LOOP
-    EXECUTE format('DROP TRIGGER %I ON %I', t.tgname, t.relname);
-  END LOOP;
-  IF to_regprocedure('set_updated_at()') IS NOT NULL
-     AND NOT EXISTS (SELECT FROM pg_trigger WHERE tgfoid = to_regprocedure('set_updated_at()')) THEN
-    DROP FUNCTION set_updated_at();
-  END IF;
   IF EXISTS (SELECT FROM pg_constraint WHERE conrelid = to_regclass('verification_events') AND conname = 'verification_events_one_subject') THEN
     ALTER TABLE verification_events DROP CONSTRAINT verification_events_one_subject;
   END IF;
@@ -140,66 +124,91 @@ BEGIN
 END;
 $$;
 
--- The backend's upgrade moves trust scores to numeric(5,2) on a 0..1 scale: a score of 10 or more is
--- divided by 100, a third decimal is rounded away. Every value that changes is copied first.
+-- Everything else in one block, table group by table group: first every table but those the backend
+-- reads or writes on each request, then those one at a time in the order its requests take them
+-- (users, agents, organizations, api_keys, api_calls), a foreign key with the later of its two tables.
+-- A hot table's lock is then taken only near the end of the file, held for its last milliseconds, and
+-- taken in the application's own order, so that a request and this file do not wait for each other.
 DO $$
 DECLARE
+  hot CONSTANT text[] := ARRAY['users', 'agents', 'organizations', 'api_keys', 'api_calls'];
+  unit int;
   s record;
   scaled text;
   copied bigint;
-BEGIN
-  FOR s IN
-    SELECT v.tbl, v.col, format_type(a.atttypid, a.atttypmod) AS live_type
-      FROM (VALUES ('agents', 'trust_score'), ('trust_score_history', 'trust_score')) AS v (tbl, col)
-      JOIN pg_attribute a ON a.attrelid = to_regclass(v.tbl) AND a.attname = v.col AND NOT a.attisdropped
-  LOOP
-    scaled := format('CASE WHEN %1$I >= 10 THEN round(%1$I / 100, 2) ELSE round(%1$I, 2) END', s.col);
-    EXECUTE format('INSERT INTO aim_migrations.value_copies (table_name, row_key, column_name, old_value, migration)
-                    SELECT %L, id::text, %L, %I::text, %L FROM %I WHERE %s <> %I',
-                   s.tbl, s.col, s.col, '022_converge_to_backend_schema.sql', s.tbl, scaled, s.col);
-    GET DIAGNOSTICS copied = ROW_COUNT;
-    IF s.live_type <> 'numeric(5,2)' OR copied > 0 THEN
-      -- A trigger whose WHEN reads the column blocks its type change: the triggers below create it again.
-      IF s.tbl = 'agents' AND EXISTS (SELECT FROM pg_trigger WHERE tgrelid = 'agents'::regclass AND tgname = 'trigger_log_trust_score') THEN
-        DROP TRIGGER trigger_log_trust_score ON agents;
-      END IF;
-      EXECUTE format('ALTER TABLE %I ALTER COLUMN %I TYPE numeric(5,2) USING %s', s.tbl, s.col, scaled);
-    END IF;
-  END LOOP;
-END;
-$$;
-
--- The backend's upgrade drops the seven trust-score factors of its guide release: copied, then dropped.
-DO $$
-DECLARE
   legacy text;
-BEGIN
-  FOREACH legacy IN ARRAY ARRAY['certificate_validity', 'repository_quality', 'documentation_score', 'community_trust',
-                               'security_audit', 'update_frequency', 'age_score'] LOOP
-    IF EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass('trust_scores') AND attname = legacy AND NOT attisdropped) THEN
-      EXECUTE format('INSERT INTO aim_migrations.value_copies (table_name, row_key, column_name, old_value, migration)
-                      SELECT ''trust_scores'', id::text, %L, %I::text, %L FROM trust_scores WHERE %I IS NOT NULL',
-                     legacy, legacy, '022_converge_to_backend_schema.sql', legacy);
-      EXECUTE format('ALTER TABLE trust_scores DROP COLUMN %I', legacy);
-    END IF;
-  END LOOP;
-END;
-$$;
-
--- Columns: type, default and NOT NULL as the contract has them, one ALTER TABLE per table that differs.
-DO $$
-DECLARE
   c record;
   t record;
-  tbls text[] := '{}';
-  acts text[] := '{}';
+  k record;
+  i record;
+  g record;
+  tbls text[];
+  acts text[];
   bad text;
+  other name;
+  parts text[];
+  probe text;
 BEGIN
-  FOR c IN
-    SELECT v.tbl, v.col, v.typ, v.required, v.dflt, a.attnum IS NOT NULL AS present,
-           format_type(a.atttypid, a.atttypmod) AS live_type, a.attnotnull AS live_notnull,
-           pg_get_expr(d.adbin, d.adrelid) AS live_default
-      FROM (VALUES
+  -- unit 0: the other tables; unit n: hot[n].
+  FOR unit IN 0 .. array_length(hot, 1) LOOP
+
+    -- aim 0.1.0/0.2.0's updated_at triggers (on tables where the backend keeps none, and beside its own
+    -- where it does).
+    FOR t IN
+      SELECT rel.relname, tg.tgname
+        FROM pg_trigger tg JOIN pg_class rel ON rel.oid = tg.tgrelid
+       WHERE rel.relnamespace = 'public'::regnamespace AND NOT tg.tgisinternal
+         AND tg.tgfoid = to_regprocedure('set_updated_at()')
+         AND rel.relname NOT IN ('analytics_agent_activity', 'analytics_trust_scores')
+         AND coalesce(array_position(hot, rel.relname::text), 0) = unit
+       ORDER BY rel.relname
+    LOOP
+      EXECUTE format('DROP TRIGGER %I ON %I', t.tgname, t.relname);
+    END LOOP;
+
+    -- The backend's upgrade moves trust scores to numeric(5,2) on a 0..1 scale: a score of 10 or more is
+    -- divided by 100, a third decimal is rounded away. Every value that changes is copied first.
+    FOR s IN
+      SELECT v.tbl, v.col, format_type(a.atttypid, a.atttypmod) AS live_type
+        FROM (VALUES ('agents', 'trust_score'), ('trust_score_history', 'trust_score')) AS v (tbl, col)
+        JOIN pg_attribute a ON a.attrelid = to_regclass(v.tbl) AND a.attname = v.col AND NOT a.attisdropped
+       WHERE coalesce(array_position(hot, v.tbl), 0) = unit
+    LOOP
+      scaled := format('CASE WHEN %1$I >= 10 THEN round(%1$I / 100, 2) ELSE round(%1$I, 2) END', s.col);
+      EXECUTE format('INSERT INTO aim_migrations.value_copies (table_name, row_key, column_name, old_value, migration)
+                      SELECT %L, id::text, %L, %I::text, %L FROM %I WHERE %s <> %I',
+                     s.tbl, s.col, s.col, '022_converge_to_backend_schema.sql', s.tbl, scaled, s.col);
+      GET DIAGNOSTICS copied = ROW_COUNT;
+      IF s.live_type <> 'numeric(5,2)' OR copied > 0 THEN
+        -- A trigger whose WHEN reads the column blocks its type change: the triggers below create it again.
+        IF s.tbl = 'agents' AND EXISTS (SELECT FROM pg_trigger WHERE tgrelid = 'agents'::regclass AND tgname = 'trigger_log_trust_score') THEN
+          DROP TRIGGER trigger_log_trust_score ON agents;
+        END IF;
+        EXECUTE format('ALTER TABLE %I ALTER COLUMN %I TYPE numeric(5,2) USING %s', s.tbl, s.col, scaled);
+      END IF;
+    END LOOP;
+
+    -- The backend's upgrade drops the seven trust-score factors of its guide release: copied, then dropped.
+    IF unit = 0 THEN
+      FOREACH legacy IN ARRAY ARRAY['certificate_validity', 'repository_quality', 'documentation_score', 'community_trust',
+                                   'security_audit', 'update_frequency', 'age_score'] LOOP
+        IF EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass('trust_scores') AND attname = legacy AND NOT attisdropped) THEN
+          EXECUTE format('INSERT INTO aim_migrations.value_copies (table_name, row_key, column_name, old_value, migration)
+                          SELECT ''trust_scores'', id::text, %L, %I::text, %L FROM trust_scores WHERE %I IS NOT NULL',
+                         legacy, legacy, '022_converge_to_backend_schema.sql', legacy);
+          EXECUTE format('ALTER TABLE trust_scores DROP COLUMN %I', legacy);
+        END IF;
+      END LOOP;
+    END IF;
+
+    -- Columns: type, default and NOT NULL as the contract has them, one ALTER TABLE per table that differs.
+    tbls := '{}';
+    acts := '{}';
+    FOR c IN
+      SELECT v.tbl, v.col, v.typ, v.required, v.dflt, a.attnum IS NOT NULL AS present,
+             format_type(a.atttypid, a.atttypmod) AS live_type, a.attnotnull AS live_notnull,
+             pg_get_expr(d.adbin, d.adrelid) AS live_default
+        FROM (VALUES
     ('agent_actions', 'id', 'uuid', true, 'gen_random_uuid()'),
     ('agent_actions', 'agent_id', 'uuid', true, NULL),
     ('agent_actions', 'action_type', 'character varying(100)', true, NULL),
@@ -652,71 +661,62 @@ BEGIN
     ('webhooks', 'created_at', 'timestamp with time zone', true, 'CURRENT_TIMESTAMP'),
     ('webhooks', 'updated_at', 'timestamp with time zone', true, 'CURRENT_TIMESTAMP'),
     ('webhooks', 'created_by', 'uuid', true, NULL)
-      ) AS v (tbl, col, typ, required, dflt)
-      LEFT JOIN pg_attribute a ON a.attrelid = to_regclass(v.tbl) AND a.attname = v.col AND a.attnum > 0 AND NOT a.attisdropped
-      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-     WHERE to_regclass(v.tbl) IS NOT NULL
-  LOOP
-    IF NOT c.present THEN
-      tbls := tbls || c.tbl;
-      acts := acts || format('ADD COLUMN %I %s', c.col, c.typ || coalesce(' DEFAULT ' || c.dflt, '') || CASE WHEN c.required THEN ' NOT NULL' ELSE '' END);
-      CONTINUE;
-    END IF;
-    IF c.live_type <> c.typ THEN
-      INSERT INTO aim_migrations.conversions (table_name, column_name, from_type, to_type, at_zone, migration)
-      VALUES (c.tbl, c.col, c.live_type, c.typ,
-              CASE WHEN c.live_type LIKE 'timestamp%' AND c.typ LIKE 'timestamp%' THEN coalesce(nullif(current_setting('aim.timestamp_zone', true), ''), 'UTC') END,
-              '022_converge_to_backend_schema.sql');
-      tbls := tbls || c.tbl;
-      -- The same instant, written as the backend's timestamp (or back) at the operator's zone.
-      acts := acts || format('ALTER COLUMN %I TYPE %s USING %s', c.col, c.typ,
-        CASE WHEN c.live_type LIKE 'timestamp%' AND c.typ LIKE 'timestamp%'
-             THEN format('%I AT TIME ZONE %L', c.col, coalesce(nullif(current_setting('aim.timestamp_zone', true), ''), 'UTC'))
-             ELSE format('%I::%s', c.col, c.typ) END);
-    END IF;
-    IF c.live_default IS DISTINCT FROM c.dflt THEN
-      tbls := tbls || c.tbl;
-      acts := acts || CASE WHEN c.dflt IS NULL THEN format('ALTER COLUMN %I DROP DEFAULT', c.col)
-                           ELSE format('ALTER COLUMN %I SET DEFAULT %s', c.col, c.dflt) END;
-    END IF;
-    IF c.required AND NOT c.live_notnull THEN
-      EXECUTE format('SELECT string_agg(k, '', '') FROM (SELECT %s::text AS k FROM %I WHERE %I IS NULL LIMIT 5) r',
-                     CASE WHEN c.tbl IN ('agent_tags', 'mcp_server_tags') THEN 'ctid' ELSE 'id' END, c.tbl, c.col) INTO bad;
-      IF bad IS NOT NULL THEN
-        RAISE EXCEPTION 'rows of % have no % (the backend''s schema requires one): %', c.tbl, c.col, bad
-          USING ERRCODE = 'AIM02', HINT = format('Give each of these rows a %s, or delete them, then run aim migrate again: aim changes no row itself.', c.col);
+        ) AS v (tbl, col, typ, required, dflt)
+        LEFT JOIN pg_attribute a ON a.attrelid = to_regclass(v.tbl) AND a.attname = v.col AND a.attnum > 0 AND NOT a.attisdropped
+        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+       WHERE to_regclass(v.tbl) IS NOT NULL AND coalesce(array_position(hot, v.tbl), 0) = unit
+    LOOP
+      IF NOT c.present THEN
+        tbls := tbls || c.tbl;
+        acts := acts || format('ADD COLUMN %I %s', c.col, c.typ || coalesce(' DEFAULT ' || c.dflt, '') || CASE WHEN c.required THEN ' NOT NULL' ELSE '' END);
+        CONTINUE;
       END IF;
-      tbls := tbls || c.tbl;
-      acts := acts || format('ALTER COLUMN %I SET NOT NULL', c.col);
-    ELSIF NOT c.required AND c.live_notnull THEN
-      tbls := tbls || c.tbl;
-      acts := acts || format('ALTER COLUMN %I DROP NOT NULL', c.col);
-    END IF;
-  END LOOP;
-  FOR t IN
-    SELECT x.tbl, string_agg(x.act, ', ' ORDER BY x.n) AS acts
-      FROM unnest(tbls, acts) WITH ORDINALITY AS x (tbl, act, n)
-     GROUP BY x.tbl ORDER BY x.tbl
-  LOOP
-    EXECUTE format('ALTER TABLE %I %s', t.tbl, t.acts);
-  END LOOP;
-END;
-$$;
+      IF c.live_type <> c.typ THEN
+        INSERT INTO aim_migrations.conversions (table_name, column_name, from_type, to_type, at_zone, migration)
+        VALUES (c.tbl, c.col, c.live_type, c.typ,
+                CASE WHEN c.live_type LIKE 'timestamp%' AND c.typ LIKE 'timestamp%' THEN coalesce(nullif(current_setting('aim.timestamp_zone', true), ''), 'UTC') END,
+                '022_converge_to_backend_schema.sql');
+        tbls := tbls || c.tbl;
+        -- The same instant, written as the backend's timestamp (or back) at the operator's zone.
+        acts := acts || format('ALTER COLUMN %I TYPE %s USING %s', c.col, c.typ,
+          CASE WHEN c.live_type LIKE 'timestamp%' AND c.typ LIKE 'timestamp%'
+               THEN format('%I AT TIME ZONE %L', c.col, coalesce(nullif(current_setting('aim.timestamp_zone', true), ''), 'UTC'))
+               ELSE format('%I::%s', c.col, c.typ) END);
+      END IF;
+      IF c.live_default IS DISTINCT FROM c.dflt THEN
+        tbls := tbls || c.tbl;
+        acts := acts || CASE WHEN c.dflt IS NULL THEN format('ALTER COLUMN %I DROP DEFAULT', c.col)
+                             ELSE format('ALTER COLUMN %I SET DEFAULT %s', c.col, c.dflt) END;
+      END IF;
+      IF c.required AND NOT c.live_notnull THEN
+        EXECUTE format('SELECT string_agg(k, '', '') FROM (SELECT %s::text AS k FROM %I WHERE %I IS NULL LIMIT 5) r',
+                       CASE WHEN c.tbl IN ('agent_tags', 'mcp_server_tags') THEN 'ctid' ELSE 'id' END, c.tbl, c.col) INTO bad;
+        IF bad IS NOT NULL THEN
+          RAISE EXCEPTION 'rows of % have no % (the backend''s schema requires one): %', c.tbl, c.col, bad
+            USING ERRCODE = 'AIM02', HINT = format('Give each of these rows a %s, or delete them, then run aim migrate again: aim changes no row itself.', c.col);
+        END IF;
+        tbls := tbls || c.tbl;
+        acts := acts || format('ALTER COLUMN %I SET NOT NULL', c.col);
+      ELSIF NOT c.required AND c.live_notnull THEN
+        tbls := tbls || c.tbl;
+        acts := acts || format('ALTER COLUMN %I DROP NOT NULL', c.col);
+      END IF;
+    END LOOP;
+    FOR t IN
+      SELECT x.tbl, string_agg(x.act, ', ' ORDER BY x.n) AS acts
+        FROM unnest(tbls, acts) WITH ORDINALITY AS x (tbl, act, n)
+       GROUP BY x.tbl ORDER BY x.tbl
+    LOOP
+      EXECUTE format('ALTER TABLE %I %s', t.tbl, t.acts);
+    END LOOP;
 
--- Constraints: each CHECK, FOREIGN KEY and UNIQUE as the contract defines it (its ON DELETE action
--- decides what a delete of a user or an agent does). A constraint the database holds under another
--- name is renamed; one that differs is replaced, after the rows it would refuse are looked for.
-DO $$
-DECLARE
-  c record;
-  other name;
-  parts text[];
-  probe text;
-  bad text;
-BEGIN
-  FOR c IN
-    SELECT v.tbl, v.con, v.def, v.src, k.oid AS live_oid, pg_get_constraintdef(k.oid) AS live_def, k.convalidated
-      FROM (VALUES
+    -- Constraints: each CHECK, FOREIGN KEY and UNIQUE as the contract defines it (its ON DELETE action
+    -- decides what a delete of a user or an agent does). A constraint the database holds under another
+    -- name is renamed; one that differs is replaced, after the rows it would refuse are looked for. A
+    -- foreign key locks the table it references too: it goes with the later of its two tables.
+    FOR k IN
+      SELECT v.tbl, v.con, v.def, v.src, r.oid AS live_oid, pg_get_constraintdef(r.oid) AS live_def, r.convalidated
+        FROM (VALUES
     ('agent_actions', 'agent_actions_agent_id_fkey', 'FOREIGN KEY (agent_id) REFERENCES agents(id) ON DELETE CASCADE', 'FOREIGN KEY (agent_id) REFERENCES agents(id) ON DELETE CASCADE'),
     ('agent_actions', 'agent_actions_pkey', 'PRIMARY KEY (id)', 'PRIMARY KEY (id)'),
     ('agent_activity_metrics', 'agent_activity_metrics_agent_id_fkey', 'FOREIGN KEY (agent_id) REFERENCES agents(id) ON DELETE CASCADE', 'FOREIGN KEY (agent_id) REFERENCES agents(id) ON DELETE CASCADE'),
@@ -849,63 +849,57 @@ BEGIN
     ('webhooks', 'webhooks_organization_id_fkey', 'FOREIGN KEY (organization_id) REFERENCES organizations(id) ON DELETE CASCADE', 'FOREIGN KEY (organization_id) REFERENCES organizations(id) ON DELETE CASCADE'),
     ('webhooks', 'webhooks_pkey', 'PRIMARY KEY (id)', 'PRIMARY KEY (id)'),
     ('webhooks', 'webhooks_name_unique_per_org', 'UNIQUE (organization_id, name)', 'UNIQUE (organization_id, name)')
-      ) AS v (tbl, con, def, src)
-      LEFT JOIN pg_constraint k ON k.conrelid = to_regclass(v.tbl) AND k.conname = v.con
-     WHERE to_regclass(v.tbl) IS NOT NULL AND v.def NOT LIKE 'PRIMARY KEY%'
-     ORDER BY v.tbl, v.con
-  LOOP
-    CONTINUE WHEN c.live_def = c.def AND c.convalidated;
-    IF c.live_def = c.def THEN
-      EXECUTE format('ALTER TABLE %I VALIDATE CONSTRAINT %I', c.tbl, c.con);
-      CONTINUE;
-    END IF;
-    SELECT k.conname INTO other FROM pg_constraint k
-     WHERE k.conrelid = to_regclass(c.tbl) AND pg_get_constraintdef(k.oid) = c.def AND k.conname <> c.con LIMIT 1;
-    IF other IS NOT NULL AND c.live_oid IS NULL THEN
-      EXECUTE format('ALTER TABLE %I RENAME CONSTRAINT %I TO %I', c.tbl, other, c.con);
-      CONTINUE;
-    END IF;
-    probe := NULL;
-    IF c.def LIKE 'CHECK %' THEN
-      probe := format('SELECT id::text AS k FROM %I WHERE NOT %s', c.tbl, substr(c.def, 7));
-    ELSIF c.def LIKE 'FOREIGN KEY %' THEN
-      parts := regexp_match(c.def, '^FOREIGN KEY \((\w+)\) REFERENCES (\w+)\((\w+)\)');
-      probe := format('SELECT %s::text AS k FROM %I t WHERE t.%I IS NOT NULL AND NOT EXISTS (SELECT FROM %I p WHERE p.%I = t.%I)',
-                      CASE WHEN c.tbl IN ('agent_tags', 'mcp_server_tags') THEN 't.ctid' ELSE 't.id' END,
-                      c.tbl, parts[1], parts[2], parts[3], parts[1]);
-    ELSIF c.def LIKE 'UNIQUE %' THEN
-      parts := regexp_match(c.def, '^UNIQUE \((.*)\)$');
-      probe := format('SELECT (%s)::text AS k FROM %I GROUP BY %s HAVING count(*) > 1', parts[1], c.tbl, parts[1]);
-    END IF;
-    IF probe IS NOT NULL THEN
-      EXECUTE format('SELECT string_agg(k, '', '') FROM (%s LIMIT 5) r', probe) INTO bad;
-      IF bad IS NOT NULL THEN
-        RAISE EXCEPTION 'rows of % do not fit the backend''s % (%): %', c.tbl, c.con, c.def, bad
-          USING ERRCODE = 'AIM02', HINT = 'Correct or delete these rows (the backend''s own database refuses them), then run aim migrate again: aim changes no row itself.';
+        ) AS v (tbl, con, def, src)
+        LEFT JOIN pg_constraint r ON r.conrelid = to_regclass(v.tbl) AND r.conname = v.con
+       WHERE to_regclass(v.tbl) IS NOT NULL AND v.def NOT LIKE 'PRIMARY KEY%'
+         AND greatest(coalesce(array_position(hot, v.tbl), 0), coalesce(array_position(hot, substring(v.def FROM 'REFERENCES (\w+)\(')), 0)) = unit
+       ORDER BY v.tbl, v.con
+    LOOP
+      CONTINUE WHEN k.live_def = k.def AND k.convalidated;
+      IF k.live_def = k.def THEN
+        EXECUTE format('ALTER TABLE %I VALIDATE CONSTRAINT %I', k.tbl, k.con);
+        CONTINUE;
       END IF;
-    END IF;
-    IF c.live_oid IS NOT NULL THEN
-      EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', c.tbl, c.con);
-    END IF;
-    IF other IS NOT NULL THEN
-      EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', c.tbl, other);
-    END IF;
-    EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I %s', c.tbl, c.con, c.src);
-  END LOOP;
-END;
-$$;
+      SELECT r.conname INTO other FROM pg_constraint r
+       WHERE r.conrelid = to_regclass(k.tbl) AND pg_get_constraintdef(r.oid) = k.def AND r.conname <> k.con LIMIT 1;
+      IF other IS NOT NULL AND k.live_oid IS NULL THEN
+        EXECUTE format('ALTER TABLE %I RENAME CONSTRAINT %I TO %I', k.tbl, other, k.con);
+        CONTINUE;
+      END IF;
+      probe := NULL;
+      IF k.def LIKE 'CHECK %' THEN
+        probe := format('SELECT id::text AS k FROM %I WHERE NOT %s', k.tbl, substr(k.def, 7));
+      ELSIF k.def LIKE 'FOREIGN KEY %' THEN
+        parts := regexp_match(k.def, '^FOREIGN KEY \((\w+)\) REFERENCES (\w+)\((\w+)\)');
+        probe := format('SELECT %s::text AS k FROM %I t WHERE t.%I IS NOT NULL AND NOT EXISTS (SELECT FROM %I p WHERE p.%I = t.%I)',
+                        CASE WHEN k.tbl IN ('agent_tags', 'mcp_server_tags') THEN 't.ctid' ELSE 't.id' END,
+                        k.tbl, parts[1], parts[2], parts[3], parts[1]);
+      ELSIF k.def LIKE 'UNIQUE %' THEN
+        parts := regexp_match(k.def, '^UNIQUE \((.*)\)$');
+        probe := format('SELECT (%s)::text AS k FROM %I GROUP BY %s HAVING count(*) > 1', parts[1], k.tbl, parts[1]);
+      END IF;
+      IF probe IS NOT NULL THEN
+        EXECUTE format('SELECT string_agg(k, '', '') FROM (%s LIMIT 5) r', probe) INTO bad;
+        IF bad IS NOT NULL THEN
+          RAISE EXCEPTION 'rows of % do not fit the backend''s % (%): %', k.tbl, k.con, k.def, bad
+            USING ERRCODE = 'AIM02', HINT = 'Correct or delete these rows (the backend''s own database refuses them), then run aim migrate again: aim changes no row itself.';
+        END IF;
+      END IF;
+      IF k.live_oid IS NOT NULL THEN
+        EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', k.tbl, k.con);
+      END IF;
+      IF other IS NOT NULL THEN
+        EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', k.tbl, other);
+      END IF;
+      EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I %s', k.tbl, k.con, k.src);
+    END LOOP;
 
--- Indexes, each as the contract defines it (the detections index the backend's "last detection" query
--- reads ends in detected_at DESC, say). One held under another name is renamed; one that differs is
--- built again.
-DO $$
-DECLARE
-  i record;
-  other name;
-BEGIN
-  FOR i IN
-    SELECT v.tbl, v.idx, v.def, pg_get_indexdef(to_regclass(v.idx)) AS live_def
-      FROM (VALUES
+    -- Indexes, each as the contract defines it (the detections index the backend's "last detection"
+    -- query reads ends in detected_at DESC, say). One held under another name is renamed; one that
+    -- differs is built again.
+    FOR i IN
+      SELECT v.tbl, v.idx, v.def, pg_get_indexdef(to_regclass(v.idx)) AS live_def
+        FROM (VALUES
     ('agent_actions', 'idx_agent_actions_action_type', 'CREATE INDEX idx_agent_actions_action_type ON public.agent_actions USING btree (action_type)'),
     ('agent_actions', 'idx_agent_actions_agent_id', 'CREATE INDEX idx_agent_actions_agent_id ON public.agent_actions USING btree (agent_id)'),
     ('agent_actions', 'idx_agent_actions_created_at', 'CREATE INDEX idx_agent_actions_created_at ON public.agent_actions USING btree (created_at DESC)'),
@@ -1081,38 +1075,32 @@ BEGIN
     ('webhooks', 'idx_webhooks_created_at', 'CREATE INDEX idx_webhooks_created_at ON public.webhooks USING btree (created_at)'),
     ('webhooks', 'idx_webhooks_is_active', 'CREATE INDEX idx_webhooks_is_active ON public.webhooks USING btree (is_active)'),
     ('webhooks', 'idx_webhooks_organization_id', 'CREATE INDEX idx_webhooks_organization_id ON public.webhooks USING btree (organization_id)')
-      ) AS v (tbl, idx, def)
-     WHERE to_regclass(v.tbl) IS NOT NULL
-     ORDER BY v.tbl, v.idx
-  LOOP
-    CONTINUE WHEN i.live_def = i.def;
-    SELECT x.relname INTO other FROM pg_index ix JOIN pg_class x ON x.oid = ix.indexrelid
-     WHERE ix.indrelid = to_regclass(i.tbl) AND x.relname <> i.idx
-       AND replace(pg_get_indexdef(x.oid), 'INDEX ' || quote_ident(x.relname) || ' ON', 'INDEX ' || quote_ident(i.idx) || ' ON') = i.def
-       AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = x.oid)
-     LIMIT 1;
-    IF i.live_def IS NOT NULL THEN
-      EXECUTE format('DROP INDEX %I', i.idx);
-    END IF;
-    IF other IS NOT NULL THEN
-      EXECUTE format('ALTER INDEX %I RENAME TO %I', other, i.idx);
-    ELSE
-      EXECUTE i.def;
-    END IF;
-  END LOOP;
-END;
-$$;
+        ) AS v (tbl, idx, def)
+       WHERE to_regclass(v.tbl) IS NOT NULL AND coalesce(array_position(hot, v.tbl), 0) = unit
+       ORDER BY v.tbl, v.idx
+    LOOP
+      CONTINUE WHEN i.live_def = i.def;
+      SELECT x.relname INTO other FROM pg_index ix JOIN pg_class x ON x.oid = ix.indexrelid
+       WHERE ix.indrelid = to_regclass(i.tbl) AND x.relname <> i.idx
+         AND replace(pg_get_indexdef(x.oid), 'INDEX ' || quote_ident(x.relname) || ' ON', 'INDEX ' || quote_ident(i.idx) || ' ON') = i.def
+         AND NOT EXISTS (SELECT FROM pg_constraint r WHERE r.conindid = x.oid)
+       LIMIT 1;
+      IF i.live_def IS NOT NULL THEN
+        EXECUTE format('DROP INDEX %I', i.idx);
+      END IF;
+      IF other IS NOT NULL THEN
+        EXECUTE format('ALTER INDEX %I RENAME TO %I', other, i.idx);
+      ELSE
+        EXECUTE i.def;
+      END IF;
+    END LOOP;
 
--- Triggers, each as the contract defines it: the metrics trigger fires only for a call with an agent
--- (without its WHEN every user request's api_calls insert failed), the tag limits of the Community
--- Edition, and updated_at only where the backend keeps it.
-DO $$
-DECLARE
-  g record;
-BEGIN
-  FOR g IN
-    SELECT v.tbl, v.trg, v.def, pg_get_triggerdef(tg.oid) AS live_def
-      FROM (VALUES
+    -- Triggers, each as the contract defines it: the metrics trigger fires only for a call with an agent
+    -- (without its WHEN every user request's api_calls insert failed), the tag limits of the Community
+    -- Edition, and updated_at only where the backend keeps it.
+    FOR g IN
+      SELECT v.tbl, v.trg, v.def, pg_get_triggerdef(tg.oid) AS live_def
+        FROM (VALUES
     ('agent_behavioral_baselines', 'update_agent_behavioral_baselines_updated_at', 'CREATE TRIGGER update_agent_behavioral_baselines_updated_at BEFORE UPDATE ON public.agent_behavioral_baselines FOR EACH ROW EXECUTE FUNCTION update_updated_at_column()'),
     ('agent_capabilities', 'update_agent_capabilities_updated_at', 'CREATE TRIGGER update_agent_capabilities_updated_at BEFORE UPDATE ON public.agent_capabilities FOR EACH ROW EXECUTE FUNCTION update_updated_at_column()'),
     ('agent_tags', 'enforce_agent_tag_limit', 'CREATE TRIGGER enforce_agent_tag_limit BEFORE INSERT ON public.agent_tags FOR EACH ROW EXECUTE FUNCTION enforce_community_edition_agent_tag_limit()'),
@@ -1123,17 +1111,22 @@ BEGIN
     ('organizations', 'update_organizations_updated_at', 'CREATE TRIGGER update_organizations_updated_at BEFORE UPDATE ON public.organizations FOR EACH ROW EXECUTE FUNCTION update_updated_at_column()'),
     ('user_registration_requests', 'update_user_registration_requests_updated_at', 'CREATE TRIGGER update_user_registration_requests_updated_at BEFORE UPDATE ON public.user_registration_requests FOR EACH ROW EXECUTE FUNCTION update_updated_at_column()'),
     ('users', 'update_users_updated_at', 'CREATE TRIGGER update_users_updated_at BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION update_updated_at_column()')
-      ) AS v (tbl, trg, def)
-      LEFT JOIN pg_trigger tg ON tg.tgrelid = to_regclass(v.tbl) AND tg.tgname = v.trg
-     WHERE to_regclass(v.tbl) IS NOT NULL
-     ORDER BY v.tbl, v.trg
-  LOOP
-    CONTINUE WHEN g.live_def = g.def;
-    IF g.live_def IS NOT NULL THEN
-      EXECUTE format('DROP TRIGGER %I ON %I', g.trg, g.tbl);
-    END IF;
-    EXECUTE g.def;
+        ) AS v (tbl, trg, def)
+        LEFT JOIN pg_trigger tg ON tg.tgrelid = to_regclass(v.tbl) AND tg.tgname = v.trg
+       WHERE to_regclass(v.tbl) IS NOT NULL AND coalesce(array_position(hot, v.tbl), 0) = unit
+       ORDER BY v.tbl, v.trg
+    LOOP
+      CONTINUE WHEN g.live_def = g.def;
+      IF g.live_def IS NOT NULL THEN
+        EXECUTE format('DROP TRIGGER %I ON %I', g.trg, g.tbl);
+      END IF;
+      EXECUTE g.def;
+    END LOOP;
   END LOOP;
+  IF to_regprocedure('set_updated_at()') IS NOT NULL
+     AND NOT EXISTS (SELECT FROM pg_trigger WHERE tgfoid = to_regprocedure('set_updated_at()')) THEN
+    DROP FUNCTION set_updated_at();
+  END IF;
 END;
 $$;
 

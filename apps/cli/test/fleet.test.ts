@@ -14,6 +14,18 @@ describe("aim migrate --databases (a fleet of 20 databases on the local server)"
     await Promise.all(databases.map((d) => d.drop()))
   })
 
+  it("a rehearsal of a fleet is refused before any database is opened: --dry-run and --prove-idempotent never migrate it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aim-fleet-"))
+    const file = join(dir, "databases.txt")
+    writeFileSync(file, `${databases[0]?.url}\n`)
+    for (const flag of ["--dry-run", "--prove-idempotent"]) {
+      const result = await aim(["migrate", "--databases", file, flag, "--json"], { DATABASE_URL: testPostgresUrl() })
+      expect(result.code, result.stderr).toBe(2)
+      expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { code: "AIM-CLI-001", message: expect.stringContaining(flag) } })
+    }
+    expect(await sql(databases[0]?.url ?? "", "SELECT to_regclass('aim_migrations.schema_migrations') IS NULL AS untouched")).toEqual([{ untouched: true }])
+  })
+
   it("migrates all with bounded concurrency; one failing database does not stop the others and sets the exit code", async () => {
     const dir = mkdtempSync(join(tmpdir(), "aim-fleet-"))
     const file = join(dir, "databases.txt")

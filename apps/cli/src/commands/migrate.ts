@@ -118,6 +118,12 @@ export const migrate = Command.make(
     Effect.gen(function* () {
       // A fleet opens each database of its file; otherwise the configured one is opened.
       if (Option.isSome(databases)) {
+        // A fleet run migrates: a rehearsal must never become one (it has no write path to take).
+        if (options.dryRun || options.proveIdempotent)
+          return yield* new UsageRefused({
+            entry: catalog.usageInvalid,
+            message: `${options.dryRun ? "--dry-run" : "--prove-idempotent"} rehearses one database and --databases migrates many: rehearse on one of them (DATABASE_URL=… aim migrate ${options.dryRun ? "--dry-run" : "--prove-idempotent"}), then run the fleet`,
+          })
         const { migrateDatabases } = yield* load(() => import("./fleet.js"))
         return yield* migrateDatabases({ ...options, concurrency, file: databases.value, ...(Option.isSome(shard) ? { shard: shard.value } : {}) })
       }

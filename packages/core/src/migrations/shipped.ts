@@ -28,7 +28,7 @@ export const shippedMigrations: ReadonlyMap<string, string> = new Map([
   ["019_create_backend_mcp_tables.sql", "8538ed93f81f89700ffa3067b1e32f1d392b8e2a871c141251c9ad4081594e5b"],
   ["020_align_columns_with_backend.sql", "81f7ee8bee3e05f505d4b6244c363dcb932c3ccbb1cbfb79b61fd77dca26e19d"],
   ["021_validate_audit_logs_user_fkey.sql", "9612b3f1e9d061429c840f854edebde39ffa7316b1935d5ace5d1a2dd244a79a"],
-  ["022_converge_to_backend_schema.sql", "b2b48f71b35b670366b747ec72517146c677b8bf21c6ce06fd81a2ce2f5cfcbc"],
+  ["022_converge_to_backend_schema.sql", "2bd8ebbbb2fbb943226c8825db4e3ec605b06e1ee1dc4692113fa83526de1c99"],
   ["023_converge_audit_logs.sql", "5ae9feb46ead95af5c8b32e9ab166033fb6d874171a1b6fd14d79248bb078796"],
 ])
 
