@@ -126,12 +126,13 @@ $$;
 
 -- Everything else in one block, table group by table group: first every table but those the backend
 -- reads or writes on each request, then those one at a time in the order its requests take them
--- (users, agents, organizations, api_keys, api_calls), a foreign key with the later of its two tables.
+-- (users, agents and the score history its trigger writes, organizations, api_keys, api_calls and the
+-- hourly metrics its trigger writes), a foreign key with the later of its two tables.
 -- A hot table's lock is then taken only near the end of the file, held for its last milliseconds, and
 -- taken in the application's own order, so that a request and this file do not wait for each other.
 DO $$
 DECLARE
-  hot CONSTANT text[] := ARRAY['users', 'agents', 'organizations', 'api_keys', 'api_calls'];
+  hot CONSTANT text[] := ARRAY['users', 'agents', 'trust_score_history', 'organizations', 'api_keys', 'api_calls', 'agent_activity_metrics'];
   unit int;
   s record;
   scaled text;

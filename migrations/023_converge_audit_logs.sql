@@ -1,9 +1,10 @@
 -- 023_converge_audit_logs: audit_logs as the backend's current release has it, in a transaction of its
--- own (022 converges every other table): on a database aim 0.1.0/0.2.0 built, its "timestamp" goes
--- back to the backend's timestamp (a rewrite of the table, at the zone the backend writes in: UTC, or
--- aim.timestamp_zone; aim_migrations.conversions records the zone), user_id and resource_id are NOT
--- NULL again and a user's audit rows go with the user (ON DELETE CASCADE), and the backend's indexes
--- on action, resource and user are built. On a
+-- own that locks audit_logs alone (022 converges every other table; 024 and 025 its foreign key to
+-- users): on a database aim 0.1.0/0.2.0 built, its "timestamp" goes back to the backend's timestamp
+-- (a rewrite of the table, at the zone the backend writes in: UTC, or aim.timestamp_zone;
+-- aim_migrations.conversions records the zone), user_id and resource_id are NOT NULL again, and the
+-- backend's indexes on action, resource and user are built. Holding no other table, it never waits for
+-- a request that waits for it. On a
 -- database that already has them (the backend's own, at any release) it reads the catalog and takes no
 -- lock. Rows without a user or a resource stop it (SQLSTATE AIM02, naming them): aim changes no row.
 
@@ -29,11 +30,6 @@ BEGIN
               HINT = 'These are audit rows of deleted users that aim 0.1.0/0.2.0 kept: export them if you need them, delete them, then run aim migrate again.';
     END IF;
     ALTER TABLE audit_logs ALTER COLUMN user_id SET NOT NULL, ALTER COLUMN resource_id SET NOT NULL;
-  END IF;
-  IF (SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'audit_logs'::regclass AND conname = 'audit_logs_user_id_fkey')
-     IS DISTINCT FROM 'FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE' THEN
-    ALTER TABLE audit_logs DROP CONSTRAINT IF EXISTS audit_logs_user_id_fkey;
-    ALTER TABLE audit_logs ADD CONSTRAINT audit_logs_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE;
   END IF;
   IF to_regclass('idx_audit_logs_action') IS NULL THEN
     CREATE INDEX idx_audit_logs_action ON audit_logs USING btree (action);

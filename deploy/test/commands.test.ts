@@ -23,7 +23,7 @@ describe("every command the Dockerfile and the manifests run, run the same way w
       // The image runs with NODE_ENV=production: the published admin password is a failure, printed, and
       // the deploy goes on so that the admin can log in and change it.
       expect(first.stdout).toMatch(
-        /23 migrations applied[\s\S]*Verifying[\s\S]*FAIL +Step 4 +Default admin password changed[\s\S]*1 failed\n⚠ the deploy goes on/,
+        /25 migrations applied[\s\S]*Verifying[\s\S]*FAIL +Step 4 +Default admin password changed[\s\S]*1 failed\n⚠ the deploy goes on/,
       )
       expect(first.stderr).toMatch(/using the AIM migrations shipped with aim/)
       const again = runImage(cmd, { DATABASE_URL: plaintext(db.url) })
@@ -50,7 +50,7 @@ describe("every command the Dockerfile and the manifests run, run the same way w
         const result = runImage(args, { DATABASE_URL: plaintext(db.url) })
         expect(result.status, `${args.join(" ")}: ${result.stderr}`).toBe(0)
       }
-      expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 23 }])
+      expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 25 }])
     } finally {
       await db.drop()
     }

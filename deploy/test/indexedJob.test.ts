@@ -97,7 +97,7 @@ describe(`the fleet Indexed Job, simulated: ${completions} pods over ${fleetSize
     for (const name of doneBeforeKill.keys()) expect(retried.get(name), name).toBe(0)
     expect([...retried.values()].some((applied) => applied > 0)).toBe(true)
 
-    // Every database has each of the 23 migrations exactly once.
+    // Every database has each of the 25 migrations exactly once.
     await inParallel(names, 8, async (name) => {
       const url = new URL(testPostgresUrl())
       url.pathname = `/${name}`
@@ -105,7 +105,7 @@ describe(`the fleet Indexed Job, simulated: ${completions} pods over ${fleetSize
         url.toString(),
         "SELECT count(*)::int AS n, count(DISTINCT version)::int AS versions FROM aim_migrations.schema_migrations",
       )
-      expect(row, name).toEqual({ n: 23, versions: 23 })
+      expect(row, name).toEqual({ n: 25, versions: 25 })
     })
   })
 })

@@ -129,7 +129,7 @@ ${keyLines.join("\n")}
     }
     const page = `${banner}# The AIM schema
 
-What \`aim migrate\` builds in \`public\`: **the AIM backend's own database** at its current release (${backendReleases.current.length} files of its own, which aim's files provide and record, see [Running the AIM backend on an aim database](/guide/backend)), object for object: every column with its type, NOT NULL and default, every constraint with its ON DELETE action, every index and trigger, under the backend's names, so the backend accepts and refuses the same writes, deletes the same rows and counts the same as on its own database. A fresh database is built that way; one the backend built at any release, or an earlier aim release, is taken there by 022 and 023 (see the [changelog](https://github.com/opena2a/aim-migrate/blob/main/CHANGELOG.md)). Read off the catalog of a fresh database.
+What \`aim migrate\` builds in \`public\`: **the AIM backend's own database** at its current release (${backendReleases.current.length} files of its own, which aim's files provide and record, see [Running the AIM backend on an aim database](/guide/backend)), object for object: every column with its type, NOT NULL and default, every constraint with its ON DELETE action, every index and trigger, under the backend's names, so the backend accepts and refuses the same writes, deletes the same rows and counts the same as on its own database. A fresh database is built that way; one the backend built at any release, or an earlier aim release, is taken there by 022-025 (see the [changelog](https://github.com/opena2a/aim-migrate/blob/main/CHANGELOG.md)). Read off the catalog of a fresh database.
 
 The only differences, each asked for by the guide or the operator:
 

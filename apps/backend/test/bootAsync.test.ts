@@ -8,7 +8,7 @@ describe("bootAsync (for Express, Fastify, Nest)", () => {
     const db = await createTestDatabase(testPostgresUrl(), "aim_async")
     try {
       const first = await bootAsync({ env: { DATABASE_URL: db.url }, migrationsDir: shippedMigrations })
-      expect(first.report.applied).toHaveLength(23)
+      expect(first.report.applied).toHaveLength(25)
       expect(first.report.verification.ok).toBe(true)
       await first.close()
       const second = await bootAsync({ env: { DATABASE_URL: db.url }, migrationsDir: shippedMigrations })

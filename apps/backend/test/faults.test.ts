@@ -8,10 +8,10 @@ import { expectMigrationBoundary, ledgerVersions, lockReleased } from "./invaria
 // A deploy with a slow step inside a transactional migration, so kills land inside migrations too.
 const slowDeploy = () =>
   migrationsWith({
-    "024_slow_step.sql": "CREATE TABLE IF NOT EXISTS slow_step (id int);\nSELECT pg_sleep(0.4);\n",
-    "025_after_slow.sql": "CREATE TABLE IF NOT EXISTS after_slow (id int);\n",
+    "026_slow_step.sql": "CREATE TABLE IF NOT EXISTS slow_step (id int);\nSELECT pg_sleep(0.4);\n",
+    "027_after_slow.sql": "CREATE TABLE IF NOT EXISTS after_slow (id int);\n",
   })
-const extraTables = { 24: "slow_step", 25: "after_slow" }
+const extraTables = { 26: "slow_step", 27: "after_slow" }
 
 describe("faults during a deploy (real processes, real PostgreSQL)", () => {
   it("SIGKILL at random moments (20 trials): always at a migration boundary, lock freed, next boot completes", async () => {
@@ -38,14 +38,14 @@ describe("faults during a deploy (real processes, real PostgreSQL)", () => {
         const next = startBackend({ DATABASE_URL: db.url }, dir)
         await next.ready
         await stop(next)
-        expect(await expectMigrationBoundary(db.url, extraTables)).toBe(25)
+        expect(await expectMigrationBoundary(db.url, extraTables)).toBe(27)
       } finally {
         await db.drop()
       }
     }
     // The kills landed at different points of the deploy, including part-way through it.
-    expect(progress.filter((k) => k > 0 && k < 25).length).toBeGreaterThanOrEqual(3)
-    // 20 trials of two boots each over 25 files: minutes on a loaded 2-core machine.
+    expect(progress.filter((k) => k > 0 && k < 27).length).toBeGreaterThanOrEqual(3)
+    // 20 trials of two boots each over 27 files: minutes on a loaded 2-core machine.
   }, 300_000)
 
   it("SIGTERM while waiting for the lock: exits promptly", async () => {
@@ -70,7 +70,7 @@ describe("faults during a deploy (real processes, real PostgreSQL)", () => {
 
   it("SIGTERM while migrating: exits promptly, the transaction rolls back, the lock is released", async () => {
     const db = await createTestDatabase(testPostgresUrl(), "aim_term_mig")
-    const dir = migrationsWith({ "024_very_slow.sql": "CREATE TABLE IF NOT EXISTS very_slow (id int);\nSELECT pg_sleep(60);\n" })
+    const dir = migrationsWith({ "026_very_slow.sql": "CREATE TABLE IF NOT EXISTS very_slow (id int);\nSELECT pg_sleep(60);\n" })
     try {
       const backend = startBackend({ DATABASE_URL: db.url }, dir)
       await backend.waitFor(/^applied 015_/)
@@ -87,7 +87,7 @@ describe("faults during a deploy (real processes, real PostgreSQL)", () => {
       expect(await backend.exited).not.toBe(0)
       expect(Date.now() - t0).toBeLessThan(3000)
       expect(await lockReleased(db.url, 2000)).toBe(true)
-      expect(await ledgerVersions(db.url)).toHaveLength(23)
+      expect(await ledgerVersions(db.url)).toHaveLength(25)
       expect(await sql(db.url, "SELECT to_regclass('public.very_slow') IS NULL AS gone")).toEqual([{ gone: true }])
     } finally {
       await db.drop()
@@ -127,7 +127,7 @@ describe("faults during a deploy (real processes, real PostgreSQL)", () => {
       expect(error).toMatchObject({ code: "AIM-LOCK-002" })
       expect(error?.message).toMatch(/blocked by server pid \d+ \(long-report\)/)
       expect(worst).toBeLessThan(300 + 400)
-      expect(await ledgerVersions(db.url)).toHaveLength(23)
+      expect(await ledgerVersions(db.url)).toHaveLength(25)
     } finally {
       await blocker.query("ROLLBACK").catch(() => undefined)
       await blocker.end()
@@ -157,7 +157,7 @@ describe("faults during a deploy (real processes, real PostgreSQL)", () => {
       const again = startBackend({ DATABASE_URL: url }, dir)
       await again.ready
       await stop(again)
-      expect(await expectMigrationBoundary(url, extraTables)).toBe(25)
+      expect(await expectMigrationBoundary(url, extraTables)).toBe(27)
     } finally {
       cluster.destroy()
     }

@@ -12,9 +12,9 @@ describe("replicas booting at once", () => {
       const urls = await Promise.all(backends.map((b) => b.ready))
       const statuses = await Promise.all(urls.map((u) => fetch(`${u}/health/ready`).then((r) => r.status)))
       expect(statuses).toEqual(Array(16).fill(200))
-      expect(await ledgerVersions(db.url)).toEqual(Array.from({ length: 23 }, (_, i) => i + 1))
+      expect(await ledgerVersions(db.url)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1))
       const applied = backends.flatMap((b) => b.logs.filter((l) => /^applied /.test(l.message)))
-      expect(applied).toHaveLength(23)
+      expect(applied).toHaveLength(25)
       expect(backends.flatMap((b) => b.logs.filter((l) => l.level === "error" || l.level === "stderr"))).toEqual([])
       for (const b of backends) expect(b.logs.some((l) => l.message === "✅ Database migration completed successfully")).toBe(true)
       // Those that waited said who held the lock.
@@ -37,7 +37,7 @@ describe("replicas booting at once", () => {
       await Promise.all(backends.map((b) => b.ready))
       expect(Date.now() - t0).toBeLessThan(30_000)
       expect(await sql(db.url, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'idx_agents_display_name'::regclass")).toEqual([{ indisvalid: true }])
-      expect(await ledgerVersions(db.url)).toHaveLength(24)
+      expect(await ledgerVersions(db.url)).toHaveLength(26)
     } finally {
       await Promise.all(backends.map((b) => stop(b)))
       await db.drop()

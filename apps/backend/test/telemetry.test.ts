@@ -14,7 +14,7 @@ describe("the backend's boot, traced", () => {
       while (!receiver.spans.some((s) => s.name === "aim boot") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
       const boot = receiver.spans.find((s) => s.name === "aim boot")
       expect(boot?.resource["service.name"]).toBe("aim-backend")
-      expect(receiver.spans.filter((s) => s.parentSpanId === boot?.spanId && s.name.startsWith("aim.migration "))).toHaveLength(23)
+      expect(receiver.spans.filter((s) => s.parentSpanId === boot?.spanId && s.name.startsWith("aim.migration "))).toHaveLength(25)
       const applied = backend.logs.find((l) => l.message === "applied 001_initial_schema.sql")
       expect(applied?.trace_id).toBe(boot?.traceId)
       expect(typeof applied?.span_id).toBe("string")

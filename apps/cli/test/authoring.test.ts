@@ -16,15 +16,15 @@ describe("authoring commands", () => {
     const cwd = copy()
     const created = await aim(["new", "add test_hooks table"], {}, cwd)
     expect(created.code, created.stderr).toBe(0)
-    const file = join(cwd, "migrations", "024_add_test_hooks_table.sql")
+    const file = join(cwd, "migrations", "026_add_test_hooks_table.sql")
     expect(existsSync(file)).toBe(true)
     expect(readFileSync(file, "utf8")).toMatch(/CREATE TABLE IF NOT EXISTS test_hooks/)
     const lint = await aim(["lint"], {}, cwd)
     expect(lint.code).toBe(0)
-    expect(lint.stdout).toMatch(/24 files: 0 errors, 0 warnings/)
+    expect(lint.stdout).toMatch(/26 files: 0 errors, 0 warnings/)
     const proof = await aim(["migrate", "--prove-idempotent"], {}, cwd)
     expect(proof.code, proof.stderr).toBe(0)
-    expect(proof.stdout).toMatch(/✅ idempotent: 24 files ran twice/)
+    expect(proof.stdout).toMatch(/✅ idempotent: 26 files ran twice/)
     expect(existsSync(join(cwd, ".aim", "pglite", "PG_VERSION")) && readFileSync(join(cwd, ".aim", "pglite", "PG_VERSION"), "utf8")).toBeTruthy()
   })
 
@@ -32,8 +32,8 @@ describe("authoring commands", () => {
     const cwd = copy()
     const created = await aim(["new", "add notes\nDROP TABLE users;\r\n-- x"], {}, cwd)
     expect(created.code, created.stderr).toBe(0)
-    const text = readFileSync(join(cwd, "migrations", "024_add_notes_drop_table_users_x.sql"), "utf8")
-    expect(text.split("\n")[0]).toBe("-- 024_add_notes_drop_table_users_x: add notes DROP TABLE users; -- x")
+    const text = readFileSync(join(cwd, "migrations", "026_add_notes_drop_table_users_x.sql"), "utf8")
+    expect(text.split("\n")[0]).toBe("-- 026_add_notes_drop_table_users_x: add notes DROP TABLE users; -- x")
     expect(text).not.toMatch(/^DROP TABLE/m)
 
     const full = mkdtempSync(join(tmpdir(), "aim-author-full-"))
@@ -112,7 +112,7 @@ describe("authoring commands", () => {
       expect(adopted.code, adopted.stderr).toBe(0)
       const doc = JSON.parse(adopted.stdout)
       expect(doc).toMatchObject({ ok: true, dryRun: false, deployedLedger: 42, verify: { ok: true } })
-      expect(doc.files).toHaveLength(23)
+      expect(doc.files).toHaveLength(25)
       // The deployed seed files (013, 015) are recorded, never re-run; every other file converges the schema.
       expect(doc.files.filter((f: { action: string }) => f.action === "recorded").map((f: { name: string }) => f.name)).toEqual([
         "013_create_default_admin_user.sql",

@@ -13,7 +13,7 @@ describe("the embedded default", () => {
     expect(first.stderr.trim().split("\n")).toEqual([
       expect.stringMatching(/^ℹ No database configured: using the embedded PostgreSQL \(PGlite\) in .*\.aim\/pglite/),
     ])
-    expect(first.stdout).toMatch(/23 migrations applied/)
+    expect(first.stdout).toMatch(/25 migrations applied/)
     expect(existsSync(join(cwd, ".aim", "pglite", "PG_VERSION"))).toBe(true)
     const status = await aim(["status", "--json"], {}, cwd)
     expect(JSON.parse(status.stdout)).toMatchObject({ upToDate: true, pending: [] })
@@ -25,7 +25,7 @@ describe("the embedded default", () => {
     const results = await Promise.all(Array.from({ length: 3 }, () => aim(["migrate", "--json", "--no-verify"], {}, cwd)))
     for (const r of results) expect(r.code, r.stderr).toBe(0)
     const applied = results.flatMap((r) => JSON.parse(r.stdout).applied as Array<{ version: number }>).map((a) => a.version)
-    expect(applied.sort((a, b) => a - b)).toEqual(Array.from({ length: 23 }, (_, i) => i + 1))
+    expect(applied.sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1))
   })
 
   it("never falls back to the embedded database in production: the missing variables are listed", async () => {

@@ -41,7 +41,7 @@ describe("aim migrate --databases (a fleet of 20 databases on the local server)"
     expect(failed).toEqual([
       expect.objectContaining({ database: expect.stringContaining("aim_fleet_does_not_exist"), error: expect.objectContaining({ code: "AIM-DB-007" }) }),
     ])
-    for (const db of databases) expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 23 }])
+    for (const db of databases) expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 25 }])
 
     const again = await aim(["migrate", "--databases", file, "--concurrency", "8"], { DATABASE_URL: testPostgresUrl() })
     expect(again.code).toBe(1)

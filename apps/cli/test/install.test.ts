@@ -33,7 +33,7 @@ describe("the installable CLI", () => {
       const server = run(["migrate", "--json"], { DATABASE_URL: db.url })
       expect(server.status, server.stderr).toBe(0)
       expect(JSON.parse(server.stdout)).toMatchObject({ ok: true, upToDate: true })
-      expect(JSON.parse(server.stdout).applied).toHaveLength(23)
+      expect(JSON.parse(server.stdout).applied).toHaveLength(25)
       expect(server.stderr).toMatch(/using the AIM migrations shipped with aim \(.*aim-migrate\/migrations\)/)
       expect(await sql(db.url, "SELECT count(*)::int AS n FROM security_policies")).toEqual([{ n: 6 }])
     } finally {
@@ -43,7 +43,7 @@ describe("the installable CLI", () => {
     const embedded = run(["migrate"])
     expect(embedded.status, embedded.stderr).toBe(0)
     expect(embedded.stderr).toMatch(/No database configured: using the embedded PostgreSQL \(PGlite\)/)
-    expect(embedded.stdout).toMatch(/23 migrations applied/)
+    expect(embedded.stdout).toMatch(/25 migrations applied/)
     expect(existsSync(join(work, ".aim", "pglite"))).toBe(true)
 
     // Another directory, named explicitly; a missing one is an error, never replaced by the shipped files.

@@ -79,7 +79,7 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
     const status = record(await call(client, "migration_status")) as CallResult
     expect(status.isError).toBeFalsy()
     expect(status.structuredContent).toMatchObject({ upToDate: false, applied: [], lockHolder: null })
-    expect(list<unknown>(status, "pending").length).toBe(23)
+    expect(list<unknown>(status, "pending").length).toBe(25)
 
     const plan = record(await call(client, "plan_migrations", { upTo: 2 })) as CallResult
     expect(list<{ name: string }>(plan, "wouldApply").map((p) => p.name)).toEqual(["001_initial_schema.sql", "002_add_missing_user_columns.sql"])
@@ -122,7 +122,7 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
 
     const applied = record(await call(client, "apply_migrations", { confirm: true, ...(await approve(client)) })) as CallResult
     expect(applied.isError, text(applied)).toBeFalsy()
-    expect(list<unknown>(applied, "applied").length).toBe(22)
+    expect(list<unknown>(applied, "applied").length).toBe(24)
     expect(applied.structuredContent?.verify).toMatchObject({ ok: true })
 
     const verify = record(await call(client, "verify_database")) as CallResult
@@ -213,8 +213,8 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
       const results = await Promise.all([call(a, "apply_migrations", { confirm: true, ...planA }), call(b, "apply_migrations", { confirm: true, ...planB })])
       for (const r of results) expect(r.isError, text(r)).toBeFalsy()
       const total = results.reduce((n, r) => n + list<unknown>(r, "applied").length, 0)
-      expect(total).toBe(23)
-      expect(await sql(other.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 23 }])
+      expect(total).toBe(25)
+      expect(await sql(other.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 25 }])
     } finally {
       await other.drop()
     }
@@ -228,7 +228,7 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
       const client = await connect({ DATABASE_URL: other.url }, dir)
       const first = record(await call(client, "plan_migrations")) as CallResult
       const approved = first.structuredContent?.planId as string
-      expect(list<unknown>(first, "wouldApply")).toHaveLength(23)
+      expect(list<unknown>(first, "wouldApply")).toHaveLength(25)
 
       // After the approval, a file appears: the apply refuses and returns the plan as it is now.
       writeFileSync(join(dir, "031_audit_logs_action.sql"), "CREATE INDEX IF NOT EXISTS idx_audit_logs_ip_address ON audit_logs (ip_address);\n")
@@ -263,6 +263,8 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
         "021_validate_audit_logs_user_fkey.sql",
         "022_converge_to_backend_schema.sql",
         "023_converge_audit_logs.sql",
+        "024_converge_audit_logs_user_fkey.sql",
+        "025_validate_audit_logs_user_fkey.sql",
         "031_audit_logs_action.sql",
       ])
     } finally {
@@ -282,7 +284,7 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
       while (!receiver.spans.some((s) => s.name === "aim mcp apply") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
       const apply = receiver.spans.find((s) => s.name === "aim mcp apply")
       expect(apply?.resource["service.name"]).toBe("aim-mcp")
-      expect(receiver.spans.filter((s) => s.parentSpanId === apply?.spanId && s.name.startsWith("aim.migration "))).toHaveLength(23)
+      expect(receiver.spans.filter((s) => s.parentSpanId === apply?.spanId && s.name.startsWith("aim.migration "))).toHaveLength(25)
     } finally {
       await other.drop()
       await receiver.close()

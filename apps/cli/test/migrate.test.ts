@@ -20,7 +20,7 @@ describe("aim migrate / status on PostgreSQL", () => {
     expect(result.code).toBe(0)
     const doc = JSON.parse(result.stdout)
     expect(doc).toMatchObject({ ok: true, dryRun: true, upToDate: false, applied: [] })
-    expect(doc.pending).toHaveLength(23)
+    expect(doc.pending).toHaveLength(25)
     expect(doc.pending[0]).toMatchObject({ version: 1, name: "001_initial_schema.sql", checksum: expect.stringMatching(/^[0-9a-f]{64}$/) })
     expect(await sql(database().url, "SELECT to_regclass('aim_migrations.schema_migrations') IS NULL AS none")).toEqual([{ none: true }])
   })
@@ -33,10 +33,10 @@ describe("aim migrate / status on PostgreSQL", () => {
     const lines = first.stdout.trim().split("\n")
     expect(lines[0]).toBe("✅ Migrating database schema...")
     // One ✓ line per file, right after the first line; then the completion line, then the verification.
-    const applied = lines.slice(1, 24)
+    const applied = lines.slice(1, 26)
     expect(applied.every((l) => /^ {2}✓ \d{3}_\w+\.sql \(\d+ ms\)$/.test(l))).toBe(true)
     const done = lines.findIndex((l) => l.startsWith("✅ Database migration completed"))
-    expect(lines[done]).toMatch(/^✅ Database migration completed successfully: 23 migrations applied in \d+ ms$/)
+    expect(lines[done]).toMatch(/^✅ Database migration completed successfully: 25 migrations applied in \d+ ms$/)
     expect(done).toBe(1 + applied.length)
     expect(lines[done + 1]).toMatch(/^Verifying: postgres:\/\//)
     expect(lines.at(-1)).toMatch(/^✅ \d+ passed, \d+ warnings?, 0 failed$/)
@@ -56,7 +56,7 @@ describe("aim migrate / status on PostgreSQL", () => {
     const doc = JSON.parse(status.stdout)
     expect(doc.upToDate).toBe(true)
     expect(doc.pending).toEqual([])
-    expect(doc.applied).toHaveLength(23)
+    expect(doc.applied).toHaveLength(25)
     expect(Object.keys(doc.applied[0]).sort()).toEqual(["appliedAt", "appliedBy", "checksum", "durationMs", "method", "name", "state", "version"])
     const migrate = await aim(["migrate", "--json"], { DATABASE_URL: database().url })
     expect(JSON.parse(migrate.stdout)).toMatchObject({ ok: true, applied: [], pending: [], upToDate: true })
@@ -104,9 +104,9 @@ describe("8 aim migrate processes at once on a fresh database", () => {
       const results = await Promise.all(Array.from({ length: 8 }, () => aim(["migrate", "--json"], { DATABASE_URL: db.url })))
       for (const r of results) expect(r.code, r.stderr).toBe(0)
       const applied = results.flatMap((r) => JSON.parse(r.stdout).applied as Array<{ version: number }>)
-      expect(applied.map((a) => a.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 23 }, (_, i) => i + 1))
+      expect(applied.map((a) => a.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1))
       expect(await sql(db.url, "SELECT count(*)::int AS n, count(DISTINCT version)::int AS d FROM aim_migrations.schema_migrations")).toEqual([
-        { n: 23, d: 23 },
+        { n: 25, d: 25 },
       ])
     } finally {
       await db.drop()

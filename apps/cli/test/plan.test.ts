@@ -124,7 +124,7 @@ describe("aim plan and aim migrate --dry-run: the lock-impact plan", () => {
     cpSync(shippedMigrations, join(cwd, "migrations"), { recursive: true })
     const planned = await aim(["plan", "--json"], {}, cwd)
     expect(planned.code, planned.stderr).toBe(0)
-    expect(JSON.parse(planned.stdout).pending).toHaveLength(23)
+    expect(JSON.parse(planned.stdout).pending).toHaveLength(25)
     expect(planned.stderr).toMatch(/No database configured: using the embedded PostgreSQL/)
     expect((await aim(["migrate", "--no-verify"], {}, cwd)).code).toBe(0)
     const drift = await aim(["drift"], {}, cwd)

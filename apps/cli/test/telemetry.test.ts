@@ -34,7 +34,7 @@ describe("OpenTelemetry: traces and metrics to a real OTLP/HTTP receiver", () =>
       const children = receiver.spans.filter((s) => s.parentSpanId === root?.spanId)
       expect(children.map((s) => s.name)).toContain("aim.lock.wait")
       const migrations = children.filter((s) => s.name.startsWith("aim.migration "))
-      expect(migrations).toHaveLength(23)
+      expect(migrations).toHaveLength(25)
       expect(new Set(receiver.spans.map((s) => s.traceId)).size).toBe(1)
       expect(migrations[0]?.attributes).toMatchObject({
         "aim.migration.version": 1,

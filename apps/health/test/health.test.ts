@@ -136,7 +136,7 @@ describe("health endpoint", () => {
       const res = await serve({ DATABASE_URL: db.url })("/health/migrations")
       expect(res.status).toBe(200)
       const applied = res.body.applied as Array<{ name: string; checksum: string }>
-      expect(applied).toHaveLength(23)
+      expect(applied).toHaveLength(25)
       expect(applied[0]?.checksum).toMatch(/^[0-9a-f]{64}$/)
       expect(res.body.lockHolder).toMatchObject({ applicationName: "aim-migrate deployer-7 pid 42", pid: expect.any(Number) })
     } finally {

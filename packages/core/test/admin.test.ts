@@ -63,7 +63,7 @@ describe("baseline", () => {
     const again = await admin(db.url, shippedMigrations, (a) => a.baseline(10))
     expect(again._tag === "Left" && String(again.left)).toMatch(/every migration up to 10 is already recorded in the ledger: nothing to baseline/)
     const report = await runMigrator(db.url, shippedMigrations, (m) => m.apply())
-    expect(report.applied.map((a) => a.version)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23])
+    expect(report.applied.map((a) => a.version)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25])
   })
 })
 
@@ -77,7 +77,7 @@ describe("a deleted ledger row of a shipped file", () => {
     expect(refused.message).toContain("a file applied before whose ledger row was deleted: aim baseline 5 records it once its objects are found")
     const newer = await admin(db.url, migrationsCopy({ "031_new.sql": "CREATE TABLE IF NOT EXISTS n (id int);\n" }), (a) => a.baseline(31))
     expect(newer._tag === "Left" && String(newer.left)).toMatch(
-      /031_new\.sql is newer than the newest applied migration \(023\): it is pending, not a deleted row/,
+      /031_new\.sql is newer than the newest applied migration \(025\): it is pending, not a deleted row/,
     )
     const recorded = await admin(db.url, shippedMigrations, (a) => a.baseline(5))
     if (recorded._tag === "Left") throw recorded.left

@@ -173,7 +173,7 @@ describe("aim verify: The AIM backend can start", () => {
     await runMigrator(db.url, old, (m) => m.apply())
     await sql(db.url, "DROP TABLE public.schema_migrations")
     const next = await runMigrator(db.url, shippedMigrations, (m) => m.apply())
-    expect(next.applied.map((a) => a.version)).toEqual([16, 17, 18, 19, 20, 21, 22, 23])
+    expect(next.applied.map((a) => a.version)).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25])
     expect(next.backendRecorded).toHaveLength(13)
     expect(await startBackend(db.url, "current")).toEqual({ ran: [] })
   })

@@ -23,7 +23,7 @@ describe("aim drift: the live database against what its applied files produce", 
     const db = await fresh()
     await runMigrator(db.url, shippedMigrations, (m) => m.apply())
     const clean = await drift(db.url)
-    expect(clean).toMatchObject({ ok: true, files: 23, differences: [] })
+    expect(clean).toMatchObject({ ok: true, files: 25, differences: [] })
 
     await sql(db.url, "DROP INDEX idx_agents_status; ALTER TABLE agents ADD COLUMN nickname text; ALTER TABLE users ALTER COLUMN role SET DEFAULT 'admin'")
     const found = await drift(db.url)

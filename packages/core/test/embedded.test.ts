@@ -24,7 +24,7 @@ describe("embedded PostgreSQL (PGlite 18)", () => {
       }).pipe(Effect.provide(layer)),
     )
     expect(Number(result.version[0]?.v)).toBeGreaterThanOrEqual(180000)
-    expect(result.first.applied).toHaveLength(23)
+    expect(result.first.applied).toHaveLength(25)
     expect(result.second.applied).toHaveLength(0)
     // The guide's 14, the AIM backend's 25 and its runner's ledger.
     expect(result.tables).toHaveLength(14 + 25 + 1)

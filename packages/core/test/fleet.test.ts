@@ -17,9 +17,9 @@ describe("a fleet builds each database's stack from AimLive, on the target alone
     expect(problems).toEqual([])
     const results = await Effect.runPromise(migrateFleet(targets, { migrationsDir: shippedMigrations, env, cwd: tmpdir(), concurrency: 2 }))
     expect(results.map((r) => [r.status, r.applied, r.error?.code])).toEqual([
-      ["ok", 23, undefined],
-      ["ok", 23, undefined],
+      ["ok", 25, undefined],
+      ["ok", 25, undefined],
     ])
-    for (const db of [a, b]) expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 23 }])
+    for (const db of [a, b]) expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 25 }])
   })
 })

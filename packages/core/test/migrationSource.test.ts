@@ -46,6 +46,8 @@ describe("migration source", () => {
       "021_validate_audit_logs_user_fkey.sql",
       "022_converge_to_backend_schema.sql",
       "023_converge_audit_logs.sql",
+      "024_converge_audit_logs_user_fkey.sql",
+      "025_validate_audit_logs_user_fkey.sql",
     ])
     expect(result.right.every((m) => m.transactional)).toBe(true)
   })

@@ -39,7 +39,7 @@ describe("migrator on PostgreSQL", () => {
   it("fresh deploy gives the guide's Step 3 tables and Step 4 rows; a second run is a no-op", async () => {
     const db = await freshDatabase()
     const first = await runMigrator(db.url, shippedMigrations, (m) => m.apply())
-    expect(first.applied.map((a) => a.version)).toEqual(Array.from({ length: 23 }, (_, i) => i + 1))
+    expect(first.applied.map((a) => a.version)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1))
 
     const tables = await sql<{ tablename: string }>(db.url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
     // The guide's 14, and the AIM backend's own (deployed-shapes.md, state B).
@@ -74,7 +74,7 @@ describe("migrator on PostgreSQL", () => {
       db.url,
       "SELECT name, checksum, applied_by FROM aim_migrations.schema_migrations ORDER BY version",
     )
-    expect(ledger).toHaveLength(23)
+    expect(ledger).toHaveLength(25)
     expect(ledger[12]?.name).toBe("013_create_default_admin_user.sql")
     expect(ledger[0]?.checksum).toMatch(/^[0-9a-f]{64}$/)
 
@@ -82,7 +82,7 @@ describe("migrator on PostgreSQL", () => {
     expect(second.applied).toEqual([])
     const status = await runMigrator(db.url, shippedMigrations, (m) => m.status)
     expect(status.upToDate).toBe(true)
-    expect(status.applied).toHaveLength(23)
+    expect(status.applied).toHaveLength(25)
   })
 
   it("a failing statement rolls its file back, leaves the ledger alone and names file, line and column", async () => {
@@ -95,7 +95,7 @@ describe("migrator on PostgreSQL", () => {
     if (error._tag !== "MigrationFailed") return
     expect(error).toMatchObject({ name: "031_broken.sql", line: 4, column: 11, sqlState: "42703", rolledBack: true })
     expect(error.message).toMatch(/^031_broken\.sql:4:11: column "nosuchcolumn" does not exist \(SQLSTATE 42703\)$/)
-    expect(await ledgerVersions(db.url)).toHaveLength(23)
+    expect(await ledgerVersions(db.url)).toHaveLength(25)
     expect(await sql(db.url, "SELECT to_regclass('public.test_hooks') IS NULL AS gone")).toEqual([{ gone: true }])
   })
 
@@ -121,7 +121,7 @@ describe("migrator on PostgreSQL", () => {
     expect(error.refusals).toHaveLength(1)
     expect(error.refusals[0]).toMatchObject({ kind: "changed", name: "003_add_missing_agent_columns.sql" })
     expect(diagnose(error).entry.code).toBe("AIM-MIG-001")
-    expect(await ledgerVersions(db.url)).toHaveLength(23)
+    expect(await ledgerVersions(db.url)).toHaveLength(25)
     expect(await sql(db.url, "SELECT to_regclass('public.test_hooks') IS NULL AS gone")).toEqual([{ gone: true }])
   })
 
@@ -226,7 +226,7 @@ describe("migrator on PostgreSQL", () => {
     } finally {
       await app.end()
     }
-    expect(await ledgerVersions(db.url)).toHaveLength(23)
+    expect(await ledgerVersions(db.url)).toHaveLength(25)
   })
 
   it("runs a -- aim:no-transaction file outside a transaction (CREATE INDEX CONCURRENTLY)", async () => {
@@ -247,8 +247,8 @@ describe("migrator on PostgreSQL", () => {
   it("applies each migration exactly once when several migrators race", async () => {
     const db = await freshDatabase()
     const reports = await Promise.all(Array.from({ length: 4 }, () => runMigrator(db.url, shippedMigrations, (m) => m.apply())))
-    expect(reports.reduce((n, r) => n + r.applied.length, 0)).toBe(23)
-    expect(await ledgerVersions(db.url)).toEqual(Array.from({ length: 23 }, (_, i) => i + 1))
+    expect(reports.reduce((n, r) => n + r.applied.length, 0)).toBe(25)
+    expect(await ledgerVersions(db.url)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1))
   })
 
   it("interruption mid-migration rolls back and frees the lock at once", async () => {
@@ -281,7 +281,7 @@ describe("migrator on PostgreSQL", () => {
       [...lockKeys],
     )
     expect(locks).toEqual([])
-    expect(await ledgerVersions(db.url)).toHaveLength(23)
+    expect(await ledgerVersions(db.url)).toHaveLength(25)
     expect(await sql(db.url, "SELECT to_regclass('public.slow') IS NULL AS gone")).toEqual([{ gone: true }])
   })
 })
@@ -319,7 +319,7 @@ describe("the oldest server the migrations run on", () => {
     expect(current.sent[1]).toMatch(/pg_advisory_unlock/)
     const db = await freshDatabase()
     const report = await runMigrator(db.url, shippedMigrations, (m) => m.apply())
-    expect(report.applied).toHaveLength(23)
+    expect(report.applied).toHaveLength(25)
   })
 })
 
@@ -337,15 +337,21 @@ describe("upgrading from an earlier release of aim", () => {
 
     const status = await runMigrator(db.url, shippedMigrations, (m) => m.status)
     expect(status.refusals).toEqual([])
-    // 0.3.0 revised 001-020 (written from the backend's own database) and adds 022 and 023, which converge.
+    // 0.3.0 revised 001-020 (written from the backend's own database) and adds 022-025, which converge.
     const revised = Array.from({ length: 20 }, (_, i) => i + 1)
-    expect(status.pending.map((p) => [p.version, p.revision])).toEqual([...revised.map((v) => [v, true]), [22, undefined], [23, undefined]])
+    expect(status.pending.map((p) => [p.version, p.revision])).toEqual([
+      ...revised.map((v) => [v, true]),
+      [22, undefined],
+      [23, undefined],
+      [24, undefined],
+      [25, undefined],
+    ])
     const upgraded = await runMigrator(db.url, shippedMigrations, (m) => m.apply())
-    expect(upgraded.applied.map((a) => a.version)).toEqual([...revised, 22, 23])
+    expect(upgraded.applied.map((a) => a.version)).toEqual([...revised, 22, 23, 24, 25])
     expect(await sql(db.url, "SELECT version, method FROM aim_migrations.schema_migrations WHERE method = 'revised' ORDER BY version")).toEqual(
       revised.map((version) => ({ version, method: "revised" })),
     )
-    expect(await ledgerVersions(db.url)).toHaveLength(23)
+    expect(await ledgerVersions(db.url)).toHaveLength(25)
     expect((await runMigrator(db.url, shippedMigrations, (m) => m.status)).upToDate).toBe(true)
 
     // The same ledger with a hand edit of an aim file is not a revision: refused as before.

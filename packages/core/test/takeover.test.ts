@@ -177,7 +177,7 @@ describe("the deployed backend's own files", () => {
     const dir = migrationsCopy({ "031_broken.sql": "CREATE TABLE IF NOT EXISTS test_hooks (id int);\nSELECT no_such_function();\n" })
     const failed = await adopt(db.url, dir)
     expect(failed._tag === "Left" && failed.left).toMatchObject({ _tag: "MigrationFailed", name: "031_broken.sql", line: 2 })
-    expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 23 }])
+    expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 25 }])
     expect(await sql(db.url, "SELECT to_regclass('public.test_hooks') IS NULL AS gone")).toEqual([{ gone: true }])
     const fixed = migrationsCopy({ "031_broken.sql": "CREATE TABLE IF NOT EXISTS test_hooks (id int);\n" })
     const resumed = await adopt(db.url, fixed)

@@ -25,7 +25,7 @@ export interface AimConfigShape {
   /** POSTGRES_* variables that DATABASE_URL overrides with other values (named, never their values). */
   readonly overridden: ReadonlyArray<string>
   /**
-   * The zone the backend writes its timestamps in (AIM_TIMESTAMP_ZONE, UTC unless set): where 022/023
+   * The zone the backend writes its timestamps in (AIM_TIMESTAMP_ZONE, UTC unless set): where 022-023
    * turn a timestamptz column into the backend's timestamp, each value is written at this zone, so the
    * instant it stands for is kept.
    */

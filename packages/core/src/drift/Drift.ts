@@ -29,7 +29,7 @@ export interface Difference {
   readonly fix: string
   /** The statements that repair it, each with its step in the repair script; none for what is not the files' (extra) or known. */
   readonly repair: ReadonlyArray<Repair>
-  /** Set when this is a known difference of a database the deployed AIM backend built (none since 0.3.0: 022 and 023 converge them). */
+  /** Set when this is a known difference of a database the deployed AIM backend built (none since 0.3.0: 022-025 converge them). */
   readonly known?: string
 }
 

@@ -28,8 +28,10 @@ export const shippedMigrations: ReadonlyMap<string, string> = new Map([
   ["019_create_backend_mcp_tables.sql", "8538ed93f81f89700ffa3067b1e32f1d392b8e2a871c141251c9ad4081594e5b"],
   ["020_align_columns_with_backend.sql", "81f7ee8bee3e05f505d4b6244c363dcb932c3ccbb1cbfb79b61fd77dca26e19d"],
   ["021_validate_audit_logs_user_fkey.sql", "9612b3f1e9d061429c840f854edebde39ffa7316b1935d5ace5d1a2dd244a79a"],
-  ["022_converge_to_backend_schema.sql", "2bd8ebbbb2fbb943226c8825db4e3ec605b06e1ee1dc4692113fa83526de1c99"],
-  ["023_converge_audit_logs.sql", "5ae9feb46ead95af5c8b32e9ab166033fb6d874171a1b6fd14d79248bb078796"],
+  ["022_converge_to_backend_schema.sql", "ddea45c27313f88fa64b6386e3c04c3750359733e404825b350f8e1479b53801"],
+  ["023_converge_audit_logs.sql", "fcd08b0b947c21a09477ee865b35e2db78e57ee0dd12f42518fc981f7974ffa4"],
+  ["024_converge_audit_logs_user_fkey.sql", "f7c419b0c95c59383da41479c3dfe55a67748295bcf1a7751ae9905896d3a690"],
+  ["025_validate_audit_logs_user_fkey.sql", "d01b94729c094aac1d6aee42ba341c87a0bb0050a1e685eb098cd3407e9c0dee"],
 ])
 
 export const isShippedMigration = (name: string, checksum: string): boolean => shippedMigrations.get(name) === checksum
@@ -41,7 +43,7 @@ export const isShippedMigration = (name: string, checksum: string): boolean => s
  */
 export const earlierShippedChecksums: ReadonlyMap<string, ReadonlyArray<string>> = new Map([
   // Each file's checksums in aim 0.1.0 and 0.2.0, oldest first. 0.3.0 rewrote 001-020 from the backend's own
-  // database (the contract); 022 and 023 converge a database those releases built.
+  // database (the contract); 022-025 converge a database those releases built.
   [
     "001_initial_schema.sql",
     [

@@ -371,8 +371,8 @@ export const catalog = {
     title: "Not the backend's own schema",
     symptom: "aim verify fails: The backend's own schema: N differences (columns: …, constraints: …, indexes: …, triggers: …)",
     cause:
-      "The database differs from what the AIM backend's current release builds for itself (its columns, constraints with their ON DELETE actions, indexes, triggers), so the backend behaves differently on it: a write its own database refuses is accepted or the reverse, a delete cascades or not, a query scans a table. Usually a file of this aim release is still pending (022 and 023 converge a database built before), or someone changed the schema by hand.",
-    fix: "Run `aim migrate`: 022 and 023 converge every difference (where rows block a constraint, AIM-SEED-003 names them). A hand change: `aim drift --sql` prints the statements that undo it.",
+      "The database differs from what the AIM backend's current release builds for itself (its columns, constraints with their ON DELETE actions, indexes, triggers), so the backend behaves differently on it: a write its own database refuses is accepted or the reverse, a delete cascades or not, a query scans a table. Usually a file of this aim release is still pending (022-025 converge a database built before), or someone changed the schema by hand.",
+    fix: "Run `aim migrate`: 022-025 converge every difference (where rows block a constraint, AIM-SEED-003 names them). A hand change: `aim drift --sql` prints the statements that undo it.",
     commands: ["aim migrate", "aim drift --sql", "aim verify"],
   }),
   backendWouldRun: entry({

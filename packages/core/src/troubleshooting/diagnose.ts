@@ -74,7 +74,7 @@ const bySqlState: Record<string, CatalogEntry> = {
   "42501": catalog.permissionDenied,
   // Raised by 015 when 013's admin or organization is missing.
   AIM01: catalog.policiesNotCreated,
-  // Raised by 022/023 when rows break a constraint of the backend's schema they converge to.
+  // Raised by 022-023 when rows break a constraint of the backend's schema they converge to.
   AIM02: catalog.rowsRefusedByContract,
   "42P07": catalog.relationExists,
   "42710": catalog.relationExists,

@@ -100,7 +100,7 @@ export interface DeployedDifference {
   readonly inCatalog: (items: ReadonlyArray<string>) => ReadonlyArray<DeployedObject>
 }
 
-// None since 0.3.0: 022 and 023 take every database the backend or an earlier aim built to the backend's
+// None since 0.3.0: 022-025 take every database the backend or an earlier aim built to the backend's
 // own schema (the contract), so a difference from it is drift, never a known shape to keep. The
 // mechanism stays for a later backend release whose shape aim cannot converge.
 export const deployedDifferences: ReadonlyArray<DeployedDifference> = []
@@ -117,7 +117,7 @@ export interface DeployedShape {
   readonly fix: string
 }
 
-// None since 0.3.0: every deployed shape is converged to the contract (022, 023).
+// None since 0.3.0: every deployed shape is converged to the contract (022-025).
 export const deployedShapes: ReadonlyArray<DeployedShape> = []
 
 /**
