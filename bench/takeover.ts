@@ -8,7 +8,8 @@
  *   023 rewrites audit_logs to the backend's timestamp, which is reported, not targeted.
  * Reports aim's outcome, the application's p99 and worst transaction (its longest stall) in each
  * phase, and failed transactions, from pgbench's per-transaction log (pgbench measures, not aim).
- * Run alone: `pnpm --filter @aim/bench exec tsx takeover.ts` (AUDIT_ROWS, default 2,000,000; RUNS, default 3).
+ * Run alone: `pnpm --filter @aim/bench exec tsx takeover.ts` (AUDIT_ROWS, default 2,000,000; RUNS, default 3;
+ * SCENARIO=1 or 2 runs one of them).
  */
 import { spawn, spawnSync } from "node:child_process"
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
@@ -154,7 +155,8 @@ const scenarios: ReadonlyArray<{ readonly name: string; readonly build: (url: st
 
 const main = async () => {
   const sections: Array<string> = []
-  for (const scenario of scenarios) {
+  const only = process.env.SCENARIO === undefined ? undefined : Number(process.env.SCENARIO) - 1
+  for (const scenario of scenarios.filter((_, index) => only === undefined || index === only)) {
     const rows: Array<string> = []
     for (let run = 1; run <= runs; run++) {
       const db = await freshDb()

@@ -30,7 +30,7 @@ export const shippedMigrations: ReadonlyMap<string, string> = new Map([
   ["021_validate_audit_logs_user_fkey.sql", "9612b3f1e9d061429c840f854edebde39ffa7316b1935d5ace5d1a2dd244a79a"],
   ["022_converge_to_backend_schema.sql", "ddea45c27313f88fa64b6386e3c04c3750359733e404825b350f8e1479b53801"],
   ["023_converge_audit_logs.sql", "fcd08b0b947c21a09477ee865b35e2db78e57ee0dd12f42518fc981f7974ffa4"],
-  ["024_converge_audit_logs_user_fkey.sql", "f7c419b0c95c59383da41479c3dfe55a67748295bcf1a7751ae9905896d3a690"],
+  ["024_converge_audit_logs_user_fkey.sql", "69f0a55d8b200e87fb96950ebbe370fdbd042eff1c00ee85d3204da9814b7452"],
   ["025_validate_audit_logs_user_fkey.sql", "d01b94729c094aac1d6aee42ba341c87a0bb0050a1e685eb098cd3407e9c0dee"],
 ])
 
