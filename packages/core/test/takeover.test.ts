@@ -206,7 +206,7 @@ describe("on the embedded PGlite (PostgreSQL 18)", () => {
         return { report, verification, hash: hash[0]?.password_hash, doubled }
       }).pipe(Effect.provide(layer)),
     )
-    expect(outcome.report.files.filter((f) => f.action === "ran")).toHaveLength(21)
+    expect(outcome.report.files.filter((f) => f.action === "ran")).toHaveLength(23)
     expect(outcome.verification.checks.filter((c) => c.status === "fail")).toEqual([])
     expect(outcome.hash).toBe(operatorPasswordHash)
     expect(outcome.doubled).toEqual([])
