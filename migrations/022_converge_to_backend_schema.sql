@@ -876,8 +876,10 @@ BEGIN
                         CASE WHEN k.tbl IN ('agent_tags', 'mcp_server_tags') THEN 't.ctid' ELSE 't.id' END,
                         k.tbl, parts[1], parts[2], parts[3], parts[1]);
       ELSIF k.def LIKE 'UNIQUE %' THEN
+        -- Named by their rows, never by the values (a key or token hash is one of them).
         parts := regexp_match(k.def, '^UNIQUE \((.*)\)$');
-        probe := format('SELECT (%s)::text AS k FROM %I GROUP BY %s HAVING count(*) > 1', parts[1], k.tbl, parts[1]);
+        probe := format('SELECT %s::text AS k FROM %I WHERE (%s) IN (SELECT %s FROM %I GROUP BY %s HAVING count(*) > 1)',
+                        CASE WHEN k.tbl IN ('agent_tags', 'mcp_server_tags') THEN 'ctid' ELSE 'id' END, k.tbl, parts[1], parts[1], k.tbl, parts[1]);
       END IF;
       IF probe IS NOT NULL THEN
         EXECUTE format('SELECT string_agg(k, '', '') FROM (%s LIMIT 5) r', probe) INTO bad;

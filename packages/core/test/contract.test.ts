@@ -122,6 +122,23 @@ describe("an aim database is the backend's own", () => {
     expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations WHERE version >= 22")).toEqual([{ n: 0 }])
   })
 
+  it("rows a key of the backend refuses are named by their ids, never by the values (a token hash stays out of the message)", async () => {
+    const db = await fresh()
+    await runMigrator(db.url, release020(), (m) => m.apply())
+    await sql(
+      db.url,
+      `ALTER TABLE sdk_tokens DROP CONSTRAINT sdk_tokens_token_hash_key;
+       INSERT INTO sdk_tokens (user_id, organization_id, token_hash, token_id, expires_at)
+         SELECT id, organization_id, 'hash-of-a-secret-token', 'token-' || g, now() FROM users, generate_series(1, 2) g`,
+    )
+    const failed = await runMigratorFailure(db.url, shippedMigrations, (m) => m.apply())
+    const message = String((failed as { serverMessage?: string }).serverMessage)
+    expect(failed).toMatchObject({ sqlState: "AIM02", name: "022_converge_to_backend_schema.sql" })
+    const ids = (await sql<{ id: string }>(db.url, "SELECT id::text AS id FROM sdk_tokens")).map((r) => r.id)
+    for (const id of ids) expect(message).toContain(id)
+    expect(message).not.toContain("hash-of-a-secret-token")
+  })
+
   it("timestamptz goes back to the backend's timestamp at the operator's zone (AIM_TIMESTAMP_ZONE), the instant kept and the zone recorded", async () => {
     const db = await fresh()
     await runMigrator(db.url, release020(), (m) => m.apply())

@@ -28,7 +28,7 @@ export const shippedMigrations: ReadonlyMap<string, string> = new Map([
   ["019_create_backend_mcp_tables.sql", "8538ed93f81f89700ffa3067b1e32f1d392b8e2a871c141251c9ad4081594e5b"],
   ["020_align_columns_with_backend.sql", "81f7ee8bee3e05f505d4b6244c363dcb932c3ccbb1cbfb79b61fd77dca26e19d"],
   ["021_validate_audit_logs_user_fkey.sql", "9612b3f1e9d061429c840f854edebde39ffa7316b1935d5ace5d1a2dd244a79a"],
-  ["022_converge_to_backend_schema.sql", "ddea45c27313f88fa64b6386e3c04c3750359733e404825b350f8e1479b53801"],
+  ["022_converge_to_backend_schema.sql", "61276a5159a9496b466f86a08df5d3fbe6b215aa110b06edf425f9fee00bda80"],
   ["023_converge_audit_logs.sql", "fcd08b0b947c21a09477ee865b35e2db78e57ee0dd12f42518fc981f7974ffa4"],
   ["024_converge_audit_logs_user_fkey.sql", "69f0a55d8b200e87fb96950ebbe370fdbd042eff1c00ee85d3204da9814b7452"],
   ["025_validate_audit_logs_user_fkey.sql", "d01b94729c094aac1d6aee42ba341c87a0bb0050a1e685eb098cd3407e9c0dee"],
