@@ -1,5 +1,5 @@
 import { buildDeployedDatabase, sql } from "@aim/testkit"
-import { useFreshDatabases } from "@aim/testkit/hooks"
+import { useFreshDatabases, useMigratedDatabases } from "@aim/testkit/hooks"
 import { Effect, Layer } from "effect"
 import { execFileSync } from "node:child_process"
 import { appendFileSync, readdirSync } from "node:fs"
@@ -9,6 +9,7 @@ import { Database, LedgerAdmin, InMemoryDatabase, LedgerAdminLive, diagnose, loa
 import { migrationsCopy, migratorFor, runMigrator, runMigratorFailure, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_admin")
+const migrated = useMigratedDatabases("aim_admin")
 
 const admin = <A, E>(url: string, dir: string, f: (a: LedgerAdmin["Type"]) => Effect.Effect<A, E>) =>
   Effect.runPromise(
@@ -29,8 +30,7 @@ describe("adopt", () => {
 
 describe("repair", () => {
   it("re-records a reviewed edit's checksum and logs who and when; refuses when there is nothing to repair", async () => {
-    const db = await fresh()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     const dir = migrationsCopy()
     appendFileSync(join(dir, "007_create_system_config_table.sql"), "\n-- reviewed: comment only\n")
     expect((await runMigratorFailure(db.url, dir, (m) => m.apply()))._tag).toBe("MigrationRefused")
@@ -69,8 +69,7 @@ describe("baseline", () => {
 
 describe("a deleted ledger row of a shipped file", () => {
   it("is refused by migrate with both causes and their commands, and recorded again by aim baseline N (without running the file)", async () => {
-    const db = await fresh()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     await sql(db.url, "DELETE FROM aim_migrations.schema_migrations WHERE version = 5")
     const refused = await runMigratorFailure(db.url, shippedMigrations, (m) => m.apply())
     expect(diagnose(refused).entry.code).toBe("AIM-MIG-003")
@@ -87,8 +86,7 @@ describe("a deleted ledger row of a shipped file", () => {
   })
 
   it("is not recorded when the file's objects are gone", async () => {
-    const db = await fresh()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     await sql(db.url, "DELETE FROM aim_migrations.schema_migrations WHERE version = 5; DROP TABLE verification_events CASCADE")
     const result = await admin(db.url, shippedMigrations, (a) => a.baseline(5))
     expect(result._tag === "Left" && String(result.left)).toMatch(

@@ -10,7 +10,7 @@ import {
   runBackendRunner,
   sql,
 } from "@aim/testkit"
-import { useFreshDatabases } from "@aim/testkit/hooks"
+import { useFreshDatabases, useMigratedDatabases } from "@aim/testkit/hooks"
 import { Effect, Layer } from "effect"
 import { mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -22,6 +22,7 @@ import { backendFilesProvided, backendReleases } from "../src/migrations/backend
 import { migrationsCopy, migratorFor, runMigrator, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_backend")
+const migrated = useMigratedDatabases("aim_backend")
 
 /** One start of the simulated backend of `release` on the server database at `url`. */
 const startBackend = async (url: string, release: BackendRelease) => {
@@ -143,8 +144,7 @@ describe.each<Exclude<DeployedState, "A-no-policies">>(["A", "B"])("deployed sta
 
 describe("aim verify: The AIM backend can start", () => {
   it("names a missing record, a password reset above all, and aim migrate records it again; a newer release's file is a warning", async () => {
-    const db = await fresh()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     await sql(db.url, "DELETE FROM public.schema_migrations WHERE version IN ('034_reset_admin_password.sql', '021_create_tags_tables.sql')")
     const broken = (await verify(db.url)).checks.find((c) => c.id === "backend")
     expect(broken).toMatchObject({ status: "fail", code: "AIM-VER-005" })
@@ -217,8 +217,7 @@ const deliberatelyNullable = new Set([
 
 describe("every table and column of the backend's current release (deployed-shapes.md, state B)", () => {
   it("is present on a fresh aim database with a type at least as wide and the same nullability", async () => {
-    const db = await fresh()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     const rows = await sql<{
       table_name: string
       column_name: string
@@ -250,8 +249,7 @@ describe("every table and column of the backend's current release (deployed-shap
   })
 
   it("takes the rows the backend writes: a trust score with its eight factors, an API call, a webhook and a delivery, tags, an attestation", async () => {
-    const db = await fresh()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     const [admin] = await sql<{ id: string; organization_id: string }>(db.url, "SELECT id, organization_id FROM users WHERE email = 'admin@opena2a.org'")
     const org = admin?.organization_id
     const [agent] = await sql<{ id: string }>(

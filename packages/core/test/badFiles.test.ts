@@ -1,5 +1,5 @@
 import { sql } from "@aim/testkit"
-import { useFreshDatabases } from "@aim/testkit/hooks"
+import { useFreshDatabases, useMigratedDatabases } from "@aim/testkit/hooks"
 import { Effect } from "effect"
 import pg from "pg"
 import { execFileSync } from "node:child_process"
@@ -9,6 +9,7 @@ import { type MigrationEvent, diagnose, loadMigrations } from "../src/testing.js
 import { migrationsCopy, runMigrator, runMigratorFailure, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_badfiles")
+const migrated = useMigratedDatabases("aim_badfiles")
 
 const ledgerCount = async (url: string) => (await sql<{ n: number }>(url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations"))[0]?.n
 
@@ -19,8 +20,7 @@ describe("a file that ends its own transaction is refused before anything runs",
     ["a SAVEPOINT", "SAVEPOINT s1;\nCREATE TABLE half_a (id int);\n", 1, "SAVEPOINT s1"],
     ["BEGIN and END", "-- wrapped by hand\nBEGIN;\nCREATE TABLE half_a (id int);\nEND;\n", 2, "BEGIN"],
   ])("%s", async (_, text, line, statement) => {
-    const db = await fresh()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     const before = await ledgerCount(db.url)
     const error = await runMigratorFailure(db.url, migrationsCopy({ "031_half.sql": text }), (m) => m.apply())
     expect(error._tag).toBe("MigrationSourceError")
@@ -31,8 +31,7 @@ describe("a file that ends its own transaction is refused before anything runs",
   })
 
   it("a -- aim:no-transaction file that fails says which of its statements stayed applied", async () => {
-    const db = await fresh()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     const text = "-- aim:no-transaction\nCREATE TABLE kept_a (id int);\n\nCREATE TABLE kept_b (id int);\nSELECT 1/0;\nCREATE TABLE never_c (id int);\n"
     const error = await runMigratorFailure(db.url, migrationsCopy({ "031_kept.sql": text }), (m) => m.apply())
     expect(error).toMatchObject({ _tag: "MigrationFailed", line: 5, rolledBack: false, kept: { count: 2, firstLine: 2, lastLine: 4 } })
@@ -103,8 +102,7 @@ describe("a failing statement is named from the one run of its file", () => {
         last,
         "",
       ].join("\n")
-    const failing = await fresh()
-    await runMigrator(failing.url, shippedMigrations, (m) => m.apply())
+    const failing = await migrated()
     const ran = await counted(failing.url)
     const before = await ledgerCount(failing.url)
     // The last statement repeats a key: a failure the server gives no position for.
@@ -126,8 +124,7 @@ describe("a failing statement is named from the one run of its file", () => {
   }, 300_000)
 
   it("a SQL-standard function body (BEGIN ATOMIC … END) is one statement, so the line after it is right", async () => {
-    const db = await fresh()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     const ran = await counted(db.url)
     const text = [
       "CREATE TABLE atomic_t (id int PRIMARY KEY);",
@@ -162,8 +159,7 @@ describe("a statement the server stops is named with its own code, at its line, 
     }, `aim running ${like}`)
 
   it("cancelled (pg_cancel_backend): AIM-DB-013 at the statement, the file not replayed", async () => {
-    const db = await fresh()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     await sql(db.url, "CREATE SEQUENCE aim_ran_seq")
     const text = "CREATE TABLE cancelled_t (id int);\nSELECT nextval('aim_ran_seq');\nSELECT pg_sleep(30);\n"
     const failure = runMigratorFailure(db.url, migrationsCopy({ "031_slow.sql": text }), (m) => m.apply())
@@ -177,8 +173,7 @@ describe("a statement the server stops is named with its own code, at its line, 
   })
 
   it("a database-level statement_timeout: AIM-DB-012 at the statement", async () => {
-    const db = await fresh()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     await sql(db.url, `ALTER DATABASE ${new URL(db.url).pathname.slice(1)} SET statement_timeout = '300ms'`)
     const error = await runMigratorFailure(db.url, migrationsCopy({ "031_slow.sql": "SELECT 1;\nSELECT pg_sleep(2);\n" }), (m) => m.apply())
     expect(error).toMatchObject({ _tag: "MigrationFailed", line: 2, sqlState: "57014" })
@@ -186,8 +181,7 @@ describe("a statement the server stops is named with its own code, at its line, 
   })
 
   it("a deadlock with application traffic: aim gives way (its attempt times out below deadlock_timeout), the application's transaction commits, the file runs again", async () => {
-    const db = await fresh()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     await sql(db.url, "CREATE TABLE dl_a (id int); CREATE TABLE dl_b (id int)")
     const app = new pg.Client({ connectionString: db.url })
     await app.connect()

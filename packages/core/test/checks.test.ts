@@ -1,5 +1,5 @@
 import { sql } from "@aim/testkit"
-import { useFreshDatabases } from "@aim/testkit/hooks"
+import { useMigratedDatabases } from "@aim/testkit/hooks"
 import { Effect, Layer } from "effect"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -18,7 +18,7 @@ import {
 } from "../src/testing.js"
 import { migrationsCopy, runMigrator, runMigratorFailure, shippedMigrations } from "./support.js"
 
-const fresh = useFreshDatabases("aim_checks")
+const migrated = useMigratedDatabases("aim_checks")
 
 const uniqueEmails = `-- 031_unique_user_emails: one account per address
 -- aim:check "no two users share an email (case-insensitive)" SELECT lower(email) AS email, count(*)::int AS accounts,
@@ -41,9 +41,8 @@ describe("checks before a migration runs (-- aim:check)", () => {
   })
 
   it("a passing check lets the file run; a failing one stops it before its first statement, names it, shows the rows (no password hash), applies nothing", async () => {
-    const db = await fresh()
+    const db = await migrated()
     const dir = migrationsCopy({ "031_unique_user_emails.sql": uniqueEmails })
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
     await sql(
       db.url,
       `INSERT INTO users (organization_id, email, name, provider, provider_id, password_hash)

@@ -1,5 +1,5 @@
 import { buildDeployedDatabase, contractDifferences, contractItems, contractOutcomes, deployedScripts, probeOutcomes, sql } from "@aim/testkit"
-import { useFreshDatabases } from "@aim/testkit/hooks"
+import { useFreshDatabases, useMigratedDatabases } from "@aim/testkit/hooks"
 import { Effect, Layer } from "effect"
 import pg from "pg"
 import { mkdtempSync, readFileSync, readdirSync } from "node:fs"
@@ -18,6 +18,7 @@ import { migrationsCopy, migratorFor, runMigrator, runMigratorFailure, shippedMi
  */
 
 const fresh = useFreshDatabases("aim_contract")
+const migrated = useMigratedDatabases("aim_contract")
 
 const onServer =
   (url: string) =>
@@ -187,8 +188,7 @@ describe("an aim database is the backend's own", () => {
   it("aim verify's check reads the contract (the page's own lists) and names each difference by kind", async () => {
     const { columns, constraints, indexes, triggers } = contractItems()
     expect(backendSchema).toEqual({ columns, constraints, indexes, triggers })
-    const db = await fresh()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     await sql(db.url, "ALTER TABLE agents DROP CONSTRAINT trust_score_range_check; CREATE INDEX agents_by_name ON agents (name)")
     expect(await verifyCheck(db.url)).toMatchObject({
       status: "fail",

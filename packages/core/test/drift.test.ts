@@ -1,5 +1,5 @@
 import { buildDeployedDatabase, sql } from "@aim/testkit"
-import { useFreshDatabases } from "@aim/testkit/hooks"
+import { useFreshDatabases, useMigratedDatabases } from "@aim/testkit/hooks"
 import { Effect, Layer } from "effect"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -7,9 +7,10 @@ import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { Database, LedgerAdmin, LedgerAdminLive, type Migration, databaseFor, loadMigrations } from "../src/testing.js"
 import { type DriftReport, detectDrift } from "../src/drift/Drift.js"
-import { migratorFor, runMigrator, serverSettings, shippedMigrations } from "./support.js"
+import { migratorFor, serverSettings, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_drift")
+const migrated = useMigratedDatabases("aim_drift")
 
 const shipped = (): Promise<ReadonlyArray<Migration>> => Effect.runPromise(loadMigrations(shippedMigrations))
 
@@ -20,8 +21,7 @@ const drift = async (url: string): Promise<DriftReport> => {
 
 describe("aim drift: the live database against what its applied files produce", () => {
   it("finds nothing on a fresh deploy, then a dropped index, an added column and a changed default, each with its fix", async () => {
-    const db = await fresh()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     const clean = await drift(db.url)
     expect(clean).toMatchObject({ ok: true, files: 25, differences: [] })
 
@@ -44,8 +44,7 @@ describe("aim drift: the live database against what its applied files produce", 
   })
 
   it("a missing default policy and a changed trigger are drift; a policy an operator added is not", async () => {
-    const db = await fresh()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     await sql(
       db.url,
       `DELETE FROM security_policies WHERE name = 'Data Exfiltration Detection';

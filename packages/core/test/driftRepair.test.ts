@@ -1,10 +1,10 @@
-import { createTestDatabase, inParallel, sql, testPostgresUrl, withDatabase } from "@aim/testkit"
+import { createTestDatabase, inParallel, migratedTemplateName, sql, testPostgresUrl, withDatabase } from "@aim/testkit"
 import { randomBytes } from "node:crypto"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { checksumOf } from "../src/migrations/checksum.js"
 import { type DriftReport, type Migration, databaseFor, driftAgainst, expectedCatalogOf, loadMigrations } from "../src/testing.js"
-import { runMigrator, serverSettings, shippedMigrations } from "./support.js"
+import { serverSettings, shippedMigrations } from "./support.js"
 
 // Every printed repair converges: on a database the shipped files built (and one more file with the
 // kinds of object AIM's own files do not use: an enum, an owned sequence, an identity column, views,
@@ -203,10 +203,9 @@ const drift = (url: string): Promise<DriftReport> => Effect.runPromise(driftAgai
 const found = (report: DriftReport) => report.differences.map((d) => `${d.kind} ${d.objectType} ${d.name}`).sort()
 
 beforeAll(async () => {
-  const db = await createTestDatabase(server, "aim_drift_repair_template")
+  const db = await createTestDatabase(server, "aim_drift_repair_template", migratedTemplateName())
   template = db.name
   const shipped = await Effect.runPromise(loadMigrations(shippedMigrations))
-  await runMigrator(db.url, shippedMigrations, (m) => m.apply())
   await sql(db.url, extraKinds)
   expected = await expectedOf(db.url, [...shipped, fixtureFile()])
 }, 120_000)

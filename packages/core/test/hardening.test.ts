@@ -1,5 +1,5 @@
 import { buildDeployedDatabase, sql } from "@aim/testkit"
-import { useFreshDatabases } from "@aim/testkit/hooks"
+import { useFreshDatabases, useMigratedDatabases } from "@aim/testkit/hooks"
 import { Effect, Layer } from "effect"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
@@ -9,6 +9,7 @@ import { makeVerifier } from "../src/verify/Verifier.js"
 import { migratorFor, runMigrator, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_hardening")
+const migrated = useMigratedDatabases("aim_hardening")
 
 const stack = (env: Record<string, string>) => Layer.mergeAll(LedgerAdminLive(), VerifierLive).pipe(Layer.provideMerge(migratorFor(env, shippedMigrations)))
 const verify = (url: string, env: Record<string, string> = {}) =>
@@ -42,8 +43,7 @@ describe("a deleted default admin never comes back", () => {
   })
 
   it("013 creates the default admin only on a database without an active admin", async () => {
-    const db = await fresh()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     await sql(
       db.url,
       `INSERT INTO users (organization_id, email, name, role, status, provider, provider_id, password_hash)
@@ -64,8 +64,7 @@ describe("a deleted default admin never comes back", () => {
 
 describe("verification and hardening", () => {
   it("passes with any active admin, and with the guide's enforced policy among others enforced", async () => {
-    const db = await fresh()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     await sql(db.url, "UPDATE users SET role = 'member' WHERE email = $1", [defaultAdmin.email])
     expect((await verify(db.url)).checks.find((c) => c.id === "admin")).toMatchObject({ status: "fail", code: "AIM-SEED-001" })
     await sql(
@@ -86,8 +85,7 @@ describe("verification and hardening", () => {
   })
 
   it("in production a default password that still works fails the report, yet does not block serving", async () => {
-    const db = await fresh()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     const development = await verify(db.url)
     expect(development.checks.find((c) => c.id === "admin-password")).toMatchObject({ status: "warn", code: "AIM-VER-002" })
     expect(development).toMatchObject({ ok: true, serviceable: true })
@@ -101,8 +99,7 @@ describe("verification and hardening", () => {
 
 describe("/health/ready does not amplify load", () => {
   it("a long-lived verifier writes its probe row once: after it passed, later runs reuse it (a fresh verifier probes again)", async () => {
-    const db = await fresh()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     const registration = (report: { checks: ReadonlyArray<{ id: string; status: string }> }) => report.checks.find((c) => c.id === "registration")?.status
     const [first, second] = await Effect.runPromise(
       Effect.gen(function* () {
@@ -118,8 +115,7 @@ describe("/health/ready does not amplify load", () => {
   })
 
   it("probes that miss the cache at once share one verification", async () => {
-    const db = await fresh()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     let runs = 0
     // The real verifier, counted and slowed so that every probe arrives while it is in flight.
     const CountingVerifier = Layer.effect(

@@ -1,5 +1,5 @@
 import { sql } from "@aim/testkit"
-import { useFreshDatabases } from "@aim/testkit/hooks"
+import { useFreshDatabases, useMigratedDatabases } from "@aim/testkit/hooks"
 import bcrypt from "bcryptjs"
 import { Effect, Fiber } from "effect"
 import pg from "pg"
@@ -31,6 +31,7 @@ const expectedTables = [
 ]
 
 const freshDatabase = useFreshDatabases("aim_migrator")
+const migrated = useMigratedDatabases("aim_migrator")
 
 const ledgerVersions = async (url: string) =>
   (await sql<{ version: number }>(url, "SELECT version FROM aim_migrations.schema_migrations ORDER BY version")).map((r) => r.version)
@@ -110,8 +111,7 @@ describe("migrator on PostgreSQL", () => {
   })
 
   it("refuses a changed applied file and applies nothing", async () => {
-    const db = await freshDatabase()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     const dir = migrationsCopy({ "031_new.sql": "CREATE TABLE IF NOT EXISTS test_hooks (id int);\n" })
     const { appendFileSync } = await import("node:fs")
     appendFileSync(`${dir}/003_add_missing_agent_columns.sql`, "\n-- edited after deploy\n")
@@ -126,8 +126,7 @@ describe("migrator on PostgreSQL", () => {
   })
 
   it("refuses an applied migration whose file is gone", async () => {
-    const db = await freshDatabase()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     const { rmSync } = await import("node:fs")
     const dir = migrationsCopy()
     rmSync(`${dir}/015_add_default_security_policies.sql`)
@@ -139,8 +138,7 @@ describe("migrator on PostgreSQL", () => {
   })
 
   it("refuses an applied migration whose file is gone from the middle: missing (AIM-MIG-002), not a numbering problem", async () => {
-    const db = await freshDatabase()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     const { rmSync } = await import("node:fs")
     const dir = migrationsCopy()
     rmSync(`${dir}/002_add_missing_user_columns.sql`)
@@ -152,8 +150,7 @@ describe("migrator on PostgreSQL", () => {
   })
 
   it("refuses a pending file numbered below the newest applied one", async () => {
-    const db = await freshDatabase()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     await sql(db.url, "DELETE FROM aim_migrations.schema_migrations WHERE version = 12")
     const error = await runMigratorFailure(db.url, shippedMigrations, (m) => m.apply())
     expect(error).toMatchObject({ _tag: "MigrationRefused" })
@@ -209,8 +206,7 @@ describe("migrator on PostgreSQL", () => {
   })
 
   it("lock_timeout stops a migration blocked by application traffic and reports it", async () => {
-    const db = await freshDatabase()
-    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    const db = await migrated()
     const dir = migrationsCopy({ "031_alter.sql": "ALTER TABLE organizations ADD COLUMN IF NOT EXISTS region text;\n" })
     const app = new pg.Client({ connectionString: db.url })
     await app.connect()

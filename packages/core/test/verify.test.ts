@@ -1,4 +1,4 @@
-import { type TestDatabase, createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
+import { type TestDatabase, createMigratedDatabase, createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
 import bcrypt from "bcryptjs"
 import { Effect } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
@@ -13,9 +13,10 @@ afterEach(async () => {
 })
 
 const deployed = async (dir = shippedMigrations) => {
-  const db = await createTestDatabase(testPostgresUrl(), "aim_verify")
+  // The shipped files: a copy of the run's migrated template; any other directory is migrated here.
+  const db = dir === shippedMigrations ? await createMigratedDatabase("aim_verify") : await createTestDatabase(testPostgresUrl(), "aim_verify")
   databases.push(db)
-  await verifyWith(db.url, dir, true)
+  if (dir !== shippedMigrations) await verifyWith(db.url, dir, true)
   return db
 }
 

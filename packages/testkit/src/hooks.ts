@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll } from "vitest"
 import { type TestDatabase, createTestDatabase, testPostgresUrl } from "./postgres.js"
+import { createMigratedDatabase } from "./template.js"
 
 /** One database for the whole test file: created before its tests, dropped after them. */
 export const useTestDatabase = (prefix: string): (() => TestDatabase) => {
@@ -24,6 +25,19 @@ export const useFreshDatabases = (prefix: string): (() => Promise<TestDatabase>)
   })
   return async () => {
     const db = await createTestDatabase(testPostgresUrl(), prefix)
+    created.push(db)
+    return db
+  }
+}
+
+/** Like useFreshDatabases, but each database already holds the shipped files as migrated (a copy of the run's template). */
+export const useMigratedDatabases = (prefix: string): (() => Promise<TestDatabase>) => {
+  const created: Array<TestDatabase> = []
+  afterEach(async () => {
+    await Promise.all(created.splice(0).map((db) => db.drop()))
+  })
+  return async () => {
+    const db = await createMigratedDatabase(prefix)
     created.push(db)
     return db
   }

@@ -85,10 +85,14 @@ const admin = async <A>(serverUrl: string, f: (client: pg.Client) => Promise<A>)
   }
 }
 
-/** A fresh, empty database of its own for one test file (or one test); drop it after. */
-export const createTestDatabase = async (serverUrl: string, prefix = "aim_test"): Promise<TestDatabase> => {
+/**
+ * A fresh database of its own for one test file (or one test); drop it after. Empty, or a copy of
+ * `template` (`CREATE DATABASE … TEMPLATE`: a file copy on the server, about a fifth of the time of
+ * migrating the shipped files again).
+ */
+export const createTestDatabase = async (serverUrl: string, prefix = "aim_test", template?: string): Promise<TestDatabase> => {
   const name = `${prefix}_${randomBytes(5).toString("hex")}`
-  await admin(serverUrl, (c) => c.query(`CREATE DATABASE "${name}"`))
+  await admin(serverUrl, (c) => c.query(`CREATE DATABASE "${name}"${template === undefined ? "" : ` TEMPLATE "${template}"`}`))
   return {
     name,
     url: withDatabase(serverUrl, name),
