@@ -15,5 +15,7 @@ if (!existsSync(node24)) {
   process.exit(1)
 }
 const vitest = join(dirname(createRequire(join(process.cwd(), "package.json")).resolve("vitest/package.json")), "vitest.mjs")
-const result = spawnSync(node24, [vitest, "run", ...process.argv.slice(2)], { stdio: "inherit" })
+// A package's vitest.node24.config.ts chooses the files that depend on the server or the runtime.
+const config = existsSync("vitest.node24.config.ts") ? ["--config", "vitest.node24.config.ts"] : []
+const result = spawnSync(node24, [vitest, "run", ...config, ...process.argv.slice(2)], { stdio: "inherit" })
 process.exit(result.status ?? 1)

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `pnpm pack:cli`: one installable tarball of the aim CLI, with the 15 AIM migrations inside.
 // `npm install -g <tarball>` gives an `aim` command that works outside this repository. The last
-// line printed is the tarball's absolute path. `--out DIR` writes it there instead of dist/.
+// line printed is the tarball's absolute path. `--out DIR` writes it there instead of dist/; `pnpm pack`
+// writes the test run's one tarball to .pack/ (a turbo task the tests that install the CLI depend on).
 import { spawnSync } from "node:child_process"
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -12,6 +13,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 const cli = join(root, "apps/cli")
 const outFlag = process.argv.indexOf("--out")
 const out = resolve(outFlag > 0 && process.argv[outFlag + 1] !== undefined ? process.argv[outFlag + 1] : join(root, "dist"))
+// --clean empties the out directory first, so it holds this one tarball (the test run's `.pack/`).
+if (process.argv.includes("--clean")) rmSync(out, { recursive: true, force: true })
 // A staging directory of its own: two packs at once (the test suite's two passes) never share files.
 const stage = mkdtempSync(join(tmpdir(), "aim-pack-"))
 

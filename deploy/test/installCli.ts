@@ -1,8 +1,9 @@
+import { packedCli } from "@aim/testkit"
 import { spawnSync } from "node:child_process"
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { imageEnv, imagePaths, readDockerfile, repoRoot } from "./artifacts.js"
+import { imageEnv, imagePaths, readDockerfile } from "./artifacts.js"
 
 const run = (command: string, args: ReadonlyArray<string>, cwd: string) => {
   const result = spawnSync(command, args, { cwd, encoding: "utf8" })
@@ -21,8 +22,8 @@ export default async function setup() {
   const pack = dockerfile.runs.find((r) => r.includes("scripts/pack-cli.mjs --out"))
   const install = dockerfile.runs.find((r) => r.startsWith("npm install -g "))
   if (pack === undefined || install === undefined) throw new Error("deploy/Dockerfile no longer packs the CLI and installs it with npm install -g")
-  const out = mkdtempSync(join(tmpdir(), "aim-image-out-"))
-  const tarball = run("node", ["scripts/pack-cli.mjs", "--out", out], repoRoot).trim().split("\n").at(-1) ?? ""
+  // Stage 1's pack is scripts/pack-cli.mjs, as the run's one tarball (turbo's pack task) is built.
+  const { tarball } = packedCli()
   const prefix = mkdtempSync(join(tmpdir(), "aim-image-prefix-"))
   // The Dockerfile's own flags (--ignore-scripts …), into a prefix of our own instead of the image's.
   const flags = install.split(/\s+/).filter((word) => word.startsWith("--"))
@@ -54,7 +55,6 @@ export default async function setup() {
     "POSTGRES_HOST=snapshot-builder.invalid\n",
   )
   return () => {
-    rmSync(out, { recursive: true, force: true })
     rmSync(prefix, { recursive: true, force: true })
     rmSync(process.env.AIM_IMAGE_OPT ?? "", { recursive: true, force: true })
   }

@@ -1,5 +1,5 @@
 import { lockKeys } from "@aim/core/testing"
-import { createTestDatabase, sql, startCluster, testPostgresUrl } from "@aim/testkit"
+import { createTestDatabase, inParallel, sql, startCluster, testPostgresUrl } from "@aim/testkit"
 import pg from "pg"
 import { describe, expect, it } from "vitest"
 import { migrationsWith, sleep, startBackend, stop } from "./backend.js"
@@ -26,26 +26,30 @@ describe("faults during a deploy (real processes, real PostgreSQL)", () => {
     await probeDb.drop()
 
     const progress: Array<number> = []
-    for (let trial = 0; trial < 20; trial++) {
-      const db = await createTestDatabase(testPostgresUrl(), "aim_kill")
-      try {
-        const victim = startBackend({ DATABASE_URL: db.url }, dir)
-        await sleep(Math.random() * window)
-        victim.child.kill("SIGKILL")
-        await victim.exited
-        expect(await lockReleased(db.url), `trial ${trial}: lock still held`).toBe(true)
-        progress.push(await expectMigrationBoundary(db.url, extraTables))
-        const next = startBackend({ DATABASE_URL: db.url }, dir)
-        await next.ready
-        await stop(next)
-        expect(await expectMigrationBoundary(db.url, extraTables)).toBe(27)
-      } finally {
-        await db.drop()
-      }
-    }
+    // The trials are independent (a database each), so four run side by side.
+    await inParallel(
+      Array.from({ length: 20 }, (_, trial) => trial),
+      4,
+      async (trial) => {
+        const db = await createTestDatabase(testPostgresUrl(), "aim_kill")
+        try {
+          const victim = startBackend({ DATABASE_URL: db.url }, dir)
+          await sleep(Math.random() * window)
+          victim.child.kill("SIGKILL")
+          await victim.exited
+          expect(await lockReleased(db.url), `trial ${trial}: lock still held`).toBe(true)
+          progress.push(await expectMigrationBoundary(db.url, extraTables))
+          const next = startBackend({ DATABASE_URL: db.url }, dir)
+          await next.ready
+          await stop(next)
+          expect(await expectMigrationBoundary(db.url, extraTables)).toBe(27)
+        } finally {
+          await db.drop()
+        }
+      },
+    )
     // The kills landed at different points of the deploy, including part-way through it.
     expect(progress.filter((k) => k > 0 && k < 27).length).toBeGreaterThanOrEqual(3)
-    // 20 trials of two boots each over 27 files: minutes on a loaded 2-core machine.
   }, 300_000)
 
   it("SIGTERM while waiting for the lock: exits promptly", async () => {

@@ -80,7 +80,8 @@ describe("aim plan and aim migrate --dry-run: the lock-impact plan", () => {
   it("aim drift: none after migrate; a dropped index is missing (exit 1) with the statement that restores it", async () => {
     const db = await createTestDatabase(testPostgresUrl(), "aim_cli_drift")
     try {
-      const env = { DATABASE_URL: db.url }
+      // Its scratch replay on the test server, not an in-memory PGlite per run (the embedded default has its own test below).
+      const env = { DATABASE_URL: db.url, AIM_SCRATCH_DATABASE_URL: testPostgresUrl() }
       expect((await aim(["migrate", "--no-verify"], env)).code).toBe(0)
       const clean = await aim(["drift"], env)
       expect(clean.code, clean.stderr).toBe(0)

@@ -1,7 +1,9 @@
+import { useTestDatabase } from "@aim/testkit/hooks"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { CheckFailed, readChecks, runChecks } from "../src/migrations/fileChecks.js"
 import { Database, databaseFor } from "../src/testing.js"
+import { serverSettings } from "./support.js"
 
 const needs = 'aim:check needs a quoted message and a query: -- aim:check "what must hold" SELECT … (the rows that break it)'
 
@@ -67,7 +69,9 @@ describe("CheckFailed", () => {
   })
 })
 
-describe("runChecks on a real PostgreSQL (embedded)", () => {
+describe("runChecks on a real PostgreSQL", () => {
+  // The test server, not an in-memory PGlite per call: checks only read, and a PGlite costs seconds to start.
+  const database = useTestDatabase("aim_file_checks")
   const migration = { version: 31, name: "031_a.sql", path: "", sql: "", checksum: "", transactional: true }
   const run = (query: string, extra: ReadonlyArray<string> = []) =>
     Effect.runPromise(
@@ -79,7 +83,7 @@ describe("runChecks on a real PostgreSQL (embedded)", () => {
           { line: 9, message: "rows", query },
         ]
         return yield* Effect.either(Effect.scoped(Effect.flatMap(db.session, (session) => runChecks(session, migration, checks))))
-      }).pipe(Effect.provide(databaseFor({ _tag: "Embedded", dataDir: "memory://checks" }))),
+      }).pipe(Effect.provide(databaseFor(serverSettings(database().url)))),
     )
 
   it("passes when no check finds a row", async () => {

@@ -321,12 +321,14 @@ const strongest = (rows: ReadonlyArray<{ relation: string; mode: LockMode }>) =>
   return Object.fromEntries([...by].sort(([a], [b]) => a.localeCompare(b)))
 }
 
-const plan = (url: string, text: string): Promise<LockPlan> =>
+const planAll = (url: string, texts: ReadonlyArray<string>): Promise<ReadonlyArray<LockPlan>> =>
   Effect.runPromise(
-    Effect.flatMap(Database, (db) => planLocks(db, [{ version: 1, name: "001_case.sql", sql: text, transactional: true }])).pipe(
-      Effect.provide(databaseFor(serverSettings(url))),
-    ),
+    Effect.flatMap(Database, (db) =>
+      Effect.forEach(texts, (text) => planLocks(db, [{ version: 1, name: "001_case.sql", sql: text, transactional: true }])),
+    ).pipe(Effect.provide(databaseFor(serverSettings(url)))),
   )
+
+const plan = (url: string, text: string): Promise<LockPlan> => planAll(url, [text]).then(([one]) => one as LockPlan)
 
 describe("aim plan predicts the locks PostgreSQL takes", () => {
   it(`names the same relations and lock modes as pg_locks, and rewrites as relfilenode, for ${statements.length} statement kinds`, async () => {
@@ -335,8 +337,14 @@ describe("aim plan predicts the locks PostgreSQL takes", () => {
     const mismatches: Array<string> = []
     const counts = { exact: 0, stronger: 0, weaker: 0 }
     const stronger: Array<string> = []
-    for (const [name, text] of statements) {
-      const predicted = (await plan(url, text)).pending[0]?.statements[0]
+    // Every statement planned through one connection pool (each statement runs in its own transaction
+    // below and is rolled back, so the catalog each plan reads is the same).
+    const plans = await planAll(
+      url,
+      statements.map(([, text]) => text),
+    )
+    for (const [index, [name, text]] of statements.entries()) {
+      const predicted = plans[index]?.pending[0]?.statements[0]
       // A session of its own per statement, as each aim migrate run opens one: what one statement
       // took is never hidden by what the session cached from the one before (a partition's bound).
       const client = new pg.Client({ connectionString: url })

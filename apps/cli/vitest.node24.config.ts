@@ -1,0 +1,17 @@
+import { defineConfig, mergeConfig } from "vitest/config"
+import base from "./vitest.config.js"
+
+/**
+ * The second run (`test:node24`: the bundled CLI on Node 24 against PostgreSQL 18) covers what the
+ * runtime changes for a process: a deploy from start to exit (signals, exit codes, the compile
+ * cache) and the embedded database's WebAssembly. The input matrix and every other case run once,
+ * in `test`.
+ */
+export default mergeConfig(
+  base,
+  defineConfig({
+    test: {
+      include: ["test/migrate.test.ts", "test/embedded.test.ts"],
+    },
+  }),
+)
