@@ -1,6 +1,6 @@
 import { TelemetryLive, diagnose } from "@aim/core"
 import { Command } from "@effect/cli"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import { migrate } from "./commands/migrate.js"
 import { doctor } from "./commands/doctor.js"
 import { drift } from "./commands/drift.js"
@@ -13,38 +13,39 @@ import { mcp } from "./commands/mcp.js"
 import { status } from "./commands/status.js"
 import { verify } from "./commands/verify.js"
 
-import { environment } from "./environment.js"
-import { invocation } from "./invocation.js"
+import { currentInvocation } from "./invocation.js"
 import { CliExit } from "./output.js"
 import { version } from "./version.js"
 
 export { version }
 
 /**
- * A command as it runs, from what @effect/cli parsed: its name and --json are recorded for main.ts
- * (invocation.ts), its run is one span named after it with a failure's code on it, and telemetry is
+ * A command as it runs, from what @effect/cli parsed: its name and --json are recorded in the run for
+ * main.ts (invocation.ts), its run is one span named after it with a failure's code on it, and telemetry is
  * on for it, except for aim mcp (its tool calls are traced in its own runtime) and aim doctor
  * (which reports an invalid OTEL_* variable among its checks, so it must start without one).
  */
 const observed = <Name extends string, R, E, A>(name: Name, command: Command.Command<Name, R, E, A>) =>
-  Command.transformHandler(command, (effect, options: A) => {
-    invocation.command = name
-    invocation.json = (options as { readonly json?: unknown }).json === true
-    if (name === "mcp" || name === "doctor") return effect
-    return effect.pipe(
-      Effect.tapError((e) =>
-        e instanceof CliExit
-          ? Effect.void
-          : Effect.annotateCurrentSpan(
-              "aim.error.code",
-              typeof e === "object" && e !== null && "entry" in e ? (e as { entry: { code: string } }).entry.code : diagnose(e).entry.code,
-            ),
-      ),
-      Effect.withSpan(`aim ${name}`),
-      // Spans are flushed when this layer closes: before the outcome is rendered and the process exits.
-      Effect.provide(TelemetryLive({ env: environment(), serviceName: "aim" })),
-    )
-  })
+  Command.transformHandler(command, (effect, options: A) =>
+    Effect.flatMap(currentInvocation, (run) => {
+      run.parsed.command = name
+      run.parsed.json = (options as { readonly json?: unknown }).json === true
+      if (name === "mcp" || name === "doctor") return effect
+      return effect.pipe(
+        Effect.tapError((e) =>
+          e instanceof CliExit
+            ? Effect.void
+            : Effect.annotateCurrentSpan(
+                "aim.error.code",
+                typeof e === "object" && e !== null && "entry" in e ? (e as { entry: { code: string } }).entry.code : diagnose(e).entry.code,
+              ),
+        ),
+        Effect.withSpan(`aim ${name}`),
+        // Spans are flushed when this layer closes: before the outcome is rendered and the process exits.
+        Effect.provide(Layer.unwrapEffect(Effect.sync(() => TelemetryLive({ env: run.env, serviceName: "aim" })))),
+      )
+    }),
+  )
 
 /** Every subcommand, in help order: the docs' CLI reference is generated from these definitions. */
 export const commands = [

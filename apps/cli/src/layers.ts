@@ -1,7 +1,7 @@
 import { AimConfig, AimLive, describeDatabase, overriddenNotice } from "@aim/core"
 import { Command } from "@effect/cli"
-import { Effect } from "effect"
-import { cwd, environment } from "./environment.js"
+import { Effect, Layer } from "effect"
+import { currentInvocation, fromCwd } from "./invocation.js"
 import { err } from "./output.js"
 
 export interface LayerSettings {
@@ -13,15 +13,19 @@ export interface LayerSettings {
 
 /** What a command that opens the database runs on (`Command.provide`): the one wiring, with the CLI's options. */
 export const aimLayer = <S extends LayerSettings>(settings: S) =>
-  AimLive({
-    migrationsDir: settings.migrationsDir,
-    env: environment(),
-    cwd: cwd(),
-    migrator: {
-      ...(settings.lockWait === undefined ? {} : { lockWait: `${settings.lockWait} seconds` as const }),
-      ...(settings.lockTimeout === undefined ? {} : { lockTimeout: `${settings.lockTimeout} seconds` as const }),
-    },
-  })
+  Layer.unwrapEffect(
+    Effect.map(currentInvocation, (run) =>
+      AimLive({
+        migrationsDir: fromCwd(run, settings.migrationsDir),
+        env: run.env,
+        cwd: run.cwd,
+        migrator: {
+          ...(settings.lockWait === undefined ? {} : { lockWait: `${settings.lockWait} seconds` as const }),
+          ...(settings.lockTimeout === undefined ? {} : { lockTimeout: `${settings.lockTimeout} seconds` as const }),
+        },
+      }),
+    ),
+  )
 
 /** `Command.provide` of `aimLayer`, built from the command's own options. */
 export const withAim = <Name extends string, R, E, A extends LayerSettings>(self: Command.Command<Name, R, E, A>) =>

@@ -6,29 +6,76 @@ import { catalog } from "@aim/core"
 import { Cause, Console, Effect, Exit } from "effect"
 import { stripVTControlCharacters } from "node:util"
 import { run } from "./cli.js"
-import { invocation, rawJson } from "./invocation.js"
-import { CliExit, err, exitCodes } from "./output.js"
+import { CurrentInvocation, type Invocation, type InvocationInput, makeInvocation, rawJson } from "./invocation.js"
+import { CliExit, err, exitCodes, writeTo } from "./output.js"
 import { renderFailure, renderInterrupted, renderUsage } from "./render.js"
 
-// @effect/cli writes a usage error's text with Console.error; it is kept here and rendered once,
-// below, as aim renders every failure: one coded line, or one JSON document with --json.
-const usageText: Array<string> = []
-const keep = (...args: ReadonlyArray<unknown>) => void usageText.push(args.map(String).join(" "))
-const keepUsageText = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-  Console.consoleWith((console) =>
-    Console.withConsole(self, { ...console, error: (...args) => Effect.sync(() => keep(...args)), unsafe: { ...console.unsafe, error: keep } }),
+/**
+ * One run of the CLI as an Effect, from its invocation to its exit code: every outcome rendered
+ * once (render.ts), to the run's own streams. The process entry (start) and a test running the CLI
+ * in process (runCli) both run this; only signals and process.exit are the process entry's.
+ */
+const program = (invocation: Invocation, stoppedBy: () => string) => {
+  // @effect/cli writes a usage error's text with Console.error, and help and --version with
+  // Console.log: the first is kept and rendered once, below, as aim renders every failure (one coded
+  // line, or one JSON document with --json); the others go to the run's stdout.
+  const usageText: Array<string> = []
+  const keep = (...args: ReadonlyArray<unknown>) => void usageText.push(args.map(String).join(" "))
+  const print = (...args: ReadonlyArray<unknown>) => writeTo(invocation, "stdout", `${args.map(String).join(" ")}\n`)
+  const ownConsole = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+    Console.consoleWith((console) =>
+      Console.withConsole(self, {
+        ...console,
+        log: (...args) => Effect.sync(() => print(...args)),
+        error: (...args) => Effect.sync(() => keep(...args)),
+        unsafe: { ...console.unsafe, log: print, error: keep },
+      }),
+    )
+  // One document or one line per run, as the command was asked: --json as @effect/cli parsed it,
+  // or, when the command line could not be parsed, as its words say.
+  const json = () => invocation.parsed.json ?? rawJson(invocation)
+  const usageMessage = () => stripVTControlCharacters(usageText.join(" ")).replace(/\s+/g, " ").trim() || "the command line was not understood"
+
+  // The command's own span and telemetry are cli.ts's (observed): it knows which command runs.
+  return run(["node", "aim", ...invocation.args]).pipe(
+    ownConsole,
+    Effect.catchIf(ValidationError.isValidationError, (e) =>
+      ValidationError.isHelpRequested(e) ? new CliExit({ code: exitCodes.ok }) : renderUsage(catalog.usageInvalid, usageMessage(), json()),
+    ),
+    Effect.onInterrupt(() => (invocation.parsed.command === "mcp" ? Effect.void : renderInterrupted(stoppedBy(), json()))),
+    // Every command's errors must be a CommandError: one without a catalog entry fails the typecheck here.
+    Effect.catchAll((e) => (e instanceof CliExit ? Effect.fail(e) : renderFailure(e, json()))),
+    Effect.catchAllDefect((defect) =>
+      err(`✖ [AIM-GEN-001] unexpected error: ${defect instanceof Error ? defect.message : String(defect)}`).pipe(
+        Effect.andThen(new CliExit({ code: exitCodes.failed })),
+      ),
+    ),
+    Effect.provide(NodeContext.layer),
+    Effect.locally(CurrentInvocation, invocation),
   )
+}
 
-// One document or one line per run, as the command was asked: --json as @effect/cli parsed it
-// (invocation), or, when the command line could not be parsed, as its words say.
-const json = () => invocation.json ?? rawJson()
-
-const usageMessage = () => stripVTControlCharacters(usageText.join(" ")).replace(/\s+/g, " ").trim() || "the command line was not understood"
+const exitCodeOf = (exit: Exit.Exit<unknown, unknown>): number => {
+  if (Exit.isSuccess(exit)) return exitCodes.ok
+  if (Cause.isInterruptedOnly(exit.cause)) return 130
+  const failure = Cause.failureOption(exit.cause)
+  return failure._tag === "Some" && failure.value instanceof CliExit ? failure.value.code : exitCodes.failed
+}
 
 /**
- * Runs the command line. Nothing happens when this module loads: the entry (aim.ts) calls it, as a
- * start-up snapshot's main function would, so that no argv, environment or stream is taken before
- * the run it belongs to.
+ * Runs one command line in this process, on the given environment, working directory and streams,
+ * and resolves to its exit code: what `aim` would print and exit with. Nothing of the process is
+ * read or changed (no argv, no environment variable, no exit), so runs do not see each other.
+ */
+export const runCli = async (input: InvocationInput): Promise<number> => {
+  const invocation = makeInvocation(input)
+  return exitCodeOf(await Effect.runPromiseExit(program(invocation, () => "a signal")))
+}
+
+/**
+ * Runs the process's command line. Nothing happens when this module loads: the entry (aim.ts) calls
+ * it, as a start-up snapshot's main function would, so that no argv, environment or stream is taken
+ * before the run it belongs to.
  */
 export const start = (): void => {
   // `aim status | head` closes the pipe early: that is the reader's choice, not an error.
@@ -39,14 +86,6 @@ export const start = (): void => {
     })
   }
 
-  // The command's own span and telemetry are cli.ts's (observed): it knows which command runs.
-  const handled = run(process.argv).pipe(
-    keepUsageText,
-    Effect.catchIf(ValidationError.isValidationError, (e) =>
-      ValidationError.isHelpRequested(e) ? new CliExit({ code: exitCodes.ok }) : renderUsage(catalog.usageInvalid, usageMessage(), json()),
-    ),
-  )
-
   // NodeRuntime interrupts the run on SIGTERM and SIGINT (finalizers roll back and release the lock);
   // which of the two it was is remembered here, for the line that says so.
   let stoppedBy = "a signal"
@@ -56,25 +95,20 @@ export const start = (): void => {
     })
   }
 
-  const program = handled.pipe(
-    Effect.onInterrupt(() => (invocation.command === "mcp" ? Effect.void : renderInterrupted(stoppedBy, json()))),
-    // Every command's errors must be a CommandError: one without a catalog entry fails the typecheck here.
-    Effect.catchAll((e) => (e instanceof CliExit ? Effect.fail(e) : renderFailure(e, json()))),
-    Effect.catchAllDefect((defect) =>
-      err(`✖ [AIM-GEN-001] unexpected error: ${defect instanceof Error ? defect.message : String(defect)}`).pipe(
-        Effect.andThen(new CliExit({ code: exitCodes.failed })),
-      ),
-    ),
-    Effect.provide(NodeContext.layer),
-  )
-
-  NodeRuntime.runMain(program, {
-    disableErrorReporting: true,
-    teardown: (exit, onExit) => {
-      if (Exit.isSuccess(exit)) return onExit(0)
-      if (Cause.isInterruptedOnly(exit.cause)) return onExit(130)
-      const failure = Cause.failureOption(exit.cause)
-      onExit(failure._tag === "Some" && failure.value instanceof CliExit ? failure.value.code : exitCodes.failed)
-    },
+  const invocation = makeInvocation({
+    args: process.argv.slice(2),
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    entry: process.argv[1],
   })
+  NodeRuntime.runMain(
+    program(invocation, () => stoppedBy),
+    {
+      disableErrorReporting: true,
+      teardown: (exit, onExit) => onExit(exitCodeOf(exit)),
+    },
+  )
 }

@@ -1,8 +1,9 @@
 import { Options } from "@effect/cli"
 import { lockDefaults } from "@aim/core"
-import { Option } from "effect"
+import { Effect, Option } from "effect"
 import { existsSync, realpathSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
+import { type Invocation, currentInvocation, fromCwd } from "./invocation.js"
 import { writeErr } from "./output.js"
 
 export const json = Options.boolean("json").pipe(Options.withDescription("Print one JSON document on stdout and nothing else"))
@@ -11,8 +12,8 @@ export const json = Options.boolean("json").pipe(Options.withDescription("Print 
  * The 15 AIM migrations that ship with the CLI: `migrations/` beside the entry script's folder (the
  * installed package's dist/aim.mjs, or this repository's scripts/built.mjs).
  */
-const shippedMigrationsDir = (): string | undefined => {
-  const entry = process.argv[1]
+const shippedMigrationsDir = (run: Invocation): string | undefined => {
+  const entry = run.entry
   if (entry === undefined || !existsSync(entry)) return undefined
   const dir = join(dirname(dirname(realpathSync(entry))), "migrations")
   return existsSync(dir) ? dir : undefined
@@ -26,20 +27,26 @@ const shippedMigrationsDir = (): string | undefined => {
 export const migrationsDir = Options.text("migrations-dir").pipe(
   Options.withDescription("Directory of NNN_description.sql files (default: ./migrations, else the 15 AIM migrations shipped with aim)"),
   Options.optional,
-  Options.map((given) => {
-    if (Option.isSome(given)) return given.value
-    if (existsSync("migrations")) return "migrations"
-    const shipped = shippedMigrationsDir()
-    if (shipped === undefined || resolve(shipped) === resolve("migrations")) return "migrations"
-    writeErr(`ℹ No ./migrations here: using the AIM migrations shipped with aim (${shipped}). Pass --migrations-dir to use another directory.\n`)
-    return shipped
-  }),
+  // Against the run's working directory: the same run in process and as a process.
+  Options.mapEffect((given) =>
+    Effect.gen(function* () {
+      const run = yield* currentInvocation
+      const here = fromCwd(run, "migrations")
+      if (Option.isSome(given)) return fromCwd(run, given.value)
+      if (existsSync(here)) return here
+      const shipped = shippedMigrationsDir(run)
+      if (shipped === undefined || resolve(shipped) === here) return here
+      yield* writeErr(`ℹ No ./migrations here: using the AIM migrations shipped with aim (${shipped}). Pass --migrations-dir to use another directory.\n`)
+      return shipped
+    }),
+  ),
 )
 
 /** Where `aim new` writes: never the shipped migrations, always a directory of the project. */
 export const authoringMigrationsDir = Options.text("migrations-dir").pipe(
   Options.withDescription("Directory of NNN_description.sql files"),
   Options.withDefault("migrations"),
+  Options.mapEffect((given) => Effect.map(currentInvocation, (run) => fromCwd(run, given))),
 )
 
 /** 2^31-1 ms, in whole seconds: lock_timeout's maximum, and the longest timer Node sets. */

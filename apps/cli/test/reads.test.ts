@@ -146,9 +146,12 @@ describe("what the entry loads before any command runs", () => {
   })
 })
 
-describe("argv is parsed once, by @effect/cli", () => {
-  // Every place the CLI's source reads process.argv, and why: a new reader (a second parse) fails this.
-  it("the command line is handed to @effect/cli once; the other reads are the entry's path, --version's fast path and an unparseable line", () => {
+describe("the process is read in one place", () => {
+  // Every place the CLI's source reads the process's argv, environment, working directory or streams,
+  // and why: the process entry (aim.ts's --version fast path, main.ts's start) hands them to the run;
+  // everything else takes the run's (invocation.ts), so the CLI runs the same in process. A new
+  // reader fails this.
+  it("argv, the environment, the working directory and the streams are read by the entry only; the MCP server's defaults are for its library use", () => {
     const src = join(import.meta.dirname, "../src")
     const walk = (dir: string): ReadonlyArray<string> =>
       readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
@@ -157,14 +160,22 @@ describe("argv is parsed once, by @effect/cli", () => {
     const reads = walk(src).flatMap((file) =>
       readFileSync(file, "utf8")
         .split("\n")
-        .filter((line) => line.includes("process.argv"))
+        .filter((line) => /process\.(argv|env|cwd|stdout|stderr|stdin)\b/.test(line) && !line.trim().startsWith("//"))
         .map((line) => `${file.slice(src.length + 1)}: ${line.trim()}`),
     )
     expect([...reads].sort()).toEqual([
       `aim.ts: if (process.argv.length === 3 && process.argv[2] === "--version") process.stdout.write(\`\${version}\\n\`)`,
-      'invocation.ts: export const rawJson = (): boolean => process.argv.slice(2).includes("--json")',
-      "main.ts: const handled = run(process.argv).pipe(",
-      "options.ts: const entry = process.argv[1]",
+      "main.ts: args: process.argv.slice(2),",
+      "main.ts: cwd: process.cwd(),",
+      "main.ts: entry: process.argv[1],",
+      "main.ts: env: process.env,",
+      "main.ts: for (const stream of [process.stdout, process.stderr]) {",
+      "main.ts: stderr: process.stderr,",
+      "main.ts: stdin: process.stdin,",
+      "main.ts: stdout: process.stdout,",
+      "mcp/server.ts: const cwd = options.cwd ?? process.cwd()",
+      "mcp/transport.ts: private readonly input: NodeJS.ReadableStream = process.stdin,",
+      "mcp/transport.ts: private readonly output: NodeJS.WritableStream = process.stdout,",
     ])
   })
 })

@@ -42,3 +42,28 @@ export const aim = (args: ReadonlyArray<string>, env: Record<string, string> = {
     child.on("error", reject)
     child.on("close", (code) => resolveResult({ code, stdout, stderr }))
   })
+
+/**
+ * Runs `aim ...args` in this process (src/main.ts's runCli): the same command line, environment,
+ * working directory and renderer as the process, with the output collected from the run's own
+ * streams. For the input matrix; what only a process shows (exit by signal, EPIPE, the installed
+ * tarball) keeps `aim`.
+ */
+export const aimInProcess = async (args: ReadonlyArray<string>, env: Record<string, string> = {}, cwd = repoRoot): Promise<CliResult> => {
+  const { runCli } = await import("../src/main.js")
+  const { PassThrough } = await import("node:stream")
+  const collect = () => {
+    const stream = new PassThrough()
+    let text = ""
+    stream.on("data", (chunk: Buffer) => {
+      text += chunk.toString()
+    })
+    return { stream, text: () => text }
+  }
+  const stdout = collect()
+  const stderr = collect()
+  const stdin = new PassThrough()
+  stdin.end()
+  const code = await runCli({ args, env: cleanEnv(env), cwd, stdout: stdout.stream, stderr: stderr.stream, stdin, entry: cliBundle() })
+  return { code, stdout: stdout.text(), stderr: stderr.text() }
+}

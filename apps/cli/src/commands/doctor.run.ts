@@ -1,7 +1,7 @@
 import { readConfig } from "@aim/core"
 import { runDoctor } from "@aim/core/analysis"
 import { Effect, Option } from "effect"
-import { cwd, environment } from "../environment.js"
+import { currentInvocation } from "../invocation.js"
 import { printChecks } from "../printChecks.js"
 import { exitCodes } from "../output.js"
 import { report, reported } from "../render.js"
@@ -11,8 +11,8 @@ import { report, reported } from "../render.js"
 /** The handler, for the options doctor.ts defines. */
 export const run = reported((options: { readonly json: boolean; readonly sendTestEmail: Option.Option<string>; readonly timeout: number }) =>
   Effect.gen(function* () {
-    const env = environment()
-    const parsed = readConfig(env, cwd())
+    const { env, cwd } = yield* currentInvocation
+    const parsed = readConfig(env, cwd)
     const checks = yield* runDoctor(parsed, {
       env,
       timeout: `${options.timeout} seconds`,

@@ -1,7 +1,7 @@
 import { ConfigError, type FleetResult, type Shard, inShard, migrateFleet, parseFleet, readConfig } from "@aim/core"
-import { cwd, environment } from "../environment.js"
 import { Effect } from "effect"
 import { readFile } from "node:fs/promises"
+import { currentInvocation, fromCwd } from "../invocation.js"
 import { out, writeOut } from "../output.js"
 import { report } from "../render.js"
 
@@ -21,7 +21,8 @@ export const migrateDatabases = (options: {
   readonly shard?: Shard
 }) =>
   Effect.gen(function* () {
-    const text = yield* Effect.tryPromise(() => readFile(options.file, "utf8")).pipe(
+    const run = yield* currentInvocation
+    const text = yield* Effect.tryPromise(() => readFile(fromCwd(run, options.file), "utf8")).pipe(
       Effect.mapError(
         () =>
           new ConfigError({
@@ -31,8 +32,8 @@ export const migrateDatabases = (options: {
           }),
       ),
     )
-    const env = environment()
-    const { targets: listed, problems } = parseFleet(text, env, readConfig(env, cwd()).config?.database)
+    const env = run.env
+    const { targets: listed, problems } = parseFleet(text, env, readConfig(env, run.cwd).config?.database)
     if (problems.length > 0 || listed.length === 0) {
       return yield* new ConfigError({
         problems: [
@@ -48,7 +49,7 @@ export const migrateDatabases = (options: {
       options.shard === undefined ? {} : { shard: { index: options.shard.index, count: options.shard.count, databases: targets.length, listed: listed.length } }
     if (options.shard !== undefined && !options.json)
       yield* out(`Shard ${options.shard.index}/${options.shard.count}: ${targets.length} of the ${listed.length} databases in ${options.file}`)
-    const tty = process.stdout.isTTY === true && !options.json
+    const tty = run.stdout.isTTY === true && !options.json
     const states: Array<"waiting" | "running" | FleetResult> = targets.map(() => "waiting")
     const stateText = (s: (typeof states)[number]) =>
       s === "waiting"
@@ -59,16 +60,17 @@ export const migrateDatabases = (options: {
             ? `✓ ${s.applied} applied (${s.durationMs} ms)`
             : `✖ ${s.error?.code ?? ""} ${s.error?.message ?? ""}`
     let drawn = 0
-    const draw = Effect.sync(() => {
+    const draw = Effect.suspend(() => {
       const done = states.filter((s) => typeof s === "object").length
       const lines = [...targets.map((t, i) => `  ${t.label}  ${stateText(states[i] ?? "waiting")}`), `  ${bar(done, targets.length)}`]
-      writeOut(`${drawn > 0 ? `\u001b[${drawn}A` : ""}${lines.map((l) => `\u001b[2K${l}`).join("\n")}\n`)
+      const up = drawn
       drawn = lines.length
+      return writeOut(`${up > 0 ? `\u001b[${up}A` : ""}${lines.map((l) => `\u001b[2K${l}`).join("\n")}\n`)
     })
     const results = yield* migrateFleet(targets, {
       migrationsDir: options.migrationsDir,
       env,
-      cwd: cwd(),
+      cwd: run.cwd,
       concurrency: options.concurrency,
       migrator: { lockWait: `${options.lockWait} seconds`, lockTimeout: `${options.lockTimeout} seconds` },
       onUpdate: (index, state) =>

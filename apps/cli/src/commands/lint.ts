@@ -1,9 +1,19 @@
-import { Args, Command } from "@effect/cli"
+import { Args, Command, HelpDoc } from "@effect/cli"
+import { Effect } from "effect"
+import { existsSync } from "node:fs"
+import { currentInvocation, fromCwd } from "../invocation.js"
 import { runFrom } from "../load.js"
 import * as opt from "../options.js"
 
-const files = Args.file({ name: "files", exists: "yes" }).pipe(
+// Paths against the run's working directory (not the process's), each of which must exist.
+const files = Args.file({ name: "files" }).pipe(
   Args.withDescription("Migration files to lint (default: every file in --migrations-dir)"),
+  Args.mapEffect((path) =>
+    Effect.flatMap(currentInvocation, (run) => {
+      const full = fromCwd(run, path)
+      return existsSync(full) ? Effect.succeed(full) : Effect.fail(HelpDoc.p(`Path '${path}' must exist`))
+    }),
+  ),
   Args.repeated,
 )
 

@@ -1,6 +1,6 @@
 import { Command, Options } from "@effect/cli"
 import { Effect, Logger } from "effect"
-import { cwd, environment } from "../environment.js"
+import { currentInvocation } from "../invocation.js"
 import * as opt from "../options.js"
 
 /** Serves until stdin closes; stdout carries only the protocol. */
@@ -9,19 +9,23 @@ const allowApply = Options.boolean("allow-apply").pipe(
 )
 
 export const mcp = Command.make("mcp", { migrationsDir: opt.migrationsDir, allowApply }, ({ migrationsDir, allowApply }) =>
-  Effect.async<void>((resume) => {
-    let closing = false
-    // The MCP SDK loads only for `aim mcp`.
-    const started = import("../mcp/server.js").then(({ startMcpServer }) => startMcpServer({ migrationsDir, allowApply, env: environment(), cwd: cwd() }))
-    const stop = () => {
-      if (closing) return
-      closing = true
-      void started.then((s) => s.close()).finally(() => resume(Effect.void))
-    }
-    process.stdin.on("end", stop)
-    process.stdin.on("close", stop)
-    return Effect.sync(stop)
-  }).pipe(
+  Effect.flatMap(currentInvocation, (run) =>
+    Effect.async<void>((resume) => {
+      let closing = false
+      // The MCP SDK loads only for `aim mcp`.
+      const started = import("../mcp/server.js").then(({ startMcpServer }) =>
+        startMcpServer({ migrationsDir, allowApply, env: run.env, cwd: run.cwd, input: run.stdin, output: run.stdout }),
+      )
+      const stop = () => {
+        if (closing) return
+        closing = true
+        void started.then((s) => s.close()).finally(() => resume(Effect.void))
+      }
+      run.stdin.on("end", stop)
+      run.stdin.on("close", stop)
+      return Effect.sync(stop)
+    }),
+  ).pipe(
     // stdout belongs to the protocol: any log line goes to stderr.
     Effect.provide(Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))),
   ),

@@ -22,6 +22,9 @@ export interface McpOptions {
    * person starting `aim mcp` says so (--allow-apply): an agent cannot grant itself that.
    */
   readonly allowApply?: boolean
+  /** The protocol's streams (the process's stdin and stdout unless given). */
+  readonly input?: NodeJS.ReadableStream
+  readonly output?: NodeJS.WritableStream
 }
 
 /**
@@ -51,7 +54,7 @@ export const startMcpServer = async (options: McpOptions) => {
   registerExplain(context)
   await registerResources(context)
 
-  const transport = new LineTransport()
+  const transport = new LineTransport(options.input, options.output)
   await server.connect(transport)
   return {
     close: async () => {
