@@ -36,8 +36,19 @@ const program = (invocation: Invocation, stoppedBy: () => string) => {
   const json = () => invocation.parsed.json ?? rawJson(invocation)
   const usageMessage = () => stripVTControlCharacters(usageText.join(" ")).replace(/\s+/g, " ").trim() || "the command line was not understood"
 
+  // @effect/cli's --wizard asks on the terminal and would wait forever for an answer on a pipe or
+  // /dev/null: without a terminal it is a usage error, before anything runs.
+  const wizardWithoutTerminal = invocation.args.includes("--wizard") && (invocation.stdin as { readonly isTTY?: boolean }).isTTY !== true
+  const command = wizardWithoutTerminal
+    ? renderUsage(
+        catalog.usageInvalid,
+        "--wizard asks its questions on a terminal, and stdin is not one; give the command its options instead (aim COMMAND --help lists them)",
+        json(),
+      )
+    : run(["node", "aim", ...invocation.args])
+
   // The command's own span and telemetry are cli.ts's (observed): it knows which command runs.
-  return run(["node", "aim", ...invocation.args]).pipe(
+  return command.pipe(
     ownConsole,
     Effect.catchIf(ValidationError.isValidationError, (e) =>
       ValidationError.isHelpRequested(e) ? new CliExit({ code: exitCodes.ok }) : renderUsage(catalog.usageInvalid, usageMessage(), json()),

@@ -1,4 +1,4 @@
-import { Options } from "@effect/cli"
+import { HelpDoc, Options, ValidationError } from "@effect/cli"
 import { lockDefaults } from "@aim/core"
 import { Effect, Option } from "effect"
 import { existsSync, realpathSync } from "node:fs"
@@ -19,6 +19,16 @@ const shippedMigrationsDir = (run: Invocation): string | undefined => {
   return existsSync(dir) ? dir : undefined
 }
 
+/** An empty --migrations-dir is a mistake (an unset shell variable), never the current directory. */
+const givenDirectory = (run: Invocation, given: string): Effect.Effect<string, ValidationError.ValidationError> =>
+  given.trim() === ""
+    ? Effect.fail(
+        ValidationError.invalidValue(
+          HelpDoc.p("--migrations-dir is empty: name the directory of the NNN_description.sql files (an unset shell variable gives an empty one)"),
+        ),
+      )
+    : Effect.succeed(fromCwd(run, given))
+
 /**
  * `--migrations-dir`, else ./migrations, else the AIM migrations shipped with aim (said once on
  * stderr, so an installed `aim` works in any directory). A directory given explicitly is never
@@ -28,17 +38,18 @@ export const migrationsDir = Options.text("migrations-dir").pipe(
   Options.withDescription("Directory of NNN_description.sql files (default: ./migrations, else the 15 AIM migrations shipped with aim)"),
   Options.optional,
   // Against the run's working directory: the same run in process and as a process.
-  Options.mapEffect((given) =>
-    Effect.gen(function* () {
-      const run = yield* currentInvocation
-      const here = fromCwd(run, "migrations")
-      if (Option.isSome(given)) return fromCwd(run, given.value)
-      if (existsSync(here)) return here
-      const shipped = shippedMigrationsDir(run)
-      if (shipped === undefined || resolve(shipped) === here) return here
-      yield* writeErr(`ℹ No ./migrations here: using the AIM migrations shipped with aim (${shipped}). Pass --migrations-dir to use another directory.\n`)
-      return shipped
-    }),
+  Options.mapEffect(
+    (given): Effect.Effect<string, ValidationError.ValidationError> =>
+      Effect.gen(function* () {
+        const run = yield* currentInvocation
+        const here = fromCwd(run, "migrations")
+        if (Option.isSome(given)) return yield* givenDirectory(run, given.value)
+        if (existsSync(here)) return here
+        const shipped = shippedMigrationsDir(run)
+        if (shipped === undefined || resolve(shipped) === here) return here
+        yield* writeErr(`ℹ No ./migrations here: using the AIM migrations shipped with aim (${shipped}). Pass --migrations-dir to use another directory.\n`)
+        return shipped
+      }),
   ),
 )
 
@@ -46,7 +57,7 @@ export const migrationsDir = Options.text("migrations-dir").pipe(
 export const authoringMigrationsDir = Options.text("migrations-dir").pipe(
   Options.withDescription("Directory of NNN_description.sql files"),
   Options.withDefault("migrations"),
-  Options.mapEffect((given) => Effect.map(currentInvocation, (run) => fromCwd(run, given))),
+  Options.mapEffect((given) => Effect.flatMap(currentInvocation, (run) => givenDirectory(run, given))),
 )
 
 /** 2^31-1 ms, in whole seconds: lock_timeout's maximum, and the longest timer Node sets. */

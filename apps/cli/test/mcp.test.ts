@@ -135,6 +135,12 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
     const leaky = record(await call(client, "explain_error", { code: "postgres://app:Agent-Typed-Pw9@db.example/aim" })) as CallResult
     expect(leaky.isError).toBe(true)
     expect(JSON.stringify(leaky)).not.toMatch(/Agent-Typed|Typed-Pw9/)
+    // Nor a secret in key=value or Bearer form: an argument that is not a code's shape is never echoed.
+    for (const pasted of ["password=Hunter2-Typed", "PGPASSWORD=Hunter2-Typed", "Authorization: Bearer Hunter2-Typed", "AIM_HEALTH_TOKEN=Hunter2-Typed"]) {
+      const refused = record(await call(client, "explain_error", { code: pasted })) as CallResult
+      expect(refused.isError).toBe(true)
+      expect(JSON.stringify(refused)).not.toContain("Hunter2")
+    }
   })
 
   it("read-only unless a person starts it with --allow-apply: no apply tool is served; with it, the apply tools say they are destructive", async () => {

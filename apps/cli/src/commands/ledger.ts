@@ -1,5 +1,5 @@
 import { type AdoptReport, type CatalogChange, LedgerAdmin, Verifier, type VerifyReport, catalog } from "@aim/core"
-import { Args, Command, Options } from "@effect/cli"
+import { Args, Command, HelpDoc, Options } from "@effect/cli"
 import { Effect } from "effect"
 import { printChecks } from "../printChecks.js"
 import { aimLayer, announceEmbedded, withAim } from "../layers.js"
@@ -105,7 +105,16 @@ export const adopt = Command.make(
   ),
 )
 
-const version = Args.integer({ name: "version" }).pipe(Args.withDescription("Migration number, e.g. 7"))
+// A command that rewrites the ledger takes the version as plain decimal digits only: `1e1` or `0x3`
+// (which a number parser reads as 10 and 3) is a usage error, never another migration's row.
+const version = Args.text({ name: "version" }).pipe(
+  Args.withDescription("Migration number, e.g. 7"),
+  Args.mapEffect((text) =>
+    /^[0-9]{1,10}$/.test(text) && Number(text) <= 2_147_483_647
+      ? Effect.succeed(Number(text))
+      : Effect.fail(HelpDoc.p(`VERSION must be a migration number in plain decimal digits, from 0 to 2147483647 (got ${JSON.stringify(text)})`)),
+  ),
+)
 const yes = Options.boolean("yes").pipe(Options.withDescription("Confirm: this changes the ledger"))
 
 const repairChecksum = (version: number) =>

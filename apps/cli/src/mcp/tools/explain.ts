@@ -17,7 +17,13 @@ export const registerExplain = ({ server, ok, refuse }: McpContext) => {
       const entry = code !== undefined ? findEntry(code) : message !== undefined ? diagnose(message).entry : undefined
       if (entry === undefined) {
         return refuse(
-          code === undefined ? "give a code or a message" : `unknown code ${code}`,
+          // The argument is echoed only in a code's own shape: an agent may paste anything here (a
+          // password=… line, a bearer token), and a refusal must not hand it back.
+          code === undefined
+            ? "give a code or a message"
+            : /^AIM-[A-Z]{2,5}-[0-9]{3}$/.test(code)
+              ? `unknown code ${code}`
+              : "unknown code (not in the AIM-AREA-NNN form)",
           `Known codes: ${catalogEntries.map((e) => e.code).join(", ")}`,
           "AIM-MCP-002",
         )
