@@ -1,4 +1,4 @@
-import { buildDeployedDatabase, sql } from "@aim/testkit"
+import { buildDeployedDatabase, sql, testPostgresUrl } from "@aim/testkit"
 import { useFreshDatabases, useMigratedDatabases } from "@aim/testkit/hooks"
 import { Effect, Layer } from "effect"
 import { execFileSync } from "node:child_process"
@@ -11,9 +11,19 @@ import { migrationsCopy, migratorFor, runMigrator, runMigratorFailure, shippedMi
 const fresh = useFreshDatabases("aim_admin")
 const migrated = useMigratedDatabases("aim_admin")
 
-const admin = <A, E>(url: string, dir: string, f: (a: LedgerAdmin["Type"]) => Effect.Effect<A, E>) =>
+// Baseline replays files 1..N on a scratch database: the test server's (AIM_SCRATCH_DATABASE_URL),
+// not a PGlite per call; the embedded scratch has its own test below.
+const admin = <A, E>(url: string, dir: string, f: (a: LedgerAdmin["Type"]) => Effect.Effect<A, E>, scratch: "server" | "embedded" = "server") =>
   Effect.runPromise(
-    Effect.either(Effect.flatMap(LedgerAdmin, f).pipe(Effect.provide(LedgerAdminLive().pipe(Layer.provideMerge(migratorFor({ DATABASE_URL: url }, dir)))))),
+    Effect.either(
+      Effect.flatMap(LedgerAdmin, f).pipe(
+        Effect.provide(
+          LedgerAdminLive().pipe(
+            Layer.provideMerge(migratorFor({ DATABASE_URL: url, ...(scratch === "server" ? { AIM_SCRATCH_DATABASE_URL: testPostgresUrl() } : {}) }, dir)),
+          ),
+        ),
+      ),
+    ),
   )
 
 const files = readdirSync(shippedMigrations)
@@ -88,7 +98,8 @@ describe("a deleted ledger row of a shipped file", () => {
   it("is not recorded when the file's objects are gone", async () => {
     const db = await migrated()
     await sql(db.url, "DELETE FROM aim_migrations.schema_migrations WHERE version = 5; DROP TABLE verification_events CASCADE")
-    const result = await admin(db.url, shippedMigrations, (a) => a.baseline(5))
+    // With no AIM_SCRATCH_DATABASE_URL, the replay runs on the embedded scratch database.
+    const result = await admin(db.url, shippedMigrations, (a) => a.baseline(5), "embedded")
     expect(result._tag === "Left" && String(result.left)).toMatch(
       /table verification_events, which 005_create_verification_events_table\.sql creates, is missing/,
     )

@@ -9,7 +9,7 @@ export interface AimConfigShape {
   readonly production: boolean
   readonly database: DatabaseSettings
   /**
-   * Where aim drift and --prove-idempotent replay files: a server only when AIM_SCRATCH_DATABASE_URL
+   * Where aim drift, --prove-idempotent and aim baseline replay files: a server only when AIM_SCRATCH_DATABASE_URL
    * names one, else an in-memory embedded database (never the configured server's cluster).
    */
   readonly scratch: DatabaseSettings | undefined

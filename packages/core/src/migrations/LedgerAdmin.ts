@@ -1,4 +1,4 @@
-import { Context, Data, Effect, Layer } from "effect"
+import { Context, Data, Effect, Layer, Option } from "effect"
 import { type CatalogChange, type CatalogSnapshot, catalogSnapshot, diffSnapshots } from "../database/catalogSnapshot.js"
 import { Database, type DatabaseShape, type Session, transaction } from "../database/Database.js"
 import {
@@ -28,7 +28,9 @@ import { MigrationSourceError } from "./MigrationSourceError.js"
 import type { CheckFailed } from "./fileChecks.js"
 import { type MigrationFailed, MigrationRefused } from "./MigratorError.js"
 import { computePlan } from "./ledgerPlan.js"
-import { InMemoryDatabase } from "../database/databases.js"
+import { withScratchDatabase } from "../database/databases.js"
+import { AimConfig } from "../config/AimConfig.js"
+import type { DatabaseSettings } from "../config/DatabaseConfig.js"
 import { replayFiles } from "./replay.js"
 import { isShippedMigration, seedMigrations } from "./shipped.js"
 
@@ -113,6 +115,8 @@ interface AdminContext {
   readonly db: DatabaseShape
   readonly source: MigrationSource["Type"]
   readonly locking: LockedSessionOptions
+  /** Where baseline replays files 1..N: AIM_SCRATCH_DATABASE_URL's server, else an in-memory PGlite (as drift). */
+  readonly scratch: DatabaseSettings | undefined
 }
 
 /** Ledger-only changes (repair, baseline) hold the migration lock and run in one transaction. */
@@ -248,7 +252,7 @@ const baseline = (context: AdminContext, version: number) =>
       return yield* new LedgerAdminRefused({ operation: "baseline", message: `no migration file with version ${version}` })
     }
     // What files 1..N create, read off a scratch database that ran them (before taking the lock).
-    const expected = yield* referenceCatalog(upTo)
+    const expected = yield* referenceCatalog(context.scratch, upTo)
     return yield* locked(context, (session) =>
       Effect.gen(function* () {
         const ledger = yield* readLedger(session.query)
@@ -301,7 +305,8 @@ export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
     const db = yield* Database
     const source = yield* MigrationSource
     const locking = yield* configuredLocking(options)
-    const context: AdminContext = { db, source, locking }
+    const config = yield* Effect.serviceOption(AimConfig)
+    const context: AdminContext = { db, source, locking, scratch: Option.isSome(config) ? config.value.scratch : undefined }
     return LedgerAdmin.of({
       adopt: (adoptOptions) => adopt(context, adoptOptions),
       repair: (version) => repair(context, version),
@@ -340,14 +345,16 @@ interface ExpectedObject {
 const checkedKinds = ["table:", "column:", "constraint:", "trigger:", "function:"]
 
 /** The objects files 1..N create, in file order, from an in-memory embedded database that ran them. */
-const referenceCatalog = (migrations: ReadonlyArray<Migration>) =>
-  Effect.gen(function* () {
-    const session = yield* (yield* Database).session
-    const { createdBy } = yield* replayFiles(session, migrations, (db) => catalogSnapshot(db, {}))
-    return [...createdBy].flatMap(([key, file]) => (checkedKinds.some((k) => key.startsWith(k)) ? [{ key, file } satisfies ExpectedObject] : []))
-  }).pipe(
-    Effect.scoped,
-    Effect.provide(InMemoryDatabase),
+const referenceCatalog = (scratch: DatabaseSettings | undefined, migrations: ReadonlyArray<Migration>) =>
+  withScratchDatabase(
+    scratch,
+    Effect.gen(function* () {
+      const session = yield* (yield* Database).session
+      const { createdBy } = yield* replayFiles(session, migrations, (db) => catalogSnapshot(db, {}))
+      return [...createdBy].flatMap(([key, file]) => (checkedKinds.some((k) => key.startsWith(k)) ? [{ key, file } satisfies ExpectedObject] : []))
+    }).pipe(Effect.scoped),
+    "baseline",
+  ).pipe(
     Effect.mapError(
       (error) =>
         new LedgerAdminRefused({
