@@ -57,14 +57,34 @@ const program = (invocation: Invocation, stoppedBy: () => string) => {
     // Every command's errors must be a CommandError: one without a catalog entry fails the typecheck here.
     Effect.catchAll((e) => (e instanceof CliExit ? Effect.fail(e) : renderFailure(e, json()))),
     Effect.catchAllDefect((defect) =>
-      err(`✖ [AIM-GEN-001] unexpected error: ${defect instanceof Error ? defect.message : String(defect)}`).pipe(
-        Effect.andThen(new CliExit({ code: exitCodes.failed })),
-      ),
+      unwritable(defect)
+        ? outputLost(defect.code)
+        : err(`✖ [AIM-GEN-001] unexpected error: ${defect instanceof Error ? defect.message : String(defect)}`).pipe(
+            Effect.andThen(new CliExit({ code: exitCodes.failed })),
+          ),
     ),
     Effect.provide(NodeContext.layer),
     Effect.locally(CurrentInvocation, invocation),
   )
 }
+
+// A write to a file or terminal fails at once (a pipe's fails later, on the stream: start() below).
+const writeErrors = new Set(["EPIPE", "ENOSPC", "EIO", "EBADF", "EDQUOT", "EFBIG", "ERR_STREAM_DESTROYED", "ERR_STREAM_WRITE_AFTER_END"])
+const unwritable = (defect: unknown): defect is NodeJS.ErrnoException & { readonly code: string } =>
+  typeof defect === "object" &&
+  defect !== null &&
+  typeof (defect as NodeJS.ErrnoException).code === "string" &&
+  writeErrors.has((defect as NodeJS.ErrnoException).code as string)
+
+/** The output could not be written: a reader that left (EPIPE) is its choice, exit 0; anything else is AIM-CLI-002 on stderr, exit 1. */
+const outputLost = (code: string) =>
+  code === "EPIPE"
+    ? new CliExit({ code: exitCodes.ok })
+    : err(`✖ [${catalog.outputUnwritable.code}] stdout could not be written (${code}). Fix: ${catalog.outputUnwritable.fix}`).pipe(
+        // stderr may be gone too: then the exit code says it alone.
+        Effect.catchAllDefect(() => Effect.void),
+        Effect.andThen(new CliExit({ code: exitCodes.failed })),
+      )
 
 const exitCodeOf = (exit: Exit.Exit<unknown, unknown>): number => {
   if (Exit.isSuccess(exit)) return exitCodes.ok
@@ -89,13 +109,18 @@ export const runCli = async (input: InvocationInput): Promise<number> => {
  * before the run it belongs to.
  */
 export const start = (): void => {
-  // `aim status | head` closes the pipe early: that is the reader's choice, not an error.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on("error", (error: NodeJS.ErrnoException) => {
-      if (error.code === "EPIPE") process.exit(0)
-      throw error
-    })
-  }
+  // `aim status | head` closes the pipe early: that is the reader's choice, not an error (exit 0).
+  // Any other write error of stdout (a full disk, a failed device, a closed stream) is said in one
+  // coded line on stderr, exit 1; when stderr itself cannot be written, the exit code says it alone.
+  // Never a stack trace.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(exitCodes.ok)
+    const entry = catalog.outputUnwritable
+    process.stderr.write(`✖ [${entry.code}] stdout could not be written (${error.code ?? error.message}). Fix: ${entry.fix}\n`, () =>
+      process.exit(exitCodes.failed),
+    )
+  })
+  process.stderr.on("error", () => process.exit(exitCodes.failed))
 
   // NodeRuntime interrupts the run on SIGTERM and SIGINT (finalizers roll back and release the lock);
   // which of the two it was is remembered here, for the line that says so.

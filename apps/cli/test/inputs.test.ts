@@ -1,4 +1,4 @@
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from "node:fs"
+import { chmodSync, closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readdirSync, symlinkSync, writeFileSync } from "node:fs"
 import { type AddressInfo, createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -471,6 +471,39 @@ describe("every server refusal has its own code and a fix that works", () => {
     expect(json.code).toBe(1)
     expect(JSON.parse(json.stdout).error).toMatchObject({ code })
     expect(`${human.stdout}${human.stderr}${json.stdout}`).not.toContain("Ro1e-pass")
+  })
+})
+
+// What only a process shows: its output going nowhere. /dev/full fails every write with ENOSPC, as
+// a full disk does; a pipe whose reader left fails with EPIPE.
+describe("an output that cannot be written", () => {
+  const run = (stdout: "full" | "closed-pipe", stderr: "pipe" | "full") =>
+    new Promise<{ code: number | null; stderr: string }>((resolveRun) => {
+      const full = openSync("/dev/full", "w")
+      const child = spawn(process.execPath, [cliBundle(), "explain", "AIM-DB-004"], {
+        cwd: repoRoot,
+        env: cleanEnv(),
+        stdio: ["ignore", stdout === "full" ? full : "pipe", stderr === "full" ? full : "pipe"],
+      })
+      closeSync(full)
+      if (stdout === "closed-pipe") child.stdout?.destroy()
+      let text = ""
+      child.stderr?.on("data", (chunk: Buffer) => {
+        text += chunk.toString()
+      })
+      child.on("close", (code) => resolveRun({ code, stderr: text }))
+    })
+
+  it("a full disk: one coded line on stderr (AIM-CLI-002), exit 1, no stack trace", async () => {
+    const result = await run("full", "pipe")
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/^✖ \[AIM-CLI-002\] stdout could not be written \(ENOSPC\)/)
+    expect(result.stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it("a reader that left (EPIPE): exit 0 and nothing said; stderr gone as well: exit 1, no hang", async () => {
+    expect(await run("closed-pipe", "pipe")).toEqual({ code: 0, stderr: "" })
+    expect((await run("full", "full")).code).toBe(1)
   })
 })
 

@@ -515,6 +515,16 @@ export const catalog = {
     fix: "Correct the arguments as the message says; `aim --help` lists the commands and `aim COMMAND --help` their options.",
     commands: ["aim --help", "aim migrate --help"],
   }),
+  outputUnwritable: entry({
+    code: "AIM-CLI-002",
+    slug: "output-unwritable",
+    title: "The output could not be written",
+    symptom: "aim: stdout could not be written (ENOSPC, EIO, EBADF, a closed stream); exit code 1",
+    cause:
+      "Where aim's standard output goes cannot take it: the disk or file system is full (ENOSPC), the device failed (EIO), or the stream was closed. What the command did is done (a migration that ran stays applied); only its report is lost.",
+    fix: "Free space or send the output elsewhere (aim COMMAND > another-file, or --json to a pipe that reads it), then run aim status to see the database's state. A reader that stops early (aim status | head) is not an error: aim exits 0 then.",
+    commands: ["aim status"],
+  }),
   checkFailed: entry({
     code: "AIM-MIG-008",
     slug: "check-failed",
