@@ -290,7 +290,16 @@ describe("text rules", () => {
       "line 2: unknown directive -- aim:; aim knows -- aim:no-transaction (the first line), -- aim:check (the leading comments) and -- aim:lint-ignore",
     ])
     expect(textProblems("SELECT 1;\r\n\r\n-- aim:Check\r\n")).toEqual([
-      "line 3: unknown directive -- aim:Check; aim knows -- aim:no-transaction (the first line), -- aim:check (the leading comments) and -- aim:lint-ignore",
+      "line 3: directives are lower case: write -- aim:check (as written, aim would not read it)",
+    ])
+  })
+
+  it("a directive in upper case is refused, never silently ignored (the file would run in one transaction)", () => {
+    expect(textProblems("-- AIM:NO-TRANSACTION\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (c);\n")).toEqual([
+      "line 1: directives are lower case: write -- aim:no-transaction (as written, aim would not read it)",
+    ])
+    expect(textProblems('-- Aim:check "m" SELECT 1\nSELECT 1;\n')).toEqual([
+      "line 1: directives are lower case: write -- aim:check (as written, aim would not read it)",
     ])
   })
 

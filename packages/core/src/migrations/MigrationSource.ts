@@ -35,7 +35,9 @@ export const isTransactional = (sql: string): boolean => !noTransactionLine.test
 /** The ledger's version column is an integer: a file numbered above it could never be recorded. */
 export const maxVersion = 2_147_483_647
 
-const directiveLine = /^\s*--\s*aim:([A-Za-z-]*)/
+// Case-insensitive, so that `-- AIM:NO-TRANSACTION` is found and refused (aim reads directives in
+// lower case only: as written, it would silently run the file in one transaction).
+const directiveLine = /^\s*--\s*aim:([A-Za-z-]*)/i
 const knownDirectives = "-- aim:no-transaction (the first line), -- aim:check (the leading comments) and -- aim:lint-ignore"
 
 const noStatement = "has no statement, only comments; put the migration's SQL in it or delete it"
@@ -53,7 +55,7 @@ export const textProblems = (text: string): ReadonlyArray<string> => {
     return [`has a NUL byte at offset ${Buffer.byteLength(text.slice(0, nul))} (line ${line}): it is binary, or saved as UTF-16; save it as UTF-8 text`]
   }
   // Every directive has "aim:" in it: a file without (most files) is not read line by line.
-  if (!text.includes("aim:")) return hasStatement(text) ? [] : [noStatement]
+  if (!/aim:/i.test(text)) return hasStatement(text) ? [] : [noStatement]
   const problems: Array<string> = []
   const lines = text.replace(/\r\n?/g, "\n").split("\n")
   const first = lines.findIndex((line) => line.trim() !== "")
@@ -65,7 +67,9 @@ export const textProblems = (text: string): ReadonlyArray<string> => {
     if (match === null) continue
     const name = match[1] ?? ""
     const at = `line ${index + 1}`
-    if (name === "no-transaction") {
+    if (match[0] !== match[0].toLowerCase()) {
+      problems.push(`${at}: directives are lower case: write -- aim:${name.toLowerCase()} (as written, aim would not read it)`)
+    } else if (name === "no-transaction") {
       if (index !== first)
         problems.push(`${at}: -- aim:no-transaction works only as the file's first line; move it there (here the file would run in one transaction)`)
     } else if (name === "check") {
