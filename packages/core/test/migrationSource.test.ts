@@ -252,6 +252,26 @@ describe("loading order and boundaries", () => {
     ])
   })
 
+  it("a link out of the directory is refused (a pgpass file is never read as SQL); a link inside it, as a ConfigMap mounts its files, is followed", async () => {
+    const outside = mkdtempSync(join(tmpdir(), "aim-outside-"))
+    writeFileSync(join(outside, "pgpass"), "db.example:5432:*:aim:Secret-Pw1\n")
+    const dir = dirWith({ "001_a.sql": "SELECT 1;" })
+    symlinkSync(join(outside, "pgpass"), join(dir, "002_pgpass.sql"))
+    const refused = await load(dir)
+    expect(refused._tag === "Left" && refused.left._tag === "MigrationSourceError" && refused.left.problems).toEqual([
+      {
+        file: "002_pgpass.sql",
+        problem: "is a symbolic link to a file outside the migrations directory: aim reads no file a link leads out to; copy the file in instead",
+      },
+    ])
+    const mounted = dirWith({})
+    mkdirSync(join(mounted, "..data"))
+    writeFileSync(join(mounted, "..data", "001_a.sql"), "SELECT 1;")
+    symlinkSync(join("..data", "001_a.sql"), join(mounted, "001_a.sql"))
+    const loaded = await load(mounted)
+    expect(loaded._tag === "Right" && loaded.right.map((m) => m.name)).toEqual(["001_a.sql"])
+  })
+
   it("three files on one number: each after the first is named with the next free numbers", async () => {
     expect(await problemsOf({ "001_a.sql": "SELECT 1;", "001_b.sql": "SELECT 1;", "001_c.up.sql": "SELECT 1;", "004_d.sql": "SELECT 1;" })).toEqual([
       "001_b.sql: has the same number as 001_a.sql: aim records one file per number. Rename it 005_b.sql (the next free number); if the deployed backend already applied it, aim adopt recognises it by its name after the number and records it without running it again",

@@ -1,7 +1,7 @@
 import { Context, Effect, Layer } from "effect"
-import { readFileSync, statSync } from "node:fs"
+import { lstatSync, readFileSync, realpathSync, statSync } from "node:fs"
 import { readdir, stat } from "node:fs/promises"
-import { join, resolve } from "node:path"
+import { isAbsolute, join, relative, resolve, sep } from "node:path"
 import { readChecks } from "./fileChecks.js"
 import { checksumOf, stripBom } from "./checksum.js"
 import { hasStatement } from "./splitStatements.js"
@@ -24,6 +24,12 @@ export interface MigrationSourceShape {
 export class MigrationSource extends Context.Tag("@aim/core/MigrationSource")<MigrationSource, MigrationSourceShape>() {}
 
 const utf8 = new TextDecoder("utf-8", { fatal: true })
+
+const isWithin = (directory: string, path: string): boolean => {
+  const inside = relative(directory, path)
+  // The first segment, not the text: a ConfigMap's `..data/001_x.sql` is inside, `../x` is not.
+  return inside !== "" && inside.split(sep)[0] !== ".." && !isAbsolute(inside)
+}
 
 const firstLine = (text: string): string => text.trimStart().split("\n", 1)[0]?.trim() ?? ""
 
@@ -118,8 +124,19 @@ export const loadMigrations = (directory: string): MigrationSourceShape["load"] 
     const contents = yield* Effect.sync(() =>
       named.map(({ file }) => {
         try {
+          // A link is followed only to a file inside the migrations directory (a Kubernetes ConfigMap
+          // mounts its files as links into its own ..data folder): one that leads anywhere else on
+          // the machine (a pgpass file, a key) would be run as SQL, or served whole over MCP.
+          const path = join(directory, file)
+          if (lstatSync(path).isSymbolicLink() && !isWithin(realpathSync(directory), realpathSync(path))) {
+            problems.push({
+              file,
+              problem: "is a symbolic link to a file outside the migrations directory: aim reads no file a link leads out to; copy the file in instead",
+            })
+            return undefined
+          }
           // Only regular files are migrations: reading a FIFO named like one would wait forever.
-          const kind = statSync(join(directory, file))
+          const kind = statSync(path)
           if (!kind.isFile() && !kind.isDirectory()) {
             problems.push({ file, problem: "is not a regular file (a FIFO, socket or device): only regular files are migrations; remove it" })
             return undefined
