@@ -7,7 +7,7 @@ import { Cause, Console, Effect, Exit } from "effect"
 import { stripVTControlCharacters } from "node:util"
 import { run } from "./cli.js"
 import { CurrentInvocation, type Invocation, type InvocationInput, makeInvocation, rawJson } from "./invocation.js"
-import { CliExit, err, exitCodes, writeTo } from "./output.js"
+import { CliExit, err, exitCodes, writeErr, writeTo } from "./output.js"
 import { renderFailure, renderInterrupted, renderUsage } from "./render.js"
 
 /**
@@ -76,11 +76,13 @@ const unwritable = (defect: unknown): defect is NodeJS.ErrnoException & { readon
   typeof (defect as NodeJS.ErrnoException).code === "string" &&
   writeErrors.has((defect as NodeJS.ErrnoException).code as string)
 
+const unwritableLine = (code: string) => `✖ [${catalog.outputUnwritable.code}] stdout could not be written (${code}). Fix: ${catalog.outputUnwritable.fix}\n`
+
 /** The output could not be written: a reader that left (EPIPE) is its choice, exit 0; anything else is AIM-CLI-002 on stderr, exit 1. */
 const outputLost = (code: string) =>
   code === "EPIPE"
     ? new CliExit({ code: exitCodes.ok })
-    : err(`✖ [${catalog.outputUnwritable.code}] stdout could not be written (${code}). Fix: ${catalog.outputUnwritable.fix}`).pipe(
+    : writeErr(unwritableLine(code)).pipe(
         // stderr may be gone too: then the exit code says it alone.
         Effect.catchAllDefect(() => Effect.void),
         Effect.andThen(new CliExit({ code: exitCodes.failed })),
@@ -115,10 +117,7 @@ export const start = (): void => {
   // Never a stack trace.
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE") process.exit(exitCodes.ok)
-    const entry = catalog.outputUnwritable
-    process.stderr.write(`✖ [${entry.code}] stdout could not be written (${error.code ?? error.message}). Fix: ${entry.fix}\n`, () =>
-      process.exit(exitCodes.failed),
-    )
+    process.stderr.write(unwritableLine(error.code ?? error.message), () => process.exit(exitCodes.failed))
   })
   process.stderr.on("error", () => process.exit(exitCodes.failed))
 

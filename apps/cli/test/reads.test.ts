@@ -170,7 +170,7 @@ describe("the process is read in one place", () => {
       "main.ts: entry: process.argv[1],",
       "main.ts: env: process.env,",
       'main.ts: process.stderr.on("error", () => process.exit(exitCodes.failed))',
-      "main.ts: process.stderr.write(`✖ [${entry.code}] stdout could not be written (${error.code ?? error.message}). Fix: ${entry.fix}\\n`, () =>",
+      "main.ts: process.stderr.write(unwritableLine(error.code ?? error.message), () => process.exit(exitCodes.failed))",
       'main.ts: process.stdout.on("error", (error: NodeJS.ErrnoException) => {',
       "main.ts: stderr: process.stderr,",
       "main.ts: stdin: process.stdin,",
