@@ -1,5 +1,4 @@
-import { createTestDatabase, inParallel, migratedTemplateName, sql, testPostgresUrl, withDatabase } from "@aim/testkit"
-import { randomBytes } from "node:crypto"
+import { createTestDatabase, inParallel, migratedTemplateName, sql, testPostgresUrl } from "@aim/testkit"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { checksumOf } from "../src/migrations/checksum.js"
@@ -214,11 +213,8 @@ afterAll(async () => {
   if (template !== "") await sql(server, `DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`)
 })
 
-const copy = async (): Promise<{ url: string; drop: () => Promise<unknown> }> => {
-  const name = `aim_drift_repair_${randomBytes(5).toString("hex")}`
-  await sql(server, `CREATE DATABASE "${name}" TEMPLATE "${template}"`)
-  return { url: withDatabase(server, name), drop: () => sql(server, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) }
-}
+// A copy of the template this file built (the shipped files migrated, plus the extra kinds).
+const copy = () => createTestDatabase(server, "aim_drift_repair", template)
 
 describe("aim drift --sql repairs every hand change it finds", () => {
   it("the database the files built has no drift and an empty script", async () => {

@@ -17,28 +17,21 @@ export const useTestDatabase = (prefix: string): (() => TestDatabase) => {
   }
 }
 
-/** A fresh database per call inside a test; every one is dropped after that test. */
-export const useFreshDatabases = (prefix: string): (() => Promise<TestDatabase>) => {
+/** Databases made by `create`, any number per test; every one is dropped after that test. */
+const useDatabases = (create: () => Promise<TestDatabase>): (() => Promise<TestDatabase>) => {
   const created: Array<TestDatabase> = []
   afterEach(async () => {
     await Promise.all(created.splice(0).map((db) => db.drop()))
   })
   return async () => {
-    const db = await createTestDatabase(testPostgresUrl(), prefix)
+    const db = await create()
     created.push(db)
     return db
   }
 }
 
+/** A fresh database per call inside a test; every one is dropped after that test. */
+export const useFreshDatabases = (prefix: string): (() => Promise<TestDatabase>) => useDatabases(() => createTestDatabase(testPostgresUrl(), prefix))
+
 /** Like useFreshDatabases, but each database already holds the shipped files as migrated (a copy of the run's template). */
-export const useMigratedDatabases = (prefix: string): (() => Promise<TestDatabase>) => {
-  const created: Array<TestDatabase> = []
-  afterEach(async () => {
-    await Promise.all(created.splice(0).map((db) => db.drop()))
-  })
-  return async () => {
-    const db = await createMigratedDatabase(prefix)
-    created.push(db)
-    return db
-  }
-}
+export const useMigratedDatabases = (prefix: string): (() => Promise<TestDatabase>) => useDatabases(() => createMigratedDatabase(prefix))

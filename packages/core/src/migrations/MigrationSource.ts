@@ -121,27 +121,33 @@ export const loadMigrations = (directory: string): MigrationSourceShape["load"] 
     // Synchronous reads: for thousands of small files they are ~10x faster than one promise each,
     // and this runs once, at start-up. A file that cannot be read (a link loop, no permission) is
     // named with the reason, like any other bad file.
-    const contents = yield* Effect.sync(() =>
-      named.map(({ file }) => {
+    const contents = yield* Effect.sync(() => {
+      let realDirectory: string | undefined
+      return named.map(({ file }) => {
         try {
           // A link is followed only to a file inside the migrations directory (a Kubernetes ConfigMap
           // mounts its files as links into its own ..data folder): one that leads anywhere else on
           // the machine (a pgpass file, a key) would be run as SQL, or served whole over MCP.
           const path = join(directory, file)
-          if (lstatSync(path).isSymbolicLink() && !isWithin(realpathSync(directory), realpathSync(path))) {
-            problems.push({
-              file,
-              problem: "is a symbolic link to a file outside the migrations directory: aim reads no file a link leads out to; copy the file in instead",
-            })
-            return undefined
+          const entry = lstatSync(path)
+          if (entry.isSymbolicLink()) {
+            realDirectory ??= realpathSync(directory)
+            if (!isWithin(realDirectory, realpathSync(path))) {
+              problems.push({
+                file,
+                problem: "is a symbolic link to a file outside the migrations directory: aim reads no file a link leads out to; copy the file in instead",
+              })
+              return undefined
+            }
           }
           // Only regular files are migrations: reading a FIFO named like one would wait forever.
-          const kind = statSync(path)
+          // (A file's own lstat is its stat; only a link needs the stat of what it leads to.)
+          const kind = entry.isSymbolicLink() ? statSync(path) : entry
           if (!kind.isFile() && !kind.isDirectory()) {
             problems.push({ file, problem: "is not a regular file (a FIFO, socket or device): only regular files are migrations; remove it" })
             return undefined
           }
-          return readFileSync(join(directory, file))
+          return readFileSync(path)
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code ?? "an I/O error"
           const why =
@@ -149,8 +155,8 @@ export const loadMigrations = (directory: string): MigrationSourceShape["load"] 
           problems.push({ file, problem: `cannot be read (${why}); fix or remove it` })
           return undefined
         }
-      }),
-    )
+      })
+    })
     for (const [index, { file, version }] of named.entries()) {
       const path = join(directory, file)
       const bytes = contents[index]
