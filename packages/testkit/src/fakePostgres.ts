@@ -17,7 +17,10 @@ export interface FakePostgres {
 export const startFakePostgres = async (): Promise<FakePostgres> => {
   let startups = 0
   const passwords: Array<string> = []
+  const sockets = new Set<import("node:net").Socket>()
   const server: Server = createServer((socket) => {
+    sockets.add(socket)
+    socket.on("close", () => sockets.delete(socket))
     let buffered = Buffer.alloc(0)
     let started = false
     socket.on("data", (chunk: Buffer) => {
@@ -67,6 +70,9 @@ export const startFakePostgres = async (): Promise<FakePostgres> => {
     passwords: () => [...passwords],
     close: () =>
       new Promise((resolveClose) => {
+        // A client that gave up before sending a password (none may go to this server) may leave its
+        // socket open: closing the server waits for every connection, so end them.
+        for (const socket of sockets) socket.destroy()
         server.close(() => resolveClose())
       }),
   }

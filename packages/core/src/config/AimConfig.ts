@@ -1,8 +1,8 @@
 import { Context, Effect, Either, Layer } from "effect"
 import { ConfigError, type ConfigProblem } from "./ConfigError.js"
-import { type DatabaseSettings, overriddenByUrl, readDatabaseSettings } from "./DatabaseConfig.js"
+import { type DatabaseSettings, overriddenByUrl, readDatabaseSettings, readServerUrl } from "./DatabaseConfig.js"
 import { withoutUrlCredentials } from "../output/redact.js"
-import { type Env, dotEnvOf, loadEnv, read } from "./env.js"
+import { type Env, dotEnvOf, fromDotEnv, loadEnv, read } from "./env.js"
 import { type AppSettings, type RedisSettings, type SmtpSettings, readAppSettings, readRedisSettings, readSmtpSettings } from "./ServicesConfig.js"
 
 export interface AimConfigShape {
@@ -75,7 +75,16 @@ export const readConfig = (env: Env, cwd: string, databaseGiven?: DatabaseSettin
   const database = databaseGiven ?? readDatabaseSettings(env, cwd, databaseProblems)
   const scratchUrl = read(env, "AIM_SCRATCH_DATABASE_URL")
   const scratchProblems: Array<ConfigProblem> = []
-  const scratch = scratchUrl === undefined ? undefined : readDatabaseSettings({ DATABASE_URL: scratchUrl }, cwd, scratchProblems)
+  // The scratch server receives the files' cluster-wide statements and is where a repair script's
+  // reference is built: only the operator names it (the environment or a flag), never a .env file.
+  if (scratchUrl !== undefined && fromDotEnv(env).has("AIM_SCRATCH_DATABASE_URL")) {
+    scratchProblems.push({
+      variable: "AIM_SCRATCH_DATABASE_URL",
+      problem: "is set in .env: the server aim drift and --prove-idempotent replay files on is named by the environment only",
+      fix: "set AIM_SCRATCH_DATABASE_URL in the environment (or leave it unset for an in-memory database), and remove it from .env",
+    })
+  }
+  const scratch = scratchUrl === undefined || scratchProblems.length > 0 ? undefined : readServerUrl(scratchUrl, env, "scratch", scratchProblems)
   for (const p of scratchProblems) databaseProblems.push({ ...p, variable: "AIM_SCRATCH_DATABASE_URL" })
   const redis = readRedisSettings(env, serviceProblems)
   const smtp = readSmtpSettings(env, serviceProblems)

@@ -4,15 +4,16 @@ import { catalog } from "../troubleshooting/catalog.js"
 import { join, resolve } from "node:path"
 import { decoded, withoutUrlCredentials } from "../output/redact.js"
 import type { ConfigProblem } from "./ConfigError.js"
+import { type NamedBy, databasePassword, namedBy, withheldProblem } from "./credentials.js"
 import { type Env, fromDotEnv, read, readPort, readSecret } from "./env.js"
-import { pgpassPassword } from "./pgpass.js"
+import { libpqServer, libpqVariables } from "./libpq.js"
 
 export const sslModes = ["disable", "prefer", "require", "verify-ca", "verify-full"] as const
 export type SslMode = (typeof sslModes)[number]
 
 export interface ServerDatabase {
   readonly _tag: "Server"
-  readonly source: "DATABASE_URL" | "POSTGRES_*"
+  readonly source: "DATABASE_URL" | "POSTGRES_*" | "PG*"
   readonly host: string
   readonly port: number
   readonly user: string
@@ -104,7 +105,7 @@ const unencodedUserInfo = (raw: string): boolean => {
   return afterAuthority.includes("#") || afterAuthority.includes("@") || /%(?![0-9a-f]{2})/i.test(userInfo)
 }
 
-const fromUrl = (raw: string, env: Env, problems: Array<ConfigProblem>): ServerDatabase | undefined => {
+const fromUrl = (raw: string, env: Env, by: NamedBy, problems: Array<ConfigProblem>): ServerDatabase | undefined => {
   if (unencodedUserInfo(raw)) {
     problems.push({
       variable: "DATABASE_URL",
@@ -140,12 +141,17 @@ const fromUrl = (raw: string, env: Env, problems: Array<ConfigProblem>): ServerD
     user: decoded(url.username) || (read(env, "POSTGRES_USER") ?? "postgres"),
     database: database === "" ? (read(env, "POSTGRES_DB") ?? "postgres") : database,
   }
+  // The URL's own password, else what may go to a server named where this URL was (credentials.ts).
+  const password = databasePassword(env, by, target, decoded(url.password))
+  if (by === "dotenv") {
+    const withheld = withheldProblem(password, ["DATABASE_URL"])
+    if (withheld !== undefined) problems.push(withheld)
+  }
   return {
     _tag: "Server",
     source: "DATABASE_URL",
     ...target,
-    // The URL's own password, else POSTGRES_PASSWORD, else a pgpass file's line for this very target (libpq's order).
-    password: url.password === "" ? (readSecret(env, "POSTGRES_PASSWORD") ?? pgpassPassword(env, target)) : Redacted.make(decoded(url.password)),
+    password: password.secret,
     sslMode,
     sslRootCert,
     plaintextFallback: sslMode === "prefer" && read(env, "NODE_ENV") !== "production",
@@ -173,42 +179,39 @@ export const readDatabaseSettings = (env: Env, cwd: string, problems: Array<Conf
     })
     return undefined
   }
-  const settings: DatabaseSettings | undefined = url !== undefined ? fromUrl(url, env, problems) : fromPostgresVariables(env, cwd, problems)
+  const settings: DatabaseSettings | undefined =
+    url !== undefined ? fromUrl(url, env, namedBy(env, ["DATABASE_URL"]), problems) : fromPostgresVariables(env, cwd, problems)
   if (settings?._tag === "Server") checkServer(settings, problems)
-  steeredByDotEnv(env, problems)
+  replacedByDotEnv(env, problems)
   return settings
 }
 
 /**
- * A `.env` file in the working directory (a pull request's branch, in CI) must not send the real
- * environment's password to a server the file names, nor silently replace a server the environment
- * names. Either is refused, naming the variables (never their values).
+ * A server named by a line of a fleet file or by AIM_SCRATCH_DATABASE_URL: a postgres:// URL whose
+ * password is its own (or, for a fleet line, a pgpass line for it), never one of the environment's.
  */
-const steeredByDotEnv = (env: Env, problems: Array<ConfigProblem>): void => {
+export const readServerUrl = (raw: string, env: Env, by: "fleet" | "scratch", problems: Array<ConfigProblem>): ServerDatabase | undefined => {
+  const settings = fromUrl(raw, env, by, problems)
+  if (settings !== undefined) checkServer(settings, problems)
+  return settings
+}
+
+/**
+ * A `.env` file in the working directory (a pull request's branch, in CI) must not silently replace a
+ * server the environment names (where the environment's password may go is credentials.ts's rule).
+ */
+const replacedByDotEnv = (env: Env, problems: Array<ConfigProblem>): void => {
   const file = fromDotEnv(env)
-  if (file.size === 0) return
-  const inEnvironment = (name: string) => read(env, name) !== undefined && !file.has(name)
-  const url = read(env, "DATABASE_URL")
-  const urlHasPassword = url !== undefined && /^[a-z]+:\/\/[^/?#@]*:[^/?#@]*@/i.test(url)
-  const targetFromFile =
-    url !== undefined ? (file.has("DATABASE_URL") ? ["DATABASE_URL"] : []) : ["POSTGRES_HOST", "POSTGRES_PORT"].filter((name) => file.has(name))
-  const passwordFromEnvironment = inEnvironment("POSTGRES_PASSWORD") && !(url !== undefined && urlHasPassword)
-  if (targetFromFile.length > 0 && passwordFromEnvironment) {
+  if (!file.has("DATABASE_URL") || read(env, "DATABASE_URL") === undefined) return
+  const replaced = ["POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_DB", "PGHOST", "PGPORT", "PGDATABASE", "PGSERVICE"].filter(
+    (name) => read(env, name) !== undefined && !file.has(name),
+  )
+  if (replaced.length > 0) {
     problems.push({
-      variable: targetFromFile.join(", "),
-      problem: `is set in .env while POSTGRES_PASSWORD comes from the environment: the environment's password is sent only to a server the environment names`,
-      fix: `set ${targetFromFile.join(" and ")} in the environment too, or keep the password in .env beside ${targetFromFile.length === 1 ? "it" : "them"} (or remove .env from this directory)`,
+      variable: "DATABASE_URL",
+      problem: `is set in .env and would replace ${replaced.join(", ")} of the environment`,
+      fix: "remove DATABASE_URL from .env, or set the connection in one place (the environment or .env)",
     })
-  }
-  if (url !== undefined && file.has("DATABASE_URL")) {
-    const replaced = ["POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_DB"].filter(inEnvironment)
-    if (replaced.length > 0) {
-      problems.push({
-        variable: "DATABASE_URL",
-        problem: `is set in .env and would replace ${replaced.join(", ")} of the environment`,
-        fix: "remove DATABASE_URL from .env, or set the connection in one place (the environment or .env)",
-      })
-    }
   }
 }
 
@@ -277,6 +280,13 @@ const isFile = (path: string): boolean => {
 const fromPostgresVariables = (env: Env, cwd: string, problems: Array<ConfigProblem>): DatabaseSettings | undefined => {
   const production = read(env, "NODE_ENV") === "production"
   const anySet = ["POSTGRES_HOST", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "POSTGRES_PORT"].some((name) => read(env, name) !== undefined)
+  // libpq's own variables (PGHOST, PGSERVICE, …) name a server as surely as ours do: psql would use it,
+  // so aim does too, and never replaces it with the embedded database.
+  if (!anySet && libpqVariables.some((name) => read(env, name) !== undefined)) {
+    const server = libpqServer(env, problems)
+    if (server === undefined) return undefined
+    return { _tag: "Server", ...server, plaintextFallback: server.sslMode === "prefer" && !production }
+  }
   if (!anySet && !production) {
     const dataDir = read(env, "AIM_DATA_DIR")
     // A setting that names a file is wrong as written; anything else about the directory is found when it is opened.
@@ -302,14 +312,24 @@ const fromPostgresVariables = (env: Env, cwd: string, problems: Array<ConfigProb
       fix: "set it (the guide's Step 1), or set DATABASE_URL instead",
     })
   }
-  const settings: ServerDatabase = {
-    _tag: "Server",
-    source: "POSTGRES_*",
+  const target = {
     host: read(env, "POSTGRES_HOST") ?? "localhost",
     port: readPort(read(env, "POSTGRES_PORT"), "POSTGRES_PORT", 5432, problems),
     user: read(env, "POSTGRES_USER") ?? "postgres",
-    password: readSecret(env, "POSTGRES_PASSWORD"),
     database: read(env, "POSTGRES_DB") ?? "postgres",
+  }
+  const addressedBy = ["POSTGRES_HOST", "POSTGRES_PORT"]
+  const password = databasePassword(env, namedBy(env, addressedBy), target, undefined)
+  const withheld = withheldProblem(
+    password,
+    addressedBy.filter((name) => fromDotEnv(env).has(name)),
+  )
+  if (withheld !== undefined) problems.push(withheld)
+  const settings: ServerDatabase = {
+    _tag: "Server",
+    source: "POSTGRES_*",
+    ...target,
+    password: password.secret,
     sslMode: parseSslMode(read(env, "POSTGRES_SSL_MODE"), "POSTGRES_SSL_MODE", read(env, "POSTGRES_SSL_ROOT_CERT"), problems),
     sslRootCert: read(env, "POSTGRES_SSL_ROOT_CERT"),
     plaintextFallback: false,

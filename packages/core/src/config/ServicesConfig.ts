@@ -1,7 +1,8 @@
 import { Redacted } from "effect"
 import { decoded } from "../output/redact.js"
 import type { ConfigProblem } from "./ConfigError.js"
-import { type Env, read, readPort, readSecret, readWhole } from "./env.js"
+import { namedBy, serviceSecret, withheldProblem } from "./credentials.js"
+import { type Env, fromDotEnv, read, readPort, readSecret, readWhole } from "./env.js"
 
 export interface RedisSettings {
   readonly host: string
@@ -81,6 +82,25 @@ export const invalidSettings = (
     : { problems: own.map((p) => `${p.variable}: ${p.problem}`).join("; "), fix: own.map((p) => `${p.variable}: ${p.fix}`).join("; ") }
 }
 
+/**
+ * A service's secret as credentials.ts allows it: a host from `.env` gets no password from the
+ * environment (a problem, so the service is not used rather than sent the operator's password).
+ */
+const decidedSecret = (
+  env: Env,
+  addressVariables: ReadonlyArray<string>,
+  secretVariables: ReadonlyArray<string>,
+  problems: Array<ConfigProblem>,
+): Redacted.Redacted<string> | undefined => {
+  const decided = serviceSecret(env, namedBy(env, addressVariables), secretVariables)
+  const withheld = withheldProblem(
+    decided,
+    addressVariables.filter((name) => fromDotEnv(env).has(name)),
+  )
+  if (withheld !== undefined) problems.push(withheld)
+  return decided.secret
+}
+
 /** REDIS_URL, or REDIS_HOST/PORT/PASSWORD/DB; none of them, or an invalid one: Redis is not used (it is optional). */
 export const readRedisSettings = (env: Env, problems: Array<ConfigProblem>): RedisSettings | undefined =>
   unlessInvalid((own) => redisSettings(env, own), problems)
@@ -107,7 +127,7 @@ const redisSettings = (env: Env, problems: Array<ConfigProblem>): RedisSettings 
     return {
       host,
       port: p,
-      password: parsed.password === "" ? readSecret(env, "REDIS_PASSWORD") : Redacted.make(decoded(parsed.password)),
+      password: parsed.password === "" ? decidedSecret(env, ["REDIS_URL"], ["REDIS_PASSWORD"], problems) : Redacted.make(decoded(parsed.password)),
       db: Number(parsed.pathname.replace(/^\//, "") || "0") || 0,
       tls: tlsFlag ?? (parsed.protocol === "rediss:" || p === 6380 || host.endsWith(azureRedisSuffix)),
       caFile: read(env, "REDIS_TLS_CA_FILE"),
@@ -136,7 +156,7 @@ const redisSettings = (env: Env, problems: Array<ConfigProblem>): RedisSettings 
   return {
     host,
     port: p,
-    password: readSecret(env, "REDIS_PASSWORD"),
+    password: decidedSecret(env, ["REDIS_HOST", "REDIS_PORT"], ["REDIS_PASSWORD"], problems),
     db: dbValue !== undefined && /^\d+$/.test(dbValue) ? Number(dbValue) : 0,
     tls: tlsFlag ?? (p === 6380 || host.toLowerCase().endsWith(azureRedisSuffix)),
     caFile: read(env, "REDIS_TLS_CA_FILE"),
@@ -169,7 +189,8 @@ const smtpSettings = (env: Env, problems: Array<ConfigProblem>): SmtpSettings | 
   }
   const p = readPort(read(env, "SMTP_PORT"), "SMTP_PORT", 587, problems)
   const secure = flag(read(env, "SMTP_SECURE"), "SMTP_SECURE", problems)
-  return { host, port: p, username, password, implicitTls: secure ?? p === 465, caFile: read(env, "SMTP_TLS_CA_FILE") }
+  const decided = password === undefined ? undefined : decidedSecret(env, ["SMTP_HOST", "SMTP_PORT"], ["SMTP_PASSWORD"], problems)
+  return { host, port: p, username, password: decided, implicitTls: secure ?? p === 465, caFile: read(env, "SMTP_TLS_CA_FILE") }
 }
 
 export const readAppSettings = (env: Env, problems: Array<ConfigProblem>): AppSettings => {

@@ -1,5 +1,8 @@
 import type { ConfigProblem } from "./ConfigError.js"
-import { type Env, read, readWhole } from "./env.js"
+import { namedBy, serviceSecret, withheldProblem } from "./credentials.js"
+import { type Env, fromDotEnv, read, readWhole } from "./env.js"
+
+const headerVariables = ["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_METRICS_HEADERS"]
 import { decoded, withoutUrlCredentials } from "../output/redact.js"
 
 /**
@@ -69,6 +72,17 @@ export const readTelemetrySettings = (env: Env, defaultService: string, problems
     { min: 1, max: 600_000, fallback: 10_000, unit: "milliseconds" },
     problems,
   )
+  // The exporters read the header variables (a collector's API key) themselves: a collector named by
+  // .env may not receive headers from the environment, so such a configuration is refused (credentials.ts).
+  const endpoints = ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"]
+  const headers = serviceSecret(env, namedBy(env, endpoints), headerVariables)
+  // Any header kept back is refused outright: the exporters would still read it from the environment.
+  const withheld = withheldProblem(
+    { ...headers, secret: headers.withheld.length > 0 ? undefined : headers.secret },
+    endpoints.filter((name) => fromDotEnv(env).has(name)),
+    "headers",
+  )
+  if (withheld !== undefined) problems.push({ ...withheld, problem: withheld.problem.replace("a server", "a collector") })
   if (tracesUrl === undefined || metricsUrl === undefined) return undefined
   return {
     tracesUrl,

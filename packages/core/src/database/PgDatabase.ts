@@ -50,12 +50,25 @@ const sslOptions = async (settings: ServerDatabase): Promise<false | tls.Connect
   }
 }
 
+/** The server asked for a password and none may go to it (credentials.ts): an authentication failure, explained. */
+export class NoPasswordGiven extends Error {
+  constructor() {
+    super(
+      "the server asks for a password and none may be sent to it: a server gets its own URL's password or a pgpass line for it, and only a server the environment names gets POSTGRES_PASSWORD or PGPASSWORD",
+    )
+    this.name = "NoPasswordGiven"
+  }
+}
+
 const poolConfig = (settings: ServerDatabase, ssl: false | tls.ConnectionOptions, options: PgOptions): pg.PoolConfig => ({
   host: settings.host,
   port: settings.port,
   user: settings.user,
   database: settings.database,
-  ...(settings.password === undefined ? {} : { password: Redacted.value(settings.password) }),
+  // Always a function: given no password, pg reads PGPASSWORD and ~/.pgpass by itself and would send
+  // the environment's password to a server a fleet line or .env named. Where it goes is decided once,
+  // in config/credentials.ts; with none decided, a server that asks for one is told so (AIM-DB-004).
+  password: () => (settings.password === undefined ? Promise.reject(new NoPasswordGiven()) : Redacted.value(settings.password)),
   ssl,
   application_name: applicationName(),
   connectionTimeoutMillis: options.connectTimeoutMs ?? settings.connectTimeoutSeconds * 1000,

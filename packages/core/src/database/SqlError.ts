@@ -28,7 +28,7 @@ export class SqlError extends Data.TaggedError("SqlError")<{
 export type DriverFailure = "timeout" | "lost" | "ssl-required" | "certificate" | "auth" | "refused" | "not-found" | "lock-timeout"
 
 const driverFailures: ReadonlyArray<readonly [RegExp, DriverFailure]> = [
-  [/password authentication failed/i, "auth"],
+  [/password authentication failed|asks for a password and none may be sent/i, "auth"],
   [/no pg_hba\.conf entry|does not support SSL|SSL off|requires SSL|SSL connection is required/i, "ssl-required"],
   [/certificate|altnames/i, "certificate"],
   // pg says "Connection terminated due to connection timeout": a timeout, not a lost connection.

@@ -40,7 +40,9 @@ export const withScratchDatabase = <A, E, R>(
     return yield* Effect.scoped(
       Effect.gen(function* () {
         const admin = yield* Layer.build(databaseFor(scratch)).pipe(Effect.map((context) => Context.get(context, Database)))
-        yield* admin.query(`CREATE DATABASE ${name}`)
+        // From template0, never template1: what a repair script is built from must be only what the
+        // files build, not a function or table that someone with access to the scratch server put in template1.
+        yield* admin.query(`CREATE DATABASE ${name} TEMPLATE template0`)
         return yield* Effect.provide(use, databaseFor({ ...scratch, database: name })).pipe(
           Effect.ensuring(admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).pipe(Effect.ignore)),
         )

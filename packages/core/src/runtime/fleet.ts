@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
 import { Effect } from "effect"
 import type { ConfigProblem } from "../config/ConfigError.js"
-import { type DatabaseSettings, type ServerDatabase, describeDatabase, readDatabaseSettings } from "../config/DatabaseConfig.js"
+import { type DatabaseSettings, type ServerDatabase, describeDatabase, readServerUrl } from "../config/DatabaseConfig.js"
 import type { Env } from "../config/env.js"
 import { explain } from "../troubleshooting/diagnose.js"
 import { docsPath } from "../troubleshooting/catalog.js"
@@ -30,9 +30,10 @@ export interface FleetProblem {
 
 /**
  * One target per non-blank, non-comment line: a postgres:// URL, or a database name on the
- * configured server. A URL's password is its own, else the configured server's password when the URL
- * names that same host and port, else a pgpass file's line for it (PGPASSFILE or ~/.pgpass): the
- * environment's password is never sent to a host a fleet file names.
+ * configured server (with that server's settings whole: its password and its TLS). A URL's password
+ * is its own, else a pgpass file's line for it (PGPASSFILE or ~/.pgpass): the environment's password
+ * is never sent to a host a fleet file names, not even the configured one with weaker TLS
+ * (credentials.ts).
  */
 export const parseFleet = (
   text: string,
@@ -46,14 +47,11 @@ export const parseFleet = (
     if (line === "" || line.startsWith("#")) return
     if (/^postgres(ql)?:\/\//.test(line)) {
       const found: Array<ConfigProblem> = []
-      const { POSTGRES_PASSWORD: _environmentPassword, ...withoutPassword } = env
-      const parsed = readDatabaseSettings({ ...withoutPassword, DATABASE_URL: line }, process.cwd(), found)
-      if (parsed?._tag !== "Server" || found.length > 0) {
+      const settings = readServerUrl(line, env, "fleet", found)
+      if (settings === undefined || found.length > 0) {
         problems.push({ line: index + 1, problem: found.map((p) => p.problem).join("; ") || "not a server URL" })
         return
       }
-      const sameServer = base?._tag === "Server" && base.host === parsed.host && base.port === parsed.port
-      const settings = parsed.password === undefined && sameServer ? { ...parsed, password: base.password } : parsed
       targets.push({ label: describeDatabase(settings), settings })
       return
     }
