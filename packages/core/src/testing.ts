@@ -60,7 +60,7 @@ export {
   type StatusReport,
   lockDefaults,
 } from "./migrations/Migrator.js"
-export { MigrationFailed, MigrationRefused, ServerTooOld } from "./migrations/MigratorError.js"
+export { LedgerUnsafe, MigrationFailed, MigrationRefused, ServerTooOld } from "./migrations/MigratorError.js"
 export { CheckFailed, type MigrationCheck, readChecks } from "./migrations/fileChecks.js"
 export {
   type AdoptReport,

@@ -150,3 +150,68 @@ describe("/health/ready does not amplify load", () => {
     expect(runs).toBe(1)
   })
 })
+
+describe("objects a lower role plants on a ledger never run with aim's privileges", () => {
+  // A role that may create objects in public and in the database, as the backend's role may.
+  const plantingRole = `aim_planter_${process.pid}`
+  const plant = async (url: string, statements: string) => {
+    await sql(url, `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${plantingRole}') THEN CREATE ROLE ${plantingRole}; END IF; END $$`)
+    await sql(url, `CREATE TABLE IF NOT EXISTS public.fired (at timestamptz DEFAULT now()); GRANT ALL ON public.fired TO ${plantingRole}`)
+    await sql(
+      url,
+      `CREATE OR REPLACE FUNCTION public.planted() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO public.fired DEFAULT VALUES; RETURN NEW; END $$; ${statements}`,
+    )
+  }
+  const fired = async (url: string) => (await sql<{ n: number }>(url, "SELECT count(*)::int AS n FROM public.fired"))[0]?.n
+
+  it("a trigger on the backend's public.schema_migrations: aim adopt refuses with AIM-DB-018 and the trigger never fires", async () => {
+    const db = await fresh()
+    await buildDeployedDatabase(db.url, "A")
+    await plant(db.url, "CREATE TRIGGER planted AFTER INSERT ON public.schema_migrations FOR EACH ROW EXECUTE FUNCTION public.planted()")
+    const error = await adopt(db.url).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(String(error)).toMatch(/aim will not write its ledger: trigger planted on public\.schema_migrations; nothing was written/)
+    expect(await fired(db.url)).toBe(0)
+    expect(await sql(db.url, "SELECT to_regclass('aim_migrations.schema_migrations') IS NULL AS none")).toEqual([{ none: true }])
+  })
+
+  it("an aim_migrations schema a lower role created first, and a trigger or rule on aim's ledger: aim migrate refuses before writing", async () => {
+    const foreignSchema = await fresh()
+    await plant(foreignSchema.url, `CREATE SCHEMA aim_migrations AUTHORIZATION ${plantingRole}`)
+    await expect(runMigrator(foreignSchema.url, shippedMigrations, (m) => m.apply())).rejects.toThrow(
+      new RegExp(`schema aim_migrations is owned by role ${plantingRole}`),
+    )
+    expect(await sql(foreignSchema.url, "SELECT to_regclass('public.users') IS NULL AS none")).toEqual([{ none: true }])
+
+    const planted = await migrated()
+    await plant(
+      planted.url,
+      "CREATE TRIGGER planted BEFORE INSERT ON aim_migrations.schema_migrations FOR EACH ROW EXECUTE FUNCTION public.planted(); CREATE RULE planted AS ON UPDATE TO aim_migrations.repairs DO ALSO NOTIFY planted",
+    )
+    const before = await sql<{ n: number }>(planted.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")
+    await sql(planted.url, "DELETE FROM aim_migrations.schema_migrations WHERE version = (SELECT max(version) FROM aim_migrations.schema_migrations)")
+    await expect(runMigrator(planted.url, shippedMigrations, (m) => m.apply())).rejects.toThrow(
+      /trigger planted on aim_migrations\.schema_migrations; rule planted on aim_migrations\.repairs/,
+    )
+    expect(await fired(planted.url)).toBe(0)
+    expect((await sql<{ n: number }>(planted.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations"))[0]?.n).toBe((before[0]?.n ?? 0) - 1)
+  })
+
+  it("an operator =(varchar, varchar) planted in public is never picked by aim verify (which the readiness probe runs)", async () => {
+    const db = await migrated()
+    await plant(
+      db.url,
+      `CREATE FUNCTION public.eq_spy(varchar, varchar) RETURNS boolean LANGUAGE sql AS $$ INSERT INTO public.fired DEFAULT VALUES; SELECT $1::text = $2::text $$;
+       CREATE OPERATOR public.= (LEFTARG = varchar, RIGHTARG = varchar, FUNCTION = public.eq_spy)`,
+    )
+    // The planted operator is what an unqualified comparison would pick: proved before aim runs.
+    await sql(db.url, "SELECT count(*) FROM users WHERE role = 'admin'")
+    const picked = await fired(db.url)
+    expect(picked).toBeGreaterThan(0)
+    const report = await verify(db.url)
+    expect(report.checks.find((c) => c.id === "admin")).toMatchObject({ status: "pass" })
+    expect(await fired(db.url)).toBe(picked)
+  })
+})

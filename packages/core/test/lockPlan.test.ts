@@ -509,3 +509,24 @@ describe("locks held until the transaction commits", () => {
     expect(apart.pending.map((f) => f.risk)).toEqual(["low", "medium"])
   })
 })
+
+describe("aim plan never runs a user's function", () => {
+  it("a partition key of a user's domain is not routed by evaluating it: no function of the database runs, and the plan names every partition", async () => {
+    const url = database().url
+    await sql(
+      url,
+      `CREATE TABLE spied (at timestamptz DEFAULT now());
+       CREATE FUNCTION spy(int) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN INSERT INTO spied DEFAULT VALUES; RETURN true; END $$;
+       CREATE DOMAIN spykey AS int CHECK (spy(VALUE));
+       CREATE TABLE spy_routed (k spykey, v text) PARTITION BY RANGE (k);
+       CREATE TABLE spy_routed_low PARTITION OF spy_routed FOR VALUES FROM (0) TO (100);
+       CREATE TABLE spy_routed_high PARTITION OF spy_routed FOR VALUES FROM (100) TO (200);`,
+    )
+    // Creating the partitions checked their bounds against the domain: that ran it already.
+    const before = await sql(url, "SELECT count(*)::int AS n FROM spied")
+    const result = await plan(url, "INSERT INTO spy_routed VALUES (5, 'x')")
+    expect(await sql(url, "SELECT count(*)::int AS n FROM spied")).toEqual(before)
+    const relations = result.pending[0]?.statements[0]?.locks.map((l) => l.relation)
+    expect(relations).toEqual(expect.arrayContaining(["spy_routed", "spy_routed_low", "spy_routed_high"]))
+  })
+})

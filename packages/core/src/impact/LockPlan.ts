@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { type ParsedStatement, type ProceduralBody, type SqlParseError, functionBody, parseScript } from "../migrations/sqlAnalysis.js"
 import { countRows } from "../database/catalogSnapshot.js"
-import { Database, type DatabaseShape } from "../database/Database.js"
+import { Database, type DatabaseShape, transaction } from "../database/Database.js"
 import { ident, literal } from "../database/sqlText.js"
 import type { SqlError } from "../database/SqlError.js"
 import { type MigrationCheck, readChecks } from "../migrations/fileChecks.js"
@@ -178,7 +178,10 @@ const factsQuery = `
          (SELECT json_agg(json_build_object('name', a.attname,
                    'position', (SELECT count(*) FROM pg_attribute b WHERE b.attrelid = a.attrelid AND b.attnum > 0 AND b.attnum <= a.attnum AND NOT b.attisdropped)) ORDER BY k.i)
             FROM unnest(pt.partattrs::int2[]) WITH ORDINALITY k (n, i) JOIN pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = k.n)::text,
-         NULL, NULL
+         -- 1 when the key's types, operator classes and collations are all built in (oid below 16384)
+         CASE WHEN (SELECT bool_and(a.atttypid < 16384) FROM unnest(pt.partattrs::int2[]) k (n) JOIN pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = k.n)
+                   AND (SELECT bool_and(o < 16384) FROM unnest(pt.partclass::oid[]) o)
+                   AND (SELECT bool_and(o < 16384) FROM unnest(pt.partcollation::oid[]) o) THEN 1 ELSE 0 END, NULL
     FROM pg_partitioned_table pt JOIN pg_class c ON c.oid = pt.partrelid
    WHERE c.relnamespace = 'public'::regnamespace AND 0 <> ALL (pt.partattrs::int2[])
   UNION ALL
@@ -250,6 +253,7 @@ const gathered = () => ({
   columnSequences: new Map<string, Array<{ column: string; sequence: string }>>(),
   triggers: new Map<string, Array<{ function: string; events: ReadonlyArray<string>; enabled: boolean }>>(),
   partitionKey: new Map<string, ReadonlyArray<{ name: string; position: number }>>(),
+  builtinPartitionKey: new Set<string>(),
   partitionBound: new Map<string, string>(),
   sizes: new Map<string, RelationSize>(),
   uncounted: [] as string[],
@@ -297,6 +301,7 @@ const gather = (row: FactRows, into: ReturnType<typeof gathered>): void => {
       break
     case "partkey":
       if (row.c !== null) into.partitionKey.set(row.a, JSON.parse(row.c) as Array<{ name: string; position: number }>)
+      if (Number(row.n) === 1) into.builtinPartitionKey.add(row.a)
       break
     case "reads":
       if (row.b !== null) {
@@ -376,7 +381,10 @@ export const planStatement = (
  * PostgreSQL's parser, the locks it takes in PostgreSQL's names, whether it rewrites or scans, the
  * live size of what it locks, and a risk with the safer form. Reads the catalog; changes nothing.
  */
-export const planLocks = (db: Pick<DatabaseShape, "query" | "target">, files: ReadonlyArray<PlanInput>): Effect.Effect<LockPlan, SqlError | SqlParseError> =>
+export const planLocks = (
+  db: Pick<DatabaseShape, "query" | "target" | "session">,
+  files: ReadonlyArray<PlanInput>,
+): Effect.Effect<LockPlan, SqlError | SqlParseError> =>
   Effect.gen(function* () {
     const read = yield* readCatalogFacts(db)
     const { sizes } = read
@@ -441,12 +449,14 @@ const constantText = (expr: unknown): string | undefined => {
  * writes nothing). A statement with any other value, an expression key or a failing cast is not
  * routed: the plan then names every partition.
  */
-const routedInserts = (db: Pick<DatabaseShape, "query">, statements: ReadonlyArray<ParsedStatement>, facts: CatalogFacts) =>
+const routedInserts = (db: Pick<DatabaseShape, "session">, statements: ReadonlyArray<ParsedStatement>, facts: CatalogFacts) =>
   Effect.gen(function* () {
     const found: Array<readonly [object, ReadonlyArray<string>]> = []
     for (const { kind, node } of statements) {
       const table = (node.relation as { relname?: string } | undefined)?.relname
-      const key = table === undefined ? undefined : facts.partitionKey.get(table)
+      // Only a key of built-in types and operator classes is routed: its constraint then calls built-in
+      // functions only. A user's type, domain or operator class could run the user's code as aim's role.
+      const key = table === undefined || !facts.builtinPartitionKey.has(table) ? undefined : facts.partitionKey.get(table)
       const rows = ((node.selectStmt as { SelectStmt?: { valuesLists?: ReadonlyArray<{ List?: { items?: ReadonlyArray<unknown> } }> } } | undefined)?.SelectStmt
         ?.valuesLists ?? []) as ReadonlyArray<{ List?: { items?: ReadonlyArray<unknown> } }>
       if (kind !== "InsertStmt" || table === undefined || key === undefined || rows.length === 0) continue
@@ -464,7 +474,22 @@ const routedInserts = (db: Pick<DatabaseShape, "query">, statements: ReadonlyArr
       const hits = partitions.flatMap((p) =>
         keyValues.map((values) => `SELECT ${literal(p)} AS p WHERE (SELECT ${facts.partitionBound.get(p)} FROM (SELECT ${values.join(", ")}) AS v)`),
       )
-      const routed = yield* Effect.either(db.query<{ p: string }>(`SELECT DISTINCT p FROM (${hits.join(" UNION ALL ")}) AS hits`))
+      // Read-only, always rolled back, and with only the catalog on the search_path: the constraint's
+      // operators and the casts resolve to pg_catalog's, never to a same-named one planted in public.
+      const routed = yield* Effect.either(
+        Effect.scoped(
+          Effect.flatMap(db.session, (session) =>
+            transaction(
+              session,
+              Effect.zipRight(
+                session.execute("SET TRANSACTION READ ONLY; SET LOCAL search_path = pg_catalog, pg_temp"),
+                session.query<{ p: string }>(`SELECT DISTINCT p FROM (${hits.join(" UNION ALL ")}) AS hits`),
+              ),
+              { rollback: "always" },
+            ),
+          ),
+        ),
+      )
       if (routed._tag === "Right") found.push([node, routed.right.map((r) => r.p)])
     }
     return found

@@ -76,6 +76,8 @@ export interface CatalogFacts {
   readonly columnSequences: ReadonlyMap<string, ReadonlyArray<{ readonly column: string; readonly sequence: string }>>
   /** partitioned table → its key columns with their positions (1 = first column), when the key is plain columns */
   readonly partitionKey: ReadonlyMap<string, ReadonlyArray<{ readonly name: string; readonly position: number }>>
+  /** partitioned tables whose key is of built-in types, operator classes and collations only: the only ones aim routes (no user code runs) */
+  readonly builtinPartitionKey: ReadonlySet<string>
   /** partition → its partition constraint (pg_get_partition_constraintdef), over the key columns' names */
   readonly partitionBound: ReadonlyMap<string, string>
   /** an INSERT … VALUES of constants into a partitioned table → the partitions its rows go to (planLocks asks the server) */
@@ -101,6 +103,7 @@ export const noFacts: CatalogFacts = {
   triggers: new Map(),
   columnSequences: new Map(),
   partitionKey: new Map(),
+  builtinPartitionKey: new Set(),
   partitionBound: new Map(),
   routes: new Map(),
   serverVersion: undefined,

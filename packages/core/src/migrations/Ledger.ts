@@ -6,6 +6,7 @@ import { literal } from "../database/sqlText.js"
 import type { AppliedMigration, Migration } from "./Migration.js"
 import { backendLedgerDdl, backendLedgerTable } from "./backendRelease.js"
 import { type Plan, computePlan } from "./ledgerPlan.js"
+import { LedgerUnsafe } from "./MigratorError.js"
 
 /** Our bookkeeping lives outside `public`, which holds exactly the guide's 14 tables. */
 export const ledgerSchema = "aim_migrations"
@@ -38,8 +39,14 @@ const alreadyCreated = new Set(["23505", "42P06", "42P07"])
 
 type Query = Session["query"]
 
-/** Creates the ledger; safe when several processes start at once (callers also hold the migration lock). */
-export const ensureLedger = (query: Query): Effect.Effect<void, SqlError> =>
+/**
+ * Creates the ledger, after checking that nothing on it or on the backend's ledger would run another
+ * role's code while aim writes (ensureLedgerSafe): every write to a ledger comes after this. Safe
+ * when several processes start at once (callers also hold the migration lock).
+ */
+export const ensureLedger = (query: Query): Effect.Effect<void, SqlError | LedgerUnsafe> => Effect.zipRight(ensureLedgerSafe(query), createLedger(query))
+
+const createLedger = (query: Query): Effect.Effect<void, SqlError> =>
   Effect.forEach(createStatements, (sql) =>
     query(sql).pipe(
       Effect.catchIf(
@@ -48,6 +55,46 @@ export const ensureLedger = (query: Query): Effect.Effect<void, SqlError> =>
       ),
     ),
   ).pipe(Effect.asVoid)
+
+/**
+ * What would run someone else's code while aim writes its ledgers, or shows they are not aim's (see
+ * LedgerUnsafe): checked before every write, in one round trip, by aim's own SQL on the catalog
+ * (every name qualified with pg_catalog, so nothing in the database can stand in for it).
+ */
+export const ledgerSafetyFindings = (query: Query): Effect.Effect<ReadonlyArray<string>, SqlError> =>
+  query<{ finding: string }>(
+    `WITH ledgers AS (
+       SELECT c.oid, n.nspname OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) c.relname AS name, c.relowner, c.relrowsecurity
+         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+        WHERE (n.nspname, c.relname) IN (('${ledgerSchema}', 'schema_migrations'), ('${ledgerSchema}', 'repairs'), ('public', 'schema_migrations'))
+     ), trusted AS (
+       SELECT r.oid FROM pg_catalog.pg_roles r
+        WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER OR r.rolsuper
+           OR r.oid OPERATOR(pg_catalog.=) (SELECT d.datdba FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())
+     )
+     SELECT 'trigger ' OPERATOR(pg_catalog.||) t.tgname OPERATOR(pg_catalog.||) ' on ' OPERATOR(pg_catalog.||) l.name AS finding
+       FROM pg_catalog.pg_trigger t JOIN ledgers l ON l.oid OPERATOR(pg_catalog.=) t.tgrelid WHERE NOT t.tgisinternal
+     UNION ALL
+     SELECT 'rule ' OPERATOR(pg_catalog.||) w.rulename OPERATOR(pg_catalog.||) ' on ' OPERATOR(pg_catalog.||) l.name
+       FROM pg_catalog.pg_rewrite w JOIN ledgers l ON l.oid OPERATOR(pg_catalog.=) w.ev_class
+     UNION ALL
+     SELECT 'policy ' OPERATOR(pg_catalog.||) p.polname OPERATOR(pg_catalog.||) ' on ' OPERATOR(pg_catalog.||) l.name
+       FROM pg_catalog.pg_policy p JOIN ledgers l ON l.oid OPERATOR(pg_catalog.=) p.polrelid
+     UNION ALL
+     SELECT 'row level security enabled on ' OPERATOR(pg_catalog.||) l.name FROM ledgers l WHERE l.relrowsecurity
+     UNION ALL
+     SELECT 'table ' OPERATOR(pg_catalog.||) l.name OPERATOR(pg_catalog.||) ' is owned by role ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(r.rolname)
+       FROM ledgers l JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) l.relowner
+      WHERE l.name OPERATOR(pg_catalog.<>) 'public.schema_migrations' AND l.relowner NOT IN (SELECT oid FROM trusted)
+     UNION ALL
+     SELECT 'schema ${ledgerSchema} is owned by role ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(r.rolname)
+       FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) n.nspowner
+      WHERE n.nspname OPERATOR(pg_catalog.=) '${ledgerSchema}' AND n.nspowner NOT IN (SELECT oid FROM trusted)`,
+  ).pipe(Effect.map((rows) => rows.map((row) => row.finding)))
+
+/** Fails with LedgerUnsafe when ledgerSafetyFindings finds anything. */
+export const ensureLedgerSafe = (query: Query): Effect.Effect<void, SqlError | LedgerUnsafe> =>
+  Effect.flatMap(ledgerSafetyFindings(query), (findings) => (findings.length === 0 ? Effect.void : Effect.fail(new LedgerUnsafe({ findings }))))
 
 interface LedgerRow extends Row {
   readonly version: number

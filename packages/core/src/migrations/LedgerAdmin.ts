@@ -26,7 +26,7 @@ import {
 } from "./MigrationSession.js"
 import { MigrationSourceError } from "./MigrationSourceError.js"
 import type { CheckFailed } from "./fileChecks.js"
-import { type MigrationFailed, MigrationRefused } from "./MigratorError.js"
+import { type LedgerUnsafe, type MigrationFailed, MigrationRefused } from "./MigratorError.js"
 import { computePlan } from "./ledgerPlan.js"
 import { withScratchDatabase } from "../database/databases.js"
 import { AimConfig } from "../config/AimConfig.js"
@@ -88,6 +88,7 @@ export type LedgerAdminError =
   | LedgerAdminRefused
   | MigrationRefused
   | MigrationFailed
+  | LedgerUnsafe
   | Effect.Effect.Error<ReturnType<typeof lockedSession>>
   | Effect.Effect.Error<MigrationSource["Type"]["load"]>
 

@@ -10,7 +10,7 @@ import type { LockHolder, LockWaitTimeout } from "./MigrationLock.js"
 import { type MigrationRetry, type MigratorOptions, configuredLocking, lockedSession, runMigration, transactionControl } from "./MigrationSession.js"
 import { lockWait, migrationDuration, pendingMigrations, traced } from "../telemetry/Telemetry.js"
 import type { CheckFailed } from "./fileChecks.js"
-import { type MigrationFailed, MigrationRefused, type ServerTooOld } from "./MigratorError.js"
+import { type LedgerUnsafe, type MigrationFailed, MigrationRefused, type ServerTooOld } from "./MigratorError.js"
 import type { Plan, Refusal } from "./ledgerPlan.js"
 
 export { type LockedSessionOptions, type MigratorOptions, lockDefaults, lockSettings } from "./MigrationSession.js"
@@ -72,6 +72,7 @@ export type MigratorError =
   | MigrationsDirectoryMissing
   | MigrationRefused
   | MigrationFailed
+  | LedgerUnsafe
   | LockWaitTimeout
   | SqlError
   | ConnectionError

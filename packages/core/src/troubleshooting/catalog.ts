@@ -119,6 +119,17 @@ export const catalog = {
     fix: "Upgrade the server to PostgreSQL 15 or newer.",
     commands: ["aim doctor"],
   }),
+  ledgerUnsafe: entry({
+    code: "AIM-DB-018",
+    slug: "ledger-unsafe",
+    title: "A ledger table has a trigger, rule or policy, or another owner",
+    symptom:
+      "aim migrate, adopt, repair or baseline refuses before writing: a trigger, rule or policy on a ledger table, or aim_migrations owned by another role",
+    cause:
+      "aim writes its rows into aim_migrations.schema_migrations and the backend's public.schema_migrations as the role it runs as, usually the owner or a superuser. A trigger, rule or row security policy on those tables, or an aim_migrations schema a lower role created beforehand, would run that role's code with aim's privileges. Neither the backend nor aim ever creates one.",
+    fix: "Inspect and drop what the message names (DROP TRIGGER … ON …; DROP RULE …; DROP POLICY …; or, for a schema another role created, check it and ALTER SCHEMA aim_migrations OWNER TO the migrating role), then run the command again.",
+    commands: ["aim migrate", "aim doctor"],
+  }),
   connectionLost: entry({
     code: "AIM-DB-010",
     slug: "connection-lost",

@@ -8,7 +8,7 @@ import type { LedgerAdminRefused } from "../migrations/LedgerAdmin.js"
 import type { CheckFailed } from "../migrations/fileChecks.js"
 import type { LockWaitTimeout } from "../migrations/MigrationLock.js"
 import type { MigrationSourceError, MigrationsDirectoryMissing } from "../migrations/MigrationSourceError.js"
-import type { MigrationFailed, MigrationRefused, ServerTooOld } from "../migrations/MigratorError.js"
+import type { LedgerUnsafe, MigrationFailed, MigrationRefused, ServerTooOld } from "../migrations/MigratorError.js"
 import type { RefusalKind } from "../migrations/ledgerPlan.js"
 import { type CatalogEntry, catalog, docsPath } from "./catalog.js"
 
@@ -30,6 +30,7 @@ export type AimError =
   | SqlError
   | SqlParseError
   | LedgerAdminRefused
+  | LedgerUnsafe
   | LockWaitTimeout
   | MigrationFailed
   | MigrationRefused
@@ -47,6 +48,7 @@ const aimErrorTags = [
   "SqlError",
   "SqlParseError",
   "LedgerAdminRefused",
+  "LedgerUnsafe",
   "LockWaitTimeout",
   "MigrationFailed",
   "MigrationRefused",
@@ -188,6 +190,7 @@ const entryOf: (error: AimError) => CatalogEntry = Match.type<AimError>().pipe(
     SqlError: (e) => (e.code === undefined ? undefined : byCode(e.code, e.message)) ?? byFailure(e.failure) ?? catalog.internal,
     SqlParseError: () => catalog.sourceInvalid,
     LedgerAdminRefused: () => catalog.ledgerAdminRefused,
+    LedgerUnsafe: () => catalog.ledgerUnsafe,
     LockWaitTimeout: () => catalog.lockWaitTimeout,
     MigrationFailed: (e) => (e.sqlState === undefined ? undefined : byCode(e.sqlState, e.serverMessage)) ?? catalog.migrationFailed,
     MigrationRefused: (e) => (e.refusals[0] === undefined ? catalog.internal : refusalEntry(e.refusals[0].kind)),

@@ -158,10 +158,13 @@ const adminChecks = ({ db, config, defaultPasswordWorks }: VerifyContext, column
     const missing = lacking(columns, { users: ["email", "role", "status", "password_hash", "organization_id"], organizations: ["id", "name", "is_active"] })
     if (missing.length > 0) return [problem("fail", "admin", group, "An active admin exists", lackingDetail(missing), catalog.migrationsPending)]
     const admins = yield* db.query<{ email: string; org: string; org_active: boolean; password_hash: string | null }>(
+      // Every comparison names pg_catalog's operator on text: an operator a lower role planted in
+      // public (=(varchar, varchar)) would otherwise be the exact match, and run as aim's role, on every
+      // readiness probe. The same for the queries below.
       `SELECT u.email, o.name AS org, o.is_active AS org_active, u.password_hash
-         FROM users u JOIN organizations o ON o.id = u.organization_id
-        WHERE u.role = 'admin' AND u.status = 'active'${columns.get("users")?.has("deleted_at") === true ? " AND u.deleted_at IS NULL" : ""}
-        ORDER BY u.email = $1 DESC, u.email`,
+         FROM public.users u JOIN public.organizations o ON o.id::text OPERATOR(pg_catalog.=) u.organization_id::text
+        WHERE u.role::text OPERATOR(pg_catalog.=) 'admin' AND u.status::text OPERATOR(pg_catalog.=) 'active'${columns.get("users")?.has("deleted_at") === true ? " AND u.deleted_at IS NULL" : ""}
+        ORDER BY u.email::text OPERATOR(pg_catalog.=) $1::text DESC, u.email`,
       [defaultAdmin.email],
     )
     const usable = admins.filter((a) => a.org_active && isBcrypt(a.password_hash ?? ""))
@@ -170,7 +173,7 @@ const adminChecks = ({ db, config, defaultPasswordWorks }: VerifyContext, column
       admins.length > 0
         ? []
         : yield* db.query<{ email: string; role: string | null; status: string | null }>(
-            "SELECT email, role, status FROM users WHERE email = $1 OR role = 'admin' ORDER BY email = $1 DESC, email LIMIT 3",
+            "SELECT email, role, status FROM public.users WHERE email::text OPERATOR(pg_catalog.=) $1::text OR role::text OPERATOR(pg_catalog.=) 'admin' ORDER BY email::text OPERATOR(pg_catalog.=) $1::text DESC, email LIMIT 3",
             [defaultAdmin.email],
           )
     const noAdmin =
@@ -201,7 +204,10 @@ const adminChecks = ({ db, config, defaultPasswordWorks }: VerifyContext, column
             catalog.adminNotCreated,
           ),
     ]
-    const fallback = yield* db.query<{ password_hash: string | null }>("SELECT password_hash FROM users WHERE email = $1", [defaultAdmin.email])
+    const fallback = yield* db.query<{ password_hash: string | null }>(
+      "SELECT password_hash FROM public.users WHERE email::text OPERATOR(pg_catalog.=) $1::text",
+      [defaultAdmin.email],
+    )
     const defaultRow = fallback[0]
     if (defaultRow === undefined) {
       checks.push(
