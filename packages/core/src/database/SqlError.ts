@@ -70,13 +70,24 @@ const str = (value: unknown): string | undefined => (typeof value === "string" &
  * or a customer's row would otherwise reach the terminal, logs, MCP replies and exported spans.
  * Identifiers (relation, column, constraint names), SQLSTATE and position stay: they say what to fix.
  */
+// The words PostgreSQL's messages put before a quoted object name (relation "users", constraint "x").
+const objectWords =
+  "relation|column|table|constraint|index|type|schema|role|user|database|function|procedure|routine|aggregate|sequence|trigger|view|extension|operator|class|family|policy|rule|domain|collation|tablespace|publication|subscription|server|wrapper|parameter|attribute|savepoint|cursor|statement|portal|channel|language|near|conversion|configuration|dictionary|parser|template|method|object|cast|transform|identifier|variable"
+const quotedValue = new RegExp(`(?<!\\b(?:${objectWords}) )"(?:[^"]|"")*"`, "g")
+
 export const withoutLiterals = (text: string): string =>
   text
     .replace(/\$([A-Za-z_]*)\$[\s\S]*?\$\1\$/g, "$$$1$…$$$1$")
     .replace(/(?<![A-Za-z0-9_])[Ee]'(?:[^'\\]|\\[\s\S]|'')*'|'(?:[^']|'')*'/g, "'…'")
     .replace(/(Failing row contains )\([\s\S]*\)/g, "$1(…)")
-    .replace(/(Key \([^)]*\))=\((?:[^()]|\([^()]*\))*\)/g, "$1=(…)")
-    .replace(/(: )"(?:[^"]|"")*"(?=\s*$|\s*\n)/g, '$1"…"')
+    // A key's columns may be an expression (lower(value)): one level of parentheses inside.
+    // The values run to the last ")" of the line: a value may hold unbalanced parentheses.
+    .replace(/(Key \((?:[^()]|\([^()]*\))*\))=\([^\n]*\)/g, "$1=(…)")
+    // Every other double-quoted text is a value (value "…" is out of range, Token "…" is invalid, for
+    // enum x: "…"), unless the word before it says it names an object: those say what to fix.
+    .replace(quotedValue, '"…"')
+    // A JSON input's context line quotes the input itself, unquoted.
+    .replace(/(JSON data, line \d+: ).*/g, "$1…")
 
 /** Normalises an error thrown by `pg` or PGlite into a SqlError, with the data it quotes removed (withoutLiterals). */
 export const toSqlError = (cause: unknown, completedStatements?: number): SqlError => {

@@ -1,8 +1,13 @@
 // SQL text aim writes itself (ledger rows, repair scripts, probe queries): literals and identifiers,
 // quoted once, here.
 
-/** A string literal: single quotes doubled. */
-export const literal = (text: string): string => `'${text.replace(/'/g, "''")}'`
+/**
+ * A string literal: single quotes doubled. A text with a backslash is written E'…' with the backslash
+ * doubled, which reads the same whatever standard_conforming_strings is: with it off (a legacy
+ * database's setting) a plain '…\' would end early and the rest of the text would run as SQL.
+ */
+export const literal = (text: string): string =>
+  text.includes("\\") ? `E'${text.replace(/\\/g, "\\\\").replace(/'/g, "''")}'` : `'${text.replace(/'/g, "''")}'`
 
 // Words PostgreSQL reserves (and a few it does not that read badly bare): quoted as identifiers.
 const reserved = new Set(
