@@ -141,6 +141,7 @@ describe("a narrow public surface", () => {
     "MigrationFailed",
     "MigrationRefused",
     "ServerTooOld",
+    "LedgerUnsafe",
     "CheckFailed",
     "LedgerAdminRefused",
     "LockWaitTimeout",
