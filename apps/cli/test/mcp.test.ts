@@ -192,6 +192,26 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
       const unaccepted = await call(client, "apply_migrations", { confirm: true, planId: wipe.planId })
       expect(unaccepted.isError).toBe(true)
 
+      // Classified by effect, not by its WHERE: a DELETE … WHERE true empties the table all the same,
+      // an UPDATE of some rows changes rows an operator wrote, and COPY … PROGRAM runs a program on the server.
+      writeFileSync(
+        join(dir, "031_wipe.sql"),
+        "DELETE FROM audit_logs WHERE true;\nUPDATE agents SET status = 'revoked' WHERE status = 'active';\nCOPY (SELECT 1) TO PROGRAM 'true';\nCREATE TABLE IF NOT EXISTS agent_notes (id uuid PRIMARY KEY);\n",
+      )
+      const byEffect = await approve(client)
+      expect(byEffect.acceptRisk).toEqual(["031_wipe.sql:1", "031_wipe.sql:2", "031_wipe.sql:3"])
+      const external = (await call(client, "plan_migrations")).structuredContent?.lockPlan as {
+        pending: Array<{ name: string; statements: Array<{ risk: string; changesRows: boolean; external: boolean }> }>
+      }
+      expect(external.pending.find((f) => f.name === "031_wipe.sql")?.statements.map((st) => [st.changesRows, st.external, st.risk])).toEqual([
+        [true, false, expect.any(String)],
+        [true, false, expect.any(String)],
+        [false, true, "high"],
+        [false, false, "low"],
+      ])
+      expect((await call(client, "apply_migrations", { confirm: true, planId: byEffect.planId })).isError).toBe(true)
+      expect(await sql(other.url, "SELECT count(*) >= 0 AS kept FROM audit_logs")).toEqual([{ kept: true }])
+
       // Approved, then edited before the apply: the new content never runs.
       writeFileSync(join(dir, "031_wipe.sql"), "CREATE TABLE IF NOT EXISTS agent_notes (id uuid PRIMARY KEY);\n")
       const approved = await approve(client)

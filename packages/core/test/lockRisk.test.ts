@@ -159,6 +159,8 @@ describe("risk from what a lock blocks, whether it holds it for a whole pass, an
       scan: true,
       destructive: false,
       opaque: false,
+      changesRows: false,
+      external: false,
       risk: "high",
       advice:
         "PostgreSQL refuses CREATE INDEX CONCURRENTLY inside a transaction, so this file fails here: put it in its own file whose first line is -- aim:no-transaction",

@@ -85,7 +85,10 @@ describe("a server's error keeps no value it quotes", () => {
     const range = (await failure(url, "SELECT '4111111111111111'::int")) ?? { raw: { message: "" }, kept: "" }
     expect(range.raw.message).toContain("4111111111111111")
     expect(range.kept).not.toContain("4111111111111111")
-    const key = (await failure(url, "INSERT INTO scrub_review VALUES ('sk_live_abcdef123456'), ('SK_LIVE_abcdef123456')")) ?? { raw: { message: "", detail: "" }, kept: "" }
+    const key = (await failure(url, "INSERT INTO scrub_review VALUES ('sk_live_abcdef123456'), ('SK_LIVE_abcdef123456')")) ?? {
+      raw: { message: "", detail: "" },
+      kept: "",
+    }
     expect(key.raw.detail).toContain("sk_live_abcdef123456")
     expect(key.kept).not.toMatch(/sk_live_abcdef123456/i)
     expect(key.kept).toContain("Key (lower(value))=(…)")

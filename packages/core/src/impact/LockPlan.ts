@@ -36,6 +36,10 @@ export interface PlannedStatement {
   readonly destructive: boolean
   /** What it does is not visible in its text (DO blocks, functions): its locks and effects are unknown. */
   readonly opaque: boolean
+  /** Changes or removes existing rows (UPDATE, DELETE, MERGE, TRUNCATE), whatever its WHERE. */
+  readonly changesRows: boolean
+  /** Runs a program or opens a file on the database server (COPY … PROGRAM, COPY with a server file): always high risk. */
+  readonly external: boolean
 }
 
 export interface PlannedFile {
@@ -97,6 +101,13 @@ export const assess = (
 }
 
 const assessAlone = (impact: ReturnType<typeof statementLocks>, sizes: ReadonlyMap<string, RelationSize>): Pick<PlannedStatement, "risk" | "advice"> => {
+  if (impact.external) {
+    return {
+      risk: "high",
+      advice:
+        "runs a program or opens a file on the database server, as its operating-system user: a migration should never need it; load data with COPY … FROM STDIN from the client instead",
+    }
+  }
   // Lost data does not come back with a rollback of the deploy: whatever it locks, it is high risk.
   if (impact.destructive) {
     const assessed = assessLocks(impact, sizes)
@@ -364,8 +375,8 @@ export const planStatement = (
   inTransaction = false,
 ): PlannedStatement => {
   const impact = statementLocks(statement, facts)
-  const { kind, locks, rewrite, scan, destructive, opaque } = impact
-  const seen = { line: statement.line, kind, locks, rewrite, scan, destructive, opaque }
+  const { kind, locks, rewrite, scan, destructive, opaque, changesRows, external } = impact
+  const seen = { line: statement.line, kind, locks, rewrite, scan, destructive, opaque, changesRows, external }
   if (inTransaction && impact.outsideTransaction) {
     return {
       ...seen,

@@ -47,6 +47,10 @@ export interface StatementLocks {
   readonly destructive: boolean
   /** PostgreSQL refuses it inside a transaction block (CONCURRENTLY, VACUUM): its file needs -- aim:no-transaction. */
   readonly outsideTransaction: boolean
+  /** Changes or removes rows that exist (UPDATE, DELETE, MERGE, TRUNCATE), whatever its WHERE: an agent must accept it by name. */
+  readonly changesRows: boolean
+  /** Runs a program or reads or writes a file on the database server (COPY … PROGRAM, COPY to or from a server file). */
+  readonly external: boolean
 }
 
 const str = (node: unknown): string | undefined => (node as { String?: { sval?: string } } | undefined)?.String?.sval
@@ -126,6 +130,8 @@ const impact = (kind: string, locks: ReadonlyArray<RelationLock>, extra: Partial
   opaque: extra.opaque ?? false,
   destructive: extra.destructive ?? false,
   outsideTransaction: extra.outsideTransaction ?? false,
+  changesRows: extra.changesRows ?? false,
+  external: extra.external ?? false,
   ...(extra.saferForm === undefined ? {} : { saferForm: extra.saferForm }),
 })
 
@@ -141,6 +147,8 @@ const combined = (kind: string, parts: ReadonlyArray<StatementLocks>): Statement
       opaque: parts.some((p) => p.opaque),
       destructive: parts.some((p) => p.destructive),
       outsideTransaction: parts.some((p) => p.outsideTransaction),
+      changesRows: parts.some((p) => p.changesRows),
+      external: parts.some((p) => p.external),
       ...(saferForm === undefined ? {} : { saferForm }),
     },
   )
@@ -559,6 +567,7 @@ const writeLocks = (kind: string, node: AstNode, facts: CatalogFacts): Statement
       scan: everyRow,
       // Every row deleted or overwritten: as final as a TRUNCATE.
       destructive: everyRow,
+      changesRows: verb !== "INSERT",
       ...(everyRow ? { saferForm: `${verb} in batches (WHERE id IN (… LIMIT 10000)), outside one long transaction` } : {}),
     },
   )
@@ -795,7 +804,7 @@ const ownLocks = (statement: ParsedStatement, facts: CatalogFacts): StatementLoc
               facts,
             ).map((relation) => ({ relation, mode: "AccessExclusiveLock" as const }))
           : []
-      return impact("TRUNCATE", [...tables, ...withPartitions(cascaded, facts)], { destructive: true })
+      return impact("TRUNCATE", [...tables, ...withPartitions(cascaded, facts)], { destructive: true, changesRows: true })
     }
     case "ClusterStmt":
       return impact("CLUSTER", [{ relation: relname(node.relation) ?? "?", mode: "AccessExclusiveLock" }], {
@@ -892,12 +901,16 @@ const otherStatementLocks = (statement: ParsedStatement, facts: CatalogFacts): S
       return impact("CREATE RULE", [{ relation: relname(node.relation) ?? "?", mode: "AccessExclusiveLock" }])
     case "MergeStmt": {
       const target = relname(node.relation) ?? "?"
-      return impact("MERGE", [
-        { relation: target, mode: "RowExclusiveLock" },
-        ...rangeVars(node.sourceRelation)
-          .filter((r) => r !== target)
-          .map((relation) => ({ relation, mode: "AccessShareLock" as const })),
-      ])
+      return impact(
+        "MERGE",
+        [
+          { relation: target, mode: "RowExclusiveLock" },
+          ...rangeVars(node.sourceRelation)
+            .filter((r) => r !== target)
+            .map((relation) => ({ relation, mode: "AccessShareLock" as const })),
+        ],
+        { changesRows: true },
+      )
     }
     case "AlterObjectSchemaStmt": {
       const relation = relname(node.relation)
@@ -908,6 +921,8 @@ const otherStatementLocks = (statement: ParsedStatement, facts: CatalogFacts): S
     }
     case "CopyStmt": {
       const table = relname(node.relation)
+      // A program or a file name runs or opens it on the database server, as its operating-system user.
+      const external = node.is_program === true || typeof node.filename === "string"
       if (table === undefined)
         return impact(
           "COPY (query) TO",
@@ -915,15 +930,20 @@ const otherStatementLocks = (statement: ParsedStatement, facts: CatalogFacts): S
             rangeVars(node.query).map((relation) => ({ relation, mode: "AccessShareLock" as const })),
             facts,
           ),
+          { external },
         )
-      if (node.is_from !== true) return impact("COPY … TO", withPartitions([{ relation: table, mode: "AccessShareLock" }], facts))
+      if (node.is_from !== true) return impact("COPY … TO", withPartitions([{ relation: table, mode: "AccessShareLock" }], facts), { external })
       // COPY FROM writes rows as INSERT does: the same foreign key checks, the same partitions.
       const columns = ((node.attlist ?? []) as ReadonlyArray<unknown>).map(str).filter((c): c is string => c !== undefined)
-      return impact("COPY … FROM", [
-        ...withPartitions([{ relation: table, mode: "RowExclusiveLock" }], facts),
-        ...referencedByWrite(table, columns.length === 0 ? undefined : columns, facts),
-        ...ancestorsOf(table, facts).map((relation) => ({ relation, mode: "AccessShareLock" as const })),
-      ])
+      return impact(
+        "COPY … FROM",
+        [
+          ...withPartitions([{ relation: table, mode: "RowExclusiveLock" }], facts),
+          ...referencedByWrite(table, columns.length === 0 ? undefined : columns, facts),
+          ...ancestorsOf(table, facts).map((relation) => ({ relation, mode: "AccessShareLock" as const })),
+        ],
+        { external },
+      )
     }
     case "AlterSeqStmt": {
       // OWNED BY table.column reads the table.

@@ -32,9 +32,13 @@ export const planFor = (upTo: number | undefined) =>
       refusals: [...status.refusals],
       upToDate: status.upToDate,
       lockPlan: { pending: files, relations: plan.relations },
-      // Statements an apply must name in acceptRisk (file:line): high risk, destructive (removes or
-      // overwrites data) or opaque (a DO block or function whose effect its text does not show).
-      highRisk: files.flatMap((f) => f.statements.filter((st) => st.risk === "high" || st.destructive || st.opaque).map((st) => `${f.name}:${st.line}`)),
+      // Statements an apply must name in acceptRisk (file:line), classified by effect: high risk,
+      // destructive, anything that changes or removes existing rows whatever its WHERE (DELETE … WHERE
+      // true empties a table as surely as TRUNCATE), anything that runs a program or opens a server
+      // file, and opaque code (a DO block or function whose effect its text does not show).
+      highRisk: files.flatMap((f) =>
+        f.statements.filter((st) => st.risk === "high" || st.destructive || st.changesRows || st.external || st.opaque).map((st) => `${f.name}:${st.line}`),
+      ),
     }
   })
 
