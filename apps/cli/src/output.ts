@@ -9,12 +9,27 @@ export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const
 export type ExitCode = (typeof exitCodes)[keyof typeof exitCodes]
 
 // Every byte the CLI writes goes through here, to the run's own streams, scrubbed of the run's
-// secrets, so no secret can reach a terminal or a log.
-/** Writes text as it is (a progress display's escape codes), scrubbed. */
-export const writeOut = (text: string) => Effect.flatMap(currentInvocation, (run) => Effect.sync(() => void run.stdout.write(scrub(text, run.secrets))))
-export const writeErr = (text: string) => Effect.flatMap(currentInvocation, (run) => Effect.sync(() => void run.stderr.write(scrub(text, run.secrets))))
+// secrets, so no secret can reach a terminal or a log; and with every control character but newline
+// and tab shown as \xNN, so a name from a database or a file (a table named with an escape sequence)
+// can neither fake a line (a carriage return) nor drive the terminal (an OSC 52 clipboard write).
+// JSON escapes them itself.
+
+/** Text with its control characters (C0 but \n and \t, DEL, C1) made visible as \xNN. */
+export const visible = (text: string): string =>
+  text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`)
+
+export const writeOut = (text: string) =>
+  Effect.flatMap(currentInvocation, (run) => Effect.sync(() => void run.stdout.write(scrub(visible(text), run.secrets))))
+export const writeErr = (text: string) =>
+  Effect.flatMap(currentInvocation, (run) => Effect.sync(() => void run.stderr.write(scrub(visible(text), run.secrets))))
+/**
+ * A terminal display's own escape codes (the fleet's live table) around lines already made `visible`:
+ * the only output whose control characters are aim's.
+ */
+export const writeTerminal = (codesAndVisibleLines: string) =>
+  Effect.flatMap(currentInvocation, (run) => Effect.sync(() => void run.stdout.write(scrub(codesAndVisibleLines, run.secrets))))
 /** The same, for a run in hand outside an Effect (main.ts's last words). */
-export const writeTo = (run: Invocation, stream: "stdout" | "stderr", text: string) => void run[stream].write(scrub(text, run.secrets))
+export const writeTo = (run: Invocation, stream: "stdout" | "stderr", text: string) => void run[stream].write(scrub(visible(text), run.secrets))
 export const out = (line: string) => writeOut(`${line}\n`)
 export const err = (line: string) => writeErr(`${line}\n`)
 // The document's strings are scrubbed, not its printed text: a secret such as `true` or `5432` must

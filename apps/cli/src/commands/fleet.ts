@@ -2,7 +2,7 @@ import { ConfigError, type FleetResult, type Shard, inShard, migrateFleet, parse
 import { Effect } from "effect"
 import { readFile } from "node:fs/promises"
 import { currentInvocation, fromCwd } from "../invocation.js"
-import { out, writeOut } from "../output.js"
+import { out, visible, writeTerminal } from "../output.js"
 import { report } from "../render.js"
 
 const bar = (done: number, total: number, width = 30) => {
@@ -65,7 +65,7 @@ export const migrateDatabases = (options: {
       const lines = [...targets.map((t, i) => `  ${t.label}  ${stateText(states[i] ?? "waiting")}`), `  ${bar(done, targets.length)}`]
       const up = drawn
       drawn = lines.length
-      return writeOut(`${up > 0 ? `\u001b[${up}A` : ""}${lines.map((l) => `\u001b[2K${l}`).join("\n")}\n`)
+      return writeTerminal(`${up > 0 ? `\u001b[${up}A` : ""}${lines.map((l) => `\u001b[2K${visible(l)}`).join("\n")}\n`)
     })
     const results = yield* migrateFleet(targets, {
       migrationsDir: options.migrationsDir,

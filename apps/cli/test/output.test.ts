@@ -1,0 +1,33 @@
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { visible } from "../src/output.js"
+import { aimInProcess } from "./run.js"
+
+// Names aim prints come from files and databases it does not control: a table or file named with an
+// escape sequence must not drive the terminal (an OSC 52 clipboard write, a colour, a cursor move) nor
+// fake a line (a carriage return over a success line).
+
+const osc52 = "\u001b]52;c;Y3VybCBldmlsLmV4YW1wbGV8c2g=\u0007"
+
+describe("every name aim prints has its control characters made visible", () => {
+  it("visible(): C0 but newline and tab, DEL and C1 become \\xNN; the rest is as it was", () => {
+    expect(visible(`a${osc52}b\r✓ fake\tok\n`)).toBe("a\\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGV8c2g=\\x07b\\x0d✓ fake\tok\n")
+    expect(visible("\u009b31m\u007f")).toBe("\\x9b31m\\x7f")
+    expect(visible("plain ünïcode 日本")).toBe("plain ünïcode 日本")
+  })
+
+  it("a file named with an escape sequence and a carriage return: aim lint prints it with no control character, in text; JSON escapes it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aim-visible-"))
+    const name = `031_x${osc52}\r✓ all good.sql`
+    writeFileSync(join(dir, name), "DROP TABLE users;\n")
+    const text = await aimInProcess(["lint", join(dir, name)])
+    const printed = text.stdout + text.stderr
+    expect(printed).toContain("\\x1b]52;c;")
+    expect(printed).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/)
+    const json = await aimInProcess(["lint", "--json", join(dir, name)])
+    expect(json.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/)
+    expect(JSON.stringify(JSON.parse(json.stdout))).toContain("\\u001b]52")
+  })
+})
