@@ -138,6 +138,8 @@ describe("the other artifacts", () => {
     expect(ajv.validate(schema, { services: { migrate: { image: "x", comand: ["migrate"] } } })).toBe(false)
     expect(compose.services.backend?.depends_on?.migrate?.condition).toBe("service_completed_successfully")
     expect(compose.services.migrate?.environment?.DATABASE_URL).toMatch(/^\$\{DATABASE_URL:\?/)
+    // The migrate service keeps no capability and writes nothing but /tmp.
+    expect(compose.services.migrate).toMatchObject({ cap_drop: ["ALL"], security_opt: ["no-new-privileges:true"], read_only: true, tmpfs: ["/tmp"] })
   })
 
   it("the Azure Container Apps job reads the connection string from Key Vault, never from the file", () => {

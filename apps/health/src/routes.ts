@@ -23,11 +23,14 @@ const withDetail = Effect.gen(function* () {
   return given !== undefined && timingSafeEqual(digest(given), digest(Redacted.value(token)))
 })
 
-/** What an unauthenticated prober needs: ready or not, and the codes that say why (their pages too). */
+/**
+ * What an unauthenticated prober needs: ready or not, and the codes that say why not (their pages
+ * too). Not the advisories: they are for the operator, and one of them (AIM-VER-002) would tell anyone
+ * who reaches the port that the published admin password still works.
+ */
 const publicReadiness = (body: Readiness) => ({
   ready: body.ready,
   reasons: body.reasons.map(({ code, docs }) => ({ code, docs })),
-  advisories: body.advisories.map(({ code, docs }) => ({ code, docs })),
   ...(body.reasons[0] === undefined ? {} : { error: body.reasons[0].code }),
 })
 

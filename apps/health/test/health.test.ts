@@ -58,12 +58,20 @@ describe("health endpoint", () => {
       expect((await get("/health", token)).body).toEqual({ status: "healthy" })
       const ready = await get("/health/ready", token)
       expect(ready.status).toBe(200)
-      expect(ready.body).toEqual({ ready: true, reasons: [], advisories: expect.any(Array) })
+      // A fresh database's default admin password still works (AIM-VER-002): an advisory for the
+      // operator, never told to whoever reaches the port.
+      expect(ready.body).toEqual({ ready: true, reasons: [] })
+      expect(JSON.stringify(ready.body)).not.toContain("AIM-VER-002")
       const detail = await get("/health/migrations", token)
       expect(detail.status).toBe(401)
       expect(detail.body).toMatchObject({ ok: false, code: "AIM-SRV-002" })
       expect(JSON.stringify(detail.body) + JSON.stringify(ready.body)).not.toMatch(/aim_health|postgres@|pid/)
     }
+    // In production the default admin password that still works is an advisory (AIM-VER-002): the
+    // operator sees it with the token; whoever reaches the port does not.
+    const production = serve({ DATABASE_URL: db.url, NODE_ENV: "production", POSTGRES_SSL_MODE: "disable" })
+    expect((await production("/health/ready")).body).toMatchObject({ ready: true, advisories: [expect.objectContaining({ code: "AIM-VER-002" })] })
+    expect((await production("/health/ready", null)).body).toEqual({ ready: true, reasons: [] })
     // No token configured: the detail is never served.
     const unset = serve({ DATABASE_URL: db.url, AIM_HEALTH_TOKEN: "" })
     expect((await unset("/health/migrations", "")).status).toBe(401)

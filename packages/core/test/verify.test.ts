@@ -37,6 +37,23 @@ describe("aim verify's checks", () => {
     expect(bcrypt.compareSync(defaultAdmin.defaultPassword, defaultAdmin.shippedHash)).toBe(true)
   })
 
+  it("an admin who signs in through SSO (a provider, no password hash) is an active admin; one with neither is not", async () => {
+    const db = await deployed()
+    await sql(
+      db.url,
+      `INSERT INTO users (organization_id, email, name, role, status, provider, provider_id, password_hash)
+       SELECT organization_id, 'sso-admin@corp.example', 'SSO Admin', 'admin', 'active', 'google', 'g-123', NULL FROM users WHERE email = $1`,
+      [defaultAdmin.email],
+    )
+    await sql(db.url, "UPDATE users SET status = 'inactive' WHERE email = $1", [defaultAdmin.email])
+    expect(check(await verifyWith(db.url, shippedMigrations), "admin")).toMatchObject({ status: "pass", detail: expect.stringMatching(/^1 active admin/) })
+    await sql(db.url, "UPDATE users SET provider = 'local' WHERE email = 'sso-admin@corp.example'")
+    expect(check(await verifyWith(db.url, shippedMigrations), "admin")).toMatchObject({
+      status: "fail",
+      detail: expect.stringContaining("no valid bcrypt password hash and no SSO provider"),
+    })
+  })
+
   it("a re-hashed default password is still caught (bcrypt compare)", async () => {
     const db = await deployed()
     await sql(db.url, "UPDATE users SET password_hash = $1 WHERE email = 'admin@opena2a.org'", [bcrypt.hashSync(defaultAdmin.defaultPassword, 10)])

@@ -157,17 +157,22 @@ const adminChecks = ({ db, config, defaultPasswordWorks }: VerifyContext, column
     const group = "Step 4"
     const missing = lacking(columns, { users: ["email", "role", "status", "password_hash", "organization_id"], organizations: ["id", "name", "is_active"] })
     if (missing.length > 0) return [problem("fail", "admin", group, "An active admin exists", lackingDetail(missing), catalog.migrationsPending)]
-    const admins = yield* db.query<{ email: string; org: string; org_active: boolean; password_hash: string | null }>(
+    const hasProvider = columns.get("users")?.has("provider") === true
+    const admins = yield* db.query<{ email: string; org: string; org_active: boolean; password_hash: string | null; sso: boolean }>(
       // Every comparison names pg_catalog's operator on text: an operator a lower role planted in
       // public (=(varchar, varchar)) would otherwise be the exact match, and run as aim's role, on every
       // readiness probe. The same for the queries below.
-      `SELECT u.email, o.name AS org, o.is_active AS org_active, u.password_hash
+      `SELECT u.email, o.name AS org, o.is_active AS org_active, u.password_hash,
+              ${hasProvider ? "u.password_hash IS NULL AND coalesce(u.provider::text, 'local') OPERATOR(pg_catalog.<>) 'local'" : "false"} AS sso
          FROM public.users u JOIN public.organizations o ON o.id::text OPERATOR(pg_catalog.=) u.organization_id::text
         WHERE u.role::text OPERATOR(pg_catalog.=) 'admin' AND u.status::text OPERATOR(pg_catalog.=) 'active'${columns.get("users")?.has("deleted_at") === true ? " AND u.deleted_at IS NULL" : ""}
         ORDER BY u.email::text OPERATOR(pg_catalog.=) $1::text DESC, u.email`,
       [defaultAdmin.email],
     )
-    const usable = admins.filter((a) => a.org_active && isBcrypt(a.password_hash ?? ""))
+    // An admin who signs in through SSO (a provider other than local, no password hash) administers
+    // as well as one with a password: the backend authenticates them at the provider.
+    const canSignIn = (a: { password_hash: string | null; sso: boolean }) => a.sso || isBcrypt(a.password_hash ?? "")
+    const usable = admins.filter((a) => a.org_active && canSignIn(a))
     // With no active admin, name who could be one (the default admin, former admins) and the statement that makes it so.
     const near =
       admins.length > 0
@@ -184,7 +189,7 @@ const adminChecks = ({ db, config, defaultPasswordWorks }: VerifyContext, column
       .slice(0, 3)
       .map(
         (a) =>
-          `${a.email} (${a.org_active ? "" : `organization ${a.org} is inactive`}${!a.org_active && !isBcrypt(a.password_hash ?? "") ? ", " : ""}${isBcrypt(a.password_hash ?? "") ? "" : "no valid bcrypt password hash"})`,
+          `${a.email} (${a.org_active ? "" : `organization ${a.org} is inactive`}${!a.org_active && !canSignIn(a) ? ", " : ""}${canSignIn(a) ? "" : "no valid bcrypt password hash and no SSO provider"})`,
       )
       .join("; ")
     const checks: Array<Check> = [
