@@ -313,6 +313,17 @@ describe("the embedded database", () => {
   })
 })
 
+describe("a .env saved with a byte-order mark", () => {
+  it("is read as written: its first variable names the server, never the embedded database", () => {
+    const dir = mkdtempSync(join(tmpdir(), "aim-dotenv-bom-"))
+    writeFileSync(join(dir, ".env"), "\uFEFFDATABASE_URL=postgres://aim:pw@db.internal/identity\r\nPOSTGRES_CONNECT_TIMEOUT=5\r\n")
+    const problems: Array<ConfigProblem> = []
+    const settings = readDatabaseSettings(loadEnv(dir, {}), dir, problems)
+    expect(problems).toEqual([])
+    expect(settings).toMatchObject({ _tag: "Server", host: "db.internal", database: "identity", connectTimeoutSeconds: 5 })
+  })
+})
+
 describe("a .env file may not steer the environment's password", () => {
   const withDotEnv = (file: string, environment: Record<string, string>) => {
     const dir = mkdtempSync(join(tmpdir(), "aim-dotenv-"))

@@ -51,7 +51,9 @@ const readDotEnv = (cwd: string): DotEnvFacts => {
   const file = join(cwd, ".env")
   const problem = dotEnvProblem(cwd)
   if (problem !== undefined || !existsSync(file)) return { variables: {}, problem, cut: [] }
-  const text = readFileSync(file, "utf8")
+  // A byte-order mark (as Windows editors save a file) would make the first name "\uFEFFDATABASE_URL":
+  // the server it names silently ignored, and the embedded database used instead.
+  const text = readFileSync(file, "utf8").replace(/^\uFEFF/, "")
   const variables = parseEnv(text) as Record<string, string>
   return { variables, problem: undefined, cut: cutByComment(text, variables) }
 }
