@@ -46,6 +46,21 @@ describe("a file that ends its own transaction is refused before anything runs",
     expect(first.message).toContain("it is -- aim:no-transaction and nothing of it had run")
   })
 
+  it("a concurrent index build that failed leaves an INVALID index: the next run drops and builds it again, never records it INVALID", async () => {
+    const db = await migrated()
+    await sql(db.url, "CREATE TABLE cic_rows (v int); INSERT INTO cic_rows VALUES (1), (1)")
+    const dir = migrationsCopy({ "031_cic.sql": "-- aim:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS cic_rows_v ON cic_rows (v);\n" })
+    const failed = await runMigratorFailure(db.url, dir, (m) => m.apply())
+    expect(failed.message).toMatch(/031_cic\.sql:2/)
+    const validity = () => sql(db.url, "SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'cic_rows_v'")
+    // What the server left behind: the index exists, INVALID (used by no query, yet IF NOT EXISTS skips it).
+    expect(await validity()).toEqual([{ valid: false }])
+    await sql(db.url, "DELETE FROM cic_rows WHERE ctid = (SELECT max(ctid) FROM cic_rows)")
+    const rerun = await runMigrator(db.url, dir, (m) => m.apply())
+    expect(rerun.applied.map((a) => a.name)).toEqual(["031_cic.sql"])
+    expect(await validity()).toEqual([{ valid: true }])
+  })
+
   it("the same statements in a -- aim:no-transaction file are the author's to manage", async () => {
     const db = await fresh()
     const report = await runMigrator(

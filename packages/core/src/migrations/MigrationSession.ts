@@ -2,6 +2,7 @@ import { Duration, Effect, Exit, Option } from "effect"
 import { AimConfig } from "../config/AimConfig.js"
 import { type DatabaseShape, type Session, transaction } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
+import { ident } from "../database/sqlText.js"
 import { type LedgerMethod, recordApplied, recordAppliedStatement, recordBackendFiles, recordBackendFilesStatement } from "./Ledger.js"
 import { providedBy } from "./backendRelease.js"
 import type { Migration } from "./Migration.js"
@@ -131,6 +132,35 @@ const sessionSetup = (session: Session, checkInterval: boolean, lockTimeoutMs: n
 
 const scriptPrefix = "BEGIN;\n"
 
+/** The index a `CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name` statement builds, unquoted; undefined for any other statement. */
+export const concurrentIndexName = (text: string): string | undefined => {
+  const match =
+    /^\s*(?:--[^\n]*\n\s*)*create\s+(?:unique\s+)?index\s+concurrently\s+(?:if\s+not\s+exists\s+)?(?:(?:public|"public")\.)?("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)/i.exec(
+      text,
+    )
+  const name = match?.[1]
+  if (name === undefined) return undefined
+  return name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name.toLowerCase()
+}
+
+/** Of `names`, the indexes of public that exist and are INVALID. */
+const invalidIndexes = (session: Session, names: ReadonlyArray<string>) =>
+  names.length === 0
+    ? Effect.succeed([] as ReadonlyArray<string>)
+    : session
+        .query<{ name: string }>(
+          `SELECT c.relname AS name FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid
+            WHERE c.relnamespace OPERATOR(pg_catalog.=) 'public'::pg_catalog.regnamespace AND NOT i.indisvalid AND c.relname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.name[])`,
+          [names],
+        )
+        .pipe(Effect.map((rows) => rows.map((row) => row.name)))
+
+/** Drops `name` (CONCURRENTLY: no lock on its table's writes) when it is an INVALID index of public. */
+const dropInvalidIndex = (session: Session, name: string) =>
+  Effect.flatMap(invalidIndexes(session, [name]), (invalid) =>
+    invalid.length === 0 ? Effect.void : session.execute(`DROP INDEX CONCURRENTLY IF EXISTS public.${ident(name)}`),
+  )
+
 /** A transactional file that lost a lock race (lock_timeout or a deadlock) and runs again. */
 export interface MigrationRetry {
   readonly attempt: number
@@ -211,6 +241,11 @@ const runFile = (
       yield* runChecks(session, migration, checks)
       const statements = splitStatements(migration.sql)
       for (const [index, statement] of statements.entries()) {
+        const built = concurrentIndexName(statement.text)
+        // A cancelled or failed CREATE INDEX CONCURRENTLY leaves its index INVALID; IF NOT EXISTS would
+        // then skip it and the file be recorded with an index that is never used. Dropped first, so the
+        // run aim advises after a failure builds it again.
+        if (built !== undefined) yield* dropInvalidIndex(session, built)
         yield* session.execute(statement.text).pipe(
           Effect.mapError((error) => {
             const failure = failed(migration, error, false, statement.offset, statement.text)
@@ -219,6 +254,27 @@ const runFile = (
             return new MigrationFailed({ ...failure, kept: { count: index, firstLine: first, lastLine: last } })
           }),
         )
+      }
+      // Every index the file built concurrently must be valid before the file is recorded.
+      const invalid = yield* invalidIndexes(
+        session,
+        statements.flatMap((st) => concurrentIndexName(st.text) ?? []),
+      )
+      if (invalid.length > 0) {
+        const last = statements.at(-1)
+        return yield* new MigrationFailed({
+          version: migration.version,
+          name: migration.name,
+          path: migration.path,
+          line: last?.line,
+          column: 1,
+          sqlState: undefined,
+          serverMessage: `index ${invalid.join(", ")} is INVALID after the file ran (a concurrent build that did not finish); aim migrate drops and builds it again on the next run`,
+          detail: undefined,
+          hint: undefined,
+          rolledBack: false,
+          kept: { count: statements.length, firstLine: statements[0]?.line ?? 1, lastLine: last?.line ?? 1 },
+        })
       }
       // The two ledgers are written together or not at all.
       yield* transaction(
