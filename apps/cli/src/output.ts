@@ -15,8 +15,17 @@ export type ExitCode = (typeof exitCodes)[keyof typeof exitCodes]
 // JSON escapes them itself.
 
 /** Text with its control characters (C0 but \n and \t, DEL, C1) made visible as \xNN. */
-export const visible = (text: string): string =>
-  text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`)
+export const visible = (text: string): string => {
+  let shown = ""
+  for (const c of text) shown += isControl(c) ? `\\x${(c.codePointAt(0) ?? 0).toString(16).padStart(2, "0")}` : c
+  return shown
+}
+
+/** A control character other than newline and tab: C0, DEL or C1. */
+export const isControl = (c: string): boolean => {
+  const code = c.codePointAt(0) ?? 0
+  return (code < 0x20 && c !== "\n" && c !== "\t") || (code >= 0x7f && code <= 0x9f)
+}
 
 export const writeOut = (text: string) =>
   Effect.flatMap(currentInvocation, (run) => Effect.sync(() => void run.stdout.write(scrub(visible(text), run.secrets))))

@@ -2,7 +2,7 @@ import { MigrationSourceLive, Migrator, MigratorLive, databaseFor, lockKeys, par
 import { type Cluster, type TestDatabase, createTestDatabase, postgresEnvOf, sql, startCluster, startRedis, testPostgresUrl } from "@aim/testkit"
 import { HttpApp } from "@effect/platform"
 import { type Duration, Effect, Layer } from "effect"
-import { appendFileSync, cpSync, mkdtempSync } from "node:fs"
+import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import pg from "pg"
@@ -111,6 +111,29 @@ describe("health endpoint", () => {
     const drift = await serve({ DATABASE_URL: db.url }, changed)("/health/ready")
     expect(drift.status).toBe(503)
     expect(drift.body.reasons?.map((r) => r.code)).toEqual(["AIM-MIG-001"])
+  })
+
+  it("a rolling update: once a newer release applied its file, the old release's replicas stay ready (an advisory says so); a file of its own gone is still a 503", async () => {
+    const newer = await createTestDatabase(testPostgresUrl(), "aim_health_rolling")
+    try {
+      const next = mkdtempSync(join(tmpdir(), "aim-health-next-"))
+      cpSync(shipped, next, { recursive: true })
+      writeFileSync(join(next, "031_next_release.sql"), "CREATE TABLE IF NOT EXISTS next_release (id int);\n")
+      await migrate(newer.url, next)
+      // The previous release's replica: it has every file but the newer one.
+      const old = await serve({ DATABASE_URL: newer.url })("/health/ready")
+      expect(old.status, JSON.stringify(old.body)).toBe(200)
+      expect(old.body).toMatchObject({ ready: true, reasons: [] })
+      expect(JSON.stringify(old.body.advisories)).toMatch(/031_next_release\.sql.*newer release/)
+      // A file of its own range missing is drift, as before.
+      const gap = mkdtempSync(join(tmpdir(), "aim-health-gap-"))
+      cpSync(next, gap, { recursive: true })
+      rmSync(join(gap, "004_create_mcp_servers_table.sql"))
+      const missing = await serve({ DATABASE_URL: newer.url }, gap)("/health/ready")
+      expect(missing.status).toBe(503)
+    } finally {
+      await newer.drop()
+    }
   })
 
   it("503 when verification fails (no policy enforced any more)", async () => {

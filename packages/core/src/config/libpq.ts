@@ -70,7 +70,7 @@ const readService = (env: Env, name: string, problems: Array<ConfigProblem>): Pa
   problems.push({
     variable: "PGSERVICE",
     problem: `names service "${name}", which is in no service file (looked in ${files.join(", ")})`,
-    fix: "add a [" + name + "] section to ~/.pg_service.conf (or the file PGSERVICEFILE names), or set DATABASE_URL instead",
+    fix: `add a [${name}] section to ~/.pg_service.conf (or the file PGSERVICEFILE names), or set DATABASE_URL instead`,
   })
   return undefined
 }

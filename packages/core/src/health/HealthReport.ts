@@ -6,7 +6,7 @@ import { type LockHolder, lockHolder } from "../migrations/MigrationLock.js"
 import type { MigrationSourceError, MigrationsDirectoryMissing } from "../migrations/MigrationSourceError.js"
 import { MigrationSource } from "../migrations/MigrationSource.js"
 import { Migrator, type MigratorShape, type StatusReport } from "../migrations/Migrator.js"
-import type { Plan } from "../migrations/ledgerPlan.js"
+import { type Plan, aheadOfFiles } from "../migrations/ledgerPlan.js"
 import { type CatalogEntry, catalog, docsPath, findEntry } from "../troubleshooting/catalog.js"
 import { explain, refusalEntry } from "../troubleshooting/diagnose.js"
 import { Verifier } from "../verify/Verifier.js"
@@ -168,6 +168,7 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
         } satisfies Readiness
       }
       const reasons: Array<Reason> = []
+      const ahead: Array<Reason> = []
       const plan = ledger.result.right
       if (filesFailed !== undefined) {
         const { entry, message } = explain(filesFailed)
@@ -176,8 +177,14 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
         if (plan.pending.length > 0) {
           reasons.push(reason(catalog.migrationsPending, `${plan.pending.length} migration(s) pending: ${plan.pending.map((p) => p.name).join(", ")}`))
         }
+        // Rows of files newer than this release's newest: a newer release migrated during a rolling
+        // update. This replica keeps serving (its files are all applied), or the update would take
+        // every old replica out of the Service before a new one is ready; the operator is told.
+        const newer = aheadOfFiles(plan)
         for (const r of plan.refusals) {
-          reasons.push(reason(refusalEntry(r.kind), r.detail))
+          if (newer.includes(r))
+            ahead.push(reason(refusalEntry(r.kind), `${r.detail}: applied by a newer release than this one (a rolling update); this replica keeps serving`))
+          else reasons.push(reason(refusalEntry(r.kind), r.detail))
         }
       }
       // Verification only means something once the ledger agrees with the files.
@@ -197,7 +204,7 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
         dependencies: { database: { status: "connected", latencyMs: ledger.latencyMs }, redis: redisDependency },
         reasons,
         // A verification cached by an earlier release has no advisories.
-        advisories: verified?._tag === "Right" ? (verified.right.advisories ?? []) : [],
+        advisories: [...ahead, ...(verified?._tag === "Right" ? (verified.right.advisories ?? []) : [])],
         ...(reasons[0] === undefined ? {} : { error: reasons[0].message }),
       } satisfies Readiness
     })

@@ -37,6 +37,17 @@ export interface Plan {
 
 const short = (checksum: string) => checksum.slice(0, 12)
 
+/**
+ * The refusals for ledger rows newer than every file this release has: a newer release applied them
+ * (a rolling update in progress, or this replica is the old one). Replicas of this release still have
+ * every file of theirs applied and keep serving; a file missing inside their own range is drift.
+ */
+export const aheadOfFiles = (plan: Pick<Plan, "applied" | "pending" | "refusals">): ReadonlyArray<Refusal> => {
+  const known = [...plan.applied.filter((a) => a.state !== "missing").map((a) => a.version), ...plan.pending.map((p) => p.version)]
+  const newest = known.reduce((max, v) => Math.max(max, v), Number.NEGATIVE_INFINITY)
+  return plan.refusals.filter((r) => r.kind === "missing" && r.version > newest)
+}
+
 /** Compares the ledger with the files: one pass over each, by version (no quadratic step). */
 export const computePlan = (
   migrations: ReadonlyArray<Migration>,

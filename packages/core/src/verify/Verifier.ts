@@ -9,6 +9,7 @@ import type { LockWaitTimeout } from "../migrations/MigrationLock.js"
 import type { MigrationFailed, MigrationRefused } from "../migrations/MigratorError.js"
 import { type CatalogEntry, catalog } from "../troubleshooting/catalog.js"
 import { explain, refusalEntry } from "../troubleshooting/diagnose.js"
+import { aheadOfFiles } from "../migrations/ledgerPlan.js"
 import { readLegacyLedger } from "../migrations/Ledger.js"
 import { backendReleases, isKnownBackendFile, passwordResettingFiles, supportedRelease } from "../migrations/backendRelease.js"
 import { schemaDifferences, schemaItemsQuery } from "./backendSchema.js"
@@ -367,14 +368,27 @@ const ledgerCheck = (state: LedgerState): Check => {
   if (state._tag === "Unreadable") return problem("fail", "ledger", "Ledger", title, state.error.message, explain(state.error).entry)
   const status = state.status
   if (status.upToDate) return pass("ledger", "Ledger", title, `${status.applied.length} applied, none pending, no drift`)
-  if (status.refusals.length > 0) {
+  // Rows a newer release applied (a rolling update): this release's files are all there, a warning.
+  const newer = aheadOfFiles(status)
+  const refusals = status.refusals.filter((r) => !newer.includes(r))
+  if (refusals.length > 0) {
     return problem(
       "fail",
       "ledger",
       "Ledger",
       title,
-      status.refusals.map((r) => r.detail).join("; "),
-      status.refusals[0] === undefined ? catalog.internal : refusalEntry(status.refusals[0].kind),
+      refusals.map((r) => r.detail).join("; "),
+      refusals[0] === undefined ? catalog.internal : refusalEntry(refusals[0].kind),
+    )
+  }
+  if (newer.length > 0 && status.pending.length === 0) {
+    return problem(
+      "warn",
+      "ledger",
+      "Ledger",
+      title,
+      `the database is ahead of these files: ${newer.map((r) => r.name).join(", ")} applied by a newer release (a rolling update, or this is an older release)`,
+      refusalEntry("missing"),
     )
   }
   return problem(
