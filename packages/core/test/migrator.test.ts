@@ -3,7 +3,7 @@ import { useFreshDatabases, useMigratedDatabases } from "@aim/testkit/hooks"
 import bcrypt from "bcryptjs"
 import { Effect, Fiber } from "effect"
 import pg from "pg"
-import { appendFileSync, readFileSync, readdirSync } from "node:fs"
+import { appendFileSync, readFileSync, readdirSync, rmSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { describe, expect, it } from "vitest"
 import { type MigrationEvent, type Session, diagnose, lockKeys } from "../src/testing.js"
@@ -316,6 +316,26 @@ describe("the oldest server the migrations run on", () => {
     const db = await freshDatabase()
     const report = await runMigrator(db.url, shippedMigrations, (m) => m.apply())
     expect(report.applied).toHaveLength(25)
+  })
+})
+
+describe("a database a newer release migrated (a rolling update, a rollback)", () => {
+  it("the older release's aim migrate succeeds and names the newer files; a file of its own that is gone is still refused", async () => {
+    const db = await migrated()
+    await runMigrator(db.url, migrationsCopy({ "031_newer_release.sql": "CREATE TABLE IF NOT EXISTS newer_release (id int);\n" }), (m) => m.apply())
+    const older = await runMigrator(db.url, shippedMigrations, (m) => m.apply())
+    expect(older.applied).toEqual([])
+    expect(older.ahead).toEqual(["031_newer_release.sql"])
+    // The newest shipped file deleted from this release's directory is a deletion, not a newer release.
+    const gap = migrationsCopy({})
+    const newest =
+      readdirSync(gap)
+        .filter((f) => f.endsWith(".sql"))
+        .sort()
+        .at(-1) ?? ""
+    rmSync(join(gap, newest))
+    const refused = await runMigratorFailure(db.url, gap, (m) => m.apply())
+    expect(refused.message).toContain(`${newest} was applied on`)
   })
 })
 

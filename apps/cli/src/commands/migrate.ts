@@ -82,6 +82,7 @@ const migrateOne = (options: MigrateOptions) =>
         pending: applied.pending,
         upToDate: applied.pending.length === 0,
         backendRecorded: applied.backendRecorded,
+        ahead: applied.ahead,
         durationMs: applied.durationMs,
         ...(verification === undefined ? {} : { verify: verification }),
       },
@@ -93,6 +94,8 @@ const migrateOne = (options: MigrateOptions) =>
         )
         if (applied.backendRecorded.length > 0)
           yield* out(`  recorded for the AIM backend's runner (public.schema_migrations): ${applied.backendRecorded.join(", ")}`)
+        if (applied.ahead.length > 0)
+          yield* out(`  the database is ahead of these files: ${applied.ahead.join(", ")} applied by a newer release (left as they are)`)
         if (verification !== undefined) yield* printChecks("Verifying", verification)
         if (verification?.serviceable && !verification.ok)
           yield* out("⚠ the deploy goes on so that the failure above can be fixed through the running backend: fix it now")

@@ -1,6 +1,7 @@
 import { Context, Duration, Effect, Layer, Metric } from "effect"
 import { Database, transaction } from "../database/Database.js"
 import type { ConnectionError, SqlError } from "../database/SqlError.js"
+import { aheadOfFiles } from "./ledgerPlan.js"
 import { type Ledgers, appliedByLabel, ensureLedger, planOf, readLedgersOnce, readPlan, recordBackendFiles } from "./Ledger.js"
 import { providedBy } from "./backendRelease.js"
 import type { Migration } from "./Migration.js"
@@ -60,6 +61,8 @@ export interface ApplyReport {
    * earlier aim release, or before a backend ledger existed); files applied now record their own.
    */
   readonly backendRecorded: ReadonlyArray<string>
+  /** Files in the ledger newer than every file here: a newer release applied them; left as they are. */
+  readonly ahead: ReadonlyArray<string>
   /** Files that lost a lock race with the application and ran again (each retry once). */
   readonly retries: ReadonlyArray<{ readonly version: number; readonly name: string } & MigrationRetry>
   readonly durationMs: number
@@ -122,7 +125,11 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
           const ledgers = yield* readLedgersOnce(session)
           const plan = planOf(migrations, ledgers)
           yield* Metric.set(pendingMigrations, plan.pending.length)
-          if (plan.refusals.length > 0) return yield* new MigrationRefused({ refusals: plan.refusals })
+          // Rows a newer release applied (a rolling update, or a rollback to this release) are not this
+          // release's to refuse: its own files are what it checks and applies.
+          const ahead = aheadOfFiles(plan)
+          const refusals = plan.refusals.filter((r) => !ahead.includes(r))
+          if (refusals.length > 0) return yield* new MigrationRefused({ refusals })
           const byVersion = new Map(migrations.map((m) => [m.version, m]))
           const todo = plan.pending.filter((p) => applyOptions.upTo === undefined || p.version <= applyOptions.upTo)
           const unapproved =
@@ -183,6 +190,7 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
             applied: applied.map(({ method: _method, ...now }) => now),
             status: report(planOf(migrations, afterRun(ledgers, applied, appliedBy, backendRecorded))),
             backendRecorded,
+            ahead: ahead.map((r) => r.name),
             retries,
             pending: plan.pending.filter((p) => !todo.includes(p)).map((p) => ({ version: p.version, name: p.name })),
             durationMs: Math.round(performance.now() - started),

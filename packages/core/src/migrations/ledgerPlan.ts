@@ -1,6 +1,6 @@
 import { type BackendServing, backendServing } from "./backendRelease.js"
 import type { AppliedMigration, Migration } from "./Migration.js"
-import { isRevisionOfShipped } from "./shipped.js"
+import { isRevisionOfShipped, shippedMigrations } from "./shipped.js"
 
 export type RefusalKind = "changed" | "missing" | "out-of-order" | "not-adopted" | "not-approved" | "foreign-ledger"
 
@@ -45,7 +45,8 @@ const short = (checksum: string) => checksum.slice(0, 12)
 export const aheadOfFiles = (plan: Pick<Plan, "applied" | "pending" | "refusals">): ReadonlyArray<Refusal> => {
   const known = [...plan.applied.filter((a) => a.state !== "missing").map((a) => a.version), ...plan.pending.map((p) => p.version)]
   const newest = known.reduce((max, v) => Math.max(max, v), Number.NEGATIVE_INFINITY)
-  return plan.refusals.filter((r) => r.kind === "missing" && r.version > newest)
+  // A file this release ships is never another release's: its row without its file is a deletion.
+  return plan.refusals.filter((r) => r.kind === "missing" && r.version > newest && !shippedMigrations.has(r.name))
 }
 
 /** Compares the ledger with the files: one pass over each, by version (no quadratic step). */
