@@ -62,7 +62,7 @@ export { TelemetryLive, traced } from "./telemetry/Telemetry.js"
 
 // Errors and the troubleshooting catalog they map to; output hygiene.
 export { type AimError, type Diagnosis, codedLine, diagnose, explain } from "./troubleshooting/diagnose.js"
-export { type CatalogEntry, catalog, catalogEntries, docsPath, entryDocument, findEntry } from "./troubleshooting/catalog.js"
+export { type CatalogEntry, catalog, catalogEntries, docsPath, entryDocument, findEntry, pasted } from "./troubleshooting/catalog.js"
 export { scrub, scrubValue, secretsOf, withoutUrlCredentials } from "./output/redact.js"
 
 // The errors the services fail with (every member of AimError), for callers that handle one by its tag.

@@ -138,5 +138,5 @@ export {
 
 // Errors and the troubleshooting catalog they map to; output hygiene.
 export { type AimError, type Diagnosis, codedLine, diagnose, explain, refusalEntry } from "./troubleshooting/diagnose.js"
-export { type CatalogEntry, catalog, catalogEntries, docsPath, entryDocument, findEntry } from "./troubleshooting/catalog.js"
+export { type CatalogEntry, catalog, catalogEntries, docsPath, entryDocument, findEntry, pasted } from "./troubleshooting/catalog.js"
 export { scrub, scrubValue, secretsOf, withoutUrlCredentials } from "./output/redact.js"

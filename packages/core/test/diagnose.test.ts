@@ -1,3 +1,4 @@
+import { findEntry } from "../src/troubleshooting/catalog.js"
 import { describe, expect, it } from "vitest"
 import { RedisError } from "../src/cache/Cache.js"
 import { ConfigError } from "../src/config/ConfigError.js"
@@ -149,11 +150,33 @@ describe("a message alone (pasted into aim explain) names its entry", () => {
     ["the database system is shutting down", "connectionLost"],
     ["Client has encountered a connection error and is not queryable", "connectionLost"],
     ["getaddrinfo ENOTFOUND db", "hostNotFound"],
+    // A SQLSTATE written in the text, alone or as psql and drivers print it.
+    ["40P01", "deadlock"],
+    ["SQLSTATE 57014", "cancelled"],
+    ["ERROR: canceling statement due to statement timeout (SQLSTATE 57014)", "statementTimeout"],
+    ["pq: deadlock detected (SQLSTATE 40P01)", "deadlock"],
+    ["ERROR:  53300: sorry, too many clients already", "tooManyConnections"],
+    // The server's own wordings of entries that exist.
+    ["FATAL:  sorry, too many clients already", "tooManyConnections"],
+    ['FATAL:  role "reporting" is not permitted to log in', "cannotLogIn"],
+    ["ERROR:  canceling statement due to statement timeout", "statementTimeout"],
+    ['FATAL:  database "identity" does not exist', "databaseMissing"],
+    ["ERROR:  deadlock detected", "deadlock"],
+    ["ERROR:  cannot execute INSERT in a read-only transaction", "readOnly"],
+    // libpq's and psql's wordings.
+    ['psql: error: connection to server at "db" (10.0.0.5), port 5432 failed: Connection refused', "connectionRefused"],
+    ['psql: error: could not translate host name "db.example" to address: Name or service not known', "hostNotFound"],
     ["something nobody knows", "internal"],
   ]
   it.each(cases)("%s", (message, key) => {
     expect(diagnose(message).entry.code).toBe(codeOf(key))
     expect(diagnose(new Error(message)).entry.code).toBe(codeOf(key))
+  })
+
+  it("a code pasted with en dashes, brackets or a terminal's colours is the code", () => {
+    expect(findEntry("AIM\u2013DB\u2013004")?.code).toBe("AIM-DB-004")
+    expect(findEntry("\u001b[31m[AIM-DB-004]\u001b[0m")?.code).toBe("AIM-DB-004")
+    expect(findEntry(" aim-db-004 ")?.code).toBe("AIM-DB-004")
   })
 
   it("keeps the message: a string as it is, an Error's message, anything else as text", () => {

@@ -167,6 +167,18 @@ describe("lint rules, each with what keeps it quiet", () => {
     `)
   })
 
+  it("DELETE and UPDATE without WHERE are as destructive as TRUNCATE; a volatile default on an existing table rewrites it", async () => {
+    expect(
+      await findings(
+        "DELETE FROM audit_logs;\nUPDATE agents SET status = 'revoked';\nDELETE FROM audit_logs WHERE created_at < now() - interval '1 year';\nUPDATE agents SET status = 'revoked' WHERE id IS NULL;\nALTER TABLE users ADD COLUMN IF NOT EXISTS r float DEFAULT random();\nALTER TABLE users ADD COLUMN IF NOT EXISTS c int DEFAULT 0;",
+      ),
+    ).toEqual([
+      "1:1 destructive (error): DELETE FROM audit_logs without WHERE deletes every row",
+      "2:1 destructive (error): UPDATE agents without WHERE overwrites every row",
+      "5:1 table-rewrite (warning): ADD COLUMN r DEFAULT random() computes a value for every row: the table is rewritten",
+    ])
+  })
+
   it("a finding is where its statement starts, line and column", async () => {
     expect(await findings("SELECT 1;\n  SELECT 2; TRUNCATE t;")).toEqual(["2:13 destructive (error): TRUNCATE deletes every row"])
   })

@@ -1,4 +1,4 @@
-import { catalog, catalogEntries, diagnose, docsPath, entryDocument, findEntry } from "@aim/core"
+import { catalog, catalogEntries, diagnose, docsPath, entryDocument, findEntry, pasted } from "@aim/core"
 import { Args, Command } from "@effect/cli"
 import { Effect } from "effect"
 import * as opt from "../options.js"
@@ -19,11 +19,11 @@ export const explain = Command.make(
         })
       }
       // Pasted text is matched by its words; a code-shaped query is looked up and never guessed at.
-      const entry = findEntry(query) ?? (/^AIM-[A-Z]+-\d+$/i.test(query.trim()) ? undefined : diagnose(query).entry)
+      const entry = findEntry(query) ?? (/^AIM-[A-Z]+-\d+$/i.test(pasted(query)) ? undefined : diagnose(query).entry)
       if (entry === undefined) {
         return yield* new UsageRefused({
           entry: catalog.unknownCode,
-          message: `unknown troubleshooting code ${query.trim()}; known codes: ${catalogEntries.map((e) => e.code).join(", ")}`,
+          message: `unknown troubleshooting code ${pasted(query)}; known codes: ${catalogEntries.map((e) => e.code).join(", ")}`,
         })
       }
       return report({

@@ -80,6 +80,28 @@ const suppressedAt = (lines: ReadonlyArray<string>, line: number): ReadonlySet<s
   return rules
 }
 
+// Functions whose value differs per row: as a new column's default they rewrite the table.
+const volatileFunctions = new Set(["random", "clock_timestamp", "timeofday", "gen_random_uuid", "uuid_generate_v4", "nextval", "txid_current"])
+
+/** The volatile function a column's DEFAULT calls, if any. */
+const volatileDefault = (column: AstNode | undefined): string | undefined => {
+  const defaults = ((column?.constraints as ReadonlyArray<{ Constraint?: { contype?: string; raw_expr?: unknown } }> | undefined) ?? []).filter(
+    (c) => c.Constraint?.contype === "CONSTR_DEFAULT",
+  )
+  const calls: Array<string> = []
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) for (const n of node) visit(n)
+    else if (typeof node === "object" && node !== null) {
+      const call = (node as { FuncCall?: { funcname?: ReadonlyArray<Named> } }).FuncCall
+      const name = lastName(call?.funcname)
+      if (name !== undefined) calls.push(name)
+      for (const value of Object.values(node)) visit(value)
+    }
+  }
+  visit(defaults.map((c) => c.Constraint?.raw_expr))
+  return calls.find((name) => volatileFunctions.has(name))
+}
+
 const commands = (node: AstNode): ReadonlyArray<AstNode> =>
   ((node.cmds as ReadonlyArray<{ AlterTableCmd?: AstNode }> | undefined) ?? []).flatMap((c) => (c.AlterTableCmd === undefined ? [] : [c.AlterTableCmd]))
 
@@ -193,6 +215,18 @@ const lintAlterTable = (
           !hasConstraint(column, "CONSTR_IDENTITY")
         ) {
           report(statement, "not-null-without-default", `ADD COLUMN ${String(column?.colname ?? "")} NOT NULL without DEFAULT fails on a table with rows`)
+        }
+        // PostgreSQL 11+ adds a column with a constant default without touching the rows; a volatile
+        // default is computed for every existing row, a rewrite under an exclusive lock.
+        if (onExistingTable) {
+          const volatile = volatileDefault(column)
+          if (volatile !== undefined) {
+            report(
+              statement,
+              "table-rewrite",
+              `ADD COLUMN ${String(column?.colname ?? "")} DEFAULT ${volatile}() computes a value for every row: the table is rewritten`,
+            )
+          }
         }
         break
       case "AT_AddConstraint": {
@@ -342,6 +376,13 @@ export const lintMigration = (input: LintInput, declared: DeclaredTypes = new Ma
           break
         case "TruncateStmt":
           report(statement, "destructive", "TRUNCATE deletes every row")
+          break
+        // Without a WHERE, as final as a TRUNCATE: every row deleted, or every row overwritten.
+        case "DeleteStmt":
+          if (node.whereClause === undefined) report(statement, "destructive", `DELETE FROM ${relationName(node) ?? "?"} without WHERE deletes every row`)
+          break
+        case "UpdateStmt":
+          if (node.whereClause === undefined) report(statement, "destructive", `UPDATE ${relationName(node) ?? "?"} without WHERE overwrites every row`)
           break
         case "DropStmt":
           if (!dropIsReplacement(statements, index, node)) report(statement, "destructive", `DROP ${String(node.removeType ?? "").replace(/^OBJECT_/, "")}`)

@@ -588,5 +588,20 @@ export const catalog = {
 
 export const catalogEntries: ReadonlyArray<CatalogEntry> = Object.values(catalog)
 
-export const findEntry = (code: string): CatalogEntry | undefined =>
-  catalogEntries.find((e) => e.code.toLowerCase() === code.trim().toLowerCase() || e.slug === code.trim().toLowerCase())
+export const findEntry = (code: string): CatalogEntry | undefined => {
+  const wanted = pasted(code).toLowerCase()
+  return catalogEntries.find((e) => e.code.toLowerCase() === wanted || e.slug === wanted)
+}
+
+/**
+ * Text as a person pastes it, made comparable: terminal colours removed, en and em dashes and the
+ * Unicode minus as the hyphen they stand for (a word processor or a chat turns AIM-DB-004 into
+ * AIM–DB–004), surrounding blanks and brackets dropped.
+ */
+export const pasted = (text: string): string =>
+  text
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape character starts the colour codes being removed
+    .replace(/\u001b\[[0-9;]*m/g, "")
+    .replace(/[\u2010-\u2015\u2212]/g, "-")
+    .trim()
+    .replace(/^[[(]+|[\])]+$/g, "")

@@ -10,7 +10,7 @@ import type { LockWaitTimeout } from "../migrations/MigrationLock.js"
 import type { MigrationSourceError, MigrationsDirectoryMissing } from "../migrations/MigrationSourceError.js"
 import type { LedgerUnsafe, MigrationFailed, MigrationRefused, ServerTooOld } from "../migrations/MigratorError.js"
 import type { RefusalKind } from "../migrations/ledgerPlan.js"
-import { type CatalogEntry, catalog, docsPath } from "./catalog.js"
+import { type CatalogEntry, catalog, pasted, docsPath } from "./catalog.js"
 
 /** What any front end renders for a failure: the catalog entry plus the specific message. */
 export interface Diagnosis {
@@ -114,6 +114,18 @@ const bySqlStateAndMessage: Readonly<Record<string, ReadonlyArray<readonly [RegE
 }
 
 const byMessage: ReadonlyArray<readonly [RegExp, CatalogEntry]> = [
+  // The server's own wordings, as psql, logs and the backend print them.
+  [/deadlock detected/i, catalog.deadlock],
+  [/too many clients already|remaining connection slots are reserved/i, catalog.tooManyConnections],
+  [/is not permitted to log in/i, catalog.cannotLogIn],
+  [/canceling statement due to statement timeout/i, catalog.statementTimeout],
+  [/canceling statement due to user request/i, catalog.cancelled],
+  [/database "[^"]*" does not exist/i, catalog.databaseMissing],
+  [/not currently accepting connections/i, catalog.notAcceptingConnections],
+  [/cannot execute [A-Z ]+ in a read-only transaction/i, catalog.readOnly],
+  // libpq's and psql's wordings of what Node calls ECONNREFUSED and ENOTFOUND.
+  [/Connection refused|could not connect to server/i, catalog.connectionRefused],
+  [/could not translate host name|Name or service not known|nodename nor servname/i, catalog.hostNotFound],
   [/WRONGPASS|NOAUTH/, catalog.redisAuth],
   [/535|Invalid login|EAUTH/, catalog.smtpAuth],
   [/password authentication failed/i, catalog.passwordFailed],
@@ -155,9 +167,22 @@ const refusalEntries: Readonly<Record<RefusalKind, CatalogEntry>> = {
 /** The entry of a refusal kind: a new kind does not compile until it has one. */
 export const refusalEntry = (kind: RefusalKind): CatalogEntry => refusalEntries[kind]
 
-/** The entry for a server or Node error code, or for a message (pasted text, untagged errors). */
-const byCodeOrMessage = (code: string | undefined, message: string): CatalogEntry | undefined =>
-  (code === undefined ? undefined : byCode(code, message)) ?? byMessage.find(([pattern]) => pattern.test(message))?.[1]
+/**
+ * The entry for a server or Node error code, or for a message (pasted text, untagged errors): a
+ * SQLSTATE written in the text (`SQLSTATE 57014`, `(SQLSTATE 40P01)`, `ERROR: 40P01: …`, or the text
+ * being only a code) counts as its code.
+ */
+const byCodeOrMessage = (code: string | undefined, message: string): CatalogEntry | undefined => {
+  const text = pasted(message)
+  const written = /\bSQLSTATE[\s:=]*([0-9A-Z]{5})\b/i.exec(text)?.[1] ?? /(?:^|ERROR:\s+)([0-9][0-9A-Z]{4})(?::|$)/.exec(text)?.[1]
+  return (
+    (code === undefined ? undefined : byCode(code, text)) ??
+    (written === undefined ? undefined : byCode(written.toUpperCase(), text)) ??
+    // A code alone that stands for several causes: the most general of them (57014: cancelled).
+    (written === undefined ? undefined : bySqlStateAndMessage[written.toUpperCase()]?.at(-1)?.[1]) ??
+    byMessage.find(([pattern]) => pattern.test(text))?.[1]
+  )
+}
 
 const byCode = (code: string, message: string): CatalogEntry | undefined =>
   bySqlStateAndMessage[code]?.find(([pattern]) => pattern.test(message))?.[1] ?? bySqlState[code] ?? byNodeCode[code]
