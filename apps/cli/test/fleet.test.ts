@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { aim } from "./run.js"
+import { PassThrough } from "node:stream"
+import { aim, cleanEnv, cliBundle, repoRoot } from "./run.js"
 
 describe("aim migrate --databases (a fleet of 20 databases on the local server)", () => {
   const databases: Array<TestDatabase> = []
@@ -59,5 +60,41 @@ describe("aim migrate --databases (a fleet of 20 databases on the local server)"
     expect(result.stderr).toMatch(/bad\.txt:3: is a mysql:\/\/ URL, not a postgres:\/\/ URL nor a database name/)
     const json = await aim(["migrate", "--databases", file, "--json"], { DATABASE_URL: testPostgresUrl() })
     for (const out of [result.stdout, result.stderr, json.stdout, json.stderr]) expect(out).not.toMatch(/Fleet-Secret|Secret-42|root:/)
+  })
+
+  it("the live table's cursor codes only on a terminal that understands them: not under TERM=dumb or NO_COLOR", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aim-fleet-tty-"))
+    const file = join(dir, "databases.txt")
+    writeFileSync(file, `${databases[19]?.name}\n`)
+    const onTerminal = async (env: Record<string, string>) => {
+      const { runCli } = await import("../src/main.js")
+      const stdout = Object.assign(new PassThrough(), { isTTY: true })
+      let text = ""
+      stdout.on("data", (chunk: Buffer) => {
+        text += chunk.toString()
+      })
+      const stdin = new PassThrough()
+      stdin.end()
+      const { NO_COLOR: _noColor, ...base } = cleanEnv({ DATABASE_URL: testPostgresUrl() })
+      const code = await runCli({
+        args: ["migrate", "--databases", file, "--no-verify"],
+        env: { ...base, ...env },
+        cwd: repoRoot,
+        stdout,
+        stderr: new PassThrough(),
+        stdin,
+        entry: cliBundle(),
+      })
+      return { code, text }
+    }
+    const xterm = await onTerminal({ TERM: "xterm-256color" })
+    expect(xterm.code, xterm.text).toBe(0)
+    expect(xterm.text).toContain("\u001b[2K")
+    for (const env of [{ TERM: "dumb" }, { TERM: "xterm-256color", NO_COLOR: "1" }]) {
+      const plain = await onTerminal(env)
+      expect(plain.code).toBe(0)
+      expect(plain.text).not.toContain("\u001b")
+      expect(plain.text).toMatch(/1 databases?|migrat/)
+    }
   })
 })

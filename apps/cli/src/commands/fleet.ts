@@ -49,7 +49,10 @@ export const migrateDatabases = (options: {
       options.shard === undefined ? {} : { shard: { index: options.shard.index, count: options.shard.count, databases: targets.length, listed: listed.length } }
     if (options.shard !== undefined && !options.json)
       yield* out(`Shard ${options.shard.index}/${options.shard.count}: ${targets.length} of the ${listed.length} databases in ${options.file}`)
-    const tty = run.stdout.isTTY === true && !options.json
+    // A live table redraws itself with cursor codes: only on a terminal that understands them
+    // (TERM=dumb does not, an editor's or CI's pseudo-terminal often is one) and not under NO_COLOR.
+    const term = run.env.TERM
+    const tty = run.stdout.isTTY === true && !options.json && term !== "dumb" && term !== undefined && term !== "" && run.env.NO_COLOR === undefined
     const states: Array<"waiting" | "running" | FleetResult> = targets.map(() => "waiting")
     const stateText = (s: (typeof states)[number]) =>
       s === "waiting"
