@@ -215,3 +215,19 @@ describe("objects a lower role plants on a ledger never run with aim's privilege
     expect(await fired(db.url)).toBe(picked)
   })
 })
+
+describe("a database-level search_path does not send aim elsewhere", () => {
+  it("with ALTER DATABASE … SET search_path to another schema and a schema named after aim's role, verify passes and status reads the ledger", async () => {
+    const db = await migrated()
+    const role = (await sql<{ role: string }>(db.url, "SELECT current_user AS role"))[0]?.role ?? "postgres"
+    await sql(
+      db.url,
+      `CREATE SCHEMA elsewhere; ALTER DATABASE "${db.name}" SET search_path = elsewhere;
+       CREATE SCHEMA IF NOT EXISTS "${role}"; CREATE TABLE "${role}".users (email text, role text, status text)`,
+    )
+    const report = await verify(db.url)
+    expect(report.checks.filter((c) => c.status === "fail")).toEqual([])
+    expect((await runMigrator(db.url, shippedMigrations, (m) => m.status)).upToDate).toBe(true)
+    await sql(db.url, `DROP SCHEMA "${role}" CASCADE`)
+  })
+})

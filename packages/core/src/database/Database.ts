@@ -49,3 +49,6 @@ export const transaction = <A, E, R>(
       return yield* exit
     }),
   )
+
+/** The search_path every aim session starts with (PgDatabase, PgliteDatabase): public, as the files are written. */
+export const sessionSearchPath = "public"

@@ -4,7 +4,7 @@ import { hostname } from "node:os"
 import pg from "pg"
 import type * as tls from "node:tls"
 import { type ServerDatabase, describeDatabase, systemRootCert } from "../config/DatabaseConfig.js"
-import { Database, type Row, type Session } from "./Database.js"
+import { Database, type Row, type Session, sessionSearchPath } from "./Database.js"
 import { type ConnectionError, type SqlError, toConnectionError, toSqlError } from "./SqlError.js"
 
 export interface PgOptions {
@@ -71,6 +71,11 @@ const poolConfig = (settings: ServerDatabase, ssl: false | tls.ConnectionOptions
   password: () => (settings.password === undefined ? Promise.reject(new NoPasswordGiven()) : Redacted.value(settings.password)),
   ssl,
   application_name: applicationName(),
+  // Every aim session resolves names as the migration files are written: in public, pg_catalog first
+  // (PostgreSQL searches it first when the path does not name it). Not the database's or the role's
+  // own search_path (ALTER DATABASE … SET search_path would send plan, verify and drift elsewhere), and
+  // not "$user": a schema named after aim's role, which a lower role may create, would come first.
+  options: `-c search_path=${sessionSearchPath}`,
   connectionTimeoutMillis: options.connectTimeoutMs ?? settings.connectTimeoutSeconds * 1000,
   max: options.maxConnections ?? 4,
   idleTimeoutMillis: 10_000,

@@ -3,7 +3,7 @@ import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, st
 import { dirname, resolve } from "node:path"
 import type { EmbeddedDatabase } from "../config/DatabaseConfig.js"
 import { describeDatabase } from "../config/DatabaseConfig.js"
-import { Database, type Row, type Session } from "./Database.js"
+import { Database, type Row, type Session, sessionSearchPath } from "./Database.js"
 import { ConnectionError, type SqlError, toConnectionError, toSqlError } from "./SqlError.js"
 
 /**
@@ -129,6 +129,8 @@ export const PgliteDatabaseLive = (settings: EmbeddedDatabase): Layer.Layer<Data
             const { PGlite } = await import("@electric-sql/pglite")
             const created = new PGlite(settings.dataDir)
             await created.waitReady
+            // As on a server (PgDatabase): names resolve in public whatever the database's own setting.
+            await created.exec(`SET search_path = ${sessionSearchPath}`)
             return created
           },
           catch: onDisk ? onDataDir(settings.dataDir, target) : (cause) => toConnectionError(cause, target),
