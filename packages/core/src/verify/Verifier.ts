@@ -340,16 +340,34 @@ const registrationCheck = ({ db }: VerifyContext) =>
   Effect.scoped(
     Effect.gen(function* () {
       const session = yield* db.session
+      const title = "New user registration workflow table is usable"
+      // A session that may not write (a read-only role, an auditor's) proves nothing by failing to
+      // insert, and must not try: the probe is skipped, said as a warning. A replica fails (readOnly).
+      const [mode] = yield* session.query<{ read_only: string; replica: boolean }>(
+        "SELECT pg_catalog.current_setting('transaction_read_only') AS read_only, pg_catalog.pg_is_in_recovery() AS replica",
+      )
+      if (mode?.replica === true) {
+        return problem("fail", "registration", "Post-Migration", title, "the server is a read-only replica: the backend cannot write here", catalog.readOnly)
+      }
+      if (mode?.read_only === "on") {
+        return problem(
+          "warn",
+          "registration",
+          "Post-Migration",
+          title,
+          "not probed: this session is read-only (run verify as the migrating role to probe a write)",
+          catalog.readOnly,
+        )
+      }
       const outcome = yield* transaction(
         session,
-        session.query("INSERT INTO user_registration_requests (email, first_name, last_name) VALUES ($1, $2, $3) RETURNING status", [
+        session.query("INSERT INTO public.user_registration_requests (email, first_name, last_name) VALUES ($1, $2, $3) RETURNING status", [
           "aim-verify@example.invalid",
           "aim",
           "verify",
         ]),
         { rollback: "always" },
       ).pipe(Effect.either)
-      const title = "New user registration workflow table is usable"
       return outcome._tag === "Right" && outcome.right[0]?.status === "pending"
         ? pass("registration", "Post-Migration", title, "a pending request can be written (rolled back)")
         : problem(

@@ -1,0 +1,54 @@
+import { type TestDatabase, createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { aimInProcess } from "./run.js"
+
+// Every mode that "changes nothing" is proved against a database where every write fails: a role that
+// may only read, whose transactions are read-only. A mode that tried to write (create its ledger, take
+// a row lock, record anything) would fail here instead of exiting 0.
+
+describe("the modes that change nothing never write, proved as a role that cannot", () => {
+  let db: TestDatabase
+  const role = `aim_readonly_${process.pid}`
+  let readOnlyUrl = ""
+  beforeAll(async () => {
+    db = await createTestDatabase(testPostgresUrl(), "aim_readonly")
+    const migrated = await aimInProcess(["migrate", "--no-verify"], { DATABASE_URL: db.url })
+    expect(migrated.code, migrated.stderr).toBe(0)
+    await sql(
+      db.url,
+      `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} LOGIN; END IF; END $$;
+       ALTER ROLE ${role} PASSWORD 'Read-only-pw1';
+       ALTER ROLE ${role} SET default_transaction_read_only = on;
+       GRANT USAGE ON SCHEMA public, aim_migrations TO ${role};
+       GRANT SELECT ON ALL TABLES IN SCHEMA public, aim_migrations TO ${role};`,
+    )
+    const url = new URL(db.url)
+    url.username = role
+    // Its own password: a server that asks for one over TCP (a stock Debian cluster) gets it.
+    url.password = "Read-only-pw1"
+    readOnlyUrl = url.toString()
+  })
+  afterAll(async () => {
+    await db.drop()
+  })
+
+  it.each([
+    ["status", ["status"]],
+    ["migrate --dry-run", ["migrate", "--dry-run"]],
+    ["plan", ["plan"]],
+    ["drift", ["drift"]],
+    ["migrate --prove-idempotent", ["migrate", "--prove-idempotent"]],
+    // Its one write, a registration row rolled back, is not tried in a read-only session (a warning).
+    ["verify", ["verify"]],
+  ])("%s exits 0 and writes nothing", async (_mode, args) => {
+    const before = await sql(db.url, "SELECT count(*)::int AS n, max(applied_at) AS at FROM aim_migrations.schema_migrations")
+    // Replays go to the test server (named by the environment, as an operator would), not PGlite: faster.
+    const result = await aimInProcess(args, { DATABASE_URL: readOnlyUrl, AIM_SCRATCH_DATABASE_URL: testPostgresUrl() })
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0)
+    expect(await sql(db.url, "SELECT count(*)::int AS n, max(applied_at) AS at FROM aim_migrations.schema_migrations")).toEqual(before)
+  })
+
+  it("a write really fails as that role (the proof above means something)", async () => {
+    await expect(sql(readOnlyUrl, "CREATE TABLE public.should_fail (id int)")).rejects.toThrow(/read-only transaction|permission denied/)
+  })
+})
