@@ -57,6 +57,9 @@ describe("DATABASE_URL", () => {
       connectTimeoutSeconds: 10,
     })
     expect(read({ DATABASE_URL: "postgres://db.example/" }).settings).toMatchObject({ user: "postgres", database: "postgres", password: undefined })
+    // No database in the URL: libpq's reading, PGDATABASE else the user's name (not "postgres").
+    expect(read({ DATABASE_URL: "postgres://aim@db.example" }).settings).toMatchObject({ user: "aim", database: "aim" })
+    expect(read({ DATABASE_URL: "postgres://aim@db.example", PGDATABASE: "identity" }).settings).toMatchObject({ database: "identity" })
     // The URL's own parts win over the variables.
     expect(
       read({ DATABASE_URL: "postgres://me:secret@db.example/app", POSTGRES_USER: "aim", POSTGRES_DB: "identity", POSTGRES_PASSWORD: "pw" }).settings,

@@ -135,11 +135,13 @@ const fromUrl = (raw: string, env: Env, by: NamedBy, problems: Array<ConfigProbl
   if (host === "") problems.push({ variable: "DATABASE_URL", problem: "has no host", fix: "add the server host after //" })
   const sslRootCert = url.searchParams.get("sslrootcert") ?? read(env, "POSTGRES_SSL_ROOT_CERT")
   const sslMode = parseSslMode(url.searchParams.get("sslmode") ?? read(env, "POSTGRES_SSL_MODE"), "DATABASE_URL sslmode", sslRootCert, problems)
+  const user = decoded(url.username) || (read(env, "POSTGRES_USER") ?? "postgres")
   const target = {
     host: host === "" ? "localhost" : host,
     port: readPort(url.port === "" ? undefined : url.port, "DATABASE_URL", 5432, problems),
-    user: decoded(url.username) || (read(env, "POSTGRES_USER") ?? "postgres"),
-    database: database === "" ? (read(env, "POSTGRES_DB") ?? "postgres") : database,
+    user,
+    // A URL without a database is read as libpq reads it: POSTGRES_DB (aim's own), PGDATABASE, else the user's name.
+    database: database === "" ? (read(env, "POSTGRES_DB") ?? read(env, "PGDATABASE") ?? user) : database,
   }
   // The URL's own password, else what may go to a server named where this URL was (credentials.ts).
   const password = databasePassword(env, by, target, decoded(url.password))
