@@ -677,6 +677,7 @@ describe("statementLocks: every field of every form", () => {
         "COMMENT ON TABLE accounts IS 'customers'",
         "COMMENT ON COLUMN accounts.email IS 'login'",
         "COMMENT ON INDEX orders_total_idx IS 'x'",
+        "ALTER TABLE readings DETACH PARTITION readings_2025 CONCURRENTLY",
         "LOCK TABLE events IN ACCESS SHARE MODE",
         "LOCK TABLE events IN ROW SHARE MODE",
         "LOCK TABLE events IN ROW EXCLUSIVE MODE",
@@ -695,7 +696,7 @@ describe("statementLocks: every field of every form", () => {
         safer: REINDEX TABLE CONCURRENTLY in its own file with -- aim:no-transaction (reads and writes go on while it rebuilds)
       REINDEX TABLE CONCURRENTLY orders
         REINDEX TABLE CONCURRENTLY
-        locks: orders ShareUpdateExclusiveLock, orders_total_idx ShareUpdateExclusiveLock
+        locks: orders ShareUpdateExclusiveLock, orders_total_idx AccessExclusiveLock
         flags: scan outsideTransaction
       REINDEX INDEX orders_total_idx
         REINDEX INDEX
@@ -732,8 +733,12 @@ describe("statementLocks: every field of every form", () => {
         flags: none
       COMMENT ON INDEX orders_total_idx IS 'x'
         COMMENT ON INDEX
-        locks: none
+        locks: orders_total_idx ShareUpdateExclusiveLock
         flags: none
+      ALTER TABLE readings DETACH PARTITION readings_2025 CONCURRENTLY
+        ALTER TABLE … DETACH PARTITION CONCURRENTLY
+        locks: readings ShareUpdateExclusiveLock, readings_2025 AccessExclusiveLock
+        flags: outsideTransaction
       LOCK TABLE events IN ACCESS SHARE MODE
         LOCK TABLE
         locks: events AccessShareLock
@@ -990,7 +995,7 @@ describe("statementLocks: the forms beyond the common ones", () => {
         flags: none
       REINDEX INDEX CONCURRENTLY orders_total_idx
         REINDEX INDEX CONCURRENTLY
-        locks: orders ShareUpdateExclusiveLock, orders_total_idx ShareUpdateExclusiveLock
+        locks: orders ShareUpdateExclusiveLock, orders_total_idx AccessExclusiveLock
         flags: scan outsideTransaction
       REINDEX INDEX unknown_idx
         REINDEX INDEX
@@ -999,7 +1004,7 @@ describe("statementLocks: the forms beyond the common ones", () => {
         safer: REINDEX INDEX CONCURRENTLY in its own file with -- aim:no-transaction (reads and writes go on while it rebuilds)
       REINDEX TABLE CONCURRENTLY orders
         REINDEX TABLE CONCURRENTLY
-        locks: orders ShareUpdateExclusiveLock, orders_total_idx ShareUpdateExclusiveLock
+        locks: orders ShareUpdateExclusiveLock, orders_total_idx AccessExclusiveLock
         flags: scan outsideTransaction
       REINDEX SCHEMA public
         REINDEX

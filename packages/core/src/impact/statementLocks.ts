@@ -265,7 +265,8 @@ const alterTableCommand = (table: string, cmd: AstNode, facts: CatalogFacts): St
       return impact("ALTER TABLE … ADD CONSTRAINT", exclusive, { scan: true })
     }
     case "AT_ValidateConstraint":
-      // Validating a foreign key reads the referenced table under the scan's snapshot, with no lock of its own on it.
+      // Validating a foreign key reads the referenced table under the scan's snapshot, with no lock of
+      // its own on it (pg_locks on PostgreSQL 15 and 18, as the table owner: lockPlan.test.ts).
       return impact("ALTER TABLE … VALIDATE CONSTRAINT", [{ relation: table, mode: "ShareUpdateExclusiveLock" }], { scan: true })
     case "AT_DropConstraint": {
       // A foreign key's triggers live on both tables: dropping it takes the referenced table exclusively too.
@@ -307,7 +308,9 @@ const partitionCommand = (table: string, subtype: string, command: AstNode | und
       "ALTER TABLE … DETACH PARTITION CONCURRENTLY",
       [
         { relation: table, mode: "ShareUpdateExclusiveLock" },
-        { relation: partition, mode: "ShareUpdateExclusiveLock" },
+        // Its second transaction (and FINALIZE) takes the partition ACCESS EXCLUSIVE to detach it:
+        // queries on the partition itself wait then, those on the partitioned table do not.
+        { relation: partition, mode: "AccessExclusiveLock" },
       ],
       { outsideTransaction: subtype !== "AT_DetachPartitionFinalize" },
     )
@@ -474,7 +477,9 @@ const reindexLocks = (node: AstNode, facts: CatalogFacts): StatementLocks => {
     `REINDEX ${what}${concurrent ? " CONCURRENTLY" : ""}`,
     [
       ...(table === undefined ? [] : [{ relation: table, mode: concurrent ? ("ShareUpdateExclusiveLock" as const) : ("ShareLock" as const) }]),
-      ...indexes.map((index) => ({ relation: index, mode: concurrent ? ("ShareUpdateExclusiveLock" as const) : ("AccessExclusiveLock" as const) })),
+      // CONCURRENTLY builds beside each index under SHARE UPDATE EXCLUSIVE, then swaps them in under
+      // ACCESS EXCLUSIVE on each index (briefly, but a query using it waits): the strongest is what it takes.
+      ...indexes.map((index) => ({ relation: index, mode: "AccessExclusiveLock" as const })),
     ],
     {
       scan: true,
@@ -820,7 +825,12 @@ const ownLocks = (statement: ParsedStatement, facts: CatalogFacts): StatementLoc
       const names = items(node.object)
         .map(str)
         .filter((s): s is string => s !== undefined)
-      const table = ["TABLE", "VIEW", "MATVIEW"].includes(objectType) ? names.at(-1) : objectType === "COLUMN" ? names.at(-2) : undefined
+      // A relation of any kind (an index too) or a column's table: COMMENT takes it SHARE UPDATE EXCLUSIVE.
+      const table = ["TABLE", "VIEW", "MATVIEW", "INDEX", "SEQUENCE", "FOREIGN_TABLE"].includes(objectType)
+        ? names.at(-1)
+        : objectType === "COLUMN"
+          ? names.at(-2)
+          : undefined
       return impact(`COMMENT ON ${objectType}`, table === undefined ? [] : [{ relation: table, mode: "ShareUpdateExclusiveLock" }])
     }
     case "LockStmt":
