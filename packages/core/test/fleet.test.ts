@@ -23,3 +23,31 @@ describe("a fleet builds each database's stack from AimLive, on the target alone
     for (const db of [a, b]) expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations")).toEqual([{ n: 25 }])
   })
 })
+
+describe("a fleet file that names one database more than once", () => {
+  it("a URL, its host in capitals and its bare name on the configured server are one database: each repeat is a problem naming the first line", () => {
+    const base = {
+      _tag: "Server",
+      source: "DATABASE_URL",
+      host: "db.internal",
+      port: 5432,
+      user: "aim",
+      password: undefined,
+      database: "postgres",
+      sslMode: "require",
+      sslRootCert: undefined,
+      plaintextFallback: false,
+      connectTimeoutSeconds: 10,
+    } as const
+    const { targets, problems } = parseFleet(
+      "postgres://aim@db.internal:5432/tenant_a\n# a comment\npostgres://aim@DB.INTERNAL/tenant_a\ntenant_a\ntenant_b\n",
+      {},
+      base,
+    )
+    expect(targets.map((t) => t.settings.database)).toEqual(["tenant_a", "tenant_b"])
+    expect(problems).toEqual([
+      { line: 3, problem: expect.stringMatching(/^names the same database as line 1 \(/) },
+      { line: 4, problem: expect.stringMatching(/^names the same database as line 1 \(/) },
+    ])
+  })
+})

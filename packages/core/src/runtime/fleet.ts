@@ -41,6 +41,8 @@ export const parseFleet = (
   base: DatabaseSettings | undefined,
 ): { targets: ReadonlyArray<FleetTarget>; problems: ReadonlyArray<FleetProblem> } => {
   const targets: Array<FleetTarget> = []
+  // The line of each target, for a duplicate's problem.
+  const lines: Array<number> = []
   const problems: Array<FleetProblem> = []
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.trim()
@@ -53,6 +55,7 @@ export const parseFleet = (
         return
       }
       targets.push({ label: describeDatabase(settings), settings })
+      lines.push(index + 1)
       return
     }
     if (base?._tag !== "Server") {
@@ -70,9 +73,27 @@ export const parseFleet = (
     }
     const settings = { ...base, database: line }
     targets.push({ label: describeDatabase(settings), settings })
+    lines.push(index + 1)
   })
-  return { targets, problems }
+  // One database named twice (a URL and its name, another spelling of the host's case) would be
+  // migrated twice and counted twice: the second line is a problem naming the first.
+  const seen = new Map<string, number>()
+  const unique: Array<FleetTarget> = []
+  for (const [index, target] of targets.entries()) {
+    const key = databaseKey(target)
+    const first = seen.get(key)
+    const line = lines[index] ?? 0
+    if (first !== undefined) problems.push({ line, problem: `names the same database as line ${first} (${target.label})` })
+    else {
+      seen.set(key, line)
+      unique.push(target)
+    }
+  }
+  return { targets: unique, problems: problems.sort((a, b) => a.line - b.line) }
 }
+
+/** Where a database lives, however a line spells it: host (case-insensitive), port, database. */
+const databaseKey = (target: FleetTarget): string => `${target.settings.host.toLowerCase()}:${target.settings.port}/${target.settings.database}`
 
 /** Shard I of N (0-based, as Kubernetes' JOB_COMPLETION_INDEX). */
 export interface Shard {
