@@ -42,6 +42,20 @@ describe("a deleted default admin never comes back", () => {
     expect(checks.find((c) => c.id === "admin-password")).toMatchObject({ status: "pass", detail: expect.stringContaining("is not there") })
   })
 
+  it("a deployed database whose runner ledger was emptied is not new: aim migrate refuses, and the deleted policy stays deleted", async () => {
+    const db = await fresh()
+    await buildDeployedDatabase(db.url, "A")
+    await sql(db.url, "DELETE FROM security_policies WHERE name = 'Low Trust Score Alert'")
+    await sql(db.url, "DELETE FROM public.schema_migrations")
+    const refused = await runMigrator(db.url, shippedMigrations, (m) => m.apply()).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(String(refused)).toMatch(/public\.schema_migrations is empty but the backend's tables are here/)
+    expect(await sql(db.url, "SELECT count(*)::int AS n FROM security_policies WHERE name = 'Low Trust Score Alert'")).toEqual([{ n: 0 }])
+    expect(await sql(db.url, "SELECT to_regclass('aim_migrations.schema_migrations') IS NULL AS none")).toEqual([{ none: true }])
+  })
+
   it("013 creates the default admin only on a database without an active admin", async () => {
     const db = await migrated()
     await sql(

@@ -185,7 +185,12 @@ export const recordApplied = (
 /** What `public.schema_migrations` is: absent, the AIM backend runner's ledger, or another tool's table. */
 export type BackendLedger =
   | { readonly _tag: "Absent" }
-  | { readonly _tag: "Backend"; readonly versions: ReadonlyArray<string> }
+  | {
+      readonly _tag: "Backend"
+      readonly versions: ReadonlyArray<string>
+      /** The runner's table is empty while the backend's tables are there: its rows were deleted. */
+      readonly emptied?: true
+    }
   | { readonly _tag: "Foreign"; readonly shape: string }
 
 // The runner's rows are full file names (`013_create_default_admin_user.sql`); golang-migrate's,
@@ -202,8 +207,10 @@ export const readBackendLedger = (query: Query): Effect.Effect<BackendLedger, Sq
   Effect.gen(function* () {
     const columns = yield* query<BackendColumn>(backendColumns)
     // Rows are read only from a table that can be the runner's.
-    if (columns.length === 0 || foreignShape(columns) !== undefined) return backendLedgerOf(columns, [])
-    return backendLedgerOf(columns, yield* query<{ version: string }>(backendRows))
+    if (columns.length === 0 || foreignShape(columns) !== undefined) return backendLedgerOf(columns, [], false)
+    const rows = yield* query<{ version: string }>(backendRows)
+    const tables = rows.length > 0 ? [] : yield* query<{ present: boolean }>(backendTablesPresent)
+    return backendLedgerOf(columns, rows, tables[0]?.present === true)
   })
 
 interface BackendColumn extends Row {
@@ -214,6 +221,8 @@ interface BackendColumn extends Row {
 const backendColumns = `SELECT column_name, data_type FROM information_schema.columns
   WHERE table_schema = 'public' AND table_name = 'schema_migrations' ORDER BY ordinal_position`
 const backendRows = "SELECT version::text AS version FROM public.schema_migrations ORDER BY version"
+// The backend's first table: with it there and the runner's ledger empty, the ledger was emptied.
+const backendTablesPresent = "SELECT pg_catalog.to_regclass('public.users') IS NOT NULL AS present"
 
 const shapeOf = (columns: ReadonlyArray<BackendColumn>) => columns.map((c) => `${c.column_name} ${c.data_type}`).join(", ")
 
@@ -226,14 +235,14 @@ const foreignShape = (columns: ReadonlyArray<BackendColumn>): BackendLedger | un
 }
 
 /** The table's columns and rows as one of the three: the rows are the runner's only when they are file names. */
-const backendLedgerOf = (columns: ReadonlyArray<BackendColumn>, rows: ReadonlyArray<{ readonly version: string }>): BackendLedger => {
+const backendLedgerOf = (columns: ReadonlyArray<BackendColumn>, rows: ReadonlyArray<{ readonly version: string }>, backendTables: boolean): BackendLedger => {
   if (columns.length === 0) return { _tag: "Absent" }
   const foreign = foreignShape(columns)
   if (foreign !== undefined) return foreign
   const versions = rows.map((r) => r.version)
   if (versions.length > 0 && !versions.some((v) => backendFileName.test(v)))
     return { _tag: "Foreign", shape: `${shapeOf(columns)}; rows such as ${versions[0]}` }
-  return { _tag: "Backend", versions }
+  return versions.length === 0 && backendTables ? { _tag: "Backend", versions, emptied: true } : { _tag: "Backend", versions }
 }
 
 /** The deployed AIM backend's ledger's file names; none when absent or when the table is another tool's. */
@@ -263,10 +272,14 @@ export const readLedgers = (query: Query): Effect.Effect<Ledgers, SqlError> => E
  * then read once, by the reads that follow.
  */
 export const readLedgersOnce = (session: Pick<Session, "query" | "queries">): Effect.Effect<Ledgers, SqlError> =>
-  session.queries(`${backendColumns};\n${backendRows};\n${ledgerRows}`).pipe(
-    Effect.map(([columns = [], rows = [], ledger = []]) => ({
+  session.queries(`${backendColumns};\n${backendRows};\n${ledgerRows};\n${backendTablesPresent}`).pipe(
+    Effect.map(([columns = [], rows = [], ledger = [], tables = []]) => ({
       ledger: (ledger as ReadonlyArray<LedgerRow>).map(toApplied),
-      backend: backendLedgerOf(columns as ReadonlyArray<BackendColumn>, rows as ReadonlyArray<{ readonly version: string }>),
+      backend: backendLedgerOf(
+        columns as ReadonlyArray<BackendColumn>,
+        rows as ReadonlyArray<{ readonly version: string }>,
+        (tables as ReadonlyArray<{ readonly present?: boolean }>)[0]?.present === true,
+      ),
     })),
     // 42P01, 3F000: a table or aim's schema is missing; 42703: another tool's table has no `version`.
     Effect.catchIf(
@@ -278,6 +291,23 @@ export const readLedgersOnce = (session: Pick<Session, "query" | "queries">): Ef
 /** The plan of `migrations` against ledgers already read. */
 export const planOf = (migrations: ReadonlyArray<Migration>, { ledger, backend }: Ledgers): Plan => {
   const plan = computePlan(migrations, ledger, backend._tag === "Backend" ? backend.versions : undefined)
+  if (backend._tag === "Backend" && backend.emptied === true && ledger.length === 0) {
+    // Not a new database: running every file would bring back the default admin and policies the
+    // operator deleted. What the database has must be recorded, not re-created.
+    return {
+      ...plan,
+      refusals: [
+        {
+          kind: "not-adopted",
+          version: 0,
+          name: "public.schema_migrations",
+          detail:
+            "public.schema_migrations is empty but the backend's tables are here (public.users): the runner's ledger was emptied, and running every file would re-create what the operator deleted; restore public.schema_migrations from a backup and run aim adopt, or record what this database has with aim baseline N",
+        },
+        ...plan.refusals,
+      ],
+    }
+  }
   if (backend._tag !== "Foreign") return plan
   return {
     ...plan,

@@ -150,6 +150,13 @@ const adopt = ({ db, source, locking }: AdminContext, adoptOptions: { readonly d
             "no public.schema_migrations table: this database was not migrated by the deployed AIM backend (run aim migrate on a new database, or aim baseline N on a hand-built one)",
         })
       }
+      if (backendLedger.emptied === true) {
+        return yield* new LedgerAdminRefused({
+          operation: "adopt",
+          message:
+            "public.schema_migrations is empty but the backend's tables are here: adopting would run every file and re-create the default admin and policies the operator deleted; restore public.schema_migrations from a backup, or record what this database has with aim baseline N; nothing was changed",
+        })
+      }
       const legacy = backendLedger.versions
       const ledger = yield* readLedger(session.query)
       // Changed or missing files that are already in aim's ledger stop adoption as they stop migrate.
