@@ -1,6 +1,6 @@
-import { AimConfig, AimLive, describeDatabase, overriddenNotice } from "@aim/core"
+import { AimConfig, AimLive, Database, describeDatabase, describeHolder, lockHolder, overriddenNotice } from "@aim/core"
 import { Command } from "@effect/cli"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { currentInvocation, fromCwd } from "./invocation.js"
 import { err } from "./output.js"
 
@@ -35,6 +35,20 @@ export const withAim = <Name extends string, R, E, A extends LayerSettings>(self
  * Says so, in one line, when the embedded database is used because nothing is configured, and when
  * DATABASE_URL overrides POSTGRES_* variables that name something else.
  */
+/**
+ * Says so, in one line on stderr, when a migration is running on the database right now: what a
+ * status, plan or drift then reports is the database before that migration finishes, and a read of a
+ * table the migration has locked waits for it. Said, not waited out in silence.
+ */
+export const announceRunningMigration = Effect.gen(function* () {
+  const holder = yield* Effect.flatMap(Database, (db) => lockHolder(db.query)).pipe(Effect.orElseSucceed(() => Option.none()))
+  if (Option.isSome(holder)) {
+    yield* err(
+      `⏳ a migration is running on this database now: ${describeHolder(holder.value)}; what follows is the database before it finishes (a table it has locked is read when it commits)`,
+    )
+  }
+})
+
 export const announceEmbedded = Effect.gen(function* () {
   const config = yield* AimConfig
   yield* Effect.annotateCurrentSpan("aim.database", describeDatabase(config.database))

@@ -1,4 +1,6 @@
 import { type TestDatabase, createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
+import { lockKeys } from "@aim/core/testing"
+import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { aimInProcess } from "./run.js"
 
@@ -50,5 +52,20 @@ describe("the modes that change nothing never write, proved as a role that canno
 
   it("a write really fails as that role (the proof above means something)", async () => {
     await expect(sql(readOnlyUrl, "CREATE TABLE public.should_fail (id int)")).rejects.toThrow(/read-only transaction|permission denied/)
+  })
+
+  it("status, plan and drift say that a migration is running now, instead of waiting in silence", async () => {
+    const holder = new pg.Client({ connectionString: db.url, application_name: "aim-migrate other-host pid 4242" })
+    await holder.connect()
+    try {
+      await holder.query("SELECT pg_advisory_lock($1, $2)", [...lockKeys])
+      for (const args of [["status"], ["plan"], ["drift"]]) {
+        const result = await aimInProcess(args, { DATABASE_URL: readOnlyUrl, AIM_SCRATCH_DATABASE_URL: testPostgresUrl() })
+        expect(result.stderr, args.join(" ")).toMatch(/⏳ a migration is running on this database now: aim-migrate other-host pid 4242/)
+      }
+    } finally {
+      await holder.end()
+    }
+    expect((await aimInProcess(["status"], { DATABASE_URL: readOnlyUrl })).stderr).not.toMatch(/migration is running/)
   })
 })

@@ -1,6 +1,6 @@
 import { type DriftReport, driftOfApplied } from "@aim/core/analysis"
 import { Effect } from "effect"
-import { announceEmbedded } from "../layers.js"
+import { announceEmbedded, announceRunningMigration } from "../layers.js"
 import { oneLine, out } from "../output.js"
 import { report, reported } from "../render.js"
 
@@ -39,6 +39,7 @@ const printScript = (drift: DriftReport) =>
 export const run = reported((options: { readonly json: boolean; readonly sql: boolean }) =>
   Effect.gen(function* () {
     yield* announceEmbedded
+    yield* announceRunningMigration
     const found = yield* driftOfApplied
     return report({ ok: found.ok, document: { ...found }, human: options.sql ? printScript(found) : printDrift(found) })
   }),

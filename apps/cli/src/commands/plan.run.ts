@@ -1,7 +1,7 @@
 import type { StatusReport } from "@aim/core"
 import { type LockPlan, atLeast, pendingLockPlan, planRisk } from "@aim/core/analysis"
 import { Effect, Option } from "effect"
-import { announceEmbedded } from "../layers.js"
+import { announceEmbedded, announceRunningMigration } from "../layers.js"
 import { err, out } from "../output.js"
 import { report, reported } from "../render.js"
 
@@ -46,6 +46,7 @@ const refusalLines = (status: StatusReport) => Effect.forEach(status.refusals, (
 export const run = reported(({ failOn }: { readonly json: boolean; readonly failOn: Option.Option<"medium" | "high"> }) =>
   Effect.gen(function* () {
     yield* announceEmbedded
+    yield* announceRunningMigration
     const { status, plan } = yield* pendingLockPlan
     const threshold = Option.getOrUndefined(failOn)
     const tooRisky = threshold !== undefined && atLeast(planRisk(plan), threshold)

@@ -1,7 +1,7 @@
 import { Migrator, type StatusReport, backendReleases } from "@aim/core"
 import { Command } from "@effect/cli"
 import { Effect } from "effect"
-import { announceEmbedded, withAim } from "../layers.js"
+import { announceEmbedded, announceRunningMigration, withAim } from "../layers.js"
 import * as opt from "../options.js"
 import { err, out } from "../output.js"
 import { report, reported } from "../render.js"
@@ -87,6 +87,7 @@ export const status = Command.make(
   reported(() =>
     Effect.gen(function* () {
       yield* announceEmbedded
+      yield* announceRunningMigration
       const status = yield* (yield* Migrator).status
       return report({ ok: status.refusals.length === 0, document: { ok: status.refusals.length === 0, ...statusDocument(status) }, human: printStatus(status) })
     }),
