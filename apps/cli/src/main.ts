@@ -39,13 +39,20 @@ const program = (invocation: Invocation, stoppedBy: () => string) => {
   // @effect/cli's --wizard asks on the terminal and would wait forever for an answer on a pipe or
   // /dev/null: without a terminal it is a usage error, before anything runs.
   const wizardWithoutTerminal = invocation.args.includes("--wizard") && (invocation.stdin as { readonly isTTY?: boolean }).isTTY !== true
-  const command = wizardWithoutTerminal
-    ? renderUsage(
-        catalog.usageInvalid,
-        "--wizard asks its questions on a terminal, and stdin is not one; give the command its options instead (aim COMMAND --help lists them)",
-        json(),
-      )
-    : run(["node", "aim", ...invocation.args])
+  const command =
+    invocation.cwd === ""
+      ? renderUsage(
+          catalog.workingDirectoryGone,
+          "the directory aim was started in no longer exists, so .env, the migrations and the embedded database cannot be found",
+          json(),
+        )
+      : wizardWithoutTerminal
+        ? renderUsage(
+            catalog.usageInvalid,
+            "--wizard asks its questions on a terminal, and stdin is not one; give the command its options instead (aim COMMAND --help lists them)",
+            json(),
+          )
+        : run(["node", "aim", ...invocation.args])
 
   // The command's own span and telemetry are cli.ts's (observed): it knows which command runs.
   return command.pipe(
@@ -110,6 +117,15 @@ export const runCli = async (input: InvocationInput): Promise<number> => {
  * it, as a start-up snapshot's main function would, so that no argv, environment or stream is taken
  * before the run it belongs to.
  */
+/** The process's working directory, or "" when it was deleted (reading it throws ENOENT then). */
+const currentDirectory = (): string => {
+  try {
+    return process.cwd()
+  } catch {
+    return ""
+  }
+}
+
 export const start = (): void => {
   // `aim status | head` closes the pipe early: that is the reader's choice, not an error (exit 0).
   // Any other write error of stdout (a full disk, a failed device, a closed stream) is said in one
@@ -133,7 +149,7 @@ export const start = (): void => {
   const invocation = makeInvocation({
     args: process.argv.slice(2),
     env: process.env,
-    cwd: process.cwd(),
+    cwd: currentDirectory(),
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: process.stdin,

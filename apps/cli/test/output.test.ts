@@ -1,9 +1,10 @@
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { spawnSync } from "node:child_process"
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { isControl, visible } from "../src/output.js"
-import { aimInProcess } from "./run.js"
+import { aimInProcess, cliBundle } from "./run.js"
 
 // Names aim prints come from files and databases it does not control: a table or file named with an
 // escape sequence must not drive the terminal (an OSC 52 clipboard write, a colour, a cursor move) nor
@@ -29,5 +30,21 @@ describe("every name aim prints has its control characters made visible", () => 
     const json = await aimInProcess(["lint", "--json", join(dir, name)])
     expect([...json.stdout].filter(isControl)).toEqual([])
     expect(JSON.stringify(JSON.parse(json.stdout))).toContain("\\u001b]52")
+  })
+})
+
+describe("a working directory that was deleted", () => {
+  it("is answered with AIM-CLI-003 and exit 2, in text and in JSON, never a stack trace", () => {
+    const dir = mkdtempSync(join(tmpdir(), "aim-gone-"))
+    const run = (args: string) =>
+      spawnSync("sh", ["-c", `cd "${dir}" && rmdir "${dir}" && exec "${process.execPath}" "${cliBundle()}" ${args}`], { encoding: "utf8" })
+    const text = run("status")
+    expect(text.status).toBe(2)
+    expect(text.stderr).toMatch(/^✖ \[AIM-CLI-003\] the directory aim was started in no longer exists/)
+    expect(text.stderr).not.toMatch(/uv_cwd|\n\s+at /)
+    mkdirSync(dir)
+    const json = run("status --json")
+    expect(json.status).toBe(2)
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { code: "AIM-CLI-003" } })
   })
 })

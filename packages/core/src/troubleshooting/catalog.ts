@@ -536,6 +536,16 @@ export const catalog = {
     fix: "Free space or send the output elsewhere (aim COMMAND > another-file, or --json to a pipe that reads it), then run aim status to see the database's state. A reader that stops early (aim status | head) is not an error: aim exits 0 then.",
     commands: ["aim status"],
   }),
+  workingDirectoryGone: entry({
+    code: "AIM-CLI-003",
+    slug: "working-directory-gone",
+    title: "The working directory no longer exists",
+    symptom: "aim refuses before anything runs: the directory it was started in was deleted or moved (exit code 2)",
+    cause:
+      "aim reads .env, the migrations directory and the embedded database's directory relative to where it runs; the directory the shell is in was removed (a checkout deleted and re-cloned, a temporary directory cleaned), so none of them can be found.",
+    fix: 'cd to an existing directory (cd "$PWD" re-enters a directory re-created under the same name), then run the command again.',
+    commands: [],
+  }),
   checkFailed: entry({
     code: "AIM-MIG-008",
     slug: "check-failed",
