@@ -103,6 +103,22 @@ describe("a server the environment names gets the environment's password", () =>
   })
 })
 
+describe("a pgpass file libpq would ignore", () => {
+  it("readable by others: not read, and the refusal of the server's password request says why (AIM-DB-004)", async () => {
+    const { dir, pgpass } = directory(undefined, [`127.0.0.1:${fake.port}:*:*:pgpass-pw`])
+    chmodSync(pgpass, 0o644)
+    const env = loadEnv(dir, { HOME: dir, PGPASSFILE: pgpass, DATABASE_URL: url(fake) })
+    const settings = readConfig(env, dir).config?.database as DatabaseSettings
+    const before = fake.passwords().length
+    const outcome = await Effect.runPromise(Effect.scoped(Layer.build(databaseFor(settings, { connectTimeoutMs: 5_000 }))).pipe(Effect.either))
+    expect(fake.passwords().length).toBe(before)
+    expect(outcome._tag).toBe("Left")
+    const message = outcome._tag === "Left" ? outcome.left.message : ""
+    expect(message).toMatch(/none may be sent to it/)
+    expect(message).toContain(`the password file ${pgpass} was ignored: it is readable by group or others (mode 644); chmod 600 it`)
+  })
+})
+
 describe("a server .env names gets only .env's password or a pgpass line for it", () => {
   it("an empty password in the URL (user:@host) is no password: the environment's is withheld and the configuration refused", async () => {
     for (const environment of [{ POSTGRES_PASSWORD: "env-pw" }, { PGPASSWORD: "env-pgpw" }]) {

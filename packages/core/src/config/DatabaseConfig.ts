@@ -32,6 +32,8 @@ export interface ServerDatabase {
   readonly plaintextFallback: boolean
   /** How long to wait for a connection: POSTGRES_CONNECT_TIMEOUT or connect_timeout= (seconds, libpq's meaning); 10. */
   readonly connectTimeoutSeconds: number
+  /** With no password decided: why a pgpass file was not read, said if the server asks for one. */
+  readonly noPasswordHint?: string
 }
 
 export interface EmbeddedDatabase {
@@ -154,6 +156,7 @@ const fromUrl = (raw: string, env: Env, by: NamedBy, problems: Array<ConfigProbl
     source: "DATABASE_URL",
     ...target,
     password: password.secret,
+    ...(password.hint === undefined ? {} : { noPasswordHint: password.hint }),
     sslMode,
     sslRootCert,
     plaintextFallback: sslMode === "prefer" && read(env, "NODE_ENV") !== "production",
@@ -332,6 +335,7 @@ const fromPostgresVariables = (env: Env, cwd: string, problems: Array<ConfigProb
     source: "POSTGRES_*",
     ...target,
     password: password.secret,
+    ...(password.hint === undefined ? {} : { noPasswordHint: password.hint }),
     sslMode: parseSslMode(read(env, "POSTGRES_SSL_MODE"), "POSTGRES_SSL_MODE", read(env, "POSTGRES_SSL_ROOT_CERT"), problems),
     sslRootCert: read(env, "POSTGRES_SSL_ROOT_CERT"),
     plaintextFallback: false,

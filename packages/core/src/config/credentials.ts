@@ -1,7 +1,7 @@
 import { Redacted } from "effect"
 import type { ConfigProblem } from "./ConfigError.js"
 import { type Env, fromDotEnv, read } from "./env.js"
-import { pgpassPassword } from "./pgpass.js"
+import { pgpassIgnored, pgpassPassword } from "./pgpass.js"
 
 /**
  * The one place that decides where a credential may go. A secret goes only where its own source
@@ -32,6 +32,8 @@ export const namedBy = (env: Env, addressVariables: ReadonlyArray<string>): "env
 export interface Decided {
   readonly secret: Redacted.Redacted<string> | undefined
   readonly withheld: ReadonlyArray<string>
+  /** With no secret: why a pgpass file that exists was not read (its mode). */
+  readonly hint?: string
 }
 
 /**
@@ -70,7 +72,9 @@ export const databasePassword = (env: Env, by: NamedBy, target: DatabaseTarget, 
   if (fromVariables.secret !== undefined || by === "scratch") return fromVariables
   const fromPgpass = pgpassPassword(env, target)
   // A pgpass line is the operator's own file, meant for exactly this host: nothing was withheld that was needed.
-  return fromPgpass === undefined ? fromVariables : { secret: fromPgpass, withheld: [] }
+  if (fromPgpass !== undefined) return { secret: fromPgpass, withheld: [] }
+  const hint = pgpassIgnored(env)
+  return hint === undefined ? fromVariables : { ...fromVariables, hint }
 }
 
 /**

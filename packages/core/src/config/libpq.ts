@@ -86,6 +86,7 @@ export interface LibpqServer {
   readonly sslMode: "disable" | "prefer" | "require" | "verify-ca" | "verify-full"
   readonly sslRootCert: string | undefined
   readonly connectTimeoutSeconds: number
+  readonly noPasswordHint?: string
 }
 
 /** libpq's default host when none is given: the Unix socket directory that has this port's socket, else localhost. */
@@ -153,6 +154,7 @@ export const libpqServer = (env: Env, problems: Array<ConfigProblem>): LibpqServ
     source: "PG*",
     ...target,
     password: password.secret,
+    ...(password.hint === undefined ? {} : { noPasswordHint: password.hint }),
     sslMode,
     sslRootCert: rootCert,
     connectTimeoutSeconds: seconds,

@@ -37,6 +37,19 @@ export const pgpassPassword = (
   return undefined
 }
 
+/**
+ * Why the pgpass file was not read, when it exists but libpq would ignore it too (readable by group or
+ * others): said where a missing password is reported, as libpq warns.
+ */
+export const pgpassIgnored = (env: Env): string | undefined => {
+  const home = read(env, "HOME")
+  const file = read(env, "PGPASSFILE") ?? (home === undefined ? undefined : join(home, ".pgpass"))
+  if (file === undefined) return undefined
+  const stat = statSync(file, { throwIfNoEntry: false })
+  if (stat === undefined || !stat.isFile() || (stat.mode & 0o077) === 0) return undefined
+  return `the password file ${file} was ignored: it is readable by group or others (mode ${(stat.mode & 0o777).toString(8)}); chmod 600 it, as libpq requires`
+}
+
 /** Splits one pgpass line at unescaped colons, undoing `\:` and `\\`. */
 const splitFields = (line: string): ReadonlyArray<string> => {
   const fields: Array<string> = []

@@ -52,9 +52,9 @@ const sslOptions = async (settings: ServerDatabase): Promise<false | tls.Connect
 
 /** The server asked for a password and none may go to it (credentials.ts): an authentication failure, explained. */
 export class NoPasswordGiven extends Error {
-  constructor() {
+  constructor(hint?: string) {
     super(
-      "the server asks for a password and none may be sent to it: a server gets its own URL's password or a pgpass line for it, and only a server the environment names gets POSTGRES_PASSWORD or PGPASSWORD",
+      `the server asks for a password and none may be sent to it: a server gets its own URL's password or a pgpass line for it, and only a server the environment names gets POSTGRES_PASSWORD or PGPASSWORD${hint === undefined ? "" : `; ${hint}`}`,
     )
     this.name = "NoPasswordGiven"
   }
@@ -68,7 +68,7 @@ const poolConfig = (settings: ServerDatabase, ssl: false | tls.ConnectionOptions
   // Always a function: given no password, pg reads PGPASSWORD and ~/.pgpass by itself and would send
   // the environment's password to a server a fleet line or .env named. Where it goes is decided once,
   // in config/credentials.ts; with none decided, a server that asks for one is told so (AIM-DB-004).
-  password: () => (settings.password === undefined ? Promise.reject(new NoPasswordGiven()) : Redacted.value(settings.password)),
+  password: () => (settings.password === undefined ? Promise.reject(new NoPasswordGiven(settings.noPasswordHint)) : Redacted.value(settings.password)),
   ssl,
   application_name: applicationName(),
   // Every aim session resolves names as the migration files are written: in public, pg_catalog first
