@@ -9,8 +9,12 @@ import { report, reported } from "../render.js"
 
 const description = Args.text({ name: "description" }).pipe(Args.withDescription('What the migration does, e.g. "add webhooks table"'))
 
+// A file name of ASCII letters, digits and _: accented letters keep their letter (Ünïcode → unicode);
+// scripts with no Latin form are dropped, and a description of nothing else is refused.
 const slugOf = (text: string) =>
   text
+    .normalize("NFKD")
+    .replace(/\p{M}+/gu, "")
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "_")
     .replace(/^_+|_+$/g, "")
@@ -83,7 +87,13 @@ export const newMigration = Command.make(
       const slug = slugOf(description)
       if (slug === "") {
         return yield* new ConfigError({
-          problems: [{ variable: "description", problem: "has no letters or digits", fix: 'describe the change, e.g. aim new "add webhooks table"' }],
+          problems: [
+            {
+              variable: "description",
+              problem: "has no Latin letters or digits to name the file with",
+              fix: 'describe the change, e.g. aim new "add webhooks table"',
+            },
+          ],
         })
       }
       // A directory that is not there is not created silently: a typo would scatter migrations.
