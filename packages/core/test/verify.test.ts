@@ -54,6 +54,14 @@ describe("aim verify's checks", () => {
     })
   })
 
+  it("a table the backend uses dropped by hand: the backend cannot start, whatever its runner's ledger says", async () => {
+    const db = await deployed()
+    await sql(db.url, "DROP TABLE public.alerts CASCADE")
+    const report = await verifyWith(db.url, shippedMigrations)
+    expect(check(report, "backend")).toMatchObject({ status: "fail", detail: expect.stringContaining("the schema is not the backend's") })
+    expect(report.serviceable).toBe(false)
+  })
+
   it("a re-hashed default password is still caught (bcrypt compare)", async () => {
     const db = await deployed()
     await sql(db.url, "UPDATE users SET password_hash = $1 WHERE email = 'admin@opena2a.org'", [bcrypt.hashSync(defaultAdmin.defaultPassword, 10)])

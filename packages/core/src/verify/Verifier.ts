@@ -7,7 +7,7 @@ import { literal } from "../database/sqlText.js"
 import { type MigratorError, Migrator, type StatusReport } from "../migrations/Migrator.js"
 import type { LockWaitTimeout } from "../migrations/MigrationLock.js"
 import type { MigrationFailed, MigrationRefused } from "../migrations/MigratorError.js"
-import { type CatalogEntry, catalog } from "../troubleshooting/catalog.js"
+import { type CatalogEntry, catalog, findEntry } from "../troubleshooting/catalog.js"
 import { explain, refusalEntry } from "../troubleshooting/diagnose.js"
 import { aheadOfFiles } from "../migrations/ledgerPlan.js"
 import { readLegacyLedger } from "../migrations/Ledger.js"
@@ -123,7 +123,7 @@ const tableChecks = (columns: Columns) => {
 }
 
 // The backend's runner runs, at every start, each file of its release not recorded in its ledger.
-const backendCheck = ({ db }: VerifyContext, known: StatusReport | undefined) =>
+const backendCheck = ({ db }: VerifyContext, known: StatusReport | undefined, schema: Check) =>
   Effect.gen(function* () {
     const title = "The AIM backend can start"
     const group = "Backend"
@@ -145,6 +145,18 @@ const backendCheck = ({ db }: VerifyContext, known: StatusReport | undefined) =>
       return problem("fail", "backend", group, title, detail, catalog.backendWouldRun)
     }
     const unknown = [...have].filter((f) => !isKnownBackendFile(f)).sort()
+    // Its runner runs nothing, yet a backend whose tables are not there (a table dropped by hand) does
+    // not work: the start is only as good as the schema check above.
+    if (schema.status === "fail") {
+      return problem(
+        "fail",
+        "backend",
+        group,
+        title,
+        `its runner would run none of its files, but the schema is not the backend's (the check above): its queries on what is missing or different fail`,
+        schema.code === undefined ? catalog.backendWouldRun : (findEntry(schema.code) ?? catalog.backendWouldRun),
+      )
+    }
     return unknown.length > 0
       ? problem("warn", "backend", group, title, `recorded by a backend release aim does not know: ${unknown.join(", ")}`, catalog.backendNewerRelease)
       : pass("backend", group, title, `every file of the backend's current release is recorded (${expected.length}): its runner runs none`)
@@ -440,12 +452,13 @@ export const makeVerifier = Effect.gen(function* () {
               Effect.map((status) => ({ _tag: "Read" as const, status })),
               Effect.catchAll((error) => Effect.succeed({ _tag: "Unreadable" as const, error })),
             )
+      const schema = yield* backendSchemaCheck(context)
       const checks = [
         ...tableChecks(columns),
         ...(yield* adminChecks(context, columns)),
         ...(yield* policyChecks(context, columns)),
-        yield* backendSchemaCheck(context),
-        yield* backendCheck(context, known),
+        schema,
+        yield* backendCheck(context, known, schema),
         registrationPassed ??
           (yield* registrationCheck(context).pipe(
             Effect.catchAll((e) =>
