@@ -139,6 +139,13 @@ export const bootDatabase = (options: BootOptions = {}) =>
     const migrator = yield* Migrator
     const verifier = yield* Verifier
     if (config.overridden.length > 0) yield* Effect.logWarning(overriddenNotice(config.overridden))
+    // A setting that is set but refused (a health token too short, a FRONTEND_URL that is no URL, Redis
+    // half configured) is switched off: said once at boot, never silently. SMTP says its own below.
+    for (const problem of config.serviceProblems.filter((p) => !p.variable.startsWith("SMTP_"))) {
+      yield* Effect.logWarning(`${problem.variable} ${problem.problem}: not used`).pipe(
+        Effect.annotateLogs({ code: (problem.entry ?? catalog.configInvalid).code, fix: problem.fix }),
+      )
+    }
     yield* Effect.logInfo("✅ Migrating database schema...").pipe(Effect.annotateLogs({ database: describeDatabase(config.database) }))
     const report = yield* migrator.apply({ onEvent: logEvent }).pipe(
       Effect.tapError((e) =>

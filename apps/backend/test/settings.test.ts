@@ -14,7 +14,10 @@ describe("the backend's own settings come from the same environment and .env as 
     try {
       const dir = mkdtempSync(join(tmpdir(), "aim-dotenv-"))
       const migrations = migrationsWith({ "031_marker.sql": "CREATE TABLE IF NOT EXISTS dotenv_marker (id int);\n" })
-      writeFileSync(join(dir, ".env"), `DATABASE_URL=${db.url}\nMIGRATIONS_DIR=${migrations}\nPORT=0\nHOST=127.0.0.1\nLOG_FORMAT=json\n`)
+      writeFileSync(
+        join(dir, ".env"),
+        `DATABASE_URL=${db.url}\nMIGRATIONS_DIR=${migrations}\nPORT=0\nHOST=127.0.0.1\nLOG_FORMAT=json\nAIM_HEALTH_TOKEN=short\n`,
+      )
       const child = spawn(process.execPath, [serverBundle], {
         cwd: dir,
         env: { PATH: process.env.PATH, HOME: process.env.HOME },
@@ -34,6 +37,11 @@ describe("the backend's own settings come from the same environment and .env as 
         // LOG_FORMAT=json from .env: the line is JSON; MIGRATIONS_DIR from .env: the marker file ran; HOST from .env.
         expect(JSON.parse(line)).toMatchObject({ level: "info", address: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) })
         expect(await sql(db.url, "SELECT to_regclass('public.dotenv_marker') IS NOT NULL AS ran")).toEqual([{ ran: true }])
+        // A health token too short is switched off, and said at boot (never silently).
+        const warning = output.split("\n").find((l) => l.includes("AIM_HEALTH_TOKEN"))
+        expect(warning === undefined ? undefined : JSON.parse(warning)).toMatchObject({ level: "warn", code: "AIM-CFG-001" })
+        // (Its words may show *** where they contain the token itself: a secret is never printed, even inside a word.)
+        expect(warning, warning).toMatch(/AIM_HEALTH_TOKEN is .*than 16 characters/)
       } finally {
         child.kill("SIGTERM")
       }
