@@ -21,7 +21,7 @@ type ServiceKeyword = "host" | "hostaddr" | "port" | "dbname" | "user" | "passwo
  * `#` comments). Undefined when the file has no such section.
  */
 export const serviceSection = (text: string, name: string): Partial<Record<ServiceKeyword, string>> | undefined => {
-  let current: string | undefined
+  // The section's settings, from its header on: undefined until `[name]` is reached.
   let found: Record<string, string> | undefined
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim()
@@ -30,12 +30,11 @@ export const serviceSection = (text: string, name: string): Partial<Record<Servi
     if (section !== null) {
       // libpq uses the first section of that name in a file.
       if (found !== undefined) break
-      current = section[1]
-      if (current === name) found = {}
+      if (section[1] === name) found = {}
       continue
     }
     const eq = line.indexOf("=")
-    if (found !== undefined && current === name && eq > 0) found[line.slice(0, eq).trim()] = line.slice(eq + 1).trim()
+    if (found !== undefined && eq > 0) found[line.slice(0, eq).trim()] = line.slice(eq + 1).trim()
   }
   return found
 }

@@ -240,8 +240,11 @@ const runFile = (
       // No transaction to hold them in: the checks run just before the first statement.
       yield* runChecks(session, migration, checks)
       const statements = splitStatements(migration.sql)
+      // The indexes the file builds concurrently, read once from its statements.
+      const builtConcurrently: Array<string> = []
       for (const [index, statement] of statements.entries()) {
         const built = concurrentIndexName(statement.text)
+        if (built !== undefined) builtConcurrently.push(built)
         // A cancelled or failed CREATE INDEX CONCURRENTLY leaves its index INVALID; IF NOT EXISTS would
         // then skip it and the file be recorded with an index that is never used. Dropped first, so the
         // run aim advises after a failure builds it again.
@@ -256,10 +259,7 @@ const runFile = (
         )
       }
       // Every index the file built concurrently must be valid before the file is recorded.
-      const invalid = yield* invalidIndexes(
-        session,
-        statements.flatMap((st) => concurrentIndexName(st.text) ?? []),
-      )
+      const invalid = yield* invalidIndexes(session, builtConcurrently)
       if (invalid.length > 0) {
         const last = statements.at(-1)
         return yield* new MigrationFailed({

@@ -41,9 +41,20 @@ export const parseFleet = (
   base: DatabaseSettings | undefined,
 ): { targets: ReadonlyArray<FleetTarget>; problems: ReadonlyArray<FleetProblem> } => {
   const targets: Array<FleetTarget> = []
-  // The line of each target, for a duplicate's problem.
-  const lines: Array<number> = []
   const problems: Array<FleetProblem> = []
+  // One database named twice (a URL and its name, another spelling of the host's case) would be
+  // migrated twice and counted twice: the second line is a problem naming the first.
+  const firstLine = new Map<string, number>()
+  const add = (settings: ServerDatabase, line: number) => {
+    const target = { label: describeDatabase(settings), settings }
+    const key = databaseKey(target)
+    const first = firstLine.get(key)
+    if (first !== undefined) problems.push({ line, problem: `names the same database as line ${first} (${target.label})` })
+    else {
+      firstLine.set(key, line)
+      targets.push(target)
+    }
+  }
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.trim()
     if (line === "" || line.startsWith("#")) return
@@ -54,8 +65,7 @@ export const parseFleet = (
         problems.push({ line: index + 1, problem: found.map((p) => p.problem).join("; ") || "not a server URL" })
         return
       }
-      targets.push({ label: describeDatabase(settings), settings })
-      lines.push(index + 1)
+      add(settings, index + 1)
       return
     }
     if (base?._tag !== "Server") {
@@ -71,25 +81,9 @@ export const parseFleet = (
       })
       return
     }
-    const settings = { ...base, database: line }
-    targets.push({ label: describeDatabase(settings), settings })
-    lines.push(index + 1)
+    add({ ...base, database: line }, index + 1)
   })
-  // One database named twice (a URL and its name, another spelling of the host's case) would be
-  // migrated twice and counted twice: the second line is a problem naming the first.
-  const seen = new Map<string, number>()
-  const unique: Array<FleetTarget> = []
-  for (const [index, target] of targets.entries()) {
-    const key = databaseKey(target)
-    const first = seen.get(key)
-    const line = lines[index] ?? 0
-    if (first !== undefined) problems.push({ line, problem: `names the same database as line ${first} (${target.label})` })
-    else {
-      seen.set(key, line)
-      unique.push(target)
-    }
-  }
-  return { targets: unique, problems: problems.sort((a, b) => a.line - b.line) }
+  return { targets, problems }
 }
 
 /** Where a database lives, however a line spells it: host (case-insensitive), port, database. */
