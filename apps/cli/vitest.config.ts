@@ -5,5 +5,9 @@ export default defineConfig({
     globalSetup: ["@aim/testkit/globalSetup", "./test/buildCli.ts"],
     testTimeout: 180_000,
     hookTimeout: 120_000,
+    // Two workers on 2 cores: most of a file's time is waiting on PostgreSQL, Redis, a child process
+    // or a socket, so a second file runs in that time (vitest would otherwise start one).
+    maxWorkers: 2,
+    minWorkers: 2,
   },
 })

@@ -2,27 +2,27 @@ import { cpSync, existsSync, mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { aim, shippedMigrations } from "./run.js"
+import { aimProcess, shippedMigrations } from "./run.js"
 
 describe("the embedded default", () => {
   it("with nothing configured, aim migrate says so in one line and migrates .aim/ in the working directory", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "aim-embedded-"))
     cpSync(shippedMigrations, join(cwd, "migrations"), { recursive: true })
-    const first = await aim(["migrate"], {}, cwd)
+    const first = await aimProcess(["migrate"], {}, cwd)
     expect(first.code, first.stderr).toBe(0)
     expect(first.stderr.trim().split("\n")).toEqual([
       expect.stringMatching(/^ℹ No database configured: using the embedded PostgreSQL \(PGlite\) in .*\.aim\/pglite/),
     ])
     expect(first.stdout).toMatch(/25 migrations applied/)
     expect(existsSync(join(cwd, ".aim", "pglite", "PG_VERSION"))).toBe(true)
-    const status = await aim(["status", "--json"], {}, cwd)
+    const status = await aimProcess(["status", "--json"], {}, cwd)
     expect(JSON.parse(status.stdout)).toMatchObject({ upToDate: true, pending: [] })
   })
 
   it("several processes on the same embedded database take turns: each migration applied once, all exit 0", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "aim-embedded-race-"))
     cpSync(shippedMigrations, join(cwd, "migrations"), { recursive: true })
-    const results = await Promise.all(Array.from({ length: 3 }, () => aim(["migrate", "--json", "--no-verify"], {}, cwd)))
+    const results = await Promise.all(Array.from({ length: 3 }, () => aimProcess(["migrate", "--json", "--no-verify"], {}, cwd)))
     for (const r of results) expect(r.code, r.stderr).toBe(0)
     const applied = results.flatMap((r) => JSON.parse(r.stdout).applied as Array<{ version: number }>).map((a) => a.version)
     expect(applied.sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1))
@@ -30,7 +30,7 @@ describe("the embedded default", () => {
 
   it("never falls back to the embedded database in production: the missing variables are listed", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "aim-prod-"))
-    const result = await aim(["migrate", "--migrations-dir", shippedMigrations], { NODE_ENV: "production" }, cwd)
+    const result = await aimProcess(["migrate", "--migrations-dir", shippedMigrations], { NODE_ENV: "production" }, cwd)
     expect(result.code).toBe(2)
     expect(result.stderr).toMatch(/AIM-CFG-001/)
     for (const v of ["POSTGRES_HOST", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"]) expect(result.stderr).toContain(v)
@@ -39,7 +39,7 @@ describe("the embedded default", () => {
 
   it("never falls back when a server is configured but unreachable", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "aim-noserver-"))
-    const result = await aim(
+    const result = await aimProcess(
       ["migrate", "--migrations-dir", shippedMigrations],
       { POSTGRES_HOST: "127.0.0.1", POSTGRES_PORT: "1", POSTGRES_USER: "u", POSTGRES_PASSWORD: "p4ss", POSTGRES_DB: "d" },
       cwd,

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { spawn, spawnSync } from "node:child_process"
 import { lockKeys } from "@aim/core/testing"
 import pg from "pg"
-import { aim, aimInProcess, cleanEnv, cliBundle, repoRoot, shippedMigrations } from "./run.js"
+import { aim, aimProcess, cleanEnv, cliBundle, repoRoot, shippedMigrations } from "./run.js"
 
 const scratch = mkdtempSync(join(tmpdir(), "aim-inputs-"))
 const aFile = join(scratch, "not-a-directory.sql")
@@ -255,14 +255,14 @@ describe("every bad input is answered: one coded line, the right exit code, JSON
   // In process, through the one renderer: the same answer as the process gives (a few rows run as
   // processes below, to show that), without starting one per row and format.
   it.each(rows)("$name", async (row) => {
-    const human = await aimInProcess(row.args, row.env ?? {}, row.cwd)
+    const human = await aim(row.args, row.env ?? {}, row.cwd)
     expect(human.code, human.stderr).toBe(row.exit)
     const first = human.stderr.split("\n").find((line) => line.startsWith("✖")) ?? human.stdout.split("\n").find((line) => /\[AIM-/.test(line)) ?? ""
     expect(first).toContain(`[${row.code}]`)
     expect(`${human.stdout}\n${human.stderr}`).toMatch(row.says)
     expect(human.stderr).not.toMatch(/\n\s+at /) // no stack trace
 
-    const json = await aimInProcess([...row.args, "--json"], row.env ?? {}, row.cwd)
+    const json = await aim([...row.args, "--json"], row.env ?? {}, row.cwd)
     expect(json.code).toBe(row.exit)
     const doc = JSON.parse(json.stdout)
     expect(doc.ok).toBe(false)
@@ -278,7 +278,7 @@ describe("every bad input is answered: one coded line, the right exit code, JSON
     expect(sample.length).toBeGreaterThanOrEqual(4)
     for (const row of sample) {
       for (const args of [row.args, [...row.args, "--json"]]) {
-        const [inProcess, asProcess] = [await aimInProcess(args, row.env ?? {}, row.cwd), await aim(args, row.env ?? {}, row.cwd)]
+        const [inProcess, asProcess] = [await aim(args, row.env ?? {}, row.cwd), await aimProcess(args, row.env ?? {}, row.cwd)]
         expect({ name: row.name, ...asProcess }).toEqual({ name: row.name, ...inProcess })
       }
     }

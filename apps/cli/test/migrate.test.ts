@@ -1,14 +1,14 @@
 import { createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
 import { useFreshDatabases } from "@aim/testkit/hooks"
 import { describe, expect, it } from "vitest"
-import { aim } from "./run.js"
+import { aimProcess } from "./run.js"
 
 describe("aim migrate / status on PostgreSQL", () => {
   // Each test has its own database and sets up what it needs: none depends on another's order.
   const fresh = useFreshDatabases("aim_cli")
   const migrated = async () => {
     const db = await fresh()
-    const result = await aim(["migrate", "--no-verify"], { DATABASE_URL: db.url })
+    const result = await aimProcess(["migrate", "--no-verify"], { DATABASE_URL: db.url })
     expect(result.code, result.stderr).toBe(0)
     return db
   }
@@ -16,7 +16,7 @@ describe("aim migrate / status on PostgreSQL", () => {
   it("dry-run prints the plan and changes nothing", async () => {
     const db = await fresh()
     const database = () => db
-    const result = await aim(["migrate", "--dry-run", "--json"], { DATABASE_URL: database().url })
+    const result = await aimProcess(["migrate", "--dry-run", "--json"], { DATABASE_URL: database().url })
     expect(result.code).toBe(0)
     const doc = JSON.parse(result.stdout)
     expect(doc).toMatchObject({ ok: true, dryRun: true, upToDate: false, applied: [] })
@@ -28,7 +28,7 @@ describe("aim migrate / status on PostgreSQL", () => {
   it("applies with the guide's lines, one line per migration, and a second run is up to date", async () => {
     const db = await fresh()
     const database = () => db
-    const first = await aim(["migrate"], { DATABASE_URL: database().url })
+    const first = await aimProcess(["migrate"], { DATABASE_URL: database().url })
     expect(first.code, first.stderr).toBe(0)
     const lines = first.stdout.trim().split("\n")
     expect(lines[0]).toBe("✅ Migrating database schema...")
@@ -41,7 +41,7 @@ describe("aim migrate / status on PostgreSQL", () => {
     expect(lines[done + 1]).toMatch(/^Verifying: postgres:\/\//)
     expect(lines.at(-1)).toMatch(/^✅ \d+ passed, \d+ warnings?, 0 failed$/)
 
-    const second = await aim(["migrate"], { DATABASE_URL: database().url })
+    const second = await aimProcess(["migrate"], { DATABASE_URL: database().url })
     expect(second.code).toBe(0)
     expect(second.stdout).toContain("✅ Database migration completed successfully")
     expect(second.stdout).toMatch(/up to date/)
@@ -51,14 +51,14 @@ describe("aim migrate / status on PostgreSQL", () => {
   it("status --json and migrate --json print one JSON document with stable fields", async () => {
     const db = await migrated()
     const database = () => db
-    const status = await aim(["status", "--json"], { DATABASE_URL: database().url })
+    const status = await aimProcess(["status", "--json"], { DATABASE_URL: database().url })
     expect(status.code).toBe(0)
     const doc = JSON.parse(status.stdout)
     expect(doc.upToDate).toBe(true)
     expect(doc.pending).toEqual([])
     expect(doc.applied).toHaveLength(25)
     expect(Object.keys(doc.applied[0]).sort()).toEqual(["appliedAt", "appliedBy", "checksum", "durationMs", "method", "name", "state", "version"])
-    const migrate = await aim(["migrate", "--json"], { DATABASE_URL: database().url })
+    const migrate = await aimProcess(["migrate", "--json"], { DATABASE_URL: database().url })
     expect(JSON.parse(migrate.stdout)).toMatchObject({ ok: true, applied: [], pending: [], upToDate: true })
   })
 
@@ -66,31 +66,31 @@ describe("aim migrate / status on PostgreSQL", () => {
     const db = await migrated()
     const database = () => db
     await sql(database().url, "UPDATE aim_migrations.schema_migrations SET checksum = 'x' WHERE version = 3")
-    const result = await aim(["migrate"], { DATABASE_URL: database().url })
+    const result = await aimProcess(["migrate"], { DATABASE_URL: database().url })
     expect(result.code).toBe(1)
     const line = result.stderr.split("\n").find((l) => l.startsWith("✖"))
     expect(line).toMatch(
       /^✖ \[AIM-MIG-001\] 003_add_missing_agent_columns\.sql changed after it was applied .*Fix: .*docs: \/troubleshooting\/checksum-changed\)$/,
     )
-    const json = await aim(["status", "--json"], { DATABASE_URL: database().url })
+    const json = await aimProcess(["status", "--json"], { DATABASE_URL: database().url })
     expect(json.code).toBe(1)
     expect(JSON.parse(json.stdout).refusals[0]).toMatchObject({ kind: "changed", version: 3 })
   })
 
   it("bad usage and bad configuration exit 2; --help documents the exit codes", async () => {
-    expect((await aim(["migrate", "--no-such-flag"], { DATABASE_URL: "postgres://postgres@127.0.0.1:1/never-opened" })).code).toBe(2)
-    const config = await aim(["migrate", "--json"], { POSTGRES_HOST: "localhost", POSTGRES_PORT: "fivefourthreetwo" })
+    expect((await aimProcess(["migrate", "--no-such-flag"], { DATABASE_URL: "postgres://postgres@127.0.0.1:1/never-opened" })).code).toBe(2)
+    const config = await aimProcess(["migrate", "--json"], { POSTGRES_HOST: "localhost", POSTGRES_PORT: "fivefourthreetwo" })
     expect(config.code).toBe(2)
     const doc = JSON.parse(config.stdout)
     expect(doc.error.code).toBe("AIM-CFG-001")
     expect(doc.error.details.join("\n")).toMatch(/POSTGRES_PORT: "fivefourthreetwo" is not a port number/)
     expect(doc.error.details.join("\n")).toMatch(/POSTGRES_PASSWORD: is not set/)
-    const help = await aim(["--help"])
+    const help = await aimProcess(["--help"])
     expect(help.stdout).toMatch(/Exit codes: 0 success, 1 a migration or check failed, 2 bad usage or configuration/)
   })
 
   it("an unreachable server is a one-line error with its code, not a stack trace", async () => {
-    const result = await aim(["migrate"], { DATABASE_URL: "postgres://postgres@127.0.0.1:1/x" })
+    const result = await aimProcess(["migrate"], { DATABASE_URL: "postgres://postgres@127.0.0.1:1/x" })
     expect(result.code).toBe(1)
     expect(result.stderr.trim().split("\n")).toHaveLength(1)
     expect(result.stderr).toMatch(/^✖ \[AIM-DB-001\] connect ECONNREFUSED 127\.0\.0\.1:1\. Fix: /)
@@ -101,7 +101,7 @@ describe("8 aim migrate processes at once on a fresh database", () => {
   it("all exit 0 and every migration is applied exactly once", async () => {
     const db = await createTestDatabase(testPostgresUrl(), "aim_race")
     try {
-      const results = await Promise.all(Array.from({ length: 8 }, () => aim(["migrate", "--json"], { DATABASE_URL: db.url })))
+      const results = await Promise.all(Array.from({ length: 8 }, () => aimProcess(["migrate", "--json"], { DATABASE_URL: db.url })))
       for (const r of results) expect(r.code, r.stderr).toBe(0)
       const applied = results.flatMap((r) => JSON.parse(r.stdout).applied as Array<{ version: number }>)
       expect(applied.map((a) => a.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1))

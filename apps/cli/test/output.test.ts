@@ -4,7 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { isControl, visible } from "../src/output.js"
-import { aimInProcess, cliBundle } from "./run.js"
+import { aim, cliBundle } from "./run.js"
 
 // Names aim prints come from files and databases it does not control: a table or file named with an
 // escape sequence must not drive the terminal (an OSC 52 clipboard write, a colour, a cursor move) nor
@@ -23,11 +23,11 @@ describe("every name aim prints has its control characters made visible", () => 
     const dir = mkdtempSync(join(tmpdir(), "aim-visible-"))
     const name = `031_x${osc52}\r✓ all good.sql`
     writeFileSync(join(dir, name), "DROP TABLE users;\n")
-    const text = await aimInProcess(["lint", join(dir, name)])
+    const text = await aim(["lint", join(dir, name)])
     const printed = text.stdout + text.stderr
     expect(printed).toContain("\\x1b]52;c;")
     expect([...printed].filter(isControl)).toEqual([])
-    const json = await aimInProcess(["lint", "--json", join(dir, name)])
+    const json = await aim(["lint", "--json", join(dir, name)])
     expect([...json.stdout].filter(isControl)).toEqual([])
     expect(JSON.stringify(JSON.parse(json.stdout))).toContain("\\u001b]52")
   })

@@ -2,7 +2,7 @@ import { type TestDatabase, createTestDatabase, sql, testPostgresUrl } from "@ai
 import { lockKeys } from "@aim/core/testing"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { aimInProcess } from "./run.js"
+import { aim } from "./run.js"
 
 // Every mode that "changes nothing" is proved against a database where every write fails: a role that
 // may only read, whose transactions are read-only. A mode that tried to write (create its ledger, take
@@ -14,7 +14,7 @@ describe("the modes that change nothing never write, proved as a role that canno
   let readOnlyUrl = ""
   beforeAll(async () => {
     db = await createTestDatabase(testPostgresUrl(), "aim_readonly")
-    const migrated = await aimInProcess(["migrate", "--no-verify"], { DATABASE_URL: db.url })
+    const migrated = await aim(["migrate", "--no-verify"], { DATABASE_URL: db.url })
     expect(migrated.code, migrated.stderr).toBe(0)
     await sql(
       db.url,
@@ -45,7 +45,7 @@ describe("the modes that change nothing never write, proved as a role that canno
   ])("%s exits 0 and writes nothing", async (_mode, args) => {
     const before = await sql(db.url, "SELECT count(*)::int AS n, max(applied_at) AS at FROM aim_migrations.schema_migrations")
     // Replays go to the test server (named by the environment, as an operator would), not PGlite: faster.
-    const result = await aimInProcess(args, { DATABASE_URL: readOnlyUrl, AIM_SCRATCH_DATABASE_URL: testPostgresUrl() })
+    const result = await aim(args, { DATABASE_URL: readOnlyUrl, AIM_SCRATCH_DATABASE_URL: testPostgresUrl() })
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0)
     expect(await sql(db.url, "SELECT count(*)::int AS n, max(applied_at) AS at FROM aim_migrations.schema_migrations")).toEqual(before)
   })
@@ -60,12 +60,12 @@ describe("the modes that change nothing never write, proved as a role that canno
     try {
       await holder.query("SELECT pg_advisory_lock($1, $2)", [...lockKeys])
       for (const args of [["status"], ["plan"], ["drift"]]) {
-        const result = await aimInProcess(args, { DATABASE_URL: readOnlyUrl, AIM_SCRATCH_DATABASE_URL: testPostgresUrl() })
+        const result = await aim(args, { DATABASE_URL: readOnlyUrl, AIM_SCRATCH_DATABASE_URL: testPostgresUrl() })
         expect(result.stderr, args.join(" ")).toMatch(/⏳ a migration is running on this database now: aim-migrate other-host pid 4242/)
       }
     } finally {
       await holder.end()
     }
-    expect((await aimInProcess(["status"], { DATABASE_URL: readOnlyUrl })).stderr).not.toMatch(/migration is running/)
+    expect((await aim(["status"], { DATABASE_URL: readOnlyUrl })).stderr).not.toMatch(/migration is running/)
   })
 })

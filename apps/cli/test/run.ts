@@ -27,8 +27,12 @@ export const cleanEnv = (env: Record<string, string> = {}): NodeJS.ProcessEnv =>
   return { ...base, NO_COLOR: "1", ...env }
 }
 
-/** Runs `aim ...args` as a real process. */
-export const aim = (args: ReadonlyArray<string>, env: Record<string, string> = {}, cwd = repoRoot): Promise<CliResult> =>
+/**
+ * Runs `aim ...args` as a real process: for what only a process shows (exit by signal, EPIPE, output a
+ * library writes to the process's own streams, start-up environment such as the CA store, several
+ * processes on one embedded database). Everything else runs `aim` in process.
+ */
+export const aimProcess = (args: ReadonlyArray<string>, env: Record<string, string> = {}, cwd = repoRoot): Promise<CliResult> =>
   new Promise((resolveResult, reject) => {
     const child = spawn(process.execPath, [cliBundle(), ...args], { cwd, env: cleanEnv(env) })
     let stdout = ""
@@ -49,7 +53,7 @@ export const aim = (args: ReadonlyArray<string>, env: Record<string, string> = {
  * streams. For the input matrix; what only a process shows (exit by signal, EPIPE, the installed
  * tarball) keeps `aim`.
  */
-export const aimInProcess = async (args: ReadonlyArray<string>, env: Record<string, string> = {}, cwd = repoRoot): Promise<CliResult> => {
+export const aim = async (args: ReadonlyArray<string>, env: Record<string, string> = {}, cwd = repoRoot): Promise<CliResult> => {
   const { runCli } = await import("../src/main.js")
   const { PassThrough } = await import("node:stream")
   const collect = () => {

@@ -1,6 +1,6 @@
 import { type Cluster, type RedisServer, startCluster, startRedis } from "@aim/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type CliResult, aim, shippedMigrations } from "./run.js"
+import { type CliResult, aimProcess, shippedMigrations } from "./run.js"
 
 const secrets = { pg: "Pg-s3cret w/ @:'quote\"", smtp: "Smtp-s3cret-value", redis: "Redis-s3cret-value" }
 
@@ -40,19 +40,19 @@ describe("no secret appears in any output of any command", () => {
     }
     const wrongEnv = { ...env, POSTGRES_PASSWORD: `${secrets.pg}-wrong` }
     const dir = ["--migrations-dir", shippedMigrations]
-    const runs: Array<CliResult> = await Promise.all([aim(["migrate", ...dir], env), aim(["migrate", "--dry-run", "--json", ...dir], urlEnv)])
+    const runs: Array<CliResult> = await Promise.all([aimProcess(["migrate", ...dir], env), aimProcess(["migrate", "--dry-run", "--json", ...dir], urlEnv)])
     runs.push(
       ...(await Promise.all([
-        aim(["migrate", "--json", ...dir], urlEnv),
-        aim(["status", ...dir], env),
-        aim(["status", "--json", ...dir], urlEnv),
-        aim(["verify", ...dir], env),
-        aim(["verify", "--json", ...dir], env),
-        aim(["doctor"], env),
-        aim(["doctor", "--json"], urlEnv),
-        aim(["explain", `password authentication failed; password was ${secrets.pg}`], env),
-        aim(["migrate", "--json", ...dir], wrongEnv),
-        aim(["doctor", "--json"], wrongEnv),
+        aimProcess(["migrate", "--json", ...dir], urlEnv),
+        aimProcess(["status", ...dir], env),
+        aimProcess(["status", "--json", ...dir], urlEnv),
+        aimProcess(["verify", ...dir], env),
+        aimProcess(["verify", "--json", ...dir], env),
+        aimProcess(["doctor"], env),
+        aimProcess(["doctor", "--json"], urlEnv),
+        aimProcess(["explain", `password authentication failed; password was ${secrets.pg}`], env),
+        aimProcess(["migrate", "--json", ...dir], wrongEnv),
+        aimProcess(["doctor", "--json"], wrongEnv),
       ])),
     )
     expect(runs[0]?.code, runs[0]?.stderr).toBe(0)
@@ -86,7 +86,7 @@ describe("literals of a failing statement never leave the process", () => {
         const dir = mkdtempSync(join(tmpdir(), "aim-literals-"))
         writeFileSync(join(dir, "001_leak.sql"), sqlText)
         for (const json of [false, true]) {
-          const result = await aim(["migrate", ...(json ? ["--json"] : []), "--migrations-dir", dir], { DATABASE_URL: db.url })
+          const result = await aimProcess(["migrate", ...(json ? ["--json"] : []), "--migrations-dir", dir], { DATABASE_URL: db.url })
           expect(result.code, `case ${i}`).toBe(1)
           expect(result.stdout + result.stderr, `case ${i}`).not.toContain(token)
           expect(result.stdout + result.stderr, `case ${i}`).not.toContain("8f2a91c4e7")

@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { aim, shippedMigrations } from "./run.js"
+import { aimProcess, shippedMigrations } from "./run.js"
 
 const withPassword = (url: string, password: string) => {
   const u = new URL(url)
@@ -16,7 +16,7 @@ describe("OpenTelemetry: traces and metrics to a real OTLP/HTTP receiver", () =>
     const receiver = await startOtlpReceiver()
     const db = await createTestDatabase(testPostgresUrl(), "aim_otel_json")
     try {
-      const result = await aim(["migrate", "--no-verify"], {
+      const result = await aimProcess(["migrate", "--no-verify"], {
         DATABASE_URL: withPassword(db.url, "otel-Secret-pw"),
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
         OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
@@ -57,7 +57,7 @@ describe("OpenTelemetry: traces and metrics to a real OTLP/HTTP receiver", () =>
     cpSync(shippedMigrations, dir, { recursive: true })
     writeFileSync(join(dir, "031_broken.sql"), "ALTER TABLE no_such_table ADD COLUMN IF NOT EXISTS x int;\n")
     try {
-      const result = await aim(["migrate", "--migrations-dir", dir], { DATABASE_URL: db.url, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url })
+      const result = await aimProcess(["migrate", "--migrations-dir", dir], { DATABASE_URL: db.url, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url })
       expect(result.code).toBe(1)
       expect(receiver.contentTypes.every((t) => t.includes("application/x-protobuf"))).toBe(true)
       const broken = receiver.spans.find((s) => s.name === "aim.migration 031_broken.sql")
@@ -77,16 +77,24 @@ describe("OpenTelemetry: traces and metrics to a real OTLP/HTTP receiver", () =>
     const db = await createTestDatabase(testPostgresUrl(), "aim_otel_down")
     try {
       const t0 = performance.now()
-      const silent = await aim(["migrate", "--no-verify"], { DATABASE_URL: db.url, OTEL_EXPORTER_OTLP_ENDPOINT: hole.url, OTEL_EXPORTER_OTLP_TIMEOUT: "1000" })
+      const silent = await aimProcess(["migrate", "--no-verify"], {
+        DATABASE_URL: db.url,
+        OTEL_EXPORTER_OTLP_ENDPOINT: hole.url,
+        OTEL_EXPORTER_OTLP_TIMEOUT: "1000",
+      })
       const silentMs = performance.now() - t0
       expect(silent.code, silent.stderr).toBe(0)
       expect(silent.stderr).not.toMatch(/AIM-GEN-001|Error/)
       const t1 = performance.now()
-      const refused = await aim(["status"], { DATABASE_URL: db.url, OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:1", OTEL_EXPORTER_OTLP_TIMEOUT: "1000" })
+      const refused = await aimProcess(["status"], {
+        DATABASE_URL: db.url,
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:1",
+        OTEL_EXPORTER_OTLP_TIMEOUT: "1000",
+      })
       const refusedMs = performance.now() - t1
       expect(refused.code, refused.stderr).toBe(0)
       const t2 = performance.now()
-      expect((await aim(["status"], { DATABASE_URL: db.url })).code).toBe(0)
+      expect((await aimProcess(["status"], { DATABASE_URL: db.url })).code).toBe(0)
       const offMs = performance.now() - t2
       // The run's own work plus at most the 1 s export timeout (the exporter retries a refused
       // connection within it), and a margin for a loaded machine.
@@ -101,25 +109,25 @@ describe("OpenTelemetry: traces and metrics to a real OTLP/HTTP receiver", () =>
   it("aim doctor says where traces and metrics go, or that telemetry is off", async () => {
     const receiver = await startOtlpReceiver()
     try {
-      const on = JSON.parse((await aim(["doctor", "--json"], { DATABASE_URL: testPostgresUrl(), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url })).stdout)
+      const on = JSON.parse((await aimProcess(["doctor", "--json"], { DATABASE_URL: testPostgresUrl(), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url })).stdout)
       expect(on.checks).toContainEqual(
         expect.objectContaining({ id: "telemetry", status: "pass", detail: expect.stringContaining(`traces to ${receiver.url}/v1/traces`) }),
       )
-      const off = JSON.parse((await aim(["doctor", "--json"], { DATABASE_URL: testPostgresUrl() })).stdout)
+      const off = JSON.parse((await aimProcess(["doctor", "--json"], { DATABASE_URL: testPostgresUrl() })).stdout)
       expect(off.checks).toContainEqual(expect.objectContaining({ id: "telemetry", status: "pass", detail: expect.stringMatching(/^off/) }))
       // A collector's credentials (in its URL, or a header's API key) are never shown.
-      const withKey = await aim(["doctor", "--json"], {
+      const withKey = await aimProcess(["doctor", "--json"], {
         DATABASE_URL: testPostgresUrl(),
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url.replace("http://", "http://otel:Url-Secret-7@"),
         OTEL_EXPORTER_OTLP_HEADERS: "x-api-key=Hdr-Secret-9",
       })
       expect(withKey.stdout).toMatch(/traces to http:\/\/\*\*\*@127\.0\.0\.1/)
       expect(`${withKey.stdout}${withKey.stderr}`).not.toMatch(/Url-Secret-7|Hdr-Secret-9/)
-      const badWithKey = await aim(["status"], { DATABASE_URL: testPostgresUrl(), OTEL_EXPORTER_OTLP_ENDPOINT: "ftp://otel:Url-Secret-7@collector" })
+      const badWithKey = await aimProcess(["status"], { DATABASE_URL: testPostgresUrl(), OTEL_EXPORTER_OTLP_ENDPOINT: "ftp://otel:Url-Secret-7@collector" })
       expect(badWithKey.code).toBe(2)
       expect(`${badWithKey.stdout}${badWithKey.stderr}`).not.toContain("Url-Secret-7")
       // An invalid OTEL_* variable stops every other command; doctor still runs and names it.
-      const invalid = await aim(["doctor", "--json"], { DATABASE_URL: testPostgresUrl(), OTEL_EXPORTER_OTLP_ENDPOINT: "notaurl" })
+      const invalid = await aimProcess(["doctor", "--json"], { DATABASE_URL: testPostgresUrl(), OTEL_EXPORTER_OTLP_ENDPOINT: "notaurl" })
       expect(invalid.code).toBe(1)
       expect(JSON.parse(invalid.stdout).checks).toContainEqual(
         expect.objectContaining({
@@ -135,7 +143,7 @@ describe("OpenTelemetry: traces and metrics to a real OTLP/HTTP receiver", () =>
   })
 
   it("an unsupported protocol is a configuration error, not a silent default", async () => {
-    const result = await aim(["status"], {
+    const result = await aimProcess(["status"], {
       DATABASE_URL: "postgres://postgres@127.0.0.1:1/x",
       OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318",
       OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
