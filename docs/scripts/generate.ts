@@ -171,8 +171,8 @@ const sidebar = () => ({
   troubleshooting: catalogEntries.map((e) => ({ text: `${e.code} ${e.title}`, link: `/troubleshooting/${e.slug}` })),
 })
 
-const main = Effect.gen(function* () {
-  const check = process.argv.includes("--check")
+/** Every generated page, by its path under docs/, as the sources (catalog, CLI, migrations) say it. */
+export const generatedPages = Effect.gen(function* () {
   const pages = new Map<string, string>()
   pages.set("troubleshooting/index.md", troubleshootingIndex())
   for (const entry of catalogEntries) pages.set(`troubleshooting/${entry.slug}.md`, troubleshootingPage(entry))
@@ -188,23 +188,42 @@ const main = Effect.gen(function* () {
   const fleetChart = join(root, "bench", "results", "fleet.svg")
   if (existsSync(fleetChart)) pages.set("public/bench-fleet.svg", readFileSync(fleetChart, "utf8"))
   pages.set(".vitepress/sidebar.json", `${JSON.stringify(sidebar(), null, 2)}\n`)
+  return pages
+})
 
-  // A page for an entry that no longer exists is stale too.
-  const generatedDir = join(docs, "troubleshooting")
-  const orphans = existsSync(generatedDir) ? readdirSync(generatedDir).filter((f) => f.endsWith(".md") && !pages.has(`troubleshooting/${f}`)) : []
-  const stale = [...pages].filter(([path, text]) => !existsSync(join(docs, path)) || readFileSync(join(docs, path), "utf8") !== text).map(([path]) => path)
-  if (check) {
-    const problems = [...stale, ...orphans.map((f) => `troubleshooting/${f} (no catalog entry)`)]
+const generatedDir = join(docs, "troubleshooting")
+/** A page for an entry that no longer exists is stale too. */
+const orphansOf = (pages: ReadonlyMap<string, string>) =>
+  existsSync(generatedDir) ? readdirSync(generatedDir).filter((f) => f.endsWith(".md") && !pages.has(`troubleshooting/${f}`)) : []
+const staleOf = (pages: ReadonlyMap<string, string>) =>
+  [...pages].filter(([path, text]) => !existsSync(join(docs, path)) || readFileSync(join(docs, path), "utf8") !== text).map(([path]) => path)
+
+/**
+ * What `--check` reports: each committed page that differs from what the sources generate, and each
+ * page without a catalog entry. It reads and never writes, so the test run checks the committed pages
+ * (the docs suite's set-up and its staleness test call it in process).
+ */
+export const staleDocs = Effect.gen(function* () {
+  const pages = yield* generatedPages
+  return { pages: pages.size, problems: [...staleOf(pages), ...orphansOf(pages).map((f) => `troubleshooting/${f} (no catalog entry)`)] }
+})
+
+export const staleMessage = (problems: ReadonlyArray<string>) =>
+  `✖ docs are stale against the catalog, the CLI or the migrations:\n${problems.map((p) => `  - docs/${p}`).join("\n")}\nFix: pnpm docs:build (or pnpm --filter @aim/docs generate) and commit the result\n`
+
+const main = Effect.gen(function* () {
+  if (process.argv.includes("--check")) {
+    const { pages, problems } = yield* staleDocs
     if (problems.length > 0) {
-      process.stderr.write(
-        `✖ docs are stale against the catalog, the CLI or the migrations:\n${problems.map((p) => `  - docs/${p}`).join("\n")}\nFix: pnpm docs:build (or pnpm --filter @aim/docs generate) and commit the result\n`,
-      )
+      process.stderr.write(staleMessage(problems))
       process.exit(1)
     }
-    process.stdout.write(`✅ docs up to date (${pages.size} generated pages)\n`)
+    process.stdout.write(`✅ docs up to date (${pages} generated pages)\n`)
     return
   }
-  for (const f of orphans) rmSync(join(generatedDir, f))
+  const pages = yield* generatedPages
+  const stale = staleOf(pages)
+  for (const f of orphansOf(pages)) rmSync(join(generatedDir, f))
   for (const [path, text] of pages) {
     mkdirSync(dirname(join(docs, path)), { recursive: true })
     writeFileSync(join(docs, path), text)
@@ -212,7 +231,10 @@ const main = Effect.gen(function* () {
   process.stdout.write(`generated ${pages.size} pages (${stale.length} changed)\n`)
 })
 
-Effect.runPromise(main).catch((error: unknown) => {
-  process.stderr.write(`✖ docs generation failed: ${error instanceof Error ? error.message : String(error)}\n`)
-  process.exit(1)
-})
+// Run as a script (pnpm docs:build, docs:check); imported, it only defines the pages.
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  Effect.runPromise(main).catch((error: unknown) => {
+    process.stderr.write(`✖ docs generation failed: ${error instanceof Error ? error.message : String(error)}\n`)
+    process.exit(1)
+  })
+}

@@ -11,13 +11,21 @@ const types: Record<string, string> = {
   ".woff2": "font/woff2",
 }
 
-/** Serves the built site with clean URLs (`/a/b` → `a/b.html`, `/a/` → `a/index.html`) and real 404s. */
+/**
+ * The built file a URL path is served from, with clean URLs (`/a/b` → `a/b.html`, `/a/` →
+ * `a/index.html`), or undefined (a 404). The server and the link check share it.
+ */
+export const siteFile = (dist: string, pathname: string): string | undefined => {
+  const path = normalize(decodeURIComponent(pathname)).replace(/^(\.\.[/\\])+/, "")
+  const candidates = [join(dist, path), join(dist, `${path}.html`), join(dist, path, "index.html")]
+  return candidates.find((c) => existsSync(c) && statSync(c).isFile())
+}
+
+/** Serves the built site through siteFile, with real 404s. */
 export const serveSite = (dist: string): Promise<{ url: string; server: Server }> =>
   new Promise((resolve) => {
     const server = createServer((req, res) => {
-      const path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname)).replace(/^(\.\.[/\\])+/, "")
-      const candidates = [join(dist, path), join(dist, `${path}.html`), join(dist, path, "index.html")]
-      const file = candidates.find((c) => existsSync(c) && statSync(c).isFile())
+      const file = siteFile(dist, new URL(req.url ?? "/", "http://x").pathname)
       if (file === undefined) {
         res.writeHead(404, { "content-type": "text/html" }).end(existsSync(join(dist, "404.html")) ? readFileSync(join(dist, "404.html")) : "not found")
         return
