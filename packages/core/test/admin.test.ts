@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process"
 import { appendFileSync, readdirSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { Database, LedgerAdmin, InMemoryDatabase, LedgerAdminLive, diagnose, loadMigrations, proveIdempotent } from "../src/testing.js"
+import { Database, LedgerAdmin, LedgerAdminLive, diagnose, loadMigrations, proveIdempotent } from "../src/testing.js"
 import { migrationsCopy, migratorFor, runMigrator, runMigratorFailure, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_admin")
@@ -124,13 +124,16 @@ describe("baseline checks objects, not only tables", () => {
   })
 })
 
+// The shipped files' proof runs once, on the test server (PostgreSQL 15), below; PGlite's replay is
+// the CLI's (apps/cli authoring.test.ts, aim migrate --prove-idempotent on the embedded default).
 describe("prove idempotent", () => {
   const prove = async (dir: string) => {
+    const db = await fresh()
     const migrations = await Effect.runPromise(loadMigrations(dir))
-    return Effect.runPromise(Effect.flatMap(Database, (db) => proveIdempotent(db, migrations)).pipe(Effect.provide(InMemoryDatabase)))
+    return Effect.runPromise(Effect.flatMap(Database, (d) => proveIdempotent(d, migrations)).pipe(Effect.provide(migratorFor({ DATABASE_URL: db.url }, dir))))
   }
 
-  it("the shipped migrations run twice with an identical catalog (embedded scratch database)", async () => {
+  it("the shipped migrations run twice with an identical catalog, on a real PostgreSQL scratch database", async () => {
     const report = await prove(shippedMigrations)
     expect(report.findings).toEqual([])
     expect(report.ok).toBe(true)
@@ -148,15 +151,5 @@ describe("prove idempotent", () => {
       expect.objectContaining({ file: "031_bad_trigger.sql", object: "error (second run)", after: expect.stringMatching(/already exists/) }),
     )
     expect(report.findings).toContainEqual({ file: "032_bad_seed.sql", object: "rows:alerts", before: "1", after: "2" })
-  })
-})
-
-describe("prove idempotent on the server too", () => {
-  it("works on a real PostgreSQL scratch database", async () => {
-    const db = await fresh()
-    const migrations = await Effect.runPromise(loadMigrations(shippedMigrations))
-    const layer = migratorFor({ DATABASE_URL: db.url }, shippedMigrations)
-    const report = await Effect.runPromise(Effect.flatMap(Database, (d) => proveIdempotent(d, migrations)).pipe(Effect.provide(layer)))
-    expect(report.findings).toEqual([])
   })
 })
