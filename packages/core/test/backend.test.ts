@@ -1,8 +1,6 @@
-import { PGlite } from "@electric-sql/pglite"
 import {
   type BackendRelease,
   type DeployedState,
-  type RunnerConnection,
   buildDeployedDatabase,
   deployedColumns,
   operatorPasswordHash,
@@ -12,12 +10,11 @@ import {
 } from "@aim/testkit"
 import { useFreshDatabases, useMigratedDatabases } from "@aim/testkit/hooks"
 import { Effect, Layer } from "effect"
-import { mkdtempSync, readdirSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readdirSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import pg from "pg"
 import { describe, expect, it } from "vitest"
-import { LedgerAdmin, LedgerAdminLive, MigrationSourceLive, Migrator, MigratorLive, Verifier, VerifierLive, databaseFor } from "../src/testing.js"
+import { LedgerAdmin, LedgerAdminLive, Migrator, Verifier, VerifierLive } from "../src/testing.js"
 import { backendFilesProvided, backendReleases } from "../src/migrations/backendRelease.js"
 import { migrationsCopy, migratorFor, runMigrator, shippedMigrations } from "./support.js"
 
@@ -96,20 +93,7 @@ describe("a database built by aim migrate alone", () => {
     expect((await verify(db.url)).checks.find((c) => c.id === "backend")).toMatchObject({ status: "pass" })
   })
 
-  it("on the embedded PGlite too", async () => {
-    const dataDir = join(mkdtempSync(join(tmpdir(), "aim-pglite-")), "data")
-    const layer = MigratorLive().pipe(Layer.provideMerge(databaseFor({ _tag: "Embedded", dataDir })), Layer.provide(MigrationSourceLive(shippedMigrations)))
-    await Effect.runPromise(Effect.flatMap(Migrator, (m) => m.apply()).pipe(Effect.provide(layer)))
-    const pglite = new PGlite(dataDir)
-    try {
-      const connection: RunnerConnection = { query: (text, params) => pglite.query(text, params) }
-      expect(await runBackendRunner(connection, "guide")).toEqual({ ran: [] })
-      expect(await runBackendRunner(connection, "current")).toEqual({ ran: [] })
-    } finally {
-      await pglite.close()
-    }
-  })
-
+  // On the embedded PGlite: embedded.test.ts (the core's PGlite parity file).
   it("records a backend file in the transaction of the aim file that provides it: a failed file records neither", async () => {
     const db = await fresh()
     const broken = migrationsCopy({ "017_create_backend_capability_tables.sql": "CREATE TABLE IF NOT EXISTS half_done (id int);\nSELECT 1/0;\n" })

@@ -1,21 +1,8 @@
 import { sql } from "@aim/testkit"
 import { useMigratedDatabases } from "@aim/testkit/hooks"
-import { Effect, Layer } from "effect"
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import {
-  type CheckFailed,
-  Database,
-  MigrationSourceLive,
-  Migrator,
-  MigratorLive,
-  databaseFor,
-  lintMigration,
-  loadMigrations,
-  readChecks,
-} from "../src/testing.js"
+import { type CheckFailed, lintMigration, loadMigrations, readChecks } from "../src/testing.js"
 import { migrationsCopy, runMigrator, runMigratorFailure, shippedMigrations } from "./support.js"
 
 const migrated = useMigratedDatabases("aim_checks")
@@ -64,31 +51,7 @@ describe("checks before a migration runs (-- aim:check)", () => {
     expect(await sql(db.url, "SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'idx_users_email_lower'")).toEqual([{ n: 1 }])
   })
 
-  it("the same on the embedded PGlite", async () => {
-    const dir = migrationsCopy({ "031_unique_user_emails.sql": uniqueEmails })
-    const dataDir = mkdtempSync(join(tmpdir(), "aim-checks-pglite-"))
-    const layer = MigratorLive().pipe(Layer.provideMerge(databaseFor({ _tag: "Embedded", dataDir })), Layer.provide(MigrationSourceLive(dir)))
-    const outcome = await Effect.runPromise(
-      Effect.gen(function* () {
-        const migrator = yield* Migrator
-        const database = yield* Database
-        yield* migrator.apply({ upTo: 15 })
-        yield* database.query(
-          "INSERT INTO users (organization_id, email, name, provider, provider_id) SELECT id, 'A@b.co', 'a', 'local', 'a' FROM organizations LIMIT 1",
-        )
-        yield* database.query(
-          "INSERT INTO users (organization_id, email, name, provider, provider_id) SELECT id, 'a@B.co', 'b', 'local', 'b' FROM organizations LIMIT 1",
-        )
-        const failed = yield* Effect.flip(migrator.apply())
-        yield* database.query("DELETE FROM users WHERE email = 'a@B.co'")
-        const passed = yield* migrator.apply()
-        return { failed, passed }
-      }).pipe(Effect.provide(layer)),
-    )
-    expect(outcome.failed._tag).toBe("CheckFailed")
-    expect(outcome.passed.applied.map((a) => a.version)).toEqual([31])
-  })
-
+  // On the embedded PGlite: embedded.test.ts (the core's PGlite parity file).
   it("aim lint: a check whose query does not parse, or is not a SELECT, is an error on its line", async () => {
     const findings = await Effect.runPromise(
       lintMigration({

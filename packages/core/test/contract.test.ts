@@ -2,11 +2,10 @@ import { buildDeployedDatabase, contractDifferences, contractItems, contractOutc
 import { useFreshDatabases, useMigratedDatabases } from "@aim/testkit/hooks"
 import { Effect, Layer } from "effect"
 import pg from "pg"
-import { mkdtempSync, readFileSync, readdirSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readFileSync, readdirSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { describe, expect, it } from "vitest"
-import { Database, LedgerAdmin, LedgerAdminLive, Migrator, Verifier, databaseFor } from "../src/testing.js"
+import { LedgerAdmin, LedgerAdminLive, Migrator, Verifier } from "../src/testing.js"
 import { backendSchema } from "../src/verify/backendSchema.data.js"
 import { migrationsCopy, migratorFor, runMigrator, runMigratorFailure, shippedMigrations } from "./support.js"
 
@@ -162,29 +161,7 @@ describe("an aim database is the backend's own", () => {
     expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.conversions WHERE at_zone = 'Europe/Berlin'")).toEqual([{ n: 35 }])
   })
 
-  it("on the embedded PGlite: the contract's catalog and seed rows, and the backend's outcomes", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "aim-contract-pglite-"))
-    await Effect.runPromise(Effect.flatMap(Migrator, (m) => m.apply()).pipe(Effect.provide(migratorFor({ AIM_DATA_DIR: dataDir }, shippedMigrations))))
-    const result = await Effect.runPromise(
-      Effect.scoped(
-        Effect.gen(function* () {
-          const session = yield* (yield* Database).session
-          // The server's error itself (its SQLSTATE and message), as a pg client would throw it.
-          const query = async (text: string, params: ReadonlyArray<unknown> = []) => {
-            const result = await Effect.runPromise(Effect.either(session.query(text, [...params])))
-            if (result._tag === "Left") throw result.left
-            return result.right
-          }
-          const differences = yield* Effect.promise(() => contractDifferences(query))
-          const outcomes = yield* Effect.promise(() => probeOutcomes(query))
-          return { differences, outcomes }
-        }),
-      ).pipe(Effect.provide(databaseFor({ _tag: "Embedded", dataDir }))),
-    )
-    expect(result.differences).toEqual([])
-    expect(result.outcomes).toEqual(contractOutcomes)
-  })
-
+  // On the embedded PGlite: embedded.test.ts (the core's PGlite parity file).
   it("aim verify's check reads the contract (the page's own lists) and names each difference by kind", async () => {
     const { columns, constraints, indexes, triggers } = contractItems()
     expect(backendSchema).toEqual({ columns, constraints, indexes, triggers })

@@ -1,12 +1,9 @@
 import { buildDeployedDatabase, sql } from "@aim/testkit"
 import { useFreshDatabases, useMigratedDatabases } from "@aim/testkit/hooks"
 import { Effect, Layer } from "effect"
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { Database, LedgerAdmin, LedgerAdminLive, type Migration, databaseFor, loadMigrations } from "../src/testing.js"
-import { type DriftReport, type ExpectedCatalog, detectDrift, driftAgainst, expectedCatalogOf } from "../src/drift/Drift.js"
+import { LedgerAdmin, LedgerAdminLive, type Migration, databaseFor, loadMigrations } from "../src/testing.js"
+import { type DriftReport, type ExpectedCatalog, driftAgainst, expectedCatalogOf } from "../src/drift/Drift.js"
 import { migratorFor, serverSettings, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_drift")
@@ -105,19 +102,5 @@ describe("aim drift: the live database against what its applied files produce", 
     },
   )
 
-  it("runs on the embedded PGlite too, its scratch catalog in memory", async () => {
-    const settings = { _tag: "Embedded", dataDir: mkdtempSync(join(tmpdir(), "aim-drift-pglite-")) } as const
-    const layer = databaseFor(settings)
-    const migrations = await shipped()
-    const report = await Effect.runPromise(
-      Effect.gen(function* () {
-        const db = yield* Database
-        for (const m of migrations) yield* Effect.scoped(Effect.flatMap(db.session, (s) => s.execute(m.sql)))
-        yield* db.query("ALTER TABLE alerts ADD COLUMN note text")
-        return yield* detectDrift(settings, migrations)
-      }).pipe(Effect.provide(layer)),
-    )
-    expect(report.differences.map((d) => `${d.kind} ${d.objectType} ${d.name}`)).toEqual(["extra column alerts.note"])
-    expect(report.ok).toBe(true)
-  })
+  // On the embedded PGlite: embedded.test.ts (the core's PGlite parity file).
 })

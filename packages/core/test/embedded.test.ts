@@ -1,15 +1,26 @@
+import { PGlite } from "@electric-sql/pglite"
+import { contractDifferences, contractOutcomes, probeOutcomes, type RunnerConnection, runBackendRunner } from "@aim/testkit"
 import { Effect, Layer } from "effect"
 import { cpSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { Database, MigrationSourceLive, Migrator, MigratorLive, databaseFor } from "../src/testing.js"
-import { shippedMigrations } from "./support.js"
+import { detectDrift } from "../src/drift/Drift.js"
+import { Database, MigrationSourceLive, Migrator, MigratorLive, databaseFor, loadMigrations } from "../src/testing.js"
+import { migrationsCopy, shippedMigrations } from "./support.js"
 
+/**
+ * PGlite parity, in one file: what the server tests check, on the embedded PostgreSQL 18. One data
+ * directory is migrated once, by the first test, and the others run on it in order (a file's tests
+ * run one after another): the contract, the backend's runner, drift, a failing file located by
+ * bisection, and a file's checks. Each server test keeps its own database; this file is what PGlite
+ * adds, so the Node 24 run covers PGlite's WebAssembly with this file alone.
+ */
 describe("embedded PostgreSQL (PGlite 18)", () => {
+  const settings = { _tag: "Embedded", dataDir: join(mkdtempSync(join(tmpdir(), "aim-pglite-")), "data") } as const
+  const migratorOn = (dir: string) => MigratorLive().pipe(Layer.provideMerge(databaseFor(settings)), Layer.provide(MigrationSourceLive(dir)))
+
   it("applies the shipped migrations, gives the 14 tables, the backend's and the seed rows, then is a no-op", async () => {
-    const dataDir = join(mkdtempSync(join(tmpdir(), "aim-pglite-")), "data")
-    const layer = MigratorLive().pipe(Layer.provideMerge(databaseFor({ _tag: "Embedded", dataDir })), Layer.provide(MigrationSourceLive(shippedMigrations)))
     const result = await Effect.runPromise(
       Effect.gen(function* () {
         const migrator = yield* Migrator
@@ -21,7 +32,7 @@ describe("embedded PostgreSQL (PGlite 18)", () => {
         const policies = yield* db.query<{ name: string }>("SELECT name FROM security_policies ORDER BY priority DESC")
         const admin = yield* db.query<{ role: string; status: string }>("SELECT role, status FROM users WHERE email = 'admin@opena2a.org'")
         return { first, second, version, tables, policies, admin }
-      }).pipe(Effect.provide(layer)),
+      }).pipe(Effect.provide(migratorOn(shippedMigrations))),
     )
     expect(Number(result.version[0]?.v)).toBeGreaterThanOrEqual(180000)
     expect(result.first.applied).toHaveLength(25)
@@ -32,8 +43,54 @@ describe("embedded PostgreSQL (PGlite 18)", () => {
     expect(result.admin).toEqual([{ role: "admin", status: "active" }])
   })
 
+  it("an aim database is the backend's own: the contract's catalog and seed rows, and the backend's outcomes", async () => {
+    const result = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const session = yield* (yield* Database).session
+          // The server's error itself (its SQLSTATE and message), as a pg client would throw it.
+          const query = async (text: string, params: ReadonlyArray<unknown> = []) => {
+            const result = await Effect.runPromise(Effect.either(session.query(text, [...params])))
+            if (result._tag === "Left") throw result.left
+            return result.right
+          }
+          const differences = yield* Effect.promise(() => contractDifferences(query))
+          const outcomes = yield* Effect.promise(() => probeOutcomes(query))
+          return { differences, outcomes }
+        }),
+      ).pipe(Effect.provide(databaseFor(settings))),
+    )
+    expect(result.differences).toEqual([])
+    expect(result.outcomes).toEqual(contractOutcomes)
+  })
+
+  it("the backend's own runner, at either release, finds nothing to run", async () => {
+    const pglite = new PGlite(settings.dataDir)
+    try {
+      const connection: RunnerConnection = { query: (text, params) => pglite.query(text, params) }
+      expect(await runBackendRunner(connection, "guide")).toEqual({ ran: [] })
+      expect(await runBackendRunner(connection, "current")).toEqual({ ran: [] })
+    } finally {
+      await pglite.close()
+    }
+  })
+
+  it("aim drift: an added column is found, its scratch catalog in memory", async () => {
+    const migrations = await Effect.runPromise(loadMigrations(shippedMigrations))
+    const report = await Effect.runPromise(
+      Effect.gen(function* () {
+        const db = yield* Database
+        yield* db.query("ALTER TABLE alerts ADD COLUMN note text")
+        const found = yield* detectDrift(settings, migrations)
+        yield* db.query("ALTER TABLE alerts DROP COLUMN note")
+        return found
+      }).pipe(Effect.provide(databaseFor(settings))),
+    )
+    expect(report.differences.map((d) => `${d.kind} ${d.objectType} ${d.name}`)).toEqual(["extra column alerts.note"])
+    expect(report.ok).toBe(true)
+  })
+
   it("names a failing statement the server gives no position for (PGlite cannot count completed statements: bisection)", async () => {
-    const dataDir = join(mkdtempSync(join(tmpdir(), "aim-pglite-")), "data")
     const dir = mkdtempSync(join(tmpdir(), "aim-migrations-"))
     cpSync(shippedMigrations, dir, { recursive: true })
     const text = [
@@ -44,8 +101,36 @@ describe("embedded PostgreSQL (PGlite 18)", () => {
       "",
     ]
     writeFileSync(join(dir, "031_located.sql"), text.join("\n"))
-    const layer = MigratorLive().pipe(Layer.provideMerge(databaseFor({ _tag: "Embedded", dataDir })), Layer.provide(MigrationSourceLive(dir)))
-    const error = await Effect.runPromise(Effect.flatMap(Migrator, (m) => m.apply()).pipe(Effect.flip, Effect.provide(layer)))
+    const error = await Effect.runPromise(Effect.flatMap(Migrator, (m) => m.apply()).pipe(Effect.flip, Effect.provide(migratorOn(dir))))
     expect(error).toMatchObject({ _tag: "MigrationFailed", name: "031_located.sql", line: 42, sqlState: "23505", rolledBack: true })
+  })
+
+  it("a file's checks stop it on a violation, and it applies once the rows are fixed", async () => {
+    const dir = migrationsCopy({
+      "031_unique_user_emails.sql": `-- 031_unique_user_emails: one account per address
+-- aim:check "no two users share an email (case-insensitive)" SELECT lower(email) AS email, count(*)::int AS accounts FROM users GROUP BY 1 HAVING count(*) > 1
+CREATE UNIQUE INDEX IF NOT EXISTS idx_users_email_lower ON users (lower(email));
+`,
+    })
+    const outcome = await Effect.runPromise(
+      Effect.gen(function* () {
+        const migrator = yield* Migrator
+        const database = yield* Database
+        for (const [email, id] of [
+          ["A@b.co", "a"],
+          ["a@B.co", "b"],
+        ]) {
+          yield* database.query(
+            `INSERT INTO users (organization_id, email, name, provider, provider_id) SELECT id, '${email}', '${id}', 'local', '${id}' FROM organizations LIMIT 1`,
+          )
+        }
+        const failed = yield* Effect.flip(migrator.apply())
+        yield* database.query("DELETE FROM users WHERE email = 'a@B.co'")
+        const passed = yield* migrator.apply()
+        return { failed, passed }
+      }).pipe(Effect.provide(migratorOn(dir))),
+    )
+    expect(outcome.failed._tag).toBe("CheckFailed")
+    expect(outcome.passed.applied.map((a) => a.version)).toEqual([31])
   })
 })

@@ -2,12 +2,25 @@ import { createTestDatabase, packedCli, sql, testPostgresUrl } from "@aim/testki
 import { spawnSync } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { join, resolve } from "node:path"
 import { describe, expect, it } from "vitest"
-import { cleanEnv, repoRoot } from "./run.js"
+
+const repoRoot = resolve(import.meta.dirname, "../..")
+
+/** The environment of a machine with nothing configured, plus `env`. */
+const cleanEnv = (env: Record<string, string> = {}): NodeJS.ProcessEnv => {
+  const base: NodeJS.ProcessEnv = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(POSTGRES_|DATABASE_URL|REDIS_|SMTP_|NODE_ENV|PG|AIM_)/.test(key)) continue
+    base[key] = value
+  }
+  return { ...base, NO_COLOR: "1", ...env }
+}
 
 const version = JSON.parse(readFileSync(join(repoRoot, "apps/cli/package.json"), "utf8")).version as string
 
+// Here, beside the image's tests, because both take the run's one tarball (turbo's pack task): the CLI's
+// own suite then depends on nothing and starts with the other long tasks.
 describe("the installable CLI", () => {
   it("pnpm pack writes one tarball; npm install -g of it in an empty directory gives an aim that migrates a server and the embedded default", async () => {
     // The run's one pack (turbo's pack task, scripts/pack-cli.mjs), shared with the image's tests.
