@@ -9,5 +9,9 @@ export default defineConfig({
     // or a socket, so a second file runs in that time (vitest would otherwise start one).
     maxWorkers: 2,
     minWorkers: 2,
+    // A worker keeps the modules it loaded (Effect, the core, the CLI) for its next file: the CLI keeps
+    // no state at module level (a run's environment and streams are its arguments), and the files
+    // keep theirs inside their tests.
+    isolate: false,
   },
 })
