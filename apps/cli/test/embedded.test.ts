@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { aimProcess, shippedMigrations } from "./run.js"
+import { aim, aimProcess, shippedMigrations } from "./run.js"
 
 describe("the embedded default", () => {
   it("with nothing configured, aim migrate says so in one line and migrates .aim/ in the working directory", async () => {
@@ -47,5 +47,18 @@ describe("the embedded default", () => {
     expect(result.code).toBe(1)
     expect(result.stderr).not.toMatch(/embedded/)
     expect(existsSync(join(cwd, ".aim"))).toBe(false)
+  })
+
+  it("aim plan and aim drift work on it too: 25 files planned, then no drift after migrate", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "aim-plan-embedded-"))
+    cpSync(shippedMigrations, join(cwd, "migrations"), { recursive: true })
+    const planned = await aim(["plan", "--json"], {}, cwd)
+    expect(planned.code, planned.stderr).toBe(0)
+    expect(JSON.parse(planned.stdout).pending).toHaveLength(25)
+    expect(planned.stderr).toMatch(/No database configured: using the embedded PostgreSQL/)
+    expect((await aim(["migrate", "--no-verify"], {}, cwd)).code).toBe(0)
+    const drift = await aim(["drift"], {}, cwd)
+    expect(drift.code, drift.stderr).toBe(0)
+    expect(drift.stdout).toMatch(/no drift/)
   })
 })

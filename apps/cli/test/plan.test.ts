@@ -119,19 +119,7 @@ describe("aim plan and aim migrate --dry-run: the lock-impact plan", () => {
       await db.drop()
     }
   })
-
-  it("both work on the embedded default", async () => {
-    const cwd = mkdtempSync(join(tmpdir(), "aim-plan-embedded-"))
-    cpSync(shippedMigrations, join(cwd, "migrations"), { recursive: true })
-    const planned = await aim(["plan", "--json"], {}, cwd)
-    expect(planned.code, planned.stderr).toBe(0)
-    expect(JSON.parse(planned.stdout).pending).toHaveLength(25)
-    expect(planned.stderr).toMatch(/No database configured: using the embedded PostgreSQL/)
-    expect((await aim(["migrate", "--no-verify"], {}, cwd)).code).toBe(0)
-    const drift = await aim(["drift"], {}, cwd)
-    expect(drift.code, drift.stderr).toBe(0)
-    expect(drift.stdout).toMatch(/no drift/)
-  })
+  // On the embedded default: embedded.test.ts (the CLI's PGlite file).
 })
 
 describe("checks before a migration runs, through the CLI", () => {
