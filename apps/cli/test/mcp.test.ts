@@ -326,6 +326,29 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
     expect(still.isError).toBeFalsy()
   })
 
+  it("an argument of the wrong type or out of range is AIM-MCP-004 naming it, never the validator's dump; nothing runs", async () => {
+    const client = await connect({ DATABASE_URL: "postgres://postgres:mcp-Secret-down@127.0.0.1:1/nothing" })
+    // tools/list still advertises each argument's type: the refusal is aim's, the schema the SDK's.
+    const plan = (await client.listTools()).tools.find((t) => t.name === "plan_migrations")
+    expect(plan?.inputSchema.properties?.upTo).toMatchObject({ type: "integer", minimum: 1, maximum: 2147483647 })
+    for (const [tool, args, argument] of [
+      ["plan_migrations", { upTo: 21.5 }, "upTo"],
+      ["plan_migrations", { upTo: 1e308 }, "upTo"],
+      ["plan_migrations", { upTo: "3" }, "upTo"],
+      ["plan_migrations", { upTo: 0 }, "upTo"],
+      ["apply_migrations", { confirm: "yes" }, "confirm"],
+      ["apply_migrations", { confirm: true, upTo: -1 }, "upTo"],
+      ["apply_migration", { name: 1, query: "SELECT 1" }, "name"],
+      ["explain_error", { message: { password: "mcp-Arg-Secret" } }, "message"],
+    ] as const) {
+      const answer = record(await call(client, tool, args)) as CallResult
+      expect(answer.isError, `${tool} ${JSON.stringify(args)}`).toBe(true)
+      expect(text(answer)).toMatch(new RegExp(`^\\[AIM-MCP-004\\] refused: argument ${argument} \\(`))
+      expect(text(answer)).not.toMatch(/-32602|invalid_type|"code"|"path"|mcp-Arg-Secret/)
+      expect(text(answer).split("\n")).toHaveLength(1)
+    }
+  })
+
   it("a line that is not JSON, not JSON-RPC, or over 10 MB is answered with its JSON-RPC error, and the server keeps serving", async () => {
     const child = spawn(process.execPath, [cliBundle(), "mcp", "--migrations-dir", shippedMigrations], { env: cleanEnv(env()), cwd: repoRoot })
     let received = ""

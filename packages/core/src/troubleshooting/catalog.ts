@@ -507,6 +507,16 @@ export const catalog = {
     fix: "Call plan_migrations again, review the new plan, and apply with its planId; nothing was applied.",
     commands: ["aim plan"],
   }),
+  mcpArguments: entry({
+    code: "AIM-MCP-004",
+    slug: "mcp-invalid-arguments",
+    title: "An MCP tool's arguments are not what it takes",
+    symptom: "a tool answered: [AIM-MCP-004] refused: upTo must be ... (got 21.5)",
+    cause:
+      "An argument has the wrong type or is out of range: a version that is not a whole number from 1 to 2147483647 (the ledger's integer), confirm that is not true or false, a name that is not text. Nothing ran.",
+    fix: "Call again with the argument as the tool's inputSchema (tools/list) describes it; the answer names the argument and what it takes.",
+    commands: ["aim mcp"],
+  }),
   unknownCode: entry({
     code: "AIM-MCP-002",
     slug: "unknown-troubleshooting-code",

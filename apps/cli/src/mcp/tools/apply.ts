@@ -3,7 +3,7 @@ import { lintMigrations } from "@aim/core/analysis"
 import { Cause, Effect, Exit, Option } from "effect"
 import { z } from "zod"
 import { planFor } from "./plan.js"
-import { type McpContext, type ToolResult, migrationEntry } from "../context.js"
+import { type McpContext, type ToolResult, answerable, migrationEntry, version } from "../context.js"
 
 const applyOutput = z
   .object({
@@ -82,24 +82,24 @@ const applyApproved = (
 
 /** apply_migrations and apply_migration (served only with --allow-apply): what a plan approved, or nothing. */
 export const registerApply = (context: McpContext) => {
-  const { server, migrationsDir, runtime, ok, refuse, failure, run } = context
+  const { server, migrationsDir, runtime, ok, refuse, failure, run, checked } = context
   server.registerTool(
     "apply_migrations",
     {
       title: "Apply migrations",
       description:
         "Applies the pending migration files of the plan you approved, through the migrator (advisory lock, one transaction per file, ledger, verification after). Requires confirm: true and the planId of plan_migrations; refuses with the new plan when the files or the database changed since, and when a high-risk statement is not named in acceptRisk. Never runs SQL that is not a migration file.",
-      inputSchema: {
+      inputSchema: answerable({
         confirm: z.boolean().describe("Must be true: applying changes the database"),
         planId: z.string().optional().describe("The planId plan_migrations returned for the plan you approved"),
         acceptRisk: acceptRiskInput,
-        upTo: z.number().int().positive().optional().describe("Apply up to and including this version (the same upTo as the plan)"),
-      },
+        upTo: version.optional().describe("Apply up to and including this version (the same upTo as the plan)"),
+      }),
       outputSchema: applyOutput,
       // It changes the database, and a migration can drop what it names: clients should ask their person.
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
-    ({ confirm, planId, acceptRisk, upTo }) =>
+    checked(({ confirm, planId, acceptRisk, upTo }) =>
       confirm !== true
         ? Promise.resolve(
             refuse(
@@ -113,6 +113,7 @@ export const registerApply = (context: McpContext) => {
               result,
             ),
           ),
+    ),
   )
 
   server.registerTool(
@@ -121,17 +122,17 @@ export const registerApply = (context: McpContext) => {
       title: "Apply one migration (guide-compatible)",
       description:
         "The migration guide's shape {name, query}. Accepted only when name is a migration file in the directory and query is exactly that file's content; it then runs through the migrator like apply_migrations. Anything else is refused.",
-      inputSchema: {
+      inputSchema: answerable({
         name: z.string().describe("Migration file name, e.g. 001_initial_schema (with or without .sql)"),
         query: z.string().describe("The file's SQL content, unchanged"),
         project_id: z.string().optional().describe("Accepted for compatibility with the guide's example; ignored"),
         planId: z.string().optional().describe("The planId of plan_migrations with upTo set to this file's version"),
         acceptRisk: acceptRiskInput,
-      },
+      }),
       outputSchema: applyOutput,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
-    async ({ name, query, planId, acceptRisk }) => {
+    checked(async ({ name, query, planId, acceptRisk }) => {
       const loaded = await Effect.runPromiseExit(loadMigrations(migrationsDir))
       if (Exit.isFailure(loaded)) return failure(Option.getOrElse(Cause.failureOption(loaded.cause), () => ({ defect: Cause.squash(loaded.cause) })))
       const wanted = name.trim().replace(/\.sql$/, "")
@@ -170,6 +171,6 @@ export const registerApply = (context: McpContext) => {
       return applyApproved(context, planId, acceptRisk ?? [], file.version, (result) =>
         ok(`applied ${result.applied.map((a) => a.name).join(", ")}; verification ${result.verify.ok ? "passed" : "FAILED"}`, result),
       )
-    },
+    }),
   )
 }

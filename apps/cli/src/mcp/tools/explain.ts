@@ -1,19 +1,19 @@
 import { catalogEntries, diagnose, entryDocument, findEntry } from "@aim/core"
 import { z } from "zod"
-import type { McpContext } from "../context.js"
+import { type McpContext, answerable } from "../context.js"
 
 /** explain_error: a troubleshooting entry by code or by a pasted message. */
-export const registerExplain = ({ server, ok, refuse }: McpContext) => {
+export const registerExplain = ({ server, ok, refuse, checked }: McpContext) => {
   server.registerTool(
     "explain_error",
     {
       title: "Explain an error",
       description: "A troubleshooting entry by code (e.g. AIM-DB-004) or by a pasted error message.",
-      inputSchema: { code: z.string().optional(), message: z.string().optional() },
+      inputSchema: answerable({ code: z.string().optional(), message: z.string().optional() }),
       outputSchema: z.object({ code: z.string(), title: z.string(), cause: z.string(), fix: z.string(), docs: z.string() }).passthrough(),
       annotations: { readOnlyHint: true },
     },
-    async ({ code, message }) => {
+    checked(async ({ code, message }) => {
       const entry = code !== undefined ? findEntry(code) : message !== undefined ? diagnose(message).entry : undefined
       if (entry === undefined) {
         return refuse(
@@ -29,6 +29,6 @@ export const registerExplain = ({ server, ok, refuse }: McpContext) => {
         )
       }
       return ok(`${entry.code} ${entry.title}. Cause: ${entry.cause} Fix: ${entry.fix}`, entryDocument(entry))
-    },
+    }),
   )
 }

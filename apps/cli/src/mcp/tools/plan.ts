@@ -2,7 +2,7 @@ import { pendingLockPlan } from "@aim/core/analysis"
 import { Effect } from "effect"
 import { createHash } from "node:crypto"
 import { z } from "zod"
-import { type McpContext, migrationEntry, refusal } from "../context.js"
+import { type McpContext, answerable, migrationEntry, refusal, version } from "../context.js"
 
 /**
  * What apply_migrations would do now, with an id that binds an approval to it: a hash of the files
@@ -52,19 +52,19 @@ export const planSummary = (plan: Effect.Effect.Success<ReturnType<typeof planFo
   }${plan.highRisk.length > 0 ? `; high risk (apply needs acceptRisk naming them): ${plan.highRisk.join(", ")}` : ""}`
 
 /** plan_migrations: what apply_migrations would do, with the planId that binds an approval to it. */
-export const registerPlan = ({ server, run, ok }: McpContext) => {
+export const registerPlan = ({ server, run, ok, checked }: McpContext) => {
   server.registerTool(
     "plan_migrations",
     {
       title: "Plan migrations",
       description:
         "What apply_migrations would do, changing nothing: the files, what each statement locks and its risk (aim plan), and a planId that apply_migrations requires.",
-      inputSchema: { upTo: z.number().int().positive().optional().describe("Plan up to and including this version") },
+      inputSchema: answerable({ upTo: version.optional().describe("Plan up to and including this version") }),
       outputSchema: z
         .object({ planId: z.string(), wouldApply: z.array(migrationEntry), refusals: z.array(refusal), upToDate: z.boolean(), highRisk: z.array(z.string()) })
         .passthrough(),
       annotations: { readOnlyHint: true },
     },
-    ({ upTo }) => run(planFor(upTo), (plan) => ok(planSummary(plan), plan)),
+    checked(({ upTo }) => run(planFor(upTo), (plan) => ok(planSummary(plan), plan))),
   )
 }
