@@ -34,7 +34,13 @@ const program = (invocation: Invocation, stoppedBy: () => string) => {
   // One document or one line per run, as the command was asked: --json as @effect/cli parsed it,
   // or, when the command line could not be parsed, as its words say.
   const json = () => invocation.parsed.json ?? rawJson(invocation)
-  const usageMessage = () => stripVTControlCharacters(usageText.join(" ")).replace(/\s+/g, " ").trim() || "the command line was not understood"
+  const usageMessage = () => {
+    const said = stripVTControlCharacters(usageText.join(" ")).replace(/\s+/g, " ").trim() || "the command line was not understood"
+    // @effect/cli calls an option given a second time "unknown": it is known, and given twice (as clap says it).
+    const option = /Received unknown argument: '(--[^'=\s]+)/.exec(said)?.[1]
+    const times = option === undefined ? 0 : invocation.args.filter((arg) => arg === option || arg.startsWith(`${option}=`)).length
+    return option !== undefined && times > 1 ? `the option '${option}' is given ${times} times: give it once` : said
+  }
 
   // @effect/cli's --wizard asks on the terminal and would wait forever for an answer on a pipe or
   // /dev/null: without a terminal it is a usage error, before anything runs.

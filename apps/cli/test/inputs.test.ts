@@ -181,6 +181,23 @@ const rows: ReadonlyArray<Row> = [
   { name: "a non-integer option", args: ["migrate", "--lock-timeout", "soon"], env: server, exit: 2, code: "AIM-CLI-001", says: /soon|integer/i },
   { name: "an unknown command", args: ["migrat"], exit: 2, code: "AIM-CLI-001", says: /Invalid subcommand/ },
   { name: "an unknown flag", args: ["migrate", "--bogus"], exit: 2, code: "AIM-CLI-001", says: /unknown argument: '--bogus'/ },
+  // Known options given again are not "unknown": said as what they are (the JSON run adds --json once).
+  {
+    name: "an option given twice with two values",
+    args: ["plan", "--fail-on", "high", "--fail-on=medium"],
+    env: server,
+    exit: 2,
+    code: "AIM-CLI-001",
+    says: /the option '--fail-on' is given 2 times: give it once/,
+  },
+  {
+    name: "a flag given twice",
+    args: ["migrate", "--no-verify", "--no-verify"],
+    env: server,
+    exit: 2,
+    code: "AIM-CLI-001",
+    says: /the option '--no-verify' is given 2 times/,
+  },
   {
     name: "Redis listening on the PostgreSQL port",
     args: ["migrate"],
