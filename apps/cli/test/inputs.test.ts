@@ -191,6 +191,15 @@ const rows: ReadonlyArray<Row> = [
     says: /the option '--fail-on' is given 2 times: give it once/,
   },
   {
+    name: "a scratch server that refuses connections (said as the scratch server's, not the database's)",
+    args: ["migrate", "--prove-idempotent"],
+    env: { DATABASE_URL: testPostgresUrl(), AIM_SCRATCH_DATABASE_URL: "postgres://postgres:Scr4tch-pw@127.0.0.1:1/scratch" },
+    exit: 1,
+    code: "AIM-DB-019",
+    says: /the scratch server postgres:\/\/postgres@127\.0\.0\.1:1\/scratch .*cannot be used: connect ECONNREFUSED[\s\S]*Correct AIM_SCRATCH_DATABASE_URL/,
+    secret: ["Scr4tch-pw"],
+  },
+  {
     name: "a flag given twice",
     args: ["migrate", "--no-verify", "--no-verify"],
     env: server,
@@ -434,7 +443,7 @@ describe("every wait is bounded and interruptible", () => {
 describe("every server refusal has its own code and a fix that works", () => {
   // Databases and roles set up the way a DBA would have left them; each one's URL is the only input.
   const suffix = `${process.pid}_${Date.now() % 100000}`
-  const roles = { noLogin: `aim_nologin_${suffix}`, noSlots: `aim_noslots_${suffix}` }
+  const roles = { noLogin: `aim_nologin_${suffix}`, noSlots: `aim_noslots_${suffix}`, noCreatedb: `aim_nocreatedb_${suffix}` }
   const made: Array<{ drop: () => Promise<void> }> = []
   const urls: Record<string, string> = {}
   const withUser = (url: string, user: string) => {
@@ -459,14 +468,17 @@ describe("every server refusal has its own code and a fix that works", () => {
     await database("closed", "ALLOW_CONNECTIONS false")
     await run(testPostgresUrl(), `CREATE ROLE ${roles.noLogin} NOLOGIN PASSWORD 'Ro1e-pass'`)
     await run(testPostgresUrl(), `CREATE ROLE ${roles.noSlots} LOGIN CONNECTION LIMIT 0 PASSWORD 'Ro1e-pass'`)
+    await run(testPostgresUrl(), `CREATE ROLE ${roles.noCreatedb} LOGIN NOCREATEDB PASSWORD 'Ro1e-pass'`)
     urls.noLogin = withUser(testPostgresUrl(), roles.noLogin)
     urls.noSlots = withUser(testPostgresUrl(), roles.noSlots)
+    urls.noCreatedb = withUser(testPostgresUrl(), roles.noCreatedb)
   })
   afterAll(async () => {
     const { sql: run } = await import("@aim/testkit")
     await Promise.all(made.map((db) => db.drop()))
     await run(testPostgresUrl(), `DROP ROLE IF EXISTS ${roles.noLogin}`)
     await run(testPostgresUrl(), `DROP ROLE IF EXISTS ${roles.noSlots}`)
+    await run(testPostgresUrl(), `DROP ROLE IF EXISTS ${roles.noCreatedb}`)
   })
 
   it.each([
@@ -487,6 +499,17 @@ describe("every server refusal has its own code and a fix that works", () => {
     const json = await aim(["migrate", "--json", "--migrations-dir", migrationsDir], env)
     expect(json.code).toBe(1)
     expect(JSON.parse(json.stdout).error).toMatchObject({ code })
+    expect(`${human.stdout}${human.stderr}${json.stdout}`).not.toContain("Ro1e-pass")
+  })
+
+  it("a scratch role without CREATEDB: AIM-DB-019 says the scratch server's role may not create its database (not AIM-DB-008 about schema public)", async () => {
+    const env = { DATABASE_URL: testPostgresUrl(), AIM_SCRATCH_DATABASE_URL: urls.noCreatedb ?? "" }
+    const human = await aim(["migrate", "--prove-idempotent"], env)
+    expect(human.code, human.stderr).toBe(1)
+    const line = human.stderr.split("\n").find((l) => l.startsWith("✖")) ?? ""
+    expect(line).toMatch(/^✖ \[AIM-DB-019\] the scratch server .* cannot be used: permission denied to create database\. Fix: .*CREATEDB/)
+    const json = await aim(["migrate", "--prove-idempotent", "--json"], env)
+    expect(JSON.parse(json.stdout).error).toMatchObject({ code: "AIM-DB-019" })
     expect(`${human.stdout}${human.stderr}${json.stdout}`).not.toContain("Ro1e-pass")
   })
 })

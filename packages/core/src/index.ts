@@ -23,7 +23,7 @@ export { readServeSettings } from "./config/ServerConfig.js"
 // Database: a server or the embedded PGlite behind one service.
 export { Database } from "./database/Database.js"
 
-export { ConnectionError, isTransient } from "./database/SqlError.js"
+export { ConnectionError, ScratchUnavailable, isTransient } from "./database/SqlError.js"
 export type { CatalogChange } from "./database/catalogSnapshot.js"
 
 // Migrations: files, ledger, lock, migrator and ledger administration.

@@ -28,7 +28,7 @@ export { type ServeSettings, readServeSettings } from "./config/ServerConfig.js"
 // Database: a server or the embedded PGlite behind one service.
 export { Database, type DatabaseShape, type Row, type Session, transaction } from "./database/Database.js"
 export { type PgOptions, applicationName } from "./database/PgDatabase.js"
-export { ConnectionError, SqlError, isTransient } from "./database/SqlError.js"
+export { ConnectionError, ScratchUnavailable, SqlError, isTransient } from "./database/SqlError.js"
 export type { CatalogChange } from "./database/catalogSnapshot.js"
 
 // Migrations: files, ledger, lock, migrator and ledger administration.

@@ -138,6 +138,7 @@ describe("a narrow public surface", () => {
   const errorsAndShapes = [
     "SqlError",
     "ConnectionError",
+    "ScratchUnavailable",
     "MigrationFailed",
     "MigrationRefused",
     "ServerTooOld",

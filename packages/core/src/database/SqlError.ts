@@ -1,5 +1,16 @@
 import { Data } from "effect"
 
+/**
+ * The scratch server (AIM_SCRATCH_DATABASE_URL) could not be used: not reached, or its role may not
+ * create the scratch database. Said as the scratch server's, never as the configured database's,
+ * whose settings are not what to fix.
+ */
+export class ScratchUnavailable extends Data.TaggedError("ScratchUnavailable")<{
+  readonly message: string
+  /** The scratch server, as describeDatabase names it (no password). */
+  readonly target: string
+}> {}
+
 /** A statement the server (or PGlite) rejected, with the server's own fields kept. */
 export class SqlError extends Data.TaggedError("SqlError")<{
   readonly message: string

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto"
 import { Context, Effect, Layer } from "effect"
 import { AimConfig } from "../config/AimConfig.js"
-import type { DatabaseSettings } from "../config/DatabaseConfig.js"
+import { type DatabaseSettings, describeDatabase } from "../config/DatabaseConfig.js"
 import { Database } from "./Database.js"
 import { type PgOptions, PgDatabaseLive } from "./PgDatabase.js"
 import { PgliteDatabaseLive } from "./PgliteDatabase.js"
-import type { ConnectionError, SqlError } from "./SqlError.js"
+import { type ConnectionError, ScratchUnavailable } from "./SqlError.js"
 
 /**
  * The only place that chooses between a PostgreSQL server and the embedded PGlite: the configured
@@ -33,19 +33,26 @@ export const withScratchDatabase = <A, E, R>(
   use: Effect.Effect<A, E, R | Database>,
   /** Names the scratch database (`aim_<purpose>_<random>`), so a leftover one says what made it. */
   purpose = "scratch",
-): Effect.Effect<A, E | SqlError | ConnectionError, Exclude<R, Database>> =>
+): Effect.Effect<A, E | ScratchUnavailable | ConnectionError, Exclude<R, Database>> =>
   Effect.gen(function* () {
     if (scratch === undefined || scratch._tag === "Embedded") return yield* Effect.provide(use, InMemoryDatabase)
     const name = `aim_${purpose}_${randomBytes(4).toString("hex")}`
+    // Reaching the scratch server, creating the database and connecting to it fail as the scratch
+    // server's (AIM-DB-019), not as the configured database's; what the replay itself fails with is `use`'s.
+    const unavailable = (error: { readonly message: string }) =>
+      new ScratchUnavailable({ message: `the scratch server ${describeDatabase(scratch)} cannot be used: ${error.message}`, target: describeDatabase(scratch) })
     return yield* Effect.scoped(
       Effect.gen(function* () {
-        const admin = yield* Layer.build(databaseFor(scratch)).pipe(Effect.map((context) => Context.get(context, Database)))
+        const admin = yield* Layer.build(databaseFor(scratch)).pipe(
+          Effect.map((context) => Context.get(context, Database)),
+          Effect.mapError(unavailable),
+        )
         // From template0, never template1: what a repair script is built from must be only what the
         // files build, not a function or table that someone with access to the scratch server put in template1.
-        yield* admin.query(`CREATE DATABASE ${name} TEMPLATE template0`)
-        return yield* Effect.provide(use, databaseFor({ ...scratch, database: name })).pipe(
-          Effect.ensuring(admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).pipe(Effect.ignore)),
-        )
+        yield* admin.query(`CREATE DATABASE ${name} TEMPLATE template0`).pipe(Effect.mapError(unavailable))
+        yield* Effect.addFinalizer(() => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).pipe(Effect.ignore))
+        const database = yield* Layer.build(databaseFor({ ...scratch, database: name })).pipe(Effect.mapError(unavailable))
+        return yield* Effect.provide(use, database)
       }),
     )
   })

@@ -119,6 +119,17 @@ export const catalog = {
     fix: "Upgrade the server to PostgreSQL 15 or newer.",
     commands: ["aim doctor"],
   }),
+  scratchUnavailable: entry({
+    code: "AIM-DB-019",
+    slug: "scratch-server-unavailable",
+    title: "The scratch server cannot be used",
+    symptom:
+      "aim drift, aim baseline or aim migrate --prove-idempotent: the scratch server ... cannot be used: connect ECONNREFUSED / permission denied to create database",
+    cause:
+      "These commands replay the files on a database they create and drop on the server AIM_SCRATCH_DATABASE_URL names. That server could not be reached, or its role may not create a database (it needs CREATEDB). The configured database was not touched.",
+    fix: "Correct AIM_SCRATCH_DATABASE_URL: a reachable server, never the production cluster, as a role with CREATEDB (ALTER ROLE … CREATEDB); or unset it to replay on the embedded in-memory database.",
+    commands: ["aim drift", "aim migrate --prove-idempotent"],
+  }),
   ledgerUnsafe: entry({
     code: "AIM-DB-018",
     slug: "ledger-unsafe",

@@ -1,7 +1,7 @@
 import { Match } from "effect"
 import type { ConfigError } from "../config/ConfigError.js"
 import type { RedisError } from "../cache/Cache.js"
-import type { ConnectionError, DriverFailure, SqlError } from "../database/SqlError.js"
+import type { ConnectionError, DriverFailure, ScratchUnavailable, SqlError } from "../database/SqlError.js"
 import type { SqlParseError } from "../migrations/sqlAnalysis.js"
 import type { SmtpError, SmtpNotConfigured } from "../mail/Mailer.js"
 import type { LedgerAdminRefused } from "../migrations/LedgerAdmin.js"
@@ -37,6 +37,7 @@ export type AimError =
   | MigrationSourceError
   | MigrationsDirectoryMissing
   | ServerTooOld
+  | ScratchUnavailable
   | RedisError
   | SmtpError
   | SmtpNotConfigured
@@ -55,6 +56,7 @@ const aimErrorTags = [
   "MigrationSourceError",
   "MigrationsDirectoryMissing",
   "ServerTooOld",
+  "ScratchUnavailable",
   "RedisError",
   "SmtpError",
   "SmtpNotConfigured",
@@ -222,6 +224,7 @@ const entryOf: (error: AimError) => CatalogEntry = Match.type<AimError>().pipe(
     MigrationSourceError: () => catalog.sourceInvalid,
     MigrationsDirectoryMissing: () => catalog.directoryMissing,
     ServerTooOld: () => catalog.serverTooOld,
+    ScratchUnavailable: () => catalog.scratchUnavailable,
     RedisError: (e) => redisEntries[e.failure],
     SmtpError: (e) => smtpEntries[e.failure],
     SmtpNotConfigured: () => catalog.emailNotConfigured,
