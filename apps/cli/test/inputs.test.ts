@@ -34,6 +34,7 @@ const onlyComments = withFile("031_comments.sql", "-- to do\n/* later */\n")
 const hugeNumber = withFile("99999999999999999999_x.sql", "SELECT 1;\n")
 const slowFile = withFile("031_slow.sql", "SELECT pg_sleep(2);\n")
 const nulByte = withFile("031_nul.sql", Buffer.from("SELECT 1;\n\0\n"))
+const needsRole = withFile("031_grant.sql", "GRANT SELECT ON agents TO aim_no_such_role;\n")
 
 // Working directories for the embedded default: .aim is a file; .aim/pglite holds damaged data.
 const aimIsAFile = mkdtempSync(join(tmpdir(), "aim-dotaim-file-"))
@@ -189,6 +190,14 @@ const rows: ReadonlyArray<Row> = [
     exit: 2,
     code: "AIM-CLI-001",
     says: /the option '--fail-on' is given 2 times: give it once/,
+  },
+  {
+    name: "a file that needs a role no file creates, proved (not an idempotency finding)",
+    args: ["migrate", "--prove-idempotent", "--migrations-dir", needsRole],
+    env: { DATABASE_URL: testPostgresUrl(), AIM_SCRATCH_DATABASE_URL: testPostgresUrl() },
+    exit: 1,
+    code: "AIM-MIG-010",
+    says: /031_grant\.sql failed on its first run in the scratch database, before any second run: role "aim_no_such_role" does not exist \(42704\)/,
   },
   {
     name: "a scratch server that refuses connections (said as the scratch server's, not the database's)",

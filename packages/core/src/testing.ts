@@ -121,7 +121,7 @@ export {
 // Authoring: lint, idempotency proof.
 export { type LintFinding, type LintInput, type LintRule, type Severity, lintMigration, lintMigrations, lintRules } from "./authoring/lint.js"
 export { type ParsedStatement, SqlParseError, createdTables, parseScript, relationName } from "./migrations/sqlAnalysis.js"
-export { type IdempotencyFinding, type IdempotencyReport, proveIdempotent } from "./authoring/proveIdempotent.js"
+export { type IdempotencyFinding, type IdempotencyReport, ReplayFailed, proveIdempotent } from "./authoring/proveIdempotent.js"
 export { proveOnScratch } from "./authoring/scratch.js"
 
 // OpenTelemetry: off unless OTEL_EXPORTER_OTLP_ENDPOINT is set.

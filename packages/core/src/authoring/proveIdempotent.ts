@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Data, Effect } from "effect"
 import { type CatalogSnapshot, catalogSnapshot, diffSnapshots } from "../database/catalogSnapshot.js"
 import type { DatabaseShape } from "../database/Database.js"
 import type { Migration } from "../migrations/Migration.js"
@@ -18,6 +18,21 @@ export interface IdempotencyReport {
   readonly findings: ReadonlyArray<IdempotencyFinding>
 }
 
+/**
+ * A file failed on its first run in the scratch database, before any second run: not an idempotency
+ * finding (there is nothing to compare), but a file that does not run on a database the files alone
+ * built, as it needs something none of them creates (a role, an extension) or fails on its own.
+ */
+export class ReplayFailed extends Data.TaggedError("ReplayFailed")<{
+  readonly file: string
+  readonly sqlState: string | undefined
+  readonly serverMessage: string
+}> {
+  override get message(): string {
+    return `${this.file} failed on its first run in the scratch database, before any second run: ${this.serverMessage}${this.sqlState === undefined ? "" : ` (${this.sqlState})`}`
+  }
+}
+
 const diff = (file: string, before: CatalogSnapshot, after: CatalogSnapshot): ReadonlyArray<IdempotencyFinding> =>
   diffSnapshots(before, after).map((c) => ({ file, object: c.object, before: before.get(c.object), after: after.get(c.object) }))
 
@@ -33,12 +48,7 @@ export const proveIdempotent = (db: DatabaseShape, migrations: ReadonlyArray<Mig
     for (const migration of migrations) {
       const first = yield* Effect.either(runFile(db, migration))
       if (first._tag === "Left") {
-        return {
-          ok: false,
-          files: migrations.length,
-          objects: 0,
-          findings: [{ file: migration.name, object: "error (first run)", before: undefined, after: first.left.message }],
-        } satisfies IdempotencyReport
+        return yield* new ReplayFailed({ file: migration.name, sqlState: first.left.code, serverMessage: first.left.message })
       }
     }
     let previous = yield* catalogSnapshot(db)

@@ -340,12 +340,22 @@ export const catalog = {
     fix: "Read the reason: adopt needs the deployed backend's public.schema_migrations; repair needs an applied version whose file changed (and --yes); baseline needs an empty ledger, or ledger rows deleted below the newest applied migration, and every object the versions it records create.",
     commands: ["aim status", "aim verify"],
   }),
+  replayFailed: entry({
+    code: "AIM-MIG-010",
+    slug: "scratch-replay-failed",
+    title: "A file does not run on a database the files alone built",
+    symptom: "aim migrate --prove-idempotent: FILE failed on its first run in the scratch database, before any second run: role … does not exist",
+    cause:
+      "The proof runs every file in order on an empty scratch database, then runs each again. This file failed on its first run, so there was nothing to compare: it needs something no earlier file creates (a role, an extension, a tablespace, a setting the production cluster has), or it fails on its own. It is not an idempotency finding.",
+    fix: "Create what it needs in an earlier migration file (guarded: IF NOT EXISTS), or name a scratch server that has it (AIM_SCRATCH_DATABASE_URL, never the production cluster); if the file fails on its own, fix the statement the message names (aim lint FILE).",
+    commands: ["aim migrate --prove-idempotent", "aim lint"],
+  }),
   notIdempotent: entry({
     code: "AIM-MIG-007",
     slug: "not-idempotent",
     title: "A migration is not idempotent",
     symptom: "aim migrate --prove-idempotent: FILE changed OBJECT on its second run",
-    cause: "Running the file twice failed or changed the catalog (an unguarded CREATE, an INSERT without ON CONFLICT, ...).",
+    cause: "Running the file a second time failed or changed the catalog (an unguarded CREATE, an INSERT without ON CONFLICT, ...).",
     fix: "Guard the statement named (IF NOT EXISTS, OR REPLACE, ON CONFLICT DO NOTHING); aim lint points at the line.",
     commands: ["aim lint", "aim migrate --prove-idempotent"],
   }),

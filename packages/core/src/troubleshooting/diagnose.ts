@@ -1,3 +1,4 @@
+import type { ReplayFailed } from "../authoring/proveIdempotent.js"
 import { Match } from "effect"
 import type { ConfigError } from "../config/ConfigError.js"
 import type { RedisError } from "../cache/Cache.js"
@@ -37,6 +38,7 @@ export type AimError =
   | MigrationSourceError
   | MigrationsDirectoryMissing
   | ServerTooOld
+  | ReplayFailed
   | ScratchUnavailable
   | RedisError
   | SmtpError
@@ -56,6 +58,7 @@ const aimErrorTags = [
   "MigrationSourceError",
   "MigrationsDirectoryMissing",
   "ServerTooOld",
+  "ReplayFailed",
   "ScratchUnavailable",
   "RedisError",
   "SmtpError",
@@ -224,6 +227,7 @@ const entryOf: (error: AimError) => CatalogEntry = Match.type<AimError>().pipe(
     MigrationSourceError: () => catalog.sourceInvalid,
     MigrationsDirectoryMissing: () => catalog.directoryMissing,
     ServerTooOld: () => catalog.serverTooOld,
+    ReplayFailed: () => catalog.replayFailed,
     ScratchUnavailable: () => catalog.scratchUnavailable,
     RedisError: (e) => redisEntries[e.failure],
     SmtpError: (e) => smtpEntries[e.failure],
