@@ -475,6 +475,11 @@ describe("every server refusal has its own code and a fix that works", () => {
     // statement ends, which PostgreSQL then reports as a cancel): the slow file's pg_sleep does.
     await database("timeout", "SET statement_timeout = '300ms'")
     await database("closed", "ALLOW_CONNECTIONS false")
+    // A database whose schema public was dropped: nowhere to create the tables.
+    const noPublic = await create(testPostgresUrl(), "aim_refuse_nopublic")
+    made.push(noPublic)
+    await run(noPublic.url, "DROP SCHEMA public CASCADE")
+    urls.noPublic = noPublic.url
     await run(testPostgresUrl(), `CREATE ROLE ${roles.noLogin} NOLOGIN PASSWORD 'Ro1e-pass'`)
     await run(testPostgresUrl(), `CREATE ROLE ${roles.noSlots} LOGIN CONNECTION LIMIT 0 PASSWORD 'Ro1e-pass'`)
     await run(testPostgresUrl(), `CREATE ROLE ${roles.noCreatedb} LOGIN NOCREATEDB PASSWORD 'Ro1e-pass'`)
@@ -496,6 +501,7 @@ describe("every server refusal has its own code and a fix that works", () => {
     ["a database closed to connections (ALLOW_CONNECTIONS false)", "closed", "AIM-DB-014", /is not currently accepting connections/],
     ["a role without LOGIN", "noLogin", "AIM-DB-015", /is not permitted to log in/],
     ["a role whose connection limit is 0", "noSlots", "AIM-DB-016", /too many connections for role/],
+    ["a database without schema public", "noPublic", "AIM-DB-020", /no schema has been selected to create in[\s\S]*CREATE SCHEMA IF NOT EXISTS public/],
   ])("%s", async (_, which, code, says) => {
     const migrationsDir = which === "timeout" ? slowFile : shippedMigrations
     const env = { DATABASE_URL: urls[which] ?? "", POSTGRES_CONNECT_TIMEOUT: "3" }

@@ -110,6 +110,16 @@ export const catalog = {
     fix: "Run migrations as the database owner or grant CREATE on the database and schema public to the user.",
     commands: ["aim doctor"],
   }),
+  publicSchemaMissing: entry({
+    code: "AIM-DB-020",
+    slug: "schema-public-missing",
+    title: "The database has no schema public",
+    symptom: "001_initial_schema.sql:7:1: no schema has been selected to create in (SQLSTATE 3F000)",
+    cause:
+      "The AIM migrations, like the backend, create every table in schema public, and aim's sessions use it as their search path. This database has none (DROP SCHEMA public, or a template without it), so the first CREATE has nowhere to go. The files are not at fault, and nothing was applied.",
+    fix: "Create it as the role that migrates: CREATE SCHEMA IF NOT EXISTS public AUTHORIZATION CURRENT_USER; then run aim migrate again.",
+    commands: ["aim migrate", "aim doctor"],
+  }),
   serverTooOld: entry({
     code: "AIM-DB-009",
     slug: "server-too-old",

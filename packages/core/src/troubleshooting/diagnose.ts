@@ -116,11 +116,14 @@ const bySqlStateAndMessage: Readonly<Record<string, ReadonlyArray<readonly [RegE
     [/user request/i, catalog.cancelled],
   ],
   "55000": [[/not currently accepting connections/i, catalog.notAcceptingConnections]],
+  // aim's sessions create in public (their search_path): with no schema public, there is nowhere to create.
+  "3F000": [[/no schema has been selected to create in/i, catalog.publicSchemaMissing]],
 }
 
 const byMessage: ReadonlyArray<readonly [RegExp, CatalogEntry]> = [
   // The server's own wordings, as psql, logs and the backend print them.
   [/deadlock detected/i, catalog.deadlock],
+  [/no schema has been selected to create in/i, catalog.publicSchemaMissing],
   [/too many clients already|remaining connection slots are reserved/i, catalog.tooManyConnections],
   [/is not permitted to log in/i, catalog.cannotLogIn],
   [/canceling statement due to statement timeout/i, catalog.statementTimeout],
