@@ -46,6 +46,21 @@ describe("a file that ends its own transaction is refused before anything runs",
     expect(first.message).toContain("it is -- aim:no-transaction and nothing of it had run")
   })
 
+  it("a -- aim:no-transaction file's own BEGIN: a failure inside it rolls back from the BEGIN on, and only what came before is said to stay", async () => {
+    const db = await migrated()
+    const text = "-- aim:no-transaction\nCREATE TABLE before_block (id int);\nBEGIN;\nCREATE TABLE in_block (id int);\nSELECT 1/0;\nCOMMIT;\n"
+    const error = await runMigratorFailure(db.url, migrationsCopy({ "031_block.sql": text }), (m) => m.apply())
+    expect(error).toMatchObject({ _tag: "MigrationFailed", line: 5, rolledBack: false, kept: { count: 1, firstLine: 2, lastLine: 2 } })
+    expect(error.message).toContain("the statement before it (line 2) stayed applied")
+    expect(await sql(db.url, "SELECT to_regclass('public.before_block') IS NOT NULL AS kept, to_regclass('public.in_block') IS NULL AS rolled_back")).toEqual([
+      { kept: true, rolled_back: true },
+    ])
+    // The session was left usable: the next run applies the fixed file.
+    const fixed = "-- aim:no-transaction\nCREATE TABLE IF NOT EXISTS before_block (id int);\nBEGIN;\nCREATE TABLE in_block (id int);\nCOMMIT;\n"
+    const applied = await runMigrator(db.url, migrationsCopy({ "031_block.sql": fixed }), (m) => m.apply())
+    expect(applied.applied.map((a) => a.version)).toEqual([31])
+  })
+
   it("a concurrent index build that failed leaves an INVALID index: the next run drops and builds it again, never records it INVALID", async () => {
     const db = await migrated()
     await sql(db.url, "CREATE TABLE cic_rows (v int); INSERT INTO cic_rows VALUES (1), (1)")

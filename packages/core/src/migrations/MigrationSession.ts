@@ -226,6 +226,15 @@ export const runMigration = (
   )
 }
 
+// A statement's first word, past comments: a no-transaction file may open and end transactions of its own.
+const firstWords = (text: string) =>
+  text
+    .replace(/^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/, "")
+    .slice(0, 40)
+    .toUpperCase()
+const opensTransaction = (text: string) => /^(BEGIN|START\s+TRANSACTION)\b/.test(firstWords(text))
+const endsTransaction = (text: string) => /^(COMMIT|END|ROLLBACK(?!\s+TO\b)|ABORT)\b/.test(firstWords(text))
+
 const runFile = (
   session: Session,
   migration: Migration,
@@ -242,20 +251,28 @@ const runFile = (
       const statements = splitStatements(migration.sql)
       // The indexes the file builds concurrently, read once from its statements.
       const builtConcurrently: Array<string> = []
+      // A BEGIN of the file's own, not yet ended: a failure inside it rolls back every statement from
+      // the BEGIN on, so only those before it stayed applied.
+      let openedAt: number | undefined
       for (const [index, statement] of statements.entries()) {
+        if (opensTransaction(statement.text)) openedAt = index
+        else if (endsTransaction(statement.text)) openedAt = undefined
         const built = concurrentIndexName(statement.text)
         if (built !== undefined) builtConcurrently.push(built)
         // A cancelled or failed CREATE INDEX CONCURRENTLY leaves its index INVALID; IF NOT EXISTS would
         // then skip it and the file be recorded with an index that is never used. Dropped first, so the
         // run aim advises after a failure builds it again.
         if (built !== undefined) yield* dropInvalidIndex(session, built)
+        const keptBefore = openedAt ?? index
         yield* session.execute(statement.text).pipe(
           Effect.mapError((error) => {
             const failure = failed(migration, error, false, statement.offset, statement.text)
             const first = statements[0]?.line ?? statement.line
-            const last = statements[index - 1]?.line ?? statement.line
-            return new MigrationFailed({ ...failure, kept: { count: index, firstLine: first, lastLine: last } })
+            const last = statements[keptBefore - 1]?.line ?? statement.line
+            return new MigrationFailed({ ...failure, kept: { count: keptBefore, firstLine: first, lastLine: last } })
           }),
+          // The file's own transaction is aborted: ended here, so the session (and the lock it holds) is usable.
+          Effect.tapError(() => (openedAt === undefined ? Effect.void : session.execute("ROLLBACK").pipe(Effect.ignore))),
         )
       }
       // Every index the file built concurrently must be valid before the file is recorded.
