@@ -1,6 +1,7 @@
 import { Redacted } from "effect"
 import { describe, expect, it } from "vitest"
 import type { ConfigProblem } from "../src/config/ConfigError.js"
+import { readServeSettings } from "../src/config/ServerConfig.js"
 import { invalidSettings, problemsOf, readAppSettings, readRedisSettings, readSmtpSettings } from "../src/config/ServicesConfig.js"
 
 // Settings as plain data (passwords unwrapped) with the problems the read reported.
@@ -242,5 +243,16 @@ describe("invalidSettings", () => {
     expect(invalidSettings("SMTP", problems)).toEqual({ problems: "SMTP_HOST: missing", fix: "SMTP_HOST: set it" })
     expect(invalidSettings("SMTP", [])).toBeUndefined()
     expect(problemsOf("REDIS", [{ variable: "XREDIS_A", problem: "", fix: "" }])).toEqual([])
+  })
+})
+
+describe("HOST of the backend and the health endpoint", () => {
+  const serve = withProblems((env, problems) => readServeSettings(env, { port: 8080, host: "0.0.0.0" }, problems))
+  it("an address this machine does not have is a problem before anything runs; the wildcards, loopback and names are not", () => {
+    expect(serve({ HOST: "192.0.2.77" }).problems).toEqual([
+      "HOST: 192.0.2.77 is not an address of this machine, so the server could not listen on it | set HOST to 0.0.0.0 (every address), 127.0.0.1, or one of this machine's own addresses (ip -brief address lists them)",
+    ])
+    for (const host of ["0.0.0.0", "::", "127.0.0.1", "localhost", "aim-backend"]) expect(serve({ HOST: host }).problems, host).toEqual([])
+    expect(serve({}).problems).toEqual([])
   })
 })
