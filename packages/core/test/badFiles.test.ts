@@ -97,7 +97,7 @@ describe("only regular files are migrations", () => {
   })
 })
 
-describe("the session's search_path is pinned to public", () => {
+describe("the session's search_path and string literals are pinned", () => {
   it("ALTER DATABASE … SET search_path = app does not send the tables to app", async () => {
     const db = await fresh()
     const name = new URL(db.url).pathname.slice(1)
@@ -105,6 +105,18 @@ describe("the session's search_path is pinned to public", () => {
     await runMigrator(db.url, shippedMigrations, (m) => m.apply())
     expect(await sql(db.url, "SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'app'")).toEqual([{ n: 0 }])
     expect(await sql(db.url, "SELECT to_regclass('public.users') IS NOT NULL AS ok")).toEqual([{ ok: true }])
+  })
+
+  it("ALTER DATABASE … SET standard_conforming_strings = off does not change what a file's literals mean (022's regular expressions hold backslashes)", async () => {
+    const db = await fresh()
+    const name = new URL(db.url).pathname.slice(1)
+    await sql(db.url, `ALTER DATABASE ${name} SET standard_conforming_strings = off`)
+    const dir = migrationsCopy({
+      "031_backslash.sql":
+        "CREATE TABLE IF NOT EXISTS backslash AS SELECT 'a\\b'::text AS v, substring('REFERENCES agents(id)' FROM 'REFERENCES (\\w+)\\(') AS t;\n",
+    })
+    await runMigrator(db.url, dir, (m) => m.apply())
+    expect(await sql(db.url, "SELECT length(v) AS n, t FROM backslash")).toEqual([{ n: 3, t: "agents" }])
   })
 })
 

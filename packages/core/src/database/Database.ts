@@ -52,3 +52,11 @@ export const transaction = <A, E, R>(
 
 /** The search_path every aim session starts with (PgDatabase, PgliteDatabase): public, as the files are written. */
 export const sessionSearchPath = "public"
+
+/**
+ * What every aim session sets at its start, whatever the database or the role sets: names resolve in
+ * public, and string literals are standard (a backslash is a character). The files are written that
+ * way (022's regular expressions hold `\w` and `\(`): with a database's standard_conforming_strings
+ * = off they would silently mean something else, and aim's own literals with them.
+ */
+export const sessionSettings = { search_path: sessionSearchPath, standard_conforming_strings: "on" } as const

@@ -4,7 +4,7 @@ import { hostname } from "node:os"
 import pg from "pg"
 import type * as tls from "node:tls"
 import { type ServerDatabase, describeDatabase, systemRootCert } from "../config/DatabaseConfig.js"
-import { Database, type Row, type Session, sessionSearchPath } from "./Database.js"
+import { Database, type Row, type Session, sessionSettings } from "./Database.js"
 import { type ConnectionError, type SqlError, toConnectionError, toSqlError } from "./SqlError.js"
 
 export interface PgOptions {
@@ -75,7 +75,10 @@ const poolConfig = (settings: ServerDatabase, ssl: false | tls.ConnectionOptions
   // (PostgreSQL searches it first when the path does not name it). Not the database's or the role's
   // own search_path (ALTER DATABASE … SET search_path would send plan, verify and drift elsewhere), and
   // not "$user": a schema named after aim's role, which a lower role may create, would come first.
-  options: `-c search_path=${sessionSearchPath}`,
+  // The same for standard_conforming_strings (sessionSettings).
+  options: Object.entries(sessionSettings)
+    .map(([name, value]) => `-c ${name}=${value}`)
+    .join(" "),
   connectionTimeoutMillis: options.connectTimeoutMs ?? settings.connectTimeoutSeconds * 1000,
   max: options.maxConnections ?? 4,
   idleTimeoutMillis: 10_000,

@@ -3,7 +3,7 @@ import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, st
 import { dirname, resolve } from "node:path"
 import type { EmbeddedDatabase } from "../config/DatabaseConfig.js"
 import { describeDatabase } from "../config/DatabaseConfig.js"
-import { Database, type Row, type Session, sessionSearchPath } from "./Database.js"
+import { Database, type Row, type Session, sessionSettings } from "./Database.js"
 import { ConnectionError, type SqlError, toConnectionError, toSqlError } from "./SqlError.js"
 
 /**
@@ -162,7 +162,11 @@ export const PgliteDatabaseLive = (settings: EmbeddedDatabase): Layer.Layer<Data
             const created = onDisk ? new pglite.PGlite(settings.dataDir) : await newInMemoryCluster(pglite, settings.dataDir)
             await created.waitReady
             // As on a server (PgDatabase): names resolve in public whatever the database's own setting.
-            await created.exec(`SET search_path = ${sessionSearchPath}`)
+            await created.exec(
+              Object.entries(sessionSettings)
+                .map(([name, value]) => `SET ${name} = ${value};`)
+                .join(" "),
+            )
             return created
           },
           catch: onDisk ? onDataDir(settings.dataDir, target) : (cause) => toConnectionError(cause, target),
