@@ -97,7 +97,9 @@ export const bootServices = Effect.gen(function* () {
     )
   }
   if (config.smtp === undefined)
-    return yield* Effect.logWarning("SMTP not configured: welcome and approval emails are disabled").pipe(Effect.annotateLogs({ code: "AIM-MAIL-001" }))
+    return yield* Effect.logWarning("SMTP not configured: welcome and approval emails are disabled").pipe(
+      Effect.annotateLogs({ code: catalog.emailNotConfigured.code }),
+    )
   yield* (yield* Mailer).check.pipe(
     Effect.andThen((check) => Effect.logInfo(`SMTP ready: ${check.target} (${check.tls})`)),
     Effect.catchAll((error) => {

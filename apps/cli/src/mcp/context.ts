@@ -1,4 +1,4 @@
-import { type AimError, codedLine, diagnose, explain, scrub, scrubValue, withoutUrlCredentials } from "@aim/core"
+import { type AimError, catalog, codedLine, diagnose, explain, scrub, scrubValue, withoutUrlCredentials } from "@aim/core"
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js"
 import { Cause, type Effect, Exit, Option } from "effect"
 import { z } from "zod"
@@ -75,7 +75,7 @@ export const makeContext = (server: McpServer, migrationsDir: string, runtime: M
       ) as Record<string, unknown>
       return { content: [{ type: "text", text: clean(summary) }], structuredContent: structured }
     },
-    refuse: (reason, safeAlternative, code = "AIM-MCP-001") => ({
+    refuse: (reason, safeAlternative, code = catalog.mcpRefused.code) => ({
       isError: true,
       content: [{ type: "text", text: clean(`[${code}] refused: ${reason}. ${safeAlternative}`) }],
     }),
@@ -91,7 +91,7 @@ export const makeContext = (server: McpServer, migrationsDir: string, runtime: M
           {
             type: "text",
             text: clean(
-              `[AIM-MCP-004] refused: argument ${refused.name} (${shown}): ${refused.says}. Call again with it as the tool's inputSchema describes; nothing ran.`,
+              `[${catalog.mcpArguments.code}] refused: argument ${refused.name} (${shown}): ${refused.says}. Call again with it as the tool's inputSchema describes; nothing ran.`,
             ),
           },
         ],

@@ -1,4 +1,4 @@
-import { catalogEntries, diagnose, entryDocument, findEntry } from "@aim/core"
+import { catalog, catalogEntries, diagnose, entryDocument, findEntry } from "@aim/core"
 import { z } from "zod"
 import { type McpContext, answerable } from "../context.js"
 
@@ -25,7 +25,7 @@ export const registerExplain = ({ server, ok, refuse, checked }: McpContext) => 
               ? `unknown code ${code}`
               : "unknown code (not in the AIM-AREA-NNN form)",
           `Known codes: ${catalogEntries.map((e) => e.code).join(", ")}`,
-          "AIM-MCP-002",
+          catalog.unknownCode.code,
         )
       }
       return ok(`${entry.code} ${entry.title}. Cause: ${entry.cause} Fix: ${entry.fix}`, entryDocument(entry))
