@@ -38,7 +38,8 @@ export class SqlError extends Data.TaggedError("SqlError")<{
  */
 export type DriverFailure = "timeout" | "lost" | "ssl-required" | "certificate" | "auth" | "refused" | "not-found" | "lock-timeout"
 
-const driverFailures: ReadonlyArray<readonly [RegExp, DriverFailure]> = [
+/** The driver's words for each failure, in the order they are tried: also how a pasted message is read (diagnose.ts). */
+export const driverFailures: ReadonlyArray<readonly [RegExp, DriverFailure]> = [
   [/password authentication failed|asks for a password and none may be sent/i, "auth"],
   [/no pg_hba\.conf entry|does not support SSL|SSL off|requires SSL|SSL connection is required/i, "ssl-required"],
   [/certificate|altnames/i, "certificate"],

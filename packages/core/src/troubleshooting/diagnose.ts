@@ -2,7 +2,7 @@ import type { ReplayFailed } from "../authoring/proveIdempotent.js"
 import { Match } from "effect"
 import type { ConfigError } from "../config/ConfigError.js"
 import type { RedisError } from "../cache/Cache.js"
-import type { ConnectionError, DriverFailure, ScratchUnavailable, SqlError } from "../database/SqlError.js"
+import { type ConnectionError, type DriverFailure, type ScratchUnavailable, type SqlError, driverFailures } from "../database/SqlError.js"
 import type { SqlParseError } from "../migrations/sqlAnalysis.js"
 import type { SmtpError, SmtpNotConfigured } from "../mail/Mailer.js"
 import type { LedgerAdminRefused } from "../migrations/LedgerAdmin.js"
@@ -120,6 +120,18 @@ const bySqlStateAndMessage: Readonly<Record<string, ReadonlyArray<readonly [RegE
   "3F000": [[/no schema has been selected to create in/i, catalog.publicSchemaMissing]],
 }
 
+/** A driver failure (no SQLSTATE) as the error was sorted when it was made. */
+const failureEntries: Readonly<Record<DriverFailure, CatalogEntry>> = {
+  auth: catalog.passwordFailed,
+  "ssl-required": catalog.sslRequired,
+  certificate: catalog.sslCertificate,
+  timeout: catalog.connectionTimeout,
+  "lock-timeout": catalog.lockTimeout,
+  refused: catalog.connectionRefused,
+  lost: catalog.connectionLost,
+  "not-found": catalog.hostNotFound,
+}
+
 const byMessage: ReadonlyArray<readonly [RegExp, CatalogEntry]> = [
   // The server's own wordings, as psql, logs and the backend print them.
   [/deadlock detected/i, catalog.deadlock],
@@ -136,30 +148,12 @@ const byMessage: ReadonlyArray<readonly [RegExp, CatalogEntry]> = [
   [/could not translate host name|Name or service not known|nodename nor servname/i, catalog.hostNotFound],
   [/WRONGPASS|NOAUTH/, catalog.redisAuth],
   [/535|Invalid login|EAUTH/, catalog.smtpAuth],
-  [/password authentication failed/i, catalog.passwordFailed],
-  [/no pg_hba\.conf entry|does not support SSL|SSL off|requires SSL|SSL connection is required/i, catalog.sslRequired],
-  [/certificate|altnames/i, catalog.sslCertificate],
-  // pg says "Connection terminated due to connection timeout": a timeout, not a lost connection.
-  [/timeout expired|timed out|due to connection timeout/i, catalog.connectionTimeout],
-  [/lock timeout/i, catalog.lockTimeout],
+  // The driver's own words, read as where its errors are made (SqlError.ts's one list).
+  ...driverFailures.map(([pattern, failure]) => [pattern, failureEntries[failure]] as const),
   [/already exists/i, catalog.relationExists],
   [/permission denied/i, catalog.permissionDenied],
-  [/ECONNREFUSED/, catalog.connectionRefused],
-  [/Connection terminated|terminating connection|starting up|shutting down|Client has encountered a connection error/i, catalog.connectionLost],
-  [/ENOTFOUND|getaddrinfo/, catalog.hostNotFound],
 ]
 
-/** A driver failure (no SQLSTATE) as the error was sorted when it was made. */
-const failureEntries: Readonly<Record<DriverFailure, CatalogEntry>> = {
-  auth: catalog.passwordFailed,
-  "ssl-required": catalog.sslRequired,
-  certificate: catalog.sslCertificate,
-  timeout: catalog.connectionTimeout,
-  "lock-timeout": catalog.lockTimeout,
-  refused: catalog.connectionRefused,
-  lost: catalog.connectionLost,
-  "not-found": catalog.hostNotFound,
-}
 const byFailure = (failure: DriverFailure | undefined): CatalogEntry | undefined => (failure === undefined ? undefined : failureEntries[failure])
 
 /** The entry for a migrator refusal kind (changed, missing, out-of-order, not-adopted). */
