@@ -160,6 +160,16 @@ export const catalog = {
     fix: "Wait for the server to come back and run again: every migration is atomic, so nothing half-done was recorded.",
     commands: ["aim status", "aim migrate"],
   }),
+  sessionTimeout: entry({
+    code: "AIM-DB-021",
+    slug: "session-timeout",
+    title: "A session timeout of the database ended aim's connection",
+    symptom: "terminating connection due to idle-session timeout / idle-in-transaction timeout (SQLSTATE 57P05, 25P03)",
+    cause:
+      "The database or the role sets idle_session_timeout or idle_in_transaction_session_timeout shorter than a pause of aim's session (between a file and its ledger row, or while a fleet waits its turn), so the server closed it. Running again meets the same setting; every migration is atomic, so nothing half-done was recorded.",
+    fix: "Lift the timeout for the role that migrates (ALTER ROLE … SET idle_session_timeout = 0; the same for idle_in_transaction_session_timeout), or raise it above aim's pauses; then run the command again. SHOW idle_session_timeout shows what a session gets.",
+    commands: ["aim doctor", "aim migrate"],
+  }),
   readOnly: entry({
     code: "AIM-DB-011",
     slug: "read-only-database",

@@ -87,6 +87,9 @@ const bySqlState: Record<string, CatalogEntry> = {
   "42710": catalog.relationExists,
   "55P03": catalog.lockTimeout,
   "57P01": catalog.connectionLost,
+  // The database's own idle timeouts: running again meets them again.
+  "57P05": catalog.sessionTimeout,
+  "25P03": catalog.sessionTimeout,
   "57P02": catalog.connectionLost,
   "57P03": catalog.connectionLost,
   "08006": catalog.connectionLost,
@@ -136,6 +139,7 @@ const byMessage: ReadonlyArray<readonly [RegExp, CatalogEntry]> = [
   // The server's own wordings, as psql, logs and the backend print them.
   [/deadlock detected/i, catalog.deadlock],
   [/no schema has been selected to create in/i, catalog.publicSchemaMissing],
+  [/idle-session timeout|idle-in-transaction timeout/i, catalog.sessionTimeout],
   [/too many clients already|remaining connection slots are reserved/i, catalog.tooManyConnections],
   [/is not permitted to log in/i, catalog.cannotLogIn],
   [/canceling statement due to statement timeout/i, catalog.statementTimeout],
