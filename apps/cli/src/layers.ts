@@ -32,10 +32,6 @@ export const withAim = <Name extends string, R, E, A extends LayerSettings>(self
   Command.provide(self, (options: A) => aimLayer(options))
 
 /**
- * Says so, in one line, when the embedded database is used because nothing is configured, and when
- * DATABASE_URL overrides POSTGRES_* variables that name something else.
- */
-/**
  * Says so, in one line on stderr, when a migration is running on the database right now: what a
  * status, plan or drift then reports is the database before that migration finishes, and a read of a
  * table the migration has locked waits for it. Said, not waited out in silence.
@@ -49,6 +45,10 @@ export const announceRunningMigration = Effect.gen(function* () {
   }
 })
 
+/**
+ * Says so, in one line, when the embedded database is used because nothing is configured, and when
+ * DATABASE_URL overrides POSTGRES_* variables that name something else.
+ */
 export const announceEmbedded = Effect.gen(function* () {
   const config = yield* AimConfig
   yield* Effect.annotateCurrentSpan("aim.database", describeDatabase(config.database))

@@ -118,11 +118,6 @@ export const runCli = async (input: InvocationInput): Promise<number> => {
   return exitCodeOf(await Effect.runPromiseExit(program(invocation, () => "a signal")))
 }
 
-/**
- * Runs the process's command line. Nothing happens when this module loads: the entry (aim.ts) calls
- * it, as a start-up snapshot's main function would, so that no argv, environment or stream is taken
- * before the run it belongs to.
- */
 /** The process's working directory, or "" when it was deleted (reading it throws ENOENT then). */
 const currentDirectory = (): string => {
   try {
@@ -132,6 +127,11 @@ const currentDirectory = (): string => {
   }
 }
 
+/**
+ * Runs the process's command line. Nothing happens when this module loads: the entry (aim.ts) calls
+ * it, as a start-up snapshot's main function would, so that no argv, environment or stream is taken
+ * before the run it belongs to.
+ */
 export const start = (): void => {
   // `aim status | head` closes the pipe early: that is the reader's choice, not an error (exit 0).
   // Any other write error of stdout (a full disk, a failed device, a closed stream) is said in one

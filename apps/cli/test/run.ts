@@ -50,8 +50,7 @@ export const aimProcess = (args: ReadonlyArray<string>, env: Record<string, stri
 /**
  * Runs `aim ...args` in this process (src/main.ts's runCli): the same command line, environment,
  * working directory and renderer as the process, with the output collected from the run's own
- * streams. For the input matrix; what only a process shows (exit by signal, EPIPE, the installed
- * tarball) keeps `aim`.
+ * streams. What the CLI tests run by default; what only a process shows takes `aimProcess`.
  */
 export const aim = async (args: ReadonlyArray<string>, env: Record<string, string> = {}, cwd = repoRoot): Promise<CliResult> => {
   const { runCli } = await import("../src/main.js")

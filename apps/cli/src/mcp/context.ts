@@ -58,6 +58,10 @@ export interface McpContext {
 export const makeContext = (server: McpServer, migrationsDir: string, runtime: McpContext["runtime"], secrets: ReadonlyArray<string>): McpContext => {
   // Known secrets, and any credentials in a URL an agent typed (its own, not in this environment).
   const clean = (text: string) => withoutUrlCredentials(scrub(text, secrets))
+  const refuse: McpContext["refuse"] = (reason, safeAlternative, code = catalog.mcpRefused.code) => ({
+    isError: true,
+    content: [{ type: "text", text: clean(`[${code}] refused: ${reason}. ${safeAlternative}`) }],
+  })
   const failure: McpContext["failure"] = (error) => {
     // aim's errors by their tag; a defect (not aim's error) by its text, as a pasted message would be.
     const { entry, message } = "defect" in error ? diagnose(error.defect) : explain(error)
@@ -75,27 +79,18 @@ export const makeContext = (server: McpServer, migrationsDir: string, runtime: M
       ) as Record<string, unknown>
       return { content: [{ type: "text", text: clean(summary) }], structuredContent: structured }
     },
-    refuse: (reason, safeAlternative, code = catalog.mcpRefused.code) => ({
-      isError: true,
-      content: [{ type: "text", text: clean(`[${code}] refused: ${reason}. ${safeAlternative}`) }],
-    }),
+    refuse,
     failure,
     checked: (handler) => async (args) => {
       const refused = Object.values(args).find((value): value is RefusedArgument => value instanceof RefusedArgument)
       if (refused === undefined) return handler(args)
       // Its type, never its value: an agent can put anything in any argument (a password, a token).
       const shown = refused.input === null ? "null" : Array.isArray(refused.input) ? "an array" : `a ${typeof refused.input}`
-      return {
-        isError: true,
-        content: [
-          {
-            type: "text",
-            text: clean(
-              `[${catalog.mcpArguments.code}] refused: argument ${refused.name} (${shown}): ${refused.says}. Call again with it as the tool's inputSchema describes; nothing ran.`,
-            ),
-          },
-        ],
-      }
+      return refuse(
+        `argument ${refused.name} (${shown}): ${refused.says}`,
+        "Call again with it as the tool's inputSchema describes; nothing ran.",
+        catalog.mcpArguments.code,
+      )
     },
     run: async (effect, render) => {
       const exit = await runtime.run(effect)

@@ -129,13 +129,12 @@ const newInMemoryCluster = async ({ PGlite }: PGliteModule, dataDir: string): Pr
   const fresh = new PGlite(dataDir)
   await fresh.waitReady
   if (inMemoryClusters > 1 && pristine === undefined) {
-    // Dumped before anything runs on it: the copy is initdb's cluster, nothing of this use's.
-    const dump: Promise<Blob> = fresh.dumpDataDir("none")
-    pristine = dump
-    dump.catch(() => {
-      if (pristine === dump) pristine = undefined
+    // Dumped before anything runs on it: the copy is initdb's cluster, nothing of this use's. Set
+    // before it is awaited, so a cluster asked for meanwhile waits for this copy rather than making one.
+    pristine = fresh.dumpDataDir("none")
+    await pristine.catch(() => {
+      pristine = undefined
     })
-    await dump.catch(() => undefined)
   }
   return fresh
 }

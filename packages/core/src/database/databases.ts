@@ -39,8 +39,9 @@ export const withScratchDatabase = <A, E, R>(
     const name = `aim_${purpose}_${randomBytes(4).toString("hex")}`
     // Reaching the scratch server, creating the database and connecting to it fail as the scratch
     // server's (AIM-DB-019), not as the configured database's; what the replay itself fails with is `use`'s.
+    const target = describeDatabase(scratch)
     const unavailable = (error: { readonly message: string }) =>
-      new ScratchUnavailable({ message: `the scratch server ${describeDatabase(scratch)} cannot be used: ${error.message}`, target: describeDatabase(scratch) })
+      new ScratchUnavailable({ message: `the scratch server ${target} cannot be used: ${error.message}`, target })
     return yield* Effect.scoped(
       Effect.gen(function* () {
         const admin = yield* Layer.build(databaseFor(scratch)).pipe(

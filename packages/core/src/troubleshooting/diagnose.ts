@@ -1,5 +1,5 @@
-import type { ReplayFailed } from "../authoring/proveIdempotent.js"
 import { Match } from "effect"
+import type { ReplayFailed } from "../authoring/proveIdempotent.js"
 import type { ConfigError } from "../config/ConfigError.js"
 import type { RedisError } from "../cache/Cache.js"
 import { type ConnectionError, type DriverFailure, type ScratchUnavailable, type SqlError, driverFailures } from "../database/SqlError.js"
