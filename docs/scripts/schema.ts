@@ -3,7 +3,7 @@
  * migrations run on an in-memory embedded PostgreSQL, then every table, column, key and foreign key
  * of public is read back. The diagram is laid out by Graphviz (its WebAssembly build from npm).
  */
-import { Database, InMemoryDatabase, type Migration, backendReleases, expectedTables } from "@aim/core"
+import { Database, InMemoryDatabase, type Migration, backendReleases, executeFile, expectedTables } from "@aim/core"
 import { Graphviz } from "@hpcc-js/wasm-graphviz"
 import { Effect } from "effect"
 
@@ -51,7 +51,8 @@ const list = (value: ReadonlyArray<string> | string): ReadonlyArray<string> =>
 const freshCatalog = (migrations: ReadonlyArray<Migration>) =>
   Effect.gen(function* () {
     const db = yield* Database
-    for (const m of migrations) yield* Effect.scoped(Effect.flatMap(db.session, (s) => s.execute(m.sql)))
+    // As the migrator runs them (the files' search_path, a transaction each), without a ledger.
+    for (const m of migrations) yield* Effect.scoped(Effect.flatMap(db.session, (s) => executeFile(s, m)))
     const columns = yield* db.query<ColumnRow & Record<string, unknown>>(columnsQuery)
     const keys = yield* db.query<KeyRow & Record<string, unknown>>(keysQuery)
     return { columns, keys }

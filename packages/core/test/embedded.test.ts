@@ -29,8 +29,8 @@ describe("embedded PostgreSQL (PGlite 18)", () => {
         const second = yield* migrator.apply()
         const version = yield* db.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")
         const tables = yield* db.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
-        const policies = yield* db.query<{ name: string }>("SELECT name FROM security_policies ORDER BY priority DESC")
-        const admin = yield* db.query<{ role: string; status: string }>("SELECT role, status FROM users WHERE email = 'admin@opena2a.org'")
+        const policies = yield* db.query<{ name: string }>("SELECT name FROM public.security_policies ORDER BY priority DESC")
+        const admin = yield* db.query<{ role: string; status: string }>("SELECT role, status FROM public.users WHERE email = 'admin@opena2a.org'")
         return { first, second, version, tables, policies, admin }
       }).pipe(Effect.provide(migratorOn(shippedMigrations))),
     )
@@ -48,6 +48,8 @@ describe("embedded PostgreSQL (PGlite 18)", () => {
       Effect.scoped(
         Effect.gen(function* () {
           const session = yield* (yield* Database).session
+          // The backend's connection: the database's search_path (public), not aim's.
+          yield* session.execute("SET search_path = public")
           // The server's error itself (its SQLSTATE and message), as a pg client would throw it.
           const query = async (text: string, params: ReadonlyArray<unknown> = []) => {
             const result = await Effect.runPromise(Effect.either(session.query(text, [...params])))
@@ -80,9 +82,9 @@ describe("embedded PostgreSQL (PGlite 18)", () => {
     const report = await Effect.runPromise(
       Effect.gen(function* () {
         const db = yield* Database
-        yield* db.query("ALTER TABLE alerts ADD COLUMN note text")
+        yield* db.query("ALTER TABLE public.alerts ADD COLUMN note text")
         const found = yield* detectDrift(settings, migrations)
-        yield* db.query("ALTER TABLE alerts DROP COLUMN note")
+        yield* db.query("ALTER TABLE public.alerts DROP COLUMN note")
         return found
       }).pipe(Effect.provide(databaseFor(settings))),
     )
@@ -121,11 +123,11 @@ CREATE UNIQUE INDEX IF NOT EXISTS idx_users_email_lower ON users (lower(email));
           ["a@B.co", "b"],
         ]) {
           yield* database.query(
-            `INSERT INTO users (organization_id, email, name, provider, provider_id) SELECT id, '${email}', '${id}', 'local', '${id}' FROM organizations LIMIT 1`,
+            `INSERT INTO public.users (organization_id, email, name, provider, provider_id) SELECT id, '${email}', '${id}', 'local', '${id}' FROM public.organizations LIMIT 1`,
           )
         }
         const failed = yield* Effect.flip(migrator.apply())
-        yield* database.query("DELETE FROM users WHERE email = 'a@B.co'")
+        yield* database.query("DELETE FROM public.users WHERE email = 'a@B.co'")
         const passed = yield* migrator.apply()
         return { failed, passed }
       }).pipe(Effect.provide(migratorOn(dir))),

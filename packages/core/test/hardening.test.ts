@@ -4,9 +4,23 @@ import { Effect, Layer } from "effect"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { HealthReport, HealthReportLive, LedgerAdmin, LedgerAdminLive, MemoryCacheLive, Verifier, VerifierLive, defaultAdmin } from "../src/testing.js"
+import {
+  HealthReport,
+  HealthReportLive,
+  LedgerAdmin,
+  LedgerAdminLive,
+  MemoryCacheLive,
+  MigrationSource,
+  MigrationSourceLive,
+  Migrator,
+  Verifier,
+  VerifierLive,
+  defaultAdmin,
+  detectDrift,
+  pendingLockPlan,
+} from "../src/testing.js"
 import { makeVerifier } from "../src/verify/Verifier.js"
-import { migratorFor, runMigrator, shippedMigrations } from "./support.js"
+import { migrationsCopy, migratorFor, runMigrator, serverSettings, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_hardening")
 const migrated = useMigratedDatabases("aim_hardening")
@@ -226,6 +240,40 @@ describe("objects a lower role plants on a ledger never run with aim's privilege
     expect(picked).toBeGreaterThan(0)
     const report = await verify(db.url)
     expect(report.checks.find((c) => c.id === "admin")).toMatchObject({ status: "pass" })
+    expect(await fired(db.url)).toBe(picked)
+  })
+
+  it("operators and functions planted in public never run in aim's own statements: status, verify, drift, plan and a migrate with nothing to do", async () => {
+    const db = await migrated()
+    // Each the exact match for a comparison or a call on varchar or name with public on the path
+    // (pg_catalog has none for varchar: its own compare as text).
+    const spy = (args: string, body: string) =>
+      `CREATE FUNCTION public.spy_${args.replace(/\W/g, "_")}(${args}) RETURNS boolean LANGUAGE sql AS $$ INSERT INTO public.fired DEFAULT VALUES; SELECT ${body} $$`
+    await plant(
+      db.url,
+      `${spy("varchar, varchar", "$1::text = $2::text")}; CREATE OPERATOR public.= (LEFTARG = varchar, RIGHTARG = varchar, FUNCTION = public.spy_varchar__varchar);
+       ${spy("varchar, text", "$1::text = $2")}; CREATE OPERATOR public.= (LEFTARG = varchar, RIGHTARG = text, FUNCTION = public.spy_varchar__text);
+       ${spy("text, varchar", "$1 = $2::text")}; CREATE OPERATOR public.= (LEFTARG = text, RIGHTARG = varchar, FUNCTION = public.spy_text__varchar);
+       CREATE FUNCTION public.ne_spy(varchar, varchar) RETURNS boolean LANGUAGE sql AS $$ INSERT INTO public.fired DEFAULT VALUES; SELECT $1::text <> $2::text $$;
+       CREATE OPERATOR public.<> (LEFTARG = varchar, RIGHTARG = varchar, FUNCTION = public.ne_spy)`,
+    )
+    await sql(db.url, "SELECT count(*) FROM security_policies WHERE name = ANY($1)", [["x"]])
+    const picked = await fired(db.url)
+    expect(picked).toBeGreaterThan(0)
+    const directory = migrationsCopy({ "900_pending.sql": "UPDATE users SET status = 'active' WHERE email = 'nobody@example.com';\n" })
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        yield* (yield* Migrator).status
+        yield* pendingLockPlan
+        const files = yield* (yield* MigrationSource).load
+        yield* detectDrift(
+          serverSettings(db.url),
+          files.filter((f) => f.version < 900),
+        )
+      }).pipe(Effect.provide(Layer.merge(migratorFor({ DATABASE_URL: db.url }, directory), MigrationSourceLive(directory)))),
+    )
+    await verify(db.url)
+    await runMigrator(db.url, shippedMigrations, (m) => m.apply())
     expect(await fired(db.url)).toBe(picked)
   })
 })

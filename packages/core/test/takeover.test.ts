@@ -194,10 +194,12 @@ describe("on the embedded PGlite (PostgreSQL 18)", () => {
     const outcome = await Effect.runPromise(
       Effect.gen(function* () {
         const db = yield* Database
-        for (const script of deployedScripts("A")) yield* Effect.scoped(Effect.flatMap(db.session, (s) => s.execute(script)))
+        // As the backend ran them: with the database's search_path (public); then aim's again (PGlite has one session).
+        for (const script of deployedScripts("A"))
+          yield* Effect.scoped(Effect.flatMap(db.session, (s) => s.execute(`SET search_path = public;\n${script};\nSET search_path = pg_catalog, pg_temp`)))
         const report = yield* (yield* LedgerAdmin).adopt()
         const verification = yield* (yield* Verifier).run
-        const hash = yield* db.query<{ password_hash: string }>("SELECT password_hash FROM users WHERE email = $1", [defaultAdmin.email])
+        const hash = yield* db.query<{ password_hash: string }>("SELECT password_hash FROM public.users WHERE email = $1", [defaultAdmin.email])
         const doubled = yield* db.query(
           `SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid
             WHERE NOT t.tgisinternal AND (t.tgtype & 18) = 18 AND p.proname IN ('set_updated_at', 'update_updated_at_column')

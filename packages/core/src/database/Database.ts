@@ -50,13 +50,28 @@ export const transaction = <A, E, R>(
     }),
   )
 
-/** The search_path every aim session starts with (PgDatabase, PgliteDatabase): public, as the files are written. */
-export const sessionSearchPath = "public"
+/**
+ * The search_path of aim's own statements, set at every session's start whatever the database or the
+ * role sets: the catalog only, pg_temp last (a temporary object never shadows one). An operator or a
+ * function a lower role plants in public (`=(varchar, varchar)`, `lower(varchar)`) is then never
+ * picked by aim's SQL, which names what it reads in public as `public.x`; catalog text read this way
+ * qualifies public's names, and `withFilesSearchPath` (catalogText.ts) takes that qualification off again.
+ */
+export const aimSearchPath = "pg_catalog,pg_temp"
+
+/** The search_path the migration files (and their checks) run with: public, as they are written. Set only around their statements. */
+export const filesSearchPath = "public"
+
+/** Inside a transaction: the files' search_path until it ends, or until `asAim`. */
+export const asFiles = `SET LOCAL search_path = ${filesSearchPath}`
+
+/** Inside a transaction: back to aim's search_path for aim's statements after a file's. */
+export const asAim = `SET LOCAL search_path = ${aimSearchPath}`
 
 /**
- * What every aim session sets at its start, whatever the database or the role sets: names resolve in
- * public, and string literals are standard (a backslash is a character). The files are written that
- * way (022's regular expressions hold `\w` and `\(`): with a database's standard_conforming_strings
- * = off they would silently mean something else, and aim's own literals with them.
+ * What every aim session sets at its start, whatever the database or the role sets: aim's search_path
+ * (above), and standard string literals (a backslash is a character). The files are written that way
+ * (022's regular expressions hold `\w` and `\(`): with a database's standard_conforming_strings = off
+ * they would silently mean something else, and aim's own literals with them.
  */
-export const sessionSettings = { search_path: sessionSearchPath, standard_conforming_strings: "on" } as const
+export const sessionSettings = { search_path: aimSearchPath, standard_conforming_strings: "on" } as const

@@ -71,11 +71,11 @@ const poolConfig = (settings: ServerDatabase, ssl: false | tls.ConnectionOptions
   password: () => (settings.password === undefined ? Promise.reject(new NoPasswordGiven(settings.noPasswordHint)) : Redacted.value(settings.password)),
   ssl,
   application_name: applicationName(),
-  // Every aim session resolves names as the migration files are written: in public, pg_catalog first
-  // (PostgreSQL searches it first when the path does not name it). Not the database's or the role's
-  // own search_path (ALTER DATABASE … SET search_path would send plan, verify and drift elsewhere), and
-  // not "$user": a schema named after aim's role, which a lower role may create, would come first.
-  // The same for standard_conforming_strings (sessionSettings).
+  // Every aim session resolves its own names in the catalog only (aimSearchPath); the files get public
+  // around their statements. Not the database's or the role's own search_path (ALTER DATABASE … SET
+  // search_path would send plan, verify and drift elsewhere), not "$user" (a schema named after aim's
+  // role, which a lower role may create), and not public, where a lower role's operators would be
+  // picked by aim's comparisons. The same for standard_conforming_strings (sessionSettings).
   options: Object.entries(sessionSettings)
     .map(([name, value]) => `-c ${name}=${value}`)
     .join(" "),

@@ -160,7 +160,7 @@ export const PgliteDatabaseLive = (settings: EmbeddedDatabase): Layer.Layer<Data
             const pglite = await import("@electric-sql/pglite")
             const created = onDisk ? new pglite.PGlite(settings.dataDir) : await newInMemoryCluster(pglite, settings.dataDir)
             await created.waitReady
-            // As on a server (PgDatabase): names resolve in public whatever the database's own setting.
+            // As on a server (PgDatabase): aim's search_path whatever the database's own setting.
             await created.exec(
               Object.entries(sessionSettings)
                 .map(([name, value]) => `SET ${name} = ${value};`)

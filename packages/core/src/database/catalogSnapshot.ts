@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import type { DatabaseShape } from "./Database.js"
 import type { SqlError } from "./SqlError.js"
+import { withFilesSearchPath } from "./catalogText.js"
 import { ident, literal } from "./sqlText.js"
 
 /** Catalog objects of `public` keyed `kind:name` (e.g. `column:users.status`), valued by their definition. */
@@ -49,7 +50,8 @@ export const catalogSnapshot = (
     const tables: Array<string> = []
     for (const [kind, sql] of snapshotQueries) {
       for (const row of yield* db.query<{ k: string; v: string }>(sql)) {
-        snapshot.set(`${kind}:${row.k}`, row.v)
+        // Keys and definitions as the files name them (regclass text and deparsed definitions qualify public's names).
+        snapshot.set(`${kind}:${withFilesSearchPath(row.k)}`, withFilesSearchPath(row.v))
         if (kind === "table") tables.push(row.k)
       }
     }

@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import type { DatabaseShape } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
+import { withFilesSearchPath } from "../database/catalogText.js"
 import { defaultPolicies } from "../verify/expectations.js"
 
 /**
@@ -194,11 +195,14 @@ const queries = {
 // the files seed as JSON (the columns a fix inserts; the organization and creator are the live ones).
 const seedQuery = `SELECT name, string_agg(DISTINCT priority::text, ', ' ORDER BY priority::text) AS priorities,
                           (array_agg((to_jsonb(p) - 'id' - 'organization_id' - 'created_by' - 'created_at' - 'updated_at')::text))[1] AS row
-                     FROM security_policies p WHERE name = ANY($1) GROUP BY name`
+                     FROM public.security_policies p WHERE name = ANY($1) GROUP BY name`
 
 type Rows = ReadonlyArray<Record<string, unknown>>
 const text = (v: unknown): string => String(v)
 const textOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v))
+// Definitions, types and signatures: deparsed with aim's search_path, read as the files write them.
+const def = (v: unknown): string => withFilesSearchPath(String(v))
+const defOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : withFilesSearchPath(String(v)))
 
 /** Every object of `public` aim drift compares, and the default policies' seed rows. */
 export const readCatalog = (db: Pick<DatabaseShape, "query">): Effect.Effect<Catalog, SqlError> =>
@@ -211,7 +215,7 @@ export const readCatalog = (db: Pick<DatabaseShape, "query">): Effect.Effect<Cat
       for (const label of labels) objects.push({ kind: "label", type: text(r.name), label })
     }
     for (const r of yield* rows(queries.sequence))
-      objects.push({ kind: "sequence", name: text(r.name), dataType: text(r.data_type), ownedBy: textOrNull(r.owned_by) })
+      objects.push({ kind: "sequence", name: text(r.name), dataType: def(r.data_type), ownedBy: textOrNull(r.owned_by) })
     for (const r of yield* rows(queries.table))
       objects.push({
         kind: "table",
@@ -226,11 +230,11 @@ export const readCatalog = (db: Pick<DatabaseShape, "query">): Effect.Effect<Cat
         table: text(r.table),
         name: text(r.name),
         position: Number(r.position),
-        dataType: text(r.data_type),
+        dataType: def(r.data_type),
         collation: textOrNull(r.collation),
-        default: textOrNull(r.default),
+        default: defOrNull(r.default),
         identity: (textOrNull(r.identity) ?? "") as "" | "a" | "d",
-        generated: textOrNull(r.generated),
+        generated: defOrNull(r.generated),
         notNull: r.not_null === true,
       })
     for (const r of yield* rows(queries.constraint))
@@ -239,17 +243,17 @@ export const readCatalog = (db: Pick<DatabaseShape, "query">): Effect.Effect<Cat
         table: text(r.table),
         name: text(r.name),
         type: text(r.type),
-        definition: text(r.definition),
+        definition: def(r.definition),
         references: textOrNull(r.references),
       })
-    for (const r of yield* rows(queries.index)) objects.push({ kind: "index", table: text(r.table), name: text(r.name), definition: text(r.definition) })
+    for (const r of yield* rows(queries.index)) objects.push({ kind: "index", table: text(r.table), name: text(r.name), definition: def(r.definition) })
     for (const r of yield* rows(queries.trigger))
-      objects.push({ kind: "trigger", table: text(r.table), name: text(r.name), definition: text(r.definition), enabled: text(r.enabled) })
+      objects.push({ kind: "trigger", table: text(r.table), name: text(r.name), definition: def(r.definition), enabled: text(r.enabled) })
     for (const r of yield* rows(queries.function))
-      objects.push({ kind: "function", signature: text(r.signature), definition: text(r.definition), digest: text(r.digest) })
+      objects.push({ kind: "function", signature: def(r.signature), definition: def(r.definition), digest: text(r.digest) })
     for (const r of yield* rows(queries.view))
-      objects.push({ kind: "view", name: text(r.name), materialized: r.materialized === true, definition: text(r.definition) })
-    for (const r of yield* rows(queries.policy)) objects.push({ kind: "policy", table: text(r.table), name: text(r.name), definition: text(r.definition) })
+      objects.push({ kind: "view", name: text(r.name), materialized: r.materialized === true, definition: def(r.definition) })
+    for (const r of yield* rows(queries.policy)) objects.push({ kind: "policy", table: text(r.table), name: text(r.name), definition: def(r.definition) })
     if (objects.some((o) => o.kind === "table" && o.name === "security_policies")) {
       const seeds = yield* db.query(seedQuery, [defaultPolicies.map((p) => p.name)])
       for (const r of seeds) objects.push({ kind: "seed", name: text(r.name), priorities: text(r.priorities), row: textOrNull(r.row) })

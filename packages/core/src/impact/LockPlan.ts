@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import { type ParsedStatement, type ProceduralBody, type SqlParseError, functionBody, parseScript } from "../migrations/sqlAnalysis.js"
 import { countRows } from "../database/catalogSnapshot.js"
+import { withFilesSearchPath } from "../database/catalogText.js"
 import { Database, type DatabaseShape, transaction } from "../database/Database.js"
 import { ident, literal } from "../database/sqlText.js"
 import type { SqlError } from "../database/SqlError.js"
@@ -211,7 +212,7 @@ const factsQuery = `
    WHERE NOT t.tgisinternal AND c.relnamespace = 'public'::regnamespace
   UNION ALL
   SELECT 'nextval', c.relname, a.attname,
-         coalesce(pg_get_serial_sequence(quote_ident(c.relname), a.attname), substring(pg_get_expr(d.adbin, d.adrelid) from 'nextval\\(''([^'']+)''')), NULL, NULL
+         coalesce(pg_get_serial_sequence('public.' || quote_ident(c.relname), a.attname), substring(pg_get_expr(d.adbin, d.adrelid) from 'nextval\\(''([^'']+)''')), NULL, NULL
     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
    WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
@@ -326,7 +327,8 @@ const gather = (row: FactRows, into: ReturnType<typeof gathered>): void => {
       }
       break
     case "column":
-      if (row.b !== null && row.c !== null) into.columnType.set(`${row.a}.${row.b}`, row.c)
+      // As the files write it: format_type qualifies a type of public with aim's search_path.
+      if (row.b !== null && row.c !== null) into.columnType.set(`${row.a}.${row.b}`, withFilesSearchPath(row.c))
       break
     case "check": {
       const column = /^CHECK \(\(?"?([a-z_][a-z0-9_]*)"? IS NOT NULL\)?\)$/i.exec(row.c ?? "")?.[1]

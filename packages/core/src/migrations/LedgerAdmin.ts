@@ -1,6 +1,6 @@
 import { Context, Data, Effect, Layer, Option } from "effect"
 import { type CatalogChange, type CatalogSnapshot, catalogSnapshot, diffSnapshots } from "../database/catalogSnapshot.js"
-import { Database, type DatabaseShape, type Session, transaction } from "../database/Database.js"
+import { Database, type DatabaseShape, type Session, asAim, asFiles, transaction } from "../database/Database.js"
 import {
   appliedByLabel,
   ensureLedger,
@@ -341,7 +341,10 @@ const rehearse = (session: Session, migration: Migration) =>
         message: `${migration.name} runs outside a transaction (-- aim:no-transaction), so a dry run cannot rehearse it; adopt without --dry-run after reviewing it`,
       })
     }
+    // Under the savepoint, with the files' search_path until aim's statements that follow (asAim).
+    yield* session.execute(asFiles)
     yield* session.execute(migration.sql).pipe(Effect.mapError((error) => failed(migration, error, true, 0, migration.sql)))
+    yield* session.execute(asAim)
   })
 
 interface ExpectedObject {

@@ -1,6 +1,6 @@
 import { Duration, Effect, Exit, Option } from "effect"
 import { AimConfig } from "../config/AimConfig.js"
-import { type DatabaseShape, type Session, transaction } from "../database/Database.js"
+import { type DatabaseShape, type Session, aimSearchPath, asAim, asFiles, filesSearchPath, transaction } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
 import { ident } from "../database/sqlText.js"
 import { type LedgerMethod, recordApplied, recordAppliedStatement, recordBackendFiles, recordBackendFilesStatement } from "./Ledger.js"
@@ -103,8 +103,8 @@ export const lockedSession = (db: DatabaseShape, options: LockedSessionOptions) 
 
 /**
  * The session's settings and the migration lock in one round trip, where they took five: the server's
- * version, lock_timeout, search_path (the files are written for public: an ALTER DATABASE/ROLE … SET
- * search_path must not send them elsewhere), client_connection_check_interval (PostgreSQL 14+: a
+ * version, lock_timeout, aim's search_path (again: a pooled session may have been handed back by a
+ * file that set its own; each file gets public around its statements), client_connection_check_interval (PostgreSQL 14+: a
  * killed client's long statement is aborted within a second, freeing the lock) and the lock itself,
  * taken only on a server new enough to migrate. The check interval is a server's alone and only
  * where its platform supports it: where setting it fails, the setup runs again without it.
@@ -113,11 +113,11 @@ const sessionSetup = (session: Session, checkInterval: boolean, lockTimeoutMs: n
   const query = (withInterval: boolean) =>
     session.query<{ num: number; version: string; locked: boolean | null }>(
       `SELECT current_setting('server_version_num')::int AS num, current_setting('server_version') AS version,
-              set_config('lock_timeout', $1, false) AS lock_timeout, set_config('search_path', 'public', false) AS search_path,
+              set_config('lock_timeout', $1, false) AS lock_timeout, set_config('search_path', $6, false) AS search_path,
               set_config('aim.timestamp_zone', $5, false) AS timestamp_zone,
               ${withInterval ? "set_config('client_connection_check_interval', '1000', false)" : "NULL"} AS check_interval,
               CASE WHEN current_setting('server_version_num')::int >= $4 THEN pg_try_advisory_lock($2, $3) END AS locked`,
-      [`${lockTimeoutMs}ms`, ...lockKeys, oldestServer, timestampZone],
+      [`${lockTimeoutMs}ms`, ...lockKeys, oldestServer, timestampZone, aimSearchPath],
     )
   const setup = checkInterval
     ? query(true).pipe(
@@ -246,35 +246,39 @@ const runFile = (
     const t0 = performance.now()
     const checks = migration.checks ?? readChecks(migration.sql).checks
     if (!migration.transactional) {
-      // No transaction to hold them in: the checks run just before the first statement.
-      yield* runChecks(session, migration, checks)
+      // No transaction to hold it: the files' search_path for the session until the last statement
+      // (or a failure) ends, then aim's again. The checks run just before the first statement.
       const statements = splitStatements(migration.sql)
       // The indexes the file builds concurrently, read once from its statements.
       const builtConcurrently: Array<string> = []
-      // A BEGIN of the file's own, not yet ended: a failure inside it rolls back every statement from
-      // the BEGIN on, so only those before it stayed applied.
-      let openedAt: number | undefined
-      for (const [index, statement] of statements.entries()) {
-        if (opensTransaction(statement.text)) openedAt = index
-        else if (endsTransaction(statement.text)) openedAt = undefined
-        const built = concurrentIndexName(statement.text)
-        if (built !== undefined) builtConcurrently.push(built)
-        // A cancelled or failed CREATE INDEX CONCURRENTLY leaves its index INVALID; IF NOT EXISTS would
-        // then skip it and the file be recorded with an index that is never used. Dropped first, so the
-        // run aim advises after a failure builds it again.
-        if (built !== undefined) yield* dropInvalidIndex(session, built)
-        const keptBefore = openedAt ?? index
-        yield* session.execute(statement.text).pipe(
-          Effect.mapError((error) => {
-            const failure = failed(migration, error, false, statement.offset, statement.text)
-            const first = statements[0]?.line ?? statement.line
-            const last = statements[keptBefore - 1]?.line ?? statement.line
-            return new MigrationFailed({ ...failure, kept: { count: keptBefore, firstLine: first, lastLine: last } })
-          }),
-          // The file's own transaction is aborted: ended here, so the session (and the lock it holds) is usable.
-          Effect.tapError(() => (openedAt === undefined ? Effect.void : session.execute("ROLLBACK").pipe(Effect.ignore))),
-        )
-      }
+      yield* Effect.gen(function* () {
+        yield* session.execute(`SET search_path = ${filesSearchPath}`)
+        yield* runChecks(session, migration, checks)
+        // A BEGIN of the file's own, not yet ended: a failure inside it rolls back every statement from
+        // the BEGIN on, so only those before it stayed applied.
+        let openedAt: number | undefined
+        for (const [index, statement] of statements.entries()) {
+          if (opensTransaction(statement.text)) openedAt = index
+          else if (endsTransaction(statement.text)) openedAt = undefined
+          const built = concurrentIndexName(statement.text)
+          if (built !== undefined) builtConcurrently.push(built)
+          // A cancelled or failed CREATE INDEX CONCURRENTLY leaves its index INVALID; IF NOT EXISTS would
+          // then skip it and the file be recorded with an index that is never used. Dropped first, so the
+          // run aim advises after a failure builds it again.
+          if (built !== undefined) yield* dropInvalidIndex(session, built)
+          const keptBefore = openedAt ?? index
+          yield* session.execute(statement.text).pipe(
+            Effect.mapError((error) => {
+              const failure = failed(migration, error, false, statement.offset, statement.text)
+              const first = statements[0]?.line ?? statement.line
+              const last = statements[keptBefore - 1]?.line ?? statement.line
+              return new MigrationFailed({ ...failure, kept: { count: keptBefore, firstLine: first, lastLine: last } })
+            }),
+            // The file's own transaction is aborted: ended here, so the session (and the lock it holds) is usable.
+            Effect.tapError(() => (openedAt === undefined ? Effect.void : session.execute("ROLLBACK").pipe(Effect.ignore))),
+          )
+        }
+      }).pipe(Effect.ensuring(session.execute(`SET search_path = ${aimSearchPath}`).pipe(Effect.ignore)))
       // Every index the file built concurrently must be valid before the file is recorded.
       const invalid = yield* invalidIndexes(session, builtConcurrently)
       if (invalid.length > 0) {
@@ -305,22 +309,20 @@ const runFile = (
     }
     // The file, aim's ledger row and the backend runner's records of the files it provides: one transaction.
     const backendRecords = recordBackendFilesStatement(providedBy(migration.name))
-    const body = `${migration.sql}\n;\n${recordAppliedStatement(migration, appliedBy, method)};${backendRecords === "" ? "" : `\n${backendRecords};`}`
+    // The file with the files' search_path, aim's rows with aim's (asFiles, asAim: both end with the transaction).
+    const body = `${migration.sql}\n;\n${asAim};\n${recordAppliedStatement(migration, appliedBy, method)};${backendRecords === "" ? "" : `\n${backendRecords};`}`
     // With checks, they and the file share one transaction: what they checked cannot change before
     // it runs. Without, one round trip per file: BEGIN, the file, its ledger row (timed by the server)
     // and COMMIT; the one transaction not run by `transaction()`, which costs two more round trips.
     // This attempt's lock_timeout, for the file's transaction only (SET LOCAL): no extra round trip.
     const setLock = lockTimeoutMs === undefined ? "" : `SET LOCAL lock_timeout = '${lockTimeoutMs}ms';\n`
-    const prefix = `${scriptPrefix}${setLock}`
+    const prefix = `${scriptPrefix}${setLock}${asFiles};\n`
     const script = checks.length > 0 ? body : `${prefix}${body}\nCOMMIT;`
     const outcome = yield* Effect.either(
       checks.length > 0
         ? transaction(
             session,
-            Effect.zipRight(
-              setLock === "" ? Effect.void : session.execute(setLock),
-              Effect.zipRight(runChecks(session, migration, checks), session.execute(body)),
-            ),
+            Effect.zipRight(session.execute(`${setLock}${asFiles}`), Effect.zipRight(runChecks(session, migration, checks), session.execute(body))),
           )
         : session.execute(script).pipe(Effect.tapError(() => session.execute("ROLLBACK").pipe(Effect.ignore))),
     )
@@ -331,7 +333,8 @@ const runFile = (
     // the file split as psql splits it (as the server does). Otherwise (PGlite) found by bisection.
     const completed = outcome.left.completedStatements
     if (completed !== undefined) {
-      const statement = splitStatements(migration.sql)[completed - (body === script ? 0 : setLock === "" ? 1 : 2)]
+      // Before the file in the script: BEGIN, SET LOCAL lock_timeout (when given) and asFiles.
+      const statement = splitStatements(migration.sql)[completed - (body === script ? 0 : setLock === "" ? 2 : 3)]
       if (statement !== undefined) return yield* failed(migration, outcome.left, true, statement.offset, "")
     }
     return yield* locateFailure(session, migration, outcome.left)
@@ -371,6 +374,7 @@ const locateFailure = (session: Session, migration: Migration, original: SqlErro
         .map((s) => s.text)
         .join("\n")
     const bisect = Effect.gen(function* () {
+      yield* session.execute(asFiles)
       // [0, known) ran without error in this transaction; the failing statement is in [known, suspect).
       let known = 0
       let suspect = statements.length

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { type DatabaseShape, type Session, transaction } from "../database/Database.js"
+import { type DatabaseShape, type Session, aimSearchPath, asFiles, filesSearchPath, transaction } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
 import type { Migration } from "./Migration.js"
 import { splitStatements } from "./splitStatements.js"
@@ -11,8 +11,13 @@ import { splitStatements } from "./splitStatements.js"
  */
 export const executeFile = (session: Session, migration: Migration): Effect.Effect<void, SqlError> =>
   migration.transactional
-    ? transaction(session, session.execute(migration.sql))
-    : Effect.forEach(splitStatements(migration.sql), (statement) => session.execute(statement.text), { discard: true })
+    ? transaction(session, Effect.zipRight(session.execute(asFiles), session.execute(migration.sql)))
+    : session
+        .execute(`SET search_path = ${filesSearchPath}`)
+        .pipe(
+          Effect.zipRight(Effect.forEach(splitStatements(migration.sql), (statement) => session.execute(statement.text), { discard: true })),
+          Effect.ensuring(session.execute(`SET search_path = ${aimSearchPath}`).pipe(Effect.ignore)),
+        )
 
 // DDL, a DO block (not ON CONFLICT DO NOTHING), or a write to the seeded policies.
 const changesCatalog = (sql: string) => /\b(create|alter|drop|comment|grant|revoke|security_policies)\b|\bdo\s*(\$|')/i.test(sql)

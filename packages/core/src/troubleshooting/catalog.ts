@@ -116,7 +116,7 @@ export const catalog = {
     title: "The database has no schema public",
     symptom: "001_initial_schema.sql:7:1: no schema has been selected to create in (SQLSTATE 3F000)",
     cause:
-      "The AIM migrations, like the backend, create every table in schema public, and aim's sessions use it as their search path. This database has none (DROP SCHEMA public, or a template without it), so the first CREATE has nowhere to go. The files are not at fault, and nothing was applied.",
+      "The AIM migrations, like the backend, create every table in schema public, and the files run with it as their search path. This database has none (DROP SCHEMA public, or a template without it), so the first CREATE has nowhere to go. The files are not at fault, and nothing was applied.",
     fix: "Create it as the role that migrates: CREATE SCHEMA IF NOT EXISTS public AUTHORIZATION CURRENT_USER; then run aim migrate again.",
     commands: ["aim migrate", "aim doctor"],
   }),

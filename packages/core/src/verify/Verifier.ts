@@ -283,7 +283,7 @@ const policyChecks = ({ db }: VerifyContext, columns: Columns) =>
     // A deployed security_policies has no is_enforced until 009 converges it: the policies are still read.
     const hasEnforced = columns.get("security_policies")?.has("is_enforced") === true
     const rows = yield* db.query<{ name: string; priority: number; is_enabled: boolean; is_enforced: boolean }>(
-      `SELECT name, priority, is_enabled, ${hasEnforced ? "is_enforced" : "false AS is_enforced"} FROM security_policies ORDER BY priority DESC, name`,
+      `SELECT name, priority, is_enabled, ${hasEnforced ? "is_enforced" : "false AS is_enforced"} FROM public.security_policies ORDER BY priority DESC, name`,
     )
     const byName = new Map(rows.map((r) => [r.name, r]))
     const wrong = defaultPolicies.flatMap((p) => {

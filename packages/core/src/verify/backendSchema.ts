@@ -1,3 +1,4 @@
+import { withFilesSearchPath } from "../database/catalogText.js"
 import { backendSchema } from "./backendSchema.data.js"
 
 /**
@@ -67,8 +68,10 @@ const backendTables: ReadonlySet<string> = new Set(backendSchema.columns.map((c)
 const contractColumns: ReadonlySet<string> = new Set(backendSchema.columns.map(columnOf))
 
 /** What differs between the database's objects (`rows` of schemaItemsQuery) and the contract. */
-export const schemaDifferences = (rows: ReadonlyArray<{ readonly kind: string; readonly item: string }>): ReadonlyArray<SchemaDifference> =>
-  (Object.keys(kinds) as ReadonlyArray<SchemaKind>).flatMap((kind) => {
+export const schemaDifferences = (read: ReadonlyArray<{ readonly kind: string; readonly item: string }>): ReadonlyArray<SchemaDifference> => {
+  // Read with aim's search_path, as the contract has them (deparsed with the files' search_path).
+  const rows = read.map((r) => ({ kind: r.kind, item: withFilesSearchPath(r.item) }))
+  return (Object.keys(kinds) as ReadonlyArray<SchemaKind>).flatMap((kind) => {
     const wanted = new Map<string, string>(backendSchema[kinds[kind]].map((item) => [keyOf(kind, item), item]))
     const held = new Map(rows.filter((r) => r.kind === kind).map((r) => [keyOf(kind, r.item), r.item]))
     const missing = [...wanted]
@@ -91,3 +94,4 @@ export const schemaDifferences = (rows: ReadonlyArray<{ readonly kind: string; r
       .map(([, item]): SchemaDifference => ({ kind, change: "extra", item }))
     return [...missing, ...extra]
   })
+}
