@@ -121,6 +121,19 @@ describe("the session's search_path and string literals are pinned", () => {
 })
 
 describe("a failing statement is named from the one run of its file", () => {
+  it("a hand-made table of another shape where aim's file creates one: AIM-MIG-011 (move the object aside), not a statement of aim's file to fix", async () => {
+    const db = await fresh()
+    await sql(db.url, "CREATE TABLE public.agents (id int PRIMARY KEY, label text)")
+    const error = await runMigratorFailure(db.url, shippedMigrations, (m) => m.apply())
+    expect(error).toMatchObject({ _tag: "MigrationFailed", name: "001_initial_schema.sql", shipped: true, rolledBack: true })
+    expect(diagnose(error).entry.code).toBe("AIM-MIG-011")
+    // The same failure of a file of the user's own is the statement's to fix.
+    const own = await runMigratorFailure(db.url, migrationsCopy({ "001_own.sql": "CREATE INDEX ON agents (organization_id);\n" }, false), (m) => m.apply())
+    expect(own).toMatchObject({ _tag: "MigrationFailed", sqlState: "42703", shipped: false })
+    expect(diagnose(own).entry.code).toBe("AIM-SQL-002")
+    expect(await sql(db.url, "SELECT to_regclass('public.users') IS NULL AS untouched")).toEqual([{ untouched: true }])
+  })
+
   // A sequence outside the file counts every statement the server ran, across the run and any
   // diagnosis: nextval is not rolled back with the file.
   const counted = async (url: string) => {

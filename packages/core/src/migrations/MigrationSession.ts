@@ -10,6 +10,7 @@ import type { SourceProblem } from "./MigrationSourceError.js"
 import { type LockHolder, acquireLock, blockingSessions, lockKeys, releaseLock } from "./MigrationLock.js"
 import { type CheckFailed, readChecks, runChecks } from "./fileChecks.js"
 import { MigrationFailed, ServerTooOld, oldestServer } from "./MigratorError.js"
+import { isShippedMigration } from "./shipped.js"
 import { parseScript } from "./sqlAnalysis.js"
 import { lineColumnAt, offsetOfPosition, splitStatements } from "./splitStatements.js"
 
@@ -354,6 +355,7 @@ export const failed = (migration: Migration, error: SqlError, rolledBack: boolea
     detail: error.detail,
     hint: error.hint,
     rolledBack,
+    shipped: isShippedMigration(migration.name, migration.checksum),
   })
 }
 

@@ -28,6 +28,8 @@ export class MigrationFailed extends Data.TaggedError("MigrationFailed")<{
   readonly blockers?: ReadonlyArray<BlockingSession>
   /** A `-- aim:no-transaction` file's statements that ran before the failing one: they stay applied. */
   readonly kept?: { readonly count: number; readonly firstLine: number; readonly lastLine: number }
+  /** The file is one of aim's shipped files, unchanged: run on every supported database, so a failure is the database's, not the file's. */
+  readonly shipped?: boolean
 }> {
   override get message(): string {
     const where = this.line === undefined ? this.name : `${this.name}:${this.line}:${this.column ?? 1}`

@@ -370,6 +370,16 @@ export const catalog = {
     fix: "Create what it needs in an earlier migration file (guarded: IF NOT EXISTS), or name a scratch server that has it (AIM_SCRATCH_DATABASE_URL, never the production cluster); if the file fails on its own, fix the statement the message names (aim lint FILE).",
     commands: ["aim migrate --prove-idempotent", "aim lint"],
   }),
+  otherShape: entry({
+    code: "AIM-MIG-011",
+    slug: "object-of-another-shape",
+    title: "An object aim's files create exists in another shape",
+    symptom: '✖ 005_agents.sql:LINE:COL: column "organization_id" does not exist (SQLSTATE 42703)',
+    cause:
+      "The file is one of aim's own, unchanged, and runs on every database the guide supports. Its CREATE … IF NOT EXISTS found a table (or type, function, view) of the same name already there, made by hand or by another tool, and kept it; the next statement expects the shape the files create and fails. The file is not at fault; its transaction was rolled back and the ledger was not changed.",
+    fix: "See how the object differs from what the files create (`\\d+ TABLE` in psql, or `aim drift` once the files have run elsewhere). Move the hand-made object out of the way (ALTER TABLE … RENAME TO …, after saving its rows) and run `aim migrate` again; if the AIM backend built this database, run `aim adopt` instead. Do not edit aim's file.",
+    commands: ["aim migrate --dry-run", "aim adopt --dry-run", "aim status"],
+  }),
   notIdempotent: entry({
     code: "AIM-MIG-007",
     slug: "not-idempotent",

@@ -111,6 +111,13 @@ const byNodeCode: Record<string, CatalogEntry> = {
   CERT_HAS_EXPIRED: catalog.sslCertificate,
 }
 
+/**
+ * What an unchanged shipped file meets when an object of its name was there before it, in another
+ * shape: a missing column or type, a table where a view was, a relation or column that exists, no
+ * unique key for its ON CONFLICT. Its IF NOT EXISTS kept the object; the file itself runs everywhere.
+ */
+const objectOfAnotherShape: ReadonlySet<string> = new Set(["42703", "42704", "42804", "42809", "42P07", "42710", "42701", "42883", "42P10", "42P16", "42830"])
+
 /** SQLSTATEs that stand for more than one cause: told apart by the server's message. */
 const bySqlStateAndMessage: Readonly<Record<string, ReadonlyArray<readonly [RegExp, CatalogEntry]>>> = {
   "28000": [[/not permitted to log in/i, catalog.cannotLogIn]],
@@ -223,7 +230,12 @@ const entryOf: (error: AimError) => CatalogEntry = Match.type<AimError>().pipe(
     LedgerAdminRefused: () => catalog.ledgerAdminRefused,
     LedgerUnsafe: () => catalog.ledgerUnsafe,
     LockWaitTimeout: () => catalog.lockWaitTimeout,
-    MigrationFailed: (e) => (e.sqlState === undefined ? undefined : byCode(e.sqlState, e.serverMessage)) ?? catalog.migrationFailed,
+    MigrationFailed: (e) =>
+      (e.shipped === true && e.sqlState !== undefined && objectOfAnotherShape.has(e.sqlState)
+        ? catalog.otherShape
+        : e.sqlState === undefined
+          ? undefined
+          : byCode(e.sqlState, e.serverMessage)) ?? catalog.migrationFailed,
     MigrationRefused: (e) => (e.refusals[0] === undefined ? catalog.internal : refusalEntry(e.refusals[0].kind)),
     MigrationSourceError: () => catalog.sourceInvalid,
     MigrationsDirectoryMissing: () => catalog.directoryMissing,
