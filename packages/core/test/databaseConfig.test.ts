@@ -79,6 +79,16 @@ describe("DATABASE_URL", () => {
     expect(read({ DATABASE_URL: "postgres://u@[::1]:5433/db" }).settings).toMatchObject({ host: "::1", port: 5433 })
   })
 
+  it("libpq's other forms: a percent-encoded socket directory as the host is read as libpq reads it; several hosts are refused by name, not as a bad URL", () => {
+    expect(read({ DATABASE_URL: "postgres://u@%2Fvar%2Frun%2Fpostgresql/db" }).settings).toMatchObject({ host: "/var/run/postgresql", database: "db" })
+    const several = read({ DATABASE_URL: "postgres://u:secret@db1:5432,db2:5433/db" })
+    expect(several.settings).toBeUndefined()
+    expect(several.problems).toEqual([
+      { variable: "DATABASE_URL", problem: expect.stringMatching(/^names several hosts/), fix: expect.stringMatching(/primary/) },
+    ])
+    expect(JSON.stringify(several.problems)).not.toContain("secret")
+  })
+
   it("with no host it says so", () => {
     expect(read({ DATABASE_URL: "postgres:///db" }).problems).toMatchInlineSnapshot(`
       [

@@ -49,5 +49,9 @@ describe("a fleet file that names one database more than once", () => {
       { line: 3, problem: expect.stringMatching(/^names the same database as line 1 \(/) },
       { line: 4, problem: expect.stringMatching(/^names the same database as line 1 \(/) },
     ])
+    // localhost and the loopback addresses are one host.
+    const local = parseFleet("postgres://aim@localhost/tenant_a\npostgres://aim@127.0.0.1:5432/tenant_a\npostgres://aim@[::1]/tenant_a\n", {}, base)
+    expect(local.targets).toHaveLength(1)
+    expect(local.problems.map((p) => p.line)).toEqual([2, 3])
   })
 })

@@ -121,6 +121,16 @@ const fromUrl = (raw: string, env: Env, by: NamedBy, problems: Array<ConfigProbl
   try {
     url = new URL(raw)
   } catch {
+    // libpq's multi-host form (host1:5432,host2:5432): read as one host with a bad port, it would be "not a URL".
+    if (/^postgres(?:ql)?:\/\/(?:[^@/?#]*@)?[^/?#]*,/.test(raw)) {
+      problems.push({
+        variable: "DATABASE_URL",
+        problem:
+          "names several hosts (libpq's HOST1:PORT,HOST2:PORT form); aim migrates one server, and picking one of them by itself could send the migration to a standby",
+        fix: "name the primary's host alone (postgres://USER@PRIMARY:5432/DB), or a name that always points to the primary (a cluster's read-write endpoint)",
+      })
+      return undefined
+    }
     problems.push({
       variable: "DATABASE_URL",
       problem: "is not a valid URL",
@@ -132,7 +142,8 @@ const fromUrl = (raw: string, env: Env, by: NamedBy, problems: Array<ConfigProbl
     problems.push({ variable: "DATABASE_URL", problem: `scheme "${url.protocol}" is not postgres`, fix: "start it with postgres:// or postgresql://" })
     return undefined
   }
-  const host = url.searchParams.get("host") ?? url.hostname.replace(/^\[|\]$/g, "")
+  // A Unix-socket directory percent-encoded as the host (postgres://user@%2Fvar%2Frun%2Fpostgresql/db) is read as libpq reads it.
+  const host = url.searchParams.get("host") ?? decoded(url.hostname.replace(/^\[|\]$/g, ""))
   const database = decoded(url.pathname.replace(/^\//, ""))
   if (host === "") problems.push({ variable: "DATABASE_URL", problem: "has no host", fix: "add the server host after //" })
   const sslRootCert = url.searchParams.get("sslrootcert") ?? read(env, "POSTGRES_SSL_ROOT_CERT")

@@ -87,7 +87,11 @@ export const parseFleet = (
 }
 
 /** Where a database lives, however a line spells it: host (case-insensitive), port, database. */
-const databaseKey = (target: FleetTarget): string => `${target.settings.host.toLowerCase()}:${target.settings.port}/${target.settings.database}`
+// localhost and the loopback addresses are one host: a fleet line per spelling would migrate one database twice.
+const loopback: ReadonlySet<string> = new Set(["localhost", "127.0.0.1", "::1", "[::1]"])
+const hostKey = (host: string) => (loopback.has(host.toLowerCase()) ? "localhost" : host.toLowerCase())
+
+const databaseKey = (target: FleetTarget): string => `${hostKey(target.settings.host)}:${target.settings.port}/${target.settings.database}`
 
 /** Shard I of N (0-based, as Kubernetes' JOB_COMPLETION_INDEX). */
 export interface Shard {
