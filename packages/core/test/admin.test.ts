@@ -95,15 +95,20 @@ describe("a deleted ledger row of a shipped file", () => {
     expect((await runMigrator(db.url, shippedMigrations, (m) => m.status)).upToDate).toBe(true)
   })
 
-  it("is not recorded when the file's objects are gone", async () => {
+  it("is not recorded when the file's objects are gone; the refusal names the command that runs the file again, and that command does", async () => {
     const db = await migrated()
     await sql(db.url, "DELETE FROM aim_migrations.schema_migrations WHERE version = 5; DROP TABLE verification_events CASCADE")
     // With no AIM_SCRATCH_DATABASE_URL, the replay runs on the embedded scratch database.
     const result = await admin(db.url, shippedMigrations, (a) => a.baseline(5), "embedded")
+    // Not "run aim migrate", which refuses the hole and sends the operator back to baseline.
     expect(result._tag === "Left" && String(result.left)).toMatch(
-      /table verification_events, which 005_create_verification_events_table\.sql creates, is missing/,
+      /table verification_events, which 005_create_verification_events_table\.sql creates, is missing: .*aim adopt runs 005_create_verification_events_table\.sql again/,
     )
     expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations WHERE version = 5")).toEqual([{ n: 0 }])
+    const adopted = await admin(db.url, shippedMigrations, (a) => a.adopt())
+    expect(adopted._tag).toBe("Right")
+    expect(await sql(db.url, "SELECT count(*)::int AS n FROM aim_migrations.schema_migrations WHERE version = 5")).toEqual([{ n: 1 }])
+    expect(await sql(db.url, "SELECT to_regclass('public.verification_events') IS NOT NULL AS back")).toEqual([{ back: true }])
   })
 })
 

@@ -62,7 +62,7 @@ describe("computePlan", () => {
         version: 2,
         name: "002_m.sql",
         detail:
-          "002_m.sql is pending but numbered below 004, which is already applied (a new file: renumber it after 004; a file applied before whose ledger row was deleted: aim baseline 2 records it once its objects are found)",
+          "002_m.sql is pending but numbered below 004, which is already applied (a new file: renumber it after 004; a file applied before whose ledger row was deleted: aim baseline 2 records it once its objects are found, aim adopt runs it again when they are gone)",
       },
     ])
     expect(plan.applied.map((a) => [a.version, a.state])).toEqual([

@@ -252,6 +252,19 @@ const repair = (context: AdminContext, version: number) =>
     }),
   )
 
+/**
+ * What to do when an object of files 1..N is missing, so that no two commands send the operator to
+ * each other: on an empty ledger aim migrate runs the files; a deleted row whose file's objects are
+ * gone too needs the file run again, which aim adopt does (it runs files that have no ledger row and
+ * records them; aim migrate refuses a file below the newest applied one); an applied file's object
+ * dropped by hand is drift.
+ */
+const missingAdvice = (file: string, emptyLedger: boolean, toRecord: ReadonlyArray<Migration>): string => {
+  if (emptyLedger) return "run aim migrate instead, or baseline a lower version"
+  if (!toRecord.some((m) => m.name === file)) return "an applied file's object was dropped by hand: aim drift names it with the statement that restores it"
+  return `its ledger row was deleted and its objects are gone: aim adopt runs ${file} again and records it (aim adopt --dry-run first shows what it changes)`
+}
+
 const baseline = (context: AdminContext, version: number) =>
   Effect.gen(function* () {
     const migrations = yield* context.source.load
@@ -298,7 +311,7 @@ const baseline = (context: AdminContext, version: number) =>
         if (missing !== undefined) {
           return yield* new LedgerAdminRefused({
             operation: "baseline",
-            message: `${describeObject(missing.key)}, which ${missing.file} creates, is missing: this database does not have what migrations up to ${version} create; run aim migrate instead, or baseline a lower version`,
+            message: `${describeObject(missing.key)}, which ${missing.file} creates, is missing: this database does not have what migrations up to ${version} create; ${missingAdvice(missing.file, ledger.length === 0, toRecord)}`,
           })
         }
         for (const m of toRecord) yield* recordApplied(session.query, m, 0, appliedByLabel(), "baseline")
