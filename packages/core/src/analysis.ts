@@ -4,7 +4,8 @@
  * CLI's bundle puts them in the chunks of the commands that load them (a no-op aim migrate compiles
  * and runs none of it): a bundler places every module the index re-exports with the index.
  */
-export { type LockPlan, atLeast, pendingLockPlan, planRisk } from "./impact/LockPlan.js"
+export { type BrokenQuery, type LockPlan, type WorkloadCheck, atLeast, planRisk } from "./impact/LockPlan.js"
+export { type WorkloadSource, WorkloadUnavailable, pendingLockPlan, pendingLockPlanWith } from "./workload/workload.js"
 export { type DriftReport, driftOfApplied } from "./drift/Drift.js"
 export { runDoctor } from "./doctor/Doctor.js"
 export { type LintFinding, lintMigrations } from "./authoring/lint.js"

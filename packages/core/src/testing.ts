@@ -84,7 +84,6 @@ export {
   type RelationSize,
   type Risk,
   atLeast,
-  pendingLockPlan,
   planLocks,
   planRisk,
   risks,
@@ -120,6 +119,7 @@ export {
 
 // Authoring: lint, idempotency proof.
 export { type LintFinding, type LintInput, type LintRule, type Severity, lintMigration, lintMigrations, lintRules } from "./authoring/lint.js"
+export { WorkloadUnavailable, parseWorkload, pendingLockPlan, pendingLockPlanWith, readWorkload } from "./workload/workload.js"
 export { type ParsedStatement, SqlParseError, createdTables, parseScript, relationName } from "./migrations/sqlAnalysis.js"
 export { type IdempotencyFinding, type IdempotencyReport, ReplayFailed, proveIdempotent } from "./authoring/proveIdempotent.js"
 export { proveOnScratch } from "./authoring/scratch.js"

@@ -20,6 +20,7 @@ const rooms = [
   "verify",
   "health",
   "drift",
+  "workload",
   "doctor",
   "runtime",
   "index.ts",

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Data, Effect } from "effect"
 import { type ParsedStatement, type ProceduralBody, type SqlParseError, functionBody, parseScript } from "../migrations/sqlAnalysis.js"
 import { countRows } from "../database/catalogSnapshot.js"
 import { withFilesSearchPath } from "../database/catalogText.js"
@@ -41,6 +41,8 @@ export interface PlannedStatement {
   readonly changesRows: boolean
   /** Runs a program or opens a file on the database server (COPY … PROGRAM, COPY with a server file): always high risk. */
   readonly external: boolean
+  /** Queries the application ran that prepare before this statement and not after it (the workload check). */
+  readonly breaks?: ReadonlyArray<BrokenQuery>
 }
 
 export interface PlannedFile {
@@ -53,11 +55,44 @@ export interface PlannedFile {
   readonly statements: ReadonlyArray<PlannedStatement>
 }
 
+/** A query the application ran that prepares on today's schema and not after a pending statement. */
+export interface BrokenQuery {
+  readonly version: number
+  readonly file: string
+  /** 1-based line of the breaking statement in its file, and its 0-based place among the file's statements. */
+  readonly line: number
+  readonly statement: number
+  readonly query: string
+  readonly calls: number | null
+  readonly sqlState: string | undefined
+  /** The server's reason: `column "trust_score" does not exist`. */
+  readonly reason: string
+}
+
+export interface WorkloadCheck {
+  readonly source: "pg_stat_statements" | "file" | "none"
+  /** Distinct queries read. */
+  readonly queries: number
+  /** Of those, the ones checked: they prepare on today's schema (a query that already fails is not blamed on the migration). */
+  readonly checked: number
+  readonly breaks: ReadonlyArray<BrokenQuery>
+  /** Why nothing, or not everything, was checked: the extension is absent, a pending statement failed on the scratch schema. */
+  readonly notes: ReadonlyArray<string>
+}
+
+/** The workload cannot be read: the file is not there, or the role may not read other roles' query text. */
+export class WorkloadUnavailable extends Data.TaggedError("WorkloadUnavailable")<{
+  readonly message: string
+  readonly reason: "file" | "privilege"
+}> {}
+
 export interface LockPlan {
   readonly database: string
   readonly pending: ReadonlyArray<PlannedFile>
   /** Every existing relation a pending statement locks, with its live size. */
   readonly relations: ReadonlyArray<RelationSize>
+  /** The application's queries against the pending files (workload.ts); absent when none was asked for. */
+  readonly workload?: WorkloadCheck
 }
 
 /** Row and byte counts from which holding a lock for a whole-table pass is felt (100k rows / 100 MB) or noticed (10k / 10 MB). */
@@ -533,14 +568,11 @@ export const risks: ReadonlyArray<Risk> = riskOrder
 export const atLeast = (risk: Risk, threshold: Risk): boolean => riskOrder.indexOf(risk) >= riskOrder.indexOf(threshold)
 export type { LockMode, RelationLock }
 
-/** The lock-impact plan of what is pending on the configured database, with the migrator's status. */
-export const pendingLockPlan = Effect.gen(function* () {
+/** The lock-impact plan of what is pending on the configured database, with the migrator's status and the pending files (the workload check adds the application's queries: workload/workload.ts). */
+export const pendingFilesPlan = Effect.gen(function* () {
   const files = yield* (yield* MigrationSource).load
   const status = yield* (yield* Migrator).statusOf(files)
   const pendingVersions = new Set(status.pending.map((p) => p.version))
-  const plan = yield* planLocks(
-    yield* Database,
-    files.filter((f) => pendingVersions.has(f.version)),
-  )
-  return { status, plan }
+  const pendingFiles = files.filter((f) => pendingVersions.has(f.version))
+  return { status, plan: yield* planLocks(yield* Database, pendingFiles), pendingFiles }
 })

@@ -380,6 +380,25 @@ export const catalog = {
     fix: "See how the object differs from what the files create (`\\d+ TABLE` in psql, or `aim drift` once the files have run elsewhere). Move the hand-made object out of the way (ALTER TABLE … RENAME TO …, after saving its rows) and run `aim migrate` again; if the AIM backend built this database, run `aim adopt` instead. Do not edit aim's file.",
     commands: ["aim migrate --dry-run", "aim adopt --dry-run", "aim status"],
   }),
+  workloadHidden: entry({
+    code: "AIM-PLAN-001",
+    slug: "workload-hidden",
+    title: "The application's queries cannot be read",
+    symptom: "pg_stat_statements hides the query text of other roles from this role",
+    cause:
+      "aim plan checks the queries the application ran (pg_stat_statements) against the pending files. pg_stat_statements shows another role's query text only to a superuser, a member of pg_read_all_stats or that role itself; the migrating role is none of them, so the application's queries read as <insufficient privilege>.",
+    fix: "GRANT pg_read_all_stats TO the migrating role (it reads statistics, it writes nothing), or run aim plan as the application's role; --workload FILE checks a file of the application's statements instead.",
+    commands: ["aim plan --workload-role ROLE", "aim plan --workload FILE"],
+  }),
+  workloadFile: entry({
+    code: "AIM-PLAN-002",
+    slug: "workload-file-unreadable",
+    title: "The workload file cannot be read",
+    symptom: "the workload file FILE cannot be read (ENOENT)",
+    cause: "aim plan --workload FILE reads the application's statements from FILE, which is not there or not readable.",
+    fix: "Give the path of a file of the application's statements (separated by ; or one per line) or of a pg_stat_statements CSV export (\\copy (SELECT query, calls FROM pg_stat_statements) TO 'workload.csv' CSV HEADER).",
+    commands: ["aim plan --workload FILE"],
+  }),
   notIdempotent: entry({
     code: "AIM-MIG-007",
     slug: "not-idempotent",

@@ -10,6 +10,7 @@ import type { CheckFailed } from "../migrations/fileChecks.js"
 import type { LockWaitTimeout } from "../migrations/MigrationLock.js"
 import type { MigrationSourceError, MigrationsDirectoryMissing } from "../migrations/MigrationSourceError.js"
 import type { LedgerUnsafe, MigrationFailed, MigrationRefused, ServerTooOld } from "../migrations/MigratorError.js"
+import type { WorkloadUnavailable } from "../impact/LockPlan.js"
 import type { RefusalKind } from "../migrations/ledgerPlan.js"
 import { type CatalogEntry, catalog, pasted, docsPath } from "./catalog.js"
 
@@ -43,6 +44,7 @@ export type AimError =
   | RedisError
   | SmtpError
   | SmtpNotConfigured
+  | WorkloadUnavailable
 
 const aimErrorTags = [
   "CheckFailed",
@@ -63,6 +65,7 @@ const aimErrorTags = [
   "RedisError",
   "SmtpError",
   "SmtpNotConfigured",
+  "WorkloadUnavailable",
 ] as const satisfies ReadonlyArray<AimError["_tag"]>
 // Every tag of the union is in the list (the list cannot hold one the union lacks, above).
 const allTagsListed: [Exclude<AimError["_tag"], (typeof aimErrorTags)[number]>] extends [never] ? true : never = true
@@ -245,6 +248,7 @@ const entryOf: (error: AimError) => CatalogEntry = Match.type<AimError>().pipe(
     RedisError: (e) => redisEntries[e.failure],
     SmtpError: (e) => smtpEntries[e.failure],
     SmtpNotConfigured: () => catalog.emailNotConfigured,
+    WorkloadUnavailable: (e) => (e.reason === "privilege" ? catalog.workloadHidden : catalog.workloadFile),
   }),
 )
 
