@@ -31,13 +31,16 @@ export const planFor = (upTo: number | undefined) =>
       wouldApply: wouldApply.map((p) => ({ version: p.version, name: p.name, checksum: p.checksum, transactional: p.transactional })),
       refusals: [...status.refusals],
       upToDate: status.upToDate,
-      lockPlan: { pending: files, relations: plan.relations },
+      lockPlan: { pending: files, relations: plan.relations, ...(plan.workload === undefined ? {} : { workload: plan.workload }) },
       // Statements an apply must name in acceptRisk (file:line), classified by effect: high risk,
       // destructive, anything that changes or removes existing rows whatever its WHERE (DELETE … WHERE
       // true empties a table as surely as TRUNCATE), anything that runs a program or opens a server
-      // file, and opaque code (a DO block or function whose effect its text does not show).
+      // file, opaque code (a DO block or function whose effect its text does not show), and a
+      // statement that breaks a query the application ran (its breaks).
       highRisk: files.flatMap((f) =>
-        f.statements.filter((st) => st.risk === "high" || st.destructive || st.changesRows || st.external || st.opaque).map((st) => `${f.name}:${st.line}`),
+        f.statements
+          .filter((st) => st.risk === "high" || st.destructive || st.changesRows || st.external || st.opaque || (st.breaks?.length ?? 0) > 0)
+          .map((st) => `${f.name}:${st.line}`),
       ),
     }
   })
