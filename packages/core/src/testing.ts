@@ -89,7 +89,17 @@ export {
   risks,
 } from "./impact/LockPlan.js"
 export { type LockMode, type RelationLock, lockModes } from "./impact/statementLocks.js"
-export { type Difference, type DriftReport, type ObjectType, detectDrift, driftAgainst, driftOfApplied, expectedCatalogOf } from "./drift/Drift.js"
+export {
+  type Difference,
+  type DriftReport,
+  type ObjectType,
+  detectDrift,
+  driftAgainst,
+  driftOfApplied,
+  expectedCatalogOf,
+  replayedCatalogOf,
+} from "./drift/Drift.js"
+export { shippedCatalogOf } from "./drift/shippedCatalog.js"
 
 // Verification and environment checks.
 export { Verifier, VerifierLive, type VerifierShape } from "./verify/Verifier.js"

@@ -3,7 +3,8 @@ import { useFreshDatabases, useMigratedDatabases } from "@aim/testkit/hooks"
 import { Effect, Layer } from "effect"
 import { describe, expect, it } from "vitest"
 import { LedgerAdmin, LedgerAdminLive, type Migration, databaseFor, loadMigrations } from "../src/testing.js"
-import { type DriftReport, type ExpectedCatalog, driftAgainst, expectedCatalogOf } from "../src/drift/Drift.js"
+import { type DriftReport, type ExpectedCatalog, driftAgainst, replayedCatalogOf } from "../src/drift/Drift.js"
+import { shippedCatalogOf } from "../src/drift/shippedCatalog.js"
 import { migratorFor, serverSettings, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_drift")
@@ -12,17 +13,34 @@ const migrated = useMigratedDatabases("aim_drift")
 const shipped = (): Promise<ReadonlyArray<Migration>> => Effect.runPromise(loadMigrations(shippedMigrations))
 
 // Every database here is compared with what the 25 shipped files build: that catalog is replayed
-// once, on a scratch database of the test server (detectDrift's own first step), and each drift
-// then reads only the live catalog (driftAgainst, its second).
+// once, on a scratch database of the test server (PostgreSQL 15), and each drift then reads only the
+// live catalog (driftAgainst). aim drift itself reads the shipped files' artifact instead of
+// replaying: the first test holds the two equal.
 let expected: Promise<ExpectedCatalog> | undefined
+const replayedOnServer = (url: string) => {
+  const settings = serverSettings(url)
+  expected ??= shipped().then((files) => Effect.runPromise(replayedCatalogOf(settings, files)))
+  return expected
+}
 const drift = async (url: string): Promise<DriftReport> => {
   const settings = serverSettings(url)
-  expected ??= shipped().then((files) => Effect.runPromise(expectedCatalogOf(settings, files)))
-  const catalog = await expected
+  const catalog = await replayedOnServer(url)
   return Effect.runPromise(driftAgainst(catalog).pipe(Effect.provide(databaseFor(settings))))
 }
 
 describe("aim drift: the live database against what its applied files produce", () => {
+  it("reads the shipped files' catalog from the artifact, which is what a replay on PostgreSQL 15 builds, object for object", async () => {
+    const db = await migrated()
+    const replayed = await replayedOnServer(db.url)
+    const files = await shipped()
+    const artifact = shippedCatalogOf(files)
+    expect(artifact).toBeDefined()
+    expect(new Map(replayed.catalog)).toEqual(artifact?.catalog)
+    expect(new Map(replayed.createdBy)).toEqual(artifact?.createdBy)
+    // A changed file is not the artifact's: drift replays it.
+    expect(shippedCatalogOf(files.map((f, i) => (i === 3 ? { ...f, checksum: "changed" } : f)))).toBeUndefined()
+  })
+
   it("finds nothing on a fresh deploy, then a dropped index, an added column and a changed default, each with its fix", async () => {
     const db = await migrated()
     const clean = await drift(db.url)

@@ -5,7 +5,8 @@ import { cpSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { detectDrift } from "../src/drift/Drift.js"
+import { detectDrift, replayedCatalogOf } from "../src/drift/Drift.js"
+import { shippedCatalogOf } from "../src/drift/shippedCatalog.js"
 import { Database, MigrationSourceLive, Migrator, MigratorLive, databaseFor, loadMigrations } from "../src/testing.js"
 import { migrationsCopy, shippedMigrations } from "./support.js"
 
@@ -77,19 +78,23 @@ describe("embedded PostgreSQL (PGlite 18)", () => {
     }
   })
 
-  it("aim drift: an added column is found, its scratch catalog in memory", async () => {
+  it("aim drift: the shipped files' catalog it reads is what a replay on an in-memory PGlite builds; an added column is found", async () => {
     const migrations = await Effect.runPromise(loadMigrations(shippedMigrations))
-    const report = await Effect.runPromise(
+    const { report, replayed } = await Effect.runPromise(
       Effect.gen(function* () {
         const db = yield* Database
         yield* db.query("ALTER TABLE public.alerts ADD COLUMN note text")
         const found = yield* detectDrift(settings, migrations)
         yield* db.query("ALTER TABLE public.alerts DROP COLUMN note")
-        return found
+        return { report: found, replayed: yield* replayedCatalogOf(settings, migrations) }
       }).pipe(Effect.provide(databaseFor(settings))),
     )
     expect(report.differences.map((d) => `${d.kind} ${d.objectType} ${d.name}`)).toEqual(["extra column alerts.note"])
     expect(report.ok).toBe(true)
+    const artifact = shippedCatalogOf(migrations)
+    expect(artifact).toBeDefined()
+    expect(new Map(replayed.catalog)).toEqual(artifact?.catalog)
+    expect(new Map(replayed.createdBy)).toEqual(artifact?.createdBy)
   })
 
   it("names a failing statement the server gives no position for (PGlite cannot count completed statements: bisection)", async () => {

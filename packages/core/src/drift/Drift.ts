@@ -10,6 +10,7 @@ import { Migrator } from "../migrations/Migrator.js"
 import { replayFiles } from "../migrations/replay.js"
 import { type DeployedObject, backendOwnedDefinitions, backendTables, deployedDifferences, deployedShapes } from "../verify/expectations.js"
 import { type Catalog, type CatalogObject, type ObjectType, catalogOf, definitionOf, keyOf, nameOf, readCatalog } from "./catalog.js"
+import { shippedCatalogOf } from "./shippedCatalog.js"
 import { type Renamable, type Repair, comparable, renameRepair, repairScript, repairsFor } from "./repair.js"
 
 export type { ObjectType }
@@ -298,10 +299,19 @@ export interface ExpectedCatalog {
 }
 
 /**
+ * The catalog the applied files produce: read from the shipped files' artifact when they are exactly
+ * those (shippedCatalog.ts: no scratch database at all), else replayed.
+ */
+export const expectedCatalogOf = (settings: DatabaseSettings | undefined, applied: ReadonlyArray<Migration>) => {
+  const shipped = shippedCatalogOf(applied)
+  return shipped === undefined ? replayedCatalogOf(settings, applied) : Effect.succeed<ExpectedCatalog>({ ...shipped, files: applied.length })
+}
+
+/**
  * The catalog the applied files produce, built on a scratch database, never the configured one (one
  * session for every file: a session per file costs more than the file itself).
  */
-export const expectedCatalogOf = (settings: DatabaseSettings | undefined, applied: ReadonlyArray<Migration>) =>
+export const replayedCatalogOf = (settings: DatabaseSettings | undefined, applied: ReadonlyArray<Migration>) =>
   withScratchDatabase(
     settings,
     Effect.scoped(

@@ -1,0 +1,28 @@
+import type { Migration } from "../migrations/Migration.js"
+import type { Catalog, CatalogObject } from "./catalog.js"
+import artifact from "./shippedCatalog.json" with { type: "json" }
+
+/**
+ * What the shipped files build, as drift reads it: computed once by replaying them (`pnpm --filter
+ * @aim/core shipped-catalog`) and kept beside them, so that `aim drift` on a database that applied
+ * exactly the shipped files reads only the live catalog, with no scratch database (no initdb, no
+ * replay). Tests compare it with a real replay on PostgreSQL 15 and on PGlite (PostgreSQL 18): a
+ * changed shipped file without a new artifact fails them, and meanwhile drift replays (the checksums
+ * below no longer match).
+ */
+export interface ShippedCatalog {
+  /** File name → checksum of the files it was computed from, in order. */
+  readonly files: ReadonlyArray<readonly [string, string]>
+  readonly catalog: ReadonlyArray<readonly [string, CatalogObject]>
+  readonly createdBy: ReadonlyArray<readonly [string, string]>
+}
+
+const shipped = artifact as unknown as ShippedCatalog
+
+/** The expected catalog of `applied`, when they are exactly the files the artifact was computed from. */
+export const shippedCatalogOf = (
+  applied: ReadonlyArray<Migration>,
+): { readonly catalog: Catalog; readonly createdBy: ReadonlyMap<string, string> } | undefined =>
+  applied.length === shipped.files.length && applied.every((m, i) => shipped.files[i]?.[0] === m.name && shipped.files[i]?.[1] === m.checksum)
+    ? { catalog: new Map(shipped.catalog), createdBy: new Map(shipped.createdBy) }
+    : undefined
