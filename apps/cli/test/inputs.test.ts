@@ -391,9 +391,17 @@ describe("every wait is bounded and interruptible", () => {
     return { child, exited, stdout: () => stdout }
   }
   const blackHole = async () => {
-    const server = createServer((socket) => socket.on("error", () => undefined))
+    let reached: () => void = () => undefined
+    // Resolved at the first connection: whoever connected is now waiting for an answer.
+    const connected = new Promise<void>((resolveConnected) => {
+      reached = resolveConnected
+    })
+    const server = createServer((socket) => {
+      reached()
+      socket.on("error", () => undefined)
+    })
     await new Promise<void>((resolveListen) => server.listen(0, "127.0.0.1", resolveListen))
-    return { port: (server.address() as AddressInfo).port, close: () => server.close() }
+    return { port: (server.address() as AddressInfo).port, connected, close: () => server.close() }
   }
 
   it("a Redis that accepts and never answers: aim doctor reports it unavailable (optional) within --timeout", async () => {
@@ -428,7 +436,18 @@ describe("every wait is bounded and interruptible", () => {
         REDIS_CONNECT_TIMEOUT: "60",
       })
       const migrate = start(["migrate", "--json", "--lock-wait", "60", "--migrations-dir", shippedMigrations], { DATABASE_URL: db.url })
-      await new Promise((r) => setTimeout(r, 1500))
+      // Each in its wait (not a fixed sleep: a loaded machine starts Node slower): doctor connected to
+      // the silent Redis, migrate connected and behind the held migration lock.
+      await redis.connected
+      for (let waiting = false; !waiting; ) {
+        // Its session is open (it tries the lock in its first round trip, then waits for it).
+        const rows = await query<{ n: number }>(
+          db.url,
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'aim-migrate%'",
+        )
+        waiting = (rows[0]?.n ?? 0) > 0
+        if (!waiting) await new Promise((r) => setTimeout(r, 50))
+      }
       const t0 = Date.now()
       doctor.child.kill("SIGTERM")
       migrate.child.kill("SIGTERM")

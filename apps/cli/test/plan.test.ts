@@ -153,3 +153,39 @@ describe("checks before a migration runs, through the CLI", () => {
     }
   })
 })
+
+describe("aim plan --workload FILE: the application's statements against the pending files (prepared on an in-memory PGlite copy of the live schema)", () => {
+  it("a statement that drops or renames a column a query reads breaks it, named with its line; --fail-on breaking exits 1; an addition does not; a query failing today is not blamed", async () => {
+    const db = await createTestDatabase(testPostgresUrl(), "aim_cli_workload")
+    try {
+      const env = { DATABASE_URL: db.url }
+      expect((await aim(["migrate", "--no-verify"], env)).code).toBe(0)
+      const dir = withFile("900_add.sql", "ALTER TABLE agents ADD COLUMN nickname text;\n")
+      const workload = join(mkdtempSync(join(tmpdir(), "aim-workload-")), "workload.sql")
+      writeFileSync(
+        workload,
+        "SELECT description FROM agents WHERE id = $1;\nUPDATE agents SET display_name = $2 WHERE id = $1;\nSELECT name FROM agents WHERE organization_id = $1;\nSELECT gone FROM agents;\n",
+      )
+      const adds = await aim(["plan", "--migrations-dir", dir, "--workload", workload, "--fail-on", "breaking", "--json"], env)
+      expect(adds.code, adds.stderr).toBe(0)
+      expect(JSON.parse(adds.stdout).workload).toEqual({ source: "file", queries: 4, checked: 3, breaks: [], notes: [] })
+      writeFileSync(join(dir, "901_drop.sql"), "ALTER TABLE agents DROP COLUMN description;\nALTER TABLE agents RENAME COLUMN display_name TO shown_name;\n")
+      const breaking = await aim(["plan", "--migrations-dir", dir, "--workload", workload, "--fail-on", "breaking"], env)
+      expect(breaking.code).toBe(1)
+      expect(breaking.stdout).toMatch(
+        /✖ 901_drop\.sql:1 breaks: SELECT description FROM agents WHERE id = \$1\n +column "description" does not exist \(SQLSTATE 42703\)/,
+      )
+      expect(breaking.stdout).toMatch(/✖ 901_drop\.sql:2 breaks: UPDATE agents SET display_name = \$2 WHERE id = \$1/)
+      expect(breaking.stderr).toMatch(/2 queries the application ran would break \(--fail-on breaking\)/)
+      // Planned on the copy: the live table still has both columns.
+      expect(
+        await sql(
+          db.url,
+          "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'agents' AND column_name IN ('description', 'display_name', 'nickname')",
+        ),
+      ).toEqual([{ n: 2 }])
+    } finally {
+      await db.drop()
+    }
+  })
+})
