@@ -167,13 +167,23 @@ export const readWorkload = (source: WorkloadSource) =>
     return { queries: [...distinct.values()], note: read.note }
   })
 
-/** Prepares `query` and forgets it; its error, or undefined when it prepares. */
+/**
+ * Prepares `query` and forgets it, in one round trip; its error, or undefined when it prepares.
+ * `query` is one statement (readWorkload keeps no other), so nothing else runs with it.
+ */
 const prepareError = (session: Session, query: string) =>
-  session.execute(`PREPARE aim_workload AS ${query}`).pipe(
-    Effect.zipRight(session.execute("DEALLOCATE aim_workload")),
+  session.execute(`PREPARE aim_workload AS ${query};\nDEALLOCATE aim_workload`).pipe(
     Effect.as(undefined),
     Effect.catchTag("SqlError", (e) => Effect.succeed(e)),
   )
+
+// One ADD COLUMN and nothing else (no comma: a second subcommand, or a type's precision, falls back to
+// the relation's queries): an added column breaks only a query that names it (now ambiguous) or
+// expands a * (an INSERT … SELECT * with one value too many).
+const addedColumn = (text: string) =>
+  text.includes(",")
+    ? undefined
+    : /^\s*ALTER\s+TABLE\s+[^;]*?\bADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"?([A-Za-z_][\w$]*)"?/i.exec(text)?.[1]?.toLowerCase()
 
 // A statement's relations as words: a query is checked again after a statement only when it names one
 // of the relations the statement changes (or after a statement whose effect is not in its text).
@@ -226,7 +236,13 @@ export const checkWorkload = (
                 return { checked, breaks, notes }
               }
               const relations = relationsOf(migration.version, index)
-              const again = relations === undefined ? candidates : candidates.filter((q) => relations.some((r) => q.words.has(r.toLowerCase())))
+              const added = addedColumn(statement.text)
+              const again =
+                relations === undefined
+                  ? candidates
+                  : candidates.filter(
+                      (q) => relations.some((r) => q.words.has(r.toLowerCase())) && (added === undefined || q.words.has(added) || q.query.includes("*")),
+                    )
               const broken = new Set<WorkloadQuery>()
               for (const q of again) {
                 const error = yield* prepareError(session, q.query)
