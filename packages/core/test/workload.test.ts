@@ -1,4 +1,8 @@
 import { type Cluster, createTestDatabase, sql, startCluster } from "@aim/testkit"
+import { useMigratedDatabases } from "@aim/testkit/hooks"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { WorkloadUnavailable, databaseFor, parseWorkload, pendingLockPlanWith, readWorkload } from "../src/testing.js"
@@ -18,6 +22,21 @@ describe("a workload file", () => {
       { query: "SELECT a FROM t", calls: null },
       { query: "DELETE FROM t WHERE id = $1", calls: null },
     ])
+  })
+})
+
+describe("what an addition breaks", () => {
+  const migrated = useMigratedDatabases("aim_workload_file")
+  it("a column added to a joined table makes an unqualified name ambiguous: that is a break; a query not naming it is not checked again", async () => {
+    const db = await migrated()
+    const workload = join(mkdtempSync(join(tmpdir(), "aim-workload-")), "w.sql")
+    writeFileSync(workload, "SELECT agent_type FROM agents a JOIN organizations o ON o.id = a.organization_id;\nSELECT o.name FROM organizations o;\n")
+    const { plan } = await Effect.runPromise(
+      pendingLockPlanWith({ kind: "file", path: workload }).pipe(
+        Effect.provide(migratorFor({ DATABASE_URL: db.url }, migrationsCopy({ "900_add.sql": "ALTER TABLE organizations ADD COLUMN agent_type text;\n" }))),
+      ),
+    )
+    expect(plan.workload?.breaks.map((b) => [b.file, b.line, b.sqlState, b.reason])).toEqual([["900_add.sql", 1, "42702", expect.stringMatching(/ambiguous/)]])
   })
 })
 
