@@ -1,4 +1,4 @@
-import { AimConfig, AimLive, Database, describeDatabase, describeHolder, lockHolder, overriddenNotice } from "@aim/core"
+import { AimConfig, AimLive, Database, ReplayProgress, describeDatabase, describeHolder, lockHolder, overriddenNotice } from "@aim/core"
 import { Command } from "@effect/cli"
 import { Effect, Layer, Option } from "effect"
 import { currentInvocation, fromCwd } from "./invocation.js"
@@ -11,19 +11,42 @@ export interface LayerSettings {
   readonly lockTimeout?: number
 }
 
+/**
+ * A replay of many files (drift's, the idempotency proof's, baseline's) says how far it is, on stderr
+ * every 2 s; one that ends within 2 s says nothing.
+ */
+const replayProgress = () => {
+  let started = 0
+  let said = 0
+  return (done: number, total: number) =>
+    Effect.suspend(() => {
+      const now = Date.now()
+      if (done === 1) {
+        started = now
+        said = now
+      }
+      if (now - started < 2000 || (now - said < 2000 && done < total)) return Effect.void
+      said = now
+      return err(`⏳ replaying the files on a scratch database: ${done.toLocaleString("en-US")} of ${total.toLocaleString("en-US")}`)
+    })
+}
+
 /** What a command that opens the database runs on (`Command.provide`): the one wiring, with the CLI's options. */
 export const aimLayer = <S extends LayerSettings>(settings: S) =>
   Layer.unwrapEffect(
     Effect.map(currentInvocation, (run) =>
-      AimLive({
-        migrationsDir: fromCwd(run, settings.migrationsDir),
-        env: run.env,
-        cwd: run.cwd,
-        migrator: {
-          ...(settings.lockWait === undefined ? {} : { lockWait: `${settings.lockWait} seconds` as const }),
-          ...(settings.lockTimeout === undefined ? {} : { lockTimeout: `${settings.lockTimeout} seconds` as const }),
-        },
-      }),
+      Layer.merge(
+        AimLive({
+          migrationsDir: fromCwd(run, settings.migrationsDir),
+          env: run.env,
+          cwd: run.cwd,
+          migrator: {
+            ...(settings.lockWait === undefined ? {} : { lockWait: `${settings.lockWait} seconds` as const }),
+            ...(settings.lockTimeout === undefined ? {} : { lockTimeout: `${settings.lockTimeout} seconds` as const }),
+          },
+        }),
+        Layer.succeed(ReplayProgress, replayProgress()),
+      ),
     ),
   )
 

@@ -37,7 +37,7 @@ export { type ApplyReport, type MigrationEvent, Migrator, MigratorLive, type Sta
 export { type AdoptReport, LedgerAdmin } from "./migrations/LedgerAdmin.js"
 
 export { checksumOf } from "./migrations/checksum.js"
-export { executeFile } from "./migrations/replay.js"
+export { ReplayProgress, executeFile } from "./migrations/replay.js"
 
 // The lock-impact plan, drift, the environment checks, lint and the idempotency proof are
 // @aim/core/analysis: only the commands that ask for them load them.

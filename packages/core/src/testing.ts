@@ -73,6 +73,7 @@ export {
   type RepairReport,
 } from "./migrations/LedgerAdmin.js"
 export { shippedMigrations } from "./migrations/shipped.js"
+export { ReplayProgress, executeFile } from "./migrations/replay.js"
 export { checksumOf } from "./migrations/checksum.js"
 
 // Before and after a migration: the lock-impact plan of pending files, drift of the live database.

@@ -2,10 +2,10 @@ import { buildDeployedDatabase, sql } from "@aim/testkit"
 import { useFreshDatabases, useMigratedDatabases } from "@aim/testkit/hooks"
 import { Effect, Layer } from "effect"
 import { describe, expect, it } from "vitest"
-import { LedgerAdmin, LedgerAdminLive, type Migration, databaseFor, loadMigrations } from "../src/testing.js"
+import { LedgerAdmin, LedgerAdminLive, type Migration, ReplayProgress, databaseFor, loadMigrations } from "../src/testing.js"
 import { type DriftReport, type ExpectedCatalog, driftAgainst, replayedCatalogOf } from "../src/drift/Drift.js"
 import { shippedCatalogOf } from "../src/drift/shippedCatalog.js"
-import { migratorFor, serverSettings, shippedMigrations } from "./support.js"
+import { migrationsCopy, migratorFor, serverSettings, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_drift")
 const migrated = useMigratedDatabases("aim_drift")
@@ -29,6 +29,20 @@ const drift = async (url: string): Promise<DriftReport> => {
 }
 
 describe("aim drift: the live database against what its applied files produce", () => {
+  it("a replay says how far it is after each file (the CLI prints it every 2 s: a replay of thousands of files takes minutes)", async () => {
+    const db = await fresh()
+    const files = (await Effect.runPromise(
+      loadMigrations(migrationsCopy({ "001_a.sql": "CREATE TABLE a (id int);", "002_b.sql": "CREATE TABLE b (id int);", "003_c.sql": "SELECT 1;" }, false)),
+    )) as ReadonlyArray<Migration>
+    const told: Array<string> = []
+    await Effect.runPromise(
+      replayedCatalogOf(serverSettings(db.url), files).pipe(
+        Effect.provideService(ReplayProgress, (done, total) => Effect.sync(() => told.push(`${done}/${total}`))),
+      ),
+    )
+    expect(told).toEqual(["1/3", "2/3", "3/3"])
+  })
+
   it("reads the shipped files' catalog from the artifact, which is what a replay on PostgreSQL 15 builds, object for object", async () => {
     const db = await migrated()
     const replayed = await replayedOnServer(db.url)

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Context, Effect } from "effect"
 import { type DatabaseShape, type Session, aimSearchPath, asFiles, filesSearchPath, transaction } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
 import type { Migration } from "./Migration.js"
@@ -35,6 +35,17 @@ export interface ReplayedCatalog<V> {
  * that can change it (and after the last): a thousand data-only files cost a thousand statements,
  * not a thousand snapshots.
  */
+/**
+ * Told after each file a replay runs (done of total): a replay of thousands of files takes minutes, and
+ * a command that waits must say so. A no-op unless a front end provides one (the CLI: a line on stderr).
+ */
+export class ReplayProgress extends Context.Reference<ReplayProgress>()("@aim/core/ReplayProgress", {
+  defaultValue:
+    () =>
+    (_done: number, _total: number): Effect.Effect<void> =>
+      Effect.void,
+}) {}
+
 export const replayFiles = <V>(
   session: Session,
   migrations: ReadonlyArray<Migration>,
@@ -42,9 +53,11 @@ export const replayFiles = <V>(
 ): Effect.Effect<ReplayedCatalog<V>, SqlError> =>
   Effect.gen(function* () {
     const createdBy = new Map<string, string>()
+    const progress = yield* ReplayProgress
     let before: ReadonlyMap<string, V> = new Map()
     for (const [index, migration] of migrations.entries()) {
       yield* executeFile(session, migration)
+      yield* progress(index + 1, migrations.length)
       if (!changesCatalog(migration.sql) && index < migrations.length - 1) continue
       const after = yield* snapshot(session)
       for (const key of after.keys()) if (!before.has(key)) createdBy.set(key, migration.name)
