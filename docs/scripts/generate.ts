@@ -141,11 +141,14 @@ const benchmarksPage = () => {
   // Measured by bench/startup.ts: what every pod start pays, the installed CLI on Node 20 and 24 and the image's entrypoint, against dbmate.
   const startup = join(root, "bench", "results", "startup.md")
   const startupBody = existsSync(startup) ? `\n${readFileSync(startup, "utf8")}` : ""
+  // Measured by bench/workload.ts: aim plan --workload, 5,000 queries against 20 pending statements.
+  const workload = join(root, "bench", "results", "workload.md")
+  const workloadBody = existsSync(workload) ? `\n${readFileSync(workload, "utf8")}` : ""
   return `${banner}# Benchmarks
 
 Measured by \`pnpm bench\` (\`bench/run.ts\`, run by hand, not in CI): a fresh deploy of the 15 AIM migrations and the no-op run on an up-to-date database (what every pod start pays), by aim in-process and as a whole process, the guide's \`psql -f\` loop, and one \`psql\` session over the concatenated files (the floor). Medians over repeated runs; each figure also as a ratio to the floor measured in the same run.
 
-${body}${startupBody}${planDriftBody}${fleetBody}${takeoverBody}`
+${body}${startupBody}${planDriftBody}${workloadBody}${fleetBody}${takeoverBody}`
 }
 
 // Written by packages/core/mutation/run.mjs (pnpm mutation), run by hand like the benchmarks.
