@@ -69,6 +69,15 @@ export const asFiles = `SET LOCAL search_path = ${filesSearchPath}`
 export const asAim = `SET LOCAL search_path = ${aimSearchPath}`
 
 /**
+ * Outside a transaction (a `-- aim:no-transaction` file, whose statements commit one by one): `use`
+ * with the files' search_path for the session, and aim's again when it ends, however it ends.
+ */
+export const inFilesSearchPath = <A, E, R>(session: Session, use: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError, R> =>
+  session
+    .execute(`SET search_path = ${filesSearchPath}`)
+    .pipe(Effect.zipRight(use), Effect.ensuring(session.execute(`SET search_path = ${aimSearchPath}`).pipe(Effect.ignore)))
+
+/**
  * What every aim session sets at its start, whatever the database or the role sets: aim's search_path
  * (above), and standard string literals (a backslash is a character). The files are written that way
  * (022's regular expressions hold `\w` and `\(`): with a database's standard_conforming_strings = off

@@ -87,10 +87,12 @@ const objectWords =
   "relation|column|table|constraint|index|type|schema|role|user|database|function|procedure|routine|aggregate|sequence|trigger|view|extension|operator|class|family|policy|rule|domain|collation|tablespace|publication|subscription|server|wrapper|parameter|attribute|savepoint|cursor|statement|portal|channel|language|near|conversion|configuration|dictionary|parser|template|method|object|cast|transform|identifier|variable"
 const quotedValue = new RegExp(`(?<!\\b(?:${objectWords}) )"(?:[^"]|"")*"`, "g")
 
+/** SQL text without its string literals ('…', E'…' with its escapes, $$…$$): the data a statement or a message carries. */
+export const withoutStringLiterals = (text: string): string =>
+  text.replace(/\$([A-Za-z_]*)\$[\s\S]*?\$\1\$/g, "$$$1$…$$$1$").replace(/(?<![A-Za-z0-9_])[Ee]'(?:[^'\\]|\\[\s\S]|'')*'|'(?:[^']|'')*'/g, "'…'")
+
 export const withoutLiterals = (text: string): string =>
-  text
-    .replace(/\$([A-Za-z_]*)\$[\s\S]*?\$\1\$/g, "$$$1$…$$$1$")
-    .replace(/(?<![A-Za-z0-9_])[Ee]'(?:[^'\\]|\\[\s\S]|'')*'|'(?:[^']|'')*'/g, "'…'")
+  withoutStringLiterals(text)
     .replace(/(Failing row contains )\([\s\S]*\)/g, "$1(…)")
     // A key's columns may be an expression (lower(value)): one level of parentheses inside.
     // The values run to the last ")" of the line: a value may hold unbalanced parentheses.

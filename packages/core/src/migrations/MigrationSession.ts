@@ -1,6 +1,6 @@
 import { Duration, Effect, Exit, Option } from "effect"
 import { AimConfig } from "../config/AimConfig.js"
-import { type DatabaseShape, type Session, aimSearchPath, asAim, asFiles, filesSearchPath, transaction } from "../database/Database.js"
+import { type DatabaseShape, type Session, aimSearchPath, asAim, asFiles, inFilesSearchPath, transaction } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
 import { ident } from "../database/sqlText.js"
 import { type LedgerMethod, recordApplied, recordAppliedStatement, recordBackendFiles, recordBackendFilesStatement } from "./Ledger.js"
@@ -252,34 +252,36 @@ const runFile = (
       const statements = splitStatements(migration.sql)
       // The indexes the file builds concurrently, read once from its statements.
       const builtConcurrently: Array<string> = []
-      yield* Effect.gen(function* () {
-        yield* session.execute(`SET search_path = ${filesSearchPath}`)
-        yield* runChecks(session, migration, checks)
-        // A BEGIN of the file's own, not yet ended: a failure inside it rolls back every statement from
-        // the BEGIN on, so only those before it stayed applied.
-        let openedAt: number | undefined
-        for (const [index, statement] of statements.entries()) {
-          if (opensTransaction(statement.text)) openedAt = index
-          else if (endsTransaction(statement.text)) openedAt = undefined
-          const built = concurrentIndexName(statement.text)
-          if (built !== undefined) builtConcurrently.push(built)
-          // A cancelled or failed CREATE INDEX CONCURRENTLY leaves its index INVALID; IF NOT EXISTS would
-          // then skip it and the file be recorded with an index that is never used. Dropped first, so the
-          // run aim advises after a failure builds it again.
-          if (built !== undefined) yield* dropInvalidIndex(session, built)
-          const keptBefore = openedAt ?? index
-          yield* session.execute(statement.text).pipe(
-            Effect.mapError((error) => {
-              const failure = failed(migration, error, false, statement.offset, statement.text)
-              const first = statements[0]?.line ?? statement.line
-              const last = statements[keptBefore - 1]?.line ?? statement.line
-              return new MigrationFailed({ ...failure, kept: { count: keptBefore, firstLine: first, lastLine: last } })
-            }),
-            // The file's own transaction is aborted: ended here, so the session (and the lock it holds) is usable.
-            Effect.tapError(() => (openedAt === undefined ? Effect.void : session.execute("ROLLBACK").pipe(Effect.ignore))),
-          )
-        }
-      }).pipe(Effect.ensuring(session.execute(`SET search_path = ${aimSearchPath}`).pipe(Effect.ignore)))
+      yield* inFilesSearchPath(
+        session,
+        Effect.gen(function* () {
+          yield* runChecks(session, migration, checks)
+          // A BEGIN of the file's own, not yet ended: a failure inside it rolls back every statement from
+          // the BEGIN on, so only those before it stayed applied.
+          let openedAt: number | undefined
+          for (const [index, statement] of statements.entries()) {
+            if (opensTransaction(statement.text)) openedAt = index
+            else if (endsTransaction(statement.text)) openedAt = undefined
+            const built = concurrentIndexName(statement.text)
+            if (built !== undefined) builtConcurrently.push(built)
+            // A cancelled or failed CREATE INDEX CONCURRENTLY leaves its index INVALID; IF NOT EXISTS would
+            // then skip it and the file be recorded with an index that is never used. Dropped first, so the
+            // run aim advises after a failure builds it again.
+            if (built !== undefined) yield* dropInvalidIndex(session, built)
+            const keptBefore = openedAt ?? index
+            yield* session.execute(statement.text).pipe(
+              Effect.mapError((error) => {
+                const failure = failed(migration, error, false, statement.offset, statement.text)
+                const first = statements[0]?.line ?? statement.line
+                const last = statements[keptBefore - 1]?.line ?? statement.line
+                return new MigrationFailed({ ...failure, kept: { count: keptBefore, firstLine: first, lastLine: last } })
+              }),
+              // The file's own transaction is aborted: ended here, so the session (and the lock it holds) is usable.
+              Effect.tapError(() => (openedAt === undefined ? Effect.void : session.execute("ROLLBACK").pipe(Effect.ignore))),
+            )
+          }
+        }),
+      )
       // Every index the file built concurrently must be valid before the file is recorded.
       const invalid = yield* invalidIndexes(session, builtConcurrently)
       if (invalid.length > 0) {

@@ -1,5 +1,5 @@
 import { Context, Effect } from "effect"
-import { type DatabaseShape, type Session, aimSearchPath, asFiles, filesSearchPath, transaction } from "../database/Database.js"
+import { type DatabaseShape, type Session, asFiles, inFilesSearchPath, transaction } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
 import type { Migration } from "./Migration.js"
 import { splitStatements } from "./splitStatements.js"
@@ -12,12 +12,10 @@ import { splitStatements } from "./splitStatements.js"
 export const executeFile = (session: Session, migration: Migration): Effect.Effect<void, SqlError> =>
   migration.transactional
     ? transaction(session, Effect.zipRight(session.execute(asFiles), session.execute(migration.sql)))
-    : session
-        .execute(`SET search_path = ${filesSearchPath}`)
-        .pipe(
-          Effect.zipRight(Effect.forEach(splitStatements(migration.sql), (statement) => session.execute(statement.text), { discard: true })),
-          Effect.ensuring(session.execute(`SET search_path = ${aimSearchPath}`).pipe(Effect.ignore)),
-        )
+    : inFilesSearchPath(
+        session,
+        Effect.forEach(splitStatements(migration.sql), (statement) => session.execute(statement.text), { discard: true }),
+      )
 
 // DDL, a DO block (not ON CONFLICT DO NOTHING), or a write to the seeded policies.
 const changesCatalog = (sql: string) => /\b(create|alter|drop|comment|grant|revoke|security_policies)\b|\bdo\s*(\$|')/i.test(sql)
@@ -30,12 +28,6 @@ export interface ReplayedCatalog<V> {
 }
 
 /**
- * Runs `migrations` in order on `session` (a scratch database) and reads what they built, with the
- * file that created each object. A snapshot reads the whole catalog, so it is taken only after a file
- * that can change it (and after the last): a thousand data-only files cost a thousand statements,
- * not a thousand snapshots.
- */
-/**
  * Told after each file a replay runs (done of total): a replay of thousands of files takes minutes, and
  * a command that waits must say so. A no-op unless a front end provides one (the CLI: a line on stderr).
  */
@@ -46,6 +38,12 @@ export class ReplayProgress extends Context.Reference<ReplayProgress>()("@aim/co
       Effect.void,
 }) {}
 
+/**
+ * Runs `migrations` in order on `session` (a scratch database) and reads what they built, with the
+ * file that created each object. A snapshot reads the whole catalog, so it is taken only after a file
+ * that can change it (and after the last): a thousand data-only files cost a thousand statements,
+ * not a thousand snapshots.
+ */
 export const replayFiles = <V>(
   session: Session,
   migrations: ReadonlyArray<Migration>,

@@ -4,7 +4,7 @@ import { AimConfig } from "../config/AimConfig.js"
 import { Database, type Session, filesSearchPath } from "../database/Database.js"
 import { withScratchDatabase } from "../database/databases.js"
 import { ident } from "../database/sqlText.js"
-import type { SqlError } from "../database/SqlError.js"
+import { type SqlError, withoutStringLiterals } from "../database/SqlError.js"
 import { readCatalog } from "../drift/catalog.js"
 import { compareCatalogs } from "../drift/Drift.js"
 import { repairScript } from "../drift/repair.js"
@@ -31,7 +31,7 @@ export type WorkloadSource =
   | { readonly kind: "file"; readonly path: string }
 
 export interface WorkloadQuery {
-  /** As pg_stat_statements normalizes it ($1 for each literal); a file's own with its literals shown as '…'. */
+  /** As pg_stat_statements normalizes it ($1 for each literal), or as the file has it (its literals are shown as '…' only when printed). */
   readonly query: string
   /** How often it ran (pg_stat_statements' calls); null from a file of statements. */
   readonly calls: number | null
@@ -41,11 +41,7 @@ export interface WorkloadQuery {
 const preparable = /^\s*(?:\(\s*)*(SELECT|INSERT|UPDATE|DELETE|MERGE|VALUES|TABLE|WITH)\b/i
 
 // A file's literals may hold what the application wrote (an email, a token): never printed.
-const shown = (query: string) =>
-  query
-    .replace(/'(?:[^']|'')*'/g, "'…'")
-    .replace(/\s+/g, " ")
-    .trim()
+const shown = (query: string) => withoutStringLiterals(query).replace(/\s+/g, " ").trim()
 
 /** Reads a CSV line (RFC 4180: quoted fields, doubled quotes) into its fields. */
 const csvRows = (text: string): ReadonlyArray<ReadonlyArray<string>> => {
@@ -185,8 +181,8 @@ const addedColumn = (text: string) =>
     ? undefined
     : /^\s*ALTER\s+TABLE\s+[^;]*?\bADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"?([A-Za-z_][\w$]*)"?/i.exec(text)?.[1]?.toLowerCase()
 
-// A statement's relations as words: a query is checked again after a statement only when it names one
-// of the relations the statement changes (or after a statement whose effect is not in its text).
+// A query's names as words: it is checked again after a statement only when it names one of the
+// relations the statement changes (or after a statement whose effect is not in its text).
 const words = (text: string) => new Set(text.toLowerCase().match(/[a-z_][a-z0-9_$]*/g) ?? [])
 
 /**
