@@ -166,6 +166,9 @@ describe("aim plan --workload FILE: the application's statements against the pen
         workload,
         "SELECT description FROM agents WHERE id = $1;\nUPDATE agents SET display_name = $2 WHERE id = $1;\nSELECT name FROM agents WHERE organization_id = $1;\nSELECT gone FROM agents;\n",
       )
+      const both = await aim(["plan", "--migrations-dir", dir, "--workload", workload, "--workload-role", "app"], env)
+      expect(both.code).toBe(2)
+      expect(both.stderr).toMatch(/AIM-CLI-001.*--workload FILE and --workload-role ROLE both choose/)
       const adds = await aim(["plan", "--migrations-dir", dir, "--workload", workload, "--fail-on", "breaking", "--json"], env)
       expect(adds.code, adds.stderr).toBe(0)
       expect(JSON.parse(adds.stdout).workload).toEqual({ source: "file", queries: 4, checked: 3, breaks: [], notes: [] })

@@ -1,9 +1,9 @@
-import type { StatusReport } from "@aim/core"
+import { type StatusReport, catalog } from "@aim/core"
 import { type LockPlan, type WorkloadCheck, atLeast, pendingLockPlanWith, planRisk } from "@aim/core/analysis"
 import { Effect, Option } from "effect"
 import { announceEmbedded, announceRunningMigration } from "../layers.js"
 import { err, out } from "../output.js"
-import { report, reported } from "../render.js"
+import { UsageRefused, report, reported } from "../render.js"
 
 // aim plan's work, loaded when aim plan (or aim migrate --dry-run) runs.
 
@@ -80,6 +80,12 @@ export const run = reported(
     readonly workloadRole: Option.Option<string>
   }) =>
     Effect.gen(function* () {
+      // Two answers to one question: neither is dropped in silence.
+      if (Option.isSome(workload) && Option.isSome(workloadRole))
+        return yield* new UsageRefused({
+          entry: catalog.usageInvalid,
+          message: "--workload FILE and --workload-role ROLE both choose the queries to check (a file, or that role's in pg_stat_statements): give one",
+        })
       yield* announceEmbedded
       yield* announceRunningMigration
       const role = Option.getOrUndefined(workloadRole)
