@@ -1,7 +1,9 @@
 // How every app is bundled for Node: one ESM entry plus chunks loaded on first use, the heavy optional
 // dependencies left external (imported lazily), and `require` defined for the CommonJS inside.
 // Each app passes its own esbuild (resolved from its own node_modules).
-import { readFileSync, rmSync, writeFileSync } from "node:fs"
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
 
 // pg asks "is this a Cloudflare Worker?" when it loads: on Node 20 (no global navigator) by touching
 // the global Response, which makes Node load its whole fetch implementation (undici, ~11 ms of every
@@ -72,4 +74,9 @@ export const bundle = async (esbuild, { entry, name, outdir, external }) => {
     outExtension: { ".js": ".mjs" },
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   })
+  // The prepared PGlite cluster every new embedded or scratch database starts from: core looks for it
+  // beside the module that loads it, which in a bundle is the entry or one of its chunks.
+  copyFileSync(preparedCluster, join(outdir, "pglite-cluster.tar.gz"))
 }
+
+const preparedCluster = join(dirname(fileURLToPath(import.meta.url)), "../packages/core/src/database/pglite-cluster.tar.gz")

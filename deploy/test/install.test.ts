@@ -55,6 +55,12 @@ describe("the installable CLI", () => {
     expect(embedded.stderr).toMatch(/No database configured: using the embedded PostgreSQL \(PGlite\)/)
     expect(embedded.stdout).toMatch(/25 migrations applied/)
     expect(existsSync(join(work, ".aim", "pglite"))).toBe(true)
+    // It started from the prepared cluster packed beside the bundle, not from an initdb of its own:
+    // pg_control begins with the cluster's system identifier, which a copy keeps and initdb draws anew.
+    const packed = join(prefix, "lib", "node_modules", "aim-migrate", "dist", "pglite-cluster.tar.gz")
+    const preparedControl = spawnSync("tar", ["-xzOf", packed, "/global/pg_control"], { encoding: "buffer" }).stdout
+    expect(preparedControl.length).toBeGreaterThan(8)
+    expect(readFileSync(join(work, ".aim", "pglite", "global", "pg_control")).subarray(0, 8)).toEqual(preparedControl.subarray(0, 8))
 
     // Another directory, named explicitly; a missing one is an error, never replaced by the shipped files.
     const mine = mkdtempSync(join(tmpdir(), "aim-mine-"))

@@ -144,11 +144,17 @@ const benchmarksPage = () => {
   // Measured by bench/workload.ts: aim plan --workload, 5,000 queries against 20 pending statements.
   const workload = join(root, "bench", "results", "workload.md")
   const workloadBody = existsSync(workload) ? `\n${readFileSync(workload, "utf8")}` : ""
+  // Measured by bench/commands.ts: every command's time and peak RSS on Node 20 and 24, and the build before the prepared PGlite cluster.
+  const commands = join(root, "bench", "results", "commands.md")
+  const commandsBefore = join(root, "bench", "results", "commands-4b06a17.md")
+  const commandsBody = existsSync(commands)
+    ? `\n${readFileSync(commands, "utf8")}${existsSync(commandsBefore) ? `\nThe same bench, minutes before, on the build before the prepared PGlite cluster, PGlite's 8 MB shared_buffers and --liftoff-only for PGlite (commit 4b06a17):\n\n${readFileSync(commandsBefore, "utf8").replace(/^<!--.*-->\n## .*\n\n/, "")}` : ""}`
+    : ""
   return `${banner}# Benchmarks
 
 Measured by \`pnpm bench\` (\`bench/run.ts\`, run by hand, not in CI): a fresh deploy of the 15 AIM migrations and the no-op run on an up-to-date database (what every pod start pays), by aim in-process and as a whole process, the guide's \`psql -f\` loop, and one \`psql\` session over the concatenated files (the floor). Medians over repeated runs; each figure also as a ratio to the floor measured in the same run.
 
-${body}${startupBody}${planDriftBody}${workloadBody}${fleetBody}${takeoverBody}`
+${body}${startupBody}${commandsBody}${planDriftBody}${workloadBody}${fleetBody}${takeoverBody}`
 }
 
 // Written by packages/core/mutation/run.mjs (pnpm mutation), run by hand like the benchmarks.

@@ -1,11 +1,12 @@
 import { PGlite } from "@electric-sql/pglite"
 import { contractDifferences, contractOutcomes, probeOutcomes, type RunnerConnection, runBackendRunner } from "@aim/testkit"
 import { Effect, Layer } from "effect"
-import { cpSync, mkdtempSync, writeFileSync } from "node:fs"
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { detectDrift, replayedCatalogOf } from "../src/drift/Drift.js"
+import { preparedClusterFile } from "../src/database/PgliteDatabase.js"
 import { shippedCatalogOf } from "../src/drift/shippedCatalog.js"
 import { Database, MigrationSourceLive, Migrator, MigratorLive, databaseFor, loadMigrations } from "../src/testing.js"
 import { migrationsCopy, shippedMigrations } from "./support.js"
@@ -139,5 +140,42 @@ CREATE UNIQUE INDEX IF NOT EXISTS idx_users_email_lower ON users (lower(email));
     )
     expect(outcome.failed._tag).toBe("CheckFailed")
     expect(outcome.passed.applied.map((a) => a.version)).toEqual([31])
+  })
+
+  it("every new cluster starts from the prepared one, which is what this PGlite's initdb makes (else: pnpm --filter @aim/core pglite-cluster)", async () => {
+    // What initdb decides: the versions, the template databases' encoding and locale, the catalog's
+    // size, the roles and the settings it writes. The system identifier is the cluster's own.
+    const fingerprint = async (db: PGlite) => {
+      const rows = await db.query(
+        `SELECT (SELECT catalog_version_no FROM pg_control_system()) AS catalog, current_setting('server_version') AS version,
+           (SELECT json_agg(json_build_array(datname, encoding, datcollate, datctype, datlocprovider) ORDER BY datname) FROM pg_database) AS databases,
+           (SELECT count(*) FROM pg_class)::int AS relations, (SELECT count(*) FROM pg_proc)::int AS functions,
+           (SELECT json_agg(rolname ORDER BY rolname) FROM pg_roles) AS roles,
+           (SELECT json_agg(json_build_array(name, setting) ORDER BY name) FROM pg_settings WHERE source = 'configuration file') AS configured`,
+      )
+      return rows.rows[0]
+    }
+    const identifier = async (db: PGlite) => (await db.query<{ id: string }>("SELECT system_identifier::text AS id FROM pg_control_system()")).rows[0]?.id
+    const fresh = new PGlite("memory://")
+    const prepared = new PGlite("memory://", { loadDataDir: new Blob([readFileSync(join(import.meta.dirname, "../src/database", preparedClusterFile))]) })
+    try {
+      expect(await fingerprint(prepared)).toEqual(await fingerprint(fresh))
+      const preparedId = await identifier(prepared)
+      expect(preparedId).not.toBe(await identifier(fresh))
+      // The data directory the first test migrated, and a scratch cluster, were both made from it.
+      const ids = await Effect.runPromise(
+        Effect.all(
+          [settings, { _tag: "Embedded", dataDir: "memory://" } as const].map((where) =>
+            Effect.flatMap(Database, (db) => db.query<{ id: string }>("SELECT system_identifier::text AS id FROM pg_control_system()")).pipe(
+              Effect.provide(databaseFor(where)),
+            ),
+          ),
+        ),
+      )
+      expect(ids.map((rows) => rows[0]?.id)).toEqual([preparedId, preparedId])
+    } finally {
+      await fresh.close()
+      await prepared.close()
+    }
   })
 })

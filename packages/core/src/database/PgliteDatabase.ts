@@ -1,6 +1,7 @@
 import { Effect, Layer } from "effect"
-import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs"
-import { dirname, resolve } from "node:path"
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
 import type { EmbeddedDatabase } from "../config/DatabaseConfig.js"
 import { describeDatabase } from "../config/DatabaseConfig.js"
 import { Database, type Row, type Session, sessionSettings } from "./Database.js"
@@ -112,31 +113,47 @@ type PGliteModule = typeof import("@electric-sql/pglite")
 type PGliteInstance = InstanceType<PGliteModule["PGlite"]>
 
 /**
- * In-memory clusters (scratch replays: drift, baseline, --prove-idempotent) start from a copy of a
- * freshly initialised one, once a process has needed more than one: a fresh cluster runs initdb
- * (about 1.2 s of CPU once WebAssembly is compiled), a copy loads in about 0.3 s. The copy (about
- * 40 MB) is kept only from the second cluster on, so a command that needs one pays nothing for it.
- * A failed copy is forgotten, and the next cluster tries again.
+ * PGlite's settings beside its own defaults: shared_buffers at 8 MB instead of 128 MB. PGlite
+ * allocates its shared buffers in its WebAssembly memory up front, so the default alone held about
+ * 140 MB of every embedded command's peak; aim's use (schema changes, a developer's rows, empty
+ * scratch replays) never fills 8 MB's worth of pages often enough to notice (bench/results/embedded.md).
  */
-let inMemoryClusters = 0
-let pristine: Promise<Blob> | undefined
-const newInMemoryCluster = async ({ PGlite }: PGliteModule, dataDir: string): Promise<PGliteInstance> => {
-  inMemoryClusters += 1
-  if (pristine !== undefined) {
-    const copy = await pristine.catch(() => undefined)
-    if (copy !== undefined) return new PGlite(dataDir, { loadDataDir: copy })
+const startParams = (PGlite: PGliteModule["PGlite"]) => [...PGlite.defaultStartParams, "-c", "shared_buffers=8MB"]
+
+/**
+ * A new cluster (the embedded default's first run, every scratch replay) starts from a copy of the
+ * cluster PGlite's initdb makes, prepared once at build time (`pnpm --filter @aim/core pglite-cluster`
+ * writes pglite-cluster.tar.gz; embedded.test.ts checks it is what this PGlite's initdb makes now):
+ * initdb is a second WebAssembly program and took about 4 s and 760 MB of a 5 s, 920 MB first run;
+ * the copy loads in about 1.5 s. Found beside this module (the source), or beside the bundle and its
+ * chunks (the built CLI); where it is missing PGlite runs initdb as before, with the same result.
+ */
+let prepared: Blob | undefined | null = null
+const preparedCluster = (): Blob | undefined => {
+  if (prepared !== null) return prepared
+  prepared = undefined
+  const here = typeof import.meta.url === "string" ? dirname(fileURLToPath(import.meta.url)) : typeof __dirname === "string" ? __dirname : undefined
+  if (here === undefined) return prepared
+  for (const dir of [here, dirname(here)]) {
+    try {
+      prepared = new Blob([readFileSync(join(dir, preparedClusterFile))])
+      break
+    } catch {
+      // not here: the next place, then initdb
+    }
   }
-  const fresh = new PGlite(dataDir)
-  await fresh.waitReady
-  if (inMemoryClusters > 1 && pristine === undefined) {
-    // Dumped before anything runs on it: the copy is initdb's cluster, nothing of this use's. Set
-    // before it is awaited, so a cluster asked for meanwhile waits for this copy rather than making one.
-    pristine = fresh.dumpDataDir("none")
-    await pristine.catch(() => {
-      pristine = undefined
-    })
-  }
-  return fresh
+  return prepared
+}
+
+/** The prepared cluster's file name, beside this module in the source and beside the CLI's bundle. */
+export const preparedClusterFile = "pglite-cluster.tar.gz"
+
+/** A cluster on disk is new when its directory holds no PG_VERSION (PGlite would run initdb in it). */
+const isNewCluster = (dataDir: string) => !existsSync(join(dataDir, "PG_VERSION"))
+
+const newCluster = ({ PGlite }: PGliteModule, dataDir: string): PGliteInstance => {
+  const loadDataDir = dataDir.startsWith("memory://") || isNewCluster(dataDir) ? preparedCluster() : undefined
+  return new PGlite(dataDir, { startParams: startParams(PGlite), ...(loadDataDir === undefined ? {} : { loadDataDir }) })
 }
 
 export const PgliteDatabaseLive = (settings: EmbeddedDatabase): Layer.Layer<Database, ConnectionError> =>
@@ -158,7 +175,7 @@ export const PgliteDatabaseLive = (settings: EmbeddedDatabase): Layer.Layer<Data
             if (onDisk) mkdirSync(settings.dataDir, { recursive: true })
             // Loaded on demand: the WebAssembly build is large and server users never need it.
             const pglite = await import("@electric-sql/pglite")
-            const created = onDisk ? new pglite.PGlite(settings.dataDir) : await newInMemoryCluster(pglite, settings.dataDir)
+            const created = newCluster(pglite, settings.dataDir)
             await created.waitReady
             // As on a server (PgDatabase): aim's search_path whatever the database's own setting.
             await created.exec(
