@@ -26,6 +26,7 @@ export default defineConfig({
           { text: "Deploy: Kubernetes", link: "/guide/deploy-kubernetes" },
           { text: "Deploy: Azure Container Apps", link: "/guide/deploy-azure" },
           { text: "Locks and drift (plan, drift)", link: "/guide/plan-and-drift" },
+          { text: "Rolling back (rollback)", link: "/guide/rollback" },
           { text: "Running the AIM backend on an aim database", link: "/guide/backend" },
           { text: "Adding migrations", link: "/guide/adding-migrations" },
           { text: "AI agents (MCP)", link: "/guide/mcp" },

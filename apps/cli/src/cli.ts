@@ -9,6 +9,7 @@ import { adopt, baseline, repair } from "./commands/ledger.js"
 import { lint } from "./commands/lint.js"
 import { newMigration } from "./commands/new.js"
 import { plan } from "./commands/plan.js"
+import { rollback } from "./commands/rollback.js"
 import { mcp } from "./commands/mcp.js"
 import { status } from "./commands/status.js"
 import { verify } from "./commands/verify.js"
@@ -61,9 +62,25 @@ export const commands = [
   observed("adopt", adopt),
   observed("repair", repair),
   observed("baseline", baseline),
+  observed("rollback", rollback),
   observed("mcp", mcp),
 ] as const
-export const commandNames = ["migrate", "plan", "status", "verify", "drift", "doctor", "explain", "lint", "new", "adopt", "repair", "baseline", "mcp"] as const
+export const commandNames = [
+  "migrate",
+  "plan",
+  "status",
+  "verify",
+  "drift",
+  "doctor",
+  "explain",
+  "lint",
+  "new",
+  "adopt",
+  "repair",
+  "baseline",
+  "rollback",
+  "mcp",
+] as const
 
 export const aim = Command.make("aim").pipe(
   Command.withDescription(

@@ -67,6 +67,8 @@ const rows: ReadonlyArray<Row> = [
   // A number that rewrites the ledger is plain decimal digits: 1e1 is not version 10, 0x3 not version 3.
   usage("aim baseline 1e1", ["baseline", "1e1"], /VERSION must be a migration number in plain decimal digits.*"1e1"/),
   usage("aim repair 0x3 --yes", ["repair", "0x3", "--yes"], /VERSION must be a migration number in plain decimal digits.*"0x3"/),
+  usage("aim rollback --to 1e1", ["rollback", "--to", "1e1"], /--to must be a migration number in plain decimal digits.*"1e1"/),
+  usage("aim rollback without --to", ["rollback", "--dry-run"], /--to/),
   usage("an empty --migrations-dir", ["status", "--migrations-dir", ""], /--migrations-dir is empty/),
   // --wizard asks on a terminal: on a pipe it would wait forever.
   usage("--wizard without a terminal", ["migrate", "--wizard"], /--wizard asks its questions on a terminal/),

@@ -192,3 +192,40 @@ describe("aim plan --workload FILE: the application's statements against the pen
     }
   })
 })
+
+describe("aim rollback: the way back, planned, refused until the data that goes is named", () => {
+  it("--dry-run prints the plan and changes nothing; a loss is refused (AIM-RBK-001, exit 1); named, it rolls back and the next migrate applies the file again", async () => {
+    const db = await createTestDatabase(testPostgresUrl(), "aim_cli_rollback")
+    try {
+      const env = { DATABASE_URL: db.url, AIM_SCRATCH_DATABASE_URL: testPostgresUrl() }
+      const dir = withFile(
+        "026_own_notes.sql",
+        "-- 026_own_notes: notes of our own\nCREATE TABLE IF NOT EXISTS own_notes (id bigint PRIMARY KEY, note text);\n",
+      )
+      expect((await aim(["migrate", "--no-verify", "--migrations-dir", dir], env)).code).toBe(0)
+      await sql(db.url, "INSERT INTO own_notes VALUES (1, 'kept?')")
+
+      const dry = await aim(["rollback", "--to", "25", "--dry-run", "--migrations-dir", dir], env)
+      expect(dry.code, dry.stderr).toBe(0)
+      expect(dry.stdout).toMatch(/^ {4}DROP TABLE IF EXISTS own_notes {2}\[AccessExclusiveLock on own_notes\]$/m)
+      expect(dry.stdout).toMatch(/1 row of own_notes would go: not accepted \(--accept-loss own_notes\)/)
+      expect(dry.stdout).toMatch(/dry run: nothing was changed; the next aim migrate .* applies 026_own_notes\.sql again/)
+
+      const refused = await aim(["rollback", "--to", "25", "--migrations-dir", dir, "--json"], env)
+      expect(refused.code).toBe(1)
+      expect(JSON.parse(refused.stdout)).toMatchObject({ ok: false, error: { code: "AIM-RBK-001" } })
+      expect(await sql(db.url, "SELECT count(*)::int AS n FROM own_notes")).toEqual([{ n: 1 }])
+
+      const done = await aim(["rollback", "--to", "25", "--accept-loss", "own_notes", "--migrations-dir", dir, "--json"], env)
+      expect(done.code, done.stderr).toBe(0)
+      expect(JSON.parse(done.stdout)).toMatchObject({ ok: true, from: 26, to: 25, losses: [{ object: "own_notes", rows: 1, accepted: true }] })
+      expect(
+        await sql(db.url, "SELECT to_regclass('public.own_notes') IS NULL AS gone, (SELECT max(version) FROM aim_migrations.schema_migrations) AS newest"),
+      ).toEqual([{ gone: true, newest: 25 }])
+      const again = await aim(["migrate", "--no-verify", "--migrations-dir", dir], env)
+      expect(again.stdout).toMatch(/1 migration applied/)
+    } finally {
+      await db.drop()
+    }
+  })
+})

@@ -1,6 +1,6 @@
 /**
  * What runs only when a command asks for it: the lock-impact plan of pending files, drift of the live
- * database, the environment checks, lint and the idempotency proof. Apart from the index, so that the
+ * database, the environment checks, lint, the idempotency proof and rollback. Apart from the index, so that the
  * CLI's bundle puts them in the chunks of the commands that load them (a no-op aim migrate compiles
  * and runs none of it): a bundler places every module the index re-exports with the index.
  */
@@ -10,3 +10,4 @@ export { type DriftReport, driftOfApplied } from "./drift/Drift.js"
 export { runDoctor } from "./doctor/Doctor.js"
 export { type LintFinding, lintMigrations } from "./authoring/lint.js"
 export { proveOnScratch } from "./authoring/scratch.js"
+export { type RollbackPlan, type RollbackReport, acceptBackendRelease, rollback } from "./rollback/Rollback.js"

@@ -68,7 +68,7 @@ export { scrub, scrubValue, secretsOf, withoutUrlCredentials } from "./output/re
 
 // The errors the services fail with (every member of AimError), for callers that handle one by its tag.
 export { SqlError } from "./database/SqlError.js"
-export { LedgerUnsafe, MigrationFailed, MigrationRefused, ServerTooOld } from "./migrations/MigratorError.js"
+export { type DataLoss, LedgerUnsafe, MigrationFailed, MigrationRefused, RollbackRefused, ServerTooOld } from "./migrations/MigratorError.js"
 export { CheckFailed } from "./migrations/fileChecks.js"
 export { LedgerAdminRefused } from "./migrations/LedgerAdmin.js"
 export { LockWaitTimeout } from "./migrations/MigrationLock.js"

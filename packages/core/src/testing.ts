@@ -60,7 +60,7 @@ export {
   type StatusReport,
   lockDefaults,
 } from "./migrations/Migrator.js"
-export { LedgerUnsafe, MigrationFailed, MigrationRefused, ServerTooOld } from "./migrations/MigratorError.js"
+export { type DataLoss, LedgerUnsafe, MigrationFailed, MigrationRefused, RollbackRefused, ServerTooOld } from "./migrations/MigratorError.js"
 export { CheckFailed, type MigrationCheck, readChecks } from "./migrations/fileChecks.js"
 export {
   type AdoptReport,
@@ -151,3 +151,4 @@ export {
 export { type AimError, type Diagnosis, codedLine, diagnose, explain, refusalEntry } from "./troubleshooting/diagnose.js"
 export { type CatalogEntry, catalog, catalogEntries, docsPath, entryDocument, findEntry, pasted } from "./troubleshooting/catalog.js"
 export { scrub, scrubValue, secretsOf, withoutUrlCredentials } from "./output/redact.js"
+export { type RollbackPlan, type RollbackReport, acceptBackendRelease, rollback } from "./rollback/Rollback.js"

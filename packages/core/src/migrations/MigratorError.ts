@@ -72,3 +72,26 @@ export class LedgerUnsafe extends Data.TaggedError("LedgerUnsafe")<{
     return `aim will not write its ledger: ${this.findings.join("; ")}; nothing was written`
   }
 }
+
+/** Data a rollback step would remove: a table's rows, a column's values, values a type cannot hold. */
+export interface DataLoss {
+  /** `own_notes` (its rows) or `organizations.nickname` (its values): what --accept-loss names. */
+  readonly object: string
+  readonly what: "rows" | "values" | "narrowed values"
+  /** Rows holding what would go (counted on the live database when the plan was made). */
+  readonly rows: number
+  /** Named by the operator with --accept-loss. */
+  readonly accepted: boolean
+}
+
+/**
+ * aim rollback refused before anything changed: `target` (no such version, or the files up to it are
+ * not the applied ones), `loss` (a step would remove data nobody named), `backend` (the configured
+ * backend release would run its own files at its next start), `save` (the data to save cannot be
+ * written where --save-data points).
+ */
+export class RollbackRefused extends Data.TaggedError("RollbackRefused")<{
+  readonly reason: "target" | "loss" | "backend" | "save"
+  readonly message: string
+  readonly losses?: ReadonlyArray<DataLoss>
+}> {}

@@ -380,6 +380,46 @@ export const catalog = {
     fix: "See how the object differs from what the files create (`\\d+ TABLE` in psql, or `aim drift` once the files have run elsewhere). Move the hand-made object out of the way (ALTER TABLE … RENAME TO …, after saving its rows) and run `aim migrate` again; if the AIM backend built this database, run `aim adopt` instead. Do not edit aim's file.",
     commands: ["aim migrate --dry-run", "aim adopt --dry-run", "aim status"],
   }),
+  rollbackLoss: entry({
+    code: "AIM-RBK-001",
+    slug: "rollback-would-lose-data",
+    title: "A rollback would remove data nobody named",
+    symptom: "rolling back to 025 would remove 2 rows of own_notes, 1 row of organizations.nickname (values); nothing was changed",
+    cause:
+      "aim rollback --to N makes the database what files 1..N build: a table a later file created goes with its rows, a column with its values, a column a later file widened goes back to the narrower type. aim never removes data it was not told to: the plan counts what each step would remove, and a step with any is refused until the operator names it.",
+    fix: "Check that the data may go (aim rollback --to N --dry-run lists each object and its rows), then name each object: --accept-loss TABLE or --accept-loss TABLE.COLUMN; add --save-data DIR to keep a copy first (JSON lines, readable by you only: they hold whatever the rows held, password hashes and tokens included).",
+    commands: ["aim rollback --to N --dry-run", "aim rollback --to N --accept-loss own_notes --save-data ./rollback-data"],
+  }),
+  rollbackTarget: entry({
+    code: "AIM-RBK-002",
+    slug: "rollback-target",
+    title: "The files up to the rollback's version are not the ones that ran",
+    symptom: "the files up to 020 are not the ones that ran (012_x.sql: changed since it was applied)",
+    cause:
+      "A rollback to N makes the database what files 1..N build, replayed from the migrations directory. A file up to N is missing there or differs from the text the ledger recorded, so what they build is not what this database had.",
+    fix: "Put back the files as they were applied (git checkout of the release that applied them; aim status names each), then run aim rollback again; nothing was changed.",
+    commands: ["aim status", "aim rollback --to N --dry-run"],
+  }),
+  rollbackBackend: entry({
+    code: "AIM-RBK-003",
+    slug: "rollback-below-backend-release",
+    title: "A rollback below the AIM backend release the database serves",
+    symptom: "after rolling back to 015 this database no longer serves the AIM backend's current release",
+    cause:
+      "aim's files 016-020 give the database what the AIM backend's current release needs, and aim records the backend's own files in public.schema_migrations for them. Rolling them back removes those rows with their objects, and a backend of that release would run its own files at its next start.",
+    fix: "Roll the backend back to a release the remaining files serve first (or stop it), then accept it by name: aim rollback --to N --accept-loss backend-release.",
+    commands: ["aim status", "aim rollback --to N --dry-run"],
+  }),
+  rollbackSave: entry({
+    code: "AIM-RBK-004",
+    slug: "rollback-save-data",
+    title: "The data a rollback would remove cannot be saved",
+    symptom: "--save-data cannot write ./rollback-data/own_notes.jsonl (EEXIST: it holds an earlier save, which aim never overwrites)",
+    cause:
+      "aim rollback --save-data DIR writes the rows each accepted step removes, one file per object, before anything changes. The directory cannot be created or written by this user, or a file of an earlier save is there (aim never overwrites one).",
+    fix: "Name an empty directory this user may write (it is created with mode 0700, each file 0600); nothing was changed.",
+    commands: ["aim rollback --to N --accept-loss OBJECT --save-data DIR"],
+  }),
   workloadHidden: entry({
     code: "AIM-PLAN-001",
     slug: "workload-hidden",

@@ -9,7 +9,7 @@ import type { LedgerAdminRefused } from "../migrations/LedgerAdmin.js"
 import type { CheckFailed } from "../migrations/fileChecks.js"
 import type { LockWaitTimeout } from "../migrations/MigrationLock.js"
 import type { MigrationSourceError, MigrationsDirectoryMissing } from "../migrations/MigrationSourceError.js"
-import type { LedgerUnsafe, MigrationFailed, MigrationRefused, ServerTooOld } from "../migrations/MigratorError.js"
+import type { LedgerUnsafe, MigrationFailed, MigrationRefused, RollbackRefused, ServerTooOld } from "../migrations/MigratorError.js"
 import type { WorkloadUnavailable } from "../impact/LockPlan.js"
 import type { RefusalKind } from "../migrations/ledgerPlan.js"
 import { type CatalogEntry, catalog, pasted, docsPath } from "./catalog.js"
@@ -45,6 +45,7 @@ export type AimError =
   | SmtpError
   | SmtpNotConfigured
   | WorkloadUnavailable
+  | RollbackRefused
 
 const aimErrorTags = [
   "CheckFailed",
@@ -66,6 +67,7 @@ const aimErrorTags = [
   "SmtpError",
   "SmtpNotConfigured",
   "WorkloadUnavailable",
+  "RollbackRefused",
 ] as const satisfies ReadonlyArray<AimError["_tag"]>
 // Every tag of the union is in the list (the list cannot hold one the union lacks, above).
 const allTagsListed: [Exclude<AimError["_tag"], (typeof aimErrorTags)[number]>] extends [never] ? true : never = true
@@ -249,8 +251,16 @@ const entryOf: (error: AimError) => CatalogEntry = Match.type<AimError>().pipe(
     SmtpError: (e) => smtpEntries[e.failure],
     SmtpNotConfigured: () => catalog.emailNotConfigured,
     WorkloadUnavailable: (e) => (e.reason === "privilege" ? catalog.workloadHidden : catalog.workloadFile),
+    RollbackRefused: (e) => rollbackEntries[e.reason],
   }),
 )
+
+const rollbackEntries = {
+  loss: catalog.rollbackLoss,
+  target: catalog.rollbackTarget,
+  backend: catalog.rollbackBackend,
+  save: catalog.rollbackSave,
+} as const satisfies Record<RollbackRefused["reason"], CatalogEntry>
 
 /**
  * The one coded line every front end prints for a failure (the CLI, the health endpoint, the MCP

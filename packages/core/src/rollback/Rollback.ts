@@ -1,0 +1,327 @@
+import { Effect, Option } from "effect"
+import { closeSync, mkdirSync, openSync, writeSync } from "node:fs"
+import { join } from "node:path"
+import { AimConfig } from "../config/AimConfig.js"
+import { Database, type DatabaseShape, asAim, asFiles, transaction } from "../database/Database.js"
+import { ident } from "../database/sqlText.js"
+import { type Difference, compareCatalogs, expectedCatalogOf } from "../drift/Drift.js"
+import { type Catalog, type CatalogObject, readCatalog } from "../drift/catalog.js"
+import { type Repair, repairScript } from "../drift/repair.js"
+import { type PlannedFile, planLocks } from "../impact/LockPlan.js"
+import { ensureLedgerSafe, ledgerTable, readBackendLedger, readLedger } from "../migrations/Ledger.js"
+import type { Migration } from "../migrations/Migration.js"
+import { type BackendReleaseName, backendLedgerTable, backendServing, providedBy } from "../migrations/backendRelease.js"
+import { MigrationSource } from "../migrations/MigrationSource.js"
+import { type MigratorOptions, configuredLocking, lockedSession } from "../migrations/MigrationSession.js"
+import { type DataLoss, RollbackRefused } from "../migrations/MigratorError.js"
+import { computePlan } from "../migrations/ledgerPlan.js"
+
+/**
+ * aim rollback: the way back to what files 1..N build, computed rather than written by hand. The
+ * target is the catalog files 1..N build (drift's expected catalog: the shipped files' artifact, else
+ * a replay on a scratch database); the way there is drift's comparison of the live catalog with it:
+ * what later files created is dropped, what they changed or renamed is made again as files 1..N made
+ * it. A step that would remove data (a table's rows, a column's values, values a narrower type cannot
+ * hold) is refused unless the operator names its object; the whole way back runs in one transaction
+ * under the migration lock, with both ledgers' rows of the rolled-back files deleted in it.
+ */
+
+/** What a rollback to N does, planned before anything runs (all of it with --dry-run). */
+export interface RollbackPlan {
+  readonly database: string
+  /** The newest applied version, and the version rolled back to. */
+  readonly from: number
+  readonly to: number
+  /** The applied files rolled back, newest first. */
+  readonly files: ReadonlyArray<{ readonly version: number; readonly name: string }>
+  /** The statements, in the order they run, in one transaction. */
+  readonly statements: ReadonlyArray<string>
+  /** The statements' locks, rewrites and risk, planned as aim plan plans a file. */
+  readonly locks: PlannedFile | undefined
+  readonly losses: ReadonlyArray<DataLoss>
+  /** What the rolled-back files made that cannot be undone in place (an enum's added value): it stays. */
+  readonly kept: ReadonlyArray<string>
+  /** The AIM backend release the database serves before and after, and the runner's rows deleted. */
+  readonly backend: {
+    readonly before: BackendReleaseName | "none"
+    readonly after: BackendReleaseName | "none"
+    readonly unrecorded: ReadonlyArray<string>
+  }
+  /** What the next aim migrate does. */
+  readonly next: string
+}
+
+export interface SavedData {
+  readonly object: string
+  readonly file: string
+  readonly rows: number
+}
+
+export interface RollbackReport extends RollbackPlan {
+  readonly dryRun: boolean
+  /** Files --save-data wrote before the rollback ran (mode 0600). */
+  readonly saved: ReadonlyArray<SavedData>
+}
+
+export interface RollbackOptions extends MigratorOptions {
+  readonly to: number
+  readonly dryRun?: boolean
+  /** Objects whose data may go (`own_notes`, `organizations.nickname`), and `backend-release`. */
+  readonly acceptLoss?: ReadonlyArray<string>
+  /** Where the data that goes is written first, one JSON-lines file per object. */
+  readonly saveData?: string
+}
+
+/** The name --accept-loss takes to roll back below the backend release the database serves. */
+export const acceptBackendRelease = "backend-release"
+
+/** Drops run before drift's repairs (steps 1-16): dependents first, what they depend on after. */
+const dropSteps = { view: -11, trigger: -10, foreignKey: -9, constraint: -8, index: -7, column: -6, table: -5, routine: -4, sequence: -3, type: -2 } as const
+
+/** The statement that drops a live object the target does not have; undefined where none can. */
+const dropRepair = (o: CatalogObject): Repair | undefined => {
+  switch (o.kind) {
+    case "view":
+      return { step: dropSteps.view, sql: `DROP ${o.materialized ? "MATERIALIZED VIEW" : "VIEW"} IF EXISTS ${ident(o.name)}` }
+    case "trigger":
+      return { step: dropSteps.trigger, sql: `DROP TRIGGER IF EXISTS ${ident(o.name)} ON ${ident(o.table)}` }
+    case "policy":
+      return { step: dropSteps.trigger, sql: `DROP POLICY IF EXISTS ${ident(o.name)} ON ${ident(o.table)}` }
+    case "constraint":
+      return {
+        step: o.type === "f" ? dropSteps.foreignKey : dropSteps.constraint,
+        sql: `ALTER TABLE ${ident(o.table)} DROP CONSTRAINT IF EXISTS ${ident(o.name)}`,
+      }
+    case "index":
+      // IF EXISTS: a constraint's own index went with the constraint, a step before.
+      return { step: dropSteps.index, sql: `DROP INDEX IF EXISTS ${ident(o.name)}` }
+    case "column":
+      return { step: dropSteps.column, sql: `ALTER TABLE ${ident(o.table)} DROP COLUMN IF EXISTS ${ident(o.name)}` }
+    case "table":
+      return { step: dropSteps.table, sql: `DROP TABLE IF EXISTS ${ident(o.name)}` }
+    case "function":
+      return { step: dropSteps.routine, sql: `DROP ROUTINE IF EXISTS ${o.signature}` }
+    case "sequence":
+      return { step: dropSteps.sequence, sql: `DROP SEQUENCE IF EXISTS ${ident(o.name)}` }
+    case "type":
+      return { step: dropSteps.type, sql: `DROP TYPE IF EXISTS ${ident(o.name)}` }
+    case "label":
+    case "seed":
+      return undefined
+  }
+}
+
+const keyOfDifference = (d: Difference) => `${d.objectType}:${d.name}`
+
+// Counted up to a cap: a rollback's plan must not scan a production table of billions of rows to say "rows".
+const lossCountCap = 100_000
+const capped = (from: string) => `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${from} LIMIT ${lossCountCap}) AS counted`
+
+type Column = Extract<CatalogObject, { kind: "column" }>
+
+/**
+ * Where each kind of loss is read from: the query that counts it, the one that counts every value
+ * (a narrowing whose cast fails outright loses them all) and the rows --save-data writes.
+ */
+const lossSource = (object: string, what: DataLoss["what"], table: string, column?: Column, target?: Column) => {
+  const t = `public.${ident(table)}`
+  const c = column === undefined ? undefined : `r.${ident(column.name)}`
+  const present = c === undefined ? "" : ` WHERE ${c} IS NOT NULL`
+  const where = what === "narrowed values" && target !== undefined ? `${present} AND (${c}::${target.dataType})::text IS DISTINCT FROM ${c}::text` : present
+  return {
+    object,
+    what,
+    count: capped(`${t} AS r${where}`),
+    countAll: capped(`${t} AS r${present}`),
+    rows: `SELECT row_to_json(r)::text AS r FROM ${t} AS r${where}`,
+  }
+}
+
+type LossSource = ReturnType<typeof lossSource>
+
+/** The data each drop or narrowing would remove, as queries over the live database. */
+const lossSources = (differences: ReadonlyArray<Difference>, live: Catalog, target: Catalog): ReadonlyArray<LossSource> =>
+  differences.flatMap((d): ReadonlyArray<LossSource> => {
+    const object = live.get(keyOfDifference(d))
+    if (d.kind === "extra" && object?.kind === "table") return [lossSource(object.name, "rows", object.name)]
+    if (d.kind === "extra" && object?.kind === "column") return [lossSource(`${object.table}.${object.name}`, "values", object.table, object)]
+    const want = target.get(keyOfDifference(d))
+    if (d.kind === "changed" && object?.kind === "column" && want?.kind === "column" && want.dataType !== object.dataType)
+      return [lossSource(`${object.table}.${object.name}`, "narrowed values", object.table, object, want)]
+    return []
+  })
+
+const counted = (db: Pick<DatabaseShape, "query">, sql: string) => Effect.map(db.query<{ n: number }>(sql), (rows) => Number(rows[0]?.n ?? 0))
+
+/** Counts each loss (a value the narrower type cannot hold at all fails the cast: then every value counts); keeps those with rows. */
+const countLosses = (db: Pick<DatabaseShape, "query">, sources: ReadonlyArray<LossSource>, accepted: ReadonlySet<string>) =>
+  Effect.forEach(sources, (source) =>
+    counted(db, source.count).pipe(
+      Effect.catchTag("SqlError", () => counted(db, source.countAll)),
+      Effect.map((rows) => ({ source, loss: { object: source.object, what: source.what, rows, accepted: accepted.has(source.object) } satisfies DataLoss })),
+    ),
+  ).pipe(Effect.map((all) => all.filter((c) => c.loss.rows > 0)))
+
+const releaseRank = { none: 0, guide: 1, current: 2 } as const
+
+const padded = (version: number) => String(version).padStart(3, "0")
+
+/**
+ * The plan of a rollback to `to` on the database behind `db`, against the target catalog. Reads only.
+ */
+const planOn = (db: DatabaseShape, migrations: ReadonlyArray<Migration>, to: number, options: RollbackOptions) =>
+  Effect.gen(function* () {
+    const ledger = yield* readLedger(db.query)
+    const from = Math.max(0, ...ledger.map((row) => row.version))
+    const rolledBack = ledger.filter((row) => row.version > to).sort((a, b) => b.version - a.version)
+    // Files 1..N must be the ones that ran: the target is what they build.
+    const kept = ledger.filter((row) => row.version <= to)
+    const refusals = computePlan(migrations, kept).refusals.filter((r) => r.kind === "changed" || r.kind === "missing")
+    if (refusals.length > 0)
+      return yield* new RollbackRefused({
+        reason: "target",
+        message: `the files up to ${padded(to)} are not the ones that ran (${refusals.map((r) => `${r.name}: ${r.detail}`).join("; ")}), so what they build is not what this database had: restore them first (git checkout of the release that applied them)`,
+      })
+    const keptFiles = migrations.filter((m) => kept.some((row) => row.version === m.version))
+    const config = yield* Effect.serviceOption(AimConfig)
+    const expected = yield* expectedCatalogOf(Option.isSome(config) ? config.value.scratch : undefined, keptFiles)
+    const live = yield* readCatalog(db)
+    const differences = compareCatalogs(expected, live, () => undefined)
+    const drops = differences.filter((d) => d.kind === "extra").map((d) => live.get(keyOfDifference(d)))
+    const repairs = [...drops.flatMap((o) => (o === undefined ? [] : (dropRepair(o) ?? []))), ...differences.flatMap((d) => d.repair)]
+    const keptObjects = drops.flatMap((o) => (o !== undefined && o.kind === "label" ? [`enum value ${o.type}.${o.label}`] : []))
+    const script = repairScript(repairs).filter((s) => s !== "BEGIN;" && s !== "COMMIT;")
+    const accepted = new Set(options.acceptLoss ?? [])
+    const losses = yield* countLosses(db, lossSources(differences, live, expected.catalog), accepted)
+    const locks =
+      script.length === 0
+        ? undefined
+        : (yield* planLocks(db, [{ version: to, name: `rollback to ${padded(to)}`, sql: script.join("\n"), transactional: true, checks: [] }])).pending[0]
+    const backendLedger = yield* readBackendLedger(db.query)
+    const recorded = backendLedger._tag === "Backend" ? backendLedger.versions : []
+    const keptProvided = new Set(kept.flatMap((row) => providedBy(row.name)))
+    const backend = {
+      before: backendServing(
+        ledger.map((row) => row.name),
+        recorded,
+      ).release,
+      after: backendServing(
+        kept.map((row) => row.name),
+        recorded,
+      ).release,
+      unrecorded: recorded.filter((name) => rolledBack.some((row) => providedBy(row.name).includes(name)) && !keptProvided.has(name)),
+    }
+    const names = rolledBack.map((row) => row.name).reverse()
+    return {
+      plan: {
+        database: db.target,
+        from,
+        to,
+        files: rolledBack.map((row) => ({ version: row.version, name: row.name })),
+        statements: script.map((s) => s.replace(/;$/, "")),
+        locks,
+        losses: losses.map((l) => l.loss),
+        kept: keptObjects,
+        backend,
+        next:
+          names.length === 0
+            ? "nothing was rolled back"
+            : `the next aim migrate (the backend's start-up step too) applies ${names.join(", ")} again unless they leave the migrations directory (deploy the release before them)`,
+      } satisfies RollbackPlan,
+      sources: losses.map((l) => l.source),
+    }
+  })
+
+/** Refusals that need the operator's word, in the order they are said. */
+const refusalOf = (plan: RollbackPlan, accepted: ReadonlySet<string>): RollbackRefused | undefined => {
+  const unnamed = plan.losses.filter((l) => !l.accepted)
+  if (unnamed.length > 0)
+    return new RollbackRefused({
+      reason: "loss",
+      losses: unnamed,
+      message: `rolling back to ${padded(plan.to)} would remove ${unnamed
+        .map(
+          (l) =>
+            `${l.rows >= lossCountCap ? `${lossCountCap} or more` : l.rows} row${l.rows === 1 ? "" : "s"} of ${l.object}${l.what === "rows" ? "" : ` (${l.what})`}`,
+        )
+        .join(
+          ", ",
+        )}; nothing was changed: name what may go (${unnamed.map((l) => `--accept-loss ${l.object}`).join(" ")}), and keep a copy with --save-data DIR`,
+    })
+  if (releaseRank[plan.backend.after] < releaseRank[plan.backend.before] && !accepted.has(acceptBackendRelease))
+    return new RollbackRefused({
+      reason: "backend",
+      message: `after rolling back to ${padded(plan.to)} this database no longer serves the AIM backend's ${plan.backend.before} release (it would serve: ${plan.backend.after}): that backend would run its own files at its next start; nothing was changed. Roll the backend back first, then accept it by name: --accept-loss ${acceptBackendRelease}`,
+    })
+  return undefined
+}
+
+/** Writes each loss's rows, one JSON object per line, to a file only its owner may read; refuses to overwrite one. */
+const saveData = (db: Pick<DatabaseShape, "query">, dir: string, sources: ReadonlyArray<LossSource>) =>
+  Effect.gen(function* () {
+    const saved: Array<SavedData> = []
+    for (const source of sources) {
+      const file = join(dir, `${source.object.replace(/[^A-Za-z0-9_.-]/g, "_")}.jsonl`)
+      const rows = yield* db.query<{ r: string }>(source.rows)
+      yield* Effect.try({
+        try: () => {
+          mkdirSync(dir, { recursive: true, mode: 0o700 })
+          const fd = openSync(file, "wx", 0o600)
+          try {
+            for (const row of rows) writeSync(fd, `${row.r}\n`)
+          } finally {
+            closeSync(fd)
+          }
+        },
+        catch: (error) =>
+          new RollbackRefused({
+            reason: "save",
+            message: `--save-data cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}${(error as NodeJS.ErrnoException).code === "EEXIST" ? ": it holds an earlier save, which aim never overwrites" : ""}); nothing was changed: name an empty directory this user may write`,
+          }),
+      })
+      saved.push({ object: source.object, file, rows: rows.length })
+    }
+    return saved
+  })
+
+/**
+ * Rolls the configured database back to what files 1..`to` build. With `dryRun` it only plans: no
+ * lock, no transaction, no write. Otherwise, under the migration lock: the plan is made again, refused
+ * if it removes data nobody named (or serves an older backend release unaccepted), the named data is
+ * saved where --save-data points, and the statements and both ledgers' deletions run in one transaction.
+ */
+export const rollback = (options: RollbackOptions) =>
+  Effect.gen(function* () {
+    const db = yield* Database
+    const migrations = yield* (yield* MigrationSource).load
+    const accepted = new Set(options.acceptLoss ?? [])
+    if (options.dryRun === true) {
+      const { plan } = yield* planOn(db, migrations, options.to, options)
+      return { ...plan, dryRun: true, saved: [] } satisfies RollbackReport
+    }
+    const locking = yield* configuredLocking(options)
+    return yield* Effect.scoped(
+      Effect.gen(function* () {
+        const session = yield* lockedSession(db, locking)
+        const { plan, sources } = yield* planOn(db, migrations, options.to, options)
+        if (plan.from <= options.to) return { ...plan, dryRun: false, saved: [] } satisfies RollbackReport
+        const refused = refusalOf(plan, accepted)
+        if (refused !== undefined) return yield* refused
+        const saved = options.saveData === undefined ? [] : yield* saveData(db, options.saveData, sources)
+        yield* ensureLedgerSafe(session.query)
+        yield* transaction(
+          session,
+          Effect.gen(function* () {
+            // The statements name public's objects as the files do; the ledgers are aim's, qualified.
+            yield* session.execute(asFiles)
+            for (const statement of plan.statements) yield* session.execute(statement)
+            yield* session.execute(asAim)
+            yield* session.query(`DELETE FROM ${ledgerTable} WHERE version > $1`, [options.to])
+            if (plan.backend.unrecorded.length > 0)
+              yield* session.query(`DELETE FROM ${backendLedgerTable} WHERE version = ANY($1::text[])`, [plan.backend.unrecorded])
+          }),
+        )
+        return { ...plan, dryRun: false, saved } satisfies RollbackReport
+      }),
+    )
+  })
