@@ -40,6 +40,8 @@ describe("the modes that change nothing never write, proved as a role that canno
     ["plan", ["plan"]],
     ["drift", ["drift"]],
     ["migrate --prove-idempotent", ["migrate", "--prove-idempotent"]],
+    // The plan of a way back: no lock, no transaction, counts only.
+    ["rollback --dry-run", ["rollback", "--to", "20", "--dry-run"]],
     // Its one write, a registration row rolled back, is not tried in a read-only session (a warning).
     ["verify", ["verify"]],
   ])("%s exits 0 and writes nothing", async (_mode, args) => {
