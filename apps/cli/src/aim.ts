@@ -20,9 +20,10 @@ const parsesSql = (command: string | undefined, args: ReadonlyArray<string>): bo
   command === "plan" ||
   command === "lint" ||
   command === "drift" ||
+  command === "rollback" ||
   command === "new" ||
   command === "mcp" ||
-  (command === "migrate" && args.some((a) => a === "--dry-run" || a === "--prove-idempotent"))
+  (command === "migrate" && args.some((a) => a === "--dry-run" || a === "--prove-idempotent" || a === "--prove-rollback"))
 
 /**
  * Whether the command may run PGlite: a scratch replay (drift, baseline, a proof, a workload check)
@@ -34,9 +35,11 @@ const parsesSql = (command: string | undefined, args: ReadonlyArray<string>): bo
 const mayRunPglite = (command: string | undefined, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv): boolean => {
   const scratch =
     command === "drift" ||
+    command === "rollback" ||
     command === "baseline" ||
+    command === "rollback" ||
     (command === "plan" && args.some((a) => a.startsWith("--workload"))) ||
-    (command === "migrate" && args.includes("--prove-idempotent"))
+    (command === "migrate" && (args.includes("--prove-idempotent") || args.includes("--prove-rollback")))
   if (scratch && (env.AIM_SCRATCH_DATABASE_URL ?? "") === "") return true
   return !existsSync(".env") && !Object.keys(env).some((name) => name === "DATABASE_URL" || name.startsWith("POSTGRES_") || /^PG[A-Z]/.test(name))
 }

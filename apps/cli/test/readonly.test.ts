@@ -40,6 +40,7 @@ describe("the modes that change nothing never write, proved as a role that canno
     ["plan", ["plan"]],
     ["drift", ["drift"]],
     ["migrate --prove-idempotent", ["migrate", "--prove-idempotent"]],
+    ["migrate --prove-rollback", ["migrate", "--prove-rollback"]],
     // The plan of a way back: no lock, no transaction, counts only.
     ["rollback --dry-run", ["rollback", "--to", "20", "--dry-run"]],
     // Its one write, a registration row rolled back, is not tried in a read-only session (a warning).

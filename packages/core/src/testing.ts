@@ -151,4 +151,4 @@ export {
 export { type AimError, type Diagnosis, codedLine, diagnose, explain, refusalEntry } from "./troubleshooting/diagnose.js"
 export { type CatalogEntry, catalog, catalogEntries, docsPath, entryDocument, findEntry, pasted } from "./troubleshooting/catalog.js"
 export { scrub, scrubValue, secretsOf, withoutUrlCredentials } from "./output/redact.js"
-export { type RollbackPlan, type RollbackReport, acceptBackendRelease, rollback } from "./rollback/Rollback.js"
+export { type RollbackPlan, type RollbackProof, type RollbackReport, acceptBackendRelease, proveRollback, rollback } from "./rollback/Rollback.js"

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest"
 import { detectDrift, replayedCatalogOf } from "../src/drift/Drift.js"
 import { preparedClusterFile } from "../src/database/PgliteDatabase.js"
 import { shippedCatalogOf } from "../src/drift/shippedCatalog.js"
-import { Database, MigrationSourceLive, Migrator, MigratorLive, databaseFor, loadMigrations } from "../src/testing.js"
+import { Database, MigrationSourceLive, Migrator, MigratorLive, databaseFor, loadMigrations, proveRollback } from "../src/testing.js"
 import { migrationsCopy, shippedMigrations } from "./support.js"
 
 /**
@@ -140,6 +140,11 @@ CREATE UNIQUE INDEX IF NOT EXISTS idx_users_email_lower ON users (lower(email));
     )
     expect(outcome.failed._tag).toBe("CheckFailed")
     expect(outcome.passed.applied.map((a) => a.version)).toEqual([31])
+  })
+
+  it("every way back of the shipped files converges on PGlite too (aim migrate --prove-rollback's scratch default)", async () => {
+    const proof = await Effect.runPromise(proveRollback(undefined, await Effect.runPromise(loadMigrations(shippedMigrations))))
+    expect(proof).toMatchObject({ ok: true, scratch: "in-memory embedded PostgreSQL", files: 25, findings: [] })
   })
 
   it("every new cluster starts from the prepared one, which is what this PGlite's initdb makes (else: pnpm --filter @aim/core pglite-cluster)", async () => {

@@ -7,7 +7,7 @@ import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { driftAgainst, replayedCatalogOf } from "../src/drift/Drift.js"
 import { readCatalog } from "../src/drift/catalog.js"
-import { Database, databaseFor, diagnose, loadMigrations, rollback } from "../src/testing.js"
+import { Database, databaseFor, diagnose, loadMigrations, proveRollback, rollback } from "../src/testing.js"
 import type { RollbackOptions } from "../src/rollback/Rollback.js"
 import { migrationsCopy, migratorFor, runMigrator, serverSettings, shippedMigrations } from "./support.js"
 
@@ -105,17 +105,39 @@ describe("aim rollback", () => {
     expect(await differencesFrom(db.url, dir, 27)).toEqual([])
   })
 
-  it("from the shipped files back to 21, 20 and 15: the catalog files 1..N build, every row of the kept tables still there; below the backend's release only when accepted", async () => {
+  it("from the shipped files back to 20 in one rollback: the catalog files 1..20 build, every row of the kept tables still there; to 15, below the backend's release, refused", async () => {
     const db = await migrated()
     const users = await sql(db.url, "SELECT id, email, password_hash FROM users ORDER BY id")
-    for (const to of [24, 21]) {
-      const result = await rollBack(db.url, shippedMigrations, { to, acceptLoss: [] })
-      if (result._tag === "Left") throw result.left
-      expect(await differencesFrom(db.url, shippedMigrations, to)).toEqual([])
-    }
+    const result = await rollBack(db.url, shippedMigrations, { to: 20 })
+    if (result._tag === "Left") throw result.left
+    expect(result.right.files.map((f) => f.version)).toEqual([25, 24, 23, 22, 21])
+    expect(await differencesFrom(db.url, shippedMigrations, 20)).toEqual([])
     const below = await rollBack(db.url, shippedMigrations, { to: 15 })
-    expect(below._tag === "Left" && diagnose(below.left).entry.code).toMatch(/AIM-RBK-00[13]/)
+    expect(below._tag === "Left" && diagnose(below.left).entry.code).toBe("AIM-RBK-003")
+    expect((await ledger(db.url)).at(-1)).toEqual({ version: 20 })
     expect(await sql(db.url, "SELECT id, email, password_hash FROM users ORDER BY id")).toEqual(users)
+  })
+})
+
+describe("aim migrate --prove-rollback", () => {
+  it("the shipped files: every way back gives what the files before it build, and forward again the whole catalog (PostgreSQL 15)", async () => {
+    const files = await Effect.runPromise(loadMigrations(shippedMigrations))
+    const proof = await Effect.runPromise(proveRollback(serverSettings(testPostgresUrl()), files))
+    expect(proof).toMatchObject({ ok: true, files: 25, rollbacks: 25, findings: [] })
+  })
+
+  it("names the way back that does not converge: an enum value a later file added stays", async () => {
+    const dir = migrationsCopy(
+      {
+        "001_mood.sql": "-- 001_mood: a type\nDO $$ BEGIN CREATE TYPE mood AS ENUM ('calm'); EXCEPTION WHEN duplicate_object THEN NULL; END $$;\n",
+        "002_mood_value.sql": "-- 002_mood_value: one more value\nALTER TYPE mood ADD VALUE IF NOT EXISTS 'busy';\n",
+      },
+      false,
+    )
+    const files = await Effect.runPromise(loadMigrations(dir))
+    const proof = await Effect.runPromise(proveRollback(serverSettings(testPostgresUrl()), files))
+    expect(proof.ok).toBe(false)
+    expect(proof.findings).toEqual([{ step: "rollback to 001", differences: ["extra label mood.busy"] }])
   })
 })
 

@@ -14,6 +14,12 @@ const proveIdempotent = Options.boolean("prove-idempotent").pipe(
   Options.withDescription("Apply every file to a scratch database, run each again, and compare catalog snapshots; changes nothing here"),
 )
 
+const proveRollback = Options.boolean("prove-rollback").pipe(
+  Options.withDescription(
+    "Apply every file to a scratch database, roll back to each earlier version and forward again, and compare each catalog with what its files build; changes nothing here",
+  ),
+)
+
 const databases = Options.file("databases").pipe(
   Options.withDescription("Migrate every database listed in FILE (one postgres:// URL or database name per line; passwords from the environment)"),
   Options.optional,
@@ -56,6 +62,7 @@ interface MigrateOptions {
   readonly dryRun: boolean
   readonly noVerify: boolean
   readonly proveIdempotent: boolean
+  readonly proveRollback: boolean
 }
 
 /** One database: the configured one (or the embedded default). */
@@ -63,6 +70,7 @@ const migrateOne = (options: MigrateOptions) =>
   Effect.gen(function* () {
     yield* announceEmbedded
     if (options.proveIdempotent) return yield* (yield* load(() => import("./migrate.rehearsals.js"))).prove
+    if (options.proveRollback) return yield* (yield* load(() => import("./migrate.rehearsals.js"))).proveRollbacks
     const migrator = yield* Migrator
     if (options.dryRun) return yield* (yield* load(() => import("./migrate.rehearsals.js"))).rehearse
     if (!options.json) yield* out("✅ Migrating database schema...")
@@ -110,6 +118,7 @@ export const migrate = Command.make(
     dryRun,
     noVerify,
     proveIdempotent,
+    proveRollback,
     databases,
     concurrency,
     shard,
@@ -122,10 +131,11 @@ export const migrate = Command.make(
       // A fleet opens each database of its file; otherwise the configured one is opened.
       if (Option.isSome(databases)) {
         // A fleet run migrates: a rehearsal must never become one (it has no write path to take).
-        if (options.dryRun || options.proveIdempotent)
+        const rehearsal = options.dryRun ? "--dry-run" : options.proveIdempotent ? "--prove-idempotent" : options.proveRollback ? "--prove-rollback" : undefined
+        if (rehearsal !== undefined)
           return yield* new UsageRefused({
             entry: catalog.usageInvalid,
-            message: `${options.dryRun ? "--dry-run" : "--prove-idempotent"} rehearses one database and --databases migrates many: rehearse on one of them (DATABASE_URL=… aim migrate ${options.dryRun ? "--dry-run" : "--prove-idempotent"}), then run the fleet`,
+            message: `${rehearsal} rehearses one database and --databases migrates many: rehearse on one of them (DATABASE_URL=… aim migrate ${rehearsal}), then run the fleet`,
           })
         const { migrateDatabases } = yield* load(() => import("./fleet.js"))
         return yield* migrateDatabases({ ...options, concurrency, file: databases.value, ...(Option.isSome(shard) ? { shard: shard.value } : {}) })

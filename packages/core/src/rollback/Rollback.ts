@@ -2,13 +2,16 @@ import { Effect, Option } from "effect"
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs"
 import { join } from "node:path"
 import { AimConfig } from "../config/AimConfig.js"
-import { Database, type DatabaseShape, asAim, asFiles, transaction } from "../database/Database.js"
+import type { DatabaseSettings } from "../config/DatabaseConfig.js"
+import { withScratchDatabase } from "../database/databases.js"
+import { executeFile } from "../migrations/replay.js"
+import { Database, type DatabaseShape, type Session, asAim, asFiles, transaction } from "../database/Database.js"
 import { ident } from "../database/sqlText.js"
-import { type Difference, compareCatalogs, expectedCatalogOf } from "../drift/Drift.js"
+import { type Difference, type ExpectedCatalog, compareCatalogs, expectedCatalogOf } from "../drift/Drift.js"
 import { type Catalog, type CatalogObject, readCatalog } from "../drift/catalog.js"
 import { type Repair, repairScript } from "../drift/repair.js"
 import { type PlannedFile, planLocks } from "../impact/LockPlan.js"
-import { ensureLedgerSafe, ledgerTable, readBackendLedger, readLedger } from "../migrations/Ledger.js"
+import { ensureLedger, ensureLedgerSafe, ledgerTable, readBackendLedger, readLedger, recordApplied, recordBackendFiles } from "../migrations/Ledger.js"
 import type { Migration } from "../migrations/Migration.js"
 import { type BackendReleaseName, backendLedgerTable, backendServing, providedBy } from "../migrations/backendRelease.js"
 import { MigrationSource } from "../migrations/MigrationSource.js"
@@ -111,6 +114,20 @@ const dropRepair = (o: CatalogObject): Repair | undefined => {
   }
 }
 
+/**
+ * Tables (and views) dropped in one statement each: PostgreSQL then drops a set whose members
+ * reference one another (a later file's tables with foreign keys between them) in the right order.
+ */
+const together = (repairs: ReadonlyArray<Repair>): ReadonlyArray<Repair> => {
+  const kinds = ["DROP TABLE IF EXISTS ", "DROP VIEW IF EXISTS ", "DROP MATERIALIZED VIEW IF EXISTS "]
+  const merged = kinds.flatMap((prefix) => {
+    const names = repairs.filter((r) => r.sql.startsWith(prefix)).map((r) => r.sql.slice(prefix.length))
+    const step = repairs.find((r) => r.sql.startsWith(prefix))?.step
+    return step === undefined ? [] : [{ step, sql: `${prefix}${names.join(", ")}` }]
+  })
+  return [...repairs.filter((r) => !kinds.some((prefix) => r.sql.startsWith(prefix))), ...merged]
+}
+
 const keyOfDifference = (d: Difference) => `${d.objectType}:${d.name}`
 
 // Counted up to a cap: a rollback's plan must not scan a production table of billions of rows to say "rows".
@@ -169,7 +186,14 @@ const padded = (version: number) => String(version).padStart(3, "0")
 /**
  * The plan of a rollback to `to` on the database behind `db`, against the target catalog. Reads only.
  */
-const planOn = (db: DatabaseShape, migrations: ReadonlyArray<Migration>, to: number, options: RollbackOptions) =>
+const planOn = (
+  db: DatabaseShape,
+  migrations: ReadonlyArray<Migration>,
+  to: number,
+  options: RollbackOptions,
+  targetOf: (kept: ReadonlyArray<Migration>) => Effect.Effect<Pick<ExpectedCatalog, "catalog" | "createdBy">, TargetError>,
+  withLocks = true,
+) =>
   Effect.gen(function* () {
     const ledger = yield* readLedger(db.query)
     const from = Math.max(0, ...ledger.map((row) => row.version))
@@ -183,18 +207,17 @@ const planOn = (db: DatabaseShape, migrations: ReadonlyArray<Migration>, to: num
         message: `the files up to ${padded(to)} are not the ones that ran (${refusals.map((r) => `${r.name}: ${r.detail}`).join("; ")}), so what they build is not what this database had: restore them first (git checkout of the release that applied them)`,
       })
     const keptFiles = migrations.filter((m) => kept.some((row) => row.version === m.version))
-    const config = yield* Effect.serviceOption(AimConfig)
-    const expected = yield* expectedCatalogOf(Option.isSome(config) ? config.value.scratch : undefined, keptFiles)
+    const expected = yield* targetOf(keptFiles)
     const live = yield* readCatalog(db)
     const differences = compareCatalogs(expected, live, () => undefined)
     const drops = differences.filter((d) => d.kind === "extra").map((d) => live.get(keyOfDifference(d)))
-    const repairs = [...drops.flatMap((o) => (o === undefined ? [] : (dropRepair(o) ?? []))), ...differences.flatMap((d) => d.repair)]
+    const repairs = [...together(drops.flatMap((o) => (o === undefined ? [] : (dropRepair(o) ?? [])))), ...differences.flatMap((d) => d.repair)]
     const keptObjects = drops.flatMap((o) => (o !== undefined && o.kind === "label" ? [`enum value ${o.type}.${o.label}`] : []))
     const script = repairScript(repairs).filter((s) => s !== "BEGIN;" && s !== "COMMIT;")
     const accepted = new Set(options.acceptLoss ?? [])
     const losses = yield* countLosses(db, lossSources(differences, live, expected.catalog), accepted)
     const locks =
-      script.length === 0
+      script.length === 0 || !withLocks
         ? undefined
         : (yield* planLocks(db, [{ version: to, name: `rollback to ${padded(to)}`, sql: script.join("\n"), transactional: true, checks: [] }])).pending[0]
     const backendLedger = yield* readBackendLedger(db.query)
@@ -284,6 +307,27 @@ const saveData = (db: Pick<DatabaseShape, "query">, dir: string, sources: Readon
     return saved
   })
 
+/** The plan's statements and both ledgers' deletions, in one transaction on `session`. */
+const applyPlan = (session: Session, plan: RollbackPlan) =>
+  transaction(
+    session,
+    Effect.gen(function* () {
+      // The statements name public's objects as the files do; the ledgers are aim's, qualified.
+      yield* session.execute(asFiles)
+      for (const statement of plan.statements) yield* session.execute(statement)
+      yield* session.execute(asAim)
+      yield* session.query(`DELETE FROM ${ledgerTable} WHERE version > $1`, [plan.to])
+      if (plan.backend.unrecorded.length > 0)
+        yield* session.query(`DELETE FROM ${backendLedgerTable} WHERE version = ANY($1::text[])`, [plan.backend.unrecorded])
+    }),
+  )
+
+/** Files 1..N's catalog as drift builds it: the shipped artifact, else a replay on the configured scratch database. */
+const configuredTarget = (kept: ReadonlyArray<Migration>) =>
+  Effect.flatMap(Effect.serviceOption(AimConfig), (config) => expectedCatalogOf(Option.isSome(config) ? config.value.scratch : undefined, kept))
+
+type TargetError = Effect.Effect.Error<ReturnType<typeof configuredTarget>>
+
 /**
  * Rolls the configured database back to what files 1..`to` build. With `dryRun` it only plans: no
  * lock, no transaction, no write. Otherwise, under the migration lock: the plan is made again, refused
@@ -296,32 +340,93 @@ export const rollback = (options: RollbackOptions) =>
     const migrations = yield* (yield* MigrationSource).load
     const accepted = new Set(options.acceptLoss ?? [])
     if (options.dryRun === true) {
-      const { plan } = yield* planOn(db, migrations, options.to, options)
+      const { plan } = yield* planOn(db, migrations, options.to, options, configuredTarget)
       return { ...plan, dryRun: true, saved: [] } satisfies RollbackReport
     }
     const locking = yield* configuredLocking(options)
     return yield* Effect.scoped(
       Effect.gen(function* () {
         const session = yield* lockedSession(db, locking)
-        const { plan, sources } = yield* planOn(db, migrations, options.to, options)
+        const { plan, sources } = yield* planOn(db, migrations, options.to, options, configuredTarget)
         if (plan.from <= options.to) return { ...plan, dryRun: false, saved: [] } satisfies RollbackReport
         const refused = refusalOf(plan, accepted)
         if (refused !== undefined) return yield* refused
         const saved = options.saveData === undefined ? [] : yield* saveData(db, options.saveData, sources)
         yield* ensureLedgerSafe(session.query)
-        yield* transaction(
-          session,
-          Effect.gen(function* () {
-            // The statements name public's objects as the files do; the ledgers are aim's, qualified.
-            yield* session.execute(asFiles)
-            for (const statement of plan.statements) yield* session.execute(statement)
-            yield* session.execute(asAim)
-            yield* session.query(`DELETE FROM ${ledgerTable} WHERE version > $1`, [options.to])
-            if (plan.backend.unrecorded.length > 0)
-              yield* session.query(`DELETE FROM ${backendLedgerTable} WHERE version = ANY($1::text[])`, [plan.backend.unrecorded])
-          }),
-        )
+        yield* applyPlan(session, plan)
         return { ...plan, dryRun: false, saved } satisfies RollbackReport
       }),
     )
   })
+
+/** Where a shipped or own file's way back does not give what the files before it build. */
+export interface RollbackFinding {
+  /** `rollback to N`, or `forward again` after the last rollback. */
+  readonly step: string
+  readonly differences: ReadonlyArray<string>
+}
+
+export interface RollbackProof {
+  readonly ok: boolean
+  readonly scratch: string
+  readonly files: number
+  /** The rollbacks run: one to each earlier version, newest first, then forward again. */
+  readonly rollbacks: number
+  readonly findings: ReadonlyArray<RollbackFinding>
+}
+
+const differencesOf = (expected: Catalog, live: Catalog) =>
+  compareCatalogs({ catalog: expected, createdBy: new Map() }, live, () => undefined).map((d) => `${d.kind} ${d.objectType} ${d.name}`)
+
+/**
+ * aim migrate --prove-rollback, on a scratch database (never the configured one): every file forward
+ * with its ledger rows (both ledgers, as aim migrate records them), the catalog read after each; then
+ * a rollback to each earlier version in turn, newest first, each compared with the catalog the files
+ * before it built; then every file forward again, compared with the full catalog. Every loss is
+ * accepted here: the scratch database holds only what the files seeded.
+ */
+export const proveRollback = (scratch: DatabaseSettings | undefined, migrations: ReadonlyArray<Migration>) =>
+  withScratchDatabase(
+    scratch,
+    Effect.scoped(
+      Effect.gen(function* () {
+        const db = yield* Database
+        const session = yield* db.session
+        yield* ensureLedger(session.query)
+        const forward = (files: ReadonlyArray<Migration>) =>
+          Effect.forEach(
+            files,
+            (m) =>
+              Effect.gen(function* () {
+                yield* executeFile(session, m)
+                yield* recordApplied(session.query, m, 0, "aim migrate --prove-rollback", "applied")
+                yield* recordBackendFiles(session, providedBy(m.name))
+                return yield* readCatalog(session)
+              }),
+            { discard: false },
+          )
+        const catalogs: ReadonlyArray<Catalog> = [yield* readCatalog(session), ...(yield* forward(migrations))]
+        const findings: Array<RollbackFinding> = []
+        const everything = { to: 0, acceptLoss: [acceptBackendRelease] } satisfies RollbackOptions
+        for (let kept = migrations.length - 1; kept >= 0; kept--) {
+          const to = migrations[kept - 1]?.version ?? 0
+          const target = catalogs[kept] ?? new Map()
+          const { plan } = yield* planOn(db, migrations, to, everything, () => Effect.succeed({ catalog: target, createdBy: new Map() }), false)
+          yield* applyPlan(session, plan)
+          const differences = differencesOf(target, yield* readCatalog(session))
+          if (differences.length > 0) findings.push({ step: `rollback to ${padded(to)}`, differences })
+        }
+        yield* forward(migrations)
+        const differences = differencesOf(catalogs.at(-1) ?? new Map(), yield* readCatalog(session))
+        if (differences.length > 0) findings.push({ step: "forward again", differences })
+        return {
+          ok: findings.length === 0,
+          scratch: db.kind === "embedded" ? "in-memory embedded PostgreSQL" : db.target,
+          files: migrations.length,
+          rollbacks: migrations.length,
+          findings,
+        } satisfies RollbackProof
+      }),
+    ),
+    "prove_rollback",
+  )
