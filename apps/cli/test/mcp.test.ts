@@ -69,7 +69,16 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
   it("lists the tools and resources; status, plan, apply (with and without confirm), apply_migration, verify, explain", async () => {
     const client = await connect(env())
     const tools = (await client.listTools()).tools.map((t) => t.name).sort()
-    expect(tools).toEqual(["apply_migration", "apply_migrations", "explain_error", "migration_status", "plan_migrations", "verify_database"])
+    expect(tools).toEqual([
+      "apply_migration",
+      "apply_migrations",
+      "apply_rollback",
+      "explain_error",
+      "migration_status",
+      "plan_migrations",
+      "plan_rollback",
+      "verify_database",
+    ])
     const resources = (await client.listResources()).resources.map((r) => r.uri)
     expect(resources).toContain("aim://migrations/001_initial_schema.sql")
     expect(resources).toContain("aim://troubleshooting/checksum-changed")
@@ -148,7 +157,7 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
     try {
       const readOnly = await connect({ DATABASE_URL: other.url }, shippedMigrations, false)
       const served = (await readOnly.listTools()).tools
-      expect(served.map((t) => t.name).sort()).toEqual(["explain_error", "migration_status", "plan_migrations", "verify_database"])
+      expect(served.map((t) => t.name).sort()).toEqual(["explain_error", "migration_status", "plan_migrations", "plan_rollback", "verify_database"])
       for (const t of served) expect(t.annotations?.readOnlyHint, t.name).toBe(true)
       const refused = await readOnly
         .callTool({ name: "apply_migrations", arguments: { confirm: true, ...(await approve(readOnly)) } })
@@ -161,7 +170,7 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
 
     const applying = await connect(env())
     const tools = (await applying.listTools()).tools
-    for (const name of ["apply_migrations", "apply_migration"]) {
+    for (const name of ["apply_migrations", "apply_migration", "apply_rollback"]) {
       expect(tools.find((t) => t.name === name)?.annotations, name).toMatchObject({ readOnlyHint: false, destructiveHint: true })
     }
   })
@@ -226,6 +235,40 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
       expect(lint.isError).toBe(true)
       expect(text(lint)).toMatch(/aim lint finds errors in the files to apply: 031_wipe\.sql:1/)
       expect(await sql(other.url, "SELECT to_regclass('agent_notes') IS NULL AS none")).toEqual([{ none: true }])
+    } finally {
+      await other.drop()
+    }
+  })
+
+  it("an agent rolls back the plan it approved: every object whose data goes named in acceptLoss; a plan that changed since is refused", async () => {
+    const other = await createTestDatabase(testPostgresUrl(), "aim_mcp_rollback")
+    try {
+      const dir = mkdtempSync(join(tmpdir(), "aim-mcp-rollback-"))
+      cpSync(shippedMigrations, dir, { recursive: true })
+      writeFileSync(join(dir, "026_own_notes.sql"), "-- 026_own_notes: ours\nCREATE TABLE IF NOT EXISTS own_notes (id bigint PRIMARY KEY, note text);\n")
+      const client = await connect({ DATABASE_URL: other.url, AIM_SCRATCH_DATABASE_URL: testPostgresUrl() }, dir)
+      const applied = await call(client, "apply_migrations", { confirm: true, ...(await approve(client)) })
+      expect(applied.isError, text(applied)).toBeFalsy()
+      await sql(other.url, "INSERT INTO own_notes VALUES (1, 'x')")
+
+      const plan = await call(client, "plan_rollback", { to: 25 })
+      expect(plan.structuredContent).toMatchObject({ from: 26, to: 25, statements: ["DROP TABLE IF EXISTS own_notes"], mustAccept: ["own_notes"] })
+      const planId = plan.structuredContent?.planId
+      const unnamed = await call(client, "apply_rollback", { confirm: true, planId, to: 25 })
+      expect(unnamed.isError).toBe(true)
+      expect(text(unnamed)).toMatch(/^\[AIM-RBK-001\] rolling back to 025 would remove 1 row of own_notes/)
+
+      // A row more since the approval: the plan is another one, refused.
+      await sql(other.url, "INSERT INTO own_notes VALUES (2, 'y')")
+      const stale = await call(client, "apply_rollback", { confirm: true, planId, to: 25, acceptLoss: ["own_notes"] })
+      expect(text(stale)).toMatch(/^\[AIM-RBK-005\]/)
+      expect(await sql(other.url, "SELECT count(*)::int AS n FROM own_notes")).toEqual([{ n: 2 }])
+
+      const again = await call(client, "plan_rollback", { to: 25 })
+      const done = await call(client, "apply_rollback", { confirm: true, planId: again.structuredContent?.planId, to: 25, acceptLoss: ["own_notes"] })
+      expect(done.isError, text(done)).toBeFalsy()
+      expect(text(done)).toMatch(/^rolled back 026_own_notes\.sql; the next aim migrate/)
+      expect(await sql(other.url, "SELECT to_regclass('public.own_notes') IS NULL AS gone")).toEqual([{ gone: true }])
     } finally {
       await other.drop()
     }

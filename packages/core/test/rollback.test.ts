@@ -49,6 +49,10 @@ describe("aim rollback", () => {
       "INSERT INTO own_notes (id, organization_id, note) SELECT n, (SELECT id FROM organizations LIMIT 1), 'note ' || n FROM generate_series(1, 2) n",
     )
     await sql(db.url, "UPDATE organizations SET nickname = 'hq'")
+    const rowsBefore = await sql(
+      db.url,
+      "SELECT (SELECT json_agg(n ORDER BY id) FROM own_notes n) AS notes, (SELECT json_agg(json_build_array(id, nickname) ORDER BY id) FROM organizations) AS nicknames",
+    )
     const before = await liveCatalog(db.url)
 
     // The plan alone: every step, every loss, nothing changed.
@@ -99,10 +103,21 @@ describe("aim rollback", () => {
     expect((await ledger(db.url)).at(-1)).toEqual({ version: 25 })
     expect(await differencesFrom(db.url, dir, 25)).toEqual([])
 
-    // Forward again: the files apply as before.
+    // Forward again: the files apply as before, and the saved rows go back as the guide's page says.
     const forward = await runMigrator(db.url, dir, (m) => m.apply())
     expect(forward.applied.map((a) => a.version)).toEqual([26, 27])
     expect(await differencesFrom(db.url, dir, 27)).toEqual([])
+    const saved = (file: string) => `[${readFileSync(join(saveDir, file), "utf8").trim().split("\n").join(",")}]`
+    await sql(db.url, "INSERT INTO own_notes SELECT * FROM json_populate_recordset(NULL::own_notes, $1::json)", [saved("own_notes.jsonl")])
+    await sql(db.url, "UPDATE organizations o SET nickname = r.nickname FROM json_populate_recordset(NULL::organizations, $1::json) r WHERE o.id = r.id", [
+      saved("organizations.nickname.jsonl"),
+    ])
+    expect(
+      await sql(
+        db.url,
+        "SELECT (SELECT json_agg(n ORDER BY id) FROM own_notes n) AS notes, (SELECT json_agg(json_build_array(id, nickname) ORDER BY id) FROM organizations) AS nicknames",
+      ),
+    ).toEqual(rowsBefore)
   })
 
   it("from the shipped files back to 20 in one rollback: the catalog files 1..20 build, every row of the kept tables still there; to 15, below the backend's release, refused", async () => {

@@ -8,6 +8,7 @@ import { registerApply } from "./tools/apply.js"
 import { registerExplain } from "./tools/explain.js"
 import { registerPlan } from "./tools/plan.js"
 import { registerResources } from "./tools/resources.js"
+import { registerRollback } from "./tools/rollback.js"
 import { registerStatus } from "./tools/status.js"
 import { registerVerify } from "./tools/verify.js"
 import { LineTransport } from "./transport.js"
@@ -50,6 +51,7 @@ export const startMcpServer = async (options: McpOptions) => {
   registerStatus(context)
   registerPlan(context)
   if (allowApply) registerApply(context)
+  registerRollback(context, allowApply)
   registerVerify(context)
   registerExplain(context)
   await registerResources(context)

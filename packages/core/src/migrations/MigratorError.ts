@@ -88,10 +88,10 @@ export interface DataLoss {
  * aim rollback refused before anything changed: `target` (no such version, or the files up to it are
  * not the applied ones), `loss` (a step would remove data nobody named), `backend` (the configured
  * backend release would run its own files at its next start), `save` (the data to save cannot be
- * written where --save-data points).
+ * written where --save-data points), `changed` (the plan is no longer the one approved).
  */
 export class RollbackRefused extends Data.TaggedError("RollbackRefused")<{
-  readonly reason: "target" | "loss" | "backend" | "save"
+  readonly reason: "target" | "loss" | "backend" | "save" | "changed"
   readonly message: string
   readonly losses?: ReadonlyArray<DataLoss>
 }> {}

@@ -1,4 +1,5 @@
 import { Effect, Option } from "effect"
+import { createHash } from "node:crypto"
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs"
 import { join } from "node:path"
 import { AimConfig } from "../config/AimConfig.js"
@@ -52,6 +53,11 @@ export interface RollbackPlan {
   }
   /** What the next aim migrate does. */
   readonly next: string
+  /**
+   * Binds an approval to this plan: a hash of the files rolled back, the statements, the losses and
+   * the backend's rows. A rollback given it (`approvedPlan`) runs only while the plan is still this one.
+   */
+  readonly planId: string
 }
 
 export interface SavedData {
@@ -73,6 +79,8 @@ export interface RollbackOptions extends MigratorOptions {
   readonly acceptLoss?: ReadonlyArray<string>
   /** Where the data that goes is written first, one JSON-lines file per object. */
   readonly saveData?: string
+  /** The planId of the plan a person (or an agent) approved: anything else is refused (MCP's apply_rollback). */
+  readonly approvedPlan?: string
 }
 
 /** The name --accept-loss takes to roll back below the backend release the database serves. */
@@ -235,21 +243,30 @@ const planOn = (
       unrecorded: recorded.filter((name) => rolledBack.some((row) => providedBy(row.name).includes(name)) && !keptProvided.has(name)),
     }
     const names = rolledBack.map((row) => row.name).reverse()
+    const statements = script.map((s) => s.replace(/;$/, ""))
+    const lost = losses.map((l) => l.loss)
+    const planId = createHash("sha256")
+      .update(
+        JSON.stringify({ to, files: rolledBack.map((row) => [row.version, row.checksum]), statements, lost: lost.map((l) => [l.object, l.rows]), backend }),
+      )
+      .digest("hex")
+      .slice(0, 16)
     return {
       plan: {
         database: db.target,
         from,
         to,
         files: rolledBack.map((row) => ({ version: row.version, name: row.name })),
-        statements: script.map((s) => s.replace(/;$/, "")),
+        statements,
         locks,
-        losses: losses.map((l) => l.loss),
+        losses: lost,
         kept: keptObjects,
         backend,
         next:
           names.length === 0
             ? "nothing was rolled back"
             : `the next aim migrate (the backend's start-up step too) applies ${names.join(", ")} again unless they leave the migrations directory (deploy the release before them)`,
+        planId,
       } satisfies RollbackPlan,
       sources: losses.map((l) => l.source),
     }
@@ -348,6 +365,11 @@ export const rollback = (options: RollbackOptions) =>
       Effect.gen(function* () {
         const session = yield* lockedSession(db, locking)
         const { plan, sources } = yield* planOn(db, migrations, options.to, options, configuredTarget)
+        if (options.approvedPlan !== undefined && options.approvedPlan !== plan.planId)
+          return yield* new RollbackRefused({
+            reason: "changed",
+            message: `the rollback's plan changed since ${options.approvedPlan} was approved (now ${plan.planId}: a migration ran, a file changed, or rows came or went); nothing was changed`,
+          })
         if (plan.from <= options.to) return { ...plan, dryRun: false, saved: [] } satisfies RollbackReport
         const refused = refusalOf(plan, accepted)
         if (refused !== undefined) return yield* refused

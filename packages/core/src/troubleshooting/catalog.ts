@@ -420,6 +420,16 @@ export const catalog = {
     fix: "Name an empty directory this user may write (it is created with mode 0700, each file 0600); nothing was changed.",
     commands: ["aim rollback --to N --accept-loss OBJECT --save-data DIR"],
   }),
+  rollbackChanged: entry({
+    code: "AIM-RBK-005",
+    slug: "rollback-plan-changed",
+    title: "The rollback's plan changed since it was approved",
+    symptom: "the rollback's plan changed since 3f2a… was approved (now 9c1d…); nothing was changed",
+    cause:
+      "An approved rollback (MCP's apply_rollback with the planId of plan_rollback) runs only while its plan is the one approved. Under the migration lock the plan is made again; a migration ran since, a file changed, or rows came into or left what the rollback removes, so the plan is another one.",
+    fix: "Plan again (plan_rollback, or aim rollback --to N --dry-run), review what changed, and approve the new planId; nothing was changed.",
+    commands: ["aim rollback --to N --dry-run"],
+  }),
   workloadHidden: entry({
     code: "AIM-PLAN-001",
     slug: "workload-hidden",

@@ -260,6 +260,7 @@ const rollbackEntries = {
   target: catalog.rollbackTarget,
   backend: catalog.rollbackBackend,
   save: catalog.rollbackSave,
+  changed: catalog.rollbackChanged,
 } as const satisfies Record<RollbackRefused["reason"], CatalogEntry>
 
 /**
