@@ -1,4 +1,4 @@
-import { type TestDatabase, createTestDatabase, sql, startOtlpReceiver, testPostgresUrl } from "@aim/testkit"
+import { type TestDatabase, createTestDatabase, sql, startCluster, startOtlpReceiver, testPostgresUrl } from "@aim/testkit"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { spawn } from "node:child_process"
@@ -273,6 +273,47 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
       await other.drop()
     }
   })
+
+  it("a statement that breaks a query the application ran (pg_stat_statements) is high risk: applying it needs acceptRisk naming it", async () => {
+    // pg_stat_statements must be preloaded: a throwaway cluster with the setting.
+    const cluster = await startCluster({ settings: ["shared_preload_libraries = 'pg_stat_statements'"] })
+    try {
+      const url = `postgres://postgres@127.0.0.1:${cluster.port}/postgres`
+      const dir = mkdtempSync(join(tmpdir(), "aim-mcp-breaks-"))
+      cpSync(shippedMigrations, dir, { recursive: true })
+      const client = await connect({ DATABASE_URL: url }, dir)
+      expect((await call(client, "apply_migrations", { confirm: true, ...(await approve(client)) })).isError).toBeFalsy()
+      await sql(url, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+      for (let i = 0; i < 2; i++) await sql(url, "SELECT description FROM agents WHERE id = $1", ["00000000-0000-0000-0000-000000000000"])
+      // An addition alone breaks nothing; the rename on line 3 breaks the read above (a low-risk
+      // statement by its locks, high risk by what the application ran).
+      writeFileSync(
+        join(dir, "026_agents_nickname.sql"),
+        "-- 026: nicknames, and the description renamed\nALTER TABLE agents ADD COLUMN IF NOT EXISTS nickname text;\nALTER TABLE agents RENAME COLUMN description TO summary;\n",
+      )
+      const plan = await call(client, "plan_migrations")
+      const statements = (
+        (plan.structuredContent?.lockPlan as { pending: Array<{ statements: Array<{ line: number; breaks?: Array<{ query: string }> }> }> }).pending[0]
+          ?.statements ?? []
+      ).map((st) => [st.line, (st.breaks ?? []).map((b) => b.query)])
+      expect(statements).toEqual([
+        [2, []],
+        [3, ["SELECT description FROM agents WHERE id = $1"]],
+      ])
+      expect(plan.structuredContent?.highRisk).toContain("026_agents_nickname.sql:3")
+      const unnamed = await call(client, "apply_migrations", { confirm: true, planId: plan.structuredContent?.planId })
+      expect(text(unnamed)).toMatch(/high-risk statements need to be accepted by name: .*026_agents_nickname\.sql:3/)
+      expect(await sql(url, "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'agents' AND column_name = 'description'")).toEqual([
+        { n: 1 },
+      ])
+      const accepted = await call(client, "apply_migrations", { confirm: true, ...(await approve(client)) })
+      expect(accepted.isError, text(accepted)).toBeFalsy()
+      expect(list<{ name: string }>(accepted, "applied").map((a) => a.name)).toEqual(["026_agents_nickname.sql"])
+    } finally {
+      await Promise.all(clients.splice(0).map((c) => c.close()))
+      await cluster.stop()
+    }
+  }, 120_000)
 
   it("two clients applying at once apply each migration once", async () => {
     const other = await createTestDatabase(testPostgresUrl(), "aim_mcp_race")
