@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync } from "node:fs"
+import { cpSync, existsSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
@@ -60,5 +60,19 @@ describe("the embedded default", () => {
     const drift = await aim(["drift"], {}, cwd)
     expect(drift.code, drift.stderr).toBe(0)
     expect(drift.stdout).toMatch(/no drift/)
+    // The file workload on PGlite (no pg_stat_statements here): a rename breaks the read of its column, an addition nothing.
+    const workload = join(cwd, "workload.sql")
+    writeFileSync(workload, "SELECT description FROM agents WHERE id = $1;\nSELECT name FROM agents;\n")
+    writeFileSync(
+      join(cwd, "migrations", "026_rename.sql"),
+      "-- 026: renamed\nALTER TABLE agents ADD COLUMN nickname text;\nALTER TABLE agents RENAME COLUMN description TO summary;\n",
+    )
+    const breaking = await aim(["plan", "--workload", workload, "--fail-on", "breaking", "--json"], {}, cwd)
+    expect(breaking.code, breaking.stderr).toBe(1)
+    expect(JSON.parse(breaking.stdout).workload).toMatchObject({
+      source: "file",
+      queries: 2,
+      breaks: [{ file: "026_rename.sql", line: 3, query: "SELECT description FROM agents WHERE id = $1", sqlState: "42703" }],
+    })
   })
 })
