@@ -4,7 +4,7 @@ import { Effect } from "effect"
 import pg from "pg"
 import { describe, expect, it } from "vitest"
 import { Database, databaseFor } from "../src/testing.js"
-import { type LockPlan, planLocks } from "../src/impact/LockPlan.js"
+import { type LockPlan, type PlannedStatement, planLocks } from "../src/impact/LockPlan.js"
 import { type LockMode, lockModes } from "../src/impact/statementLocks.js"
 import { serverSettings } from "./support.js"
 
@@ -529,4 +529,129 @@ describe("aim plan never runs a user's function", () => {
     const relations = result.pending[0]?.statements[0]?.locks.map((l) => l.relation)
     expect(relations).toEqual(expect.arrayContaining(["spy_routed", "spy_routed_low", "spy_routed_high"]))
   })
+})
+
+// Statements PostgreSQL runs outside a transaction, in phases (each CONCURRENTLY form, VACUUM): what
+// they lock is observed while they run. A second session holds a lock on the relations involved, so
+// every lock the statement requests that conflicts with it waits where pg_locks shows it, however
+// briefly it would be held (DETACH … CONCURRENTLY's ACCESS EXCLUSIVE on the partition in its second
+// transaction); each time the statement waits, the holder commits and takes its lock again, so every
+// phase is reached and watched. Each form runs twice: the holder as a reader (ACCESS SHARE on the
+// tables, and on their indexes through a query's planning), which every ACCESS EXCLUSIVE request
+// waits for; and in SHARE UPDATE EXCLUSIVE, which the weaker modes the phases take wait for.
+const outsideTransaction: ReadonlyArray<readonly [name: string, text: string, tables: string]> = [
+  ["create an index concurrently", "CREATE INDEX CONCURRENTLY phased_note_idx ON phased (note)", "phased"],
+  ["create a unique index concurrently", "CREATE UNIQUE INDEX CONCURRENTLY phased_code_key ON phased (code)", "phased"],
+  ["drop an index concurrently", "DROP INDEX CONCURRENTLY phased_total_idx", "phased"],
+  ["reindex an index concurrently", "REINDEX INDEX CONCURRENTLY phased_total_idx", "phased"],
+  ["reindex a table concurrently", "REINDEX TABLE CONCURRENTLY phased", "phased"],
+  ["detach a partition concurrently", "ALTER TABLE phased_parts DETACH PARTITION phased_parts_2 CONCURRENTLY", "phased_parts, phased_parts_2"],
+  ["vacuum a table", "VACUUM phased", "phased"],
+  ["vacuum and analyze a table", "VACUUM (ANALYZE) phased", "phased"],
+  ["vacuum full", "VACUUM FULL phased", "phased"],
+]
+
+const phasedSchema = `
+  CREATE TABLE phased (id int PRIMARY KEY, code int, note text, total int);
+  CREATE INDEX phased_total_idx ON phased (total);
+  INSERT INTO phased SELECT g, g, md5(g::text), g FROM generate_series(1, 2000) g;
+  CREATE TABLE phased_parts (id int, at date) PARTITION BY RANGE (at);
+  CREATE TABLE phased_parts_1 PARTITION OF phased_parts FOR VALUES FROM ('2026-01-01') TO ('2026-02-01');
+  CREATE TABLE phased_parts_2 PARTITION OF phased_parts FOR VALUES FROM ('2026-02-01') TO ('2026-03-01');
+`
+
+/**
+ * Every relation lock `text` requests while it runs (held or waited for). Two holder sessions take
+ * turns: when the statement waits, the other one takes the lock first, and only then does the current
+ * one commit, so that a lock the statement requests right after a wait finds a holder there too,
+ * however briefly it would hold it. A holder never queues (lock_timeout of a few milliseconds): it
+ * takes its lock at once or not at all, so it is never part of a deadlock with the statement.
+ */
+const observeOutsideTransaction = async (url: string, text: string, tables: string, mode: "ACCESS SHARE" | "SHARE UPDATE EXCLUSIVE") => {
+  const [runner, watcher, ...holders] = [new pg.Client(url), new pg.Client(url), new pg.Client(url), new pg.Client(url)]
+  await Promise.all([runner, watcher, ...holders].map((c) => c.connect()))
+  try {
+    const pid = (await runner.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid
+    const seen: Array<{ relation: string; relkind: string; mode: LockMode }> = []
+    const hold = async (index: number): Promise<number | undefined> => {
+      const holder = holders[index] as pg.Client
+      try {
+        await holder.query("BEGIN")
+        await holder.query("SET LOCAL lock_timeout = '5ms'")
+        await holder.query(`LOCK TABLE ${tables} IN ${mode} MODE`)
+        // A reader's planning opens every index of the table: ACCESS SHARE on each.
+        if (mode === "ACCESS SHARE") await holder.query(`SELECT 1 FROM ${tables.split(",")[0]} LIMIT 0`)
+        return index
+      } catch {
+        await holder.query("ROLLBACK")
+        return undefined
+      }
+    }
+    let current = await hold(0)
+    let done = false
+    let failed: string | undefined
+    const ran = runner.query(text).then(
+      () => {
+        done = true
+      },
+      (e: Error) => {
+        done = true
+        failed = e.message
+      },
+    )
+    const deadline = Date.now() + 30_000
+    while (!done && Date.now() < deadline) {
+      const rows = await watcher.query<{ relname: string; relkind: string; mode: LockMode; waiting: boolean }>(
+        `SELECT c.relname, c.relkind::text AS relkind, l.mode, a.wait_event_type = 'Lock' AS waiting
+           FROM pg_stat_activity a LEFT JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'relation'
+           LEFT JOIN pg_class c ON c.oid = l.relation AND c.relnamespace = 'public'::regnamespace
+          WHERE a.pid = $1`,
+        [pid],
+      )
+      for (const r of rows.rows) if (r.relname !== null) seen.push({ relation: r.relname, relkind: r.relkind, mode: r.mode })
+      if (current === undefined) current = await hold(0)
+      else if (rows.rows.some((r) => r.waiting)) {
+        const next = await hold(1 - current)
+        await (holders[current] as pg.Client).query("COMMIT")
+        current = next
+      }
+    }
+    await ran
+    if (current !== undefined) await (holders[current] as pg.Client).query("COMMIT")
+    return { seen, failed }
+  } finally {
+    await Promise.all([runner, watcher, ...holders].map((c) => c.end()))
+  }
+}
+
+describe("aim plan predicts the locks of statements that run outside a transaction, at each of their phases", () => {
+  it(`names every relation and the strongest mode pg_locks shows while ${outsideTransaction.length} forms run (CONCURRENTLY, VACUUM)`, async () => {
+    const url = database().url
+    const mismatches: Array<string> = []
+    for (const [name, text, tables] of outsideTransaction) {
+      const seen: Array<{ relation: string; relkind: string; mode: LockMode }> = []
+      let existing = new Set<string>()
+      let predicted: PlannedStatement | undefined
+      for (const mode of ["ACCESS SHARE", "SHARE UPDATE EXCLUSIVE"] as const) {
+        await sql(url, `DROP TABLE IF EXISTS phased, phased_parts, phased_parts_1, phased_parts_2 CASCADE; ${phasedSchema}`)
+        const before = await sql<{ relname: string }>(url, "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace")
+        existing = new Set(before.map((r) => r.relname))
+        predicted = (await plan(url, `-- aim:no-transaction\n${text}`)).pending[0]?.statements[0]
+        const observed = await observeOutsideTransaction(url, text, tables, mode)
+        if (observed.failed !== undefined) mismatches.push(`${name} (${text}) fails on the server: ${observed.failed}`)
+        seen.push(...observed.seen)
+      }
+      const named = new Set((predicted?.locks ?? []).map((l) => l.relation))
+      // As in the transactional test: tables always, an index when the plan names it; not what the statement creates.
+      const observed = strongest(seen.filter((r) => existing.has(r.relation) && (["r", "p", "v", "m", "S"].includes(r.relkind) || named.has(r.relation))))
+      const expected = strongest(predicted?.locks ?? [])
+      const weaker = Object.entries(observed).filter(([relation, mode]) => {
+        const planned = expected[relation]
+        return planned === undefined || lockModes.indexOf(planned) < lockModes.indexOf(mode)
+      })
+      if (weaker.length > 0 || JSON.stringify(observed) !== JSON.stringify(expected))
+        mismatches.push(`${name} (${text}): plan ${JSON.stringify(expected)}, pg_locks ${JSON.stringify(observed)}`)
+    }
+    expect(mismatches).toEqual([])
+  }, 120_000)
 })

@@ -523,6 +523,7 @@ describe("statementLocks: every field of every form", () => {
         DROP INDEX CONCURRENTLY
         locks: orders_total_idx AccessExclusiveLock, orders ShareUpdateExclusiveLock
         flags: outsideTransaction
+        safer: waits for every transaction using the table to end before it finishes: run it when no long query or idle transaction holds the table
       DROP INDEX unknown_idx
         DROP INDEX
         locks: unknown_idx AccessExclusiveLock
@@ -696,8 +697,9 @@ describe("statementLocks: every field of every form", () => {
         safer: REINDEX TABLE CONCURRENTLY in its own file with -- aim:no-transaction (reads and writes go on while it rebuilds)
       REINDEX TABLE CONCURRENTLY orders
         REINDEX TABLE CONCURRENTLY
-        locks: orders ShareUpdateExclusiveLock, orders_total_idx AccessExclusiveLock
+        locks: orders ShareUpdateExclusiveLock, orders_total_idx ShareUpdateExclusiveLock
         flags: scan outsideTransaction
+        safer: waits for every transaction using the index to end at its swap: run it when no long query or idle transaction holds the table
       REINDEX INDEX orders_total_idx
         REINDEX INDEX
         locks: orders ShareLock, orders_total_idx AccessExclusiveLock
@@ -995,8 +997,9 @@ describe("statementLocks: the forms beyond the common ones", () => {
         flags: none
       REINDEX INDEX CONCURRENTLY orders_total_idx
         REINDEX INDEX CONCURRENTLY
-        locks: orders ShareUpdateExclusiveLock, orders_total_idx AccessExclusiveLock
+        locks: orders ShareUpdateExclusiveLock, orders_total_idx ShareUpdateExclusiveLock
         flags: scan outsideTransaction
+        safer: waits for every transaction using the index to end at its swap: run it when no long query or idle transaction holds the table
       REINDEX INDEX unknown_idx
         REINDEX INDEX
         locks: unknown_idx AccessExclusiveLock
@@ -1004,8 +1007,9 @@ describe("statementLocks: the forms beyond the common ones", () => {
         safer: REINDEX INDEX CONCURRENTLY in its own file with -- aim:no-transaction (reads and writes go on while it rebuilds)
       REINDEX TABLE CONCURRENTLY orders
         REINDEX TABLE CONCURRENTLY
-        locks: orders ShareUpdateExclusiveLock, orders_total_idx AccessExclusiveLock
+        locks: orders ShareUpdateExclusiveLock, orders_total_idx ShareUpdateExclusiveLock
         flags: scan outsideTransaction
+        safer: waits for every transaction using the index to end at its swap: run it when no long query or idle transaction holds the table
       REINDEX SCHEMA public
         REINDEX
         locks: none

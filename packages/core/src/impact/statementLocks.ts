@@ -422,9 +422,17 @@ const dropLocks = (node: AstNode, facts: CatalogFacts): StatementLocks => {
       `DROP INDEX${concurrent ? " CONCURRENTLY" : ""}`,
       indexes.flatMap((index) => {
         const table = facts.indexTable.get(index)
+        // CONCURRENTLY takes the table SHARE UPDATE EXCLUSIVE, waits (on their transactions) for every
+        // transaction using the table to end, then takes the index ACCESS EXCLUSIVE to remove it, when
+        // no query can be using it any more (pg_locks, with readers holding it: lockPlan.test.ts).
         return [{ relation: index, mode: "AccessExclusiveLock" as const }, ...(table === undefined ? [] : [{ relation: table, mode }])]
       }),
-      concurrent ? { outsideTransaction: true } : { saferForm: "DROP INDEX CONCURRENTLY in its own file with -- aim:no-transaction" },
+      concurrent
+        ? {
+            outsideTransaction: true,
+            saferForm: "waits for every transaction using the table to end before it finishes: run it when no long query or idle transaction holds the table",
+          }
+        : { saferForm: "DROP INDEX CONCURRENTLY in its own file with -- aim:no-transaction" },
     )
   }
   if (type === "TRIGGER" || type === "POLICY" || type === "RULE") {
@@ -477,16 +485,18 @@ const reindexLocks = (node: AstNode, facts: CatalogFacts): StatementLocks => {
     `REINDEX ${what}${concurrent ? " CONCURRENTLY" : ""}`,
     [
       ...(table === undefined ? [] : [{ relation: table, mode: concurrent ? ("ShareUpdateExclusiveLock" as const) : ("ShareLock" as const) }]),
-      // CONCURRENTLY builds beside each index under SHARE UPDATE EXCLUSIVE, then swaps them in under
-      // ACCESS EXCLUSIVE on each index (briefly, but a query using it waits): the strongest is what it takes.
-      ...indexes.map((index) => ({ relation: index, mode: "AccessExclusiveLock" as const })),
+      // CONCURRENTLY builds beside each index and swaps them in holding SHARE UPDATE EXCLUSIVE on each
+      // index only; at its swap and drop phases it waits (on their transactions, not on a relation
+      // lock) for every transaction using the index to end. It never blocks the application's queries
+      // (pg_locks, with readers holding the indexes: lockPlan.test.ts).
+      ...indexes.map((index) => ({ relation: index, mode: concurrent ? ("ShareUpdateExclusiveLock" as const) : ("AccessExclusiveLock" as const) })),
     ],
     {
       scan: true,
       outsideTransaction: concurrent,
-      ...(concurrent
-        ? {}
-        : { saferForm: `REINDEX ${what} CONCURRENTLY in its own file with -- aim:no-transaction (reads and writes go on while it rebuilds)` }),
+      saferForm: concurrent
+        ? "waits for every transaction using the index to end at its swap: run it when no long query or idle transaction holds the table"
+        : `REINDEX ${what} CONCURRENTLY in its own file with -- aim:no-transaction (reads and writes go on while it rebuilds)`,
     },
   )
 }
