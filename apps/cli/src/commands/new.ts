@@ -1,4 +1,4 @@
-import { ConfigError, MigrationsDirectoryMissing, fileNamePattern, loadMigrations } from "@aim/core"
+import { ConfigError, MigrationsDirectoryMissing, catalog, fileNamePattern, loadMigrations } from "@aim/core"
 import { Args, Command } from "@effect/cli"
 import { Effect } from "effect"
 import { existsSync, readdirSync, writeFileSync } from "node:fs"
@@ -121,7 +121,33 @@ export const newMigration = Command.make(
       }
       const name = `${String(last + 1).padStart(width, "0")}_${slug}.sql`
       const path = join(migrationsDir, name)
-      writeFileSync(path, template(name, description), { flag: "wx" })
+      // Refused by the file system (read-only, not this user's, full, taken meanwhile): said with its cause.
+      yield* Effect.try({
+        try: () => writeFileSync(path, template(name, description), { flag: "wx" }),
+        catch: (error) => {
+          const code = (error as NodeJS.ErrnoException).code ?? "unknown"
+          const why: Record<string, string> = {
+            EACCES: "this user may not write in it",
+            EPERM: "the file system does not allow writing in it (an immutable directory, or a mount that forbids it)",
+            EROFS: "it is on a read-only file system",
+            ENOSPC: "the disk is full",
+            EEXIST: `${name} was created meanwhile (another aim new?)`,
+          }
+          return new ConfigError({
+            problems: [
+              {
+                variable: "--migrations-dir",
+                entry: catalog.directoryUnwritable,
+                problem: `${resolve(migrationsDir)} cannot take ${name} (${code}): ${why[code] ?? "the file system refused the write"}`,
+                fix:
+                  code === "EEXIST"
+                    ? "run aim new again"
+                    : "run aim new where the migrations directory is writable (the repository's checkout), or pass --migrations-dir",
+              },
+            ],
+          })
+        },
+      })
       return report({ ok: true, document: { ok: true, created: resolve(path), version: last + 1, name }, human: out(`✅ created ${path}`) })
     }),
   ),

@@ -380,6 +380,16 @@ export const catalog = {
     fix: "See how the object differs from what the files create (`\\d+ TABLE` in psql, or `aim drift` once the files have run elsewhere). Move the hand-made object out of the way (ALTER TABLE … RENAME TO …, after saving its rows) and run `aim migrate` again; if the AIM backend built this database, run `aim adopt` instead. Do not edit aim's file.",
     commands: ["aim migrate --dry-run", "aim adopt --dry-run", "aim status"],
   }),
+  directoryUnwritable: entry({
+    code: "AIM-MIG-012",
+    slug: "migrations-directory-unwritable",
+    title: "aim new cannot write in the migrations directory",
+    symptom: "/app/migrations cannot take 026_add_thing.sql (EROFS): it is on a read-only file system",
+    cause:
+      "aim new writes the next-numbered file into the migrations directory. The file system refused: the directory is read-only (an image's or a mounted volume's), not this user's, immutable, or the disk is full.",
+    fix: "Run aim new where the migrations are authored (the repository's checkout, which the image is built from), or pass --migrations-dir; nothing was written.",
+    commands: ["aim new DESCRIPTION --migrations-dir DIR"],
+  }),
   rollbackLoss: entry({
     code: "AIM-RBK-001",
     slug: "rollback-would-lose-data",
