@@ -5,7 +5,7 @@ import base from "./vitest.config.js"
  * The second run (`test:node24`: Node 24 against PostgreSQL 18) covers what depends on the server or
  * the runtime, not the pure logic a second time: the migrator and both ledgers, locks read from
  * pg_locks, catalog reads, drift, the contract's catalog on PostgreSQL 18, and PGlite's WebAssembly
- * on Node 24. Everything else runs once, in `test`.
+ * on Node 24, and every way back (rollback) on PostgreSQL 18. Everything else runs once, in `test`.
  */
 export default mergeConfig(
   base,
@@ -20,6 +20,7 @@ export default mergeConfig(
         "test/drift.test.ts",
         "test/contract.test.ts",
         "test/embedded.test.ts",
+        "test/rollback.test.ts",
       ],
     },
   }),
