@@ -551,6 +551,11 @@ const outsideTransaction: ReadonlyArray<readonly [name: string, text: string, ta
   ["vacuum full", "VACUUM FULL phased", "phased"],
 ]
 
+// DROP INDEX CONCURRENTLY takes the index ACCESS EXCLUSIVE at its very end, right after its last wait
+// for the table's transactions (PostgreSQL's index_drop: "leave nothing to chance"); a holder is not
+// always back in place by then, so pg_locks shows it in most runs, not all. Planned as taken; never weaker.
+const mayBeUnseen = ["drop an index concurrently"]
+
 const phasedSchema = `
   CREATE TABLE phased (id int PRIMARY KEY, code int, note text, total int);
   CREATE INDEX phased_total_idx ON phased (total);
@@ -609,6 +614,9 @@ const observeOutsideTransaction = async (url: string, text: string, tables: stri
         [pid],
       )
       for (const r of rows.rows) if (r.relname !== null) seen.push({ relation: r.relname, relkind: r.relkind, mode: r.mode })
+      // A wait lasts until a holder commits, so a look every few milliseconds misses none, and leaves
+      // the machine's cores to the other test files.
+      await new Promise((resolve) => setTimeout(resolve, 1))
       if (current === undefined) current = await hold(0)
       else if (rows.rows.some((r) => r.waiting)) {
         const next = await hold(1 - current)
@@ -649,7 +657,8 @@ describe("aim plan predicts the locks of statements that run outside a transacti
         const planned = expected[relation]
         return planned === undefined || lockModes.indexOf(planned) < lockModes.indexOf(mode)
       })
-      if (weaker.length > 0 || JSON.stringify(observed) !== JSON.stringify(expected))
+      const exact = weaker.length === 0 && JSON.stringify(observed) === JSON.stringify(expected)
+      if (!exact && !(weaker.length === 0 && mayBeUnseen.includes(name)))
         mismatches.push(`${name} (${text}): plan ${JSON.stringify(expected)}, pg_locks ${JSON.stringify(observed)}`)
     }
     expect(mismatches).toEqual([])
