@@ -134,6 +134,33 @@ describe("aim rollback", () => {
   })
 })
 
+describe("aim rollback of a file that ran outside a transaction", () => {
+  it("its concurrently built index goes with DROP INDEX CONCURRENTLY, on its own before the transaction, and the catalog is files 1..25's", async () => {
+    const db = await migrated()
+    const dir = migrationsCopy({
+      "026_org_name_index.sql":
+        "-- aim:no-transaction\n-- 026_org_name_index: looked up by name\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_organizations_name ON organizations (name);\n",
+    })
+    await runMigrator(db.url, dir, (m) => m.apply())
+    const dry = await rollBack(db.url, dir, { to: 25, dryRun: true })
+    if (dry._tag === "Left") throw dry.left
+    expect(dry.right).toMatchObject({ outside: ["DROP INDEX CONCURRENTLY IF EXISTS idx_organizations_name"], statements: [] })
+    expect(dry.right.locks?.statements.map((s) => [s.kind, s.locks])).toEqual([
+      [
+        "DROP INDEX CONCURRENTLY",
+        [
+          { relation: "idx_organizations_name", mode: "AccessExclusiveLock" },
+          { relation: "organizations", mode: "ShareUpdateExclusiveLock" },
+        ],
+      ],
+    ])
+    const done = await rollBack(db.url, dir, { to: 25 })
+    if (done._tag === "Left") throw done.left
+    expect(await differencesFrom(db.url, dir, 25)).toEqual([])
+    expect((await ledger(db.url)).at(-1)).toEqual({ version: 25 })
+  })
+})
+
 describe("aim migrate --prove-rollback", () => {
   it("the shipped files: every way back gives what the files before it build, and forward again the whole catalog (PostgreSQL 15)", async () => {
     const files = await Effect.runPromise(loadMigrations(shippedMigrations))

@@ -19,12 +19,18 @@ const printRollback = (r: RollbackReport) =>
     yield* out(
       `${r.dryRun ? "Plan of aim rollback" : "Rolled back"} ${r.database} from ${padded(r.from)} to ${padded(r.to)}: ${r.files.map((f) => f.name).join(", ")}`,
     )
-    yield* out(`  ${r.statements.length} statement${r.statements.length === 1 ? "" : "s"}, in one transaction under the migration lock:`)
+    // The lock plan lists the outside statements first, then the transaction's, in the order they run.
     const planned = r.locks?.statements ?? []
-    for (const [i, statement] of r.statements.entries()) {
+    const print = (statement: string, i: number) => {
       const locks = planned[i]?.locks.map((l) => `${l.mode} on ${l.relation}`).join(", ")
-      yield* out(`    ${statement.split("\n")[0]}${statement.includes("\n") ? " …" : ""}${locks === undefined || locks === "" ? "" : `  [${locks}]`}`)
+      return out(`    ${statement.split("\n")[0]}${statement.includes("\n") ? " …" : ""}${locks === undefined || locks === "" ? "" : `  [${locks}]`}`)
     }
+    if (r.outside.length > 0) {
+      yield* out(`  first, each on its own outside the transaction (the reverse of a -- aim:no-transaction file):`)
+      for (const [i, statement] of r.outside.entries()) yield* print(statement, i)
+    }
+    yield* out(`  ${r.statements.length} statement${r.statements.length === 1 ? "" : "s"}, in one transaction under the migration lock:`)
+    for (const [i, statement] of r.statements.entries()) yield* print(statement, r.outside.length + i)
     if (r.locks !== undefined) yield* out(`  risk: ${r.locks.risk}`)
     for (const loss of r.losses)
       yield* out(

@@ -6,12 +6,13 @@ import { AimConfig } from "../config/AimConfig.js"
 import type { DatabaseSettings } from "../config/DatabaseConfig.js"
 import { withScratchDatabase } from "../database/databases.js"
 import { executeFile } from "../migrations/replay.js"
-import { Database, type DatabaseShape, type Session, asAim, asFiles, transaction } from "../database/Database.js"
+import { Database, type DatabaseShape, type Session, asAim, asFiles, inFilesSearchPath, transaction } from "../database/Database.js"
+import { SqlError } from "../database/SqlError.js"
 import { ident } from "../database/sqlText.js"
 import { type Difference, type ExpectedCatalog, compareCatalogs, expectedCatalogOf } from "../drift/Drift.js"
 import { type Catalog, type CatalogObject, readCatalog } from "../drift/catalog.js"
 import { type Repair, repairScript } from "../drift/repair.js"
-import { type PlannedFile, planLocks } from "../impact/LockPlan.js"
+import { type PlannedFile, planLocks, planRisk } from "../impact/LockPlan.js"
 import { ensureLedger, ensureLedgerSafe, ledgerTable, readBackendLedger, readLedger, recordApplied, recordBackendFiles } from "../migrations/Ledger.js"
 import type { Migration } from "../migrations/Migration.js"
 import { type BackendReleaseName, backendLedgerTable, backendServing, providedBy } from "../migrations/backendRelease.js"
@@ -38,9 +39,15 @@ export interface RollbackPlan {
   readonly to: number
   /** The applied files rolled back, newest first. */
   readonly files: ReadonlyArray<{ readonly version: number; readonly name: string }>
+  /**
+   * Run first, each on its own outside the transaction: the reverse of a rolled-back
+   * `-- aim:no-transaction` file's concurrently built indexes (DROP INDEX CONCURRENTLY, which takes no
+   * lock that stops the application's writes). A failure after them leaves them done, and says so.
+   */
+  readonly outside: ReadonlyArray<string>
   /** The statements, in the order they run, in one transaction. */
   readonly statements: ReadonlyArray<string>
-  /** The statements' locks, rewrites and risk, planned as aim plan plans a file. */
+  /** The statements' locks, rewrites and risk, planned as aim plan plans a file (outside ones first). */
   readonly locks: PlannedFile | undefined
   readonly losses: ReadonlyArray<DataLoss>
   /** What the rolled-back files made that cannot be undone in place (an enum's added value): it stays. */
@@ -219,15 +226,49 @@ const planOn = (
     const live = yield* readCatalog(db)
     const differences = compareCatalogs(expected, live, () => undefined)
     const drops = differences.filter((d) => d.kind === "extra").map((d) => live.get(keyOfDifference(d)))
-    const repairs = [...together(drops.flatMap((o) => (o === undefined ? [] : (dropRepair(o) ?? [])))), ...differences.flatMap((d) => d.repair)]
+    // A rolled-back file that ran outside a transaction built its indexes concurrently: they go the same
+    // way, each on its own, before the transaction (an index of a table that goes, or of a constraint, goes with it).
+    const noTransaction = migrations.some((m) => !m.transactional && rolledBack.some((row) => row.version === m.version))
+    const concurrent = (o: CatalogObject | undefined): o is Extract<CatalogObject, { kind: "index" }> =>
+      noTransaction &&
+      o?.kind === "index" &&
+      !drops.some((d) => (d?.kind === "table" && d.name === o.table) || (d?.kind === "constraint" && d.name === o.name)) &&
+      !live.has(`constraint:${o.table}.${o.name}`)
+    const outside = drops.filter(concurrent).map((o) => `DROP INDEX CONCURRENTLY IF EXISTS ${ident(o.name)}`)
+    const repairs = [
+      ...together(drops.flatMap((o) => (o === undefined || concurrent(o) ? [] : (dropRepair(o) ?? [])))),
+      ...differences.flatMap((d) => d.repair),
+    ]
     const keptObjects = drops.flatMap((o) => (o !== undefined && o.kind === "label" ? [`enum value ${o.type}.${o.label}`] : []))
     const script = repairScript(repairs).filter((s) => s !== "BEGIN;" && s !== "COMMIT;")
     const accepted = new Set(options.acceptLoss ?? [])
     const losses = yield* countLosses(db, lossSources(differences, live, expected.catalog), accepted)
-    const locks =
-      script.length === 0 || !withLocks
+    const planned =
+      script.length + outside.length === 0 || !withLocks
         ? undefined
-        : (yield* planLocks(db, [{ version: to, name: `rollback to ${padded(to)}`, sql: script.join("\n"), transactional: true, checks: [] }])).pending[0]
+        : yield* planLocks(db, [
+            ...(outside.length === 0
+              ? []
+              : [
+                  {
+                    version: to,
+                    name: `rollback to ${padded(to)}, outside the transaction`,
+                    sql: outside.map((o) => `${o};`).join("\n"),
+                    transactional: false,
+                    checks: [],
+                  },
+                ]),
+            ...(script.length === 0 ? [] : [{ version: to, name: `rollback to ${padded(to)}`, sql: script.join("\n"), transactional: true, checks: [] }]),
+          ])
+    // One list in the order the statements run: the outside ones, then the transaction's.
+    const locks =
+      planned === undefined
+        ? undefined
+        : ({
+            ...(planned.pending.at(-1) as PlannedFile),
+            risk: planRisk(planned),
+            statements: planned.pending.flatMap((f) => f.statements),
+          } satisfies PlannedFile)
     const backendLedger = yield* readBackendLedger(db.query)
     const recorded = backendLedger._tag === "Backend" ? backendLedger.versions : []
     const keptProvided = new Set(kept.flatMap((row) => providedBy(row.name)))
@@ -247,7 +288,14 @@ const planOn = (
     const lost = losses.map((l) => l.loss)
     const planId = createHash("sha256")
       .update(
-        JSON.stringify({ to, files: rolledBack.map((row) => [row.version, row.checksum]), statements, lost: lost.map((l) => [l.object, l.rows]), backend }),
+        JSON.stringify({
+          to,
+          files: rolledBack.map((row) => [row.version, row.checksum]),
+          outside,
+          statements,
+          lost: lost.map((l) => [l.object, l.rows]),
+          backend,
+        }),
       )
       .digest("hex")
       .slice(0, 16)
@@ -257,6 +305,7 @@ const planOn = (
         from,
         to,
         files: rolledBack.map((row) => ({ version: row.version, name: row.name })),
+        outside,
         statements,
         locks,
         losses: lost,
@@ -324,8 +373,35 @@ const saveData = (db: Pick<DatabaseShape, "query">, dir: string, sources: Readon
     return saved
   })
 
-/** The plan's statements and both ledgers' deletions, in one transaction on `session`. */
+/**
+ * The plan's outside statements one by one, then its statements and both ledgers' deletions in one
+ * transaction on `session`. A failure names what was done: the outside statements before it stay done.
+ */
 const applyPlan = (session: Session, plan: RollbackPlan) =>
+  Effect.gen(function* () {
+    for (const [index, statement] of plan.outside.entries())
+      yield* inFilesSearchPath(session, session.execute(statement)).pipe(
+        Effect.mapError(
+          (error) =>
+            new SqlError({
+              ...error,
+              message: `${error.message} (at ${statement}; ${index === 0 ? "nothing was changed" : `done before it, outside the transaction: ${plan.outside.slice(0, index).join("; ")}`}; the rest did not run)`,
+            }),
+        ),
+      )
+    yield* applyInTransaction(session, plan).pipe(
+      Effect.mapError((error) =>
+        error._tag === "SqlError" && plan.outside.length > 0
+          ? new SqlError({
+              ...error,
+              message: `${error.message} (the transaction was rolled back; done before it, outside the transaction: ${plan.outside.join("; ")})`,
+            })
+          : error,
+      ),
+    )
+  })
+
+const applyInTransaction = (session: Session, plan: RollbackPlan) =>
   transaction(
     session,
     Effect.gen(function* () {
