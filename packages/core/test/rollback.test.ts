@@ -134,6 +134,29 @@ describe("aim rollback", () => {
   })
 })
 
+describe("aim rollback and the rows the rolled-back files seeded", () => {
+  it("rows a file seeded and nobody changed go with its table unasked; a row an operator added or changed is a loss to name", async () => {
+    const db = await migrated()
+    const dir = migrationsCopy({
+      "026_kinds.sql":
+        "-- 026_kinds: a lookup table and its rows\nCREATE TABLE IF NOT EXISTS kinds (id serial PRIMARY KEY, name text UNIQUE NOT NULL, created_at timestamptz NOT NULL DEFAULT now());\nINSERT INTO kinds (name) VALUES ('bot'), ('human') ON CONFLICT (name) DO NOTHING;\n",
+    })
+    await runMigrator(db.url, dir, (m) => m.apply())
+    const plan = async () => {
+      const result = await rollBack(db.url, dir, { to: 25, dryRun: true })
+      if (result._tag === "Left") throw result.left
+      return { losses: result.right.losses, seeded: result.right.seeded }
+    }
+    expect(await plan()).toEqual({ losses: [], seeded: [{ object: "kinds", rows: 2 }] })
+    await sql(db.url, "INSERT INTO kinds (name) VALUES ('agent'); UPDATE kinds SET name = 'person' WHERE name = 'human'")
+    expect(await plan()).toEqual({ losses: [{ object: "kinds", what: "rows", rows: 2, accepted: false }], seeded: [{ object: "kinds", rows: 1 }] })
+    await sql(db.url, "DELETE FROM kinds WHERE name = 'agent'; UPDATE kinds SET name = 'human' WHERE name = 'person'")
+    const done = await rollBack(db.url, dir, { to: 25 })
+    if (done._tag === "Left") throw done.left
+    expect(await sql(db.url, "SELECT to_regclass('public.kinds') IS NULL AS gone")).toEqual([{ gone: true }])
+  })
+})
+
 describe("aim rollback of a file that ran outside a transaction", () => {
   it("its concurrently built index goes with DROP INDEX CONCURRENTLY, on its own before the transaction, and the catalog is files 1..25's", async () => {
     const db = await migrated()

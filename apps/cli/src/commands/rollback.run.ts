@@ -37,6 +37,8 @@ const printRollback = (r: RollbackReport) =>
         `  ${loss.accepted ? "!" : "✖"} ${loss.rows} row${loss.rows === 1 ? "" : "s"} of ${loss.object}${loss.what === "rows" ? "" : ` (${loss.what})`} ${loss.accepted ? (r.dryRun ? "would go (accepted)" : "went (accepted)") : `would go: not accepted (--accept-loss ${loss.object})`}`,
       )
     for (const kept of r.kept) yield* out(`  • ${kept} stays: PostgreSQL cannot remove it in place`)
+    for (const seeded of r.seeded)
+      yield* out(`  • ${seeded.rows} row${seeded.rows === 1 ? "" : "s"} of ${seeded.object} that the rolled-back files seeded, unchanged since, go with it`)
     if (r.backend.before !== r.backend.after) yield* out(`  the AIM backend release served: ${r.backend.before} → ${r.backend.after}`)
     if (r.backend.unrecorded.length > 0)
       yield* out(

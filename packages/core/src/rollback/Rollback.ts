@@ -52,6 +52,8 @@ export interface RollbackPlan {
   readonly losses: ReadonlyArray<DataLoss>
   /** What the rolled-back files made that cannot be undone in place (an enum's added value): it stays. */
   readonly kept: ReadonlyArray<string>
+  /** Tables that go with rows the rolled-back files seeded and nobody changed since: they go with them, unasked. */
+  readonly seeded: ReadonlyArray<{ readonly object: string; readonly rows: number }>
   /** The AIM backend release the database serves before and after, and the runner's rows deleted. */
   readonly backend: {
     readonly before: BackendReleaseName | "none"
@@ -194,6 +196,75 @@ const countLosses = (db: Pick<DatabaseShape, "query">, sources: ReadonlyArray<Lo
     ),
   ).pipe(Effect.map((all) => all.filter((c) => c.loss.rows > 0)))
 
+// Rows compared for "seeded and unchanged" only up to this many per table: past it, every row counts.
+const seededCompareCap = 10_000
+
+/** A column whose value is drawn when a row is inserted (a key, a clock, a random value): not part of what a seed wrote. */
+const drawn = (c: Column) =>
+  c.identity !== "" ||
+  c.generated !== null ||
+  /nextval\(|gen_random_uuid|uuid_generate|now\(\)|current_timestamp|clock_timestamp|random\(\)/i.test(c.default ?? "")
+
+/** A row as a seed wrote it: its columns but the drawn ones, in a stable order. */
+const written = (row: string, kept: ReadonlySet<string>) =>
+  JSON.stringify(
+    Object.entries(JSON.parse(row) as Record<string, unknown>)
+      .filter(([name]) => kept.has(name))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  )
+
+/**
+ * Of each table that goes, how many live rows are rows the files seeded, unchanged: the applied files
+ * replayed on a scratch database give the seeded rows; a live row equal to one of them on every column
+ * a seed writes (not a drawn key or clock) is that row, each seeded row matched once. Undefined for a
+ * table with more rows than are compared.
+ */
+export type SeededRows = (
+  applied: ReadonlyArray<Migration>,
+  tables: ReadonlyArray<string>,
+) => Effect.Effect<ReadonlyMap<string, ReadonlyArray<string>>, TargetError>
+
+const seededOnScratch: SeededRows = (applied, tables) =>
+  Effect.flatMap(Effect.serviceOption(AimConfig), (config) =>
+    withScratchDatabase(
+      Option.isSome(config) ? config.value.scratch : undefined,
+      Effect.scoped(
+        Effect.gen(function* () {
+          const session = yield* (yield* Database).session
+          for (const m of applied) yield* executeFile(session, m)
+          const seeded = new Map<string, ReadonlyArray<string>>()
+          for (const table of tables)
+            seeded.set(
+              table,
+              (yield* session.query<{ r: string }>(`SELECT row_to_json(r)::text AS r FROM public.${ident(table)} AS r`)).map((row) => row.r),
+            )
+          return seeded
+        }),
+      ),
+      "rollback",
+    ),
+  )
+
+/** How many of `table`'s live rows are not seeded-and-unchanged ones. */
+const unseededRows = (db: Pick<DatabaseShape, "query">, table: string, live: Catalog, seeded: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const kept = new Set([...live.values()].flatMap((o) => (o.kind === "column" && o.table === table && !drawn(o) ? [o.name] : [])))
+    const rows = (yield* db.query<{ r: string }>(`SELECT row_to_json(r)::text AS r FROM public.${ident(table)} AS r LIMIT ${seededCompareCap + 1}`)).map(
+      (row) => row.r,
+    )
+    if (rows.length > seededCompareCap) return undefined
+    const left = new Map<string, number>()
+    for (const row of seeded) left.set(written(row, kept), (left.get(written(row, kept)) ?? 0) + 1)
+    let unseeded = 0
+    for (const row of rows) {
+      const key = written(row, kept)
+      const n = left.get(key) ?? 0
+      if (n > 0) left.set(key, n - 1)
+      else unseeded += 1
+    }
+    return unseeded
+  })
+
 const releaseRank = { none: 0, guide: 1, current: 2 } as const
 
 const padded = (version: number) => String(version).padStart(3, "0")
@@ -208,6 +279,7 @@ const planOn = (
   options: RollbackOptions,
   targetOf: (kept: ReadonlyArray<Migration>) => Effect.Effect<Pick<ExpectedCatalog, "catalog" | "createdBy">, TargetError>,
   withLocks = true,
+  seededOf: SeededRows | undefined = undefined,
 ) =>
   Effect.gen(function* () {
     const ledger = yield* readLedger(db.query)
@@ -242,7 +314,26 @@ const planOn = (
     const keptObjects = drops.flatMap((o) => (o !== undefined && o.kind === "label" ? [`enum value ${o.type}.${o.label}`] : []))
     const script = repairScript(repairs).filter((s) => s !== "BEGIN;" && s !== "COMMIT;")
     const accepted = new Set(options.acceptLoss ?? [])
-    const losses = yield* countLosses(db, lossSources(differences, live, expected.catalog), accepted)
+    const found = yield* countLosses(db, lossSources(differences, live, expected.catalog), accepted)
+    // A table that goes with rows only the rolled-back files seeded, unchanged, is no loss: they go with it.
+    const goingTables = found.filter((c) => c.loss.what === "rows").map((c) => c.loss.object)
+    const applied = migrations.filter((m) => ledger.some((row) => row.version === m.version))
+    const seededRows =
+      seededOf === undefined || goingTables.length === 0 || applied.length !== ledger.length
+        ? new Map<string, ReadonlyArray<string>>()
+        : yield* seededOf(applied, goingTables)
+    const seeded: Array<{ object: string; rows: number }> = []
+    const losses: typeof found = []
+    for (const c of found) {
+      const rows = seededRows.get(c.loss.object)
+      const unseeded = rows === undefined || rows.length === 0 ? c.loss.rows : yield* unseededRows(db, c.loss.object, live, rows)
+      if (unseeded === undefined || unseeded === c.loss.rows) losses.push(c)
+      else if (unseeded === 0) seeded.push({ object: c.loss.object, rows: c.loss.rows })
+      else {
+        seeded.push({ object: c.loss.object, rows: c.loss.rows - unseeded })
+        losses.push({ ...c, loss: { ...c.loss, rows: unseeded } })
+      }
+    }
     const planned =
       script.length + outside.length === 0 || !withLocks
         ? undefined
@@ -310,6 +401,7 @@ const planOn = (
         locks,
         losses: lost,
         kept: keptObjects,
+        seeded,
         backend,
         next:
           names.length === 0
@@ -433,14 +525,14 @@ export const rollback = (options: RollbackOptions) =>
     const migrations = yield* (yield* MigrationSource).load
     const accepted = new Set(options.acceptLoss ?? [])
     if (options.dryRun === true) {
-      const { plan } = yield* planOn(db, migrations, options.to, options, configuredTarget)
+      const { plan } = yield* planOn(db, migrations, options.to, options, configuredTarget, true, seededOnScratch)
       return { ...plan, dryRun: true, saved: [] } satisfies RollbackReport
     }
     const locking = yield* configuredLocking(options)
     return yield* Effect.scoped(
       Effect.gen(function* () {
         const session = yield* lockedSession(db, locking)
-        const { plan, sources } = yield* planOn(db, migrations, options.to, options, configuredTarget)
+        const { plan, sources } = yield* planOn(db, migrations, options.to, options, configuredTarget, true, seededOnScratch)
         if (options.approvedPlan !== undefined && options.approvedPlan !== plan.planId)
           return yield* new RollbackRefused({
             reason: "changed",
