@@ -292,10 +292,10 @@ describe("aim mcp (SDK client over stdio, real PostgreSQL)", () => {
         "-- 026: nicknames, and the description renamed\nALTER TABLE agents ADD COLUMN IF NOT EXISTS nickname text;\nALTER TABLE agents RENAME COLUMN description TO summary;\n",
       )
       const plan = await call(client, "plan_migrations")
-      const statements = (
-        (plan.structuredContent?.lockPlan as { pending: Array<{ statements: Array<{ line: number; breaks?: Array<{ query: string }> }> }> }).pending[0]
-          ?.statements ?? []
-      ).map((st) => [st.line, (st.breaks ?? []).map((b) => b.query)])
+      const lockPlan = plan.structuredContent?.lockPlan as
+        | { pending: Array<{ statements: Array<{ line: number; breaks?: Array<{ query: string }> }> }> }
+        | undefined
+      const statements = (lockPlan?.pending[0]?.statements ?? []).map((st) => [st.line, (st.breaks ?? []).map((b) => b.query)])
       expect(statements).toEqual([
         [2, []],
         [3, ["SELECT description FROM agents WHERE id = $1"]],

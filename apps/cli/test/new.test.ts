@@ -24,7 +24,8 @@ describe("aim new names the file from any description", () => {
     cpSync(shippedMigrations, dir, { recursive: true })
     // root writes through a mode of 0555: an immutable directory refuses root too (chattr, ext4 here).
     const root = process.getuid?.() === 0
-    const locked = root ? spawnSync("chattr", ["+i", dir]).status === 0 : (chmodSync(dir, 0o555), true)
+    if (!root) chmodSync(dir, 0o555)
+    const locked = root ? spawnSync("chattr", ["+i", dir]).status === 0 : true
     expect(locked, "the test needs chattr +i (as root) or a non-root user to make a directory read-only").toBe(true)
     try {
       for (const json of [false, true]) {

@@ -270,6 +270,84 @@ const releaseRank = { none: 0, guide: 1, current: 2 } as const
 const padded = (version: number) => String(version).padStart(3, "0")
 
 /**
+ * The way back's statements: drops of what the live database has beyond the target (dependents first;
+ * a rolled-back -- aim:no-transaction file's indexes CONCURRENTLY, outside the transaction), then
+ * drift's repairs of what differs; and what cannot be undone in place.
+ */
+const statementsOf = (differences: ReadonlyArray<Difference>, live: Catalog, noTransaction: boolean) => {
+  const drops = differences.filter((d) => d.kind === "extra").map((d) => live.get(keyOfDifference(d)))
+  // A rolled-back file that ran outside a transaction built its indexes concurrently: they go the same
+  // way, each on its own, before the transaction (an index of a table that goes, or of a constraint, goes with it).
+  const concurrent = (o: CatalogObject | undefined): o is Extract<CatalogObject, { kind: "index" }> =>
+    noTransaction &&
+    o?.kind === "index" &&
+    !drops.some((d) => (d?.kind === "table" && d.name === o.table) || (d?.kind === "constraint" && d.name === o.name)) &&
+    !live.has(`constraint:${o.table}.${o.name}`)
+  const outside = drops.filter(concurrent).map((o) => `DROP INDEX CONCURRENTLY IF EXISTS ${ident(o.name)}`)
+  const repairs = [...together(drops.flatMap((o) => (o === undefined || concurrent(o) ? [] : (dropRepair(o) ?? [])))), ...differences.flatMap((d) => d.repair)]
+  const keptObjects = drops.flatMap((o) => (o !== undefined && o.kind === "label" ? [`enum value ${o.type}.${o.label}`] : []))
+  const script = repairScript(repairs).filter((statement) => statement !== "BEGIN;" && statement !== "COMMIT;")
+  return { outside, script, keptObjects }
+}
+
+/**
+ * A table that goes with rows only the rolled-back files seeded, unchanged, is no loss: they go with
+ * it. The losses without those rows, and the seeded rows of each table (`applied`: every applied file,
+ * undefined when one is not in the directory to replay).
+ */
+const withoutSeededRows = (
+  db: Pick<DatabaseShape, "query">,
+  found: ReadonlyArray<{ readonly source: LossSource; readonly loss: DataLoss }>,
+  live: Catalog,
+  applied: ReadonlyArray<Migration> | undefined,
+  seededOf: SeededRows | undefined,
+) =>
+  Effect.gen(function* () {
+    const goingTables = found.filter((c) => c.loss.what === "rows").map((c) => c.loss.object)
+    const seededRows =
+      seededOf === undefined || applied === undefined || goingTables.length === 0
+        ? new Map<string, ReadonlyArray<string>>()
+        : yield* seededOf(applied, goingTables)
+    const seeded: Array<{ object: string; rows: number }> = []
+    const losses: Array<(typeof found)[number]> = []
+    for (const c of found) {
+      const rows = seededRows.get(c.loss.object)
+      const unseeded = rows === undefined || rows.length === 0 ? c.loss.rows : yield* unseededRows(db, c.loss.object, live, rows)
+      if (unseeded === undefined || unseeded === c.loss.rows) losses.push(c)
+      else if (unseeded === 0) seeded.push({ object: c.loss.object, rows: c.loss.rows })
+      else {
+        seeded.push({ object: c.loss.object, rows: c.loss.rows - unseeded })
+        losses.push({ ...c, loss: { ...c.loss, rows: unseeded } })
+      }
+    }
+    return { losses, seeded }
+  })
+
+/** The locks of the outside statements, then the transaction's, in the order they run, as one planned file. */
+const lockPlanOf = (db: DatabaseShape, to: number, outside: ReadonlyArray<string>, script: ReadonlyArray<string>) =>
+  Effect.map(
+    planLocks(db, [
+      ...(outside.length === 0
+        ? []
+        : [
+            {
+              version: to,
+              name: `rollback to ${padded(to)}, outside the transaction`,
+              sql: outside.map((o) => `${o};`).join("\n"),
+              transactional: false,
+              checks: [],
+            },
+          ]),
+      ...(script.length === 0 ? [] : [{ version: to, name: `rollback to ${padded(to)}`, sql: script.join("\n"), transactional: true, checks: [] }]),
+    ]),
+    (planned): PlannedFile => ({
+      ...(planned.pending.at(-1) as PlannedFile),
+      risk: planRisk(planned),
+      statements: planned.pending.flatMap((f) => f.statements),
+    }),
+  )
+
+/**
  * The plan of a rollback to `to` on the database behind `db`, against the target catalog. Reads only.
  */
 const planOn = (
@@ -297,69 +375,13 @@ const planOn = (
     const expected = yield* targetOf(keptFiles)
     const live = yield* readCatalog(db)
     const differences = compareCatalogs(expected, live, () => undefined)
-    const drops = differences.filter((d) => d.kind === "extra").map((d) => live.get(keyOfDifference(d)))
-    // A rolled-back file that ran outside a transaction built its indexes concurrently: they go the same
-    // way, each on its own, before the transaction (an index of a table that goes, or of a constraint, goes with it).
     const noTransaction = migrations.some((m) => !m.transactional && rolledBack.some((row) => row.version === m.version))
-    const concurrent = (o: CatalogObject | undefined): o is Extract<CatalogObject, { kind: "index" }> =>
-      noTransaction &&
-      o?.kind === "index" &&
-      !drops.some((d) => (d?.kind === "table" && d.name === o.table) || (d?.kind === "constraint" && d.name === o.name)) &&
-      !live.has(`constraint:${o.table}.${o.name}`)
-    const outside = drops.filter(concurrent).map((o) => `DROP INDEX CONCURRENTLY IF EXISTS ${ident(o.name)}`)
-    const repairs = [
-      ...together(drops.flatMap((o) => (o === undefined || concurrent(o) ? [] : (dropRepair(o) ?? [])))),
-      ...differences.flatMap((d) => d.repair),
-    ]
-    const keptObjects = drops.flatMap((o) => (o !== undefined && o.kind === "label" ? [`enum value ${o.type}.${o.label}`] : []))
-    const script = repairScript(repairs).filter((s) => s !== "BEGIN;" && s !== "COMMIT;")
+    const { outside, script, keptObjects } = statementsOf(differences, live, noTransaction)
     const accepted = new Set(options.acceptLoss ?? [])
     const found = yield* countLosses(db, lossSources(differences, live, expected.catalog), accepted)
-    // A table that goes with rows only the rolled-back files seeded, unchanged, is no loss: they go with it.
-    const goingTables = found.filter((c) => c.loss.what === "rows").map((c) => c.loss.object)
     const applied = migrations.filter((m) => ledger.some((row) => row.version === m.version))
-    const seededRows =
-      seededOf === undefined || goingTables.length === 0 || applied.length !== ledger.length
-        ? new Map<string, ReadonlyArray<string>>()
-        : yield* seededOf(applied, goingTables)
-    const seeded: Array<{ object: string; rows: number }> = []
-    const losses: typeof found = []
-    for (const c of found) {
-      const rows = seededRows.get(c.loss.object)
-      const unseeded = rows === undefined || rows.length === 0 ? c.loss.rows : yield* unseededRows(db, c.loss.object, live, rows)
-      if (unseeded === undefined || unseeded === c.loss.rows) losses.push(c)
-      else if (unseeded === 0) seeded.push({ object: c.loss.object, rows: c.loss.rows })
-      else {
-        seeded.push({ object: c.loss.object, rows: c.loss.rows - unseeded })
-        losses.push({ ...c, loss: { ...c.loss, rows: unseeded } })
-      }
-    }
-    const planned =
-      script.length + outside.length === 0 || !withLocks
-        ? undefined
-        : yield* planLocks(db, [
-            ...(outside.length === 0
-              ? []
-              : [
-                  {
-                    version: to,
-                    name: `rollback to ${padded(to)}, outside the transaction`,
-                    sql: outside.map((o) => `${o};`).join("\n"),
-                    transactional: false,
-                    checks: [],
-                  },
-                ]),
-            ...(script.length === 0 ? [] : [{ version: to, name: `rollback to ${padded(to)}`, sql: script.join("\n"), transactional: true, checks: [] }]),
-          ])
-    // One list in the order the statements run: the outside ones, then the transaction's.
-    const locks =
-      planned === undefined
-        ? undefined
-        : ({
-            ...(planned.pending.at(-1) as PlannedFile),
-            risk: planRisk(planned),
-            statements: planned.pending.flatMap((f) => f.statements),
-          } satisfies PlannedFile)
+    const { losses, seeded } = yield* withoutSeededRows(db, found, live, applied.length === ledger.length ? applied : undefined, seededOf)
+    const locks = !withLocks || script.length + outside.length === 0 ? undefined : yield* lockPlanOf(db, to, outside, script)
     const backendLedger = yield* readBackendLedger(db.query)
     const recorded = backendLedger._tag === "Backend" ? backendLedger.versions : []
     const keptProvided = new Set(kept.flatMap((row) => providedBy(row.name)))
