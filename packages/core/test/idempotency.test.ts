@@ -1,6 +1,6 @@
 import { createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
 import { useTestDatabase } from "@aim/testkit/hooks"
-import { spawnSync } from "node:child_process"
+import { execFile } from "node:child_process"
 import { readdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
@@ -13,20 +13,30 @@ const files = readdirSync(shippedMigrations)
   .filter((f) => f.endsWith(".sql"))
   .sort()
 
-const psqlFile = (url: string, file: string) => spawnSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", file], { encoding: "utf8" })
+/**
+ * A program's exit status and output, without blocking: a loop of synchronous runs keeps the worker
+ * from answering vitest's messages for its whole length (over a minute on a busy machine), which
+ * vitest reports as a timeout of the run.
+ */
+const run = (program: string, args: ReadonlyArray<string>) =>
+  new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
+    execFile(program, [...args], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
+      resolve({ status: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr }),
+    ),
+  )
+
+const psqlFile = (url: string, file: string) => run("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", file])
 
 // pg_dump adds a random \restrict key to each dump: drop it before comparing. A pg_dump older than
 // the server refuses it (the system's 15 against the npm PostgreSQL 18): the catalog snapshot
 // (tables, columns, constraints, indexes, functions, triggers, row counts) stands in for it there.
-const schemaDump = (url: string): Promise<string> => {
-  const dump = spawnSync("pg_dump", ["--schema-only", "--no-owner", "-d", url], { encoding: "utf8" })
+const schemaDump = async (url: string): Promise<string> => {
+  const dump = await run("pg_dump", ["--schema-only", "--no-owner", "-d", url])
   if (dump.status === 0)
-    return Promise.resolve(
-      dump.stdout
-        .split("\n")
-        .filter((line) => !/^\\(un)?restrict /.test(line))
-        .join("\n"),
-    )
+    return dump.stdout
+      .split("\n")
+      .filter((line) => !/^\\(un)?restrict /.test(line))
+      .join("\n")
   if (!/server version mismatch/.test(dump.stderr)) throw new Error(`pg_dump failed: ${dump.stderr}`)
   // Sorted by key: the catalog returns rows in physical order, which a CREATE OR REPLACE moves.
   return Effect.runPromise(catalogSnapshot({ query: (text) => Effect.promise(() => sql(url, text)) })).then((snapshot) =>
@@ -40,10 +50,10 @@ describe("the shipped migrations through plain psql", () => {
   it("every file runs twice in a row without error and the schema is what the first run left", async () => {
     for (const file of files) {
       const path = join(shippedMigrations, file)
-      const first = psqlFile(database().url, path)
+      const first = await psqlFile(database().url, path)
       expect(first.status, `${file} first run: ${first.stderr}`).toBe(0)
       const before = await schemaDump(database().url)
-      const second = psqlFile(database().url, path)
+      const second = await psqlFile(database().url, path)
       expect(second.status, `${file} second run: ${second.stderr}`).toBe(0)
       expect(await schemaDump(database().url), `${file} changed the schema on its second run`).toBe(before)
     }
@@ -79,8 +89,8 @@ describe("migrations on databases from older AIM releases", () => {
       await sql(db.url, "INSERT INTO organizations (name, domain) VALUES ('Old', 'old.example')")
       await sql(db.url, "INSERT INTO users (organization_id, email, name) SELECT id, 'old@example.com', 'Old' FROM organizations")
       for (const file of files) {
-        const run = psqlFile(db.url, join(shippedMigrations, file))
-        expect(run.status, `${file}: ${run.stderr}`).toBe(0)
+        const ran = await psqlFile(db.url, join(shippedMigrations, file))
+        expect(ran.status, `${file}: ${ran.stderr}`).toBe(0)
       }
       expect(await sql(db.url, "SELECT provider, provider_id FROM users WHERE email = 'old@example.com'")).toEqual([
         { provider: "local", provider_id: "old@example.com" },
@@ -117,11 +127,11 @@ describe("migrations on databases from older AIM releases", () => {
   it("013 does not fail when another organization already owns the admin domain", async () => {
     const db = await createTestDatabase(testPostgresUrl(), "aim_domain")
     try {
-      for (const file of files.slice(0, 12)) expect(psqlFile(db.url, join(shippedMigrations, file)).status).toBe(0)
+      for (const file of files.slice(0, 12)) expect((await psqlFile(db.url, join(shippedMigrations, file))).status).toBe(0)
       await sql(db.url, "INSERT INTO organizations (name, domain) VALUES ('Someone Else', 'admin.opena2a.org')")
       for (const file of files.slice(12)) {
-        const run = psqlFile(db.url, join(shippedMigrations, file))
-        expect(run.status, `${file}: ${run.stderr}`).toBe(0)
+        const ran = await psqlFile(db.url, join(shippedMigrations, file))
+        expect(ran.status, `${file}: ${ran.stderr}`).toBe(0)
       }
       expect(await sql(db.url, "SELECT count(*)::int AS n FROM users WHERE email = 'admin@opena2a.org'")).toEqual([{ n: 1 }])
     } finally {
