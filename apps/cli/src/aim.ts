@@ -3,6 +3,7 @@
 // loading Effect and @effect/cli (about 140 ms of module loading); everything else imports the CLI.
 import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
+import { fileURLToPath } from "node:url"
 import * as nodeModule from "node:module"
 import { version } from "./version.js"
 
@@ -47,14 +48,18 @@ const mayRunPglite = (command: string | undefined, args: ReadonlyArray<string>, 
 const major = Number(process.versions.node.split(".")[0])
 const args = process.argv.slice(2)
 const command = args.find((a) => !a.startsWith("-"))
+// What starts again is this bundle itself, not whatever started it: `pnpm aim` runs it from
+// scripts/built.mjs, which takes an app's name as its first argument. (A start-up snapshot has no
+// module URL; it is started with --liftoff-only already, so it never starts again.)
+const entry = typeof import.meta.url === "string" ? fileURLToPath(import.meta.url) : undefined
 
 if (args.length === 1 && args[0] === "--version") process.stdout.write(`${version}\n`)
 else if (
   ((major >= 22 && parsesSql(command, args)) || mayRunPglite(command, args, process.env)) &&
   !process.execArgv.includes("--liftoff-only") &&
-  process.argv[1] !== undefined
+  entry !== undefined
 ) {
-  const child = spawn(process.execPath, ["--liftoff-only", ...process.execArgv, process.argv[1], ...args], { stdio: "inherit" })
+  const child = spawn(process.execPath, ["--liftoff-only", ...process.execArgv, entry, ...args], { stdio: "inherit" })
   // The child is the command: a signal for this process is its signal (a deploy's SIGTERM rolls its
   // migration back and releases the lock there), and its exit is this process's exit.
   const signals = ["SIGTERM", "SIGINT", "SIGHUP"] as const

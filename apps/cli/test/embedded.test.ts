@@ -1,8 +1,9 @@
+import { spawn } from "node:child_process"
 import { cpSync, existsSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { aim, aimProcess, shippedMigrations } from "./run.js"
+import { aim, aimProcess, cleanEnv, repoRoot, shippedMigrations } from "./run.js"
 
 describe("the embedded default", () => {
   it("with nothing configured, aim migrate says so in one line and migrates .aim/ in the working directory", async () => {
@@ -17,6 +18,26 @@ describe("the embedded default", () => {
     expect(existsSync(join(cwd, ".aim", "pglite", "PG_VERSION"))).toBe(true)
     const status = await aimProcess(["status", "--json"], {}, cwd)
     expect(JSON.parse(status.stdout)).toMatchObject({ upToDate: true, pending: [] })
+  })
+
+  it("the README's pnpm aim runs the bundle through scripts/built.mjs: the re-start with --liftoff-only for PGlite is the bundle's, with its arguments", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "aim-built-"))
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(repoRoot, "scripts/built.mjs"), "cli", "migrate", "--no-verify", "--migrations-dir", shippedMigrations], {
+        cwd,
+        env: cleanEnv(),
+      })
+      let [stdout, stderr] = ["", ""]
+      child.stdout.on("data", (chunk) => {
+        stdout += chunk
+      })
+      child.stderr.on("data", (chunk) => {
+        stderr += chunk
+      })
+      child.on("exit", (code) => resolve({ code, stdout, stderr }))
+    })
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toMatch(/25 migrations applied/)
   })
 
   it("several processes on the same embedded database take turns: each migration applied once, all exit 0", async () => {

@@ -166,9 +166,7 @@ describe("the process is read in one place", () => {
     expect([...reads].sort()).toEqual([
       "aim.ts: ((major >= 22 && parsesSql(command, args)) || mayRunPglite(command, args, process.env)) &&",
       "aim.ts: const args = process.argv.slice(2)",
-      'aim.ts: const child = spawn(process.execPath, ["--liftoff-only", ...process.execArgv, process.argv[1], ...args], { stdio: "inherit" })',
       `aim.ts: if (args.length === 1 && args[0] === "--version") process.stdout.write(\`\${version}\\n\`)`,
-      "aim.ts: process.argv[1] !== undefined",
       "main.ts: args: process.argv.slice(2),",
       "main.ts: entry: process.argv[1],",
       "main.ts: env: process.env,",
