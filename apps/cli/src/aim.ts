@@ -15,7 +15,7 @@ cache.enableCompileCache?.()
 // background once it runs hot: on Node 24, aim plan and aim lint peaked at about 640 MB and took 2.5 s
 // against 108 MB and 0.8 s with V8's baseline compiler alone (--liftoff-only, what the image runs
 // with); a no-op on the embedded database, 212 MB against 137 MB on Node 20 too
-// (bench/results/embedded.md). V8 freezes its flags once it has started, so those commands run again
+// (bench/results/parser-memory.md, commands.md). V8 freezes its flags once it has started, so those commands run again
 // in a process started with the flag; the others pay nothing.
 const parsesSql = (command: string | undefined, args: ReadonlyArray<string>): boolean =>
   command === "plan" ||
@@ -38,7 +38,6 @@ const mayRunPglite = (command: string | undefined, args: ReadonlyArray<string>, 
     command === "drift" ||
     command === "rollback" ||
     command === "baseline" ||
-    command === "rollback" ||
     (command === "plan" && args.some((a) => a.startsWith("--workload"))) ||
     (command === "migrate" && (args.includes("--prove-idempotent") || args.includes("--prove-rollback")))
   if (scratch && (env.AIM_SCRATCH_DATABASE_URL ?? "") === "") return true

@@ -116,7 +116,7 @@ type PGliteInstance = InstanceType<PGliteModule["PGlite"]>
  * PGlite's settings beside its own defaults: shared_buffers at 8 MB instead of 128 MB. PGlite
  * allocates its shared buffers in its WebAssembly memory up front, so the default alone held about
  * 140 MB of every embedded command's peak; aim's use (schema changes, a developer's rows, empty
- * scratch replays) never fills 8 MB's worth of pages often enough to notice (bench/results/embedded.md).
+ * scratch replays) never fills 8 MB's worth of pages often enough to notice (bench/results/commands.md).
  */
 const startParams = (PGlite: PGliteModule["PGlite"]) => [...PGlite.defaultStartParams, "-c", "shared_buffers=8MB"]
 

@@ -98,11 +98,9 @@ export const acceptBackendRelease = "backend-release"
 /** Drops run before drift's repairs (steps 1-16): dependents first, what they depend on after. */
 const dropSteps = { view: -11, trigger: -10, foreignKey: -9, constraint: -8, index: -7, column: -6, table: -5, routine: -4, sequence: -3, type: -2 } as const
 
-/** The statement that drops a live object the target does not have; undefined where none can. */
+/** The statement that drops a live object the target does not have, on its own; undefined for the rest. */
 const dropRepair = (o: CatalogObject): Repair | undefined => {
   switch (o.kind) {
-    case "view":
-      return { step: dropSteps.view, sql: `DROP ${o.materialized ? "MATERIALIZED VIEW" : "VIEW"} IF EXISTS ${ident(o.name)}` }
     case "trigger":
       return { step: dropSteps.trigger, sql: `DROP TRIGGER IF EXISTS ${ident(o.name)} ON ${ident(o.table)}` }
     case "policy":
@@ -117,14 +115,15 @@ const dropRepair = (o: CatalogObject): Repair | undefined => {
       return { step: dropSteps.index, sql: `DROP INDEX IF EXISTS ${ident(o.name)}` }
     case "column":
       return { step: dropSteps.column, sql: `ALTER TABLE ${ident(o.table)} DROP COLUMN IF EXISTS ${ident(o.name)}` }
-    case "table":
-      return { step: dropSteps.table, sql: `DROP TABLE IF EXISTS ${ident(o.name)}` }
     case "function":
       return { step: dropSteps.routine, sql: `DROP ROUTINE IF EXISTS ${o.signature}` }
     case "sequence":
       return { step: dropSteps.sequence, sql: `DROP SEQUENCE IF EXISTS ${ident(o.name)}` }
     case "type":
       return { step: dropSteps.type, sql: `DROP TYPE IF EXISTS ${ident(o.name)}` }
+    // Tables and views go together (droppedTogether); an enum's value and a seed row cannot go alone.
+    case "view":
+    case "table":
     case "label":
     case "seed":
       return undefined
@@ -132,17 +131,31 @@ const dropRepair = (o: CatalogObject): Repair | undefined => {
 }
 
 /**
- * Tables (and views) dropped in one statement each: PostgreSQL then drops a set whose members
- * reference one another (a later file's tables with foreign keys between them) in the right order.
+ * The tables, the views and the materialized views that go, each kind in one statement: PostgreSQL
+ * then drops a set whose members reference one another (a later file's tables with foreign keys
+ * between them) in the right order.
  */
-const together = (repairs: ReadonlyArray<Repair>): ReadonlyArray<Repair> => {
-  const kinds = ["DROP TABLE IF EXISTS ", "DROP VIEW IF EXISTS ", "DROP MATERIALIZED VIEW IF EXISTS "]
-  const merged = kinds.flatMap((prefix) => {
-    const names = repairs.filter((r) => r.sql.startsWith(prefix)).map((r) => r.sql.slice(prefix.length))
-    const step = repairs.find((r) => r.sql.startsWith(prefix))?.step
-    return step === undefined ? [] : [{ step, sql: `${prefix}${names.join(", ")}` }]
-  })
-  return [...repairs.filter((r) => !kinds.some((prefix) => r.sql.startsWith(prefix))), ...merged]
+const droppedTogether = (drops: ReadonlyArray<CatalogObject>): ReadonlyArray<Repair> => {
+  const statement = (step: number, what: string, names: ReadonlyArray<string>): ReadonlyArray<Repair> =>
+    names.length === 0 ? [] : [{ step, sql: `DROP ${what} IF EXISTS ${names.map(ident).join(", ")}` }]
+  const views = drops.filter((o): o is Extract<CatalogObject, { kind: "view" }> => o.kind === "view")
+  return [
+    ...statement(
+      dropSteps.view,
+      "VIEW",
+      views.filter((v) => !v.materialized).map((v) => v.name),
+    ),
+    ...statement(
+      dropSteps.view,
+      "MATERIALIZED VIEW",
+      views.filter((v) => v.materialized).map((v) => v.name),
+    ),
+    ...statement(
+      dropSteps.table,
+      "TABLE",
+      drops.flatMap((o) => (o.kind === "table" ? [o.name] : [])),
+    ),
+  ]
 }
 
 const keyOfDifference = (d: Difference) => `${d.objectType}:${d.name}`
@@ -254,7 +267,10 @@ const unseededRows = (db: Pick<DatabaseShape, "query">, table: string, live: Cat
     )
     if (rows.length > seededCompareCap) return undefined
     const left = new Map<string, number>()
-    for (const row of seeded) left.set(written(row, kept), (left.get(written(row, kept)) ?? 0) + 1)
+    for (const row of seeded) {
+      const key = written(row, kept)
+      left.set(key, (left.get(key) ?? 0) + 1)
+    }
     let unseeded = 0
     for (const row of rows) {
       const key = written(row, kept)
@@ -275,17 +291,17 @@ const padded = (version: number) => String(version).padStart(3, "0")
  * drift's repairs of what differs; and what cannot be undone in place.
  */
 const statementsOf = (differences: ReadonlyArray<Difference>, live: Catalog, noTransaction: boolean) => {
-  const drops = differences.filter((d) => d.kind === "extra").map((d) => live.get(keyOfDifference(d)))
+  const drops = differences.flatMap((d) => (d.kind === "extra" ? (live.get(keyOfDifference(d)) ?? []) : []))
   // A rolled-back file that ran outside a transaction built its indexes concurrently: they go the same
   // way, each on its own, before the transaction (an index of a table that goes, or of a constraint, goes with it).
-  const concurrent = (o: CatalogObject | undefined): o is Extract<CatalogObject, { kind: "index" }> =>
+  const concurrent = (o: CatalogObject): o is Extract<CatalogObject, { kind: "index" }> =>
     noTransaction &&
-    o?.kind === "index" &&
-    !drops.some((d) => (d?.kind === "table" && d.name === o.table) || (d?.kind === "constraint" && d.name === o.name)) &&
+    o.kind === "index" &&
+    !drops.some((d) => (d.kind === "table" && d.name === o.table) || (d.kind === "constraint" && d.name === o.name)) &&
     !live.has(`constraint:${o.table}.${o.name}`)
   const outside = drops.filter(concurrent).map((o) => `DROP INDEX CONCURRENTLY IF EXISTS ${ident(o.name)}`)
-  const repairs = [...together(drops.flatMap((o) => (o === undefined || concurrent(o) ? [] : (dropRepair(o) ?? [])))), ...differences.flatMap((d) => d.repair)]
-  const keptObjects = drops.flatMap((o) => (o !== undefined && o.kind === "label" ? [`enum value ${o.type}.${o.label}`] : []))
+  const repairs = [...droppedTogether(drops), ...drops.flatMap((o) => (concurrent(o) ? [] : (dropRepair(o) ?? []))), ...differences.flatMap((d) => d.repair)]
+  const keptObjects = drops.flatMap((o) => (o.kind === "label" ? [`enum value ${o.type}.${o.label}`] : []))
   const script = repairScript(repairs).filter((statement) => statement !== "BEGIN;" && statement !== "COMMIT;")
   return { outside, script, keptObjects }
 }
