@@ -27,7 +27,7 @@ export { ConnectionError, ScratchUnavailable, isTransient } from "./database/Sql
 export type { CatalogChange } from "./database/catalogSnapshot.js"
 
 // Migrations: files, ledger, lock, migrator and ledger administration.
-export type { Migration } from "./migrations/Migration.js"
+export { type Migration, versionLabel } from "./migrations/Migration.js"
 export { MigrationSource, MigrationSourceLive, fileNamePattern, isTransactional, loadMigrations, textProblems } from "./migrations/MigrationSource.js"
 export { MigrationSourceError, MigrationsDirectoryMissing } from "./migrations/MigrationSourceError.js"
 export { backendReleases } from "./migrations/backendRelease.js"

@@ -1,3 +1,4 @@
+import { versionLabel } from "@aim/core"
 import { type RollbackReport, rollback } from "@aim/core/analysis"
 import { Duration, Effect, Option } from "effect"
 import { resolve } from "node:path"
@@ -8,16 +9,16 @@ import { report, reported } from "../render.js"
 
 // aim rollback's work, loaded when it runs.
 
-const padded = (version: number) => String(version).padStart(3, "0")
-
 const printRollback = (r: RollbackReport) =>
   Effect.gen(function* () {
     if (r.files.length === 0) {
-      yield* out(`✅ nothing to roll back: ${r.from === 0 ? "no migration is applied" : `${padded(r.from)} is the newest applied migration`} (${r.database})`)
+      yield* out(
+        `✅ nothing to roll back: ${r.from === 0 ? "no migration is applied" : `${versionLabel(r.from)} is the newest applied migration`} (${r.database})`,
+      )
       return
     }
     yield* out(
-      `${r.dryRun ? "Plan of aim rollback" : "Rolled back"} ${r.database} from ${padded(r.from)} to ${padded(r.to)}: ${r.files.map((f) => f.name).join(", ")}`,
+      `${r.dryRun ? "Plan of aim rollback" : "Rolled back"} ${r.database} from ${versionLabel(r.from)} to ${versionLabel(r.to)}: ${r.files.map((f) => f.name).join(", ")}`,
     )
     // The lock plan lists the outside statements first, then the transaction's, in the order they run.
     const planned = r.locks?.statements ?? []
@@ -47,7 +48,7 @@ const printRollback = (r: RollbackReport) =>
     for (const saved of r.saved) yield* out(`  saved ${saved.rows} row${saved.rows === 1 ? "" : "s"} of ${saved.object} to ${saved.file} (mode 0600)`)
     if (r.saved.length > 0)
       yield* err("⚠ the saved files hold whatever the rows held (password hashes, webhook secrets, tokens): keep them as you keep a backup")
-    yield* out(r.dryRun ? `ℹ dry run: nothing was changed; ${r.next}` : `✅ rolled back to ${padded(r.to)}; ${r.next}`)
+    yield* out(r.dryRun ? `ℹ dry run: nothing was changed; ${r.next}` : `✅ rolled back to ${versionLabel(r.to)}; ${r.next}`)
   })
 
 /** The handler, for the options rollback.ts defines. */

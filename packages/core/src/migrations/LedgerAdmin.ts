@@ -13,7 +13,7 @@ import {
   recordBackendFiles,
 } from "./Ledger.js"
 import { isKnownBackendFile, providedBy } from "./backendRelease.js"
-import type { Migration } from "./Migration.js"
+import { type Migration, versionLabel } from "./Migration.js"
 import { MigrationSource, descriptionOf } from "./MigrationSource.js"
 import {
   type LockedSessionOptions,
@@ -293,7 +293,7 @@ const baseline = (context: AdminContext, version: number) =>
         if (ledger.length > 0 && newer !== undefined) {
           return yield* new LedgerAdminRefused({
             operation: "baseline",
-            message: `${newer.name} is newer than the newest applied migration (${String(newest).padStart(3, "0")}): it is pending, not a deleted row; run aim migrate to apply it (baseline records only files below ${String(newest).padStart(3, "0")} whose ledger rows are gone)`,
+            message: `${newer.name} is newer than the newest applied migration (${versionLabel(newest)}): it is pending, not a deleted row; run aim migrate to apply it (baseline records only files below ${versionLabel(newest)} whose ledger rows are gone)`,
           })
         }
         const backendLedger = yield* readBackendLedger(session.query)

@@ -1,3 +1,6 @@
+/** A version as files and messages write it: at least three digits (`007`, `025`, `1042`). */
+export const versionLabel = (version: number): string => String(version).padStart(3, "0")
+
 /** A migration file as read from disk. */
 export interface Migration {
   readonly version: number

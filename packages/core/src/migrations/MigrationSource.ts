@@ -5,7 +5,7 @@ import { isAbsolute, join, relative, resolve, sep } from "node:path"
 import { readChecks } from "./fileChecks.js"
 import { checksumOf, stripBom } from "./checksum.js"
 import { hasStatement } from "./splitStatements.js"
-import type { Migration } from "./Migration.js"
+import { type Migration, versionLabel } from "./Migration.js"
 import { MigrationSourceError, MigrationsDirectoryMissing, type SourceProblem } from "./MigrationSourceError.js"
 
 /** `NNN_description.sql`, or `NNN_description.up.sql` (golang-migrate's layout, which the deployed backend uses). */
@@ -196,7 +196,7 @@ export const loadMigrations = (directory: string): MigrationSourceShape["load"] 
       const previous = migrations[i - 1]
       const current = migrations[i]
       if (previous === undefined || current === undefined || current.version !== previous.version) continue
-      const renamed = `${String(nextFree++).padStart(3, "0")}_${descriptionOf(current.name) ?? "migration"}.sql`
+      const renamed = `${versionLabel(nextFree++)}_${descriptionOf(current.name) ?? "migration"}.sql`
       problems.push({
         file: current.name,
         problem: `has the same number as ${previous.name}: aim records one file per number. Rename it ${renamed} (the next free number); if the deployed backend already applied it, aim adopt recognises it by its name after the number and records it without running it again`,

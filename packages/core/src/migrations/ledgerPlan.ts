@@ -1,5 +1,5 @@
 import { type BackendServing, backendServing } from "./backendRelease.js"
-import type { AppliedMigration, Migration } from "./Migration.js"
+import { type AppliedMigration, type Migration, versionLabel } from "./Migration.js"
 import { isRevisionOfShipped, shippedMigrations } from "./shipped.js"
 
 export type RefusalKind = "changed" | "missing" | "out-of-order" | "not-adopted" | "not-approved" | "foreign-ledger"
@@ -104,7 +104,7 @@ export const computePlan = (
         kind: "out-of-order",
         version: file.version,
         name: file.name,
-        detail: `${file.name} is pending but numbered below ${String(newestApplied).padStart(3, "0")}, which is already applied (a new file: renumber it after ${String(newestApplied).padStart(3, "0")}; a file applied before whose ledger row was deleted: aim baseline ${file.version} records it once its objects are found, aim adopt runs it again when they are gone)`,
+        detail: `${file.name} is pending but numbered below ${versionLabel(newestApplied)}, which is already applied (a new file: renumber it after ${versionLabel(newestApplied)}; a file applied before whose ledger row was deleted: aim baseline ${file.version} records it once its objects are found, aim adopt runs it again when they are gone)`,
       })
     }
     pending.push({

@@ -14,7 +14,7 @@ import { type Catalog, type CatalogObject, readCatalog } from "../drift/catalog.
 import { type Repair, repairScript } from "../drift/repair.js"
 import { type PlannedFile, planLocks, planRisk } from "../impact/LockPlan.js"
 import { ensureLedger, ensureLedgerSafe, ledgerTable, readBackendLedger, readLedger, recordApplied, recordBackendFiles } from "../migrations/Ledger.js"
-import type { Migration } from "../migrations/Migration.js"
+import { type Migration, versionLabel } from "../migrations/Migration.js"
 import { type BackendReleaseName, backendLedgerTable, backendServing, providedBy } from "../migrations/backendRelease.js"
 import { MigrationSource } from "../migrations/MigrationSource.js"
 import { type MigratorOptions, configuredLocking, lockedSession } from "../migrations/MigrationSession.js"
@@ -283,8 +283,6 @@ const unseededRows = (db: Pick<DatabaseShape, "query">, table: string, live: Cat
 
 const releaseRank = { none: 0, guide: 1, current: 2 } as const
 
-const padded = (version: number) => String(version).padStart(3, "0")
-
 /**
  * The way back's statements: drops of what the live database has beyond the target (dependents first;
  * a rolled-back -- aim:no-transaction file's indexes CONCURRENTLY, outside the transaction), then
@@ -348,13 +346,13 @@ const lockPlanOf = (db: DatabaseShape, to: number, outside: ReadonlyArray<string
         : [
             {
               version: to,
-              name: `rollback to ${padded(to)}, outside the transaction`,
+              name: `rollback to ${versionLabel(to)}, outside the transaction`,
               sql: outside.map((o) => `${o};`).join("\n"),
               transactional: false,
               checks: [],
             },
           ]),
-      ...(script.length === 0 ? [] : [{ version: to, name: `rollback to ${padded(to)}`, sql: script.join("\n"), transactional: true, checks: [] }]),
+      ...(script.length === 0 ? [] : [{ version: to, name: `rollback to ${versionLabel(to)}`, sql: script.join("\n"), transactional: true, checks: [] }]),
     ]),
     (planned): PlannedFile => ({
       ...(planned.pending.at(-1) as PlannedFile),
@@ -385,7 +383,7 @@ const planOn = (
     if (refusals.length > 0)
       return yield* new RollbackRefused({
         reason: "target",
-        message: `the files up to ${padded(to)} are not the ones that ran (${refusals.map((r) => `${r.name}: ${r.detail}`).join("; ")}), so what they build is not what this database had: restore them first (git checkout of the release that applied them)`,
+        message: `the files up to ${versionLabel(to)} are not the ones that ran (${refusals.map((r) => `${r.name}: ${r.detail}`).join("; ")}), so what they build is not what this database had: restore them first (git checkout of the release that applied them)`,
       })
     const keptFiles = migrations.filter((m) => kept.some((row) => row.version === m.version))
     const expected = yield* targetOf(keptFiles)
@@ -458,7 +456,7 @@ const refusalOf = (plan: RollbackPlan, accepted: ReadonlySet<string>): RollbackR
     return new RollbackRefused({
       reason: "loss",
       losses: unnamed,
-      message: `rolling back to ${padded(plan.to)} would remove ${unnamed
+      message: `rolling back to ${versionLabel(plan.to)} would remove ${unnamed
         .map(
           (l) =>
             `${l.rows >= lossCountCap ? `${lossCountCap} or more` : l.rows} row${l.rows === 1 ? "" : "s"} of ${l.object}${l.what === "rows" ? "" : ` (${l.what})`}`,
@@ -470,7 +468,7 @@ const refusalOf = (plan: RollbackPlan, accepted: ReadonlySet<string>): RollbackR
   if (releaseRank[plan.backend.after] < releaseRank[plan.backend.before] && !accepted.has(acceptBackendRelease))
     return new RollbackRefused({
       reason: "backend",
-      message: `after rolling back to ${padded(plan.to)} this database no longer serves the AIM backend's ${plan.backend.before} release (it would serve: ${plan.backend.after}): that backend would run its own files at its next start; nothing was changed. Roll the backend back first, then accept it by name: --accept-loss ${acceptBackendRelease}`,
+      message: `after rolling back to ${versionLabel(plan.to)} this database no longer serves the AIM backend's ${plan.backend.before} release (it would serve: ${plan.backend.after}): that backend would run its own files at its next start; nothing was changed. Roll the backend back first, then accept it by name: --accept-loss ${acceptBackendRelease}`,
     })
   return undefined
 }
@@ -642,7 +640,7 @@ export const proveRollback = (scratch: DatabaseSettings | undefined, migrations:
           const { plan } = yield* planOn(db, migrations, to, everything, () => Effect.succeed({ catalog: target, createdBy: new Map() }), false)
           yield* applyPlan(session, plan)
           const differences = differencesOf(target, yield* readCatalog(session))
-          if (differences.length > 0) findings.push({ step: `rollback to ${padded(to)}`, differences })
+          if (differences.length > 0) findings.push({ step: `rollback to ${versionLabel(to)}`, differences })
         }
         yield* forward(migrations)
         const differences = differencesOf(catalogs.at(-1) ?? new Map(), yield* readCatalog(session))
