@@ -1,31 +1,16 @@
 import { createTestDatabase, sql, testPostgresUrl } from "@aim/testkit"
 import { useTestDatabase } from "@aim/testkit/hooks"
-import { execFile } from "node:child_process"
 import { readdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { Effect } from "effect"
 import { catalogSnapshot } from "../src/database/catalogSnapshot.js"
 import { diagnose } from "../src/testing.js"
-import { migrationsCopy, runMigratorFailure, shippedMigrations } from "./support.js"
+import { migrationsCopy, psqlFile, run, runMigratorFailure, shippedMigrations } from "./support.js"
 
 const files = readdirSync(shippedMigrations)
   .filter((f) => f.endsWith(".sql"))
   .sort()
-
-/**
- * A program's exit status and output, without blocking: a loop of synchronous runs keeps the worker
- * from answering vitest's messages for its whole length (over a minute on a busy machine), which
- * vitest reports as a timeout of the run.
- */
-const run = (program: string, args: ReadonlyArray<string>) =>
-  new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
-    execFile(program, [...args], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
-      resolve({ status: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr }),
-    ),
-  )
-
-const psqlFile = (url: string, file: string) => run("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", file])
 
 // pg_dump adds a random \restrict key to each dump: drop it before comparing. A pg_dump older than
 // the server refuses it (the system's 15 against the npm PostgreSQL 18): the catalog snapshot

@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process"
 import { cpSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
@@ -41,3 +42,18 @@ export const firstStatement = async (text: string): Promise<ParsedStatement> => 
   if (statement === undefined) throw new Error(`no statement in ${text}`)
   return statement
 }
+
+/**
+ * A program's exit status and output, without blocking: a loop of synchronous runs keeps the worker
+ * from answering vitest's messages for its whole length (over a minute on a busy machine), which
+ * vitest reports as a timeout of the run.
+ */
+export const run = (program: string, args: ReadonlyArray<string>) =>
+  new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
+    execFile(program, [...args], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
+      resolve({ status: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr }),
+    ),
+  )
+
+/** A file run by psql as the guide runs it (stop at the first error). */
+export const psqlFile = (url: string, file: string) => run("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", file])
