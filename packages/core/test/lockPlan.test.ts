@@ -551,10 +551,14 @@ const outsideTransaction: ReadonlyArray<readonly [name: string, text: string, ta
   ["vacuum full", "VACUUM FULL phased", "phased"],
 ]
 
-// DROP INDEX CONCURRENTLY takes the index ACCESS EXCLUSIVE at its very end, right after its last wait
-// for the table's transactions (PostgreSQL's index_drop: "leave nothing to chance"); a holder is not
-// always back in place by then, so pg_locks shows it in most runs, not all. Planned as taken; never weaker.
-const mayBeUnseen = ["drop an index concurrently"]
+// Two forms take ACCESS EXCLUSIVE right after their last wait for other transactions: DROP INDEX
+// CONCURRENTLY on the index at its very end (PostgreSQL's index_drop: "leave nothing to chance"), and
+// DETACH … CONCURRENTLY on the partition in its second transaction. A holder is not always back in
+// place by then, so pg_locks shows it in most runs, not all (PostgreSQL 18 under load missed each
+// about once in four): a form is watched up to three times until pg_locks shows what the plan says;
+// these two may then still be planned stronger than seen, never weaker.
+const mayBeUnseen = ["drop an index concurrently", "detach a partition concurrently"]
+const watches = 3
 
 const phasedSchema = `
   CREATE TABLE phased (id int PRIMARY KEY, code int, note text, total int);
@@ -632,34 +636,46 @@ const observeOutsideTransaction = async (url: string, text: string, tables: stri
   }
 }
 
+/**
+ * One watch of a form under both holders: undefined when pg_locks shows exactly what the plan names,
+ * else why not ("weaker …", "stronger …", "fails …").
+ */
+const watchOnce = async (url: string, name: string, text: string, tables: string): Promise<string | undefined> => {
+  const seen: Array<{ relation: string; relkind: string; mode: LockMode }> = []
+  let existing = new Set<string>()
+  let predicted: PlannedStatement | undefined
+  for (const mode of ["ACCESS SHARE", "SHARE UPDATE EXCLUSIVE"] as const) {
+    await sql(url, `DROP TABLE IF EXISTS phased, phased_parts, phased_parts_1, phased_parts_2 CASCADE; ${phasedSchema}`)
+    const before = await sql<{ relname: string }>(url, "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace")
+    existing = new Set(before.map((r) => r.relname))
+    predicted = (await plan(url, `-- aim:no-transaction\n${text}`)).pending[0]?.statements[0]
+    const observed = await observeOutsideTransaction(url, text, tables, mode)
+    if (observed.failed !== undefined) return `fails: ${name} (${text}) fails on the server: ${observed.failed}`
+    seen.push(...observed.seen)
+  }
+  const named = new Set((predicted?.locks ?? []).map((l) => l.relation))
+  // As in the transactional test: tables always, an index when the plan names it; not what the statement creates.
+  const observed = strongest(seen.filter((r) => existing.has(r.relation) && (["r", "p", "v", "m", "S"].includes(r.relkind) || named.has(r.relation))))
+  const expected = strongest(predicted?.locks ?? [])
+  const weaker = Object.entries(observed).filter(([relation, mode]) => {
+    const planned = expected[relation]
+    return planned === undefined || lockModes.indexOf(planned) < lockModes.indexOf(mode)
+  })
+  if (weaker.length === 0 && JSON.stringify(observed) === JSON.stringify(expected)) return undefined
+  return `${weaker.length > 0 ? "weaker" : "stronger"}: ${name} (${text}): plan ${JSON.stringify(expected)}, pg_locks ${JSON.stringify(observed)}`
+}
+
 describe("aim plan predicts the locks of statements that run outside a transaction, at each of their phases", () => {
   it(`names every relation and the strongest mode pg_locks shows while ${outsideTransaction.length} forms run (CONCURRENTLY, VACUUM)`, async () => {
     const url = database().url
     const mismatches: Array<string> = []
     for (const [name, text, tables] of outsideTransaction) {
-      const seen: Array<{ relation: string; relkind: string; mode: LockMode }> = []
-      let existing = new Set<string>()
-      let predicted: PlannedStatement | undefined
-      for (const mode of ["ACCESS SHARE", "SHARE UPDATE EXCLUSIVE"] as const) {
-        await sql(url, `DROP TABLE IF EXISTS phased, phased_parts, phased_parts_1, phased_parts_2 CASCADE; ${phasedSchema}`)
-        const before = await sql<{ relname: string }>(url, "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace")
-        existing = new Set(before.map((r) => r.relname))
-        predicted = (await plan(url, `-- aim:no-transaction\n${text}`)).pending[0]?.statements[0]
-        const observed = await observeOutsideTransaction(url, text, tables, mode)
-        if (observed.failed !== undefined) mismatches.push(`${name} (${text}) fails on the server: ${observed.failed}`)
-        seen.push(...observed.seen)
+      let verdict: string | undefined
+      for (let watch = 1; watch <= watches; watch++) {
+        verdict = await watchOnce(url, name, text, tables)
+        if (verdict === undefined || verdict.startsWith("weaker") || verdict.startsWith("fails")) break
       }
-      const named = new Set((predicted?.locks ?? []).map((l) => l.relation))
-      // As in the transactional test: tables always, an index when the plan names it; not what the statement creates.
-      const observed = strongest(seen.filter((r) => existing.has(r.relation) && (["r", "p", "v", "m", "S"].includes(r.relkind) || named.has(r.relation))))
-      const expected = strongest(predicted?.locks ?? [])
-      const weaker = Object.entries(observed).filter(([relation, mode]) => {
-        const planned = expected[relation]
-        return planned === undefined || lockModes.indexOf(planned) < lockModes.indexOf(mode)
-      })
-      const exact = weaker.length === 0 && JSON.stringify(observed) === JSON.stringify(expected)
-      if (!exact && !(weaker.length === 0 && mayBeUnseen.includes(name)))
-        mismatches.push(`${name} (${text}): plan ${JSON.stringify(expected)}, pg_locks ${JSON.stringify(observed)}`)
+      if (verdict !== undefined && !(verdict.startsWith("stronger") && mayBeUnseen.includes(name))) mismatches.push(verdict)
     }
     expect(mismatches).toEqual([])
   }, 120_000)
