@@ -130,14 +130,39 @@ export const startOtlpReceiver = async (): Promise<OtlpReceiver> => {
   }
 }
 
-/** A collector that accepts connections and never answers: what an export timeout is for. */
-export const startBlackHole = async (): Promise<{ readonly url: string; readonly close: () => Promise<void> }> => {
+/**
+ * A collector that accepts connections and never answers (what an export timeout is for), or with
+ * `reset`, one that drops each connection as it comes (what a refused or failing collector looks like
+ * to the exporter, which retries). Each connection's times are kept, so a test measures the
+ * exporter's own cost from the moment it first connects, not a whole process's run on a loaded machine.
+ */
+export const startBlackHole = async (
+  options: { readonly reset?: boolean } = {},
+): Promise<{
+  readonly url: string
+  /** performance.now() when each connection was accepted, and when the client let it go. */
+  readonly connections: ReadonlyArray<{ readonly openedAt: number; closedAt?: number }>
+  readonly close: () => Promise<void>
+}> => {
   const sockets: Array<import("node:net").Socket> = []
-  const server = (await import("node:net")).createServer((socket) => void sockets.push(socket))
+  const connections: Array<{ openedAt: number; closedAt?: number }> = []
+  const server = (await import("node:net")).createServer((socket) => {
+    const connection: { openedAt: number; closedAt?: number } = { openedAt: performance.now() }
+    connections.push(connection)
+    socket.on("error", () => undefined)
+    // Read (and drop) what comes, so the client's end is seen: a socket nobody reads never emits it.
+    socket.resume()
+    socket.on("close", () => {
+      connection.closedAt ??= performance.now()
+    })
+    if (options.reset) socket.resetAndDestroy()
+    else sockets.push(socket)
+  })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}`,
+    connections,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy()
