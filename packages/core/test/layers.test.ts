@@ -25,6 +25,7 @@ const rooms = [
   "doctor",
   "runtime",
   "index.ts",
+  "shippedFiles.ts",
   "analysis.ts",
   "testing.ts",
 ] as const
