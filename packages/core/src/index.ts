@@ -39,8 +39,9 @@ export { type AdoptReport, LedgerAdmin } from "./migrations/LedgerAdmin.js"
 export { checksumOf } from "./migrations/checksum.js"
 export { ReplayProgress, executeFile } from "./migrations/replay.js"
 
-// The lock-impact plan, drift, the environment checks, lint and the idempotency proof are
-// @aim/core/analysis: only the commands that ask for them load them.
+// The lock-impact plan, drift, the environment checks, lint, the idempotency proof and rollback are
+// entries of their own (@aim/core/plan, /drift, /doctor, /authoring, /rollback): only the command that
+// asks for one loads it, and the CLI's bundle puts each in that command's chunk, not one chunk for all.
 
 // Verification and environment checks.
 export { Verifier } from "./verify/Verifier.js"

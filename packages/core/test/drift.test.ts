@@ -4,7 +4,7 @@ import { Effect, Layer } from "effect"
 import { describe, expect, it } from "vitest"
 import { LedgerAdmin, LedgerAdminLive, type Migration, ReplayProgress, databaseFor, loadMigrations } from "../src/testing.js"
 import { type DriftReport, type ExpectedCatalog, driftAgainst, replayedCatalogOf } from "../src/drift/Drift.js"
-import { shippedCatalogOf } from "../src/drift/shippedCatalog.js"
+import { shippedCatalogOf, shippedPrefixOf } from "../src/drift/shippedCatalog.js"
 import { migrationsCopy, migratorFor, serverSettings, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_drift")
@@ -53,6 +53,39 @@ describe("aim drift: the live database against what its applied files produce", 
     expect(new Map(replayed.createdBy)).toEqual(artifact?.createdBy)
     // A changed file is not the artifact's: drift replays it.
     expect(shippedCatalogOf(files.map((f, i) => (i === 3 ? { ...f, checksum: "changed" } : f)))).toBeUndefined()
+  })
+
+  it("an operator's own files on top of the shipped ones: snapshots start at the operator's first file, and every object is still the file's that made it", async () => {
+    const db = await fresh()
+    const own = {
+      "026_own_table.sql": "CREATE TABLE own_things (id bigint PRIMARY KEY, note text); CREATE INDEX own_things_note ON own_things (note);",
+      "027_own_rows.sql": "INSERT INTO own_things VALUES (1, 'one');",
+      "028_own_column.sql": "ALTER TABLE agents ADD COLUMN own_label text;",
+    }
+    const files = (await Effect.runPromise(loadMigrations(migrationsCopy(own)))) as ReadonlyArray<Migration>
+    const told: Array<number> = []
+    const replayed = await Effect.runPromise(
+      replayedCatalogOf(serverSettings(db.url), files).pipe(Effect.provideService(ReplayProgress, (done) => Effect.sync(() => told.push(done)))),
+    )
+    expect(told).toEqual(Array.from({ length: 28 }, (_, i) => i + 1))
+    const artifact = shippedCatalogOf(files.slice(0, 25))
+    // The shipped objects are the artifact's, attributed as the artifact attributes them.
+    for (const [key, object] of artifact?.catalog ?? []) expect(replayed.catalog.get(key), key).toEqual(object)
+    for (const [key, file] of artifact?.createdBy ?? []) expect(replayed.createdBy.get(key), key).toBe(file)
+    // The operator's objects are their files'.
+    expect(replayed.createdBy.get("table:own_things")).toBe("026_own_table.sql")
+    expect(replayed.createdBy.get("index:own_things_note")).toBe("026_own_table.sql")
+    expect(replayed.createdBy.get("column:agents.own_label")).toBe("028_own_column.sql")
+    // Nothing else is new, and every new object is an operator's file's.
+    const added = [...replayed.catalog.keys()].filter((key) => !artifact?.catalog.has(key))
+    expect(added.map((key) => replayed.createdBy.get(key))).toEqual(
+      added.map((key) => (key === "column:agents.own_label" ? "028_own_column.sql" : "026_own_table.sql")),
+    )
+    expect(added).toContain("column:own_things.note")
+    // A shipped file changed is no known prefix: the replay attributes every object itself.
+    expect(shippedPrefixOf(files.map((f, i) => (i === 3 ? { ...f, checksum: "changed" } : f)))).toBeUndefined()
+    expect(shippedPrefixOf(files.slice(0, 24))).toBeUndefined()
+    expect(shippedPrefixOf(files)?.files).toBe(25)
   })
 
   it("finds nothing on a fresh deploy, then a dropped index, an added column and a changed default, each with its fix", async () => {

@@ -26,7 +26,6 @@ const rooms = [
   "runtime",
   "index.ts",
   "shippedFiles.ts",
-  "analysis.ts",
   "testing.ts",
 ] as const
 

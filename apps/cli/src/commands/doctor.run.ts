@@ -1,5 +1,5 @@
 import { readConfig } from "@aim/core"
-import { runDoctor } from "@aim/core/analysis"
+import { runDoctor } from "@aim/core/doctor"
 import { Effect, Option } from "effect"
 import { currentInvocation } from "../invocation.js"
 import { printChecks } from "../printChecks.js"

@@ -1,4 +1,4 @@
-import { type DriftReport, driftOfApplied } from "@aim/core/analysis"
+import { type DriftReport, driftOfApplied } from "@aim/core/drift"
 import { Effect } from "effect"
 import { announceEmbedded, announceRunningMigration } from "../layers.js"
 import { oneLine, out } from "../output.js"

@@ -1,5 +1,5 @@
 import { type Migration, MigrationSourceError, isTransactional, loadMigrations, textProblems } from "@aim/core"
-import { type LintFinding, lintMigrations } from "@aim/core/analysis"
+import { type LintFinding, lintMigrations } from "@aim/core/authoring"
 import { Effect } from "effect"
 import { readFile } from "node:fs/promises"
 import { basename, dirname, resolve } from "node:path"

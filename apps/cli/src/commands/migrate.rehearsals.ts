@@ -1,5 +1,7 @@
 import { AimConfig, MigrationSource, catalog, docsPath } from "@aim/core"
-import { pendingLockPlan, planRisk, proveOnScratch, proveRollback } from "@aim/core/analysis"
+import { proveOnScratch } from "@aim/core/authoring"
+import { pendingLockPlan, planRisk } from "@aim/core/plan"
+import { proveRollback } from "@aim/core/rollback"
 import { Effect } from "effect"
 import { err, out } from "../output.js"
 import { report } from "../render.js"

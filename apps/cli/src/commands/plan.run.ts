@@ -1,5 +1,5 @@
 import { type StatusReport, catalog } from "@aim/core"
-import { type LockPlan, type WorkloadCheck, atLeast, pendingLockPlanWith, planRisk } from "@aim/core/analysis"
+import { type LockPlan, type WorkloadCheck, atLeast, pendingLockPlanWith, planRisk } from "@aim/core/plan"
 import { Effect, Option } from "effect"
 import { announceEmbedded, announceRunningMigration } from "../layers.js"
 import { err, out } from "../output.js"

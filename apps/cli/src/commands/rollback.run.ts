@@ -1,5 +1,5 @@
 import { versionLabel } from "@aim/core"
-import { type RollbackReport, rollback } from "@aim/core/analysis"
+import { type RollbackReport, rollback } from "@aim/core/rollback"
 import { Duration, Effect, Option } from "effect"
 import { resolve } from "node:path"
 import { currentInvocation } from "../invocation.js"

@@ -10,7 +10,7 @@ import { Migrator } from "../migrations/Migrator.js"
 import { replayFiles } from "../migrations/replay.js"
 import { type DeployedObject, backendOwnedDefinitions, backendTables, deployedDifferences, deployedShapes } from "../verify/expectations.js"
 import { type Catalog, type CatalogObject, type ObjectType, catalogOf, definitionOf, keyOf, nameOf, readCatalog } from "./catalog.js"
-import { shippedCatalogOf } from "./shippedCatalog.js"
+import { shippedCatalogOf, shippedPrefixOf } from "./shippedCatalog.js"
 import { type Renamable, type Repair, comparable, renameRepair, repairScript, repairsFor } from "./repair.js"
 
 export type { ObjectType }
@@ -317,7 +317,7 @@ export const replayedCatalogOf = (settings: DatabaseSettings | undefined, applie
     Effect.scoped(
       Effect.flatMap(
         Effect.flatMap(Database, (scratch) => scratch.session),
-        (session) => replayFiles(session, applied, readCatalog),
+        (session) => replayFiles(session, applied, readCatalog, shippedPrefixOf(applied)),
       ),
     ),
     "drift",

@@ -1,4 +1,5 @@
 import type { Migration } from "../migrations/Migration.js"
+import type { KnownPrefix } from "../migrations/replay.js"
 import type { Catalog, CatalogObject } from "./catalog.js"
 import artifact from "./shippedCatalog.json" with { type: "json" }
 
@@ -25,4 +26,14 @@ export const shippedCatalogOf = (
 ): { readonly catalog: Catalog; readonly createdBy: ReadonlyMap<string, string> } | undefined =>
   applied.length === shipped.files.length && applied.every((m, i) => shipped.files[i]?.[0] === m.name && shipped.files[i]?.[1] === m.checksum)
     ? { catalog: new Map(shipped.catalog), createdBy: new Map(shipped.createdBy) }
+    : undefined
+
+/**
+ * When `applied` begins with exactly the files the artifact was computed from (an operator's own files
+ * on top of the shipped ones): which of them created each object, so a replay of `applied` takes no
+ * snapshot until the operator's first file.
+ */
+export const shippedPrefixOf = (applied: ReadonlyArray<Migration>): KnownPrefix | undefined =>
+  applied.length >= shipped.files.length && shipped.files.every(([name, checksum], i) => applied[i]?.name === name && applied[i]?.checksum === checksum)
+    ? { files: shipped.files.length, createdBy: new Map(shipped.createdBy) }
     : undefined

@@ -39,26 +39,44 @@ export class ReplayProgress extends Context.Reference<ReplayProgress>()("@aim/co
 }) {}
 
 /**
+ * What a replay already knows of its first files: which file created each object of the catalog the
+ * first `files` files build (drift's build artifact for the shipped files). Those files still run, but
+ * no snapshot is taken between them.
+ */
+export interface KnownPrefix {
+  readonly files: number
+  readonly createdBy: ReadonlyMap<string, string>
+}
+
+/**
  * Runs `migrations` in order on `session` (a scratch database) and reads what they built, with the
  * file that created each object. A snapshot reads the whole catalog, so it is taken only after a file
  * that can change it (and after the last): a thousand data-only files cost a thousand statements,
- * not a thousand snapshots.
+ * not a thousand snapshots. With a `known` prefix, only after the prefix's last file and the files
+ * after it: an operator's own files on top of the shipped ones pay for their own snapshots alone
+ * (25 snapshots were 0.7 s of a 3 s drift on PGlite).
  */
 export const replayFiles = <V>(
   session: Session,
   migrations: ReadonlyArray<Migration>,
   snapshot: (db: Pick<DatabaseShape, "query">) => Effect.Effect<ReadonlyMap<string, V>, SqlError>,
+  known?: KnownPrefix,
 ): Effect.Effect<ReplayedCatalog<V>, SqlError> =>
   Effect.gen(function* () {
     const createdBy = new Map<string, string>()
     const progress = yield* ReplayProgress
+    const prefix = known === undefined ? 0 : Math.min(known.files, migrations.length)
     let before: ReadonlyMap<string, V> = new Map()
     for (const [index, migration] of migrations.entries()) {
       yield* executeFile(session, migration)
       yield* progress(index + 1, migrations.length)
-      if (!changesCatalog(migration.sql) && index < migrations.length - 1) continue
+      const last = index === migrations.length - 1
+      if (index < prefix - 1 && !last) continue
+      if (!changesCatalog(migration.sql) && index !== prefix - 1 && !last) continue
       const after = yield* snapshot(session)
-      for (const key of after.keys()) if (!before.has(key)) createdBy.set(key, migration.name)
+      // At the prefix's end, each object is the known file's; one the artifact does not name (it
+      // cannot happen while the artifact's test passes) is the prefix's last file's.
+      for (const key of after.keys()) if (!before.has(key)) createdBy.set(key, (index < prefix ? known?.createdBy.get(key) : undefined) ?? migration.name)
       before = after
     }
     return { snapshot: before, createdBy }

@@ -1,5 +1,5 @@
 import { Migrator, Verifier, checksumOf, loadMigrations, scrubValue, traced, withoutUrlCredentials } from "@aim/core"
-import { lintMigrations } from "@aim/core/analysis"
+import { lintMigrations } from "@aim/core/authoring"
 import { Cause, Effect, Exit, Option } from "effect"
 import { z } from "zod"
 import { planFor } from "./plan.js"

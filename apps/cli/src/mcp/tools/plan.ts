@@ -1,4 +1,4 @@
-import { pendingLockPlan } from "@aim/core/analysis"
+import { pendingLockPlan } from "@aim/core/plan"
 import { Effect } from "effect"
 import { createHash } from "node:crypto"
 import { z } from "zod"

@@ -1,4 +1,4 @@
-import { acceptBackendRelease, rollback } from "@aim/core/analysis"
+import { acceptBackendRelease, rollback } from "@aim/core/rollback"
 import { z } from "zod"
 import { type McpContext, answerable } from "../context.js"
 

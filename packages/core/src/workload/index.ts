@@ -1,0 +1,3 @@
+/** `@aim/core/plan`, what `aim plan` loads: the pending files' locks, and with a workload, what they would break. */
+export { type BrokenQuery, type LockPlan, type WorkloadCheck, atLeast, planRisk } from "../impact/LockPlan.js"
+export { type WorkloadSource, WorkloadUnavailable, pendingLockPlan, pendingLockPlanWith } from "./workload.js"
