@@ -7,9 +7,9 @@ import { ident } from "../database/sqlText.js"
 import type { Migration } from "../migrations/Migration.js"
 import { MigrationSource } from "../migrations/MigrationSource.js"
 import { Migrator } from "../migrations/Migrator.js"
-import { replayFiles } from "../migrations/replay.js"
+import { type KnownPrefix, replayFiles } from "../migrations/replay.js"
 import { type DeployedObject, backendOwnedDefinitions, backendTables, deployedDifferences, deployedShapes } from "../verify/expectations.js"
-import { type Catalog, type CatalogObject, type ObjectType, catalogOf, definitionOf, keyOf, nameOf, readCatalog } from "./catalog.js"
+import { type Catalog, type CatalogObject, type ObjectType, catalogOf, definitionOf, keyOf, nameOf, readCatalog, readCatalogKeys } from "./catalog.js"
 import { shippedCatalogOf, shippedPrefixOf } from "./shippedCatalog.js"
 import { type Renamable, type Repair, comparable, renameRepair, repairScript, repairsFor } from "./repair.js"
 
@@ -304,20 +304,24 @@ export interface ExpectedCatalog {
  */
 export const expectedCatalogOf = (settings: DatabaseSettings | undefined, applied: ReadonlyArray<Migration>) => {
   const shipped = shippedCatalogOf(applied)
-  return shipped === undefined ? replayedCatalogOf(settings, applied) : Effect.succeed<ExpectedCatalog>({ ...shipped, files: applied.length })
+  return shipped === undefined
+    ? replayedCatalogOf(settings, applied, shippedPrefixOf(applied))
+    : Effect.succeed<ExpectedCatalog>({ ...shipped, files: applied.length })
 }
 
 /**
  * The catalog the applied files produce, built on a scratch database, never the configured one (one
- * session for every file: a session per file costs more than the file itself).
+ * session for every file: a session per file costs more than the file itself). With `known`, the
+ * first files' objects are attributed as it says (drift: the artifact, when the files begin with the
+ * shipped ones); without it, every object by the replay itself, as the artifact is made and tested.
  */
-export const replayedCatalogOf = (settings: DatabaseSettings | undefined, applied: ReadonlyArray<Migration>) =>
+export const replayedCatalogOf = (settings: DatabaseSettings | undefined, applied: ReadonlyArray<Migration>, known?: KnownPrefix) =>
   withScratchDatabase(
     settings,
     Effect.scoped(
       Effect.flatMap(
         Effect.flatMap(Database, (scratch) => scratch.session),
-        (session) => replayFiles(session, applied, readCatalog, shippedPrefixOf(applied)),
+        (session) => replayFiles(session, applied, readCatalog, { known, keys: readCatalogKeys }),
       ),
     ),
     "drift",

@@ -197,6 +197,19 @@ const seedQuery = `SELECT name, string_agg(DISTINCT priority::text, ', ' ORDER B
                           (array_agg((to_jsonb(p) - 'id' - 'organization_id' - 'created_by' - 'created_at' - 'updated_at')::text))[1] AS row
                      FROM public.security_policies p WHERE name = ANY($1) GROUP BY name`
 
+// Each object's key alone, from the same queries: PostgreSQL drops a subquery's outputs the outer
+// query never reads, so no definition is deparsed. What a replay reads after each file to learn which
+// file created what (readCatalog, with every definition, only after the last).
+const keyQuery = [
+  ...(["sequence", "table", "view", "index"] as const).map((kind) => `SELECT '${kind}' AS kind, q.name::text FROM (${queries[kind]}) q`),
+  ...(["column", "constraint", "trigger", "policy"] as const).map(
+    (kind) => `SELECT '${kind}' AS kind, q.table::text || '.' || q.name::text AS name FROM (${queries[kind]}) q`,
+  ),
+  `SELECT 'type' AS kind, q.name::text FROM (${queries.type}) q`,
+  `SELECT 'label' AS kind, q.name::text || '.' || l.label AS name FROM (${queries.type}) q, json_array_elements_text(q.labels::json) AS l(label)`,
+  `SELECT 'function' AS kind, q.signature::text AS name FROM (${queries.function}) q`,
+].join("\nUNION ALL\n")
+
 type Rows = ReadonlyArray<Record<string, unknown>>
 const text = (v: unknown): string => String(v)
 const textOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v))
@@ -259,4 +272,14 @@ export const readCatalog = (db: Pick<DatabaseShape, "query">): Effect.Effect<Cat
       for (const r of seeds) objects.push({ kind: "seed", name: text(r.name), priorities: text(r.priorities), row: textOrNull(r.row) })
     }
     return catalogOf(objects)
+  })
+
+/** The key of every object readCatalog reads (`column:users.status`, …), in one round trip. */
+export const readCatalogKeys = (db: Pick<DatabaseShape, "query">): Effect.Effect<ReadonlySet<string>, SqlError> =>
+  Effect.gen(function* () {
+    const keys = new Set<string>()
+    for (const r of yield* db.query(keyQuery)) keys.add(`${text(r.kind)}:${r.kind === "function" ? def(r.name) : text(r.name)}`)
+    if (keys.has("table:security_policies"))
+      for (const r of yield* db.query(seedQuery, [defaultPolicies.map((p) => p.name)])) keys.add(`seed:security_policies/${text(r.name)}`)
+    return keys
   })
