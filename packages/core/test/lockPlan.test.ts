@@ -54,7 +54,9 @@ const schema = `
   CREATE TABLE ruled (id int);
   CREATE TABLE numbered (id serial PRIMARY KEY, note text);
   CREATE TABLE counted (id int GENERATED ALWAYS AS IDENTITY, note text);
-  CREATE RULE ruled_no_delete AS ON DELETE TO ruled DO INSTEAD NOTHING;`
+  CREATE RULE ruled_no_delete AS ON DELETE TO ruled DO INSTEAD NOTHING;
+  CREATE DOMAIN lock_positive AS int CONSTRAINT lock_positive_check CHECK (VALUE > 0);
+  CREATE STATISTICS orders_comment_stats ON account_id, total FROM orders;`
 
 // Each statement kind the plan must predict, run for real inside a transaction that is rolled back.
 const statements: ReadonlyArray<readonly [string, string]> = [
@@ -275,6 +277,25 @@ const statements: ReadonlyArray<readonly [string, string]> = [
   ["a NOT VALID check on a partitioned table", "ALTER TABLE readings ADD CONSTRAINT readings_v_pos CHECK (v >= 0) NOT VALID"],
   ["comment on an index", "COMMENT ON INDEX orders_total_idx IS 'totals'"],
   ["comment on a view", "COMMENT ON VIEW account_emails IS 'emails'"],
+  // COMMENT ON every kind of object (PostgreSQL's CommentObject: a relation is taken SHARE UPDATE
+  // EXCLUSIVE; an object of a table, ACCESS SHARE on its table; anything else, an object lock only).
+  ["comment on a materialized view", "COMMENT ON MATERIALIZED VIEW order_totals IS 'totals'"],
+  ["comment on a sequence", "COMMENT ON SEQUENCE invoice_numbers IS 'numbers'"],
+  ["comment on a column of a view", "COMMENT ON COLUMN account_emails.email IS 'login'"],
+  ["comment on a column of a materialized view", "COMMENT ON COLUMN order_totals.n IS 'count'"],
+  ["comment on a table's constraint", "COMMENT ON CONSTRAINT accounts_balance_check ON accounts IS 'never negative'"],
+  ["comment on a primary key", "COMMENT ON CONSTRAINT orders_pkey ON orders IS 'key'"],
+  ["comment on a trigger", "COMMENT ON TRIGGER orders_touch ON orders IS 'touch'"],
+  ["comment on a policy", "COMMENT ON POLICY accounts_positive ON accounts IS 'positive'"],
+  ["comment on a rule", "COMMENT ON RULE ruled_no_delete ON ruled IS 'keep'"],
+  ["comment on a partitioned table", "COMMENT ON TABLE readings IS 'readings'"],
+  ["comment on a function", "COMMENT ON FUNCTION recount() IS 'one'"],
+  ["comment on a procedure", "COMMENT ON PROCEDURE bump_events() IS 'bump'"],
+  ["comment on a schema", "COMMENT ON SCHEMA archive_schema IS 'old'"],
+  ["comment on a type", "COMMENT ON TYPE accounts IS 'row type'"],
+  ["comment on a domain's constraint", "COMMENT ON CONSTRAINT lock_positive_check ON DOMAIN lock_positive IS 'positive'"],
+  ["comment on a domain", "COMMENT ON DOMAIN lock_positive IS 'positive'"],
+  ["comment on extended statistics", "COMMENT ON STATISTICS orders_comment_stats IS 'stats'"],
   ["truncate restarting identity", "TRUNCATE archive RESTART IDENTITY"],
   ["create a table with a serial key", "CREATE TABLE tickets (id serial PRIMARY KEY, note text)"],
   ["update with a subquery", "UPDATE orders SET total = (SELECT max(balance) FROM accounts) WHERE id = 3"],

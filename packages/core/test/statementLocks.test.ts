@@ -1026,6 +1026,53 @@ describe("statementLocks: the forms beyond the common ones", () => {
     `)
   })
 
+  it("SECURITY LABEL: as COMMENT ON, from the documentation (no label provider ships with PostgreSQL, so no server here can run one)", async () => {
+    // seclabel.c finds the object with get_object_address and SHARE UPDATE EXCLUSIVE, as COMMENT does:
+    // a relation or a column's relation in that mode; a function, type, schema or role, an object lock only.
+    expect(
+      await analysed([
+        "SECURITY LABEL FOR selinux ON TABLE accounts IS 'system_u:object_r:sepgsql_table_t:s0'",
+        "SECURITY LABEL ON COLUMN accounts.email IS 'secret'",
+        "SECURITY LABEL ON MATERIALIZED VIEW order_totals IS 'public'",
+        "SECURITY LABEL ON SEQUENCE invoice_numbers IS 'public'",
+        "SECURITY LABEL ON FUNCTION recount() IS 'trusted'",
+        "SECURITY LABEL ON SCHEMA archive_schema IS 'public'",
+        "SECURITY LABEL ON ROLE aim IS 'admin'",
+      ]),
+    ).toMatchInlineSnapshot(`
+      "
+      SECURITY LABEL FOR selinux ON TABLE accounts IS 'system_u:object_r:sepgsql_table_t:s0'
+        SECURITY LABEL ON TABLE
+        locks: accounts ShareUpdateExclusiveLock
+        flags: none
+      SECURITY LABEL ON COLUMN accounts.email IS 'secret'
+        SECURITY LABEL ON COLUMN
+        locks: accounts ShareUpdateExclusiveLock
+        flags: none
+      SECURITY LABEL ON MATERIALIZED VIEW order_totals IS 'public'
+        SECURITY LABEL ON MATVIEW
+        locks: order_totals ShareUpdateExclusiveLock
+        flags: none
+      SECURITY LABEL ON SEQUENCE invoice_numbers IS 'public'
+        SECURITY LABEL ON SEQUENCE
+        locks: invoice_numbers ShareUpdateExclusiveLock
+        flags: none
+      SECURITY LABEL ON FUNCTION recount() IS 'trusted'
+        SECURITY LABEL ON FUNCTION
+        locks: none
+        flags: none
+      SECURITY LABEL ON SCHEMA archive_schema IS 'public'
+        SECURITY LABEL ON SCHEMA
+        locks: none
+        flags: none
+      SECURITY LABEL ON ROLE aim IS 'admin'
+        SECURITY LABEL ON ROLE
+        locks: none
+        flags: none
+      "
+    `)
+  })
+
   it("numeric and varchar changes that keep the stored values as they are", async () => {
     const types: CatalogFacts = {
       ...facts,

@@ -830,19 +830,13 @@ const ownLocks = (statement: ParsedStatement, facts: CatalogFacts): StatementLoc
       return reindexLocks(node, facts)
     case "VacuumStmt":
       return vacuumLocks(node)
-    case "CommentStmt": {
-      const objectType = String(node.objtype).replace(/^OBJECT_/, "")
-      const names = items(node.object)
-        .map(str)
-        .filter((s): s is string => s !== undefined)
-      // A relation of any kind (an index too) or a column's table: COMMENT takes it SHARE UPDATE EXCLUSIVE.
-      const table = ["TABLE", "VIEW", "MATVIEW", "INDEX", "SEQUENCE", "FOREIGN_TABLE"].includes(objectType)
-        ? names.at(-1)
-        : objectType === "COLUMN"
-          ? names.at(-2)
-          : undefined
-      return impact(`COMMENT ON ${objectType}`, table === undefined ? [] : [{ relation: table, mode: "ShareUpdateExclusiveLock" }])
-    }
+    case "CommentStmt":
+      return objectPropertyLocks("COMMENT ON", node)
+    // No label provider ships with PostgreSQL, so no server here runs one: planned from the
+    // documentation and seclabel.c, which finds the object as COMMENT does (get_object_address with
+    // SHARE UPDATE EXCLUSIVE).
+    case "SecLabelStmt":
+      return objectPropertyLocks("SECURITY LABEL ON", node)
     case "LockStmt":
       return lockTableLocks(node, facts)
     case "ViewStmt": {
@@ -861,6 +855,29 @@ const ownLocks = (statement: ParsedStatement, facts: CatalogFacts): StatementLoc
     default:
       return otherStatementLocks(statement, facts)
   }
+}
+
+/**
+ * COMMENT ON and SECURITY LABEL ON (PostgreSQL's get_object_address): a relation of any kind (an index
+ * too) or a column's relation is taken SHARE UPDATE EXCLUSIVE; a table's constraint, trigger, policy or
+ * rule takes its table ACCESS SHARE (and the object itself an object lock); anything else (a function,
+ * a type, a domain's constraint, a schema) only an object lock, which no query of the application takes.
+ */
+const objectPropertyLocks = (verb: string, node: AstNode): StatementLocks => {
+  const objectType = String(node.objtype).replace(/^OBJECT_/, "")
+  const names = items(node.object)
+    .map(str)
+    .filter((s): s is string => s !== undefined)
+  const relation = ["TABLE", "VIEW", "MATVIEW", "INDEX", "SEQUENCE", "FOREIGN_TABLE"].includes(objectType)
+    ? names.at(-1)
+    : objectType === "COLUMN"
+      ? names.at(-2)
+      : undefined
+  const ofTable = ["TABCONSTRAINT", "TRIGGER", "POLICY", "RULE"].includes(objectType) ? names.at(-2) : undefined
+  return impact(`${verb} ${objectType}`, [
+    ...(relation === undefined ? [] : [{ relation, mode: "ShareUpdateExclusiveLock" as const }]),
+    ...(ofTable === undefined ? [] : [{ relation: ofTable, mode: "AccessShareLock" as const }]),
+  ])
 }
 
 /**
