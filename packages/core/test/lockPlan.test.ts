@@ -56,7 +56,14 @@ const schema = `
   CREATE TABLE counted (id int GENERATED ALWAYS AS IDENTITY, note text);
   CREATE RULE ruled_no_delete AS ON DELETE TO ruled DO INSTEAD NOTHING;
   CREATE DOMAIN lock_positive AS int CONSTRAINT lock_positive_check CHECK (VALUE > 0);
-  CREATE STATISTICS orders_comment_stats ON account_id, total FROM orders;`
+  CREATE STATISTICS orders_comment_stats ON account_id, total FROM orders;
+  ALTER TABLE events ADD CONSTRAINT events_kind_check CHECK (kind <> '') NOT VALID;
+  CREATE TABLE gauges (id int, at date NOT NULL, v int) PARTITION BY RANGE (at);
+  CREATE TABLE gauges_2024 PARTITION OF gauges FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+  CREATE TABLE gauges_other PARTITION OF gauges DEFAULT;
+  CREATE INDEX gauges_only_v_idx ON ONLY gauges (v);
+  CREATE INDEX gauges_2024_v_idx ON gauges_2024 (v);
+  ALTER TABLE gauges ADD CONSTRAINT gauges_at_check CHECK (at > '2000-01-01') NOT VALID;`
 
 // Each statement kind the plan must predict, run for real inside a transaction that is rolled back.
 const statements: ReadonlyArray<readonly [string, string]> = [
@@ -277,6 +284,11 @@ const statements: ReadonlyArray<readonly [string, string]> = [
   ["a NOT VALID check on a partitioned table", "ALTER TABLE readings ADD CONSTRAINT readings_v_pos CHECK (v >= 0) NOT VALID"],
   ["comment on an index", "COMMENT ON INDEX orders_total_idx IS 'totals'"],
   ["comment on a view", "COMMENT ON VIEW account_emails IS 'emails'"],
+  // Partition maintenance and constraint validation beyond the forms above.
+  ["detach the default partition", "ALTER TABLE gauges DETACH PARTITION gauges_other"],
+  ["attach an index to a partitioned table's index", "ALTER INDEX gauges_only_v_idx ATTACH PARTITION gauges_2024_v_idx"],
+  ["validate a check added NOT VALID", "ALTER TABLE events VALIDATE CONSTRAINT events_kind_check"],
+  ["validate a check on a partitioned table", "ALTER TABLE gauges VALIDATE CONSTRAINT gauges_at_check"],
   // COMMENT ON every kind of object (PostgreSQL's CommentObject: a relation is taken SHARE UPDATE
   // EXCLUSIVE; an object of a table, ACCESS SHARE on its table; anything else, an object lock only).
   ["comment on a materialized view", "COMMENT ON MATERIALIZED VIEW order_totals IS 'totals'"],

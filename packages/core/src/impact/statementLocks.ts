@@ -371,6 +371,18 @@ const createsOnlyNewObjects: Readonly<Record<string, string>> = {
 const alterTableLocks = (node: AstNode, facts: CatalogFacts): StatementLocks => {
   const table = relname(node.relation) ?? "?"
   const commands = ((node.cmds ?? []) as ReadonlyArray<{ AlterTableCmd?: AstNode }>).flatMap((c) => (c.AlterTableCmd === undefined ? [] : [c.AlterTableCmd]))
+  const only = commands.length === 1 ? commands[0] : undefined
+  const partitionCmd = (only?.def as AstNode | undefined)?.PartitionCmd as AstNode | undefined
+  const attached = only?.subtype === "AT_AttachPartition" ? relname(partitionCmd?.name) : undefined
+  if (node.objtype === "OBJECT_INDEX" && attached !== undefined) {
+    // ALTER INDEX … ATTACH PARTITION: the partitioned index in SHARE UPDATE EXCLUSIVE, and both
+    // indexes' tables read (pg_locks: ACCESS SHARE on each); the attached index itself is not locked.
+    const tables = [facts.indexTable.get(table), facts.indexTable.get(attached)].filter((t): t is string => t !== undefined)
+    return impact("ALTER INDEX ATTACH PARTITION", [
+      { relation: table, mode: "ShareUpdateExclusiveLock" },
+      ...tables.map((relation) => ({ relation, mode: "AccessShareLock" as const })),
+    ])
+  }
   if (node.objtype !== "OBJECT_TABLE") {
     // An index's storage parameters change under ShareUpdateExclusiveLock; every other form of ALTER INDEX, VIEW, … takes it exclusively.
     const parameters = node.objtype === "OBJECT_INDEX" && commands.every((c) => c.subtype === "AT_SetRelOptions" || c.subtype === "AT_ResetRelOptions")
