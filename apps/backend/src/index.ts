@@ -1,4 +1,5 @@
-export * from "./boot.js"
-export * from "./bootAsync.js"
-export * from "./failure.js"
-export * from "./logger.js"
+// The backend's start-up step, by name: what its tests and an embedding service use.
+export { type BootOptions, type BootReport, VerificationFailed, bootDatabase, bootLayer, bootServices, databaseWithRetry, servicesLayer } from "./boot.js"
+export { BootError, bootAsync } from "./bootAsync.js"
+export { type BootFailure, entryOfBootFailure, logFailure } from "./failure.js"
+export { bootLogger } from "./logger.js"

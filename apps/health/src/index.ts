@@ -1,2 +1,3 @@
-export * from "./layers.js"
-export * from "./routes.js"
+// The health endpoint, by name: its layer and its router (the backend serves the router).
+export { healthLayer } from "./layers.js"
+export { healthRouter } from "./routes.js"

@@ -1,0 +1,121 @@
+// The import boundaries of packages/*/src and apps/*/src, checked by dependency-cruiser with
+// TypeScript's own module resolution (packages/core/test/boundaries.test.ts runs it, and proves each
+// rule by breaking it; `pnpm boundaries` prints the same report). Two rules need the syntax tree, not
+// the import graph, and live in that test: no `export *`, no import() of a computed path.
+
+/**
+ * The core's rooms, each with the rooms it may import: the graph as designed, written out, so a new
+ * direction is a decision made here, not an accident a total order lets through. The error catalog
+ * (troubleshooting/catalog.ts) is data at the bottom that every room may name an entry of; diagnosing
+ * an error (the rest of troubleshooting/) knows most rooms and sits high.
+ */
+export const rooms = {
+  output: [],
+  catalog: [],
+  config: ["output", "catalog"],
+  database: ["config", "catalog"],
+  telemetry: ["config", "catalog"],
+  mail: ["config", "catalog"],
+  cache: ["config", "catalog"],
+  migrations: ["config", "database", "telemetry", "catalog"],
+  authoring: ["config", "database", "migrations", "catalog"],
+  impact: ["database", "migrations", "catalog"],
+  troubleshooting: ["authoring", "cache", "catalog", "config", "database", "impact", "mail", "migrations"],
+  verify: ["catalog", "config", "database", "migrations", "troubleshooting"],
+  health: ["cache", "catalog", "database", "migrations", "troubleshooting", "verify"],
+  drift: ["catalog", "config", "database", "migrations", "verify"],
+  workload: ["catalog", "config", "database", "drift", "impact", "migrations"],
+  rollback: ["catalog", "config", "database", "drift", "impact", "migrations"],
+  doctor: ["cache", "catalog", "config", "database", "mail", "output", "troubleshooting", "verify"],
+  runtime: ["cache", "catalog", "config", "database", "health", "mail", "migrations", "telemetry", "troubleshooting", "verify"],
+}
+
+const core = "^packages/core/src/"
+/** Where a room's modules are: the catalog is one file; the rest of troubleshooting/ is its own room. */
+const roomPath = (room) =>
+  room === "catalog"
+    ? `${core}troubleshooting/catalog\\.ts$`
+    : room === "troubleshooting"
+      ? `${core}troubleshooting/(?!catalog\\.ts$)`
+      : `${core}${room}/`
+
+/** The core's public entries: the package's `exports`, what the front ends may import. */
+const entries = [`${core}index\\.ts$`, `${core}shippedFiles\\.ts$`, `${core}(drift|workload|doctor|authoring|rollback)/index\\.ts$`]
+/** The test-only entry: for the apps' tests, never for their sources. */
+const testingEntry = `${core}testing\\.ts$`
+
+export default {
+  forbidden: [
+    {
+      name: "no-circular",
+      severity: "error",
+      comment: "A circle of imports: no module of it can be understood, loaded or tested first.",
+      from: {},
+      to: { circular: true },
+    },
+    ...Object.entries(rooms).map(([room, allowed]) => ({
+      name: `core-room-${room}`,
+      severity: "error",
+      comment: `${room} may import its own room and ${allowed.length === 0 ? "nothing else of the core" : allowed.join(", ")}; a new direction is added to .dependency-cruiser.mjs on purpose.`,
+      from: { path: roomPath(room), pathNot: entries },
+      // An entry is core-not-through-its-entries' to name.
+      to: { path: core, pathNot: [roomPath(room), ...allowed.map(roomPath), ...entries, testingEntry] },
+    })),
+    {
+      name: "core-not-through-its-entries",
+      severity: "error",
+      comment:
+        "A module of the core imports the core's modules themselves, never an entry (index.ts, testing.ts, a room's index.ts, or @aim/core by name): through an entry it imports every room, its own above it included.",
+      from: { path: core, pathNot: [...entries, testingEntry] },
+      to: { path: [...entries, testingEntry] },
+    },
+    {
+      name: "core-no-self-import-by-name",
+      severity: "error",
+      comment: "`@aim/core` inside the core is the whole package importing itself.",
+      from: { path: core },
+      to: { path: "^@aim/core" },
+    },
+    {
+      name: "entries-only-from-the-apps",
+      severity: "error",
+      comment: "The apps use the core through its public entries (`@aim/core`, `@aim/core/drift`, …), never a module path inside it, nor the test-only entry.",
+      from: { path: "^apps/[^/]+/src/" },
+      to: { path: core, pathNot: entries },
+    },
+    {
+      name: "apps-apart",
+      severity: "error",
+      comment: "The CLI and the health endpoint stand alone; the backend's start-up step serves the health endpoint (apps/backend → apps/health) and nothing else crosses.",
+      from: { path: "^apps/(cli|health)/" },
+      to: { path: "^apps/", pathNot: "^apps/$1/" },
+    },
+    {
+      name: "backend-uses-health-only",
+      severity: "error",
+      from: { path: "^apps/backend/" },
+      to: { path: "^apps/(?!backend/|health/)" },
+    },
+    {
+      name: "packages-never-import-apps",
+      severity: "error",
+      from: { path: "^packages/" },
+      to: { path: "^apps/" },
+    },
+    {
+      name: "not-to-unresolvable",
+      severity: "error",
+      comment: "An import the resolver cannot find is an import no check can place.",
+      from: { path: "^(packages|apps)/" },
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "node_modules" },
+    tsPreCompilationDeps: true,
+    combinedDependencies: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "default"], extensions: [".ts", ".js", ".mjs"] },
+  },
+}
