@@ -11,6 +11,13 @@ const cache = nodeModule as { enableCompileCache?: () => unknown }
 cache.enableCompileCache?.()
 
 const args = process.argv.slice(2)
+const workingDirectory = (() => {
+  try {
+    return process.cwd()
+  } catch {
+    return undefined
+  }
+})()
 // What starts again is this bundle itself, not whatever started it: `pnpm aim` runs it from
 // scripts/built.mjs, which takes an app's name as its first argument. (A start-up snapshot has no
 // module URL; it is started with --liftoff-only already, so it never starts again.)
@@ -20,12 +27,14 @@ if (args.length === 1 && args[0] === "--version") process.stdout.write(`${versio
 else if (
   entry !== undefined &&
   !process.execArgv.includes("--liftoff-only") &&
-  // Loaded here, not above: --version never reads a directory or loads node:crypto.
+  // Loaded here, not above: --version never reads a directory or loads node:crypto. A working
+  // directory that was deleted is main's to answer (AIM-CLI-003): no restart is guessed for it.
+  workingDirectory !== undefined &&
   (await import("./restart.js")).startsWithLiftoffOnly({
     nodeMajor: Number(process.versions.node.split(".")[0]),
     args,
     env: process.env,
-    cwd: process.cwd(),
+    cwd: workingDirectory,
     entry,
   })
 ) {

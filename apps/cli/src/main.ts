@@ -7,8 +7,8 @@ import { Cause, Console, Effect, Exit } from "effect"
 import { stripVTControlCharacters } from "node:util"
 import { run } from "./cli.js"
 import { CurrentInvocation, type Invocation, type InvocationInput, makeInvocation, rawJson } from "./invocation.js"
-import { CliExit, err, exitCodes, writeErr, writeTo } from "./output.js"
-import { renderFailure, renderInterrupted, renderUsage } from "./render.js"
+import { CliExit, exitCodes, writeErr, writeTo } from "./output.js"
+import { renderDefect, renderFailure, renderInterrupted, renderUsage } from "./render.js"
 
 /**
  * One run of the CLI as an Effect, from its invocation to its exit code: every outcome rendered
@@ -69,13 +69,7 @@ const program = (invocation: Invocation, stoppedBy: () => string) => {
     Effect.onInterrupt(() => (invocation.parsed.command === "mcp" ? Effect.void : renderInterrupted(stoppedBy(), json()))),
     // Every command's errors must be a CommandError: one without a catalog entry fails the typecheck here.
     Effect.catchAll((e) => (e instanceof CliExit ? Effect.fail(e) : renderFailure(e, json()))),
-    Effect.catchAllDefect((defect) =>
-      unwritable(defect)
-        ? outputLost(defect.code)
-        : err(`✖ [AIM-GEN-001] unexpected error: ${defect instanceof Error ? defect.message : String(defect)}`).pipe(
-            Effect.andThen(new CliExit({ code: exitCodes.failed })),
-          ),
-    ),
+    Effect.catchAllDefect((defect) => (unwritable(defect) ? outputLost(defect.code) : renderDefect(defect, json()))),
     Effect.provide(NodeContext.layer),
     Effect.locally(CurrentInvocation, invocation),
   )

@@ -110,6 +110,19 @@ export const renderInterrupted = (signal: string, json: boolean) => {
 /** A failure of any command, rendered once at the top (main.ts). */
 export const renderFailure = (error: CommandError, json: boolean) => renderDiagnosis(diagnosisOf(error), detailsOf(error), json, exitCodeOf(error))
 
+/**
+ * A defect: a failure no command declared, which the compiler could not map to an entry. Rendered as
+ * every failure is (one coded line, or the JSON document with --json), under the catalog's "internal"
+ * entry, exit 1.
+ */
+export const renderDefect = (defect: unknown, json: boolean) =>
+  renderDiagnosis(
+    { entry: catalog.internal, message: `unexpected error: ${defect instanceof Error ? defect.message : String(defect)}` },
+    [],
+    json,
+    exitCodes.failed,
+  )
+
 /** A command line @effect/cli could not parse (AIM-CLI-001), with its words. */
 export const renderUsage = (entry: CatalogEntry, message: string, json: boolean) => renderDiagnosis({ entry, message }, [], json, exitCodes.usage)
 

@@ -164,9 +164,10 @@ describe("the process is read in one place", () => {
         .map((line) => `${file.slice(src.length + 1)}: ${line.trim()}`),
     )
     expect([...reads].sort()).toEqual([
-      "aim.ts: ((major >= 22 && parsesSql(command, args)) || mayRunPglite(command, args, process.env)) &&",
       "aim.ts: const args = process.argv.slice(2)",
+      "aim.ts: env: process.env,",
       `aim.ts: if (args.length === 1 && args[0] === "--version") process.stdout.write(\`\${version}\\n\`)`,
+      "aim.ts: return process.cwd()",
       "main.ts: args: process.argv.slice(2),",
       "main.ts: entry: process.argv[1],",
       "main.ts: env: process.env,",

@@ -1,4 +1,5 @@
-import { MigrationSourceLive, Migrator, MigratorLive, databaseFor, lockKeys, parseConfig } from "@aim/core/testing"
+import { MigrationSourceLive, Migrator, MigratorLive, databaseFor, parseConfig } from "@aim/core"
+import { lockKeys } from "@aim/core/testing"
 import { type Cluster, type TestDatabase, createTestDatabase, postgresEnvOf, sql, startCluster, startRedis, testPostgresUrl } from "@aim/testkit"
 import { HttpApp } from "@effect/platform"
 import { type Duration, Effect, Layer } from "effect"

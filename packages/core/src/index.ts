@@ -30,11 +30,26 @@ export type { CatalogChange } from "./database/catalogSnapshot.js"
 export { type Migration, versionLabel } from "./migrations/Migration.js"
 export { MigrationSource, MigrationSourceLive, fileNamePattern, isTransactional, loadMigrations, textProblems } from "./migrations/MigrationSource.js"
 export { MigrationSourceError, MigrationsDirectoryMissing } from "./migrations/MigrationSourceError.js"
-export { backendReleases } from "./migrations/backendRelease.js"
+export { type BackendReleaseName, type BackendServing, backendReleases } from "./migrations/backendRelease.js"
+export type { AppliedEntry, PendingMigration, Plan, Refusal, RefusalKind } from "./migrations/ledgerPlan.js"
+// Types only: naming them keeps proveIdempotent.ts out of the chunk every command loads.
+export type { IdempotencyFinding, IdempotencyReport, ReplayFailed } from "./authoring/proveIdempotent.js"
 export { describeHolder, lockHolder } from "./migrations/MigrationLock.js"
-export { type ApplyReport, type MigrationEvent, Migrator, MigratorLive, type StatusReport, lockDefaults } from "./migrations/Migrator.js"
+export {
+  type ApplyOptions,
+  type AppliedNow,
+  type ApplyReport,
+  type MigrationEvent,
+  Migrator,
+  type MigratorError,
+  MigratorLive,
+  type MigratorOptions,
+  type MigratorShape,
+  type StatusReport,
+  lockDefaults,
+} from "./migrations/Migrator.js"
 
-export { type AdoptReport, LedgerAdmin } from "./migrations/LedgerAdmin.js"
+export { type AdoptReport, type AdoptedFile, type BaselineReport, LedgerAdmin, type LedgerAdminError, type RepairReport } from "./migrations/LedgerAdmin.js"
 
 export { checksumOf } from "./migrations/checksum.js"
 export { ReplayProgress, executeFile } from "./migrations/replay.js"
@@ -60,7 +75,7 @@ export { type HealthOptions, HealthReport, type Readiness } from "./health/Healt
 export { type ParsedStatement, createdTables, parseScript, relationName } from "./migrations/sqlAnalysis.js"
 
 // OpenTelemetry: off unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
-export { TelemetryLive, traced } from "./telemetry/Telemetry.js"
+export { ErrorCodes, TelemetryLive, type TelemetrySettings, traced } from "./telemetry/Telemetry.js"
 
 // Errors and the troubleshooting catalog they map to; output hygiene.
 export { type AimError, type Diagnosis, codedLine, diagnose, explain } from "./troubleshooting/diagnose.js"

@@ -4,7 +4,11 @@ import { Effect, Layer } from "effect"
 import { appendFileSync, readdirSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { Database, LedgerAdmin, LedgerAdminLive, diagnose, loadMigrations, proveIdempotent } from "../src/testing.js"
+import { Database } from "../src/database/Database.js"
+import { LedgerAdmin, LedgerAdminLive } from "../src/migrations/LedgerAdmin.js"
+import { diagnose } from "../src/troubleshooting/diagnose.js"
+import { loadMigrations } from "../src/migrations/MigrationSource.js"
+import { proveIdempotent } from "../src/authoring/proveIdempotent.js"
 import { migrationsCopy, migratorFor, psqlFile, runMigrator, runMigratorFailure, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_admin")

@@ -5,7 +5,9 @@ import pg from "pg"
 import { execFileSync } from "node:child_process"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { type MigrationEvent, diagnose, loadMigrations } from "../src/testing.js"
+import type { MigrationEvent } from "../src/migrations/Migrator.js"
+import { diagnose } from "../src/troubleshooting/diagnose.js"
+import { loadMigrations } from "../src/migrations/MigrationSource.js"
 import { migrationsCopy, runMigrator, runMigratorFailure, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_badfiles")

@@ -1,7 +1,11 @@
 import { type RedisServer, makeCertificates, startRedis } from "@aim/testkit"
 import { Effect, Layer, Logger, Option } from "effect"
 import { describe, expect, it } from "vitest"
-import { AimConfig, Cache, CacheLive, RedisCacheLive, diagnose } from "../src/testing.js"
+import { AimConfig } from "../src/config/AimConfig.js"
+import { Cache } from "../src/cache/Cache.js"
+import { CacheLive } from "../src/runtime/CacheLive.js"
+import { RedisCacheLive } from "../src/cache/RedisCache.js"
+import { diagnose } from "../src/troubleshooting/diagnose.js"
 
 const withCache = <A>(env: Record<string, string>, f: (cache: Cache["Type"]) => Effect.Effect<A>, connectTimeoutMs = 1000, commandTimeoutMs = 300) => {
   const logs: Array<string> = []

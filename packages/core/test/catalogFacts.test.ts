@@ -4,7 +4,8 @@ import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { readCatalogFacts } from "../src/impact/LockPlan.js"
 import { pendingLockPlan } from "../src/workload/workload.js"
-import { Database, databaseFor } from "../src/testing.js"
+import { Database } from "../src/database/Database.js"
+import { databaseFor } from "../src/database/databases.js"
 import { migrationsCopy, migratorFor, serverSettings } from "./support.js"
 
 // What the lock plan reads from a real catalog, in its one round trip: indexes and their tables,

@@ -4,7 +4,10 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { pgpassPassword } from "../src/config/pgpass.js"
-import { type ConfigProblem, loadEnv, parseConfig, readConfig, scrub, secretsOf } from "../src/testing.js"
+import type { ConfigProblem } from "../src/config/ConfigError.js"
+import { loadEnv } from "../src/config/env.js"
+import { parseConfig, readConfig } from "../src/config/AimConfig.js"
+import { scrub, secretsOf } from "../src/output/redact.js"
 
 const cwd = tmpdir()
 const problemsOf = (env: Record<string, string>): ReadonlyArray<ConfigProblem> => readConfig(env, cwd).problems

@@ -2,7 +2,7 @@ import { findEntry } from "../src/troubleshooting/catalog.js"
 import { describe, expect, it } from "vitest"
 import { RedisError } from "../src/cache/Cache.js"
 import { ConfigError } from "../src/config/ConfigError.js"
-import { ConnectionError, SqlError } from "../src/database/SqlError.js"
+import { ConnectionError, SqlError, isTransient, toConnectionError } from "../src/database/SqlError.js"
 import { SmtpError, SmtpNotConfigured } from "../src/mail/Mailer.js"
 import { CheckFailed } from "../src/migrations/fileChecks.js"
 import { LedgerAdminRefused } from "../src/migrations/LedgerAdmin.js"
@@ -241,5 +241,19 @@ describe("aim's own errors", () => {
     expect(codedLine({ entry: catalog.lockTimeout, message: "001_a.sql:3:2: canceling statement due to lock timeout" })).toBe(
       `[${catalog.lockTimeout.code}] 001_a.sql:3:2: canceling statement due to lock timeout. Fix: ${catalog.lockTimeout.fix} (docs: /troubleshooting/${catalog.lockTimeout.slug})`,
     )
+  })
+})
+
+describe("isTransient: what the backend's start-up retries, from the failure sorted where the error was made", () => {
+  const failing = (message: string, code?: string) => toConnectionError(Object.assign(new Error(message), code === undefined ? {} : { code }), "db")
+  it("retries a server starting, restarting, out of reach or cut off, never a refusal of the session", () => {
+    expect(isTransient(failing("the database system is starting up", "57P03"))).toBe(true)
+    expect(isTransient(failing("Connection terminated due to connection timeout"))).toBe(true)
+    expect(isTransient(failing("Connection terminated unexpectedly"))).toBe(true)
+    expect(isTransient(failing("connect ECONNREFUSED 127.0.0.1:5432", "ECONNREFUSED"))).toBe(true)
+    expect(isTransient(failing("sorry, too many clients already", "53300"))).toBe(true)
+    expect(isTransient(failing('password authentication failed for user "aim"', "28P01"))).toBe(false)
+    expect(isTransient(failing('database "aim" does not exist', "3D000"))).toBe(false)
+    expect(isTransient(failing("self-signed certificate in certificate chain", "SELF_SIGNED_CERT_IN_CHAIN"))).toBe(false)
   })
 })

@@ -1,7 +1,9 @@
 import { type Certificates, type Cluster, freePort, makeCertificates, startCluster } from "@aim/testkit"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { readConfig, runDoctor, type VerifyReport } from "../src/testing.js"
+import { readConfig } from "../src/config/AimConfig.js"
+import { runDoctor } from "../src/doctor/Doctor.js"
+import type { VerifyReport } from "../src/verify/VerifyReport.js"
 
 const password = "cluster-Secret-pw"
 

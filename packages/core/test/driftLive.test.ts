@@ -4,8 +4,8 @@ import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { type DriftReport, detectDrift } from "../src/drift/Drift.js"
 import { checksumOf } from "../src/migrations/checksum.js"
-import type { Migration } from "../src/testing.js"
-import { databaseFor } from "../src/testing.js"
+import type { Migration } from "../src/migrations/Migration.js"
+import { databaseFor } from "../src/database/databases.js"
 import { serverSettings } from "./support.js"
 
 // Drift end to end on a small schema of two files (the shipped 21 are drift.test.ts's): the live

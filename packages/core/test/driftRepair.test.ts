@@ -2,7 +2,10 @@ import { createTestDatabase, inParallel, migratedTemplateName, sql, testPostgres
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { checksumOf } from "../src/migrations/checksum.js"
-import { type DriftReport, type Migration, databaseFor, driftAgainst, expectedCatalogOf, loadMigrations } from "../src/testing.js"
+import { type DriftReport, driftAgainst, expectedCatalogOf } from "../src/drift/Drift.js"
+import type { Migration } from "../src/migrations/Migration.js"
+import { databaseFor } from "../src/database/databases.js"
+import { loadMigrations } from "../src/migrations/MigrationSource.js"
 import { serverSettings, shippedMigrations } from "./support.js"
 
 // Every printed repair converges: on a database the shipped files built (and one more file with the

@@ -8,7 +8,11 @@ import { describe, expect, it } from "vitest"
 import { detectDrift, replayedCatalogOf } from "../src/drift/Drift.js"
 import { preparedClusterFile } from "../src/database/PgliteDatabase.js"
 import { shippedCatalogOf } from "../src/drift/shippedCatalog.js"
-import { Database, MigrationSourceLive, Migrator, MigratorLive, databaseFor, loadMigrations, proveRollback } from "../src/testing.js"
+import { Database } from "../src/database/Database.js"
+import { MigrationSourceLive, loadMigrations } from "../src/migrations/MigrationSource.js"
+import { Migrator, MigratorLive } from "../src/migrations/Migrator.js"
+import { databaseFor } from "../src/database/databases.js"
+import { proveRollback } from "../src/rollback/Rollback.js"
 import { migrationsCopy, shippedMigrations } from "./support.js"
 
 /**

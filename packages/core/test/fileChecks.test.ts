@@ -2,7 +2,8 @@ import { useTestDatabase } from "@aim/testkit/hooks"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { CheckFailed, readChecks, runChecks } from "../src/migrations/fileChecks.js"
-import { Database, databaseFor } from "../src/testing.js"
+import { Database } from "../src/database/Database.js"
+import { databaseFor } from "../src/database/databases.js"
 import { serverSettings } from "./support.js"
 
 const needs = 'aim:check needs a quoted message and a query: -- aim:check "what must hold" SELECT … (the rows that break it)'

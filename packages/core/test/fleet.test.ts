@@ -3,7 +3,7 @@ import { useFreshDatabases } from "@aim/testkit/hooks"
 import { Effect } from "effect"
 import { tmpdir } from "node:os"
 import { describe, expect, it } from "vitest"
-import { migrateFleet, parseFleet } from "../src/testing.js"
+import { migrateFleet, parseFleet } from "../src/runtime/fleet.js"
 import { shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_fleet_core")

@@ -4,21 +4,15 @@ import { Effect, Layer } from "effect"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import {
-  HealthReport,
-  HealthReportLive,
-  LedgerAdmin,
-  LedgerAdminLive,
-  MemoryCacheLive,
-  MigrationSource,
-  MigrationSourceLive,
-  Migrator,
-  Verifier,
-  VerifierLive,
-  defaultAdmin,
-  detectDrift,
-  pendingLockPlan,
-} from "../src/testing.js"
+import { HealthReport, HealthReportLive } from "../src/health/HealthReport.js"
+import { LedgerAdmin, LedgerAdminLive } from "../src/migrations/LedgerAdmin.js"
+import { MemoryCacheLive } from "../src/cache/MemoryCache.js"
+import { MigrationSource, MigrationSourceLive } from "../src/migrations/MigrationSource.js"
+import { Migrator } from "../src/migrations/Migrator.js"
+import { Verifier, VerifierLive } from "../src/verify/Verifier.js"
+import { defaultAdmin } from "../src/verify/expectations.js"
+import { detectDrift } from "../src/drift/Drift.js"
+import { pendingLockPlan } from "../src/workload/workload.js"
 import { makeVerifier } from "../src/verify/Verifier.js"
 import { migrationsCopy, migratorFor, runMigrator, serverSettings, shippedMigrations } from "./support.js"
 

@@ -73,6 +73,29 @@ describe("a narrow public surface", () => {
     "EmbeddedDatabase",
     "DatabaseShape",
     "Session",
+    // The types the apps' exported values are inferred with (their declarations must name them):
+    // the migrator's, the ledger administration's and the proof's reports, options and errors.
+    "BackendReleaseName",
+    "BackendServing",
+    "AppliedEntry",
+    "PendingMigration",
+    "Plan",
+    "Refusal",
+    "RefusalKind",
+    "IdempotencyFinding",
+    "IdempotencyReport",
+    "ReplayFailed",
+    "ApplyOptions",
+    "AppliedNow",
+    "MigratorError",
+    "MigratorOptions",
+    "MigratorShape",
+    "AdoptedFile",
+    "BaselineReport",
+    "LedgerAdminError",
+    "RepairReport",
+    "ErrorCodes",
+    "TelemetrySettings",
   ]
   const repo = resolve(src, "../../..")
   const frontEnds = ["apps/cli/src", "apps/backend/src", "apps/health/src", "docs/scripts", "bench", "deploy"].map((dir) => join(repo, dir))

@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest"
 import type { Session } from "../src/database/Database.js"
 import { ensureLedger, readLedgers, readLedgersOnce } from "../src/migrations/Ledger.js"
 import { backendLedgerDdl } from "../src/migrations/backendRelease.js"
-import { Database, databaseFor } from "../src/testing.js"
+import { Database } from "../src/database/Database.js"
+import { databaseFor } from "../src/database/databases.js"
 import { serverSettings } from "./support.js"
 
 // The migration session reads both ledgers in one round trip where a no-op finds them, and falls back

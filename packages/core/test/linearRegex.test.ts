@@ -5,7 +5,10 @@ import { describe, expect, it } from "vitest"
 import { withoutLiterals } from "../src/database/SqlError.js"
 import { dotEnvOf, loadEnv } from "../src/config/env.js"
 import { splitStatements } from "../src/migrations/splitStatements.js"
-import { fileNamePattern, readChecks, readConfig, scrub, secretsOf, withoutUrlCredentials } from "../src/testing.js"
+import { fileNamePattern } from "../src/migrations/MigrationSource.js"
+import { readChecks } from "../src/migrations/fileChecks.js"
+import { readConfig } from "../src/config/AimConfig.js"
+import { scrub, secretsOf, withoutUrlCredentials } from "../src/output/redact.js"
 
 // Every pattern that reads what a user, an operator or a server hands in, fed 100 KB of the input
 // that makes a backtracking pattern explode (long runs of blanks, letters, quotes, separators). Linear

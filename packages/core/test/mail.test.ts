@@ -1,7 +1,9 @@
 import { type Certificates, type SmtpTestServer, freePort, makeCertificates, startSmtp } from "@aim/testkit"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { diagnose, makeMailer, readConfig } from "../src/testing.js"
+import { diagnose } from "../src/troubleshooting/diagnose.js"
+import { makeMailer } from "../src/mail/Mailer.js"
+import { readConfig } from "../src/config/AimConfig.js"
 
 const user = "info@opena2a.test"
 const password = "smtp-Secret-pw"

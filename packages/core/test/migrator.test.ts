@@ -6,12 +6,15 @@ import pg from "pg"
 import { appendFileSync, readFileSync, readdirSync, rmSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { describe, expect, it } from "vitest"
-import { type MigrationEvent, type Session, diagnose, lockKeys } from "../src/testing.js"
+import type { MigrationEvent } from "../src/migrations/Migrator.js"
+import type { Session } from "../src/database/Database.js"
+import { diagnose } from "../src/troubleshooting/diagnose.js"
+import { lockKeys } from "../src/migrations/MigrationLock.js"
 import type { DatabaseShape } from "../src/database/Database.js"
 import { lockedSession } from "../src/migrations/MigrationSession.js"
 import { backendTables } from "../src/verify/expectations.js"
 import { migrationsCopy, runMigrator, runMigratorFailure, shippedMigrations, migratorFor } from "./support.js"
-import { Migrator } from "../src/testing.js"
+import { Migrator } from "../src/migrations/Migrator.js"
 
 const expectedTables = [
   "agents",

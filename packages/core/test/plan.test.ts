@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import type { AppliedMigration, Migration } from "../src/testing.js"
+import type { AppliedMigration, Migration } from "../src/migrations/Migration.js"
 import { computePlan } from "../src/migrations/ledgerPlan.js"
 import { earlierShippedChecksums, shippedMigrations } from "../src/migrations/shipped.js"
 

@@ -4,7 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { describeDatabase, diagnose, loadMigrations, readConfig, scrub, scrubValue, secretsOf } from "../src/testing.js"
+import { describeDatabase } from "../src/config/DatabaseConfig.js"
+import { diagnose } from "../src/troubleshooting/diagnose.js"
+import { loadMigrations } from "../src/migrations/MigrationSource.js"
+import { readConfig } from "../src/config/AimConfig.js"
+import { scrub, scrubValue, secretsOf } from "../src/output/redact.js"
 import { transactionControl } from "../src/migrations/MigrationSession.js"
 
 // Generated inputs: every one is answered by a coded error or a success, never a defect, a hang or a

@@ -3,7 +3,11 @@ import { cpSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Effect } from "effect"
-import { AimLive, Migrator, type MigratorOptions, type ParsedStatement, type ServerDatabase, parseConfig, parseScript } from "../src/testing.js"
+import { AimLive } from "../src/runtime/AimLive.js"
+import { Migrator, type MigratorOptions } from "../src/migrations/Migrator.js"
+import { type ParsedStatement, parseScript } from "../src/migrations/sqlAnalysis.js"
+import type { ServerDatabase } from "../src/config/DatabaseConfig.js"
+import { parseConfig } from "../src/config/AimConfig.js"
 
 export const shippedMigrations = resolve(import.meta.dirname, "../../../migrations")
 

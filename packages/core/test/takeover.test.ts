@@ -3,19 +3,14 @@ import { useFreshDatabases } from "@aim/testkit/hooks"
 import { Effect, Layer } from "effect"
 import { readdirSync } from "node:fs"
 import { describe, expect, it } from "vitest"
-import {
-  type AdoptReport,
-  Database,
-  LedgerAdmin,
-  LedgerAdminLive,
-  MigrationSourceLive,
-  MigratorLive,
-  InMemoryDatabase,
-  Verifier,
-  VerifierLive,
-  defaultAdmin,
-  diagnose,
-} from "../src/testing.js"
+import { type AdoptReport, LedgerAdmin, LedgerAdminLive } from "../src/migrations/LedgerAdmin.js"
+import { Database } from "../src/database/Database.js"
+import { MigrationSourceLive } from "../src/migrations/MigrationSource.js"
+import { MigratorLive } from "../src/migrations/Migrator.js"
+import { InMemoryDatabase } from "../src/database/databases.js"
+import { Verifier, VerifierLive } from "../src/verify/Verifier.js"
+import { defaultAdmin } from "../src/verify/expectations.js"
+import { diagnose } from "../src/troubleshooting/diagnose.js"
 import { catalogSnapshot } from "../src/database/catalogSnapshot.js"
 import { seedMigrations } from "../src/migrations/shipped.js"
 import { migrationsCopy, migratorFor, runMigrator, runMigratorFailure, shippedMigrations } from "./support.js"

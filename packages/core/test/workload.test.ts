@@ -5,7 +5,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { WorkloadUnavailable, databaseFor, parseWorkload, pendingLockPlanWith, readWorkload } from "../src/testing.js"
+import { WorkloadUnavailable, parseWorkload, pendingLockPlanWith, readWorkload } from "../src/workload/workload.js"
+import { databaseFor } from "../src/database/databases.js"
 import { migrationsCopy, migratorFor, runMigrator, serverSettings, shippedMigrations } from "./support.js"
 
 describe("a workload file", () => {

@@ -130,6 +130,9 @@ export const toConnectionError = (cause: unknown, target: string): ConnectionErr
 // Worth waiting out: the server is starting, restarting, out of connection slots or not reachable yet.
 const transientCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EAI_AGAIN", "EHOSTUNREACH", "57P03", "57P01", "08001", "08006", "53300"])
 
+/** What the driver's words (sorted where the error was made) say may pass by itself. */
+const transientFailures: ReadonlySet<DriverFailure> = new Set(["lost", "timeout", "refused"])
+
 /** A connection failure that may pass by itself (retry it); authentication and configuration failures do not. */
 export const isTransient = (error: ConnectionError): boolean =>
-  (error.code !== undefined && transientCodes.has(error.code)) || /starting up|shutting down|Connection terminated|timeout/i.test(error.message)
+  (error.code !== undefined && transientCodes.has(error.code)) || (error.failure !== undefined && transientFailures.has(error.failure))

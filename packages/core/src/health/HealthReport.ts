@@ -1,4 +1,4 @@
-import { Context, Duration, Effect, Either, Layer, Option } from "effect"
+import { Context, Duration, Effect, Either, Layer, Option, Ref } from "effect"
 import { Cache, type CacheStatus } from "../cache/Cache.js"
 import { Database } from "../database/Database.js"
 import { readLedger } from "../migrations/Ledger.js"
@@ -111,7 +111,8 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
     // Each probe reads the ledger once (its status, which doubles as the database probe); a
     // verification on a cache miss takes that status instead of reading files and ledger again.
     const status = Effect.flatMap(yield* Effect.cached((yield* MigrationSource).load), migrator.statusOf)
-    let probed: StatusReport | undefined
+    // The latest status a readiness probe read, for the next verification to reuse (a Ref: probes run concurrently).
+    const probed = yield* Ref.make<StatusReport | undefined>(undefined)
     const verifier = yield* Verifier
     const cache = yield* Cache
     const service = options.service ?? "aim-backend"
@@ -123,7 +124,8 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
     // each running every check (a burst of 120 probes would otherwise run 120 verifications).
     const verifyOnce = yield* Effect.cachedWithTTL(
       Effect.gen(function* () {
-        const report = yield* probed === undefined ? verifier.run : verifier.runWith(probed)
+        const last = yield* Ref.get(probed)
+        const report = yield* last === undefined ? verifier.run : verifier.runWith(last)
         const fresh = cachedVerificationOf(report)
         yield* cache.set(cacheKey, JSON.stringify(fresh), ttl)
         return fresh
@@ -145,7 +147,7 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
       // The status's ledger query doubles as the database probe; when the files cannot be read, the
       // ledger alone is read, so a broken directory is not mistaken for a database that is down.
       const current = yield* timed(status)
-      if (current.result._tag === "Right") probed = current.result.right
+      if (current.result._tag === "Right") yield* Ref.set(probed, current.result.right)
       const noPlan: Plan = { applied: [], pending: [], refusals: [], backend: { release: "none", unrecorded: [], unknown: [], recorded: undefined } }
       const filesFailed = current.result._tag === "Left" && isSourceError(current.result.left) ? current.result.left : undefined
       const ledger =

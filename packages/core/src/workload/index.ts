@@ -1,3 +1,13 @@
 /** `@aim/core/plan`, what `aim plan` loads: the pending files' locks, and with a workload, what they would break. */
-export { type BrokenQuery, type LockPlan, type WorkloadCheck, atLeast, planRisk } from "../impact/LockPlan.js"
+export {
+  type BrokenQuery,
+  type LockPlan,
+  type PlannedFile,
+  type PlannedStatement,
+  type RelationSize,
+  type Risk,
+  type WorkloadCheck,
+  atLeast,
+  planRisk,
+} from "../impact/LockPlan.js"
 export { type WorkloadSource, WorkloadUnavailable, pendingLockPlan, pendingLockPlanWith } from "./workload.js"
