@@ -72,7 +72,7 @@ export { Mailer } from "./mail/Mailer.js"
 export { type HealthOptions, HealthReport, type Readiness } from "./health/HealthReport.js"
 
 // SQL as PostgreSQL's parser reads it (libpg-query, loaded on first use).
-export { type ParsedStatement, createdTables, parseScript, relationName } from "./migrations/sqlAnalysis.js"
+export { type ParsedStatement, createdTables, parseScript, relationName } from "./sql/sqlAnalysis.js"
 
 // OpenTelemetry: off unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
 export { ErrorCodes, TelemetryLive, type TelemetrySettings, traced } from "./telemetry/Telemetry.js"
@@ -90,7 +90,7 @@ export { LedgerAdminRefused } from "./migrations/LedgerAdmin.js"
 export { LockWaitTimeout } from "./migrations/MigrationLock.js"
 export { RedisError } from "./cache/Cache.js"
 export { SmtpError, SmtpNotConfigured } from "./mail/Mailer.js"
-export { SqlParseError } from "./migrations/sqlAnalysis.js"
+export { SqlParseError } from "./sql/sqlAnalysis.js"
 // The shapes of the configuration and the database, which the services above take and return.
 export type { AimConfigShape } from "./config/AimConfig.js"
 export type { DatabaseSettings, ServerDatabase, EmbeddedDatabase } from "./config/DatabaseConfig.js"

@@ -9,7 +9,7 @@ import { LedgerAdminRefused } from "../src/migrations/LedgerAdmin.js"
 import { LockWaitTimeout } from "../src/migrations/MigrationLock.js"
 import { MigrationSourceError, MigrationsDirectoryMissing } from "../src/migrations/MigrationSourceError.js"
 import { MigrationFailed, MigrationRefused, ServerTooOld } from "../src/migrations/MigratorError.js"
-import { SqlParseError } from "../src/migrations/sqlAnalysis.js"
+import { SqlParseError } from "../src/sql/sqlAnalysis.js"
 import { catalog } from "../src/troubleshooting/catalog.js"
 import { codedLine, diagnose, explain, refusalEntry } from "../src/troubleshooting/diagnose.js"
 

@@ -2,8 +2,8 @@ import { Effect } from "effect"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { parseScript } from "../src/migrations/sqlAnalysis.js"
-import { hasStatement, lineColumnAt, offsetOfPosition, positionsIn, splitStatements } from "../src/migrations/splitStatements.js"
+import { parseScript } from "../src/sql/sqlAnalysis.js"
+import { hasStatement, lineColumnAt, offsetOfPosition, positionsIn, splitStatements } from "../src/sql/splitStatements.js"
 import { shippedMigrations } from "./support.js"
 
 describe("splitStatements", () => {

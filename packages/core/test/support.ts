@@ -5,7 +5,7 @@ import { join, resolve } from "node:path"
 import { Effect } from "effect"
 import { AimLive } from "../src/runtime/AimLive.js"
 import { Migrator, type MigratorOptions } from "../src/migrations/Migrator.js"
-import { type ParsedStatement, parseScript } from "../src/migrations/sqlAnalysis.js"
+import { type ParsedStatement, parseScript } from "../src/sql/sqlAnalysis.js"
 import type { ServerDatabase } from "../src/config/DatabaseConfig.js"
 import { parseConfig } from "../src/config/AimConfig.js"
 

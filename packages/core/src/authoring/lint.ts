@@ -1,8 +1,8 @@
 import { Effect } from "effect"
-import { declaredType, typeChangeRewrites } from "../migrations/columnTypes.js"
+import { declaredType, typeChangeRewrites } from "../sql/columnTypes.js"
 import { readChecks } from "../migrations/fileChecks.js"
 import type { Migration } from "../migrations/Migration.js"
-import { type AstNode, type ParsedStatement, lastName, parseScript, relationName } from "../migrations/sqlAnalysis.js"
+import { type AstNode, type ParsedStatement, lastName, parseScript, relationName } from "../sql/sqlAnalysis.js"
 
 export type Severity = "error" | "warning"
 

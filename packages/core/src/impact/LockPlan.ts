@@ -1,5 +1,5 @@
 import { Data, Effect } from "effect"
-import { type ParsedStatement, type ProceduralBody, type SqlParseError, functionBody, parseScript } from "../migrations/sqlAnalysis.js"
+import { type ParsedStatement, type ProceduralBody, type SqlParseError, functionBody, parseScript } from "../sql/sqlAnalysis.js"
 import { countRows } from "../database/catalogSnapshot.js"
 import { withFilesSearchPath } from "../database/catalogText.js"
 import { Database, type DatabaseShape, transaction } from "../database/Database.js"

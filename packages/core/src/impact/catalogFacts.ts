@@ -1,4 +1,4 @@
-import type { ProceduralBody } from "../migrations/sqlAnalysis.js"
+import type { ProceduralBody } from "../sql/sqlAnalysis.js"
 
 // The vocabulary of the lock analysis: PostgreSQL's lock modes and what the target's catalog says.
 // Its own module so that the statement rules (statementLocks.ts) and the neighbour rules

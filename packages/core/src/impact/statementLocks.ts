@@ -1,4 +1,4 @@
-import { type AstNode, lastName, type ParsedStatement } from "../migrations/sqlAnalysis.js"
+import { type AstNode, lastName, type ParsedStatement } from "../sql/sqlAnalysis.js"
 import { type CatalogFacts, noFacts, type RelationLock } from "./catalogFacts.js"
 import { ancestorsOf, referencedByWrite, throughViews, truncatedByCascade, withPartitions } from "./neighbours.js"
 import {

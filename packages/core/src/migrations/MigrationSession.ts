@@ -11,8 +11,8 @@ import { type LockHolder, acquireLock, blockingSessions, lockKeys, releaseLock }
 import { type CheckFailed, readChecks, runChecks } from "./fileChecks.js"
 import { MigrationFailed, ServerTooOld, oldestServer } from "./MigratorError.js"
 import { isShippedMigration } from "./shipped.js"
-import { parseScript } from "./sqlAnalysis.js"
-import { lineColumnAt, offsetOfPosition, splitStatements } from "./splitStatements.js"
+import { parseScript } from "../sql/sqlAnalysis.js"
+import { lineColumnAt, offsetOfPosition, splitStatements } from "../sql/splitStatements.js"
 
 /**
  * The migration session: the one connection that holds the migration lock, and how a file runs on

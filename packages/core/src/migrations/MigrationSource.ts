@@ -4,7 +4,7 @@ import { readdir, stat } from "node:fs/promises"
 import { isAbsolute, join, relative, resolve, sep } from "node:path"
 import { readChecks } from "./fileChecks.js"
 import { checksumOf, stripBom } from "./checksum.js"
-import { hasStatement } from "./splitStatements.js"
+import { hasStatement } from "../sql/splitStatements.js"
 import { type Migration, versionLabel } from "./Migration.js"
 import { MigrationSourceError, MigrationsDirectoryMissing, type SourceProblem } from "./MigrationSourceError.js"
 

@@ -2,7 +2,7 @@ import { Context, Effect } from "effect"
 import { type DatabaseShape, type Session, asFiles, inFilesSearchPath, transaction } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
 import type { Migration } from "./Migration.js"
-import { splitStatements } from "./splitStatements.js"
+import { splitStatements } from "../sql/splitStatements.js"
 
 /**
  * Runs a file's SQL on `session` without a ledger row (scratch databases: the idempotency proof,

@@ -10,7 +10,7 @@ import { compareCatalogs } from "../drift/Drift.js"
 import { repairScript } from "../drift/repair.js"
 import type { Migration } from "../migrations/Migration.js"
 import { type BrokenQuery, type LockPlan, type PlannedStatement, type WorkloadCheck, WorkloadUnavailable, pendingFilesPlan } from "../impact/LockPlan.js"
-import { splitStatements } from "../migrations/splitStatements.js"
+import { splitStatements } from "../sql/splitStatements.js"
 import { catalog } from "../troubleshooting/catalog.js"
 
 /**

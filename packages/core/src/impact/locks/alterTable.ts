@@ -1,7 +1,7 @@
 // ALTER TABLE, command by command: each form's mode in PostgreSQL's AlterTableGetLockLevel, with
 // what it rewrites or scans, and the partitions and neighbours a command reaches.
-import type { AstNode } from "../../migrations/sqlAnalysis.js"
-import { declaredType, typeChangeRewrites } from "../../migrations/columnTypes.js"
+import type { AstNode } from "../../sql/sqlAnalysis.js"
+import { declaredType, typeChangeRewrites } from "../../sql/columnTypes.js"
 import type { CatalogFacts } from "../catalogFacts.js"
 import { defaultPartitionBesides, rebuiltForeignKeys, referencingTables, viewsOfColumn, withPartitions } from "../neighbours.js"
 import { combined, constraintTargets, funcNames, impact, merge, recurses, relname, type StatementLocks, volatileDefault } from "./syntax.js"

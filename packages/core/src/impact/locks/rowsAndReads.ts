@@ -1,6 +1,6 @@
 // Rows written and read: INSERT, UPDATE, DELETE and SELECT, with the triggers a write fires and the
 // sequences nextval and setval write.
-import type { AstNode, ParsedStatement } from "../../migrations/sqlAnalysis.js"
+import type { AstNode, ParsedStatement } from "../../sql/sqlAnalysis.js"
 import type { CatalogFacts, RelationLock } from "../catalogFacts.js"
 import { ancestorsOf, referencedByWrite, referencingByDelete, referencingByKeyUpdate, withPartitions } from "../neighbours.js"
 import { type Call, impact, listedNames, namesUnder, rangeVars, recurses, relname, type StatementLocks, targetColumns } from "./syntax.js"

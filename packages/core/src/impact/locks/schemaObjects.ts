@@ -1,6 +1,6 @@
 // Creating, dropping and maintaining schema objects: CREATE TABLE, DROP, REINDEX, VACUUM, LOCK TABLE,
 // COMMENT ON and SECURITY LABEL ON.
-import { type AstNode, lastName } from "../../migrations/sqlAnalysis.js"
+import { type AstNode, lastName } from "../../sql/sqlAnalysis.js"
 import type { CatalogFacts, LockMode } from "../catalogFacts.js"
 import { defaultPartitionBesides, partitionsOf, throughViews, viewsOf } from "../neighbours.js"
 import { constraintTargets, impact, items, listedWithPartitions, relname, type StatementLocks, str } from "./syntax.js"

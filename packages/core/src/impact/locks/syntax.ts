@@ -1,6 +1,6 @@
 // The parse tree as the lock rules read it: names, relations and calls under a node, and how one
 // statement's locks are built and merged (impact, combined, merge).
-import { type AstNode, lastName } from "../../migrations/sqlAnalysis.js"
+import { type AstNode, lastName } from "../../sql/sqlAnalysis.js"
 import { type CatalogFacts, type LockMode, type RelationLock, strength } from "../catalogFacts.js"
 import { partitionsOf } from "../neighbours.js"
 
