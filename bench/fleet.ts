@@ -3,7 +3,7 @@
  * concurrency 1, 4 and 16, and split over 4 shard processes (`--shard I/4`, as the Indexed Job's pods)
  * at concurrency 4 each. Databases per second (wall time from start to the last exit) and peak RSS
  * (per process; for the shards, the largest and the sum). Each case on 200 fresh databases.
- * Run alone: `pnpm --filter @aim/bench exec tsx fleet.ts` (FLEET_SIZE to change 200).
+ * Run alone: `pnpm --filter @aim/bench fleet` (FLEET_SIZE to change 200).
  */
 import { spawn } from "node:child_process"
 import { execFileSync } from "node:child_process"
@@ -145,7 +145,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   execFileSync("npx", ["-y", "pnpm@10.34.9", "-s", "--filter", "@aim/cli", "build"], { cwd: root, stdio: "ignore" })
   const server = execFileSync("psql", ["-X", "-qAt", "-d", serverUrl, "-c", "SHOW server_version"], { encoding: "utf8" }).trim()
   const rows = await fleetRows()
-  const report = `${fleetTable(rows)}\nNode ${process.version}, PostgreSQL ${server} on localhost (its max_connections bounds the concurrency), one run per case. Reproduce: \`pnpm --filter @aim/bench exec tsx fleet.ts\`.\n\n![A fleet of ${size} databases: throughput and memory](/bench-fleet.svg)\n`
+  const report = `${fleetTable(rows)}\nNode ${process.version}, PostgreSQL ${server} on localhost (its max_connections bounds the concurrency), one run per case. Reproduce: \`pnpm --filter @aim/bench fleet\`.\n\n![A fleet of ${size} databases: throughput and memory](/bench-fleet.svg)\n`
   const out = join(root, "bench", "results")
   mkdirSync(out, { recursive: true })
   writeFileSync(join(out, "fleet.md"), report)

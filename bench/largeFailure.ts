@@ -3,7 +3,7 @@
  * same file passing, on one server in one run: the target is at most 2× (issue 21: the failing
  * statement is named from the file's one run, never by replaying it). The test suite checks the
  * line and that no statement runs twice; the time lives here.
- * Run: `pnpm --filter @aim/bench exec tsx largeFailure.ts` (STATEMENTS, default 100,000; BENCH_RUNS, default 3).
+ * Run: `pnpm --filter @aim/bench large-failure` (STATEMENTS, default 100,000; BENCH_RUNS, default 3).
  */
 import { cpSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -55,7 +55,7 @@ for (let run = 0; run < runs; run++) {
 }
 const report = `## A large file failing at its last statement (${new Date().toISOString().slice(0, 10)})
 
-${statements.toLocaleString("en")} statements, the last repeating a primary key (a failure the server gives no position for), applied in process on the local server after the 21 shipped files; ${runs} runs, median. Reproduce: \`pnpm --filter @aim/bench exec tsx largeFailure.ts\`.
+${statements.toLocaleString("en")} statements, the last repeating a primary key (a failure the server gives no position for), applied in process on the local server after the 21 shipped files; ${runs} runs, median. Reproduce: \`pnpm --filter @aim/bench large-failure\`.
 
 | | median ms |
 |---|---:|

@@ -2,7 +2,7 @@
  * Time of `aim plan` and `aim drift` as a user runs them (the built CLI, a whole process each), on
  * the shipped AIM migrations and on 1,000 generated ones. `aim plan` runs with every file pending (the
  * most it ever parses); `aim drift` on a database where every file was applied (the most it ever
- * rebuilds on its scratch database). Run alone: `pnpm --filter @aim/bench exec tsx planDrift.ts`.
+ * rebuilds on its scratch database). Run alone: `pnpm --filter @aim/bench plan-drift`.
  */
 import { execFileSync } from "node:child_process"
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs"
@@ -92,7 +92,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const table = planDriftTable(rows)
   const thousand = rows.find((r) => r.files === 1000)?.planMs ?? Number.NaN
   const note = `aim plan of 1,000 pending files took ${thousand.toFixed(0)} ms (the target: under 1 s${thousand < 1000 ? ", met" : ", not met on this run"}): it parses every file (DO bodies through PL/pgSQL) and reads the catalog once; most of the time is starting Node, loading the CLI and compiling the parser's WebAssembly. aim drift on exactly the shipped files reads their catalog from the artifact computed when they were written (packages/core/src/drift/shippedCatalog.json): no scratch database, only the live catalog, in both drift columns. Other files are replayed on a scratch database: PGlite in memory by default, so that a command that only compares never runs the files' cluster-wide statements on the configured cluster (its WebAssembly heap is most of the time and memory), or a server with AIM_SCRATCH_DATABASE_URL.`
-  const report = `${table}\n${note}\n\nNode ${process.version}, PostgreSQL ${server} on localhost, ${runs} runs (1,000 files: ${Math.min(runs, 3)}), median. Reproduce: \`BENCH_RUNS=${runs} pnpm --filter @aim/bench exec tsx planDrift.ts\`.\n`
+  const report = `${table}\n${note}\n\nNode ${process.version}, PostgreSQL ${server} on localhost, ${runs} runs (1,000 files: ${Math.min(runs, 3)}), median. Reproduce: \`BENCH_RUNS=${runs} pnpm --filter @aim/bench plan-drift\`.\n`
   mkdirSync(join(root, "bench", "results"), { recursive: true })
   writeFileSync(join(root, "bench", "results", "plan-drift.md"), report)
   process.stdout.write(report)

@@ -8,7 +8,7 @@
  *   023 rewrites audit_logs to the backend's timestamp, which is reported, not targeted.
  * Reports aim's outcome, the application's p99 and worst transaction (its longest stall) in each
  * phase, and failed transactions, from pgbench's per-transaction log (pgbench measures, not aim).
- * Run alone: `pnpm --filter @aim/bench exec tsx takeover.ts` (AUDIT_ROWS, default 2,000,000; RUNS, default 3;
+ * Run alone: `pnpm --filter @aim/bench takeover` (AUDIT_ROWS, default 2,000,000; RUNS, default 3;
  * SCENARIO=1 or 2 runs one of them).
  */
 import { spawn, spawnSync } from "node:child_process"

@@ -4,7 +4,7 @@
  * (the built CLI, a whole process), on a database migrated with the shipped files. The workload reads
  * and writes every column of the backend's tables in 5,000 distinct forms; the 20 pending statements
  * add, drop, rename and retype columns, a few of which the workload reads.
- * Run alone: `pnpm --filter @aim/bench exec tsx workload.ts`.
+ * Run alone: `pnpm --filter @aim/bench workload`.
  */
 import { execFileSync } from "node:child_process"
 import { cpSync, mkdtempSync, writeFileSync } from "node:fs"
@@ -113,7 +113,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     "",
     `The target: under 5 s for 5,000 queries against 20 pending statements, building the scratch schema included (${row.ms < 5000 ? "met" : "not met on this run"}). The scratch database is an in-memory PGlite built from the live catalog; each query is prepared once on today's schema, then only again after a statement that changes a relation it names.`,
     "",
-    `Node ${process.version}, PostgreSQL ${server} on localhost, ${runs} runs, median. Reproduce: \`BENCH_RUNS=${runs} pnpm --filter @aim/bench exec tsx workload.ts\`.`,
+    `Node ${process.version}, PostgreSQL ${server} on localhost, ${runs} runs, median. Reproduce: \`BENCH_RUNS=${runs} pnpm --filter @aim/bench workload\`.`,
     "",
   ].join("\n")
   writeFileSync(join(root, "bench/results/workload.md"), text)
