@@ -19,17 +19,19 @@ export const rooms = {
   telemetry: ["config", "catalog"],
   mail: ["config", "catalog"],
   cache: ["config", "catalog"],
-  migrations: ["config", "database", "telemetry", "catalog", "sql"],
-  authoring: ["config", "database", "migrations", "catalog", "sql"],
-  impact: ["database", "migrations", "catalog", "sql"],
-  troubleshooting: ["authoring", "cache", "catalog", "config", "database", "impact", "mail", "migrations", "sql"],
+  // The migration files: reading a directory, names, checksums, header checks, the shipped list.
+  source: ["catalog", "database", "sql"],
+  migrations: ["config", "database", "telemetry", "catalog", "sql", "source"],
+  authoring: ["config", "database", "migrations", "catalog", "sql", "source"],
+  impact: ["database", "migrations", "catalog", "sql", "source"],
+  troubleshooting: ["authoring", "cache", "catalog", "config", "database", "impact", "mail", "migrations", "sql", "source"],
   verify: ["catalog", "config", "database", "migrations", "troubleshooting"],
-  health: ["cache", "catalog", "database", "migrations", "troubleshooting", "verify"],
-  drift: ["catalog", "config", "database", "migrations", "verify"],
-  workload: ["catalog", "config", "database", "drift", "impact", "migrations", "sql"],
-  rollback: ["catalog", "config", "database", "drift", "impact", "migrations"],
+  health: ["cache", "catalog", "database", "migrations", "troubleshooting", "verify", "source"],
+  drift: ["catalog", "config", "database", "migrations", "verify", "source"],
+  workload: ["catalog", "config", "database", "drift", "impact", "sql", "source"],
+  rollback: ["catalog", "config", "database", "drift", "impact", "migrations", "source"],
   doctor: ["cache", "catalog", "config", "database", "mail", "output", "troubleshooting", "verify"],
-  runtime: ["cache", "catalog", "config", "database", "health", "mail", "migrations", "telemetry", "troubleshooting", "verify"],
+  runtime: ["cache", "catalog", "config", "database", "health", "mail", "migrations", "telemetry", "troubleshooting", "verify", "source"],
 }
 
 const core = "^packages/core/src/"

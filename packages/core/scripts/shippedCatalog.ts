@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs"
 import { resolve } from "node:path"
 import { Effect } from "effect"
 import { replayedCatalogOf } from "../src/drift/Drift.js"
-import { loadMigrations } from "../src/migrations/MigrationSource.js"
+import { loadMigrations } from "../src/source/MigrationSource.js"
 import type { ShippedCatalog } from "../src/drift/shippedCatalog.js"
 
 const root = resolve(import.meta.dirname, "../../..")

@@ -27,9 +27,9 @@ export { ConnectionError, ScratchUnavailable, isTransient } from "./database/Sql
 export type { CatalogChange } from "./database/catalogSnapshot.js"
 
 // Migrations: files, ledger, lock, migrator and ledger administration.
-export { type Migration, versionLabel } from "./migrations/Migration.js"
-export { MigrationSource, MigrationSourceLive, fileNamePattern, isTransactional, loadMigrations, textProblems } from "./migrations/MigrationSource.js"
-export { MigrationSourceError, MigrationsDirectoryMissing } from "./migrations/MigrationSourceError.js"
+export { type Migration, versionLabel } from "./source/Migration.js"
+export { MigrationSource, MigrationSourceLive, fileNamePattern, isTransactional, loadMigrations, textProblems } from "./source/MigrationSource.js"
+export { MigrationSourceError, MigrationsDirectoryMissing } from "./source/MigrationSourceError.js"
 export { type BackendReleaseName, type BackendServing, backendReleases } from "./migrations/backendRelease.js"
 export type { AppliedEntry, PendingMigration, Plan, Refusal, RefusalKind } from "./migrations/ledgerPlan.js"
 // Types only: naming them keeps proveIdempotent.ts out of the chunk every command loads.
@@ -51,7 +51,7 @@ export {
 
 export { type AdoptReport, type AdoptedFile, type BaselineReport, LedgerAdmin, type LedgerAdminError, type RepairReport } from "./migrations/LedgerAdmin.js"
 
-export { checksumOf } from "./migrations/checksum.js"
+export { checksumOf } from "./source/checksum.js"
 export { ReplayProgress, executeFile } from "./migrations/replay.js"
 
 // The lock-impact plan, drift, the environment checks, lint, the idempotency proof and rollback are
@@ -85,7 +85,7 @@ export { scrub, scrubValue, secretsOf, withoutUrlCredentials } from "./output/re
 // The errors the services fail with (every member of AimError), for callers that handle one by its tag.
 export { SqlError } from "./database/SqlError.js"
 export { type DataLoss, LedgerUnsafe, MigrationFailed, MigrationRefused, RollbackRefused, ServerTooOld } from "./migrations/MigratorError.js"
-export { CheckFailed } from "./migrations/fileChecks.js"
+export { CheckFailed } from "./source/fileChecks.js"
 export { LedgerAdminRefused } from "./migrations/LedgerAdmin.js"
 export { LockWaitTimeout } from "./migrations/MigrationLock.js"
 export { RedisError } from "./cache/Cache.js"

@@ -3,5 +3,5 @@
  * checksum aim gives a file. Nothing here loads Effect or a driver, so the CLI's entry can tell, before
  * the rest loads, whether a directory holds exactly the shipped files.
  */
-export { checksumOf } from "./migrations/checksum.js"
-export { shippedMigrations } from "./migrations/shipped.js"
+export { checksumOf } from "./source/checksum.js"
+export { shippedMigrations } from "./source/shipped.js"

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest"
 import { Database } from "../src/database/Database.js"
 import { LedgerAdmin, LedgerAdminLive } from "../src/migrations/LedgerAdmin.js"
 import { diagnose } from "../src/troubleshooting/diagnose.js"
-import { loadMigrations } from "../src/migrations/MigrationSource.js"
+import { loadMigrations } from "../src/source/MigrationSource.js"
 import { proveIdempotent } from "../src/authoring/proveIdempotent.js"
 import { migrationsCopy, migratorFor, psqlFile, runMigrator, runMigratorFailure, shippedMigrations } from "./support.js"
 

@@ -7,7 +7,7 @@ import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import type { MigrationEvent } from "../src/migrations/Migrator.js"
 import { diagnose } from "../src/troubleshooting/diagnose.js"
-import { loadMigrations } from "../src/migrations/MigrationSource.js"
+import { loadMigrations } from "../src/source/MigrationSource.js"
 import { migrationsCopy, runMigrator, runMigratorFailure, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_badfiles")

@@ -2,9 +2,9 @@ import { sql } from "@aim/testkit"
 import { useMigratedDatabases } from "@aim/testkit/hooks"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { type CheckFailed, readChecks } from "../src/migrations/fileChecks.js"
+import { type CheckFailed, readChecks } from "../src/source/fileChecks.js"
 import { lintMigration } from "../src/authoring/lint.js"
-import { loadMigrations } from "../src/migrations/MigrationSource.js"
+import { loadMigrations } from "../src/source/MigrationSource.js"
 import { migrationsCopy, runMigrator, runMigratorFailure, shippedMigrations } from "./support.js"
 
 const migrated = useMigratedDatabases("aim_checks")

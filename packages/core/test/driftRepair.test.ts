@@ -1,11 +1,11 @@
 import { createTestDatabase, inParallel, migratedTemplateName, sql, testPostgresUrl } from "@aim/testkit"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { checksumOf } from "../src/migrations/checksum.js"
+import { checksumOf } from "../src/source/checksum.js"
 import { type DriftReport, driftAgainst, expectedCatalogOf } from "../src/drift/Drift.js"
-import type { Migration } from "../src/migrations/Migration.js"
+import type { Migration } from "../src/source/Migration.js"
 import { databaseFor } from "../src/database/databases.js"
-import { loadMigrations } from "../src/migrations/MigrationSource.js"
+import { loadMigrations } from "../src/source/MigrationSource.js"
 import { serverSettings, shippedMigrations } from "./support.js"
 
 // Every printed repair converges: on a database the shipped files built (and one more file with the

@@ -1,7 +1,7 @@
 import { useTestDatabase } from "@aim/testkit/hooks"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { CheckFailed, readChecks, runChecks } from "../src/migrations/fileChecks.js"
+import { CheckFailed, readChecks, runChecks } from "../src/source/fileChecks.js"
 import { Database } from "../src/database/Database.js"
 import { databaseFor } from "../src/database/databases.js"
 import { serverSettings } from "./support.js"

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { type LintFinding, lintMigration, lintMigrations } from "../src/authoring/lint.js"
-import { loadMigrations } from "../src/migrations/MigrationSource.js"
+import { loadMigrations } from "../src/source/MigrationSource.js"
 import { shippedMigrations } from "./support.js"
 
 const lint = (sql: string, transactional = true) => Effect.runPromise(lintMigration({ name: "031_test.sql", sql, transactional }))

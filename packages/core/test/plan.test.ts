@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
-import type { AppliedMigration, Migration } from "../src/migrations/Migration.js"
+import type { AppliedMigration, Migration } from "../src/source/Migration.js"
 import { computePlan } from "../src/migrations/ledgerPlan.js"
-import { earlierShippedChecksums, shippedMigrations } from "../src/migrations/shipped.js"
+import { earlierShippedChecksums, shippedMigrations } from "../src/source/shipped.js"
 
 const file = (version: number, checksum = `c${version}`, transactional = true): Migration => ({
   version,

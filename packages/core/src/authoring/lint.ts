@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { declaredType, typeChangeRewrites } from "../sql/columnTypes.js"
-import { readChecks } from "../migrations/fileChecks.js"
-import type { Migration } from "../migrations/Migration.js"
+import { readChecks } from "../source/fileChecks.js"
+import type { Migration } from "../source/Migration.js"
 import { type AstNode, type ParsedStatement, lastName, parseScript, relationName } from "../sql/sqlAnalysis.js"
 
 export type Severity = "error" | "warning"

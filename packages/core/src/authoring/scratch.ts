@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import type { DatabaseSettings } from "../config/DatabaseConfig.js"
 import { Database } from "../database/Database.js"
-import type { Migration } from "../migrations/Migration.js"
+import type { Migration } from "../source/Migration.js"
 import { withScratchDatabase } from "../database/databases.js"
 import { proveIdempotent } from "./proveIdempotent.js"
 

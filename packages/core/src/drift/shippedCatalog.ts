@@ -1,4 +1,4 @@
-import type { Migration } from "../migrations/Migration.js"
+import type { Migration } from "../source/Migration.js"
 import type { KnownPrefix } from "../migrations/replay.js"
 import type { Catalog, CatalogObject } from "./catalog.js"
 import artifact from "./shippedCatalog.json" with { type: "json" }

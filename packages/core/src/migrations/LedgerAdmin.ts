@@ -13,8 +13,8 @@ import {
   recordBackendFiles,
 } from "./Ledger.js"
 import { isKnownBackendFile, providedBy } from "./backendRelease.js"
-import { type Migration, versionLabel } from "./Migration.js"
-import { MigrationSource, descriptionOf } from "./MigrationSource.js"
+import { type Migration, versionLabel } from "../source/Migration.js"
+import { MigrationSource, descriptionOf } from "../source/MigrationSource.js"
 import {
   type LockedSessionOptions,
   type MigratorOptions,
@@ -24,15 +24,15 @@ import {
   runMigration,
   transactionControl,
 } from "./MigrationSession.js"
-import { MigrationSourceError } from "./MigrationSourceError.js"
-import type { CheckFailed } from "./fileChecks.js"
+import { MigrationSourceError } from "../source/MigrationSourceError.js"
+import type { CheckFailed } from "../source/fileChecks.js"
 import { type LedgerUnsafe, type MigrationFailed, MigrationRefused } from "./MigratorError.js"
 import { computePlan } from "./ledgerPlan.js"
 import { withScratchDatabase } from "../database/databases.js"
 import { AimConfig } from "../config/AimConfig.js"
 import type { DatabaseSettings } from "../config/DatabaseConfig.js"
 import { replayFiles } from "./replay.js"
-import { isShippedMigration, seedMigrations } from "./shipped.js"
+import { isShippedMigration, seedMigrations } from "../source/shipped.js"
 
 /** A ledger operation that was refused; nothing was changed. */
 export class LedgerAdminRefused extends Data.TaggedError("LedgerAdminRefused")<{

@@ -1,6 +1,6 @@
 import { type BackendServing, backendServing } from "./backendRelease.js"
-import { type AppliedMigration, type Migration, versionLabel } from "./Migration.js"
-import { isRevisionOfShipped, shippedMigrations } from "./shipped.js"
+import { type AppliedMigration, type Migration, versionLabel } from "../source/Migration.js"
+import { isRevisionOfShipped, shippedMigrations } from "../source/shipped.js"
 
 export type RefusalKind = "changed" | "missing" | "out-of-order" | "not-adopted" | "not-approved" | "foreign-ledger"
 

@@ -1,7 +1,7 @@
 import { Context, Effect } from "effect"
 import { type DatabaseShape, type Session, asFiles, inFilesSearchPath, transaction } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
-import type { Migration } from "./Migration.js"
+import type { Migration } from "../source/Migration.js"
 import { splitStatements } from "../sql/splitStatements.js"
 
 /**

@@ -11,7 +11,7 @@ import { Database, type DatabaseShape } from "../database/Database.js"
 import { ident } from "../database/sqlText.js"
 import { type Difference, expectedCatalogOf } from "../drift/Drift.js"
 import type { Catalog, CatalogObject } from "../drift/catalog.js"
-import type { Migration } from "../migrations/Migration.js"
+import type { Migration } from "../source/Migration.js"
 import { type DataLoss, RollbackRefused } from "../migrations/MigratorError.js"
 
 /** Files 1..N's catalog as drift builds it: the shipped artifact, else a replay on the configured scratch database. */
