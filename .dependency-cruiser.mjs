@@ -21,15 +21,18 @@ export const rooms = {
   cache: ["config", "catalog"],
   // The migration files: reading a directory, names, checksums, header checks, the shipped list.
   source: ["catalog", "database", "sql"],
-  migrations: ["config", "database", "telemetry", "catalog", "sql", "source"],
+  // aim's ledger and the backend runner's (its co-ledger, with the releases it knows), and the plan
+  // of a directory against them: a pure function of files and rows.
+  ledger: ["catalog", "database", "source"],
+  migrations: ["config", "database", "telemetry", "catalog", "sql", "source", "ledger"],
   authoring: ["config", "database", "migrations", "catalog", "sql", "source"],
   impact: ["database", "migrations", "catalog", "sql", "source"],
-  troubleshooting: ["authoring", "cache", "catalog", "config", "database", "impact", "mail", "migrations", "sql", "source"],
-  verify: ["catalog", "config", "database", "migrations", "troubleshooting"],
-  health: ["cache", "catalog", "database", "migrations", "troubleshooting", "verify", "source"],
+  troubleshooting: ["authoring", "cache", "catalog", "config", "database", "impact", "mail", "migrations", "sql", "source", "ledger"],
+  verify: ["catalog", "config", "database", "migrations", "troubleshooting", "ledger"],
+  health: ["cache", "catalog", "database", "migrations", "troubleshooting", "verify", "source", "ledger"],
   drift: ["catalog", "config", "database", "migrations", "verify", "source"],
   workload: ["catalog", "config", "database", "drift", "impact", "sql", "source"],
-  rollback: ["catalog", "config", "database", "drift", "impact", "migrations", "source"],
+  rollback: ["catalog", "config", "database", "drift", "impact", "migrations", "source", "ledger"],
   doctor: ["cache", "catalog", "config", "database", "mail", "output", "troubleshooting", "verify"],
   runtime: ["cache", "catalog", "config", "database", "health", "mail", "migrations", "telemetry", "troubleshooting", "verify", "source"],
 }

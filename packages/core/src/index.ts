@@ -30,8 +30,8 @@ export type { CatalogChange } from "./database/catalogSnapshot.js"
 export { type Migration, versionLabel } from "./source/Migration.js"
 export { MigrationSource, MigrationSourceLive, fileNamePattern, isTransactional, loadMigrations, textProblems } from "./source/MigrationSource.js"
 export { MigrationSourceError, MigrationsDirectoryMissing } from "./source/MigrationSourceError.js"
-export { type BackendReleaseName, type BackendServing, backendReleases } from "./migrations/backendRelease.js"
-export type { AppliedEntry, PendingMigration, Plan, Refusal, RefusalKind } from "./migrations/ledgerPlan.js"
+export { type BackendReleaseName, type BackendServing, backendReleases } from "./ledger/backendRelease.js"
+export type { AppliedEntry, PendingMigration, Plan, Refusal, RefusalKind } from "./ledger/ledgerPlan.js"
 // Types only: naming them keeps proveIdempotent.ts out of the chunk every command loads.
 export type { IdempotencyFinding, IdempotencyReport, ReplayFailed } from "./authoring/proveIdempotent.js"
 export { describeHolder, lockHolder } from "./migrations/MigrationLock.js"
@@ -84,7 +84,8 @@ export { scrub, scrubValue, secretsOf, withoutUrlCredentials } from "./output/re
 
 // The errors the services fail with (every member of AimError), for callers that handle one by its tag.
 export { SqlError } from "./database/SqlError.js"
-export { type DataLoss, LedgerUnsafe, MigrationFailed, MigrationRefused, RollbackRefused, ServerTooOld } from "./migrations/MigratorError.js"
+export { type DataLoss, MigrationFailed, MigrationRefused, RollbackRefused, ServerTooOld } from "./migrations/MigratorError.js"
+export { LedgerUnsafe } from "./ledger/Ledger.js"
 export { CheckFailed } from "./source/fileChecks.js"
 export { LedgerAdminRefused } from "./migrations/LedgerAdmin.js"
 export { LockWaitTimeout } from "./migrations/MigrationLock.js"

@@ -17,7 +17,7 @@ import { describe, expect, it } from "vitest"
 import { LedgerAdmin, LedgerAdminLive } from "../src/migrations/LedgerAdmin.js"
 import { Migrator } from "../src/migrations/Migrator.js"
 import { Verifier, VerifierLive } from "../src/verify/Verifier.js"
-import { backendFilesProvided, backendReleases } from "../src/migrations/backendRelease.js"
+import { backendFilesProvided, backendReleases } from "../src/ledger/backendRelease.js"
 import { migrationsCopy, migratorFor, runMigrator, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_backend")

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import type { AppliedMigration, Migration } from "../src/source/Migration.js"
-import { computePlan } from "../src/migrations/ledgerPlan.js"
+import { computePlan } from "../src/ledger/ledgerPlan.js"
 import { earlierShippedChecksums, shippedMigrations } from "../src/source/shipped.js"
 
 const file = (version: number, checksum = `c${version}`, transactional = true): Migration => ({

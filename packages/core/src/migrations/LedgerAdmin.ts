@@ -11,8 +11,8 @@ import {
   readPlan,
   recordApplied,
   recordBackendFiles,
-} from "./Ledger.js"
-import { isKnownBackendFile, providedBy } from "./backendRelease.js"
+} from "../ledger/Ledger.js"
+import { isKnownBackendFile, providedBy } from "../ledger/backendRelease.js"
 import { type Migration, versionLabel } from "../source/Migration.js"
 import { MigrationSource, descriptionOf } from "../source/MigrationSource.js"
 import {
@@ -26,8 +26,9 @@ import {
 } from "./MigrationSession.js"
 import { MigrationSourceError } from "../source/MigrationSourceError.js"
 import type { CheckFailed } from "../source/fileChecks.js"
-import { type LedgerUnsafe, type MigrationFailed, MigrationRefused } from "./MigratorError.js"
-import { computePlan } from "./ledgerPlan.js"
+import { type MigrationFailed, MigrationRefused } from "./MigratorError.js"
+import type { LedgerUnsafe } from "../ledger/Ledger.js"
+import { computePlan } from "../ledger/ledgerPlan.js"
 import { withScratchDatabase } from "../database/databases.js"
 import { AimConfig } from "../config/AimConfig.js"
 import type { DatabaseSettings } from "../config/DatabaseConfig.js"

@@ -1,6 +1,6 @@
 import { Data } from "effect"
 import { type BlockingSession, describeBlocker } from "./MigrationLock.js"
-import type { Refusal } from "./ledgerPlan.js"
+import type { Refusal } from "../ledger/ledgerPlan.js"
 
 /** The ledger and the files disagree: nothing was applied. */
 export class MigrationRefused extends Data.TaggedError("MigrationRefused")<{
@@ -56,22 +56,6 @@ export class ServerTooOld extends Data.TaggedError("ServerTooOld")<{
 
 /** PostgreSQL 15 (server_version_num 150000) is the oldest server the migrations run on. */
 export const oldestServer = 150000
-
-/**
- * A ledger aim writes to could run someone else's code, or is not aim's: a trigger, rule or row
- * security policy on aim's ledger tables or on the backend's public.schema_migrations, or an
- * aim_migrations schema or table owned by a role other than the one aim runs as or the database's
- * owner. aim runs as a privileged role; anything that fires while it writes its rows runs with that
- * role's privileges. Nothing was written.
- */
-export class LedgerUnsafe extends Data.TaggedError("LedgerUnsafe")<{
-  /** Each finding, naming the object and what is on it (never its code). */
-  readonly findings: ReadonlyArray<string>
-}> {
-  override get message(): string {
-    return `aim will not write its ledger: ${this.findings.join("; ")}; nothing was written`
-  }
-}
 
 /** Data a rollback step would remove: a table's rows, a column's values, values a type cannot hold. */
 export interface DataLoss {

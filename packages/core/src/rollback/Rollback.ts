@@ -10,13 +10,13 @@ import { type Difference, type ExpectedCatalog, compareCatalogs } from "../drift
 import { type Catalog, type CatalogObject, readCatalog } from "../drift/catalog.js"
 import { type Repair, repairScript } from "../drift/repair.js"
 import { type PlannedFile, planLocks, planRisk } from "../impact/LockPlan.js"
-import { ensureLedger, ensureLedgerSafe, ledgerTable, readBackendLedger, readLedger, recordApplied, recordBackendFiles } from "../migrations/Ledger.js"
+import { ensureLedger, ensureLedgerSafe, ledgerTable, readBackendLedger, readLedger, recordApplied, recordBackendFiles } from "../ledger/Ledger.js"
 import { type Migration, versionLabel } from "../source/Migration.js"
-import { type BackendReleaseName, backendLedgerTable, backendServing, providedBy } from "../migrations/backendRelease.js"
+import { type BackendReleaseName, backendLedgerTable, backendServing, providedBy } from "../ledger/backendRelease.js"
 import { MigrationSource } from "../source/MigrationSource.js"
 import { type MigratorOptions, configuredLocking, lockedSession } from "../migrations/MigrationSession.js"
 import { type DataLoss, RollbackRefused } from "../migrations/MigratorError.js"
-import { computePlan } from "../migrations/ledgerPlan.js"
+import { computePlan } from "../ledger/ledgerPlan.js"
 import {
   keyOfDifference,
   lossCountCap,

@@ -9,9 +9,10 @@ import type { LedgerAdminRefused } from "../migrations/LedgerAdmin.js"
 import type { CheckFailed } from "../source/fileChecks.js"
 import type { LockWaitTimeout } from "../migrations/MigrationLock.js"
 import type { MigrationSourceError, MigrationsDirectoryMissing } from "../source/MigrationSourceError.js"
-import type { LedgerUnsafe, MigrationFailed, MigrationRefused, RollbackRefused, ServerTooOld } from "../migrations/MigratorError.js"
+import type { MigrationFailed, MigrationRefused, RollbackRefused, ServerTooOld } from "../migrations/MigratorError.js"
+import type { LedgerUnsafe } from "../ledger/Ledger.js"
 import type { WorkloadUnavailable } from "../impact/LockPlan.js"
-import type { RefusalKind } from "../migrations/ledgerPlan.js"
+import type { RefusalKind } from "../ledger/ledgerPlan.js"
 import { type CatalogEntry, catalog, pasted, docsPath } from "./catalog.js"
 
 /** What any front end renders for a failure: the catalog entry plus the specific message. */

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Data, Effect } from "effect"
 import { hostname, userInfo } from "node:os"
 import type { Row, Session } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
@@ -6,7 +6,22 @@ import { literal } from "../database/sqlText.js"
 import type { AppliedMigration, Migration } from "../source/Migration.js"
 import { backendLedgerDdl, backendLedgerTable } from "./backendRelease.js"
 import { type Plan, computePlan } from "./ledgerPlan.js"
-import { LedgerUnsafe } from "./MigratorError.js"
+
+/**
+ * A ledger aim writes to could run someone else's code, or is not aim's: a trigger, rule or row
+ * security policy on aim's ledger tables or on the backend's public.schema_migrations, or an
+ * aim_migrations schema or table owned by a role other than the one aim runs as or the database's
+ * owner. aim runs as a privileged role; anything that fires while it writes its rows runs with that
+ * role's privileges. Nothing was written.
+ */
+export class LedgerUnsafe extends Data.TaggedError("LedgerUnsafe")<{
+  /** Each finding, naming the object and what is on it (never its code). */
+  readonly findings: ReadonlyArray<string>
+}> {
+  override get message(): string {
+    return `aim will not write its ledger: ${this.findings.join("; ")}; nothing was written`
+  }
+}
 
 /** Our bookkeeping lives outside `public`, which holds exactly the guide's 14 tables. */
 export const ledgerSchema = "aim_migrations"
