@@ -109,6 +109,20 @@ describe("import boundaries (.dependency-cruiser.mjs): held over packages/*/src 
     expect(await syntaxViolations(files)).toEqual([])
   })
 
+  it("every folder of the core is a room of the graph (one that is not would escape every room rule)", async () => {
+    const { rooms } = (await import(resolve(repo, ".dependency-cruiser.mjs"))) as { rooms: Record<string, ReadonlyArray<string>> }
+    const folders = readdirSync(join(repo, "packages/core/src"), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+    // The catalog is a room of one file inside troubleshooting/.
+    expect(
+      Object.keys(rooms)
+        .filter((room) => room !== "catalog")
+        .sort(),
+    ).toEqual(folders.sort())
+    for (const [room, allowed] of Object.entries(rooms)) for (const other of allowed) expect(Object.keys(rooms), `${room} → ${other}`).toContain(other)
+  })
+
   it("the small tree the proofs break keeps every rule as it is", async () => {
     expect(await violations(treeWith({}), treeDirs)).toEqual([])
   })

@@ -47,6 +47,33 @@ describe("functions a reader can hold in mind", () => {
   })
 })
 
+describe("each room of the core says what it is, once", () => {
+  // Each folder of src/ opens with a one-line README: the README's tour quotes it, and the
+  // architecture page's drawing of the rooms names every folder; a folder added, renamed or gone
+  // without them fails here.
+  const repo = resolve(src, "../../..")
+  const rooms = readdirSync(src, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort()
+  const header = (room: string) => readFileSync(join(src, room, "README.md"), "utf8").trim()
+
+  it("every folder has a one-line header, and the README's tour quotes each, naming no other", () => {
+    for (const room of rooms) expect(header(room).split("\n"), room).toHaveLength(1)
+    const tour = readFileSync(join(repo, "README.md"), "utf8")
+    const listed = new Map([...tour.matchAll(/^ {2}([a-z]+)\/ +(.+)$/gm)].map((m) => [m[1] ?? "", (m[2] ?? "").trim()] as const))
+    expect([...listed.keys()].sort()).toEqual(rooms)
+    for (const room of rooms) expect(listed.get(room), room).toBe(header(room))
+  })
+
+  it("the architecture page's drawing of the rooms names every folder and no other", () => {
+    const page = readFileSync(join(repo, "docs/guide/architecture.md"), "utf8")
+    const drawing = page.slice(page.indexOf("## Layers that point one way")).split("```")[1] ?? ""
+    const named = new Set([...drawing.matchAll(/(?:^|\s)([a-z]+)\/(?=\s)/gm)].map((m) => m[1] ?? ""))
+    expect([...named].sort()).toEqual(rooms)
+  })
+})
+
 describe("a narrow public surface", () => {
   // index.ts exports what the front ends use (apps, docs generator, bench, deploy tests), the errors
   // the services fail with and the shapes they take; tests reach the rest through testing.ts.
