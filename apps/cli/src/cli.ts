@@ -1,6 +1,6 @@
 import { TelemetryLive, diagnose } from "@aim/core"
 import { Command } from "@effect/cli"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Ref } from "effect"
 import { migrate } from "./commands/migrate.js"
 import { doctor } from "./commands/doctor.js"
 import { drift } from "./commands/drift.js"
@@ -29,21 +29,23 @@ export { version }
 const observed = <Name extends string, R, E, A>(name: Name, command: Command.Command<Name, R, E, A>) =>
   Command.transformHandler(command, (effect, options: A) =>
     Effect.flatMap(currentInvocation, (run) => {
-      run.parsed.command = name
-      run.parsed.json = (options as { readonly json?: unknown }).json === true
-      if (name === "mcp" || name === "doctor") return effect
-      return effect.pipe(
-        Effect.tapError((e) =>
-          e instanceof CliExit
-            ? Effect.void
-            : Effect.annotateCurrentSpan(
-                "aim.error.code",
-                typeof e === "object" && e !== null && "entry" in e ? (e as { entry: { code: string } }).entry.code : diagnose(e).entry.code,
-              ),
+      const recorded = Ref.set(run.parsed, { command: name, json: (options as { readonly json?: unknown }).json === true })
+      if (name === "mcp" || name === "doctor") return Effect.zipRight(recorded, effect)
+      return Effect.zipRight(
+        recorded,
+        effect.pipe(
+          Effect.tapError((e) =>
+            e instanceof CliExit
+              ? Effect.void
+              : Effect.annotateCurrentSpan(
+                  "aim.error.code",
+                  typeof e === "object" && e !== null && "entry" in e ? (e as { entry: { code: string } }).entry.code : diagnose(e).entry.code,
+                ),
+          ),
+          Effect.withSpan(`aim ${name}`),
+          // Spans are flushed when this layer closes: before the outcome is rendered and the process exits.
+          Effect.provide(Layer.unwrapEffect(Effect.sync(() => TelemetryLive({ env: run.env, serviceName: "aim" })))),
         ),
-        Effect.withSpan(`aim ${name}`),
-        // Spans are flushed when this layer closes: before the outcome is rendered and the process exits.
-        Effect.provide(Layer.unwrapEffect(Effect.sync(() => TelemetryLive({ env: run.env, serviceName: "aim" })))),
       )
     }),
   )

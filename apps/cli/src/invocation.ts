@@ -1,5 +1,5 @@
 import { type Env, loadEnv, secretsOf } from "@aim/core"
-import { Effect, FiberRef } from "effect"
+import { Effect, FiberRef, Ref } from "effect"
 import { isAbsolute, resolve } from "node:path"
 
 /**
@@ -25,7 +25,13 @@ export interface Invocation {
    * What @effect/cli parsed, recorded by the command as it starts (cli.ts): main.ts renders a
    * failure that escapes the command (its layer, an interruption) the way the command was asked.
    */
-  readonly parsed: { command?: string; json?: boolean }
+  readonly parsed: Ref.Ref<Parsed>
+}
+
+/** A command's name and --json, as @effect/cli parsed them. */
+export interface Parsed {
+  readonly command?: string
+  readonly json?: boolean
 }
 
 export interface InvocationInput {
@@ -50,7 +56,8 @@ export const makeInvocation = (input: InvocationInput): Invocation => {
     stdin: input.stdin,
     entry: input.entry,
     secrets: secretsOf(env),
-    parsed: {},
+    // A Ref, not a mutable field: the command's fiber sets it, main's handlers read it.
+    parsed: Ref.unsafeMake<Parsed>({}),
   }
 }
 

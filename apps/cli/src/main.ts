@@ -3,7 +3,7 @@ import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { ValidationError } from "@effect/cli"
 import { catalog } from "@aim/core"
-import { Cause, Console, Effect, Exit } from "effect"
+import { Cause, Console, Effect, Exit, Ref } from "effect"
 import { stripVTControlCharacters } from "node:util"
 import { run } from "./cli.js"
 import { CurrentInvocation, type Invocation, type InvocationInput, makeInvocation, rawJson } from "./invocation.js"
@@ -33,7 +33,7 @@ const program = (invocation: Invocation, stoppedBy: () => string) => {
     )
   // One document or one line per run, as the command was asked: --json as @effect/cli parsed it,
   // or, when the command line could not be parsed, as its words say.
-  const json = () => invocation.parsed.json ?? rawJson(invocation)
+  const json = Effect.map(Ref.get(invocation.parsed), (parsed) => parsed.json ?? rawJson(invocation))
   const usageMessage = () => {
     const said = stripVTControlCharacters(usageText.join(" ")).replace(/\s+/g, " ").trim() || "the command line was not understood"
     // @effect/cli calls an option given a second time "unknown": it is known, and given twice (as clap says it).
@@ -50,13 +50,13 @@ const program = (invocation: Invocation, stoppedBy: () => string) => {
       ? renderUsage(
           catalog.workingDirectoryGone,
           "the directory aim was started in no longer exists, so .env, the migrations and the embedded database cannot be found",
-          json(),
+          rawJson(invocation),
         )
       : wizardWithoutTerminal
         ? renderUsage(
             catalog.usageInvalid,
             "--wizard asks its questions on a terminal, and stdin is not one; give the command its options instead (aim COMMAND --help lists them)",
-            json(),
+            rawJson(invocation),
           )
         : run(["node", "aim", ...invocation.args])
 
@@ -64,12 +64,18 @@ const program = (invocation: Invocation, stoppedBy: () => string) => {
   return command.pipe(
     ownConsole,
     Effect.catchIf(ValidationError.isValidationError, (e) =>
-      ValidationError.isHelpRequested(e) ? new CliExit({ code: exitCodes.ok }) : renderUsage(catalog.usageInvalid, usageMessage(), json()),
+      ValidationError.isHelpRequested(e)
+        ? new CliExit({ code: exitCodes.ok })
+        : Effect.flatMap(json, (j) => renderUsage(catalog.usageInvalid, usageMessage(), j)),
     ),
-    Effect.onInterrupt(() => (invocation.parsed.command === "mcp" ? Effect.void : renderInterrupted(stoppedBy(), json()))),
+    Effect.onInterrupt(() =>
+      Effect.flatMap(Ref.get(invocation.parsed), (parsed) =>
+        parsed.command === "mcp" ? Effect.void : renderInterrupted(stoppedBy(), parsed.json ?? rawJson(invocation)),
+      ),
+    ),
     // Every command's errors must be a CommandError: one without a catalog entry fails the typecheck here.
-    Effect.catchAll((e) => (e instanceof CliExit ? Effect.fail(e) : renderFailure(e, json()))),
-    Effect.catchAllDefect((defect) => (unwritable(defect) ? outputLost(defect.code) : renderDefect(defect, json()))),
+    Effect.catchAll((e) => (e instanceof CliExit ? Effect.fail(e) : Effect.flatMap(json, (j) => renderFailure(e, j)))),
+    Effect.catchAllDefect((defect) => (unwritable(defect) ? outputLost(defect.code) : Effect.flatMap(json, (j) => renderDefect(defect, j)))),
     Effect.provide(NodeContext.layer),
     Effect.locally(CurrentInvocation, invocation),
   )
