@@ -1,4 +1,4 @@
-import { type AstNode, lastName, type ParsedStatement } from "../sql/sqlAnalysis.js"
+import { type AstNode, kindOf, lastName, type ParsedStatement, type StatementKind } from "../sql/sqlAnalysis.js"
 import { type CatalogFacts, noFacts, type RelationLock } from "./catalogFacts.js"
 import { ancestorsOf, referencedByWrite, throughViews, truncatedByCascade, withPartitions } from "./neighbours.js"
 import {
@@ -33,7 +33,7 @@ export {
 export type { StatementLocks } from "./locks/syntax.js"
 
 // Statements that create something new or set a session value: they lock no existing table.
-const createsOnlyNewObjects: Readonly<Record<string, string>> = {
+const createsOnlyNewObjects: Readonly<Partial<Record<StatementKind, string>>> = {
   CreateFunctionStmt: "CREATE FUNCTION",
   CreateExtensionStmt: "CREATE EXTENSION",
   CreateSeqStmt: "CREATE SEQUENCE",
@@ -45,7 +45,16 @@ const createsOnlyNewObjects: Readonly<Record<string, string>> = {
 }
 // Statements the rewriter runs as queries: a view they read or write is replaced by its query, and a
 // function of the schema they call runs its body.
-const queries = new Set(["SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "CallStmt", "CreateTableAsStmt", "CopyStmt"])
+const queries: ReadonlySet<StatementKind> = new Set([
+  "SelectStmt",
+  "InsertStmt",
+  "UpdateStmt",
+  "DeleteStmt",
+  "MergeStmt",
+  "CallStmt",
+  "CreateTableAsStmt",
+  "CopyStmt",
+])
 /**
  * The locks, rewrite and scan of one parsed statement, given what the target's catalog says: the
  * statement's own, then what PostgreSQL adds that its text does not say: the statements of its WITH
@@ -62,8 +71,9 @@ export const statementLocks = (statement: ParsedStatement, facts: CatalogFacts =
   // A WITH query runs as a statement of its own (a data-modifying one writes); its name is no relation.
   const names = new Set(ctes.flatMap((c) => c.ctename ?? []))
   const withQueries = ctes.flatMap((c) => {
-    const kind = Object.keys(c.ctequery ?? {})[0]
-    return kind === undefined ? [] : [statementLocks({ ...statement, kind, node: (c.ctequery?.[kind] ?? {}) as AstNode }, facts, calling)]
+    if (c.ctequery === undefined) return []
+    const kind = kindOf(c.ctequery)
+    return [statementLocks({ ...statement, kind, node: (c.ctequery[kind] ?? {}) as AstNode }, facts, calling)]
   })
   // CALL's procedure is its funccall (a FuncCall not wrapped as a node); other calls are FuncCall nodes.
   const procedure = lastName(((node.funccall as { funcname?: ReadonlyArray<unknown> } | undefined)?.funcname ?? []) as ReadonlyArray<unknown>)

@@ -1,12 +1,23 @@
+import type { Node } from "@pgsql/types"
 import { Data, Effect } from "effect"
 import { positionsIn } from "./splitStatements.js"
 
 /** A node of libpg-query's JSON AST: `{ NodeType: { ...fields } }`. */
 export type AstNode = Readonly<Record<string, unknown>>
 
+/**
+ * Every node type of the parser's tree (`@pgsql/types`, libpg-query's own types, for PostgreSQL 18):
+ * a statement's kind is one of them, so `case "CreatStmt":` is a compile error, not a rule that never runs.
+ */
+export type StatementKind = Node extends infer N ? (N extends N ? keyof N : never) : never
+export type { AlterTableType, ObjectType } from "@pgsql/types"
+
+/** The node type a `{ NodeType: {...} }` object holds (the parser gives each node exactly one key). */
+export const kindOf = (stmt: AstNode): StatementKind => (Object.keys(stmt)[0] ?? "RawStmt") as StatementKind
+
 export interface ParsedStatement {
   /** The statement's node type, e.g. CreateStmt, IndexStmt, InsertStmt. */
-  readonly kind: string
+  readonly kind: StatementKind
   readonly node: AstNode
   readonly line: number
   readonly column: number
@@ -69,7 +80,7 @@ export const parseScript = (sql: string, options: { readonly bodies?: boolean } 
         if (skipped === null || skipped[0].length === 0) break
         offset += skipped[0].length
       }
-      const kind = Object.keys(stmt)[0] ?? "Unknown"
+      const kind = kindOf(stmt)
       const { line, column } = at.lineColumn(offset)
       const node = (stmt[kind] ?? {}) as AstNode
       const parsed = { kind, node, line, column, offset }
@@ -113,7 +124,7 @@ const proceduralBody = (
     try {
       const parsed = module.parseSync(text) as { stmts?: ReadonlyArray<{ stmt: AstNode }> }
       for (const { stmt } of parsed.stmts ?? []) {
-        const kind = Object.keys(stmt)[0] ?? "Unknown"
+        const kind = kindOf(stmt)
         statements.push({ ...at, kind, node: (stmt[kind] ?? {}) as AstNode })
       }
     } catch {

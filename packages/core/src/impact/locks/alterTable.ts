@@ -1,6 +1,6 @@
 // ALTER TABLE, command by command: each form's mode in PostgreSQL's AlterTableGetLockLevel, with
 // what it rewrites or scans, and the partitions and neighbours a command reaches.
-import type { AstNode } from "../../sql/sqlAnalysis.js"
+import type { AlterTableType, AstNode } from "../../sql/sqlAnalysis.js"
 import { declaredType, typeChangeRewrites } from "../../sql/columnTypes.js"
 import type { CatalogFacts } from "../catalogFacts.js"
 import { defaultPartitionBesides, rebuiltForeignKeys, referencingTables, viewsOfColumn, withPartitions } from "../neighbours.js"
@@ -31,7 +31,7 @@ export const addColumnLocks = (table: string, columnDef: AstNode | undefined): S
   })
 }
 export const alterTableCommand = (table: string, cmd: AstNode, facts: CatalogFacts): StatementLocks => {
-  const subtype = String(cmd.subtype)
+  const subtype = String(cmd.subtype) as AlterTableType
   const column = typeof cmd.name === "string" ? cmd.name : undefined
   const def = cmd.def as AstNode | undefined
   const exclusive = [{ relation: table, mode: "AccessExclusiveLock" as const }]
@@ -138,7 +138,7 @@ export const alterTableCommand = (table: string, cmd: AstNode, facts: CatalogFac
  * takes all three exclusively; CONCURRENTLY, ShareUpdateExclusiveLock on both tables (and runs
  * outside a transaction).
  */
-export const partitionCommand = (table: string, subtype: string, command: AstNode | undefined, facts: CatalogFacts): StatementLocks => {
+export const partitionCommand = (table: string, subtype: AlterTableType, command: AstNode | undefined, facts: CatalogFacts): StatementLocks => {
   const partition = relname(command?.name) ?? "?"
   const others = defaultPartitionBesides(table, partition, facts).map((relation) => ({ relation, mode: "AccessExclusiveLock" as const }))
   if (subtype === "AT_AttachPartition")
@@ -165,7 +165,7 @@ export const partitionCommand = (table: string, subtype: string, command: AstNod
   )
 }
 /** ALTER TABLE's triggers, row security, clustering, storage and the rest: PostgreSQL's mode for each. */
-export const alterTableOtherCommand = (table: string, subtype: string): StatementLocks => {
+export const alterTableOtherCommand = (table: string, subtype: AlterTableType): StatementLocks => {
   const exclusive = [{ relation: table, mode: "AccessExclusiveLock" as const }]
   switch (subtype) {
     case "AT_EnableTrig":
@@ -203,7 +203,7 @@ export const alterTableLocks = (node: AstNode, facts: CatalogFacts): StatementLo
   const commands = ((node.cmds ?? []) as ReadonlyArray<{ AlterTableCmd?: AstNode }>).flatMap((c) => (c.AlterTableCmd === undefined ? [] : [c.AlterTableCmd]))
   const only = commands.length === 1 ? commands[0] : undefined
   const partitionCmd = (only?.def as AstNode | undefined)?.PartitionCmd as AstNode | undefined
-  const attached = only?.subtype === "AT_AttachPartition" ? relname(partitionCmd?.name) : undefined
+  const attached = (only?.subtype as AlterTableType | undefined) === "AT_AttachPartition" ? relname(partitionCmd?.name) : undefined
   if (node.objtype === "OBJECT_INDEX" && attached !== undefined) {
     // ALTER INDEX … ATTACH PARTITION: the partitioned index in SHARE UPDATE EXCLUSIVE, and both
     // indexes' tables read (pg_locks: ACCESS SHARE on each); the attached index itself is not locked.
@@ -215,7 +215,12 @@ export const alterTableLocks = (node: AstNode, facts: CatalogFacts): StatementLo
   }
   if (node.objtype !== "OBJECT_TABLE") {
     // An index's storage parameters change under ShareUpdateExclusiveLock; every other form of ALTER INDEX, VIEW, … takes it exclusively.
-    const parameters = node.objtype === "OBJECT_INDEX" && commands.every((c) => c.subtype === "AT_SetRelOptions" || c.subtype === "AT_ResetRelOptions")
+    const parameters =
+      node.objtype === "OBJECT_INDEX" &&
+      commands.every((c) => {
+        const subtype = c.subtype as AlterTableType
+        return subtype === "AT_SetRelOptions" || subtype === "AT_ResetRelOptions"
+      })
     return impact(`ALTER ${String(node.objtype).replace(/^OBJECT_/, "")}`, [
       { relation: table, mode: parameters ? "ShareUpdateExclusiveLock" : "AccessExclusiveLock" },
     ])
