@@ -9,7 +9,18 @@ import { MigrationSource } from "../source/MigrationSource.js"
 import { Migrator } from "../migrations/Migrator.js"
 import { type KnownPrefix, replayFiles } from "../migrations/replay.js"
 import { type DeployedObject, backendOwnedDefinitions, backendTables, deployedDifferences, deployedShapes } from "../verify/expectations.js"
-import { type Catalog, type CatalogObject, type ObjectType, catalogOf, definitionOf, keyOf, nameOf, readCatalog, readCatalogKeys } from "./catalog.js"
+import {
+  type Catalog,
+  type CatalogObject,
+  type ObjectType,
+  catalogOf,
+  definitionOf,
+  keyOf,
+  nameOf,
+  readCatalog,
+  readCatalogKeys,
+  seededTables,
+} from "./catalog.js"
 import { shippedCatalogOf, shippedPrefixOf } from "./shippedCatalog.js"
 import { type Renamable, type Repair, comparable, renameRepair, repairScript, repairsFor } from "./repair.js"
 
@@ -321,7 +332,7 @@ export const replayedCatalogOf = (settings: DatabaseSettings | undefined, applie
     Effect.scoped(
       Effect.flatMap(
         Effect.flatMap(Database, (scratch) => scratch.session),
-        (session) => replayFiles(session, applied, readCatalog, { known, keys: readCatalogKeys }),
+        (session) => replayFiles(session, applied, readCatalog, { known, keys: readCatalogKeys, snapshotTables: seededTables }),
       ),
     ),
     "drift",

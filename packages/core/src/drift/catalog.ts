@@ -191,6 +191,9 @@ const queries = {
              FROM pg_policies WHERE schemaname = 'public'`,
 } as const
 
+/** The tables whose rows drift reads as schema: the default policies the files seed. */
+export const seededTables: ReadonlyArray<string> = ["security_policies"]
+
 // The default policies by name, with their priority (never extra: users add policies), and the row
 // the files seed as JSON (the columns a fix inserts; the organization and creator are the live ones).
 const seedQuery = `SELECT name, string_agg(DISTINCT priority::text, ', ' ORDER BY priority::text) AS priorities,

@@ -17,8 +17,11 @@ export const executeFile = (session: Session, migration: Migration): Effect.Effe
         Effect.forEach(splitStatements(migration.sql), (statement) => session.execute(statement.text), { discard: true }),
       )
 
-// DDL, a DO block (not ON CONFLICT DO NOTHING), or a write to the seeded policies.
-const changesCatalog = (sql: string) => /\b(create|alter|drop|comment|grant|revoke|security_policies)\b|\bdo\s*(\$|')/i.test(sql)
+// DDL, or a DO block (not ON CONFLICT DO NOTHING): what can change a catalog; and a write to a table
+// whose rows the snapshot counts as schema (drift's seeded rows), which the caller names.
+const ddl = /\b(create|alter|drop|comment|grant|revoke)\b|\bdo\s*(\$|')/i
+const changesCatalog = (sql: string, snapshotTables: ReadonlyArray<string>) =>
+  ddl.test(sql) || snapshotTables.some((table) => new RegExp(`\\b${table.replace(/[^A-Za-z0-9_]/g, "")}\\b`, "i").test(sql))
 
 export interface ReplayedCatalog<V> {
   /** The catalog after the last file. */
@@ -64,10 +67,12 @@ export const replayFiles = <V>(
     readonly known?: KnownPrefix | undefined
     /** The snapshot's keys alone, cheaper to read: taken between files, the whole snapshot after the last. */
     readonly keys?: (db: Pick<DatabaseShape, "query">) => Effect.Effect<ReadonlySet<string>, SqlError>
+    /** Tables whose rows the snapshot reads (drift's seeded rows): a file writing one changes the snapshot. */
+    readonly snapshotTables?: ReadonlyArray<string>
   } = {},
 ): Effect.Effect<ReplayedCatalog<V>, SqlError> =>
   Effect.gen(function* () {
-    const { known, keys } = options
+    const { known, keys, snapshotTables = [] } = options
     const createdBy = new Map<string, string>()
     const progress = yield* ReplayProgress
     const prefix = known === undefined ? 0 : Math.min(known.files, migrations.length)
@@ -78,7 +83,7 @@ export const replayFiles = <V>(
       yield* progress(index + 1, migrations.length)
       const last = index === migrations.length - 1
       if (index < prefix - 1 && !last) continue
-      if (!changesCatalog(migration.sql) && index !== prefix - 1 && !last) continue
+      if (!changesCatalog(migration.sql, snapshotTables) && index !== prefix - 1 && !last) continue
       if (last) final = yield* snapshot(session)
       const after: ReadonlySet<string> = last ? new Set(final.keys()) : keys === undefined ? new Set((yield* snapshot(session)).keys()) : yield* keys(session)
       // At the prefix's end, each object is the known file's; one the artifact does not name (it
