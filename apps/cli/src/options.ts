@@ -1,23 +1,11 @@
 import { HelpDoc, Options, ValidationError } from "@effect/cli"
 import { lockDefaults } from "@aim/core"
 import { Effect, Option } from "effect"
-import { existsSync, realpathSync } from "node:fs"
-import { dirname, join, resolve } from "node:path"
 import { type Invocation, currentInvocation, fromCwd } from "./invocation.js"
+import { defaultMigrationsDir } from "./migrationsDir.js"
 import { writeErr } from "./output.js"
 
 export const json = Options.boolean("json").pipe(Options.withDescription("Print one JSON document on stdout and nothing else"))
-
-/**
- * The 15 AIM migrations that ship with the CLI: `migrations/` beside the entry script's folder (the
- * installed package's dist/aim.mjs, or this repository's scripts/built.mjs).
- */
-const shippedMigrationsDir = (run: Invocation): string | undefined => {
-  const entry = run.entry
-  if (entry === undefined || !existsSync(entry)) return undefined
-  const dir = join(dirname(dirname(realpathSync(entry))), "migrations")
-  return existsSync(dir) ? dir : undefined
-}
 
 /** An empty --migrations-dir is a mistake (an unset shell variable), never the current directory. */
 const givenDirectory = (run: Invocation, given: string): Effect.Effect<string, ValidationError.ValidationError> =>
@@ -42,13 +30,11 @@ export const migrationsDir = Options.text("migrations-dir").pipe(
     (given): Effect.Effect<string, ValidationError.ValidationError> =>
       Effect.gen(function* () {
         const run = yield* currentInvocation
-        const here = fromCwd(run, "migrations")
         if (Option.isSome(given)) return yield* givenDirectory(run, given.value)
-        if (existsSync(here)) return here
-        const shipped = shippedMigrationsDir(run)
-        if (shipped === undefined || resolve(shipped) === here) return here
-        yield* writeErr(`ℹ No ./migrations here: using the AIM migrations shipped with aim (${shipped}). Pass --migrations-dir to use another directory.\n`)
-        return shipped
+        const { dir, shipped } = defaultMigrationsDir(run.cwd, run.entry)
+        if (shipped)
+          yield* writeErr(`ℹ No ./migrations here: using the AIM migrations shipped with aim (${dir}). Pass --migrations-dir to use another directory.\n`)
+        return dir
       }),
   ),
 )

@@ -2,7 +2,8 @@
 // the entry before anything else loads, so this module imports nothing heavier than node:fs.
 import { checksumOf, shippedMigrations } from "@aim/core/shipped"
 import { existsSync, readFileSync, readdirSync } from "node:fs"
-import { dirname, join, resolve } from "node:path"
+import { join, resolve } from "node:path"
+import { defaultMigrationsDir } from "./migrationsDir.js"
 
 /** The command's first word and its arguments, the environment, the working directory and the entry script. */
 export interface Launch {
@@ -16,15 +17,14 @@ export interface Launch {
 
 const commandOf = (args: ReadonlyArray<string>): string | undefined => args.find((a) => !a.startsWith("-"))
 
-/** `--migrations-dir X` or `--migrations-dir=X`, else ./migrations, else the shipped files (options.ts's rule). */
+/** `--migrations-dir X` or `--migrations-dir=X`, else the directory options.ts defaults to. */
 const migrationsDirectory = (launch: Launch): string | undefined => {
   const { args, cwd } = launch
   for (const [i, a] of args.entries()) {
     if (a === "--migrations-dir") return args[i + 1] === undefined ? undefined : resolve(cwd, args[i + 1] as string)
     if (a.startsWith("--migrations-dir=")) return resolve(cwd, a.slice("--migrations-dir=".length))
   }
-  const here = join(cwd, "migrations")
-  return existsSync(here) ? here : join(dirname(dirname(launch.entry)), "migrations")
+  return defaultMigrationsDir(cwd, launch.entry).dir
 }
 
 /**
@@ -43,14 +43,14 @@ const holdsShippedFiles = (dir: string | undefined): boolean => {
   }
 }
 
-/** The commands that parse SQL with libpg-query's WebAssembly (drift replays; on the shipped files it only reads the catalog). */
-const parsesSql = (launch: Launch): boolean => {
+/** The commands that parse SQL with libpg-query's WebAssembly (drift when it replays: on the shipped files it only reads the catalog). */
+const parsesSql = (launch: Launch, driftReplays: boolean): boolean => {
   const { args } = launch
   const command = commandOf(args)
   return (
     command === "plan" ||
     command === "lint" ||
-    (command === "drift" && !holdsShippedFiles(migrationsDirectory(launch))) ||
+    driftReplays ||
     command === "rollback" ||
     command === "new" ||
     command === "mcp" ||
@@ -64,11 +64,11 @@ const parsesSql = (launch: Launch): boolean => {
  * while nothing names a server: no DATABASE_URL, POSTGRES_* or libpq PG* variable and no .env here
  * (which is read once, by the configuration, so only its presence counts).
  */
-const mayRunPglite = (launch: Launch): boolean => {
+const mayRunPglite = (launch: Launch, driftReplays: boolean): boolean => {
   const { args, env } = launch
   const command = commandOf(args)
   const scratch =
-    (command === "drift" && !holdsShippedFiles(migrationsDirectory(launch))) ||
+    driftReplays ||
     command === "rollback" ||
     command === "baseline" ||
     (command === "plan" && args.some((a) => a.startsWith("--workload"))) ||
@@ -89,4 +89,9 @@ const mayRunPglite = (launch: Launch): boolean => {
  * the configuration is read: a wrong guess costs a needless start (about 40 ms, and drift on the
  * shipped files was 0.15 s slower for it) or the optimising tier's memory, never a different answer.
  */
-export const startsWithLiftoffOnly = (launch: Launch): boolean => (launch.nodeMajor >= 22 && parsesSql(launch)) || mayRunPglite(launch)
+export const startsWithLiftoffOnly = (launch: Launch): boolean => {
+  // Whether drift replays its files (they are not exactly the shipped ones): the directory is read
+  // and hashed once, for both questions.
+  const driftReplays = commandOf(launch.args) === "drift" && !holdsShippedFiles(migrationsDirectory(launch))
+  return (launch.nodeMajor >= 22 && parsesSql(launch, driftReplays)) || mayRunPglite(launch, driftReplays)
+}
