@@ -20,11 +20,15 @@ export interface ShippedCatalog {
 
 const shipped = artifact as unknown as ShippedCatalog
 
+/** Whether `applied` begins with exactly the files the artifact was computed from, by name and checksum. */
+const beginsWithShipped = (applied: ReadonlyArray<Migration>): boolean =>
+  applied.length >= shipped.files.length && shipped.files.every(([name, checksum], i) => applied[i]?.name === name && applied[i]?.checksum === checksum)
+
 /** The expected catalog of `applied`, when they are exactly the files the artifact was computed from. */
 export const shippedCatalogOf = (
   applied: ReadonlyArray<Migration>,
 ): { readonly catalog: Catalog; readonly createdBy: ReadonlyMap<string, string> } | undefined =>
-  applied.length === shipped.files.length && applied.every((m, i) => shipped.files[i]?.[0] === m.name && shipped.files[i]?.[1] === m.checksum)
+  applied.length === shipped.files.length && beginsWithShipped(applied)
     ? { catalog: new Map(shipped.catalog), createdBy: new Map(shipped.createdBy) }
     : undefined
 
@@ -34,6 +38,4 @@ export const shippedCatalogOf = (
  * snapshot until the operator's first file.
  */
 export const shippedPrefixOf = (applied: ReadonlyArray<Migration>): KnownPrefix | undefined =>
-  applied.length >= shipped.files.length && shipped.files.every(([name, checksum], i) => applied[i]?.name === name && applied[i]?.checksum === checksum)
-    ? { files: shipped.files.length, createdBy: new Map(shipped.createdBy) }
-    : undefined
+  beginsWithShipped(applied) ? { files: shipped.files.length, createdBy: new Map(shipped.createdBy) } : undefined

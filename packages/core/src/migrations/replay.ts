@@ -17,11 +17,20 @@ export const executeFile = (session: Session, migration: Migration): Effect.Effe
         Effect.forEach(splitStatements(migration.sql), (statement) => session.execute(statement.text), { discard: true }),
       )
 
-// DDL, or a DO block (not ON CONFLICT DO NOTHING): what can change a catalog; and a write to a table
-// whose rows the snapshot counts as schema (drift's seeded rows), which the caller names.
-const ddl = /\b(create|alter|drop|comment|grant|revoke)\b|\bdo\s*(\$|')/i
-const changesCatalog = (sql: string, snapshotTables: ReadonlyArray<string>) =>
-  ddl.test(sql) || snapshotTables.some((table) => new RegExp(`\\b${table.replace(/[^A-Za-z0-9_]/g, "")}\\b`, "i").test(sql))
+/**
+ * What can change a snapshot: DDL, a DO block (not ON CONFLICT DO NOTHING), or a write naming a table
+ * whose rows the snapshot counts as schema (drift's seeded rows), which the caller names. Built once
+ * per replay.
+ */
+const snapshotChanges = (snapshotTables: ReadonlyArray<string>): RegExp =>
+  new RegExp(
+    [
+      "\\b(create|alter|drop|comment|grant|revoke)\\b",
+      "\\bdo\\s*(\\$|')",
+      ...snapshotTables.map((table) => `\\b${table.replace(/[^A-Za-z0-9_]/g, "")}\\b`),
+    ].join("|"),
+    "i",
+  )
 
 export interface ReplayedCatalog<V> {
   /** The catalog after the last file. */
@@ -73,6 +82,7 @@ export const replayFiles = <V>(
 ): Effect.Effect<ReplayedCatalog<V>, SqlError> =>
   Effect.gen(function* () {
     const { known, keys, snapshotTables = [] } = options
+    const changes = snapshotChanges(snapshotTables)
     const createdBy = new Map<string, string>()
     const progress = yield* ReplayProgress
     const prefix = known === undefined ? 0 : Math.min(known.files, migrations.length)
@@ -82,8 +92,9 @@ export const replayFiles = <V>(
       yield* executeFile(session, migration)
       yield* progress(index + 1, migrations.length)
       const last = index === migrations.length - 1
-      if (index < prefix - 1 && !last) continue
-      if (!changesCatalog(migration.sql, snapshotTables) && index !== prefix - 1 && !last) continue
+      // Inside a known prefix no snapshot is taken; after it, only after a file that can change one.
+      const snapshotHere = last || index === prefix - 1 || (index >= prefix && changes.test(migration.sql))
+      if (!snapshotHere) continue
       if (last) final = yield* snapshot(session)
       const after: ReadonlySet<string> = last ? new Set(final.keys()) : keys === undefined ? new Set((yield* snapshot(session)).keys()) : yield* keys(session)
       // At the prefix's end, each object is the known file's; one the artifact does not name (it
