@@ -1,6 +1,6 @@
 // Whether `aim` starts again with V8's baseline WebAssembly compiler alone (--liftoff-only). Read by
 // the entry before anything else loads, so this module imports nothing heavier than node:fs.
-import { checksumOf, shippedMigrations } from "@aim/core/shipped"
+import { checksumOf, isMigrationCandidate, shippedMigrations } from "@aim/core/shipped"
 import { existsSync, readFileSync, readdirSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { defaultMigrationsDir } from "./migrationsDir.js"
@@ -36,7 +36,7 @@ const migrationsDirectory = (launch: Launch): string | undefined => {
 const holdsShippedFiles = (dir: string | undefined): boolean => {
   if (dir === undefined) return false
   try {
-    const files = readdirSync(dir).filter((f) => f.endsWith(".sql") && !f.endsWith(".down.sql"))
+    const files = readdirSync(dir).filter(isMigrationCandidate)
     return files.length === shippedMigrations.size && files.every((f) => shippedMigrations.get(f) === checksumOf(readFileSync(join(dir, f), "utf8")))
   } catch {
     return false

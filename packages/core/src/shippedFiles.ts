@@ -5,3 +5,4 @@
  */
 export { checksumOf } from "./source/checksum.js"
 export { shippedMigrations } from "./source/shipped.js"
+export { isMigrationCandidate } from "./source/candidates.js"

@@ -5,6 +5,7 @@ import { isAbsolute, join, relative, resolve, sep } from "node:path"
 import { readChecks } from "./fileChecks.js"
 import { checksumOf, stripBom } from "./checksum.js"
 import { hasStatement } from "../sql/splitStatements.js"
+import { isMigrationCandidate } from "./candidates.js"
 import { type Migration, versionLabel } from "./Migration.js"
 import { MigrationSourceError, MigrationsDirectoryMissing, type SourceProblem } from "./MigrationSourceError.js"
 
@@ -100,7 +101,7 @@ export const loadMigrations = (directory: string): MigrationSourceShape["load"] 
     if (isFile) return yield* new MigrationsDirectoryMissing({ directory, isFile })
     const entries = yield* Effect.tryPromise({ try: () => readdir(directory), catch: () => new MigrationsDirectoryMissing({ directory }) })
     const problems: Array<SourceProblem> = []
-    const candidates = entries.filter((file) => file.endsWith(".sql") && !file.endsWith(".down.sql")).sort()
+    const candidates = entries.filter(isMigrationCandidate).sort()
     const migrations: Array<Migration> = []
     const named = candidates.flatMap((file) => {
       const match = fileNamePattern.exec(file)
