@@ -19,22 +19,25 @@ export const rooms = {
   telemetry: ["config", "catalog"],
   mail: ["config", "catalog"],
   cache: ["config", "catalog"],
-  // The migration files: reading a directory, names, checksums, header checks, the shipped list.
+  // The migration files: reading a directory, names, checksums, header checks, what a product ships.
   source: ["catalog", "database", "sql"],
-  // aim's ledger and the backend runner's (its co-ledger, with the releases it knows), and the plan
-  // of a directory against them: a pure function of files and rows.
+  // aim's ledger, the co-ledger interface (another runner's ledger, known only through it), and the
+  // plan of a directory against them: a pure function of files and rows.
   ledger: ["catalog", "database", "source"],
+  // The AIM product: the backend runner's ledger as the co-ledger, its releases, AIM's shipped files.
+  // The engine below (sql, source, ledger, migrations) never imports it; AimLive composes the two.
+  aim: ["catalog", "database", "source", "ledger"],
   migrations: ["config", "database", "telemetry", "catalog", "sql", "source", "ledger"],
   authoring: ["config", "database", "migrations", "catalog", "sql", "source"],
   impact: ["database", "migrations", "catalog", "sql", "source"],
   troubleshooting: ["authoring", "cache", "catalog", "config", "database", "impact", "mail", "migrations", "sql", "source", "ledger"],
-  verify: ["catalog", "config", "database", "migrations", "troubleshooting", "ledger"],
-  health: ["cache", "catalog", "database", "migrations", "troubleshooting", "verify", "source", "ledger"],
+  verify: ["catalog", "config", "database", "migrations", "troubleshooting", "ledger", "aim"],
+  health: ["cache", "catalog", "database", "migrations", "troubleshooting", "verify", "source", "ledger", "aim"],
   drift: ["catalog", "config", "database", "migrations", "verify", "source"],
   workload: ["catalog", "config", "database", "drift", "impact", "sql", "source"],
-  rollback: ["catalog", "config", "database", "drift", "impact", "migrations", "source", "ledger"],
+  rollback: ["catalog", "config", "database", "drift", "impact", "migrations", "source", "ledger", "aim"],
   doctor: ["cache", "catalog", "config", "database", "mail", "output", "troubleshooting", "verify"],
-  runtime: ["cache", "catalog", "config", "database", "health", "mail", "migrations", "telemetry", "troubleshooting", "verify", "source"],
+  runtime: ["cache", "catalog", "config", "database", "health", "mail", "migrations", "telemetry", "troubleshooting", "verify", "source", "aim"],
 }
 
 const core = "^packages/core/src/"

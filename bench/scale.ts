@@ -1,4 +1,4 @@
-import { MigrationSourceLive, Migrator, MigratorLive, databaseFor, parseConfig } from "@aim/core"
+import { AimProductLive, MigrationSourceLive, Migrator, MigratorLive, databaseFor, parseConfig } from "@aim/core"
 import { Effect, Layer } from "effect"
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -29,7 +29,7 @@ export interface ScaleRow {
 const layerFor = (url: string, dir: string) => {
   const config = parseConfig({ DATABASE_URL: url }, root)
   if (config._tag === "Left" || config.right.database._tag !== "Server") throw new Error("bad url")
-  return MigratorLive().pipe(Layer.provide(databaseFor(config.right.database)), Layer.provide(MigrationSourceLive(dir)))
+  return MigratorLive().pipe(Layer.provide(databaseFor(config.right.database)), Layer.provide(MigrationSourceLive(dir)), Layer.provide(AimProductLive))
 }
 
 export const scaleRun = async (n: number, runs: number): Promise<ScaleRow> => {

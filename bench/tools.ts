@@ -1,4 +1,4 @@
-import { MigrationSourceLive, Migrator, MigratorLive, databaseFor, parseConfig } from "@aim/core"
+import { AimProductLive, MigrationSourceLive, Migrator, MigratorLive, databaseFor, parseConfig } from "@aim/core"
 import { Effect, Layer } from "effect"
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -59,7 +59,7 @@ const env = (url: string): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME:
 export const inProcessApply = async (url: string, dir: string): Promise<Sample> => {
   const config = parseConfig({ DATABASE_URL: url }, root)
   if (config._tag === "Left" || config.right.database._tag !== "Server") throw new Error("bad url")
-  const layer = MigratorLive().pipe(Layer.provide(databaseFor(config.right.database)), Layer.provide(MigrationSourceLive(dir)))
+  const layer = MigratorLive().pipe(Layer.provide(databaseFor(config.right.database)), Layer.provide(MigrationSourceLive(dir)), Layer.provide(AimProductLive))
   const t0 = performance.now()
   await Effect.runPromise(Effect.flatMap(Migrator, (m) => m.apply()).pipe(Effect.provide(layer)))
   return { ms: performance.now() - t0 }
@@ -69,7 +69,7 @@ export const inProcessApply = async (url: string, dir: string): Promise<Sample> 
 export const inProcessCheck = async (url: string, dir: string): Promise<Sample> => {
   const config = parseConfig({ DATABASE_URL: url }, root)
   if (config._tag === "Left" || config.right.database._tag !== "Server") throw new Error("bad url")
-  const layer = MigratorLive().pipe(Layer.provide(databaseFor(config.right.database)), Layer.provide(MigrationSourceLive(dir)))
+  const layer = MigratorLive().pipe(Layer.provide(databaseFor(config.right.database)), Layer.provide(MigrationSourceLive(dir)), Layer.provide(AimProductLive))
   return Effect.runPromise(
     Effect.gen(function* () {
       const migrator = yield* Migrator

@@ -98,11 +98,12 @@ describe("a no-op aim migrate: the few round trips it needs, and no code it does
     expect(setup[0]).toMatch(/set_config\('lock_timeout'.*set_config\('search_path'.*pg_try_advisory_lock/s)
     expect(statements.filter((line) => /current_setting\('server_version_num'\)/.test(line))).toHaveLength(1)
     expect(statements.filter((line) => /\bCREATE\b/i.test(line))).toEqual([])
-    // Both ledgers in one message, the verification after it included: the runner's columns and rows, aim's rows.
+    // Both ledgers in one message, the verification after it included: the co-ledger's reads (the runner's
+    // columns, rows and whether its tables are there), then aim's rows.
     const ledgerReads = statements.filter((line) => /schema_migrations/.test(line))
     expect(ledgerReads).toHaveLength(1)
     expect(ledgerReads[0]).toMatch(
-      /SELECT column_name, data_type[\s\S]*;\s*SELECT version::text AS version FROM public\.schema_migrations ORDER BY version;\s*SELECT version, name, checksum[^;]* FROM aim_migrations\.schema_migrations ORDER BY version;\s*SELECT pg_catalog\.to_regclass\('public\.users'\) IS NOT NULL AS present$/,
+      /SELECT column_name, data_type[\s\S]*;\s*SELECT version::text AS version FROM public\.schema_migrations ORDER BY version;\s*SELECT pg_catalog\.to_regclass\('public\.users'\) IS NOT NULL AS present;\s*SELECT version, name, checksum[^;]* FROM aim_migrations\.schema_migrations ORDER BY version$/,
     )
     // Without the verification, that is the whole no-op: the setup with the lock, the ledgers, the unlock.
     const quietBefore = readFileSync(log, "utf8").length

@@ -1,4 +1,4 @@
-import { MigrationSourceLive, Migrator, MigratorLive, databaseFor, parseConfig } from "@aim/core"
+import { AimProductLive, MigrationSourceLive, Migrator, MigratorLive, databaseFor, parseConfig } from "@aim/core"
 import { lockKeys } from "@aim/core/testing"
 import { type Cluster, type TestDatabase, createTestDatabase, postgresEnvOf, sql, startCluster, startRedis, testPostgresUrl } from "@aim/testkit"
 import { HttpApp } from "@effect/platform"
@@ -15,7 +15,7 @@ const shipped = resolve(import.meta.dirname, "../../../migrations")
 const migrate = async (url: string, dir = shipped) => {
   const config = parseConfig({ DATABASE_URL: url }, tmpdir())
   if (config._tag === "Left" || config.right.database._tag !== "Server") throw new Error("bad url")
-  const layer = MigratorLive().pipe(Layer.provide(databaseFor(config.right.database)), Layer.provide(MigrationSourceLive(dir)))
+  const layer = MigratorLive().pipe(Layer.provide(databaseFor(config.right.database)), Layer.provide(MigrationSourceLive(dir)), Layer.provide(AimProductLive))
   await Effect.runPromise(Effect.flatMap(Migrator, (m) => m.apply()).pipe(Effect.provide(layer)))
 }
 

@@ -30,8 +30,8 @@ export type { CatalogChange } from "./database/catalogSnapshot.js"
 export { type Migration, versionLabel } from "./source/Migration.js"
 export { MigrationSource, MigrationSourceLive, fileNamePattern, isTransactional, loadMigrations, textProblems } from "./source/MigrationSource.js"
 export { MigrationSourceError, MigrationsDirectoryMissing } from "./source/MigrationSourceError.js"
-export { type BackendReleaseName, type BackendServing, backendReleases } from "./ledger/backendRelease.js"
-export type { AppliedEntry, PendingMigration, Plan, Refusal, RefusalKind } from "./ledger/ledgerPlan.js"
+export { type BackendReleaseName, type BackendServing, backendReleases } from "./aim/backendRelease.js"
+export type { AppliedEntry, CoLedgerServing, FilesPlan, PendingMigration, Plan, Refusal, RefusalKind } from "./ledger/ledgerPlan.js"
 // Types only: naming them keeps proveIdempotent.ts out of the chunk every command loads.
 export type { IdempotencyFinding, IdempotencyReport, ReplayFailed } from "./authoring/proveIdempotent.js"
 export { describeHolder, lockHolder } from "./migrations/MigrationLock.js"
@@ -48,6 +48,7 @@ export {
   type StatusReport,
   lockDefaults,
 } from "./migrations/Migrator.js"
+export { AimProductLive } from "./aim/product.js"
 
 export { type AdoptReport, type AdoptedFile, type BaselineReport, LedgerAdmin, type LedgerAdminError, type RepairReport } from "./migrations/LedgerAdmin.js"
 

@@ -4,5 +4,5 @@
  * the rest loads, whether a directory holds exactly the shipped files.
  */
 export { checksumOf } from "./source/checksum.js"
-export { shippedMigrations } from "./source/shipped.js"
+export { shippedMigrations } from "./aim/shipped.js"
 export { isMigrationCandidate } from "./source/candidates.js"

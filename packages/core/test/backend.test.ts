@@ -17,7 +17,7 @@ import { describe, expect, it } from "vitest"
 import { LedgerAdmin, LedgerAdminLive } from "../src/migrations/LedgerAdmin.js"
 import { Migrator } from "../src/migrations/Migrator.js"
 import { Verifier, VerifierLive } from "../src/verify/Verifier.js"
-import { backendFilesProvided, backendReleases } from "../src/ledger/backendRelease.js"
+import { backendFilesProvided, backendReleases } from "../src/aim/backendRelease.js"
 import { migrationsCopy, migratorFor, runMigrator, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_backend")
@@ -91,7 +91,7 @@ describe("a database built by aim migrate alone", () => {
     ])
     expect((await sql(db.url, "SELECT version FROM public.schema_migrations")).map((r) => r.version).sort()).toEqual([...backendReleases.current].sort())
     const status = await runMigrator(db.url, shippedMigrations, (m) => m.status)
-    expect(status.backend).toEqual({ release: "current", unrecorded: [], unknown: [], recorded: [...backendReleases.current].sort() })
+    expect(status.coLedger).toEqual({ release: "current", unrecorded: [], unknown: [], recorded: [...backendReleases.current].sort() })
     expect((await verify(db.url)).checks.find((c) => c.id === "backend")).toMatchObject({ status: "pass" })
   })
 
@@ -136,7 +136,7 @@ describe("aim verify: The AIM backend can start", () => {
     expect(broken).toMatchObject({ status: "fail", code: "AIM-VER-005" })
     expect(broken?.detail).toContain("021_create_tags_tables.sql, 034_reset_admin_password.sql")
     expect(broken?.detail).toContain("034_reset_admin_password.sql would set the admin password back to the published default")
-    expect((await runMigrator(db.url, shippedMigrations, (m) => m.status)).backend.unrecorded).toEqual([
+    expect((await runMigrator(db.url, shippedMigrations, (m) => m.status)).coLedger.unrecorded).toEqual([
       "021_create_tags_tables.sql",
       "034_reset_admin_password.sql",
     ])

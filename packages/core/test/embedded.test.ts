@@ -11,6 +11,7 @@ import { shippedCatalogOf } from "../src/drift/shippedCatalog.js"
 import { Database } from "../src/database/Database.js"
 import { MigrationSourceLive, loadMigrations } from "../src/source/MigrationSource.js"
 import { Migrator, MigratorLive } from "../src/migrations/Migrator.js"
+import { AimProductLive } from "../src/aim/product.js"
 import { databaseFor } from "../src/database/databases.js"
 import { proveRollback } from "../src/rollback/Rollback.js"
 import { migrationsCopy, shippedMigrations } from "./support.js"
@@ -24,7 +25,8 @@ import { migrationsCopy, shippedMigrations } from "./support.js"
  */
 describe("embedded PostgreSQL (PGlite 18)", () => {
   const settings = { _tag: "Embedded", dataDir: join(mkdtempSync(join(tmpdir(), "aim-pglite-")), "data") } as const
-  const migratorOn = (dir: string) => MigratorLive().pipe(Layer.provideMerge(databaseFor(settings)), Layer.provide(MigrationSourceLive(dir)))
+  const migratorOn = (dir: string) =>
+    MigratorLive().pipe(Layer.provideMerge(databaseFor(settings)), Layer.provide(MigrationSourceLive(dir)), Layer.provide(AimProductLive))
 
   it("applies the shipped migrations, gives the 14 tables, the backend's and the seed rows, then is a no-op", async () => {
     const result = await Effect.runPromise(

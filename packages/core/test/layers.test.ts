@@ -105,6 +105,8 @@ describe("a narrow public surface", () => {
     "BackendReleaseName",
     "BackendServing",
     "AppliedEntry",
+    "CoLedgerServing",
+    "FilesPlan",
     "PendingMigration",
     "Plan",
     "Refusal",

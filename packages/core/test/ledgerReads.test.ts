@@ -4,7 +4,8 @@ import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import type { Session } from "../src/database/Database.js"
 import { ensureLedger, readLedgers, readLedgersOnce } from "../src/ledger/Ledger.js"
-import { backendLedgerDdl } from "../src/ledger/backendRelease.js"
+import { aimCoLedger } from "../src/aim/backendLedger.js"
+import { backendLedgerDdl } from "../src/aim/backendRelease.js"
 import { Database } from "../src/database/Database.js"
 import { databaseFor } from "../src/database/databases.js"
 import { serverSettings } from "./support.js"
@@ -64,15 +65,15 @@ describe("readLedgersOnce", () => {
         Effect.gen(function* () {
           const session = yield* db.session
           if (withAim) {
-            yield* ensureLedger(session.query)
+            yield* ensureLedger(session.query, aimCoLedger)
             yield* session.query(
               "INSERT INTO aim_migrations.schema_migrations (version, name, checksum, applied_by) VALUES (1, '001_initial_schema.sql', 'abc', 'test')",
             )
           }
           if (rest.trim() !== "") yield* session.execute(rest)
           const { wrapped, sent } = counted(session)
-          const once = yield* readLedgersOnce(wrapped)
-          const oneByOne = yield* readLedgers(session.query)
+          const once = yield* readLedgersOnce(wrapped, aimCoLedger)
+          const oneByOne = yield* readLedgers(session.query, aimCoLedger)
           return { once, oneByOne, sent }
         }),
       )
@@ -93,7 +94,7 @@ describe("readLedgersOnce", () => {
             Effect.gen(function* () {
               const session = yield* db.session
               yield* session.execute(`DROP SCHEMA IF EXISTS aim_migrations CASCADE; DROP TABLE IF EXISTS public.schema_migrations; ${setup}`)
-              return (yield* readLedgersOnce(session)).backend
+              return (yield* readLedgersOnce(session, aimCoLedger)).coLedger
             }),
           )
         }).pipe(Effect.provide(databaseFor(serverSettings(url)))),

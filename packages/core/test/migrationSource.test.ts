@@ -6,7 +6,7 @@ import { tmpdir } from "node:os"
 import { join, relative } from "node:path"
 import { describe, expect, it } from "vitest"
 import { loadMigrations } from "../src/source/MigrationSource.js"
-import { shippedMigrations as shipped } from "../src/source/shipped.js"
+import { shippedMigrations as shipped } from "../src/aim/shipped.js"
 import { checksumOf } from "../src/source/checksum.js"
 import { MigrationSource, MigrationSourceLive, descriptionOf, fileNamePattern, isTransactional, textProblems } from "../src/source/MigrationSource.js"
 import { shippedMigrations } from "./support.js"
@@ -115,7 +115,7 @@ describe("migration source", () => {
     const result = await load(shippedMigrations)
     if (result._tag === "Left") throw new Error(result.left.message)
     const onDisk = Object.fromEntries(result.right.map((m) => [m.name, m.checksum]))
-    // After editing a file in migrations/, update src/source/shipped.ts with these checksums.
+    // After editing a file in migrations/, update src/aim/shipped.ts with these checksums.
     expect(Object.fromEntries(shipped)).toEqual(onDisk)
   })
 

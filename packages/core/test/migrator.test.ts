@@ -408,7 +408,7 @@ describe("a run's status is the ledger it left", () => {
     applied: status.applied.map(({ version, name, checksum, appliedBy, method, state }) => ({ version, name, checksum, appliedBy, method, state })),
     pending: status.pending,
     refusals: status.refusals,
-    backend: status.backend,
+    backend: status.coLedger,
     upToDate: status.upToDate,
   })
   const statusNow = (url: string, dir: string) => runMigrator(url, dir, (m) => m.status)

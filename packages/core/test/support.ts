@@ -2,7 +2,8 @@ import { execFile } from "node:child_process"
 import { cpSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
+import { AimProductLive } from "../src/aim/product.js"
 import { AimLive } from "../src/runtime/AimLive.js"
 import { Migrator, type MigratorOptions } from "../src/migrations/Migrator.js"
 import { type ParsedStatement, parseScript } from "../src/sql/sqlAnalysis.js"
@@ -26,8 +27,9 @@ export const serverSettings = (url: string): ServerDatabase => {
 }
 
 /** Migrator + Database layers for a URL and a migrations directory, as the CLI builds them. */
+/** AimLive, with the AIM product's services beside it for the tests that build a ledger administration of their own on top. */
 export const migratorFor = (env: Record<string, string>, directory: string, options: MigratorOptions = {}) =>
-  AimLive({ migrationsDir: directory, env, cwd: tmpdir(), migrator: options })
+  Layer.merge(AimLive({ migrationsDir: directory, env, cwd: tmpdir(), migrator: options }), AimProductLive)
 
 export const runMigrator = <A, E>(url: string, directory: string, f: (migrator: Migrator["Type"]) => Effect.Effect<A, E>, options: MigratorOptions = {}) =>
   Effect.runPromise(Effect.flatMap(Migrator, f).pipe(Effect.provide(migratorFor({ DATABASE_URL: url }, directory, options))))

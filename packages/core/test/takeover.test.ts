@@ -7,12 +7,13 @@ import { type AdoptReport, LedgerAdmin, LedgerAdminLive } from "../src/migration
 import { Database } from "../src/database/Database.js"
 import { MigrationSourceLive } from "../src/source/MigrationSource.js"
 import { MigratorLive } from "../src/migrations/Migrator.js"
+import { AimProductLive } from "../src/aim/product.js"
 import { InMemoryDatabase } from "../src/database/databases.js"
 import { Verifier, VerifierLive } from "../src/verify/Verifier.js"
 import { defaultAdmin } from "../src/verify/expectations.js"
 import { diagnose } from "../src/troubleshooting/diagnose.js"
 import { catalogSnapshot } from "../src/database/catalogSnapshot.js"
-import { seedMigrations } from "../src/source/shipped.js"
+import { seedMigrations } from "../src/aim/shipped.js"
 import { migrationsCopy, migratorFor, runMigrator, runMigratorFailure, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_takeover")
@@ -184,7 +185,7 @@ describe("on the embedded PGlite (PostgreSQL 18)", () => {
   it("state A converges the same way: adopt, no failed check, the operator's password kept, one updated_at trigger per table", async () => {
     const layer = Layer.mergeAll(LedgerAdminLive(), VerifierLive).pipe(
       Layer.provideMerge(MigratorLive()),
-      Layer.provideMerge(Layer.merge(InMemoryDatabase, MigrationSourceLive(shippedMigrations))),
+      Layer.provideMerge(Layer.mergeAll(InMemoryDatabase, MigrationSourceLive(shippedMigrations), AimProductLive)),
     )
     const outcome = await Effect.runPromise(
       Effect.gen(function* () {

@@ -29,12 +29,12 @@ export const statusDocument = (report: StatusReport) => ({
     reason: p.reason,
   })),
   refusals: report.refusals,
-  backend: report.backend,
+  backend: report.coLedger,
 })
 
 /** Which AIM backend release the schema serves, as one line: what an operator upgrading the backend needs. */
 const backendLine = (report: StatusReport): string => {
-  const { release, unrecorded, unknown } = report.backend
+  const { release, unrecorded, unknown } = report.coLedger
   const serves =
     release === "current"
       ? `the current release (its ${backendReleases.current.length} files)`

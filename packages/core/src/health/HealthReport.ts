@@ -6,7 +6,8 @@ import { type LockHolder, lockHolder } from "../migrations/MigrationLock.js"
 import type { MigrationSourceError, MigrationsDirectoryMissing } from "../source/MigrationSourceError.js"
 import { MigrationSource } from "../source/MigrationSource.js"
 import { Migrator, type MigratorShape, type StatusReport } from "../migrations/Migrator.js"
-import { type Plan, aheadOfFiles } from "../ledger/ledgerPlan.js"
+import { type CoLedgerServing, type FilesPlan, type Plan, aheadOfFiles, servingNone } from "../ledger/ledgerPlan.js"
+import { aimShippedFiles } from "../aim/shipped.js"
 import { type CatalogEntry, catalog, docsPath, findEntry } from "../troubleshooting/catalog.js"
 import { explain, refusalEntry } from "../troubleshooting/diagnose.js"
 import { Verifier } from "../verify/Verifier.js"
@@ -45,8 +46,10 @@ export interface Readiness {
   readonly error?: string
 }
 
-export interface MigrationsView extends Plan {
+export interface MigrationsView extends FilesPlan {
   readonly database: string
+  /** What the applied files give the AIM backend's runner (the plan's co-ledger). */
+  readonly backend: CoLedgerServing
   readonly lockHolder: LockHolder | null
 }
 
@@ -148,7 +151,7 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
       // ledger alone is read, so a broken directory is not mistaken for a database that is down.
       const current = yield* timed(status)
       if (current.result._tag === "Right") yield* Ref.set(probed, current.result.right)
-      const noPlan: Plan = { applied: [], pending: [], refusals: [], backend: { release: "none", unrecorded: [], unknown: [], recorded: undefined } }
+      const noPlan: Plan = { applied: [], pending: [], refusals: [], coLedger: servingNone }
       const filesFailed = current.result._tag === "Left" && isSourceError(current.result.left) ? current.result.left : undefined
       const ledger =
         filesFailed === undefined
@@ -182,7 +185,7 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
         // Rows of files newer than this release's newest: a newer release migrated during a rolling
         // update. This replica keeps serving (its files are all applied), or the update would take
         // every old replica out of the Service before a new one is ready; the operator is told.
-        const newer = aheadOfFiles(plan)
+        const newer = aheadOfFiles(plan, aimShippedFiles)
         for (const r of plan.refusals) {
           if (newer.includes(r))
             ahead.push(reason(refusalEntry(r.kind), `${r.detail}: applied by a newer release than this one (a rolling update); this replica keeps serving`))
@@ -212,7 +215,7 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
     })
 
     const migrationsView = Effect.gen(function* () {
-      const { applied, pending, refusals, backend } = yield* status
+      const { applied, pending, refusals, coLedger: backend } = yield* status
       const holder = yield* lockHolder(db.query).pipe(Effect.map(Option.getOrNull))
       return { database: db.target, applied, pending, refusals, backend, lockHolder: holder } satisfies MigrationsView
     })

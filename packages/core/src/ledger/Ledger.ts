@@ -4,12 +4,13 @@ import type { Row, Session } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
 import { literal } from "../database/sqlText.js"
 import type { AppliedMigration, Migration } from "../source/Migration.js"
-import { backendLedgerDdl, backendLedgerTable } from "./backendRelease.js"
+import type { CoLedgerShape } from "./CoLedger.js"
 import { type Plan, computePlan } from "./ledgerPlan.js"
+import type { ShippedFilesShape } from "../source/ShippedFiles.js"
 
 /**
  * A ledger aim writes to could run someone else's code, or is not aim's: a trigger, rule or row
- * security policy on aim's ledger tables or on the backend's public.schema_migrations, or an
+ * security policy on aim's ledger tables or on the co-ledger's (the backend's public.schema_migrations), or an
  * aim_migrations schema or table owned by a role other than the one aim runs as or the database's
  * owner. aim runs as a privileged role; anything that fires while it writes its rows runs with that
  * role's privileges. Nothing was written.
@@ -54,12 +55,16 @@ const alreadyCreated = new Set(["23505", "42P06", "42P07"])
 
 type Query = Session["query"]
 
+/** The co-ledger's tables, which aim writes too: checked with aim's own. */
+type CoTables = Pick<CoLedgerShape, "tables">
+
 /**
- * Creates the ledger, after checking that nothing on it or on the backend's ledger would run another
+ * Creates the ledger, after checking that nothing on it or on the co-ledger would run another
  * role's code while aim writes (ensureLedgerSafe): every write to a ledger comes after this. Safe
  * when several processes start at once (callers also hold the migration lock).
  */
-export const ensureLedger = (query: Query): Effect.Effect<void, SqlError | LedgerUnsafe> => Effect.zipRight(ensureLedgerSafe(query), createLedger(query))
+export const ensureLedger = (query: Query, coLedger: CoTables): Effect.Effect<void, SqlError | LedgerUnsafe> =>
+  Effect.zipRight(ensureLedgerSafe(query, coLedger), createLedger(query))
 
 const createLedger = (query: Query): Effect.Effect<void, SqlError> =>
   Effect.forEach(createStatements, (sql) =>
@@ -76,12 +81,14 @@ const createLedger = (query: Query): Effect.Effect<void, SqlError> =>
  * LedgerUnsafe): checked before every write, in one round trip, by aim's own SQL on the catalog
  * (every name qualified with pg_catalog, so nothing in the database can stand in for it).
  */
-export const ledgerSafetyFindings = (query: Query): Effect.Effect<ReadonlyArray<string>, SqlError> =>
+export const ledgerSafetyFindings = (query: Query, coLedger: CoTables): Effect.Effect<ReadonlyArray<string>, SqlError> =>
   query<{ finding: string }>(
+    // The co-ledger's tables are the other runner's to own: only what fires on them is checked.
     `WITH ledgers AS (
-       SELECT c.oid, n.nspname OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) c.relname AS name, c.relowner, c.relrowsecurity
+       SELECT c.oid, n.nspname OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) c.relname AS name, c.relowner, c.relrowsecurity,
+              n.nspname OPERATOR(pg_catalog.=) '${ledgerSchema}' AS own
          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-        WHERE (n.nspname, c.relname) IN (('${ledgerSchema}', 'schema_migrations'), ('${ledgerSchema}', 'repairs'), ('public', 'schema_migrations'))
+        WHERE (n.nspname, c.relname) IN (${[[ledgerSchema, "schema_migrations"], [ledgerSchema, "repairs"], ...coLedger.tables].map(([schema, table]) => `(${literal(schema)}, ${literal(table)})`).join(", ")})
      ), trusted AS (
        SELECT r.oid FROM pg_catalog.pg_roles r
         WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER OR r.rolsuper
@@ -100,7 +107,7 @@ export const ledgerSafetyFindings = (query: Query): Effect.Effect<ReadonlyArray<
      UNION ALL
      SELECT 'table ' OPERATOR(pg_catalog.||) l.name OPERATOR(pg_catalog.||) ' is owned by role ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(r.rolname)
        FROM ledgers l JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) l.relowner
-      WHERE l.name OPERATOR(pg_catalog.<>) 'public.schema_migrations' AND l.relowner NOT IN (SELECT oid FROM trusted)
+      WHERE l.own AND l.relowner NOT IN (SELECT oid FROM trusted)
      UNION ALL
      SELECT 'schema ${ledgerSchema} is owned by role ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(r.rolname)
        FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) n.nspowner
@@ -108,8 +115,8 @@ export const ledgerSafetyFindings = (query: Query): Effect.Effect<ReadonlyArray<
   ).pipe(Effect.map((rows) => rows.map((row) => row.finding)))
 
 /** Fails with LedgerUnsafe when ledgerSafetyFindings finds anything. */
-export const ensureLedgerSafe = (query: Query): Effect.Effect<void, SqlError | LedgerUnsafe> =>
-  Effect.flatMap(ledgerSafetyFindings(query), (findings) => (findings.length === 0 ? Effect.void : Effect.fail(new LedgerUnsafe({ findings }))))
+export const ensureLedgerSafe = (query: Query, coLedger: CoTables): Effect.Effect<void, SqlError | LedgerUnsafe> =>
+  Effect.flatMap(ledgerSafetyFindings(query, coLedger), (findings) => (findings.length === 0 ? Effect.void : Effect.fail(new LedgerUnsafe({ findings }))))
 
 interface LedgerRow extends Row {
   readonly version: number
@@ -156,17 +163,6 @@ export const appliedByLabel = (): string => {
 }
 
 /**
- * SQL that records `files` in the AIM backend's runner ledger (creating it first, with the runner's
- * DDL, when missing), skipping names already there; empty when there is nothing to record. Names are
- * aim's own constants, so the statement goes into the file's one-round-trip script like its ledger row.
- */
-export const recordBackendFilesStatement = (files: ReadonlyArray<string>): string =>
-  files.length === 0
-    ? ""
-    : `${backendLedgerDdl};
-INSERT INTO ${backendLedgerTable} (version) SELECT v FROM unnest(ARRAY[${files.map(literal).join(", ")}]::varchar[]) AS v WHERE NOT EXISTS (SELECT 1 FROM ${backendLedgerTable} s WHERE s.version = v)`
-
-/**
  * The ledger row as one SQL statement, for a script that runs the migration and records it in one
  * round trip; the server times it. Values are a number, a validated file name, hex and our label.
  */
@@ -197,150 +193,59 @@ export const recordApplied = (
     [migration.version, migration.name, migration.checksum, Math.round(durationMs), appliedBy, method],
   ).pipe(Effect.asVoid)
 
-/** What `public.schema_migrations` is: absent, the AIM backend runner's ledger, or another tool's table. */
-export type BackendLedger =
-  | { readonly _tag: "Absent" }
-  | {
-      readonly _tag: "Backend"
-      readonly versions: ReadonlyArray<string>
-      /** The runner's table is empty while the backend's tables are there: its rows were deleted. */
-      readonly emptied?: true
-    }
-  | { readonly _tag: "Foreign"; readonly shape: string }
+/** The ledger against the files, and the co-ledger beside it (whose refusals come first). */
+export const readPlan = (
+  query: Query,
+  migrations: ReadonlyArray<Migration>,
+  coLedger: CoLedgerShape,
+  shipped: ShippedFilesShape,
+): Effect.Effect<Plan, SqlError> => Effect.map(readLedgers(query, coLedger), (ledgers) => planOf(migrations, ledgers, coLedger, shipped))
 
-// The runner's rows are full file names (`013_create_default_admin_user.sql`); golang-migrate's,
-// dbmate's or Rails' are numbers or timestamps.
-const backendFileName = /^\d{3,}_[A-Za-z0-9_.-]+\.sql$/
-
-/**
- * Reads `public.schema_migrations` and tells the AIM backend's ledger (a text `version` holding file
- * names) from another application's table of the same name (golang-migrate's `version bigint, dirty
- * boolean`, a ledger of timestamps): a database with the latter is not an AIM database, and neither
- * adopt nor migrate may treat it as one. Catalog reads first, so it is safe inside a transaction.
- */
-export const readBackendLedger = (query: Query): Effect.Effect<BackendLedger, SqlError> =>
-  Effect.gen(function* () {
-    const columns = yield* query<BackendColumn>(backendColumns)
-    // Rows are read only from a table that can be the runner's.
-    if (columns.length === 0 || foreignShape(columns) !== undefined) return backendLedgerOf(columns, [], false)
-    const rows = yield* query<{ version: string }>(backendRows)
-    const tables = rows.length > 0 ? [] : yield* query<{ present: boolean }>(backendTablesPresent)
-    return backendLedgerOf(columns, rows, tables[0]?.present === true)
-  })
-
-interface BackendColumn extends Row {
-  readonly column_name: string
-  readonly data_type: string
-}
-
-const backendColumns = `SELECT column_name, data_type FROM information_schema.columns
-  WHERE table_schema = 'public' AND table_name = 'schema_migrations' ORDER BY ordinal_position`
-const backendRows = "SELECT version::text AS version FROM public.schema_migrations ORDER BY version"
-// The backend's first table: with it there and the runner's ledger empty, the ledger was emptied.
-const backendTablesPresent = "SELECT pg_catalog.to_regclass('public.users') IS NOT NULL AS present"
-
-const shapeOf = (columns: ReadonlyArray<BackendColumn>) => columns.map((c) => `${c.column_name} ${c.data_type}`).join(", ")
-
-/** A table whose `version` is not text is another tool's, whatever its rows. */
-const foreignShape = (columns: ReadonlyArray<BackendColumn>): BackendLedger | undefined => {
-  const version = columns.find((c) => c.column_name === "version")
-  return version === undefined || (version.data_type !== "character varying" && version.data_type !== "text")
-    ? { _tag: "Foreign", shape: shapeOf(columns) }
-    : undefined
-}
-
-/** The table's columns and rows as one of the three: the rows are the runner's only when they are file names. */
-const backendLedgerOf = (columns: ReadonlyArray<BackendColumn>, rows: ReadonlyArray<{ readonly version: string }>, backendTables: boolean): BackendLedger => {
-  if (columns.length === 0) return { _tag: "Absent" }
-  const foreign = foreignShape(columns)
-  if (foreign !== undefined) return foreign
-  const versions = rows.map((r) => r.version)
-  if (versions.length > 0 && !versions.some((v) => backendFileName.test(v)))
-    return { _tag: "Foreign", shape: `${shapeOf(columns)}; rows such as ${versions[0]}` }
-  return versions.length === 0 && backendTables ? { _tag: "Backend", versions, emptied: true } : { _tag: "Backend", versions }
-}
-
-/** The deployed AIM backend's ledger's file names; none when absent or when the table is another tool's. */
-export const readLegacyLedger = (query: Query): Effect.Effect<ReadonlyArray<string> | undefined, SqlError> =>
-  Effect.map(readBackendLedger(query), (ledger) => (ledger._tag === "Backend" ? ledger.versions : undefined))
-
-/**
- * The ledger against the files, and the AIM backend's runner ledger beside it. Another tool's
- * `public.schema_migrations` is a refusal: aim would write the runner's rows into it.
- */
-export const readPlan = (query: Query, migrations: ReadonlyArray<Migration>): Effect.Effect<Plan, SqlError> =>
-  Effect.map(readLedgers(query), (ledgers) => planOf(migrations, ledgers))
-
-/** Both ledgers as read once: aim's rows and the AIM backend runner's. */
+/** Both ledgers as read once: aim's rows and what the co-ledger found. */
 export interface Ledgers {
   readonly ledger: ReadonlyArray<AppliedMigration>
-  readonly backend: BackendLedger
+  readonly coLedger: unknown
 }
 
-export const readLedgers = (query: Query): Effect.Effect<Ledgers, SqlError> => Effect.all({ ledger: readLedger(query), backend: readBackendLedger(query) })
+export const readLedgers = (query: Query, coLedger: CoLedgerShape): Effect.Effect<Ledgers, SqlError> =>
+  Effect.all({ ledger: readLedger(query), coLedger: coLedger.read(query) })
 
 /**
- * Both ledgers in one round trip, on the migration session: the three reads as one script, as every
- * no-op finds them (both tables there). The script only reads, so where it fails nothing changed, and
- * the ledgers are read statement by statement. The runner's table comes first: where it is missing
- * (a fresh database, one an earlier aim release built) the script stops before aim's ledger, which is
- * then read once, by the reads that follow.
+ * Both ledgers in one round trip, on the migration session: the co-ledger's reads and aim's as one
+ * script, as every no-op finds them (both tables there). The script only reads, so where it fails
+ * nothing changed, and the ledgers are read statement by statement. The co-ledger's reads come first:
+ * where its table is missing (a fresh database, one an earlier aim release built) the script stops
+ * before aim's ledger, which is then read once, by the reads that follow.
  */
-export const readLedgersOnce = (session: Pick<Session, "query" | "queries">): Effect.Effect<Ledgers, SqlError> =>
-  session.queries(`${backendColumns};\n${backendRows};\n${ledgerRows};\n${backendTablesPresent}`).pipe(
-    Effect.map(([columns = [], rows = [], ledger = [], tables = []]) => ({
-      ledger: (ledger as ReadonlyArray<LedgerRow>).map(toApplied),
-      backend: backendLedgerOf(
-        columns as ReadonlyArray<BackendColumn>,
-        rows as ReadonlyArray<{ readonly version: string }>,
-        (tables as ReadonlyArray<{ readonly present?: boolean }>)[0]?.present === true,
-      ),
+export const readLedgersOnce = (session: Pick<Session, "query" | "queries">, coLedger: CoLedgerShape): Effect.Effect<Ledgers, SqlError> =>
+  session.queries([...coLedger.script, ledgerRows].join(";\n")).pipe(
+    Effect.map((sets) => ({
+      ledger: (sets[coLedger.script.length] as ReadonlyArray<LedgerRow> | undefined)?.map(toApplied) ?? [],
+      coLedger: coLedger.decode(sets.slice(0, coLedger.script.length)),
     })),
-    // 42P01, 3F000: a table or aim's schema is missing; 42703: another tool's table has no `version`.
+    // 42P01, 3F000: a table or aim's schema is missing; 42703: another tool's table lacks a column the co-ledger reads.
     Effect.catchIf(
       (e) => e.code === "42P01" || e.code === "3F000" || e.code === "42703",
-      () => readLedgers(session.query),
+      () => readLedgers(session.query, coLedger),
     ),
   )
 
-/** The plan of `migrations` against ledgers already read. */
-export const planOf = (migrations: ReadonlyArray<Migration>, { ledger, backend }: Ledgers): Plan => {
-  const plan = computePlan(migrations, ledger, backend._tag === "Backend" ? backend.versions : undefined)
-  if (backend._tag === "Backend" && backend.emptied === true && ledger.length === 0) {
-    // Not a new database: running every file would bring back the default admin and policies the
-    // operator deleted. What the database has must be recorded, not re-created.
-    return {
-      ...plan,
-      refusals: [
-        {
-          kind: "not-adopted",
-          version: 0,
-          name: "public.schema_migrations",
-          detail:
-            "public.schema_migrations is empty but the backend's tables are here (public.users): the runner's ledger was emptied, and running every file would re-create what the operator deleted; restore public.schema_migrations from a backup and run aim adopt, or record what this database has with aim baseline N",
-        },
-        ...plan.refusals,
-      ],
-    }
-  }
-  if (backend._tag !== "Foreign") return plan
+/** The plan of `migrations` against ledgers already read: the co-ledger's refusals first, then the files'. */
+export const planOf = (
+  migrations: ReadonlyArray<Migration>,
+  { ledger, coLedger: state }: Ledgers,
+  coLedger: CoLedgerShape,
+  shipped: ShippedFilesShape,
+): Plan => {
+  const files = computePlan(migrations, ledger, shipped)
+  const served = files.applied.filter((a) => a.state === "ok" || a.state === "revised").map((a) => a.name)
   return {
-    ...plan,
-    refusals: [
-      {
-        kind: "foreign-ledger",
-        version: 0,
-        name: "public.schema_migrations",
-        detail: `public.schema_migrations is not the AIM backend's ledger (${backend.shape}): this looks like another application's database`,
-      },
-      ...plan.refusals,
-    ],
+    ...files,
+    refusals: [...coLedger.refusals(state, ledger), ...files.refusals],
+    coLedger: coLedger.serving(state, served),
   }
 }
 
-/**
- * Records `files` in the AIM backend's runner ledger (created with the runner's DDL when missing):
- * the files aim's applied migrations provide, so that a backend start runs none of them.
- */
-export const recordBackendFiles = (session: Session, files: ReadonlyArray<string>): Effect.Effect<void, SqlError> =>
-  files.length === 0 ? Effect.void : session.execute(recordBackendFilesStatement(files))
+/** Writes `records` to the co-ledger (nothing when there are none). */
+export const recordCoLedger = (session: Session, coLedger: CoLedgerShape, records: ReadonlyArray<string>): Effect.Effect<void, SqlError> =>
+  records.length === 0 ? Effect.void : session.execute(coLedger.recordStatement(records))

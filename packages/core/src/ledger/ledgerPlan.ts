@@ -1,6 +1,5 @@
-import { type BackendServing, backendServing } from "./backendRelease.js"
 import { type AppliedMigration, type Migration, versionLabel } from "../source/Migration.js"
-import { isRevisionOfShipped, shippedMigrations } from "../source/shipped.js"
+import type { ShippedFilesShape } from "../source/ShippedFiles.js"
 
 export type RefusalKind = "changed" | "missing" | "out-of-order" | "not-adopted" | "not-approved" | "foreign-ledger"
 
@@ -27,13 +26,35 @@ export interface AppliedEntry extends AppliedMigration {
   readonly state: "ok" | "changed" | "missing" | "revised"
 }
 
-export interface Plan {
+/**
+ * What the applied files give the other runner, as a plan reports it: the newest of its releases
+ * they provide every file of, and what its ledger lacks or holds beyond them.
+ */
+export interface CoLedgerServing {
+  /** The newest release of the other runner served; `none` while none is. */
+  readonly release: string
+  /** Provided by an applied file but not recorded in the co-ledger (a run records them). */
+  readonly unrecorded: ReadonlyArray<string>
+  /** Recorded by the other runner but of no release the co-ledger knows (a newer release). */
+  readonly unknown: ReadonlyArray<string>
+  /** The co-ledger's rows as read, sorted (undefined: there is none), for the checks that follow the read. */
+  readonly recorded: ReadonlyArray<string> | undefined
+}
+
+/** The files against the engine's ledger alone. */
+export interface FilesPlan {
   readonly applied: ReadonlyArray<AppliedEntry>
   readonly pending: ReadonlyArray<PendingMigration>
   readonly refusals: ReadonlyArray<Refusal>
-  /** Which AIM backend release the applied files serve, and what its runner's ledger still lacks. */
-  readonly backend: BackendServing
 }
+
+export interface Plan extends FilesPlan {
+  /** What the applied files give the runner whose ledger is the co-ledger, and what it still lacks. */
+  readonly coLedger: CoLedgerServing
+}
+
+/** A plan's `coLedger` where there is no other runner. */
+export const servingNone: CoLedgerServing = { release: "none", unrecorded: [], unknown: [], recorded: undefined }
 
 const short = (checksum: string) => checksum.slice(0, 12)
 
@@ -42,20 +63,15 @@ const short = (checksum: string) => checksum.slice(0, 12)
  * (a rolling update in progress, or this replica is the old one). Replicas of this release still have
  * every file of theirs applied and keep serving; a file missing inside their own range is drift.
  */
-export const aheadOfFiles = (plan: Pick<Plan, "applied" | "pending" | "refusals">): ReadonlyArray<Refusal> => {
+export const aheadOfFiles = (plan: FilesPlan, shipped: ShippedFilesShape): ReadonlyArray<Refusal> => {
   const known = [...plan.applied.filter((a) => a.state !== "missing").map((a) => a.version), ...plan.pending.map((p) => p.version)]
   const newest = known.reduce((max, v) => Math.max(max, v), Number.NEGATIVE_INFINITY)
   // A file this release ships is never another release's: its row without its file is a deletion.
-  return plan.refusals.filter((r) => r.kind === "missing" && r.version > newest && !shippedMigrations.has(r.name))
+  return plan.refusals.filter((r) => r.kind === "missing" && r.version > newest && !shipped.checksums.has(r.name))
 }
 
 /** Compares the ledger with the files: one pass over each, by version (no quadratic step). */
-export const computePlan = (
-  migrations: ReadonlyArray<Migration>,
-  ledger: ReadonlyArray<AppliedMigration>,
-  /** The AIM backend's runner ledger (public.schema_migrations), when the database has one. */
-  legacy?: ReadonlyArray<string>,
-): Plan => {
+export const computePlan = (migrations: ReadonlyArray<Migration>, ledger: ReadonlyArray<AppliedMigration>, shipped: ShippedFilesShape): FilesPlan => {
   const files = new Map(migrations.map((m) => [m.version, m]))
   const recorded = new Map(ledger.map((row) => [row.version, row]))
   const refusals: Array<Refusal> = []
@@ -73,7 +89,7 @@ export const computePlan = (
         name: row.name,
         detail: `${row.name} was applied on ${row.appliedAt} but its file is gone from the migrations directory`,
       })
-    } else if (file.name === row.name && file.checksum !== row.checksum && isRevisionOfShipped(file.name, file.checksum, row.checksum)) {
+    } else if (file.name === row.name && file.checksum !== row.checksum && shipped.isRevision(file.name, file.checksum, row.checksum)) {
       applied.push({ ...row, state: "revised" })
       revised.push({
         version: file.version,
@@ -117,17 +133,5 @@ export const computePlan = (
   }
   // Revisions of aim's own files run in version order with the new files.
   pending.sort((a, b) => a.version - b.version)
-  if (ledger.length === 0 && legacy !== undefined && legacy.length > 0) {
-    refusals.unshift({
-      kind: "not-adopted",
-      version: 0,
-      name: "public.schema_migrations",
-      detail: `this database was migrated by the deployed AIM backend (${legacy.length} rows in public.schema_migrations) but not adopted: run aim adopt first`,
-    })
-  }
-  const backend = backendServing(
-    applied.filter((a) => a.state === "ok" || a.state === "revised").map((a) => a.name),
-    legacy,
-  )
-  return { applied, pending, refusals, backend }
+  return { applied, pending, refusals }
 }

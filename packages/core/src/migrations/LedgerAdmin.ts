@@ -1,18 +1,9 @@
 import { Context, Data, Effect, Layer, Option } from "effect"
 import { type CatalogChange, type CatalogSnapshot, catalogSnapshot, diffSnapshots } from "../database/catalogSnapshot.js"
 import { Database, type DatabaseShape, type Session, asAim, asFiles, transaction } from "../database/Database.js"
-import {
-  appliedByLabel,
-  ensureLedger,
-  ledgerSchema,
-  ledgerTable,
-  readBackendLedger,
-  readLedger,
-  readPlan,
-  recordApplied,
-  recordBackendFiles,
-} from "../ledger/Ledger.js"
-import { isKnownBackendFile, providedBy } from "../ledger/backendRelease.js"
+import { appliedByLabel, ensureLedger, ledgerSchema, ledgerTable, readLedger, readPlan, recordApplied, recordCoLedger } from "../ledger/Ledger.js"
+import { CoLedger, type CoLedgerShape } from "../ledger/CoLedger.js"
+import { ShippedFiles, type ShippedFilesShape, isShipped } from "../source/ShippedFiles.js"
 import { type Migration, versionLabel } from "../source/Migration.js"
 import { MigrationSource, descriptionOf } from "../source/MigrationSource.js"
 import {
@@ -22,6 +13,7 @@ import {
   failed,
   lockedSession,
   runMigration,
+  shippedFailure,
   transactionControl,
 } from "./MigrationSession.js"
 import { MigrationSourceError } from "../source/MigrationSourceError.js"
@@ -33,7 +25,6 @@ import { withScratchDatabase } from "../database/databases.js"
 import { AimConfig } from "../config/AimConfig.js"
 import type { DatabaseSettings } from "../config/DatabaseConfig.js"
 import { replayFiles } from "./replay.js"
-import { isShippedMigration, seedMigrations } from "../source/shipped.js"
 
 /** A ledger operation that was refused; nothing was changed. */
 export class LedgerAdminRefused extends Data.TaggedError("LedgerAdminRefused")<{
@@ -119,49 +110,33 @@ interface AdminContext {
   readonly locking: LockedSessionOptions
   /** Where baseline replays files 1..N: AIM_SCRATCH_DATABASE_URL's server, else an in-memory PGlite (as drift). */
   readonly scratch: DatabaseSettings | undefined
+  /** The other runner's ledger: what adopt takes over from, what baseline refuses beside. */
+  readonly coLedger: CoLedgerShape
+  readonly shipped: ShippedFilesShape
 }
 
 /** Ledger-only changes (repair, baseline) hold the migration lock and run in one transaction. */
-const locked = <A, E>({ db, locking }: AdminContext, f: (session: Session) => Effect.Effect<A, E>) =>
+const locked = <A, E>({ db, locking, coLedger }: AdminContext, f: (session: Session) => Effect.Effect<A, E>) =>
   Effect.scoped(
     Effect.gen(function* () {
       const session = yield* lockedSession(db, locking)
-      yield* ensureLedger(session.query)
+      yield* ensureLedger(session.query, coLedger)
       return yield* transaction(session, f(session))
     }),
   )
 
-const adopt = ({ db, source, locking }: AdminContext, adoptOptions: { readonly dryRun?: boolean } = {}) =>
+const adopt = ({ db, source, locking, coLedger, shipped }: AdminContext, adoptOptions: { readonly dryRun?: boolean } = {}) =>
   Effect.scoped(
     Effect.gen(function* () {
       const dryRun = adoptOptions.dryRun === true
       const migrations = yield* source.load
       const session = yield* lockedSession(db, locking)
-      const backendLedger = yield* readBackendLedger(session.query)
-      if (backendLedger._tag === "Foreign") {
-        return yield* new LedgerAdminRefused({
-          operation: "adopt",
-          message: `public.schema_migrations is not the AIM backend's ledger (${backendLedger.shape}): this is another application's database, not one the deployed AIM backend migrated; nothing was changed`,
-        })
-      }
-      if (backendLedger._tag === "Absent") {
-        return yield* new LedgerAdminRefused({
-          operation: "adopt",
-          message:
-            "no public.schema_migrations table: this database was not migrated by the deployed AIM backend (run aim migrate on a new database, or aim baseline N on a hand-built one)",
-        })
-      }
-      if (backendLedger.emptied === true) {
-        return yield* new LedgerAdminRefused({
-          operation: "adopt",
-          message:
-            "public.schema_migrations is empty but the backend's tables are here: adopting would run every file and re-create the default admin and policies the operator deleted; restore public.schema_migrations from a backup, or record what this database has with aim baseline N; nothing was changed",
-        })
-      }
-      const legacy = backendLedger.versions
+      const adoptable = coLedger.adoptable(yield* coLedger.read(session.query))
+      if ("refused" in adoptable) return yield* new LedgerAdminRefused({ operation: "adopt", message: adoptable.refused })
+      const legacy = adoptable.deployed
       const ledger = yield* readLedger(session.query)
       // Changed or missing files that are already in aim's ledger stop adoption as they stop migrate.
-      const refusals = computePlan(migrations, ledger).refusals.filter((r) => r.kind !== "out-of-order")
+      const refusals = computePlan(migrations, ledger, shipped).refusals.filter((r) => r.kind !== "out-of-order")
       if (refusals.length > 0) return yield* new MigrationRefused({ refusals })
       const recorded = new Set(ledger.map((row) => row.version))
       const deployedName = deployedNames(legacy)
@@ -172,7 +147,7 @@ const adopt = ({ db, source, locking }: AdminContext, adoptOptions: { readonly d
       const snapshot = (s: Session) => catalogSnapshot(s, { rowCountCap: adoptRowCountCap })
 
       const files: Array<AdoptedFile> = []
-      if (!dryRun && todo.length > 0) yield* ensureLedger(session.query)
+      if (!dryRun && todo.length > 0) yield* ensureLedger(session.query, coLedger)
       const run = Effect.gen(function* () {
         let before: CatalogSnapshot = yield* snapshot(session)
         for (const migration of todo) {
@@ -180,14 +155,14 @@ const adopt = ({ db, source, locking }: AdminContext, adoptOptions: { readonly d
           // A file the deployed backend applied runs again only when it is aim's own idempotent file
           // and writes no seed rows (those would bring back an admin or policy an operator deleted).
           const action =
-            deployedAs !== undefined && (!isShippedMigration(migration.name, migration.checksum) || seedMigrations.has(migration.name)) ? "recorded" : "ran"
+            deployedAs !== undefined && (!isShipped(shipped, migration.name, migration.checksum) || shipped.seeds.has(migration.name)) ? "recorded" : "ran"
           const t0 = performance.now()
           if (action === "recorded") {
             if (!dryRun) yield* recordApplied(session.query, migration, 0, appliedBy, "recorded")
           } else if (dryRun) {
-            yield* rehearse(session, migration)
+            yield* rehearse(session, migration).pipe(Effect.mapError((e) => (e._tag === "MigrationFailed" ? shippedFailure(shipped, migration, e) : e)))
           } else {
-            yield* runMigration(session, migration, appliedBy, "adopted", { lockTimeoutMs: locking.lockTimeoutMs })
+            yield* runMigration(session, migration, appliedBy, "adopted", { coLedger, shipped, lockTimeoutMs: locking.lockTimeoutMs })
           }
           const after = action === "ran" ? yield* snapshot(session) : before
           files.push({
@@ -203,11 +178,11 @@ const adopt = ({ db, source, locking }: AdminContext, adoptOptions: { readonly d
       })
       // A dry run is one transaction that is always rolled back, whatever happened inside it.
       yield* dryRun ? transaction(session, run, { rollback: "always" }) : run
-      // The backend's runner must find every file aim's files now provide, or it runs them at its next start.
+      // The other runner must find every record aim's files now provide, or it runs its files at its next start.
       const backendRecorded = dryRun
-        ? [...new Set(todo.flatMap((m) => providedBy(m.name)))].filter((f) => !legacy.includes(f)).sort()
-        : (yield* readPlan(session.query, migrations)).backend.unrecorded
-      if (!dryRun && backendRecorded.length > 0) yield* transaction(session, recordBackendFiles(session, backendRecorded))
+        ? [...new Set(todo.flatMap((m) => coLedger.provides(m.name)))].filter((f) => !legacy.includes(f)).sort()
+        : (yield* readPlan(session.query, migrations, coLedger, shipped)).coLedger.unrecorded
+      if (!dryRun && backendRecorded.length > 0) yield* transaction(session, recordCoLedger(session, coLedger, backendRecorded))
       const names = new Set(migrations.map((m) => m.name))
       const descriptions = new Set(migrations.map((m) => descriptionOf(m.name)))
       return {
@@ -215,7 +190,7 @@ const adopt = ({ db, source, locking }: AdminContext, adoptOptions: { readonly d
         dryRun,
         deployedLedger: legacy.length,
         files,
-        unknownInLegacy: legacy.filter((name) => !isKnownBackendFile(name) && !names.has(name) && !descriptions.has(descriptionOf(name))),
+        unknownInLegacy: legacy.filter((name) => !coLedger.isKnown(name) && !names.has(name) && !descriptions.has(descriptionOf(name))),
         backendRecorded,
       } satisfies AdoptReport
     }),
@@ -297,16 +272,8 @@ const baseline = (context: AdminContext, version: number) =>
             message: `${newer.name} is newer than the newest applied migration (${versionLabel(newest)}): it is pending, not a deleted row; run aim migrate to apply it (baseline records only files below ${versionLabel(newest)} whose ledger rows are gone)`,
           })
         }
-        const backendLedger = yield* readBackendLedger(session.query)
-        if (ledger.length === 0 && backendLedger._tag !== "Absent") {
-          return yield* new LedgerAdminRefused({
-            operation: "baseline",
-            message:
-              backendLedger._tag === "Backend"
-                ? "public.schema_migrations exists: this database was migrated by the deployed backend; use aim adopt"
-                : `public.schema_migrations is not the AIM backend's ledger (${backendLedger.shape}): this is another application's database`,
-          })
-        }
+        const refused = ledger.length === 0 ? context.coLedger.baselineRefusal(yield* context.coLedger.read(session.query)) : undefined
+        if (refused !== undefined) return yield* new LedgerAdminRefused({ operation: "baseline", message: refused })
         const present = yield* catalogSnapshot(session, {})
         const missing = expected.find((object) => !present.has(object.key))
         if (missing !== undefined) {
@@ -316,7 +283,7 @@ const baseline = (context: AdminContext, version: number) =>
           })
         }
         for (const m of toRecord) yield* recordApplied(session.query, m, 0, appliedByLabel(), "baseline")
-        yield* recordBackendFiles(session, [...new Set(toRecord.flatMap((m) => providedBy(m.name)))])
+        yield* recordCoLedger(session, context.coLedger, [...new Set(toRecord.flatMap((m) => context.coLedger.provides(m.name)))])
         return { recorded: toRecord.map((m) => m.name), checkedObjects: expected.length } satisfies BaselineReport
       }),
     )
@@ -328,7 +295,9 @@ export const makeLedgerAdmin = (options: MigratorOptions = {}) =>
     const source = yield* MigrationSource
     const locking = yield* configuredLocking(options)
     const config = yield* Effect.serviceOption(AimConfig)
-    const context: AdminContext = { db, source, locking, scratch: Option.isSome(config) ? config.value.scratch : undefined }
+    const coLedger = yield* CoLedger
+    const shipped = yield* ShippedFiles
+    const context: AdminContext = { db, source, locking, scratch: Option.isSome(config) ? config.value.scratch : undefined, coLedger, shipped }
     return LedgerAdmin.of({
       adopt: (adoptOptions) => adopt(context, adoptOptions),
       repair: (version) => repair(context, version),
@@ -395,5 +364,5 @@ const describeObject = (key: string): string => {
   return kind === "function" ? `function ${name}` : `${kind} ${name}`
 }
 
-export const LedgerAdminLive = (options: MigratorOptions = {}): Layer.Layer<LedgerAdmin, never, Database | MigrationSource> =>
+export const LedgerAdminLive = (options: MigratorOptions = {}): Layer.Layer<LedgerAdmin, never, Database | MigrationSource | CoLedger | ShippedFiles> =>
   Layer.effect(LedgerAdmin, makeLedgerAdmin(options))

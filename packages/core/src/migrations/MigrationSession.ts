@@ -3,14 +3,14 @@ import { AimConfig } from "../config/AimConfig.js"
 import { type DatabaseShape, type Session, aimSearchPath, asAim, asFiles, inFilesSearchPath, transaction } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
 import { ident } from "../database/sqlText.js"
-import { type LedgerMethod, recordApplied, recordAppliedStatement, recordBackendFiles, recordBackendFilesStatement } from "../ledger/Ledger.js"
-import { providedBy } from "../ledger/backendRelease.js"
+import { type LedgerMethod, recordApplied, recordAppliedStatement, recordCoLedger } from "../ledger/Ledger.js"
+import type { CoLedgerShape } from "../ledger/CoLedger.js"
+import { type ShippedFilesShape, isShipped } from "../source/ShippedFiles.js"
 import type { Migration } from "../source/Migration.js"
 import type { SourceProblem } from "../source/MigrationSourceError.js"
 import { type LockHolder, acquireLock, blockingSessions, lockKeys, releaseLock } from "./MigrationLock.js"
 import { type CheckFailed, readChecks, runChecks } from "../source/fileChecks.js"
 import { MigrationFailed, ServerTooOld, oldestServer } from "./MigratorError.js"
-import { isShippedMigration } from "../source/shipped.js"
 import { parseScript } from "../sql/sqlAnalysis.js"
 import { lineColumnAt, offsetOfPosition, splitStatements } from "../sql/splitStatements.js"
 
@@ -183,23 +183,31 @@ const attemptTimeoutMs = (attempt: number, remainingMs: number) => Math.max(1, M
 const lostLockRace = (e: MigrationFailed | CheckFailed | SqlError): e is MigrationFailed =>
   e._tag === "MigrationFailed" && (e.sqlState === "55P03" || e.sqlState === "40P01")
 
+/** How a file runs: the co-ledger its records go to, the shipped files, its lock budget. */
+export interface RunOptions {
+  readonly coLedger: CoLedgerShape
+  readonly shipped: ShippedFilesShape
+  readonly lockTimeoutMs: number
+  readonly onRetry?: (retry: MigrationRetry) => Effect.Effect<void>
+}
+
 /**
- * Runs one file with its ledger row (method `applied`, or `adopted` when aim adopt runs it); returns
- * its duration in ms. A transactional file that loses a lock race is retried with backoff within its
- * lock budget, each retry announced through `onRetry`; a lock_timeout failure that remains names the
- * sessions that held the locks.
+ * Runs one file with its ledger row and the co-ledger's records of what it provides (method
+ * `applied`, or `adopted` when aim adopt runs it); returns its duration in ms. A transactional file
+ * that loses a lock race is retried with backoff within its lock budget, each retry announced through
+ * `onRetry`; a lock_timeout failure that remains names the sessions that held the locks.
  */
 export const runMigration = (
   session: Session,
   migration: Migration,
   appliedBy: string,
-  method: LedgerMethod = "applied",
-  budget: { readonly lockTimeoutMs: number; readonly onRetry?: (retry: MigrationRetry) => Effect.Effect<void> } = { lockTimeoutMs: 0 },
+  method: LedgerMethod,
+  budget: RunOptions,
 ): Effect.Effect<number, MigrationFailed | CheckFailed | SqlError> => {
   const attempt = (n: number, spentMs: number): Effect.Effect<number, MigrationFailed | CheckFailed | SqlError> => {
     const timeoutMs = migration.transactional && budget.lockTimeoutMs > 0 ? attemptTimeoutMs(n, budget.lockTimeoutMs - spentMs) : undefined
     const t0 = performance.now()
-    return runFile(session, migration, appliedBy, method, timeoutMs).pipe(
+    return runFile(session, migration, appliedBy, method, budget.coLedger, timeoutMs).pipe(
       Effect.catchIf(
         (e): e is MigrationFailed =>
           timeoutMs !== undefined && lostLockRace(e) && n + 1 < lockAttempts.maxAttempts && spentMs + (performance.now() - t0) < budget.lockTimeoutMs,
@@ -224,8 +232,13 @@ export const runMigration = (
           Effect.flatMap((blockers) => Effect.fail(new MigrationFailed({ ...e, blockers }))),
         ),
     ),
+    Effect.mapError((e) => (e._tag === "MigrationFailed" ? shippedFailure(budget.shipped, migration, e) : e)),
   )
 }
+
+/** A failure says whether the file is a shipped one, unchanged: then the database is what to fix, not the file. */
+export const shippedFailure = (shipped: ShippedFilesShape, migration: Migration, failure: MigrationFailed): MigrationFailed =>
+  new MigrationFailed({ ...failure, shipped: isShipped(shipped, migration.name, migration.checksum) })
 
 // A statement's first word, past comments: a no-transaction file may open and end transactions of its own.
 const firstWords = (text: string) =>
@@ -241,6 +254,7 @@ const runFile = (
   migration: Migration,
   appliedBy: string,
   method: LedgerMethod,
+  coLedger: CoLedgerShape,
   lockTimeoutMs: number | undefined,
 ): Effect.Effect<number, MigrationFailed | CheckFailed | SqlError> =>
   Effect.gen(function* () {
@@ -305,15 +319,16 @@ const runFile = (
         session,
         Effect.zipRight(
           recordApplied(session.query, migration, Math.round(performance.now() - t0), appliedBy, method),
-          recordBackendFiles(session, providedBy(migration.name)),
+          recordCoLedger(session, coLedger, coLedger.provides(migration.name)),
         ),
       )
       return Math.round(performance.now() - t0)
     }
-    // The file, aim's ledger row and the backend runner's records of the files it provides: one transaction.
-    const backendRecords = recordBackendFilesStatement(providedBy(migration.name))
+    // The file, aim's ledger row and the co-ledger's records of what it provides: one transaction.
+    const provided = coLedger.provides(migration.name)
+    const coLedgerRecords = provided.length === 0 ? "" : coLedger.recordStatement(provided)
     // The file with the files' search_path, aim's rows with aim's (asFiles, asAim: both end with the transaction).
-    const body = `${migration.sql}\n;\n${asAim};\n${recordAppliedStatement(migration, appliedBy, method)};${backendRecords === "" ? "" : `\n${backendRecords};`}`
+    const body = `${migration.sql}\n;\n${asAim};\n${recordAppliedStatement(migration, appliedBy, method)};${coLedgerRecords === "" ? "" : `\n${coLedgerRecords};`}`
     // With checks, they and the file share one transaction: what they checked cannot change before
     // it runs. Without, one round trip per file: BEGIN, the file, its ledger row (timed by the server)
     // and COMMIT; the one transaction not run by `transaction()`, which costs two more round trips.
@@ -357,7 +372,6 @@ export const failed = (migration: Migration, error: SqlError, rolledBack: boolea
     detail: error.detail,
     hint: error.hint,
     rolledBack,
-    shipped: isShippedMigration(migration.name, migration.checksum),
   })
 }
 

@@ -2,8 +2,9 @@ import { Context, Duration, Effect, Layer, Metric } from "effect"
 import { Database, transaction } from "../database/Database.js"
 import type { ConnectionError, SqlError } from "../database/SqlError.js"
 import { aheadOfFiles } from "../ledger/ledgerPlan.js"
-import { type Ledgers, appliedByLabel, ensureLedger, planOf, readLedgersOnce, readPlan, recordBackendFiles } from "../ledger/Ledger.js"
-import { providedBy } from "../ledger/backendRelease.js"
+import { type Ledgers, appliedByLabel, ensureLedger, planOf, readLedgersOnce, readPlan, recordCoLedger } from "../ledger/Ledger.js"
+import { CoLedger, type CoLedgerShape } from "../ledger/CoLedger.js"
+import { ShippedFiles } from "../source/ShippedFiles.js"
 import type { Migration } from "../source/Migration.js"
 import { MigrationSource } from "../source/MigrationSource.js"
 import { MigrationSourceError, type MigrationsDirectoryMissing } from "../source/MigrationSourceError.js"
@@ -58,8 +59,8 @@ export interface ApplyReport {
   /** Still pending afterwards (only with `upTo`). */
   readonly pending: ReadonlyArray<{ readonly version: number; readonly name: string }>
   /**
-   * Backend files recorded in public.schema_migrations for files applied before this run (by an
-   * earlier aim release, or before a backend ledger existed); files applied now record their own.
+   * Records written to the co-ledger (the backend's public.schema_migrations) for files applied before
+   * this run (by an earlier aim release, or before that ledger existed); files applied now record their own.
    */
   readonly backendRecorded: ReadonlyArray<string>
   /** Files in the ledger newer than every file here: a newer release applied them; left as they are. */
@@ -96,6 +97,8 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
   Effect.gen(function* () {
     const db = yield* Database
     const source = yield* MigrationSource
+    const coLedger = yield* CoLedger
+    const shipped = yield* ShippedFiles
     const locking = yield* configuredLocking(options)
     const appliedBy = appliedByLabel()
 
@@ -105,7 +108,7 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
       ...plan,
       upToDate: plan.pending.length === 0 && plan.refusals.length === 0,
     })
-    const statusOf: MigratorShape["statusOf"] = (migrations) => Effect.map(readPlan(db.query, migrations), report)
+    const statusOf: MigratorShape["statusOf"] = (migrations) => Effect.map(readPlan(db.query, migrations, coLedger, shipped), report)
 
     const status: MigratorShape["status"] = Effect.flatMap(source.load, statusOf)
 
@@ -123,12 +126,12 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
           yield* Metric.update(lockWait, Duration.toMillis(waited))
           yield* emit({ _tag: "LockAcquired" })
           // Read after the lock is held: another replica may have applied everything meanwhile.
-          const ledgers = yield* readLedgersOnce(session)
-          const plan = planOf(migrations, ledgers)
+          const ledgers = yield* readLedgersOnce(session, coLedger)
+          const plan = planOf(migrations, ledgers, coLedger, shipped)
           yield* Metric.set(pendingMigrations, plan.pending.length)
           // Rows a newer release applied (a rolling update, or a rollback to this release) are not this
           // release's to refuse: its own files are what it checks and applies.
-          const ahead = aheadOfFiles(plan)
+          const ahead = aheadOfFiles(plan, shipped)
           const refusals = plan.refusals.filter((r) => !ahead.includes(r))
           if (refusals.length > 0) return yield* new MigrationRefused({ refusals })
           const byVersion = new Map(migrations.map((m) => [m.version, m]))
@@ -150,7 +153,7 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
           // Refused before the ledger is created: a refusal leaves no trace.
           const controlled = yield* transactionControl(todo.flatMap((p) => byVersion.get(p.version) ?? []))
           if (controlled.length > 0) return yield* new MigrationSourceError({ directory: source.directory, problems: controlled })
-          if (plan.pending.length > 0) yield* ensureLedger(session.query)
+          if (plan.pending.length > 0) yield* ensureLedger(session.query, coLedger)
           const applied: Array<AppliedNow & { readonly method: "applied" | "revised" }> = []
           const retries: Array<ApplyReport["retries"][number]> = []
           for (const pending of todo) {
@@ -158,6 +161,8 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
             if (migration === undefined) continue
             yield* emit({ _tag: "MigrationStarted", version: migration.version, name: migration.name })
             const durationMs = yield* runMigration(session, migration, appliedBy, pending.revision === true ? "revised" : "applied", {
+              coLedger,
+              shipped,
               lockTimeoutMs: locking.lockTimeoutMs,
               onRetry: (retry) =>
                 Effect.zipRight(
@@ -182,14 +187,14 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
             })
             yield* emit({ _tag: "MigrationApplied", version: migration.version, name: migration.name, durationMs })
           }
-          // An aim database built by an earlier release lacks the backend's records of what it applied.
-          const backendRecorded = plan.backend.unrecorded
-          if (backendRecorded.length > 0) yield* transaction(session, recordBackendFiles(session, backendRecorded))
+          // An aim database built by an earlier release lacks the co-ledger's records of what it applied.
+          const backendRecorded = plan.coLedger.unrecorded
+          if (backendRecorded.length > 0) yield* transaction(session, recordCoLedger(session, coLedger, backendRecorded))
           return {
             database: db.target,
             directory: source.directory,
             applied: applied.map(({ method: _method, ...now }) => now),
-            status: report(planOf(migrations, afterRun(ledgers, applied, appliedBy, backendRecorded))),
+            status: report(planOf(migrations, afterRun(coLedger, ledgers, applied, appliedBy, backendRecorded), coLedger, shipped)),
             backendRecorded,
             ahead: ahead.map((r) => r.name),
             retries,
@@ -207,6 +212,7 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
  * verification that follows needs, without reading either ledger again.
  */
 const afterRun = (
+  coLedger: CoLedgerShape,
   before: Ledgers,
   applied: ReadonlyArray<AppliedNow & { readonly method: string }>,
   appliedBy: string,
@@ -220,11 +226,9 @@ const afterRun = (
     ]),
   )
   const ledger = [...before.ledger.filter((row) => !written.has(row.version)), ...written.values()].sort((a, b) => a.version - b.version)
-  const recorded = [...backendRecorded, ...applied.flatMap((a) => providedBy(a.name))]
-  if (before.backend._tag === "Foreign" || recorded.length === 0) return { ledger, backend: before.backend }
-  const versions = before.backend._tag === "Backend" ? before.backend.versions : []
-  return { ledger, backend: { _tag: "Backend", versions: [...new Set([...versions, ...recorded])] } }
+  const recorded = [...backendRecorded, ...applied.flatMap((a) => coLedger.provides(a.name))]
+  return { ledger, coLedger: coLedger.withRecorded(before.coLedger, recorded) }
 }
 
-export const MigratorLive = (options: MigratorOptions = {}): Layer.Layer<Migrator, never, Database | MigrationSource> =>
+export const MigratorLive = (options: MigratorOptions = {}): Layer.Layer<Migrator, never, Database | MigrationSource | CoLedger | ShippedFiles> =>
   Layer.effect(Migrator, makeMigrator(options))

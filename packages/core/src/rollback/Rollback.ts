@@ -10,13 +10,15 @@ import { type Difference, type ExpectedCatalog, compareCatalogs } from "../drift
 import { type Catalog, type CatalogObject, readCatalog } from "../drift/catalog.js"
 import { type Repair, repairScript } from "../drift/repair.js"
 import { type PlannedFile, planLocks, planRisk } from "../impact/LockPlan.js"
-import { ensureLedger, ensureLedgerSafe, ledgerTable, readBackendLedger, readLedger, recordApplied, recordBackendFiles } from "../ledger/Ledger.js"
+import { ensureLedger, ensureLedgerSafe, ledgerTable, readLedger, recordApplied } from "../ledger/Ledger.js"
+import { aimCoLedger, readBackendLedger, recordBackendFiles } from "../aim/backendLedger.js"
 import { type Migration, versionLabel } from "../source/Migration.js"
-import { type BackendReleaseName, backendLedgerTable, backendServing, providedBy } from "../ledger/backendRelease.js"
+import { type BackendReleaseName, backendLedgerTable, backendServing, providedBy } from "../aim/backendRelease.js"
 import { MigrationSource } from "../source/MigrationSource.js"
 import { type MigratorOptions, configuredLocking, lockedSession } from "../migrations/MigrationSession.js"
 import { type DataLoss, RollbackRefused } from "../migrations/MigratorError.js"
 import { computePlan } from "../ledger/ledgerPlan.js"
+import { aimShippedFiles } from "../aim/shipped.js"
 import {
   keyOfDifference,
   lossCountCap,
@@ -261,7 +263,7 @@ const planOn = (
     const rolledBack = ledger.filter((row) => row.version > to).sort((a, b) => b.version - a.version)
     // Files 1..N must be the ones that ran: the target is what they build.
     const kept = ledger.filter((row) => row.version <= to)
-    const refusals = computePlan(migrations, kept).refusals.filter((r) => r.kind === "changed" || r.kind === "missing")
+    const refusals = computePlan(migrations, kept, aimShippedFiles).refusals.filter((r) => r.kind === "changed" || r.kind === "missing")
     if (refusals.length > 0)
       return yield* new RollbackRefused({
         reason: "target",
@@ -426,7 +428,7 @@ export const rollback = (options: RollbackOptions) =>
         const refused = refusalOf(plan, accepted)
         if (refused !== undefined) return yield* refused
         const saved = options.saveData === undefined ? [] : yield* saveData(db, options.saveData, sources)
-        yield* ensureLedgerSafe(session.query)
+        yield* ensureLedgerSafe(session.query, aimCoLedger)
         yield* applyPlan(session, plan)
         return { ...plan, dryRun: false, saved } satisfies RollbackReport
       }),
@@ -466,7 +468,7 @@ export const proveRollback = (scratch: DatabaseSettings | undefined, migrations:
       Effect.gen(function* () {
         const db = yield* Database
         const session = yield* db.session
-        yield* ensureLedger(session.query)
+        yield* ensureLedger(session.query, aimCoLedger)
         const forward = (files: ReadonlyArray<Migration>) =>
           Effect.forEach(
             files,

@@ -15,6 +15,7 @@ import { MigrationSourceLive } from "../source/MigrationSource.js"
 import { MigratorLive, type MigratorOptions } from "../migrations/Migrator.js"
 import { VerifierLive } from "../verify/Verifier.js"
 import { DatabaseLive } from "../database/databases.js"
+import { AimProductLive } from "../aim/product.js"
 
 export interface AimOptions {
   readonly migrationsDir: string
@@ -31,8 +32,10 @@ export interface AimOptions {
 
 /**
  * The one wiring every front end runs on (CLI, backend boot, health endpoint, MCP server):
- * environment → config → database → migration files → migrator, verifier and ledger administration.
- * Building it reads the configuration and connects; nothing is migrated until asked.
+ * environment → config → database → migration files → migrator, verifier and ledger administration,
+ * the engine composed with what the AIM product adds to it (the backend runner's ledger as the
+ * co-ledger, AIM's shipped files). Building it reads the configuration and connects; nothing is
+ * migrated until asked.
  */
 export const AimLive = (options: AimOptions) =>
   LedgerAdminLive(options.migrator).pipe(
@@ -42,6 +45,8 @@ export const AimLive = (options: AimOptions) =>
     Layer.provideMerge(MigratorLive(options.migrator)),
     Layer.provideMerge(options.database ?? DatabaseLive()),
     Layer.provideMerge(MigrationSourceLive(options.migrationsDir)),
+    // Provided, not merged: the front ends see the migrator, not what the product plugs into it.
+    Layer.provide(AimProductLive),
     Layer.provideMerge(
       AimConfig.fromEnv({
         ...(options.env === undefined ? {} : { env: options.env }),

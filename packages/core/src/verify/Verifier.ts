@@ -10,8 +10,9 @@ import type { MigrationFailed, MigrationRefused } from "../migrations/MigratorEr
 import { type CatalogEntry, catalog, findEntry } from "../troubleshooting/catalog.js"
 import { explain, refusalEntry } from "../troubleshooting/diagnose.js"
 import { aheadOfFiles } from "../ledger/ledgerPlan.js"
-import { readLegacyLedger } from "../ledger/Ledger.js"
-import { backendReleases, isKnownBackendFile, passwordResettingFiles, supportedRelease } from "../ledger/backendRelease.js"
+import { readLegacyLedger } from "../aim/backendLedger.js"
+import { aimShippedFiles } from "../aim/shipped.js"
+import { backendReleases, isKnownBackendFile, passwordResettingFiles, supportedRelease } from "../aim/backendRelease.js"
 import { schemaDifferences, schemaItemsQuery } from "./backendSchema.js"
 import { backendTables, defaultAdmin, defaultPolicies, enforcedPolicy, expectedTables } from "./expectations.js"
 import { type Check, type VerifyReport, summarise } from "./VerifyReport.js"
@@ -128,7 +129,7 @@ const backendCheck = ({ db }: VerifyContext, known: StatusReport | undefined, sc
     const title = "The AIM backend can start"
     const group = "Backend"
     // After aim migrate, the runner's ledger as that run read and left it; otherwise read now.
-    const recorded = known !== undefined ? known.backend.recorded : yield* readLegacyLedger(db.query)
+    const recorded = known !== undefined ? known.coLedger.recorded : yield* readLegacyLedger(db.query)
     const expected = backendReleases[supportedRelease]
     const have = new Set(recorded ?? [])
     const missing = expected.filter((f) => !have.has(f))
@@ -399,7 +400,7 @@ const ledgerCheck = (state: LedgerState): Check => {
   const status = state.status
   if (status.upToDate) return pass("ledger", "Ledger", title, `${status.applied.length} applied, none pending, no drift`)
   // Rows a newer release applied (a rolling update): this release's files are all there, a warning.
-  const newer = aheadOfFiles(status)
+  const newer = aheadOfFiles(status, aimShippedFiles)
   const refusals = status.refusals.filter((r) => !newer.includes(r))
   if (refusals.length > 0) {
     return problem(

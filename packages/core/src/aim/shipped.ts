@@ -1,3 +1,5 @@
+import type { ShippedFilesShape } from "../source/ShippedFiles.js"
+
 /**
  * The AIM migrations as this version of aim ships them (the guide's 15, then what the AIM backend's
  * current release needs) (file name → checksum). aim adopt runs a
@@ -92,3 +94,6 @@ export const isRevisionOfShipped = (name: string, fileChecksum: string, appliedC
  * an admin or a policy an operator deleted.
  */
 export const seedMigrations: ReadonlySet<string> = new Set(["013_create_default_admin_user.sql", "015_add_default_security_policies.sql"])
+
+/** AIM's files as the engine's rules need them (source/ShippedFiles.ts). */
+export const aimShippedFiles: ShippedFilesShape = { checksums: shippedMigrations, isRevision: isRevisionOfShipped, seeds: seedMigrations }
