@@ -1,6 +1,7 @@
 import {
   blockingFailures,
   AimConfig,
+  ServicesConfig,
   AimLive,
   AimServicesLive,
   type ApplyReport,
@@ -87,10 +88,10 @@ export const servicesLayer = (health: HealthOptions = {}) => AimServicesLive({ m
 
 /** Reports the cache chosen and checks SMTP; neither can fail the boot (the guide: Redis is optional). */
 export const bootServices = Effect.gen(function* () {
-  const config = yield* AimConfig
+  const config = yield* ServicesConfig
   const cache = yield* Cache
   yield* Effect.logInfo(`Redis: ${yield* cache.status}`).pipe(Effect.annotateLogs({ cache: yield* cache.backend }))
-  const invalidSmtp = invalidSettings("SMTP", config.serviceProblems)
+  const invalidSmtp = invalidSettings("SMTP", config.problems)
   if (invalidSmtp !== undefined) {
     return yield* Effect.logWarning(`SMTP settings are invalid (${invalidSmtp.problems}): SMTP is not used; welcome and approval emails are disabled`).pipe(
       Effect.annotateLogs({ code: catalog.configInvalid.code, fix: invalidSmtp.fix }),
@@ -138,12 +139,13 @@ export const bootDatabase = (options: BootOptions = {}) =>
   Effect.gen(function* () {
     const started = performance.now()
     const config = yield* AimConfig
+    const services = yield* ServicesConfig
     const migrator = yield* Migrator
     const verifier = yield* Verifier
     if (config.overridden.length > 0) yield* Effect.logWarning(overriddenNotice(config.overridden))
     // A setting that is set but refused (a health token too short, a FRONTEND_URL that is no URL, Redis
     // half configured) is switched off: said once at boot, never silently. SMTP says its own below.
-    for (const problem of config.serviceProblems.filter((p) => !p.variable.startsWith("SMTP_"))) {
+    for (const problem of services.problems.filter((p) => !p.variable.startsWith("SMTP_"))) {
       yield* Effect.logWarning(`${problem.variable} ${problem.problem}: not used`).pipe(
         Effect.annotateLogs({ code: (problem.entry ?? catalog.configInvalid).code, fix: problem.fix }),
       )

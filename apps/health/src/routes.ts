@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto"
-import { AimConfig, HealthReport, type Readiness, catalog, docsPath, explain } from "@aim/core"
+import { HealthReport, ServicesConfig, type Readiness, catalog, docsPath, explain } from "@aim/core"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect, Redacted } from "effect"
 
@@ -16,7 +16,7 @@ const digest = (text: string) => createHash("sha256").update(text).digest()
  * would come from loopback.
  */
 const withDetail = Effect.gen(function* () {
-  const token = (yield* AimConfig).app.healthToken
+  const token = (yield* ServicesConfig).app.healthToken
   if (token === undefined) return false
   const request = yield* HttpServerRequest.HttpServerRequest
   const given = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? "")?.[1]?.trim()

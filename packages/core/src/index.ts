@@ -13,7 +13,7 @@ export { DatabaseLive, InMemoryDatabase, databaseFor } from "./database/database
 export { type FleetResult, type FleetTarget, type Shard, inShard, migrateFleet, parseFleet, parseShard, shardOf } from "./runtime/fleet.js"
 
 // Configuration: every variable read and validated at once.
-export { AimConfig, parseConfig, readConfig } from "./config/AimConfig.js"
+export { AimConfig, ServicesConfig, parseConfig, readConfig } from "./config/AimConfig.js"
 export { ConfigError, type ConfigProblem } from "./config/ConfigError.js"
 export { describeDatabase, overriddenNotice } from "./config/DatabaseConfig.js"
 export { invalidSettings } from "./config/ServicesConfig.js"
@@ -94,6 +94,6 @@ export { RedisError } from "./cache/Cache.js"
 export { SmtpError, SmtpNotConfigured } from "./mail/Mailer.js"
 export { SqlParseError } from "./sql/sqlAnalysis.js"
 // The shapes of the configuration and the database, which the services above take and return.
-export type { AimConfigShape } from "./config/AimConfig.js"
+export type { AimConfigShape, ServicesConfigShape } from "./config/AimConfig.js"
 export type { DatabaseSettings, ServerDatabase, EmbeddedDatabase } from "./config/DatabaseConfig.js"
 export type { DatabaseShape, Session } from "./database/Database.js"

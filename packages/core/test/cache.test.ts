@@ -1,7 +1,7 @@
 import { type RedisServer, makeCertificates, startRedis } from "@aim/testkit"
 import { Effect, Layer, Logger, Option } from "effect"
 import { describe, expect, it } from "vitest"
-import { AimConfig } from "../src/config/AimConfig.js"
+import { ServicesConfig } from "../src/config/AimConfig.js"
 import { Cache } from "../src/cache/Cache.js"
 import { CacheLive } from "../src/runtime/CacheLive.js"
 import { RedisCacheLive } from "../src/cache/RedisCache.js"
@@ -13,9 +13,7 @@ const withCache = <A>(env: Record<string, string>, f: (cache: Cache["Type"]) => 
     Logger.defaultLogger,
     Logger.make(({ message }) => logs.push(String(message))),
   )
-  const layer = CacheLive({ connectTimeoutMs, commandTimeoutMs }).pipe(
-    Layer.provide(AimConfig.fromEnv({ env: { DATABASE_URL: "postgres://x@localhost/x", ...env } })),
-  )
+  const layer = CacheLive({ connectTimeoutMs, commandTimeoutMs }).pipe(Layer.provide(ServicesConfig.fromEnv({ env })))
   return Effect.runPromise(Effect.flatMap(Cache, f).pipe(Effect.provide(layer), Effect.provide(logger))).then((result) => ({ result, logs }))
 }
 

@@ -54,17 +54,17 @@ describe("environment config", () => {
   })
 
   it("Redis on 6380 or an Azure cache host means TLS; REDIS_TLS and rediss:// decide explicitly", () => {
-    const tls = (env: Record<string, string>) => readConfig({ ...server, ...env }, cwd).config?.redis?.tls
+    const tls = (env: Record<string, string>) => readConfig({ ...server, ...env }, cwd).services.redis?.tls
     expect(tls({ REDIS_HOST: "cache", REDIS_PORT: "6380" })).toBe(true)
     expect(tls({ REDIS_HOST: "aim.redis.cache.windows.net" })).toBe(true)
     expect(tls({ REDIS_HOST: "cache" })).toBe(false)
     expect(tls({ REDIS_HOST: "cache", REDIS_TLS: "true" })).toBe(true)
     expect(tls({ REDIS_URL: "rediss://:pw@cache:6379/1" })).toBe(true)
-    expect(readConfig({ ...server, REDIS_URL: "redis://cache:6379/2" }, cwd).config?.redis).toMatchObject({ db: 2, tls: false })
+    expect(readConfig({ ...server, REDIS_URL: "redis://cache:6379/2" }, cwd).services.redis).toMatchObject({ db: 2, tls: false })
   })
 
   it("SMTP 587 is STARTTLS and 465 implicit TLS", () => {
-    const smtp = (port: string) => readConfig({ ...server, SMTP_HOST: "smtp", SMTP_PORT: port, SMTP_USERNAME: "a@b.co", SMTP_PASSWORD: "x" }, cwd).config?.smtp
+    const smtp = (port: string) => readConfig({ ...server, SMTP_HOST: "smtp", SMTP_PORT: port, SMTP_USERNAME: "a@b.co", SMTP_PASSWORD: "x" }, cwd).services.smtp
     expect(smtp("587")?.implicitTls).toBe(false)
     expect(smtp("465")?.implicitTls).toBe(true)
   })
@@ -140,8 +140,8 @@ describe("environment config", () => {
       },
       cwd,
     )
-    expect(parsed.config?.redis).toBeUndefined()
-    expect(parsed.config?.smtp).toBeUndefined()
+    expect(parsed.services.redis).toBeUndefined()
+    expect(parsed.services.smtp).toBeUndefined()
     expect(parsed.problems.map((p) => p.variable).sort()).toEqual(["REDIS_PORT", "SMTP_PORT"])
   })
 

@@ -49,7 +49,7 @@ const configured = (dotEnv: string | undefined, environment: Env, pgpassLines: R
   const { dir, pgpass } = directory(dotEnv, pgpassLines)
   const env = loadEnv(dir, { HOME: dir, PGPASSFILE: pgpass, ...environment })
   const parsed = readConfig(env, dir)
-  return { config: parsed.config, problems: parsed.problems, env, dir }
+  return { config: parsed.config, services: parsed.services, problems: parsed.problems, env, dir }
 }
 
 /** Connects to `settings` (which fails at the fake's authentication) and returns what the fake received. */
@@ -217,18 +217,18 @@ describe("the same rule for Redis, SMTP and the OTLP headers", () => {
 
   it("a Redis or SMTP host from .env gets no password from the environment: the service is not used, and says why", () => {
     const redis = configured("REDIS_HOST=evil.example\n", { ...database, REDIS_PASSWORD: "env-redis" })
-    expect(redis.config?.redis).toBeUndefined()
-    expect(variablesOf(redis.config?.serviceProblems ?? [])).toEqual(["REDIS_HOST"])
+    expect(redis.services.redis).toBeUndefined()
+    expect(variablesOf(redis.services.problems)).toEqual(["REDIS_HOST"])
     const redisUrl = configured("REDIS_URL=redis://evil.example:6379\n", { ...database, REDIS_PASSWORD: "env-redis" })
-    expect(redisUrl.config?.redis).toBeUndefined()
+    expect(redisUrl.services.redis).toBeUndefined()
     const smtp = configured("SMTP_HOST=evil.example\n", { ...database, SMTP_USERNAME: "info@example.com", SMTP_PASSWORD: "env-smtp" })
-    expect(smtp.config?.smtp).toBeUndefined()
-    expect(variablesOf(smtp.config?.serviceProblems ?? [])).toEqual(["SMTP_HOST"])
+    expect(smtp.services.smtp).toBeUndefined()
+    expect(variablesOf(smtp.services.problems)).toEqual(["SMTP_HOST"])
     // From the same source, both are fine.
     const together = configured("REDIS_HOST=cache\nREDIS_PASSWORD=file-redis\n", database)
-    expect(together.config?.redis?.password === undefined ? undefined : Redacted.value(together.config.redis.password)).toBe("file-redis")
+    expect(together.services.redis?.password === undefined ? undefined : Redacted.value(together.services.redis.password)).toBe("file-redis")
     const environment = configured(undefined, { ...database, REDIS_HOST: "cache", REDIS_PASSWORD: "env-redis" })
-    expect(environment.config?.redis?.password === undefined ? undefined : Redacted.value(environment.config.redis.password)).toBe("env-redis")
+    expect(environment.services.redis?.password === undefined ? undefined : Redacted.value(environment.services.redis.password)).toBe("env-redis")
   })
 
   it("an OTLP endpoint from .env with headers from the environment is refused", () => {

@@ -95,6 +95,7 @@ describe("a narrow public surface", () => {
     "SmtpNotConfigured",
     "SqlParseError",
     "AimConfigShape",
+    "ServicesConfigShape",
     "DatabaseSettings",
     "ServerDatabase",
     "EmbeddedDatabase",

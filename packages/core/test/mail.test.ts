@@ -33,8 +33,7 @@ describe("SMTP checks against a real SMTP server (smtp-server)", () => {
         ...env,
       },
       process.cwd(),
-    ).config
-    if (config === undefined) throw new Error("bad config")
+    ).services
     return makeMailer(config.smtp, config.app, { timeoutMs: 3000 })
   }
   const failureOf = (effect: Effect.Effect<unknown, unknown>) => Effect.runPromise(Effect.flip(effect))

@@ -12,3 +12,6 @@ export const AimProductLive: Layer.Layer<CoLedger | ShippedFiles> = Layer.merge(
   Layer.succeed(CoLedger, aimCoLedger),
   Layer.succeed(ShippedFiles, aimShippedFiles),
 )
+
+/** The service the health endpoint's liveness names, as the deployed AIM backend's `/health` does. */
+export const aimService = { service: "aim-backend", version: "0.3.0" } as const

@@ -5,6 +5,11 @@ import { withoutUrlCredentials } from "../output/redact.js"
 import { type Env, dotEnvOf, fromDotEnv, loadEnv, read } from "./env.js"
 import { type AppSettings, type RedisSettings, type SmtpSettings, readAppSettings, readRedisSettings, readSmtpSettings } from "./ServicesConfig.js"
 
+/**
+ * The migrator's settings: the database, where replays run, the timestamp zone. What every command
+ * reads; the services a running backend adds (Redis, SMTP, the app's URLs and health token) are
+ * ServicesConfig, read only by the front ends that build those services.
+ */
 export interface AimConfigShape {
   readonly production: boolean
   readonly database: DatabaseSettings
@@ -13,15 +18,6 @@ export interface AimConfigShape {
    * names one, else an in-memory embedded database (never the configured server's cluster).
    */
   readonly scratch: DatabaseSettings | undefined
-  /** Undefined when Redis is not configured: it is optional. */
-  readonly redis: RedisSettings | undefined
-  readonly smtp: SmtpSettings | undefined
-  readonly app: AppSettings
-  /**
-   * Problems outside the database settings (Redis, SMTP, FRONTEND_URL, SUPPORT_EMAIL). They do not
-   * stop migrations; `aim doctor` reports them.
-   */
-  readonly serviceProblems: ReadonlyArray<ConfigProblem>
   /** POSTGRES_* variables that DATABASE_URL overrides with other values (named, never their values). */
   readonly overridden: ReadonlyArray<string>
   /**
@@ -32,8 +28,22 @@ export interface AimConfigShape {
   readonly timestampZone: string
 }
 
+/** The settings of the services a running AIM backend adds to the migrator: none of them stops a migration. */
+export interface ServicesConfigShape {
+  /** Undefined when Redis is not configured: it is optional. */
+  readonly redis: RedisSettings | undefined
+  readonly smtp: SmtpSettings | undefined
+  readonly app: AppSettings
+  /**
+   * Problems in these settings (Redis, SMTP, FRONTEND_URL, SUPPORT_EMAIL, AIM_HEALTH_TOKEN): a setting
+   * with a problem is not used, the backend says so once at boot, and `aim doctor` reports it.
+   */
+  readonly problems: ReadonlyArray<ConfigProblem>
+}
+
 export interface ParsedConfig {
   readonly config: AimConfigShape | undefined
+  readonly services: ServicesConfigShape
   /** Every problem found, database and services, in one list. */
   readonly problems: ReadonlyArray<ConfigProblem>
 }
@@ -62,12 +72,29 @@ const readTimestampZone = (env: Env, problems: Array<ConfigProblem>): string => 
   }
 }
 
-/** Reads and validates the whole environment at once: every problem is reported, not the first. */
-export const readConfig = (env: Env, cwd: string, databaseGiven?: DatabaseSettings): ParsedConfig => {
+/**
+ * Values of `env` cut at an unquoted # in its .env, for the variables `mine` picks: a value that is
+ * not what the operator wrote is said, for the value in use.
+ */
+const cutValues = (env: Env, cwd: string, mine: (name: string) => boolean): ReadonlyArray<ConfigProblem> =>
+  dotEnvOf(env, cwd).cut.flatMap(({ name, line, readAs }) =>
+    mine(name) && env[name] !== undefined && env[name] === readAs
+      ? [
+          {
+            variable: name,
+            problem: `is cut at an unquoted # on line ${line} of .env (a .env file reads the rest as a comment)`,
+            fix: `quote the value in .env, e.g. ${name}='...', or set ${name} in the environment`,
+          },
+        ]
+      : [],
+  )
+
+const isDatabaseVariable = (name: string) => /^(POSTGRES_|DATABASE_URL$)/.test(name)
+
+/** Reads and validates the migrator's settings at once: every problem is reported, not the first. */
+const readMigratorConfig = (env: Env, cwd: string, databaseGiven?: DatabaseSettings): Pick<ParsedConfig, "config" | "problems"> => {
   const databaseProblems: Array<ConfigProblem> = []
-  const serviceProblems: Array<ConfigProblem> = []
-  const dotEnv = dotEnvOf(env, cwd)
-  const unreadable = dotEnv.problem
+  const unreadable = dotEnvOf(env, cwd).problem
   if (unreadable !== undefined) {
     databaseProblems.push({ variable: ".env", problem: unreadable, fix: "make .env a readable file of VARIABLE=value lines, or remove it" })
   }
@@ -86,32 +113,15 @@ export const readConfig = (env: Env, cwd: string, databaseGiven?: DatabaseSettin
   }
   const scratch = scratchUrl === undefined || scratchProblems.length > 0 ? undefined : readServerUrl(scratchUrl, env, "scratch", scratchProblems)
   for (const p of scratchProblems) databaseProblems.push({ ...p, variable: "AIM_SCRATCH_DATABASE_URL" })
-  const redis = readRedisSettings(env, serviceProblems)
-  const smtp = readSmtpSettings(env, serviceProblems)
-  const app = readAppSettings(env, serviceProblems)
-  // A value cut at an unquoted # in .env is not what the operator wrote: say so, for the value in use.
-  for (const { name, line, readAs } of dotEnv.cut) {
-    if (env[name] === undefined || env[name] !== readAs) continue
-    const problem = {
-      variable: name,
-      problem: `is cut at an unquoted # on line ${line} of .env (a .env file reads the rest as a comment)`,
-      fix: `quote the value in .env, e.g. ${name}='...', or set ${name} in the environment`,
-    }
-    if (/^(POSTGRES_|DATABASE_URL$)/.test(name)) databaseProblems.push(problem)
-    else serviceProblems.push(problem)
-  }
+  databaseProblems.push(...cutValues(env, cwd, isDatabaseVariable))
   const timestampZone = readTimestampZone(env, databaseProblems)
-  const problems = [...databaseProblems, ...serviceProblems].map(withoutCredentials)
+  const problems = databaseProblems.map(withoutCredentials)
   if (databaseProblems.length > 0 || database === undefined) return { config: undefined, problems }
   return {
     config: {
       production: read(env, "NODE_ENV") === "production",
       database,
       scratch,
-      redis,
-      smtp,
-      app,
-      serviceProblems: serviceProblems.map(withoutCredentials),
       timestampZone,
       overridden: overriddenByUrl(env, database),
     },
@@ -119,9 +129,26 @@ export const readConfig = (env: Env, cwd: string, databaseGiven?: DatabaseSettin
   }
 }
 
+/** Reads the services' settings: each with a problem is left unused, and the problem listed. */
+export const readServicesConfig = (env: Env, cwd: string): ServicesConfigShape => {
+  const problems: Array<ConfigProblem> = []
+  const redis = readRedisSettings(env, problems)
+  const smtp = readSmtpSettings(env, problems)
+  const app = readAppSettings(env, problems)
+  problems.push(...cutValues(env, cwd, (name) => !isDatabaseVariable(name)))
+  return { redis, smtp, app, problems: problems.map(withoutCredentials) }
+}
+
+/** Reads and validates the whole environment at once, migrator and services (aim doctor): every problem is reported, not the first. */
+export const readConfig = (env: Env, cwd: string, databaseGiven?: DatabaseSettings): ParsedConfig => {
+  const migrator = readMigratorConfig(env, cwd, databaseGiven)
+  const services = readServicesConfig(env, cwd)
+  return { config: migrator.config, services, problems: [...migrator.problems, ...services.problems] }
+}
+
 /** The configuration, failing only on database problems (nothing works without a database). */
 export const parseConfig = (env: Env, cwd: string, database?: DatabaseSettings): Either.Either<AimConfigShape, ConfigError> => {
-  const parsed = readConfig(env, cwd, database)
+  const parsed = readMigratorConfig(env, cwd, database)
   return parsed.config === undefined ? Either.left(new ConfigError({ problems: parsed.problems })) : Either.right(parsed.config)
 }
 
@@ -137,4 +164,17 @@ export class AimConfig extends Context.Tag("@aim/core/AimConfig")<AimConfig, Aim
         return parseConfig(options.env ?? loadEnv(cwd), cwd, options.database)
       }),
     )
+}
+
+/**
+ * The services' settings, read from the same environment as AimConfig (given whole, or the process
+ * environment plus `.env`): built by the front ends that run those services (the backend, the health
+ * endpoint), never by a migration, so `aim migrate` reads and checks only what it uses.
+ */
+export class ServicesConfig extends Context.Tag("@aim/core/ServicesConfig")<ServicesConfig, ServicesConfigShape>() {
+  static readonly fromEnv = (options: { readonly env?: Env; readonly cwd?: string } = {}): Layer.Layer<ServicesConfig> =>
+    Layer.sync(ServicesConfig, () => {
+      const cwd = options.cwd ?? process.cwd()
+      return readServicesConfig(options.env ?? loadEnv(cwd), cwd)
+    })
 }

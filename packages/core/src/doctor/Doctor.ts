@@ -180,7 +180,7 @@ const postgresChecks = (parsed: ParsedConfig, timeout: Duration.DurationInput): 
 }
 
 const redisChecks = (parsed: ParsedConfig, timeout: Duration.DurationInput): Effect.Effect<ReadonlyArray<Check>> => {
-  const settings = parsed.config?.redis
+  const settings = parsed.services.redis
   const group = "Redis"
   const title = "Redis (optional)"
   const invalid = invalidSettings("REDIS", parsed.problems)
@@ -213,7 +213,7 @@ const redisChecks = (parsed: ParsedConfig, timeout: Duration.DurationInput): Eff
 }
 
 const smtpChecks = (parsed: ParsedConfig, options: DoctorOptions, timeout: Duration.DurationInput): Effect.Effect<ReadonlyArray<Check>> => {
-  const config = parsed.config
+  const config = parsed.services
   const group = "SMTP"
   // Asked to send test emails, SMTP that cannot send is the command's failure, not a warning.
   const severity = options.sendTestEmailTo === undefined ? "warn" : "fail"
@@ -231,7 +231,7 @@ const smtpChecks = (parsed: ParsedConfig, options: DoctorOptions, timeout: Durat
       },
     ])
   }
-  if (config?.smtp === undefined) {
+  if (config.smtp === undefined) {
     return Effect.succeed([
       {
         id: "smtp",

@@ -8,6 +8,7 @@ import { MigrationSource } from "../source/MigrationSource.js"
 import { Migrator, type MigratorShape, type StatusReport } from "../migrations/Migrator.js"
 import { type CoLedgerServing, type FilesPlan, type Plan, aheadOfFiles, servingNone } from "../ledger/ledgerPlan.js"
 import { aimShippedFiles } from "../aim/shipped.js"
+import { aimService } from "../aim/product.js"
 import { type CatalogEntry, catalog, docsPath, findEntry } from "../troubleshooting/catalog.js"
 import { explain, refusalEntry } from "../troubleshooting/diagnose.js"
 import { Verifier } from "../verify/Verifier.js"
@@ -118,8 +119,8 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
     const probed = yield* Ref.make<StatusReport | undefined>(undefined)
     const verifier = yield* Verifier
     const cache = yield* Cache
-    const service = options.service ?? "aim-backend"
-    const version = options.version ?? "0.3.0"
+    const service = options.service ?? aimService.service
+    const version = options.version ?? aimService.version
     const ttl = options.verifyTtl ?? "5 seconds"
     const cacheKey = `aim:health:verify:${db.target}`
 

@@ -1,7 +1,7 @@
 import { Context, Data, Effect, Layer, Redacted } from "effect"
 import { readFileSync } from "node:fs"
 import type { Transporter } from "nodemailer"
-import { AimConfig } from "../config/AimConfig.js"
+import { ServicesConfig } from "../config/AimConfig.js"
 import type { AppSettings, SmtpSettings } from "../config/ServicesConfig.js"
 import { type Email, approvalEmail, welcomeEmail } from "./templates.js"
 
@@ -109,8 +109,8 @@ export const makeMailer = (smtp: SmtpSettings | undefined, app: AppSettings, opt
   }
 }
 
-export const MailerLive = (options: MailerOptions = {}): Layer.Layer<Mailer, never, AimConfig> =>
+export const MailerLive = (options: MailerOptions = {}): Layer.Layer<Mailer, never, ServicesConfig> =>
   Layer.effect(
     Mailer,
-    Effect.map(AimConfig, (config) => makeMailer(config.smtp, config.app, options)),
+    Effect.map(ServicesConfig, (config) => makeMailer(config.smtp, config.app, options)),
   )

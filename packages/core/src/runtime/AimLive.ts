@@ -3,7 +3,7 @@ import { ErrorCodes } from "../telemetry/Telemetry.js"
 import { diagnose } from "../troubleshooting/diagnose.js"
 import { CacheLive } from "./CacheLive.js"
 import type { RedisOptions } from "../cache/RedisCache.js"
-import { AimConfig } from "../config/AimConfig.js"
+import { AimConfig, ServicesConfig } from "../config/AimConfig.js"
 import type { Env } from "../config/env.js"
 import type { DatabaseSettings } from "../config/DatabaseConfig.js"
 import type { Database } from "../database/Database.js"
@@ -48,11 +48,18 @@ export const AimLive = (options: AimOptions) =>
     // Provided, not merged: the front ends see the migrator, not what the product plugs into it.
     Layer.provide(AimProductLive),
     Layer.provideMerge(
-      AimConfig.fromEnv({
-        ...(options.env === undefined ? {} : { env: options.env }),
-        ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
-        ...(options.databaseSettings === undefined ? {} : { database: options.databaseSettings }),
-      }),
+      Layer.merge(
+        AimConfig.fromEnv({
+          ...(options.env === undefined ? {} : { env: options.env }),
+          ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+          ...(options.databaseSettings === undefined ? {} : { database: options.databaseSettings }),
+        }),
+        // The services' settings: the verifier's email check reads them, and the services a running backend adds.
+        ServicesConfig.fromEnv({
+          ...(options.env === undefined ? {} : { env: options.env }),
+          ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+        }),
+      ),
     ),
   )
 

@@ -1,5 +1,5 @@
 import { Effect, Layer } from "effect"
-import { AimConfig } from "../config/AimConfig.js"
+import { ServicesConfig } from "../config/AimConfig.js"
 import { invalidSettings } from "../config/ServicesConfig.js"
 import { catalog } from "../troubleshooting/catalog.js"
 import type { Cache } from "../cache/Cache.js"
@@ -11,11 +11,11 @@ import { type RedisOptions, RedisCacheLive, describeRedis } from "../cache/Redis
  * one warning line when Redis was configured but did not answer or its settings are invalid (the
  * guide: Redis is optional).
  */
-export const CacheLive = (options: RedisOptions = {}): Layer.Layer<Cache, never, AimConfig> =>
+export const CacheLive = (options: RedisOptions = {}): Layer.Layer<Cache, never, ServicesConfig> =>
   Layer.unwrapEffect(
-    Effect.map(AimConfig, (config) => {
+    Effect.map(ServicesConfig, (config) => {
       const redis = config.redis
-      const invalid = invalidSettings("REDIS", config.serviceProblems)
+      const invalid = invalidSettings("REDIS", config.problems)
       if (redis === undefined && invalid !== undefined) {
         // Configured, but not usable as written: say so once and connect nowhere.
         return Layer.effectDiscard(

@@ -1,6 +1,6 @@
 import bcrypt from "bcryptjs"
 import { Context, Effect, Layer, Option } from "effect"
-import { AimConfig, type AimConfigShape } from "../config/AimConfig.js"
+import { AimConfig, type AimConfigShape, ServicesConfig, type ServicesConfigShape } from "../config/AimConfig.js"
 import { Database, type DatabaseShape, transaction } from "../database/Database.js"
 import type { ConnectionError, SqlError } from "../database/SqlError.js"
 import { literal } from "../database/sqlText.js"
@@ -66,14 +66,16 @@ interface ColumnRow {
 interface VerifyContext {
   readonly db: DatabaseShape
   readonly config: Option.Option<AimConfigShape>
+  /** The services' settings, for the guide's email check (given with the configuration). */
+  readonly services: Option.Option<ServicesConfigShape>
   readonly defaultPasswordWorks: Map<string, boolean>
 }
 
 // The guide's "Email notifications working", as far as configuration can tell (aim doctor sends one).
-const emailCheck = ({ config }: VerifyContext): Check => {
+const emailCheck = ({ services }: VerifyContext): Check => {
   const title = "Email notifications configured"
-  if (Option.isNone(config)) return pass("email", "Post-Migration", title, "not checked: no configuration given")
-  const { smtp, app } = config.value
+  if (Option.isNone(services)) return pass("email", "Post-Migration", title, "not checked: no configuration given")
+  const { smtp, app } = services.value
   const missing = [smtp === undefined ? "SMTP_HOST/SMTP_USERNAME/SMTP_PASSWORD" : undefined, app.frontendUrl === undefined ? "FRONTEND_URL" : undefined].filter(
     (m): m is string => m !== undefined,
   )
@@ -436,12 +438,13 @@ export const makeVerifier = Effect.gen(function* () {
   const db = yield* Database
   const migrator = yield* Migrator
   const config = yield* Effect.serviceOption(AimConfig)
+  const services = yield* Effect.serviceOption(ServicesConfig)
   // A long-lived verifier (the health endpoint's, re-run every few seconds) does its costly work once:
   // bcrypt's answer for a hash never changes, and the write probe, once it passed, need not insert a
   // row on every probe. A fresh process (aim verify, a boot) does both.
   const defaultPasswordWorks = new Map<string, boolean>()
   let registrationPassed: Check | undefined
-  const context: VerifyContext = { db, config, defaultPasswordWorks }
+  const context: VerifyContext = { db, config, services, defaultPasswordWorks }
 
   const verify = (known: StatusReport | undefined) =>
     Effect.gen(function* () {
