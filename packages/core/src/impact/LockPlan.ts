@@ -1,4 +1,4 @@
-import { Data, Effect } from "effect"
+import { Data, Effect, Schema } from "effect"
 import { type ParsedStatement, type ProceduralBody, type SqlParseError, functionBody, parseScript } from "../sql/sqlAnalysis.js"
 import { countRows } from "../database/catalogSnapshot.js"
 import { withFilesSearchPath } from "../database/catalogText.js"
@@ -192,14 +192,36 @@ const assessLocks = (impact: ReturnType<typeof statementLocks>, sizes: ReadonlyM
   return { risk: "low", advice: impact.saferForm ?? null }
 }
 
-interface FactRows {
-  readonly kind: "index" | "fk" | "column" | "check" | "size" | "reads" | "partition" | "function" | "sequence" | "version" | "trigger" | "nextval" | "partkey"
-  readonly a: string
-  readonly b: string | null
-  readonly c: string | null
-  readonly n: number | null
-  readonly m: number | null
-}
+// The facts query's rows and the JSON some of them carry, decoded (not cast): a catalog that answers
+// another shape is a defect found here, by name, not a wrong lock plan.
+const FactRow = Schema.Struct({
+  kind: Schema.Literal("index", "fk", "column", "check", "size", "reads", "partition", "function", "sequence", "version", "trigger", "nextval", "partkey"),
+  a: Schema.String,
+  b: Schema.NullOr(Schema.String),
+  c: Schema.NullOr(Schema.String),
+  n: Schema.NullOr(Schema.Number),
+  m: Schema.NullOr(Schema.Number),
+})
+type FactRows = typeof FactRow.Type
+const decodeRows = Schema.decodeUnknownSync(Schema.Array(FactRow))
+
+const referentialAction = Schema.Literal("a", "r", "c", "n", "d")
+/** A foreign key's row: json_agg of no columns is null. */
+const decodeForeignKey = Schema.decodeUnknownSync(
+  Schema.parseJson(
+    Schema.Struct({
+      referenced: Schema.String,
+      onDelete: referentialAction,
+      onUpdate: referentialAction,
+      columns: Schema.NullOr(Schema.Array(Schema.String)),
+      referencedColumns: Schema.NullOr(Schema.Array(Schema.String)),
+    }),
+  ),
+)
+const decodePartitionKey = Schema.decodeUnknownSync(Schema.parseJson(Schema.Array(Schema.Struct({ name: Schema.String, position: Schema.Number }))))
+const decodeFunctionParts = Schema.decodeUnknownSync(
+  Schema.parseJson(Schema.Struct({ source: Schema.NullOr(Schema.String), signature: Schema.NullOr(Schema.String) })),
+)
 
 // One round trip: the catalog facts the analysis needs and the live size of every relation of `public`.
 // Column b takes the type of the first row's, name (63 bytes): names go there, longer text in c.
@@ -313,7 +335,7 @@ const gather = (row: FactRows, into: ReturnType<typeof gathered>): void => {
       break
     case "fk":
       if (row.b !== null && row.c !== null) {
-        const fk = JSON.parse(row.c) as Omit<ForeignKey, "table">
+        const fk = decodeForeignKey(row.c)
         into.foreignKeyTarget.set(`${row.a}.${row.b}`, fk.referenced)
         into.references.push({ ...fk, table: row.a, columns: fk.columns ?? [], referencedColumns: fk.referencedColumns ?? [] })
       }
@@ -347,7 +369,7 @@ const gather = (row: FactRows, into: ReturnType<typeof gathered>): void => {
       into.serverVersion = Number(row.a)
       break
     case "partkey":
-      if (row.c !== null) into.partitionKey.set(row.a, JSON.parse(row.c) as Array<{ name: string; position: number }>)
+      if (row.c !== null) into.partitionKey.set(row.a, decodePartitionKey(row.c))
       if (Number(row.n) === 1) into.builtinPartitionKey.add(row.a)
       break
     case "reads":
@@ -384,11 +406,11 @@ const gather = (row: FactRows, into: ReturnType<typeof gathered>): void => {
 export const readCatalogFacts = (db: Pick<DatabaseShape, "query">): Effect.Effect<{ facts: CatalogFacts; sizes: Map<string, RelationSize> }, SqlError> =>
   Effect.gen(function* () {
     const into = gathered()
-    for (const row of yield* db.query<FactRows & Record<string, unknown>>(factsQuery)) gather(row, into)
+    for (const row of decodeRows(yield* db.query(factsQuery))) gather(row, into)
     const { functionRows, sequences, sizes, uncounted, ...facts } = into
     const functionBodies = new Map<string, Array<ProceduralBody>>()
     for (const [name, language, parts] of functionRows) {
-      const { source, signature } = JSON.parse(parts) as { source?: string; signature?: string }
+      const { source, signature } = decodeFunctionParts(parts)
       const body = yield* functionBody(name, language, source ?? "", signature ?? `${name}() RETURNS void`)
       functionBodies.set(name, [...(functionBodies.get(name) ?? []), body])
     }
