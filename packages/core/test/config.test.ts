@@ -5,7 +5,7 @@ import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { pgpassPassword } from "../src/config/pgpass.js"
 import type { ConfigProblem } from "../src/config/ConfigError.js"
-import { loadEnv } from "../src/config/env.js"
+import { fromDotEnv, loadEnv } from "../src/config/env.js"
 import { parseConfig, readConfig } from "../src/config/AimConfig.js"
 import { scrub, secretsOf } from "../src/output/redact.js"
 
@@ -175,6 +175,21 @@ describe("environment config", () => {
       "sent with *** and *** and *** to collector.example.com",
     )
     expect(secretsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "notaurl" })).toEqual([])
+  })
+})
+
+describe("what an environment learnt from its .env", () => {
+  it("travels with the environment loadEnv made, and with no copy: a copy is a plain environment, and nothing of it is printed", () => {
+    const dir = mkdtempSync(join(tmpdir(), "aim-envfacts-"))
+    writeFileSync(join(dir, ".env"), "REDIS_HOST=from-file\nPOSTGRES_HOST=also-file\n")
+    const env = loadEnv(dir, { POSTGRES_HOST: "from-env" })
+    expect([...fromDotEnv(env)]).toEqual(["REDIS_HOST"])
+    expect(fromDotEnv({ ...env }).size).toBe(0)
+    expect(Object.keys(env).sort()).toEqual(["POSTGRES_HOST", "REDIS_HOST"])
+    expect(JSON.parse(JSON.stringify(env))).toEqual({ POSTGRES_HOST: "from-env", REDIS_HOST: "from-file" })
+    // Two loads of one directory are two environments, each with its own facts.
+    expect([...fromDotEnv(loadEnv(dir, { REDIS_HOST: "x" }))]).toEqual(["POSTGRES_HOST"])
+    expect([...fromDotEnv(env)]).toEqual(["REDIS_HOST"])
   })
 })
 

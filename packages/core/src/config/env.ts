@@ -13,7 +13,9 @@ export type Env = Readonly<Record<string, string | undefined>>
 export const loadEnv = (cwd: string = process.cwd(), environment: Env = process.env): Env => {
   const dotEnv = readDotEnv(cwd)
   const env: Env = { ...dotEnv.variables, ...environment }
-  facts.set(env, { ...dotEnv, names: new Set(Object.keys(dotEnv.variables).filter((name) => environment[name] === undefined)) })
+  const learnt: LoadedFacts = { ...dotEnv, names: new Set(Object.keys(dotEnv.variables).filter((name) => environment[name] === undefined)) }
+  // Not enumerable: invisible to Object.keys, JSON and spreads, so a copy is a plain environment again.
+  Object.defineProperty(env, dotEnvFacts, { value: learnt, enumerable: false })
   return env
 }
 
@@ -33,18 +35,20 @@ interface CutValue {
 // What an environment made by loadEnv learnt from its .env, read once: which variables came from the
 // file, not the process environment (a .env in the working directory, a pull request's branch in CI,
 // must not steer the environment's password to a server of its choosing), whether it could be read,
-// and which of its values were cut at a #. Kept beside the value, not in it, so that copies
-// ({ ...env }) are plain environments again.
-const facts = new WeakMap<Env, DotEnvFacts & { readonly names: ReadonlySet<string> }>()
+// and which of its values were cut at a #. Carried by the environment itself, under a symbol no
+// variable name can be, and not enumerable, so that copies ({ ...env }) are plain environments again.
+type LoadedFacts = DotEnvFacts & { readonly names: ReadonlySet<string> }
+const dotEnvFacts: unique symbol = Symbol("aim.dotEnvFacts")
+const factsOf = (env: Env): LoadedFacts | undefined => (env as { readonly [dotEnvFacts]?: LoadedFacts })[dotEnvFacts]
 
 /** The variables of `env` that its .env file set (none for an environment not made by loadEnv). */
-export const fromDotEnv = (env: Env): ReadonlySet<string> => facts.get(env)?.names ?? new Set()
+export const fromDotEnv = (env: Env): ReadonlySet<string> => factsOf(env)?.names ?? new Set()
 
 /**
  * The `.env` of `env` as loadEnv read it, or (for an environment given whole, a test's) the `.env`
  * in `cwd`: each process reads its file once.
  */
-export const dotEnvOf = (env: Env, cwd: string): DotEnvFacts => facts.get(env) ?? readDotEnv(cwd)
+export const dotEnvOf = (env: Env, cwd: string): DotEnvFacts => factsOf(env) ?? readDotEnv(cwd)
 
 /** Reads the `.env` file in `cwd` once: nothing when there is no such file; its problem when it cannot be read. */
 const readDotEnv = (cwd: string): DotEnvFacts => {
