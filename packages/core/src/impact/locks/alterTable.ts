@@ -4,7 +4,19 @@ import type { AlterTableType, AstNode } from "../../sql/sqlAnalysis.js"
 import { declaredType, typeChangeRewrites } from "../../sql/columnTypes.js"
 import type { CatalogFacts } from "../catalogFacts.js"
 import { defaultPartitionBesides, rebuiltForeignKeys, referencingTables, viewsOfColumn, withPartitions } from "../neighbours.js"
-import { combined, constraintTargets, funcNames, impact, merge, recurses, relname, type StatementLocks, volatileDefault } from "./syntax.js"
+import {
+  combined,
+  constraintTargets,
+  funcNames,
+  impact,
+  merge,
+  recurses,
+  relname,
+  type StatementLocks,
+  volatileDefault,
+  type LockRules,
+  untyped,
+} from "./syntax.js"
 
 /** ADD COLUMN: a volatile default (serial's nextval among them), an identity or a stored generated column rewrites the table. */
 export const addColumnLocks = (table: string, columnDef: AstNode | undefined): StatementLocks => {
@@ -235,4 +247,9 @@ export const alterTableLocks = (node: AstNode, facts: CatalogFacts): StatementLo
   })
   if (parts.length === 1 && parts[0] !== undefined) return parts[0]
   return combined(parts.map((p) => p.kind).join(", "), parts)
+}
+
+/** The lock rule of ALTER TABLE (each subcommand by its AlterTableType, in alterTableCommand). */
+export const alterTableRules: LockRules = {
+  AlterTableStmt: (node, facts) => alterTableLocks(untyped(node), facts),
 }

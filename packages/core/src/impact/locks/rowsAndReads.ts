@@ -1,9 +1,24 @@
-// Rows written and read: INSERT, UPDATE, DELETE and SELECT, with the triggers a write fires and the
-// sequences nextval and setval write.
+// Rows written and read: INSERT, UPDATE, DELETE, MERGE, COPY, TRUNCATE and SELECT, with the triggers
+// a write fires and the sequences nextval and setval write.
 import type { AstNode, ParsedStatement } from "../../sql/sqlAnalysis.js"
 import type { CatalogFacts, RelationLock } from "../catalogFacts.js"
-import { ancestorsOf, referencedByWrite, referencingByDelete, referencingByKeyUpdate, withPartitions } from "../neighbours.js"
-import { type Call, impact, listedNames, namesUnder, rangeVars, recurses, relname, type StatementLocks, targetColumns } from "./syntax.js"
+import { ancestorsOf, referencedByWrite, referencingByDelete, referencingByKeyUpdate, truncatedByCascade, withPartitions } from "../neighbours.js"
+import {
+  type Call,
+  impact,
+  type LockRules,
+  listedNames,
+  listedWithPartitions,
+  merge,
+  namesUnder,
+  rangeVars,
+  recurses,
+  relname,
+  type StatementLocks,
+  str,
+  targetColumns,
+  untyped,
+} from "./syntax.js"
 
 /**
  * INSERT, UPDATE and DELETE: RowExclusiveLock on the target and every partition below it (a
@@ -116,4 +131,68 @@ export const firedTriggers = (statement: ParsedStatement, facts: CatalogFacts): 
       tables.flatMap((table) => (facts.triggers.get(table) ?? []).filter((t) => t.enabled && t.events.some((e) => events.includes(e))).map((t) => t.function)),
     ),
   ]
+}
+
+/** The lock rules of the statements that write and read rows. */
+export const rowsAndReadsRules: LockRules = {
+  InsertStmt: (node, facts) => writeLocks("InsertStmt", untyped(node), facts),
+  UpdateStmt: (node, facts) => writeLocks("UpdateStmt", untyped(node), facts),
+  DeleteStmt: (node, facts) => writeLocks("DeleteStmt", untyped(node), facts),
+  SelectStmt: (node, facts) => {
+    const select = selectLocks(untyped(node))
+    return { ...select, locks: merge(withPartitions(select.locks, facts)) }
+  },
+  // A procedure's body is read by the caller of the rules, as every called function's is.
+  CallStmt: () => impact("CALL", []),
+  TruncateStmt: (node, facts) => {
+    const tables = listedWithPartitions(node.relations, "AccessExclusiveLock", facts)
+    // CASCADE truncates every table whose foreign key references one of them, at any depth.
+    const cascaded =
+      node.behavior === "DROP_CASCADE"
+        ? truncatedByCascade(
+            tables.map((t) => t.relation),
+            facts,
+          ).map((relation) => ({ relation, mode: "AccessExclusiveLock" as const }))
+        : []
+    return impact("TRUNCATE", [...tables, ...withPartitions(cascaded, facts)], { destructive: true, changesRows: true })
+  },
+  MergeStmt: (node) => {
+    const target = relname(node.relation) ?? "?"
+    return impact(
+      "MERGE",
+      [
+        { relation: target, mode: "RowExclusiveLock" },
+        ...rangeVars(node.sourceRelation)
+          .filter((r) => r !== target)
+          .map((relation) => ({ relation, mode: "AccessShareLock" as const })),
+      ],
+      { changesRows: true },
+    )
+  },
+  CopyStmt: (node, facts) => {
+    const table = relname(node.relation)
+    // A program or a file name runs or opens it on the database server, as its operating-system user.
+    const external = node.is_program === true || typeof node.filename === "string"
+    if (table === undefined)
+      return impact(
+        "COPY (query) TO",
+        withPartitions(
+          rangeVars(node.query).map((relation) => ({ relation, mode: "AccessShareLock" as const })),
+          facts,
+        ),
+        { external },
+      )
+    if (node.is_from !== true) return impact("COPY … TO", withPartitions([{ relation: table, mode: "AccessShareLock" }], facts), { external })
+    // COPY FROM writes rows as INSERT does: the same foreign key checks, the same partitions.
+    const columns = (node.attlist ?? []).map(str).filter((c): c is string => c !== undefined)
+    return impact(
+      "COPY … FROM",
+      [
+        ...withPartitions([{ relation: table, mode: "RowExclusiveLock" }], facts),
+        ...referencedByWrite(table, columns.length === 0 ? undefined : columns, facts),
+        ...ancestorsOf(table, facts).map((relation) => ({ relation, mode: "AccessShareLock" as const })),
+      ],
+      { external },
+    )
+  },
 }

@@ -1,9 +1,23 @@
-// Creating, dropping and maintaining schema objects: CREATE TABLE, DROP, REINDEX, VACUUM, LOCK TABLE,
-// COMMENT ON and SECURITY LABEL ON.
-import { type AstNode, lastName } from "../../sql/sqlAnalysis.js"
+// Creating, altering, dropping and maintaining schema objects: CREATE TABLE, indexes, triggers,
+// policies, views, rules, statistics, sequences, renames, GRANT, DROP, REINDEX, VACUUM, CLUSTER,
+// LOCK TABLE, COMMENT ON and SECURITY LABEL ON.
+import { type AstNode, lastName, type StatementKind } from "../../sql/sqlAnalysis.js"
 import type { CatalogFacts, LockMode } from "../catalogFacts.js"
-import { defaultPartitionBesides, partitionsOf, throughViews, viewsOf } from "../neighbours.js"
-import { constraintTargets, impact, items, listedWithPartitions, relname, type StatementLocks, str } from "./syntax.js"
+import { defaultPartitionBesides, partitionsOf, throughViews, viewsOf, withPartitions } from "../neighbours.js"
+import {
+  constraintTargets,
+  impact,
+  items,
+  type LockRules,
+  listed,
+  listedWithPartitions,
+  rangeVars,
+  recurses,
+  relname,
+  type StatementLocks,
+  str,
+  untyped,
+} from "./syntax.js"
 
 /** DROP: a table takes its foreign-key neighbours with it; an index its table; a trigger, policy or rule its table. */
 export const dropLocks = (node: AstNode, facts: CatalogFacts): StatementLocks => {
@@ -194,4 +208,131 @@ export const objectPropertyLocks = (verb: string, node: AstNode): StatementLocks
     ...(relation === undefined ? [] : [{ relation, mode: "ShareUpdateExclusiveLock" as const }]),
     ...(ofTable === undefined ? [] : [{ relation: ofTable, mode: "AccessShareLock" as const }]),
   ])
+}
+
+// Statements that create something new or set a session value: they lock no existing table.
+const createsOnlyNewObjects: Readonly<Partial<Record<StatementKind, string>>> = {
+  CreateFunctionStmt: "CREATE FUNCTION",
+  CreateExtensionStmt: "CREATE EXTENSION",
+  CreateSeqStmt: "CREATE SEQUENCE",
+  CreateEnumStmt: "CREATE TYPE",
+  CompositeTypeStmt: "CREATE TYPE",
+  CreateDomainStmt: "CREATE TYPE",
+  CreateSchemaStmt: "CREATE SCHEMA",
+  VariableSetStmt: "SET",
+}
+
+/** What a statement that creates only new objects takes: nothing on an existing table. */
+export const createsOnly = (kind: StatementKind): StatementLocks | undefined => {
+  const created = createsOnlyNewObjects[kind]
+  return created === undefined ? undefined : impact(created, [])
+}
+
+/** The lock rules of the statements that create, alter, drop and maintain schema objects. */
+export const schemaObjectRules: LockRules = {
+  CreateStmt: (node, facts) => createTableLocks(untyped(node), facts),
+  DropStmt: (node, facts) => dropLocks(untyped(node), facts),
+  ReindexStmt: (node, facts) => reindexLocks(untyped(node), facts),
+  VacuumStmt: (node) => vacuumLocks(untyped(node)),
+  CommentStmt: (node) => objectPropertyLocks("COMMENT ON", untyped(node)),
+  // No label provider ships with PostgreSQL, so no server here runs one: planned from the
+  // documentation and seclabel.c, which finds the object as COMMENT does (get_object_address with
+  // SHARE UPDATE EXCLUSIVE).
+  SecLabelStmt: (node) => objectPropertyLocks("SECURITY LABEL ON", untyped(node)),
+  LockStmt: (node, facts) => lockTableLocks(untyped(node), facts),
+  RenameStmt: (node) => {
+    const table = relname(node.relation)
+    const what = String(node.renameType).replace(/^OBJECT_/, "")
+    if (what === "INDEX") return impact("ALTER INDEX … RENAME", table === undefined ? [] : [{ relation: table, mode: "ShareUpdateExclusiveLock" }])
+    return impact(`RENAME ${what}`, table === undefined ? [] : [{ relation: table, mode: "AccessExclusiveLock" }])
+  },
+  IndexStmt: (node, facts) => {
+    const table = relname(node.relation) ?? "?"
+    const concurrent = node.concurrent === true
+    const unique = node.unique === true ? "UNIQUE " : ""
+    const target = [{ relation: table, mode: concurrent ? ("ShareUpdateExclusiveLock" as const) : ("ShareLock" as const) }]
+    return impact(
+      `CREATE ${unique}INDEX${concurrent ? " CONCURRENTLY" : ""}`,
+      // On a partitioned table (not ONLY) the index is built on every partition.
+      recurses(node.relation) ? withPartitions(target, facts) : target,
+      {
+        scan: true,
+        outsideTransaction: concurrent,
+        ...(concurrent ? {} : { saferForm: `CREATE ${unique}INDEX CONCURRENTLY in its own file with -- aim:no-transaction (writes go on while it builds)` }),
+      },
+    )
+  },
+  CreateTrigStmt: (node, facts) => {
+    // A row trigger on a partitioned table is created on every partition too.
+    const target = [{ relation: relname(node.relation) ?? "?", mode: "ShareRowExclusiveLock" as const }]
+    return impact("CREATE TRIGGER", recurses(node.relation) ? withPartitions(target, facts) : target)
+  },
+  CreatePolicyStmt: (node) => impact("CREATE POLICY", [{ relation: relname(node.table) ?? "?", mode: "AccessExclusiveLock" }]),
+  AlterPolicyStmt: (node) => impact("ALTER POLICY", [{ relation: relname(node.table) ?? "?", mode: "AccessExclusiveLock" }]),
+  ClusterStmt: (node) =>
+    impact("CLUSTER", [{ relation: relname(node.relation) ?? "?", mode: "AccessExclusiveLock" }], {
+      rewrite: true,
+      saferForm: "pg_repack, or leave physical order to the planner",
+    }),
+  ViewStmt: (node, facts) => {
+    const view = relname(node.view)
+    // OR REPLACE of a view that exists takes it exclusively; the new query's relations are read.
+    const replaced = node.replace === true && view !== undefined && (facts.relations === undefined || facts.relations.has(view))
+    return impact(node.replace === true ? "CREATE OR REPLACE VIEW" : "CREATE VIEW", [
+      ...(replaced ? [{ relation: view, mode: "AccessExclusiveLock" as const }] : []),
+      ...rangeVars(node.query)
+        .filter((r) => r !== view)
+        .map((relation) => ({ relation, mode: "AccessShareLock" as const })),
+    ])
+  },
+  RefreshMatViewStmt: (node, facts) => {
+    const view = relname(node.relation) ?? "?"
+    const concurrent = node.concurrent === true
+    return impact(
+      `REFRESH MATERIALIZED VIEW${concurrent ? " CONCURRENTLY" : ""}`,
+      [
+        { relation: view, mode: concurrent ? "ExclusiveLock" : "AccessExclusiveLock" },
+        ...(facts.viewReads.get(view) ?? []).map((relation) => ({ relation, mode: "AccessShareLock" as const })),
+      ],
+      {
+        scan: true,
+        rewrite: !concurrent,
+        ...(concurrent ? {} : { saferForm: "REFRESH MATERIALIZED VIEW CONCURRENTLY (it needs a unique index on the view): reads of the view go on meanwhile" }),
+      },
+    )
+  },
+  CreateTableAsStmt: (node) => {
+    const into = relname(node.into?.rel)
+    return impact(
+      node.objtype === "OBJECT_MATVIEW" ? "CREATE MATERIALIZED VIEW" : "CREATE TABLE AS",
+      rangeVars(node.query)
+        .filter((r) => r !== into)
+        .map((relation) => ({ relation, mode: "AccessShareLock" as const })),
+    )
+  },
+  GrantStmt: (node, facts) => {
+    // GRANT and REVOKE on tables read each table from PostgreSQL 16 on (AccessShareLock; 15 takes
+    // none): unknown, the plan names the lock, which is never less than the server takes.
+    const tables = node.objtype === "OBJECT_TABLE" && (facts.serverVersion ?? 160000) >= 160000 ? listed(node.objects, "AccessShareLock") : []
+    return impact(node.is_grant === true ? "GRANT" : "REVOKE", tables)
+  },
+  CreateStatsStmt: (node) => impact("CREATE STATISTICS", listed(node.relations, "ShareUpdateExclusiveLock")),
+  RuleStmt: (node) => impact("CREATE RULE", [{ relation: relname(node.relation) ?? "?", mode: "AccessExclusiveLock" }]),
+  AlterObjectSchemaStmt: (node) => {
+    const relation = relname(node.relation)
+    return impact(
+      `ALTER ${String(node.objectType).replace(/^OBJECT_/, "")} … SET SCHEMA`,
+      relation === undefined ? [] : [{ relation, mode: "AccessExclusiveLock" }],
+    )
+  },
+  AlterSeqStmt: (node) => {
+    // OWNED BY table.column reads the table.
+    const ownedBy = (node.options ?? [])
+      .flatMap((o) => ("DefElem" in o && o.DefElem.defname === "owned_by" ? [items(o.DefElem.arg).map(str)] : []))
+      .flatMap((names) => (names.length >= 2 ? (names.at(-2) ?? []) : []))
+    return impact("ALTER SEQUENCE", [
+      { relation: relname(node.sequence) ?? "?", mode: "ShareRowExclusiveLock" },
+      ...ownedBy.map((relation) => ({ relation, mode: "AccessShareLock" as const })),
+    ])
+  },
 }

@@ -1,8 +1,24 @@
 // The parse tree as the lock rules read it: names, relations and calls under a node, and how one
 // statement's locks are built and merged (impact, combined, merge).
-import { type AstNode, lastName } from "../../sql/sqlAnalysis.js"
+import type { Node } from "@pgsql/types"
+import { type AstNode, lastName, type ParsedStatement, type StatementKind } from "../../sql/sqlAnalysis.js"
 import { type CatalogFacts, type LockMode, type RelationLock, strength } from "../catalogFacts.js"
 import { partitionsOf } from "../neighbours.js"
+
+/** A statement's node as the parser's own types say it is: `Payload<"IndexStmt">` is `IndexStmt`. */
+export type Payload<K extends StatementKind> = Extract<Node, { readonly [P in K]: unknown }>[K]
+
+/** The locks of one kind of statement, read from its typed node and the target's catalog. */
+export type LockRule<K extends StatementKind> = (node: Payload<K>, facts: CatalogFacts, statement: ParsedStatement) => StatementLocks
+
+/**
+ * Lock rules keyed by statement kind, one table per statement family: a key that is no node type of
+ * the parser, or a rule that reads a field its node does not have, does not compile.
+ */
+export type LockRules = { readonly [K in StatementKind]?: LockRule<K> }
+
+/** A typed node, for the rules still written against the untyped tree (a record of fields). */
+export const untyped = (node: object): AstNode => node as AstNode
 
 /** One statement's effect on existing relations, read from its syntax tree and the catalog. */
 export interface StatementLocks {
