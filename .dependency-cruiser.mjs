@@ -5,49 +5,44 @@
 
 /**
  * The core's rooms, each with the rooms it may import: the graph as designed, written out, so a new
- * direction is a decision made here, not an accident a total order lets through. The error catalog
- * (troubleshooting/catalog.ts) is data at the bottom that every room may name an entry of; diagnosing
- * an error (the rest of troubleshooting/) knows most rooms and sits high.
+ * direction is a decision made here, not an accident a total order lets through. Each room is a
+ * folder of packages/core/src: the error catalog (errors/) is data at the bottom that every room may
+ * name an entry of; diagnosing an error (diagnose/) knows most rooms and sits high.
  */
 export const rooms = {
   output: [],
-  catalog: [],
+  errors: [],
   // The SQL text and its parse tree: the splitter, libpg-query's parser, column types. Knows no room.
   sql: [],
-  config: ["output", "catalog"],
-  database: ["config", "catalog"],
-  telemetry: ["config", "catalog"],
-  mail: ["config", "catalog"],
-  cache: ["config", "catalog"],
+  config: ["output", "errors"],
+  database: ["config", "errors"],
+  telemetry: ["config", "errors"],
+  mail: ["config", "errors"],
+  cache: ["config", "errors"],
   // The migration files: reading a directory, names, checksums, header checks, what a product ships.
-  source: ["catalog", "database", "sql"],
+  source: ["errors", "database", "sql"],
   // aim's ledger, the co-ledger interface (another runner's ledger, known only through it), and the
   // plan of a directory against them: a pure function of files and rows.
-  ledger: ["catalog", "database", "source"],
+  ledger: ["errors", "database", "source"],
   // The AIM product: the backend runner's ledger as the co-ledger, its releases, AIM's shipped files.
-  // The engine below (sql, source, ledger, migrations) never imports it; AimLive composes the two.
-  aim: ["catalog", "database", "source", "ledger"],
-  migrations: ["config", "database", "telemetry", "catalog", "sql", "source", "ledger"],
-  authoring: ["config", "database", "migrations", "catalog", "sql", "source"],
-  impact: ["database", "migrations", "catalog", "sql", "source"],
-  troubleshooting: ["authoring", "cache", "catalog", "config", "database", "impact", "mail", "migrations", "sql", "source", "ledger"],
-  verify: ["catalog", "config", "database", "migrations", "troubleshooting", "ledger", "aim"],
-  health: ["cache", "catalog", "database", "migrations", "troubleshooting", "verify", "source", "ledger", "aim"],
-  drift: ["catalog", "config", "database", "migrations", "verify", "source"],
-  workload: ["catalog", "config", "database", "drift", "impact", "sql", "source"],
-  rollback: ["catalog", "config", "database", "drift", "impact", "migrations", "source", "ledger", "aim"],
-  doctor: ["cache", "catalog", "config", "database", "mail", "output", "troubleshooting", "verify"],
-  runtime: ["cache", "catalog", "config", "database", "health", "mail", "migrations", "telemetry", "troubleshooting", "verify", "source", "aim"],
+  // The engine below (sql, source, ledger, migrator) never imports it; AimLive composes the two.
+  aim: ["errors", "database", "source", "ledger"],
+  migrator: ["config", "database", "telemetry", "errors", "sql", "source", "ledger"],
+  authoring: ["config", "database", "migrator", "errors", "sql", "source"],
+  plan: ["database", "migrator", "errors", "sql", "source"],
+  diagnose: ["authoring", "cache", "errors", "config", "database", "plan", "mail", "migrator", "sql", "source", "ledger"],
+  verify: ["errors", "config", "database", "migrator", "diagnose", "ledger", "aim"],
+  health: ["cache", "errors", "database", "migrator", "diagnose", "verify", "source", "ledger", "aim"],
+  drift: ["errors", "config", "database", "migrator", "verify", "source"],
+  workload: ["errors", "config", "database", "drift", "plan", "sql", "source"],
+  rollback: ["errors", "config", "database", "drift", "plan", "migrator", "source", "ledger", "aim"],
+  doctor: ["cache", "errors", "config", "database", "mail", "output", "diagnose", "verify"],
+  runtime: ["cache", "errors", "config", "database", "health", "mail", "migrator", "telemetry", "diagnose", "verify", "source", "aim"],
 }
 
 const core = "^packages/core/src/"
-/** Where a room's modules are: the catalog is one file; the rest of troubleshooting/ is its own room. */
-const roomPath = (room) =>
-  room === "catalog"
-    ? `${core}troubleshooting/catalog\\.ts$`
-    : room === "troubleshooting"
-      ? `${core}troubleshooting/(?!catalog\\.ts$)`
-      : `${core}${room}/`
+/** Where a room's modules are: its folder. */
+const roomPath = (room) => `${core}${room}/`
 
 /** The core's public entries: the package's `exports`, what the front ends may import. */
 const entries = [`${core}index\\.ts$`, `${core}shippedFiles\\.ts$`, `${core}(drift|workload|doctor|authoring|rollback)/index\\.ts$`]

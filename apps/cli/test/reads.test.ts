@@ -141,7 +141,7 @@ describe("what the entry loads before any command runs", () => {
     const main = readdirSync(join(dist, "chunks")).find((f) => f.startsWith("main-"))
     visit(join(dist, "chunks", main ?? ""))
     const sources = [...seen].flatMap((file) => [...readFileSync(file, "utf8").matchAll(/\n\/\/ (\S+\.(?:ts|js|mjs|cjs))\n/g)].map((m) => m[1] ?? ""))
-    expect(sources.some((s) => s.includes("packages/core/src/migrations/Migrator.ts"))).toBe(true)
+    expect(sources.some((s) => s.includes("packages/core/src/migrator/Migrator.ts"))).toBe(true)
     const lazy = sources.filter((s) => /core\/src\/(impact|drift|authoring|doctor)\/|apps\/cli\/src\/mcp\/|\/yaml@|\/toml@|\/undici/.test(s))
     expect(lazy).toEqual([])
   })

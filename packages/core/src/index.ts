@@ -34,7 +34,7 @@ export { type BackendReleaseName, type BackendServing, backendReleases } from ".
 export type { AppliedEntry, CoLedgerServing, FilesPlan, PendingMigration, Plan, Refusal, RefusalKind } from "./ledger/ledgerPlan.js"
 // Types only: naming them keeps proveIdempotent.ts out of the chunk every command loads.
 export type { IdempotencyFinding, IdempotencyReport, ReplayFailed } from "./authoring/proveIdempotent.js"
-export { describeHolder, lockHolder } from "./migrations/MigrationLock.js"
+export { describeHolder, lockHolder } from "./migrator/MigrationLock.js"
 export {
   type ApplyOptions,
   type AppliedNow,
@@ -47,13 +47,13 @@ export {
   type MigratorShape,
   type StatusReport,
   lockDefaults,
-} from "./migrations/Migrator.js"
+} from "./migrator/Migrator.js"
 export { AimProductLive } from "./aim/product.js"
 
-export { type AdoptReport, type AdoptedFile, type BaselineReport, LedgerAdmin, type LedgerAdminError, type RepairReport } from "./migrations/LedgerAdmin.js"
+export { type AdoptReport, type AdoptedFile, type BaselineReport, LedgerAdmin, type LedgerAdminError, type RepairReport } from "./migrator/LedgerAdmin.js"
 
 export { checksumOf } from "./source/checksum.js"
-export { ReplayProgress, executeFile } from "./migrations/replay.js"
+export { ReplayProgress, executeFile } from "./migrator/replay.js"
 
 // The lock-impact plan, drift, the environment checks, lint, the idempotency proof and rollback are
 // entries of their own (@aim/core/plan, /drift, /doctor, /authoring, /rollback): only the command that
@@ -79,17 +79,17 @@ export { type ParsedStatement, createdTables, parseScript, relationName } from "
 export { ErrorCodes, TelemetryLive, type TelemetrySettings, traced } from "./telemetry/Telemetry.js"
 
 // Errors and the troubleshooting catalog they map to; output hygiene.
-export { type AimError, type Diagnosis, codedLine, diagnose, explain } from "./troubleshooting/diagnose.js"
-export { type CatalogEntry, catalog, catalogEntries, docsPath, entryDocument, findEntry, pasted } from "./troubleshooting/catalog.js"
+export { type AimError, type Diagnosis, codedLine, diagnose, explain } from "./diagnose/diagnose.js"
+export { type CatalogEntry, catalog, catalogEntries, docsPath, entryDocument, findEntry, pasted } from "./errors/catalog.js"
 export { scrub, scrubValue, secretsOf, withoutUrlCredentials } from "./output/redact.js"
 
 // The errors the services fail with (every member of AimError), for callers that handle one by its tag.
 export { SqlError } from "./database/SqlError.js"
-export { type DataLoss, MigrationFailed, MigrationRefused, RollbackRefused, ServerTooOld } from "./migrations/MigratorError.js"
+export { type DataLoss, MigrationFailed, MigrationRefused, RollbackRefused, ServerTooOld } from "./migrator/MigratorError.js"
 export { LedgerUnsafe } from "./ledger/Ledger.js"
 export { CheckFailed } from "./source/fileChecks.js"
-export { LedgerAdminRefused } from "./migrations/LedgerAdmin.js"
-export { LockWaitTimeout } from "./migrations/MigrationLock.js"
+export { LedgerAdminRefused } from "./migrator/LedgerAdmin.js"
+export { LockWaitTimeout } from "./migrator/MigrationLock.js"
 export { RedisError } from "./cache/Cache.js"
 export { SmtpError, SmtpNotConfigured } from "./mail/Mailer.js"
 export { SqlParseError } from "./sql/sqlAnalysis.js"

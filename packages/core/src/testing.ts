@@ -4,4 +4,4 @@
  * does: the advisory-lock keys aim takes, so a test can hold the migration lock as another deploy
  * would. The core's own tests import its modules directly.
  */
-export { lockKeys } from "./migrations/MigrationLock.js"
+export { lockKeys } from "./migrator/MigrationLock.js"

@@ -73,11 +73,11 @@ const treeWith = (extra: Record<string, string>): string => {
       exports: { ".": "./src/index.ts", "./drift": "./src/drift/index.ts", "./testing": "./src/testing.ts" },
     }),
     "packages/core/src/index.ts": 'export { env } from "./config/env.js"\nexport { Verifier } from "./verify/Verifier.js"\n',
-    "packages/core/src/testing.ts": 'export { read } from "./migrations/Ledger.js"\n',
-    "packages/core/src/config/env.ts": 'import { code } from "../troubleshooting/catalog.js"\nexport const env = code\n',
-    "packages/core/src/troubleshooting/catalog.ts": 'export const code = "AIM-CFG-001"\n',
-    "packages/core/src/migrations/Ledger.ts": 'import { env } from "../config/env.js"\nexport const read = env\n',
-    "packages/core/src/verify/Verifier.ts": 'import { read } from "../migrations/Ledger.js"\nexport const Verifier = read\n',
+    "packages/core/src/testing.ts": 'export { read } from "./migrator/Ledger.js"\n',
+    "packages/core/src/config/env.ts": 'import { code } from "../errors/catalog.js"\nexport const env = code\n',
+    "packages/core/src/errors/catalog.ts": 'export const code = "AIM-CFG-001"\n',
+    "packages/core/src/migrator/Ledger.ts": 'import { env } from "../config/env.js"\nexport const read = env\n',
+    "packages/core/src/verify/Verifier.ts": 'import { read } from "../migrator/Ledger.js"\nexport const Verifier = read\n',
     "packages/core/src/drift/Drift.ts": 'import { Verifier } from "../verify/Verifier.js"\nexport const drift = Verifier\n',
     "packages/core/src/drift/index.ts": 'export { drift } from "./Drift.js"\n',
     "apps/cli/package.json": JSON.stringify({ name: "@aim/cli", type: "module" }),
@@ -114,12 +114,7 @@ describe("import boundaries (.dependency-cruiser.mjs): held over packages/*/src 
     const folders = readdirSync(join(repo, "packages/core/src"), { withFileTypes: true })
       .filter((entry) => entry.isDirectory())
       .map((entry) => entry.name)
-    // The catalog is a room of one file inside troubleshooting/.
-    expect(
-      Object.keys(rooms)
-        .filter((room) => room !== "catalog")
-        .sort(),
-    ).toEqual(folders.sort())
+    expect(Object.keys(rooms).sort()).toEqual(folders.sort())
     for (const [room, allowed] of Object.entries(rooms)) for (const other of allowed) expect(Object.keys(rooms), `${room} → ${other}`).toContain(other)
   })
 
@@ -166,7 +161,7 @@ describe("import boundaries (.dependency-cruiser.mjs): held over packages/*/src 
   it("fails on an app reaching inside the core, importing the test-only entry, or another app", async () => {
     const found = await violations(
       treeWith({
-        "apps/cli/src/deep.ts": 'import { read } from "../../../packages/core/src/migrations/Ledger.js"\nexport const deep = read\n',
+        "apps/cli/src/deep.ts": 'import { read } from "../../../packages/core/src/migrator/Ledger.js"\nexport const deep = read\n',
         "apps/cli/src/tests.ts": 'import { read } from "@aim/core/testing"\nexport const tests = read\n',
         "apps/cli/src/other.ts": 'import { boot } from "../../backend/src/boot.js"\nexport const other = boot\n',
       }),
@@ -174,7 +169,7 @@ describe("import boundaries (.dependency-cruiser.mjs): held over packages/*/src 
     )
     expect(found).toEqual(
       expect.arrayContaining([
-        "entries-only-from-the-apps: apps/cli/src/deep.ts → packages/core/src/migrations/Ledger.ts",
+        "entries-only-from-the-apps: apps/cli/src/deep.ts → packages/core/src/migrator/Ledger.ts",
         "entries-only-from-the-apps: apps/cli/src/tests.ts → packages/core/src/testing.ts",
         "apps-apart: apps/cli/src/other.ts → apps/backend/src/boot.ts",
       ]),

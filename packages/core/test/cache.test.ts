@@ -5,7 +5,7 @@ import { ServicesConfig } from "../src/config/AimConfig.js"
 import { Cache } from "../src/cache/Cache.js"
 import { CacheLive } from "../src/runtime/CacheLive.js"
 import { RedisCacheLive } from "../src/cache/RedisCache.js"
-import { diagnose } from "../src/troubleshooting/diagnose.js"
+import { diagnose } from "../src/diagnose/diagnose.js"
 
 const withCache = <A>(env: Record<string, string>, f: (cache: Cache["Type"]) => Effect.Effect<A>, connectTimeoutMs = 1000, commandTimeoutMs = 300) => {
   const logs: Array<string> = []

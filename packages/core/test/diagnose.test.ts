@@ -1,17 +1,17 @@
-import { findEntry } from "../src/troubleshooting/catalog.js"
+import { findEntry } from "../src/errors/catalog.js"
 import { describe, expect, it } from "vitest"
 import { RedisError } from "../src/cache/Cache.js"
 import { ConfigError } from "../src/config/ConfigError.js"
 import { ConnectionError, SqlError, isTransient, toConnectionError } from "../src/database/SqlError.js"
 import { SmtpError, SmtpNotConfigured } from "../src/mail/Mailer.js"
 import { CheckFailed } from "../src/source/fileChecks.js"
-import { LedgerAdminRefused } from "../src/migrations/LedgerAdmin.js"
-import { LockWaitTimeout } from "../src/migrations/MigrationLock.js"
+import { LedgerAdminRefused } from "../src/migrator/LedgerAdmin.js"
+import { LockWaitTimeout } from "../src/migrator/MigrationLock.js"
 import { MigrationSourceError, MigrationsDirectoryMissing } from "../src/source/MigrationSourceError.js"
-import { MigrationFailed, MigrationRefused, ServerTooOld } from "../src/migrations/MigratorError.js"
+import { MigrationFailed, MigrationRefused, ServerTooOld } from "../src/migrator/MigratorError.js"
 import { SqlParseError } from "../src/sql/sqlAnalysis.js"
-import { catalog } from "../src/troubleshooting/catalog.js"
-import { codedLine, diagnose, explain, refusalEntry } from "../src/troubleshooting/diagnose.js"
+import { catalog } from "../src/errors/catalog.js"
+import { codedLine, diagnose, explain, refusalEntry } from "../src/diagnose/diagnose.js"
 
 type Key = keyof typeof catalog
 const codeOf = (key: Key) => catalog[key].code

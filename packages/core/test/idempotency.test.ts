@@ -5,7 +5,7 @@ import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { Effect } from "effect"
 import { catalogSnapshot } from "../src/database/catalogSnapshot.js"
-import { diagnose } from "../src/troubleshooting/diagnose.js"
+import { diagnose } from "../src/diagnose/diagnose.js"
 import { migrationsCopy, psqlFile, run, runMigratorFailure, shippedMigrations } from "./support.js"
 
 const files = readdirSync(shippedMigrations)

@@ -5,8 +5,8 @@ import pg from "pg"
 import { describe, expect, it } from "vitest"
 import { Database } from "../src/database/Database.js"
 import { databaseFor } from "../src/database/databases.js"
-import { type LockPlan, type PlannedStatement, planLocks } from "../src/impact/LockPlan.js"
-import { type LockMode, lockModes } from "../src/impact/statementLocks.js"
+import { type LockPlan, type PlannedStatement, planLocks } from "../src/plan/LockPlan.js"
+import { type LockMode, lockModes } from "../src/plan/statementLocks.js"
 import { serverSettings } from "./support.js"
 
 const database = useTestDatabase("aim_lockplan")

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
-import { type LockPlan, type RelationSize, atLeast, planRisk, planStatement, risks, sizeThresholds } from "../src/impact/LockPlan.js"
-import { type CatalogFacts, noFacts } from "../src/impact/statementLocks.js"
+import { type LockPlan, type RelationSize, atLeast, planRisk, planStatement, risks, sizeThresholds } from "../src/plan/LockPlan.js"
+import { type CatalogFacts, noFacts } from "../src/plan/statementLocks.js"
 import { firstStatement } from "./support.js"
 
 const facts: CatalogFacts = { ...noFacts, indexTable: new Map([["t_idx", "t"]]), notNullChecked: new Set(["t.checked"]) }

@@ -1,7 +1,7 @@
 import { type Certificates, type SmtpTestServer, freePort, makeCertificates, startSmtp } from "@aim/testkit"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { diagnose } from "../src/troubleshooting/diagnose.js"
+import { diagnose } from "../src/diagnose/diagnose.js"
 import { makeMailer } from "../src/mail/Mailer.js"
 import { readConfig } from "../src/config/AimConfig.js"
 

@@ -5,11 +5,11 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { describeDatabase } from "../src/config/DatabaseConfig.js"
-import { diagnose } from "../src/troubleshooting/diagnose.js"
+import { diagnose } from "../src/diagnose/diagnose.js"
 import { loadMigrations } from "../src/source/MigrationSource.js"
 import { readConfig } from "../src/config/AimConfig.js"
 import { scrub, scrubValue, secretsOf } from "../src/output/redact.js"
-import { transactionControl } from "../src/migrations/MigrationSession.js"
+import { transactionControl } from "../src/migrator/MigrationSession.js"
 
 // Generated inputs: every one is answered by a coded error or a success, never a defect, a hang or a
 // secret in what would be printed. 1,000 runs of each property per test run.

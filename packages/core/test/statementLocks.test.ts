@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { type CatalogFacts, blocksReads, blocksWrites, lockModes, noFacts, statementLocks, strength } from "../src/impact/statementLocks.js"
+import { type CatalogFacts, blocksReads, blocksWrites, lockModes, noFacts, statementLocks, strength } from "../src/plan/statementLocks.js"
 import { firstStatement } from "./support.js"
 
 // What the catalog of the lock test's schema (lockPlan.test.ts) says, as planLocks reads it.

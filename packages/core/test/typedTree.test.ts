@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest"
 import type { AlterTableType, StatementKind } from "../src/sql/sqlAnalysis.js"
-import { impact, type LockRules } from "../src/impact/locks/syntax.js"
-import { schemaObjectRules } from "../src/impact/locks/schemaObjects.js"
-import { noFacts } from "../src/impact/catalogFacts.js"
+import { impact, type LockRules } from "../src/plan/locks/syntax.js"
+import { schemaObjectRules } from "../src/plan/locks/schemaObjects.js"
+import { noFacts } from "../src/plan/catalogFacts.js"
 import { firstStatement } from "./support.js"
 
 // The lock rules and the linter match the parser's node types and ALTER TABLE's subtypes by name.

@@ -2,7 +2,7 @@ import { type TestDatabase, createMigratedDatabase, createTestDatabase, sql, tes
 import bcrypt from "bcryptjs"
 import { Effect } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
-import { Migrator } from "../src/migrations/Migrator.js"
+import { Migrator } from "../src/migrator/Migrator.js"
 import { Verifier } from "../src/verify/Verifier.js"
 import type { VerifyReport } from "../src/verify/VerifyReport.js"
 import { defaultAdmin } from "../src/verify/expectations.js"

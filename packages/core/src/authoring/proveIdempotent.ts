@@ -2,7 +2,7 @@ import { Data, Effect } from "effect"
 import { type CatalogSnapshot, catalogSnapshot, diffSnapshots } from "../database/catalogSnapshot.js"
 import type { DatabaseShape } from "../database/Database.js"
 import type { Migration } from "../source/Migration.js"
-import { executeFile } from "../migrations/replay.js"
+import { executeFile } from "../migrator/replay.js"
 
 export interface IdempotencyFinding {
   readonly file: string

@@ -1,5 +1,5 @@
 import { Data } from "effect"
-import type { CatalogEntry } from "../troubleshooting/catalog.js"
+import type { CatalogEntry } from "../errors/catalog.js"
 
 /** One thing wrong with the environment, with the variable it concerns and how to fix it. */
 export interface ConfigProblem {

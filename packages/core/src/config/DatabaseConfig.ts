@@ -1,6 +1,6 @@
 import { Redacted } from "effect"
 import { statSync } from "node:fs"
-import { catalog } from "../troubleshooting/catalog.js"
+import { catalog } from "../errors/catalog.js"
 import { join, resolve } from "node:path"
 import { decoded, withoutUrlCredentials } from "../output/redact.js"
 import type { ConfigProblem } from "./ConfigError.js"

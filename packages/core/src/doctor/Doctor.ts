@@ -10,8 +10,8 @@ import { connectRedis, describeRedis } from "../cache/RedisCache.js"
 import { Database } from "../database/Database.js"
 import { databaseFor } from "../database/databases.js"
 import { describeSmtp, makeMailer } from "../mail/Mailer.js"
-import { type CatalogEntry, catalog } from "../troubleshooting/catalog.js"
-import { type AimError, type Diagnosis, explain } from "../troubleshooting/diagnose.js"
+import { type CatalogEntry, catalog } from "../errors/catalog.js"
+import { type AimError, type Diagnosis, explain } from "../diagnose/diagnose.js"
 import { type Check, type VerifyReport, summarise } from "../verify/VerifyReport.js"
 
 export interface DoctorOptions {

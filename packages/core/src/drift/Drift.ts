@@ -6,8 +6,8 @@ import { withScratchDatabase } from "../database/databases.js"
 import { ident } from "../database/sqlText.js"
 import type { Migration } from "../source/Migration.js"
 import { MigrationSource } from "../source/MigrationSource.js"
-import { Migrator } from "../migrations/Migrator.js"
-import { type KnownPrefix, replayFiles } from "../migrations/replay.js"
+import { Migrator } from "../migrator/Migrator.js"
+import { type KnownPrefix, replayFiles } from "../migrator/replay.js"
 import { type DeployedObject, backendOwnedDefinitions, backendTables, deployedDifferences, deployedShapes } from "../verify/expectations.js"
 import {
   type Catalog,

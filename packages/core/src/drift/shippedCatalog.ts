@@ -1,5 +1,5 @@
 import type { Migration } from "../source/Migration.js"
-import type { KnownPrefix } from "../migrations/replay.js"
+import type { KnownPrefix } from "../migrator/replay.js"
 import type { Catalog, CatalogObject } from "./catalog.js"
 import artifact from "./shippedCatalog.json" with { type: "json" }
 

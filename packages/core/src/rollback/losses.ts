@@ -6,13 +6,13 @@ import { closeSync, mkdirSync, openSync, writeSync } from "node:fs"
 import { join } from "node:path"
 import { AimConfig } from "../config/AimConfig.js"
 import { withScratchDatabase } from "../database/databases.js"
-import { executeFile } from "../migrations/replay.js"
+import { executeFile } from "../migrator/replay.js"
 import { Database, type DatabaseShape } from "../database/Database.js"
 import { ident } from "../database/sqlText.js"
 import { type Difference, expectedCatalogOf } from "../drift/Drift.js"
 import type { Catalog, CatalogObject } from "../drift/catalog.js"
 import type { Migration } from "../source/Migration.js"
-import { type DataLoss, RollbackRefused } from "../migrations/MigratorError.js"
+import { type DataLoss, RollbackRefused } from "../migrator/MigratorError.js"
 
 /** Files 1..N's catalog as drift builds it: the shipped artifact, else a replay on the configured scratch database. */
 export const configuredTarget = (kept: ReadonlyArray<Migration>) =>

@@ -1,7 +1,7 @@
 import { Effect, Layer } from "effect"
 import { ServicesConfig } from "../config/AimConfig.js"
 import { invalidSettings } from "../config/ServicesConfig.js"
-import { catalog } from "../troubleshooting/catalog.js"
+import { catalog } from "../errors/catalog.js"
 import type { Cache } from "../cache/Cache.js"
 import { MemoryCacheLive } from "../cache/MemoryCache.js"
 import { type RedisOptions, RedisCacheLive, describeRedis } from "../cache/RedisCache.js"

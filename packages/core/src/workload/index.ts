@@ -9,5 +9,5 @@ export {
   type WorkloadCheck,
   atLeast,
   planRisk,
-} from "../impact/LockPlan.js"
+} from "../plan/LockPlan.js"
 export { type WorkloadSource, WorkloadUnavailable, pendingLockPlan, pendingLockPlanWith } from "./workload.js"

@@ -9,9 +9,9 @@ import { readCatalog } from "../drift/catalog.js"
 import { compareCatalogs } from "../drift/Drift.js"
 import { repairScript } from "../drift/repair.js"
 import type { Migration } from "../source/Migration.js"
-import { type BrokenQuery, type LockPlan, type PlannedStatement, type WorkloadCheck, WorkloadUnavailable, pendingFilesPlan } from "../impact/LockPlan.js"
+import { type BrokenQuery, type LockPlan, type PlannedStatement, type WorkloadCheck, WorkloadUnavailable, pendingFilesPlan } from "../plan/LockPlan.js"
 import { splitStatements } from "../sql/splitStatements.js"
-import { catalog } from "../troubleshooting/catalog.js"
+import { catalog } from "../errors/catalog.js"
 
 /**
  * The workload-aware plan: the queries the running application sends, prepared (never executed)

@@ -6,7 +6,7 @@ import type { SqlError } from "../database/SqlError.js"
 import { type MigrationCheck, readChecks } from "../source/fileChecks.js"
 import type { Migration } from "../source/Migration.js"
 import { MigrationSource } from "../source/MigrationSource.js"
-import { Migrator } from "../migrations/Migrator.js"
+import { Migrator } from "../migrator/Migrator.js"
 import { type RelationSize, readCatalogFacts } from "./catalogRead.js"
 import { type CatalogFacts, type LockMode, type RelationLock, blocksReads, blocksWrites, statementLocks, strength } from "./statementLocks.js"
 
