@@ -7,6 +7,8 @@ import { describe, expect, it } from "vitest"
 import { HealthReport, HealthReportLive } from "../src/health/HealthReport.js"
 import { LedgerAdmin, LedgerAdminLive } from "../src/migrator/LedgerAdmin.js"
 import { MemoryCacheLive } from "../src/cache/MemoryCache.js"
+import { Cache } from "../src/cache/Cache.js"
+import { Database } from "../src/database/Database.js"
 import { MigrationSource, MigrationSourceLive } from "../src/source/MigrationSource.js"
 import { Migrator } from "../src/migrator/Migrator.js"
 import { Verifier, VerifierLive } from "../src/verify/Verifier.js"
@@ -170,6 +172,30 @@ describe("/health/ready does not amplify load", () => {
     )
     expect(probes.every((p) => p.ready)).toBe(true)
     expect(runs).toBe(1)
+  })
+})
+
+describe("a shared cache that holds something else under the health key", () => {
+  // Redis is shared (another release of aim, another application, an operator's SET): what the
+  // readiness probe reads back is decoded, and anything that is not a verification is a miss.
+  it.each([
+    ["not JSON", "{not json"],
+    ["JSON of another shape", JSON.stringify({ ok: "yes", reasons: "none" })],
+    ["an older release's verification, without advisories", JSON.stringify({ ok: false, reasons: [] })],
+  ])("%s: the probe verifies afresh and answers, never fails", async (_, planted) => {
+    const db = await migrated()
+    const layer = HealthReportLive().pipe(
+      Layer.provideMerge(Layer.merge(VerifierLive, MemoryCacheLive())),
+      Layer.provideMerge(migratorFor({ DATABASE_URL: db.url }, shippedMigrations)),
+    )
+    const ready = await Effect.runPromise(
+      Effect.gen(function* () {
+        const target = (yield* Database).target
+        yield* (yield* Cache).set(`aim:health:verify:${target}`, planted, "1 minute")
+        return yield* (yield* HealthReport).readiness
+      }).pipe(Effect.provide(layer)),
+    )
+    expect(ready.ready).toBe(true)
   })
 })
 

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import type { DatabaseShape } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
 import { withFilesSearchPath } from "../database/catalogText.js"
@@ -214,6 +214,8 @@ const keyQuery = [
 ].join("\nUNION ALL\n")
 
 type Rows = ReadonlyArray<Record<string, unknown>>
+/** An enum's labels, as the catalog query aggregates them (json_agg of text), decoded rather than cast. */
+const decodeLabels = Schema.decodeUnknownSync(Schema.parseJson(Schema.Array(Schema.String)))
 const text = (v: unknown): string => String(v)
 const textOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v))
 // Definitions, types and signatures: deparsed with aim's search_path, read as the files write them.
@@ -226,7 +228,7 @@ export const readCatalog = (db: Pick<DatabaseShape, "query">): Effect.Effect<Cat
     const objects: Array<CatalogObject> = []
     const rows = (sql: string): Effect.Effect<Rows, SqlError> => db.query(sql)
     for (const r of yield* rows(queries.type)) {
-      const labels = JSON.parse(text(r.labels)) as ReadonlyArray<string>
+      const labels = decodeLabels(text(r.labels))
       objects.push({ kind: "type", name: text(r.name), labels })
       for (const label of labels) objects.push({ kind: "label", type: text(r.name), label })
     }

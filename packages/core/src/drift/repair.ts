@@ -1,3 +1,4 @@
+import { Schema } from "effect"
 import { ident, literal } from "../database/sqlText.js"
 import { type Catalog, type CatalogObject, columnDefinition, definitionOf } from "./catalog.js"
 
@@ -120,9 +121,12 @@ const sequenceRepairs = (want: Of<"sequence">, have: Of<"sequence"> | undefined)
   return repairs
 }
 
+/** A seed row as the catalog read it (to_jsonb of the row): its column names are what the insert lists. */
+const decodeRow = Schema.decodeUnknownSync(Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.Unknown })))
+
 // A default policy goes back into the organization 015 seeds (the admin's), created by the admin where it still exists.
 const seedInsert = (seed: Of<"seed">): string => {
-  const columns = Object.keys(JSON.parse(seed.row ?? "{}") as Record<string, unknown>).map(ident)
+  const columns = Object.keys(decodeRow(seed.row ?? "{}")).map(ident)
   return `INSERT INTO security_policies (organization_id, created_by, ${columns.join(", ")}) SELECT o.id, (SELECT u.id FROM users u WHERE u.email = 'admin@opena2a.org' AND u.organization_id = o.id), ${columns.map((c) => `r.${c}`).join(", ")} FROM organizations o, jsonb_populate_record(NULL::security_policies, ${literal(seed.row ?? "{}")}) r WHERE o.domain = 'admin.opena2a.org'`
 }
 

@@ -1,4 +1,4 @@
-import { Context, Duration, Effect, Either, Layer, Option, Ref } from "effect"
+import { Context, Duration, Effect, Either, Layer, Option, Ref, Schema } from "effect"
 import { Cache, type CacheStatus } from "../cache/Cache.js"
 import { Database } from "../database/Database.js"
 import { readLedger } from "../ledger/Ledger.js"
@@ -76,11 +76,15 @@ export interface HealthOptions {
 
 const reason = (entry: CatalogEntry, message: string): Reason => ({ code: entry.code, message, docs: docsPath(entry) })
 
-interface CachedVerification {
-  readonly ok: boolean
-  readonly reasons: ReadonlyArray<Reason>
-  readonly advisories: ReadonlyArray<Reason>
-}
+const ReasonSchema = Schema.Struct({ code: Schema.String, message: Schema.String, docs: Schema.String })
+const CachedVerificationSchema = Schema.Struct({ ok: Schema.Boolean, reasons: Schema.Array(ReasonSchema), advisories: Schema.Array(ReasonSchema) })
+type CachedVerification = typeof CachedVerificationSchema.Type
+/**
+ * A verification read back from the shared cache, decoded: Redis is shared (another release of aim,
+ * another application, an operator's SET), and anything under the key that is not a verification
+ * is a miss, verified afresh, never a failed probe or a wrong answer.
+ */
+const decodeCached = Schema.decodeUnknownOption(Schema.parseJson(CachedVerificationSchema))
 
 const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
@@ -140,7 +144,8 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
 
     const verification = Effect.gen(function* () {
       const hit = yield* cache.get(cacheKey)
-      if (Option.isSome(hit)) return { ...(JSON.parse(hit.value) as CachedVerification), cached: true }
+      const cached = Option.flatMap(hit, decodeCached)
+      if (Option.isSome(cached)) return { ...cached.value, cached: true }
       return { ...(yield* verifyOnce), cached: false }
     })
 
