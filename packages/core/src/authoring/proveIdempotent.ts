@@ -1,6 +1,8 @@
 import { Data, Effect } from "effect"
 import { type CatalogSnapshot, catalogSnapshot, diffSnapshots } from "../database/catalogSnapshot.js"
-import type { DatabaseShape } from "../database/Database.js"
+import { Database, type DatabaseShape } from "../database/Database.js"
+import type { DatabaseSettings } from "../config/DatabaseConfig.js"
+import { withScratchDatabase } from "../database/databases.js"
 import type { Migration } from "../source/Migration.js"
 import { executeFile } from "../migrator/replay.js"
 
@@ -66,3 +68,15 @@ export const proveIdempotent = (db: DatabaseShape, migrations: ReadonlyArray<Mig
     }
     return { ok: findings.length === 0, files: migrations.length, objects, findings } satisfies IdempotencyReport
   })
+
+/** Proves idempotency on a scratch database (in memory unless one is named), never on the configured one. */
+export const proveOnScratch = (settings: DatabaseSettings | undefined, migrations: ReadonlyArray<Migration>) =>
+  withScratchDatabase(
+    settings,
+    Effect.flatMap(Database, (db) =>
+      proveIdempotent(db, migrations).pipe(
+        Effect.map((report) => ({ scratch: db.kind === "embedded" ? "in-memory embedded PostgreSQL" : db.target, ...report })),
+      ),
+    ),
+    "prove",
+  )
