@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import type { AlterTableType, StatementKind } from "../src/sql/sqlAnalysis.js"
+import { type AlterTableType, type StatementKind, payloadOf } from "../src/sql/sqlAnalysis.js"
 import { impact, type LockRules } from "../src/plan/locks/syntax.js"
 import { schemaObjectRules } from "../src/plan/locks/schemaObjects.js"
 import { noFacts } from "../src/plan/catalogFacts.js"
@@ -38,6 +38,11 @@ describe("the lock rules are a table keyed by the parser's node types, each read
 
     const statement = await firstStatement("CREATE INDEX CONCURRENTLY accounts_owner ON accounts (owner)")
     expect(statement.kind).toBe("IndexStmt")
+    // The linter reads a node through payloadOf, with the same types.
+    expect(payloadOf(statement, "IndexStmt")?.idxname).toBe("accounts_owner")
+    expect(payloadOf(statement, "CreateStmt")).toBeUndefined()
+    // @ts-expect-error a node type the parser does not have
+    expect(payloadOf(statement, "IndexStmnt")).toBeUndefined()
     const rule = schemaObjectRules.IndexStmt
     const locks = rule?.(statement.node as Parameters<NonNullable<typeof rule>>[0], noFacts, statement)
     expect(locks?.kind).toBe("CREATE INDEX CONCURRENTLY")

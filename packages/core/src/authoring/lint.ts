@@ -2,7 +2,8 @@ import { Effect } from "effect"
 import { declaredType, typeChangeRewrites } from "../sql/columnTypes.js"
 import { readChecks } from "../source/fileChecks.js"
 import type { Migration } from "../source/Migration.js"
-import { type AstNode, type ParsedStatement, lastName, parseScript, relationName } from "../sql/sqlAnalysis.js"
+import type { AlterTableCmd, AlterTableStmt, ColumnDef, ConstrType, CreateStmt, DropStmt, InsertStmt, Node, ObjectType } from "@pgsql/types"
+import { type ParsedStatement, type Payload, type StatementKind, lastName, parseScript, payloadOf, relationName } from "../sql/sqlAnalysis.js"
 
 export type Severity = "error" | "warning"
 
@@ -84,61 +85,58 @@ const suppressedAt = (lines: ReadonlyArray<string>, line: number): ReadonlySet<s
 const volatileFunctions = new Set(["random", "clock_timestamp", "timeofday", "gen_random_uuid", "uuid_generate_v4", "nextval", "txid_current"])
 
 /** The volatile function a column's DEFAULT calls, if any. */
-const volatileDefault = (column: AstNode | undefined): string | undefined => {
-  const defaults = ((column?.constraints as ReadonlyArray<{ Constraint?: { contype?: string; raw_expr?: unknown } }> | undefined) ?? []).filter(
-    (c) => c.Constraint?.contype === "CONSTR_DEFAULT",
-  )
+const volatileDefault = (column: ColumnDef | undefined): string | undefined => {
+  const defaults = (column?.constraints ?? []).flatMap((c) => ("Constraint" in c && c.Constraint.contype === "CONSTR_DEFAULT" ? [c.Constraint.raw_expr] : []))
   const calls: Array<string> = []
+  // Every FuncCall anywhere under the expression, whatever node holds it.
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) for (const n of node) visit(n)
     else if (typeof node === "object" && node !== null) {
-      const call = (node as { FuncCall?: { funcname?: ReadonlyArray<Named> } }).FuncCall
-      const name = lastName(call?.funcname)
+      const name = "FuncCall" in node ? lastName((node as Extract<Node, { FuncCall: unknown }>).FuncCall.funcname) : undefined
       if (name !== undefined) calls.push(name)
       for (const value of Object.values(node)) visit(value)
     }
   }
-  visit(defaults.map((c) => c.Constraint?.raw_expr))
+  visit(defaults)
   return calls.find((name) => volatileFunctions.has(name))
 }
 
-const commands = (node: AstNode): ReadonlyArray<AstNode> =>
-  ((node.cmds as ReadonlyArray<{ AlterTableCmd?: AstNode }> | undefined) ?? []).flatMap((c) => (c.AlterTableCmd === undefined ? [] : [c.AlterTableCmd]))
+/** The commands of an ALTER TABLE. */
+const commands = (node: AlterTableStmt): ReadonlyArray<AlterTableCmd> => (node.cmds ?? []).flatMap((c) => ("AlterTableCmd" in c ? [c.AlterTableCmd] : []))
 
-const hasConstraint = (column: AstNode | undefined, type: string): boolean =>
-  ((column?.constraints as ReadonlyArray<{ Constraint?: { contype?: string } }> | undefined) ?? []).some((c) => c.Constraint?.contype === type)
-
-type Named = { String?: { sval?: string } }
+const hasConstraint = (column: ColumnDef | undefined, type: ConstrType): boolean =>
+  (column?.constraints ?? []).some((c) => "Constraint" in c && c.Constraint.contype === type)
 
 /** Names a DROP removes: the last part of each object (`t.x` of DROP TRIGGER x ON t is `x`). */
-const droppedNames = (node: AstNode): ReadonlyArray<string> =>
-  ((node.objects as ReadonlyArray<{ List?: { items?: ReadonlyArray<Named> }; ObjectWithArgs?: { objname?: ReadonlyArray<Named> } }> | undefined) ?? []).flatMap(
-    (o) => lastName(o.List?.items ?? o.ObjectWithArgs?.objname) ?? [],
-  )
+const droppedNames = (node: DropStmt): ReadonlyArray<string> =>
+  (node.objects ?? []).flatMap((o) => ("List" in o ? lastName(o.List.items) : "ObjectWithArgs" in o ? lastName(o.ObjectWithArgs.objname) : undefined) ?? [])
 
 // DROP x IF EXISTS followed by CREATE x is how PostgreSQL spells "replace" for these kinds: the pair
 // is idempotent and loses no data. Tables, types and sequences are not here: dropping them loses rows.
-const replaceableKinds: Readonly<Record<string, { readonly create: string; readonly name: (node: AstNode) => string | undefined }>> = {
-  OBJECT_TRIGGER: { create: "CreateTrigStmt", name: (n) => n.trigname as string | undefined },
-  OBJECT_INDEX: { create: "IndexStmt", name: (n) => n.idxname as string | undefined },
-  OBJECT_VIEW: { create: "ViewStmt", name: (n) => (n.view as { relname?: string } | undefined)?.relname },
-  OBJECT_FUNCTION: { create: "CreateFunctionStmt", name: (n) => lastName(n.funcname as ReadonlyArray<Named> | undefined) },
-  OBJECT_POLICY: { create: "CreatePolicyStmt", name: (n) => n.policy_name as string | undefined },
+// Each gives the name a statement creates of its kind (undefined for a statement of another kind).
+const replaceableKinds: Readonly<Partial<Record<ObjectType, (statement: ParsedStatement) => string | undefined>>> = {
+  OBJECT_TRIGGER: (s) => payloadOf(s, "CreateTrigStmt")?.trigname,
+  OBJECT_INDEX: (s) => payloadOf(s, "IndexStmt")?.idxname,
+  OBJECT_VIEW: (s) => payloadOf(s, "ViewStmt")?.view?.relname,
+  OBJECT_FUNCTION: (s) => lastName(payloadOf(s, "CreateFunctionStmt")?.funcname),
+  OBJECT_POLICY: (s) => payloadOf(s, "CreatePolicyStmt")?.policy_name,
 }
 
-const dropsIfExists = (statement: ParsedStatement, kind: string, name: string): boolean =>
-  statement.kind === "DropStmt" && statement.node.removeType === kind && statement.node.missing_ok === true && droppedNames(statement.node).includes(name)
+const dropsIfExists = (statement: ParsedStatement, kind: ObjectType, name: string): boolean => {
+  const drop = payloadOf(statement, "DropStmt")
+  return drop !== undefined && drop.removeType === kind && drop.missing_ok === true && droppedNames(drop).includes(name)
+}
 
 /** True when `create` (a CREATE of a replaceable kind) follows a DROP ... IF EXISTS of the same name. */
-const createReplaces = (statements: ReadonlyArray<ParsedStatement>, index: number, kind: string, name: string): boolean =>
+const createReplaces = (statements: ReadonlyArray<ParsedStatement>, index: number, kind: ObjectType, name: string): boolean =>
   statements.slice(0, index).some((s) => dropsIfExists(s, kind, name))
 
 /** True when this DROP ... IF EXISTS is followed by a CREATE of the same name: a replacement. */
-const dropIsReplacement = (statements: ReadonlyArray<ParsedStatement>, index: number, node: AstNode): boolean => {
-  const kind = replaceableKinds[String(node.removeType)]
-  if (kind === undefined || node.missing_ok !== true) return false
+const dropIsReplacement = (statements: ReadonlyArray<ParsedStatement>, index: number, node: DropStmt): boolean => {
+  const created = node.removeType === undefined ? undefined : replaceableKinds[node.removeType]
+  if (created === undefined || node.missing_ok !== true) return false
   const names = droppedNames(node)
-  return statements.slice(index + 1).some((s) => s.kind === kind.create && names.includes(kind.name(s.node) ?? ""))
+  return statements.slice(index + 1).some((s) => names.includes(created(s) ?? ""))
 }
 
 /** Constraint names dropped IF EXISTS on `table`, in this statement or an earlier one. */
@@ -146,25 +144,27 @@ const constraintsDroppedBefore = (statements: ReadonlyArray<ParsedStatement>, in
   new Set(
     statements
       .slice(0, index + 1)
-      .filter((s) => s.kind === "AlterTableStmt" && relationName(s.node) === table)
-      .flatMap((s) => commands(s.node))
+      .flatMap((s) => payloadOf(s, "AlterTableStmt") ?? [])
+      .filter((alter) => relationName(alter) === table)
+      .flatMap(commands)
       .filter((cmd) => cmd.subtype === "AT_DropConstraint" && cmd.missing_ok === true)
       .map((cmd) => String(cmd.name)),
   )
 
-const isNotExistsOn = (node: unknown, table: string): boolean => {
-  const bool = (node as { BoolExpr?: { boolop?: string; args?: ReadonlyArray<unknown> } } | undefined)?.BoolExpr
-  if (bool === undefined) return false
+const isNotExistsOn = (node: Node | undefined, table: string): boolean => {
+  if (node === undefined || !("BoolExpr" in node)) return false
+  const bool = node.BoolExpr
   if (bool.boolop === "AND_EXPR") return (bool.args ?? []).some((arg) => isNotExistsOn(arg, table))
   if (bool.boolop !== "NOT_EXPR") return false
-  const link = (bool.args?.[0] as { SubLink?: { subLinkType?: string; subselect?: unknown } } | undefined)?.SubLink
+  const first = bool.args?.[0]
+  const link = first !== undefined && "SubLink" in first ? first.SubLink : undefined
   return link?.subLinkType === "EXISTS_SUBLINK" && JSON.stringify(link.subselect ?? {}).includes(`"relname":${JSON.stringify(table)}`)
 }
 
 /** `INSERT ... SELECT ... WHERE NOT EXISTS (SELECT ... FROM <the same table> ...)` inserts nothing the second time. */
-const insertsOnlyWhenAbsent = (node: AstNode): boolean => {
+const insertsOnlyWhenAbsent = (node: InsertStmt): boolean => {
   const table = relationName(node)
-  const select = (node.selectStmt as { SelectStmt?: { whereClause?: unknown } } | undefined)?.SelectStmt
+  const select = node.selectStmt !== undefined && "SelectStmt" in node.selectStmt ? node.selectStmt.SelectStmt : undefined
   return table !== undefined && isNotExistsOn(select?.whereClause, table)
 }
 
@@ -191,59 +191,63 @@ const checkFindings = (input: LintInput): Effect.Effect<Array<LintFinding>> =>
     return found
   })
 
+/** What a statement's rule sees: the file, its statements and where this one is, and how to report. */
+interface LintContext {
+  readonly input: LintInput
+  readonly statements: ReadonlyArray<ParsedStatement>
+  readonly index: number
+  /** `table.column` → its type, from the files and statements linted so far. */
+  readonly declared: DeclaredTypes
+  /** Is the statement's table one that exists before this file (not created in it)? */
+  readonly existing: (node: object) => boolean
+  readonly report: (rule: LintRule, message: string) => void
+}
+
+/** The lint rule of one kind of statement, reading its node as the parser's types say it is. */
+type StatementRule<K extends StatementKind> = (node: Payload<K>, context: LintContext) => void
+type StatementRules = { readonly [K in StatementKind]?: StatementRule<K> }
+
 /** The ALTER TABLE commands of one statement: guards, rewrites, scans and drops. */
-const lintAlterTable = (
-  statement: ParsedStatement,
-  statements: ReadonlyArray<ParsedStatement>,
-  index: number,
-  onExistingTable: boolean,
-  declared: DeclaredTypes,
-  report: (statement: ParsedStatement, rule: LintRule, message: string) => void,
-) => {
-  const { node } = statement
+const lintAlterTable: StatementRule<"AlterTableStmt"> = (node, { statements, index, existing, declared, report }) => {
   const table = relationName(node)
+  const onExistingTable = existing(node)
   for (const cmd of commands(node)) {
-    const column = (cmd.def as { ColumnDef?: AstNode } | undefined)?.ColumnDef
+    const column = cmd.def !== undefined && "ColumnDef" in cmd.def ? cmd.def.ColumnDef : undefined
     switch (cmd.subtype) {
       case "AT_AddColumn":
-        declared.set(`${table}.${String(column?.colname ?? "")}`, declaredType(column))
-        if (cmd.missing_ok !== true) report(statement, "add-column-without-if-not-exists", `ADD COLUMN ${String(column?.colname ?? "")} without IF NOT EXISTS`)
+        declared.set(`${table}.${column?.colname ?? ""}`, declaredType(column))
+        if (cmd.missing_ok !== true) report("add-column-without-if-not-exists", `ADD COLUMN ${column?.colname ?? ""} without IF NOT EXISTS`)
         if (
           onExistingTable &&
           hasConstraint(column, "CONSTR_NOTNULL") &&
           !hasConstraint(column, "CONSTR_DEFAULT") &&
           !hasConstraint(column, "CONSTR_IDENTITY")
         ) {
-          report(statement, "not-null-without-default", `ADD COLUMN ${String(column?.colname ?? "")} NOT NULL without DEFAULT fails on a table with rows`)
+          report("not-null-without-default", `ADD COLUMN ${column?.colname ?? ""} NOT NULL without DEFAULT fails on a table with rows`)
         }
         // PostgreSQL 11+ adds a column with a constant default without touching the rows; a volatile
         // default is computed for every existing row, a rewrite under an exclusive lock.
         if (onExistingTable) {
           const volatile = volatileDefault(column)
           if (volatile !== undefined) {
-            report(
-              statement,
-              "table-rewrite",
-              `ADD COLUMN ${String(column?.colname ?? "")} DEFAULT ${volatile}() computes a value for every row: the table is rewritten`,
-            )
+            report("table-rewrite", `ADD COLUMN ${column?.colname ?? ""} DEFAULT ${volatile}() computes a value for every row: the table is rewritten`)
           }
         }
         break
       case "AT_AddConstraint": {
-        const name = (cmd.def as { Constraint?: { conname?: string } } | undefined)?.Constraint?.conname
-        if (name === undefined || !constraintsDroppedBefore(statements, index, relationName(node)).has(name)) {
-          report(statement, "constraint-without-guard", "ADD CONSTRAINT has no IF NOT EXISTS: a second run fails")
+        const name = cmd.def !== undefined && "Constraint" in cmd.def ? cmd.def.Constraint.conname : undefined
+        if (name === undefined || !constraintsDroppedBefore(statements, index, table).has(name)) {
+          report("constraint-without-guard", "ADD CONSTRAINT has no IF NOT EXISTS: a second run fails")
         }
         break
       }
       case "AT_AlterColumnType": {
         // The rule aim plan applies to the live column, here to the type the files before it declared.
-        const name = String(cmd.name ?? "")
+        const name = cmd.name ?? ""
         const from = declared.get(`${table}.${name}`)
         const type = declaredType(column)
         if (onExistingTable && typeChangeRewrites(from, column))
           report(
-            statement,
             "table-rewrite",
             from === undefined
               ? `ALTER COLUMN ${name} TYPE ${type} may rewrite ${table}: no file before it declares the column's type (aim plan reads it from the database)`
@@ -253,32 +257,86 @@ const lintAlterTable = (
         break
       }
       case "AT_SetNotNull":
-        if (onExistingTable)
-          report(statement, "set-not-null-scan", `SET NOT NULL on ${relationName(node)}.${String(cmd.name ?? "")} scans the table under an exclusive lock`)
+        if (onExistingTable) report("set-not-null-scan", `SET NOT NULL on ${table}.${cmd.name ?? ""} scans the table under an exclusive lock`)
         break
       case "AT_DropColumn":
-        report(statement, "destructive", `DROP COLUMN ${String(cmd.name ?? "")}`)
+        report("destructive", `DROP COLUMN ${cmd.name ?? ""}`)
         break
     }
   }
-}
-
-const createdKinds: Readonly<Record<string, string>> = {
-  CreateStmt: "CREATE TABLE",
-  CreateSeqStmt: "CREATE SEQUENCE",
-  CreateSchemaStmt: "CREATE SCHEMA",
-  CreateTableAsStmt: "CREATE TABLE AS",
 }
 
 /** `table.column` → its type as format_type prints it, from the CREATE TABLE and ALTER TABLE statements linted so far. */
 type DeclaredTypes = Map<string, string>
 
 /** The column types a CREATE TABLE declares. */
-const declareColumns = (node: AstNode, declared: DeclaredTypes) => {
+const declareColumns = (node: CreateStmt, declared: DeclaredTypes) => {
   const table = relationName(node)
-  for (const element of (node.tableElts ?? []) as ReadonlyArray<{ ColumnDef?: AstNode }>) {
-    if (element.ColumnDef !== undefined) declared.set(`${table}.${String(element.ColumnDef.colname ?? "")}`, declaredType(element.ColumnDef))
+  for (const element of node.tableElts ?? []) {
+    if ("ColumnDef" in element) declared.set(`${table}.${element.ColumnDef.colname ?? ""}`, declaredType(element.ColumnDef))
   }
+}
+
+const createWithoutGuard = (what: string, node: { readonly if_not_exists?: boolean }, { report }: LintContext) => {
+  if (node.if_not_exists !== true) report("create-without-guard", `${what} without IF NOT EXISTS`)
+}
+const typeWithoutGuard = (_node: unknown, { report }: LintContext) =>
+  report("type-without-guard", "CREATE TYPE/DOMAIN has no IF NOT EXISTS: a second run fails")
+
+/** The lint rules, keyed by the parser's node types: a kind or a field the parser does not have does not compile. */
+const statementRules: StatementRules = {
+  CreateStmt: (node, context) => {
+    createWithoutGuard("CREATE TABLE", node, context)
+    declareColumns(node, context.declared)
+  },
+  CreateSeqStmt: (node, context) => createWithoutGuard("CREATE SEQUENCE", node, context),
+  CreateSchemaStmt: (node, context) => createWithoutGuard("CREATE SCHEMA", node, context),
+  CreateTableAsStmt: (node, context) => createWithoutGuard("CREATE TABLE AS", node, context),
+  ViewStmt: (node, { statements, index, report }) => {
+    if (node.replace !== true && !createReplaces(statements, index, "OBJECT_VIEW", node.view?.relname ?? ""))
+      report("create-without-guard", "CREATE VIEW without OR REPLACE")
+  },
+  IndexStmt: (node, { input, statements, index, existing, report }) => {
+    if (node.if_not_exists !== true && !createReplaces(statements, index, "OBJECT_INDEX", node.idxname ?? ""))
+      report("create-without-guard", `CREATE INDEX ${node.idxname ?? ""} without IF NOT EXISTS`)
+    if (node.concurrent === true && input.transactional) report("concurrently-in-transaction", "CREATE INDEX CONCURRENTLY cannot run inside a transaction")
+    if (node.concurrent !== true && existing(node))
+      report("index-locks-table", `CREATE INDEX on existing table ${relationName(node)} blocks its writes while it builds`)
+  },
+  CompositeTypeStmt: typeWithoutGuard,
+  CreateEnumStmt: typeWithoutGuard,
+  CreateDomainStmt: typeWithoutGuard,
+  CreateFunctionStmt: (node, { statements, index, report }) => {
+    if (node.replace !== true && !createReplaces(statements, index, "OBJECT_FUNCTION", lastName(node.funcname) ?? ""))
+      report("function-without-or-replace", "CREATE FUNCTION without OR REPLACE")
+  },
+  CreateTrigStmt: (node, { statements, index, report }) => {
+    const name = node.trigname ?? ""
+    if (node.replace !== true && !createReplaces(statements, index, "OBJECT_TRIGGER", name)) {
+      report("trigger-without-guard", `CREATE TRIGGER ${name} without OR REPLACE or a DROP TRIGGER IF EXISTS before it`)
+    }
+  },
+  InsertStmt: (node, { report }) => {
+    if (node.onConflictClause === undefined && !insertsOnlyWhenAbsent(node)) {
+      report("insert-without-on-conflict", `INSERT INTO ${relationName(node) ?? "?"} without ON CONFLICT or WHERE NOT EXISTS`)
+    }
+  },
+  TransactionStmt: (_node, { input, report }) => {
+    if (input.transactional) report("transaction-control", "transaction control statement in a file aim already wraps in a transaction")
+  },
+  CreateExtensionStmt: (node, { report }) => report("extension", `CREATE EXTENSION ${node.extname ?? ""}`),
+  TruncateStmt: (_node, { report }) => report("destructive", "TRUNCATE deletes every row"),
+  // Without a WHERE, as final as a TRUNCATE: every row deleted, or every row overwritten.
+  DeleteStmt: (node, { report }) => {
+    if (node.whereClause === undefined) report("destructive", `DELETE FROM ${relationName(node) ?? "?"} without WHERE deletes every row`)
+  },
+  UpdateStmt: (node, { report }) => {
+    if (node.whereClause === undefined) report("destructive", `UPDATE ${relationName(node) ?? "?"} without WHERE overwrites every row`)
+  },
+  DropStmt: (node, { statements, index, report }) => {
+    if (!dropIsReplacement(statements, index, node)) report("destructive", `DROP ${String(node.removeType ?? "").replace(/^OBJECT_/, "")}`)
+  },
+  AlterTableStmt: lintAlterTable,
 }
 
 /**
@@ -318,79 +376,21 @@ export const lintMigration = (input: LintInput, declared: DeclaredTypes = new Ma
         fix: lintRules[rule].fix,
       })
     }
-    const existing = (node: AstNode) => {
+    const existing = (node: object) => {
       const table = relationName(node)
       return table !== undefined && !createdHere.has(table)
     }
     statements.forEach((statement, index) => {
-      const { kind, node } = statement
-      switch (kind) {
-        case "CreateStmt":
-        case "CreateSeqStmt":
-        case "CreateSchemaStmt":
-        case "CreateTableAsStmt":
-          if (node.if_not_exists !== true) report(statement, "create-without-guard", `${createdKinds[kind] ?? kind} without IF NOT EXISTS`)
-          if (kind === "CreateStmt") declareColumns(node, declared)
-          break
-        case "ViewStmt":
-          if (
-            node.replace !== true &&
-            !createReplaces(statements, index, "OBJECT_VIEW", String((node.view as { relname?: string } | undefined)?.relname ?? ""))
-          )
-            report(statement, "create-without-guard", "CREATE VIEW without OR REPLACE")
-          break
-        case "IndexStmt":
-          if (node.if_not_exists !== true && !createReplaces(statements, index, "OBJECT_INDEX", String(node.idxname ?? "")))
-            report(statement, "create-without-guard", `CREATE INDEX ${String(node.idxname ?? "")} without IF NOT EXISTS`)
-          if (node.concurrent === true && input.transactional)
-            report(statement, "concurrently-in-transaction", "CREATE INDEX CONCURRENTLY cannot run inside a transaction")
-          if (node.concurrent !== true && existing(node))
-            report(statement, "index-locks-table", `CREATE INDEX on existing table ${relationName(node)} blocks its writes while it builds`)
-          break
-        case "CompositeTypeStmt":
-        case "CreateEnumStmt":
-        case "CreateDomainStmt":
-          report(statement, "type-without-guard", "CREATE TYPE/DOMAIN has no IF NOT EXISTS: a second run fails")
-          break
-        case "CreateFunctionStmt":
-          if (node.replace !== true && !createReplaces(statements, index, "OBJECT_FUNCTION", lastName(node.funcname as ReadonlyArray<Named> | undefined) ?? ""))
-            report(statement, "function-without-or-replace", "CREATE FUNCTION without OR REPLACE")
-          break
-        case "CreateTrigStmt": {
-          const name = String(node.trigname ?? "")
-          if (node.replace !== true && !createReplaces(statements, index, "OBJECT_TRIGGER", name)) {
-            report(statement, "trigger-without-guard", `CREATE TRIGGER ${name} without OR REPLACE or a DROP TRIGGER IF EXISTS before it`)
-          }
-          break
-        }
-        case "InsertStmt":
-          if (node.onConflictClause === undefined && !insertsOnlyWhenAbsent(node)) {
-            report(statement, "insert-without-on-conflict", `INSERT INTO ${relationName(node) ?? "?"} without ON CONFLICT or WHERE NOT EXISTS`)
-          }
-          break
-        case "TransactionStmt":
-          if (input.transactional) report(statement, "transaction-control", "transaction control statement in a file aim already wraps in a transaction")
-          break
-        case "CreateExtensionStmt":
-          report(statement, "extension", `CREATE EXTENSION ${String(node.extname ?? "")}`)
-          break
-        case "TruncateStmt":
-          report(statement, "destructive", "TRUNCATE deletes every row")
-          break
-        // Without a WHERE, as final as a TRUNCATE: every row deleted, or every row overwritten.
-        case "DeleteStmt":
-          if (node.whereClause === undefined) report(statement, "destructive", `DELETE FROM ${relationName(node) ?? "?"} without WHERE deletes every row`)
-          break
-        case "UpdateStmt":
-          if (node.whereClause === undefined) report(statement, "destructive", `UPDATE ${relationName(node) ?? "?"} without WHERE overwrites every row`)
-          break
-        case "DropStmt":
-          if (!dropIsReplacement(statements, index, node)) report(statement, "destructive", `DROP ${String(node.removeType ?? "").replace(/^OBJECT_/, "")}`)
-          break
-        case "AlterTableStmt":
-          lintAlterTable(statement, statements, index, existing(node), declared, report)
-          break
-      }
+      const lint = statementRules[statement.kind] as StatementRule<StatementKind> | undefined
+      // The one place the parser's untyped node meets its type: the rule was chosen by the node's own key.
+      lint?.(statement.node as Payload<StatementKind>, {
+        input,
+        statements,
+        index,
+        declared,
+        existing,
+        report: (rule, message) => report(statement, rule, message),
+      })
     })
     return findings
   })

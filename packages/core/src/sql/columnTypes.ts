@@ -1,18 +1,19 @@
-import { type AstNode, lastName } from "./sqlAnalysis.js"
+import type { ColumnDef } from "@pgsql/types"
+import { lastName } from "./sqlAnalysis.js"
 
 // What a column type change costs, from the parse tree alone: shared by aim plan (the live column's
 // type from the catalog) and aim lint (the type the files before it declared), so that both say the
 // same of one statement.
 
 /** A column definition's type name and modifiers, as the parser reads them. */
-const typeParts = (columnDef: AstNode | undefined): { readonly base: string; readonly mods: ReadonlyArray<number> } => {
-  const typeName = columnDef?.typeName as { names?: ReadonlyArray<unknown>; typmods?: ReadonlyArray<unknown> } | undefined
-  const mods = (typeName?.typmods ?? []).map((m) => (m as { A_Const?: { ival?: { ival?: number } } }).A_Const?.ival?.ival)
+const typeParts = (columnDef: ColumnDef | undefined): { readonly base: string; readonly mods: ReadonlyArray<number> } => {
+  const typeName = columnDef?.typeName
+  const mods = (typeName?.typmods ?? []).map((m) => ("A_Const" in m ? m.A_Const.ival?.ival : undefined))
   return { base: lastName(typeName?.names ?? []) ?? "", mods: mods.filter((n) => n !== undefined) }
 }
 
 /** A column definition's type as the parser reads it: `varchar(16)`, `numeric(6,2)`, `text`. */
-const typeOf = (columnDef: AstNode | undefined): string => {
+const typeOf = (columnDef: ColumnDef | undefined): string => {
   const { base, mods } = typeParts(columnDef)
   return mods.length > 0 ? `${base}(${mods.join(",")})` : base
 }
@@ -37,7 +38,7 @@ const printedTypeNames: Readonly<Record<string, string>> = {
  * A column definition's type as format_type prints it (`character varying(8)`, `numeric(5,2)`): what
  * the catalog says of a column a migration file declared, for a file read without a database (lint).
  */
-export const declaredType = (columnDef: AstNode | undefined): string => {
+export const declaredType = (columnDef: ColumnDef | undefined): string => {
   const { base, mods } = typeParts(columnDef)
   // numeric(p) is numeric(p,0).
   const all = base === "numeric" && mods.length === 1 ? [...mods, 0] : mods
@@ -49,7 +50,7 @@ export const declaredType = (columnDef: AstNode | undefined): string => {
  * format_type prints it; undefined: not known, so it may): one rule for aim plan, which reads the
  * live column, and aim lint, which reads the files before it.
  */
-export const typeChangeRewrites = (from: string | undefined, to: AstNode | undefined): boolean => !binaryCompatible(from, typeOf(to))
+export const typeChangeRewrites = (from: string | undefined, to: ColumnDef | undefined): boolean => !binaryCompatible(from, typeOf(to))
 
 /** A type change PostgreSQL makes without rewriting: varchar widened or dropped to text, numeric widened. */
 const binaryCompatible = (from: string | undefined, to: string): boolean => {

@@ -12,6 +12,13 @@ export type AstNode = Readonly<Record<string, unknown>>
 export type StatementKind = Node extends infer N ? (N extends N ? keyof N : never) : never
 export type { AlterTableType, ObjectType } from "@pgsql/types"
 
+/** A statement's node as the parser's own types say it is: `Payload<"IndexStmt">` is `IndexStmt`. */
+export type Payload<K extends StatementKind> = Extract<Node, { readonly [P in K]: unknown }>[K]
+
+/** The statement's node, typed, when it is of `kind` (the parser gave it that key): otherwise undefined. */
+export const payloadOf = <K extends StatementKind>(statement: Pick<ParsedStatement, "kind" | "node">, kind: K): Payload<K> | undefined =>
+  statement.kind === kind ? (statement.node as unknown as Payload<K>) : undefined
+
 /** The node type a `{ NodeType: {...} }` object holds (the parser gives each node exactly one key). */
 export const kindOf = (stmt: AstNode): StatementKind => (Object.keys(stmt)[0] ?? "RawStmt") as StatementKind
 
@@ -177,8 +184,8 @@ export const functionBody = (name: string, language: string, source: string, sig
 export const lastName = (names: ReadonlyArray<unknown> | undefined): string | undefined =>
   (names?.at(-1) as { String?: { sval?: string } } | undefined)?.String?.sval
 
-export const relationName = (node: AstNode | undefined): string | undefined => {
-  const relation = node?.relation as { relname?: string } | undefined
+export const relationName = (node: object | undefined): string | undefined => {
+  const relation = (node as { readonly relation?: { readonly relname?: string } } | undefined)?.relation
   return relation?.relname
 }
 

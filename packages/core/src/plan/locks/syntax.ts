@@ -1,12 +1,10 @@
 // The parse tree as the lock rules read it: names, relations and calls under a node, and how one
 // statement's locks are built and merged (impact, combined, merge).
-import type { Node } from "@pgsql/types"
-import { type AstNode, lastName, type ParsedStatement, type StatementKind } from "../../sql/sqlAnalysis.js"
+import { type AstNode, lastName, type ParsedStatement, type Payload, type StatementKind } from "../../sql/sqlAnalysis.js"
 import { type CatalogFacts, type LockMode, type RelationLock, strength } from "../catalogFacts.js"
 import { partitionsOf } from "../neighbours.js"
 
-/** A statement's node as the parser's own types say it is: `Payload<"IndexStmt">` is `IndexStmt`. */
-export type Payload<K extends StatementKind> = Extract<Node, { readonly [P in K]: unknown }>[K]
+export type { Payload } from "../../sql/sqlAnalysis.js"
 
 /** The locks of one kind of statement, read from its typed node and the target's catalog. */
 export type LockRule<K extends StatementKind> = (node: Payload<K>, facts: CatalogFacts, statement: ParsedStatement) => StatementLocks
