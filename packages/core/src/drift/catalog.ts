@@ -1,4 +1,5 @@
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
+import * as v from "valibot"
 import type { DatabaseShape } from "../database/Database.js"
 import type { SqlError } from "../database/SqlError.js"
 import { withFilesSearchPath } from "../database/catalogText.js"
@@ -215,7 +216,8 @@ const keyQuery = [
 
 type Rows = ReadonlyArray<Record<string, unknown>>
 /** An enum's labels, as the catalog query aggregates them (json_agg of text), decoded rather than cast. */
-const decodeLabels = Schema.decodeUnknownSync(Schema.parseJson(Schema.Array(Schema.String)))
+const Labels = v.array(v.string())
+const decodeLabels = (text: string) => v.parse(Labels, JSON.parse(text))
 const text = (v: unknown): string => String(v)
 const textOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v))
 // Definitions, types and signatures: deparsed with aim's search_path, read as the files write them.

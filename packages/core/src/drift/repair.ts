@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as v from "valibot"
 import { ident, literal } from "../database/sqlText.js"
 import { type Catalog, type CatalogObject, columnDefinition, definitionOf } from "./catalog.js"
 
@@ -122,7 +122,8 @@ const sequenceRepairs = (want: Of<"sequence">, have: Of<"sequence"> | undefined)
 }
 
 /** A seed row as the catalog read it (to_jsonb of the row): its column names are what the insert lists. */
-const decodeRow = Schema.decodeUnknownSync(Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.Unknown })))
+const SeedRow = v.record(v.string(), v.unknown())
+const decodeRow = (text: string) => v.parse(SeedRow, JSON.parse(text))
 
 // A default policy goes back into the organization 015 seeds (the admin's), created by the admin where it still exists.
 const seedInsert = (seed: Of<"seed">): string => {

@@ -1,4 +1,5 @@
-import { Context, Duration, Effect, Either, Layer, Option, Ref, Schema } from "effect"
+import { Context, Duration, Effect, Either, Layer, Option, Ref } from "effect"
+import * as v from "valibot"
 import { Cache, type CacheStatus } from "../cache/Cache.js"
 import { Database } from "../database/Database.js"
 import { readLedger } from "../ledger/Ledger.js"
@@ -76,15 +77,22 @@ export interface HealthOptions {
 
 const reason = (entry: CatalogEntry, message: string): Reason => ({ code: entry.code, message, docs: docsPath(entry) })
 
-const ReasonSchema = Schema.Struct({ code: Schema.String, message: Schema.String, docs: Schema.String })
-const CachedVerificationSchema = Schema.Struct({ ok: Schema.Boolean, reasons: Schema.Array(ReasonSchema), advisories: Schema.Array(ReasonSchema) })
-type CachedVerification = typeof CachedVerificationSchema.Type
+const ReasonSchema = v.object({ code: v.string(), message: v.string(), docs: v.string() })
+const CachedVerificationSchema = v.object({ ok: v.boolean(), reasons: v.array(ReasonSchema), advisories: v.array(ReasonSchema) })
+type CachedVerification = v.InferOutput<typeof CachedVerificationSchema>
 /**
  * A verification read back from the shared cache, decoded: Redis is shared (another release of aim,
  * another application, an operator's SET), and anything under the key that is not a verification
  * is a miss, verified afresh, never a failed probe or a wrong answer.
  */
-const decodeCached = Schema.decodeUnknownOption(Schema.parseJson(CachedVerificationSchema))
+const decodeCached = (text: string): Option.Option<CachedVerification> => {
+  try {
+    const decoded = v.safeParse(CachedVerificationSchema, JSON.parse(text))
+    return decoded.success ? Option.some(decoded.output) : Option.none()
+  } catch {
+    return Option.none()
+  }
+}
 
 const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
@@ -143,8 +151,7 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
     )
 
     const verification = Effect.gen(function* () {
-      const hit = yield* cache.get(cacheKey)
-      const cached = Option.flatMap(hit, decodeCached)
+      const cached = Option.flatMap(yield* cache.get(cacheKey), decodeCached)
       if (Option.isSome(cached)) return { ...cached.value, cached: true }
       return { ...(yield* verifyOnce), cached: false }
     })

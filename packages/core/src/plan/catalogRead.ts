@@ -1,7 +1,8 @@
 // What aim plan reads off the target's catalog in one round trip: the facts its lock rules need
 // (indexes, foreign keys, partitions, triggers, views, function bodies, column types) and the live
 // size of every relation, each row decoded with Schema rather than cast.
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
+import * as v from "valibot"
 import { type ProceduralBody, functionBody } from "../sql/sqlAnalysis.js"
 import { countRows } from "../database/catalogSnapshot.js"
 import { withFilesSearchPath } from "../database/catalogText.js"
@@ -19,35 +20,33 @@ export interface RelationSize {
 }
 
 // The facts query's rows and the JSON some of them carry, decoded (not cast): a catalog that answers
-// another shape is a defect found here, by name, not a wrong lock plan.
-const FactRow = Schema.Struct({
-  kind: Schema.Literal("index", "fk", "column", "check", "size", "reads", "partition", "function", "sequence", "version", "trigger", "nextval", "partkey"),
-  a: Schema.String,
-  b: Schema.NullOr(Schema.String),
-  c: Schema.NullOr(Schema.String),
-  n: Schema.NullOr(Schema.Number),
-  m: Schema.NullOr(Schema.Number),
+// another shape is a defect found here, by name, not a wrong lock plan. valibot, not effect's Schema:
+// any use of Schema bundles all of it (and fast-check) into the start of every command (measured:
+// +10 MB and +60 ms for aim status); valibot's parts are a few kB, in this command's chunk.
+const FactRow = v.object({
+  kind: v.picklist(["index", "fk", "column", "check", "size", "reads", "partition", "function", "sequence", "version", "trigger", "nextval", "partkey"]),
+  a: v.string(),
+  b: v.nullable(v.string()),
+  c: v.nullable(v.string()),
+  n: v.nullable(v.number()),
+  m: v.nullable(v.number()),
 })
-type FactRows = typeof FactRow.Type
-const decodeRows = Schema.decodeUnknownSync(Schema.Array(FactRow))
+type FactRows = v.InferOutput<typeof FactRow>
+const FactRowsSchema = v.array(FactRow)
 
-const referentialAction = Schema.Literal("a", "r", "c", "n", "d")
+const referentialAction = v.picklist(["a", "r", "c", "n", "d"])
 /** A foreign key's row: json_agg of no columns is null. */
-const decodeForeignKey = Schema.decodeUnknownSync(
-  Schema.parseJson(
-    Schema.Struct({
-      referenced: Schema.String,
-      onDelete: referentialAction,
-      onUpdate: referentialAction,
-      columns: Schema.NullOr(Schema.Array(Schema.String)),
-      referencedColumns: Schema.NullOr(Schema.Array(Schema.String)),
-    }),
-  ),
-)
-const decodePartitionKey = Schema.decodeUnknownSync(Schema.parseJson(Schema.Array(Schema.Struct({ name: Schema.String, position: Schema.Number }))))
-const decodeFunctionParts = Schema.decodeUnknownSync(
-  Schema.parseJson(Schema.Struct({ source: Schema.NullOr(Schema.String), signature: Schema.NullOr(Schema.String) })),
-)
+const ForeignKeyFacts = v.object({
+  referenced: v.string(),
+  onDelete: referentialAction,
+  onUpdate: referentialAction,
+  columns: v.nullable(v.array(v.string())),
+  referencedColumns: v.nullable(v.array(v.string())),
+})
+const PartitionKey = v.array(v.object({ name: v.string(), position: v.number() }))
+const FunctionParts = v.object({ source: v.nullable(v.string()), signature: v.nullable(v.string()) })
+/** JSON text the facts query built, decoded against `schema`. */
+const fromJson = <S extends v.GenericSchema>(schema: S, text: string): v.InferOutput<S> => v.parse(schema, JSON.parse(text))
 
 // One round trip: the catalog facts the analysis needs and the live size of every relation of `public`.
 // Column b takes the type of the first row's, name (63 bytes): names go there, longer text in c.
@@ -161,7 +160,7 @@ const gather = (row: FactRows, into: ReturnType<typeof gathered>): void => {
       break
     case "fk":
       if (row.b !== null && row.c !== null) {
-        const fk = decodeForeignKey(row.c)
+        const fk = fromJson(ForeignKeyFacts, row.c)
         into.foreignKeyTarget.set(`${row.a}.${row.b}`, fk.referenced)
         into.references.push({ ...fk, table: row.a, columns: fk.columns ?? [], referencedColumns: fk.referencedColumns ?? [] })
       }
@@ -195,7 +194,7 @@ const gather = (row: FactRows, into: ReturnType<typeof gathered>): void => {
       into.serverVersion = Number(row.a)
       break
     case "partkey":
-      if (row.c !== null) into.partitionKey.set(row.a, decodePartitionKey(row.c))
+      if (row.c !== null) into.partitionKey.set(row.a, fromJson(PartitionKey, row.c))
       if (Number(row.n) === 1) into.builtinPartitionKey.add(row.a)
       break
     case "reads":
@@ -232,11 +231,11 @@ const gather = (row: FactRows, into: ReturnType<typeof gathered>): void => {
 export const readCatalogFacts = (db: Pick<DatabaseShape, "query">): Effect.Effect<{ facts: CatalogFacts; sizes: Map<string, RelationSize> }, SqlError> =>
   Effect.gen(function* () {
     const into = gathered()
-    for (const row of decodeRows(yield* db.query(factsQuery))) gather(row, into)
+    for (const row of v.parse(FactRowsSchema, yield* db.query(factsQuery))) gather(row, into)
     const { functionRows, sequences, sizes, uncounted, ...facts } = into
     const functionBodies = new Map<string, Array<ProceduralBody>>()
     for (const [name, language, parts] of functionRows) {
-      const { source, signature } = decodeFunctionParts(parts)
+      const { source, signature } = fromJson(FunctionParts, parts)
       const body = yield* functionBody(name, language, source ?? "", signature ?? `${name}() RETURNS void`)
       functionBodies.set(name, [...(functionBodies.get(name) ?? []), body])
     }

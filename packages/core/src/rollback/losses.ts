@@ -1,7 +1,8 @@
 // What a rollback would lose, counted before anything runs: a table's rows, a column's values, values a
 // narrower type cannot hold; the rows the rolled-back files seeded and nobody changed (which go without
 // asking); and --save-data's copy of the rest, written before the rollback runs.
-import { Effect, Option, Schema } from "effect"
+import { Effect, Option } from "effect"
+import * as v from "valibot"
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs"
 import { join } from "node:path"
 import { AimConfig } from "../config/AimConfig.js"
@@ -88,7 +89,8 @@ export const drawn = (c: Column) =>
   /nextval\(|gen_random_uuid|uuid_generate|now\(\)|current_timestamp|clock_timestamp|random\(\)/i.test(c.default ?? "")
 
 /** A row as to_jsonb gives it: column name to value. */
-const decodeRow = Schema.decodeUnknownSync(Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.Unknown })))
+const JsonRow = v.record(v.string(), v.unknown())
+const decodeRow = (text: string) => v.parse(JsonRow, JSON.parse(text))
 
 /** A row as a seed wrote it: its columns but the drawn ones, in a stable order. */
 export const written = (row: string, kept: ReadonlySet<string>) =>
