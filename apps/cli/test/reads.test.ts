@@ -125,7 +125,7 @@ describe("a no-op aim migrate: the few round trips it needs, and no code it does
 describe("what the entry loads before any command runs", () => {
   // The bundle's static imports from dist/aim.mjs, followed through its chunks (a dynamic import()
   // is a chunk loaded only when the code that asks for it runs); esbuild names each source it inlines.
-  it("neither the lock planner, drift, lint, the proof, the environment checks nor MCP, and no YAML parser", () => {
+  it("neither the lock planner, drift, lint, the proof, the environment checks nor MCP, no YAML parser, and not the whole of effect's Schema (fast-check comes with it)", () => {
     const dist = dirname(cliBundle())
     const seen = new Set<string>()
     const visit = (file: string) => {
@@ -142,7 +142,7 @@ describe("what the entry loads before any command runs", () => {
     visit(join(dist, "chunks", main ?? ""))
     const sources = [...seen].flatMap((file) => [...readFileSync(file, "utf8").matchAll(/\n\/\/ (\S+\.(?:ts|js|mjs|cjs))\n/g)].map((m) => m[1] ?? ""))
     expect(sources.some((s) => s.includes("packages/core/src/migrator/Migrator.ts"))).toBe(true)
-    const lazy = sources.filter((s) => /core\/src\/(impact|drift|authoring|doctor)\/|apps\/cli\/src\/mcp\/|\/yaml@|\/toml@|\/undici/.test(s))
+    const lazy = sources.filter((s) => /core\/src\/(plan|drift|authoring|doctor)\/|apps\/cli\/src\/mcp\/|\/yaml@|\/toml@|\/undici|\/fast-check@/.test(s))
     expect(lazy).toEqual([])
   })
 })
