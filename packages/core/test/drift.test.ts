@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest"
 import { Database } from "../src/database/Database.js"
 import { LedgerAdmin, LedgerAdminLive } from "../src/migrator/LedgerAdmin.js"
 import type { Migration } from "../src/source/Migration.js"
-import { ReplayProgress } from "../src/migrator/replay.js"
+import { ReplayProgress, replayFiles } from "../src/migrator/replay.js"
 import { databaseFor } from "../src/database/databases.js"
 import { loadMigrations } from "../src/source/MigrationSource.js"
 import { type DriftReport, type ExpectedCatalog, driftAgainst, replayedCatalogOf } from "../src/drift/Drift.js"
@@ -88,6 +88,48 @@ describe("aim drift: the live database against what its applied files produce", 
     expect(shippedPrefixOf(files.map((f, i) => (i === 3 ? { ...f, checksum: "changed" } : f)))).toBeUndefined()
     expect(shippedPrefixOf(files.slice(0, 24))).toBeUndefined()
     expect(shippedPrefixOf(files)?.files).toBe(25)
+  })
+
+  it("a replay that need not name files takes one snapshot, after the last file, and builds the same catalog", async () => {
+    const db = await fresh()
+    const own = {
+      "026_own_table.sql": "CREATE TABLE own_things (id bigint PRIMARY KEY, note text); CREATE INDEX own_things_note ON own_things (note);",
+      "027_own_column.sql": "ALTER TABLE agents ADD COLUMN own_label text;",
+    }
+    const files = (await Effect.runPromise(loadMigrations(migrationsCopy(own)))) as ReadonlyArray<Migration>
+    const reads = { snapshots: 0, keys: 0 }
+    const settings = serverSettings(db.url)
+    const unattributed = await Effect.runPromise(
+      Effect.scoped(
+        Effect.flatMap(
+          Effect.flatMap(Database, (scratch) => scratch.session),
+          (session) =>
+            replayFiles(
+              session,
+              files,
+              (s) =>
+                Effect.zipRight(
+                  Effect.sync(() => reads.snapshots++),
+                  readCatalog(s),
+                ),
+              {
+                known: shippedPrefixOf(files),
+                keys: (s) =>
+                  Effect.zipRight(
+                    Effect.sync(() => reads.keys++),
+                    readCatalogKeys(s),
+                  ),
+                attribute: false,
+              },
+            ),
+        ),
+      ).pipe(Effect.provide(databaseFor(settings))),
+    )
+    expect(reads).toEqual({ snapshots: 1, keys: 0 })
+    expect(unattributed.createdBy.size).toBe(0)
+    const full = await Effect.runPromise(replayedCatalogOf(serverSettings((await fresh()).url), files, shippedPrefixOf(files)))
+    expect(new Map(unattributed.snapshot)).toEqual(new Map(full.catalog))
+    expect(full.createdBy.get("column:agents.own_label")).toBe("027_own_column.sql")
   })
 
   it("the keys a replay reads between files are exactly the catalog's keys, for every kind of object", async () => {

@@ -78,10 +78,15 @@ export const replayFiles = <V>(
     readonly keys?: (db: Pick<DatabaseShape, "query">) => Effect.Effect<ReadonlySet<string>, SqlError>
     /** Tables whose rows the snapshot reads (drift's seeded rows): a file writing one changes the snapshot. */
     readonly snapshotTables?: ReadonlyArray<string>
+    /**
+     * False: no snapshot between files and no `createdBy`, the final snapshot alone (drift when it
+     * has no difference to name a file for). True, the default: which file created each object.
+     */
+    readonly attribute?: boolean
   } = {},
 ): Effect.Effect<ReplayedCatalog<V>, SqlError> =>
   Effect.gen(function* () {
-    const { known, keys, snapshotTables = [] } = options
+    const { known, keys, snapshotTables = [], attribute = true } = options
     const changes = snapshotChanges(snapshotTables)
     const createdBy = new Map<string, string>()
     const progress = yield* ReplayProgress
@@ -93,9 +98,10 @@ export const replayFiles = <V>(
       yield* progress(index + 1, migrations.length)
       const last = index === migrations.length - 1
       // Inside a known prefix no snapshot is taken; after it, only after a file that can change one.
-      const snapshotHere = last || index === prefix - 1 || (index >= prefix && changes.test(migration.sql))
+      const snapshotHere = last || (attribute && (index === prefix - 1 || (index >= prefix && changes.test(migration.sql))))
       if (!snapshotHere) continue
       if (last) final = yield* snapshot(session)
+      if (!attribute) continue
       const after: ReadonlySet<string> = last ? new Set(final.keys()) : keys === undefined ? new Set((yield* snapshot(session)).keys()) : yield* keys(session)
       // At the prefix's end, each object is the known file's; one the artifact does not name (it
       // cannot happen while the artifact's test passes) is the prefix's last file's.
