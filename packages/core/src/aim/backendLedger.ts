@@ -93,10 +93,6 @@ const backendLedgerOf = (columns: ReadonlyArray<BackendColumn>, rows: ReadonlyAr
 export const readLegacyLedger = (query: Query): Effect.Effect<ReadonlyArray<string> | undefined, SqlError> =>
   Effect.map(readBackendLedger(query), (ledger) => (ledger._tag === "Backend" ? ledger.versions : undefined))
 
-/** Records `files` in the runner's ledger (created with the runner's DDL when missing), for the commands that write it outside a file's transaction. */
-export const recordBackendFiles = (session: Session, files: ReadonlyArray<string>): Effect.Effect<void, SqlError> =>
-  files.length === 0 ? Effect.void : session.execute(recordBackendFilesStatement(files))
-
 const notAdopted = (versions: number): Refusal => ({
   kind: "not-adopted",
   version: 0,

@@ -10,8 +10,8 @@ import { type Difference, type ExpectedCatalog, compareCatalogs } from "../drift
 import { type Catalog, type CatalogObject, readCatalog } from "../drift/catalog.js"
 import { type Repair, repairScript } from "../drift/repair.js"
 import { type PlannedFile, planLocks, planRisk } from "../plan/LockPlan.js"
-import { ensureLedger, ensureLedgerSafe, ledgerTable, readLedger, recordApplied } from "../ledger/Ledger.js"
-import { aimCoLedger, readBackendLedger, recordBackendFiles } from "../aim/backendLedger.js"
+import { ensureLedger, ensureLedgerSafe, ledgerTable, readLedger, recordApplied, recordCoLedger } from "../ledger/Ledger.js"
+import { aimCoLedger, readBackendLedger } from "../aim/backendLedger.js"
 import { type Migration, versionLabel } from "../source/Migration.js"
 import { type BackendReleaseName, backendLedgerTable, backendServing, providedBy } from "../aim/backendRelease.js"
 import { MigrationSource } from "../source/MigrationSource.js"
@@ -476,7 +476,7 @@ export const proveRollback = (scratch: DatabaseSettings | undefined, migrations:
               Effect.gen(function* () {
                 yield* executeFile(session, m)
                 yield* recordApplied(session.query, m, 0, "aim migrate --prove-rollback", "applied")
-                yield* recordBackendFiles(session, providedBy(m.name))
+                yield* recordCoLedger(session, aimCoLedger, providedBy(m.name))
                 return yield* readCatalog(session)
               }),
             { discard: false },
