@@ -218,6 +218,9 @@ type Rows = ReadonlyArray<Record<string, unknown>>
 /** An enum's labels, as the catalog query aggregates them (json_agg of text), decoded rather than cast. */
 const Labels = v.array(v.string())
 const decodeLabels = (text: string) => v.parse(Labels, JSON.parse(text))
+const JsonRow = v.record(v.string(), v.unknown())
+/** A row as to_jsonb gives it (a seed row here, a table's rows in rollback's losses): column name to value. */
+export const decodeJsonRow = (text: string): Readonly<Record<string, unknown>> => v.parse(JsonRow, JSON.parse(text))
 const text = (v: unknown): string => String(v)
 const textOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v))
 // Definitions, types and signatures: deparsed with aim's search_path, read as the files write them.

@@ -1,6 +1,5 @@
-import * as v from "valibot"
 import { ident, literal } from "../database/sqlText.js"
-import { type Catalog, type CatalogObject, columnDefinition, definitionOf } from "./catalog.js"
+import { type Catalog, type CatalogObject, columnDefinition, decodeJsonRow, definitionOf } from "./catalog.js"
 
 /**
  * The statements that make a live object what the files define. Each carries the step it belongs to,
@@ -121,13 +120,10 @@ const sequenceRepairs = (want: Of<"sequence">, have: Of<"sequence"> | undefined)
   return repairs
 }
 
-/** A seed row as the catalog read it (to_jsonb of the row): its column names are what the insert lists. */
-const SeedRow = v.record(v.string(), v.unknown())
-const decodeRow = (text: string) => v.parse(SeedRow, JSON.parse(text))
-
-// A default policy goes back into the organization 015 seeds (the admin's), created by the admin where it still exists.
+// A default policy goes back into the organization 015 seeds (the admin's), created by the admin where it still exists;
+// the seed row's column names (to_jsonb of the row, as the catalog read it) are what the insert lists.
 const seedInsert = (seed: Of<"seed">): string => {
-  const columns = Object.keys(decodeRow(seed.row ?? "{}")).map(ident)
+  const columns = Object.keys(decodeJsonRow(seed.row ?? "{}")).map(ident)
   return `INSERT INTO security_policies (organization_id, created_by, ${columns.join(", ")}) SELECT o.id, (SELECT u.id FROM users u WHERE u.email = 'admin@opena2a.org' AND u.organization_id = o.id), ${columns.map((c) => `r.${c}`).join(", ")} FROM organizations o, jsonb_populate_record(NULL::security_policies, ${literal(seed.row ?? "{}")}) r WHERE o.domain = 'admin.opena2a.org'`
 }
 

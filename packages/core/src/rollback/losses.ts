@@ -2,7 +2,6 @@
 // narrower type cannot hold; the rows the rolled-back files seeded and nobody changed (which go without
 // asking); and --save-data's copy of the rest, written before the rollback runs.
 import { Effect, Option } from "effect"
-import * as v from "valibot"
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs"
 import { join } from "node:path"
 import { AimConfig } from "../config/AimConfig.js"
@@ -11,7 +10,7 @@ import { executeFile } from "../migrator/replay.js"
 import { Database, type DatabaseShape } from "../database/Database.js"
 import { ident } from "../database/sqlText.js"
 import { type Difference, expectedCatalogOf } from "../drift/Drift.js"
-import type { Catalog, CatalogObject } from "../drift/catalog.js"
+import { type Catalog, type CatalogObject, decodeJsonRow } from "../drift/catalog.js"
 import type { Migration } from "../source/Migration.js"
 import { type DataLoss, RollbackRefused } from "../migrator/MigratorError.js"
 
@@ -88,14 +87,10 @@ export const drawn = (c: Column) =>
   c.generated !== null ||
   /nextval\(|gen_random_uuid|uuid_generate|now\(\)|current_timestamp|clock_timestamp|random\(\)/i.test(c.default ?? "")
 
-/** A row as to_jsonb gives it: column name to value. */
-const JsonRow = v.record(v.string(), v.unknown())
-const decodeRow = (text: string) => v.parse(JsonRow, JSON.parse(text))
-
 /** A row as a seed wrote it: its columns but the drawn ones, in a stable order. */
 export const written = (row: string, kept: ReadonlySet<string>) =>
   JSON.stringify(
-    Object.entries(decodeRow(row))
+    Object.entries(decodeJsonRow(row))
       .filter(([name]) => kept.has(name))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   )
