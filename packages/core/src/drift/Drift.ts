@@ -358,19 +358,27 @@ export const replayedCatalogOf = (
     ),
   )
 
+/** What drift reads of the live database (`Database`): its catalog and its known differences. */
+const liveCatalog = Effect.gen(function* () {
+  const db = yield* Database
+  return { database: db.target, catalog: yield* readCatalog(db), known: yield* knownDifferences(db) }
+})
+
+type LiveCatalog = Effect.Effect.Success<typeof liveCatalog>
+
+const reportOf = (expected: ExpectedCatalog, live: LiveCatalog): DriftReport => {
+  const differences = compareCatalogs(expected, live.catalog, live.known)
+  return {
+    database: live.database,
+    ok: driftOk(differences),
+    files: expected.files,
+    differences,
+    script: repairScript(differences.flatMap((d) => d.repair)),
+  }
+}
+
 /** The live database (`Database`) against an expected catalog. */
-export const driftAgainst = (expected: ExpectedCatalog) =>
-  Effect.gen(function* () {
-    const db = yield* Database
-    const differences = compareCatalogs(expected, yield* readCatalog(db), yield* knownDifferences(db))
-    return {
-      database: db.target,
-      ok: driftOk(differences),
-      files: expected.files,
-      differences,
-      script: repairScript(differences.flatMap((d) => d.repair)),
-    } satisfies DriftReport
-  })
+export const driftAgainst = (expected: ExpectedCatalog) => Effect.map(liveCatalog, (live) => reportOf(expected, live))
 
 /**
  * The live database against the catalog its applied files produce: every type, sequence, table,
@@ -384,9 +392,11 @@ export const detectDrift = (settings: DatabaseSettings | undefined, applied: Rea
     // files are replayed once without a snapshot between them, and again, attributing each object,
     // only when there is such a difference (50 files of an operator's own: 40 snapshots saved).
     const expected = yield* expectedCatalogOf(settings, applied, { attribute: false })
-    const first = yield* driftAgainst(expected)
+    const live = yield* liveCatalog
+    const first = reportOf(expected, live)
     if (first.ok || expected.attributed !== false) return first
-    return yield* driftAgainst(yield* expectedCatalogOf(settings, applied))
+    // The live database is compared again as it was read: only the expected side gains its files.
+    return reportOf(yield* expectedCatalogOf(settings, applied), live)
   })
 
 /** Drift of the configured database against the files its ledger says were applied. */
