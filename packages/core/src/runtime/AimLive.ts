@@ -1,10 +1,10 @@
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { ErrorCodes } from "../telemetry/Telemetry.js"
 import { diagnose } from "../diagnose/diagnose.js"
 import { CacheLive } from "./CacheLive.js"
 import type { RedisOptions } from "../cache/RedisCache.js"
 import { AimConfig, ServicesConfig } from "../config/AimConfig.js"
-import type { Env } from "../config/env.js"
+import { type Env, loadEnv } from "../config/env.js"
 import type { DatabaseSettings } from "../config/DatabaseConfig.js"
 import type { Database } from "../database/Database.js"
 import type { ConnectionError } from "../database/SqlError.js"
@@ -47,20 +47,24 @@ export const AimLive = (options: AimOptions) =>
     Layer.provideMerge(MigrationSourceLive(options.migrationsDir)),
     // Provided, not merged: the front ends see the migrator, not what the product plugs into it.
     Layer.provide(AimProductLive),
-    Layer.provideMerge(
-      Layer.merge(
-        AimConfig.fromEnv({
-          ...(options.env === undefined ? {} : { env: options.env }),
-          ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
-          ...(options.databaseSettings === undefined ? {} : { database: options.databaseSettings }),
-        }),
-        // The services' settings: the verifier's email check reads them, and the services a running backend adds.
-        ServicesConfig.fromEnv({
-          ...(options.env === undefined ? {} : { env: options.env }),
-          ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
-        }),
-      ),
-    ),
+    Layer.provideMerge(configFrom(options)),
+  )
+
+/**
+ * The migrator's settings and the services' (the verifier's email check reads those, and the services
+ * a running backend adds), from one read of the environment: the one given, or the process's over
+ * `.env`, which is read once for both.
+ */
+const configFrom = (options: AimOptions) =>
+  Layer.unwrapEffect(
+    Effect.sync(() => {
+      const cwd = options.cwd ?? process.cwd()
+      const env = options.env ?? loadEnv(cwd)
+      return Layer.merge(
+        AimConfig.fromEnv({ env, cwd, ...(options.databaseSettings === undefined ? {} : { database: options.databaseSettings }) }),
+        ServicesConfig.fromEnv({ env, cwd }),
+      )
+    }),
   )
 
 export interface AimServicesOptions {
