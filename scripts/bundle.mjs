@@ -74,9 +74,11 @@ export const bundle = async (esbuild, { entry, name, outdir, external }) => {
     outExtension: { ".js": ".mjs" },
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   })
-  // The prepared PGlite cluster every new embedded or scratch database starts from: core looks for it
-  // beside the module that loads it, which in a bundle is the entry or one of its chunks.
-  copyFileSync(preparedCluster, join(outdir, "pglite-cluster.tar.gz"))
+  // The prepared PGlite clusters new embedded and scratch databases start from (the empty one, and
+  // drift's with the shipped files applied): core looks for them beside the module that loads them,
+  // which in a bundle is the entry or one of its chunks.
+  for (const file of preparedClusters) copyFileSync(join(preparedDir, file), join(outdir, file))
 }
 
-const preparedCluster = join(dirname(fileURLToPath(import.meta.url)), "../packages/core/src/database/pglite-cluster.tar.gz")
+const preparedDir = join(dirname(fileURLToPath(import.meta.url)), "../packages/core/src/database")
+const preparedClusters = ["pglite-cluster.tar.gz", "pglite-cluster-shipped.tar.gz"]

@@ -61,6 +61,8 @@ describe("the installable CLI", () => {
     const preparedControl = spawnSync("tar", ["-xzOf", packed, "/global/pg_control"], { encoding: "buffer" }).stdout
     expect(preparedControl.length).toBeGreaterThan(8)
     expect(readFileSync(join(work, ".aim", "pglite", "global", "pg_control")).subarray(0, 8)).toEqual(preparedControl.subarray(0, 8))
+    // And drift's, with the shipped files applied, from which a scratch replay of an operator's files starts.
+    expect(existsSync(join(prefix, "lib", "node_modules", "aim-migrate", "dist", "pglite-cluster-shipped.tar.gz"))).toBe(true)
 
     // Another directory, named explicitly; a missing one is an error, never replaced by the shipped files.
     const mine = mkdtempSync(join(tmpdir(), "aim-mine-"))

@@ -6,9 +6,12 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { detectDrift, replayedCatalogOf } from "../src/drift/Drift.js"
-import { preparedClusterFile } from "../src/database/PgliteDatabase.js"
-import { shippedCatalogOf } from "../src/drift/shippedCatalog.js"
+import { PgliteDatabaseLive, preparedClusterFile } from "../src/database/PgliteDatabase.js"
+import { shippedCatalogOf, shippedClusterFile, shippedPrefixOf } from "../src/drift/shippedCatalog.js"
+import { readCatalog } from "../src/drift/catalog.js"
 import { Database } from "../src/database/Database.js"
+import { ReplayProgress, executeFile } from "../src/migrator/replay.js"
+import type { Migration } from "../src/source/Migration.js"
 import { MigrationSourceLive, loadMigrations } from "../src/source/MigrationSource.js"
 import { Migrator, MigratorLive } from "../src/migrator/Migrator.js"
 import { AimProductLive } from "../src/aim/product.js"
@@ -196,4 +199,69 @@ CREATE UNIQUE INDEX IF NOT EXISTS idx_users_email_lower ON users (lower(email));
       }
     },
   )
+
+  it.skipIf(onceOnly)(
+    "drift's prepared cluster holds what replaying the shipped files on a new cluster leaves: the artifact's catalog, every row and every sequence (else: pnpm --filter @aim/core pglite-cluster)",
+    async () => {
+      const files = await Effect.runPromise(loadMigrations(shippedMigrations))
+      // What a replay leaves beyond the catalog: each table's rows and each sequence's position. A
+      // seeded row's generated ids and timestamps are each replay's own: the rest of it is compared.
+      const contents = Effect.flatMap(Database, (db) =>
+        Effect.gen(function* () {
+          const tables = yield* db.query<{ name: string; volatile: ReadonlyArray<string> }>(
+            `SELECT format('%I.%I', t.schemaname, t.tablename) AS name,
+                    coalesce(array_agg(c.column_name::text) FILTER (WHERE c.data_type IN ('uuid', 'timestamp with time zone', 'timestamp without time zone')), '{}') AS volatile
+             FROM pg_tables t JOIN information_schema.columns c ON c.table_schema = t.schemaname AND c.table_name = t.tablename
+             WHERE t.schemaname = 'public' GROUP BY 1 ORDER BY 1`,
+          )
+          const rows: Record<string, unknown> = {}
+          for (const { name, volatile } of tables) {
+            rows[name] = (yield* db.query(
+              `SELECT md5(coalesce(string_agg((to_jsonb(t) - $1::text[])::text, '|' ORDER BY (to_jsonb(t) - $1::text[])::text), '')) AS rows, count(*)::int AS n FROM ${name} t`,
+              [volatile],
+            ))[0]
+          }
+          const sequences = yield* db.query("SELECT sequencename, last_value::text, start_value::text FROM pg_sequences ORDER BY 1")
+          const versions = yield* db.query(
+            "SELECT current_setting('server_version') AS version, (SELECT catalog_version_no FROM pg_control_system()) AS catalog",
+          )
+          return { catalog: yield* readCatalog(db), rows, sequences, versions }
+        }),
+      )
+      const replayed = await Effect.runPromise(
+        Effect.scoped(
+          Effect.flatMap(Database, (db) => Effect.flatMap(db.session, (session) => Effect.forEach(files, (f) => executeFile(session, f), { discard: true }))),
+        ).pipe(Effect.zipRight(contents), Effect.provide(databaseFor({ _tag: "Embedded", dataDir: "memory://" }))),
+      )
+      const prepared = await Effect.runPromise(
+        contents.pipe(Effect.provide(PgliteDatabaseLive({ _tag: "Embedded", dataDir: "memory://" }, shippedClusterFile))),
+      )
+      expect(prepared).toEqual(replayed)
+      expect(new Map(prepared.catalog)).toEqual(shippedCatalogOf(files)?.catalog)
+      expect(Object.keys(prepared.rows).length).toBeGreaterThan(10)
+    },
+  )
+
+  it("an operator's files on top of the shipped ones replay on drift's prepared cluster: only they run, and the catalog and each object's file are a full replay's", async () => {
+    const own = {
+      "026_own_table.sql": "CREATE TABLE own_things (id bigint PRIMARY KEY, note text); CREATE INDEX own_things_note ON own_things (note);",
+      // Reads what the shipped files seeded: the prepared cluster must hold their rows, not only their tables.
+      "027_own_rows.sql": "INSERT INTO own_things SELECT count(*), string_agg(name, ',' ORDER BY name) FROM security_policies;",
+      "028_own_column.sql": "ALTER TABLE agents ADD COLUMN own_label text;",
+    }
+    const files = (await Effect.runPromise(loadMigrations(migrationsCopy(own)))) as ReadonlyArray<Migration>
+    const told: Array<string> = []
+    const onPrepared = await Effect.runPromise(
+      replayedCatalogOf(undefined, files, shippedPrefixOf(files)).pipe(
+        Effect.provideService(ReplayProgress, (done, total) => Effect.sync(() => told.push(`${done}/${total}`))),
+      ),
+    )
+    expect(told).toEqual(["1/3", "2/3", "3/3"])
+    const full = await Effect.runPromise(replayedCatalogOf(undefined, files))
+    expect(new Map(onPrepared.catalog)).toEqual(new Map(full.catalog))
+    expect(new Map(onPrepared.createdBy)).toEqual(new Map(full.createdBy))
+    expect(onPrepared.createdBy.get("table:own_things")).toBe("026_own_table.sql")
+    expect(onPrepared.createdBy.get("table:agents")).toBe("001_initial_schema.sql")
+    expect(onPrepared.createdBy.get("column:agents.own_label")).toBe("028_own_column.sql")
+  })
 })

@@ -1,6 +1,7 @@
 import { Effect, Layer } from "effect"
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
+import { gunzip } from "node:zlib"
 import { fileURLToPath } from "node:url"
 import type { EmbeddedDatabase } from "../config/DatabaseConfig.js"
 import { describeDatabase } from "../config/DatabaseConfig.js"
@@ -124,39 +125,102 @@ const startParams = (PGlite: PGliteModule["PGlite"]) => [...PGlite.defaultStartP
  * A new cluster (the embedded default's first run, every scratch replay) starts from a copy of the
  * cluster PGlite's initdb makes, prepared once at build time (`pnpm --filter @aim/core pglite-cluster`
  * writes pglite-cluster.tar.gz; embedded.test.ts checks it is what this PGlite's initdb makes now):
- * initdb is a second WebAssembly program and took about 4 s and 760 MB of a 5 s, 920 MB first run;
- * the copy loads in about 1.5 s. Found beside this module (the source), or beside the bundle and its
- * chunks (the built CLI); where it is missing PGlite runs initdb as before, with the same result.
+ * initdb is a second WebAssembly program and took about 4 s and 760 MB of a 5 s, 920 MB first run.
+ * Found beside this module (the source), or beside the bundle and its chunks (the built CLI); where
+ * it is missing PGlite runs initdb as before, with the same result. Other prepared clusters (drift's,
+ * with the shipped files applied) are found the same way, by name.
  */
-let prepared: Blob | undefined | null = null
-const preparedCluster = (): Blob | undefined => {
-  if (prepared !== null) return prepared
-  prepared = undefined
+const prepared = new Map<string, Buffer<ArrayBuffer> | undefined>()
+const preparedCluster = (file: string): Buffer<ArrayBuffer> | undefined => {
+  if (prepared.has(file)) return prepared.get(file)
+  let found: Buffer<ArrayBuffer> | undefined
   const here = typeof import.meta.url === "string" ? dirname(fileURLToPath(import.meta.url)) : typeof __dirname === "string" ? __dirname : undefined
-  if (here === undefined) return prepared
-  for (const dir of [here, dirname(here)]) {
+  for (const dir of here === undefined ? [] : [here, dirname(here)]) {
     try {
-      prepared = new Blob([readFileSync(join(dir, preparedClusterFile))])
+      found = readFileSync(join(dir, file))
       break
     } catch {
       // not here: the next place, then initdb
     }
   }
-  return prepared
+  prepared.set(file, found)
+  return found
 }
 
 /** The prepared cluster's file name, beside this module in the source and beside the CLI's bundle. */
 export const preparedClusterFile = "pglite-cluster.tar.gz"
 
+/** Whether the prepared cluster `file` ships with this build (the source, or the CLI's bundle). */
+export const hasPreparedCluster = (file: string): boolean => preparedCluster(file) !== undefined
+
 /** A cluster on disk is new when its directory holds no PG_VERSION (PGlite would run initdb in it). */
 const isNewCluster = (dataDir: string) => !existsSync(join(dataDir, "PG_VERSION"))
 
-const newCluster = ({ PGlite }: PGliteModule, dataDir: string): PGliteInstance => {
-  const loadDataDir = dataDir.startsWith("memory://") || isNewCluster(dataDir) ? preparedCluster() : undefined
-  return new PGlite(dataDir, { startParams: startParams(PGlite), ...(loadDataDir === undefined ? {} : { loadDataDir }) })
+/** What of Emscripten's file system the unpacking below uses. */
+interface EmscriptenFS {
+  readonly mkdirTree: (path: string) => void
+  readonly writeFile: (path: string, data: Uint8Array, options: { readonly canOwn: boolean }) => void
 }
 
-export const PgliteDatabaseLive = (settings: EmbeddedDatabase): Layer.Layer<Database, ConnectionError> =>
+/**
+ * Writes the tar `tar` (ustar, as PGlite dumps a cluster: directories and regular files) under `root`.
+ * Each file's contents are a view of `tar` that the in-memory file system owns from then on, never a
+ * copy: PGlite's own loader copied the 44 MB cluster four times (inflate, untar, write) and took
+ * about 1.2 s of a scratch replay's 2.5 s.
+ */
+const unpackTar = (fs: EmscriptenFS, root: string, tar: Uint8Array) => {
+  const text = (from: number, length: number) => {
+    const field = tar.subarray(from, from + length)
+    const end = field.indexOf(0)
+    return Buffer.from(field.buffer, field.byteOffset, end === -1 ? length : end).toString("utf8")
+  }
+  for (let at = 0; at + 512 <= tar.length && tar[at] !== 0; ) {
+    const prefix = text(at + 345, 155)
+    const name = `${prefix === "" ? "" : `${prefix}/`}${text(at, 100)}`.replace(/^\/+|\/+$/g, "")
+    const size = Number.parseInt(text(at + 124, 12).trim() || "0", 8)
+    const type = String.fromCharCode(tar[at + 156] ?? 0)
+    const path = name === "" ? root : `${root}/${name}`
+    if (type === "5") fs.mkdirTree(path)
+    else if (type === "0" || type === "\0") {
+      fs.mkdirTree(path.slice(0, path.lastIndexOf("/")))
+      fs.writeFile(path, tar.subarray(at + 512, at + 512 + size), { canOwn: true })
+    } else throw new Error(`the prepared cluster holds a tar entry of type ${JSON.stringify(type)} (${name}), which aim does not unpack`)
+    at += 512 + Math.ceil(size / 512) * 512
+  }
+}
+
+/** PGlite's in-memory file system, holding the prepared cluster `gzipped` before PostgreSQL starts. */
+const preparedMemoryFS = ({ MemoryFS }: PGliteModule, gzipped: Buffer<ArrayBuffer>) => {
+  // Inflated on libuv's thread pool while PGlite compiles and starts its WebAssembly, into one buffer
+  // of the size gzip's trailer gives (zlib's 16 kB chunks joined after took 0.5 s instead of 0.2 s).
+  const size = gzipped.length >= 4 ? gzipped.readUInt32LE(gzipped.length - 4) : 0
+  const options = size > 0 && size < 2 ** 30 ? { chunkSize: size + 1024 } : {}
+  const tar = new Promise<Uint8Array>((resolve, reject) => gunzip(gzipped, options, (error, result) => (error === null ? resolve(result) : reject(error))))
+  // Filesystem hooks are PGlite's extension point: initialSyncFs runs once its module is up and
+  // before it looks for PG_VERSION, which it then finds, so it neither runs initdb nor loads a tarball.
+  return new (class extends MemoryFS {
+    override async initialSyncFs() {
+      const module = (this.pg as unknown as { readonly Module: { readonly FS: EmscriptenFS; readonly ENV?: { readonly PGDATA?: string } } }).Module
+      unpackTar(module.FS, module.ENV?.PGDATA ?? "/pglite/data", await tar)
+    }
+  })()
+}
+
+const newCluster = (pglite: PGliteModule, dataDir: string, from: string): PGliteInstance => {
+  const { PGlite } = pglite
+  const memory = dataDir.startsWith("memory://")
+  const gzipped = memory || isNewCluster(dataDir) ? preparedCluster(from) : undefined
+  if (gzipped === undefined) return new PGlite(dataDir, { startParams: startParams(PGlite) })
+  if (memory) return new PGlite({ fs: preparedMemoryFS(pglite, gzipped), startParams: startParams(PGlite) })
+  // On disk (the embedded default's first run, once): PGlite's own loader writes the files there.
+  return new PGlite(dataDir, { startParams: startParams(PGlite), loadDataDir: new Blob([gzipped]) })
+}
+
+/**
+ * The embedded database `settings` name. A new cluster starts from the prepared cluster `from` (by
+ * default the one initdb makes; drift's scratch replays name the one with the shipped files applied).
+ */
+export const PgliteDatabaseLive = (settings: EmbeddedDatabase, from: string = preparedClusterFile): Layer.Layer<Database, ConnectionError> =>
   Layer.scoped(
     Database,
     Effect.gen(function* () {
@@ -175,7 +239,7 @@ export const PgliteDatabaseLive = (settings: EmbeddedDatabase): Layer.Layer<Data
             if (onDisk) mkdirSync(settings.dataDir, { recursive: true })
             // Loaded on demand: the WebAssembly build is large and server users never need it.
             const pglite = await import("@electric-sql/pglite")
-            const created = newCluster(pglite, settings.dataDir)
+            const created = newCluster(pglite, settings.dataDir, from)
             await created.waitReady
             // As on a server (PgDatabase): aim's search_path whatever the database's own setting.
             await created.exec(

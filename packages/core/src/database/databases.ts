@@ -4,7 +4,7 @@ import { AimConfig } from "../config/AimConfig.js"
 import { type DatabaseSettings, describeDatabase } from "../config/DatabaseConfig.js"
 import { Database } from "./Database.js"
 import { type PgOptions, PgDatabaseLive } from "./PgDatabase.js"
-import { PgliteDatabaseLive } from "./PgliteDatabase.js"
+import { PgliteDatabaseLive, hasPreparedCluster } from "./PgliteDatabase.js"
 import { type ConnectionError, ScratchUnavailable } from "./SqlError.js"
 
 /**
@@ -33,9 +33,25 @@ export const withScratchDatabase = <A, E, R>(
   use: Effect.Effect<A, E, R | Database>,
   /** Names the scratch database (`aim_<purpose>_<random>`), so a leftover one says what made it. */
   purpose = "scratch",
+): Effect.Effect<A, E | ScratchUnavailable | ConnectionError, Exclude<R, Database>> => withScratchDatabaseFrom(scratch, undefined, () => use, purpose)
+
+/**
+ * As withScratchDatabase, but an in-memory scratch database starts from the prepared cluster
+ * `cluster` when this build ships it (drift's: the shipped files already applied, so a replay of an
+ * operator's files on top of them runs only those). `use` is told whether it did: a server's scratch
+ * database, or a build without that cluster, starts empty.
+ */
+export const withScratchDatabaseFrom = <A, E, R>(
+  scratch: DatabaseSettings | undefined,
+  cluster: string | undefined,
+  use: (prepared: boolean) => Effect.Effect<A, E, R | Database>,
+  purpose = "scratch",
 ): Effect.Effect<A, E | ScratchUnavailable | ConnectionError, Exclude<R, Database>> =>
   Effect.gen(function* () {
-    if (scratch === undefined || scratch._tag === "Embedded") return yield* Effect.provide(use, InMemoryDatabase)
+    if (scratch === undefined || scratch._tag === "Embedded") {
+      const prepared = cluster !== undefined && hasPreparedCluster(cluster)
+      return yield* Effect.provide(use(prepared), prepared ? PgliteDatabaseLive({ _tag: "Embedded", dataDir: "memory://" }, cluster) : InMemoryDatabase)
+    }
     const name = `aim_${purpose}_${randomBytes(4).toString("hex")}`
     // Reaching the scratch server, creating the database and connecting to it fail as the scratch
     // server's (AIM-DB-019), not as the configured database's; what the replay itself fails with is `use`'s.
@@ -53,7 +69,7 @@ export const withScratchDatabase = <A, E, R>(
         yield* admin.query(`CREATE DATABASE ${name} TEMPLATE template0`).pipe(Effect.mapError(unavailable))
         yield* Effect.addFinalizer(() => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).pipe(Effect.ignore))
         const database = yield* Layer.build(databaseFor({ ...scratch, database: name })).pipe(Effect.mapError(unavailable))
-        return yield* Effect.provide(use, database)
+        return yield* Effect.provide(use(false), database)
       }),
     )
   })

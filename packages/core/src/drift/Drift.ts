@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { AimConfig } from "../config/AimConfig.js"
 import type { DatabaseSettings } from "../config/DatabaseConfig.js"
 import { Database, type DatabaseShape } from "../database/Database.js"
-import { withScratchDatabase } from "../database/databases.js"
+import { withScratchDatabaseFrom } from "../database/databases.js"
 import { ident } from "../database/sqlText.js"
 import type { Migration } from "../source/Migration.js"
 import { MigrationSource } from "../source/MigrationSource.js"
@@ -338,14 +338,18 @@ export const replayedCatalogOf = (
   known?: KnownPrefix,
   { attribute = true }: { readonly attribute?: boolean } = {},
 ) =>
-  withScratchDatabase(
+  withScratchDatabaseFrom(
     settings,
-    Effect.scoped(
-      Effect.flatMap(
-        Effect.flatMap(Database, (scratch) => scratch.session),
-        (session) => replayFiles(session, applied, readCatalog, { known, keys: readCatalogKeys, snapshotTables: seededTables, attribute }),
+    known?.cluster,
+    // An in-memory scratch database may start with the known files applied (the shipped files'
+    // prepared cluster): then only the files after them run.
+    (prefixApplied) =>
+      Effect.scoped(
+        Effect.flatMap(
+          Effect.flatMap(Database, (scratch) => scratch.session),
+          (session) => replayFiles(session, applied, readCatalog, { known, keys: readCatalogKeys, snapshotTables: seededTables, attribute, prefixApplied }),
+        ),
       ),
-    ),
     "drift",
   ).pipe(
     Effect.map(

@@ -33,9 +33,17 @@ export const shippedCatalogOf = (
     : undefined
 
 /**
+ * The prepared embedded cluster with the artifact's files applied, as the replay runs them (`pnpm
+ * --filter @aim/core pglite-cluster` writes it beside the empty one; embedded.test.ts checks that it
+ * holds this artifact's catalog and what a real replay leaves in its tables and sequences).
+ */
+export const shippedClusterFile = "pglite-cluster-shipped.tar.gz"
+
+/**
  * When `applied` begins with exactly the files the artifact was computed from (an operator's own files
  * on top of the shipped ones): which of them created each object, so a replay of `applied` takes no
- * snapshot until the operator's first file.
+ * snapshot until the operator's first file, and the prepared cluster that already holds them, so an
+ * in-memory replay runs only the operator's files (the shipped files' replay was 1.1 s of 2.7 s).
  */
 export const shippedPrefixOf = (applied: ReadonlyArray<Migration>): KnownPrefix | undefined =>
-  beginsWithShipped(applied) ? { files: shipped.files.length, createdBy: new Map(shipped.createdBy) } : undefined
+  beginsWithShipped(applied) ? { files: shipped.files.length, createdBy: new Map(shipped.createdBy), cluster: shippedClusterFile } : undefined

@@ -58,6 +58,11 @@ export class ReplayProgress extends Context.Reference<ReplayProgress>()("@aim/co
 export interface KnownPrefix {
   readonly files: number
   readonly createdBy: ReadonlyMap<string, string>
+  /**
+   * A prepared embedded cluster, by file name (PgliteDatabase), in which those files are already
+   * applied: a scratch database started from it runs only the files after them (`prefixApplied`).
+   */
+  readonly cluster?: string
 }
 
 /**
@@ -83,19 +88,25 @@ export const replayFiles = <V>(
      * has no difference to name a file for). True, the default: which file created each object.
      */
     readonly attribute?: boolean
+    /** The scratch database already holds the `known` prefix (it started from its cluster): only the files after it run. */
+    readonly prefixApplied?: boolean
   } = {},
 ): Effect.Effect<ReplayedCatalog<V>, SqlError> =>
   Effect.gen(function* () {
-    const { known, keys, snapshotTables = [], attribute = true } = options
+    const { known, keys, snapshotTables = [], attribute = true, prefixApplied = false } = options
     const changes = snapshotChanges(snapshotTables)
     const createdBy = new Map<string, string>()
     const progress = yield* ReplayProgress
     const prefix = known === undefined ? 0 : Math.min(known.files, migrations.length)
     let before: ReadonlySet<string> = new Set()
     let final: ReadonlyMap<string, V> = new Map()
+    // What runs: every file, or only those after a prefix the scratch database already holds.
+    const skipped = prefixApplied ? prefix : 0
     for (const [index, migration] of migrations.entries()) {
-      yield* executeFile(session, migration)
-      yield* progress(index + 1, migrations.length)
+      if (index >= skipped) {
+        yield* executeFile(session, migration)
+        yield* progress(index + 1 - skipped, migrations.length - skipped)
+      }
       const last = index === migrations.length - 1
       // Inside a known prefix no snapshot is taken; after it, only after a file that can change one.
       const snapshotHere = last || (attribute && (index === prefix - 1 || (index >= prefix && changes.test(migration.sql))))
