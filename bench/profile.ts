@@ -1,8 +1,9 @@
 /**
  * Where a command's start-up goes, package by package: the command runs under V8's sampling profiler
  * (`--cpu-prof`, every 250 µs), and each sample is charged to the package whose code it was in. The
- * bundle is not minified and esbuild opens every module with a `// path` comment, so a function's line
- * in its chunk names its module, and the module's path its package. What no package's code runs:
+ * bundle is built readable (`build(dir, { readable: true })`: the installed one is minified) and
+ * esbuild opens every module with a `// path` comment, so a function's line in its chunk names its
+ * module, and the module's path its package. What no package's code runs:
  * compiling the bundle's modules (V8 compiles a chunk as a whole, before any of it runs), Node's own
  * start (its built-in modules), the garbage collector, and waiting (the database, I/O).
  */

@@ -14,9 +14,9 @@
  * - a no-op (every file applied) and a fresh deploy (createdb included), of the shipped migrations.
  */
 import { execFileSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { cpus, tmpdir, totalmem } from "node:os"
-import { dirname, join } from "node:path"
+import { join } from "node:path"
 import { type Sample, admin, median, serverUrl, timed, withDatabase } from "./measure.js"
 import { type PackageCosts, profileByPackage } from "./profile.js"
 import { root, userCommands } from "./tools.js"
@@ -110,12 +110,21 @@ const main = async () => {
       await admin(serverUrl, `DROP DATABASE ${name} WITH (FORCE)`)
     }
   }
-  // Where the installed CLI's no-op goes, package by package (bench/profile.ts), on each Node.
-  const bundleDir = dirname(entry)
+  // Where the no-op goes, package by package (bench/profile.ts), on each Node: on the same bundle
+  // built readable (the installed one is minified, which leaves no module's path in it), inside
+  // apps/cli so that it finds its dependencies.
+  const bundleDir = join(root, "apps", "cli", `.bench-readable-${process.pid}`)
+  const { build } = (await import(join(root, "apps", "cli", "build.mjs"))) as { build: (outdir: string, options: { readable: boolean }) => Promise<unknown> }
+  await build(bundleDir, { readable: true })
+  const readable = join(bundleDir, "aim.mjs")
   const profiled = [
-    { label: "Node 20", costs: profileByPackage(process.execPath, [entry, ...aimArgs], { env: { ...base, DATABASE_URL: noopDbs[1] ?? "" }, bundleDir, runs }) },
-    { label: "Node 24", costs: profileByPackage(node24, [entry, ...aimArgs], { env: { ...base, DATABASE_URL: noopDbs[2] ?? "" }, bundleDir, runs }) },
+    {
+      label: "Node 20",
+      costs: profileByPackage(process.execPath, [readable, ...aimArgs], { env: { ...base, DATABASE_URL: noopDbs[1] ?? "" }, bundleDir, runs }),
+    },
+    { label: "Node 24", costs: profileByPackage(node24, [readable, ...aimArgs], { env: { ...base, DATABASE_URL: noopDbs[2] ?? "" }, bundleDir, runs }) },
   ]
+  rmSync(bundleDir, { recursive: true, force: true })
   for (const url of noopDbs) await admin(serverUrl, `DROP DATABASE IF EXISTS ${url.split("/").at(-1)} WITH (FORCE)`)
 
   const boot = (node: string, label: string) => {
@@ -206,7 +215,7 @@ const packageTable = (profiled: ReadonlyArray<{ readonly label: string; readonly
       .map(([k, v]) => `${k} ${v.toFixed(0)} ms`)
       .join(", ")
   return [
-    "Where the installed CLI's no-op goes, package by package: V8's sampling profiler (`--cpu-prof`, every 250 µs), each sample charged to the package whose code it was in (the bundle opens every module with its path), medians of the same rounds (bench/profile.ts). \"Compiling modules\" is V8 compiling the chunks the run loads, before any of their code runs; it divides by the packages' shares of those chunks' bytes (last column). Node 24 keeps compiled code in its compile cache between runs; Node 20 compiles every start.",
+    "Where the no-op goes, package by package, on the same bundle built readable (the installed one is minified): V8's sampling profiler (`--cpu-prof`, every 250 µs), each sample charged to the package whose code it was in (the bundle opens every module with its path), medians of the same rounds (bench/profile.ts). \"Compiling modules\" is V8 compiling the chunks the run loads, before any of their code runs; it divides by the packages' shares of those chunks' bytes (last column). Node 24 keeps compiled code in its compile cache between runs; Node 20 compiles every start.",
     "",
     "| where | Node 20 ms | Node 24 ms | share of the loaded bundle |",
     "|---|---:|---:|---:|",

@@ -9,8 +9,15 @@ const here = dirname(fileURLToPath(import.meta.url))
 /** Imported on first use, so commands that never need them never load them; the packed CLI depends on them. */
 export const external = ["@electric-sql/pglite", "pg-native", "libpg-query", "nodemailer", "ioredis", "@modelcontextprotocol/sdk", "zod"]
 
-/** Builds into `outdir` (default apps/cli/dist), emptied first. */
-export const build = (outdir = join(here, "dist")) => bundle(esbuild, { entry: join(here, "src/aim.ts"), name: "aim", outdir, external })
+/**
+ * Builds into `outdir` (default apps/cli/dist), emptied first; minified unless `readable` (the
+ * profiler's build: every module under its path). Returns esbuild's metafile.
+ */
+export const build = (outdir = join(here, "dist"), { readable = false } = {}) =>
+  bundle(esbuild, { entry: join(here, "src/aim.ts"), name: "aim", outdir, external, readable })
+
+/** The metafile of the bundle `build` writes (which source went into which chunk, and each chunk's imports), nothing written. */
+export const bundleMeta = () => bundle(esbuild, { entry: join(here, "src/aim.ts"), name: "aim", outdir: join(here, "dist"), external, write: false })
 
 /**
  * `outdir/aim-snapshot.cjs`: the entry a V8 start-up snapshot is built from (src/snapshot.ts), packed
