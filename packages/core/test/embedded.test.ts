@@ -1,7 +1,7 @@
 import { PGlite } from "@electric-sql/pglite"
 import { contractDifferences, contractOutcomes, probeOutcomes, type RunnerConnection, runBackendRunner } from "@aim/testkit"
 import { Effect, Layer } from "effect"
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
@@ -199,6 +199,24 @@ CREATE UNIQUE INDEX IF NOT EXISTS idx_users_email_lower ON users (lower(email));
       }
     },
   )
+
+  it.skipIf(onceOnly)("a first run cut short while unpacking the prepared cluster (no PG_VERSION yet) unpacks it again and starts", async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), "aim-pglite-cut-")), "data")
+    mkdirSync(join(dataDir, "global"), { recursive: true })
+    writeFileSync(join(dataDir, "global", "pg_control"), "half written")
+    const rows = await Effect.runPromise(
+      Effect.flatMap(Database, (db) =>
+        db.query<{ id: string; n: number }>("SELECT system_identifier::text AS id, (SELECT count(*)::int FROM pg_database) AS n FROM pg_control_system()"),
+      ).pipe(Effect.provide(databaseFor({ _tag: "Embedded", dataDir }))),
+    )
+    const prepared = new PGlite("memory://", { loadDataDir: new Blob([readFileSync(join(import.meta.dirname, "../src/database", preparedClusterFile))]) })
+    try {
+      expect(rows).toEqual([{ id: (await prepared.query<{ id: string }>("SELECT system_identifier::text AS id FROM pg_control_system()")).rows[0]?.id, n: 3 }])
+      expect(readFileSync(join(dataDir, "PG_VERSION"), "utf8").trim()).toBe("18")
+    } finally {
+      await prepared.close()
+    }
+  })
 
   it.skipIf(onceOnly)(
     "drift's prepared cluster holds what replaying the shipped files on a new cluster leaves: the artifact's catalog, every row and every sequence (else: pnpm --filter @aim/core pglite-cluster)",

@@ -1,5 +1,5 @@
 import { Effect, Layer } from "effect"
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs"
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { gunzip } from "node:zlib"
 import { fileURLToPath } from "node:url"
@@ -156,64 +156,90 @@ export const hasPreparedCluster = (file: string): boolean => preparedCluster(fil
 /** A cluster on disk is new when its directory holds no PG_VERSION (PGlite would run initdb in it). */
 const isNewCluster = (dataDir: string) => !existsSync(join(dataDir, "PG_VERSION"))
 
-/** What of Emscripten's file system the unpacking below uses. */
-interface EmscriptenFS {
+/** Where a prepared cluster is unpacked: PGlite's in-memory file system, or a directory on disk. */
+interface ClusterFiles {
   readonly mkdirTree: (path: string) => void
-  readonly writeFile: (path: string, data: Uint8Array, options: { readonly canOwn: boolean }) => void
+  readonly writeFile: (path: string, data: Uint8Array) => void
 }
 
 /**
  * Writes the tar `tar` (ustar, as PGlite dumps a cluster: directories and regular files) under `root`.
- * Each file's contents are a view of `tar` that the in-memory file system owns from then on, never a
- * copy: PGlite's own loader copied the 44 MB cluster four times (inflate, untar, write) and took
- * about 1.2 s of a scratch replay's 2.5 s.
+ * PG_VERSION comes last: a directory is a cluster once it has one (isNewCluster), so an unpack cut
+ * short is unpacked again rather than started. PGlite's own loader copied the 44 MB cluster four
+ * times (inflate, untar, write) and took about 1.2 s of a scratch replay's 2.5 s.
  */
-const unpackTar = (fs: EmscriptenFS, root: string, tar: Uint8Array) => {
+const unpackTar = (files: ClusterFiles, root: string, tar: Uint8Array) => {
   const text = (from: number, length: number) => {
     const field = tar.subarray(from, from + length)
     const end = field.indexOf(0)
     return Buffer.from(field.buffer, field.byteOffset, end === -1 ? length : end).toString("utf8")
   }
+  let version: Uint8Array | undefined
   for (let at = 0; at + 512 <= tar.length && tar[at] !== 0; ) {
     const prefix = text(at + 345, 155)
     const name = `${prefix === "" ? "" : `${prefix}/`}${text(at, 100)}`.replace(/^\/+|\/+$/g, "")
     const size = Number.parseInt(text(at + 124, 12).trim() || "0", 8)
     const type = String.fromCharCode(tar[at + 156] ?? 0)
     const path = name === "" ? root : `${root}/${name}`
-    if (type === "5") fs.mkdirTree(path)
-    else if (type === "0" || type === "\0") {
-      fs.mkdirTree(path.slice(0, path.lastIndexOf("/")))
-      fs.writeFile(path, tar.subarray(at + 512, at + 512 + size), { canOwn: true })
-    } else throw new Error(`the prepared cluster holds a tar entry of type ${JSON.stringify(type)} (${name}), which aim does not unpack`)
+    const data = tar.subarray(at + 512, at + 512 + size)
+    if (type === "5") files.mkdirTree(path)
+    else if (type !== "0" && type !== "\0")
+      throw new Error(`the prepared cluster holds a tar entry of type ${JSON.stringify(type)} (${name}), which aim does not unpack`)
+    else if (name === "PG_VERSION") version = data
+    else {
+      files.mkdirTree(path.slice(0, path.lastIndexOf("/")))
+      files.writeFile(path, data)
+    }
     at += 512 + Math.ceil(size / 512) * 512
   }
+  if (version === undefined) throw new Error("the prepared cluster holds no PG_VERSION")
+  files.writeFile(`${root}/PG_VERSION`, version)
 }
 
-/** PGlite's in-memory file system, holding the prepared cluster `gzipped` before PostgreSQL starts. */
-const preparedMemoryFS = ({ MemoryFS }: PGliteModule, gzipped: Buffer<ArrayBuffer>) => {
-  // Inflated on libuv's thread pool while PGlite compiles and starts its WebAssembly, into one buffer
-  // of the size gzip's trailer gives (zlib's 16 kB chunks joined after took 0.5 s instead of 0.2 s).
+/**
+ * The prepared cluster's tar: inflated on libuv's thread pool (while PGlite compiles and starts its
+ * WebAssembly, for an in-memory cluster), into one buffer of the size gzip's trailer gives (zlib's
+ * 16 kB chunks joined after took 0.5 s instead of 0.2 s).
+ */
+const inflate = (gzipped: Buffer<ArrayBuffer>): Promise<Uint8Array> => {
   const size = gzipped.length >= 4 ? gzipped.readUInt32LE(gzipped.length - 4) : 0
   const options = size > 0 && size < 2 ** 30 ? { chunkSize: size + 1024 } : {}
-  const tar = new Promise<Uint8Array>((resolve, reject) => gunzip(gzipped, options, (error, result) => (error === null ? resolve(result) : reject(error))))
-  // Filesystem hooks are PGlite's extension point: initialSyncFs runs once its module is up and
-  // before it looks for PG_VERSION, which it then finds, so it neither runs initdb nor loads a tarball.
-  return new (class extends MemoryFS {
-    override async initialSyncFs() {
-      const module = (this.pg as unknown as { readonly Module: { readonly FS: EmscriptenFS; readonly ENV?: { readonly PGDATA?: string } } }).Module
-      unpackTar(module.FS, module.ENV?.PGDATA ?? "/pglite/data", await tar)
-    }
-  })()
+  return new Promise<Uint8Array>((resolve, reject) => gunzip(gzipped, options, (error, result) => (error === null ? resolve(result) : reject(error))))
 }
 
-const newCluster = (pglite: PGliteModule, dataDir: string, from: string): PGliteInstance => {
+/** What of Emscripten's file system the in-memory unpacking uses. */
+interface EmscriptenFS {
+  readonly mkdirTree: (path: string) => void
+  readonly writeFile: (path: string, data: Uint8Array, options: { readonly canOwn: boolean }) => void
+}
+
+/** PGlite's in-memory file system, holding the prepared cluster `tar` before PostgreSQL starts. */
+const preparedMemoryFS = ({ MemoryFS }: PGliteModule, tar: Promise<Uint8Array>) =>
+  // Filesystem hooks are PGlite's extension point: initialSyncFs runs once its module is up and
+  // before it looks for PG_VERSION, which it then finds, so it neither runs initdb nor loads a tarball.
+  new (class extends MemoryFS {
+    override async initialSyncFs() {
+      const module = (this.pg as unknown as { readonly Module: { readonly FS: EmscriptenFS; readonly ENV?: { readonly PGDATA?: string } } }).Module
+      // Each file's contents are a view of the tar that the file system owns from then on, never a copy.
+      const files: ClusterFiles = {
+        mkdirTree: (path) => module.FS.mkdirTree(path),
+        writeFile: (path, data) => module.FS.writeFile(path, data, { canOwn: true }),
+      }
+      unpackTar(files, module.ENV?.PGDATA ?? "/pglite/data", await tar)
+    }
+  })()
+
+/** A directory on disk (the embedded default's data directory, on its first run). */
+const diskFiles: ClusterFiles = { mkdirTree: (path) => mkdirSync(path, { recursive: true }), writeFile: (path, data) => writeFileSync(path, data) }
+
+const newCluster = async (pglite: PGliteModule, dataDir: string, from: string): Promise<PGliteInstance> => {
   const { PGlite } = pglite
   const memory = dataDir.startsWith("memory://")
   const gzipped = memory || isNewCluster(dataDir) ? preparedCluster(from) : undefined
   if (gzipped === undefined) return new PGlite(dataDir, { startParams: startParams(PGlite) })
-  if (memory) return new PGlite({ fs: preparedMemoryFS(pglite, gzipped), startParams: startParams(PGlite) })
-  // On disk (the embedded default's first run, once): PGlite's own loader writes the files there.
-  return new PGlite(dataDir, { startParams: startParams(PGlite), loadDataDir: new Blob([gzipped]) })
+  if (memory) return new PGlite({ fs: preparedMemoryFS(pglite, inflate(gzipped)), startParams: startParams(PGlite) })
+  unpackTar(diskFiles, dataDir, await inflate(gzipped))
+  return new PGlite(dataDir, { startParams: startParams(PGlite) })
 }
 
 /**
@@ -239,7 +265,7 @@ export const PgliteDatabaseLive = (settings: EmbeddedDatabase, from: string = pr
             if (onDisk) mkdirSync(settings.dataDir, { recursive: true })
             // Loaded on demand: the WebAssembly build is large and server users never need it.
             const pglite = await import("@electric-sql/pglite")
-            const created = newCluster(pglite, settings.dataDir, from)
+            const created = await newCluster(pglite, settings.dataDir, from)
             await created.waitReady
             // As on a server (PgDatabase): aim's search_path whatever the database's own setting.
             await created.exec(
