@@ -32,6 +32,8 @@ describe("the modes that change nothing never write, proved as a role that canno
   })
   afterAll(async () => {
     await db.drop()
+    // A login role with a password this file prints is not left on the server.
+    await sql(testPostgresUrl(), `DROP ROLE IF EXISTS ${role}`)
   })
 
   it.each([

@@ -1,9 +1,9 @@
-import { buildDeployedDatabase, sql } from "@aim/testkit"
+import { buildDeployedDatabase, sql, testPostgresUrl } from "@aim/testkit"
 import { useFreshDatabases, useMigratedDatabases } from "@aim/testkit/hooks"
 import { Effect, Layer } from "effect"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { describe, expect, it } from "vitest"
+import { afterAll, describe, expect, it } from "vitest"
 import { HealthReport, HealthReportLive } from "../src/health/HealthReport.js"
 import { LedgerAdmin, LedgerAdminLive } from "../src/migrator/LedgerAdmin.js"
 import { MemoryCacheLive } from "../src/cache/MemoryCache.js"
@@ -202,7 +202,14 @@ describe("a shared cache that holds something else under the health key", () => 
 describe("objects a lower role plants on a ledger never run with aim's privileges", () => {
   // A role that may create objects in public and in the database, as the backend's role may.
   const plantingRole = `aim_planter_${process.pid}`
+  // The databases it planted in: what it owns there is dropped with it, after the tests.
+  const plantedIn = new Set<string>()
+  afterAll(async () => {
+    for (const url of plantedIn) await sql(url, `DROP OWNED BY ${plantingRole}`).catch(() => undefined)
+    await sql(testPostgresUrl(), `DROP ROLE IF EXISTS ${plantingRole}`)
+  })
   const plant = async (url: string, statements: string) => {
+    plantedIn.add(url)
     await sql(url, `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${plantingRole}') THEN CREATE ROLE ${plantingRole}; END IF; END $$`)
     await sql(url, `CREATE TABLE IF NOT EXISTS public.fired (at timestamptz DEFAULT now()); GRANT ALL ON public.fired TO ${plantingRole}`)
     await sql(
