@@ -197,7 +197,7 @@ describe("computePlan", () => {
   })
 
   it("an empty directory and an empty ledger plan nothing", () => {
-    expect(aimPlan([], [])).toEqual({ applied: [], pending: [], refusals: [], coLedger: { release: "none", unrecorded: [], unknown: [] } })
+    expect(aimPlan([], [])).toEqual({ applied: [], pending: [], refusals: [], ahead: [], coLedger: { release: "none", unrecorded: [], unknown: [] } })
   })
 })
 

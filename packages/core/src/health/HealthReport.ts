@@ -7,8 +7,7 @@ import { type LockHolder, lockHolder } from "../migrator/MigrationLock.js"
 import type { MigrationSourceError, MigrationsDirectoryMissing } from "../source/MigrationSourceError.js"
 import { MigrationSource } from "../source/MigrationSource.js"
 import { Migrator, type MigratorShape, type StatusReport } from "../migrator/Migrator.js"
-import { type CoLedgerServing, type FilesPlan, type Plan, aheadOfFiles, servingNone } from "../ledger/ledgerPlan.js"
-import { aimShippedFiles } from "../aim/shipped.js"
+import { type CoLedgerServing, type FilesPlan, type Plan, servingNone } from "../ledger/ledgerPlan.js"
 import { aimService } from "../aim/product.js"
 import { type CatalogEntry, catalog, docsPath, findEntry } from "../errors/catalog.js"
 import { explain, refusalEntry } from "../diagnose/diagnose.js"
@@ -48,7 +47,7 @@ export interface Readiness {
   readonly error?: string
 }
 
-export interface MigrationsView extends FilesPlan {
+export interface MigrationsView extends Omit<FilesPlan, "ahead"> {
   readonly database: string
   /** What the applied files give the AIM backend's runner (the plan's co-ledger). */
   readonly backend: CoLedgerServing
@@ -164,7 +163,7 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
       // ledger alone is read, so a broken directory is not mistaken for a database that is down.
       const current = yield* timed(status)
       if (current.result._tag === "Right") yield* Ref.set(probed, current.result.right)
-      const noPlan: Plan = { applied: [], pending: [], refusals: [], coLedger: servingNone }
+      const noPlan: Plan = { applied: [], pending: [], refusals: [], ahead: [], coLedger: servingNone }
       const filesFailed = current.result._tag === "Left" && isSourceError(current.result.left) ? current.result.left : undefined
       const ledger =
         filesFailed === undefined
@@ -198,9 +197,8 @@ export const makeHealthReport = (options: HealthOptions = {}) =>
         // Rows of files newer than this release's newest: a newer release migrated during a rolling
         // update. This replica keeps serving (its files are all applied), or the update would take
         // every old replica out of the Service before a new one is ready; the operator is told.
-        const newer = aheadOfFiles(plan, aimShippedFiles)
         for (const r of plan.refusals) {
-          if (newer.includes(r))
+          if (plan.ahead.includes(r))
             ahead.push(reason(refusalEntry(r.kind), `${r.detail}: applied by a newer release than this one (a rolling update); this replica keeps serving`))
           else reasons.push(reason(refusalEntry(r.kind), r.detail))
         }

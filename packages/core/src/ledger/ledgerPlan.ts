@@ -46,6 +46,11 @@ export interface FilesPlan {
   readonly applied: ReadonlyArray<AppliedEntry>
   readonly pending: ReadonlyArray<PendingMigration>
   readonly refusals: ReadonlyArray<Refusal>
+  /**
+   * Of `refusals`, the rows a newer release applied (aheadOfFiles): not this release's to refuse. The
+   * migrator, the verification and the health report all read it here, decided once with the files.
+   */
+  readonly ahead: ReadonlyArray<Refusal>
 }
 
 export interface Plan extends FilesPlan {
@@ -63,7 +68,7 @@ const short = (checksum: string) => checksum.slice(0, 12)
  * (a rolling update in progress, or this replica is the old one). Replicas of this release still have
  * every file of theirs applied and keep serving; a file missing inside their own range is drift.
  */
-export const aheadOfFiles = (plan: FilesPlan, shipped: ShippedFilesShape): ReadonlyArray<Refusal> => {
+const aheadOfFiles = (plan: Omit<FilesPlan, "ahead">, shipped: ShippedFilesShape): ReadonlyArray<Refusal> => {
   const known = [...plan.applied.filter((a) => a.state !== "missing").map((a) => a.version), ...plan.pending.map((p) => p.version)]
   const newest = known.reduce((max, v) => Math.max(max, v), Number.NEGATIVE_INFINITY)
   // A file this release ships is never another release's: its row without its file is a deletion.
@@ -133,5 +138,5 @@ export const computePlan = (migrations: ReadonlyArray<Migration>, ledger: Readon
   }
   // Revisions of aim's own files run in version order with the new files.
   pending.sort((a, b) => a.version - b.version)
-  return { applied, pending, refusals }
+  return { applied, pending, refusals, ahead: aheadOfFiles({ applied, pending, refusals }, shipped) }
 }

@@ -1,7 +1,6 @@
 import { Context, Duration, Effect, Layer, Metric } from "effect"
 import { Database, transaction } from "../database/Database.js"
 import type { ConnectionError, SqlError } from "../database/SqlError.js"
-import { aheadOfFiles } from "../ledger/ledgerPlan.js"
 import { type Ledgers, appliedByLabel, ensureLedger, planOf, readLedgersOnce, readPlan, recordCoLedger } from "../ledger/Ledger.js"
 import { CoLedger, type CoLedgerShape } from "../ledger/CoLedger.js"
 import { ShippedFiles } from "../source/ShippedFiles.js"
@@ -131,8 +130,7 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
           yield* Metric.set(pendingMigrations, plan.pending.length)
           // Rows a newer release applied (a rolling update, or a rollback to this release) are not this
           // release's to refuse: its own files are what it checks and applies.
-          const ahead = aheadOfFiles(plan, shipped)
-          const refusals = plan.refusals.filter((r) => !ahead.includes(r))
+          const refusals = plan.refusals.filter((r) => !plan.ahead.includes(r))
           if (refusals.length > 0) return yield* new MigrationRefused({ refusals })
           const byVersion = new Map(migrations.map((m) => [m.version, m]))
           const todo = plan.pending.filter((p) => applyOptions.upTo === undefined || p.version <= applyOptions.upTo)
@@ -196,7 +194,7 @@ export const makeMigrator = (options: MigratorOptions = {}) =>
             applied: applied.map(({ method: _method, ...now }) => now),
             status: report(planOf(migrations, afterRun(coLedger, ledgers, applied, appliedBy, backendRecorded), coLedger, shipped)),
             backendRecorded,
-            ahead: ahead.map((r) => r.name),
+            ahead: plan.ahead.map((r) => r.name),
             retries,
             pending: plan.pending.filter((p) => !todo.includes(p)).map((p) => ({ version: p.version, name: p.name })),
             durationMs: Math.round(performance.now() - started),

@@ -9,9 +9,7 @@ import type { LockWaitTimeout } from "../migrator/MigrationLock.js"
 import type { MigrationFailed, MigrationRefused } from "../migrator/MigratorError.js"
 import { type CatalogEntry, catalog, findEntry } from "../errors/catalog.js"
 import { explain, refusalEntry } from "../diagnose/diagnose.js"
-import { aheadOfFiles } from "../ledger/ledgerPlan.js"
 import { readLegacyLedger } from "../aim/backendLedger.js"
-import { aimShippedFiles } from "../aim/shipped.js"
 import { backendReleases, isKnownBackendFile, passwordResettingFiles, supportedRelease } from "../aim/backendRelease.js"
 import { schemaDifferences, schemaItemsQuery } from "./backendSchema.js"
 import { backendTables, defaultAdmin, defaultPolicies, enforcedPolicy, expectedTables } from "./expectations.js"
@@ -402,8 +400,7 @@ const ledgerCheck = (state: LedgerState): Check => {
   const status = state.status
   if (status.upToDate) return pass("ledger", "Ledger", title, `${status.applied.length} applied, none pending, no drift`)
   // Rows a newer release applied (a rolling update): this release's files are all there, a warning.
-  const newer = aheadOfFiles(status, aimShippedFiles)
-  const refusals = status.refusals.filter((r) => !newer.includes(r))
+  const refusals = status.refusals.filter((r) => !status.ahead.includes(r))
   if (refusals.length > 0) {
     return problem(
       "fail",
@@ -414,13 +411,13 @@ const ledgerCheck = (state: LedgerState): Check => {
       refusals[0] === undefined ? catalog.internal : refusalEntry(refusals[0].kind),
     )
   }
-  if (newer.length > 0 && status.pending.length === 0) {
+  if (status.ahead.length > 0 && status.pending.length === 0) {
     return problem(
       "warn",
       "ledger",
       "Ledger",
       title,
-      `the database is ahead of these files: ${newer.map((r) => r.name).join(", ")} applied by a newer release (a rolling update, or this is an older release)`,
+      `the database is ahead of these files: ${status.ahead.map((r) => r.name).join(", ")} applied by a newer release (a rolling update, or this is an older release)`,
       refusalEntry("missing"),
     )
   }
