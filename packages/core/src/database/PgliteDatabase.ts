@@ -1,7 +1,6 @@
 import { Effect, Layer } from "effect"
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
-import { gunzip } from "node:zlib"
 import { fileURLToPath } from "node:url"
 import type { EmbeddedDatabase } from "../config/DatabaseConfig.js"
 import { describeDatabase } from "../config/DatabaseConfig.js"
@@ -201,9 +200,11 @@ const unpackTar = (files: ClusterFiles, root: string, tar: Uint8Array) => {
  * WebAssembly, for an in-memory cluster), into one buffer of the size gzip's trailer gives (zlib's
  * 16 kB chunks joined after took 0.5 s instead of 0.2 s).
  */
-const inflate = (gzipped: Buffer<ArrayBuffer>): Promise<Uint8Array> => {
+const inflate = async (gzipped: Buffer<ArrayBuffer>): Promise<Uint8Array> => {
   const size = gzipped.length >= 4 ? gzipped.readUInt32LE(gzipped.length - 4) : 0
   const options = size > 0 && size < 2 ** 30 ? { chunkSize: size + 1024 } : {}
+  // Loaded here: every command loads this module, few start PGlite.
+  const { gunzip } = await import("node:zlib")
   return new Promise<Uint8Array>((resolve, reject) => gunzip(gzipped, options, (error, result) => (error === null ? resolve(result) : reject(error))))
 }
 
