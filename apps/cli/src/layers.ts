@@ -18,7 +18,7 @@ export interface LayerSettings {
 const replayProgress = () => {
   let started = 0
   let said = 0
-  return (done: number, total: number) =>
+  return (done: number, total: number, again?: string) =>
     Effect.suspend(() => {
       const now = Date.now()
       if (done === 1) {
@@ -27,7 +27,8 @@ const replayProgress = () => {
       }
       if (now - started < 2000 || (now - said < 2000 && done < total)) return Effect.void
       said = now
-      return err(`⏳ replaying the files on a scratch database: ${done.toLocaleString("en-US")} of ${total.toLocaleString("en-US")}`)
+      const why = again === undefined ? "" : ` again, ${again}`
+      return err(`⏳ replaying the files on a scratch database${why}: ${done.toLocaleString("en-US")} of ${total.toLocaleString("en-US")}`)
     })
 }
 

@@ -6,6 +6,7 @@ import { type DriftReport, detectDrift } from "../src/drift/Drift.js"
 import { checksumOf } from "../src/source/checksum.js"
 import type { Migration } from "../src/source/Migration.js"
 import { databaseFor } from "../src/database/databases.js"
+import { ReplayProgress } from "../src/migrator/replay.js"
 import { serverSettings } from "./support.js"
 
 // Drift end to end on a small schema of two files (the shipped 21 are drift.test.ts's): the live
@@ -59,6 +60,33 @@ describe("detectDrift on a server", () => {
     expect(found.differences.find((d) => d.objectType === "index")?.fix).toBe(
       "CREATE INDEX notes_body ON public.notes USING btree (body); (002_f.sql creates it)",
     )
+    // The file named there came from a second replay, told as such: its count starts over at 1.
+    const told: Array<string> = []
+    const settings = serverSettings(db.url)
+    await Effect.runPromise(
+      detectDrift(settings, files).pipe(
+        Effect.provideService(ReplayProgress, (done, total, again) =>
+          Effect.sync(() => told.push(`${done}/${total}${again === undefined ? "" : ` again ${again}`}`)),
+        ),
+        Effect.provide(databaseFor(settings)),
+      ),
+    )
+    expect(told).toEqual(["1/2", "2/2", "1/2 again to name the file of each difference", "2/2 again to name the file of each difference"])
+    // Without a difference that fails, one replay only.
+    told.length = 0
+    await sql(
+      db.url,
+      "CREATE INDEX notes_body ON notes (body); ALTER TABLE notes ALTER COLUMN body SET DEFAULT 'x'; UPDATE security_policies SET priority = 250 WHERE name = 'Data Exfiltration Detection'",
+    )
+    await Effect.runPromise(
+      detectDrift(settings, files).pipe(
+        Effect.provideService(ReplayProgress, (done, total, again) =>
+          Effect.sync(() => told.push(`${done}/${total}${again === undefined ? "" : ` again ${again}`}`)),
+        ),
+        Effect.provide(databaseFor(settings)),
+      ),
+    )
+    expect(told).toEqual(["1/2", "2/2"])
   })
 
   it("a database without the policies table has no seed rows to compare", async () => {

@@ -7,7 +7,7 @@ import { ident } from "../database/sqlText.js"
 import type { Migration } from "../source/Migration.js"
 import { MigrationSource } from "../source/MigrationSource.js"
 import { Migrator } from "../migrator/Migrator.js"
-import { type KnownPrefix, replayFiles } from "../migrator/replay.js"
+import { type KnownPrefix, ReplayProgress, replayFiles } from "../migrator/replay.js"
 import { type DeployedObject, backendOwnedDefinitions, backendTables, deployedDifferences, deployedShapes } from "../verify/expectations.js"
 import {
   type Catalog,
@@ -400,7 +400,11 @@ export const detectDrift = (settings: DatabaseSettings | undefined, applied: Rea
     const first = reportOf(expected, live)
     if (first.ok || expected.attributed !== false) return first
     // The live database is compared again as it was read: only the expected side gains its files.
-    return reportOf(yield* expectedCatalogOf(settings, applied), live)
+    const progress = yield* ReplayProgress
+    const naming = expectedCatalogOf(settings, applied).pipe(
+      Effect.provideService(ReplayProgress, (done, total) => progress(done, total, "to name the file of each difference")),
+    )
+    return reportOf(yield* naming, live)
   })
 
 /** Drift of the configured database against the files its ledger says were applied. */

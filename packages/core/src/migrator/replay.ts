@@ -41,12 +41,14 @@ export interface ReplayedCatalog<V> {
 
 /**
  * Told after each file a replay runs (done of total): a replay of thousands of files takes minutes, and
- * a command that waits must say so. A no-op unless a front end provides one (the CLI: a line on stderr).
+ * a command that waits must say so. `again` names why a second replay of the same files runs (drift's,
+ * naming each difference's file), so its count starting over at 1 is not read as the first one's. A
+ * no-op unless a front end provides one (the CLI: a line on stderr).
  */
 export class ReplayProgress extends Context.Reference<ReplayProgress>()("@aim/core/ReplayProgress", {
   defaultValue:
     () =>
-    (_done: number, _total: number): Effect.Effect<void> =>
+    (_done: number, _total: number, _again?: string): Effect.Effect<void> =>
       Effect.void,
 }) {}
 
