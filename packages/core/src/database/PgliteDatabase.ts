@@ -179,6 +179,8 @@ const unpackTar = (files: ClusterFiles, root: string, tar: Uint8Array) => {
     const name = `${prefix === "" ? "" : `${prefix}/`}${text(at, 100)}`.replace(/^\/+|\/+$/g, "")
     const size = Number.parseInt(text(at + 124, 12).trim() || "0", 8)
     const type = String.fromCharCode(tar[at + 156] ?? 0)
+    // The artifact is aim's own; still, nothing of it is written outside the data directory.
+    if (name.split("/").includes("..")) throw new Error(`the prepared cluster names a path outside its directory (${name})`)
     const path = name === "" ? root : `${root}/${name}`
     const data = tar.subarray(at + 512, at + 512 + size)
     if (type === "5") files.mkdirTree(path)
@@ -238,7 +240,13 @@ const newCluster = async (pglite: PGliteModule, dataDir: string, from: string): 
   const memory = dataDir.startsWith("memory://")
   const gzipped = memory || isNewCluster(dataDir) ? preparedCluster(from) : undefined
   if (gzipped === undefined) return new PGlite(dataDir, { startParams: startParams(PGlite) })
-  if (memory) return new PGlite({ fs: preparedMemoryFS(pglite, inflate(gzipped)), startParams: startParams(PGlite) })
+  if (memory) {
+    const tar = inflate(gzipped)
+    // Awaited by the file system once PGlite's module is up; a PGlite that fails before that must not
+    // leave this promise's failure unhandled (Node would end the process for it).
+    tar.catch(() => undefined)
+    return new PGlite({ fs: preparedMemoryFS(pglite, tar), startParams: startParams(PGlite) })
+  }
   unpackTar(diskFiles, dataDir, await inflate(gzipped))
   return new PGlite(dataDir, { startParams: startParams(PGlite) })
 }
