@@ -44,7 +44,7 @@ describe("the embedded default", () => {
     const cwd = mkdtempSync(join(tmpdir(), "aim-embedded-race-"))
     cpSync(shippedMigrations, join(cwd, "migrations"), { recursive: true })
     const results = await Promise.all(Array.from({ length: 3 }, () => aimProcess(["migrate", "--json", "--no-verify"], {}, cwd)))
-    for (const r of results) expect(r.code, r.stderr).toBe(0)
+    for (const r of results) expect(r.code, `${r.stderr}\n${r.stdout}`).toBe(0)
     const applied = results.flatMap((r) => JSON.parse(r.stdout).applied as Array<{ version: number }>).map((a) => a.version)
     expect(applied.sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1))
   })

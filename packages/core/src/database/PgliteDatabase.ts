@@ -20,34 +20,94 @@ const alive = (pid: number) => {
   }
 }
 
+/** Who holds a lock file: a live process, nobody any more (stale), or no file at all. */
+type LockState = { readonly _tag: "Held"; readonly pid: number | undefined } | { readonly _tag: "Stale" } | { readonly _tag: "Gone" }
+
+/**
+ * A lock file's holder. The file is created empty and its PID written just after: an empty one is
+ * being written (held) unless it is old enough that its writer died in between. Read before, an
+ * empty file was taken for stale and deleted, and two processes opened one data directory.
+ */
+const lockState = (path: string): LockState => {
+  try {
+    const since = statSync(path).mtimeMs
+    const pid = Number.parseInt(readFileSync(path, "utf8"), 10)
+    if (!Number.isFinite(pid)) return Date.now() - since > 5_000 ? { _tag: "Stale" } : { _tag: "Held", pid: undefined }
+    return alive(pid) ? { _tag: "Held", pid } : { _tag: "Stale" }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { _tag: "Gone" }
+    throw error
+  }
+}
+
+/**
+ * Removes a stale lock file, by one waiter at a time: the one that creates the takeover file, and
+ * reads the lock again under it. Two waiters that both found it stale would otherwise both delete
+ * it, the second deleting the lock the first had taken meanwhile. A takeover file left by a waiter
+ * that died (it is held for microseconds) is removed after 10 s.
+ */
+const takeOverStale = (path: string) => {
+  const guard = `${path}.takeover`
+  try {
+    closeSync(openSync(guard, "wx"))
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error
+    try {
+      if (Date.now() - statSync(guard).mtimeMs > 10_000) unlinkSync(guard)
+    } catch {
+      // gone meanwhile
+    }
+    return
+  }
+  try {
+    if (lockState(path)._tag === "Stale") unlinkSync(path)
+  } finally {
+    unlinkSync(guard)
+  }
+}
+
 /**
  * PGlite's files must never be opened by two processes at once: an exclusive lock file beside the
  * data directory (stale ones, whose process is gone, are taken over), waited for up to `waitMs`.
  */
-const lockDataDir = (dataDir: string, target: string, waitMs = 60_000) =>
+export const lockDataDir = (dataDir: string, target: string, waitMs = 60_000) =>
   Effect.acquireRelease(
     Effect.gen(function* () {
       const path = `${dataDir}.lock`
-      mkdirSync(dirname(path), { recursive: true })
       const started = Date.now()
       for (;;) {
-        try {
-          const fd = openSync(path, "wx")
-          writeSync(fd, String(process.pid))
-          closeSync(fd)
-          return path
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== "EEXIST") return yield* Effect.fail(toConnectionError(error, target))
-          const holder = Number.parseInt(readFileSync(path, "utf8"), 10)
-          if (!Number.isFinite(holder) || !alive(holder)) {
-            unlinkSync(path)
-            continue
-          }
-          if (Date.now() - started > waitMs) {
-            return yield* Effect.fail(toConnectionError(new Error(`the embedded database ${dataDir} is in use by process ${holder}`), target))
-          }
-          yield* Effect.sleep("100 millis")
+        const taken = yield* Effect.try({
+          try: () => {
+            mkdirSync(dirname(path), { recursive: true })
+            try {
+              const fd = openSync(path, "wx")
+              try {
+                writeSync(fd, String(process.pid))
+              } finally {
+                closeSync(fd)
+              }
+              return { _tag: "Taken" } as const
+            } catch (error) {
+              if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error
+            }
+            const state = lockState(path)
+            if (state._tag === "Stale") takeOverStale(path)
+            return state
+          },
+          catch: (error) => toConnectionError(error, target),
+        })
+        if (taken._tag === "Taken") return path
+        if (taken._tag === "Gone") continue
+        // Stale: removed by this waiter or another one; no busy loop while another holds the takeover.
+        if (taken._tag === "Stale") {
+          yield* Effect.sleep("10 millis")
+          continue
         }
+        if (Date.now() - started > waitMs) {
+          const by = taken.pid === undefined ? "another process" : `process ${taken.pid}`
+          return yield* Effect.fail(toConnectionError(new Error(`the embedded database ${dataDir} is in use by ${by}`), target))
+        }
+        yield* Effect.sleep("100 millis")
       }
     }),
     (path) =>
