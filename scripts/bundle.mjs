@@ -1,7 +1,7 @@
 // How every app is bundled for Node: one ESM entry plus chunks loaded on first use, the heavy optional
 // dependencies left external (imported lazily), and `require` defined for the CommonJS inside.
 // Each app passes its own esbuild (resolved from its own node_modules).
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { copyFileSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -84,12 +84,11 @@ export const bundle = async (esbuild, { entry, name, outdir, external, readable 
     outExtension: { ".js": ".mjs" },
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   })
-  // The prepared PGlite clusters new embedded and scratch databases start from (the empty one, and
-  // drift's with the shipped files applied): core looks for them beside the module that loads them,
-  // which in a bundle is the entry or one of its chunks.
-  if (write) for (const file of preparedClusters) copyFileSync(join(preparedDir, file), join(outdir, file))
+  // The prepared PGlite clusters new embedded and scratch databases start from (every .tar.gz beside
+  // core's PgliteDatabase.ts, which names the one it loads): core looks for them beside the module
+  // that loads them, which in a bundle is the entry or one of its chunks.
+  if (write) for (const file of readdirSync(preparedDir).filter((f) => f.endsWith(".tar.gz"))) copyFileSync(join(preparedDir, file), join(outdir, file))
   return result.metafile
 }
 
 const preparedDir = join(dirname(fileURLToPath(import.meta.url)), "../packages/core/src/database")
-const preparedClusters = ["pglite-cluster.tar.gz", "pglite-cluster-shipped.tar.gz"]

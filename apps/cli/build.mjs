@@ -13,11 +13,11 @@ export const external = ["@electric-sql/pglite", "pg-native", "libpg-query", "no
  * Builds into `outdir` (default apps/cli/dist), emptied first; minified unless `readable` (the
  * profiler's build: every module under its path). Returns esbuild's metafile.
  */
-export const build = (outdir = join(here, "dist"), { readable = false } = {}) =>
-  bundle(esbuild, { entry: join(here, "src/aim.ts"), name: "aim", outdir, external, readable })
+export const build = (outdir = join(here, "dist"), { readable = false, write = true } = {}) =>
+  bundle(esbuild, { entry: join(here, "src/aim.ts"), name: "aim", outdir, external, readable, write })
 
 /** The metafile of the bundle `build` writes (which source went into which chunk, and each chunk's imports), nothing written. */
-export const bundleMeta = () => bundle(esbuild, { entry: join(here, "src/aim.ts"), name: "aim", outdir: join(here, "dist"), external, write: false })
+export const bundleMeta = () => build(undefined, { write: false })
 
 /**
  * `outdir/aim-snapshot.cjs`: the entry a V8 start-up snapshot is built from (src/snapshot.ts), packed

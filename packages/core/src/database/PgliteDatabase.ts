@@ -74,11 +74,11 @@ export const lockDataDir = (dataDir: string, target: string, waitMs = 60_000) =>
   Effect.acquireRelease(
     Effect.gen(function* () {
       const path = `${dataDir}.lock`
+      yield* Effect.try({ try: () => mkdirSync(dirname(path), { recursive: true }), catch: (error) => toConnectionError(error, target) })
       const started = Date.now()
       for (;;) {
         const taken = yield* Effect.try({
           try: () => {
-            mkdirSync(dirname(path), { recursive: true })
             try {
               const fd = openSync(path, "wx")
               try {
