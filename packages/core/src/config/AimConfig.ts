@@ -2,7 +2,7 @@ import { Context, Effect, Either, Layer } from "effect"
 import { ConfigError, type ConfigProblem } from "./ConfigError.js"
 import { type DatabaseSettings, overriddenByUrl, readDatabaseSettings, readServerUrl } from "./DatabaseConfig.js"
 import { withoutUrlCredentials } from "../output/redact.js"
-import { type Env, dotEnvOf, fromDotEnv, loadEnv, read } from "./env.js"
+import { type DotEnvFacts, type Env, dotEnvOf, fromDotEnv, loadEnv, read } from "./env.js"
 import { type AppSettings, type RedisSettings, type SmtpSettings, readAppSettings, readRedisSettings, readSmtpSettings } from "./ServicesConfig.js"
 
 /**
@@ -76,8 +76,8 @@ const readTimestampZone = (env: Env, problems: Array<ConfigProblem>): string => 
  * Values of `env` cut at an unquoted # in its .env, for the variables `mine` picks: a value that is
  * not what the operator wrote is said, for the value in use.
  */
-const cutValues = (env: Env, cwd: string, mine: (name: string) => boolean): ReadonlyArray<ConfigProblem> =>
-  dotEnvOf(env, cwd).cut.flatMap(({ name, line, readAs }) =>
+const cutValues = (env: Env, dotEnv: DotEnvFacts, mine: (name: string) => boolean): ReadonlyArray<ConfigProblem> =>
+  dotEnv.cut.flatMap(({ name, line, readAs }) =>
     mine(name) && env[name] !== undefined && env[name] === readAs
       ? [
           {
@@ -94,7 +94,9 @@ const isDatabaseVariable = (name: string) => /^(POSTGRES_|DATABASE_URL$)/.test(n
 /** Reads and validates the migrator's settings at once: every problem is reported, not the first. */
 const readMigratorConfig = (env: Env, cwd: string, databaseGiven?: DatabaseSettings): Pick<ParsedConfig, "config" | "problems"> => {
   const databaseProblems: Array<ConfigProblem> = []
-  const unreadable = dotEnvOf(env, cwd).problem
+  // Read once here: an environment loadEnv did not make has no .env facts with it, and each read is I/O.
+  const dotEnv = dotEnvOf(env, cwd)
+  const unreadable = dotEnv.problem
   if (unreadable !== undefined) {
     databaseProblems.push({ variable: ".env", problem: unreadable, fix: "make .env a readable file of VARIABLE=value lines, or remove it" })
   }
@@ -113,7 +115,7 @@ const readMigratorConfig = (env: Env, cwd: string, databaseGiven?: DatabaseSetti
   }
   const scratch = scratchUrl === undefined || scratchProblems.length > 0 ? undefined : readServerUrl(scratchUrl, env, "scratch", scratchProblems)
   for (const p of scratchProblems) databaseProblems.push({ ...p, variable: "AIM_SCRATCH_DATABASE_URL" })
-  databaseProblems.push(...cutValues(env, cwd, isDatabaseVariable))
+  databaseProblems.push(...cutValues(env, dotEnv, isDatabaseVariable))
   const timestampZone = readTimestampZone(env, databaseProblems)
   const problems = databaseProblems.map(withoutCredentials)
   if (databaseProblems.length > 0 || database === undefined) return { config: undefined, problems }
@@ -135,7 +137,7 @@ export const readServicesConfig = (env: Env, cwd: string): ServicesConfigShape =
   const redis = readRedisSettings(env, problems)
   const smtp = readSmtpSettings(env, problems)
   const app = readAppSettings(env, problems)
-  problems.push(...cutValues(env, cwd, (name) => !isDatabaseVariable(name)))
+  problems.push(...cutValues(env, dotEnvOf(env, cwd), (name) => !isDatabaseVariable(name)))
   return { redis, smtp, app, problems: problems.map(withoutCredentials) }
 }
 

@@ -20,7 +20,7 @@ export const loadEnv = (cwd: string = process.cwd(), environment: Env = process.
 }
 
 /** What one read of a `.env` file tells: its variables, why it cannot be read, its values cut at a #. */
-interface DotEnvFacts {
+export interface DotEnvFacts {
   readonly variables: Env
   readonly problem: string | undefined
   readonly cut: ReadonlyArray<CutValue>
