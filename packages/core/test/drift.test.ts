@@ -8,15 +8,16 @@ import type { Migration } from "../src/source/Migration.js"
 import { ReplayProgress, replayFiles } from "../src/migrator/replay.js"
 import { databaseFor } from "../src/database/databases.js"
 import { loadMigrations } from "../src/source/MigrationSource.js"
-import { type DriftReport, type ExpectedCatalog, driftAgainst, replayedCatalogOf } from "../src/drift/Drift.js"
+import { type DriftReport, type ExpectedCatalog, comparedDigest, detectDrift, driftAgainst, replayedCatalogOf } from "../src/drift/Drift.js"
 import { readCatalog, readCatalogKeys } from "../src/drift/catalog.js"
-import { shippedCatalogOf, shippedPrefixOf } from "../src/drift/shippedCatalog.js"
+import { shippedCatalogOf, shippedDigestOf, shippedPrefixOf } from "../src/drift/shippedCatalog.js"
 import { migrationsCopy, migratorFor, serverSettings, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_drift")
 const migrated = useMigratedDatabases("aim_drift")
 
 const shipped = (): Promise<ReadonlyArray<Migration>> => Effect.runPromise(loadMigrations(shippedMigrations))
+const prefixOf = (files: ReadonlyArray<Migration>) => Effect.runPromise(shippedPrefixOf(files))
 
 // Every database here is compared with what the 25 shipped files build: that catalog is replayed
 // once, on a scratch database of the test server (PostgreSQL 15), and each drift then reads only the
@@ -53,12 +54,40 @@ describe("aim drift: the live database against what its applied files produce", 
     const db = await migrated()
     const replayed = await replayedOnServer(db.url)
     const files = await shipped()
-    const artifact = shippedCatalogOf(files)
+    const artifact = await Effect.runPromise(shippedCatalogOf(files))
     expect(artifact).toBeDefined()
     expect(new Map(replayed.catalog)).toEqual(artifact?.catalog)
     expect(new Map(replayed.createdBy)).toEqual(artifact?.createdBy)
     // A changed file is not the artifact's: drift replays it.
-    expect(shippedCatalogOf(files.map((f, i) => (i === 3 ? { ...f, checksum: "changed" } : f)))).toBeUndefined()
+    const changed = files.map((f, i) => (i === 3 ? { ...f, checksum: "changed" } : f))
+    expect(await Effect.runPromise(shippedCatalogOf(changed))).toBeUndefined()
+    expect(shippedDigestOf(changed)).toBeUndefined()
+  })
+
+  it("the artifact's digest is its catalog's and a migrated database's, so drift there loads no catalog but the live one; a difference changes it, and is found", async () => {
+    const db = await migrated()
+    const files = await shipped()
+    const settings = serverSettings(db.url)
+    const artifact = await Effect.runPromise(shippedCatalogOf(files))
+    const digest = shippedDigestOf(files)
+    expect(digest).toMatch(/^[0-9a-f]{64}$/)
+    expect(comparedDigest(artifact?.catalog ?? new Map())).toBe(digest)
+    const live = () => Effect.runPromise(Effect.flatMap(Database, readCatalog).pipe(Effect.provide(databaseFor(settings))))
+    expect(comparedDigest(await live())).toBe(digest)
+    const detect = () => Effect.runPromise(detectDrift(settings, files).pipe(Effect.provide(databaseFor(settings))))
+    expect(await detect()).toMatchObject({ ok: true, files: 25, differences: [], script: [] })
+
+    // A default written otherwise that compares equal (0.0 for 0.000) is no difference and keeps the
+    // digest; a dropped index is both, and its fix names the file from the artifact.
+    await sql(db.url, "ALTER TABLE agents ALTER COLUMN trust_score SET DEFAULT 0.0")
+    expect(comparedDigest(await live())).toBe(digest)
+    await sql(db.url, "DROP INDEX idx_agents_status")
+    expect(comparedDigest(await live())).not.toBe(digest)
+    const found = await detect()
+    expect(found.ok).toBe(false)
+    expect(found.differences.map((d) => `${d.kind} ${d.objectType} ${d.name}`)).toEqual(["missing index idx_agents_status"])
+    expect(found.differences[0]?.fix).toMatch(/^CREATE INDEX idx_agents_status ON public\.agents .*\(001_initial_schema\.sql creates it\)$/)
+    expect(found.script.filter((line) => line.startsWith("CREATE INDEX idx_agents_status"))).toHaveLength(1)
   })
 
   it("an operator's own files on top of the shipped ones: snapshots start at the operator's first file, and every object is still the file's that made it", async () => {
@@ -71,7 +100,7 @@ describe("aim drift: the live database against what its applied files produce", 
     const files = (await Effect.runPromise(loadMigrations(migrationsCopy(own)))) as ReadonlyArray<Migration>
     const told: Array<number> = []
     const replayed = await Effect.runPromise(
-      replayedCatalogOf(serverSettings(db.url), files, shippedPrefixOf(files)).pipe(
+      replayedCatalogOf(serverSettings(db.url), files, await prefixOf(files)).pipe(
         Effect.provideService(ReplayProgress, (done) => Effect.sync(() => told.push(done))),
       ),
     )
@@ -85,9 +114,9 @@ describe("aim drift: the live database against what its applied files produce", 
     expect(replayed.createdBy.get("column:agents.own_label")).toBe("028_own_column.sql")
     expect(replayed.createdBy.get("table:agents")).toBe("001_initial_schema.sql")
     // A shipped file changed is no known prefix: the replay attributes every object itself.
-    expect(shippedPrefixOf(files.map((f, i) => (i === 3 ? { ...f, checksum: "changed" } : f)))).toBeUndefined()
-    expect(shippedPrefixOf(files.slice(0, 24))).toBeUndefined()
-    expect(shippedPrefixOf(files)?.files).toBe(25)
+    expect(await prefixOf(files.map((f, i) => (i === 3 ? { ...f, checksum: "changed" } : f)))).toBeUndefined()
+    expect(await prefixOf(files.slice(0, 24))).toBeUndefined()
+    expect((await prefixOf(files))?.files).toBe(25)
   })
 
   it("a replay that need not name files takes one snapshot, after the last file, and builds the same catalog", async () => {
@@ -99,6 +128,7 @@ describe("aim drift: the live database against what its applied files produce", 
     const files = (await Effect.runPromise(loadMigrations(migrationsCopy(own)))) as ReadonlyArray<Migration>
     const reads = { snapshots: 0, keys: 0 }
     const settings = serverSettings(db.url)
+    const known = await prefixOf(files)
     const unattributed = await Effect.runPromise(
       Effect.scoped(
         Effect.flatMap(
@@ -113,7 +143,7 @@ describe("aim drift: the live database against what its applied files produce", 
                   readCatalog(s),
                 ),
               {
-                known: shippedPrefixOf(files),
+                known,
                 keys: (s) =>
                   Effect.zipRight(
                     Effect.sync(() => reads.keys++),
@@ -127,7 +157,7 @@ describe("aim drift: the live database against what its applied files produce", 
     )
     expect(reads).toEqual({ snapshots: 1, keys: 0 })
     expect(unattributed.createdBy.size).toBe(0)
-    const full = await Effect.runPromise(replayedCatalogOf(serverSettings((await fresh()).url), files, shippedPrefixOf(files)))
+    const full = await Effect.runPromise(replayedCatalogOf(serverSettings((await fresh()).url), files, known))
     expect(new Map(unattributed.snapshot)).toEqual(new Map(full.catalog))
     expect(full.createdBy.get("column:agents.own_label")).toBe("027_own_column.sql")
   })

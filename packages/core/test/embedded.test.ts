@@ -5,9 +5,9 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "nod
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { detectDrift, replayedCatalogOf } from "../src/drift/Drift.js"
+import { comparedDigest, detectDrift, replayedCatalogOf } from "../src/drift/Drift.js"
 import { PgliteDatabaseLive, preparedClusterFile } from "../src/database/PgliteDatabase.js"
-import { shippedCatalogOf, shippedClusterFile, shippedPrefixOf } from "../src/drift/shippedCatalog.js"
+import { shippedCatalogOf, shippedClusterFile, shippedDigestOf, shippedPrefixOf } from "../src/drift/shippedCatalog.js"
 import { readCatalog } from "../src/drift/catalog.js"
 import { Database } from "../src/database/Database.js"
 import { ReplayProgress, executeFile } from "../src/migrator/replay.js"
@@ -88,20 +88,23 @@ describe("embedded PostgreSQL (PGlite 18)", () => {
     }
   })
 
-  it("aim drift: the shipped files' catalog it reads is what a replay on an in-memory PGlite builds; an added column is found", async () => {
+  it("aim drift: the shipped files' catalog it reads is what a replay on an in-memory PGlite builds, with the artifact's digest; an added column is found", async () => {
     const migrations = await Effect.runPromise(loadMigrations(shippedMigrations))
-    const { report, replayed } = await Effect.runPromise(
+    const { report, replayed, digest } = await Effect.runPromise(
       Effect.gen(function* () {
         const db = yield* Database
+        const digest = comparedDigest(yield* readCatalog(db))
         yield* db.query("ALTER TABLE public.alerts ADD COLUMN note text")
         const found = yield* detectDrift(settings, migrations)
         yield* db.query("ALTER TABLE public.alerts DROP COLUMN note")
-        return { report: found, replayed: yield* replayedCatalogOf(settings, migrations) }
+        return { report: found, replayed: yield* replayedCatalogOf(settings, migrations), digest }
       }).pipe(Effect.provide(databaseFor(settings))),
     )
+    // The database aim migrated here (PostgreSQL 18) has the digest drift checks before loading the artifact.
+    expect(digest).toBe(shippedDigestOf(migrations))
     expect(report.differences.map((d) => `${d.kind} ${d.objectType} ${d.name}`)).toEqual(["extra column alerts.note"])
     expect(report.ok).toBe(true)
-    const artifact = shippedCatalogOf(migrations)
+    const artifact = await Effect.runPromise(shippedCatalogOf(migrations))
     expect(artifact).toBeDefined()
     expect(new Map(replayed.catalog)).toEqual(artifact?.catalog)
     expect(new Map(replayed.createdBy)).toEqual(artifact?.createdBy)
@@ -255,7 +258,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS idx_users_email_lower ON users (lower(email));
         contents.pipe(Effect.provide(PgliteDatabaseLive({ _tag: "Embedded", dataDir: "memory://" }, shippedClusterFile))),
       )
       expect(prepared).toEqual(replayed)
-      expect(new Map(prepared.catalog)).toEqual(shippedCatalogOf(files)?.catalog)
+      expect(new Map(prepared.catalog)).toEqual((await Effect.runPromise(shippedCatalogOf(files)))?.catalog)
       expect(Object.keys(prepared.rows).length).toBeGreaterThan(10)
     },
   )
@@ -270,7 +273,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS idx_users_email_lower ON users (lower(email));
     const files = (await Effect.runPromise(loadMigrations(migrationsCopy(own)))) as ReadonlyArray<Migration>
     const told: Array<string> = []
     const onPrepared = await Effect.runPromise(
-      replayedCatalogOf(undefined, files, shippedPrefixOf(files)).pipe(
+      replayedCatalogOf(undefined, files, await Effect.runPromise(shippedPrefixOf(files))).pipe(
         Effect.provideService(ReplayProgress, (done, total) => Effect.sync(() => told.push(`${done}/${total}`))),
       ),
     )
