@@ -331,7 +331,8 @@ export const expectedCatalogOf = (settings: DatabaseSettings | undefined, applie
  */
 export const comparedDigest = (catalog: Catalog): string => {
   const hash = createHash("sha256")
-  for (const key of [...catalog.keys()].sort()) hash.update(`${key}\u0000${comparable(catalog.get(key) as CatalogObject)}\n`)
+  // One JSON line per object: a name may hold any character but NUL, a newline included.
+  for (const key of [...catalog.keys()].sort()) hash.update(`${JSON.stringify([key, comparable(catalog.get(key) as CatalogObject)])}\n`)
   return hash.digest("hex")
 }
 
