@@ -126,7 +126,7 @@ describe("what the entry loads before any command runs", () => {
   // The bundle's static imports from its entry, followed through its chunks (a dynamic import() is a
   // chunk loaded only when the code that asks for it runs), and the sources esbuild put in each: from
   // the build's own metafile, as the bundle is minified.
-  it("neither the lock planner, drift, lint, the proof, the environment checks nor MCP, no YAML parser, and not the whole of effect's Schema (fast-check comes with it)", async () => {
+  it("neither the lock planner, drift, lint, the proof, the environment checks, the verification's checks nor MCP, no YAML parser, and not the whole of effect's Schema (fast-check comes with it)", async () => {
     const { bundleMeta } = (await import(join(import.meta.dirname, "../build.mjs"))) as {
       bundleMeta: () => Promise<{ outputs: Record<string, { imports: ReadonlyArray<{ path: string; kind: string }>; inputs: Record<string, unknown> }> }>
     }
@@ -144,11 +144,13 @@ describe("what the entry loads before any command runs", () => {
     expect(seen.size).toBeGreaterThan(2)
     const sources = [...seen].flatMap((output) => Object.keys(outputs[output]?.inputs ?? {}))
     expect(sources.some((s) => s.includes("packages/core/src/migrator/Migrator.ts"))).toBe(true)
-    const loadedLater = /core\/src\/(plan|drift|authoring|doctor)\/|apps\/cli\/src\/mcp\/|\/yaml@|\/toml@|\/undici|\/fast-check@/
+    const loadedLater =
+      /core\/src\/(plan|drift|authoring|doctor)\/|core\/src\/verify\/(verification|backendSchema)|\/bcryptjs@|apps\/cli\/src\/mcp\/|\/yaml@|\/toml@|\/undici|\/fast-check@/
     expect(sources.filter((s) => loadedLater.test(s))).toEqual([])
-    // The same filter over every chunk finds the planner, drift and MCP: it sees what it forbids.
+    // The same filter over every chunk finds the planner, drift, the verification's checks and MCP: it sees what it forbids.
     const everywhere = Object.values(outputs).flatMap((o) => Object.keys(o.inputs))
     expect(everywhere.filter((s) => /core\/src\/(plan|drift)\/|apps\/cli\/src\/mcp\//.test(s)).length).toBeGreaterThan(3)
+    expect(everywhere.filter((s) => /core\/src\/verify\/(verification|backendSchema\.data)\.ts$|\/bcryptjs@/.test(s))).toHaveLength(3)
   })
 })
 

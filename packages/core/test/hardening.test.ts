@@ -15,7 +15,7 @@ import { Verifier, VerifierLive } from "../src/verify/Verifier.js"
 import { defaultAdmin } from "../src/verify/expectations.js"
 import { detectDrift } from "../src/drift/Drift.js"
 import { pendingLockPlan } from "../src/workload/workload.js"
-import { makeVerifier } from "../src/verify/Verifier.js"
+import { makeVerifier } from "../src/verify/verification.js"
 import { migrationsCopy, migratorFor, runMigrator, serverSettings, shippedMigrations } from "./support.js"
 
 const fresh = useFreshDatabases("aim_hardening")
