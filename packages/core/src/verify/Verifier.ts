@@ -16,17 +16,24 @@ export class Verifier extends Context.Tag("@aim/core/Verifier")<Verifier, Verifi
  */
 export const VerifierLive: Layer.Layer<Verifier, never, Database | Migrator> = Layer.effect(
   Verifier,
-  Effect.gen(function* () {
-    const services = yield* Effect.context<Database | Migrator>()
-    const made = yield* Effect.cached(
-      Effect.promise(() => import("./verification.js")).pipe(
-        Effect.flatMap((module) => module.makeVerifier),
-        Effect.provide(services),
-      ),
+  Effect.map(Effect.context<Database | Migrator>(), (services) => {
+    // Kept once made; a load that did not finish (a health probe cut off by its timeout) is tried
+    // again by the next verification rather than remembered.
+    let made: VerifierShape | undefined
+    const verifier = Effect.suspend(() =>
+      made !== undefined
+        ? Effect.succeed(made)
+        : Effect.promise(() => import("./verification.js")).pipe(
+            Effect.flatMap((module) => module.makeVerifier),
+            Effect.provide(services),
+            Effect.tap((verifier) => {
+              made = verifier
+            }),
+          ),
     )
     return Verifier.of({
-      run: Effect.flatMap(made, (verifier) => verifier.run),
-      runWith: (status) => Effect.flatMap(made, (verifier) => verifier.runWith(status)),
+      run: Effect.flatMap(verifier, (v) => v.run),
+      runWith: (status) => Effect.flatMap(verifier, (v) => v.runWith(status)),
     })
   }),
 )
