@@ -1,14 +1,24 @@
 // Deep imports: the package index re-exports undici, which would otherwise land in the bundle.
-import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { ValidationError } from "@effect/cli"
 import { catalog } from "@aim/core"
-import { Cause, Console, Effect, Exit, Ref } from "effect"
+import { Cause, Console, Effect, Exit, Layer, Ref } from "effect"
 import { stripVTControlCharacters } from "node:util"
 import { run } from "./cli.js"
 import { CurrentInvocation, type Invocation, type InvocationInput, makeInvocation, rawJson } from "./invocation.js"
 import { CliExit, exitCodes, writeErr, writeTo } from "./output.js"
 import { renderDefect, renderFailure, renderInterrupted, renderUsage } from "./render.js"
+
+/**
+ * What @effect/cli needs to run (its CliApp.Environment: files, paths and the terminal for --wizard
+ * and completions), without the rest of NodeContext.layer: its worker manager and process executor,
+ * which nothing here uses, cost about 10 ms of module top level (their Schema error classes) at
+ * every start.
+ */
+const cliEnvironment = Layer.mergeAll(NodePath.layer, NodeTerminal.layer, NodeFileSystem.layer)
 
 /**
  * One run of the CLI as an Effect, from its invocation to its exit code: every outcome rendered
@@ -21,7 +31,9 @@ const program = (invocation: Invocation, stoppedBy: () => string) => {
   // line, or one JSON document with --json); the others go to the run's stdout.
   const usageText: Array<string> = []
   const keep = (...args: ReadonlyArray<unknown>) => void usageText.push(args.map(String).join(" "))
-  const print = (...args: ReadonlyArray<unknown>) => writeTo(invocation, "stdout", `${args.map(String).join(" ")}\n`)
+  // Help comes styled for a terminal (bold headings): printed as plain text, since every control
+  // character aim prints is made visible (output.ts), and escape codes would read as \x1b[0;1m.
+  const print = (...args: ReadonlyArray<unknown>) => writeTo(invocation, "stdout", `${stripVTControlCharacters(args.map(String).join(" "))}\n`)
   const ownConsole = <A, E, R>(self: Effect.Effect<A, E, R>) =>
     Console.consoleWith((console) =>
       Console.withConsole(self, {
@@ -76,7 +88,7 @@ const program = (invocation: Invocation, stoppedBy: () => string) => {
     // Every command's errors must be a CommandError: one without a catalog entry fails the typecheck here.
     Effect.catchAll((e) => (e instanceof CliExit ? Effect.fail(e) : Effect.flatMap(json, (j) => renderFailure(e, j)))),
     Effect.catchAllDefect((defect) => (unwritable(defect) ? outputLost(defect.code) : Effect.flatMap(json, (j) => renderDefect(defect, j)))),
-    Effect.provide(NodeContext.layer),
+    Effect.provide(cliEnvironment),
     Effect.locally(CurrentInvocation, invocation),
   )
 }

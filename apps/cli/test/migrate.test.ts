@@ -87,6 +87,10 @@ describe("aim migrate / status on PostgreSQL", () => {
     expect(doc.error.details.join("\n")).toMatch(/POSTGRES_PASSWORD: is not set/)
     const help = await aimProcess(["--help"])
     expect(help.stdout).toMatch(/Exit codes: 0 success, 1 a migration or check failed, 2 bad usage or configuration/)
+    // Plain text: @effect/cli's bold headings are not printed as \x1b[0;1m (nor as escape codes).
+    expect(help.stdout).toMatch(/^USAGE$/m)
+    expect(help.stdout).not.toContain("\\x1b")
+    expect(help.stdout).not.toContain(String.fromCharCode(0x1b))
   })
 
   it("an unreachable server is a one-line error with its code, not a stack trace", async () => {
