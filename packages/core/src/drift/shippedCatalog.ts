@@ -14,8 +14,8 @@ import digestArtifact from "./shippedCatalogDigest.json" with { type: "json" }
  *
  * Two files: the small one (the files and the digest of what drift compares) is loaded with drift;
  * the catalog itself (about 270 kB of source, 16 ms to load on Node 20, then its maps and the
- * comparison) only when the live catalog's digest is not the artifact's, that is when there is a difference to
- * report, or when an operator's own files are replayed on top of the shipped ones.
+ * comparison) only when the live catalog's digest is not the artifact's, that is when there is a
+ * difference to report, or when an operator's own files are replayed on top of the shipped ones.
  */
 export interface ShippedCatalog {
   /** File name → checksum of the files it was computed from, in order. */
